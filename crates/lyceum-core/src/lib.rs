@@ -1,0 +1,1 @@
+//! lyceum-core: see DESIGN.md

@@ -1,0 +1,1 @@
+//! lyceum-i18n: see DESIGN.md

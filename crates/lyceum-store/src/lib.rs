@@ -1,0 +1,1 @@
+//! lyceum-store: see DESIGN.md

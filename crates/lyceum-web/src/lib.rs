@@ -1,0 +1,1 @@
+//! lyceum-web: see DESIGN.md

@@ -1,0 +1,1 @@
+//! lyceum-wiki: see DESIGN.md

@@ -1,0 +1,2 @@
+//! The `lyceum` command: serve, demo, user management.
+fn main() {}
