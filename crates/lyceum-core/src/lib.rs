@@ -1,1 +1,19 @@
-//! lyceum-core: see DESIGN.md
+//! Lyceum's domain: the course tree and its block kinds, completion rules and the one
+//! permission function. Pure: no I/O, no async, no SQL — everything here is unit-tested
+//! without a server.
+
+pub mod blocks;
+pub mod clock;
+pub mod completion;
+pub mod course;
+pub mod error;
+pub mod ids;
+pub mod media;
+pub mod permissions;
+pub mod sanitize;
+pub mod subtitles;
+pub mod user;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::{DomainError, ErrorKey};
+pub use ids::{BlockId, CourseId, OrgId, UserId};

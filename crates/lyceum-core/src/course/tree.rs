@@ -1,0 +1,454 @@
+//! A course's content tree — sections → subsections → units → leaf blocks — built once
+//! from stored rows and then shared read-only by every page of the course: outline,
+//! navigation, release dates and completion all come from here, without further queries.
+
+use crate::blocks::{CompletionRule, LeafContent};
+use crate::error::DomainError;
+use crate::ids::BlockId;
+use jiff::Timestamp;
+use std::collections::{HashMap, HashSet};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeKind {
+    Section,
+    Subsection,
+    Unit,
+    Leaf,
+}
+
+impl NodeKind {
+    /// Structure kinds are stored in `blocks.kind` under these names; anything else is a leaf.
+    pub fn from_stored(kind: &str) -> NodeKind {
+        match kind {
+            "section" => NodeKind::Section,
+            "subsection" => NodeKind::Subsection,
+            "unit" => NodeKind::Unit,
+            _ => NodeKind::Leaf,
+        }
+    }
+
+    pub fn stored_name(self) -> Option<&'static str> {
+        match self {
+            NodeKind::Section => Some("section"),
+            NodeKind::Subsection => Some("subsection"),
+            NodeKind::Unit => Some("unit"),
+            NodeKind::Leaf => None,
+        }
+    }
+
+    fn parent_kind(self) -> Option<NodeKind> {
+        match self {
+            NodeKind::Section => None,
+            NodeKind::Subsection => Some(NodeKind::Section),
+            NodeKind::Unit => Some(NodeKind::Subsection),
+            NodeKind::Leaf => Some(NodeKind::Unit),
+        }
+    }
+}
+
+/// One stored block, as the store hands it over.
+#[derive(Clone, Debug)]
+pub struct NodeRow {
+    pub id: BlockId,
+    pub parent_id: Option<BlockId>,
+    pub position: i64,
+    pub kind: String,
+    pub url_name: String,
+    pub title: String,
+    pub release_at: Option<Timestamp>,
+    pub content: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub id: BlockId,
+    pub kind: NodeKind,
+    pub url_name: String,
+    pub title: String,
+    /// The date set on this node itself.
+    pub release_at: Option<Timestamp>,
+    /// The latest release date on the path from the section down to this node: a node is
+    /// visible only when it and all its ancestors are released.
+    pub effective_release: Option<Timestamp>,
+    /// Leaves only. `Err`: stored content that no longer decodes; shown as an error block.
+    pub content: Option<Result<LeafContent, DomainError>>,
+    parent: Option<usize>,
+    children: Vec<usize>,
+}
+
+/// Who is looking, and when: learners see released content only; staff see everything.
+#[derive(Clone, Copy, Debug)]
+pub struct Visibility {
+    pub now: Timestamp,
+    pub course_start: Option<Timestamp>,
+    pub see_unreleased: bool,
+}
+
+impl Visibility {
+    pub fn is_released_at(&self, release: Option<Timestamp>) -> bool {
+        if self.see_unreleased {
+            return true;
+        }
+        let start_ok = self.course_start.is_none_or(|s| s <= self.now);
+        start_ok && release.is_none_or(|r| r <= self.now)
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct CourseTree {
+    nodes: Vec<Node>,
+    sections: Vec<usize>,
+    /// Every unit in reading order.
+    units: Vec<usize>,
+    by_id: HashMap<BlockId, usize>,
+    by_url_name: HashMap<String, usize>,
+    /// Rows that could not be placed (wrong parent kind, missing parent): kept out of the
+    /// tree and reported, so one bad row never hides a whole course.
+    pub problems: Vec<BlockId>,
+}
+
+impl CourseTree {
+    pub fn build(mut rows: Vec<NodeRow>) -> CourseTree {
+        rows.sort_by_key(|r| (r.position, r.id));
+        let mut tree = CourseTree::default();
+        let kinds: HashMap<BlockId, NodeKind> = rows
+            .iter()
+            .map(|r| (r.id, NodeKind::from_stored(&r.kind)))
+            .collect();
+        let mut children_of: HashMap<Option<BlockId>, Vec<NodeRow>> = HashMap::new();
+        for row in rows {
+            let kind = NodeKind::from_stored(&row.kind);
+            let parent_kind = row.parent_id.and_then(|p| kinds.get(&p).copied());
+            if parent_kind != kind.parent_kind() {
+                tree.problems.push(row.id);
+                continue;
+            }
+            children_of.entry(row.parent_id).or_default().push(row);
+        }
+        // Depth-first, so nodes are stored in reading order.
+        let roots = children_of.remove(&None).unwrap_or_default();
+        for row in roots {
+            let idx = tree.insert(row, None, &mut children_of);
+            tree.sections.push(idx);
+        }
+        tree
+    }
+
+    fn insert(
+        &mut self,
+        row: NodeRow,
+        parent: Option<usize>,
+        children_of: &mut HashMap<Option<BlockId>, Vec<NodeRow>>,
+    ) -> usize {
+        let kind = NodeKind::from_stored(&row.kind);
+        let inherited = parent.and_then(|p| self.nodes[p].effective_release);
+        let effective_release = match (inherited, row.release_at) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        let content =
+            (kind == NodeKind::Leaf).then(|| LeafContent::decode(&row.kind, &row.content));
+        let idx = self.nodes.len();
+        self.nodes.push(Node {
+            id: row.id,
+            kind,
+            url_name: row.url_name.clone(),
+            title: row.title,
+            release_at: row.release_at,
+            effective_release,
+            content,
+            parent,
+            children: Vec::new(),
+        });
+        self.by_id.insert(row.id, idx);
+        self.by_url_name.insert(row.url_name, idx);
+        if kind == NodeKind::Unit {
+            self.units.push(idx);
+        }
+        for child in children_of.remove(&Some(row.id)).unwrap_or_default() {
+            let c = self.insert(child, Some(idx), children_of);
+            self.nodes[idx].children.push(c);
+        }
+        idx
+    }
+
+    pub fn node(&self, idx: usize) -> &Node {
+        &self.nodes[idx]
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    pub fn index_of(&self, id: BlockId) -> Option<usize> {
+        self.by_id.get(&id).copied()
+    }
+
+    pub fn find_url_name(&self, url_name: &str) -> Option<usize> {
+        self.by_url_name.get(url_name).copied()
+    }
+
+    pub fn sections(&self) -> &[usize] {
+        &self.sections
+    }
+
+    pub fn children(&self, idx: usize) -> &[usize] {
+        &self.nodes[idx].children
+    }
+
+    pub fn parent(&self, idx: usize) -> Option<usize> {
+        self.nodes[idx].parent
+    }
+
+    /// All units in reading order, released or not.
+    pub fn units(&self) -> &[usize] {
+        &self.units
+    }
+
+    /// The unit a node belongs to (itself for a unit).
+    pub fn unit_of(&self, idx: usize) -> Option<usize> {
+        let mut cur = Some(idx);
+        while let Some(i) = cur {
+            if self.nodes[i].kind == NodeKind::Unit {
+                return Some(i);
+            }
+            cur = self.nodes[i].parent;
+        }
+        None
+    }
+
+    /// Section and subsection above a unit, for breadcrumbs.
+    pub fn ancestors(&self, idx: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut cur = self.nodes[idx].parent;
+        while let Some(i) = cur {
+            out.push(i);
+            cur = self.nodes[i].parent;
+        }
+        out.reverse();
+        out
+    }
+
+    pub fn is_visible(&self, idx: usize, vis: &Visibility) -> bool {
+        vis.is_released_at(self.nodes[idx].effective_release)
+    }
+
+    pub fn visible_units(&self, vis: &Visibility) -> Vec<usize> {
+        self.units
+            .iter()
+            .copied()
+            .filter(|&u| self.is_visible(u, vis))
+            .collect()
+    }
+
+    /// Previous and next visible units, across subsection and section boundaries.
+    pub fn neighbours(&self, unit: usize, vis: &Visibility) -> (Option<usize>, Option<usize>) {
+        let Some(pos) = self.units.iter().position(|&u| u == unit) else {
+            return (None, None);
+        };
+        let prev = self.units[..pos]
+            .iter()
+            .rev()
+            .copied()
+            .find(|&u| self.is_visible(u, vis));
+        let next = self.units[pos + 1..]
+            .iter()
+            .copied()
+            .find(|&u| self.is_visible(u, vis));
+        (prev, next)
+    }
+
+    /// The leaves of a unit that count towards completion, with their rule.
+    pub fn completable_leaves(
+        &self,
+        unit: usize,
+    ) -> impl Iterator<Item = (usize, CompletionRule)> + '_ {
+        self.nodes[unit]
+            .children
+            .iter()
+            .filter_map(|&c| match &self.nodes[c].content {
+                Some(Ok(content)) => content.completion().map(|rule| (c, rule)),
+                _ => None,
+            })
+    }
+
+    /// A unit is complete when the learner marked it done, or every leaf in it that
+    /// counts is complete. A unit with nothing that counts is complete once viewed (the
+    /// unit itself is then recorded).
+    pub fn is_unit_complete(&self, unit: usize, completed: &HashSet<BlockId>) -> bool {
+        if completed.contains(&self.nodes[unit].id) {
+            return true;
+        }
+        let mut any = false;
+        for (leaf, _) in self.completable_leaves(unit) {
+            any = true;
+            if !completed.contains(&self.nodes[leaf].id) {
+                return false;
+            }
+        }
+        any
+    }
+
+    /// (completed, total) over the units the viewer can see.
+    pub fn progress(&self, vis: &Visibility, completed: &HashSet<BlockId>) -> (usize, usize) {
+        let visible = self.visible_units(vis);
+        let done = visible
+            .iter()
+            .filter(|&&u| self.is_unit_complete(u, completed))
+            .count();
+        (done, visible.len())
+    }
+}
+
+/// Whole percent, rounded down so 99.6 % never shows as 100 %.
+pub fn percent(done: usize, total: usize) -> u8 {
+    (done * 100)
+        .checked_div(total)
+        .map_or(0, |p| p.min(100) as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: i64, parent: Option<i64>, pos: i64, kind: &str, release: Option<&str>) -> NodeRow {
+        let content = match kind {
+            "text" => r#"{"format":"markdown","source":"x","html":"<p>x</p>"}"#.to_string(),
+            "video" => {
+                r#"{"sources":[{"media":{"asset":"v.webm"},"mime":"video/webm"}]}"#.to_string()
+            }
+            _ => "{}".to_string(),
+        };
+        NodeRow {
+            id: BlockId(id),
+            parent_id: parent.map(BlockId),
+            position: pos,
+            kind: kind.to_string(),
+            url_name: format!("b{id}"),
+            title: format!("Block {id}"),
+            release_at: release.map(|r| r.parse().unwrap()),
+            content,
+        }
+    }
+
+    /// Two sections; the second is released in 2030. Rows are deliberately shuffled.
+    fn sample() -> CourseTree {
+        CourseTree::build(vec![
+            row(11, Some(1), 0, "subsection", None),
+            row(1, None, 0, "section", None),
+            row(2, None, 1, "section", Some("2030-01-01T00:00:00Z")),
+            row(111, Some(11), 0, "unit", None),
+            row(112, Some(11), 1, "unit", None),
+            row(12, Some(1), 1, "subsection", None),
+            row(121, Some(12), 0, "unit", None),
+            row(21, Some(2), 0, "subsection", None),
+            row(211, Some(21), 0, "unit", None),
+            row(1111, Some(111), 0, "text", None),
+            row(1112, Some(111), 1, "video", None),
+            row(1121, Some(112), 0, "text", None),
+            row(1211, Some(121), 0, "poll", None),
+            row(2111, Some(211), 0, "text", None),
+            // Misplaced: a unit directly under a section.
+            row(99, Some(1), 5, "unit", None),
+        ])
+    }
+
+    fn learner_now() -> Visibility {
+        Visibility {
+            now: "2026-11-21T00:00:00Z".parse().unwrap(),
+            course_start: Some("2026-01-01T00:00:00Z".parse().unwrap()),
+            see_unreleased: false,
+        }
+    }
+
+    fn ids(tree: &CourseTree, idxs: &[usize]) -> Vec<i64> {
+        idxs.iter().map(|&i| tree.node(i).id.0).collect()
+    }
+
+    #[test]
+    fn builds_in_reading_order_and_reports_misplaced_rows() {
+        let t = sample();
+        assert_eq!(ids(&t, t.sections()), vec![1, 2]);
+        assert_eq!(ids(&t, t.units()), vec![111, 112, 121, 211]);
+        assert_eq!(t.problems, vec![BlockId(99)]);
+        let u = t.index_of(BlockId(111)).unwrap();
+        assert_eq!(ids(&t, t.children(u)), vec![1111, 1112]);
+        assert_eq!(ids(&t, &t.ancestors(u)), vec![1, 11]);
+        assert_eq!(t.find_url_name("b121"), t.index_of(BlockId(121)));
+    }
+
+    #[test]
+    fn release_dates_are_inherited_and_hide_content_from_learners() {
+        let t = sample();
+        let vis = learner_now();
+        assert_eq!(ids(&t, &t.visible_units(&vis)), vec![111, 112, 121]);
+        let staff = Visibility {
+            see_unreleased: true,
+            ..vis
+        };
+        assert_eq!(t.visible_units(&staff).len(), 4);
+        let later = Visibility {
+            now: "2030-06-01T00:00:00Z".parse().unwrap(),
+            ..vis
+        };
+        assert_eq!(t.visible_units(&later).len(), 4);
+        // Before the course starts learners see nothing.
+        let early = Visibility {
+            now: "2025-06-01T00:00:00Z".parse().unwrap(),
+            ..vis
+        };
+        assert!(t.visible_units(&early).is_empty());
+    }
+
+    #[test]
+    fn navigation_crosses_boundaries_and_skips_hidden_units() {
+        let t = sample();
+        let vis = learner_now();
+        let u = |id| t.index_of(BlockId(id)).unwrap();
+        assert_eq!(t.neighbours(u(111), &vis), (None, Some(u(112))));
+        // 112 → 121 crosses a subsection boundary.
+        assert_eq!(t.neighbours(u(112), &vis), (Some(u(111)), Some(u(121))));
+        // 121 is the last visible unit: 211 is not yet released.
+        assert_eq!(t.neighbours(u(121), &vis), (Some(u(112)), None));
+        let staff = Visibility {
+            see_unreleased: true,
+            ..vis
+        };
+        assert_eq!(t.neighbours(u(121), &staff), (Some(u(112)), Some(u(211))));
+    }
+
+    #[test]
+    fn completion_rules() {
+        let t = sample();
+        let u = |id| t.index_of(BlockId(id)).unwrap();
+        let mut done = HashSet::new();
+        assert!(!t.is_unit_complete(u(111), &done));
+        done.insert(BlockId(1111));
+        assert!(!t.is_unit_complete(u(111), &done), "video not yet watched");
+        done.insert(BlockId(1112));
+        assert!(t.is_unit_complete(u(111), &done));
+        // A unit whose only block does not count completes when the unit itself is recorded.
+        assert!(!t.is_unit_complete(u(121), &done));
+        done.insert(BlockId(121));
+        assert!(t.is_unit_complete(u(121), &done));
+        // Marking a unit done completes it whatever its blocks.
+        done.insert(BlockId(112));
+        assert_eq!(t.progress(&learner_now(), &done), (3, 3));
+        assert_eq!(percent(2, 3), 66);
+        assert_eq!(percent(0, 0), 0);
+    }
+
+    #[test]
+    fn unit_of_leaf() {
+        let t = sample();
+        assert_eq!(
+            t.unit_of(t.index_of(BlockId(1112)).unwrap()),
+            t.index_of(BlockId(111))
+        );
+        assert_eq!(t.unit_of(t.index_of(BlockId(1)).unwrap()), None);
+    }
+}

@@ -1,0 +1,81 @@
+//! Names and types of course media files (assets).
+
+/// Asset names are one path segment of safe characters, so they can go straight into
+/// URLs and never name a file outside the course (no `/`, no `..`).
+pub fn is_valid_asset_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 255
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'%'))
+}
+
+/// Open edX's asset-name rule (spec §1.7): `/` becomes `_`, then every character outside
+/// `[\w.%-]` becomes `_`, without collapsing. `\w` here is ASCII, as in edx's regex on
+/// the bytes of the name, so non-ASCII letters are replaced too.
+pub fn normalize_asset_name(path: &str) -> String {
+    path.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '%' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The MIME type served for an asset, from its extension.
+pub fn content_type_for(name: &str) -> &'static str {
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "webm" => "video/webm",
+        "mp4" | "m4v" => "video/mp4",
+        "ogv" => "video/ogg",
+        "ogg" | "oga" => "audio/ogg",
+        "mp3" => "audio/mpeg",
+        "vtt" => "text/vtt; charset=utf-8",
+        "srt" => "application/x-subrip; charset=utf-8",
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "svg" => "image/svg+xml",
+        "pdf" => "application/pdf",
+        "txt" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn asset_names() {
+        assert!(is_valid_asset_name("intro.en.vtt"));
+        assert!(is_valid_asset_name("Brain_green.png"));
+        assert!(!is_valid_asset_name("../x"));
+        assert!(!is_valid_asset_name("a/b"));
+        assert!(!is_valid_asset_name(".hidden"));
+        assert!(!is_valid_asset_name(""));
+    }
+
+    #[test]
+    fn normalisation_follows_open_edx() {
+        assert_eq!(normalize_asset_name("images/a b.png"), "images_a_b.png");
+        assert_eq!(normalize_asset_name("Brain green.png"), "Brain_green.png");
+        assert_eq!(normalize_asset_name("x(1).pdf"), "x_1_.pdf");
+    }
+
+    #[test]
+    fn types() {
+        assert_eq!(content_type_for("a.WEBM"), "video/webm");
+        assert_eq!(content_type_for("a.vtt"), "text/vtt; charset=utf-8");
+        assert_eq!(content_type_for("noext"), "application/octet-stream");
+    }
+}

@@ -1,0 +1,115 @@
+//! Author content is untrusted: every piece of author HTML passes through here on save.
+//! Markdown is rendered first and then sanitised the same way, so raw HTML inside
+//! Markdown gets no special treatment.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+fn cleaner() -> &'static ammonia::Builder<'static> {
+    static CLEANER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
+    CLEANER.get_or_init(|| {
+        let mut b = ammonia::Builder::default();
+        // Multilingual content needs lang/dir on any element (an Arabic quote in a French
+        // course); nothing else is allowed globally.
+        b.add_generic_attributes(["lang", "dir", "title"]);
+        b.add_tags([
+            "figure",
+            "figcaption",
+            "caption",
+            "mark",
+            "bdi",
+            "bdo",
+            "time",
+        ]);
+        b.add_tag_attributes("td", ["colspan", "rowspan"]);
+        b.add_tag_attributes("th", ["colspan", "rowspan", "scope"]);
+        b.add_tag_attributes("img", ["width", "height", "loading"]);
+        b.add_tag_attributes("time", ["datetime"]);
+        b.url_schemes(HashSet::from(["http", "https", "mailto"]));
+        b.link_rel(Some("noopener noreferrer nofollow"));
+        b
+    })
+}
+
+/// Sanitise author HTML: scripts, event handlers, styles, iframes and `javascript:` URLs go.
+pub fn sanitize_html(html: &str) -> String {
+    cleaner().clean(html).to_string()
+}
+
+/// Render CommonMark (with tables and strikethrough) and sanitise the result.
+pub fn markdown_to_html(markdown: &str) -> String {
+    use pulldown_cmark::{Options, Parser, html};
+    let mut opts = Options::empty();
+    opts.insert(Options::ENABLE_TABLES);
+    opts.insert(Options::ENABLE_STRIKETHROUGH);
+    let parser = Parser::new_ext(markdown, opts);
+    let mut out = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut out, parser);
+    sanitize_html(&out)
+}
+
+/// Plain text of a fragment of HTML, for previews and search: tags dropped, entities kept
+/// as they are (the caller escapes again when it renders).
+pub fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scripts_and_handlers_are_removed() {
+        let dirty = r#"<p onclick="x()">Hi<script>alert(1)</script></p><a href="javascript:alert(1)">x</a><iframe src="https://evil"></iframe>"#;
+        let clean = sanitize_html(dirty);
+        assert!(!clean.contains("script"), "{clean}");
+        assert!(!clean.contains("onclick"), "{clean}");
+        assert!(!clean.contains("javascript"), "{clean}");
+        assert!(!clean.contains("iframe"), "{clean}");
+        assert!(clean.contains("<p>Hi</p>"), "{clean}");
+    }
+
+    #[test]
+    fn styles_are_removed_but_language_attributes_kept() {
+        let clean = sanitize_html(r#"<p style="color:red" lang="ar" dir="rtl">مرحبا</p>"#);
+        assert_eq!(clean, r#"<p lang="ar" dir="rtl">مرحبا</p>"#);
+    }
+
+    #[test]
+    fn links_get_safe_rel() {
+        let clean = sanitize_html(r#"<a href="https://meta.wikimedia.org/">Meta</a>"#);
+        assert!(
+            clean.contains(r#"rel="noopener noreferrer nofollow""#),
+            "{clean}"
+        );
+    }
+
+    #[test]
+    fn markdown_tables_render_and_raw_html_is_sanitised() {
+        let html =
+            markdown_to_html("| a | b |\n|---|---|\n| 1 | 2 |\n\n<img src=x onerror=alert(1)>");
+        assert!(html.contains("<table>"), "{html}");
+        assert!(!html.contains("onerror"), "{html}");
+    }
+
+    #[test]
+    fn strip_tags_collapses_whitespace() {
+        assert_eq!(
+            strip_tags("<p>One <b>two</b></p>\n<p>three</p>"),
+            "One two three"
+        );
+    }
+}
