@@ -1,1 +1,19 @@
-//! lyceum-store: see DESIGN.md
+//! Persistence for Lyceum: one repository API, SQLite and PostgreSQL behind it.
+//!
+//! Repository functions take anything that yields a connection (`&mut impl Db`: a pooled
+//! connection or a transaction the caller owns) and run the same SQL on both backends;
+//! only a few statements differ per dialect. Rows are plain structs; turning them into
+//! domain or view types is the caller's job.
+
+mod db;
+mod error;
+pub mod media;
+pub mod repo;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use db::{Backend, Conn, Db, Store, Tx};
+pub use error::StoreError;
+pub use media::MediaStore;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

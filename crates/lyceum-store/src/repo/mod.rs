@@ -1,0 +1,8 @@
+//! Repository functions, one module per area. Each takes `&mut impl Db` and returns rows.
+
+pub mod assets;
+pub mod courses;
+pub mod learner;
+pub mod orgs;
+pub mod sessions;
+pub mod users;
