@@ -141,6 +141,15 @@ impl Store {
         })
     }
 
+    /// Is the database reachable?
+    pub async fn ping(&self) -> Result<()> {
+        let mut c = self.conn().await?;
+        let _: i64 = run!(&mut c, |x| sqlx::query_scalar("SELECT 1")
+            .fetch_one(x)
+            .await)?;
+        Ok(())
+    }
+
     /// Statements run so far through this store (all clones share the count).
     pub fn query_count(&self) -> u64 {
         self.queries.load(Ordering::Relaxed)

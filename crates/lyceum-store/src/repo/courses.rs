@@ -365,3 +365,13 @@ pub async fn count_courses(db: &mut impl Db) -> Result<i64> {
     .fetch_one(c)
     .await)?)
 }
+
+/// The key of the course a block belongs to.
+pub async fn course_key_of_block(db: &mut impl Db, block: BlockId) -> Result<Option<String>> {
+    Ok(run!(db, |c| sqlx::query_scalar(
+        "SELECT c.course_key FROM blocks b JOIN courses c ON c.id = b.course_id WHERE b.id = $1"
+    )
+    .bind(block.0)
+    .fetch_optional(c)
+    .await)?)
+}

@@ -1,0 +1,25 @@
+//! The JSON API under `/api/v1`, for apps and integrations. It uses the same session
+//! cookie as the pages (`POST /login`), the same permission checks, and errors as
+//! `{"error": {"code", "message"}}` in the caller's language. Described by the OpenAPI
+//! document at `/api/v1/openapi.json`.
+
+pub mod courses;
+pub mod openapi;
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+pub fn json<T: Serialize>(status: StatusCode, body: T) -> Response {
+    (status, Json(body)).into_response()
+}
+
+/// RFC 3339 in UTC, the API's time format.
+pub fn time(ms: Option<i64>) -> Option<String> {
+    ms.map(|m| {
+        lyceum_core::clock::from_millis(m)
+            .strftime("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    })
+}

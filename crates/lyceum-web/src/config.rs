@@ -1,0 +1,71 @@
+//! The web layer's settings, read once at start and passed through the app state.
+
+use lyceum_wiki::oauth::Secret;
+use serde::Deserialize;
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebConfig {
+    /// The public address of the site, without a trailing slash (`https://learn.example.org`).
+    /// OAuth's redirect URI is built from it; `https://` turns on Secure cookies.
+    pub public_url: String,
+    #[serde(default = "default_site_name")]
+    pub site_name: String,
+    /// How Wikimedia's operators can reach whoever runs this site (User-Agent policy).
+    #[serde(default = "default_contact")]
+    pub contact: String,
+    /// Log in with a Wikimedia account; off when absent.
+    #[serde(default)]
+    pub wikimedia: Option<WikimediaLogin>,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
+    #[serde(default)]
+    pub trust_forwarded_for: bool,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WikimediaLogin {
+    /// The provider's REST base: `https://meta.wikimedia.org/w/rest.php`.
+    #[serde(default = "default_rest_base")]
+    pub rest_base: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// `mwoauth-authonly` unless e-mail is wanted (`mwoauth-authonlyprivate`).
+    #[serde(default)]
+    pub scopes: Vec<String>,
+}
+
+fn default_site_name() -> String {
+    "Lyceum".to_owned()
+}
+
+fn default_contact() -> String {
+    "https://example.invalid/lyceum-operator".to_owned()
+}
+
+fn default_rest_base() -> String {
+    "https://meta.wikimedia.org/w/rest.php".to_owned()
+}
+
+impl WebConfig {
+    pub fn new(public_url: impl Into<String>) -> WebConfig {
+        WebConfig {
+            public_url: public_url.into().trim_end_matches('/').to_owned(),
+            site_name: default_site_name(),
+            contact: default_contact(),
+            wikimedia: None,
+            trust_forwarded_for: false,
+        }
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    pub fn oauth_redirect_uri(&self) -> String {
+        format!(
+            "{}/auth/wikimedia/callback",
+            self.public_url.trim_end_matches('/')
+        )
+    }
+}

@@ -1,0 +1,180 @@
+//! Loading a course for a request: the course row and the viewer's relation to it in one
+//! query, the permission check, and the content tree from a cache keyed on the course's
+//! content version — so a unit page costs the same few queries in a course of 5 units
+//! or 5,000.
+
+use crate::error::{AppError, AppResult};
+use crate::page::Cx;
+use lyceum_core::blocks::MediaRef;
+use lyceum_core::course::{CourseKey, CourseTree, Visibility};
+use lyceum_core::permissions::{Action, CourseFacts, Decision, Resource, can};
+use lyceum_core::{CourseId, clock::from_millis};
+use lyceum_store::repo::assets::{self, AssetRow};
+use lyceum_store::repo::courses::{self, CourseRow, ViewerRow};
+use lyceum_store::{Result, Store};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+/// A course's content as of one version: its tree and its assets by name.
+pub struct CachedCourse {
+    pub version: i64,
+    pub tree: CourseTree,
+    pub assets: HashMap<String, AssetRow>,
+}
+
+impl CachedCourse {
+    /// The URL a learner's browser fetches a media reference from. Asset URLs carry the
+    /// file's hash, so they can be cached for a year and change when the file does.
+    pub fn media_url(&self, course_key: &str, media: &MediaRef) -> Option<String> {
+        match media {
+            MediaRef::Url(u) => Some(u.clone()),
+            MediaRef::Asset(name) => self.assets.get(name).map(|a| asset_url(course_key, a)),
+        }
+    }
+}
+
+pub fn asset_url(course_key: &str, a: &AssetRow) -> String {
+    format!(
+        "/courses/{course_key}/media/{}/{}",
+        &a.sha256[..12.min(a.sha256.len())],
+        a.name
+    )
+}
+
+pub struct CourseCache {
+    entries: RwLock<HashMap<CourseId, Arc<CachedCourse>>>,
+    capacity: usize,
+}
+
+impl CourseCache {
+    pub fn new(capacity: usize) -> CourseCache {
+        CourseCache {
+            entries: RwLock::new(HashMap::new()),
+            capacity,
+        }
+    }
+
+    /// The content of `course` at `version`, loading it (two queries) when the cache has
+    /// an older version or none.
+    pub async fn get(
+        &self,
+        store: &Store,
+        course: CourseId,
+        version: i64,
+    ) -> Result<Arc<CachedCourse>> {
+        if let Some(c) = self
+            .entries
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&course)
+            && c.version == version
+        {
+            return Ok(c.clone());
+        }
+        let mut conn = store.conn().await?;
+        let tree = courses::load_tree(&mut conn, course).await?;
+        let assets = assets::list(&mut conn, course)
+            .await?
+            .into_iter()
+            .map(|a| (a.name.clone(), a))
+            .collect();
+        let loaded = Arc::new(CachedCourse {
+            version,
+            tree,
+            assets,
+        });
+        let mut map = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= self.capacity && !map.contains_key(&course) {
+            // Drop an arbitrary entry: any course is one cheap reload away.
+            if let Some(k) = map.keys().next().copied() {
+                map.remove(&k);
+            }
+        }
+        map.insert(course, loaded.clone());
+        Ok(loaded)
+    }
+}
+
+/// A course as one request sees it.
+pub struct CourseCx {
+    pub row: CourseRow,
+    pub viewer: ViewerRow,
+    pub facts: CourseFacts,
+    pub content: Arc<CachedCourse>,
+    pub vis: Visibility,
+}
+
+impl CourseCx {
+    pub fn id(&self) -> CourseId {
+        self.row.id()
+    }
+
+    pub fn key(&self) -> &str {
+        &self.row.course_key
+    }
+
+    pub fn tree(&self) -> &CourseTree {
+        &self.content.tree
+    }
+
+    pub fn on_team(&self, cx: &Cx) -> bool {
+        self.facts.role.is_some() || cx.page.actor().site_admin
+    }
+
+    pub fn url(&self, rest: &str) -> String {
+        format!("/courses/{}/{rest}", self.row.course_key)
+    }
+}
+
+pub fn decide(decision: Decision, cx: &Cx, forbidden_key: &'static str) -> AppResult<()> {
+    match decision {
+        Decision::Allow => Ok(()),
+        Decision::NotFound => Err(AppError::NotFound),
+        Decision::Forbidden => Err(AppError::Forbidden(forbidden_key)),
+        Decision::NeedLogin => Err(AppError::LoginRequired {
+            return_to: cx.page.path.clone(),
+        }),
+    }
+}
+
+/// Load a course the viewer may see; anything else is a 404, including unpublished
+/// courses of other teams and malformed keys.
+pub async fn load(cx: &Cx, key: &str) -> AppResult<CourseCx> {
+    if key.parse::<CourseKey>().is_err() {
+        return Err(AppError::NotFound);
+    }
+    let mut conn = cx.app.store().conn().await?;
+    let (row, viewer) = courses::find_for_viewer(&mut conn, key, cx.user_id())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    drop(conn);
+    let facts = CourseFacts {
+        published: row.published,
+        enrollment_open: row.enrollment_open,
+        enrolled: viewer.enrolled,
+        role: viewer.role,
+    };
+    let actor = cx.actor();
+    decide(
+        can(&actor, Action::View, Resource::Course(&facts)),
+        cx,
+        "lyceum-error-forbidden",
+    )?;
+    let content = cx
+        .app
+        .courses()
+        .get(cx.app.store(), row.id(), row.content_version)
+        .await?;
+    let vis = Visibility {
+        now: cx.app.now(),
+        course_start: row.start_at.map(from_millis),
+        see_unreleased: can(&actor, Action::ViewUnreleased, Resource::Course(&facts)).allowed(),
+    };
+    Ok(CourseCx {
+        row,
+        viewer,
+        facts,
+        content,
+        vis,
+    })
+}

@@ -1,0 +1,172 @@
+//! A course's About page, and enrolling or unenrolling from it.
+
+use crate::courses::{self, CourseCx, decide};
+use crate::error::{AppError, AppResult};
+use crate::format;
+use crate::handlers::catalog::{content_dir, effort_of};
+use crate::handlers::{html_response, see_other, with_notice};
+use crate::page::{Cx, Html, Page, escape};
+use askama::Template;
+use axum::extract::Path;
+use axum::response::Response;
+use jiff::Timestamp;
+use lyceum_core::clock::from_millis;
+use lyceum_core::course::License;
+use lyceum_core::permissions::{Action, Resource, can};
+use lyceum_store::repo::learner;
+
+pub struct SyllabusEntry {
+    pub title: String,
+    /// Shown when the section is not yet open.
+    pub release: Option<Timestamp>,
+}
+
+#[derive(Template)]
+#[template(path = "course/about.html")]
+struct AboutView {
+    p: Page,
+    title: String,
+    org_name: String,
+    code: String,
+    language: String,
+    language_name: String,
+    content_dir: &'static str,
+    short_description: String,
+    overview_html: Html,
+    outcomes: Vec<String>,
+    syllabus: Vec<SyllabusEntry>,
+    effort: Option<String>,
+    effort_total: Option<String>,
+    start: Option<Timestamp>,
+    end: Option<Timestamp>,
+    license_name: &'static str,
+    license_url: &'static str,
+    license_link: Html,
+    published: bool,
+    enrolled: bool,
+    can_enroll: bool,
+    needs_login: bool,
+    on_team: bool,
+    courseware_url: String,
+    enroll_url: String,
+    unenroll_url: String,
+}
+
+pub fn license_of(course: &CourseCx) -> License {
+    License::parse(&course.row.license).unwrap_or_default()
+}
+
+pub fn license_link(l: License) -> Html {
+    Html(format!(
+        r#"<a rel="license" href="{}">{}</a>"#,
+        l.url(),
+        escape(l.short_name())
+    ))
+}
+
+pub async fn page(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
+    let course = courses::load(&cx, &key).await?;
+    let p = &cx.page;
+    let actor = cx.actor();
+    let enroll = can(&actor, Action::Enroll, Resource::Course(&course.facts));
+    let tree = course.tree();
+    let now = cx.app.now();
+    let syllabus = tree
+        .sections()
+        .iter()
+        .map(|&s| {
+            let n = tree.node(s);
+            let release = n.effective_release.filter(|r| *r > now);
+            SyllabusEntry {
+                title: n.title.clone(),
+                release,
+            }
+        })
+        .collect();
+    let license = license_of(&course);
+    let row = &course.row;
+    let effort = effort_of(row);
+    let view = AboutView {
+        title: row.title.clone(),
+        org_name: row.org_name.clone(),
+        code: row.code.clone(),
+        language_name: format::language_name(&row.language),
+        content_dir: content_dir(&row.language),
+        language: row.language.clone(),
+        short_description: row.short_description.clone(),
+        overview_html: Html(row.overview_html.clone()),
+        outcomes: row.outcomes(),
+        syllabus,
+        effort: effort.map(|e| format::effort(p, e)),
+        effort_total: effort.map(|e| format::effort_total(p, e)),
+        start: row.start_at.map(from_millis),
+        end: row.end_at.map(from_millis),
+        license_name: license.short_name(),
+        license_url: license.url(),
+        license_link: license_link(license),
+        published: row.published,
+        enrolled: course.facts.enrolled,
+        can_enroll: enroll.allowed(),
+        needs_login: enroll == lyceum_core::permissions::Decision::NeedLogin,
+        on_team: course.on_team(&cx),
+        courseware_url: course.url("courseware"),
+        enroll_url: course.url("enroll"),
+        unenroll_url: course.url("unenroll"),
+        p: cx.page.clone(),
+    };
+    Ok(html_response(view.render().map_err(AppError::internal)?))
+}
+
+/// Enrol the viewer (idempotent). Shared by the page and the JSON API.
+pub async fn enroll_viewer(cx: &Cx, course: &CourseCx) -> AppResult<()> {
+    decide(
+        can(&cx.actor(), Action::Enroll, Resource::Course(&course.facts)),
+        cx,
+        "lyceum-error-enrollment-closed",
+    )?;
+    let user = cx.require_user()?.id();
+    let mut c = cx.app.store().conn().await?;
+    learner::enroll(&mut c, user, course.id(), cx.app.now_ms()).await?;
+    Ok(())
+}
+
+/// Unenrol the viewer; their progress is kept for if they come back.
+pub async fn unenroll_viewer(cx: &Cx, course: &CourseCx) -> AppResult<bool> {
+    decide(
+        can(
+            &cx.actor(),
+            Action::Unenroll,
+            Resource::Course(&course.facts),
+        ),
+        cx,
+        "lyceum-error-forbidden",
+    )?;
+    let user = cx.require_user()?.id();
+    let mut c = cx.app.store().conn().await?;
+    Ok(learner::unenroll(&mut c, user, course.id(), cx.app.now_ms()).await?)
+}
+
+pub async fn enroll(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
+    let course = courses::load(&cx, &key).await?;
+    if cx.user().is_none() {
+        return Err(AppError::LoginRequired {
+            return_to: course.url("about"),
+        });
+    }
+    enroll_viewer(&cx, &course).await?;
+    Ok(see_other(&with_notice(
+        &course.url("courseware"),
+        "enrolled",
+    )))
+}
+
+pub async fn unenroll(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
+    let course = courses::load(&cx, &key).await?;
+    if cx.user().is_none() {
+        return Err(AppError::LoginRequired {
+            return_to: course.url("about"),
+        });
+    }
+    unenroll_viewer(&cx, &course).await?;
+    Ok(see_other(&with_notice(&course.url("about"), "unenrolled")))
+}

@@ -1,0 +1,349 @@
+//! Logging in and out with a local account, preferences, and the language menu.
+
+use crate::accounts;
+use crate::error::{AppError, AppResult};
+use crate::handlers::{html_response, safe_return_to, see_other, with_notice};
+use crate::page::{Cx, Page};
+use crate::session::{self, SessionData};
+use askama::Template;
+use axum::Form;
+use axum::extract::{ConnectInfo, FromRequestParts, Query};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use lyceum_core::user::{username_key, validate_display_name, validate_time_zone};
+use lyceum_store::repo::{sessions, users};
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+#[derive(Template)]
+#[template(path = "account/login.html")]
+struct LoginView {
+    p: Page,
+    title: String,
+    error: Option<String>,
+    wikimedia: bool,
+    return_to: String,
+    return_to_encoded: String,
+    username: String,
+}
+
+#[derive(Deserialize)]
+pub struct ReturnTo {
+    return_to: Option<String>,
+}
+
+fn login_view(
+    cx: &Cx,
+    return_to: &str,
+    username: &str,
+    error: Option<String>,
+) -> AppResult<String> {
+    LoginView {
+        title: cx.page.text("lyceum-login-title"),
+        error,
+        wikimedia: cx.app.oauth().is_some(),
+        return_to: return_to.to_owned(),
+        return_to_encoded: url::form_urlencoded::byte_serialize(return_to.as_bytes()).collect(),
+        username: username.to_owned(),
+        p: cx.page.clone(),
+    }
+    .render()
+    .map_err(AppError::internal)
+}
+
+/// The login page showing an error (used by the Wikimedia login on failure).
+pub fn login_view_with_error(cx: &Cx, return_to: &str, message: String) -> AppResult<String> {
+    login_view(cx, return_to, "", Some(message))
+}
+
+pub async fn login_page(cx: Cx, Query(q): Query<ReturnTo>) -> AppResult<Response> {
+    let return_to = safe_return_to(q.return_to.as_deref());
+    if cx.user().is_some() {
+        return Ok(see_other(&return_to));
+    }
+    Ok(html_response(login_view(&cx, &return_to, "", None)?))
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    return_to: Option<String>,
+}
+
+/// The peer's socket address, when the server was started with connect info (tests
+/// that call the router directly have none).
+pub struct Peer(pub Option<SocketAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Peer(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0),
+        ))
+    }
+}
+
+/// The client's address: the socket's, or the proxy's word for it when configured.
+pub fn client_address(cx: &Cx, headers: &HeaderMap, peer: Option<SocketAddr>) -> Option<String> {
+    if cx.app.config().trust_forwarded_for
+        && let Some(first) = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+    {
+        return Some(first.trim().to_owned());
+    }
+    peer.map(|p| p.ip().to_string())
+}
+
+pub async fn login(
+    cx: Cx,
+    headers: HeaderMap,
+    peer: Peer,
+    Form(f): Form<LoginForm>,
+) -> AppResult<Response> {
+    let return_to = safe_return_to(f.return_to.as_deref());
+    let key = username_key(&f.username);
+    let address = client_address(&cx, &headers, peer.0);
+    let limiter = cx.app.login_limiter();
+    if let Err(wait) = limiter.check(&key, address.as_deref()) {
+        return Err(AppError::RateLimited {
+            retry_after_secs: wait,
+        });
+    }
+    let found = {
+        let mut c = cx.app.store().conn().await?;
+        users::find_password_hash(&mut c, &key).await?
+    };
+    let ok =
+        accounts::verify_password(f.password.clone(), found.as_ref().map(|(_, h)| h.clone())).await;
+    let Some((user, _)) = found.filter(|_| ok) else {
+        limiter.record_failure(&key, address.as_deref());
+        let body = login_view(
+            &cx,
+            &return_to,
+            &f.username,
+            Some(cx.page.text("lyceum-login-failed")),
+        )?;
+        return Ok((StatusCode::UNAUTHORIZED, html_response(body)).into_response());
+    };
+    limiter.record_success(&key);
+    let mut tx = cx.app.store().begin().await?;
+    let cookie = session::start(
+        &cx.app,
+        &mut tx,
+        cx.session.as_ref(),
+        Some(user),
+        &SessionData::default(),
+    )
+    .await?;
+    users::touch_login(&mut tx, user, cx.app.now_ms()).await?;
+    tx.commit().await?;
+    let mut r = see_other(&return_to);
+    r.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(r)
+}
+
+pub async fn logout(cx: Cx) -> AppResult<Response> {
+    if let Some(s) = &cx.session {
+        let mut c = cx.app.store().conn().await?;
+        sessions::delete(&mut c, &s.id_hash).await?;
+    }
+    let mut r = see_other(&with_notice("/", "logged-out"));
+    r.headers_mut()
+        .append(header::SET_COOKIE, session::clear(&cx.app));
+    Ok(r)
+}
+
+#[derive(Template)]
+#[template(path = "account/preferences.html")]
+struct PreferencesView {
+    p: Page,
+    title: String,
+    error: Option<String>,
+    username: String,
+    wikimedia_name: Option<String>,
+    display_name: String,
+    language: String,
+    time_zone: String,
+    detected_zone: Option<String>,
+    zones: Vec<String>,
+}
+
+fn zones() -> Vec<String> {
+    let mut z: Vec<String> = jiff::tz::db()
+        .available()
+        .map(|n| n.to_string())
+        .filter(|n| {
+            n.contains('/')
+                && !n.starts_with("Etc/")
+                && !n.starts_with("posix/")
+                && !n.starts_with("right/")
+        })
+        .collect();
+    z.push("UTC".to_owned());
+    z.sort();
+    z.dedup();
+    z
+}
+
+async fn preferences_view(
+    cx: &Cx,
+    error: Option<String>,
+    display_name: String,
+    language: String,
+    time_zone: String,
+) -> AppResult<String> {
+    let user = cx.require_user()?;
+    let mut c = cx.app.store().conn().await?;
+    let wikimedia_name = users::find_wikimedia_account_of_user(&mut c, user.id())
+        .await?
+        .map(|a| a.username);
+    PreferencesView {
+        title: cx.page.text("lyceum-preferences-title"),
+        error,
+        username: user.username.clone(),
+        wikimedia_name,
+        display_name,
+        language,
+        time_zone,
+        // Without a stored zone, the page's zone came from the browser.
+        detected_zone: (!cx.page.tz_fallback && user.time_zone.is_none())
+            .then(|| cx.page.tz_name.clone()),
+        zones: zones(),
+        p: cx.page.clone(),
+    }
+    .render()
+    .map_err(AppError::internal)
+}
+
+pub async fn preferences_page(cx: Cx) -> AppResult<Response> {
+    let user = cx.require_user()?.clone();
+    let body = preferences_view(
+        &cx,
+        None,
+        user.display_name,
+        user.language.unwrap_or_default(),
+        user.time_zone.unwrap_or_default(),
+    )
+    .await?;
+    Ok(html_response(body))
+}
+
+#[derive(Deserialize)]
+pub struct PreferencesForm {
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    language: String,
+    #[serde(default)]
+    time_zone: String,
+}
+
+pub async fn save_preferences(cx: Cx, Form(f): Form<PreferencesForm>) -> AppResult<Response> {
+    let user = cx.require_user()?.id();
+    let checked = (|| {
+        let name = validate_display_name(&f.display_name)?;
+        let language = if f.language.is_empty() {
+            None
+        } else if cx.app.is_ui_language(&f.language) {
+            Some(f.language.clone())
+        } else {
+            return Err(lyceum_core::DomainError::new("lyceum-error-language-code")
+                .with_arg(f.language.clone()));
+        };
+        let tz = if f.time_zone.is_empty() {
+            None
+        } else {
+            Some(validate_time_zone(&f.time_zone)?)
+        };
+        Ok((name, language, tz))
+    })();
+    match checked {
+        Ok((name, language, tz)) => {
+            let mut c = cx.app.store().conn().await?;
+            users::update_preferences(&mut c, user, &name, language.as_deref(), tz.as_deref())
+                .await?;
+            Ok(see_other(&with_notice("/preferences", "saved")))
+        }
+        Err(e) => {
+            let msg = cx.app.i18n().text(
+                &cx.page.lang,
+                e.key.0,
+                &e.args
+                    .iter()
+                    .map(|a| lyceum_i18n::Arg::from(a.clone()))
+                    .collect::<Vec<_>>(),
+            );
+            let body =
+                preferences_view(&cx, Some(msg), f.display_name, f.language, f.time_zone).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html_response(body)).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LanguageForm {
+    lang: String,
+    return_to: Option<String>,
+}
+
+/// The language menu: remembered for the user, and in a cookie for everyone.
+pub async fn set_language(cx: Cx, Form(f): Form<LanguageForm>) -> AppResult<Response> {
+    if !cx.app.is_ui_language(&f.lang) {
+        return Err(AppError::invalid(
+            lyceum_core::DomainError::new("lyceum-error-language-code").with_arg(f.lang),
+        ));
+    }
+    if let Some(user) = cx.user_id() {
+        let mut c = cx.app.store().conn().await?;
+        users::set_language(&mut c, user, &f.lang).await?;
+    }
+    let back = strip_uselang(&safe_return_to(f.return_to.as_deref()));
+    let mut r = see_other(&back);
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        session::set_cookie(
+            "lang",
+            &f.lang,
+            365 * 24 * 3600,
+            cx.app.config().secure_cookies(),
+            false,
+        ),
+    );
+    Ok(r)
+}
+
+/// Drop `uselang=` from a path so the new choice is not overridden on arrival.
+fn strip_uselang(path: &str) -> String {
+    let Some((p, q)) = path.split_once('?') else {
+        return path.to_owned();
+    };
+    let kept: Vec<&str> = q
+        .split('&')
+        .filter(|kv| !kv.starts_with("uselang="))
+        .collect();
+    if kept.is_empty() {
+        p.to_owned()
+    } else {
+        format!("{p}?{}", kept.join("&"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uselang_is_dropped() {
+        assert_eq!(strip_uselang("/a?uselang=fr"), "/a");
+        assert_eq!(strip_uselang("/a?x=1&uselang=fr&y=2"), "/a?x=1&y=2");
+        assert_eq!(strip_uselang("/a"), "/a");
+    }
+}

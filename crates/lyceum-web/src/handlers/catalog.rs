@@ -1,0 +1,167 @@
+//! The catalog at `/`: course cards, filtered by language and organisation.
+
+use crate::error::AppResult;
+use crate::format;
+use crate::handlers::html_response;
+use crate::page::{Cx, Page};
+use askama::Template;
+use axum::extract::Query;
+use axum::response::Response;
+use jiff::Timestamp;
+use lyceum_core::clock::from_millis;
+use lyceum_core::course::Effort;
+use lyceum_store::repo::courses::{self, CourseRow};
+use serde::Deserialize;
+
+const PAGE_SIZE: usize = 24;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CatalogQuery {
+    #[serde(default)]
+    pub language: String,
+    #[serde(default)]
+    pub org: String,
+    pub page: Option<usize>,
+}
+
+pub struct Card {
+    pub org_name: String,
+    pub code: String,
+    pub title: String,
+    pub short_description: String,
+    pub language: String,
+    pub language_name: String,
+    pub dir: &'static str,
+    pub start: Option<Timestamp>,
+    pub effort: Option<String>,
+    pub about_url: String,
+    pub published: bool,
+}
+
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "catalog/index.html")]
+struct CatalogView {
+    p: Page,
+    title: String,
+    cards: Vec<Card>,
+    languages: Vec<Choice>,
+    orgs: Vec<Choice>,
+    filtered: bool,
+    total: usize,
+    page: usize,
+    pages: usize,
+    prev_url: Option<String>,
+    next_url: Option<String>,
+}
+
+pub fn effort_of(row: &CourseRow) -> Option<Effort> {
+    match (row.effort_minutes_per_week, row.effort_weeks) {
+        (Some(m), Some(w)) if m > 0 && w > 0 => Some(Effort {
+            minutes_per_week: m as u32,
+            weeks: w as u32,
+        }),
+        _ => None,
+    }
+}
+
+pub fn content_dir(language: &str) -> &'static str {
+    lyceum_i18n::direction(language).as_str()
+}
+
+/// Courses the viewer may see, filtered: shared by the page and the JSON API.
+pub async fn visible_courses(
+    cx: &Cx,
+    q: &CatalogQuery,
+) -> AppResult<(Vec<CourseRow>, Vec<CourseRow>)> {
+    let mut c = cx.app.store().conn().await?;
+    let all = courses::catalog(&mut c, cx.user_id(), cx.actor().site_admin).await?;
+    let chosen = all
+        .iter()
+        .filter(|r| {
+            (q.language.is_empty() || r.language == q.language)
+                && (q.org.is_empty() || r.org_slug == q.org)
+        })
+        .cloned()
+        .collect();
+    Ok((all, chosen))
+}
+
+pub async fn index(cx: Cx, Query(q): Query<CatalogQuery>) -> AppResult<Response> {
+    let (all, chosen) = visible_courses(&cx, &q).await?;
+    let p = &cx.page;
+    let mut languages: Vec<Choice> = Vec::new();
+    let mut orgs: Vec<Choice> = Vec::new();
+    for r in &all {
+        if !languages.iter().any(|c| c.value == r.language) {
+            languages.push(Choice {
+                value: r.language.clone(),
+                label: format::language_name(&r.language),
+                selected: r.language == q.language,
+            });
+        }
+        if !orgs.iter().any(|c| c.value == r.org_slug) {
+            orgs.push(Choice {
+                value: r.org_slug.clone(),
+                label: r.org_name.clone(),
+                selected: r.org_slug == q.org,
+            });
+        }
+    }
+    languages.sort_by(|a, b| a.label.cmp(&b.label));
+    orgs.sort_by(|a, b| a.label.cmp(&b.label));
+
+    let total = chosen.len();
+    let pages = total.div_ceil(PAGE_SIZE).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, pages);
+    let page_url = |n: usize| {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        if !q.language.is_empty() {
+            s.append_pair("language", &q.language);
+        }
+        if !q.org.is_empty() {
+            s.append_pair("org", &q.org);
+        }
+        s.append_pair("page", &n.to_string());
+        format!("/?{}", s.finish())
+    };
+    let cards = chosen
+        .iter()
+        .skip((page - 1) * PAGE_SIZE)
+        .take(PAGE_SIZE)
+        .map(|r| Card {
+            org_name: r.org_name.clone(),
+            code: r.code.clone(),
+            title: r.title.clone(),
+            short_description: r.short_description.clone(),
+            language_name: format::language_name(&r.language),
+            dir: content_dir(&r.language),
+            language: r.language.clone(),
+            start: r.start_at.map(from_millis),
+            effort: effort_of(r).map(|e| format::effort(p, e)),
+            about_url: format!("/courses/{}/about", r.course_key),
+            published: r.published,
+        })
+        .collect();
+    let view = CatalogView {
+        title: p.text("lyceum-catalog-title"),
+        cards,
+        languages,
+        orgs,
+        filtered: !q.language.is_empty() || !q.org.is_empty(),
+        total,
+        page,
+        pages,
+        prev_url: (page > 1).then(|| page_url(page - 1)),
+        next_url: (page < pages).then(|| page_url(page + 1)),
+        p: cx.page.clone(),
+    };
+    Ok(html_response(
+        view.render().map_err(crate::error::AppError::internal)?,
+    ))
+}

@@ -1,0 +1,661 @@
+//! The courseware: outline with progress, unit pages with navigation, bookmarks, dates,
+//! and the learner's "mark as done" and "bookmark" actions.
+
+use crate::blocks::{self, LearnerBlockState};
+use crate::courses::{self, CourseCx, decide};
+use crate::error::{AppError, AppResult};
+use crate::handlers::about::{license_link, license_of};
+use crate::handlers::catalog::content_dir;
+use crate::handlers::{html_response, see_other, with_notice};
+use crate::page::{Cx, Html, Page};
+use askama::Template;
+use axum::Form;
+use axum::extract::Path;
+use axum::response::Response;
+use jiff::Timestamp;
+use lyceum_core::BlockId;
+use lyceum_core::blocks::CompletionRule;
+use lyceum_core::clock::from_millis;
+use lyceum_core::completion::WatchedRanges;
+use lyceum_core::course::{NodeKind, tree::percent};
+use lyceum_core::permissions::{Action, Decision, Resource, can};
+use lyceum_store::repo::learner::{self, CompletionSource};
+use serde::Deserialize;
+use std::collections::HashSet;
+
+pub struct Tab {
+    pub label_key: &'static str,
+    pub url: String,
+    pub current: bool,
+}
+
+/// The course title and tabs above every courseware page.
+pub struct CourseHead {
+    pub title: String,
+    pub org_name: String,
+    pub code: String,
+    pub language: String,
+    pub dir: &'static str,
+    pub about_url: String,
+    pub tabs: Vec<Tab>,
+    pub license_link: Html,
+}
+
+fn head(cx: &Cx, course: &CourseCx, current: &str) -> CourseHead {
+    let mut tabs = vec![
+        Tab {
+            label_key: "lyceum-tab-course",
+            url: course.url("courseware"),
+            current: current == "courseware",
+        },
+        Tab {
+            label_key: "lyceum-tab-dates",
+            url: course.url("dates"),
+            current: current == "dates",
+        },
+    ];
+    if cx.user().is_some() {
+        tabs.push(Tab {
+            label_key: "lyceum-tab-bookmarks",
+            url: course.url("bookmarks"),
+            current: current == "bookmarks",
+        });
+    }
+    tabs.push(Tab {
+        label_key: "lyceum-tab-about",
+        url: course.url("about"),
+        current: false,
+    });
+    CourseHead {
+        title: course.row.title.clone(),
+        org_name: course.row.org_name.clone(),
+        code: course.row.code.clone(),
+        language: course.row.language.clone(),
+        dir: content_dir(&course.row.language),
+        about_url: course.url("about"),
+        tabs,
+        license_link: license_link(license_of(course)),
+    }
+}
+
+/// Load a course for its courseware: learners must be enrolled (otherwise they are sent
+/// to the About page, where the Enrol button is).
+async fn load_courseware(cx: &Cx, key: &str) -> AppResult<Result<CourseCx, Response>> {
+    let course = courses::load(cx, key).await?;
+    match can(
+        &cx.actor(),
+        Action::ViewCourseware,
+        Resource::Course(&course.facts),
+    ) {
+        Decision::Forbidden => Ok(Err(see_other(&course.url("about")))),
+        d => {
+            decide(d, cx, "lyceum-error-forbidden")?;
+            Ok(Ok(course))
+        }
+    }
+}
+
+/// The learner's completed blocks, when their progress is tracked here (enrolled).
+async fn completed(cx: &Cx, course: &CourseCx) -> AppResult<HashSet<BlockId>> {
+    match (cx.user_id(), course.facts.enrolled) {
+        (Some(u), true) => {
+            let mut c = cx.app.store().conn().await?;
+            Ok(learner::completed_in_course(&mut c, u, course.id())
+                .await?
+                .into_iter()
+                .collect())
+        }
+        _ => Ok(HashSet::new()),
+    }
+}
+
+pub async fn root(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
+    let course = courses::load(&cx, &key).await?;
+    let target = if can(
+        &cx.actor(),
+        Action::ViewCourseware,
+        Resource::Course(&course.facts),
+    )
+    .allowed()
+    {
+        "courseware"
+    } else {
+        "about"
+    };
+    Ok(see_other(&course.url(target)))
+}
+
+pub struct UnitLine {
+    pub title: String,
+    pub url: String,
+    pub complete: bool,
+    pub bookmarked: bool,
+}
+
+pub struct SubsectionLine {
+    pub title: String,
+    pub release: Option<Timestamp>,
+    pub units: Vec<UnitLine>,
+}
+
+pub struct SectionLine {
+    pub title: String,
+    pub release: Option<Timestamp>,
+    pub complete: bool,
+    pub open: bool,
+    pub subsections: Vec<SubsectionLine>,
+}
+
+#[derive(Template)]
+#[template(path = "course/outline.html")]
+struct OutlineView {
+    p: Page,
+    title: String,
+    head: CourseHead,
+    sections: Vec<SectionLine>,
+    show_progress: bool,
+    percent: u8,
+    done: usize,
+    total: usize,
+    resume_url: Option<String>,
+    started: bool,
+    not_started: bool,
+    start: Option<Timestamp>,
+}
+
+pub async fn outline(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
+    let course = match load_courseware(&cx, &key).await? {
+        Ok(c) => c,
+        Err(redirect) => return Ok(redirect),
+    };
+    let done_set = completed(&cx, &course).await?;
+    let tree = course.tree();
+    let vis = course.vis;
+    let now = cx.app.now();
+    let future = |r: Option<Timestamp>| r.filter(|r| *r > now);
+    let last_unit = course
+        .viewer
+        .last_unit_id
+        .and_then(|id| tree.index_of(id))
+        .filter(|&u| tree.is_visible(u, &vis));
+    let current_section = last_unit.and_then(|u| tree.ancestors(u).first().copied());
+    let mut sections = Vec::new();
+    for &s in tree.sections() {
+        if !tree.is_visible(s, &vis) {
+            continue;
+        }
+        let mut subs = Vec::new();
+        let mut all_done = true;
+        for &ss in tree.children(s) {
+            if !tree.is_visible(ss, &vis) {
+                continue;
+            }
+            let mut units = Vec::new();
+            for &u in tree.children(ss) {
+                if tree.node(u).kind != NodeKind::Unit || !tree.is_visible(u, &vis) {
+                    continue;
+                }
+                let complete = tree.is_unit_complete(u, &done_set);
+                all_done &= complete;
+                units.push(UnitLine {
+                    title: tree.node(u).title.clone(),
+                    url: course.url(&format!("unit/{}", tree.node(u).url_name)),
+                    complete,
+                    bookmarked: false,
+                });
+            }
+            subs.push(SubsectionLine {
+                title: tree.node(ss).title.clone(),
+                release: future(tree.node(ss).release_at),
+                units,
+            });
+        }
+        let node = tree.node(s);
+        sections.push(SectionLine {
+            title: node.title.clone(),
+            release: future(node.effective_release),
+            complete: all_done && subs.iter().any(|x| !x.units.is_empty()),
+            open: current_section.map_or(sections.is_empty(), |c| c == s),
+            subsections: subs,
+        });
+    }
+    let (done, total) = tree.progress(&vis, &done_set);
+    let visible = tree.visible_units(&vis);
+    let resume = last_unit
+        .or_else(|| {
+            visible
+                .iter()
+                .copied()
+                .find(|&u| !tree.is_unit_complete(u, &done_set))
+        })
+        .or(visible.first().copied());
+    let start = course.row.start_at.map(from_millis);
+    let view = OutlineView {
+        title: cx.page.text("lyceum-outline-title"),
+        head: head(&cx, &course, "courseware"),
+        sections,
+        show_progress: course.facts.enrolled,
+        percent: percent(done, total),
+        done,
+        total,
+        resume_url: resume.map(|u| course.url(&format!("unit/{}", tree.node(u).url_name))),
+        started: course.viewer.last_unit_id.is_some(),
+        not_started: !vis.see_unreleased && start.is_some_and(|s| s > now),
+        start,
+        p: cx.page.clone(),
+    };
+    Ok(html_response(view.render().map_err(AppError::internal)?))
+}
+
+#[derive(Template)]
+#[template(path = "course/unit.html")]
+struct UnitView {
+    p: Page,
+    title: String,
+    head: CourseHead,
+    outline_url: String,
+    crumbs: Vec<String>,
+    blocks: Vec<Html>,
+    prev_url: Option<String>,
+    next_url: Option<String>,
+    can_track: bool,
+    bookmarked: bool,
+    complete: bool,
+    manual_done: bool,
+    bookmark_url: String,
+    done_url: String,
+    unreleased_notice: bool,
+}
+
+/// Find a visible unit by its url_name; hidden and unknown units are both 404.
+fn find_unit(course: &CourseCx, unit: &str) -> AppResult<usize> {
+    let tree = course.tree();
+    tree.find_url_name(unit)
+        .filter(|&i| tree.node(i).kind == NodeKind::Unit && tree.is_visible(i, &course.vis))
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn unit(cx: Cx, Path((key, unit)): Path<(String, String)>) -> AppResult<Response> {
+    let course = match load_courseware(&cx, &key).await? {
+        Ok(c) => c,
+        Err(redirect) => return Ok(redirect),
+    };
+    let tree = course.tree();
+    let idx = find_unit(&course, &unit)?;
+    let node = tree.node(idx);
+    let tracking = course.facts.enrolled && cx.user().is_some();
+    let mut done_set = completed(&cx, &course).await?;
+    let mut bookmarked = false;
+    let mut block_state: Vec<LearnerBlockState> =
+        vec![LearnerBlockState::default(); tree.children(idx).len()];
+    if let Some(user) = cx.user_id() {
+        let mut c = cx.app.store().conn().await?;
+        bookmarked = learner::is_bookmarked(&mut c, user, node.id).await?;
+        if tracking {
+            let now = cx.app.now_ms();
+            // Seeing a unit completes its read-only blocks (and a unit with nothing to
+            // complete); videos complete when watched.
+            let mut newly: Vec<BlockId> = tree
+                .completable_leaves(idx)
+                .filter(|(_, r)| *r == CompletionRule::OnView)
+                .map(|(l, _)| tree.node(l).id)
+                .filter(|id| !done_set.contains(id))
+                .collect();
+            if tree.completable_leaves(idx).next().is_none() && !done_set.contains(&node.id) {
+                newly.push(node.id);
+            }
+            learner::record_completions(
+                &mut c,
+                user,
+                course.id(),
+                &newly,
+                CompletionSource::View,
+                now,
+            )
+            .await?;
+            done_set.extend(newly);
+            learner::set_last_unit(&mut c, user, course.id(), node.id).await?;
+            for (i, &leaf) in tree.children(idx).iter().enumerate() {
+                if let Some((_, CompletionRule::Watched(_))) =
+                    tree.completable_leaves(idx).find(|(l, _)| *l == leaf)
+                {
+                    let id = tree.node(leaf).id;
+                    let position = learner::video_progress(&mut c, user, id)
+                        .await?
+                        .map_or(0.0, |v| v.position);
+                    block_state[i] = LearnerBlockState {
+                        complete: done_set.contains(&id),
+                        position,
+                    };
+                }
+            }
+        }
+    }
+    let staff = course.on_team(&cx);
+    let blocks = tree
+        .children(idx)
+        .iter()
+        .zip(&block_state)
+        .map(|(&leaf, st)| blocks::render(&cx.page, &course, tree.node(leaf), st, tracking, staff))
+        .collect();
+    let (prev, next) = tree.neighbours(idx, &course.vis);
+    let unit_url = |u: usize| course.url(&format!("unit/{}", tree.node(u).url_name));
+    let now = cx.app.now();
+    let view = UnitView {
+        title: node.title.clone(),
+        head: head(&cx, &course, "courseware"),
+        outline_url: course.url("courseware"),
+        crumbs: tree
+            .ancestors(idx)
+            .iter()
+            .map(|&a| tree.node(a).title.clone())
+            .collect(),
+        blocks,
+        prev_url: prev.map(unit_url),
+        next_url: next.map(unit_url),
+        can_track: tracking,
+        bookmarked,
+        complete: tracking && tree.is_unit_complete(idx, &done_set),
+        manual_done: done_set.contains(&node.id) && tree.completable_leaves(idx).next().is_some(),
+        bookmark_url: course.url(&format!("unit/{}/bookmark", node.url_name)),
+        done_url: course.url(&format!("unit/{}/done", node.url_name)),
+        unreleased_notice: node.effective_release.is_some_and(|r| r > now)
+            || course
+                .row
+                .start_at
+                .map(from_millis)
+                .is_some_and(|s| s > now),
+        p: cx.page.clone(),
+    };
+    Ok(html_response(view.render().map_err(AppError::internal)?))
+}
+
+#[derive(Deserialize)]
+pub struct BookmarkForm {
+    action: String,
+}
+
+pub async fn bookmark(
+    cx: Cx,
+    Path((key, unit)): Path<(String, String)>,
+    Form(f): Form<BookmarkForm>,
+) -> AppResult<Response> {
+    let course = match load_courseware(&cx, &key).await? {
+        Ok(c) => c,
+        Err(redirect) => return Ok(redirect),
+    };
+    let user = cx.require_user()?.id();
+    let idx = find_unit(&course, &unit)?;
+    let block = course.tree().node(idx).id;
+    let mut c = cx.app.store().conn().await?;
+    let notice = match f.action.as_str() {
+        "add" => {
+            learner::add_bookmark(&mut c, user, course.id(), block, cx.app.now_ms()).await?;
+            "bookmarked"
+        }
+        "remove" => {
+            learner::remove_bookmark(&mut c, user, block).await?;
+            "unbookmarked"
+        }
+        _ => return Err(AppError::bad_request("lyceum-error-bad-form")),
+    };
+    Ok(see_other(&with_notice(
+        &course.url(&format!("unit/{unit}")),
+        notice,
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct DoneForm {
+    done: String,
+}
+
+pub async fn mark_done(
+    cx: Cx,
+    Path((key, unit)): Path<(String, String)>,
+    Form(f): Form<DoneForm>,
+) -> AppResult<Response> {
+    let course = match load_courseware(&cx, &key).await? {
+        Ok(c) => c,
+        Err(redirect) => return Ok(redirect),
+    };
+    let user = cx.require_user()?.id();
+    if !course.facts.enrolled {
+        return Err(AppError::Forbidden("lyceum-error-enroll-first"));
+    }
+    let idx = find_unit(&course, &unit)?;
+    let block = course.tree().node(idx).id;
+    let mut c = cx.app.store().conn().await?;
+    let notice = match f.done.as_str() {
+        "1" => {
+            learner::record_completions(
+                &mut c,
+                user,
+                course.id(),
+                &[block],
+                CompletionSource::Manual,
+                cx.app.now_ms(),
+            )
+            .await?;
+            "marked-done"
+        }
+        "0" => {
+            learner::remove_completion(&mut c, user, block).await?;
+            "marked-not-done"
+        }
+        _ => return Err(AppError::bad_request("lyceum-error-bad-form")),
+    };
+    Ok(see_other(&with_notice(
+        &course.url(&format!("unit/{unit}")),
+        notice,
+    )))
+}
+
+pub struct BookmarkLine {
+    pub title: String,
+    pub url: String,
+    pub path: String,
+    pub added: Timestamp,
+}
+
+#[derive(Template)]
+#[template(path = "course/bookmarks.html")]
+struct BookmarksView {
+    p: Page,
+    title: String,
+    head: CourseHead,
+    items: Vec<BookmarkLine>,
+}
+
+pub async fn bookmarks(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
+    let course = match load_courseware(&cx, &key).await? {
+        Ok(c) => c,
+        Err(redirect) => return Ok(redirect),
+    };
+    let user = cx.require_user()?.id();
+    let mut c = cx.app.store().conn().await?;
+    let marks = learner::bookmarks_in_course(&mut c, user, course.id()).await?;
+    let tree = course.tree();
+    let items = marks
+        .into_iter()
+        .filter_map(|(b, at)| {
+            let i = tree
+                .index_of(b)
+                .filter(|&i| tree.is_visible(i, &course.vis))?;
+            let n = tree.node(i);
+            Some(BookmarkLine {
+                title: n.title.clone(),
+                url: course.url(&format!("unit/{}", n.url_name)),
+                path: tree
+                    .ancestors(i)
+                    .iter()
+                    .map(|&a| tree.node(a).title.clone())
+                    .collect::<Vec<_>>()
+                    .join(" › "),
+                added: from_millis(at),
+            })
+        })
+        .collect();
+    let view = BookmarksView {
+        title: cx.page.text("lyceum-bookmarks-title"),
+        head: head(&cx, &course, "bookmarks"),
+        items,
+        p: cx.page.clone(),
+    };
+    Ok(html_response(view.render().map_err(AppError::internal)?))
+}
+
+pub struct DateRow {
+    pub at: Timestamp,
+    pub label_key: &'static str,
+    pub name: String,
+    pub url: Option<String>,
+    pub past: bool,
+}
+
+#[derive(Template)]
+#[template(path = "course/dates.html")]
+struct DatesView {
+    p: Page,
+    title: String,
+    head: CourseHead,
+    rows: Vec<DateRow>,
+}
+
+pub async fn dates(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
+    let course = match load_courseware(&cx, &key).await? {
+        Ok(c) => c,
+        Err(redirect) => return Ok(redirect),
+    };
+    let now = cx.app.now();
+    let tree = course.tree();
+    let mut rows = Vec::new();
+    if let Some(s) = course.row.start_at.map(from_millis) {
+        rows.push(DateRow {
+            at: s,
+            label_key: "lyceum-dates-course-start",
+            name: String::new(),
+            url: None,
+            past: s <= now,
+        });
+    }
+    for &s in tree.sections() {
+        let n = tree.node(s);
+        if let Some(r) = n.release_at {
+            let url = tree
+                .is_visible(s, &course.vis)
+                .then(|| course.url("courseware"));
+            rows.push(DateRow {
+                at: r,
+                label_key: "lyceum-dates-section-release",
+                name: n.title.clone(),
+                url,
+                past: r <= now,
+            });
+        }
+        for &ss in tree.children(s) {
+            let n = tree.node(ss);
+            if let Some(r) = n.release_at {
+                rows.push(DateRow {
+                    at: r,
+                    label_key: "lyceum-dates-subsection-release",
+                    name: n.title.clone(),
+                    url: None,
+                    past: r <= now,
+                });
+            }
+        }
+    }
+    if let Some(e) = course.row.end_at.map(from_millis) {
+        rows.push(DateRow {
+            at: e,
+            label_key: "lyceum-dates-course-end",
+            name: String::new(),
+            url: None,
+            past: e <= now,
+        });
+    }
+    rows.sort_by_key(|r| r.at);
+    let view = DatesView {
+        title: cx.page.text("lyceum-dates-title"),
+        head: head(&cx, &course, "dates"),
+        rows,
+        p: cx.page.clone(),
+    };
+    Ok(html_response(view.render().map_err(AppError::internal)?))
+}
+
+#[derive(Deserialize)]
+pub struct ProgressReport {
+    pub ranges: Vec<(f64, f64)>,
+    pub duration: f64,
+    #[serde(default)]
+    pub position: f64,
+}
+
+/// Merge a video progress report; at 90 % watched the block counts as complete.
+/// Returns (watched fraction, complete).
+pub async fn record_video_progress(
+    cx: &Cx,
+    block: BlockId,
+    report: &ProgressReport,
+) -> AppResult<(f64, bool)> {
+    let user = cx.require_user()?.id();
+    if !(report.duration.is_finite() && report.duration > 0.0 && report.duration < 24.0 * 3600.0)
+        || report.ranges.len() > 100
+    {
+        return Err(AppError::bad_request("lyceum-error-bad-progress"));
+    }
+    let mut c = cx.app.store().conn().await?;
+    let key = lyceum_store::repo::courses::course_key_of_block(&mut c, block)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    drop(c);
+    let course = courses::load(cx, &key).await?;
+    if !course.facts.enrolled {
+        return Err(AppError::NotFound);
+    }
+    let tree = course.tree();
+    let idx = tree
+        .index_of(block)
+        .filter(|&i| tree.node(i).kind == NodeKind::Leaf)
+        .ok_or(AppError::NotFound)?;
+    let unit = tree
+        .unit_of(idx)
+        .filter(|&u| tree.is_visible(u, &course.vis))
+        .ok_or(AppError::NotFound)?;
+    let Some((_, CompletionRule::Watched(threshold))) =
+        tree.completable_leaves(unit).find(|(l, _)| *l == idx)
+    else {
+        return Err(AppError::NotFound);
+    };
+    let mut c = cx.app.store().conn().await?;
+    let mut ranges: WatchedRanges = match learner::video_progress(&mut c, user, block).await? {
+        Some(p) => serde_json::from_str(&p.ranges).unwrap_or_default(),
+        None => WatchedRanges::default(),
+    };
+    ranges.add(&report.ranges, report.duration);
+    let fraction = ranges.fraction(report.duration);
+    let json = serde_json::to_string(&ranges).map_err(AppError::internal)?;
+    let now = cx.app.now_ms();
+    let position = if report.position.is_finite() {
+        report.position.clamp(0.0, report.duration)
+    } else {
+        0.0
+    };
+    learner::save_video_progress(&mut c, user, block, &json, report.duration, position, now)
+        .await?;
+    let complete = fraction >= threshold;
+    if complete {
+        learner::record_completions(
+            &mut c,
+            user,
+            course.id(),
+            &[block],
+            CompletionSource::Watch,
+            now,
+        )
+        .await?;
+    }
+    Ok((fraction, complete))
+}

@@ -1,0 +1,96 @@
+//! Turns error responses into pages (or JSON under `/api/`) in the user's language, and
+//! gives every request an id that 500 pages show and logs record.
+
+use crate::error::{ErrorInfo, LoginRedirect};
+use crate::page::{Page, PageSeed, SeedSlot, error_page};
+use crate::state::App;
+use askama::Template;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use rand::RngCore;
+use std::sync::{Arc, Mutex};
+use tracing::Instrument;
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorView {
+    p: Page,
+    title: String,
+    message: String,
+    severity: &'static str,
+    request_id: Option<String>,
+}
+
+pub async fn render(State(app): State<App>, mut req: Request, next: Next) -> Response {
+    let slot: SeedSlot = Arc::new(Mutex::new(PageSeed::default()));
+    req.extensions_mut().insert(slot.clone());
+    let request_id = format!("{:016x}", rand::rng().next_u64());
+    let uri = req.uri().clone();
+    let headers = req.headers().clone();
+    let span = tracing::info_span!("request", id = %request_id, method = %req.method(), path = %uri.path());
+    let res = next.run(req).instrument(span).await;
+    let Some(info) = res.extensions().get::<ErrorInfo>().cloned() else {
+        return res;
+    };
+    let status = res.status();
+    if let Some(detail) = &info.internal {
+        tracing::error!(request_id = %request_id, path = %uri.path(), %detail, "request failed");
+    }
+    let seed = slot.lock().map(|s| s.clone()).unwrap_or_default();
+    let page = error_page(&app, &uri, &headers, seed);
+    let args: Vec<lyceum_i18n::Arg> = info
+        .args
+        .iter()
+        .map(|a| lyceum_i18n::Arg::from(a.clone()))
+        .collect();
+    let message = app.i18n().text(&page.lang, info.key, &args);
+
+    if uri.path().starts_with("/api/") {
+        let body = serde_json::json!({ "error": { "code": info.key, "message": message } });
+        let mut r = (status, axum::Json(body)).into_response();
+        copy_header(&res, &mut r, header::RETRY_AFTER);
+        return r;
+    }
+    if let Some(LoginRedirect(return_to)) = res.extensions().get::<LoginRedirect>() {
+        let to = format!(
+            "/login?return_to={}",
+            url::form_urlencoded::byte_serialize(return_to.as_bytes()).collect::<String>()
+        );
+        return Redirect::to(&to).into_response();
+    }
+    let severity = if status.is_server_error() {
+        "error"
+    } else if status == StatusCode::NOT_FOUND {
+        "notice"
+    } else {
+        "warning"
+    };
+    let view = ErrorView {
+        title: page.text(info.title_key),
+        message,
+        severity,
+        request_id: status.is_server_error().then(|| request_id.clone()),
+        p: page,
+    };
+    let mut r = match view.render() {
+        Ok(html) => (status, axum::response::Html(html)).into_response(),
+        Err(_) => status.into_response(),
+    };
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    copy_header(&res, &mut r, header::RETRY_AFTER);
+    r
+}
+
+fn copy_header(from: &Response, to: &mut Response, name: header::HeaderName) {
+    if let Some(v) = from.headers().get(&name) {
+        to.headers_mut().insert(name, v.clone());
+    }
+}
+
+/// Unknown paths: a 404 page like any other.
+pub async fn not_found() -> Response {
+    crate::error::AppError::NotFound.into_response()
+}

@@ -1,0 +1,69 @@
+//! Page handlers, one module per area.
+
+pub mod about;
+pub mod account;
+pub mod catalog;
+pub mod courseware;
+pub mod dashboard;
+pub mod errors;
+pub mod media;
+pub mod oauth;
+
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Redirect, Response};
+
+/// A redirect after a form post (303, so the browser follows with GET).
+pub fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// Only local paths are acceptable destinations: never `//evil.example` or `https://…`.
+pub fn safe_return_to(candidate: Option<&str>) -> String {
+    match candidate {
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.starts_with("/\\")
+                && !p.chars().any(char::is_control) =>
+        {
+            p.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+/// Add `notice=NAME` to a local URL.
+pub fn with_notice(path: &str, notice: &str) -> String {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{sep}notice={notice}")
+}
+
+pub fn html_response(body: String) -> Response {
+    let mut r = axum::response::Html(body).into_response();
+    r.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn return_to_is_local_only() {
+        assert_eq!(safe_return_to(Some("/courses/x")), "/courses/x");
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "javascript:alert(1)",
+            "/a\nb",
+        ] {
+            assert_eq!(safe_return_to(Some(bad)), "/", "{bad}");
+        }
+        assert_eq!(safe_return_to(None), "/");
+        assert_eq!(with_notice("/a?b=1", "saved"), "/a?b=1&notice=saved");
+    }
+}

@@ -1,0 +1,90 @@
+//! Every route of the site, in one place.
+
+use crate::handlers::{about, account, catalog, courseware, dashboard, errors, media, oauth};
+use crate::state::App;
+use crate::{api, assets, security};
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tower_http::compression::CompressionLayer;
+
+pub fn router(app: App) -> Router {
+    let pages = Router::new()
+        .route("/", get(catalog::index))
+        .route("/login", get(account::login_page).post(account::login))
+        .route("/logout", post(account::logout))
+        .route("/auth/wikimedia", get(oauth::start))
+        .route("/auth/wikimedia/callback", get(oauth::callback))
+        .route(
+            "/preferences",
+            get(account::preferences_page).post(account::save_preferences),
+        )
+        .route("/language", post(account::set_language))
+        .route("/dashboard", get(dashboard::page))
+        .route("/courses/{key}", get(courseware::root))
+        .route("/courses/{key}/about", get(about::page))
+        .route("/courses/{key}/enroll", post(about::enroll))
+        .route("/courses/{key}/unenroll", post(about::unenroll))
+        .route("/courses/{key}/courseware", get(courseware::outline))
+        .route("/courses/{key}/unit/{unit}", get(courseware::unit))
+        .route(
+            "/courses/{key}/unit/{unit}/bookmark",
+            post(courseware::bookmark),
+        )
+        .route(
+            "/courses/{key}/unit/{unit}/done",
+            post(courseware::mark_done),
+        )
+        .route("/courses/{key}/bookmarks", get(courseware::bookmarks))
+        .route("/courses/{key}/dates", get(courseware::dates))
+        .route("/api/v1/openapi.json", get(api::openapi::document))
+        .route("/api/v1/courses", get(api::courses::catalog))
+        .route("/api/v1/courses/{course_id}", get(api::courses::detail))
+        .route(
+            "/api/v1/courses/{course_id}/enrollment",
+            post(api::courses::enroll).delete(api::courses::unenroll),
+        )
+        .route("/api/v1/me", get(api::courses::me))
+        .route("/api/v1/me/enrollments", get(api::courses::my_enrollments))
+        .route(
+            "/api/v1/blocks/{block_id}/progress",
+            post(api::courses::video_progress),
+        )
+        .route("/healthz", get(health))
+        .fallback(errors::not_found)
+        .layer(CompressionLayer::new());
+
+    // Media and static files are already compressed (or must keep byte ranges intact).
+    let files = Router::new()
+        .route("/static/{name}", get(assets::serve))
+        .route("/courses/{key}/media/{hash}/{name}", get(media::serve));
+
+    pages
+        .merge(files)
+        .layer(from_fn(security::csrf))
+        .layer(from_fn_with_state(app.clone(), errors::render))
+        .layer(from_fn(security::headers))
+        .with_state(app)
+}
+
+/// Liveness and database reachability, for load balancers and monitoring.
+async fn health(State(app): State<App>) -> Response {
+    match app.store().ping().await {
+        Ok(()) => (
+            StatusCode::OK,
+            axum::Json(serde_json::json!({"status": "ok"})),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({"status": "unavailable"})),
+            )
+                .into_response()
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! Server-side sessions: the cookie holds a random id, the database holds its SHA-256 and
+//! the session's user and data. The id is replaced at every login (no fixation), the
+//! cookie is HttpOnly and SameSite=Lax, and Secure (with the `__Host-` prefix) over https.
+
+use crate::state::App;
+use axum::http::{HeaderMap, HeaderValue, header};
+use base64::Engine as _;
+use lyceum_core::UserId;
+use lyceum_store::repo::sessions;
+use lyceum_store::repo::users::UserRow;
+use lyceum_store::{Db, Result};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// How long a logged-in session lasts without use.
+pub const LOGIN_TTL_MS: i64 = 30 * 24 * 3600 * 1000;
+/// An anonymous session exists only to carry an OAuth round trip.
+pub const ANONYMOUS_TTL_MS: i64 = 3600 * 1000;
+
+/// What a session carries besides its user.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct SessionData {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth: Option<PendingOAuth>,
+}
+
+/// An OAuth login in progress: `state` is bound to this session, the PKCE verifier
+/// never leaves the server.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PendingOAuth {
+    pub state: String,
+    pub verifier: String,
+    pub return_to: String,
+    pub started_at: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub id_hash: String,
+    pub data: SessionData,
+    pub user: Option<UserRow>,
+    pub expires_at: i64,
+}
+
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-lyceum_session"
+    } else {
+        "lyceum_session"
+    }
+}
+
+pub fn hash_id(id: &str) -> String {
+    format!("{:x}", Sha256::digest(id.as_bytes()))
+}
+
+fn new_id() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The value of one cookie from the request's Cookie headers.
+pub fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+pub fn set_cookie(
+    name: &str,
+    value: &str,
+    max_age_secs: i64,
+    secure: bool,
+    http_only: bool,
+) -> HeaderValue {
+    let mut c = format!("{name}={value}; Path=/; Max-Age={max_age_secs}; SameSite=Lax");
+    if http_only {
+        c.push_str("; HttpOnly");
+    }
+    if secure {
+        c.push_str("; Secure");
+    }
+    HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static("invalid=1; Max-Age=0"))
+}
+
+/// Load the request's session, if its cookie names a live one. One statement.
+pub async fn load(app: &App, headers: &HeaderMap) -> Result<Option<Session>> {
+    let Some(id) = read_cookie(headers, cookie_name(app.config().secure_cookies())) else {
+        return Ok(None);
+    };
+    // Ids are 43 base64url characters; anything else is not ours and costs no query.
+    if id.len() != 43
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Ok(None);
+    }
+    let mut c = app.store().conn().await?;
+    let now = app.now_ms();
+    let Some(row) = sessions::load(&mut c, &hash_id(id), now).await? else {
+        return Ok(None);
+    };
+    // Sliding expiry for logged-in sessions, written at most once a day.
+    if row.user.is_some() && row.expires_at - now < LOGIN_TTL_MS - 24 * 3600 * 1000 {
+        sessions::extend(&mut c, &row.id_hash, now + LOGIN_TTL_MS).await?;
+    }
+    let data = serde_json::from_str(&row.data).unwrap_or_default();
+    Ok(Some(Session {
+        id_hash: row.id_hash,
+        data,
+        user: row.user,
+        expires_at: row.expires_at,
+    }))
+}
+
+/// Start a new session (replacing `old`, if any) and return its Set-Cookie header.
+pub async fn start(
+    app: &App,
+    db: &mut impl Db,
+    old: Option<&Session>,
+    user: Option<UserId>,
+    data: &SessionData,
+) -> Result<HeaderValue> {
+    if let Some(old) = old {
+        sessions::delete(db, &old.id_hash).await?;
+    }
+    let id = new_id();
+    let now = app.now_ms();
+    let ttl = if user.is_some() {
+        LOGIN_TTL_MS
+    } else {
+        ANONYMOUS_TTL_MS
+    };
+    let json = serde_json::to_string(data).unwrap_or_else(|_| "{}".to_owned());
+    sessions::create(db, &hash_id(&id), user, &json, now, now + ttl).await?;
+    let secure = app.config().secure_cookies();
+    Ok(set_cookie(
+        cookie_name(secure),
+        &id,
+        ttl / 1000,
+        secure,
+        true,
+    ))
+}
+
+pub fn clear(app: &App) -> HeaderValue {
+    let secure = app.config().secure_cookies();
+    set_cookie(cookie_name(secure), "", 0, secure, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_cookies_among_others() {
+        let mut h = HeaderMap::new();
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; lyceum_session=abc; tz=Africa%2FCairo"),
+        );
+        h.append(header::COOKIE, HeaderValue::from_static("lang=ar"));
+        assert_eq!(read_cookie(&h, "lyceum_session"), Some("abc"));
+        assert_eq!(read_cookie(&h, "lang"), Some("ar"));
+        assert_eq!(read_cookie(&h, "nope"), None);
+    }
+
+    #[test]
+    fn ids_are_long_and_distinct() {
+        let (a, b) = (new_id(), new_id());
+        assert_eq!(a.len(), 43);
+        assert_ne!(a, b);
+        assert_eq!(hash_id("x").len(), 64);
+    }
+
+    #[test]
+    fn cookie_attributes() {
+        let c = set_cookie("__Host-lyceum_session", "v", 60, true, true);
+        assert_eq!(
+            c.to_str().unwrap(),
+            "__Host-lyceum_session=v; Path=/; Max-Age=60; SameSite=Lax; HttpOnly; Secure"
+        );
+    }
+}

@@ -1,0 +1,150 @@
+//! The application state every handler receives: store, media, settings, clock, the
+//! message catalog, static assets and caches. Built once at start; cheap to clone.
+
+use crate::assets::Assets;
+use crate::config::WebConfig;
+use crate::courses::CourseCache;
+use crate::security::RateLimiter;
+use lyceum_core::Clock;
+use lyceum_i18n::Catalog;
+use lyceum_store::{MediaStore, Store};
+use lyceum_wiki::oauth::{OAuthConfig, WikiClient};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A language the interface is offered in.
+#[derive(Clone, Debug)]
+pub struct UiLanguage {
+    pub code: String,
+    pub autonym: String,
+}
+
+/// Interface languages are those with at least this share of the English messages
+/// translated; the rest falls back to English message by message.
+const MIN_TRANSLATED: f64 = 0.5;
+
+pub struct AppParts {
+    pub store: Store,
+    pub media: MediaStore,
+    pub config: WebConfig,
+    pub clock: Arc<dyn Clock>,
+}
+
+pub struct OAuth {
+    pub config: OAuthConfig,
+    pub client: WikiClient,
+}
+
+struct Inner {
+    store: Store,
+    media: MediaStore,
+    config: WebConfig,
+    clock: Arc<dyn Clock>,
+    i18n: Catalog,
+    ui_languages: Vec<UiLanguage>,
+    assets: Assets,
+    courses: CourseCache,
+    oauth: Option<OAuth>,
+    login_limiter: RateLimiter,
+}
+
+#[derive(Clone)]
+pub struct App(Arc<Inner>);
+
+impl App {
+    pub fn new(parts: AppParts) -> Result<App, String> {
+        let i18n = Catalog::from_sources(crate::assets::MESSAGE_FILES.iter().copied())
+            .map_err(|e| format!("interface messages: {e}"))?;
+        let total = i18n.keys("en").len().max(1) as f64;
+        let mut ui_languages: Vec<UiLanguage> = i18n
+            .locales()
+            .into_iter()
+            .filter(|code| *code == "en" || i18n.keys(code).len() as f64 / total >= MIN_TRANSLATED)
+            .map(|code| UiLanguage {
+                code: code.to_owned(),
+                autonym: lyceum_i18n::autonym(code).unwrap_or(code).to_owned(),
+            })
+            .collect();
+        ui_languages.sort_by(|a, b| a.code.cmp(&b.code));
+        let oauth = match &parts.config.wikimedia {
+            None => None,
+            Some(w) => {
+                let rest_base = url::Url::parse(&w.rest_base)
+                    .map_err(|e| format!("wikimedia.rest_base: {e}"))?;
+                let mut config = OAuthConfig::new(
+                    rest_base,
+                    w.client_id.clone(),
+                    w.client_secret.clone(),
+                    parts.config.oauth_redirect_uri(),
+                );
+                if !w.scopes.is_empty() {
+                    config.scopes = w.scopes.clone();
+                }
+                let client = WikiClient::new(&parts.config.contact)
+                    .map_err(|e| format!("wikimedia client: {e}"))?;
+                Some(OAuth { config, client })
+            }
+        };
+        Ok(App(Arc::new(Inner {
+            store: parts.store,
+            media: parts.media,
+            config: parts.config,
+            clock: parts.clock,
+            i18n,
+            ui_languages,
+            assets: Assets::build(),
+            courses: CourseCache::new(256),
+            oauth,
+            // Five failed logins per account and twenty per address in fifteen minutes.
+            login_limiter: RateLimiter::new(5, 20, Duration::from_secs(15 * 60)),
+        })))
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+
+    pub fn media(&self) -> &MediaStore {
+        &self.0.media
+    }
+
+    pub fn config(&self) -> &WebConfig {
+        &self.0.config
+    }
+
+    pub fn now(&self) -> jiff::Timestamp {
+        self.0.clock.now()
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.0.clock.now().as_millisecond()
+    }
+
+    pub fn i18n(&self) -> &Catalog {
+        &self.0.i18n
+    }
+
+    pub fn ui_languages(&self) -> &[UiLanguage] {
+        &self.0.ui_languages
+    }
+
+    pub fn is_ui_language(&self, code: &str) -> bool {
+        self.0.ui_languages.iter().any(|l| l.code == code)
+    }
+
+    pub fn assets(&self) -> &Assets {
+        &self.0.assets
+    }
+
+    pub fn courses(&self) -> &CourseCache {
+        &self.0.courses
+    }
+
+    pub fn oauth(&self) -> Option<&OAuth> {
+        self.0.oauth.as_ref()
+    }
+
+    pub fn login_limiter(&self) -> &RateLimiter {
+        &self.0.login_limiter
+    }
+}

@@ -1,0 +1,129 @@
+/* Lyceum: progressive enhancement. Every page works without this file; with it, the
+   video player reports what was watched, the transcript follows and seeks the video,
+   times show in the browser's time zone, and a few forms submit themselves. */
+(function () {
+  'use strict';
+  var doc = document, root = doc.documentElement;
+
+  function each(sel, fn, scope) { Array.prototype.forEach.call((scope || doc).querySelectorAll(sel), fn); }
+
+  // Remember the browser's time zone so the server can show times in it next time.
+  try {
+    var tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (tz && doc.cookie.indexOf('tz=' + encodeURIComponent(tz)) === -1) {
+      doc.cookie = 'tz=' + encodeURIComponent(tz) + ';path=/;max-age=31536000;samesite=lax';
+    }
+    // The server did not know the zone yet: show times in the browser's own.
+    if (root.hasAttribute('data-tz-fallback')) {
+      var dateOnly = new Intl.DateTimeFormat(root.lang, { dateStyle: 'long' });
+      var withTime = new Intl.DateTimeFormat(root.lang, { dateStyle: 'long', timeStyle: 'short' });
+      each('time[data-local]', function (t) {
+        var d = new Date(t.getAttribute('datetime'));
+        var fmt = t.getAttribute('data-local') === 'datetime' ? withTime : dateOnly;
+        if (!isNaN(d)) { t.textContent = fmt.format(d); }
+      });
+    }
+  } catch (e) { /* old browser: server-rendered UTC times stay */ }
+
+  each('select[data-autosubmit]', function (s) {
+    s.addEventListener('change', function () { s.form.submit(); });
+    each('.js-hide', function (b) { b.hidden = true; }, s.form);
+  });
+
+  each('[data-outline-toggle]', function (b) {
+    b.hidden = false;
+    b.addEventListener('click', function () {
+      var open = b.getAttribute('data-outline-toggle') === 'open';
+      each('.outline details', function (d) { d.open = open; });
+    });
+  });
+
+  each('figure.video[data-progress-url]', setUpVideo);
+
+  function setUpVideo(fig) {
+    var video = fig.querySelector('video');
+    if (!video) { return; }
+    var url = fig.getAttribute('data-progress-url');
+    var pending = [], seg = null, last = -1, timer = null;
+
+    var speed = fig.querySelector('.video__speed');
+    if (speed) {
+      speed.hidden = false;
+      speed.querySelector('select').addEventListener('change', function (e) {
+        video.playbackRate = parseFloat(e.target.value) || 1;
+      });
+    }
+
+    var resume = parseFloat(fig.getAttribute('data-position') || '0');
+    video.addEventListener('loadedmetadata', function () {
+      if (resume > 5 && resume < video.duration - 5) { video.currentTime = resume; }
+    });
+
+    video.addEventListener('timeupdate', function () {
+      var t = video.currentTime;
+      if (!video.paused && seg && t >= last && t - last < 2) {
+        seg[1] = t;
+      } else {
+        closeSegment();
+        if (!video.paused) { seg = [t, t]; }
+      }
+      last = t;
+      highlight(t);
+    });
+    video.addEventListener('pause', function () { closeSegment(); send(); });
+    video.addEventListener('ended', function () { closeSegment(); send(); });
+    video.addEventListener('play', function () {
+      if (!timer) { timer = setInterval(function () { closeSegment(); seg = video.paused ? null : [video.currentTime, video.currentTime]; send(); }, 15000); }
+    });
+    doc.addEventListener('visibilitychange', function () {
+      if (doc.visibilityState === 'hidden') { closeSegment(); send(true); }
+    });
+
+    function closeSegment() {
+      if (seg && seg[1] - seg[0] > 0.2) { pending.push([seg[0], seg[1]]); }
+      seg = null;
+    }
+
+    function send(leaving) {
+      if (!pending.length || !isFinite(video.duration)) { return; }
+      var body = JSON.stringify({ ranges: pending, duration: video.duration, position: video.currentTime });
+      pending = [];
+      fetch(url, { method: 'POST', credentials: 'same-origin', keepalive: !!leaving, headers: { 'Content-Type': 'application/json' }, body: body })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (j) {
+          if (j && j.complete) {
+            var s = fig.querySelector('.video__watched');
+            if (s) { s.hidden = false; }
+          }
+        })
+        .catch(function () { /* offline: the next report carries on */ });
+    }
+
+    // Interactive transcript: click a line to jump there; the current line is marked.
+    var lists = fig.querySelectorAll('.transcript ol');
+    each('.cue', function (b) {
+      b.addEventListener('click', function () {
+        video.currentTime = parseInt(b.getAttribute('data-start'), 10) / 1000;
+        video.play();
+      });
+    }, fig);
+
+    function highlight(t) {
+      var ms = t * 1000;
+      Array.prototype.forEach.call(lists, function (ol) {
+        var details = ol.closest('details');
+        if (details && !details.open) { return; }
+        each('.cue', function (b) {
+          var on = ms >= +b.getAttribute('data-start') && ms < +b.getAttribute('data-end');
+          if (on && b.getAttribute('aria-current') !== 'true') {
+            b.setAttribute('aria-current', 'true');
+            var box = ol.getBoundingClientRect(), r = b.getBoundingClientRect();
+            if (r.top < box.top || r.bottom > box.bottom) { ol.scrollTop += r.top - box.top - 8; }
+          } else if (!on && b.hasAttribute('aria-current')) {
+            b.removeAttribute('aria-current');
+          }
+        }, ol);
+      });
+    }
+  }
+})();

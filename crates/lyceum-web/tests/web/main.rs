@@ -1,0 +1,7 @@
+//! HTTP tests of the whole site: every request goes through the real router, middleware
+//! and a fresh database, as a browser or API client would send it.
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+
+mod support;
+
+mod pages;

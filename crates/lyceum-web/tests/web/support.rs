@@ -1,0 +1,396 @@
+//! Test harness: the whole router on a fresh database, driven in-process with
+//! `tower::ServiceExt::oneshot`, and clients that keep cookies like a browser.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use lyceum_core::course::spec::{CourseSpec, expand};
+use lyceum_core::permissions::CourseRole;
+use lyceum_core::{CourseId, FixedClock, UserId};
+use lyceum_store::repo::{assets, courses, learner, orgs};
+use lyceum_store::testing::{self, TestDb};
+use lyceum_store::{Backend, MediaStore, Store};
+use lyceum_web::{App, AppParts, WebConfig};
+use std::collections::HashMap;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "correct horse battery";
+pub const NOW: &str = "2026-11-21T12:00:00Z";
+pub const KEY: &str = "course-v1:TESTORG+T101+2026";
+
+pub struct TestApp {
+    pub app: App,
+    pub router: Router,
+    pub store: Store,
+    pub media: MediaStore,
+    pub clock: Arc<FixedClock>,
+    _db: TestDb,
+    _media_dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        Self::with(Backend::Sqlite, |_| {}).await
+    }
+
+    pub async fn with(backend: Backend, configure: impl FnOnce(&mut WebConfig)) -> TestApp {
+        let db = match backend {
+            Backend::Sqlite => testing::sqlite().await.unwrap(),
+            Backend::Postgres => testing::postgres().await.unwrap(),
+        };
+        let media_dir = tempfile::tempdir().unwrap();
+        let media = MediaStore::new(media_dir.path()).unwrap();
+        let clock = Arc::new(FixedClock::new(NOW.parse().unwrap()));
+        let mut config = WebConfig::new("http://lyceum.test");
+        configure(&mut config);
+        let app = App::new(AppParts {
+            store: db.store.clone(),
+            media: media.clone(),
+            config,
+            clock: clock.clone(),
+        })
+        .unwrap();
+        let router = lyceum_web::router(app.clone());
+        TestApp {
+            app,
+            router,
+            store: db.store.clone(),
+            media,
+            clock,
+            _db: db,
+            _media_dir: media_dir,
+        }
+    }
+
+    pub fn client(&self) -> Client {
+        Client {
+            router: self.router.clone(),
+            cookies: HashMap::new(),
+            headers: HeaderMap::new(),
+        }
+    }
+
+    /// A local account with the test password.
+    pub async fn user(&self, name: &str, admin: bool) -> UserId {
+        lyceum_web::create_local_user(&self.store, name, "", PASSWORD, admin, 0)
+            .await
+            .unwrap()
+    }
+
+    /// A client logged in as `name` (created if needed).
+    pub async fn login(&self, name: &str) -> Client {
+        let mut c = self.client();
+        let r = c
+            .post_form(
+                "/login",
+                &[
+                    ("username", name),
+                    ("password", PASSWORD),
+                    ("return_to", "/"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "login as {name}: {}",
+            r.body
+        );
+        c
+    }
+
+    pub async fn seed(&self, spec: serde_json::Value) -> CourseId {
+        let spec: CourseSpec = serde_json::from_value(spec).unwrap();
+        let e = expand(spec, &mut |name| sample_media(name)).unwrap();
+        let mut tx = self.store.begin().await.unwrap();
+        let org = orgs::upsert(&mut tx, &e.course.key.org, "Test Organisation", "", None, 0)
+            .await
+            .unwrap();
+        let id = courses::create(&mut tx, org, &e.course, 0).await.unwrap();
+        courses::insert_blocks(&mut tx, id, None, &e.blocks, None, 0)
+            .await
+            .unwrap();
+        for a in &e.assets {
+            let (sha, size) = self.media.put(&a.bytes).unwrap();
+            assets::put(&mut tx, id, &a.name, &a.content_type, size as i64, &sha, 0)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        id
+    }
+
+    /// The standard test course, its key in `KEY`.
+    pub async fn seed_sample(&self) -> CourseId {
+        self.seed(sample_course("T101", true)).await
+    }
+
+    pub async fn enroll(&self, user: UserId, course: CourseId) {
+        let mut c = self.store.conn().await.unwrap();
+        learner::enroll(&mut c, user, course, 0).await.unwrap();
+    }
+
+    pub async fn make_staff(&self, user: UserId, course: CourseId, role: CourseRole) {
+        let mut c = self.store.conn().await.unwrap();
+        courses::set_role(&mut c, course, user, role, 0)
+            .await
+            .unwrap();
+    }
+
+    pub fn queries(&self) -> u64 {
+        self.store.query_count()
+    }
+}
+
+/// Media files the sample course refers to.
+pub fn sample_media(name: &str) -> Option<Vec<u8>> {
+    match name {
+        "intro.webm" => Some(b"\x1aE\xdf\xa3 not really a webm, but bytes to serve".repeat(100)),
+        "intro.mp4" => Some(b"....ftypisom not really an mp4".to_vec()),
+        "intro.jpg" => Some(b"\xff\xd8\xff poster".to_vec()),
+        "intro.en.vtt" => Some(b"WEBVTT\n\n00:00:00.000 --> 00:00:04.000\nWelcome to the course.\n\n00:00:04.000 --> 00:00:09.000\nLibraries &amp; museums &lt;3 volunteers.\n".to_vec()),
+        "intro.fr.srt" => Some("1\n00:00:00,000 --> 00:00:04,000\nBienvenue dans le cours.\n\n2\n00:00:04,000 --> 00:00:09,000\nLes bibliothèques aiment les bénévoles.\n".as_bytes().to_vec()),
+        _ => None,
+    }
+}
+
+/// Two released sections (a video in the first unit) and one released in 2030.
+pub fn sample_course(code: &str, published: bool) -> serde_json::Value {
+    serde_json::json!({
+        "org": "TESTORG", "code": code, "run": "2026", "language": "en",
+        "title": format!("Sample course {code}"), "short_description": "A course for tests",
+        "overview": "Learn *everything*.", "outcomes": ["One thing", "Another"],
+        "effort_hours_per_week": 2, "effort_weeks": 6,
+        "start": "2026-09-01T00:00:00Z", "end": "2027-06-30T00:00:00Z", "published": published,
+        "sections": [
+            {"title": "First section", "subsections": [
+                {"title": "Sub 1.1", "units": [
+                    {"title": "Unit with video", "blocks": [
+                        {"kind": "text", "markdown": "Read **this**."},
+                        {"kind": "video", "title": "Intro video", "media": "intro", "duration_secs": 9.0,
+                         "transcripts": {"en": "intro.en.vtt", "fr": "intro.fr.srt"}}
+                    ]},
+                    {"title": "Second unit", "blocks": [{"kind": "text", "markdown": "Two"}]}
+                ]},
+                {"title": "Sub 1.2", "units": [
+                    {"title": "Third unit", "blocks": [{"kind": "text", "markdown": "Three"}]}
+                ]}
+            ]},
+            {"title": "Second section", "subsections": [
+                {"title": "Sub 2.1", "units": [{"title": "Fourth unit", "blocks": [{"kind": "text", "markdown": "Four"}]}]}
+            ]},
+            {"title": "Future section", "release": "2030-01-01T00:00:00Z", "subsections": [
+                {"title": "Sub 3.1", "units": [{"title": "Secret unit", "blocks": [{"kind": "text", "markdown": "Not yet"}]}]}
+            ]}
+        ]
+    })
+}
+
+/// A course with `units` units of one text block each, for size-independence tests.
+pub fn big_course(code: &str, units: usize) -> serde_json::Value {
+    let per_sub = 10;
+    let subs: Vec<serde_json::Value> = (0..units.div_ceil(per_sub))
+        .map(|s| {
+            let n = per_sub.min(units - s * per_sub);
+            serde_json::json!({"title": format!("Sub {s}"), "units": (0..n).map(|u| serde_json::json!({"title": format!("Unit {s}.{u}"), "blocks": [{"kind": "text", "markdown": format!("Text {s}.{u}")}]})).collect::<Vec<_>>()})
+        })
+        .collect();
+    let sections: Vec<serde_json::Value> = subs
+        .chunks(5)
+        .enumerate()
+        .map(|(i, c)| serde_json::json!({"title": format!("Section {i}"), "subsections": c}))
+        .collect();
+    serde_json::json!({"org": "TESTORG", "code": code, "run": "2026", "language": "en", "title": format!("Big {code}"),
+        "start": "2026-01-01T00:00:00Z", "published": true, "sections": sections})
+}
+
+pub struct Client {
+    router: Router,
+    pub cookies: HashMap<String, String>,
+    /// Extra headers sent with every request (e.g. Accept-Language).
+    pub headers: HeaderMap,
+}
+
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub bytes: Vec<u8>,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect()
+    }
+}
+
+impl Client {
+    pub fn session_cookie(&self) -> Option<&String> {
+        self.cookies.get("lyceum_session")
+    }
+
+    pub async fn request(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Body,
+        content_type: Option<&str>,
+        extra: &[(&str, &str)],
+    ) -> Resp {
+        let mut req = Request::builder()
+            .method(method.clone())
+            .uri(path)
+            .header(header::HOST, "lyceum.test");
+        for (k, v) in &self.headers {
+            req = req.header(k, v);
+        }
+        if !self.cookies.is_empty() {
+            let c = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            req = req.header(header::COOKIE, c);
+        }
+        if let Some(ct) = content_type {
+            req = req.header(header::CONTENT_TYPE, ct);
+        }
+        // Like a browser submitting a form on this site.
+        if method != Method::GET
+            && !extra
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("sec-fetch-site"))
+        {
+            req = req.header("sec-fetch-site", "same-origin");
+        }
+        for (k, v) in extra {
+            req = req.header(*k, *v);
+        }
+        let res = self
+            .router
+            .clone()
+            .oneshot(req.body(body).unwrap())
+            .await
+            .unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        for sc in headers.get_all(header::SET_COOKIE) {
+            let s = sc.to_str().unwrap();
+            let (pair, attrs) = s.split_once(';').unwrap_or((s, ""));
+            let (k, v) = pair.split_once('=').unwrap();
+            if attrs.contains("Max-Age=0") || v.is_empty() {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_owned(), v.to_owned());
+            }
+        }
+        let bytes = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+        let body = String::from_utf8_lossy(&bytes).into_owned();
+        Resp {
+            status,
+            headers,
+            bytes,
+            body,
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Resp {
+        self.request(Method::GET, path, Body::empty(), None, &[])
+            .await
+    }
+
+    pub async fn get_with(&mut self, path: &str, extra: &[(&str, &str)]) -> Resp {
+        self.request(Method::GET, path, Body::empty(), None, extra)
+            .await
+    }
+
+    pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        self.request(
+            Method::POST,
+            path,
+            Body::from(body),
+            Some("application/x-www-form-urlencoded"),
+            &[],
+        )
+        .await
+    }
+
+    pub async fn post_form_with(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        extra: &[(&str, &str)],
+    ) -> Resp {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        self.request(
+            Method::POST,
+            path,
+            Body::from(body),
+            Some("application/x-www-form-urlencoded"),
+            extra,
+        )
+        .await
+    }
+
+    pub async fn post_json(&mut self, path: &str, json: serde_json::Value) -> Resp {
+        self.request(
+            Method::POST,
+            path,
+            Body::from(json.to_string()),
+            Some("application/json"),
+            &[],
+        )
+        .await
+    }
+
+    pub async fn post_empty(&mut self, path: &str) -> Resp {
+        self.request(Method::POST, path, Body::empty(), None, &[])
+            .await
+    }
+
+    pub async fn delete(&mut self, path: &str) -> Resp {
+        self.request(Method::DELETE, path, Body::empty(), None, &[])
+            .await
+    }
+}
+
+pub fn set_accept_language(c: &mut Client, v: &'static str) {
+    c.headers
+        .insert(header::ACCEPT_LANGUAGE, HeaderValue::from_static(v));
+}
+
+/// The number between `marker` and the next non-digit.
+pub fn unit_path(name: &str) -> String {
+    format!("/courses/{KEY}/unit/{name}")
+}

@@ -1,0 +1,157 @@
+//! Opening a site's data (database, media, settings) and serving it.
+
+use crate::DataArgs;
+use lyceum_core::SystemClock;
+use lyceum_store::{MediaStore, Store};
+use lyceum_web::{App, AppParts, WebConfig};
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub type Result<T> = std::result::Result<T, String>;
+
+pub struct Site {
+    pub store: Store,
+    pub media: MediaStore,
+    pub dir: PathBuf,
+}
+
+pub fn data_dir(args: &DataArgs) -> PathBuf {
+    args.data
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("lyceum-data"))
+}
+
+/// Open (creating when needed) the database and media store, and bring the schema up to date.
+pub async fn open(args: &DataArgs) -> Result<Site> {
+    let dir = data_dir(args);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let store = match &args.database_url {
+        Some(url) => Store::open_postgres(url)
+            .await
+            .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?,
+        None => Store::open_sqlite(&dir.join("lyceum.sqlite"))
+            .await
+            .map_err(|e| format!("cannot open {}: {e}", dir.join("lyceum.sqlite").display()))?,
+    };
+    store
+        .migrate()
+        .await
+        .map_err(|e| format!("cannot migrate the database: {e}"))?;
+    let media = MediaStore::new(dir.join("media"))
+        .map_err(|e| format!("cannot create the media directory: {e}"))?;
+    Ok(Site { store, media, dir })
+}
+
+/// Settings from `lyceum.toml` (or the given file), with secrets from the environment.
+pub fn load_config(file: Option<&Path>, data_dir: &Path, bound: SocketAddr) -> Result<WebConfig> {
+    let path = file
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| data_dir.join("lyceum.toml"));
+    let mut config = if path.exists() {
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        toml::from_str::<WebConfig>(&text).map_err(|e| format!("{}: {e}", path.display()))?
+    } else if file.is_some() {
+        return Err(format!("{} does not exist", path.display()));
+    } else {
+        WebConfig::new(format!("http://{bound}"))
+    };
+    if let Ok(url) = std::env::var("LYCEUM_PUBLIC_URL") {
+        config.public_url = url;
+    }
+    config.public_url = config.public_url.trim_end_matches('/').to_owned();
+    if let (Some(w), Ok(secret)) = (
+        config.wikimedia.as_mut(),
+        std::env::var("LYCEUM_WIKIMEDIA_CLIENT_SECRET"),
+    ) {
+        w.client_secret = lyceum_wiki::oauth::Secret::new(secret);
+    }
+    Ok(config)
+}
+
+/// Serve the app until Ctrl-C or SIGTERM; expired sessions are swept hourly.
+pub async fn run(listener: tokio::net::TcpListener, app: App) -> Result<()> {
+    let store = app.store().clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            if let Ok(mut c) = store.conn().await {
+                let now = jiff::Timestamp::now().as_millisecond();
+                if let Err(e) = lyceum_store::repo::sessions::delete_expired(&mut c, now).await {
+                    tracing::warn!(error = %e, "sweeping expired sessions failed");
+                }
+            }
+        }
+    });
+    let service = lyceum_web::router(app).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service)
+        .with_graceful_shutdown(shutdown())
+        .await
+        .map_err(|e| format!("server error: {e}"))
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+pub async fn bind(addr: &str) -> Result<(tokio::net::TcpListener, SocketAddr)> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let bound = listener.local_addr().map_err(|e| e.to_string())?;
+    Ok((listener, bound))
+}
+
+pub async fn serve(addr: &str, args: &DataArgs, config_file: Option<&Path>) -> Result<()> {
+    let site = open(args).await?;
+    let (listener, bound) = bind(addr).await?;
+    let config = load_config(config_file, &site.dir, bound)?;
+    let app = App::new(AppParts {
+        store: site.store,
+        media: site.media,
+        config,
+        clock: Arc::new(SystemClock),
+    })?;
+    println!("Lyceum is listening on http://{bound}/");
+    run(listener, app).await
+}
+
+pub async fn add_user(name: &str, admin: bool, args: &DataArgs) -> Result<()> {
+    let site = open(args).await?;
+    let mut password = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut password)
+        .map_err(|e| format!("cannot read the password: {e}"))?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    let now = jiff::Timestamp::now().as_millisecond();
+    match lyceum_web::create_local_user(&site.store, name, "", password, admin, now).await {
+        Ok(id) => {
+            println!(
+                "Created user {name} (id {id}){}.",
+                if admin {
+                    " with administrator rights"
+                } else {
+                    ""
+                }
+            );
+            Ok(())
+        }
+        Err(e) => Err(lyceum_web::describe_error(&e)),
+    }
+}
