@@ -2,8 +2,10 @@
 
 use crate::error::DomainError;
 
+const FORBIDDEN: &str = "@:=#<>[]|{}/\\";
+
 /// Local usernames: what MediaWiki would accept as a name, minus the characters it
-/// forbids (`@:>=#<>[]|{}/`), so a local name never looks like an interwiki or e-mail.
+/// forbids, so a local name never looks like an interwiki link or an e-mail address.
 pub fn validate_username(name: &str) -> Result<String, DomainError> {
     let name = name.trim();
     let bad = |k: &'static str| Err(DomainError::new(k));
@@ -11,13 +13,14 @@ pub fn validate_username(name: &str) -> Result<String, DomainError> {
         return bad("lyceum-error-username-empty");
     }
     if name.chars().count() > 85 {
-        return bad("lyceum-error-username-long");
+        return Err(DomainError::new("lyceum-error-username-long").with_arg("85"));
     }
     if name
         .chars()
-        .any(|c| c.is_control() || "@:>=#<>[]|{}/\\".contains(c))
+        .any(|c| c.is_control() || FORBIDDEN.contains(c))
     {
-        return bad("lyceum-error-username-invalid");
+        let list: Vec<String> = FORBIDDEN.chars().map(String::from).collect();
+        return Err(DomainError::new("lyceum-error-username-invalid").with_arg(list.join(" ")));
     }
     Ok(name.split_whitespace().collect::<Vec<_>>().join(" "))
 }
@@ -71,6 +74,8 @@ mod tests {
             "Ada Lovelace"
         );
         assert_eq!(validate_username("عائشة").unwrap(), "عائشة");
+        let err = validate_username("a@b").unwrap_err();
+        assert_eq!(err.args, vec!["@ : = # < > [ ] | { } / \\".to_string()]);
         for bad in ["", "  ", "a@b", "x:y", "a/b", "tab\there", &"x".repeat(86)] {
             assert!(validate_username(bad).is_err(), "{bad:?}");
         }

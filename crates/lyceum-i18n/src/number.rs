@@ -31,6 +31,13 @@ const DIGIT_ZEROS: &[u32] = &[
     0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0, 0x116C0, 0x1E950,
 ];
 
+/// ASCII digits and the Latin group and decimal separators instead of native ones.
+pub(crate) fn to_latin(s: &str) -> String {
+    to_ascii_digits(s)
+        .replace('\u{66C}', ",")
+        .replace('\u{66B}', ".")
+}
+
 /// Replaces native decimal digits with ASCII digits.
 pub(crate) fn to_ascii_digits(s: &str) -> String {
     s.chars()

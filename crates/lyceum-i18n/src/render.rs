@@ -14,6 +14,10 @@ pub struct FormatOptions {
     /// Where `[[Page]]` points: `$1` is replaced by the URL-encoded title. Default `./$1`,
     /// as banana-i18n; e.g. `https://meta.wikimedia.org/wiki/$1`.
     pub article_path: String,
+    /// Languages whose numbers are written with Latin digits even where CLDR or MediaWiki
+    /// use native ones, as MediaWiki's `$wgTranslateNumerals = false` does for a wiki
+    /// (Arabic Wikipedia writes `34,242`, not `٣٤٬٢٤٢`). Empty by default.
+    pub latin_digits: Vec<String>,
 }
 
 impl Default for FormatOptions {
@@ -21,11 +25,17 @@ impl Default for FormatOptions {
         FormatOptions {
             wikilinks: false,
             article_path: "./$1".to_owned(),
+            latin_digits: Vec::new(),
         }
     }
 }
 
 impl FormatOptions {
+    pub fn with_latin_digits(mut self, languages: &[&str]) -> Self {
+        self.latin_digits = languages.iter().map(|l| l.to_ascii_lowercase()).collect();
+        self
+    }
+
     pub fn with_wikilinks(mut self, wikilinks: bool) -> Self {
         self.wikilinks = wikilinks;
         self
@@ -142,6 +152,21 @@ struct Ctx<'a, 'b> {
 }
 
 impl Ctx<'_, '_> {
+    /// Latin digits (and separators) for languages configured to use them.
+    fn digits(&self, formatted: String) -> String {
+        let lang = self
+            .locale
+            .split('-')
+            .next()
+            .unwrap_or(self.locale)
+            .to_ascii_lowercase();
+        if self.opts.latin_digits.contains(&lang) {
+            number::to_latin(&formatted)
+        } else {
+            formatted
+        }
+    }
+
     fn arg(&self, n: usize) -> Option<&Arg<'_>> {
         n.checked_sub(1).and_then(|i| self.args.get(i))
     }
@@ -371,9 +396,17 @@ impl Ctx<'_, '_> {
             (Some(Arg::Int(i)), true) => i.to_string(),
             (Some(Arg::Float(f)), true) => number::float_to_string(*f),
             (_, true) => number::unformat(&plain(&segs)),
-            (Some(Arg::Int(i)), false) => number::format_int(self.locale, *i, flag == "NOSEP"),
-            (Some(Arg::Float(f)), false) => number::format_float(self.locale, *f, flag == "NOSEP"),
-            (_, false) => number::format_text(self.locale, &plain(&segs), flag == "NOSEP"),
+            (Some(Arg::Int(i)), false) => {
+                self.digits(number::format_int(self.locale, *i, flag == "NOSEP"))
+            }
+            (Some(Arg::Float(f)), false) => {
+                self.digits(number::format_float(self.locale, *f, flag == "NOSEP"))
+            }
+            (_, false) => self.digits(number::format_text(
+                self.locale,
+                &plain(&segs),
+                flag == "NOSEP",
+            )),
         };
         out.push(derived(&segs, result));
     }

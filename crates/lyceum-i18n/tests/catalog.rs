@@ -311,3 +311,24 @@ fn parser_never_panics() {
         }
     }
 }
+
+#[test]
+fn latin_digits_can_be_chosen_per_language() {
+    let opts = lyceum_i18n::FormatOptions::default().with_latin_digits(&["ar"]);
+    let r = lyceum_i18n::format_message(
+        "ar",
+        "{{formatnum:$1}}",
+        &[lyceum_i18n::Arg::from(1234567.5)],
+        &opts,
+    )
+    .unwrap();
+    assert_eq!(r.text(), "1,234,567.5");
+    let fa = lyceum_i18n::format_message(
+        "fa",
+        "{{formatnum:$1}}",
+        &[lyceum_i18n::Arg::from(12)],
+        &opts,
+    )
+    .unwrap();
+    assert_eq!(fa.text(), "۱۲", "other languages keep their digits");
+}

@@ -21,7 +21,6 @@ pub struct LearnerBlockState {
 #[derive(Template)]
 #[template(path = "blocks/text.html")]
 struct TextView<'a> {
-    p: &'a Page,
     id: i64,
     title: &'a str,
     html: Html,
@@ -99,7 +98,7 @@ pub fn render(
 ) -> Html {
     let id = node.id.0;
     let out = match &node.content {
-        Some(Ok(LeafContent::Text(t))) => text(p, id, &node.title, t),
+        Some(Ok(LeafContent::Text(t))) => text(id, &node.title, t),
         Some(Ok(LeafContent::Video(v))) => video(p, course, id, &node.title, v, state, tracking),
         Some(Ok(LeafContent::Unknown { kind, .. })) => UnsupportedView {
             p,
@@ -127,9 +126,8 @@ pub fn render(
     }
 }
 
-fn text(p: &Page, id: i64, title: &str, t: &TextContent) -> askama::Result<String> {
+fn text(id: i64, title: &str, t: &TextContent) -> askama::Result<String> {
     TextView {
-        p,
         id,
         title,
         html: Html(t.html.clone()),

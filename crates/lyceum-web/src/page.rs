@@ -34,7 +34,6 @@ impl HtmlSafe for Html {}
 #[derive(Clone, Debug)]
 pub struct Viewer {
     pub id: UserId,
-    pub username: String,
     pub name: String,
     pub is_admin: bool,
 }
@@ -171,10 +170,6 @@ impl Page {
 
     pub fn text1(&self, key: &str, a: impl ToArg) -> String {
         self.render(key, &[a.piece()], false)
-    }
-
-    pub fn text2(&self, key: &str, a: impl ToArg, b: impl ToArg) -> String {
-        self.render(key, &[a.piece(), b.piece()], false)
     }
 
     pub fn icon(&self, name: &str) -> Html {
@@ -395,7 +390,6 @@ pub fn build_page(app: &App, uri: &Uri, headers: &HeaderMap, user: Option<&UserR
         rtl,
         viewer: user.map(|u| Viewer {
             id: u.id(),
-            username: u.username.clone(),
             name: u.shown_name().to_owned(),
             is_admin: u.is_admin,
         }),

@@ -40,7 +40,6 @@ pub struct Session {
     pub id_hash: String,
     pub data: SessionData,
     pub user: Option<UserRow>,
-    pub expires_at: i64,
 }
 
 pub fn cookie_name(secure: bool) -> &'static str {
@@ -117,7 +116,6 @@ pub async fn load(app: &App, headers: &HeaderMap) -> Result<Option<Session>> {
         id_hash: row.id_hash,
         data,
         user: row.user,
-        expires_at: row.expires_at,
     }))
 }
 

@@ -4,4 +4,12 @@
 
 mod support;
 
+mod api;
+mod auth;
+mod i18n;
+mod media;
+mod oauth;
 mod pages;
+mod performance;
+mod permissions;
+mod security;

@@ -289,7 +289,8 @@ impl Client {
         {
             req = req.header("sec-fetch-site", "same-origin");
         }
-        for (k, v) in extra {
+        // An empty value means: do not send this header at all (like curl).
+        for (k, v) in extra.iter().filter(|(_, v)| !v.is_empty()) {
             req = req.header(*k, *v);
         }
         let res = self

@@ -1,0 +1,264 @@
+//! Log in with Wikimedia: the whole OAuth 2.0 + PKCE flow against the stand-in provider,
+//! which speaks Extension:OAuth's endpoints and JSON shapes.
+
+use crate::support::*;
+use axum::http::StatusCode;
+use lyceum_store::Backend;
+use lyceum_store::repo::users;
+use lyceum_web::WikimediaLogin;
+use lyceum_wiki::oauth::Secret;
+use lyceum_wiki::standin::{Mode, Standin, StandinConfig, StandinUser};
+
+const CALLBACK: &str = "http://lyceum.test/auth/wikimedia/callback";
+
+async fn setup() -> (TestApp, Standin) {
+    let mut suppressed = StandinUser::new(99, "Hidden");
+    suppressed.suppressed = true;
+    let mut learner = StandinUser::new(12345678, "Learner1");
+    learner.registered = Some("20190301123456".into());
+    let users = vec![
+        learner,
+        StandinUser::new(0, "NoCentral"),
+        suppressed,
+        StandinUser::new(555, "ada"),
+    ];
+    let standin = Standin::start(StandinConfig {
+        client_id: "lyceum-test".into(),
+        client_secret: "s3cret".into(),
+        redirect_uri: CALLBACK.into(),
+        users,
+    })
+    .await
+    .unwrap();
+    let base = standin.base.to_string();
+    let t = TestApp::with(Backend::Sqlite, |c| {
+        c.wikimedia = Some(WikimediaLogin {
+            rest_base: base,
+            client_id: "lyceum-test".into(),
+            client_secret: Secret::new("s3cret"),
+            scopes: vec![],
+        });
+    })
+    .await;
+    (t, standin)
+}
+
+/// Start login on the site, consent on the provider as `user` (or cancel), and return
+/// the callback path the provider redirects the browser to.
+async fn consent(c: &mut Client, user: Option<i64>) -> String {
+    let start = c.get("/auth/wikimedia?return_to=/dashboard").await;
+    assert_eq!(start.status, StatusCode::SEE_OTHER);
+    let authorize = url::Url::parse(start.location()).unwrap();
+    let q: std::collections::HashMap<_, _> = authorize.query_pairs().into_owned().collect();
+    assert_eq!(q["response_type"], "code");
+    assert_eq!(q["redirect_uri"], CALLBACK, "exact redirect_uri");
+    assert_eq!(q["code_challenge_method"], "S256");
+    assert_eq!(q["scope"], "mwoauth-authonly");
+    assert_eq!(q["ui_locales"], "en");
+    assert!(q["state"].len() >= 43);
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = http.get(authorize.clone()).send().await.unwrap();
+    assert_eq!(page.status(), 200, "consent page");
+    let mut form: Vec<(String, String)> = q.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    match user {
+        Some(u) => {
+            form.push(("user".into(), u.to_string()));
+            form.push(("decision".into(), "allow".into()));
+        }
+        None => form.push(("decision".into(), "cancel".into())),
+    }
+    let approve = authorize.join("approve").unwrap();
+    let r = http.post(approve).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 302, "{:?}", r.text().await);
+    let loc = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(loc.starts_with(CALLBACK), "{loc}");
+    loc.trim_start_matches("http://lyceum.test").to_owned()
+}
+
+async fn user_count(t: &TestApp) -> i64 {
+    users::count_users(&mut t.store.conn().await.unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_wikimedia_user_logs_in_and_is_known_by_central_id() {
+    let (t, standin) = setup().await;
+    let mut c = t.client();
+    let callback = consent(&mut c, Some(12345678)).await;
+    let anon_session = c.session_cookie().cloned();
+    let r = c.get(&callback).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), "/dashboard");
+    assert_ne!(
+        c.session_cookie(),
+        anon_session.as_ref(),
+        "session rotated at login"
+    );
+    let page = c.get("/dashboard").await.body;
+    assert!(page.contains("Learner1"), "logged in under the wiki name");
+    let mut db = t.store.conn().await.unwrap();
+    let account = users::find_wikimedia_account(&mut db, 12345678)
+        .await
+        .unwrap()
+        .expect("keyed on the central id");
+    assert_eq!(
+        account.registered_at,
+        Some(
+            jiff::Timestamp::from_second(1_551_443_696)
+                .unwrap()
+                .as_millisecond()
+        ),
+        "MediaWiki timestamp 20190301123456"
+    );
+    assert!(
+        users::find_password_hash(&mut db, "learner1")
+            .await
+            .unwrap()
+            .is_none(),
+        "no local password"
+    );
+
+    // Renamed on the wikis: same account here, new name.
+    standin.rename(12345678, "Learner One");
+    let mut c2 = t.client();
+    let callback = consent(&mut c2, Some(12345678)).await;
+    c2.get(&callback).await;
+    assert!(c2.get("/dashboard").await.body.contains("Learner One"));
+    assert_eq!(
+        user_count(&t).await,
+        1,
+        "no second account after the rename"
+    );
+}
+
+#[tokio::test]
+async fn a_local_name_clash_gets_a_distinct_handle() {
+    let (t, _standin) = setup().await;
+    t.user("Ada", false).await;
+    let mut c = t.client();
+    let cb = consent(&mut c, Some(555)).await;
+    assert_eq!(c.get(&cb).await.status, StatusCode::SEE_OTHER);
+    assert!(c.get("/preferences").await.body.contains("ada (2)"));
+    assert_eq!(user_count(&t).await, 2);
+}
+
+#[tokio::test]
+async fn declining_consent_creates_nothing() {
+    let (t, _standin) = setup().await;
+    let mut c = t.client();
+    let callback = consent(&mut c, None).await;
+    let r = c.get(&callback).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("You declined to log in"));
+    assert_eq!(user_count(&t).await, 0);
+}
+
+#[tokio::test]
+async fn a_callback_with_another_state_is_refused() {
+    let (t, _standin) = setup().await;
+    let mut c = t.client();
+    let callback = consent(&mut c, Some(12345678)).await;
+    let forged = callback.replace("state=", "state=x");
+    let r = c.get(&forged).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("This login link has expired"));
+    // And the pending login is spent: the genuine callback no longer works either.
+    assert_eq!(c.get(&callback).await.status, StatusCode::BAD_REQUEST);
+    // A callback without any session (another browser) fails the same way.
+    assert_eq!(
+        t.client().get(&callback).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(user_count(&t).await, 0);
+}
+
+#[tokio::test]
+async fn provider_failures_show_a_message_and_create_nothing() {
+    let (t, standin) = setup().await;
+    for (mode, status, text) in [
+        (
+            Mode::TokenServerError,
+            StatusCode::BAD_GATEWAY,
+            "did not answer",
+        ),
+        (
+            Mode::TokenGarbage,
+            StatusCode::BAD_GATEWAY,
+            "could not understand",
+        ),
+        (
+            Mode::ProfileGarbage,
+            StatusCode::BAD_GATEWAY,
+            "could not understand",
+        ),
+    ] {
+        standin.set_mode(Mode::Normal);
+        let mut c = t.client();
+        let callback = consent(&mut c, Some(12345678)).await;
+        standin.set_mode(mode);
+        let r = c.get(&callback).await;
+        assert_eq!(r.status, status);
+        assert!(r.body.contains(text), "{text}: {}", r.body);
+    }
+    assert_eq!(user_count(&t).await, 0);
+}
+
+#[tokio::test]
+async fn provider_down_is_a_clear_message() {
+    let (t, standin) = setup().await;
+    let mut c = t.client();
+    let callback = consent(&mut c, Some(12345678)).await;
+    standin.shutdown().await;
+    let r = c.get(&callback).await;
+    assert_eq!(r.status, StatusCode::BAD_GATEWAY);
+    assert!(
+        r.body
+            .contains("The Wikimedia login service did not answer")
+    );
+    assert_eq!(user_count(&t).await, 0);
+}
+
+#[tokio::test]
+async fn suppressed_and_non_global_accounts_are_refused() {
+    let (t, _standin) = setup().await;
+    for (user, text) in [
+        (99, "cannot be used to log in here"),
+        (0, "is not yet a global account"),
+    ] {
+        let mut c = t.client();
+        let callback = consent(&mut c, Some(user)).await;
+        let r = c.get(&callback).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        assert!(r.body.contains(text), "{user}");
+    }
+    assert_eq!(user_count(&t).await, 0);
+}
+
+#[tokio::test]
+async fn login_page_offers_wikimedia_only_when_configured() {
+    let (t, _standin) = setup().await;
+    assert!(
+        t.client()
+            .get("/login")
+            .await
+            .body
+            .contains("Log in with your Wikimedia account")
+    );
+    let plain = TestApp::new().await;
+    assert!(
+        !plain
+            .client()
+            .get("/login")
+            .await
+            .body
+            .contains("Wikimedia account")
+    );
+    assert_eq!(
+        plain.client().get("/auth/wikimedia").await.status,
+        StatusCode::NOT_FOUND
+    );
+}

@@ -1,0 +1,93 @@
+//! Budgets that are properties, not timings: the number of SQL queries a page issues
+//! does not grow with the course, and a unit page with its CSS and JS stays small.
+
+use crate::support::*;
+use axum::http::StatusCode;
+use std::io::Write;
+
+async fn queries_for(t: &TestApp, c: &mut Client, path: &str) -> u64 {
+    // Warm the course cache, then count.
+    assert_eq!(c.get(path).await.status, StatusCode::OK, "{path}");
+    let before = t.queries();
+    assert_eq!(c.get(path).await.status, StatusCode::OK, "{path}");
+    t.queries() - before
+}
+
+#[tokio::test]
+async fn query_counts_do_not_grow_with_course_size() {
+    let t = TestApp::new().await;
+    let small = t.seed(big_course("SMALL", 5)).await;
+    let big = t.seed(big_course("BIG", 2000)).await;
+    let u = t.user("q", false).await;
+    t.enroll(u, small).await;
+    t.enroll(u, big).await;
+    let mut c = t.login("q").await;
+    for page in ["courseware", "unit/s1-1-3", "dates", "bookmarks", "about"] {
+        let s = queries_for(
+            &t,
+            &mut c,
+            &format!("/courses/course-v1:TESTORG+SMALL+2026/{page}"),
+        )
+        .await;
+        let b = queries_for(
+            &t,
+            &mut c,
+            &format!("/courses/course-v1:TESTORG+BIG+2026/{page}"),
+        )
+        .await;
+        assert_eq!(
+            s, b,
+            "{page}: {s} queries in a 5-unit course, {b} in a 2000-unit one"
+        );
+        assert!(b <= 6, "{page}: {b} queries");
+    }
+    let dash = queries_for(&t, &mut c, "/dashboard").await;
+    assert!(dash <= 4, "dashboard: {dash}");
+    let api = queries_for(&t, &mut c, "/api/v1/courses/course-v1:TESTORG+BIG+2026").await;
+    assert!(api <= 4, "api detail: {api}");
+    let cat = queries_for(&t, &mut c, "/").await;
+    assert!(cat <= 3, "catalog: {cat}");
+}
+
+fn gzip_len(bytes: &[u8]) -> usize {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap().len()
+}
+
+#[tokio::test]
+async fn a_unit_page_with_its_css_and_js_weighs_under_30_kb_compressed() {
+    let t = TestApp::new().await;
+    let course = t.seed_sample().await;
+    let u = t.user("w", false).await;
+    t.enroll(u, course).await;
+    let mut c = t.login("w").await;
+    for lang in ["en", "ar"] {
+        let r = c
+            .get_with(
+                &format!("{}?uselang={lang}", unit_path("s1-1-1")),
+                &[("accept-encoding", "gzip")],
+            )
+            .await;
+        assert_eq!(r.header("content-encoding"), "gzip", "pages are compressed");
+        let html = r.bytes.len();
+        let page = c
+            .get(&format!("{}?uselang={lang}", unit_path("s1-1-1")))
+            .await
+            .body;
+        let mut assets = 0;
+        for needle in ["<link rel=\"stylesheet\" href=\"", "<script src=\""] {
+            let url = page.split(needle).nth(1).unwrap();
+            let url = &url[..url.find('"').unwrap()];
+            let a = c.get_with(url, &[("accept-encoding", "gzip")]).await;
+            assert_eq!(a.status, StatusCode::OK);
+            assert!(a.header("cache-control").contains("immutable"));
+            assert_eq!(a.header("content-encoding"), "gzip");
+            assert!(a.bytes.len() < gzip_len(&c.get(url).await.bytes) + 100);
+            assets += a.bytes.len();
+        }
+        let total = html + assets;
+        println!("{lang}: unit page {html} B + CSS/JS {assets} B = {total} B compressed");
+        assert!(total <= 30 * 1024, "{lang}: {total} bytes");
+    }
+}
