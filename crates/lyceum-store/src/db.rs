@@ -144,7 +144,7 @@ impl Store {
     /// Is the database reachable?
     pub async fn ping(&self) -> Result<()> {
         let mut c = self.conn().await?;
-        let _: i64 = run!(&mut c, |x| sqlx::query_scalar("SELECT 1")
+        let _: i64 = run!(&mut c, |x| sqlx::query_scalar("SELECT CAST(1 AS BIGINT)")
             .fetch_one(x)
             .await)?;
         Ok(())

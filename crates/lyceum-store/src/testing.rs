@@ -10,6 +10,8 @@ pub const POSTGRES_URL_VAR: &str = "LYCEUM_TEST_POSTGRES_URL";
 
 pub struct TestDb {
     pub store: Store,
+    /// For PostgreSQL: a URL that reaches this test's schema (for a child process).
+    pub url: Option<String>,
     /// Keeps the SQLite file alive for the test's duration.
     _dir: Option<tempfile::TempDir>,
 }
@@ -20,6 +22,7 @@ pub async fn sqlite() -> Result<TestDb> {
     store.migrate().await?;
     Ok(TestDb {
         store,
+        url: None,
         _dir: Some(dir),
     })
 }
@@ -43,7 +46,9 @@ pub async fn postgres() -> Result<TestDb> {
     let opts = PgConnectOptions::from_str(&url)?.options([("search_path", schema.as_str())]);
     let store = Store::open_postgres_with(opts, 4).await?;
     store.migrate().await?;
-    Ok(TestDb { store, _dir: None })
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let url = format!("{url}{sep}options=-c%20search_path%3D{schema}");
+    Ok(TestDb { store, url: Some(url), _dir: None })
 }
 
 fn next_id() -> u64 {

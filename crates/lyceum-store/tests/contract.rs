@@ -584,3 +584,15 @@ async fn dropped_transactions_leave_nothing(store: Store) {
         "every statement is counted"
     );
 }
+
+#[tokio::test]
+async fn ping_works_on_both_backends() {
+    testing::sqlite().await.unwrap().store.ping().await.unwrap();
+    testing::postgres()
+        .await
+        .unwrap()
+        .store
+        .ping()
+        .await
+        .unwrap();
+}

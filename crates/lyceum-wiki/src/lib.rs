@@ -4,3 +4,9 @@ pub mod oauth;
 
 #[cfg(feature = "standin")]
 pub mod standin;
+
+/// Make ring the process's TLS crypto provider (reqwest is built without a bundled one,
+/// to avoid a C build of aws-lc). Harmless when one is installed already.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

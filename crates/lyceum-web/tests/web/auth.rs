@@ -43,7 +43,7 @@ async fn login_sets_a_safe_cookie_and_rotates_the_session() {
 
 #[tokio::test]
 async fn https_sites_use_secure_host_cookies() {
-    let t = TestApp::with(lyceum_store::Backend::Sqlite, |c| {
+    let t = TestApp::with(backend(), |c| {
         c.public_url = "https://learn.example.org".into()
     })
     .await;

@@ -3,7 +3,6 @@
 
 use crate::support::*;
 use axum::http::StatusCode;
-use lyceum_store::Backend;
 use lyceum_store::repo::users;
 use lyceum_web::WikimediaLogin;
 use lyceum_wiki::oauth::Secret;
@@ -31,7 +30,7 @@ async fn setup() -> (TestApp, Standin) {
     .await
     .unwrap();
     let base = standin.base.to_string();
-    let t = TestApp::with(Backend::Sqlite, |c| {
+    let t = TestApp::with(backend(), |c| {
         c.wikimedia = Some(WikimediaLogin {
             rest_base: base,
             client_id: "lyceum-test".into(),

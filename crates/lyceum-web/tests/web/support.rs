@@ -31,8 +31,9 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// On SQLite, or on PostgreSQL when `LYCEUM_TEST_BACKEND=postgres` (CI runs both).
     pub async fn new() -> TestApp {
-        Self::with(Backend::Sqlite, |_| {}).await
+        Self::with(backend(), |_| {}).await
     }
 
     pub async fn with(backend: Backend, configure: impl FnOnce(&mut WebConfig)) -> TestApp {
@@ -141,6 +142,13 @@ impl TestApp {
 
     pub fn queries(&self) -> u64 {
         self.store.query_count()
+    }
+}
+
+pub fn backend() -> Backend {
+    match std::env::var("LYCEUM_TEST_BACKEND").as_deref() {
+        Ok("postgres") => Backend::Postgres,
+        _ => Backend::Sqlite,
     }
 }
 

@@ -82,7 +82,7 @@ impl WikiClient {
 
         // reqwest is built without a bundled crypto provider (to avoid aws-lc-rs); ring is
         // installed as the process default. This fails harmlessly if one is already installed.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        crate::install_tls_provider();
 
         let http = reqwest::Client::builder()
             .user_agent(user_agent)

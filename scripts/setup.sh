@@ -1,0 +1,18 @@
+# Sourced by scripts/test.sh and scripts/demo.sh: install what a fresh Debian 12
+# machine lacks to build and test Lyceum. Idempotent and quick when all is present.
+need=()
+command -v cargo >/dev/null || { echo "Rust (cargo) is required: https://rustup.rs" >&2; exit 1; }
+command -v npm >/dev/null || need+=(nodejs npm)
+if [ "${LYCEUM_SETUP_TESTS:-1}" = 1 ]; then
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+  command -v chromium >/dev/null || need+=(chromium)
+  command -v chromedriver >/dev/null || need+=(chromium-driver)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing from Debian: ${need[*]}" >&2
+  sudo_=""; [ "$(id -u)" = 0 ] || sudo_="sudo"
+  $sudo_ apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+fi
+# The Codex CSS and icons come from npm (build.rs reads them; nothing from Node runs later).
+[ -d node_modules/@wikimedia/codex ] || npm ci --ignore-scripts --no-audit --no-fund >&2

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: formatting, lints, unit and HTTP tests on SQLite
+# and PostgreSQL, the CLI, and end-to-end tests in real Chromium. Installs what a fresh
+# Debian 12 machine lacks (PostgreSQL, Chromium + ChromeDriver, Node.js for the Codex
+# assets) when run as root or with sudo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+
+echo "== formatting and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+echo "== PostgreSQL for the tests"
+LYCEUM_TEST_POSTGRES_URL=$(scripts/test-postgres.sh)
+export LYCEUM_TEST_POSTGRES_URL
+trap 'scripts/test-postgres.sh --stop' EXIT
+
+echo "== tests (SQLite, PostgreSQL for the repository contract)"
+cargo test --workspace --all-features --no-fail-fast -- --test-threads="${LYCEUM_TEST_THREADS:-4}"
+
+echo "== HTTP tests on PostgreSQL"
+LYCEUM_TEST_BACKEND=postgres cargo test -p lyceum-web --test web -- --test-threads="${LYCEUM_TEST_THREADS:-4}"
+
+echo "== end-to-end in Chromium"
+LYCEUM_E2E=1 cargo test -p lyceum --test e2e -- --test-threads=1
+echo "All tests passed."
