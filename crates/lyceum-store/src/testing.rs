@@ -48,7 +48,11 @@ pub async fn postgres() -> Result<TestDb> {
     store.migrate().await?;
     let sep = if url.contains('?') { '&' } else { '?' };
     let url = format!("{url}{sep}options=-c%20search_path%3D{schema}");
-    Ok(TestDb { store, url: Some(url), _dir: None })
+    Ok(TestDb {
+        store,
+        url: Some(url),
+        _dir: None,
+    })
 }
 
 fn next_id() -> u64 {

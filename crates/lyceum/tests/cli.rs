@@ -7,14 +7,29 @@ use std::process::{Child, Command, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_lyceum");
 
-fn user_add(dir: &std::path::Path, name: &str, password: &str, admin: bool) -> std::process::Output {
+fn user_add(
+    dir: &std::path::Path,
+    name: &str,
+    password: &str,
+    admin: bool,
+) -> std::process::Output {
     let mut cmd = Command::new(BIN);
     cmd.args(["user", "add", name, "--data"]).arg(dir);
     if admin {
         cmd.arg("--admin");
     }
-    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{password}\n").as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -22,20 +37,34 @@ fn user_add(dir: &std::path::Path, name: &str, password: &str, admin: bool) -> s
 fn user_add_reads_the_password_from_stdin_and_validates() {
     let dir = tempfile::tempdir().unwrap();
     let ok = user_add(dir.path(), "Ada", "a long enough password", true);
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     assert!(String::from_utf8_lossy(&ok.stdout).contains("Created user Ada"));
     let dup = user_add(dir.path(), "ada", "another long password", false);
     assert!(!dup.status.success());
-    assert!(String::from_utf8_lossy(&dup.stderr).contains("The username \"ada\" is already taken."));
+    assert!(
+        String::from_utf8_lossy(&dup.stderr).contains("The username \"ada\" is already taken.")
+    );
     let short = user_add(dir.path(), "Bob", "short", false);
     assert!(!short.status.success());
     assert!(String::from_utf8_lossy(&short.stderr).contains("at least 10 characters"));
 }
 
 /// Run a server command and wait for the URL it prints.
-fn start(args: &[&str]) -> (Child, String) {
-    let mut child = Command::new(BIN).args(args).env("LYCEUM_DEMO_PASSWORD", "demo password 1").stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
-    let out = child.stdout.take().unwrap();
+fn start(args: &[&str]) -> (Killed, String) {
+    let mut child = Killed(
+        Command::new(BIN)
+            .args(args)
+            .env("LYCEUM_DEMO_PASSWORD", "demo password 1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap(),
+    );
+    let out = child.0.stdout.take().unwrap();
     let mut lines = BufReader::new(out).lines();
     let mut printed = String::new();
     for line in lines.by_ref() {
@@ -65,33 +94,106 @@ async fn demo_seeds_a_new_directory_and_serve_reopens_it() {
     lyceum_wiki::install_tls_provider();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("site");
-    let (child, url) = start(&["demo", "--addr", "127.0.0.1:0", "--data", data.to_str().unwrap(), "--no-wikimedia-standin"]);
-    let server = Killed(child);
+    let (child, url) = start(&[
+        "demo",
+        "--addr",
+        "127.0.0.1:0",
+        "--data",
+        data.to_str().unwrap(),
+        "--no-wikimedia-standin",
+    ]);
+    let server = child;
     let http = reqwest::Client::new();
-    assert_eq!(http.get(format!("{url}/healthz")).send().await.unwrap().status(), 200);
-    let courses: serde_json::Value = http.get(format!("{url}/api/v1/courses")).send().await.unwrap().json().await.unwrap();
-    let langs: Vec<&str> = courses.as_array().unwrap().iter().map(|c| c["language"].as_str().unwrap()).collect();
-    assert_eq!(courses.as_array().unwrap().len(), 3, "three published demo courses");
+    assert_eq!(
+        http.get(format!("{url}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let courses: serde_json::Value = http
+        .get(format!("{url}/api/v1/courses"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let langs: Vec<&str> = courses
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["language"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        courses.as_array().unwrap().len(),
+        3,
+        "three published demo courses"
+    );
     for l in ["en", "fr", "ar"] {
         assert!(langs.contains(&l), "{l}");
     }
     drop(server);
 
     // Running the demo again on the same directory is refused.
-    let again = Command::new(BIN).args(["demo", "--addr", "127.0.0.1:0", "--data", data.to_str().unwrap()]).output().unwrap();
+    let again = Command::new(BIN)
+        .args([
+            "demo",
+            "--addr",
+            "127.0.0.1:0",
+            "--data",
+            data.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("is not empty"));
 
     // `serve` picks up the same data, with its users.
-    let (child, url) = start(&["serve", "--addr", "127.0.0.1:0", "--data", data.to_str().unwrap()]);
-    let _server = Killed(child);
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let r = client.post(format!("{url}/login")).form(&[("username", "learner"), ("password", "demo password 1")]).send().await.unwrap();
+    let (child, url) = start(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--data",
+        data.to_str().unwrap(),
+    ]);
+    let _server = child;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = client
+        .post(format!("{url}/login"))
+        .form(&[("username", "learner"), ("password", "demo password 1")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 303);
-    let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
-    let mine: serde_json::Value = client.get(format!("{url}/api/v1/me/enrollments")).header("cookie", cookie).send().await.unwrap().json().await.unwrap();
-    assert!(mine.as_array().unwrap().len() >= 2, "the demo learner has courses in progress: {mine}");
-    assert!(mine[0]["progress"]["completed_units"].as_u64().unwrap() > 0 || mine[1]["progress"]["completed_units"].as_u64().unwrap() > 0);
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mine: serde_json::Value = client
+        .get(format!("{url}/api/v1/me/enrollments"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        mine.as_array().unwrap().len() >= 2,
+        "the demo learner has courses in progress: {mine}"
+    );
+    assert!(
+        mine[0]["progress"]["completed_units"].as_u64().unwrap() > 0
+            || mine[1]["progress"]["completed_units"].as_u64().unwrap() > 0
+    );
 }
 
 #[tokio::test]
@@ -100,14 +202,53 @@ async fn serve_runs_on_postgresql() {
     let db = lyceum_store::testing::postgres().await.unwrap();
     let url = db.url.clone().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut add = Command::new(BIN).args(["user", "add", "pg-user", "--database-url", &url, "--data"]).arg(dir.path()).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    add.stdin.take().unwrap().write_all(b"postgres password\n").unwrap();
+    let mut add = Command::new(BIN)
+        .args(["user", "add", "pg-user", "--database-url", &url, "--data"])
+        .arg(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    add.stdin
+        .take()
+        .unwrap()
+        .write_all(b"postgres password\n")
+        .unwrap();
     let out = add.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let (child, base) = start(&["serve", "--addr", "127.0.0.1:0", "--database-url", &url, "--data", dir.path().to_str().unwrap()]);
-    let _server = Killed(child);
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let r = client.post(format!("{base}/login")).form(&[("username", "pg-user"), ("password", "postgres password")]).send().await.unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (child, base) = start(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--database-url",
+        &url,
+        "--data",
+        dir.path().to_str().unwrap(),
+    ]);
+    let _server = child;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = client
+        .post(format!("{base}/login"))
+        .form(&[("username", "pg-user"), ("password", "postgres password")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 303, "the account made by `user add` logs in");
-    assert_eq!(client.get(format!("{base}/healthz")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        client
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 }

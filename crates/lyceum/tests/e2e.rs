@@ -23,7 +23,11 @@ impl Drop for Killed {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// The smallest WebDriver client that does the job.
@@ -36,7 +40,14 @@ struct Browser {
 impl Browser {
     async fn start() -> Browser {
         let port = free_port();
-        let driver = Killed(Command::new("chromedriver").arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("chromedriver (Debian package chromium-driver)"));
+        let driver = Killed(
+            Command::new("chromedriver")
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("chromedriver (Debian package chromium-driver)"),
+        );
         let http = reqwest::Client::new();
         let base = format!("http://127.0.0.1:{port}");
         for _ in 0..100 {
@@ -50,13 +61,30 @@ impl Browser {
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required", "--mute-audio",
             format!("--user-data-dir={}", profile.display()), format!("--window-size={WIDTH},900"), "--lang=en-US"]}}}});
-        let r: Value = http.post(format!("{base}/session")).json(&caps).send().await.unwrap().json().await.unwrap();
-        let session = r["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {r}")).to_owned();
-        Browser { http, session: format!("{base}/session/{session}"), _driver: driver }
+        let r: Value = http
+            .post(format!("{base}/session"))
+            .json(&caps)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let session = r["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {r}"))
+            .to_owned();
+        Browser {
+            http,
+            session: format!("{base}/session/{session}"),
+            _driver: driver,
+        }
     }
 
     async fn cmd(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
-        let mut req = self.http.request(method.clone(), format!("{}{path}", self.session));
+        let mut req = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.session));
         if method != reqwest::Method::GET {
             req = req.json(&body);
         }
@@ -69,26 +97,55 @@ impl Browser {
     }
 
     async fn go(&self, url: &str) {
-        self.cmd(reqwest::Method::POST, "/url", json!({"url": url})).await;
+        self.cmd(reqwest::Method::POST, "/url", json!({"url": url}))
+            .await;
     }
 
     async fn js(&self, script: &str) -> Value {
-        self.cmd(reqwest::Method::POST, "/execute/sync", json!({"script": script, "args": []})).await
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            json!({"script": script, "args": []}),
+        )
+        .await
     }
 
     async fn find(&self, css: &str) -> String {
-        let v = self.cmd(reqwest::Method::POST, "/element", json!({"using": "css selector", "value": css})).await;
-        v.as_object().unwrap().values().next().unwrap().as_str().unwrap().to_owned()
+        let v = self
+            .cmd(
+                reqwest::Method::POST,
+                "/element",
+                json!({"using": "css selector", "value": css}),
+            )
+            .await;
+        v.as_object()
+            .unwrap()
+            .values()
+            .next()
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     async fn type_into(&self, css: &str, text: &str) {
         let e = self.find(css).await;
-        self.cmd(reqwest::Method::POST, &format!("/element/{e}/value"), json!({"text": text})).await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{e}/value"),
+            json!({"text": text}),
+        )
+        .await;
     }
 
     async fn click(&self, css: &str) {
         let e = self.find(css).await;
-        self.cmd(reqwest::Method::POST, &format!("/element/{e}/click"), json!({})).await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{e}/click"),
+            json!({}),
+        )
+        .await;
     }
 
     /// Wait until a script returns true (pages load and scripts run asynchronously).
@@ -103,8 +160,12 @@ impl Browser {
     }
 
     async fn screenshot(&self, name: &str) {
-        let png = self.cmd(reqwest::Method::GET, "/screenshot", Value::Null).await;
-        let bytes = base64::engine::general_purpose::STANDARD.decode(png.as_str().unwrap()).unwrap();
+        let png = self
+            .cmd(reqwest::Method::GET, "/screenshot", Value::Null)
+            .await;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(png.as_str().unwrap())
+            .unwrap();
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(format!("{name}.png")), bytes).unwrap();
@@ -113,34 +174,45 @@ impl Browser {
     /// Nothing sticks out sideways at phone width.
     async fn assert_fits(&self, page: &str) {
         let over = self.js("return document.documentElement.scrollWidth - document.documentElement.clientWidth").await;
-        assert!(over.as_i64().unwrap() <= 0, "{page}: the page is {over}px wider than the screen");
+        assert!(
+            over.as_i64().unwrap() <= 0,
+            "{page}: the page is {over}px wider than the screen"
+        );
     }
 }
 
 async fn demo() -> (Killed, String) {
     let dir = tempfile::tempdir().unwrap().keep();
-    let mut child = Command::new(BIN)
-        .args(["demo", "--addr", "127.0.0.1:0", "--data"])
-        .arg(dir.join("site"))
-        .env("LYCEUM_DEMO_PASSWORD", "e2e password 123")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut child = Killed(
+        Command::new(BIN)
+            .args(["demo", "--addr", "127.0.0.1:0", "--data"])
+            .arg(dir.join("site"))
+            .env("LYCEUM_DEMO_PASSWORD", "e2e password 123")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
     for line in lines.by_ref() {
         if let Some(url) = line.unwrap().strip_prefix("Lyceum is listening on ") {
             let url = url.trim_end_matches('/').to_owned();
             std::thread::spawn(move || for _ in lines {});
-            return (Killed(child), url);
+            return (child, url);
         }
     }
     panic!("the demo did not start");
 }
 
 fn chromium_available() -> bool {
-    let found = Command::new("chromedriver").arg("--version").output().is_ok() && std::path::Path::new("/usr/bin/chromium").exists();
+    let found = Command::new("chromedriver")
+        .arg("--version")
+        .output()
+        .is_ok()
+        && std::path::Path::new("/usr/bin/chromium").exists();
     if !found && std::env::var("LYCEUM_E2E").is_ok() {
-        panic!("LYCEUM_E2E is set but chromium / chromedriver are missing (Debian: apt-get install chromium chromium-driver)");
+        panic!(
+            "LYCEUM_E2E is set but chromium / chromedriver are missing (Debian: apt-get install chromium chromium-driver)"
+        );
     }
     found
 }
@@ -149,7 +221,9 @@ fn chromium_available() -> bool {
 async fn learner_journey_at_phone_width_in_english_and_arabic() {
     lyceum_wiki::install_tls_provider();
     if !chromium_available() {
-        eprintln!("skipped: chromium and chromedriver are not installed (scripts/test.sh installs them)");
+        eprintln!(
+            "skipped: chromium and chromedriver are not installed (scripts/test.sh installs them)"
+        );
         return;
     }
     let (_server, url) = demo().await;
@@ -161,55 +235,119 @@ async fn learner_journey_at_phone_width_in_english_and_arabic() {
     b.type_into("#username", "learner").await;
     b.type_into("#password", "e2e password 123").await;
     b.click("form.form-stack button[type=submit]").await;
-    b.wait_for("login", "return document.querySelector('.site-nav a[href=\"/dashboard\"]') !== null").await;
+    b.wait_for(
+        "login",
+        "return document.querySelector('.site-nav a[href=\"/dashboard\"]') !== null",
+    )
+    .await;
 
     // Enrol in the Arabic course from its About page.
     let arabic = "course-v1:RIVAGES+SAFE101+2026";
     b.go(&format!("{url}/courses/{arabic}/about")).await;
     b.assert_fits("about").await;
-    b.click(&format!("form[action=\"/courses/{arabic}/enroll\"] button")).await;
+    b.click(&format!("form[action=\"/courses/{arabic}/enroll\"] button"))
+        .await;
     b.wait_for("enrolment", "return location.pathname.endsWith('/courseware') && document.querySelector('.cdx-message--success') !== null").await;
     b.screenshot("outline-after-enrolment").await;
 
     // A unit with a video: subtitle tracks in three languages, download links, transcript.
-    b.go(&format!("{url}/courses/course-v1:COMMONPLACE+PB101+2026/unit/s1-1-1")).await;
-    b.wait_for("the player", "return document.querySelector('video') !== null").await;
+    b.go(&format!(
+        "{url}/courses/course-v1:COMMONPLACE+PB101+2026/unit/s1-1-1"
+    ))
+    .await;
+    b.wait_for(
+        "the player",
+        "return document.querySelector('video') !== null",
+    )
+    .await;
     let tracks = b.js("return Array.from(document.querySelectorAll('video track')).map(t => t.srclang).sort()").await;
     assert_eq!(tracks, json!(["ar", "en", "fr"]));
-    let text_tracks = b.js("return document.querySelector('video').textTracks.length").await;
+    let text_tracks = b
+        .js("return document.querySelector('video').textTracks.length")
+        .await;
     assert_eq!(text_tracks, json!(3));
     let downloads = b.js("return Array.from(document.querySelectorAll('.video__downloads a[download]')).map(a => a.getAttribute('download'))").await;
     let downloads: Vec<String> = serde_json::from_value(downloads).unwrap();
-    for f in ["partnership-intro.webm", "partnership-intro.mp4", "partnership-intro.en.vtt", "partnership-intro.fr.vtt", "partnership-intro.ar.vtt"] {
-        assert!(downloads.contains(&f.to_string()), "download link for {f}: {downloads:?}");
+    for f in [
+        "partnership-intro.webm",
+        "partnership-intro.mp4",
+        "partnership-intro.en.vtt",
+        "partnership-intro.fr.vtt",
+        "partnership-intro.ar.vtt",
+    ] {
+        assert!(
+            downloads.contains(&f.to_string()),
+            "download link for {f}: {downloads:?}"
+        );
     }
     // The download links really serve the files.
-    let href = b.js("return document.querySelector('.video__downloads a').href").await;
+    let href = b
+        .js("return document.querySelector('.video__downloads a').href")
+        .await;
     let r = reqwest::get(href.as_str().unwrap()).await.unwrap();
     assert_eq!(r.status(), 200);
-    assert!(r.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
     // The enhanced player: speed menu shown, transcript lines seek the video.
-    b.wait_for("the speed menu", "return !document.querySelector('.video__speed').hidden").await;
-    b.wait_for("video metadata", "return document.querySelector('video').readyState >= 1").await;
+    b.wait_for(
+        "the speed menu",
+        "return !document.querySelector('.video__speed').hidden",
+    )
+    .await;
+    b.wait_for(
+        "video metadata",
+        "return document.querySelector('video').readyState >= 1",
+    )
+    .await;
     b.js("document.querySelector('details.transcript[open] .cue[data-start=\"10000\"], details.transcript[open] li:nth-child(3) .cue').click(); return true").await;
-    b.wait_for("seeking from the transcript", "return document.querySelector('video').currentTime >= 4").await;
+    b.wait_for(
+        "seeking from the transcript",
+        "return document.querySelector('video').currentTime >= 4",
+    )
+    .await;
     b.assert_fits("unit").await;
     b.screenshot("unit-en").await;
 
     // Switch the interface to Arabic with the language menu.
     b.js("var s = document.querySelector('#lang-select'); s.value = 'ar'; s.dispatchEvent(new Event('change')); return true").await;
-    b.wait_for("Arabic", "return document.documentElement.lang === 'ar'").await;
-    assert_eq!(b.js("return document.documentElement.dir").await, json!("rtl"));
-    assert_eq!(b.js("return getComputedStyle(document.body).direction").await, json!("rtl"));
-    assert!(b.js("return document.querySelector('link[rel=stylesheet]').href").await.as_str().unwrap().contains("style-rtl."));
+    b.wait_for("Arabic", "return document.documentElement.lang === 'ar'")
+        .await;
+    assert_eq!(
+        b.js("return document.documentElement.dir").await,
+        json!("rtl")
+    );
+    assert_eq!(
+        b.js("return getComputedStyle(document.body).direction")
+            .await,
+        json!("rtl")
+    );
+    assert!(
+        b.js("return document.querySelector('link[rel=stylesheet]').href")
+            .await
+            .as_str()
+            .unwrap()
+            .contains("style-rtl.")
+    );
     // The English course content keeps its own direction.
-    assert_eq!(b.js("return getComputedStyle(document.querySelector('.unit-blocks')).direction").await, json!("ltr"));
+    assert_eq!(
+        b.js("return getComputedStyle(document.querySelector('.unit-blocks')).direction")
+            .await,
+        json!("ltr")
+    );
     b.assert_fits("unit in Arabic").await;
     b.screenshot("unit-ar").await;
 
     // The Arabic course, in Arabic, right to left.
     b.go(&format!("{url}/courses/{arabic}/courseware")).await;
-    assert_eq!(b.js("return getComputedStyle(document.querySelector('.outline')).direction").await, json!("rtl"));
+    assert_eq!(
+        b.js("return getComputedStyle(document.querySelector('.outline')).direction")
+            .await,
+        json!("rtl")
+    );
     b.assert_fits("Arabic outline").await;
     b.screenshot("outline-ar").await;
     b.go(&format!("{url}/")).await;

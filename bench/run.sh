@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Load test: seed a large site (10,000 learners, 500 courses, one of 2,000 units), then
+# measure with wrk, in one run: the catalog and a unit page as a logged-in learner, and
+# nginx serving a saved copy of that same unit page as a static file (the physical limit
+# of this machine). Writes the figures to docs/PERFORMANCE.md.
+#   bench/run.sh [SECONDS_PER_RUN]      (default 15)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-15}
+conns=16
+threads=2
+work=${BENCH_DIR:-target/bench}
+mkdir -p "$work"
+
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo_=""; [ "$(id -u)" = 0 ] || sudo_="sudo"
+  $sudo_ apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+cargo build --release -q --bin lyceum --bin seed
+data="$work/site"
+if [ ! -f "$data/lyceum.sqlite" ]; then
+  echo "seeding $data …"
+  t0=$(date +%s)
+  target/release/seed "$data" 10000 500 2000 > "$work/seed.out"
+  echo "seeded in $(( $(date +%s) - t0 )) s"
+fi
+read -r course unit < "$work/seed.out"
+
+port=18181
+target/release/lyceum serve --addr 127.0.0.1:$port --data "$data" > "$work/serve.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null; true' EXIT
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+
+cookie=$(curl -s -o /dev/null -D - -d username=bench -d 'password=bench password 123' "http://127.0.0.1:$port/login" \
+  | tr -d '\r' | sed -n 's/^set-cookie: \(lyceum_session=[^;]*\).*/\1/ip')
+[ -n "$cookie" ] || { echo "login failed" >&2; exit 1; }
+unit_url="http://127.0.0.1:$port/courses/$course/unit/$unit"
+catalog_url="http://127.0.0.1:$port/"
+
+# A static copy of exactly the page the learner gets.
+mkdir -p "$work/static"
+curl -sf -H "Cookie: $cookie" "$unit_url" > "$work/static/unit.html"
+grep -q 'class="unit-title"' "$work/static/unit.html" || { echo "the unit page did not render" >&2; exit 1; }
+cat > "$work/nginx.conf" <<NGINX
+worker_processes auto;
+daemon on;
+pid $PWD/$work/nginx.pid;
+error_log $PWD/$work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 100000;
+  client_body_temp_path $PWD/$work/nginx-tmp;
+  proxy_temp_path $PWD/$work/nginx-tmp;
+  fastcgi_temp_path $PWD/$work/nginx-tmp;
+  uwsgi_temp_path $PWD/$work/nginx-tmp;
+  scgi_temp_path $PWD/$work/nginx-tmp;
+  server {
+    listen 127.0.0.1:18182;
+    root $PWD/$work/static;
+    default_type text/html;
+  }
+}
+NGINX
+mkdir -p "$work/nginx-tmp"
+"$NGINX" -c "$PWD/$work/nginx.conf" -p "$PWD/$work"
+static_url="http://127.0.0.1:18182/unit.html"
+
+run() { # name url [cookie]
+  local hdr=()
+  [ -n "${3:-}" ] && hdr=(-H "Cookie: $3")
+  wrk -t$threads -c$conns -d2s "${hdr[@]}" "$2" >/dev/null          # warm up
+  wrk -t$threads -c$conns -d${secs}s --latency "${hdr[@]}" "$2" > "$work/wrk-$1.txt"
+  echo "$1: $(grep 'Requests/sec' "$work/wrk-$1.txt")"
+}
+run static "$static_url"
+run unit "$unit_url" "$cookie"
+run catalog "$catalog_url" "$cookie"
+rss_kb=$(ps -o rss= -p $server | tr -d ' ')
+html_bytes=$(wc -c < "$work/static/unit.html")
+html_gz=$(gzip -9c "$work/static/unit.html" | wc -c)
+
+python3 - "$work" "$secs" "$conns" "$threads" "$rss_kb" "$html_bytes" "$html_gz" "$course" "$unit" <<'PY'
+import re, sys, datetime, os, subprocess
+work, secs, conns, threads, rss, html, html_gz, course, unit = sys.argv[1:]
+def parse(name):
+    t = open(f"{work}/wrk-{name}.txt").read()
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
+    def lat(p):
+        m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", t, re.M)
+        v, u = float(m.group(1)), m.group(2)
+        return v / 1000 if u == "us" else v * 1000 if u == "s" else v
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
+    return rps, lat(50), lat(99), int(errors.group(1)) if errors else 0
+rows = {n: parse(n) for n in ["static", "unit", "catalog"]}
+cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
+ratio = rows["unit"][0] / rows["static"][0] * 100
+ok_ratio = ratio >= 30
+ok_p99 = rows["unit"][2] <= 10
+lines = [
+    "<!-- bench/run.sh writes this section; do not edit by hand -->",
+    f"## Load test ({datetime.date.today()}, `bench/run.sh`)",
+    "",
+    f"Site: 10,000 learners, 500 courses, one of 2,000 units (SQLite, WAL). Machine: {os.cpu_count()} cores ({cpu}).",
+    f"wrk: {threads} threads, {conns} connections, {secs} s per run after a 2 s warm-up, on the same machine as the servers.",
+    f"Unit page: `{course}` unit `{unit}` as a logged-in, enrolled learner ({int(html):,} bytes; {int(html_gz):,} gzipped).",
+    "",
+    "| what | requests/s | p50 | p99 | non-2xx |",
+    "|---|---:|---:|---:|---:|",
+]
+names = {"static": "nginx, the same unit page as a static file", "unit": "Lyceum, unit page (logged in)", "catalog": "Lyceum, catalog (logged in, 500 courses)"}
+for n, (rps, p50, p99, err) in rows.items():
+    lines.append(f"| {names[n]} | {rps:,.0f} | {p50:.2f} ms | {p99:.2f} ms | {err} |")
+lines += [
+    "",
+    f"- Unit page at **{ratio:.0f} %** of the static file's rate (target ≥ 30 %): {'met' if ok_ratio else 'NOT met'}.",
+    f"- Unit page p99 **{rows['unit'][2]:.2f} ms** at {conns} connections (target ≤ 10 ms): {'met' if ok_p99 else 'NOT met'}.",
+    f"- Lyceum's resident memory after the runs: {int(rss)/1024:.0f} MiB.",
+    "",
+]
+path = "docs/PERFORMANCE.md"
+text = open(path).read() if os.path.exists(path) else "# Performance\n\n"
+start = text.find("<!-- bench/run.sh writes this section")
+if start >= 0:
+    end = text.find("<!-- end of bench/run.sh section -->", start)
+    text = text[:start] + text[end + len("<!-- end of bench/run.sh section -->\n"):] if end >= 0 else text[:start]
+text = text.rstrip("\n") + "\n\n" + "\n".join(lines) + "<!-- end of bench/run.sh section -->\n"
+open(path, "w").write(text)
+print("\n".join(lines))
+PY

@@ -1,0 +1,1 @@
+//! Benchmark support: building large sites to measure against.
