@@ -314,7 +314,10 @@ pub async fn unit(cx: Cx, Path((key, unit)): Path<(String, String)>) -> AppResul
             )
             .await?;
             done_set.extend(newly);
-            learner::set_last_unit(&mut c, user, course.id(), node.id).await?;
+            // The course query already says where the learner was: no write when unchanged.
+            if course.viewer.last_unit_id != Some(node.id) {
+                learner::set_last_unit(&mut c, user, course.id(), node.id).await?;
+            }
             for (i, &leaf) in tree.children(idx).iter().enumerate() {
                 if let Some((_, CompletionRule::Watched(_))) =
                     tree.completable_leaves(idx).find(|(l, _)| *l == leaf)
