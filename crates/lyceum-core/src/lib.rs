@@ -3,10 +3,12 @@
 //! without a server.
 
 pub mod blocks;
+pub mod capa;
 pub mod clock;
 pub mod completion;
 pub mod course;
 pub mod error;
+pub mod grading;
 pub mod ids;
 pub mod media;
 pub mod permissions;
