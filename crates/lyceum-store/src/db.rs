@@ -206,9 +206,35 @@ pub enum Raw<'a> {
 pub trait Db: Send {
     fn raw(&mut self) -> Raw<'_>;
     fn count_query(&self);
+    fn backend(&self) -> Backend;
+}
+
+/// Many rows as one JSON array of arrays, in one result row. sqlx hands every SQLite row
+/// from its worker thread to the caller through a channel, one wake-up each; a page that
+/// needs a learner's thousand completions reads them as one row instead.
+pub(crate) fn json_rows(backend: Backend, exprs: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("json_group_array(json_array({exprs}))"),
+        Backend::Postgres => format!("COALESCE(json_agg(json_build_array({exprs}))::text, '[]')"),
+    }
+}
+
+/// One column of many rows as a JSON array, in one result row (per group).
+pub(crate) fn json_list(backend: Backend, expr: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("json_group_array({expr})"),
+        Backend::Postgres => format!("COALESCE(json_agg({expr})::text, '[]')"),
+    }
 }
 
 impl Db for Conn {
+    fn backend(&self) -> Backend {
+        match self.inner {
+            ConnInner::Sqlite(_) => Backend::Sqlite,
+            ConnInner::Postgres(_) => Backend::Postgres,
+        }
+    }
+
     fn raw(&mut self) -> Raw<'_> {
         match &mut self.inner {
             ConnInner::Sqlite(c) => Raw::Sqlite(c),
@@ -222,6 +248,13 @@ impl Db for Conn {
 }
 
 impl Db for Tx {
+    fn backend(&self) -> Backend {
+        match self.inner {
+            TxInner::Sqlite(_) => Backend::Sqlite,
+            TxInner::Postgres(_) => Backend::Postgres,
+        }
+    }
+
     fn raw(&mut self) -> Raw<'_> {
         match &mut self.inner {
             TxInner::Sqlite(t) => Raw::Sqlite(t),

@@ -27,6 +27,8 @@ contract!(
     organisations_upsert_by_slug,
     course_outline_round_trips,
     catalog_hides_unpublished_courses,
+    catalog_pages_filters_and_facets,
+    learner_unit_state_in_one_row,
     viewer_facts_come_with_the_course,
     enrolment_lifecycle,
     completions_are_idempotent,
@@ -313,24 +315,28 @@ async fn catalog_hides_unpublished_courses(store: Store) {
         .unwrap();
     let ids = |rows: Vec<courses::CourseRow>| rows.into_iter().map(|r| r.id()).collect::<Vec<_>>();
     assert_eq!(
-        ids(courses::catalog(&mut c, None, false).await.unwrap()),
-        vec![public]
-    );
-    assert_eq!(
-        ids(courses::catalog(&mut c, Some(learner), false)
+        ids(courses::catalog(&mut c, None, false, None, None, 100, 0)
             .await
             .unwrap()),
         vec![public]
     );
     assert_eq!(
-        courses::catalog(&mut c, Some(staff), false)
+        ids(
+            courses::catalog(&mut c, Some(learner), false, None, None, 100, 0)
+                .await
+                .unwrap()
+        ),
+        vec![public]
+    );
+    assert_eq!(
+        courses::catalog(&mut c, Some(staff), false, None, None, 100, 0)
             .await
             .unwrap()
             .len(),
         2
     );
     assert_eq!(
-        courses::catalog(&mut c, Some(learner), true)
+        courses::catalog(&mut c, Some(learner), true, None, None, 100, 0)
             .await
             .unwrap()
             .len(),
@@ -340,8 +346,59 @@ async fn catalog_hides_unpublished_courses(store: Store) {
         .await
         .unwrap();
     assert_eq!(
-        courses::catalog(&mut c, None, false).await.unwrap().len(),
+        courses::catalog(&mut c, None, false, None, None, 100, 0)
+            .await
+            .unwrap()
+            .len(),
         2
+    );
+}
+
+async fn catalog_pages_filters_and_facets(store: Store) {
+    course(&store, "P1", true).await;
+    course(&store, "P2", true).await;
+    course(&store, "P3", true).await;
+    course(&store, "HIDDEN", false).await;
+    let mut c = store.conn().await.unwrap();
+    let facets = courses::catalog_facets(&mut c, None, false).await.unwrap();
+    assert_eq!(facets.len(), 1);
+    assert_eq!(
+        (
+            facets[0].language.as_str(),
+            facets[0].org_slug.as_str(),
+            facets[0].courses
+        ),
+        ("fr", "TESTORG", 3)
+    );
+    let page1 = courses::catalog(&mut c, None, false, None, None, 2, 0)
+        .await
+        .unwrap();
+    let page2 = courses::catalog(&mut c, None, false, None, None, 2, 2)
+        .await
+        .unwrap();
+    assert_eq!((page1.len(), page2.len()), (2, 1));
+    assert!(
+        page1[0].overview_html.is_empty(),
+        "cards do not carry the overview"
+    );
+    assert_eq!(
+        courses::catalog(&mut c, None, false, Some("fr"), Some("TESTORG"), 10, 0)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    assert!(
+        courses::catalog(&mut c, None, false, Some("en"), None, 10, 0)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        courses::catalog(&mut c, None, false, None, Some("OTHER"), 10, 0)
+            .await
+            .unwrap()
+            .is_empty()
     );
 }
 
@@ -522,6 +579,47 @@ async fn video_progress_and_bookmarks(store: Store) {
     assert!(learner::is_bookmarked(&mut c, u, u1).await.unwrap());
     learner::remove_bookmark(&mut c, u, u1).await.unwrap();
     assert!(!learner::is_bookmarked(&mut c, u, u1).await.unwrap());
+}
+
+async fn learner_unit_state_in_one_row(store: Store) {
+    let a = course(&store, "US", true).await;
+    let u = user(&store, "Us").await;
+    let mut c = store.conn().await.unwrap();
+    let t = courses::load_tree(&mut c, a).await.unwrap();
+    let unit = t.units()[0];
+    let blocks: Vec<BlockId> = t.children(unit).iter().map(|&b| t.node(b).id).collect();
+    let unit_id = t.node(unit).id;
+    let empty = learner::unit_state(&mut c, u, unit_id, &blocks)
+        .await
+        .unwrap();
+    assert!(empty.completed.is_empty() && !empty.bookmarked && empty.positions.is_empty());
+    learner::record_completions(
+        &mut c,
+        u,
+        a,
+        &blocks[..1],
+        learner::CompletionSource::View,
+        NOW,
+    )
+    .await
+    .unwrap();
+    learner::add_bookmark(&mut c, u, a, unit_id, NOW)
+        .await
+        .unwrap();
+    learner::save_video_progress(&mut c, u, blocks[1], "[]", 10.0, 4.5, NOW)
+        .await
+        .unwrap();
+    let s = learner::unit_state(&mut c, u, unit_id, &blocks)
+        .await
+        .unwrap();
+    assert_eq!(s.completed, [blocks[0]].into_iter().collect());
+    assert!(s.bookmarked);
+    assert_eq!(s.positions.get(&blocks[1]), Some(&4.5));
+    let before = store.query_count();
+    learner::unit_state(&mut c, u, unit_id, &blocks)
+        .await
+        .unwrap();
+    assert_eq!(store.query_count(), before + 1);
 }
 
 async fn assets_replace_by_name(store: Store) {

@@ -117,23 +117,67 @@ pub async fn find_by_key(db: &mut impl Db, key: &str) -> Result<Option<CourseRow
     .await)?)
 }
 
-/// Courses the viewer may see in the catalog: published ones, plus unpublished ones the
-/// viewer is on the team of (or all, for site admins). Newest start first.
+/// Which courses a viewer sees in the catalog: published ones, plus unpublished ones the
+/// viewer is on the team of (or all, for site admins). `$1` = admin, `$2` = viewer.
+const CATALOG_VISIBLE: &str = "(c.published OR $1 OR EXISTS (SELECT 1 FROM course_roles r WHERE r.course_id = c.id AND r.user_id = $2))";
+
+/// Languages and organisations of the catalog with their course counts: the filter menus
+/// and the totals, in a few rows however many courses there are.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CatalogFacet {
+    pub language: String,
+    pub org_slug: String,
+    pub org_name: String,
+    pub courses: i64,
+}
+
+pub async fn catalog_facets(
+    db: &mut impl Db,
+    viewer: Option<UserId>,
+    site_admin: bool,
+) -> Result<Vec<CatalogFacet>> {
+    let sql = format!(
+        "SELECT c.language, o.slug AS org_slug, o.name AS org_name, COUNT(*) AS courses
+         FROM courses c JOIN organizations o ON o.id = c.org_id WHERE {CATALOG_VISIBLE}
+         GROUP BY c.language, o.slug, o.name"
+    );
+    Ok(run!(db, |c| sqlx::query_as::<_, CatalogFacet>(
+        sqlx::AssertSqlSafe(sql.as_str())
+    )
+    .bind(site_admin)
+    .bind(viewer.map(|v| v.0))
+    .fetch_all(c)
+    .await)?)
+}
+
+/// One page of the catalog, newest start first, optionally filtered. Rows carry the card
+/// fields only (no overview).
 pub async fn catalog(
     db: &mut impl Db,
     viewer: Option<UserId>,
     site_admin: bool,
+    language: Option<&str>,
+    org: Option<&str>,
+    limit: i64,
+    offset: i64,
 ) -> Result<Vec<CourseRow>> {
     let sql = format!(
-        "SELECT {COURSE_COLUMNS} FROM courses c JOIN organizations o ON o.id = c.org_id
-         WHERE c.published OR $1 OR EXISTS (SELECT 1 FROM course_roles r WHERE r.course_id = c.id AND r.user_id = $2)
-         ORDER BY c.start_at DESC NULLS LAST, c.title, c.id"
+        "SELECT c.id, c.org_id, o.slug AS org_slug, o.name AS org_name, c.course_key, c.code, c.run, c.title,
+            c.short_description, '' AS overview_html, '[]' AS outcomes, c.language, c.license, c.effort_minutes_per_week, c.effort_weeks,
+            c.start_at, c.end_at, c.enrollment_open, c.published, c.self_paced, c.content_version
+         FROM courses c JOIN organizations o ON o.id = c.org_id
+         WHERE {CATALOG_VISIBLE} AND ($3 IS NULL OR c.language = $3) AND ($4 IS NULL OR o.slug = $4)
+         ORDER BY c.start_at DESC NULLS LAST, c.title, c.id LIMIT $5 OFFSET $6"
     );
     Ok(run!(db, |c| sqlx::query_as::<_, CourseRow>(
         sqlx::AssertSqlSafe(sql.as_str())
     )
     .bind(site_admin)
     .bind(viewer.map(|v| v.0))
+    .bind(language)
+    .bind(org)
+    .bind(limit)
+    .bind(offset)
     .fetch_all(c)
     .await)?)
 }

@@ -1,10 +1,11 @@
 //! A learner's state in courses: enrolments, completion, video progress, bookmarks.
 //! Private to the learner and the course team; callers check that with `can` first.
 
-use crate::Result;
-use crate::db::{Db, run};
+use crate::db::{Db, json_list, json_rows, run};
 use crate::repo::courses::CourseRow;
+use crate::{Result, StoreError};
 use lyceum_core::{BlockId, CourseId, UserId};
+use std::collections::{HashMap, HashSet};
 
 /// Enrol, or re-activate an earlier enrolment (its history is kept).
 pub async fn enroll(db: &mut impl Db, user: UserId, course: CourseId, now: i64) -> Result<()> {
@@ -152,37 +153,101 @@ pub async fn remove_completion(db: &mut impl Db, user: UserId, block: BlockId) -
     Ok(())
 }
 
-/// Blocks the learner completed in one course.
+/// Blocks the learner completed in one course, as one aggregated row.
 pub async fn completed_in_course(
     db: &mut impl Db,
     user: UserId,
     course: CourseId,
 ) -> Result<Vec<BlockId>> {
-    let ids: Vec<i64> = run!(db, |c| sqlx::query_scalar(
-        "SELECT block_id FROM completions WHERE user_id = $1 AND course_id = $2"
-    )
+    let sql = format!(
+        "SELECT {} FROM completions WHERE user_id = $1 AND course_id = $2",
+        json_list(db.backend(), "block_id")
+    );
+    let json: String = run!(db, |c| sqlx::query_scalar(sqlx::AssertSqlSafe(
+        sql.as_str()
+    ))
     .bind(user.0)
     .bind(course.0)
-    .fetch_all(c)
+    .fetch_one(c)
     .await)?;
+    let ids: Vec<i64> =
+        serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     Ok(ids.into_iter().map(BlockId).collect())
 }
 
-/// Blocks the learner completed in every course, for the dashboard: one statement.
+/// Blocks the learner completed in every course, for the dashboard: one row per course.
 pub async fn completed_everywhere(
     db: &mut impl Db,
     user: UserId,
 ) -> Result<Vec<(CourseId, BlockId)>> {
-    let rows: Vec<(i64, i64)> = run!(db, |c| sqlx::query_as(
-        "SELECT course_id, block_id FROM completions WHERE user_id = $1"
-    )
+    let sql = format!(
+        "SELECT course_id, {} FROM completions WHERE user_id = $1 GROUP BY course_id",
+        json_list(db.backend(), "block_id")
+    );
+    let rows: Vec<(i64, String)> = run!(db, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(user.0)
+        .fetch_all(c)
+        .await)?;
+    let mut out = Vec::new();
+    for (course, json) in rows {
+        let ids: Vec<i64> =
+            serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        out.extend(ids.into_iter().map(|b| (CourseId(course), BlockId(b))));
+    }
+    Ok(out)
+}
+
+/// What a unit page needs of the learner: which of its blocks are complete, whether the
+/// unit is bookmarked, and where each video stopped. One statement.
+#[derive(Clone, Debug, Default)]
+pub struct UnitState {
+    pub completed: HashSet<BlockId>,
+    pub bookmarked: bool,
+    pub positions: HashMap<BlockId, f64>,
+}
+
+pub async fn unit_state(
+    db: &mut impl Db,
+    user: UserId,
+    unit: BlockId,
+    blocks: &[BlockId],
+) -> Result<UnitState> {
+    // Ids are integers from our own tree, so inlining them is safe.
+    let ids = std::iter::once(unit)
+        .chain(blocks.iter().copied())
+        .map(|b| b.0.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let sql = format!(
+        "SELECT {} FROM (
+            SELECT 'c' AS k, block_id, CAST(0 AS DOUBLE PRECISION) AS p FROM completions WHERE user_id = $1 AND block_id IN ({ids})
+            UNION ALL SELECT 'b', block_id, CAST(0 AS DOUBLE PRECISION) FROM bookmarks WHERE user_id = $1 AND block_id = $2
+            UNION ALL SELECT 'v', block_id, position FROM video_progress WHERE user_id = $1 AND block_id IN ({ids})
+        ) t",
+        json_rows(db.backend(), "k, block_id, p")
+    );
+    let json: String = run!(db, |c| sqlx::query_scalar(sqlx::AssertSqlSafe(
+        sql.as_str()
+    ))
     .bind(user.0)
-    .fetch_all(c)
+    .bind(unit.0)
+    .fetch_one(c)
     .await)?;
-    Ok(rows
-        .into_iter()
-        .map(|(c, b)| (CourseId(c), BlockId(b)))
-        .collect())
+    let rows: Vec<(String, i64, f64)> =
+        serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let mut state = UnitState::default();
+    for (kind, block, position) in rows {
+        match kind.as_str() {
+            "c" => {
+                state.completed.insert(BlockId(block));
+            }
+            "b" => state.bookmarked = true,
+            _ => {
+                state.positions.insert(BlockId(block), position);
+            }
+        }
+    }
+    Ok(state)
 }
 
 #[derive(Clone, Debug, sqlx::FromRow)]

@@ -4,7 +4,7 @@ use super::{json, time};
 use crate::courses::{self, CourseCx};
 use crate::error::{AppError, AppResult};
 use crate::handlers::about::{enroll_viewer, unenroll_viewer};
-use crate::handlers::catalog::{CatalogQuery, effort_of, visible_courses};
+use crate::handlers::catalog::effort_of;
 use crate::handlers::courseware::{ProgressReport, record_video_progress};
 use crate::handlers::dashboard::enrollments_with_progress;
 use crate::page::Cx;
@@ -99,21 +99,32 @@ pub struct CatalogParams {
     language: Option<String>,
     /// Only courses of this organisation (its slug).
     org: Option<String>,
+    /// Page number, from 1.
+    page: Option<usize>,
+    /// Courses per page (default 100, at most 1000).
+    per_page: Option<usize>,
 }
 
 /// The catalog: courses the caller may see (published ones; plus, for their team and
 /// site admins, unpublished ones).
 #[utoipa::path(get, path = "/api/v1/courses", params(CatalogParams), responses((status = 200, body = Vec<CourseSummary>)), tag = "courses")]
 pub async fn catalog(cx: Cx, Query(q): Query<CatalogParams>) -> AppResult<Response> {
-    let q = CatalogQuery {
-        language: q.language.unwrap_or_default(),
-        org: q.org.unwrap_or_default(),
-        page: None,
-    };
-    let (_, chosen) = visible_courses(&cx, &q).await?;
+    let per_page = q.per_page.unwrap_or(100).clamp(1, 1000);
+    let offset = (q.page.unwrap_or(1).max(1) - 1).saturating_mul(per_page);
+    let mut c = cx.app.store().conn().await?;
+    let rows = lyceum_store::repo::courses::catalog(
+        &mut c,
+        cx.user_id(),
+        cx.actor().site_admin,
+        q.language.as_deref(),
+        q.org.as_deref(),
+        per_page as i64,
+        offset as i64,
+    )
+    .await?;
     Ok(json(
         StatusCode::OK,
-        chosen.iter().map(summary).collect::<Vec<_>>(),
+        rows.iter().map(summary).collect::<Vec<_>>(),
     ))
 }
 

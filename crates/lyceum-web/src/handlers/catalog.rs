@@ -74,51 +74,55 @@ pub fn content_dir(language: &str) -> &'static str {
     lyceum_i18n::direction(language).as_str()
 }
 
-/// Courses the viewer may see, filtered: shared by the page and the JSON API.
-pub async fn visible_courses(
-    cx: &Cx,
-    q: &CatalogQuery,
-) -> AppResult<(Vec<CourseRow>, Vec<CourseRow>)> {
-    let mut c = cx.app.store().conn().await?;
-    let all = courses::catalog(&mut c, cx.user_id(), cx.actor().site_admin).await?;
-    let chosen = all
-        .iter()
-        .filter(|r| {
-            (q.language.is_empty() || r.language == q.language)
-                && (q.org.is_empty() || r.org_slug == q.org)
-        })
-        .cloned()
-        .collect();
-    Ok((all, chosen))
+fn filter(value: &str) -> Option<&str> {
+    (!value.is_empty()).then_some(value)
 }
 
 pub async fn index(cx: Cx, Query(q): Query<CatalogQuery>) -> AppResult<Response> {
-    let (all, chosen) = visible_courses(&cx, &q).await?;
+    let mut c = cx.app.store().conn().await?;
+    let (viewer, admin) = (cx.user_id(), cx.actor().site_admin);
+    let facets = courses::catalog_facets(&mut c, viewer, admin).await?;
     let p = &cx.page;
     let mut languages: Vec<Choice> = Vec::new();
     let mut orgs: Vec<Choice> = Vec::new();
-    for r in &all {
-        if !languages.iter().any(|c| c.value == r.language) {
+    let mut total = 0;
+    for f in &facets {
+        if !languages.iter().any(|c| c.value == f.language) {
             languages.push(Choice {
-                value: r.language.clone(),
-                label: format::language_name(&r.language),
-                selected: r.language == q.language,
+                value: f.language.clone(),
+                label: format::language_name(&f.language),
+                selected: f.language == q.language,
             });
         }
-        if !orgs.iter().any(|c| c.value == r.org_slug) {
+        if !orgs.iter().any(|c| c.value == f.org_slug) {
             orgs.push(Choice {
-                value: r.org_slug.clone(),
-                label: r.org_name.clone(),
-                selected: r.org_slug == q.org,
+                value: f.org_slug.clone(),
+                label: f.org_name.clone(),
+                selected: f.org_slug == q.org,
             });
+        }
+        if (q.language.is_empty() || f.language == q.language)
+            && (q.org.is_empty() || f.org_slug == q.org)
+        {
+            total += usize::try_from(f.courses).unwrap_or(0);
         }
     }
     languages.sort_by(|a, b| a.label.cmp(&b.label));
     orgs.sort_by(|a, b| a.label.cmp(&b.label));
 
-    let total = chosen.len();
     let pages = total.div_ceil(PAGE_SIZE).max(1);
     let page = q.page.unwrap_or(1).clamp(1, pages);
+    let rows = courses::catalog(
+        &mut c,
+        viewer,
+        admin,
+        filter(&q.language),
+        filter(&q.org),
+        PAGE_SIZE as i64,
+        ((page - 1) * PAGE_SIZE) as i64,
+    )
+    .await?;
+    drop(c);
     let page_url = |n: usize| {
         let mut s = url::form_urlencoded::Serializer::new(String::new());
         if !q.language.is_empty() {
@@ -130,10 +134,8 @@ pub async fn index(cx: Cx, Query(q): Query<CatalogQuery>) -> AppResult<Response>
         s.append_pair("page", &n.to_string());
         format!("/?{}", s.finish())
     };
-    let cards = chosen
+    let cards = rows
         .iter()
-        .skip((page - 1) * PAGE_SIZE)
-        .take(PAGE_SIZE)
         .map(|r| Card {
             org_name: r.org_name.clone(),
             code: r.code.clone(),

@@ -284,14 +284,21 @@ pub async fn unit(cx: Cx, Path((key, unit)): Path<(String, String)>) -> AppResul
     let idx = find_unit(&course, &unit)?;
     let node = tree.node(idx);
     let tracking = course.facts.enrolled && cx.user().is_some();
-    let mut done_set = completed(&cx, &course).await?;
+    let leaves: Vec<BlockId> = tree
+        .children(idx)
+        .iter()
+        .map(|&l| tree.node(l).id)
+        .collect();
+    let mut done_set = HashSet::new();
     let mut bookmarked = false;
-    let mut block_state: Vec<LearnerBlockState> =
-        vec![LearnerBlockState::default(); tree.children(idx).len()];
+    let mut block_state: Vec<LearnerBlockState> = vec![LearnerBlockState::default(); leaves.len()];
     if let Some(user) = cx.user_id() {
         let mut c = cx.app.store().conn().await?;
-        bookmarked = learner::is_bookmarked(&mut c, user, node.id).await?;
+        // Only this unit's state: a unit page reads a handful of rows in any course.
+        let state = learner::unit_state(&mut c, user, node.id, &leaves).await?;
+        bookmarked = state.bookmarked;
         if tracking {
+            done_set = state.completed;
             let now = cx.app.now_ms();
             // Seeing a unit completes its read-only blocks (and a unit with nothing to
             // complete); videos complete when watched.
@@ -318,19 +325,11 @@ pub async fn unit(cx: Cx, Path((key, unit)): Path<(String, String)>) -> AppResul
             if course.viewer.last_unit_id != Some(node.id) {
                 learner::set_last_unit(&mut c, user, course.id(), node.id).await?;
             }
-            for (i, &leaf) in tree.children(idx).iter().enumerate() {
-                if let Some((_, CompletionRule::Watched(_))) =
-                    tree.completable_leaves(idx).find(|(l, _)| *l == leaf)
-                {
-                    let id = tree.node(leaf).id;
-                    let position = learner::video_progress(&mut c, user, id)
-                        .await?
-                        .map_or(0.0, |v| v.position);
-                    block_state[i] = LearnerBlockState {
-                        complete: done_set.contains(&id),
-                        position,
-                    };
-                }
+            for (i, id) in leaves.iter().enumerate() {
+                block_state[i] = LearnerBlockState {
+                    complete: done_set.contains(id),
+                    position: state.positions.get(id).copied().unwrap_or(0.0),
+                };
             }
         }
     }
