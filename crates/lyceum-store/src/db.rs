@@ -1,16 +1,23 @@
-//! Pools, connections and transactions for either backend, and the `run!` macro that
-//! expands one query body for both, counting queries so tests can assert that a page's
-//! query count does not grow with course size.
+//! The database behind one small query API: `q(SQL).bind(…)` runs the same SQL on SQLite
+//! and PostgreSQL (`$n` placeholders, `RETURNING`, `ON CONFLICT`) and hands back rows
+//! read by column name. Every statement is counted, so tests can hold a page to a fixed
+//! number of queries.
+//!
+//! SQLite runs in-process through rusqlite. Reads (outside transactions) go to a small
+//! set of reader connections and run inline: in WAL mode readers never wait for writers,
+//! and a point read takes microseconds, less than handing it to another thread would.
+//! All writes and transactions go to one writer connection behind an async mutex, so
+//! writers queue without blocking threads on SQLite's lock. PostgreSQL uses sqlx's pool.
 
-use crate::Result;
-use sqlx::pool::PoolConnection;
+use crate::{Result, StoreError};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use sqlx::{Column, PgConnection, PgPool, Postgres, Row as _, TypeInfo, ValueRef};
+use std::borrow::Cow;
+use std::future::Future;
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,13 +26,541 @@ pub enum Backend {
     Postgres,
 }
 
+/// The type of a parameter; NULLs need one for PostgreSQL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ty {
+    Int,
+    Real,
+    Text,
+    Bool,
+}
+
+/// A parameter or column value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null(Ty),
+    Int(i64),
+    Real(f64),
+    Text(String),
+    Bool(bool),
+}
+
+/// Rust values that can be bound as parameters.
+pub trait ToValue {
+    fn to_value(self) -> Value;
+    const TY: Ty;
+}
+
+macro_rules! to_value {
+    ($($t:ty => $ty:ident, $conv:expr);* $(;)?) => {$(
+        impl ToValue for $t {
+            const TY: Ty = Ty::$ty;
+            fn to_value(self) -> Value {
+                let f: fn($t) -> Value = $conv;
+                f(self)
+            }
+        }
+    )*};
+}
+
+to_value! {
+    i64 => Int, Value::Int;
+    i32 => Int, |v| Value::Int(i64::from(v));
+    u32 => Int, |v| Value::Int(i64::from(v));
+    f64 => Real, Value::Real;
+    bool => Bool, Value::Bool;
+    String => Text, Value::Text;
+    &str => Text, |v| Value::Text(v.to_owned());
+    &String => Text, |v| Value::Text(v.clone());
+}
+
+impl<T: ToValue> ToValue for Option<T> {
+    const TY: Ty = T::TY;
+    fn to_value(self) -> Value {
+        match self {
+            Some(v) => v.to_value(),
+            None => Value::Null(T::TY),
+        }
+    }
+}
+
+/// One statement with its parameters.
+#[derive(Clone, Debug)]
+pub struct Query {
+    sql: Cow<'static, str>,
+    params: Vec<Value>,
+}
+
+/// A statement written in the code.
+pub fn q(sql: &'static str) -> Query {
+    Query {
+        sql: Cow::Borrowed(sql),
+        params: Vec::new(),
+    }
+}
+
+/// A statement built at run time. Only ever from our own fragments and integers; values
+/// always go in as parameters.
+pub fn q_built(sql: String) -> Query {
+    Query {
+        sql: Cow::Owned(sql),
+        params: Vec::new(),
+    }
+}
+
+impl Query {
+    pub fn bind(mut self, v: impl ToValue) -> Self {
+        self.params.push(v.to_value());
+        self
+    }
+
+    fn is_read(&self) -> bool {
+        let head = self.sql.trim_start().get(..6).unwrap_or("");
+        head.eq_ignore_ascii_case("select")
+    }
+}
+
+/// A result row; columns are read by name.
+#[derive(Clone, Debug)]
+pub struct Row {
+    columns: Arc<[String]>,
+    values: Vec<Value>,
+}
+
+impl Row {
+    pub fn get<T: FromValue>(&self, column: &str) -> Result<T> {
+        let i = self
+            .columns
+            .iter()
+            .position(|c| c == column)
+            .ok_or_else(|| StoreError::Corrupt(format!("no column {column}")))?;
+        self.at(i)
+    }
+
+    pub fn at<T: FromValue>(&self, i: usize) -> Result<T> {
+        let v = self
+            .values
+            .get(i)
+            .ok_or_else(|| StoreError::Corrupt(format!("no column {i}")))?;
+        T::from_value(v).map_err(|e| {
+            StoreError::Corrupt(format!(
+                "column {}: {e}",
+                self.columns.get(i).map_or("?", |c| c.as_str())
+            ))
+        })
+    }
+}
+
+/// Rust values a column can be read as.
+pub trait FromValue: Sized {
+    fn from_value(v: &Value) -> std::result::Result<Self, String>;
+}
+
+impl FromValue for i64 {
+    fn from_value(v: &Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Int(i) => Ok(*i),
+            Value::Bool(b) => Ok(i64::from(*b)),
+            other => Err(format!("expected an integer, got {other:?}")),
+        }
+    }
+}
+
+impl FromValue for f64 {
+    fn from_value(v: &Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Real(f) => Ok(*f),
+            Value::Int(i) => Ok(*i as f64),
+            other => Err(format!("expected a number, got {other:?}")),
+        }
+    }
+}
+
+impl FromValue for bool {
+    fn from_value(v: &Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Bool(b) => Ok(*b),
+            Value::Int(i) => Ok(*i != 0),
+            other => Err(format!("expected a boolean, got {other:?}")),
+        }
+    }
+}
+
+impl FromValue for String {
+    fn from_value(v: &Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Text(s) => Ok(s.clone()),
+            other => Err(format!("expected text, got {other:?}")),
+        }
+    }
+}
+
+impl<T: FromValue> FromValue for Option<T> {
+    fn from_value(v: &Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Null(_) => Ok(None),
+            other => T::from_value(other).map(Some),
+        }
+    }
+}
+
+/// Types built from a row.
+pub trait FromRow: Sized {
+    fn from_row(r: &Row) -> Result<Self>;
+}
+
+macro_rules! tuple_from_row {
+    ($($t:ident $i:tt),+) => {
+        impl<$($t: FromValue),+> FromRow for ($($t,)+) {
+            fn from_row(r: &Row) -> Result<Self> {
+                Ok(($(r.at::<$t>($i)?,)+))
+            }
+        }
+    };
+}
+tuple_from_row!(A 0);
+tuple_from_row!(A 0, B 1);
+tuple_from_row!(A 0, B 1, C 2);
+tuple_from_row!(A 0, B 1, C 2, D 3);
+
+/// Declare a row struct read by column name: `row! { pub struct X { pub a: i64, … } }`.
+macro_rules! row {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident { $(pub $field:ident : $ty:ty),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug)]
+        $vis struct $name { $(pub $field: $ty),* }
+
+        impl $crate::db::FromRow for $name {
+            fn from_row(r: &$crate::db::Row) -> $crate::Result<Self> {
+                Ok(Self { $($field: r.get(stringify!($field))?),* })
+            }
+        }
+    };
+}
+pub(crate) use row;
+
+/// Anything repository functions can run statements on: a connection or a transaction.
+pub trait Db: Send {
+    fn backend(&self) -> Backend;
+    fn rows(&mut self, q: Query) -> impl Future<Output = Result<Vec<Row>>> + Send;
+    /// A statement that returns no rows; the number of rows it changed.
+    fn exec(&mut self, q: Query) -> impl Future<Output = Result<u64>> + Send;
+
+    fn all<T: FromRow + Send>(&mut self, q: Query) -> impl Future<Output = Result<Vec<T>>> + Send
+    where
+        Self: Sized,
+    {
+        async move { self.rows(q).await?.iter().map(T::from_row).collect() }
+    }
+
+    fn optional<T: FromRow + Send>(
+        &mut self,
+        q: Query,
+    ) -> impl Future<Output = Result<Option<T>>> + Send
+    where
+        Self: Sized,
+    {
+        async move { self.rows(q).await?.first().map(T::from_row).transpose() }
+    }
+
+    fn one<T: FromRow + Send>(&mut self, q: Query) -> impl Future<Output = Result<T>> + Send
+    where
+        Self: Sized,
+    {
+        async move {
+            self.optional(q)
+                .await?
+                .ok_or_else(|| StoreError::Corrupt("expected a row".into()))
+        }
+    }
+
+    /// The first column of the first row.
+    fn scalar<T: FromValue + Send>(&mut self, q: Query) -> impl Future<Output = Result<T>> + Send
+    where
+        Self: Sized,
+    {
+        async move {
+            self.rows(q)
+                .await?
+                .first()
+                .ok_or_else(|| StoreError::Corrupt("expected a row".into()))?
+                .at(0)
+        }
+    }
+}
+
+// ---- SQLite ----
+
+type SqliteConn = rusqlite::Connection;
+
+struct SqlitePool {
+    readers: Vec<Mutex<SqliteConn>>,
+    writer: Arc<tokio::sync::Mutex<SqliteConn>>,
+    next: AtomicUsize,
+}
+
+fn open_sqlite_conn(path: &Path) -> Result<SqliteConn> {
+    let c = SqliteConn::open(path).map_err(sqlite_err)?;
+    // WAL with NORMAL is durable against application crashes and only loses the last
+    // transactions on power loss; FULL would cost an fsync per commit.
+    c.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+         PRAGMA cache_size = -16000; PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 268435456;",
+    )
+    .map_err(sqlite_err)?;
+    c.busy_timeout(Duration::from_secs(5)).map_err(sqlite_err)?;
+    // Plans must not depend on bound values: otherwise SQLite marks every cached statement
+    // with a join as expired when its bindings are cleared, and re-parses it on each use.
+    c.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )
+    .map_err(sqlite_err)?;
+    c.set_prepared_statement_cache_capacity(256);
+    Ok(c)
+}
+
+fn sqlite_err(e: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode;
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == ErrorCode::ConstraintViolation
+                && matches!(f.extended_code, 2067 | 1555) =>
+        {
+            StoreError::Conflict
+        }
+        rusqlite::Error::SqliteFailure(f, _)
+            if matches!(f.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) =>
+        {
+            StoreError::Busy
+        }
+        _ => StoreError::Database(e.to_string()),
+    }
+}
+
+/// SQLite reads `$1` as a *named* parameter, numbered by first appearance; `?1` is the
+/// parameter with that number, which is what the SQL means.
+fn sqlite_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A statement's SQLite text and column names, worked out once per SQL text and thread.
+#[derive(Clone)]
+struct Prepared {
+    sql: Arc<str>,
+    columns: Option<Arc<[String]>>,
+}
+
+thread_local! {
+    static PREPARED: std::cell::RefCell<std::collections::HashMap<Arc<str>, Prepared>> = std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+fn prepared(sql: &str) -> Prepared {
+    PREPARED.with(|p| {
+        let mut map = p.borrow_mut();
+        if let Some(hit) = map.get(sql) {
+            return hit.clone();
+        }
+        // Statements with inlined ids vary without bound; start over rather than grow.
+        if map.len() >= 1024 {
+            map.clear();
+        }
+        let entry = Prepared {
+            sql: Arc::from(sqlite_placeholders(sql)),
+            columns: None,
+        };
+        map.insert(Arc::from(sql), entry.clone());
+        entry
+    })
+}
+
+fn remember_columns(sql: &str, columns: &Arc<[String]>) {
+    PREPARED.with(|p| {
+        if let Some(e) = p.borrow_mut().get_mut(sql) {
+            e.columns = Some(columns.clone());
+        }
+    });
+}
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef as V};
+        Ok(ToSqlOutput::Borrowed(match self {
+            Value::Null(_) => V::Null,
+            Value::Int(i) => V::Integer(*i),
+            Value::Real(f) => V::Real(*f),
+            Value::Text(s) => V::Text(s.as_bytes()),
+            Value::Bool(b) => V::Integer(i64::from(*b)),
+        }))
+    }
+}
+
+fn sqlite_rows(c: &SqliteConn, q: &Query) -> Result<Vec<Row>> {
+    let p = prepared(&q.sql);
+    let mut stmt = c.prepare_cached(&p.sql).map_err(sqlite_err)?;
+    let columns: Arc<[String]> = match p.columns {
+        Some(cols) => cols,
+        None => {
+            let cols: Arc<[String]> = stmt.column_names().map(str::to_owned).collect();
+            remember_columns(&q.sql, &cols);
+            cols
+        }
+    };
+    let n = columns.len();
+    let mut rows = stmt
+        .query(rusqlite::params_from_iter(q.params.iter()))
+        .map_err(sqlite_err)?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().map_err(sqlite_err)? {
+        let mut values = Vec::with_capacity(n);
+        for i in 0..n {
+            use rusqlite::types::ValueRef as V;
+            values.push(match r.get_ref(i).map_err(sqlite_err)? {
+                V::Null => Value::Null(Ty::Text),
+                V::Integer(v) => Value::Int(v),
+                V::Real(v) => Value::Real(v),
+                V::Text(t) | V::Blob(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+            });
+        }
+        out.push(Row {
+            columns: columns.clone(),
+            values,
+        });
+    }
+    Ok(out)
+}
+
+fn sqlite_exec(c: &SqliteConn, q: &Query) -> Result<u64> {
+    let mut stmt = c
+        .prepare_cached(&prepared(&q.sql).sql)
+        .map_err(sqlite_err)?;
+    Ok(stmt
+        .execute(rusqlite::params_from_iter(q.params.iter()))
+        .map_err(sqlite_err)? as u64)
+}
+
+impl SqlitePool {
+    /// Run a read on a free reader connection, inline.
+    fn read(&self, q: &Query) -> Result<Vec<Row>> {
+        let n = self.readers.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        for k in 0..n {
+            if let Ok(c) = self.readers[(start + k) % n].try_lock() {
+                return sqlite_rows(&c, q);
+            }
+        }
+        let c = self.readers[start % n]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        sqlite_rows(&c, q)
+    }
+}
+
+// ---- PostgreSQL ----
+
+fn pg_err(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::PoolTimedOut => StoreError::Busy,
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict,
+        _ => StoreError::Database(e.to_string()),
+    }
+}
+
+fn pg_query(q: &Query) -> sqlx::query::Query<'_, Postgres, sqlx::postgres::PgArguments> {
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(q.sql.as_ref()));
+    for v in &q.params {
+        query = match v {
+            Value::Int(i) => query.bind(*i),
+            Value::Real(f) => query.bind(*f),
+            Value::Text(s) => query.bind(s.as_str()),
+            Value::Bool(b) => query.bind(*b),
+            Value::Null(Ty::Int) => query.bind(None::<i64>),
+            Value::Null(Ty::Real) => query.bind(None::<f64>),
+            Value::Null(Ty::Text) => query.bind(None::<&str>),
+            Value::Null(Ty::Bool) => query.bind(None::<bool>),
+        };
+    }
+    query
+}
+
+fn pg_value(row: &sqlx::postgres::PgRow, i: usize) -> Result<Value> {
+    let raw = row.try_get_raw(i).map_err(pg_err)?;
+    let name = raw.type_info().name().to_owned();
+    let null = raw.is_null();
+    let get = |r: sqlx::Result<Value>| r.map_err(pg_err);
+    Ok(match name.as_str() {
+        "INT8" if null => Value::Null(Ty::Int),
+        "INT8" => get(row.try_get::<i64, _>(i).map(Value::Int))?,
+        "INT4" if null => Value::Null(Ty::Int),
+        "INT4" => get(row.try_get::<i32, _>(i).map(|v| Value::Int(i64::from(v))))?,
+        "INT2" if null => Value::Null(Ty::Int),
+        "INT2" => get(row.try_get::<i16, _>(i).map(|v| Value::Int(i64::from(v))))?,
+        "FLOAT8" if null => Value::Null(Ty::Real),
+        "FLOAT8" => get(row.try_get::<f64, _>(i).map(Value::Real))?,
+        "FLOAT4" if null => Value::Null(Ty::Real),
+        "FLOAT4" => get(row.try_get::<f32, _>(i).map(|v| Value::Real(f64::from(v))))?,
+        "BOOL" if null => Value::Null(Ty::Bool),
+        "BOOL" => get(row.try_get::<bool, _>(i).map(Value::Bool))?,
+        _ if null => Value::Null(Ty::Text),
+        "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" | "UNKNOWN" => {
+            get(row.try_get::<String, _>(i).map(Value::Text))?
+        }
+        other => {
+            return Err(StoreError::Corrupt(format!(
+                "unsupported column type {other}: cast it in SQL"
+            )));
+        }
+    })
+}
+
+async fn pg_rows(c: &mut PgConnection, q: &Query) -> Result<Vec<Row>> {
+    let rows = pg_query(q).fetch_all(&mut *c).await.map_err(pg_err)?;
+    let Some(first) = rows.first() else {
+        return Ok(Vec::new());
+    };
+    let columns: Arc<[String]> = first
+        .columns()
+        .iter()
+        .map(|c| c.name().to_owned())
+        .collect();
+    rows.iter()
+        .map(|r| {
+            Ok(Row {
+                columns: columns.clone(),
+                values: (0..columns.len())
+                    .map(|i| pg_value(r, i))
+                    .collect::<Result<_>>()?,
+            })
+        })
+        .collect()
+}
+
+async fn pg_exec(c: &mut PgConnection, q: &Query) -> Result<u64> {
+    Ok(pg_query(q)
+        .execute(&mut *c)
+        .await
+        .map_err(pg_err)?
+        .rows_affected())
+}
+
+// ---- The store ----
+
 #[derive(Clone)]
 enum Pool {
-    Sqlite(SqlitePool),
+    Sqlite(Arc<SqlitePool>),
     Postgres(PgPool),
 }
 
-/// The database: a pool for one backend. Cheap to clone.
+/// The database: connections to one backend. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
     pool: Pool,
@@ -40,41 +575,36 @@ impl std::fmt::Debug for Store {
     }
 }
 
-static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-
-/// How long a request waits for a free connection before the caller answers 503.
+/// How long a request waits for a PostgreSQL connection before the caller answers 503.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl Store {
     /// Open (creating if needed) a SQLite database file in WAL mode.
     pub async fn open_sqlite(path: &Path) -> Result<Store> {
-        let opts = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // WAL with NORMAL is durable against application crashes and only loses the
-            // last transactions on power loss; FULL would cost an fsync per commit.
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5))
-            .pragma("cache_size", "-16000")
-            .pragma("temp_store", "memory");
+        let path = path.to_path_buf();
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let pool = SqlitePoolOptions::new()
-            .max_connections((threads * 4) as u32)
-            .min_connections(1)
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect_with(opts)
-            .await?;
+        let pool = tokio::task::spawn_blocking(move || -> Result<SqlitePool> {
+            // The writer first: it switches the file to WAL before readers open it.
+            let writer = open_sqlite_conn(&path)?;
+            let readers = (0..threads * 2)
+                .map(|_| open_sqlite_conn(&path).map(Mutex::new))
+                .collect::<Result<_>>()?;
+            Ok(SqlitePool {
+                readers,
+                writer: Arc::new(tokio::sync::Mutex::new(writer)),
+                next: AtomicUsize::new(0),
+            })
+        })
+        .await
+        .map_err(|e| StoreError::Database(e.to_string()))??;
         Ok(Store {
-            pool: Pool::Sqlite(pool),
+            pool: Pool::Sqlite(Arc::new(pool)),
             queries: Arc::default(),
         })
     }
 
     pub async fn open_postgres(url: &str) -> Result<Store> {
-        let opts = PgConnectOptions::from_str(url)?;
+        let opts = PgConnectOptions::from_str(url).map_err(pg_err)?;
         Self::open_postgres_with(opts, 16).await
     }
 
@@ -83,7 +613,8 @@ impl Store {
             .max_connections(max_connections)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(opts)
-            .await?;
+            .await
+            .map_err(pg_err)?;
         Ok(Store {
             pool: Pool::Postgres(pool),
             queries: Arc::default(),
@@ -104,11 +635,7 @@ impl Store {
     }
 
     pub async fn migrate(&self) -> Result<()> {
-        match &self.pool {
-            Pool::Sqlite(p) => SQLITE_MIGRATOR.run(p).await?,
-            Pool::Postgres(p) => POSTGRES_MIGRATOR.run(p).await?,
-        }
-        Ok(())
+        crate::migrate::run(self).await
     }
 
     pub fn backend(&self) -> Backend {
@@ -120,8 +647,8 @@ impl Store {
 
     pub async fn conn(&self) -> Result<Conn> {
         let inner = match &self.pool {
-            Pool::Sqlite(p) => ConnInner::Sqlite(p.acquire().await?),
-            Pool::Postgres(p) => ConnInner::Postgres(p.acquire().await?),
+            Pool::Sqlite(p) => ConnInner::Sqlite(p.clone()),
+            Pool::Postgres(p) => ConnInner::Postgres(p.acquire().await.map_err(pg_err)?),
         };
         Ok(Conn {
             inner,
@@ -131,8 +658,14 @@ impl Store {
 
     pub async fn begin(&self) -> Result<Tx> {
         let inner = match &self.pool {
-            Pool::Sqlite(p) => TxInner::Sqlite(p.begin().await?),
-            Pool::Postgres(p) => TxInner::Postgres(p.begin().await?),
+            Pool::Sqlite(p) => {
+                let guard = p.writer.clone().lock_owned().await;
+                // IMMEDIATE: take the write lock now, so a transaction never fails half-way
+                // on a lock another process holds.
+                guard.execute_batch("BEGIN IMMEDIATE").map_err(sqlite_err)?;
+                TxInner::Sqlite(Some(guard))
+            }
+            Pool::Postgres(p) => TxInner::Postgres(p.begin().await.map_err(pg_err)?),
         };
         self.queries.fetch_add(1, Ordering::Relaxed);
         Ok(Tx {
@@ -141,42 +674,55 @@ impl Store {
         })
     }
 
-    /// Is the database reachable?
-    pub async fn ping(&self) -> Result<()> {
-        let mut c = self.conn().await?;
-        let _: i64 = run!(&mut c, |x| sqlx::query_scalar("SELECT CAST(1 AS BIGINT)")
-            .fetch_one(x)
-            .await)?;
-        Ok(())
-    }
-
     /// Statements run so far through this store (all clones share the count).
     pub fn query_count(&self) -> u64 {
         self.queries.load(Ordering::Relaxed)
     }
 
+    /// Is the database reachable?
+    pub async fn ping(&self) -> Result<()> {
+        let mut c = self.conn().await?;
+        let _: i64 = c.scalar(q("SELECT CAST(1 AS BIGINT)")).await?;
+        Ok(())
+    }
+
     pub async fn close(&self) {
-        match &self.pool {
-            Pool::Sqlite(p) => p.close().await,
-            Pool::Postgres(p) => p.close().await,
+        if let Pool::Postgres(p) = &self.pool {
+            p.close().await;
+        }
+    }
+
+    /// Run a batch of statements (a migration) in one transaction.
+    pub(crate) async fn exec_batch_in_tx(&self, tx: &mut Tx, sql: &str) -> Result<()> {
+        match &mut tx.inner {
+            TxInner::Sqlite(Some(c)) => c.execute_batch(sql).map_err(sqlite_err),
+            TxInner::Sqlite(None) => {
+                Err(StoreError::Corrupt("transaction already finished".into()))
+            }
+            TxInner::Postgres(t) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                .execute(&mut **t)
+                .await
+                .map(|_| ())
+                .map_err(pg_err),
         }
     }
 }
 
 enum ConnInner {
-    Sqlite(PoolConnection<Sqlite>),
-    Postgres(PoolConnection<Postgres>),
+    Sqlite(Arc<SqlitePool>),
+    Postgres(sqlx::pool::PoolConnection<Postgres>),
 }
 
-/// A pooled connection; each statement commits on its own.
+/// A connection; each statement commits on its own.
 pub struct Conn {
     inner: ConnInner,
     queries: Arc<AtomicU64>,
 }
 
 enum TxInner {
-    Sqlite(Transaction<'static, Sqlite>),
-    Postgres(Transaction<'static, Postgres>),
+    /// `None` once committed or rolled back.
+    Sqlite(Option<tokio::sync::OwnedMutexGuard<SqliteConn>>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
 }
 
 /// A transaction: nothing is visible to others until `commit`; dropped = rolled back.
@@ -186,32 +732,109 @@ pub struct Tx {
 }
 
 impl Tx {
-    pub async fn commit(self) -> Result<()> {
+    pub async fn commit(mut self) -> Result<()> {
         self.queries.fetch_add(1, Ordering::Relaxed);
-        match self.inner {
-            TxInner::Sqlite(t) => t.commit().await?,
-            TxInner::Postgres(t) => t.commit().await?,
+        match &mut self.inner {
+            TxInner::Sqlite(guard) => match guard.take() {
+                Some(c) => c.execute_batch("COMMIT").map_err(sqlite_err),
+                None => Ok(()),
+            },
+            TxInner::Postgres(_) => {
+                let TxInner::Postgres(t) =
+                    std::mem::replace(&mut self.inner, TxInner::Sqlite(None))
+                else {
+                    return Ok(());
+                };
+                t.commit().await.map_err(pg_err)
+            }
         }
-        Ok(())
     }
 }
 
-/// A borrowed raw connection of either backend.
-pub enum Raw<'a> {
-    Sqlite(&'a mut SqliteConnection),
-    Postgres(&'a mut PgConnection),
+impl Drop for Tx {
+    fn drop(&mut self) {
+        if let TxInner::Sqlite(Some(c)) = &mut self.inner {
+            // Not committed: undo, before the writer is handed to the next transaction.
+            if let Err(e) = c.execute_batch("ROLLBACK") {
+                tracing::error!(error = %e, "rolling back a SQLite transaction failed");
+            }
+        }
+    }
 }
 
-/// Anything repository functions can run statements on.
-pub trait Db: Send {
-    fn raw(&mut self) -> Raw<'_>;
-    fn count_query(&self);
-    fn backend(&self) -> Backend;
+impl Db for Conn {
+    fn backend(&self) -> Backend {
+        match self.inner {
+            ConnInner::Sqlite(_) => Backend::Sqlite,
+            ConnInner::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    fn rows(&mut self, q: Query) -> impl Future<Output = Result<Vec<Row>>> + Send {
+        self.queries.fetch_add(1, Ordering::Relaxed);
+        async move {
+            match &mut self.inner {
+                ConnInner::Sqlite(p) if q.is_read() => p.read(&q),
+                ConnInner::Sqlite(p) => {
+                    let w = p.writer.lock().await;
+                    sqlite_rows(&w, &q)
+                }
+                ConnInner::Postgres(c) => pg_rows(c, &q).await,
+            }
+        }
+    }
+
+    fn exec(&mut self, q: Query) -> impl Future<Output = Result<u64>> + Send {
+        self.queries.fetch_add(1, Ordering::Relaxed);
+        async move {
+            match &mut self.inner {
+                ConnInner::Sqlite(p) => {
+                    let w = p.writer.lock().await;
+                    sqlite_exec(&w, &q)
+                }
+                ConnInner::Postgres(c) => pg_exec(c, &q).await,
+            }
+        }
+    }
 }
 
-/// Many rows as one JSON array of arrays, in one result row. sqlx hands every SQLite row
-/// from its worker thread to the caller through a channel, one wake-up each; a page that
-/// needs a learner's thousand completions reads them as one row instead.
+impl Db for Tx {
+    fn backend(&self) -> Backend {
+        match self.inner {
+            TxInner::Sqlite(_) => Backend::Sqlite,
+            TxInner::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    fn rows(&mut self, q: Query) -> impl Future<Output = Result<Vec<Row>>> + Send {
+        self.queries.fetch_add(1, Ordering::Relaxed);
+        async move {
+            match &mut self.inner {
+                TxInner::Sqlite(Some(c)) => sqlite_rows(c, &q),
+                TxInner::Sqlite(None) => {
+                    Err(StoreError::Corrupt("transaction already finished".into()))
+                }
+                TxInner::Postgres(t) => pg_rows(t, &q).await,
+            }
+        }
+    }
+
+    fn exec(&mut self, q: Query) -> impl Future<Output = Result<u64>> + Send {
+        self.queries.fetch_add(1, Ordering::Relaxed);
+        async move {
+            match &mut self.inner {
+                TxInner::Sqlite(Some(c)) => sqlite_exec(c, &q),
+                TxInner::Sqlite(None) => {
+                    Err(StoreError::Corrupt("transaction already finished".into()))
+                }
+                TxInner::Postgres(t) => pg_exec(t, &q).await,
+            }
+        }
+    }
+}
+
+/// Many rows as one JSON array of arrays, in one result row: a page that needs a
+/// learner's thousand completions reads them as one value instead of a thousand rows.
 pub(crate) fn json_rows(backend: Backend, exprs: &str) -> String {
     match backend {
         Backend::Sqlite => format!("json_group_array(json_array({exprs}))"),
@@ -227,55 +850,36 @@ pub(crate) fn json_list(backend: Backend, expr: &str) -> String {
     }
 }
 
-impl Db for Conn {
-    fn backend(&self) -> Backend {
-        match self.inner {
-            ConnInner::Sqlite(_) => Backend::Sqlite,
-            ConnInner::Postgres(_) => Backend::Postgres,
-        }
-    }
-
-    fn raw(&mut self) -> Raw<'_> {
-        match &mut self.inner {
-            ConnInner::Sqlite(c) => Raw::Sqlite(c),
-            ConnInner::Postgres(c) => Raw::Postgres(c),
-        }
-    }
-
-    fn count_query(&self) {
-        self.queries.fetch_add(1, Ordering::Relaxed);
+/// Raw access for the test harness (creating a PostgreSQL schema per test).
+#[cfg(feature = "testing")]
+pub(crate) async fn pg_admin_exec(store: &Store, sql: &str) -> Result<()> {
+    match &store.pool {
+        Pool::Postgres(p) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(p)
+            .await
+            .map(|_| ())
+            .map_err(pg_err),
+        Pool::Sqlite(_) => Ok(()),
     }
 }
 
-impl Db for Tx {
-    fn backend(&self) -> Backend {
-        match self.inner {
-            TxInner::Sqlite(_) => Backend::Sqlite,
-            TxInner::Postgres(_) => Backend::Postgres,
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dollar_placeholders_become_numbered_for_sqlite() {
+        assert_eq!(
+            sqlite_placeholders("SELECT $2, $1, $10 WHERE a = $1"),
+            "SELECT ?2, ?1, ?10 WHERE a = ?1"
+        );
+        assert_eq!(&*prepared("SELECT 1").sql, "SELECT 1");
     }
 
-    fn raw(&mut self) -> Raw<'_> {
-        match &mut self.inner {
-            TxInner::Sqlite(t) => Raw::Sqlite(t),
-            TxInner::Postgres(t) => Raw::Postgres(t),
-        }
-    }
-
-    fn count_query(&self) {
-        self.queries.fetch_add(1, Ordering::Relaxed);
+    #[test]
+    fn reads_are_told_from_writes() {
+        assert!(q("  select 1").is_read());
+        assert!(!q("INSERT INTO x VALUES (1) RETURNING id").is_read());
+        assert!(!q("UPDATE x SET a = 1").is_read());
     }
 }
-
-/// Run one statement on whichever backend `$db` is: the body is expanded once per
-/// backend, with `$c` bound to that backend's connection.
-macro_rules! run {
-    ($db:expr, |$c:ident| $body:expr) => {{
-        $crate::db::Db::count_query(&*$db);
-        match $crate::db::Db::raw(&mut *$db) {
-            $crate::db::Raw::Sqlite($c) => $body,
-            $crate::db::Raw::Postgres($c) => $body,
-        }
-    }};
-}
-pub(crate) use run;

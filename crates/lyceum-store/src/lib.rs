@@ -8,11 +8,12 @@
 mod db;
 mod error;
 pub mod media;
+mod migrate;
 pub mod repo;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use db::{Backend, Conn, Db, Store, Tx};
+pub use db::{Backend, Conn, Db, FromRow, FromValue, Query, Row, Store, Tx, q, q_built};
 pub use error::StoreError;
 pub use media::MediaStore;
 

@@ -33,17 +33,13 @@ pub async fn postgres() -> Result<TestDb> {
     let url = std::env::var(POSTGRES_URL_VAR)
         .unwrap_or_else(|_| panic!("{POSTGRES_URL_VAR} is not set: start PostgreSQL with scripts/test-postgres.sh (the README's test command does this)"));
     let schema = format!("t_{}_{}", std::process::id(), next_id());
-    let admin = Store::open_postgres_with(PgConnectOptions::from_str(&url)?, 1).await?;
-    {
-        let mut c = admin.conn().await?;
-        if let crate::db::Raw::Postgres(pg) = crate::db::Db::raw(&mut c) {
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-                .execute(pg)
-                .await?;
-        }
-    }
+    let options = |url: &str| {
+        PgConnectOptions::from_str(url).map_err(|e| crate::StoreError::Database(e.to_string()))
+    };
+    let admin = Store::open_postgres_with(options(&url)?, 1).await?;
+    crate::db::pg_admin_exec(&admin, &format!("CREATE SCHEMA {schema}")).await?;
     admin.close().await;
-    let opts = PgConnectOptions::from_str(&url)?.options([("search_path", schema.as_str())]);
+    let opts = options(&url)?.options([("search_path", schema.as_str())]);
     let store = Store::open_postgres_with(opts, 4).await?;
     store.migrate().await?;
     let sep = if url.contains('?') { '&' } else { '?' };

@@ -1,18 +1,19 @@
 //! Course assets: the metadata rows; file bytes live in the [`crate::MediaStore`].
 
 use crate::Result;
-use crate::db::{Db, run};
+use crate::db::{Db, q, row};
 use lyceum_core::CourseId;
 
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct AssetRow {
-    pub id: i64,
-    pub course_id: i64,
-    pub name: String,
-    pub content_type: String,
-    pub size: i64,
-    pub sha256: String,
-    pub created_at: i64,
+row! {
+    pub struct AssetRow {
+        pub id: i64,
+        pub course_id: i64,
+        pub name: String,
+        pub content_type: String,
+        pub size: i64,
+        pub sha256: String,
+        pub created_at: i64,
+    }
 }
 
 /// Add an asset or replace the file behind an existing name.
@@ -25,44 +26,25 @@ pub async fn put(
     sha256: &str,
     now: i64,
 ) -> Result<()> {
-    run!(db, |c| {
-        sqlx::query(
-        "INSERT INTO assets (course_id, name, content_type, size, sha256, created_at) VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (course_id, name) DO UPDATE SET content_type = excluded.content_type, size = excluded.size,
-            sha256 = excluded.sha256, created_at = excluded.created_at"
+    db.exec(
+        q("INSERT INTO assets (course_id, name, content_type, size, sha256, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (course_id, name) DO UPDATE SET content_type = excluded.content_type, size = excluded.size,
+              sha256 = excluded.sha256, created_at = excluded.created_at")
+        .bind(course.0)
+        .bind(name)
+        .bind(content_type)
+        .bind(size)
+        .bind(sha256)
+        .bind(now),
     )
-    .bind(course.0)
-    .bind(name)
-    .bind(content_type)
-    .bind(size)
-    .bind(sha256)
-    .bind(now)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected())
-    })?;
+    .await?;
     Ok(())
 }
 
 pub async fn find(db: &mut impl Db, course: CourseId, name: &str) -> Result<Option<AssetRow>> {
-    Ok(run!(db, |c| {
-        sqlx::query_as::<_, AssetRow>(
-        "SELECT id, course_id, name, content_type, size, sha256, created_at FROM assets WHERE course_id = $1 AND name = $2"
-    )
-    .bind(course.0)
-    .bind(name)
-    .fetch_optional(c)
-    .await
-    })?)
+    db.optional(q("SELECT id, course_id, name, content_type, size, sha256, created_at FROM assets WHERE course_id = $1 AND name = $2").bind(course.0).bind(name)).await
 }
 
 pub async fn list(db: &mut impl Db, course: CourseId) -> Result<Vec<AssetRow>> {
-    Ok(run!(db, |c| {
-        sqlx::query_as::<_, AssetRow>(
-        "SELECT id, course_id, name, content_type, size, sha256, created_at FROM assets WHERE course_id = $1 ORDER BY name"
-    )
-    .bind(course.0)
-    .fetch_all(c)
-    .await
-    })?)
+    db.all(q("SELECT id, course_id, name, content_type, size, sha256, created_at FROM assets WHERE course_id = $1 ORDER BY name").bind(course.0)).await
 }

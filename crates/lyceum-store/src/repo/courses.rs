@@ -1,35 +1,36 @@
 //! Courses, their team and their block tree.
 
-use crate::db::{Db, run};
+use crate::db::{Db, FromRow, Row, q, q_built, row};
 use crate::{Result, StoreError};
 use lyceum_core::course::spec::{NewBlock, NewCourse};
 use lyceum_core::course::{CourseTree, NodeRow};
 use lyceum_core::permissions::CourseRole;
 use lyceum_core::{BlockId, CourseId, OrgId, UserId, clock::from_millis};
 
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct CourseRow {
-    pub id: i64,
-    pub org_id: i64,
-    pub org_slug: String,
-    pub org_name: String,
-    pub course_key: String,
-    pub code: String,
-    pub run: String,
-    pub title: String,
-    pub short_description: String,
-    pub overview_html: String,
-    pub outcomes: String,
-    pub language: String,
-    pub license: String,
-    pub effort_minutes_per_week: Option<i64>,
-    pub effort_weeks: Option<i64>,
-    pub start_at: Option<i64>,
-    pub end_at: Option<i64>,
-    pub enrollment_open: bool,
-    pub published: bool,
-    pub self_paced: bool,
-    pub content_version: i64,
+row! {
+    pub struct CourseRow {
+        pub id: i64,
+        pub org_id: i64,
+        pub org_slug: String,
+        pub org_name: String,
+        pub course_key: String,
+        pub code: String,
+        pub run: String,
+        pub title: String,
+        pub short_description: String,
+        pub overview_html: String,
+        pub outcomes: String,
+        pub language: String,
+        pub license: String,
+        pub effort_minutes_per_week: Option<i64>,
+        pub effort_weeks: Option<i64>,
+        pub start_at: Option<i64>,
+        pub end_at: Option<i64>,
+        pub enrollment_open: bool,
+        pub published: bool,
+        pub self_paced: bool,
+        pub content_version: i64,
+    }
 }
 
 impl CourseRow {
@@ -42,7 +43,7 @@ impl CourseRow {
     }
 }
 
-const COURSE_COLUMNS: &str = "c.id, c.org_id, o.slug AS org_slug, o.name AS org_name, c.course_key, c.code, c.run, c.title,
+pub(crate) const COURSE_COLUMNS: &str = "c.id, c.org_id, o.slug AS org_slug, o.name AS org_name, c.course_key, c.code, c.run, c.title,
     c.short_description, c.overview_html, c.outcomes, c.language, c.license, c.effort_minutes_per_week, c.effort_weeks,
     c.start_at, c.end_at, c.enrollment_open, c.published, c.self_paced, c.content_version";
 
@@ -54,13 +55,15 @@ pub struct ViewerRow {
     pub last_unit_id: Option<BlockId>,
 }
 
-#[derive(sqlx::FromRow)]
-struct CourseWithViewer {
-    #[sqlx(flatten)]
-    course: CourseRow,
-    enrolled: Option<bool>,
-    last_unit_id: Option<i64>,
-    role: Option<String>,
+fn viewer_of(r: &Row) -> Result<ViewerRow> {
+    Ok(ViewerRow {
+        enrolled: r.get::<Option<bool>>("enrolled")?.unwrap_or(false),
+        role: r
+            .get::<Option<String>>("role")?
+            .as_deref()
+            .and_then(CourseRole::parse),
+        last_unit_id: r.get::<Option<i64>>("last_unit_id")?.map(BlockId),
+    })
 }
 
 /// A course by key with the viewer's enrolment and role, in one statement.
@@ -69,66 +72,45 @@ pub async fn find_for_viewer(
     key: &str,
     viewer: Option<UserId>,
 ) -> Result<Option<(CourseRow, ViewerRow)>> {
-    let sql = format!(
-        "SELECT {COURSE_COLUMNS}, e.active AS enrolled, e.last_unit_id, r.role
-         FROM courses c JOIN organizations o ON o.id = c.org_id
-         LEFT JOIN enrollments e ON e.course_id = c.id AND e.user_id = $2
-         LEFT JOIN course_roles r ON r.course_id = c.id AND r.user_id = $2
-         WHERE c.course_key = $1"
-    );
-    let row: Option<CourseWithViewer> = run!(db, |c| sqlx::query_as::<_, CourseWithViewer>(
-        sqlx::AssertSqlSafe(sql.as_str())
-    )
-    .bind(key)
-    .bind(viewer.map(|v| v.0))
-    .fetch_optional(c)
-    .await)?;
-    Ok(row.map(|r| {
-        let viewer = ViewerRow {
-            enrolled: r.enrolled.unwrap_or(false),
-            role: r.role.as_deref().and_then(CourseRole::parse),
-            last_unit_id: r.last_unit_id.map(BlockId),
-        };
-        (r.course, viewer)
-    }))
+    let rows = db
+        .rows(
+            q_built(format!(
+                "SELECT {COURSE_COLUMNS}, e.active AS enrolled, e.last_unit_id, r.role
+                 FROM courses c JOIN organizations o ON o.id = c.org_id
+                 LEFT JOIN enrollments e ON e.course_id = c.id AND e.user_id = $2
+                 LEFT JOIN course_roles r ON r.course_id = c.id AND r.user_id = $2
+                 WHERE c.course_key = $1"
+            ))
+            .bind(key)
+            .bind(viewer.map(|v| v.0)),
+        )
+        .await?;
+    rows.first()
+        .map(|r| Ok((CourseRow::from_row(r)?, viewer_of(r)?)))
+        .transpose()
 }
 
 pub async fn get(db: &mut impl Db, id: CourseId) -> Result<Option<CourseRow>> {
-    let sql = format!(
-        "SELECT {COURSE_COLUMNS} FROM courses c JOIN organizations o ON o.id = c.org_id WHERE c.id = $1"
-    );
-    Ok(run!(db, |c| sqlx::query_as::<_, CourseRow>(
-        sqlx::AssertSqlSafe(sql.as_str())
-    )
-    .bind(id.0)
-    .fetch_optional(c)
-    .await)?)
+    db.optional(q_built(format!("SELECT {COURSE_COLUMNS} FROM courses c JOIN organizations o ON o.id = c.org_id WHERE c.id = $1")).bind(id.0)).await
 }
 
 pub async fn find_by_key(db: &mut impl Db, key: &str) -> Result<Option<CourseRow>> {
-    let sql = format!(
-        "SELECT {COURSE_COLUMNS} FROM courses c JOIN organizations o ON o.id = c.org_id WHERE c.course_key = $1"
-    );
-    Ok(run!(db, |c| sqlx::query_as::<_, CourseRow>(
-        sqlx::AssertSqlSafe(sql.as_str())
-    )
-    .bind(key)
-    .fetch_optional(c)
-    .await)?)
+    db.optional(q_built(format!("SELECT {COURSE_COLUMNS} FROM courses c JOIN organizations o ON o.id = c.org_id WHERE c.course_key = $1")).bind(key)).await
 }
 
 /// Which courses a viewer sees in the catalog: published ones, plus unpublished ones the
 /// viewer is on the team of (or all, for site admins). `$1` = admin, `$2` = viewer.
 const CATALOG_VISIBLE: &str = "(c.published OR $1 OR EXISTS (SELECT 1 FROM course_roles r WHERE r.course_id = c.id AND r.user_id = $2))";
 
-/// Languages and organisations of the catalog with their course counts: the filter menus
-/// and the totals, in a few rows however many courses there are.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct CatalogFacet {
-    pub language: String,
-    pub org_slug: String,
-    pub org_name: String,
-    pub courses: i64,
+row! {
+    /// Languages and organisations of the catalog with their course counts: the filter
+    /// menus and the totals, in a few rows however many courses there are.
+    pub struct CatalogFacet {
+        pub language: String,
+        pub org_slug: String,
+        pub org_name: String,
+        pub courses: i64,
+    }
 }
 
 pub async fn catalog_facets(
@@ -136,18 +118,16 @@ pub async fn catalog_facets(
     viewer: Option<UserId>,
     site_admin: bool,
 ) -> Result<Vec<CatalogFacet>> {
-    let sql = format!(
-        "SELECT c.language, o.slug AS org_slug, o.name AS org_name, COUNT(*) AS courses
-         FROM courses c JOIN organizations o ON o.id = c.org_id WHERE {CATALOG_VISIBLE}
-         GROUP BY c.language, o.slug, o.name"
-    );
-    Ok(run!(db, |c| sqlx::query_as::<_, CatalogFacet>(
-        sqlx::AssertSqlSafe(sql.as_str())
+    db.all(
+        q_built(format!(
+            "SELECT c.language, o.slug AS org_slug, o.name AS org_name, COUNT(*) AS courses
+             FROM courses c JOIN organizations o ON o.id = c.org_id WHERE {CATALOG_VISIBLE}
+             GROUP BY c.language, o.slug, o.name"
+        ))
+        .bind(site_admin)
+        .bind(viewer.map(|v| v.0)),
     )
-    .bind(site_admin)
-    .bind(viewer.map(|v| v.0))
-    .fetch_all(c)
-    .await)?)
+    .await
 }
 
 /// One page of the catalog, newest start first, optionally filtered. Rows carry the card
@@ -161,25 +141,23 @@ pub async fn catalog(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<CourseRow>> {
-    let sql = format!(
-        "SELECT c.id, c.org_id, o.slug AS org_slug, o.name AS org_name, c.course_key, c.code, c.run, c.title,
-            c.short_description, '' AS overview_html, '[]' AS outcomes, c.language, c.license, c.effort_minutes_per_week, c.effort_weeks,
-            c.start_at, c.end_at, c.enrollment_open, c.published, c.self_paced, c.content_version
-         FROM courses c JOIN organizations o ON o.id = c.org_id
-         WHERE {CATALOG_VISIBLE} AND ($3 IS NULL OR c.language = $3) AND ($4 IS NULL OR o.slug = $4)
-         ORDER BY c.start_at DESC NULLS LAST, c.title, c.id LIMIT $5 OFFSET $6"
-    );
-    Ok(run!(db, |c| sqlx::query_as::<_, CourseRow>(
-        sqlx::AssertSqlSafe(sql.as_str())
+    db.all(
+        q_built(format!(
+            "SELECT c.id, c.org_id, o.slug AS org_slug, o.name AS org_name, c.course_key, c.code, c.run, c.title,
+                c.short_description, '' AS overview_html, '[]' AS outcomes, c.language, c.license, c.effort_minutes_per_week, c.effort_weeks,
+                c.start_at, c.end_at, c.enrollment_open, c.published, c.self_paced, c.content_version
+             FROM courses c JOIN organizations o ON o.id = c.org_id
+             WHERE {CATALOG_VISIBLE} AND ($3 IS NULL OR c.language = $3) AND ($4 IS NULL OR o.slug = $4)
+             ORDER BY c.start_at DESC NULLS LAST, c.title, c.id LIMIT $5 OFFSET $6"
+        ))
+        .bind(site_admin)
+        .bind(viewer.map(|v| v.0))
+        .bind(language)
+        .bind(org)
+        .bind(limit)
+        .bind(offset),
     )
-    .bind(site_admin)
-    .bind(viewer.map(|v| v.0))
-    .bind(language)
-    .bind(org)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(c)
-    .await)?)
+    .await
 }
 
 /// Create a course with its outline; `Conflict` if the key exists.
@@ -191,33 +169,31 @@ pub async fn create(
 ) -> Result<CourseId> {
     let outcomes =
         serde_json::to_string(&course.outcomes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let id: i64 = run!(db, |c| {
-        sqlx::query_scalar(
-        "INSERT INTO courses (org_id, course_key, code, run, title, short_description, overview_source, overview_html, outcomes,
-            language, license, effort_minutes_per_week, effort_weeks, start_at, end_at, published, self_paced, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18) RETURNING id"
-    )
-    .bind(org.0)
-    .bind(course.key.to_string())
-    .bind(&course.key.code)
-    .bind(&course.key.run)
-    .bind(&course.title)
-    .bind(&course.short_description)
-    .bind(&course.overview_source)
-    .bind(&course.overview_html)
-    .bind(outcomes)
-    .bind(&course.language)
-    .bind(course.license.id())
-    .bind(course.effort.map(|e| i64::from(e.minutes_per_week)))
-    .bind(course.effort.map(|e| i64::from(e.weeks)))
-    .bind(course.start.map(|t| t.as_millisecond()))
-    .bind(course.end.map(|t| t.as_millisecond()))
-    .bind(course.published)
-    .bind(course.self_paced)
-    .bind(now)
-    .fetch_one(c)
-    .await
-    })?;
+    let id: i64 = db
+        .scalar(
+            q("INSERT INTO courses (org_id, course_key, code, run, title, short_description, overview_source, overview_html, outcomes,
+                  language, license, effort_minutes_per_week, effort_weeks, start_at, end_at, published, self_paced, created_at, updated_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18) RETURNING id")
+            .bind(org.0)
+            .bind(course.key.to_string())
+            .bind(&course.key.code)
+            .bind(&course.key.run)
+            .bind(&course.title)
+            .bind(&course.short_description)
+            .bind(&course.overview_source)
+            .bind(&course.overview_html)
+            .bind(outcomes)
+            .bind(&course.language)
+            .bind(course.license.id())
+            .bind(course.effort.map(|e| i64::from(e.minutes_per_week)))
+            .bind(course.effort.map(|e| i64::from(e.weeks)))
+            .bind(course.start.map(|t| t.as_millisecond()))
+            .bind(course.end.map(|t| t.as_millisecond()))
+            .bind(course.published)
+            .bind(course.self_paced)
+            .bind(now),
+        )
+        .await?;
     Ok(CourseId(id))
 }
 
@@ -227,40 +203,29 @@ pub async fn set_published(
     published: bool,
     now: i64,
 ) -> Result<()> {
-    run!(db, |c| sqlx::query(
-        "UPDATE courses SET published = $2, updated_at = $3 WHERE id = $1"
+    db.exec(
+        q("UPDATE courses SET published = $2, updated_at = $3 WHERE id = $1")
+            .bind(course.0)
+            .bind(published)
+            .bind(now),
     )
-    .bind(course.0)
-    .bind(published)
-    .bind(now)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
+    .await?;
     Ok(())
 }
 
 pub async fn set_enrollment_open(db: &mut impl Db, course: CourseId, open: bool) -> Result<()> {
-    run!(db, |c| sqlx::query(
-        "UPDATE courses SET enrollment_open = $2 WHERE id = $1"
+    db.exec(
+        q("UPDATE courses SET enrollment_open = $2 WHERE id = $1")
+            .bind(course.0)
+            .bind(open),
     )
-    .bind(course.0)
-    .bind(open)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
+    .await?;
     Ok(())
 }
 
 /// Content changed: caches keyed on the version are stale from now on.
 pub async fn bump_content_version(db: &mut impl Db, course: CourseId, now: i64) -> Result<()> {
-    run!(db, |c| sqlx::query(
-        "UPDATE courses SET content_version = content_version + 1, updated_at = $2 WHERE id = $1"
-    )
-    .bind(course.0)
-    .bind(now)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
+    db.exec(q("UPDATE courses SET content_version = content_version + 1, updated_at = $2 WHERE id = $1").bind(course.0).bind(now)).await?;
     Ok(())
 }
 
@@ -282,36 +247,30 @@ pub async fn insert_blocks(
         .collect();
     let mut top = Vec::new();
     while let Some((parent_id, position, b)) = stack.pop() {
-        let id: i64 = run!(db, |c| {
-            sqlx::query_scalar(
-            "INSERT INTO blocks (course_id, parent_id, position, kind, url_name, title, release_at, content, revision, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9) RETURNING id"
+        let id: i64 = db
+            .scalar(
+                q("INSERT INTO blocks (course_id, parent_id, position, kind, url_name, title, release_at, content, revision, updated_at)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9) RETURNING id")
+                .bind(course.0)
+                .bind(parent_id.map(|p| p.0))
+                .bind(position as i64)
+                .bind(&b.kind)
+                .bind(&b.url_name)
+                .bind(&b.title)
+                .bind(b.release_at.map(|t| t.as_millisecond()))
+                .bind(&b.content)
+                .bind(now),
+            )
+            .await?;
+        db.exec(
+            q("INSERT INTO block_revisions (block_id, revision, author_id, title, content, comment, created_at) VALUES ($1, 1, $2, $3, $4, '', $5)")
+                .bind(id)
+                .bind(author.map(|a| a.0))
+                .bind(&b.title)
+                .bind(&b.content)
+                .bind(now),
         )
-        .bind(course.0)
-        .bind(parent_id.map(|p| p.0))
-        .bind(position as i64)
-        .bind(&b.kind)
-        .bind(&b.url_name)
-        .bind(&b.title)
-        .bind(b.release_at.map(|t| t.as_millisecond()))
-        .bind(&b.content)
-        .bind(now)
-        .fetch_one(c)
-        .await
-        })?;
-        run!(db, |c| {
-            sqlx::query(
-            "INSERT INTO block_revisions (block_id, revision, author_id, title, content, comment, created_at) VALUES ($1, 1, $2, $3, $4, '', $5)"
-        )
-        .bind(id)
-        .bind(author.map(|a| a.0))
-        .bind(&b.title)
-        .bind(&b.content)
-        .bind(now)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected())
-        })?;
+        .await?;
         if parent_id == parent {
             top.push(BlockId(id));
         }
@@ -322,28 +281,22 @@ pub async fn insert_blocks(
     Ok(top)
 }
 
-#[derive(sqlx::FromRow)]
-struct BlockRow {
-    id: i64,
-    parent_id: Option<i64>,
-    position: i64,
-    kind: String,
-    url_name: String,
-    title: String,
-    release_at: Option<i64>,
-    content: String,
+row! {
+    struct BlockRow {
+        pub id: i64,
+        pub parent_id: Option<i64>,
+        pub position: i64,
+        pub kind: String,
+        pub url_name: String,
+        pub title: String,
+        pub release_at: Option<i64>,
+        pub content: String,
+    }
 }
 
 /// Every block of a course, for building its tree: one statement whatever the size.
 pub async fn load_tree(db: &mut impl Db, course: CourseId) -> Result<CourseTree> {
-    let rows: Vec<BlockRow> = run!(db, |c| {
-        sqlx::query_as::<_, BlockRow>(
-        "SELECT id, parent_id, position, kind, url_name, title, release_at, content FROM blocks WHERE course_id = $1"
-    )
-    .bind(course.0)
-    .fetch_all(c)
-    .await
-    })?;
+    let rows: Vec<BlockRow> = db.all(q("SELECT id, parent_id, position, kind, url_name, title, release_at, content FROM blocks WHERE course_id = $1").bind(course.0)).await?;
     Ok(CourseTree::build(
         rows.into_iter()
             .map(|r| NodeRow {
@@ -361,12 +314,10 @@ pub async fn load_tree(db: &mut impl Db, course: CourseId) -> Result<CourseTree>
 }
 
 pub async fn content_version(db: &mut impl Db, course: CourseId) -> Result<Option<i64>> {
-    Ok(run!(db, |c| sqlx::query_scalar(
-        "SELECT content_version FROM courses WHERE id = $1"
-    )
-    .bind(course.0)
-    .fetch_optional(c)
-    .await)?)
+    Ok(db
+        .optional::<(i64,)>(q("SELECT content_version FROM courses WHERE id = $1").bind(course.0))
+        .await?
+        .map(|(v,)| v))
 }
 
 pub async fn set_role(
@@ -376,46 +327,33 @@ pub async fn set_role(
     role: CourseRole,
     now: i64,
 ) -> Result<()> {
-    run!(db, |c| sqlx::query(
-        "INSERT INTO course_roles (course_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (course_id, user_id) DO UPDATE SET role = excluded.role"
+    db.exec(
+        q("INSERT INTO course_roles (course_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (course_id, user_id) DO UPDATE SET role = excluded.role")
+        .bind(course.0)
+        .bind(user.0)
+        .bind(role.as_str())
+        .bind(now),
     )
-    .bind(course.0)
-    .bind(user.0)
-    .bind(role.as_str())
-    .bind(now)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
+    .await?;
     Ok(())
 }
 
 pub async fn remove_role(db: &mut impl Db, course: CourseId, user: UserId) -> Result<()> {
-    run!(db, |c| sqlx::query(
-        "DELETE FROM course_roles WHERE course_id = $1 AND user_id = $2"
+    db.exec(
+        q("DELETE FROM course_roles WHERE course_id = $1 AND user_id = $2")
+            .bind(course.0)
+            .bind(user.0),
     )
-    .bind(course.0)
-    .bind(user.0)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
+    .await?;
     Ok(())
 }
 
 pub async fn count_courses(db: &mut impl Db) -> Result<i64> {
-    Ok(run!(db, |c| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM courses"
-    )
-    .fetch_one(c)
-    .await)?)
+    db.scalar(q("SELECT COUNT(*) FROM courses")).await
 }
 
 /// The key of the course a block belongs to.
 pub async fn course_key_of_block(db: &mut impl Db, block: BlockId) -> Result<Option<String>> {
-    Ok(run!(db, |c| sqlx::query_scalar(
-        "SELECT c.course_key FROM blocks b JOIN courses c ON c.id = b.course_id WHERE b.id = $1"
-    )
-    .bind(block.0)
-    .fetch_optional(c)
-    .await)?)
+    Ok(db.optional::<(String,)>(q("SELECT c.course_key FROM blocks b JOIN courses c ON c.id = b.course_id WHERE b.id = $1").bind(block.0)).await?.map(|(k,)| k))
 }

@@ -1,86 +1,73 @@
 //! A learner's state in courses: enrolments, completion, video progress, bookmarks.
 //! Private to the learner and the course team; callers check that with `can` first.
 
-use crate::db::{Db, json_list, json_rows, run};
-use crate::repo::courses::CourseRow;
+use crate::db::{Db, FromRow, Row, json_list, json_rows, q, q_built, row};
+use crate::repo::courses::{COURSE_COLUMNS, CourseRow};
 use crate::{Result, StoreError};
 use lyceum_core::{BlockId, CourseId, UserId};
 use std::collections::{HashMap, HashSet};
 
 /// Enrol, or re-activate an earlier enrolment (its history is kept).
 pub async fn enroll(db: &mut impl Db, user: UserId, course: CourseId, now: i64) -> Result<()> {
-    run!(db, |c| {
-        sqlx::query(
-        "INSERT INTO enrollments (user_id, course_id, active, created_at, updated_at) VALUES ($1, $2, TRUE, $3, $3)
-         ON CONFLICT (user_id, course_id) DO UPDATE SET active = TRUE, updated_at = excluded.updated_at"
+    db.exec(
+        q("INSERT INTO enrollments (user_id, course_id, active, created_at, updated_at) VALUES ($1, $2, TRUE, $3, $3)
+           ON CONFLICT (user_id, course_id) DO UPDATE SET active = TRUE, updated_at = excluded.updated_at")
+        .bind(user.0)
+        .bind(course.0)
+        .bind(now),
     )
-    .bind(user.0)
-    .bind(course.0)
-    .bind(now)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected())
-    })?;
+    .await?;
     Ok(())
 }
 
 /// Unenrol. Progress is kept, so re-enrolling picks up where the learner left off.
 pub async fn unenroll(db: &mut impl Db, user: UserId, course: CourseId, now: i64) -> Result<bool> {
-    let n = run!(db, |c| {
-        sqlx::query("UPDATE enrollments SET active = FALSE, updated_at = $3 WHERE user_id = $1 AND course_id = $2 AND active")
-        .bind(user.0)
-        .bind(course.0)
-        .bind(now)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected())
-    })?;
+    let n = db.exec(q("UPDATE enrollments SET active = FALSE, updated_at = $3 WHERE user_id = $1 AND course_id = $2 AND active").bind(user.0).bind(course.0).bind(now)).await?;
     Ok(n > 0)
 }
 
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug)]
 pub struct EnrollmentRow {
-    #[sqlx(flatten)]
     pub course: CourseRow,
     pub enrolled_at: i64,
     pub last_unit_id: Option<i64>,
 }
 
-/// Active enrolments of a user with their courses, most recent first.
-pub async fn enrollments_of(db: &mut impl Db, user: UserId) -> Result<Vec<EnrollmentRow>> {
-    Ok(run!(db, |c| {
-        sqlx::query_as::<_, EnrollmentRow>(
-        "SELECT c.id, c.org_id, o.slug AS org_slug, o.name AS org_name, c.course_key, c.code, c.run, c.title,
-            c.short_description, c.overview_html, c.outcomes, c.language, c.license, c.effort_minutes_per_week, c.effort_weeks,
-            c.start_at, c.end_at, c.enrollment_open, c.published, c.self_paced, c.content_version,
-            e.created_at AS enrolled_at, e.last_unit_id
-         FROM enrollments e JOIN courses c ON c.id = e.course_id JOIN organizations o ON o.id = c.org_id
-         WHERE e.user_id = $1 AND e.active
-         ORDER BY e.updated_at DESC, c.id"
-    )
-    .bind(user.0)
-    .fetch_all(c)
-    .await
-    })?)
+impl FromRow for EnrollmentRow {
+    fn from_row(r: &Row) -> Result<Self> {
+        Ok(EnrollmentRow {
+            course: CourseRow::from_row(r)?,
+            enrolled_at: r.get("enrolled_at")?,
+            last_unit_id: r.get("last_unit_id")?,
+        })
+    }
 }
 
-/// Remember where the learner is, for "Resume". Writes only when it changed, so reading
-/// the same unit again costs no write.
+/// Active enrolments of a user with their courses, most recent first.
+pub async fn enrollments_of(db: &mut impl Db, user: UserId) -> Result<Vec<EnrollmentRow>> {
+    db.all(
+        q_built(format!(
+            "SELECT {COURSE_COLUMNS}, e.created_at AS enrolled_at, e.last_unit_id
+             FROM enrollments e JOIN courses c ON c.id = e.course_id JOIN organizations o ON o.id = c.org_id
+             WHERE e.user_id = $1 AND e.active
+             ORDER BY e.updated_at DESC, c.id"
+        ))
+        .bind(user.0),
+    )
+    .await
+}
+
+/// Remember where the learner is, for "Resume". Writes only when it changed.
 pub async fn set_last_unit(
     db: &mut impl Db,
     user: UserId,
     course: CourseId,
     unit: BlockId,
 ) -> Result<()> {
-    run!(db, |c| {
-        sqlx::query("UPDATE enrollments SET last_unit_id = $3 WHERE user_id = $1 AND course_id = $2 AND last_unit_id IS DISTINCT FROM $3")
-        .bind(user.0)
-        .bind(course.0)
-        .bind(unit.0)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected())
-    })?;
+    db.exec(
+        q("UPDATE enrollments SET last_unit_id = $3 WHERE user_id = $1 AND course_id = $2 AND last_unit_id IS DISTINCT FROM $3").bind(user.0).bind(course.0).bind(unit.0),
+    )
+    .await?;
     Ok(())
 }
 
@@ -116,41 +103,37 @@ pub async fn record_completions(
     if blocks.is_empty() {
         return Ok(());
     }
-    let mut sql = String::from(
-        "INSERT INTO completions (user_id, block_id, course_id, source, completed_at) VALUES ",
-    );
-    for (i, _) in blocks.iter().enumerate() {
-        let b = 5 + i;
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push_str(&format!("($1, ${b}, $2, $3, $4)"));
-    }
-    sql.push_str(" ON CONFLICT (user_id, block_id) DO NOTHING");
-    run!(db, |c| {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+    // Ids are integers from our own tree, so inlining them is safe.
+    let values = blocks
+        .iter()
+        .map(|b| format!("($1, {}, $2, $3, $4)", b.0))
+        .collect::<Vec<_>>()
+        .join(", ");
+    db.exec(
+        q_built(format!("INSERT INTO completions (user_id, block_id, course_id, source, completed_at) VALUES {values} ON CONFLICT (user_id, block_id) DO NOTHING"))
             .bind(user.0)
             .bind(course.0)
             .bind(source.as_str())
-            .bind(now);
-        for b in blocks {
-            q = q.bind(b.0);
-        }
-        q.execute(c).await.map(|r| r.rows_affected())
-    })?;
+            .bind(now),
+    )
+    .await?;
     Ok(())
 }
 
 pub async fn remove_completion(db: &mut impl Db, user: UserId, block: BlockId) -> Result<()> {
-    run!(db, |c| sqlx::query(
-        "DELETE FROM completions WHERE user_id = $1 AND block_id = $2"
+    db.exec(
+        q("DELETE FROM completions WHERE user_id = $1 AND block_id = $2")
+            .bind(user.0)
+            .bind(block.0),
     )
-    .bind(user.0)
-    .bind(block.0)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
+    .await?;
     Ok(())
+}
+
+fn parse_ids(json: &str) -> Result<Vec<BlockId>> {
+    let ids: Vec<i64> =
+        serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(ids.into_iter().map(BlockId).collect())
 }
 
 /// Blocks the learner completed in one course, as one aggregated row.
@@ -163,16 +146,8 @@ pub async fn completed_in_course(
         "SELECT {} FROM completions WHERE user_id = $1 AND course_id = $2",
         json_list(db.backend(), "block_id")
     );
-    let json: String = run!(db, |c| sqlx::query_scalar(sqlx::AssertSqlSafe(
-        sql.as_str()
-    ))
-    .bind(user.0)
-    .bind(course.0)
-    .fetch_one(c)
-    .await)?;
-    let ids: Vec<i64> =
-        serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    Ok(ids.into_iter().map(BlockId).collect())
+    let json: String = db.scalar(q_built(sql).bind(user.0).bind(course.0)).await?;
+    parse_ids(&json)
 }
 
 /// Blocks the learner completed in every course, for the dashboard: one row per course.
@@ -184,15 +159,10 @@ pub async fn completed_everywhere(
         "SELECT course_id, {} FROM completions WHERE user_id = $1 GROUP BY course_id",
         json_list(db.backend(), "block_id")
     );
-    let rows: Vec<(i64, String)> = run!(db, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(user.0)
-        .fetch_all(c)
-        .await)?;
+    let rows: Vec<(i64, String)> = db.all(q_built(sql).bind(user.0)).await?;
     let mut out = Vec::new();
     for (course, json) in rows {
-        let ids: Vec<i64> =
-            serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        out.extend(ids.into_iter().map(|b| (CourseId(course), BlockId(b))));
+        out.extend(parse_ids(&json)?.into_iter().map(|b| (CourseId(course), b)));
     }
     Ok(out)
 }
@@ -226,13 +196,7 @@ pub async fn unit_state(
         ) t",
         json_rows(db.backend(), "k, block_id, p")
     );
-    let json: String = run!(db, |c| sqlx::query_scalar(sqlx::AssertSqlSafe(
-        sql.as_str()
-    ))
-    .bind(user.0)
-    .bind(unit.0)
-    .fetch_one(c)
-    .await)?;
+    let json: String = db.scalar(q_built(sql).bind(user.0).bind(unit.0)).await?;
     let rows: Vec<(String, i64, f64)> =
         serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let mut state = UnitState::default();
@@ -250,11 +214,12 @@ pub async fn unit_state(
     Ok(state)
 }
 
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct VideoProgressRow {
-    pub ranges: String,
-    pub duration: f64,
-    pub position: f64,
+row! {
+    pub struct VideoProgressRow {
+        pub ranges: String,
+        pub duration: f64,
+        pub position: f64,
+    }
 }
 
 pub async fn video_progress(
@@ -262,13 +227,7 @@ pub async fn video_progress(
     user: UserId,
     block: BlockId,
 ) -> Result<Option<VideoProgressRow>> {
-    Ok(run!(db, |c| sqlx::query_as::<_, VideoProgressRow>(
-        "SELECT ranges, duration, position FROM video_progress WHERE user_id = $1 AND block_id = $2"
-    )
-    .bind(user.0)
-    .bind(block.0)
-    .fetch_optional(c)
-    .await)?)
+    db.optional(q("SELECT ranges, duration, position FROM video_progress WHERE user_id = $1 AND block_id = $2").bind(user.0).bind(block.0)).await
 }
 
 pub async fn save_video_progress(
@@ -280,22 +239,18 @@ pub async fn save_video_progress(
     position: f64,
     now: i64,
 ) -> Result<()> {
-    run!(db, |c| {
-        sqlx::query(
-        "INSERT INTO video_progress (user_id, block_id, ranges, duration, position, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (user_id, block_id) DO UPDATE SET ranges = excluded.ranges, duration = excluded.duration,
-            position = excluded.position, updated_at = excluded.updated_at"
+    db.exec(
+        q("INSERT INTO video_progress (user_id, block_id, ranges, duration, position, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (user_id, block_id) DO UPDATE SET ranges = excluded.ranges, duration = excluded.duration,
+              position = excluded.position, updated_at = excluded.updated_at")
+        .bind(user.0)
+        .bind(block.0)
+        .bind(ranges)
+        .bind(duration)
+        .bind(position)
+        .bind(now),
     )
-    .bind(user.0)
-    .bind(block.0)
-    .bind(ranges)
-    .bind(duration)
-    .bind(position)
-    .bind(now)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected())
-    })?;
+    .await?;
     Ok(())
 }
 
@@ -306,30 +261,24 @@ pub async fn add_bookmark(
     block: BlockId,
     now: i64,
 ) -> Result<()> {
-    run!(db, |c| {
-        sqlx::query(
-        "INSERT INTO bookmarks (user_id, block_id, course_id, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, block_id) DO NOTHING"
+    db.exec(
+        q("INSERT INTO bookmarks (user_id, block_id, course_id, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, block_id) DO NOTHING")
+            .bind(user.0)
+            .bind(block.0)
+            .bind(course.0)
+            .bind(now),
     )
-    .bind(user.0)
-    .bind(block.0)
-    .bind(course.0)
-    .bind(now)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected())
-    })?;
+    .await?;
     Ok(())
 }
 
 pub async fn remove_bookmark(db: &mut impl Db, user: UserId, block: BlockId) -> Result<()> {
-    run!(db, |c| sqlx::query(
-        "DELETE FROM bookmarks WHERE user_id = $1 AND block_id = $2"
+    db.exec(
+        q("DELETE FROM bookmarks WHERE user_id = $1 AND block_id = $2")
+            .bind(user.0)
+            .bind(block.0),
     )
-    .bind(user.0)
-    .bind(block.0)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
+    .await?;
     Ok(())
 }
 
@@ -339,25 +288,18 @@ pub async fn bookmarks_in_course(
     user: UserId,
     course: CourseId,
 ) -> Result<Vec<(BlockId, i64)>> {
-    let rows: Vec<(i64, i64)> = run!(db, |c| {
-        sqlx::query_as(
-        "SELECT block_id, created_at FROM bookmarks WHERE user_id = $1 AND course_id = $2 ORDER BY created_at DESC, block_id"
-    )
-    .bind(user.0)
-    .bind(course.0)
-    .fetch_all(c)
-    .await
-    })?;
+    let rows: Vec<(i64, i64)> =
+        db.all(q("SELECT block_id, created_at FROM bookmarks WHERE user_id = $1 AND course_id = $2 ORDER BY created_at DESC, block_id").bind(user.0).bind(course.0)).await?;
     Ok(rows.into_iter().map(|(b, t)| (BlockId(b), t)).collect())
 }
 
 pub async fn is_bookmarked(db: &mut impl Db, user: UserId, block: BlockId) -> Result<bool> {
-    let n: i64 = run!(db, |c| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM bookmarks WHERE user_id = $1 AND block_id = $2"
-    )
-    .bind(user.0)
-    .bind(block.0)
-    .fetch_one(c)
-    .await)?;
+    let n: i64 = db
+        .scalar(
+            q("SELECT COUNT(*) FROM bookmarks WHERE user_id = $1 AND block_id = $2")
+                .bind(user.0)
+                .bind(block.0),
+        )
+        .await?;
     Ok(n > 0)
 }

@@ -1,20 +1,21 @@
 //! Accounts: local (username + password hash) and Wikimedia (keyed on the central id).
 
-use crate::db::{Db, run};
+use crate::db::{Db, q, q_built, row};
 use crate::{Result, StoreError};
 use lyceum_core::UserId;
 
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct UserRow {
-    pub id: i64,
-    pub username: String,
-    pub display_name: String,
-    pub email: Option<String>,
-    pub is_admin: bool,
-    pub language: Option<String>,
-    pub time_zone: Option<String>,
-    pub created_at: i64,
-    pub last_login_at: Option<i64>,
+row! {
+    pub struct UserRow {
+        pub id: i64,
+        pub username: String,
+        pub display_name: String,
+        pub email: Option<String>,
+        pub is_admin: bool,
+        pub language: Option<String>,
+        pub time_zone: Option<String>,
+        pub created_at: i64,
+        pub last_login_at: Option<i64>,
+    }
 }
 
 impl UserRow {
@@ -32,7 +33,7 @@ impl UserRow {
     }
 }
 
-const USER_COLUMNS: &str =
+pub(crate) const USER_COLUMNS: &str =
     "id, username, display_name, email, is_admin, language, time_zone, created_at, last_login_at";
 
 pub async fn create_user(
@@ -43,55 +44,44 @@ pub async fn create_user(
     is_admin: bool,
     now: i64,
 ) -> Result<UserId> {
-    let id: i64 = run!(db, |c| {
-        sqlx::query_scalar(
-        "INSERT INTO users (username, username_key, display_name, is_admin, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id"
-    )
-    .bind(username)
-    .bind(username_key)
-    .bind(display_name)
-    .bind(is_admin)
-    .bind(now)
-    .fetch_one(c)
-    .await
-    })?;
+    let id: i64 = db
+        .scalar(
+            q("INSERT INTO users (username, username_key, display_name, is_admin, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+                .bind(username)
+                .bind(username_key)
+                .bind(display_name)
+                .bind(is_admin)
+                .bind(now),
+        )
+        .await?;
     Ok(UserId(id))
 }
 
 pub async fn set_password_hash(db: &mut impl Db, user: UserId, hash: &str, now: i64) -> Result<()> {
-    run!(db, |c| {
-        sqlx::query(
-        "INSERT INTO local_credentials (user_id, password_hash, updated_at) VALUES ($1, $2, $3)
-         ON CONFLICT (user_id) DO UPDATE SET password_hash = excluded.password_hash, updated_at = excluded.updated_at"
+    db.exec(
+        q("INSERT INTO local_credentials (user_id, password_hash, updated_at) VALUES ($1, $2, $3)
+           ON CONFLICT (user_id) DO UPDATE SET password_hash = excluded.password_hash, updated_at = excluded.updated_at")
+        .bind(user.0)
+        .bind(hash)
+        .bind(now),
     )
-    .bind(user.0)
-    .bind(hash)
-    .bind(now)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected())
-    })?;
+    .await?;
     Ok(())
 }
 
 pub async fn get_user(db: &mut impl Db, id: UserId) -> Result<Option<UserRow>> {
-    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
-    Ok(run!(db, |c| sqlx::query_as::<_, UserRow>(
-        sqlx::AssertSqlSafe(sql.as_str())
-    )
-    .bind(id.0)
-    .fetch_optional(c)
-    .await)?)
+    db.optional(q_built(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1")).bind(id.0))
+        .await
 }
 
 pub async fn find_user_by_key(db: &mut impl Db, username_key: &str) -> Result<Option<UserRow>> {
-    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE username_key = $1");
-    Ok(run!(db, |c| sqlx::query_as::<_, UserRow>(
-        sqlx::AssertSqlSafe(sql.as_str())
+    db.optional(
+        q_built(format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE username_key = $1"
+        ))
+        .bind(username_key),
     )
-    .bind(username_key)
-    .fetch_optional(c)
-    .await)?)
+    .await
 }
 
 /// The local credentials of a username, if it has any.
@@ -99,38 +89,28 @@ pub async fn find_password_hash(
     db: &mut impl Db,
     username_key: &str,
 ) -> Result<Option<(UserId, String)>> {
-    let row: Option<(i64, String)> = run!(db, |c| {
-        sqlx::query_as(
-        "SELECT u.id, l.password_hash FROM users u JOIN local_credentials l ON l.user_id = u.id WHERE u.username_key = $1"
-    )
-    .bind(username_key)
-    .fetch_optional(c)
-    .await
-    })?;
+    let row: Option<(i64, String)> =
+        db.optional(q("SELECT u.id, l.password_hash FROM users u JOIN local_credentials l ON l.user_id = u.id WHERE u.username_key = $1").bind(username_key)).await?;
     Ok(row.map(|(id, h)| (UserId(id), h)))
 }
 
 pub async fn touch_login(db: &mut impl Db, user: UserId, now: i64) -> Result<()> {
-    run!(db, |c| sqlx::query(
-        "UPDATE users SET last_login_at = $2 WHERE id = $1"
+    db.exec(
+        q("UPDATE users SET last_login_at = $2 WHERE id = $1")
+            .bind(user.0)
+            .bind(now),
     )
-    .bind(user.0)
-    .bind(now)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
+    .await?;
     Ok(())
 }
 
 pub async fn set_admin(db: &mut impl Db, user: UserId, is_admin: bool) -> Result<()> {
-    run!(db, |c| sqlx::query(
-        "UPDATE users SET is_admin = $2 WHERE id = $1"
+    db.exec(
+        q("UPDATE users SET is_admin = $2 WHERE id = $1")
+            .bind(user.0)
+            .bind(is_admin),
     )
-    .bind(user.0)
-    .bind(is_admin)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
+    .await?;
     Ok(())
 }
 
@@ -141,65 +121,48 @@ pub async fn update_preferences(
     language: Option<&str>,
     time_zone: Option<&str>,
 ) -> Result<()> {
-    run!(db, |c| sqlx::query(
-        "UPDATE users SET display_name = $2, language = $3, time_zone = $4 WHERE id = $1"
+    db.exec(
+        q("UPDATE users SET display_name = $2, language = $3, time_zone = $4 WHERE id = $1")
+            .bind(user.0)
+            .bind(display_name)
+            .bind(language)
+            .bind(time_zone),
     )
-    .bind(user.0)
-    .bind(display_name)
-    .bind(language)
-    .bind(time_zone)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
+    .await?;
     Ok(())
 }
 
 pub async fn set_language(db: &mut impl Db, user: UserId, language: &str) -> Result<()> {
-    run!(db, |c| sqlx::query(
-        "UPDATE users SET language = $2 WHERE id = $1"
+    db.exec(
+        q("UPDATE users SET language = $2 WHERE id = $1")
+            .bind(user.0)
+            .bind(language),
     )
-    .bind(user.0)
-    .bind(language)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
+    .await?;
     Ok(())
 }
 
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct WikimediaAccountRow {
-    pub central_id: i64,
-    pub user_id: i64,
-    pub username: String,
-    pub registered_at: Option<i64>,
+row! {
+    pub struct WikimediaAccountRow {
+        pub central_id: i64,
+        pub user_id: i64,
+        pub username: String,
+        pub registered_at: Option<i64>,
+    }
 }
 
 pub async fn find_wikimedia_account(
     db: &mut impl Db,
     central_id: i64,
 ) -> Result<Option<WikimediaAccountRow>> {
-    Ok(run!(db, |c| {
-        sqlx::query_as::<_, WikimediaAccountRow>(
-        "SELECT central_id, user_id, username, registered_at FROM wikimedia_accounts WHERE central_id = $1"
-    )
-    .bind(central_id)
-    .fetch_optional(c)
-    .await
-    })?)
+    db.optional(q("SELECT central_id, user_id, username, registered_at FROM wikimedia_accounts WHERE central_id = $1").bind(central_id)).await
 }
 
 pub async fn find_wikimedia_account_of_user(
     db: &mut impl Db,
     user: UserId,
 ) -> Result<Option<WikimediaAccountRow>> {
-    Ok(run!(db, |c| {
-        sqlx::query_as::<_, WikimediaAccountRow>(
-        "SELECT central_id, user_id, username, registered_at FROM wikimedia_accounts WHERE user_id = $1"
-    )
-    .bind(user.0)
-    .fetch_optional(c)
-    .await
-    })?)
+    db.optional(q("SELECT central_id, user_id, username, registered_at FROM wikimedia_accounts WHERE user_id = $1").bind(user.0)).await
 }
 
 pub async fn insert_wikimedia_account(
@@ -210,19 +173,15 @@ pub async fn insert_wikimedia_account(
     registered_at: Option<i64>,
     now: i64,
 ) -> Result<()> {
-    run!(db, |c| {
-        sqlx::query(
-        "INSERT INTO wikimedia_accounts (central_id, user_id, username, registered_at, first_login_at, last_login_at) VALUES ($1, $2, $3, $4, $5, $5)"
+    db.exec(
+        q("INSERT INTO wikimedia_accounts (central_id, user_id, username, registered_at, first_login_at, last_login_at) VALUES ($1, $2, $3, $4, $5, $5)")
+            .bind(central_id)
+            .bind(user.0)
+            .bind(username)
+            .bind(registered_at)
+            .bind(now),
     )
-    .bind(central_id)
-    .bind(user.0)
-    .bind(username)
-    .bind(registered_at)
-    .bind(now)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected())
-    })?;
+    .await?;
     Ok(())
 }
 
@@ -234,16 +193,10 @@ pub async fn refresh_wikimedia_account(
     registered_at: Option<i64>,
     now: i64,
 ) -> Result<()> {
-    run!(db, |c| {
-        sqlx::query("UPDATE wikimedia_accounts SET username = $2, registered_at = $3, last_login_at = $4 WHERE central_id = $1")
-        .bind(central_id)
-        .bind(username)
-        .bind(registered_at)
-        .bind(now)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected())
-    })?;
+    db.exec(
+        q("UPDATE wikimedia_accounts SET username = $2, registered_at = $3, last_login_at = $4 WHERE central_id = $1").bind(central_id).bind(username).bind(registered_at).bind(now),
+    )
+    .await?;
     Ok(())
 }
 
@@ -254,24 +207,18 @@ pub async fn rename_user(
     username: &str,
     username_key: &str,
 ) -> Result<()> {
-    run!(db, |c| sqlx::query(
-        "UPDATE users SET username = $2, username_key = $3 WHERE id = $1"
+    db.exec(
+        q("UPDATE users SET username = $2, username_key = $3 WHERE id = $1")
+            .bind(user.0)
+            .bind(username)
+            .bind(username_key),
     )
-    .bind(user.0)
-    .bind(username)
-    .bind(username_key)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
+    .await?;
     Ok(())
 }
 
 pub async fn count_users(db: &mut impl Db) -> Result<i64> {
-    Ok(run!(db, |c| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM users"
-    )
-    .fetch_one(c)
-    .await)?)
+    db.scalar(q("SELECT COUNT(*) FROM users")).await
 }
 
 /// Look up many users at once (for lists), in one statement.
@@ -279,18 +226,16 @@ pub async fn get_users(db: &mut impl Db, ids: &[UserId]) -> Result<Vec<UserRow>>
     if ids.is_empty() {
         return Ok(Vec::new());
     }
+    // Ids are integers formatted by us, so inlining them is safe.
     let list = ids
         .iter()
         .map(|i| i.0.to_string())
         .collect::<Vec<_>>()
         .join(",");
-    // Ids are integers formatted by us, so inlining them is safe.
-    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id IN ({list})");
-    Ok(run!(db, |c| sqlx::query_as::<_, UserRow>(
-        sqlx::AssertSqlSafe(sql.as_str())
-    )
-    .fetch_all(c)
-    .await)?)
+    db.all(q_built(format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE id IN ({list})"
+    )))
+    .await
 }
 
 pub fn is_conflict(e: &StoreError) -> bool {
