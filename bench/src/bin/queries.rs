@@ -42,7 +42,7 @@ async fn main() -> Result<(), String> {
                         .map_err(|e| e.to_string())?,
                 ),
                 _ => drop(
-                    learner::unit_state(&mut c, user, tree.node(unit).id, &leaves)
+                    learner::unit_state(&mut c, user, tree.node(unit).id)
                         .await
                         .map_err(|e| e.to_string())?,
                 ),

@@ -24,6 +24,9 @@ pub enum CatalogError {
 struct Message {
     raw: String,
     parsed: Result<Vec<Node>, ParseError>,
+    /// A message that uses no parameters renders the same every time: rendered once, at
+    /// load, in its own locale.
+    fixed: Option<Rendered>,
 }
 
 /// Interface messages for several locales, parsed once at load.
@@ -111,10 +114,16 @@ impl Catalog {
             self.documentation.extend(entries);
             return Ok(());
         }
-        let messages = self.locales.entry(locale).or_default();
+        let messages = self.locales.entry(locale.clone()).or_default();
         for (key, raw) in entries {
             let parsed = parser::parse(&raw, self.options.wikilinks);
-            messages.insert(key, Message { raw, parsed });
+            let fixed = match &parsed {
+                Ok(nodes) if !raw.contains('$') => {
+                    Some(render::render(nodes, &locale, &[], &self.options))
+                }
+                _ => None,
+            };
+            messages.insert(key, Message { raw, parsed, fixed });
         }
         Ok(())
     }
@@ -164,7 +173,15 @@ impl Catalog {
     }
 
     fn find(&self, locale: &str, key: &str) -> Option<(&str, &Message)> {
-        let code = normalize(locale);
+        // Codes from our own pages are already normalised; only others pay for a copy.
+        let code: std::borrow::Cow<'_, str> = if locale
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            std::borrow::Cow::Borrowed(locale)
+        } else {
+            std::borrow::Cow::Owned(normalize(locale))
+        };
         let in_locale = |candidate: &str| {
             let (found, messages) = self.locales.get_key_value(candidate)?;
             messages.get(key).map(|m| (found.as_str(), m))
@@ -182,6 +199,9 @@ impl Catalog {
     /// translator wrote the forms. A message that does not parse comes back as its text.
     pub fn render(&self, locale: &str, key: &str, args: &[Arg]) -> Option<Rendered> {
         let (found, message) = self.find(locale, key)?;
+        if let Some(fixed) = &message.fixed {
+            return Some(fixed.clone());
+        }
         Some(match &message.parsed {
             Ok(nodes) => render::render(nodes, found, args, &self.options),
             Err(_) => Rendered::plain(message.raw.clone()),

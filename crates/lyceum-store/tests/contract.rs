@@ -589,9 +589,7 @@ async fn learner_unit_state_in_one_row(store: Store) {
     let unit = t.units()[0];
     let blocks: Vec<BlockId> = t.children(unit).iter().map(|&b| t.node(b).id).collect();
     let unit_id = t.node(unit).id;
-    let empty = learner::unit_state(&mut c, u, unit_id, &blocks)
-        .await
-        .unwrap();
+    let empty = learner::unit_state(&mut c, u, unit_id).await.unwrap();
     assert!(empty.completed.is_empty() && !empty.bookmarked && empty.positions.is_empty());
     learner::record_completions(
         &mut c,
@@ -609,16 +607,12 @@ async fn learner_unit_state_in_one_row(store: Store) {
     learner::save_video_progress(&mut c, u, blocks[1], "[]", 10.0, 4.5, NOW)
         .await
         .unwrap();
-    let s = learner::unit_state(&mut c, u, unit_id, &blocks)
-        .await
-        .unwrap();
+    let s = learner::unit_state(&mut c, u, unit_id).await.unwrap();
     assert_eq!(s.completed, [blocks[0]].into_iter().collect());
     assert!(s.bookmarked);
     assert_eq!(s.positions.get(&blocks[1]), Some(&4.5));
     let before = store.query_count();
-    learner::unit_state(&mut c, u, unit_id, &blocks)
-        .await
-        .unwrap();
+    learner::unit_state(&mut c, u, unit_id).await.unwrap();
     assert_eq!(store.query_count(), before + 1);
 }
 

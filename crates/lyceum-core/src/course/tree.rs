@@ -102,6 +102,8 @@ pub struct CourseTree {
     units: Vec<usize>,
     by_id: HashMap<BlockId, usize>,
     by_url_name: HashMap<String, usize>,
+    /// Node index → position in `units`, so neighbours are found without a scan.
+    unit_position: HashMap<usize, usize>,
     /// Rows that could not be placed (wrong parent kind, missing parent): kept out of the
     /// tree and reported, so one bad row never hides a whole course.
     pub problems: Vec<BlockId>,
@@ -163,6 +165,7 @@ impl CourseTree {
         self.by_id.insert(row.id, idx);
         self.by_url_name.insert(row.url_name, idx);
         if kind == NodeKind::Unit {
+            self.unit_position.insert(idx, self.units.len());
             self.units.push(idx);
         }
         for child in children_of.remove(&Some(row.id)).unwrap_or_default() {
@@ -247,7 +250,7 @@ impl CourseTree {
 
     /// Previous and next visible units, across subsection and section boundaries.
     pub fn neighbours(&self, unit: usize, vis: &Visibility) -> (Option<usize>, Option<usize>) {
-        let Some(pos) = self.units.iter().position(|&u| u == unit) else {
+        let Some(&pos) = self.unit_position.get(&unit) else {
             return (None, None);
         };
         let prev = self.units[..pos]

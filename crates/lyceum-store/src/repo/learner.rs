@@ -176,23 +176,18 @@ pub struct UnitState {
     pub positions: HashMap<BlockId, f64>,
 }
 
-pub async fn unit_state(
-    db: &mut impl Db,
-    user: UserId,
-    unit: BlockId,
-    blocks: &[BlockId],
-) -> Result<UnitState> {
-    // Ids are integers from our own tree, so inlining them is safe.
-    let ids = std::iter::once(unit)
-        .chain(blocks.iter().copied())
-        .map(|b| b.0.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
+pub async fn unit_state(db: &mut impl Db, user: UserId, unit: BlockId) -> Result<UnitState> {
+    // One fixed statement for every unit, so it stays prepared; each branch is an index
+    // lookup (the unit's blocks by parent, then primary keys), never a scan of the
+    // learner's rows. CROSS JOIN keeps SQLite's planner on that order.
     let sql = format!(
         "SELECT {} FROM (
-            SELECT 'c' AS k, block_id, CAST(0 AS DOUBLE PRECISION) AS p FROM completions WHERE user_id = $1 AND block_id IN ({ids})
+            SELECT 'c' AS k, c.block_id, CAST(0 AS DOUBLE PRECISION) AS p
+                FROM blocks b CROSS JOIN completions c WHERE b.parent_id = $2 AND c.user_id = $1 AND c.block_id = b.id
+            UNION ALL SELECT 'c', block_id, CAST(0 AS DOUBLE PRECISION) FROM completions WHERE user_id = $1 AND block_id = $2
             UNION ALL SELECT 'b', block_id, CAST(0 AS DOUBLE PRECISION) FROM bookmarks WHERE user_id = $1 AND block_id = $2
-            UNION ALL SELECT 'v', block_id, position FROM video_progress WHERE user_id = $1 AND block_id IN ({ids})
+            UNION ALL SELECT 'v', v.block_id, v.position
+                FROM blocks b CROSS JOIN video_progress v WHERE b.parent_id = $2 AND v.user_id = $1 AND v.block_id = b.id
         ) t",
         json_rows(db.backend(), "k, block_id, p")
     );

@@ -295,7 +295,7 @@ pub async fn unit(cx: Cx, Path((key, unit)): Path<(String, String)>) -> AppResul
     if let Some(user) = cx.user_id() {
         let mut c = cx.app.store().conn().await?;
         // Only this unit's state: a unit page reads a handful of rows in any course.
-        let state = learner::unit_state(&mut c, user, node.id, &leaves).await?;
+        let state = learner::unit_state(&mut c, user, node.id).await?;
         bookmarked = state.bookmarked;
         if tracking {
             done_set = state.completed;

@@ -28,7 +28,14 @@ pub async fn render(State(app): State<App>, mut req: Request, next: Next) -> Res
     req.extensions_mut().insert(slot.clone());
     let request_id = format!("{:016x}", rand::rng().next_u64());
     let uri = req.uri().clone();
-    let headers = req.headers().clone();
+    // Only what choosing a language needs, should this request fail (values are shared
+    // buffers, so this costs no copies).
+    let mut headers = axum::http::HeaderMap::new();
+    for name in [header::ACCEPT_LANGUAGE, header::COOKIE] {
+        for v in req.headers().get_all(&name) {
+            headers.append(name.clone(), v.clone());
+        }
+    }
     let span = tracing::info_span!("request", id = %request_id, method = %req.method(), path = %uri.path());
     let res = next.run(req).instrument(span).await;
     let Some(info) = res.extensions().get::<ErrorInfo>().cloned() else {
