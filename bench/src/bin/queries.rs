@@ -21,11 +21,6 @@ async fn main() -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     let unit = tree.find_url_name(&a[3]).ok_or("no unit")?;
-    let leaves: Vec<_> = tree
-        .children(unit)
-        .iter()
-        .map(|&l| tree.node(l).id)
-        .collect();
     let user = UserId(10001);
     for (name, which) in [("session", 0), ("course+viewer", 1), ("unit state", 2)] {
         let t = Instant::now();
