@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 use tower::ServiceExt;
 
-#[tokio::main(flavor = "current_thread")]
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), String> {
     let a: Vec<String> = std::env::args().collect();
     let dir = std::path::Path::new(&a[1]);
@@ -39,30 +39,42 @@ async fn main() -> Result<(), String> {
         .ok_or("login failed")?
         .to_owned();
     let n: usize = a.get(3).and_then(|s| s.parse().ok()).unwrap_or(20000);
+    let tasks: usize = a.get(4).and_then(|s| s.parse().ok()).unwrap_or(1);
     let t = Instant::now();
-    let mut bytes = 0;
-    for _ in 0..n {
-        let req = Request::get(a[2].as_str())
-            .header("cookie", cookie.as_str())
-            .body(Body::empty())
-            .map_err(|e| e.to_string())?;
-        let res = router
-            .clone()
-            .oneshot(req)
-            .await
-            .map_err(|e| e.to_string())?;
-        bytes = res
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| e.to_string())?
-            .to_bytes()
-            .len();
+    let mut handles = Vec::new();
+    for _ in 0..tasks {
+        let (router, path, cookie) = (router.clone(), a[2].clone(), cookie.clone());
+        handles.push(tokio::spawn(async move {
+            let mut bytes = 0;
+            for _ in 0..n / tasks {
+                let req = Request::get(path.as_str())
+                    .header("cookie", cookie.as_str())
+                    .body(Body::empty())
+                    .map_err(|e| e.to_string())?;
+                let res = router
+                    .clone()
+                    .oneshot(req)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                bytes = res
+                    .into_body()
+                    .collect()
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .to_bytes()
+                    .len();
+            }
+            Ok::<usize, String>(bytes)
+        }));
     }
+    let mut bytes = 0;
+    for h in handles {
+        bytes = h.await.map_err(|e| e.to_string())??;
+    }
+    let per = t.elapsed().as_secs_f64() * 1e6 / n as f64;
     println!(
-        "{}: {:.1} µs per request ({bytes} bytes)",
-        a[2],
-        t.elapsed().as_secs_f64() * 1e6 / n as f64
+        "{} with {tasks} task(s): {per:.1} µs wall per request ({bytes} bytes)",
+        a[2]
     );
     Ok(())
 }

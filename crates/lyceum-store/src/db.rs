@@ -296,7 +296,6 @@ type SqliteConn = rusqlite::Connection;
 struct SqlitePool {
     readers: Vec<Mutex<SqliteConn>>,
     writer: Arc<tokio::sync::Mutex<SqliteConn>>,
-    next: AtomicUsize,
 }
 
 fn open_sqlite_conn(path: &Path) -> Result<SqliteConn> {
@@ -451,8 +450,14 @@ fn sqlite_exec(c: &SqliteConn, q: &Query) -> Result<u64> {
 impl SqlitePool {
     /// Run a read on a free reader connection, inline.
     fn read(&self, q: &Query) -> Result<Vec<Row>> {
+        // Each thread starts at a reader of its own, so the runtime's worker threads do
+        // not contend for one connection's mutex; others are tried when that one is busy.
+        thread_local! {
+            static SLOT: usize = NEXT_SLOT.fetch_add(1, Ordering::Relaxed);
+        }
+        static NEXT_SLOT: AtomicUsize = AtomicUsize::new(0);
         let n = self.readers.len();
-        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        let start = SLOT.with(|s| *s);
         for k in 0..n {
             if let Ok(c) = self.readers[(start + k) % n].try_lock() {
                 return sqlite_rows(&c, q);
@@ -592,7 +597,6 @@ impl Store {
             Ok(SqlitePool {
                 readers,
                 writer: Arc::new(tokio::sync::Mutex::new(writer)),
-                next: AtomicUsize::new(0),
             })
         })
         .await

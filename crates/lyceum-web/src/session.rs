@@ -6,12 +6,15 @@ use crate::state::App;
 use axum::http::{HeaderMap, HeaderValue, header};
 use base64::Engine as _;
 use lyceum_core::UserId;
-use lyceum_store::repo::sessions;
+use lyceum_store::repo::sessions::{self, SessionRow};
 use lyceum_store::repo::users::UserRow;
 use lyceum_store::{Db, Result};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// How long a logged-in session lasts without use.
 pub const LOGIN_TTL_MS: i64 = 30 * 24 * 3600 * 1000;
@@ -89,7 +92,78 @@ pub fn set_cookie(
     HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static("invalid=1; Max-Age=0"))
 }
 
-/// Load the request's session, if its cookie names a live one. One statement.
+/// Sessions recently read from the database, by id hash, so most requests of a
+/// logged-in user need no session query. Exact only while this process is the sole
+/// writer of sessions and users, so it is on for SQLite and off (TTL 0) for PostgreSQL,
+/// where other servers may log a user out; every session or user write made here
+/// drops the affected entries.
+pub struct SessionCache {
+    ttl: Duration,
+    map: Mutex<HashMap<String, (Instant, SessionRow)>>,
+    /// Bumped by every invalidation. A row read from the database is cached only if no
+    /// invalidation happened while it was being read, so a concurrent request can never
+    /// put back what a write has just made stale.
+    epoch: std::sync::atomic::AtomicU64,
+}
+
+/// Entries kept at most; past that the cache starts over rather than grow.
+const SESSION_CACHE_MAX: usize = 50_000;
+
+impl SessionCache {
+    pub fn new(ttl: Duration) -> SessionCache {
+        SessionCache {
+            ttl,
+            map: Mutex::new(HashMap::new()),
+            epoch: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    fn get(&self, id_hash: &str, now_ms: i64) -> Option<SessionRow> {
+        if self.ttl.is_zero() {
+            return None;
+        }
+        let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(id_hash)
+            .filter(|(at, row)| at.elapsed() < self.ttl && row.expires_at > now_ms)
+            .map(|(_, row)| row.clone())
+    }
+
+    fn epoch(&self) -> u64 {
+        self.epoch.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn put(&self, row: &SessionRow, epoch_before_read: u64) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        if self.epoch() != epoch_before_read {
+            return;
+        }
+        if map.len() >= SESSION_CACHE_MAX {
+            map.clear();
+        }
+        map.insert(row.id_hash.clone(), (Instant::now(), row.clone()));
+    }
+
+    /// Call after the write that made the entry stale.
+    pub fn forget(&self, id_hash: &str) {
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        self.epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        map.remove(id_hash);
+    }
+
+    /// A user's account changed (name, language, time zone): drop their sessions.
+    /// Call after the write that changed the account.
+    pub fn forget_user(&self, user: UserId) {
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        self.epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        map.retain(|_, (_, row)| row.user.as_ref().is_none_or(|u| u.id() != user));
+    }
+}
+
+/// Load the request's session, if its cookie names a live one: from the cache, or with
+/// one statement.
 pub async fn load(app: &App, headers: &HeaderMap) -> Result<Option<Session>> {
     let Some(id) = read_cookie(headers, cookie_name(app.config().secure_cookies())) else {
         return Ok(None);
@@ -102,15 +176,25 @@ pub async fn load(app: &App, headers: &HeaderMap) -> Result<Option<Session>> {
     {
         return Ok(None);
     }
-    let mut c = app.store().conn().await?;
     let now = app.now_ms();
-    let Some(row) = sessions::load(&mut c, &hash_id(id), now).await? else {
-        return Ok(None);
+    let id_hash = hash_id(id);
+    let row = match app.sessions().get(&id_hash, now) {
+        Some(row) => row,
+        None => {
+            let epoch = app.sessions().epoch();
+            let mut c = app.store().conn().await?;
+            let Some(mut row) = sessions::load(&mut c, &id_hash, now).await? else {
+                return Ok(None);
+            };
+            // Sliding expiry for logged-in sessions, written at most once a day.
+            if row.user.is_some() && row.expires_at - now < LOGIN_TTL_MS - 24 * 3600 * 1000 {
+                row.expires_at = now + LOGIN_TTL_MS;
+                sessions::extend(&mut c, &row.id_hash, row.expires_at).await?;
+            }
+            app.sessions().put(&row, epoch);
+            row
+        }
     };
-    // Sliding expiry for logged-in sessions, written at most once a day.
-    if row.user.is_some() && row.expires_at - now < LOGIN_TTL_MS - 24 * 3600 * 1000 {
-        sessions::extend(&mut c, &row.id_hash, now + LOGIN_TTL_MS).await?;
-    }
     let data = serde_json::from_str(&row.data).unwrap_or_default();
     Ok(Some(Session {
         id_hash: row.id_hash,
@@ -129,6 +213,7 @@ pub async fn start(
 ) -> Result<HeaderValue> {
     if let Some(old) = old {
         sessions::delete(db, &old.id_hash).await?;
+        app.sessions().forget(&old.id_hash);
     }
     let id = new_id();
     let now = app.now_ms();
@@ -177,6 +262,49 @@ mod tests {
         assert_eq!(a.len(), 43);
         assert_ne!(a, b);
         assert_eq!(hash_id("x").len(), 64);
+    }
+
+    fn row(id: &str, user: i64) -> SessionRow {
+        let user = lyceum_store::repo::users::UserRow {
+            id: user,
+            username: "u".into(),
+            display_name: String::new(),
+            email: None,
+            is_admin: false,
+            language: None,
+            time_zone: None,
+            created_at: 0,
+            last_login_at: None,
+        };
+        SessionRow {
+            id_hash: id.into(),
+            data: "{}".into(),
+            expires_at: 1_000,
+            user: Some(user),
+        }
+    }
+
+    #[test]
+    fn the_cache_never_keeps_what_a_write_made_stale() {
+        let cache = SessionCache::new(Duration::from_secs(60));
+        let e = cache.epoch();
+        cache.put(&row("a", 1), e);
+        assert!(cache.get("a", 0).is_some());
+        assert!(
+            cache.get("a", 1_000).is_none(),
+            "expired sessions are not served"
+        );
+        cache.forget_user(UserId(1));
+        assert!(cache.get("a", 0).is_none());
+        // A read that started before an invalidation must not be cached after it.
+        let before = cache.epoch();
+        cache.forget("b");
+        cache.put(&row("a", 1), before);
+        assert!(cache.get("a", 0).is_none());
+        // Off for PostgreSQL.
+        let off = SessionCache::new(Duration::ZERO);
+        off.put(&row("a", 1), off.epoch());
+        assert!(off.get("a", 0).is_none());
     }
 
     #[test]

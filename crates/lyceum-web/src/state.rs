@@ -46,6 +46,7 @@ struct Inner {
     courses: CourseCache,
     oauth: Option<OAuth>,
     login_limiter: RateLimiter,
+    sessions: crate::session::SessionCache,
 }
 
 #[derive(Clone)]
@@ -85,7 +86,13 @@ impl App {
                 Some(OAuth { config, client })
             }
         };
+        // Only SQLite's single server may trust what it read a minute ago.
+        let session_ttl = match parts.store.backend() {
+            lyceum_store::Backend::Sqlite => Duration::from_secs(60),
+            lyceum_store::Backend::Postgres => Duration::ZERO,
+        };
         Ok(App(Arc::new(Inner {
+            sessions: crate::session::SessionCache::new(session_ttl),
             store: parts.store,
             media: parts.media,
             config: parts.config,
@@ -142,6 +149,10 @@ impl App {
 
     pub fn oauth(&self) -> Option<&OAuth> {
         self.0.oauth.as_ref()
+    }
+
+    pub fn sessions(&self) -> &crate::session::SessionCache {
+        &self.0.sessions
     }
 
     pub fn login_limiter(&self) -> &RateLimiter {

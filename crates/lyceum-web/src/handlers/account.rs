@@ -154,6 +154,7 @@ pub async fn logout(cx: Cx) -> AppResult<Response> {
     if let Some(s) = &cx.session {
         let mut c = cx.app.store().conn().await?;
         sessions::delete(&mut c, &s.id_hash).await?;
+        cx.app.sessions().forget(&s.id_hash);
     }
     let mut r = see_other(&with_notice("/", "logged-out"));
     r.headers_mut()
@@ -270,6 +271,7 @@ pub async fn save_preferences(cx: Cx, Form(f): Form<PreferencesForm>) -> AppResu
             let mut c = cx.app.store().conn().await?;
             users::update_preferences(&mut c, user, &name, language.as_deref(), tz.as_deref())
                 .await?;
+            cx.app.sessions().forget_user(user);
             Ok(see_other(&with_notice("/preferences", "saved")))
         }
         Err(e) => {
@@ -304,6 +306,7 @@ pub async fn set_language(cx: Cx, Form(f): Form<LanguageForm>) -> AppResult<Resp
     if let Some(user) = cx.user_id() {
         let mut c = cx.app.store().conn().await?;
         users::set_language(&mut c, user, &f.lang).await?;
+        cx.app.sessions().forget_user(user);
     }
     let back = strip_uselang(&safe_return_to(f.return_to.as_deref()));
     let mut r = see_other(&back);

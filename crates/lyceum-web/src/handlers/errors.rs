@@ -11,7 +11,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use rand::RngCore;
 use std::sync::{Arc, Mutex};
-use tracing::Instrument;
 
 #[derive(Template)]
 #[template(path = "error.html")]
@@ -26,7 +25,6 @@ struct ErrorView {
 pub async fn render(State(app): State<App>, mut req: Request, next: Next) -> Response {
     let slot: SeedSlot = Arc::new(Mutex::new(PageSeed::default()));
     req.extensions_mut().insert(slot.clone());
-    let request_id = format!("{:016x}", rand::rng().next_u64());
     let uri = req.uri().clone();
     // Only what choosing a language needs, should this request fail (values are shared
     // buffers, so this costs no copies).
@@ -36,12 +34,13 @@ pub async fn render(State(app): State<App>, mut req: Request, next: Next) -> Res
             headers.append(name.clone(), v.clone());
         }
     }
-    let span = tracing::info_span!("request", id = %request_id, method = %req.method(), path = %uri.path());
-    let res = next.run(req).instrument(span).await;
+    let res = next.run(req).await;
     let Some(info) = res.extensions().get::<ErrorInfo>().cloned() else {
         return res;
     };
     let status = res.status();
+    // Only failed requests need an id: it ties the 500 page to the log line.
+    let request_id = format!("{:016x}", rand::rng().next_u64());
     if let Some(detail) = &info.internal {
         tracing::error!(request_id = %request_id, path = %uri.path(), %detail, "request failed");
     }

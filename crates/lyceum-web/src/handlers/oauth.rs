@@ -76,6 +76,7 @@ pub async fn callback(cx: Cx, Query(params): Query<CallbackParams>) -> AppResult
     {
         let mut c = cx.app.store().conn().await?;
         sessions::update_data(&mut c, &sess.id_hash, "{}").await?;
+        cx.app.sessions().forget(&sess.id_hash);
     }
     if cx.app.now_ms() - pending.started_at > MAX_ROUND_TRIP_MS {
         return failure(&cx, &OAuthError::StateMismatch);
@@ -93,6 +94,8 @@ pub async fn callback(cx: Cx, Query(params): Query<CallbackParams>) -> AppResult
         Err(e) => return failure(&cx, &e),
     };
     let user = accounts::login_wikimedia(cx.app.store(), &profile, cx.app.now_ms()).await?;
+    // A rename on the wikis renames the user here: other sessions of theirs must reload.
+    cx.app.sessions().forget_user(user);
     let mut tx = cx.app.store().begin().await?;
     let cookie = session::start(
         &cx.app,
