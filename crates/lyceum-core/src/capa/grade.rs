@@ -4,6 +4,7 @@
 
 use super::calc::{self, CalcError, Num, num_eq, num_lt, python_strip};
 use super::parse::{ChoiceDetail, Detail, NumericalDetail, OptionDetail, StringDetail, join_hints};
+use super::pyre::PyRegex;
 use super::tolerance::{self, BadTolerance, Tolerance, python_float};
 use super::{
     AnswerValue, Answers, Correctness, GradeError, Graded, InputResult, Problem, Response,
@@ -342,127 +343,20 @@ fn option(o: &OptionDetail, response: &Response, answers: &Answers) -> Vec<(Stri
     out
 }
 
-/// A Python `re` pattern in the syntax of `fancy-regex`: `\Z`, `(?P=name)`, `{,n}`, a `{`
-/// that is no repetition, and `[`, `&`, `~` inside classes mean what Python means.
-fn python_regex(pattern: &str) -> String {
-    let c: Vec<char> = pattern.chars().collect();
-    let mut out = String::with_capacity(pattern.len() + 8);
-    let mut i = 0;
-    let mut in_class = false;
-    let mut class_start = 0;
-    while i < c.len() {
-        let ch = c[i];
-        if ch == '\\' && i + 1 < c.len() {
-            if c[i + 1] == 'Z' {
-                out.push_str("\\z");
-            } else {
-                out.push(ch);
-                out.push(c[i + 1]);
-            }
-            i += 2;
-            continue;
-        }
-        if in_class {
-            match ch {
-                ']' if i > class_start => in_class = false,
-                '[' | '&' | '~' => out.push('\\'),
-                _ => {}
-            }
-            out.push(ch);
-            i += 1;
-            continue;
-        }
-        match ch {
-            '[' => {
-                in_class = true;
-                out.push('[');
-                i += 1;
-                if c.get(i) == Some(&'^') {
-                    out.push('^');
-                    i += 1;
-                }
-                // A `]` right after the opening bracket is a literal.
-                class_start = i + 1;
-                if c.get(i) == Some(&']') {
-                    out.push_str("\\]");
-                    i += 1;
-                }
-            }
-            '(' if c[i..].starts_with(&['(', '?', 'P', '=']) => {
-                let end = c[i..].iter().position(|&x| x == ')').map(|p| p + i);
-                match end {
-                    Some(end) => {
-                        let name: String = c[i + 4..end].iter().collect();
-                        out.push_str(&format!("\\k<{name}>"));
-                        i = end + 1;
-                    }
-                    None => {
-                        out.push(ch);
-                        i += 1;
-                    }
-                }
-            }
-            '{' => {
-                let close = c[i..].iter().position(|&x| x == '}').map(|p| p + i);
-                let body: Option<String> = close.map(|e| c[i + 1..e].iter().collect());
-                let valid = body.as_deref().is_some_and(|b| {
-                    let (lo, hi) = b.split_once(',').unwrap_or((b, b));
-                    (!lo.is_empty() || !hi.is_empty())
-                        && lo.chars().all(|d| d.is_ascii_digit())
-                        && hi.chars().all(|d| d.is_ascii_digit())
-                });
-                match (valid, body, close) {
-                    (true, Some(b), Some(e)) => {
-                        let b = if b.starts_with(',') {
-                            format!("0{b}")
-                        } else {
-                            b
-                        };
-                        out.push('{');
-                        out.push_str(&b);
-                        out.push('}');
-                        i = e + 1;
-                    }
-                    _ => {
-                        out.push_str("\\{");
-                        i += 1;
-                    }
-                }
-            }
-            _ => {
-                out.push(ch);
-                i += 1;
-            }
-        }
-    }
-    out
-}
-
-fn compile(pattern: &str, ci: bool) -> Result<fancy_regex::Regex, String> {
-    let translated = python_regex(pattern);
-    let with_flags = if ci {
-        format!("(?i){translated}")
-    } else {
-        translated
-    };
-    fancy_regex::Regex::new(&with_flags).map_err(|e| e.to_string())
-}
-
 /// `StringResponse.check_string`.
 fn check_string(s: &StringDetail, expected: &[String], given: &str) -> Result<bool, GradeError> {
     if given.is_empty() {
         return Ok(false);
     }
     if !s.backward && s.regexp {
-        let pattern = format!("^{}$", expected.join("|"));
-        let re = compile(&pattern, s.ci).map_err(|e| {
+        let regexp_error = |e: String| {
             GradeError::Problem(DomainError::new("lyceum-error-capa-regexp").with_arg(e))
-        })?;
-        return re.is_match(given).map_err(|e| {
-            GradeError::Problem(
-                DomainError::new("lyceum-error-capa-regexp").with_arg(e.to_string()),
-            )
-        });
+        };
+        let pattern = format!("^{}$", expected.join("|"));
+        return PyRegex::new(&pattern, s.ci)
+            .map_err(regexp_error)?
+            .search(given)
+            .map_err(regexp_error);
     }
     if s.ci {
         let g = given.to_lowercase();
@@ -478,9 +372,9 @@ fn match_hint(answer: &str, given: &str, regexp: bool, ci: bool) -> bool {
         return false;
     }
     if regexp {
-        return compile(&format!("^{answer}$"), ci)
+        return PyRegex::new(&format!("^{answer}$"), ci)
             .ok()
-            .and_then(|re| re.is_match(given).ok())
+            .and_then(|re| re.search(given).ok())
             .unwrap_or(false);
     }
     if ci {
@@ -765,17 +659,6 @@ fn numerical(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn python_regex_translation() {
-        assert_eq!(python_regex(r"a\Z"), r"a\z");
-        assert_eq!(python_regex(r"(?P<x>a)(?P=x)"), r"(?P<x>a)\k<x>");
-        assert_eq!(python_regex("a{,2}"), "a{0,2}");
-        assert_eq!(python_regex("a{b"), r"a\{b");
-        assert_eq!(python_regex("[[a]"), r"[\[a]");
-        assert_eq!(python_regex("[]a]"), r"[\]a]");
-        assert_eq!(python_regex(r"^(-\|){2,5}$"), r"^(-\|){2,5}$");
-    }
 
     #[test]
     fn rounding() {

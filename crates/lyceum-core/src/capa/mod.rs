@@ -11,6 +11,7 @@ mod grade;
 mod layout;
 mod options;
 mod parse;
+mod pyre;
 mod random;
 mod show;
 mod tolerance;

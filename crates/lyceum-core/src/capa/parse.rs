@@ -4,7 +4,7 @@
 
 use super::calc::python_strip;
 use super::options::parse_options;
-use super::tolerance::{DEFAULT_TOLERANCE, python_float};
+use super::tolerance::{DEFAULT_TOLERANCE, python_float, python_number_text};
 use super::xml::{self, Element, Node};
 use super::{CheckboxScheme, Choice, Input, Problem, Response, ResponseKind, Widget};
 use crate::error::DomainError;
@@ -165,7 +165,8 @@ fn missing_attr(element: &str, attr: &str) -> DomainError {
 
 /// Python's `int(text)`.
 pub(crate) fn python_int(text: &str) -> Option<i64> {
-    let s = python_strip(text);
+    let text = python_number_text(text);
+    let s = python_strip(&text);
     let (neg, digits) = match s.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, s.strip_prefix('+').unwrap_or(s)),
@@ -1117,5 +1118,6 @@ mod tests {
         assert_eq!(python_int("1_0"), Some(10));
         assert_eq!(python_int("1.5"), None);
         assert_eq!(python_int(""), None);
+        assert_eq!(python_int("٣"), Some(3));
     }
 }

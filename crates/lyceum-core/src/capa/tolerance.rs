@@ -1,7 +1,8 @@
 //! Open edX's `compare_with_tolerance` (xmodule/capa/util.py) and the Python number
 //! parsing it relies on (`float()`, `complex()`, `Decimal(str(x))`).
 
-use super::calc::{self, Num, num_eq, num_lt, python_strip};
+use super::calc::{self, Num, num_eq, num_lt, python_isspace, python_strip};
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 pub(crate) const DEFAULT_TOLERANCE: &str = "0.001%";
@@ -321,14 +322,56 @@ fn python_float_exact(text: &str) -> Option<f64> {
     text.replace('_', "").parse().ok()
 }
 
+/// The code points of the digit zero of every Unicode decimal digit run (category `Nd`,
+/// Unicode 14 as in Python 3.11); each run holds the digits 0–9 in order.
+const DECIMAL_ZEROS: [u32; 66] = [
+    0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66,
+    0xDE6, 0xE50, 0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90,
+    0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10,
+    0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0, 0x11650,
+    0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x16A60, 0x16AC0, 0x16B50,
+    0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0,
+];
+
+/// The value of a Unicode decimal digit (`٣` → 3, `３` → 3).
+fn decimal_value(c: char) -> Option<u32> {
+    let cp = u32::from(c);
+    let k = DECIMAL_ZEROS.partition_point(|&zero| zero <= cp);
+    let zero = *DECIMAL_ZEROS.get(k.checked_sub(1)?)?;
+    (cp - zero < 10).then_some(cp - zero)
+}
+
+/// `_PyUnicode_TransformDecimalAndSpaceToASCII`, which `float()`, `complex()` and `int()`
+/// apply first: every non-ASCII decimal digit becomes its ASCII digit and every
+/// non-ASCII space a plain space. So `float("٣٫٥")` fails (the separator is no `.`) but
+/// `float("٣")` is 3.0, while the calculator, which students' answers go through,
+/// knows ASCII digits only.
+pub(crate) fn python_number_text(text: &str) -> Cow<'_, str> {
+    if text.is_ascii() {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| match c {
+                c if c.is_ascii() => c,
+                c if python_isspace(c) => ' ',
+                c => decimal_value(c)
+                    .and_then(|d| char::from_digit(d, 10))
+                    .unwrap_or(c),
+            })
+            .collect(),
+    )
+}
+
 /// Python's `float(text)`.
 pub(crate) fn python_float(text: &str) -> Option<f64> {
-    python_float_exact(python_strip(text))
+    python_float_exact(python_strip(&python_number_text(text)))
 }
 
 /// Python's `complex(text)`.
 pub(crate) fn python_complex(text: &str) -> Option<(f64, f64)> {
-    let mut s = python_strip(text);
+    let text = python_number_text(text);
+    let mut s = python_strip(&text);
     if let Some(inner) = s.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
         s = python_strip(inner);
     }
@@ -410,6 +453,15 @@ mod tests {
         assert_eq!(python_complex(" 7"), Some((7.0, 0.0)));
         assert_eq!(python_complex("1 + 2j"), None);
         assert_eq!(python_complex("1%"), None);
+        assert_eq!(python_float("٣"), Some(3.0));
+        assert_eq!(python_float("\u{a0}３.５\u{3000}"), Some(3.5));
+        assert_eq!(python_float("٣٫٥"), None);
+        assert_eq!(python_float("۱۲"), Some(12.0));
+        assert_eq!(python_complex("٢+٣j"), Some((2.0, 3.0)));
+        assert_eq!(python_float("²"), None);
+        assert_eq!(decimal_value('0'), Some(0));
+        assert_eq!(decimal_value('\u{1D7FF}'), Some(9));
+        assert_eq!(decimal_value('\u{65F}'), None);
     }
 
     #[test]
