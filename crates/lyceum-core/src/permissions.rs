@@ -84,6 +84,10 @@ pub enum Action {
     Unenroll,
     Edit,
     ManageTeam,
+    /// See and change learners' scores: gradebook, overrides, attempt resets, rescoring,
+    /// grade and answer exports. The whole course team; to anyone else such pages do not
+    /// exist.
+    Grade,
     Administer,
 }
 
@@ -128,6 +132,9 @@ pub fn can(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision {
             }
             match action {
                 Action::View => Allow,
+                Action::Grade if on_team(actor, c) => Allow,
+                // Learners' grades are private: not even their existence shows.
+                Action::Grade => NotFound,
                 _ if !logged_in => NeedLogin,
                 Action::Enroll if c.enrolled || c.enrollment_open || on_team(actor, c) => Allow,
                 Action::Unenroll => Allow,
@@ -142,13 +149,13 @@ pub fn can(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision {
             }
         }
         Resource::LearnerRecord { course, learner } => {
-            if !logged_in {
-                return NeedLogin;
-            }
-            let own = actor.user == Some(learner);
+            // A record always belongs to someone: to anyone else, anonymous or not, it
+            // does not exist.
+            let own = logged_in && actor.user == Some(learner);
             match action {
                 Action::View if own || on_team(actor, course) => Allow,
                 Action::Edit if own || on_team(actor, course) => Allow,
+                Action::Grade if logged_in && on_team(actor, course) => Allow,
                 // Existence of someone else's record is itself private.
                 _ => NotFound,
             }
@@ -272,6 +279,12 @@ mod tests {
             [NeedLogin, Forbidden, Forbidden, Forbidden, Allow],
             "team",
         );
+        check(
+            on(Action::Grade),
+            true,
+            [NotFound, NotFound, NotFound, Allow, Allow],
+            "gradebook",
+        );
     }
 
     #[test]
@@ -347,10 +360,26 @@ mod tests {
                     )
                 },
                 true,
-                [NeedLogin, Allow, NotFound, Allow, Allow],
+                [NotFound, Allow, NotFound, Allow, Allow],
                 "learner record",
             );
         }
+        // Grading someone is for the course team only, never for the learner themself.
+        check(
+            |w, f| {
+                can(
+                    &actor(w),
+                    Action::Grade,
+                    Resource::LearnerRecord {
+                        course: f,
+                        learner: LEARNER,
+                    },
+                )
+            },
+            true,
+            [NotFound, NotFound, NotFound, Allow, Allow],
+            "grade a learner",
+        );
         // Staff of another course: no role on this one.
         let f = CourseFacts {
             published: true,

@@ -23,7 +23,7 @@ macro_rules! migrations {
     };
 }
 
-const MIGRATIONS: &[Migration] = migrations![1 "0001_foundation"];
+const MIGRATIONS: &[Migration] = migrations![1 "0001_foundation", 2 "0002_problems_and_grades"];
 
 pub async fn run(store: &Store) -> Result<()> {
     let mut tx = store.begin().await?;

@@ -5,7 +5,7 @@
 use lyceum_core::course::spec::{CourseSpec, expand};
 use lyceum_core::permissions::CourseRole;
 use lyceum_core::{BlockId, CourseId, UserId};
-use lyceum_store::repo::{assets, courses, learner, orgs, sessions, users};
+use lyceum_store::repo::{assets, courses, learner, orgs, problems, sessions, users};
 use lyceum_store::{Store, StoreError, testing};
 
 macro_rules! contract {
@@ -35,6 +35,10 @@ contract!(
     video_progress_and_bookmarks,
     assets_replace_by_name,
     dropped_transactions_leave_nothing,
+    problem_submissions_count_once,
+    scores_overrides_and_resets,
+    gradebook_learners_search_and_log,
+    grading_policy_round_trips,
 );
 
 const NOW: i64 = 1_790_000_000_000;
@@ -687,4 +691,427 @@ async fn ping_works_on_both_backends() {
         .ping()
         .await
         .unwrap();
+}
+
+/// A course with two graded problems in one unit.
+async fn problem_course(store: &Store) -> (CourseId, BlockId, BlockId) {
+    let spec: CourseSpec = serde_json::from_value(serde_json::json!({
+        "org": "TESTORG", "code": "PROB", "run": "2026", "language": "en",
+        "title": "Problems", "short_description": "", "overview": "", "published": true,
+        "grading": {"types": [{"name": "Quiz", "min_count": 1, "weight": 1.0}], "cutoffs": {"Pass": 0.6}, "grace_period_hours": 2},
+        "sections": [{"title": "S", "subsections": [{"title": "Q", "graded": true, "format": "Quiz", "units": [
+            {"title": "U", "blocks": [
+                {"kind": "problem", "xml": "<problem><stringresponse answer=\"a\"><textline/></stringresponse></problem>"},
+                {"kind": "problem", "xml": "<problem><stringresponse answer=\"b\"><textline/></stringresponse></problem>", "weight": 4}
+            ]}
+        ]}]}]
+    }))
+    .unwrap();
+    let e = expand(spec, &mut |_| None).unwrap();
+    let mut tx = store.begin().await.unwrap();
+    let org = orgs::upsert(&mut tx, "TESTORG", "Test org", "", None, NOW)
+        .await
+        .unwrap();
+    let id = courses::create(&mut tx, org, &e.course, NOW).await.unwrap();
+    courses::insert_blocks(&mut tx, id, None, &e.blocks, None, NOW)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut c = store.conn().await.unwrap();
+    let tree = courses::load_tree(&mut c, id).await.unwrap();
+    let unit = tree.units()[0];
+    let leaves = tree.children(unit);
+    (id, tree.node(leaves[0]).id, tree.node(leaves[1]).id)
+}
+
+fn submission<'a>(
+    user: UserId,
+    block: BlockId,
+    course: CourseId,
+    seq: i64,
+    attempts: i64,
+    earned: f64,
+    key: Option<&'a str>,
+) -> problems::NewSubmission<'a> {
+    problems::NewSubmission {
+        user,
+        block,
+        course,
+        seq,
+        attempts,
+        answers: "{}",
+        results: "{}",
+        raw_earned: earned,
+        raw_possible: 1.0,
+        score: earned,
+        idempotency_key: key,
+        seed: 1,
+        now: NOW + seq,
+    }
+}
+
+async fn problem_submissions_count_once(store: Store) {
+    let (course, p1, _) = problem_course(&store).await;
+    let u = user(&store, "Sam").await;
+    let mut tx = store.begin().await.unwrap();
+    problems::record_submission(&mut tx, &submission(u, p1, course, 1, 1, 0.0, Some("k1")))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    // A second request for the same submission number, or with the same key, is refused
+    // and leaves nothing behind.
+    for (seq, key) in [(1, None), (2, Some("k1"))] {
+        let mut tx = store.begin().await.unwrap();
+        let e = problems::record_submission(&mut tx, &submission(u, p1, course, seq, 2, 1.0, key))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Conflict), "{e:?}");
+        drop(tx);
+    }
+    let mut c = store.conn().await.unwrap();
+    let state = problems::state(&mut c, u, p1).await.unwrap().unwrap();
+    assert_eq!((state.attempts, state.raw_earned), (1, Some(0.0)));
+    assert_eq!(
+        problems::submissions_of(&mut c, u, p1).await.unwrap().len(),
+        1
+    );
+    assert_eq!(
+        problems::submission_by_key(&mut c, u, p1, "k1")
+            .await
+            .unwrap()
+            .unwrap()
+            .attempt,
+        1
+    );
+    assert!(
+        problems::submission_by_key(&mut c, u, p1, "other")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Submissions without a key never collide on it.
+    problems::record_submission(&mut c, &submission(u, p1, course, 2, 2, 1.0, None))
+        .await
+        .unwrap();
+    problems::record_submission(&mut c, &submission(u, p1, course, 3, 3, 1.0, None))
+        .await
+        .unwrap();
+    assert_eq!(
+        problems::last_submission(&mut c, u, p1)
+            .await
+            .unwrap()
+            .unwrap()
+            .attempt,
+        3
+    );
+    assert_eq!(
+        problems::state(&mut c, u, p1)
+            .await
+            .unwrap()
+            .unwrap()
+            .attempts,
+        3
+    );
+}
+
+async fn scores_overrides_and_resets(store: Store) {
+    let (course, p1, p2) = problem_course(&store).await;
+    let (a, b) = (user(&store, "Ann").await, user(&store, "Bob").await);
+    let staff = user(&store, "Tia").await;
+    let mut c = store.conn().await.unwrap();
+    problems::record_submission(&mut c, &submission(a, p1, course, 1, 1, 1.0, None))
+        .await
+        .unwrap();
+    problems::record_submission(&mut c, &submission(b, p2, course, 1, 1, 0.0, None))
+        .await
+        .unwrap();
+    // A hint alone gives a state without a score: not in the scores.
+    problems::show_hint(&mut c, a, p2, course, 7, 1, NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        problems::state(&mut c, a, p2)
+            .await
+            .unwrap()
+            .unwrap()
+            .hints_shown,
+        1
+    );
+    assert_eq!(
+        problems::scores_of(&mut c, a, course).await.unwrap(),
+        vec![(p1, 1.0, 1.0, 1)]
+    );
+    let mut both = problems::scores_of_learners(&mut c, course, &[a, b])
+        .await
+        .unwrap();
+    both.sort_by_key(|(u, _)| u.0);
+    assert_eq!(both, vec![(a, (p1, 1.0, 1.0, 1)), (b, (p2, 0.0, 1.0, 1))]);
+    assert!(
+        problems::scores_of_learners(&mut c, course, &[])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let stats = problems::problem_stats(&mut c, course).await.unwrap();
+    assert_eq!(stats.len(), 2);
+
+    problems::set_override(
+        &mut c,
+        &problems::NewOverride {
+            user: b,
+            block: p2,
+            course,
+            earned: 3.5,
+            reason: "regraded by hand",
+            staff,
+            now: NOW,
+        },
+    )
+    .await
+    .unwrap();
+    problems::set_override(
+        &mut c,
+        &problems::NewOverride {
+            user: b,
+            block: p2,
+            course,
+            earned: 4.0,
+            reason: "full marks",
+            staff,
+            now: NOW + 1,
+        },
+    )
+    .await
+    .unwrap();
+    let o = problems::overrides(&mut c, course, Some(&[b]))
+        .await
+        .unwrap();
+    assert_eq!(
+        (o.len(), o[0].earned, o[0].reason.as_str(), o[0].staff_id),
+        (1, 4.0, "full marks", Some(staff.0))
+    );
+    assert!(
+        problems::overrides(&mut c, course, Some(&[a]))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        problems::overrides(&mut c, course, None)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(problems::remove_override(&mut c, b, p2).await.unwrap(), 1);
+    assert_eq!(problems::remove_override(&mut c, b, p2).await.unwrap(), 0);
+
+    // Staff give attempts back: the history stays, numbering continues.
+    assert_eq!(
+        problems::reset_attempts(&mut c, a, p1, NOW).await.unwrap(),
+        1
+    );
+    let s = problems::state(&mut c, a, p1).await.unwrap().unwrap();
+    assert_eq!((s.attempts, s.raw_earned), (0, Some(1.0)));
+    problems::record_submission(&mut c, &submission(a, p1, course, 2, 1, 0.0, None))
+        .await
+        .unwrap();
+    assert_eq!(
+        problems::submissions_of(&mut c, a, p1).await.unwrap().len(),
+        2
+    );
+    // The learner's Reset clears answers, keeps attempts and score.
+    problems::reset_answers(&mut c, a, p1, 42, NOW)
+        .await
+        .unwrap();
+    let s = problems::state(&mut c, a, p1).await.unwrap().unwrap();
+    assert_eq!((s.answers.as_str(), s.attempts, s.seed), ("{}", 1, 42));
+
+    // Rescoring rewrites every submission and the score.
+    let subs = problems::submissions_for_block(&mut c, p1).await.unwrap();
+    assert_eq!(subs.len(), 2);
+    problems::store_rescore(
+        &mut c,
+        &problems::Rescored {
+            user: a,
+            block: p1,
+            submissions: subs
+                .iter()
+                .map(|s| (s.id, r#"{"x":1}"#.to_owned(), 1.0, 2.0))
+                .collect(),
+            results: r#"{"x":1}"#,
+            score: 1.0,
+            possible: 2.0,
+            now: NOW,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        problems::submissions_in_course(&mut c, course)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|s| s.block_id == p1.0)
+            .all(|s| s.raw_possible == 2.0)
+    );
+    let s = problems::state(&mut c, a, p1).await.unwrap().unwrap();
+    assert_eq!(
+        (s.raw_earned, s.raw_possible, s.results.as_str()),
+        (Some(1.0), Some(2.0), r#"{"x":1}"#)
+    );
+    let unit = courses::load_tree(&mut c, course).await.unwrap();
+    let unit_id = unit.node(unit.units()[0]).id;
+    assert_eq!(
+        problems::states_in_unit(&mut c, a, unit_id)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+async fn gradebook_learners_search_and_log(store: Store) {
+    let (course, p1, _) = problem_course(&store).await;
+    let staff = user(&store, "Staff").await;
+    let mut ids = Vec::new();
+    for name in ["Zoe", "ada_l", "Adam", "Bea%"] {
+        let u = user(&store, name).await;
+        let mut c = store.conn().await.unwrap();
+        learner::enroll(&mut c, u, course, NOW).await.unwrap();
+        ids.push(u);
+    }
+    let mut c = store.conn().await.unwrap();
+    learner::unenroll(&mut c, ids[0], course, NOW)
+        .await
+        .unwrap();
+    let names =
+        |rows: Vec<problems::LearnerRow>| rows.into_iter().map(|r| r.username).collect::<Vec<_>>();
+    let (rows, total) = problems::learners(&mut c, course, None, 2, 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        (names(rows), total),
+        (vec!["ada_l".to_owned(), "Adam".to_owned()], 3)
+    );
+    let (rows, _) = problems::learners(&mut c, course, None, 2, 2)
+        .await
+        .unwrap();
+    assert_eq!(names(rows), vec!["Bea%"]);
+    // Case-insensitive; `_` and `%` are literal.
+    let (rows, total) = problems::learners(&mut c, course, Some("ADA"), 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        (names(rows), total),
+        (vec!["ada_l".to_owned(), "Adam".to_owned()], 2)
+    );
+    assert_eq!(
+        names(
+            problems::learners(&mut c, course, Some("a_"), 10, 0)
+                .await
+                .unwrap()
+                .0
+        ),
+        vec!["ada_l"]
+    );
+    assert_eq!(
+        names(
+            problems::learners(&mut c, course, Some("%"), 10, 0)
+                .await
+                .unwrap()
+                .0
+        ),
+        vec!["Bea%"]
+    );
+    assert_eq!(
+        problems::learners(&mut c, course, Some("zoe"), 10, 0)
+            .await
+            .unwrap()
+            .1,
+        0,
+        "unenrolled learners are not listed"
+    );
+
+    problems::log_action(
+        &mut c,
+        &problems::GradeAction {
+            course,
+            user: Some(ids[1]),
+            block: Some(p1),
+            staff,
+            action: "override",
+            detail: "3",
+            now: NOW,
+        },
+    )
+    .await
+    .unwrap();
+    problems::log_action(
+        &mut c,
+        &problems::GradeAction {
+            course,
+            user: None,
+            block: Some(p1),
+            staff,
+            action: "rescore",
+            detail: "all",
+            now: NOW + 1,
+        },
+    )
+    .await
+    .unwrap();
+    problems::log_action(
+        &mut c,
+        &problems::GradeAction {
+            course,
+            user: Some(ids[2]),
+            block: Some(p1),
+            staff,
+            action: "reset-attempts",
+            detail: "",
+            now: NOW + 2,
+        },
+    )
+    .await
+    .unwrap();
+    let mine: Vec<String> = problems::actions_for(&mut c, course, ids[1])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    assert_eq!(
+        mine,
+        vec!["rescore", "override"],
+        "newest first, course-wide actions included"
+    );
+    assert_eq!(
+        problems::actions_in_course(&mut c, course, 2)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+async fn grading_policy_round_trips(store: Store) {
+    let (course, _, _) = problem_course(&store).await;
+    let mut c = store.conn().await.unwrap();
+    let row = courses::get(&mut c, course).await.unwrap().unwrap();
+    let mut policy = row.grading();
+    assert_eq!(policy.types[0].name, "Quiz");
+    assert_eq!(policy.grace_period_secs, 7200);
+    policy.cutoffs = vec![("A".into(), 0.9), ("Pass".into(), 0.5)];
+    courses::set_grading_policy(&mut c, course, &policy, NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        courses::get(&mut c, course)
+            .await
+            .unwrap()
+            .unwrap()
+            .grading(),
+        policy
+    );
 }

@@ -16,6 +16,19 @@ pub struct LearnerBlockState {
     pub complete: bool,
     /// Where the learner stopped in a video, seconds.
     pub position: f64,
+    /// Their work on a problem.
+    pub problem: Option<crate::problems::LearnerProblem>,
+}
+
+/// What every block on a unit page shares.
+pub struct BlockCtx<'a> {
+    pub p: &'a Page,
+    pub course: &'a CourseCx,
+    pub tracking: bool,
+    pub staff: bool,
+    pub now: jiff::Timestamp,
+    /// Answers just submitted that could not be graded, for one block, with why.
+    pub overlay: Option<(lyceum_core::BlockId, crate::problems::Overlay)>,
 }
 
 #[derive(Template)]
@@ -88,24 +101,42 @@ struct UnsupportedView<'a> {
     staff: bool,
 }
 
-pub fn render(
-    p: &Page,
-    course: &CourseCx,
-    node: &Node,
-    state: &LearnerBlockState,
-    tracking: bool,
-    staff: bool,
-) -> Html {
+pub fn render(ctx: &BlockCtx<'_>, idx: usize, state: &LearnerBlockState) -> Html {
+    let (p, course) = (ctx.p, ctx.course);
+    let node: &Node = course.tree().node(idx);
     let id = node.id.0;
     let out = match &node.content {
         Some(Ok(LeafContent::Text(t))) => text(id, &node.title, t),
-        Some(Ok(LeafContent::Video(v))) => video(p, course, id, &node.title, v, state, tracking),
+        Some(Ok(LeafContent::Video(v))) => {
+            video(p, course, id, &node.title, v, state, ctx.tracking)
+        }
+        Some(Ok(LeafContent::Problem(_))) => {
+            let empty = crate::problems::LearnerProblem::default();
+            let overlay = ctx
+                .overlay
+                .as_ref()
+                .filter(|(b, _)| *b == node.id)
+                .map(|(_, o)| o.clone())
+                .unwrap_or_default();
+            return crate::problems::render(
+                p,
+                crate::problems::RenderInput {
+                    course,
+                    idx,
+                    learner: state.problem.as_ref().unwrap_or(&empty),
+                    tracking: ctx.tracking,
+                    staff: ctx.staff,
+                    overlay,
+                    now: ctx.now,
+                },
+            );
+        }
         Some(Ok(LeafContent::Unknown { kind, .. })) => UnsupportedView {
             p,
             id,
             kind,
             broken: false,
-            staff,
+            staff: ctx.staff,
         }
         .render(),
         Some(Err(_)) | None => UnsupportedView {
@@ -113,7 +144,7 @@ pub fn render(
             id,
             kind: "",
             broken: true,
-            staff,
+            staff: ctx.staff,
         }
         .render(),
     };

@@ -7,7 +7,7 @@ use crate::error::{AppError, AppResult};
 use crate::page::Cx;
 use lyceum_core::blocks::MediaRef;
 use lyceum_core::course::{CourseKey, CourseTree, Visibility};
-use lyceum_core::permissions::{Action, CourseFacts, Decision, Resource, can};
+use lyceum_core::permissions::{Action, Actor, CourseFacts, Decision, Resource, can};
 use lyceum_core::{CourseId, clock::from_millis};
 use lyceum_store::repo::assets::{self, AssetRow};
 use lyceum_store::repo::courses::{self, CourseRow, ViewerRow};
@@ -140,11 +140,28 @@ pub fn decide(decision: Decision, cx: &Cx, forbidden_key: &'static str) -> AppRe
 /// Load a course the viewer may see; anything else is a 404, including unpublished
 /// courses of other teams and malformed keys.
 pub async fn load(cx: &Cx, key: &str) -> AppResult<CourseCx> {
+    let course = load_as(&cx.app, key, cx.user_id(), cx.actor()).await?;
+    decide(
+        can(&cx.actor(), Action::View, Resource::Course(&course.facts)),
+        cx,
+        "lyceum-error-forbidden",
+    )?;
+    Ok(course)
+}
+
+/// A course as `actor` (the user `user`) sees it, without checking they may: the caller
+/// decides.
+pub async fn load_as(
+    app: &crate::state::App,
+    key: &str,
+    user: Option<lyceum_core::UserId>,
+    actor: Actor,
+) -> AppResult<CourseCx> {
     if key.parse::<CourseKey>().is_err() {
         return Err(AppError::NotFound);
     }
-    let mut conn = cx.app.store().conn().await?;
-    let (row, viewer) = courses::find_for_viewer(&mut conn, key, cx.user_id())
+    let mut conn = app.store().conn().await?;
+    let (row, viewer) = courses::find_for_viewer(&mut conn, key, user)
         .await?
         .ok_or(AppError::NotFound)?;
     drop(conn);
@@ -154,19 +171,12 @@ pub async fn load(cx: &Cx, key: &str) -> AppResult<CourseCx> {
         enrolled: viewer.enrolled,
         role: viewer.role,
     };
-    let actor = cx.actor();
-    decide(
-        can(&actor, Action::View, Resource::Course(&facts)),
-        cx,
-        "lyceum-error-forbidden",
-    )?;
-    let content = cx
-        .app
+    let content = app
         .courses()
-        .get(cx.app.store(), row.id(), row.content_version)
+        .get(app.store(), row.id(), row.content_version)
         .await?;
     let vis = Visibility {
-        now: cx.app.now(),
+        now: app.now(),
         course_start: row.start_at.map(from_millis),
         see_unreleased: can(&actor, Action::ViewUnreleased, Resource::Course(&facts)).allowed(),
     };

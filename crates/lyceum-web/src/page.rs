@@ -76,6 +76,9 @@ const NOTICES: &[(&str, &str)] = &[
     ("unbookmarked", "lyceum-notice-unbookmarked"),
     ("marked-done", "lyceum-notice-marked-done"),
     ("marked-not-done", "lyceum-notice-marked-not-done"),
+    ("score-overridden", "lyceum-notice-score-overridden"),
+    ("override-removed", "lyceum-notice-override-removed"),
+    ("attempts-reset", "lyceum-notice-attempts-reset"),
 ];
 
 impl Page {
@@ -161,6 +164,10 @@ impl Page {
 
     pub fn t3(&self, key: &str, a: impl ToArg, b: impl ToArg, c: impl ToArg) -> Html {
         Html(self.render(key, &[a.piece(), b.piece(), c.piece()], true))
+    }
+
+    pub fn tn(&self, key: &str, args: &[Piece]) -> Html {
+        Html(self.render(key, args, true))
     }
 
     /// A message as plain text, for attributes and titles (the template escapes it).

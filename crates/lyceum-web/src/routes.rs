@@ -1,6 +1,8 @@
 //! Every route of the site, in one place.
 
-use crate::handlers::{about, account, catalog, courseware, dashboard, errors, media, oauth};
+use crate::handlers::{
+    about, account, catalog, courseware, dashboard, errors, instructor, media, oauth, progress,
+};
 use crate::state::App;
 use crate::{api, assets, security};
 use axum::Router;
@@ -38,6 +40,51 @@ pub fn router(app: App) -> Router {
             "/courses/{key}/unit/{unit}/done",
             post(courseware::mark_done),
         )
+        .route(
+            "/courses/{key}/problem/{block}",
+            post(courseware::problem_action),
+        )
+        .route("/courses/{key}/progress", get(progress::progress))
+        .route(
+            "/courses/{key}/instructor",
+            get(
+                |axum::extract::Path(key): axum::extract::Path<String>| async move {
+                    crate::handlers::see_other(&format!("/courses/{key}/instructor/gradebook"))
+                },
+            ),
+        )
+        .route(
+            "/courses/{key}/instructor/gradebook",
+            get(instructor::gradebook),
+        )
+        .route(
+            "/courses/{key}/instructor/learners/{learner}",
+            get(instructor::learner),
+        )
+        .route(
+            "/courses/{key}/instructor/learners/{learner}/problems/{block}",
+            post(instructor::learner_action),
+        )
+        .route(
+            "/courses/{key}/instructor/problems",
+            get(instructor::problem_list),
+        )
+        .route(
+            "/courses/{key}/instructor/problems/{block}/rescore",
+            post(instructor::rescore),
+        )
+        .route(
+            "/courses/{key}/instructor/grading",
+            get(instructor::grading).post(instructor::save_grading),
+        )
+        .route(
+            "/courses/{key}/instructor/grades.csv",
+            get(instructor::grades_csv),
+        )
+        .route(
+            "/courses/{key}/instructor/answers.csv",
+            get(instructor::answers_csv),
+        )
         .route("/courses/{key}/bookmarks", get(courseware::bookmarks))
         .route("/courses/{key}/dates", get(courseware::dates))
         .route("/api/v1/openapi.json", get(api::openapi::document))
@@ -49,6 +96,14 @@ pub fn router(app: App) -> Router {
         )
         .route("/api/v1/me", get(api::courses::me))
         .route("/api/v1/me/enrollments", get(api::courses::my_enrollments))
+        .route(
+            "/api/v1/me/courses/{course_id}/progress",
+            get(api::grades::my_progress),
+        )
+        .route(
+            "/api/v1/problems/{block_id}/submit",
+            post(api::grades::submit),
+        )
         .route(
             "/api/v1/blocks/{block_id}/progress",
             post(api::courses::video_progress),

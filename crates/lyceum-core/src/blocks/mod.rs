@@ -2,12 +2,14 @@
 //! its content is, how it is validated on save, and what completion means for it. The
 //! rest of the system dispatches through [`LeafContent`] and never matches on kinds itself.
 
+pub mod problem;
 pub mod text;
 pub mod video;
 
 use crate::error::DomainError;
 use serde::{Serialize, de::DeserializeOwned};
 
+pub use problem::{GradingMethod, ProblemContent};
 pub use text::{TextContent, TextFormat};
 pub use video::{MediaRef, SubtitleTrack, VideoContent, VideoSource};
 
@@ -18,6 +20,8 @@ pub enum CompletionRule {
     OnView,
     /// Done once this share (0..=1) of the media has been played.
     Watched(f64),
+    /// Done once the learner has submitted an answer (right or wrong).
+    Submitted,
 }
 
 /// The contract every leaf block kind implements.
@@ -38,6 +42,7 @@ pub trait BlockKind {
 pub enum LeafContent {
     Text(TextContent),
     Video(VideoContent),
+    Problem(ProblemContent),
     /// A kind this build does not know (written by a newer version, or imported): kept
     /// verbatim so nothing is lost, shown to learners as "not supported here yet".
     Unknown {
@@ -94,9 +99,24 @@ macro_rules! dispatch_kinds {
     };
 }
 
+impl LeafContent {
+    /// Make decoded content ready to use: a problem is parsed once, with its block's
+    /// url_name (its inputs are named after it).
+    pub fn prepare(self, url_name: &str) -> Result<LeafContent, DomainError> {
+        match self {
+            LeafContent::Problem(mut p) => {
+                p.parse(url_name)?;
+                Ok(LeafContent::Problem(p))
+            }
+            other => Ok(other),
+        }
+    }
+}
+
 dispatch_kinds! {
     Text => text::Text,
     Video => video::Video,
+    Problem => problem::ProblemKind,
 }
 
 #[cfg(test)]

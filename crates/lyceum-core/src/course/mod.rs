@@ -5,7 +5,7 @@ pub mod spec;
 pub mod tree;
 
 pub use key::CourseKey;
-pub use tree::{CourseTree, Node, NodeKind, NodeRow, Visibility};
+pub use tree::{CourseTree, Node, NodeKind, NodeRow, StructureSettings, Visibility};
 
 use serde::{Deserialize, Serialize};
 

@@ -2,9 +2,13 @@
 //! an outline of sections, subsections, units and blocks. `expand` validates it and turns
 //! it into what the store persists; reading files is left to the caller.
 
+use super::StructureSettings;
 use super::{CourseKey, Effort, License};
-use crate::blocks::{LeafContent, MediaRef, SubtitleTrack, TextContent, VideoContent, VideoSource};
+use crate::blocks::{
+    LeafContent, MediaRef, ProblemContent, SubtitleTrack, TextContent, VideoContent, VideoSource,
+};
 use crate::error::DomainError;
+use crate::grading::{AssignmentType, GradingPolicy};
 use crate::media::{content_type_for, is_valid_asset_name};
 use crate::sanitize::markdown_to_html;
 use crate::subtitles;
@@ -38,6 +42,32 @@ pub struct CourseSpec {
     pub self_paced: bool,
     #[serde(default)]
     pub sections: Vec<SectionSpec>,
+    /// Assignment types, cutoffs and grace period; Pass at 50 % when absent.
+    #[serde(default)]
+    pub grading: Option<GradingSpec>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GradingSpec {
+    #[serde(default)]
+    pub types: Vec<AssignmentTypeSpec>,
+    /// Letter grades and their minimum share, e.g. `{ Pass = 0.6 }`.
+    #[serde(default)]
+    pub cutoffs: BTreeMap<String, f64>,
+    #[serde(default)]
+    pub grace_period_hours: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignmentTypeSpec {
+    pub name: String,
+    pub short_label: Option<String>,
+    pub min_count: u32,
+    #[serde(default)]
+    pub drop_count: u32,
+    pub weight: f64,
 }
 
 fn yes() -> bool {
@@ -58,6 +88,11 @@ pub struct SectionSpec {
 pub struct SubsectionSpec {
     pub title: String,
     pub release: Option<Timestamp>,
+    /// Counts towards the grade, as an assignment of type `format`.
+    #[serde(default)]
+    pub graded: bool,
+    pub format: Option<String>,
+    pub due: Option<Timestamp>,
     #[serde(default)]
     pub units: Vec<UnitSpec>,
 }
@@ -79,6 +114,20 @@ pub enum BlockSpec {
         markdown: Option<String>,
         html: Option<String>,
     },
+    /// A capa problem, with Open edX's problem settings.
+    Problem {
+        #[serde(default)]
+        title: String,
+        xml: String,
+        weight: Option<f64>,
+        max_attempts: Option<u32>,
+        showanswer: Option<String>,
+        show_correctness: Option<String>,
+        #[serde(default)]
+        show_reset_button: bool,
+        rerandomize: Option<String>,
+        due: Option<Timestamp>,
+    },
     Video {
         #[serde(default)]
         title: String,
@@ -96,6 +145,7 @@ pub enum BlockSpec {
 #[derive(Clone, Debug)]
 pub struct NewCourse {
     pub key: CourseKey,
+    pub grading: GradingPolicy,
     pub title: String,
     pub short_description: String,
     pub overview_source: String,
@@ -165,7 +215,34 @@ pub fn expand(
         (None, None) => None,
         _ => return Err(DomainError::new("lyceum-error-effort")),
     };
+    let grading = match spec.grading {
+        None => GradingPolicy::default(),
+        Some(g) => {
+            let policy = GradingPolicy {
+                types: g
+                    .types
+                    .into_iter()
+                    .map(|t| AssignmentType {
+                        name: t.name,
+                        short_label: t.short_label,
+                        min_count: t.min_count,
+                        drop_count: t.drop_count,
+                        weight: t.weight,
+                    })
+                    .collect(),
+                cutoffs: {
+                    let mut c: Vec<(String, f64)> = g.cutoffs.into_iter().collect();
+                    c.sort_by(|a, b| b.1.total_cmp(&a.1));
+                    c
+                },
+                grace_period_secs: g.grace_period_hours * 3600,
+            };
+            policy.validate()?;
+            policy
+        }
+    };
     let course = NewCourse {
+        grading,
         key,
         title: spec.title.trim().to_owned(),
         short_description: spec.short_description.trim().to_owned(),
@@ -186,6 +263,12 @@ pub fn expand(
         self_paced: spec.self_paced,
     };
 
+    let grading_types: Vec<String> = course
+        .grading
+        .types
+        .iter()
+        .map(|t| t.name.clone())
+        .collect();
     let mut assets: BTreeMap<String, NewAsset> = BTreeMap::new();
     let mut blocks = Vec::new();
     for (si, section) in spec.sections.into_iter().enumerate() {
@@ -203,13 +286,24 @@ pub fn expand(
                 }
                 units.push(structure("unit", u_name, unit.title, None, leaves));
             }
-            subsections.push(structure(
-                "subsection",
-                ss_name,
-                sub.title,
-                sub.release,
-                units,
-            ));
+            if sub.graded
+                && sub
+                    .format
+                    .as_deref()
+                    .is_none_or(|f| !grading_types.iter().any(|t| t == f))
+            {
+                return Err(DomainError::new("lyceum-error-grading-format")
+                    .with_arg(sub.format.unwrap_or_default())
+                    .with_arg(sub.title));
+            }
+            let mut node = structure("subsection", ss_name, sub.title, sub.release, units);
+            let settings = StructureSettings {
+                graded: sub.graded,
+                format: sub.format,
+                due: sub.due,
+            };
+            node.content = serde_json::to_string(&settings).unwrap_or_else(|_| "{}".to_owned());
+            subsections.push(node);
         }
         blocks.push(structure(
             "section",
@@ -261,6 +355,27 @@ fn expand_block(
                 _ => return Err(DomainError::new("lyceum-error-text-source").with_arg(url_name)),
             };
             (title, LeafContent::Text(c))
+        }
+        BlockSpec::Problem {
+            title,
+            xml,
+            weight,
+            max_attempts,
+            showanswer,
+            show_correctness,
+            show_reset_button,
+            rerandomize,
+            due,
+        } => {
+            let mut p = ProblemContent::new(xml);
+            p.weight = weight;
+            p.max_attempts = max_attempts;
+            p.showanswer = showanswer;
+            p.show_correctness = show_correctness;
+            p.show_reset_button = show_reset_button;
+            p.rerandomize = rerandomize;
+            p.due = due;
+            (title, LeafContent::Problem(p))
         }
         BlockSpec::Video {
             title,

@@ -72,8 +72,22 @@ pub struct Node {
     pub effective_release: Option<Timestamp>,
     /// Leaves only. `Err`: stored content that no longer decodes; shown as an error block.
     pub content: Option<Result<LeafContent, DomainError>>,
+    /// Grading settings of a subsection (`graded`, `format` = assignment type, `due`).
+    pub settings: StructureSettings,
     parent: Option<usize>,
     children: Vec<usize>,
+}
+
+/// Settings of a section, subsection or unit, stored as its content. Only subsections
+/// are graded (as in Open edX); `format` names the assignment type of the grading policy.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StructureSettings {
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub graded: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<Timestamp>,
 }
 
 /// Who is looking, and when: learners see released content only; staff see everything.
@@ -148,10 +162,17 @@ impl CourseTree {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
-        let content =
-            (kind == NodeKind::Leaf).then(|| LeafContent::decode(&row.kind, &row.content));
+        let content = (kind == NodeKind::Leaf).then(|| {
+            LeafContent::decode(&row.kind, &row.content).and_then(|c| c.prepare(&row.url_name))
+        });
+        let settings = if kind == NodeKind::Leaf {
+            StructureSettings::default()
+        } else {
+            serde_json::from_str(&row.content).unwrap_or_default()
+        };
         let idx = self.nodes.len();
         self.nodes.push(Node {
+            settings,
             id: row.id,
             kind,
             url_name: row.url_name.clone(),
@@ -210,6 +231,30 @@ impl CourseTree {
     /// All units in reading order, released or not.
     pub fn units(&self) -> &[usize] {
         &self.units
+    }
+
+    /// The subsection a node belongs to (itself for a subsection).
+    pub fn subsection_of(&self, idx: usize) -> Option<usize> {
+        let mut cur = Some(idx);
+        while let Some(i) = cur {
+            if self.nodes[i].kind == NodeKind::Subsection {
+                return Some(i);
+            }
+            cur = self.nodes[i].parent;
+        }
+        None
+    }
+
+    /// A problem's due date: its own, else its subsection's (Open edX inherits `due`).
+    pub fn due_of(&self, idx: usize) -> Option<Timestamp> {
+        let own = match &self.nodes[idx].content {
+            Some(Ok(LeafContent::Problem(p))) => p.due,
+            _ => None,
+        };
+        own.or_else(|| {
+            self.subsection_of(idx)
+                .and_then(|s| self.nodes[s].settings.due)
+        })
     }
 
     /// The unit a node belongs to (itself for a unit).

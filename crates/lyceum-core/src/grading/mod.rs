@@ -1,6 +1,8 @@
 //! The course grade, computed as Open edX does (spec §3): subsection percents, assignment
 //! types with drops, the weighted total and its rounding, the letter and pass/fail.
 
+pub mod learner;
+
 use crate::error::DomainError;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};

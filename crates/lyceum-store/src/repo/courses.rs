@@ -4,6 +4,7 @@ use crate::db::{Db, FromRow, Row, q, q_built, row};
 use crate::{Result, StoreError};
 use lyceum_core::course::spec::{NewBlock, NewCourse};
 use lyceum_core::course::{CourseTree, NodeRow};
+use lyceum_core::grading::GradingPolicy;
 use lyceum_core::permissions::CourseRole;
 use lyceum_core::{BlockId, CourseId, OrgId, UserId, clock::from_millis};
 
@@ -30,6 +31,7 @@ row! {
         pub published: bool,
         pub self_paced: bool,
         pub content_version: i64,
+        pub grading_policy: String,
     }
 }
 
@@ -41,11 +43,16 @@ impl CourseRow {
     pub fn outcomes(&self) -> Vec<String> {
         serde_json::from_str(&self.outcomes).unwrap_or_default()
     }
+
+    /// The grading policy; Lyceum's default (pass at 50 %) when none is set.
+    pub fn grading(&self) -> GradingPolicy {
+        serde_json::from_str(&self.grading_policy).unwrap_or_default()
+    }
 }
 
 pub(crate) const COURSE_COLUMNS: &str = "c.id, c.org_id, o.slug AS org_slug, o.name AS org_name, c.course_key, c.code, c.run, c.title,
     c.short_description, c.overview_html, c.outcomes, c.language, c.license, c.effort_minutes_per_week, c.effort_weeks,
-    c.start_at, c.end_at, c.enrollment_open, c.published, c.self_paced, c.content_version";
+    c.start_at, c.end_at, c.enrollment_open, c.published, c.self_paced, c.content_version, c.grading_policy";
 
 /// The viewer's relation to a course, read together with the course.
 #[derive(Clone, Debug, Default)]
@@ -145,7 +152,7 @@ pub async fn catalog(
         q_built(format!(
             "SELECT c.id, c.org_id, o.slug AS org_slug, o.name AS org_name, c.course_key, c.code, c.run, c.title,
                 c.short_description, '' AS overview_html, '[]' AS outcomes, c.language, c.license, c.effort_minutes_per_week, c.effort_weeks,
-                c.start_at, c.end_at, c.enrollment_open, c.published, c.self_paced, c.content_version
+                c.start_at, c.end_at, c.enrollment_open, c.published, c.self_paced, c.content_version, '' AS grading_policy
              FROM courses c JOIN organizations o ON o.id = c.org_id
              WHERE {CATALOG_VISIBLE} AND ($3 IS NULL OR c.language = $3) AND ($4 IS NULL OR o.slug = $4)
              ORDER BY c.start_at DESC NULLS LAST, c.title, c.id LIMIT $5 OFFSET $6"
@@ -172,8 +179,8 @@ pub async fn create(
     let id: i64 = db
         .scalar(
             q("INSERT INTO courses (org_id, course_key, code, run, title, short_description, overview_source, overview_html, outcomes,
-                  language, license, effort_minutes_per_week, effort_weeks, start_at, end_at, published, self_paced, created_at, updated_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18) RETURNING id")
+                  language, license, effort_minutes_per_week, effort_weeks, start_at, end_at, published, self_paced, created_at, updated_at, grading_policy)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19) RETURNING id")
             .bind(org.0)
             .bind(course.key.to_string())
             .bind(&course.key.code)
@@ -191,7 +198,8 @@ pub async fn create(
             .bind(course.end.map(|t| t.as_millisecond()))
             .bind(course.published)
             .bind(course.self_paced)
-            .bind(now),
+            .bind(now)
+            .bind(serde_json::to_string(&course.grading).map_err(|e| StoreError::Corrupt(e.to_string()))?),
         )
         .await?;
     Ok(CourseId(id))
@@ -207,6 +215,47 @@ pub async fn set_published(
         q("UPDATE courses SET published = $2, updated_at = $3 WHERE id = $1")
             .bind(course.0)
             .bind(published)
+            .bind(now),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn set_grading_policy(
+    db: &mut impl Db,
+    course: CourseId,
+    policy: &GradingPolicy,
+    now: i64,
+) -> Result<()> {
+    let json = serde_json::to_string(policy).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    db.exec(
+        q("UPDATE courses SET grading_policy = $2, updated_at = $3 WHERE id = $1")
+            .bind(course.0)
+            .bind(json)
+            .bind(now),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Replace a block's content (and title), keeping a revision with its author. The caller
+/// bumps the course's content version in the same transaction.
+pub async fn update_block(
+    db: &mut impl Db,
+    block: BlockId,
+    title: &str,
+    content: &str,
+    author: Option<UserId>,
+    now: i64,
+) -> Result<()> {
+    let revision: i64 = db.scalar(q("UPDATE blocks SET title = $2, content = $3, revision = revision + 1, updated_at = $4 WHERE id = $1 RETURNING revision").bind(block.0).bind(title).bind(content).bind(now)).await?;
+    db.exec(
+        q("INSERT INTO block_revisions (block_id, revision, author_id, title, content, comment, created_at) VALUES ($1, $2, $3, $4, $5, '', $6)")
+            .bind(block.0)
+            .bind(revision)
+            .bind(author.map(|a| a.0))
+            .bind(title)
+            .bind(content)
             .bind(now),
     )
     .await?;

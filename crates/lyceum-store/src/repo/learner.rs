@@ -79,6 +79,8 @@ pub enum CompletionSource {
     Watch,
     /// The learner marked the unit done.
     Manual,
+    /// The learner submitted an answer to a problem.
+    Submit,
 }
 
 impl CompletionSource {
@@ -87,6 +89,7 @@ impl CompletionSource {
             CompletionSource::View => "view",
             CompletionSource::Watch => "watch",
             CompletionSource::Manual => "manual",
+            CompletionSource::Submit => "submit",
         }
     }
 }

@@ -4,5 +4,6 @@ pub mod assets;
 pub mod courses;
 pub mod learner;
 pub mod orgs;
+pub mod problems;
 pub mod sessions;
 pub mod users;

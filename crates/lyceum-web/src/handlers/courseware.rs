@@ -1,25 +1,28 @@
 //! The courseware: outline with progress, unit pages with navigation, bookmarks, dates,
 //! and the learner's "mark as done" and "bookmark" actions.
 
-use crate::blocks::{self, LearnerBlockState};
+use crate::blocks::{self, BlockCtx, LearnerBlockState};
 use crate::courses::{self, CourseCx, decide};
 use crate::error::{AppError, AppResult};
 use crate::handlers::about::{license_link, license_of};
 use crate::handlers::catalog::content_dir;
 use crate::handlers::{html_response, see_other, with_notice};
 use crate::page::{Cx, Html, Page};
+use crate::problems::Overlay;
 use askama::Template;
 use axum::Form;
-use axum::extract::Path;
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
 use axum::response::Response;
 use jiff::Timestamp;
 use lyceum_core::BlockId;
-use lyceum_core::blocks::CompletionRule;
+use lyceum_core::blocks::{CompletionRule, LeafContent};
 use lyceum_core::clock::from_millis;
 use lyceum_core::completion::WatchedRanges;
 use lyceum_core::course::{NodeKind, tree::percent};
 use lyceum_core::permissions::{Action, Decision, Resource, can};
 use lyceum_store::repo::learner::{self, CompletionSource};
+use lyceum_store::repo::problems;
 use serde::Deserialize;
 use std::collections::HashSet;
 
@@ -41,7 +44,7 @@ pub struct CourseHead {
     pub license_link: Html,
 }
 
-fn head(cx: &Cx, course: &CourseCx, current: &str) -> CourseHead {
+pub(crate) fn head(cx: &Cx, course: &CourseCx, current: &str) -> CourseHead {
     let mut tabs = vec![
         Tab {
             label_key: "lyceum-tab-course",
@@ -54,11 +57,25 @@ fn head(cx: &Cx, course: &CourseCx, current: &str) -> CourseHead {
             current: current == "dates",
         },
     ];
+    if cx.user().is_some() && (course.facts.enrolled || course.on_team(cx)) {
+        tabs.push(Tab {
+            label_key: "lyceum-tab-progress",
+            url: course.url("progress"),
+            current: current == "progress",
+        });
+    }
     if cx.user().is_some() {
         tabs.push(Tab {
             label_key: "lyceum-tab-bookmarks",
             url: course.url("bookmarks"),
             current: current == "bookmarks",
+        });
+    }
+    if course.on_team(cx) {
+        tabs.push(Tab {
+            label_key: "lyceum-tab-instructor",
+            url: course.url("instructor/gradebook"),
+            current: current == "instructor",
         });
     }
     tabs.push(Tab {
@@ -80,7 +97,7 @@ fn head(cx: &Cx, course: &CourseCx, current: &str) -> CourseHead {
 
 /// Load a course for its courseware: learners must be enrolled (otherwise they are sent
 /// to the About page, where the Enrol button is).
-async fn load_courseware(cx: &Cx, key: &str) -> AppResult<Result<CourseCx, Response>> {
+pub(crate) async fn load_courseware(cx: &Cx, key: &str) -> AppResult<Result<CourseCx, Response>> {
     let course = courses::load(cx, key).await?;
     match can(
         &cx.actor(),
@@ -275,20 +292,57 @@ fn find_unit(course: &CourseCx, unit: &str) -> AppResult<usize> {
         .ok_or(AppError::NotFound)
 }
 
-pub async fn unit(cx: Cx, Path((key, unit)): Path<(String, String)>) -> AppResult<Response> {
+#[derive(Deserialize, Default)]
+pub struct UnitQuery {
+    /// Show the answer of this problem (the "Show answer" button without script).
+    show: Option<i64>,
+}
+
+pub async fn unit(
+    cx: Cx,
+    Path((key, unit)): Path<(String, String)>,
+    Query(q): Query<UnitQuery>,
+) -> AppResult<Response> {
     let course = match load_courseware(&cx, &key).await? {
         Ok(c) => c,
         Err(redirect) => return Ok(redirect),
     };
-    let tree = course.tree();
     let idx = find_unit(&course, &unit)?;
+    let overlay = q.show.map(|b| {
+        (
+            BlockId(b),
+            Overlay {
+                show_answer: true,
+                ..Overlay::default()
+            },
+        )
+    });
+    render_unit(&cx, &course, idx, overlay, StatusCode::OK).await
+}
+
+/// The unit page. `overlay` carries, for one problem, answers that could not be graded
+/// (with why) or a request to show its answer.
+pub async fn render_unit(
+    cx: &Cx,
+    course: &CourseCx,
+    idx: usize,
+    overlay: Option<(BlockId, Overlay)>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let tree = course.tree();
     let node = tree.node(idx);
-    let tracking = course.facts.enrolled && cx.user().is_some();
+    let staff = course.on_team(cx);
+    // Enrolled learners' work is kept; the course team may try problems too.
+    let tracking = cx.user().is_some() && (course.facts.enrolled || staff);
     let leaves: Vec<BlockId> = tree
         .children(idx)
         .iter()
         .map(|&l| tree.node(l).id)
         .collect();
+    let has_problems = tree
+        .children(idx)
+        .iter()
+        .any(|&l| matches!(tree.node(l).content, Some(Ok(LeafContent::Problem(_)))));
     let mut done_set = HashSet::new();
     let mut bookmarked = false;
     let mut block_state: Vec<LearnerBlockState> = vec![LearnerBlockState::default(); leaves.len()];
@@ -297,11 +351,16 @@ pub async fn unit(cx: Cx, Path((key, unit)): Path<(String, String)>) -> AppResul
         // Only this unit's state: a unit page reads a handful of rows in any course.
         let state = learner::unit_state(&mut c, user, node.id).await?;
         bookmarked = state.bookmarked;
-        if tracking {
+        let problem_states = if has_problems && tracking {
+            problems::states_in_unit(&mut c, user, node.id).await?
+        } else {
+            Vec::new()
+        };
+        if course.facts.enrolled {
             done_set = state.completed;
             let now = cx.app.now_ms();
             // Seeing a unit completes its read-only blocks (and a unit with nothing to
-            // complete); videos complete when watched.
+            // complete); videos complete when watched, problems when answered.
             let mut newly: Vec<BlockId> = tree
                 .completable_leaves(idx)
                 .filter(|(_, r)| *r == CompletionRule::OnView)
@@ -325,27 +384,48 @@ pub async fn unit(cx: Cx, Path((key, unit)): Path<(String, String)>) -> AppResul
             if course.viewer.last_unit_id != Some(node.id) {
                 learner::set_last_unit(&mut c, user, course.id(), node.id).await?;
             }
-            for (i, id) in leaves.iter().enumerate() {
-                block_state[i] = LearnerBlockState {
-                    complete: done_set.contains(id),
-                    position: state.positions.get(id).copied().unwrap_or(0.0),
-                };
-            }
+        }
+        for (i, (&leaf, id)) in tree.children(idx).iter().zip(&leaves).enumerate() {
+            let problem = match &tree.node(leaf).content {
+                Some(Ok(LeafContent::Problem(content))) if tracking => {
+                    Some(match problem_states.iter().find(|s| s.block_id == id.0) {
+                        Some(row) => crate::problems::LearnerProblem::from_row(row),
+                        None => crate::problems::LearnerProblem {
+                            seed: crate::problems::seed_for(content, Some(user), *id),
+                            ..Default::default()
+                        },
+                    })
+                }
+                _ => None,
+            };
+            block_state[i] = LearnerBlockState {
+                complete: done_set.contains(id),
+                position: state.positions.get(id).copied().unwrap_or(0.0),
+                problem,
+            };
         }
     }
-    let staff = course.on_team(&cx);
+    let ctx = BlockCtx {
+        p: &cx.page,
+        course,
+        tracking,
+        staff,
+        now: cx.app.now(),
+        overlay,
+    };
     let blocks = tree
         .children(idx)
         .iter()
         .zip(&block_state)
-        .map(|(&leaf, st)| blocks::render(&cx.page, &course, tree.node(leaf), st, tracking, staff))
+        .map(|(&leaf, st)| blocks::render(&ctx, leaf, st))
         .collect();
     let (prev, next) = tree.neighbours(idx, &course.vis);
     let unit_url = |u: usize| course.url(&format!("unit/{}", tree.node(u).url_name));
     let now = cx.app.now();
+    let tracking = course.facts.enrolled && cx.user().is_some();
     let view = UnitView {
         title: node.title.clone(),
-        head: head(&cx, &course, "courseware"),
+        head: head(cx, course, "courseware"),
         outline_url: course.url("courseware"),
         crumbs: tree
             .ancestors(idx)
@@ -369,7 +449,125 @@ pub async fn unit(cx: Cx, Path((key, unit)): Path<(String, String)>) -> AppResul
                 .is_some_and(|s| s > now),
         p: cx.page.clone(),
     };
-    Ok(html_response(view.render().map_err(AppError::internal)?))
+    let mut r = html_response(view.render().map_err(AppError::internal)?);
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+/// A problem's form: submit, reset, next hint, or show the answer.
+pub async fn problem_action(
+    cx: Cx,
+    Path((key, block)): Path<(String, i64)>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
+    let course = match load_courseware(&cx, &key).await? {
+        Ok(c) => c,
+        Err(redirect) => return Ok(redirect),
+    };
+    let user = cx.require_user()?.id();
+    let staff = course.on_team(&cx);
+    if !course.facts.enrolled && !staff {
+        return Err(AppError::Forbidden("lyceum-error-enroll-first"));
+    }
+    let tree = course.tree();
+    let idx = tree
+        .index_of(BlockId(block))
+        .filter(|&i| tree.is_visible(i, &course.vis))
+        .ok_or(AppError::NotFound)?;
+    let unit = tree.unit_of(idx).ok_or(AppError::NotFound)?;
+    let (content, problem) = crate::problems::problem_at(&course, idx)?;
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let back = format!(
+        "{}#block-{block}",
+        course.url(&format!("unit/{}", tree.node(unit).url_name))
+    );
+    let block_id = BlockId(block);
+    match field("action").unwrap_or("submit") {
+        "submit" => {
+            let answers = crate::problems::answers_from_form(&problem, &pairs);
+            let expected = field("attempt").and_then(|a| a.parse().ok());
+            let sub = crate::problems::Submission {
+                user,
+                staff,
+                answers: answers.clone(),
+                key: field("key"),
+                expected_attempt: expected,
+                at: cx.app.now(),
+            };
+            match crate::problems::submit(&cx.app, &course, idx, sub).await {
+                Ok(_) => Ok(see_other(&back)),
+                // Not graded (unreadable number, closed, stale): show why, keep what was typed.
+                Err(AppError::Invalid { status, error }) => {
+                    let args: Vec<crate::page::Piece> = error
+                        .args
+                        .iter()
+                        .map(|a| crate::page::Piece::Arg(lyceum_i18n::Arg::from(a.clone())))
+                        .collect();
+                    let message = cx.page.tn(error.key.0, &args);
+                    let overlay = Overlay {
+                        answers: Some(answers),
+                        message: Some(message),
+                        show_answer: false,
+                    };
+                    render_unit(&cx, &course, unit, Some((block_id, overlay)), status).await
+                }
+                Err(e) => Err(e),
+            }
+        }
+        "reset" => {
+            let learner = crate::problems::learner_state(&cx.app, content, user, block_id).await?;
+            if !content.show_reset_button || learner.attempts == 0 {
+                return Err(AppError::bad_request("lyceum-error-bad-form"));
+            }
+            // Randomizing problems get a new draw; others keep their order.
+            let seed = if matches!(
+                content.rerandomize.as_deref(),
+                Some("always" | "onreset" | "true" | "")
+            ) {
+                i64::from(rand::random::<u16>() % 1000)
+            } else {
+                i64::try_from(learner.seed).unwrap_or(1)
+            };
+            let mut c = cx.app.store().conn().await?;
+            problems::reset_answers(&mut c, user, block_id, seed, cx.app.now_ms()).await?;
+            Ok(see_other(&back))
+        }
+        "hint" => {
+            let learner = crate::problems::learner_state(&cx.app, content, user, block_id).await?;
+            if problem.hints.is_empty() {
+                return Err(AppError::bad_request("lyceum-error-bad-form"));
+            }
+            // Hints come one at a time and then start over, as in Open edX.
+            let shown = if learner.hints_shown >= problem.hints.len() {
+                1
+            } else {
+                learner.hints_shown + 1
+            };
+            let mut c = cx.app.store().conn().await?;
+            problems::show_hint(
+                &mut c,
+                user,
+                block_id,
+                course.id(),
+                i64::try_from(learner.seed).unwrap_or(1),
+                shown as i64,
+                cx.app.now_ms(),
+            )
+            .await?;
+            Ok(see_other(&back))
+        }
+        "show" => Ok(see_other(&format!(
+            "{}?show={block}#block-{block}",
+            course.url(&format!("unit/{}", tree.node(unit).url_name))
+        ))),
+        _ => Err(AppError::bad_request("lyceum-error-bad-form")),
+    }
 }
 
 #[derive(Deserialize)]

@@ -6,8 +6,10 @@ pub mod catalog;
 pub mod courseware;
 pub mod dashboard;
 pub mod errors;
+pub mod instructor;
 pub mod media;
 pub mod oauth;
+pub mod progress;
 
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -32,10 +34,14 @@ pub fn safe_return_to(candidate: Option<&str>) -> String {
     }
 }
 
-/// Add `notice=NAME` to a local URL.
+/// Add `notice=NAME` to a local URL (before its `#fragment`, if any).
 pub fn with_notice(path: &str, notice: &str) -> String {
-    let sep = if path.contains('?') { '&' } else { '?' };
-    format!("{path}{sep}notice={notice}")
+    let (base, fragment) = match path.split_once('#') {
+        Some((b, f)) => (b, format!("#{f}")),
+        None => (path, String::new()),
+    };
+    let sep = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{sep}notice={notice}{fragment}")
 }
 
 pub fn html_response(body: String) -> Response {

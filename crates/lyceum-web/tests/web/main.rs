@@ -6,10 +6,12 @@ mod support;
 
 mod api;
 mod auth;
+mod grades;
 mod i18n;
 mod media;
 mod oauth;
 mod pages;
 mod performance;
 mod permissions;
+mod problems;
 mod security;

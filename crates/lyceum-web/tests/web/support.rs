@@ -403,3 +403,107 @@ pub fn set_accept_language(c: &mut Client, v: &'static str) {
 pub fn unit_path(name: &str) -> String {
     format!("/courses/{KEY}/unit/{name}")
 }
+
+impl Client {
+    pub async fn post_json_with(
+        &mut self,
+        path: &str,
+        json: serde_json::Value,
+        extra: &[(&str, &str)],
+    ) -> Resp {
+        self.request(
+            Method::POST,
+            path,
+            Body::from(json.to_string()),
+            Some("application/json"),
+            extra,
+        )
+        .await
+    }
+}
+
+pub const QUIZ_KEY: &str = "course-v1:TESTORG+Q101+2026";
+
+const MC: &str = r#"<problem><multiplechoiceresponse><label>Which licence do Wikipedia's texts use?</label><choicegroup type="MultipleChoice">
+<choice correct="false">CC0<choicehint>CC0 is Wikidata's.</choicehint></choice><choice correct="true">CC BY-SA 4.0</choice><choice correct="false">All rights reserved</choice>
+</choicegroup></multiplechoiceresponse><demandhint><hint>Think of share-alike.</hint><hint>It is a Creative Commons licence.</hint></demandhint>
+<solution><p>CC BY-SA 4.0, since 2023.</p></solution></problem>"#;
+const CHECKBOX: &str = r#"<problem><choiceresponse partial_credit="EDC"><label>Which are Wikimedia projects?</label><checkboxgroup>
+<choice correct="true">Wikidata</choice><choice correct="false">OpenStreetMap</choice><choice correct="true">Wikisource</choice><choice correct="false">Fandom</choice>
+</checkboxgroup></choiceresponse></problem>"#;
+const NUMERICAL: &str = r#"<problem><numericalresponse answer="3.14"><label>Pi to two decimals</label><responseparam type="tolerance" default="1%"/><formulaequationinput/></numericalresponse></problem>"#;
+const TEXT: &str = r#"<problem><stringresponse answer="Wikidata" type="ci"><label>The free knowledge base?</label><additional_answer answer="WD"/><textline size="20"/></stringresponse></problem>"#;
+const DROPDOWN: &str = r#"<problem><optionresponse><label>Wikidata's licence</label><optioninput options="('CC0','CC BY-SA','GFDL')" correct="CC0"/></optionresponse></problem>"#;
+
+/// A graded course: Homework (2 expected, one past due) and an Exam, a practice
+/// subsection; every kind of input. Problem url_names are `sS-SS-U-B`; the first input
+/// of a problem is `{url_name}_2_1`.
+pub fn quiz_course(code: &str) -> serde_json::Value {
+    let p = |xml: &str| serde_json::json!({"kind": "problem", "xml": xml});
+    serde_json::json!({
+        "org": "TESTORG", "code": code, "run": "2026", "language": "en",
+        "title": format!("Quiz course {code}"), "short_description": "Graded",
+        "overview": "Graded course.", "start": "2026-09-01T00:00:00Z", "end": "2027-06-30T00:00:00Z", "published": true,
+        "grading": {
+            "types": [{"name": "Homework", "short_label": "HW", "min_count": 2, "drop_count": 0, "weight": 0.5},
+                      {"name": "Exam", "min_count": 1, "weight": 0.5}],
+            "cutoffs": {"A": 0.9, "Pass": 0.5}, "grace_period_hours": 24
+        },
+        "sections": [
+            {"title": "Homework", "subsections": [
+                {"title": "HW one", "graded": true, "format": "Homework", "due": "2026-12-01T00:00:00Z", "units": [
+                    {"title": "Quiz one", "blocks": [
+                        {"kind": "problem", "title": "Licence", "xml": MC, "max_attempts": 2, "showanswer": "attempted"},
+                        p(CHECKBOX), p(NUMERICAL), p(TEXT),
+                        {"kind": "problem", "xml": DROPDOWN, "show_reset_button": true}
+                    ]}
+                ]},
+                {"title": "HW two", "graded": true, "format": "Homework", "due": "2026-11-01T00:00:00Z", "units": [
+                    {"title": "Closed quiz", "blocks": [p(TEXT)]}
+                ]}
+            ]},
+            {"title": "Exam", "subsections": [
+                {"title": "Final", "graded": true, "format": "Exam", "units": [
+                    {"title": "Final exam", "blocks": [
+                        {"kind": "problem", "xml": DROPDOWN, "weight": 10},
+                        {"kind": "problem", "xml": TEXT, "show_correctness": "never"}
+                    ]}
+                ]},
+                {"title": "Practice", "units": [{"title": "Try it", "blocks": [p(MC)]}]}
+            ]}
+        ]
+    })
+}
+
+impl TestApp {
+    /// Block ids by url_name.
+    pub async fn block_ids(&self, course: CourseId) -> HashMap<String, i64> {
+        let mut c = self.store.conn().await.unwrap();
+        let tree = courses::load_tree(&mut c, course).await.unwrap();
+        (0..tree.len())
+            .map(|i| (tree.node(i).url_name.clone(), tree.node(i).id.0))
+            .collect()
+    }
+}
+
+/// A graded course of `problems` one-point problems, ten per graded subsection.
+pub fn graded_course(code: &str, problems: usize) -> serde_json::Value {
+    let xml = r#"<problem><stringresponse answer="yes" type="ci"><label>Yes?</label><textline/></stringresponse></problem>"#;
+    let subs: Vec<serde_json::Value> = (0..problems.div_ceil(10))
+        .map(|s| {
+            let n = 10.min(problems - s * 10);
+            serde_json::json!({"title": format!("Quiz {s}"), "graded": true, "format": "Homework",
+                "units": [{"title": format!("Questions {s}"), "blocks": (0..n).map(|_| serde_json::json!({"kind": "problem", "xml": xml})).collect::<Vec<_>>()}]})
+        })
+        .collect();
+    let count = subs.len();
+    let sections: Vec<serde_json::Value> = subs
+        .chunks(5)
+        .enumerate()
+        .map(|(i, c)| serde_json::json!({"title": format!("Part {i}"), "subsections": c}))
+        .collect();
+    serde_json::json!({"org": "TESTORG", "code": code, "run": "2026", "language": "en", "title": format!("Graded {code}"),
+        "start": "2026-01-01T00:00:00Z", "published": true,
+        "grading": {"types": [{"name": "Homework", "short_label": "HW", "min_count": count, "drop_count": 1, "weight": 1.0}], "cutoffs": {"Pass": 0.5}},
+        "sections": sections})
+}

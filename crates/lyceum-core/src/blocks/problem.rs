@@ -1,0 +1,202 @@
+//! Problem blocks: a capa problem (Open edX's format, kept as its XML so courses move in
+//! and out unchanged) with Open edX's problem settings. The parsed problem travels with
+//! the content, so pages and submissions never parse it again.
+
+use super::{BlockKind, CompletionRule};
+use crate::capa::{self, Problem, ShowAnswer, ShowCorrectness};
+use crate::error::DomainError;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// How a problem's score is taken from its attempts (Open edX's `grading_method`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GradingMethod {
+    #[default]
+    LastScore,
+    FirstScore,
+    HighestScore,
+    AverageScore,
+}
+
+impl GradingMethod {
+    /// The score from every attempt's raw earned points, oldest first.
+    pub fn pick(self, earned: &[f64]) -> Option<f64> {
+        match self {
+            GradingMethod::LastScore => earned.last().copied(),
+            GradingMethod::FirstScore => earned.first().copied(),
+            GradingMethod::HighestScore => earned.iter().copied().reduce(f64::max),
+            GradingMethod::AverageScore => {
+                (!earned.is_empty()).then(|| earned.iter().sum::<f64>() / earned.len() as f64)
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ProblemContent {
+    /// The capa source: a `<problem>` element.
+    pub xml: String,
+    /// Points the problem is worth; `None` = its raw points.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<f64>,
+    /// `None` = unlimited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_attempts: Option<u32>,
+    /// Open edX's `showanswer` value (`finished` when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub showanswer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts_before_showanswer_button: Option<u32>,
+    /// `always` (default), `never`, `past_due`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub show_correctness: Option<String>,
+    #[serde(default)]
+    pub show_reset_button: bool,
+    /// `never` (default), `per_student`, `onreset`, `always` — which seed shuffles use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rerandomize: Option<String>,
+    #[serde(default)]
+    pub grading_method: GradingMethod,
+    /// Its own due date; otherwise the subsection's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<Timestamp>,
+    /// The parsed problem, filled on decode and validation.
+    #[serde(skip)]
+    pub parsed: Option<Arc<Problem>>,
+}
+
+impl ProblemContent {
+    pub fn new(xml: impl Into<String>) -> ProblemContent {
+        ProblemContent {
+            xml: xml.into(),
+            weight: None,
+            max_attempts: None,
+            showanswer: None,
+            attempts_before_showanswer_button: None,
+            show_correctness: None,
+            show_reset_button: false,
+            rerandomize: None,
+            grading_method: GradingMethod::LastScore,
+            due: None,
+            parsed: None,
+        }
+    }
+
+    pub fn show_answer(&self) -> ShowAnswer {
+        ShowAnswer::from_olx(
+            self.showanswer.as_deref().unwrap_or("finished"),
+            self.attempts_before_showanswer_button.unwrap_or(0),
+        )
+    }
+
+    pub fn show_correctness(&self) -> ShowCorrectness {
+        ShowCorrectness::from_olx(self.show_correctness.as_deref().unwrap_or("always"))
+    }
+
+    /// Raw points possible, and weighted points possible.
+    pub fn possible(&self) -> (f64, f64) {
+        let raw = self.parsed.as_deref().map_or(0.0, capa::max_score);
+        let (_, weighted) = capa::weighted(0.0, raw, self.weight);
+        (raw, weighted)
+    }
+
+    /// Whether shuffles use a per-learner seed (else every learner sees the same order,
+    /// Open edX's `rerandomize = never` with seed 1).
+    pub fn per_learner_seed(&self) -> bool {
+        matches!(
+            self.rerandomize.as_deref(),
+            Some("per_student" | "always" | "onreset" | "true" | "" | "false")
+        ) && self.rerandomize.as_deref() != Some("never")
+    }
+
+    /// Parse the XML (once) so the content is ready to grade and render.
+    pub fn parse(&mut self, url_name: &str) -> Result<(), DomainError> {
+        if self.parsed.is_none() {
+            self.parsed = Some(Arc::new(capa::parse(url_name, &self.xml)?));
+        }
+        Ok(())
+    }
+}
+
+/// Large enough for any real problem; small enough that a hostile one cannot bloat a page.
+const MAX_XML_BYTES: usize = 256 * 1024;
+
+pub struct ProblemKind;
+
+impl BlockKind for ProblemKind {
+    const KIND: &'static str = "problem";
+    type Content = ProblemContent;
+
+    fn validate(mut c: ProblemContent) -> Result<ProblemContent, DomainError> {
+        if c.xml.len() > MAX_XML_BYTES {
+            return Err(DomainError::new("lyceum-error-capa-too-large"));
+        }
+        if let Some(w) = c.weight
+            && !(w.is_finite() && w >= 0.0)
+        {
+            return Err(DomainError::new("lyceum-error-problem-weight"));
+        }
+        // The id the problem's inputs are named after is the block's url_name, which the
+        // caller attaches on decode; any id parses the same structure for validation.
+        c.parsed = None;
+        c.parse("problem")?;
+        c.parsed = None;
+        Ok(c)
+    }
+
+    fn completion(_: &ProblemContent) -> CompletionRule {
+        CompletionRule::Submitted
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MC: &str = r#"<problem><multiplechoiceresponse><label>Pick B</label><choicegroup type="MultipleChoice">
+        <choice correct="false">A</choice><choice correct="true">B</choice></choicegroup></multiplechoiceresponse></problem>"#;
+
+    #[test]
+    fn validates_and_parses() {
+        let c = ProblemKind::validate(ProblemContent::new(MC)).unwrap();
+        assert!(c.parsed.is_none(), "the parsed form is not stored");
+        let mut c = c;
+        c.parse("p1").unwrap();
+        assert_eq!(c.possible(), (1.0, 1.0));
+        c.weight = Some(5.0);
+        assert_eq!(c.possible(), (1.0, 5.0));
+    }
+
+    #[test]
+    fn rejects_broken_problems() {
+        assert!(ProblemKind::validate(ProblemContent::new("<problem>")).is_err());
+        let mut c = ProblemContent::new(MC);
+        c.weight = Some(-1.0);
+        assert_eq!(
+            ProblemKind::validate(c).unwrap_err().key.0,
+            "lyceum-error-problem-weight"
+        );
+    }
+
+    #[test]
+    fn grading_methods() {
+        let s = [0.5, 1.0, 0.0];
+        assert_eq!(GradingMethod::LastScore.pick(&s), Some(0.0));
+        assert_eq!(GradingMethod::FirstScore.pick(&s), Some(0.5));
+        assert_eq!(GradingMethod::HighestScore.pick(&s), Some(1.0));
+        assert_eq!(GradingMethod::AverageScore.pick(&s), Some(0.5));
+        assert_eq!(GradingMethod::AverageScore.pick(&[]), None);
+    }
+
+    #[test]
+    fn seeds() {
+        let mut c = ProblemContent::new(MC);
+        assert!(!c.per_learner_seed());
+        c.rerandomize = Some("per_student".into());
+        assert!(c.per_learner_seed());
+        c.rerandomize = Some("never".into());
+        assert!(!c.per_learner_seed());
+    }
+}
