@@ -152,6 +152,106 @@ async fn seed_progress(
     Ok(())
 }
 
+/// The demo learner's answers: the first two graded subsections of PB101 (two in three
+/// right, one wrong), a practice problem, and the first problem of WD101 — each a few
+/// days before its due date, as a learner keeping up would have.
+async fn seed_answers(
+    app: &App,
+    store: &Store,
+    learner_id: UserId,
+    courses_by_code: &[(String, lyceum_core::CourseId)],
+) -> Result<usize> {
+    use lyceum_core::blocks::LeafContent;
+    use lyceum_core::capa::{self, AnswerValue, Widget};
+    let now = jiff::Timestamp::now();
+    let mut answered = 0;
+    for (code, course) in courses_by_code {
+        let (graded_subsections, practice) = match code.as_str() {
+            "PB101" => (2, 1),
+            "WD101" => (1, 0),
+            _ => continue,
+        };
+        let mut c = store.conn().await.map_err(|e| e.to_string())?;
+        let tree = courses::load_tree(&mut c, *course)
+            .await
+            .map_err(|e| e.to_string())?;
+        let key = courses::get(&mut c, *course)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("demo course missing")?
+            .course_key;
+        drop(c);
+        let (mut graded_left, mut practice_left) = (graded_subsections, practice);
+        for &s in tree.sections() {
+            for &ss in tree.children(s) {
+                let graded = tree.node(ss).settings.graded;
+                let take = if graded {
+                    &mut graded_left
+                } else {
+                    &mut practice_left
+                };
+                if *take == 0 {
+                    continue;
+                }
+                let mut any = false;
+                for &u in tree.children(ss) {
+                    for (n, &leaf) in tree.children(u).iter().enumerate() {
+                        let node = tree.node(leaf);
+                        let Some(Ok(LeafContent::Problem(p))) = &node.content else {
+                            continue;
+                        };
+                        let Some(parsed) = &p.parsed else { continue };
+                        let mut answers = capa::correct_answers(parsed);
+                        if n % 3 == 2 {
+                            // A wrong answer, so the Progress page has something to improve.
+                            for (id, v) in answers.iter_mut() {
+                                *v = match parsed.input(id).map(|i| &i.widget) {
+                                    Some(Widget::Radio { choices }) => choices
+                                        .iter()
+                                        .map(|c| AnswerValue::One(c.value.clone()))
+                                        .find(|c| c != v)
+                                        .unwrap_or_else(|| v.clone()),
+                                    Some(Widget::Checkbox { .. }) => AnswerValue::Many(Vec::new()),
+                                    Some(Widget::Select { options }) => options
+                                        .iter()
+                                        .map(|o| AnswerValue::One(o.clone()))
+                                        .find(|o| o != v)
+                                        .unwrap_or_else(|| v.clone()),
+                                    Some(Widget::Text { numeric: true, .. }) => {
+                                        AnswerValue::One("0".to_owned())
+                                    }
+                                    _ => AnswerValue::One("?".to_owned()),
+                                };
+                            }
+                        }
+                        let due = tree.due_of(leaf);
+                        let at = due
+                            .and_then(|d| d.checked_sub(jiff::SignedDuration::from_hours(72)).ok())
+                            .map_or(now, |d| d.min(now));
+                        match lyceum_web::submit_answers(
+                            app, &key, node.id, learner_id, answers, at,
+                        )
+                        .await
+                        {
+                            Ok(_) => {
+                                answered += 1;
+                                any = true;
+                            }
+                            Err(e) => {
+                                tracing::warn!(problem = %node.url_name, error = %lyceum_web::describe_error(&e), "demo answer not recorded")
+                            }
+                        }
+                    }
+                }
+                if any {
+                    *take -= 1;
+                }
+            }
+        }
+    }
+    Ok(answered)
+}
+
 fn random_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rng();
@@ -242,13 +342,14 @@ pub async fn run(addr: &str, data: Option<PathBuf>, standin: bool) -> Result<()>
         None
     };
     let app = App::new(AppParts {
-        store: site.store,
+        store: site.store.clone(),
         media: site.media,
         config,
         clock: Arc::new(SystemClock),
     })?;
+    let answered = seed_answers(&app, &site.store, learner_id, &created).await?;
     println!(
-        "Lyceum demo: {} courses seeded in {}",
+        "Lyceum demo: {} courses seeded in {} (the learner has answered {answered} problems)",
         created.len(),
         dir.display()
     );
@@ -263,4 +364,108 @@ pub async fn run(addr: &str, data: Option<PathBuf>, standin: bool) -> Result<()>
     }
     println!("Lyceum is listening on http://{bound}/");
     site::run(listener, app).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lyceum_core::blocks::ProblemContent;
+    use lyceum_core::capa::{self, ResponseKind};
+    use lyceum_core::course::StructureSettings;
+    use lyceum_core::course::spec::NewBlock;
+    use std::collections::BTreeSet;
+
+    fn walk<'a>(b: &'a NewBlock, graded: bool, out: &mut Vec<(&'a NewBlock, bool)>) {
+        let graded = graded
+            || (b.kind == "subsection"
+                && serde_json::from_str::<StructureSettings>(&b.content).is_ok_and(|s| s.graded));
+        out.push((b, graded));
+        for c in &b.children {
+            walk(c, graded, out);
+        }
+    }
+
+    /// Every demo problem loads, is gradable here, and its own answer scores full marks;
+    /// the demo shows every input kind the issue names, graded and ungraded.
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn demo_problems_are_gradable_and_cover_every_kind() {
+        let mut kinds = BTreeSet::new();
+        let (mut graded, mut practice) = (0, 0);
+        for (path, bytes) in DEMO_FILES
+            .iter()
+            .filter(|(p, _)| p.starts_with("courses/") && p.ends_with(".toml"))
+        {
+            let spec: CourseSpec = toml::from_str(std::str::from_utf8(bytes).unwrap()).unwrap();
+            let e = expand(spec, &mut |name| {
+                demo_file(&format!("media/{name}")).map(<[u8]>::to_vec)
+            })
+            .unwrap_or_else(|err| panic!("{path}: {err:?}"));
+            let mut all = Vec::new();
+            for b in &e.blocks {
+                walk(b, false, &mut all);
+            }
+            for (b, in_graded) in all.into_iter().filter(|(b, _)| b.kind == "problem") {
+                let mut p: ProblemContent = serde_json::from_str(&b.content).unwrap();
+                p.parse(&b.url_name)
+                    .unwrap_or_else(|err| panic!("{path} {}: {err:?}", b.url_name));
+                let parsed = p.parsed.clone().unwrap();
+                assert!(
+                    parsed.unsupported.is_none(),
+                    "{path} {}: {:?}",
+                    b.url_name,
+                    parsed.unsupported
+                );
+                let g = capa::grade(&parsed, &capa::correct_answers(&parsed))
+                    .unwrap_or_else(|err| panic!("{path} {}: {err:?}", b.url_name));
+                assert!(
+                    g.earned >= g.possible && g.possible > 0.0,
+                    "{path} {}: its answer scores {}/{}",
+                    b.url_name,
+                    g.earned,
+                    g.possible
+                );
+                for r in &parsed.responses {
+                    kinds.insert(match &r.kind {
+                        ResponseKind::MultipleChoice { partial: false } => {
+                            "single select".to_owned()
+                        }
+                        ResponseKind::MultipleChoice { partial: true } => {
+                            "single select points".to_owned()
+                        }
+                        ResponseKind::Checkbox { scheme } => format!("multi select {scheme:?}"),
+                        ResponseKind::Option => "dropdown".to_owned(),
+                        ResponseKind::String { regexp, .. } => {
+                            format!("text{}", if *regexp { " regexp" } else { "" })
+                        }
+                        ResponseKind::Numerical { .. } => "number".to_owned(),
+                        other => format!("{other:?}"),
+                    });
+                }
+                if in_graded {
+                    graded += 1;
+                } else {
+                    practice += 1;
+                }
+            }
+        }
+        let want = [
+            "single select",
+            "single select points",
+            "multi select AllOrNothing",
+            "multi select Edc",
+            "multi select Halves",
+            "dropdown",
+            "text",
+            "text regexp",
+            "number",
+        ];
+        for k in want {
+            assert!(kinds.contains(k), "no {k} problem in the demo: {kinds:?}");
+        }
+        assert!(
+            graded >= 20 && practice >= 3,
+            "{graded} graded, {practice} practice problems"
+        );
+    }
 }

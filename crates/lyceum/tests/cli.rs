@@ -179,7 +179,7 @@ async fn demo_seeds_a_new_directory_and_serve_reopens_it() {
         .to_owned();
     let mine: serde_json::Value = client
         .get(format!("{url}/api/v1/me/enrollments"))
-        .header("cookie", cookie)
+        .header("cookie", &cookie)
         .send()
         .await
         .unwrap()
@@ -193,6 +193,40 @@ async fn demo_seeds_a_new_directory_and_serve_reopens_it() {
     assert!(
         mine[0]["progress"]["completed_units"].as_u64().unwrap() > 0
             || mine[1]["progress"]["completed_units"].as_u64().unwrap() > 0
+    );
+    // They have answered graded problems, some right and some wrong.
+    let progress: serde_json::Value = client
+        .get(format!(
+            "{url}/api/v1/me/courses/course-v1:COMMONPLACE+PB101+2026/progress"
+        ))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let problems: Vec<&serde_json::Value> = progress["subsections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["problems"].as_array().unwrap())
+        .collect();
+    let answered: Vec<_> = problems
+        .iter()
+        .filter(|p| p["attempts"].as_i64().unwrap() > 0)
+        .collect();
+    assert!(answered.len() >= 5, "{progress}");
+    assert!(
+        answered.iter().any(|p| p["earned"] == p["possible"])
+            && answered
+                .iter()
+                .any(|p| p["earned"].as_f64() < p["possible"].as_f64()),
+        "{progress}"
+    );
+    assert!(
+        progress["percent"].as_f64().unwrap() > 0.0 && progress["letter_grade"].is_null()
+            || progress["passed"] == true
     );
 }
 
