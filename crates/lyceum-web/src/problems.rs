@@ -165,6 +165,24 @@ struct ProblemView<'a> {
     closed: Option<Html>,
     hints: Vec<HintView>,
     solution: Option<Html>,
+    /// Our "Explanation" heading, unless the author's solution opens with its own label
+    /// (Open edX's `<div class="detailed-solution"><p>Explanation</p>…` convention).
+    solution_heading: bool,
+}
+
+/// Whether a solution starts with a one-line label paragraph of its own.
+fn labels_itself(solution: &str) -> bool {
+    let Some(rest) = solution
+        .trim_start()
+        .strip_prefix(r#"<div class="detailed-solution">"#)
+    else {
+        return false;
+    };
+    let Some(rest) = rest.trim_start().strip_prefix("<p>") else {
+        return false;
+    };
+    rest.find("</p>")
+        .is_some_and(|end| !rest[..end].contains('<') && rest[..end].trim().chars().count() <= 40)
 }
 
 /// What the page knows beyond the stored state: answers just typed that could not be
@@ -309,6 +327,9 @@ pub fn render(p: &Page, r: RenderInput<'_>) -> Html {
         };
         p.t2("lyceum-problem-hint-button", next, problem.hints.len())
     });
+    let solution = show_answer
+        .then(|| capa::solution_html_for(&problem, seed))
+        .flatten();
     ProblemView {
         p,
         id,
@@ -329,10 +350,8 @@ pub fn render(p: &Page, r: RenderInput<'_>) -> Html {
         attempts_label,
         closed: closed_text,
         hints,
-        solution: show_answer
-            .then(|| capa::solution_html_for(&problem, seed))
-            .flatten()
-            .map(Html),
+        solution_heading: solution.as_deref().is_some_and(|h| !labels_itself(h)),
+        solution: solution.map(Html),
     }
     .render()
     .map(Html)
@@ -665,6 +684,11 @@ pub async fn submit(
     let close = close_date(course, idx);
     let past_due = close.is_some_and(|c| c < now);
     let mut c = app.store().conn().await?;
+    // The last submission first, then the state: a submission committed in between shows
+    // in the state but not in `last`, so this request takes the same number as it and
+    // the unique constraint refuses one of them. (Read the other way round, a racing tab
+    // could pass with the next number and an attempt count that misses the other one.)
+    let last = problems::last_submission(&mut c, user, block).await?;
     let learner = problems::state(&mut c, user, block)
         .await?
         .map(|r| LearnerProblem::from_row(&r))
@@ -688,7 +712,6 @@ pub async fn submit(
             true,
         ));
     }
-    let last = problems::last_submission(&mut c, user, block).await?;
     if learner.attempts > 0
         && let Some(l) = &last
         && l.answers == answers_json
@@ -995,5 +1018,27 @@ pub fn answer_text(problem: &Problem, input_id: &str, value: &AnswerValue) -> St
     match value {
         AnswerValue::One(v) => label(v),
         AnswerValue::Many(vs) => vs.iter().map(|v| label(v)).collect::<Vec<_>>().join("; "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::labels_itself;
+
+    #[test]
+    fn solutions_with_their_own_label_get_no_second_heading() {
+        assert!(labels_itself(
+            r#"<div class="detailed-solution"><p>Explanation</p><p>Because.</p></div>"#
+        ));
+        assert!(labels_itself(
+            "\n<div class=\"detailed-solution\">\n  <p>Explication</p><p>Parce que.</p></div>"
+        ));
+        assert!(!labels_itself(
+            r#"<div class="detailed-solution"><p>CC BY-SA 4.0 is the licence of Wikipedia's texts since 2023, and of most of Commons.</p></div>"#
+        ));
+        assert!(!labels_itself(
+            r#"<div class="detailed-solution"><p><strong>Yes</strong></p></div>"#
+        ));
+        assert!(!labels_itself("<p>Explanation</p>"));
     }
 }

@@ -433,24 +433,32 @@ async fn double_submits_never_count_twice() {
     assert_eq!(q.attempts("s1-1-1-4").await, (1, 1));
 
     // Two tabs submitting different answers at the same moment: one attempt counts, the
-    // other is refused.
+    // other is refused. Raced a dozen times to catch interleavings.
     let url2 = q.submit_url("s1-1-1-2");
     let mut a = q.t.login("learner").await;
     let mut b = q.t.login("learner").await;
-    let (ra, rb) = tokio::join!(
-        a.post_json(
-            &url2,
-            json!({"answers": { id("s1-1-1-2"): ["choice_0"] }, "expected_attempts": 0})
-        ),
-        b.post_json(
-            &url2,
-            json!({"answers": { id("s1-1-1-2"): ["choice_2"] }, "expected_attempts": 0})
-        ),
-    );
-    let mut statuses = [ra.status.as_u16(), rb.status.as_u16()];
-    statuses.sort_unstable();
-    assert_eq!(statuses, [200, 409], "{} / {}", ra.body, rb.body);
-    assert_eq!(q.attempts("s1-1-1-2").await, (1, 1));
+    let choice = |k: usize| format!("choice_{}", k % 4);
+    for round in 0..12usize {
+        let (ra, rb) = tokio::join!(
+            a.post_json(&url2, json!({"answers": { id("s1-1-1-2"): [choice(round)] }, "expected_attempts": round})),
+            b.post_json(&url2, json!({"answers": { id("s1-1-1-2"): [choice(round + 1), choice(round + 2)] }, "expected_attempts": round})),
+        );
+        let mut statuses = [ra.status.as_u16(), rb.status.as_u16()];
+        statuses.sort_unstable();
+        assert_eq!(
+            statuses,
+            [200, 409],
+            "round {round}: {} / {}",
+            ra.body,
+            rb.body
+        );
+        let n = i64::try_from(round).unwrap() + 1;
+        assert_eq!(
+            q.attempts("s1-1-1-2").await,
+            (n, usize::try_from(n).unwrap()),
+            "round {round}"
+        );
+    }
 
     // The page form: a resubmitted form (same key) is one attempt.
     let form = format!("/courses/{QUIZ_KEY}/problem/{}", q.ids["s1-1-1-5"]);
