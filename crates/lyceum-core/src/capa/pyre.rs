@@ -148,7 +148,7 @@ fn translate(pattern: &str, ci: bool, python_dollar: bool) -> Result<String, Str
         }
         if in_class {
             match ch {
-                ']' if i > class_start => in_class = false,
+                ']' if i >= class_start => in_class = false,
                 '[' | '&' | '~' => out.push('\\'),
                 _ => {}
             }
@@ -252,6 +252,9 @@ mod tests {
         assert_eq!(t("a{b"), r"a\{b");
         assert_eq!(t("[[a]"), r"[\[a]");
         assert_eq!(t("[]a]"), r"[\]a]");
+        // One-character classes close (they used to swallow the rest of the pattern).
+        assert_eq!(t("a([.])?([d])?"), "a([.])?([d])?");
+        assert_eq!(t("[^]]x"), r"[^\]]x");
         assert_eq!(t(r"^(-\|){2,5}"), r"^(-\|){2,5}");
         assert_eq!(t("a$"), r"a(?=\n?\z)");
         assert_eq!(t("[$]"), "[$]");
@@ -297,5 +300,7 @@ mod tests {
         assert!(search("^K$", true, "\u{212a}"));
         assert!(search("^σ$", true, "ς"));
         assert!(!search("^ss$", true, "ß"));
+        assert!(search("^a([.])?([d])?$", true, "ad"));
+        assert!(search("^sa( 4([.]0)?)?( licen[cs]e)?$", true, "sa licence"));
     }
 }
