@@ -187,7 +187,10 @@ async fn grades_follow_scores_overrides_policy_and_rescoring() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let page = ta.get(r.location()).await.body;
-    assert!(page.contains("rescored for 1 learner; 1 changed"), "{page}");
+    assert!(
+        page.contains("rescored for 1 learner; 1 score changed"),
+        "{page}"
+    );
     let p = progress(&mut me).await;
     // HW one 4.75/5 = 95 %: Homework 0.975 → 0.4875 + 0.455 = 0.9425 → 94 %.
     assert_eq!(
