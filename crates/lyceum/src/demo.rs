@@ -162,7 +162,7 @@ async fn seed_answers(
     courses_by_code: &[(String, lyceum_core::CourseId)],
 ) -> Result<usize> {
     use lyceum_core::blocks::LeafContent;
-    use lyceum_core::capa::{self, AnswerValue, Widget};
+    use lyceum_core::capa::{AnswerValue, Widget};
     let now = jiff::Timestamp::now();
     let mut answered = 0;
     for (code, course) in courses_by_code {
@@ -201,7 +201,7 @@ async fn seed_answers(
                             continue;
                         };
                         let Some(parsed) = &p.parsed else { continue };
-                        let mut answers = capa::correct_answers(parsed);
+                        let mut answers = answers_to_submit(parsed);
                         if n % 3 == 2 {
                             // A wrong answer, so the Progress page has something to improve.
                             for (id, v) in answers.iter_mut() {
@@ -250,6 +250,30 @@ async fn seed_answers(
         }
     }
     Ok(answered)
+}
+
+/// A problem's own answers in a form that can be submitted: a numerical range answer
+/// (`[4, 8]`, shown as is by "Show answer") becomes its midpoint.
+fn answers_to_submit(parsed: &lyceum_core::capa::Problem) -> lyceum_core::capa::Answers {
+    use lyceum_core::capa::{self, AnswerValue, ResponseKind};
+    let mut answers = capa::correct_answers(parsed);
+    for r in &parsed.responses {
+        if let ResponseKind::Numerical { answer, .. } = &r.kind
+            && let Some(inner) = answer
+                .trim()
+                .strip_prefix(['[', '('])
+                .and_then(|a| a.strip_suffix([']', ')']))
+            && let Some((lo, hi)) = inner.split_once(',')
+            && let (Ok(lo), Ok(hi)) = (lo.trim().parse::<f64>(), hi.trim().parse::<f64>())
+            && let Some(input) = r.inputs.first()
+        {
+            answers.insert(
+                input.id.clone(),
+                AnswerValue::One(((lo + hi) / 2.0).to_string()),
+            );
+        }
+    }
+    answers
 }
 
 fn random_password() -> String {
@@ -416,7 +440,7 @@ mod tests {
                     b.url_name,
                     parsed.unsupported
                 );
-                let g = capa::grade(&parsed, &capa::correct_answers(&parsed))
+                let g = capa::grade(&parsed, &answers_to_submit(&parsed))
                     .unwrap_or_else(|err| panic!("{path} {}: {err:?}", b.url_name));
                 assert!(
                     g.earned >= g.possible && g.possible > 0.0,
