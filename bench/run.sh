@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Load test: seed a large site (10,000 learners, 500 courses, one of 2,000 units), then
-# measure with wrk, in one run: the catalog and a unit page as a logged-in learner, and
-# nginx serving a saved copy of that same unit page as a static file (the physical limit
-# of this machine). Writes the figures to docs/PERFORMANCE.md.
+# Load test: seed a large site (10,000 learners, 500 courses, one of 2,000 units, and a
+# graded course of 200 problems), then measure with wrk, in one run: the catalog and a
+# unit page as a logged-in learner, nginx serving a saved copy of that same unit page as
+# a static file (the physical limit of this machine), the Progress page of a learner
+# who answered all 200 problems, and problem submissions through the JSON API.
+# Writes the figures to docs/PERFORMANCE.md.
 #   bench/run.sh [SECONDS_PER_RUN]      (default 15)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +25,8 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 cargo build --release -q --bin lyceum --bin seed
 data="$work/site"
-if [ ! -f "$data/lyceum.sqlite" ]; then
+if [ ! -f "$data/quiz-problems.txt" ]; then
+  rm -rf "$data"
   echo "seeding $data …"
   t0=$(date +%s)
   target/release/seed "$data" 10000 500 2000 > "$work/seed.out"
@@ -42,6 +45,41 @@ cookie=$(curl -s -o /dev/null -D - -d username=bench -d 'password=bench password
 [ -n "$cookie" ] || { echo "login failed" >&2; exit 1; }
 unit_url="http://127.0.0.1:$port/courses/$course/unit/$unit"
 catalog_url="http://127.0.0.1:$port/"
+progress_url="http://127.0.0.1:$port/courses/course-v1:BENCH+QUIZ+2026/progress"
+submit_url="http://127.0.0.1:$port/api/v1/problems"
+
+# Submissions: each wrk thread answers its own half of the 200 problems in turn, with
+# answers that change every round, so every request grades and stores a new attempt.
+{
+  echo "local problems = {"
+  while read -r block input kind; do echo "  {$block, \"$input\", \"$kind\"},"; done < "$data/quiz-problems.txt"
+  cat <<'LUA'
+}
+local made = 0
+function setup(thread)
+  thread:set("tid", made)
+  made = made + 1
+end
+function init(args)
+  n = 0
+  per = math.floor(#problems / 2)
+  wrk.headers["Content-Type"] = "application/json"
+end
+local options = {"CC0", "CC BY-SA", "GFDL"}
+function request()
+  n = n + 1
+  local p = problems[tid * per + (n % per) + 1]
+  local round = math.floor(n / per)
+  local v
+  if p[3] == "radio" then v = '"choice_' .. (round % 3) .. '"'
+  elseif p[3] == "checkbox" then v = '["choice_' .. (round % 4) .. '"]'
+  elseif p[3] == "select" then v = '"' .. options[(round % 3) + 1] .. '"'
+  elseif p[3] == "number" then v = '"' .. (790 + round % 30) .. '"'
+  else v = '"answer ' .. round .. '"' end
+  return wrk.format("POST", "/api/v1/problems/" .. p[1] .. "/submit", nil, '{"answers":{"' .. p[2] .. '":' .. v .. '}}')
+end
+LUA
+} > "$work/submit.lua"
 
 # A static copy of exactly the page the learner gets.
 mkdir -p "$work/static"
@@ -74,16 +112,20 @@ mkdir -p "$work/nginx-tmp"
 "$NGINX" -c "$PWD/$work/nginx.conf" -p "$PWD/$work"
 static_url="http://127.0.0.1:18182/unit.html"
 
-run() { # name url [cookie]
+run() { # name url [cookie] [lua script]
   local hdr=()
   [ -n "${3:-}" ] && hdr=(-H "Cookie: $3")
+  [ -n "${4:-}" ] && hdr+=(-s "$4")
   wrk -t$threads -c$conns -d2s "${hdr[@]}" "$2" >/dev/null          # warm up
   wrk -t$threads -c$conns -d${secs}s --latency "${hdr[@]}" "$2" > "$work/wrk-$1.txt"
   echo "$1: $(grep 'Requests/sec' "$work/wrk-$1.txt")"
 }
+curl -sf -H "Cookie: $cookie" "$progress_url" | grep -q 'id="grade-chart"' || { echo "the Progress page did not render" >&2; exit 1; }
 run static "$static_url"
 run unit "$unit_url" "$cookie"
 run catalog "$catalog_url" "$cookie"
+run progress "$progress_url" "$cookie"
+run submit "$submit_url" "$cookie" "$work/submit.lua"
 rss_kb=$(ps -o rss= -p $server | tr -d ' ')
 html_bytes=$(wc -c < "$work/static/unit.html")
 html_gz=$(gzip -9c "$work/static/unit.html" | wc -c)
@@ -100,7 +142,7 @@ def parse(name):
         return v / 1000 if u == "us" else v * 1000 if u == "s" else v
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
     return rps, lat(50), lat(99), int(errors.group(1)) if errors else 0
-rows = {n: parse(n) for n in ["static", "unit", "catalog"]}
+rows = {n: parse(n) for n in ["static", "unit", "catalog", "progress", "submit"]}
 cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
 ratio = rows["unit"][0] / rows["static"][0] * 100
 ok_ratio = ratio >= 30
@@ -109,20 +151,23 @@ lines = [
     "<!-- bench/run.sh writes this section; do not edit by hand -->",
     f"## Load test ({datetime.date.today()}, `bench/run.sh`)",
     "",
-    f"Site: 10,000 learners, 500 courses, one of 2,000 units (SQLite, WAL). Machine: {os.cpu_count()} cores ({cpu}).",
+    f"Site: 10,000 learners, 500 courses, one of 2,000 units, one of 200 graded problems answered by 51 learners (SQLite, WAL). Machine: {os.cpu_count()} cores ({cpu}).",
     f"wrk: {threads} threads, {conns} connections, {secs} s per run after a 2 s warm-up, on the same machine as the servers.",
     f"Unit page: `{course}` unit `{unit}` as a logged-in, enrolled learner ({int(html):,} bytes; {int(html_gz):,} gzipped).",
     "",
     "| what | requests/s | p50 | p99 | non-2xx |",
     "|---|---:|---:|---:|---:|",
 ]
-names = {"static": "nginx, the same unit page as a static file", "unit": "Lyceum, unit page (logged in)", "catalog": "Lyceum, catalog (logged in, 500 courses)"}
+names = {"static": "nginx, the same unit page as a static file", "unit": "Lyceum, unit page (logged in)", "catalog": "Lyceum, catalog (logged in, 500 courses)",
+         "progress": "Lyceum, Progress page (200 graded problems, all answered)", "submit": "Lyceum, problem submission (JSON API, every request a new attempt)"}
 for n, (rps, p50, p99, err) in rows.items():
     lines.append(f"| {names[n]} | {rps:,.0f} | {p50:.2f} ms | {p99:.2f} ms | {err} |")
 lines += [
     "",
     f"- Unit page at **{ratio:.0f} %** of the static file's rate (target ≥ 30 %): {'met' if ok_ratio else 'NOT met'}.",
     f"- Unit page p99 **{rows['unit'][2]:.2f} ms** at {conns} connections (target ≤ 10 ms): {'met' if ok_p99 else 'NOT met'}.",
+    f"- Progress page p99 **{rows['progress'][2]:.2f} ms** (target ≤ 15 ms): {'met' if rows['progress'][2] <= 15 else 'NOT met'}.",
+    f"- Submission p99 **{rows['submit'][2]:.2f} ms** at {conns} connections on SQLite (target ≤ 10 ms): {'met' if rows['submit'][2] <= 10 else 'NOT met'}.",
     f"- Lyceum's resident memory after the runs: {int(rss)/1024:.0f} MiB.",
     "",
 ]

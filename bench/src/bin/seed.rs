@@ -3,7 +3,10 @@
 //!
 //!   seed DIR [LEARNERS] [COURSES] [BIG_UNITS]      (defaults: 10000 500 2000)
 //!
-//! Prints the key of the large course and the url_name of a unit in its middle.
+//! Prints the key of the large course and the url_name of a unit in its middle. Also
+//! seeds a graded course of 200 problems (`course-v1:BENCH+QUIZ+2026`) in which `bench`
+//! and 50 other learners have answered everything, and writes its problems' block ids,
+//! input ids and input kinds to DIR/quiz-problems.txt for the submission run.
 
 use lyceum_core::course::spec::{CourseSpec, expand};
 use lyceum_core::{CourseId, UserId};
@@ -39,6 +42,52 @@ fn course_spec(org: &str, code: &str, lang: &str, units: usize) -> serde_json::V
     json!({"org": org, "code": code, "run": "2026", "language": lang, "title": format!("Course {code}"),
         "short_description": "A course seeded for the load test.", "overview": "Seeded.", "effort_hours_per_week": 2, "effort_weeks": 4,
         "start": "2026-01-01T00:00:00Z", "published": true, "sections": sections})
+}
+
+/// 20 graded subsections of 10 problems, every input kind in turn.
+fn quiz_spec(problems: usize) -> serde_json::Value {
+    const XML: [&str; 5] = [
+        r#"<problem><multiplechoiceresponse><label>Which licence do Wikipedia's texts use?</label><choicegroup type="MultipleChoice"><choice correct="false">CC0</choice><choice correct="true">CC BY-SA 4.0</choice><choice correct="false">All rights reserved</choice></choicegroup></multiplechoiceresponse><solution><p>CC BY-SA 4.0.</p></solution></problem>"#,
+        r#"<problem><choiceresponse partial_credit="EDC"><label>Which are Wikimedia projects?</label><checkboxgroup><choice correct="true">Wikidata</choice><choice correct="false">OpenStreetMap</choice><choice correct="true">Wikisource</choice><choice correct="false">Fandom</choice></checkboxgroup></choiceresponse></problem>"#,
+        r#"<problem><optionresponse><label>Wikidata's licence</label><optioninput options="('CC0','CC BY-SA','GFDL')" correct="CC0"/></optionresponse></problem>"#,
+        r#"<problem><stringresponse answer="Wikidata" type="ci"><label>The free knowledge base?</label><additional_answer answer="WD"/><textline/></stringresponse></problem>"#,
+        r#"<problem><numericalresponse answer="806"><label>Words per article?</label><responseparam type="tolerance" default="5%"/><formulaequationinput/></numericalresponse></problem>"#,
+    ];
+    let subs: Vec<serde_json::Value> = (0..problems.div_ceil(10))
+        .map(|s| {
+            let blocks: Vec<serde_json::Value> = (0..10.min(problems - s * 10)).map(|k| json!({"kind": "problem", "xml": XML[k % XML.len()]})).collect();
+            json!({"title": format!("Quiz {s}"), "graded": true, "format": "Homework", "units": [{"title": format!("Questions {s}"), "blocks": blocks}]})
+        })
+        .collect();
+    let count = subs.len();
+    let sections: Vec<serde_json::Value> = subs
+        .chunks(5)
+        .enumerate()
+        .map(|(i, c)| json!({"title": format!("Part {i}"), "subsections": c}))
+        .collect();
+    json!({"org": "BENCH", "code": "QUIZ", "run": "2026", "language": "en", "title": "Graded course for the load test",
+        "short_description": "200 graded problems.", "overview": "Seeded.", "start": "2026-01-01T00:00:00Z", "published": true,
+        "grading": {"types": [{"name": "Homework", "short_label": "HW", "min_count": count, "drop_count": 2, "weight": 1.0}], "cutoffs": {"A": 0.9, "Pass": 0.5}},
+        "sections": sections})
+}
+
+/// Answers of the right shape that score nothing.
+fn wrong(right: &lyceum_core::capa::Answers) -> lyceum_core::capa::Answers {
+    use lyceum_core::capa::AnswerValue;
+    right
+        .iter()
+        .map(|(id, v)| {
+            let w = match v {
+                AnswerValue::Many(_) => AnswerValue::Many(vec!["choice_1".into()]),
+                AnswerValue::One(s) if s.starts_with("choice_") => {
+                    AnswerValue::One("choice_0".into())
+                }
+                AnswerValue::One(s) if s.parse::<f64>().is_ok() => AnswerValue::One("1".into()),
+                AnswerValue::One(_) => AnswerValue::One("GFDL".into()),
+            };
+            (id.clone(), w)
+        })
+        .collect()
 }
 
 async fn add_course(store: &Store, spec: serde_json::Value, now: i64) -> Result<CourseId, String> {
@@ -189,6 +238,87 @@ async fn main() -> Result<(), String> {
     learner::set_last_unit(&mut c, bench, big, big_tree.node(middle).id)
         .await
         .map_err(|e| e.to_string())?;
+    drop(c);
+
+    // The graded course: bench and 50 learners answer every problem, through the same
+    // submission path as the site.
+    let quiz = add_course(&store, quiz_spec(200), now).await?;
+    let quiz_tree = {
+        let mut c = store.conn().await.map_err(|e| e.to_string())?;
+        courses::load_tree(&mut c, quiz)
+            .await
+            .map_err(|e| e.to_string())?
+    };
+    let app = lyceum_web::App::new(lyceum_web::AppParts {
+        store: store.clone(),
+        media: MediaStore::new(dir.join("media")).map_err(|e| e.to_string())?,
+        config: lyceum_web::WebConfig::new("http://localhost"),
+        clock: std::sync::Arc::new(lyceum_core::SystemClock),
+    })
+    .map_err(|e| e.to_string())?;
+    let mut problems = Vec::new();
+    for &unit in quiz_tree.units() {
+        for &leaf in quiz_tree.children(unit) {
+            let n = quiz_tree.node(leaf);
+            if let Some(Ok(lyceum_core::blocks::LeafContent::Problem(p))) = &n.content
+                && let Some(parsed) = &p.parsed
+            {
+                let Some(input) = parsed.inputs().next() else {
+                    continue;
+                };
+                let kind = match input.widget {
+                    lyceum_core::capa::Widget::Radio { .. } => "radio",
+                    lyceum_core::capa::Widget::Checkbox { .. } => "checkbox",
+                    lyceum_core::capa::Widget::Select { .. } => "select",
+                    lyceum_core::capa::Widget::Text { numeric: true, .. } => "number",
+                    _ => "text",
+                };
+                problems.push((
+                    n.id,
+                    format!("{} {kind}", input.id),
+                    lyceum_core::capa::correct_answers(parsed),
+                ));
+            }
+        }
+    }
+    let mut quiz_learners = vec![bench];
+    quiz_learners.extend(user_ids.iter().take(50));
+    for (i, &u) in quiz_learners.iter().enumerate() {
+        let mut c = store.conn().await.map_err(|e| e.to_string())?;
+        learner::enroll(&mut c, u, quiz, now)
+            .await
+            .map_err(|e| e.to_string())?;
+        drop(c);
+        for (k, (block, _, answers)) in problems.iter().enumerate() {
+            // Most right, some wrong: every learner gets a different grade.
+            let answers = if (k + i) % 7 == 0 {
+                wrong(answers)
+            } else {
+                answers.clone()
+            };
+            lyceum_web::submit_answers(
+                &app,
+                "course-v1:BENCH+QUIZ+2026",
+                *block,
+                u,
+                answers,
+                jiff::Timestamp::now(),
+            )
+            .await
+            .map_err(|e| lyceum_web::describe_error(&e))?;
+        }
+    }
+    let list: String = problems
+        .iter()
+        .map(|(b, input, _)| format!("{} {input}\n", b.0))
+        .collect();
+    std::fs::write(dir.join("quiz-problems.txt"), list).map_err(|e| e.to_string())?;
+    eprintln!(
+        "graded course: {} problems answered by {} learners",
+        problems.len(),
+        quiz_learners.len()
+    );
+
     println!(
         "course-v1:BIGORG+BIG+2026 {}",
         big_tree.node(middle).url_name
