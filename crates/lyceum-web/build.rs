@@ -64,6 +64,8 @@ const ICONS: &[&str] = &[
     "ListBullet",
     "Close",
     "Funnel",
+    "SpeechBubbles",
+    "LinkExternal",
 ];
 
 fn main() {

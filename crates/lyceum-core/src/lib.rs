@@ -11,6 +11,7 @@ pub mod error;
 pub mod grading;
 pub mod ids;
 pub mod media;
+pub mod olx_links;
 pub mod permissions;
 pub mod sanitize;
 pub mod subtitles;

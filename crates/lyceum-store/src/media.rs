@@ -26,6 +26,12 @@ impl MediaStore {
         self.root.join(&sha256[..2]).join(sha256)
     }
 
+    /// A scratch folder beside the media, on the same disk: uploads too large for memory
+    /// wait there while they are read. Files left in it by a crash are safe to delete.
+    pub fn temp_dir(&self) -> PathBuf {
+        self.root.join("tmp")
+    }
+
     /// Store bytes; returns (sha256, size).
     pub fn put(&self, bytes: &[u8]) -> std::io::Result<(String, u64)> {
         self.put_reader(bytes)

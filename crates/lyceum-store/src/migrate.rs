@@ -23,7 +23,11 @@ macro_rules! migrations {
     };
 }
 
-const MIGRATIONS: &[Migration] = migrations![1 "0001_foundation", 2 "0002_problems_and_grades"];
+const MIGRATIONS: &[Migration] = migrations![
+    1 "0001_foundation",
+    2 "0002_problems_and_grades",
+    3 "0003_course_pages",
+];
 
 pub async fn run(store: &Store) -> Result<()> {
     let mut tx = store.begin().await?;

@@ -5,7 +5,7 @@
 use lyceum_core::course::spec::{CourseSpec, expand};
 use lyceum_core::permissions::CourseRole;
 use lyceum_core::{BlockId, CourseId, UserId};
-use lyceum_store::repo::{assets, courses, learner, orgs, problems, sessions, users};
+use lyceum_store::repo::{assets, courses, learner, orgs, pages, problems, sessions, users};
 use lyceum_store::{Store, StoreError, testing};
 
 macro_rules! contract {
@@ -39,6 +39,8 @@ contract!(
     scores_overrides_and_resets,
     gradebook_learners_search_and_log,
     grading_policy_round_trips,
+    course_pages_replace_list_and_find,
+    reimport_syncs_the_outline_by_url_name,
 );
 
 const NOW: i64 = 1_790_000_000_000;
@@ -1113,5 +1115,191 @@ async fn grading_policy_round_trips(store: Store) {
             .unwrap()
             .grading(),
         policy
+    );
+}
+
+async fn course_pages_replace_list_and_find(store: Store) {
+    let a = course(&store, "PG", true).await;
+    let b = course(&store, "PG2", true).await;
+    let page = |kind, slug, title, content| pages::NewPage {
+        kind,
+        slug,
+        title,
+        content,
+    };
+    let mut c = store.conn().await.unwrap();
+    assert!(pages::list(&mut c, a).await.unwrap().is_empty());
+    pages::replace_all(
+        &mut c,
+        a,
+        &[
+            page("tab", "syllabus", "Syllabus", "<p>Week 1</p>"),
+            page("info", "updates", "", "<ol><li>Hi</li></ol>"),
+            page("about", "overview", "", "<p>Über</p>"),
+            page("tab", "faq", "FAQ", "<p>Q?</p>"),
+            page("info", "handouts", "", "<ul></ul>"),
+        ],
+    )
+    .await
+    .unwrap();
+    pages::replace_all(&mut c, b, &[page("tab", "syllabus", "Other", "x")])
+        .await
+        .unwrap();
+    let listed: Vec<(String, String, i64)> = pages::list(&mut c, a)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.kind, p.slug, p.position))
+        .collect();
+    let want = [
+        ("about", "overview", 2),
+        ("info", "updates", 1),
+        ("info", "handouts", 4),
+        ("tab", "syllabus", 0),
+        ("tab", "faq", 3),
+    ];
+    assert_eq!(
+        listed,
+        want.map(|(k, s, p)| (k.to_owned(), s.to_owned(), p)),
+        "by kind, then in the order given"
+    );
+    let found = pages::find(&mut c, a, "tab", "syllabus")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            found.course_id,
+            found.title.as_str(),
+            found.content.as_str()
+        ),
+        (a.0, "Syllabus", "<p>Week 1</p>")
+    );
+    assert!(
+        pages::find(&mut c, a, "info", "syllabus")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Replacing drops what is no longer there and leaves other courses alone.
+    pages::replace_all(&mut c, a, &[page("tab", "faq", "FAQ 2", "<p>A</p>")])
+        .await
+        .unwrap();
+    let after = pages::list(&mut c, a).await.unwrap();
+    assert_eq!(after.len(), 1);
+    assert_eq!((after[0].title.as_str(), after[0].position), ("FAQ 2", 0));
+    assert_eq!(pages::list(&mut c, b).await.unwrap()[0].title, "Other");
+    // Two pages of one kind cannot share a slug.
+    let dup = pages::replace_all(
+        &mut c,
+        a,
+        &[page("tab", "x", "", ""), page("tab", "x", "", "")],
+    )
+    .await;
+    assert!(dup.is_err());
+    // Pages go with their course.
+    lyceum_store::Db::exec(
+        &mut c,
+        lyceum_store::q("DELETE FROM courses WHERE id = $1").bind(b.0),
+    )
+    .await
+    .unwrap();
+    assert!(pages::list(&mut c, b).await.unwrap().is_empty());
+}
+
+/// A re-import: blocks matched by url_name keep their ids and learners' state, move and
+/// change in place (with a revision), new ones appear, missing ones go with their state.
+async fn reimport_syncs_the_outline_by_url_name(store: Store) {
+    let id = course(&store, "RI", true).await;
+    let u = user(&store, "Reimp").await;
+    let mut c = store.conn().await.unwrap();
+    let before = courses::load_tree(&mut c, id).await.unwrap();
+    let names = |t: &lyceum_core::course::CourseTree| {
+        (0..t.len())
+            .map(|i| (t.node(i).url_name.clone(), t.node(i).id))
+            .collect::<std::collections::HashMap<_, _>>()
+    };
+    let old = names(&before);
+    // The learner finished the first unit's blocks and the third unit's.
+    let done: Vec<BlockId> = ["s1-1-1-1", "s1-1-1-2", "s2-1-1-1"]
+        .iter()
+        .map(|n| old[*n])
+        .collect();
+    learner::record_completions(&mut c, u, id, &done, learner::CompletionSource::View, NOW)
+        .await
+        .unwrap();
+
+    // New outline: U2's block changed, U1 moved after U2, U3 (and its block) removed, a
+    // new unit added.
+    let mut outline = courses::load_outline(&mut c, id).await.unwrap();
+    assert_eq!(outline.len(), 2);
+    assert_eq!(
+        outline[0].children[0].children[1].children[0].url_name,
+        "s1-1-2-1"
+    );
+    let units = &mut outline[0].children[0].children;
+    units.swap(0, 1);
+    units[0].children[0].content =
+        r#"{"format":"html","source":"<p>Changed</p>","html":"<p>Changed</p>"}"#.into();
+    let mut fresh = units[1].clone();
+    fresh.url_name = "new-unit".into();
+    fresh.children[0].url_name = "new-block".into();
+    fresh.children.truncate(1);
+    units.push(fresh);
+    outline.truncate(1);
+    drop(c);
+
+    let mut tx = store.begin().await.unwrap();
+    let counts = courses::sync_outline(&mut tx, id, &outline, Some(u), NOW + 1)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        counts,
+        courses::SyncCounts {
+            added: 2,
+            changed: 1,
+            unchanged: 6,
+            removed: 4
+        }
+    );
+
+    let mut c = store.conn().await.unwrap();
+    let after = courses::load_tree(&mut c, id).await.unwrap();
+    let new = names(&after);
+    for kept in [
+        "s1", "s1-1", "s1-1-1", "s1-1-1-1", "s1-1-1-2", "s1-1-2", "s1-1-2-1",
+    ] {
+        assert_eq!(new[kept], old[kept], "{kept} keeps its id");
+    }
+    assert!(!new.contains_key("s2") && !new.contains_key("s2-1-1-1"));
+    let order: Vec<_> = after
+        .units()
+        .iter()
+        .map(|&i| after.node(i).url_name.clone())
+        .collect();
+    assert_eq!(order, ["s1-1-2", "s1-1-1", "new-unit"]);
+    let mut left = learner::completed_in_course(&mut c, u, id).await.unwrap();
+    left.sort();
+    assert_eq!(
+        left,
+        vec![old["s1-1-1-1"], old["s1-1-1-2"]],
+        "state of kept blocks stays, of removed ones goes"
+    );
+    // The same outline again changes nothing.
+    drop(c);
+    let mut tx = store.begin().await.unwrap();
+    let again = courses::sync_outline(&mut tx, id, &outline, Some(u), NOW + 2)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        again,
+        courses::SyncCounts {
+            added: 0,
+            changed: 0,
+            unchanged: 9,
+            removed: 0
+        }
     );
 }

@@ -6,7 +6,9 @@ use crate::courses::CourseCx;
 use crate::format;
 use crate::page::{Html, Page};
 use askama::Template;
-use lyceum_core::blocks::{LeafContent, MediaRef, TextContent, VideoContent};
+use lyceum_core::blocks::{
+    DiscussionContent, LeafContent, MediaRef, OlxContent, TextContent, VideoContent,
+};
 use lyceum_core::course::Node;
 use lyceum_core::media::content_type_for;
 
@@ -89,6 +91,54 @@ struct VideoView<'a> {
     progress_url: Option<String>,
     position: f64,
     watched: bool,
+    /// The part of the file that is played (`start_secs`/`end_secs`); progress counts
+    /// within it.
+    clip: Option<(f64, f64)>,
+}
+
+#[derive(Template)]
+#[template(path = "blocks/video_youtube.html")]
+struct YoutubeView<'a> {
+    p: &'a Page,
+    id: i64,
+    title: &'a str,
+    watch_url: String,
+    /// The video's page without a start time: transcript lines add their own.
+    cue_url: String,
+    downloads: Vec<DownloadView>,
+    transcripts: Vec<TranscriptView>,
+}
+
+/// What staff see of a kept Open edX block.
+struct OlxStaffView<'a> {
+    tag: &'a str,
+    source_path: &'a str,
+    error: &'a str,
+    xml: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "blocks/olx.html")]
+struct OlxView<'a> {
+    p: &'a Page,
+    id: i64,
+    title: &'a str,
+    notice: Html,
+    broken: bool,
+    staff: Option<OlxStaffView<'a>>,
+}
+
+#[derive(Template)]
+#[template(path = "blocks/discussion.html")]
+struct DiscussionView<'a> {
+    p: &'a Page,
+    id: i64,
+    title: &'a str,
+    content_lang: &'a str,
+    content_dir: &'static str,
+    category: &'a str,
+    target: &'a str,
+    staff_id: Option<&'a str>,
 }
 
 #[derive(Template)]
@@ -106,7 +156,7 @@ pub fn render(ctx: &BlockCtx<'_>, idx: usize, state: &LearnerBlockState) -> Html
     let node: &Node = course.tree().node(idx);
     let id = node.id.0;
     let out = match &node.content {
-        Some(Ok(LeafContent::Text(t))) => text(id, &node.title, t),
+        Some(Ok(LeafContent::Text(t))) => text(course, id, &node.title, t),
         Some(Ok(LeafContent::Video(v))) => {
             video(p, course, id, &node.title, v, state, ctx.tracking)
         }
@@ -131,6 +181,18 @@ pub fn render(ctx: &BlockCtx<'_>, idx: usize, state: &LearnerBlockState) -> Html
                 },
             );
         }
+        Some(Ok(LeafContent::Olx(o))) => olx(p, id, &node.title, o, ctx.staff),
+        Some(Ok(LeafContent::Discussion(d))) => DiscussionView {
+            p,
+            id,
+            title: &node.title,
+            content_lang: &course.row.language,
+            content_dir: crate::handlers::catalog::content_dir(&course.row.language),
+            category: d.category.trim(),
+            target: d.target.trim(),
+            staff_id: discussion_staff_id(d, ctx.staff),
+        }
+        .render(),
         Some(Ok(LeafContent::Unknown { kind, .. })) => UnsupportedView {
             p,
             id,
@@ -157,11 +219,66 @@ pub fn render(ctx: &BlockCtx<'_>, idx: usize, state: &LearnerBlockState) -> Html
     }
 }
 
-fn text(id: i64, title: &str, t: &TextContent) -> askama::Result<String> {
+fn text(course: &CourseCx, id: i64, title: &str, t: &TextContent) -> askama::Result<String> {
     TextView {
         id,
         title,
-        html: Html(t.html.clone()),
+        html: Html(course.rewrite_links(&t.html).into_owned()),
+    }
+    .render()
+}
+
+fn discussion_staff_id(d: &DiscussionContent, staff: bool) -> Option<&str> {
+    (staff && !d.discussion_id.is_empty()).then_some(d.discussion_id.as_str())
+}
+
+/// What a kept Open edX block is, in words a learner understands (a message key).
+fn olx_kind_key(tag: &str) -> Option<&'static str> {
+    Some(match tag {
+        "lti" | "lti_consumer" => "lyceum-olx-kind-lti",
+        "drag-and-drop-v2" => "lyceum-olx-kind-drag-and-drop",
+        "poll" | "poll_question" => "lyceum-olx-kind-poll",
+        "survey" => "lyceum-olx-kind-survey",
+        "openassessment" => "lyceum-olx-kind-openassessment",
+        "library_content" => "lyceum-olx-kind-library-content",
+        // Kept problems are those Lyceum cannot grade: Python-checked, or an unknown form.
+        "problem" => "lyceum-olx-kind-problem",
+        "annotatable" => "lyceum-olx-kind-annotatable",
+        "word_cloud" => "lyceum-olx-kind-word-cloud",
+        "edx_sga" | "staffgradedxblock" => "lyceum-olx-kind-staff-graded",
+        "done" => "lyceum-olx-kind-done",
+        "split_test" => "lyceum-olx-kind-split-test",
+        "conditional" => "lyceum-olx-kind-conditional",
+        _ => return None,
+    })
+}
+
+/// A kept block: learners learn what it is and that it does not hold them back; staff
+/// also see where it came from, why it is kept, and its OLX.
+fn olx(p: &Page, id: i64, title: &str, o: &OlxContent, staff: bool) -> askama::Result<String> {
+    // A block of a kind Lyceum runs (html, video…) that failed to load is not an
+    // "activity": say it could not be loaded.
+    let broken = olx_kind_key(&o.tag).is_none() && !o.error.is_empty();
+    let notice = match olx_kind_key(&o.tag) {
+        _ if broken => p.t("lyceum-block-broken"),
+        Some(key) => p.t1("lyceum-olx-notice", p.t(key)),
+        None => p.t1(
+            "lyceum-olx-notice",
+            p.t1("lyceum-olx-kind-other", o.tag.as_str()),
+        ),
+    };
+    OlxView {
+        p,
+        id,
+        title,
+        notice,
+        broken,
+        staff: staff.then_some(OlxStaffView {
+            tag: &o.tag,
+            source_path: &o.source_path,
+            error: &o.error,
+            xml: &o.xml,
+        }),
     }
     .render()
 }
@@ -205,12 +322,13 @@ fn video(
         MediaRef::Asset(name) => name.clone(),
         MediaRef::Url(u) => u.rsplit('/').next().unwrap_or("video").to_owned(),
     };
+    let fragment = media_fragment(v.start_secs, v.end_secs);
     let sources: Vec<SourceView> = v
         .sources
         .iter()
         .filter_map(|s| {
             cache.media_url(key, &s.media).map(|url| SourceView {
-                url,
+                url: format!("{url}{fragment}"),
                 mime: s.mime.clone(),
             })
         })
@@ -294,6 +412,19 @@ fn video(
                 .collect(),
         })
         .collect();
+    if let (true, Some(yt)) = (v.sources.is_empty(), &v.youtube_id) {
+        // No player from Google on the page: a link, and the transcript to read.
+        return YoutubeView {
+            p,
+            id,
+            title,
+            watch_url: youtube_url(yt, v.start_secs),
+            cue_url: youtube_url(yt, None),
+            downloads,
+            transcripts,
+        }
+        .render();
+    }
     VideoView {
         p,
         id,
@@ -307,8 +438,26 @@ fn video(
         progress_url: tracking.then(|| format!("/api/v1/blocks/{id}/progress")),
         position: state.position,
         watched: state.complete,
+        clip: (v.start_secs.is_some() || v.end_secs.is_some())
+            .then(|| (v.start_secs.unwrap_or(0.0), v.end_secs.unwrap_or(0.0))),
     }
     .render()
+}
+
+/// `#t=start,end` (W3C Media Fragments): the browser plays only that part of the file.
+fn media_fragment(start: Option<f64>, end: Option<f64>) -> String {
+    match (start, end) {
+        (None, None) => String::new(),
+        (Some(s), None) => format!("#t={s}"),
+        (s, Some(e)) => format!("#t={},{e}", s.unwrap_or(0.0)),
+    }
+}
+
+fn youtube_url(id: &str, start: Option<f64>) -> String {
+    match start.map(|s| s.floor() as u64).filter(|&s| s > 0) {
+        Some(s) => format!("https://www.youtube.com/watch?v={id}&t={s}s"),
+        None => format!("https://www.youtube.com/watch?v={id}"),
+    }
 }
 
 fn download_url(url: &str) -> String {

@@ -20,6 +20,54 @@ pub struct WebConfig {
     /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
     #[serde(default)]
     pub trust_forwarded_for: bool,
+    /// Caps on Open edX course archives uploaded on the site (`[import]`).
+    #[serde(default)]
+    pub import: ImportLimits,
+}
+
+/// Caps on an uploaded course archive; an archive over any of them is refused whole.
+/// The defaults are those of `lyceum import`.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ImportLimits {
+    /// Total uncompressed size of the course's files, in MB (also caps the upload).
+    pub max_total_mb: u64,
+    pub max_files: u64,
+    /// Any one file, in MB.
+    pub max_file_mb: u64,
+}
+
+impl Default for ImportLimits {
+    fn default() -> Self {
+        ImportLimits {
+            max_total_mb: 2048,
+            max_files: 20_000,
+            max_file_mb: 1024,
+        }
+    }
+}
+
+const MB: u64 = 1024 * 1024;
+
+impl ImportLimits {
+    pub fn limits(&self) -> lyceum_olx::Limits {
+        lyceum_olx::Limits {
+            max_total_bytes: self.max_total_mb.saturating_mul(MB),
+            max_files: self.max_files,
+            max_file_bytes: self.max_file_mb.saturating_mul(MB),
+            ..lyceum_olx::Limits::default()
+        }
+    }
+
+    /// The most an upload may weigh: the files plus what a plain `.tar` adds around them
+    /// (a header and padding per file). A `.tar.gz` of a course within the limits is
+    /// smaller still.
+    pub fn max_upload_bytes(&self) -> u64 {
+        self.max_total_mb
+            .saturating_mul(MB)
+            .saturating_add(self.max_files.saturating_mul(8 * 1024))
+            .saturating_add(MB)
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -55,6 +103,7 @@ impl WebConfig {
             contact: default_contact(),
             wikimedia: None,
             trust_forwarded_for: false,
+            import: ImportLimits::default(),
         }
     }
 

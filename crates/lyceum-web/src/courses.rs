@@ -3,23 +3,28 @@
 //! content version — so a unit page costs the same few queries in a course of 5 units
 //! or 5,000.
 
+use crate::course_pages::CoursePages;
 use crate::error::{AppError, AppResult};
 use crate::page::Cx;
 use lyceum_core::blocks::MediaRef;
 use lyceum_core::course::{CourseKey, CourseTree, Visibility};
+use lyceum_core::olx_links::{CourseLinks, rewrite_course_links};
 use lyceum_core::permissions::{Action, Actor, CourseFacts, Decision, Resource, can};
 use lyceum_core::{CourseId, clock::from_millis};
 use lyceum_store::repo::assets::{self, AssetRow};
 use lyceum_store::repo::courses::{self, CourseRow, ViewerRow};
+use lyceum_store::repo::pages;
 use lyceum_store::{Result, Store};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-/// A course's content as of one version: its tree and its assets by name.
+/// A course's content as of one version: its tree, its assets by name, its own pages.
 pub struct CachedCourse {
     pub version: i64,
     pub tree: CourseTree,
     pub assets: HashMap<String, AssetRow>,
+    pub pages: CoursePages,
 }
 
 impl CachedCourse {
@@ -54,7 +59,7 @@ impl CourseCache {
         }
     }
 
-    /// The content of `course` at `version`, loading it (two queries) when the cache has
+    /// The content of `course` at `version`, loading it (three queries) when the cache has
     /// an older version or none.
     pub async fn get(
         &self,
@@ -78,10 +83,12 @@ impl CourseCache {
             .into_iter()
             .map(|a| (a.name.clone(), a))
             .collect();
+        let pages = CoursePages::from_rows(pages::list(&mut conn, course).await?);
         let loaded = Arc::new(CachedCourse {
             version,
             tree,
             assets,
+            pages,
         });
         let mut map = self.entries.write().unwrap_or_else(|e| e.into_inner());
         if map.len() >= self.capacity && !map.contains_key(&course) {
@@ -123,6 +130,38 @@ impl CourseCx {
 
     pub fn url(&self, rest: &str) -> String {
         format!("/courses/{}/{rest}", self.row.course_key)
+    }
+
+    /// Author HTML with Open edX's course-relative links (`/static/…`, `/course/…`,
+    /// `/jump_to_id/…`) pointing into this course; borrowed when it has none.
+    pub fn rewrite_links<'h>(&self, html: &'h str) -> Cow<'h, str> {
+        rewrite_course_links(html, self)
+    }
+}
+
+impl CourseLinks for CourseCx {
+    fn course_page(&self, rest: &str) -> String {
+        if rest.is_empty() {
+            self.url("courseware")
+        } else {
+            self.url(rest)
+        }
+    }
+
+    fn jump_to_id(&self, id: &str) -> String {
+        self.url(&format!("jump_to_id/{id}"))
+    }
+
+    fn asset(&self, name: &str) -> Option<String> {
+        self.content
+            .assets
+            .get(name)
+            .map(|a| asset_url(self.key(), a))
+    }
+
+    fn missing_asset(&self, name: &str) -> String {
+        // Not a hash: the media route answers 404 for it.
+        self.url(&format!("media/missing/{name}"))
     }
 }
 

@@ -23,15 +23,19 @@ const MONTH_KEYS: [&str; 12] = [
 ];
 
 pub fn date(p: &Page, t: &Timestamp) -> String {
-    let z = t.to_zoned(p.tz.clone());
-    let month = p.text(MONTH_KEYS[usize::try_from(z.month() - 1).unwrap_or(0).min(11)]);
+    civil_date(p, t.to_zoned(p.tz.clone()).date())
+}
+
+/// A calendar date as written, in no time zone (a course update's "January 5, 2013").
+pub fn civil_date(p: &Page, d: jiff::civil::Date) -> String {
+    let month = p.text(MONTH_KEYS[usize::try_from(d.month() - 1).unwrap_or(0).min(11)]);
     p.app.i18n().text(
         &p.lang,
         "lyceum-date-format",
         &[
-            Arg::from(i64::from(z.day())),
+            Arg::from(i64::from(d.day())),
             Arg::from(month),
-            Arg::from(i64::from(z.year())),
+            Arg::from(i64::from(d.year())),
         ],
     )
 }

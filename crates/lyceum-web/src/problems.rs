@@ -262,6 +262,10 @@ pub fn render(p: &Page, r: RenderInput<'_>) -> Html {
             ),
         }
     }
+    // Open edX's `/static/…` and course links in the problem's own HTML.
+    if let std::borrow::Cow::Owned(b) = course.rewrite_links(&body) {
+        body = b;
+    }
     let unsupported = problem
         .unsupported_notice()
         .map(|e| p.t1(e.key.0, e.args.first().cloned().unwrap_or_default()));
@@ -316,7 +320,7 @@ pub fn render(p: &Page, r: RenderInput<'_>) -> Html {
         .enumerate()
         .map(|(i, h)| HintView {
             label: p.t2("lyceum-problem-hint-label", i + 1, problem.hints.len()),
-            html: Html(h.clone()),
+            html: Html(course.rewrite_links(h).into_owned()),
         })
         .collect();
     let hint_button = (r.tracking && !problem.hints.is_empty()).then(|| {
@@ -351,7 +355,7 @@ pub fn render(p: &Page, r: RenderInput<'_>) -> Html {
         closed: closed_text,
         hints,
         solution_heading: solution.as_deref().is_some_and(|h| !labels_itself(h)),
-        solution: solution.map(Html),
+        solution: solution.map(|s| Html(course.rewrite_links(&s).into_owned())),
     }
     .render()
     .map(Html)

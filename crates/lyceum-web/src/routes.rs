@@ -1,12 +1,14 @@
 //! Every route of the site, in one place.
 
+use crate::handlers::olx as course_olx;
 use crate::handlers::{
-    about, account, catalog, courseware, dashboard, errors, instructor, media, oauth, progress,
+    about, account, catalog, courseware, dashboard, errors, instructor, media, oauth, pages,
+    progress,
 };
 use crate::state::App;
 use crate::{api, assets, security};
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
@@ -14,6 +16,17 @@ use axum::routing::{get, post};
 use tower_http::compression::CompressionLayer;
 
 pub fn router(app: App) -> Router {
+    // Course archives are far larger than axum's default body limit; the import handlers
+    // count the bytes themselves and stop at the configured cap (plus the form around it).
+    let upload_limit = DefaultBodyLimit::max(
+        usize::try_from(
+            app.config()
+                .import
+                .max_upload_bytes()
+                .saturating_add(1024 * 1024),
+        )
+        .unwrap_or(usize::MAX),
+    );
     let pages = Router::new()
         .route("/", get(catalog::index))
         .route("/login", get(account::login_page).post(account::login))
@@ -85,8 +98,28 @@ pub fn router(app: App) -> Router {
             "/courses/{key}/instructor/answers.csv",
             get(instructor::answers_csv),
         )
+        .route("/courses/{key}/instructor/olx", get(course_olx::team_page))
+        .route(
+            "/courses/{key}/instructor/import",
+            post(course_olx::reimport).layer(upload_limit),
+        )
+        .route(
+            "/import",
+            get(course_olx::import_page)
+                .post(course_olx::import)
+                .layer(upload_limit),
+        )
         .route("/courses/{key}/bookmarks", get(courseware::bookmarks))
         .route("/courses/{key}/dates", get(courseware::dates))
+        .route("/courses/{key}/info", get(pages::info))
+        .route("/courses/{key}/pages/{slug}", get(pages::tab))
+        .route(
+            "/courses/{key}/jump_to_id/{url_name}",
+            get(courseware::jump_to_id),
+        )
+        // Open edX's static tab URLs (`/course/SLUG` links in imported content); every
+        // other page of a course has a route of its own, which takes precedence.
+        .route("/courses/{key}/{slug}", get(pages::tab_by_edx_path))
         .route("/api/v1/openapi.json", get(api::openapi::document))
         .route("/api/v1/courses", get(api::courses::catalog))
         .route("/api/v1/courses/{course_id}", get(api::courses::detail))
@@ -115,7 +148,11 @@ pub fn router(app: App) -> Router {
     // Media and static files are already compressed (or must keep byte ranges intact).
     let files = Router::new()
         .route("/static/{name}", get(assets::serve))
-        .route("/courses/{key}/media/{hash}/{name}", get(media::serve));
+        .route("/courses/{key}/media/{hash}/{name}", get(media::serve))
+        .route(
+            "/courses/{key}/instructor/export.tar.gz",
+            get(course_olx::export),
+        );
 
     pages
         .merge(files)

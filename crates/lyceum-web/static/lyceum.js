@@ -54,9 +54,14 @@
       });
     }
 
+    // A clip (#t=start,end on the source): progress and position count within it.
+    var clipStart = parseFloat(fig.getAttribute('data-clip-start') || '0');
+    var clipEnd = parseFloat(fig.getAttribute('data-clip-end') || '0');
+    function length() { return (clipEnd > 0 ? Math.min(clipEnd, video.duration) : video.duration) - clipStart; }
+
     var resume = parseFloat(fig.getAttribute('data-position') || '0');
     video.addEventListener('loadedmetadata', function () {
-      if (resume > 5 && resume < video.duration - 5) { video.currentTime = resume; }
+      if (resume > 5 && resume < length() - 5) { video.currentTime = clipStart + resume; }
     });
 
     video.addEventListener('timeupdate', function () {
@@ -80,13 +85,13 @@
     });
 
     function closeSegment() {
-      if (seg && seg[1] - seg[0] > 0.2) { pending.push([seg[0], seg[1]]); }
+      if (seg && seg[1] - seg[0] > 0.2) { pending.push([Math.max(0, seg[0] - clipStart), Math.max(0, seg[1] - clipStart)]); }
       seg = null;
     }
 
     function send(leaving) {
-      if (!pending.length || !isFinite(video.duration)) { return; }
-      var body = JSON.stringify({ ranges: pending, duration: video.duration, position: video.currentTime });
+      if (!pending.length || !isFinite(video.duration) || length() <= 0) { return; }
+      var body = JSON.stringify({ ranges: pending, duration: length(), position: Math.max(0, video.currentTime - clipStart) });
       pending = [];
       fetch(url, { method: 'POST', credentials: 'same-origin', keepalive: !!leaving, headers: { 'Content-Type': 'application/json' }, body: body })
         .then(function (r) { return r.ok ? r.json() : null; })

@@ -57,11 +57,51 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Import an Open edX course export (OLX): a .tar.gz, .tgz or a directory. Importing
+    /// a course that exists (same course key) updates it in place.
+    Import {
+        path: PathBuf,
+        /// Put the course in this organisation instead of the one in course.xml.
+        #[arg(long)]
+        org: Option<String>,
+        /// Print a JSON summary: counts, url_name → block id, problems found.
+        #[arg(long)]
+        json: bool,
+        /// Publish a newly created course (default: unpublished, for review first).
+        #[arg(long)]
+        publish: bool,
+        #[command(flatten)]
+        limits: LimitArgs,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Export a course as Open edX OLX (.tar.gz).
+    Export {
+        /// course-v1:ORG+CODE+RUN
+        course_id: String,
+        out: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Create or upgrade the database schema.
     Migrate {
         #[command(flatten)]
         data: DataArgs,
     },
+}
+
+/// Caps on an imported archive; an archive over any of them is refused.
+#[derive(Args, Clone, Debug)]
+pub struct LimitArgs {
+    /// Total uncompressed size, MB.
+    #[arg(long, value_name = "MB", default_value_t = 2048)]
+    pub max_total_mb: u64,
+    /// Number of files.
+    #[arg(long, value_name = "N", default_value_t = 20_000)]
+    pub max_files: u64,
+    /// Any one file, MB.
+    #[arg(long, value_name = "MB", default_value_t = 1024)]
+    pub max_file_mb: u64,
 }
 
 #[derive(Subcommand)]
@@ -109,6 +149,19 @@ fn main() -> ExitCode {
             Command::User {
                 command: UserCommand::Add { name, admin, data },
             } => site::add_user(&name, admin, &data).await,
+            Command::Import {
+                path,
+                org,
+                json,
+                publish,
+                limits,
+                data,
+            } => site::import(&path, org, json, publish, &limits, &data).await,
+            Command::Export {
+                course_id,
+                out,
+                data,
+            } => site::export(&course_id, &out, &data).await,
             Command::Migrate { data } => site::open(&data)
                 .await
                 .map(|_| println!("The database is up to date.")),

@@ -155,3 +155,110 @@ pub async fn add_user(name: &str, admin: bool, args: &DataArgs) -> Result<()> {
         Err(e) => Err(lyceum_web::describe_error(&e)),
     }
 }
+
+pub async fn import(
+    path: &Path,
+    org: Option<String>,
+    json: bool,
+    publish: bool,
+    limits: &crate::LimitArgs,
+    args: &DataArgs,
+) -> Result<()> {
+    let site = open(args).await?;
+    let mb = 1024 * 1024;
+    let limits = lyceum_olx::Limits {
+        max_total_bytes: limits.max_total_mb.saturating_mul(mb),
+        max_files: limits.max_files,
+        max_file_bytes: limits.max_file_mb.saturating_mul(mb),
+        ..lyceum_olx::Limits::default()
+    };
+    let options = lyceum_olx::import::ImportOptions { org };
+    let describe =
+        |e: lyceum_web::AppError| format!("{}: {}", path.display(), lyceum_web::describe_error(&e));
+    let prepared = lyceum_web::olx::prepare(&site.media, path.to_path_buf(), options, limits)
+        .await
+        .map_err(describe)?;
+    let now = jiff::Timestamp::now().as_millisecond();
+    let summary = lyceum_web::olx::store(&site.store, &site.media, prepared, None, publish, now)
+        .await
+        .map_err(describe)?;
+    if json {
+        let text = serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?;
+        println!("{text}");
+        return Ok(());
+    }
+    println!(
+        "{} {} ({} sections, {} subsections, {} units, {} blocks, {} assets).",
+        if summary.created {
+            "Imported"
+        } else {
+            "Updated"
+        },
+        summary.course_key,
+        summary.sections,
+        summary.subsections,
+        summary.units,
+        summary.blocks.values().sum::<usize>(),
+        summary.assets,
+    );
+    if !summary.created {
+        let o = &summary.outline;
+        println!(
+            "Blocks: {} added, {} changed, {} unchanged, {} removed.",
+            o.added, o.changed, o.unchanged, o.removed
+        );
+    }
+    if !summary.kept.is_empty() {
+        let kept: Vec<String> = summary
+            .kept
+            .iter()
+            .map(|(t, n)| format!("{t} ×{n}"))
+            .collect();
+        println!(
+            "Kept as Open edX blocks (not run by Lyceum): {}.",
+            kept.join(", ")
+        );
+    }
+    if !summary.problems.is_empty() {
+        println!("{} problems found:", summary.problems.len());
+        for p in &summary.problems {
+            let kind = serde_json::to_value(p.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            println!("  {kind:<14} {}: {}", p.path, p.detail);
+        }
+    }
+    Ok(())
+}
+
+pub async fn export(course_id: &str, out: &Path, args: &DataArgs) -> Result<()> {
+    let site = open(args).await?;
+    let mut c = site.store.conn().await.map_err(|e| e.to_string())?;
+    let course = lyceum_store::repo::courses::find_by_key(&mut c, course_id)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no course {course_id}"))?;
+    drop(c);
+    // Written beside the target and renamed: a failed export never leaves half a file
+    // under the name asked for.
+    let dir = out
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp =
+        tempfile::NamedTempFile::new_in(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let file = tmp.reopen().map_err(|e| e.to_string())?;
+    lyceum_web::olx::export(
+        &site.store,
+        &site.media,
+        course.id(),
+        std::io::BufWriter::new(file),
+    )
+    .await
+    .map_err(|e| lyceum_web::describe_error(&e))?;
+    tmp.persist(out)
+        .map_err(|e| format!("{}: {e}", out.display()))?;
+    println!("Exported {course_id} to {}.", out.display());
+    Ok(())
+}

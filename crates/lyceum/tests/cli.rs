@@ -286,3 +286,106 @@ async fn serve_runs_on_postgresql() {
         200
     );
 }
+
+fn lyceum(args: &[&str], dir: &std::path::Path) -> (bool, String, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .arg("--data")
+        .arg(dir)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `lyceum import --json` on the Open edX demo course, `lyceum export`, and importing the
+/// export again: the same course, updated in place with nothing changed.
+#[test]
+fn import_and_export_open_edx_courses() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/fixtures/olx/demo-course"
+    );
+    let (ok, out, err) = lyceum(&["import", demo, "--json"], dir.path());
+    assert!(ok, "{err}");
+    let s: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(s["course_key"], "course-v1:OpenedX+DemoX+DemoCourse");
+    assert_eq!(s["created"], true);
+    assert_eq!(
+        (
+            s["sections"].as_u64(),
+            s["subsections"].as_u64(),
+            s["units"].as_u64()
+        ),
+        (Some(6), Some(17), Some(58))
+    );
+    assert_eq!(s["blocks"]["text"], 266);
+    assert_eq!(s["blocks"]["problem"], 23);
+    assert_eq!(s["blocks"]["video"], 11);
+    assert_eq!(s["kept"]["lti"], 2);
+    assert_eq!(s["kept"]["openassessment"], 2);
+    // Every block's OLX url_name maps to its Lyceum id.
+    let ids = s["url_names"].as_object().unwrap();
+    assert_eq!(ids.len(), 6 + 17 + 58 + 266 + 23 + 11 + 1 + 12);
+    assert!(ids["4e1de5e13fc3422997fe246b40a43aa1"].is_i64());
+    // The files the fixture's README lists as left out are reported with their paths.
+    let problems = s["problems"].as_array().unwrap();
+    let missing = |name: &str| {
+        problems
+            .iter()
+            .filter(|p| p["kind"] == "missing-file" && p["detail"] == format!("static/{name}"))
+            .count()
+    };
+    assert_eq!(missing("feedback.js"), 58);
+    assert_eq!(missing("demox_js.js"), 2);
+    for one in [
+        "hx.js",
+        "Periodic-Table.js",
+        "DiagnosisSimulation.html",
+        "ohms_law.html",
+        "Learning_Goals.pdf",
+    ] {
+        assert_eq!(missing(one), 1, "{one}");
+    }
+    assert!(
+        problems
+            .iter()
+            .all(|p| p["path"].as_str().is_some_and(|p| !p.is_empty()))
+    );
+
+    let archive = dir.path().join("demo.tar.gz");
+    let (ok, out, err) = lyceum(
+        &[
+            "export",
+            "course-v1:OpenedX+DemoX+DemoCourse",
+            archive.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("Exported"));
+    let (ok, out, err) = lyceum(&["import", archive.to_str().unwrap(), "--json"], dir.path());
+    assert!(ok, "{err}");
+    let again: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(again["created"], false);
+    assert_eq!(again["course_id"], s["course_id"]);
+    assert_eq!(again["outline"]["changed"], 0, "{}", again["outline"]);
+    assert_eq!(again["outline"]["removed"], 0);
+    assert_eq!(again["url_names"], s["url_names"], "ids are kept");
+
+    // Bad input: a clear message, exit status 1, nothing created.
+    let junk = dir.path().join("junk.tar.gz");
+    std::fs::write(&junk, b"\x1f\x8b\x08\x00 not really gzip").unwrap();
+    let (ok, _, err) = lyceum(&["import", junk.to_str().unwrap()], dir.path());
+    assert!(!ok);
+    assert!(err.contains("junk.tar.gz"), "{err}");
+    let (ok, _, err) = lyceum(
+        &["export", "course-v1:No+Such+Course", "/tmp/x.tar.gz"],
+        dir.path(),
+    );
+    assert!(!ok && err.contains("no course"), "{err}");
+}

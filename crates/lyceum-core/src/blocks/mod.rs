@@ -2,6 +2,8 @@
 //! its content is, how it is validated on save, and what completion means for it. The
 //! rest of the system dispatches through [`LeafContent`] and never matches on kinds itself.
 
+pub mod discussion;
+pub mod olx;
 pub mod problem;
 pub mod text;
 pub mod video;
@@ -9,6 +11,8 @@ pub mod video;
 use crate::error::DomainError;
 use serde::{Serialize, de::DeserializeOwned};
 
+pub use discussion::DiscussionContent;
+pub use olx::OlxContent;
 pub use problem::{GradingMethod, ProblemContent};
 pub use text::{TextContent, TextFormat};
 pub use video::{MediaRef, SubtitleTrack, VideoContent, VideoSource};
@@ -34,7 +38,8 @@ pub trait BlockKind {
     /// converting subtitles). Runs on every save, never on read.
     fn validate(content: Self::Content) -> Result<Self::Content, DomainError>;
 
-    fn completion(content: &Self::Content) -> CompletionRule;
+    /// `None`: the block does not count towards completion.
+    fn completion(content: &Self::Content) -> Option<CompletionRule>;
 }
 
 /// Content of a leaf block of any kind, as stored and cached.
@@ -43,6 +48,9 @@ pub enum LeafContent {
     Text(TextContent),
     Video(VideoContent),
     Problem(ProblemContent),
+    Discussion(DiscussionContent),
+    /// Kept from an Open edX course: raw OLX that Lyceum cannot run.
+    Olx(OlxContent),
     /// A kind this build does not know (written by a newer version, or imported): kept
     /// verbatim so nothing is lost, shown to learners as "not supported here yet".
     Unknown {
@@ -91,7 +99,7 @@ macro_rules! dispatch_kinds {
             /// `None`: the block does not count towards completion.
             pub fn completion(&self) -> Option<CompletionRule> {
                 match self {
-                    $(LeafContent::$variant(c) => Some(<$kind as BlockKind>::completion(c)),)*
+                    $(LeafContent::$variant(c) => <$kind as BlockKind>::completion(c),)*
                     LeafContent::Unknown { .. } => None,
                 }
             }
@@ -117,6 +125,8 @@ dispatch_kinds! {
     Text => text::Text,
     Video => video::Video,
     Problem => problem::ProblemKind,
+    Discussion => discussion::Discussion,
+    Olx => olx::Olx,
 }
 
 #[cfg(test)]

@@ -146,8 +146,8 @@ impl BlockKind for ProblemKind {
         Ok(c)
     }
 
-    fn completion(_: &ProblemContent) -> CompletionRule {
-        CompletionRule::Submitted
+    fn completion(_: &ProblemContent) -> Option<CompletionRule> {
+        Some(CompletionRule::Submitted)
     }
 }
 

@@ -61,8 +61,8 @@ impl BlockKind for Text {
         Ok(c)
     }
 
-    fn completion(_: &TextContent) -> CompletionRule {
-        CompletionRule::OnView
+    fn completion(_: &TextContent) -> Option<CompletionRule> {
+        Some(CompletionRule::OnView)
     }
 }
 

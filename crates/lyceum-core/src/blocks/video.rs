@@ -85,6 +85,18 @@ pub struct VideoContent {
     pub download_tracks: bool,
     #[serde(default)]
     pub duration_secs: Option<f64>,
+    /// A YouTube video (imported from Open edX). Lyceum links to it rather than embedding
+    /// it, so no learner's page loads Google's player unasked; a file source is preferred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub youtube_id: Option<String>,
+    /// Open edX's video-pipeline id, kept so the course exports back unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edx_video_id: Option<String>,
+    /// Play only this part of the file (Open edX's `start_time` / `end_time`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_secs: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_secs: Option<f64>,
 }
 
 pub struct Video;
@@ -99,8 +111,18 @@ impl BlockKind for Video {
     type Content = VideoContent;
 
     fn validate(c: VideoContent) -> Result<VideoContent, DomainError> {
-        if c.sources.is_empty() {
+        if let Some(id) = &c.youtube_id
+            && !is_youtube_id(id)
+        {
+            return Err(DomainError::new("lyceum-error-media-reference").with_arg(id.clone()));
+        }
+        if c.sources.is_empty() && c.youtube_id.is_none() {
             return Err(DomainError::new("lyceum-error-video-no-source"));
+        }
+        for t in [c.start_secs, c.end_secs].into_iter().flatten() {
+            if !(t.is_finite() && t >= 0.0) {
+                return Err(DomainError::new("lyceum-error-video-duration"));
+            }
         }
         for s in &c.sources {
             s.media.check()?;
@@ -131,9 +153,22 @@ impl BlockKind for Video {
         Ok(c)
     }
 
-    fn completion(_: &VideoContent) -> CompletionRule {
-        CompletionRule::Watched(WATCHED_THRESHOLD)
+    fn completion(c: &VideoContent) -> Option<CompletionRule> {
+        if c.sources.is_empty() {
+            // Only a link to YouTube: nothing here can tell whether it was watched.
+            Some(CompletionRule::OnView)
+        } else {
+            Some(CompletionRule::Watched(WATCHED_THRESHOLD))
+        }
     }
+}
+
+/// YouTube's ids are 11 characters of `[A-Za-z0-9_-]`; a little slack for old ones.
+pub fn is_youtube_id(id: &str) -> bool {
+    (6..=20).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// A MediaWiki-style language code: `en`, `pt-br`, `zh-hans`, `sr-ec`.
@@ -172,6 +207,10 @@ mod tests {
             download_video: true,
             download_tracks: true,
             duration_secs: Some(21.5),
+            youtube_id: None,
+            edx_video_id: None,
+            start_secs: None,
+            end_secs: None,
         }
     }
 

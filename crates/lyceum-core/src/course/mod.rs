@@ -20,9 +20,14 @@ pub enum License {
     CcBy40,
     #[serde(rename = "CC0-1.0")]
     Cc0,
+    /// No free licence stated: Open edX's default for a course, kept on import rather
+    /// than assumed free. Such a course cannot be reused beyond what its authors allow.
+    #[serde(rename = "all-rights-reserved")]
+    AllRightsReserved,
 }
 
 impl License {
+    /// The licences an author can choose for a new course (all free).
     pub const ALL: [License; 3] = [License::CcBySa40, License::CcBy40, License::Cc0];
 
     pub fn id(self) -> &'static str {
@@ -30,12 +35,49 @@ impl License {
             License::CcBySa40 => "CC-BY-SA-4.0",
             License::CcBy40 => "CC-BY-4.0",
             License::Cc0 => "CC0-1.0",
+            License::AllRightsReserved => "all-rights-reserved",
+        }
+    }
+
+    /// Open edX's `license` field: `all-rights-reserved` or
+    /// `creative-commons: ver=4.0 BY SA` (attributes BY, NC, ND, SA; CC0 as `ZERO`).
+    /// Licences Lyceum has no variant for (NC, ND, older versions) are kept as not free.
+    pub fn from_olx(value: &str) -> License {
+        let Some(rest) = value.trim().strip_prefix("creative-commons:") else {
+            return License::AllRightsReserved;
+        };
+        let mut ver = "";
+        let mut attrs = Vec::new();
+        for part in rest.split_whitespace() {
+            match part.strip_prefix("ver=") {
+                Some(v) => ver = v,
+                None => attrs.push(part.to_ascii_uppercase()),
+            }
+        }
+        attrs.sort();
+        let attrs: Vec<&str> = attrs.iter().map(String::as_str).collect();
+        match (ver, attrs.as_slice()) {
+            (_, ["ZERO"]) => License::Cc0,
+            ("4.0", ["BY"]) => License::CcBy40,
+            ("4.0", ["BY", "SA"]) => License::CcBySa40,
+            _ => License::AllRightsReserved,
+        }
+    }
+
+    /// This licence as Open edX writes it.
+    pub fn to_olx(self) -> &'static str {
+        match self {
+            License::CcBySa40 => "creative-commons: ver=4.0 BY SA",
+            License::CcBy40 => "creative-commons: ver=4.0 BY",
+            License::Cc0 => "creative-commons: ver=1.0 ZERO",
+            License::AllRightsReserved => "all-rights-reserved",
         }
     }
 
     pub fn parse(id: &str) -> Option<License> {
         Self::ALL
             .into_iter()
+            .chain([License::AllRightsReserved])
             .find(|l| l.id().eq_ignore_ascii_case(id))
     }
 
@@ -45,14 +87,17 @@ impl License {
             License::CcBySa40 => "CC BY-SA 4.0",
             License::CcBy40 => "CC BY 4.0",
             License::Cc0 => "CC0 1.0",
+            License::AllRightsReserved => "All rights reserved",
         }
     }
 
+    /// The licence's deed; `""` when there is none.
     pub fn url(self) -> &'static str {
         match self {
             License::CcBySa40 => "https://creativecommons.org/licenses/by-sa/4.0/",
             License::CcBy40 => "https://creativecommons.org/licenses/by/4.0/",
             License::Cc0 => "https://creativecommons.org/publicdomain/zero/1.0/",
+            License::AllRightsReserved => "",
         }
     }
 }
@@ -83,5 +128,29 @@ mod tests {
         assert_eq!(License::parse("cc-by-sa-4.0"), Some(License::CcBySa40));
         assert_eq!(License::parse("GPL"), None);
         assert_eq!(License::default(), License::CcBySa40);
+        assert_eq!(
+            License::parse("all-rights-reserved"),
+            Some(License::AllRightsReserved)
+        );
+    }
+
+    #[test]
+    fn olx_licences() {
+        for l in License::ALL.into_iter().chain([License::AllRightsReserved]) {
+            assert_eq!(License::from_olx(l.to_olx()), l);
+        }
+        assert_eq!(
+            License::from_olx("creative-commons: ver=4.0 SA BY"),
+            License::CcBySa40
+        );
+        assert_eq!(
+            License::from_olx("creative-commons: ver=4.0 BY NC SA"),
+            License::AllRightsReserved
+        );
+        assert_eq!(
+            License::from_olx("creative-commons: ver=3.0 BY SA"),
+            License::AllRightsReserved
+        );
+        assert_eq!(License::from_olx(""), License::AllRightsReserved);
     }
 }

@@ -441,6 +441,10 @@ fn expand_block(
                 download_video: true,
                 download_tracks: true,
                 duration_secs,
+                youtube_id: None,
+                edx_video_id: None,
+                start_secs: None,
+                end_secs: None,
             };
             (title, LeafContent::Video(video))
         }

@@ -278,6 +278,171 @@ pub async fn bump_content_version(db: &mut impl Db, course: CourseId, now: i64) 
     Ok(())
 }
 
+/// Replace a course's settings (everything `create` sets except its key, organisation and
+/// publication), as a re-import does.
+pub async fn update_settings(
+    db: &mut impl Db,
+    course: CourseId,
+    c: &NewCourse,
+    now: i64,
+) -> Result<()> {
+    let outcomes =
+        serde_json::to_string(&c.outcomes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let grading =
+        serde_json::to_string(&c.grading).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    db.exec(
+        q("UPDATE courses SET title = $2, short_description = $3, overview_source = $4, overview_html = $5, outcomes = $6,
+              language = $7, license = $8, effort_minutes_per_week = $9, effort_weeks = $10, start_at = $11, end_at = $12,
+              self_paced = $13, grading_policy = $14, updated_at = $15
+           WHERE id = $1")
+        .bind(course.0)
+        .bind(&c.title)
+        .bind(&c.short_description)
+        .bind(&c.overview_source)
+        .bind(&c.overview_html)
+        .bind(outcomes)
+        .bind(&c.language)
+        .bind(c.license.id())
+        .bind(c.effort.map(|e| i64::from(e.minutes_per_week)))
+        .bind(c.effort.map(|e| i64::from(e.weeks)))
+        .bind(c.start.map(|t| t.as_millisecond()))
+        .bind(c.end.map(|t| t.as_millisecond()))
+        .bind(c.self_paced)
+        .bind(grading)
+        .bind(now),
+    )
+    .await?;
+    Ok(())
+}
+
+/// What [`sync_outline`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SyncCounts {
+    pub added: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+    pub removed: usize,
+}
+
+/// Make a course's outline exactly `blocks`, matching blocks by `url_name`: a block that
+/// still exists keeps its id (and so every learner's state on it), moves to its new place
+/// and gets a new revision only if its title or content changed; new blocks are inserted;
+/// blocks no longer in the outline are deleted with their learner state. The caller runs
+/// this in a transaction and bumps the content version.
+pub async fn sync_outline(
+    db: &mut impl Db,
+    course: CourseId,
+    blocks: &[NewBlock],
+    author: Option<UserId>,
+    now: i64,
+) -> Result<SyncCounts> {
+    let existing: Vec<BlockRow> = db.all(q("SELECT id, parent_id, position, kind, url_name, title, release_at, content FROM blocks WHERE course_id = $1").bind(course.0)).await?;
+    let by_name: std::collections::HashMap<&str, (i64, &str, &str, &str)> = existing
+        .iter()
+        .map(|r| {
+            (
+                r.url_name.as_str(),
+                (r.id, r.kind.as_str(), r.title.as_str(), r.content.as_str()),
+            )
+        })
+        .collect();
+    let mut counts = SyncCounts::default();
+    let mut kept = std::collections::HashSet::new();
+    let mut stack: Vec<(Option<i64>, usize, &NewBlock)> = blocks
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, b)| (None, i, b))
+        .collect();
+    while let Some((parent, position, b)) = stack.pop() {
+        let id = match by_name.get(b.url_name.as_str()) {
+            Some(&(id, kind, title, content)) => {
+                kept.insert(id);
+                let same = kind == b.kind && title == b.title && content == b.content;
+                if same {
+                    counts.unchanged += 1;
+                    db.exec(
+                        q("UPDATE blocks SET parent_id = $2, position = $3, release_at = $4 WHERE id = $1")
+                            .bind(id)
+                            .bind(parent)
+                            .bind(position as i64)
+                            .bind(b.release_at.map(|t| t.as_millisecond())),
+                    )
+                    .await?;
+                } else {
+                    counts.changed += 1;
+                    let revision: i64 = db
+                        .scalar(
+                            q("UPDATE blocks SET parent_id = $2, position = $3, release_at = $4, kind = $5, title = $6, content = $7,
+                                  revision = revision + 1, updated_at = $8 WHERE id = $1 RETURNING revision")
+                            .bind(id)
+                            .bind(parent)
+                            .bind(position as i64)
+                            .bind(b.release_at.map(|t| t.as_millisecond()))
+                            .bind(&b.kind)
+                            .bind(&b.title)
+                            .bind(&b.content)
+                            .bind(now),
+                        )
+                        .await?;
+                    db.exec(
+                        q("INSERT INTO block_revisions (block_id, revision, author_id, title, content, comment, created_at) VALUES ($1, $2, $3, $4, $5, 'import', $6)")
+                            .bind(id)
+                            .bind(revision)
+                            .bind(author.map(|a| a.0))
+                            .bind(&b.title)
+                            .bind(&b.content)
+                            .bind(now),
+                    )
+                    .await?;
+                }
+                id
+            }
+            None => {
+                counts.added += 1;
+                let ids = insert_blocks(
+                    db,
+                    course,
+                    parent.map(BlockId),
+                    std::slice::from_ref(&NewBlock {
+                        children: Vec::new(),
+                        ..b.clone()
+                    }),
+                    author,
+                    now,
+                )
+                .await?;
+                let id = ids
+                    .first()
+                    .map(|b| b.0)
+                    .ok_or_else(|| StoreError::Corrupt("insert returned no id".into()))?;
+                // insert_blocks numbers a lone block 0: put it in its place.
+                db.exec(
+                    q("UPDATE blocks SET position = $2 WHERE id = $1")
+                        .bind(id)
+                        .bind(position as i64),
+                )
+                .await?;
+                kept.insert(id);
+                id
+            }
+        };
+        for (i, child) in b.children.iter().enumerate().rev() {
+            stack.push((Some(id), i, child));
+        }
+    }
+    // Kept blocks were re-parented above, so deleting a removed block cascades only into
+    // blocks that are removed too.
+    for r in &existing {
+        if !kept.contains(&r.id) {
+            counts.removed += 1;
+            db.exec(q("DELETE FROM blocks WHERE id = $1").bind(r.id))
+                .await?;
+        }
+    }
+    Ok(counts)
+}
+
 /// Insert an outline under `parent` (or at the top), each block with its first revision.
 pub async fn insert_blocks(
     db: &mut impl Db,
@@ -341,6 +506,43 @@ row! {
         pub release_at: Option<i64>,
         pub content: String,
     }
+}
+
+/// A course's outline as stored (content undecoded), sections at the top, every list in
+/// position order: what export writes.
+pub async fn load_outline(db: &mut impl Db, course: CourseId) -> Result<Vec<NewBlock>> {
+    let mut rows: Vec<BlockRow> = db.all(q("SELECT id, parent_id, position, kind, url_name, title, release_at, content FROM blocks WHERE course_id = $1").bind(course.0)).await?;
+    rows.sort_by_key(|r| (r.parent_id, r.position, r.id));
+    let mut children: std::collections::HashMap<Option<i64>, Vec<&BlockRow>> =
+        std::collections::HashMap::new();
+    for r in &rows {
+        children.entry(r.parent_id).or_default().push(r);
+    }
+    fn build(
+        parent: Option<i64>,
+        children: &std::collections::HashMap<Option<i64>, Vec<&BlockRow>>,
+        depth: usize,
+    ) -> Vec<NewBlock> {
+        if depth > 16 {
+            return Vec::new();
+        }
+        children
+            .get(&parent)
+            .map(|list| {
+                list.iter()
+                    .map(|r| NewBlock {
+                        kind: r.kind.clone(),
+                        url_name: r.url_name.clone(),
+                        title: r.title.clone(),
+                        release_at: r.release_at.map(from_millis),
+                        content: r.content.clone(),
+                        children: build(Some(r.id), children, depth + 1),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+    Ok(build(None, &children, 0))
 }
 
 /// Every block of a course, for building its tree: one statement whatever the size.

@@ -4,6 +4,7 @@ pub mod assets;
 pub mod courses;
 pub mod learner;
 pub mod orgs;
+pub mod pages;
 pub mod problems;
 pub mod sessions;
 pub mod users;

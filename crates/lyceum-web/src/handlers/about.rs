@@ -39,9 +39,10 @@ struct AboutView {
     effort_total: Option<String>,
     start: Option<Timestamp>,
     end: Option<Timestamp>,
-    license_name: &'static str,
+    license_name: Html,
+    /// Empty when the licence has no deed (all rights reserved).
     license_url: &'static str,
-    license_link: Html,
+    license_footer: Html,
     published: bool,
     enrolled: bool,
     can_enroll: bool,
@@ -56,12 +57,27 @@ pub fn license_of(course: &CourseCx) -> License {
     License::parse(&course.row.license).unwrap_or_default()
 }
 
-pub fn license_link(l: License) -> Html {
-    Html(format!(
-        r#"<a rel="license" href="{}">{}</a>"#,
-        l.url(),
-        escape(l.short_name())
-    ))
+/// The licence's name as shown: a free licence's own name, or "All rights reserved".
+fn license_name(p: &Page, l: License) -> Html {
+    match l {
+        License::AllRightsReserved => p.t("lyceum-license-all-rights-reserved"),
+        _ => Html(escape(l.short_name())),
+    }
+}
+
+/// The footer line of a course's pages: its licence, linked to the licence's deed.
+pub fn license_footer(p: &Page, l: License) -> Html {
+    match l {
+        License::AllRightsReserved => p.t("lyceum-footer-course-all-rights-reserved"),
+        _ => p.t1(
+            "lyceum-footer-course-license",
+            Html(format!(
+                r#"<a rel="license" href="{}">{}</a>"#,
+                l.url(),
+                escape(l.short_name())
+            )),
+        ),
+    }
 }
 
 pub async fn page(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
@@ -101,9 +117,9 @@ pub async fn page(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
         effort_total: effort.map(|e| format::effort_total(p, e)),
         start: row.start_at.map(from_millis),
         end: row.end_at.map(from_millis),
-        license_name: license.short_name(),
+        license_name: license_name(p, license),
         license_url: license.url(),
-        license_link: license_link(license),
+        license_footer: license_footer(p, license),
         published: row.published,
         enrolled: course.facts.enrolled,
         can_enroll: enroll.allowed(),

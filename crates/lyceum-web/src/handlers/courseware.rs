@@ -4,7 +4,7 @@
 use crate::blocks::{self, BlockCtx, LearnerBlockState};
 use crate::courses::{self, CourseCx, decide};
 use crate::error::{AppError, AppResult};
-use crate::handlers::about::{license_link, license_of};
+use crate::handlers::about::{license_footer, license_of};
 use crate::handlers::catalog::content_dir;
 use crate::handlers::{html_response, see_other, with_notice};
 use crate::page::{Cx, Html, Page};
@@ -28,8 +28,22 @@ use std::collections::HashSet;
 
 pub struct Tab {
     pub label_key: &'static str,
+    /// A course's own tab is named by its authors, in the course's language; built-in
+    /// tabs have an empty title and a message key.
+    pub title: String,
     pub url: String,
     pub current: bool,
+}
+
+impl Tab {
+    fn builtin(label_key: &'static str, url: String, current: bool) -> Tab {
+        Tab {
+            label_key,
+            title: String::new(),
+            url,
+            current,
+        }
+    }
 }
 
 /// The course title and tabs above every courseware page.
@@ -41,48 +55,70 @@ pub struct CourseHead {
     pub dir: &'static str,
     pub about_url: String,
     pub tabs: Vec<Tab>,
-    pub license_link: Html,
+    /// The footer line with the course's licence.
+    pub license_footer: Html,
 }
 
+/// `current` names the tab of the page: `courseware`, `dates`…, or `page:SLUG` for a
+/// course's own tab.
 pub(crate) fn head(cx: &Cx, course: &CourseCx, current: &str) -> CourseHead {
-    let mut tabs = vec![
-        Tab {
-            label_key: "lyceum-tab-course",
-            url: course.url("courseware"),
-            current: current == "courseware",
-        },
-        Tab {
-            label_key: "lyceum-tab-dates",
-            url: course.url("dates"),
-            current: current == "dates",
-        },
-    ];
+    let mut tabs = vec![Tab::builtin(
+        "lyceum-tab-course",
+        course.url("courseware"),
+        current == "courseware",
+    )];
+    // The course's own pages come from the cached content: no query on any page.
+    let pages = &course.content.pages;
+    let courseware = can(
+        &cx.actor(),
+        Action::ViewCourseware,
+        Resource::Course(&course.facts),
+    )
+    .allowed();
+    if courseware && pages.has_info() {
+        tabs.push(Tab::builtin(
+            "lyceum-tab-info",
+            course.url("info"),
+            current == "info",
+        ));
+    }
+    tabs.push(Tab::builtin(
+        "lyceum-tab-dates",
+        course.url("dates"),
+        current == "dates",
+    ));
     if cx.user().is_some() && (course.facts.enrolled || course.on_team(cx)) {
-        tabs.push(Tab {
-            label_key: "lyceum-tab-progress",
-            url: course.url("progress"),
-            current: current == "progress",
-        });
+        tabs.push(Tab::builtin(
+            "lyceum-tab-progress",
+            course.url("progress"),
+            current == "progress",
+        ));
     }
     if cx.user().is_some() {
-        tabs.push(Tab {
-            label_key: "lyceum-tab-bookmarks",
-            url: course.url("bookmarks"),
-            current: current == "bookmarks",
-        });
+        tabs.push(Tab::builtin(
+            "lyceum-tab-bookmarks",
+            course.url("bookmarks"),
+            current == "bookmarks",
+        ));
     }
     if course.on_team(cx) {
-        tabs.push(Tab {
-            label_key: "lyceum-tab-instructor",
-            url: course.url("instructor/gradebook"),
-            current: current == "instructor",
-        });
+        tabs.push(Tab::builtin(
+            "lyceum-tab-instructor",
+            course.url("instructor/gradebook"),
+            current == "instructor",
+        ));
     }
-    tabs.push(Tab {
-        label_key: "lyceum-tab-about",
-        url: course.url("about"),
-        current: false,
-    });
+    tabs.push(Tab::builtin("lyceum-tab-about", course.url("about"), false));
+    if courseware {
+        for t in &pages.tabs {
+            tabs.push(Tab {
+                label_key: "",
+                title: t.title.clone(),
+                url: course.url(&format!("pages/{}", t.slug)),
+                current: current.strip_prefix("page:") == Some(t.slug.as_str()),
+            });
+        }
+    }
     CourseHead {
         title: course.row.title.clone(),
         org_name: course.row.org_name.clone(),
@@ -91,7 +127,7 @@ pub(crate) fn head(cx: &Cx, course: &CourseCx, current: &str) -> CourseHead {
         dir: content_dir(&course.row.language),
         about_url: course.url("about"),
         tabs,
-        license_link: license_link(license_of(course)),
+        license_footer: license_footer(&cx.page, license_of(course)),
     }
 }
 
@@ -290,6 +326,52 @@ fn find_unit(course: &CourseCx, unit: &str) -> AppResult<usize> {
     tree.find_url_name(unit)
         .filter(|&i| tree.node(i).kind == NodeKind::Unit && tree.is_visible(i, &course.vis))
         .ok_or(AppError::NotFound)
+}
+
+/// The first unit under `idx` (itself for a unit) that the viewer may see.
+fn first_visible_unit(course: &CourseCx, idx: usize) -> Option<usize> {
+    let tree = course.tree();
+    match tree.node(idx).kind {
+        NodeKind::Unit => tree.is_visible(idx, &course.vis).then_some(idx),
+        NodeKind::Leaf => None,
+        NodeKind::Section | NodeKind::Subsection => tree
+            .children(idx)
+            .iter()
+            .find_map(|&c| first_visible_unit(course, c)),
+    }
+}
+
+/// Open edX's `/jump_to_id/URL_NAME` links: to the unit that shows the block (at the
+/// block, for a leaf), or the first unit of a section or subsection. A block the viewer
+/// may not see is as unknown as one that does not exist.
+pub async fn jump_to_id(
+    cx: Cx,
+    Path((key, url_name)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let course = match load_courseware(&cx, &key).await? {
+        Ok(c) => c,
+        Err(redirect) => return Ok(redirect),
+    };
+    let tree = course.tree();
+    let idx = tree.find_url_name(&url_name).ok_or(AppError::NotFound)?;
+    let node = tree.node(idx);
+    let (unit, anchor) = match node.kind {
+        NodeKind::Leaf => {
+            let unit = tree
+                .unit_of(idx)
+                .filter(|&u| tree.is_visible(u, &course.vis))
+                .ok_or(AppError::NotFound)?;
+            (unit, format!("#block-{}", node.id.0))
+        }
+        _ => (
+            first_visible_unit(&course, idx).ok_or(AppError::NotFound)?,
+            String::new(),
+        ),
+    };
+    Ok(see_other(&format!(
+        "{}{anchor}",
+        course.url(&format!("unit/{}", tree.node(unit).url_name))
+    )))
 }
 
 #[derive(Deserialize, Default)]

@@ -49,11 +49,12 @@ pub struct NavLink {
     pub current: bool,
 }
 
-fn nav(course: &CourseCx, current: &str) -> Vec<NavLink> {
+pub(crate) fn nav(course: &CourseCx, current: &str) -> Vec<NavLink> {
     [
         ("gradebook", "lyceum-instructor-gradebook"),
         ("problems", "lyceum-instructor-problems"),
         ("grading", "lyceum-instructor-grading"),
+        ("olx", "lyceum-instructor-olx"),
     ]
     .into_iter()
     .map(|(path, key)| NavLink {

@@ -9,6 +9,8 @@ pub mod errors;
 pub mod instructor;
 pub mod media;
 pub mod oauth;
+pub mod olx;
+pub mod pages;
 pub mod progress;
 
 use axum::http::HeaderValue;

@@ -172,6 +172,7 @@ fn message_catalog_is_complete() {
         "crates/lyceum-web/templates",
         "crates/lyceum-core/src",
         "crates/lyceum-wiki/src",
+        "crates/lyceum-olx/src",
     ] {
         collect(&format!("{root}/{dir}"), &mut files);
     }

@@ -1,0 +1,1602 @@
+//! OLX → Lyceum's course model, following Open edX's own importer
+//! (`olx-and-capa.md` §1; edx-platform `xmodule/modulestore/xml.py`, `xml_block.py`).
+//!
+//! The outline maps chapter → section, sequential → subsection, vertical → unit; leaves
+//! map html → text, problem → problem, video → video, discussion → discussion, and every
+//! other block is kept as raw OLX (`olx` kind) so that nothing is lost and export writes
+//! it back. A file that is missing or does not parse becomes a kept block with the error
+//! (Open edX's error block) and the import goes on; only a course without a readable
+//! `course.xml` fails.
+
+use crate::xml::{self, element_text, elements, inner_text, is_pointer};
+use crate::{CoursePage, Imported, ImportedAsset, IssueKind, OlxFiles, PageKind, Report};
+use jiff::Timestamp;
+use lyceum_core::blocks::{
+    DiscussionContent, GradingMethod, LeafContent, MediaRef, OlxContent, ProblemContent,
+    SubtitleTrack, TextContent, VideoContent, VideoSource,
+};
+use lyceum_core::course::spec::{NewAsset, NewBlock, NewCourse};
+use lyceum_core::course::{CourseKey, Effort, License, StructureSettings};
+use lyceum_core::error::DomainError;
+use lyceum_core::grading::GradingPolicy;
+use lyceum_core::media::{content_type_for, normalize_asset_name};
+use lyceum_core::sanitize::sanitize_html;
+use lyceum_core::subtitles::{self, Cue};
+use roxmltree::Node;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Choices the caller makes for an import.
+#[derive(Clone, Debug, Default)]
+pub struct ImportOptions {
+    /// Use this organisation instead of the one in `course.xml`.
+    pub org: Option<String>,
+}
+
+/// Open edX's default `start` (`course_metadata_utils.py` `DEFAULT_START_DATE`).
+const DEFAULT_START: &str = "2030-01-01T00:00:00Z";
+
+/// Blocks hidden from learners (`visible_to_staff_only`) get a release date nobody
+/// reaches: staff see unreleased content, learners do not.
+const STAFF_ONLY_RELEASE: &str = "9999-01-01T00:00:00Z";
+
+/// Containers that Open edX treats as subsections in old exports.
+const SUBSECTION_TAGS: [&str; 4] = ["sequential", "videosequence", "section", "problemset"];
+
+/// Problem settings that live in fields, not in the capa XML (`capa_block.py`).
+const PROBLEM_SETTINGS: [&str; 16] = [
+    "display_name",
+    "weight",
+    "max_attempts",
+    "showanswer",
+    "show_correctness",
+    "rerandomize",
+    "show_reset_button",
+    "attempts_before_showanswer_button",
+    "grading_method",
+    "due",
+    "start",
+    "graded",
+    "graceperiod",
+    "url_name",
+    "visible_to_staff_only",
+    "group_access",
+];
+
+/// Turn the files of one OLX course into a course ready to store. Errors only when there
+/// is no course at all (no readable `course.xml`); anything else becomes a report entry.
+pub fn import(files: &OlxFiles, options: &ImportOptions) -> Result<Imported, DomainError> {
+    let root_text = text_of(files, "course.xml")
+        .ok_or_else(|| DomainError::new("lyceum-error-olx-no-course-xml"))?;
+    let doc = xml::parse(root_text).map_err(|e| {
+        DomainError::new("lyceum-error-olx-course-xml").with_arg(format!("course.xml: {e}"))
+    })?;
+    let pointer = doc.root_element();
+    if !pointer.has_tag_name("course") {
+        return Err(DomainError::new("lyceum-error-olx-course-xml")
+            .with_arg(format!("course.xml: <{}>", pointer.tag_name().name())));
+    }
+    let mut im = Importer::new(files);
+    let run = ["url_name", "slug", "name"]
+        .iter()
+        .find_map(|a| pointer.attribute(*a))
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            DomainError::new("lyceum-error-olx-course-xml").with_arg("course.xml: url_name")
+        })?;
+    let org = match (&options.org, pointer.attribute("org")) {
+        (Some(o), _) => o.clone(),
+        (None, Some(o)) => o.to_owned(),
+        (None, None) => {
+            im.report.push(
+                IssueKind::InvalidValue,
+                "course.xml",
+                "org missing; using \"edx\"",
+            );
+            "edx".to_owned()
+        }
+    };
+    let code = pointer.attribute("course").unwrap_or("course").to_owned();
+    let key = CourseKey::new(&org, &code, &run)?;
+    im.load_policy(&run);
+
+    // The course definition: course/RUN.xml for a pointer, else course.xml itself.
+    let (course_path, course_text) = if xml::is_pointer(pointer) {
+        let path = format!("course/{}.xml", run.replace(':', "/"));
+        let t = text_of(files, &path).ok_or_else(|| {
+            DomainError::new("lyceum-error-olx-course-xml").with_arg(format!("{path}: missing"))
+        })?;
+        (path, t)
+    } else {
+        ("course.xml".to_owned(), root_text)
+    };
+    let course_doc = xml::parse(course_text).map_err(|e| {
+        DomainError::new("lyceum-error-olx-course-xml").with_arg(format!("{course_path}: {e}"))
+    })?;
+    let course_node = course_doc.root_element();
+    let mut attrs = own_attrs(course_node);
+    im.apply_policy("course", &run, &mut attrs);
+    let inherited = Inherited::default().child(&attrs);
+
+    im.collect_assets();
+    let mut blocks = Vec::new();
+    for child in elements(course_node) {
+        match child.tag_name().name() {
+            "chapter" => {
+                if let Some(b) = im.section(child, course_text, &course_path, &inherited) {
+                    blocks.push(b);
+                }
+            }
+            // Not part of the outline (course_block.py definition_from_xml).
+            "wiki" | "textbook" => {}
+            other => {
+                // Outside any chapter: Open edX shows nothing of it; keep it in a section
+                // of its own so it is not lost.
+                im.report.push(
+                    IssueKind::InvalidValue,
+                    &course_path,
+                    format!("<{other}> directly in the course; put in a section of its own"),
+                );
+                let sub =
+                    im.synthetic_subsection(&[child], course_text, &course_path, &inherited, "");
+                blocks.push(structure(
+                    "section",
+                    im.claim(
+                        "chapter",
+                        &format!("{}_section", sub.url_name),
+                        &course_path,
+                    ),
+                    "Section".to_owned(),
+                    None,
+                    vec![sub],
+                ));
+            }
+        }
+    }
+    im.check_static_links();
+
+    let title = attr_string(&attrs, "display_name").unwrap_or_else(|| "Empty".to_owned());
+    let start = im.date(&attrs, "start", &course_path);
+    let end = im.date(&attrs, "end", &course_path);
+    let self_paced = attr_bool(&attrs, "self_paced").unwrap_or(false);
+    let language = match attr_string(&attrs, "language") {
+        Some(l) if lyceum_core::blocks::video::is_language_code(&l) => l.to_ascii_lowercase(),
+        other => {
+            im.report.push(
+                IssueKind::InvalidValue,
+                &course_path,
+                format!("language {:?}; using \"en\"", other.unwrap_or_default()),
+            );
+            "en".to_owned()
+        }
+    };
+    let license = License::from_olx(&attr_string(&attrs, "license").unwrap_or_default());
+    let grading = im.grading(&run, &attrs, &course_path);
+    let (pages, about) = im.pages(&run, &attrs);
+    let effort = im.effort(&about);
+
+    let course = NewCourse {
+        key,
+        grading,
+        title,
+        short_description: about
+            .get("short_description")
+            .map(|s| plain_text(s))
+            .unwrap_or_default(),
+        overview_html: about
+            .get("overview")
+            .map(|s| sanitize_html(s))
+            .unwrap_or_default(),
+        overview_source: about.get("overview").cloned().unwrap_or_default(),
+        outcomes: Vec::new(),
+        language,
+        license,
+        effort,
+        start: start.or_else(|| DEFAULT_START.parse().ok()),
+        end,
+        published: false,
+        self_paced,
+    };
+    for path in files.text.keys().filter(|p| p.starts_with("drafts/")) {
+        im.report.push(
+            IssueKind::Skipped,
+            path,
+            "unpublished Studio draft; not imported",
+        );
+    }
+    Ok(Imported {
+        course,
+        blocks,
+        pages,
+        assets: im.assets.into_values().collect(),
+        generated: im.generated.into_values().collect(),
+        report: im.report,
+    })
+}
+
+fn text_of<'f>(files: &'f OlxFiles, path: &str) -> Option<&'f str> {
+    files
+        .text
+        .get(path)
+        .map(|b| std::str::from_utf8(b).unwrap_or_default())
+        .map(|t| t.trim_start_matches('\u{feff}'))
+}
+
+/// Attributes as written, decoded the way Open edX decodes field values: JSON when it
+/// parses (`"\"2030-01-01\""` → `2030-01-01`, `true`, `1.5`), the raw string otherwise.
+type Attrs = BTreeMap<String, Value>;
+
+fn own_attrs(node: Node<'_, '_>) -> Attrs {
+    node.attributes()
+        .map(|a| {
+            let v = serde_json::from_str::<Value>(a.value())
+                .unwrap_or_else(|_| Value::String(a.value().to_owned()));
+            (a.name().to_owned(), v)
+        })
+        .collect()
+}
+
+fn attr_string(attrs: &Attrs, name: &str) -> Option<String> {
+    match attrs.get(name)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Null => None,
+        v => Some(v.to_string()),
+    }
+}
+
+fn attr_bool(attrs: &Attrs, name: &str) -> Option<bool> {
+    match attrs.get(name)? {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) => match s.to_ascii_lowercase().as_str() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn attr_f64(attrs: &Attrs, name: &str) -> Option<f64> {
+    match attrs.get(name)? {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// Settings inherited down the tree unless set on the child (`inheritance.py`). Only those
+/// Lyceum uses; `weight`, `format` and `display_name` are not inherited.
+#[derive(Clone, Debug, Default)]
+struct Inherited {
+    start: Option<Value>,
+    due: Option<Value>,
+    graded: Option<Value>,
+    showanswer: Option<Value>,
+    show_correctness: Option<Value>,
+    rerandomize: Option<Value>,
+    max_attempts: Option<Value>,
+    show_reset_button: Option<Value>,
+    visible_to_staff_only: Option<Value>,
+}
+
+impl Inherited {
+    fn child(&self, attrs: &Attrs) -> Inherited {
+        let pick = |name: &str, parent: &Option<Value>| attrs.get(name).cloned().or(parent.clone());
+        Inherited {
+            start: pick("start", &self.start),
+            due: pick("due", &self.due),
+            graded: pick("graded", &self.graded),
+            showanswer: pick("showanswer", &self.showanswer),
+            show_correctness: pick("show_correctness", &self.show_correctness),
+            rerandomize: pick("rerandomize", &self.rerandomize),
+            max_attempts: pick("max_attempts", &self.max_attempts),
+            show_reset_button: pick("show_reset_button", &self.show_reset_button),
+            visible_to_staff_only: pick("visible_to_staff_only", &self.visible_to_staff_only),
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<&Value> {
+        match name {
+            "due" => self.due.as_ref(),
+            "graded" => self.graded.as_ref(),
+            "showanswer" => self.showanswer.as_ref(),
+            "show_correctness" => self.show_correctness.as_ref(),
+            "rerandomize" => self.rerandomize.as_ref(),
+            "max_attempts" => self.max_attempts.as_ref(),
+            "show_reset_button" => self.show_reset_button.as_ref(),
+            "visible_to_staff_only" => self.visible_to_staff_only.as_ref(),
+            _ => None,
+        }
+    }
+
+    fn as_attrs(&self) -> Attrs {
+        let mut a = Attrs::new();
+        for name in [
+            "due",
+            "graded",
+            "showanswer",
+            "show_correctness",
+            "rerandomize",
+            "max_attempts",
+            "show_reset_button",
+            "visible_to_staff_only",
+        ] {
+            if let Some(v) = self.get(name) {
+                a.insert(name.to_owned(), v.clone());
+            }
+        }
+        a
+    }
+}
+
+struct Importer<'f> {
+    files: &'f OlxFiles,
+    report: Report,
+    /// `TYPE/URL_NAME` → field overrides from policy.json.
+    policy: serde_json::Map<String, Value>,
+    /// url_name → the OLX tag that has it (Lyceum's names are unique per course).
+    names: HashMap<String, String>,
+    assets: BTreeMap<String, ImportedAsset>,
+    generated: BTreeMap<String, NewAsset>,
+    /// Files whose text holds `/static/` links, to check they resolve.
+    linking: Vec<(String, String)>,
+}
+
+/// A block's definition: the element and the text and file it is in.
+struct Def<'a, 'i> {
+    node: Node<'a, 'i>,
+    text: &'i str,
+    path: String,
+    url_name: String,
+    attrs: Attrs,
+}
+
+impl<'f> Importer<'f> {
+    fn new(files: &'f OlxFiles) -> Self {
+        Importer {
+            files,
+            report: Report::default(),
+            policy: serde_json::Map::new(),
+            names: HashMap::new(),
+            assets: BTreeMap::new(),
+            generated: BTreeMap::new(),
+            linking: Vec::new(),
+        }
+    }
+
+    /// policy.json: `policies/RUN/policy.json`, else (missing or invalid) the old
+    /// `policies/RUN.json`; invalid JSON counts as `{}`.
+    fn load_policy(&mut self, run: &str) {
+        for path in [
+            format!("policies/{run}/policy.json"),
+            format!("policies/{run}.json"),
+        ] {
+            let Some(t) = text_of(self.files, &path) else {
+                continue;
+            };
+            match serde_json::from_str::<Value>(t) {
+                Ok(Value::Object(m)) if !m.is_empty() => {
+                    self.policy = m;
+                    return;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    self.report
+                        .push(IssueKind::ParseError, &path, format!("not valid JSON: {e}"))
+                }
+            }
+        }
+    }
+
+    fn apply_policy(&self, tag: &str, url_name: &str, attrs: &mut Attrs) {
+        if let Some(Value::Object(fields)) = self.policy.get(&format!("{tag}/{url_name}")) {
+            for (k, v) in fields {
+                attrs.insert(k.clone(), v.clone());
+            }
+        }
+    }
+
+    /// Give a block its Lyceum name: its url_name, unless another kind already has it.
+    fn claim(&mut self, tag: &str, url_name: &str, path: &str) -> String {
+        let mut name = url_name.to_owned();
+        if self.names.contains_key(&name) {
+            let base = format!("{tag}_{url_name}");
+            name = base.clone();
+            let mut n = 2;
+            while self.names.contains_key(&name) {
+                name = format!("{base}_{n}");
+                n += 1;
+            }
+            self.report.push(
+                IssueKind::Renamed,
+                path,
+                format!("{tag} {url_name:?} is also the name of another block; renamed {name:?}"),
+            );
+        }
+        self.names.insert(name.clone(), tag.to_owned());
+        name
+    }
+
+    /// Resolve a child element to its definition (loading the pointer's file), then run
+    /// `f` on it. `Err` is an error block: (tag, the text to keep, why).
+    fn with_def<R>(
+        &mut self,
+        node: Node<'_, '_>,
+        text: &str,
+        path: &str,
+        f: impl FnOnce(&mut Self, Def<'_, '_>) -> R,
+    ) -> Result<R, (String, String, String, String)> {
+        let tag = node.tag_name().name().to_owned();
+        let url_name = self.url_name_of(node, text);
+        if is_pointer(node) {
+            let file = format!("{tag}/{}.xml", url_name.replace(':', "/"));
+            let Some(def_text) = text_of(self.files, &file) else {
+                self.report.push(
+                    IssueKind::MissingFile,
+                    path,
+                    format!("{file} (for <{tag} url_name={url_name:?}>)"),
+                );
+                return Err((
+                    tag,
+                    element_text(node, text).to_owned(),
+                    format!("missing file {file}"),
+                    url_name,
+                ));
+            };
+            let doc = match xml::parse(def_text) {
+                Ok(d) => d,
+                Err(e) => {
+                    self.report.push(IssueKind::ParseError, &file, e.clone());
+                    return Err((tag, def_text.to_owned(), e, url_name));
+                }
+            };
+            let mut def_node = doc.root_element();
+            // Legacy `filename=`: the real definition is in TAG/FILENAME.xml.
+            let legacy;
+            let legacy_doc;
+            if let Some(other) = def_node.attribute("filename").filter(|_| tag != "html") {
+                let other_path = format!("{tag}/{other}.xml");
+                match text_of(self.files, &other_path).map(xml::parse) {
+                    Some(Ok(d)) => {
+                        legacy_doc = d;
+                        legacy = Some(other_path);
+                        def_node = legacy_doc.root_element();
+                    }
+                    _ => legacy = None,
+                }
+            } else {
+                legacy = None;
+            }
+            let def_path = legacy.unwrap_or(file);
+            let def_src = text_of(self.files, &def_path).unwrap_or(def_text);
+            let mut attrs = own_attrs(def_node);
+            if def_path != format!("{tag}/{}.xml", url_name.replace(':', "/")) {
+                // Merge the pointer file's own attributes over the legacy file's.
+                for (k, v) in own_attrs(doc.root_element()) {
+                    attrs.insert(k, v);
+                }
+            }
+            self.apply_policy(&tag, &url_name, &mut attrs);
+            Ok(f(
+                self,
+                Def {
+                    node: def_node,
+                    text: def_src,
+                    path: def_path,
+                    url_name,
+                    attrs,
+                },
+            ))
+        } else {
+            let mut attrs = own_attrs(node);
+            self.apply_policy(&tag, &url_name, &mut attrs);
+            Ok(f(
+                self,
+                Def {
+                    node,
+                    text,
+                    path: path.to_owned(),
+                    url_name,
+                    attrs,
+                },
+            ))
+        }
+    }
+
+    /// An inline element's url_name (`xml.py` `make_name_unique` fallbacks).
+    fn url_name_of(&self, node: Node<'_, '_>, text: &str) -> String {
+        if let Some(n) = ["url_name", "slug", "name"]
+            .iter()
+            .find_map(|a| node.attribute(*a))
+            .filter(|n| !n.is_empty())
+        {
+            return n.to_owned();
+        }
+        if let Some(d) = node.attribute("display_name") {
+            let cleaned = clean_name(d);
+            if !cleaned.is_empty() && !self.names.contains_key(&cleaned) {
+                return cleaned;
+            }
+        }
+        // Open edX hashes the element with SHA-1; SHA-256 here (a name only needs to be
+        // stable for the same XML).
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(element_text(node, text).as_bytes());
+        let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+        format!("{}_{hex}", node.tag_name().name())
+    }
+
+    fn section(
+        &mut self,
+        node: Node<'_, '_>,
+        text: &str,
+        path: &str,
+        parent: &Inherited,
+    ) -> Option<NewBlock> {
+        let r = self.with_def(node, text, path, |im, def| {
+            let inh = parent.child(&def.attrs);
+            let name = im.claim("chapter", &def.url_name, &def.path);
+            let mut subs = Vec::new();
+            let mut loose: Vec<Node<'_, '_>> = Vec::new();
+            let kids: Vec<Node<'_, '_>> = elements(def.node).collect();
+            for child in kids {
+                if SUBSECTION_TAGS.contains(&child.tag_name().name()) {
+                    if !loose.is_empty() {
+                        subs.push(
+                            im.synthetic_subsection(&loose, def.text, &def.path, &inh, &name),
+                        );
+                        loose.clear();
+                    }
+                    if let Some(s) = im.subsection(child, def.text, &def.path, &inh) {
+                        subs.push(s);
+                    }
+                } else {
+                    loose.push(child);
+                }
+            }
+            if !loose.is_empty() {
+                subs.push(im.synthetic_subsection(&loose, def.text, &def.path, &inh, &name));
+            }
+            let title = title_or(&def.attrs, "Section");
+            let release = im.release(&def, &inh);
+            structure("section", name, title, release, subs)
+        });
+        match r {
+            Ok(b) => Some(b),
+            Err((tag, _, why, url_name)) => {
+                self.report.push(
+                    IssueKind::Skipped,
+                    path,
+                    format!("<{tag} url_name={url_name:?}> left out: {why}"),
+                );
+                None
+            }
+        }
+    }
+
+    fn subsection(
+        &mut self,
+        node: Node<'_, '_>,
+        text: &str,
+        path: &str,
+        parent: &Inherited,
+    ) -> Option<NewBlock> {
+        let r = self.with_def(node, text, path, |im, def| {
+            let inh = parent.child(&def.attrs);
+            let name = im.claim("sequential", &def.url_name, &def.path);
+            let kids: Vec<Node<'_, '_>> = elements(def.node).collect();
+            let units = im.units(&kids, def.text, &def.path, &inh, &name);
+            let graded = inh.graded.as_ref().is_some_and(|v| {
+                matches!(v, Value::Bool(true))
+                    || v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("true"))
+            });
+            let format = attr_string(&def.attrs, "format").filter(|f| !f.is_empty());
+            let settings = StructureSettings {
+                graded,
+                format,
+                due: im.date_value(inh.due.as_ref(), &def.path),
+            };
+            let release = im.release(&def, &inh);
+            let mut block = structure(
+                "subsection",
+                name,
+                title_or(&def.attrs, "Subsection"),
+                release,
+                units,
+            );
+            block.content = serde_json::to_string(&settings).unwrap_or_else(|_| "{}".to_owned());
+            block
+        });
+        match r {
+            Ok(b) => Some(b),
+            Err((tag, _, why, url_name)) => {
+                self.report.push(
+                    IssueKind::Skipped,
+                    path,
+                    format!("<{tag} url_name={url_name:?}> left out: {why}"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Children of a subsection as units: verticals are units; leaves placed directly in
+    /// the subsection are gathered into units of their own.
+    fn units(
+        &mut self,
+        kids: &[Node<'_, '_>],
+        text: &str,
+        path: &str,
+        inh: &Inherited,
+        parent_name: &str,
+    ) -> Vec<NewBlock> {
+        let mut units = Vec::new();
+        let mut loose: Vec<NewBlock> = Vec::new();
+        for &child in kids {
+            if child.has_tag_name("vertical") {
+                if !loose.is_empty() {
+                    units.push(self.synthetic_unit(parent_name, std::mem::take(&mut loose), path));
+                }
+                let r = self.with_def(child, text, path, |im, def| {
+                    let inh = inh.child(&def.attrs);
+                    let name = im.claim("vertical", &def.url_name, &def.path);
+                    let mut leaves = Vec::new();
+                    im.leaves_into(def.node, def.text, &def.path, &inh, &mut leaves);
+                    let release = im.release(&def, &inh);
+                    structure("unit", name, title_or(&def.attrs, "Unit"), release, leaves)
+                });
+                match r {
+                    Ok(u) => units.push(u),
+                    Err((tag, _, why, url_name)) => self.report.push(
+                        IssueKind::Skipped,
+                        path,
+                        format!("<{tag} url_name={url_name:?}> left out: {why}"),
+                    ),
+                }
+            } else {
+                loose.push(self.leaf(child, text, path, inh));
+            }
+        }
+        if !loose.is_empty() {
+            units.push(self.synthetic_unit(parent_name, loose, path));
+        }
+        units
+    }
+
+    fn synthetic_unit(&mut self, parent_name: &str, leaves: Vec<NewBlock>, path: &str) -> NewBlock {
+        let name = self.claim("vertical", &format!("{parent_name}_unit"), path);
+        structure("unit", name, "Unit".to_owned(), None, leaves)
+    }
+
+    fn synthetic_subsection(
+        &mut self,
+        kids: &[Node<'_, '_>],
+        text: &str,
+        path: &str,
+        inh: &Inherited,
+        parent_name: &str,
+    ) -> NewBlock {
+        let base = if parent_name.is_empty() {
+            kids.first()
+                .map_or_else(|| "loose".to_owned(), |k| self.url_name_of(*k, text))
+        } else {
+            parent_name.to_owned()
+        };
+        let name = self.claim("sequential", &format!("{base}_subsection"), path);
+        let units = self.units(kids, text, path, inh, &name);
+        let mut b = structure("subsection", name, "Subsection".to_owned(), None, units);
+        b.content = "{}".to_owned();
+        b
+    }
+
+    /// The leaves of a unit, in order; a vertical nested in a vertical gives its leaves.
+    fn leaves_into(
+        &mut self,
+        unit: Node<'_, '_>,
+        text: &str,
+        path: &str,
+        inh: &Inherited,
+        out: &mut Vec<NewBlock>,
+    ) {
+        let kids: Vec<Node<'_, '_>> = elements(unit).collect();
+        for child in kids {
+            if child.has_tag_name("vertical") {
+                let _ = self.with_def(child, text, path, |im, def| {
+                    let inh = inh.child(&def.attrs);
+                    im.leaves_into(def.node, def.text, &def.path, &inh, out);
+                });
+            } else {
+                out.push(self.leaf(child, text, path, inh));
+            }
+        }
+    }
+
+    fn leaf(&mut self, node: Node<'_, '_>, text: &str, path: &str, parent: &Inherited) -> NewBlock {
+        let r = self.with_def(node, text, path, |im, def| {
+            let inh = parent.child(&def.attrs);
+            let tag = def.node.tag_name().name().to_owned();
+            let title = attr_string(&def.attrs, "display_name").unwrap_or_default();
+            let content = match tag.as_str() {
+                "html" => im.html(&def),
+                "problem" => im.problem(&def, &inh, parent),
+                "video" => im.video(&def),
+                "discussion" => Ok(LeafContent::Discussion(DiscussionContent {
+                    discussion_id: attr_string(&def.attrs, "discussion_id").unwrap_or_default(),
+                    category: attr_string(&def.attrs, "discussion_category").unwrap_or_default(),
+                    target: attr_string(&def.attrs, "discussion_target").unwrap_or_default(),
+                })),
+                _ => Err(String::new()),
+            };
+            let content = content.and_then(|c| c.validate().map_err(|e| e.to_string()));
+            let content = match content {
+                Ok(c) => c,
+                Err(why) => {
+                    if why.is_empty() {
+                        im.report
+                            .push(IssueKind::Unsupported, &def.path, format!("<{tag}>"));
+                    } else {
+                        im.report.push(
+                            IssueKind::Unsupported,
+                            &def.path,
+                            format!("<{tag}>: {why}"),
+                        );
+                    }
+                    LeafContent::Olx(OlxContent {
+                        tag: tag.clone(),
+                        xml: im.resolved(&def),
+                        error: why,
+                        source_path: def.path.clone(),
+                    })
+                }
+            };
+            let name = im.claim(&tag, &def.url_name, &def.path);
+            let release = if matches!(content, LeafContent::Olx(_)) {
+                None
+            } else {
+                im.release(&def, &inh)
+            };
+            NewBlock {
+                kind: content.kind().to_owned(),
+                url_name: name,
+                title: title.trim().to_owned(),
+                release_at: release,
+                content: content.encode(),
+                children: Vec::new(),
+            }
+        });
+        match r {
+            Ok(b) => b,
+            Err((tag, kept, why, url_name)) => {
+                let name = self.claim(&tag, &url_name, path);
+                let c = LeafContent::Olx(OlxContent {
+                    tag,
+                    xml: kept,
+                    error: why,
+                    source_path: path.to_owned(),
+                });
+                NewBlock {
+                    kind: c.kind().to_owned(),
+                    url_name: name,
+                    title: String::new(),
+                    release_at: None,
+                    content: c.encode(),
+                    children: Vec::new(),
+                }
+            }
+        }
+    }
+
+    /// The block's own release date (`start` set on it, not inherited), or the far
+    /// future for blocks hidden from learners.
+    fn release(&mut self, def: &Def<'_, '_>, inh: &Inherited) -> Option<Timestamp> {
+        let staff_only = def.attrs.get("visible_to_staff_only").is_some_and(|v| {
+            matches!(v, Value::Bool(true))
+                || v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("true"))
+        });
+        if staff_only {
+            self.report.push(
+                IssueKind::InvalidValue,
+                &def.path,
+                "visible_to_staff_only: hidden from learners by a release date in the year 9999",
+            );
+            return STAFF_ONLY_RELEASE.parse().ok();
+        }
+        let _ = inh;
+        self.date(&def.attrs, "start", &def.path)
+    }
+
+    fn date(&mut self, attrs: &Attrs, name: &str, path: &str) -> Option<Timestamp> {
+        self.date_value(attrs.get(name), path)
+    }
+
+    fn date_value(&mut self, v: Option<&Value>, path: &str) -> Option<Timestamp> {
+        let s = match v? {
+            Value::String(s) if s.trim().is_empty() => return None,
+            Value::String(s) => s.clone(),
+            Value::Null => return None,
+            other => other.to_string(),
+        };
+        let t = parse_date(&s);
+        if t.is_none() {
+            self.report.push(
+                IssueKind::InvalidValue,
+                path,
+                format!("date {s:?} not understood; ignored"),
+            );
+        }
+        t
+    }
+
+    fn html(&mut self, def: &Def<'_, '_>) -> Result<LeafContent, String> {
+        let body = match def.node.attribute("filename") {
+            Some(f) => {
+                let dir = def
+                    .url_name
+                    .replace(':', "/")
+                    .rsplit_once('/')
+                    .map(|(d, _)| format!("{d}/"))
+                    .unwrap_or_default();
+                let candidates = [
+                    format!("html/{dir}{f}.html"),
+                    format!("html/{f}.html"),
+                    format!("html/{dir}{f}"),
+                    format!("html/{f}"),
+                    format!("html/{f}.html.html"),
+                ];
+                match candidates
+                    .iter()
+                    .find_map(|c| text_of(self.files, c).map(|t| (c, t)))
+                {
+                    Some((c, t)) => {
+                        self.linking.push((c.clone(), t.to_owned()));
+                        t.to_owned()
+                    }
+                    None => {
+                        self.report.push(
+                            IssueKind::MissingFile,
+                            &def.path,
+                            format!("html/{f}.html"),
+                        );
+                        return Err(format!("missing file html/{f}.html"));
+                    }
+                }
+            }
+            None => {
+                let t = inner_text(def.node, def.text).to_owned();
+                self.linking.push((def.path.clone(), t.clone()));
+                t
+            }
+        };
+        Ok(LeafContent::Text(TextContent::html(rewrite_c4x(&body))))
+    }
+
+    fn problem(
+        &mut self,
+        def: &Def<'_, '_>,
+        inh: &Inherited,
+        parent: &Inherited,
+    ) -> Result<LeafContent, String> {
+        // Settings: the problem's own attributes and policy, over inherited values.
+        let mut settings = inh.as_attrs();
+        for (k, v) in &def.attrs {
+            settings.insert(k.clone(), v.clone());
+        }
+        let xml = rewrite_c4x(&xml::without_attrs(def.node, def.text, &PROBLEM_SETTINGS));
+        self.linking.push((def.path.clone(), xml.clone()));
+        let mut p = ProblemContent::new(xml);
+        p.weight = attr_f64(&settings, "weight");
+        p.max_attempts = attr_f64(&settings, "max_attempts")
+            .filter(|n| n.is_finite() && *n >= 0.0)
+            .map(|n| n as u32);
+        p.showanswer = attr_string(&settings, "showanswer").filter(|s| !s.is_empty());
+        p.attempts_before_showanswer_button =
+            attr_f64(&settings, "attempts_before_showanswer_button").map(|n| n as u32);
+        p.show_correctness = attr_string(&settings, "show_correctness").filter(|s| !s.is_empty());
+        p.show_reset_button = attr_bool(&settings, "show_reset_button").unwrap_or(false);
+        p.rerandomize = match settings.get("rerandomize") {
+            None | Some(Value::Null) => None,
+            Some(Value::Bool(b)) => Some(b.to_string()),
+            Some(v) => v.as_str().map(str::to_owned),
+        };
+        p.grading_method = match attr_string(&settings, "grading_method").as_deref() {
+            Some("first_score") => GradingMethod::FirstScore,
+            Some("highest_score") => GradingMethod::HighestScore,
+            Some("average_score") => GradingMethod::AverageScore,
+            _ => GradingMethod::LastScore,
+        };
+        // Its own due date only when it differs from the subsection's.
+        let own = self.date_value(inh.due.as_ref(), &def.path);
+        let parent_due = parent
+            .due
+            .as_ref()
+            .and_then(|v| v.as_str().and_then(parse_date));
+        p.due = own.filter(|d| Some(*d) != parent_due);
+        p.parse(&def.url_name).map_err(|e| e.to_string())?;
+        if let Some(why) = p.parsed.as_ref().and_then(|x| x.unsupported.clone()) {
+            self.report.push(
+                IssueKind::Unsupported,
+                &def.path,
+                format!("<problem> shown without grading: {why}"),
+            );
+        }
+        p.parsed = None;
+        Ok(LeafContent::Problem(p))
+    }
+
+    fn video(&mut self, def: &Def<'_, '_>) -> Result<LeafContent, String> {
+        let a = &def.attrs;
+        let mut srcs: Vec<String> = match a.get("html5_sources") {
+            Some(Value::Array(v)) => v
+                .iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let mut tracks_files: Vec<(String, String)> = match a.get("transcripts") {
+            Some(Value::Object(m)) => m
+                .iter()
+                .filter_map(|(l, f)| f.as_str().map(|f| (l.clone(), f.to_owned())))
+                .collect(),
+            _ => Vec::new(),
+        };
+        for child in elements(def.node) {
+            match child.tag_name().name() {
+                "source" => {
+                    if let Some(s) = child.attribute("src") {
+                        srcs.push(s.to_owned());
+                    }
+                }
+                "transcript" => {
+                    if let (Some(l), Some(s)) =
+                        (child.attribute("language"), child.attribute("src"))
+                    {
+                        tracks_files.push((l.to_owned(), s.to_owned()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(sub) = attr_string(a, "sub").filter(|s| !s.is_empty()) {
+            tracks_files.push(("en".to_owned(), format!("subs_{sub}.srt.sjson")));
+        }
+        let mut sources = Vec::new();
+        let mut seen = HashSet::new();
+        for src in srcs {
+            if !seen.insert(src.clone()) {
+                continue;
+            }
+            let ext = src
+                .split(['?', '#'])
+                .next()
+                .and_then(|s| s.rsplit_once('.'))
+                .map(|(_, e)| e.to_ascii_lowercase())
+                .unwrap_or_default();
+            let mime = match ext.as_str() {
+                "mp4" | "m4v" => "video/mp4",
+                "webm" => "video/webm",
+                "ogv" | "ogg" => "video/ogg",
+                _ => {
+                    self.report.push(
+                        IssueKind::InvalidValue,
+                        &def.path,
+                        format!("video source {src:?} is not an MP4, WebM or Ogg file; left out"),
+                    );
+                    continue;
+                }
+            };
+            let media = if let Some(rest) = src.strip_prefix("/static/") {
+                let name = normalize_asset_name(rest.split(['?', '#']).next().unwrap_or(rest));
+                if !self.assets.contains_key(&name) {
+                    self.report
+                        .push(IssueKind::MissingFile, &def.path, format!("static/{rest}"));
+                    continue;
+                }
+                MediaRef::Asset(name)
+            } else if src.starts_with("https://") || src.starts_with("http://") {
+                MediaRef::Url(src.clone())
+            } else {
+                self.report.push(
+                    IssueKind::InvalidValue,
+                    &def.path,
+                    format!("video source {src:?}"),
+                );
+                continue;
+            };
+            sources.push(VideoSource {
+                media,
+                mime: mime.to_owned(),
+            });
+        }
+        let youtube = attr_string(a, "youtube_id_1_0")
+            .filter(|s| !s.is_empty())
+            .or_else(|| {
+                attr_string(a, "youtube").and_then(|y| {
+                    y.split(',')
+                        .find_map(|p| {
+                            p.trim()
+                                .strip_prefix("1.00:")
+                                .or(p.trim().strip_prefix("1.0:"))
+                        })
+                        .map(str::to_owned)
+                })
+            })
+            .filter(|s| !s.is_empty());
+        let mut tracks = Vec::new();
+        let mut langs = HashSet::new();
+        for (lang, file) in tracks_files {
+            let lang = lang.to_ascii_lowercase();
+            if !langs.insert(lang.clone()) {
+                continue;
+            }
+            match self.transcript(&lang, &file, &def.path) {
+                Some(t) => tracks.push(t),
+                None => {
+                    langs.remove(&lang);
+                }
+            }
+        }
+        let video = VideoContent {
+            sources,
+            tracks,
+            poster: None,
+            download_video: attr_bool(a, "download_video").unwrap_or(false),
+            download_tracks: attr_bool(a, "download_track").unwrap_or(false),
+            duration_secs: None,
+            youtube_id: youtube,
+            edx_video_id: attr_string(a, "edx_video_id").filter(|s| !s.is_empty()),
+            start_secs: attr_string(a, "start_time")
+                .and_then(|t| clock_secs(&t))
+                .filter(|s| *s > 0.0),
+            end_secs: attr_string(a, "end_time")
+                .and_then(|t| clock_secs(&t))
+                .filter(|s| *s > 0.0),
+        };
+        if video.sources.is_empty() && video.youtube_id.is_none() {
+            return Err("no video file or YouTube id that Lyceum can play".to_owned());
+        }
+        Ok(LeafContent::Video(video))
+    }
+
+    /// One subtitle file of `static/`, converted to WebVTT as a generated asset.
+    fn transcript(&mut self, lang: &str, file: &str, path: &str) -> Option<SubtitleTrack> {
+        if !lyceum_core::blocks::video::is_language_code(lang) {
+            self.report.push(
+                IssueKind::InvalidValue,
+                path,
+                format!("transcript language {lang:?}"),
+            );
+            return None;
+        }
+        let file = file.trim_start_matches("/static/");
+        let Some(text) = text_of(self.files, &format!("static/{file}")) else {
+            self.report
+                .push(IssueKind::MissingFile, path, format!("static/{file}"));
+            return None;
+        };
+        let cues = if file.ends_with(".sjson") {
+            sjson_cues(text)
+        } else {
+            subtitles::parse(text).map_err(|e| e.to_string())
+        };
+        let cues = match cues {
+            Ok(c) => c,
+            Err(e) => {
+                self.report
+                    .push(IssueKind::ParseError, format!("static/{file}"), e);
+                return None;
+            }
+        };
+        let stem = file.strip_suffix(".sjson").unwrap_or(file);
+        let stem = stem.rsplit_once('.').map_or(stem, |(s, _)| s);
+        let name = normalize_asset_name(&format!("{stem}.vtt"));
+        self.generated.insert(
+            name.clone(),
+            NewAsset {
+                name: name.clone(),
+                content_type: content_type_for(&name).to_owned(),
+                bytes: subtitles::to_vtt(&cues).into_bytes(),
+            },
+        );
+        Some(SubtitleTrack {
+            lang: lang.to_owned(),
+            media: MediaRef::Asset(name),
+            cues: cues.into_iter().map(Into::into).collect(),
+        })
+    }
+
+    /// A kept block's XML with the definitions of its pointer children inlined (a
+    /// `library_content` block's problems, a `split_test`'s verticals), and its url_name
+    /// on the root, so that export writes one self-contained element.
+    fn resolved(&mut self, def: &Def<'_, '_>) -> String {
+        let own = element_text(def.node, def.text);
+        let start = def.node.range().start;
+        let mut out = String::with_capacity(own.len());
+        let mut at = 0;
+        for child in elements(def.node) {
+            if !is_pointer(child) {
+                continue;
+            }
+            let r = child.range();
+            out.push_str(&own[at..r.start - start]);
+            let inlined = self
+                .with_def(child, def.text, &def.path, |im, d| im.resolved(&d))
+                .unwrap_or_else(|(_, kept, _, _)| kept);
+            out.push_str(&inlined);
+            at = r.end - start;
+        }
+        out.push_str(&own[at..]);
+        xml::with_attr(&out, "url_name", &def.url_name)
+    }
+
+    /// Every file under `static/` is an asset, named as Open edX names it.
+    fn collect_assets(&mut self) {
+        for f in &self.files.statics {
+            let name = normalize_asset_name(&f.path);
+            if !lyceum_core::media::is_valid_asset_name(&name) {
+                self.report.push(
+                    IssueKind::InvalidValue,
+                    format!("static/{}", f.path),
+                    "file name not usable; left out",
+                );
+                continue;
+            }
+            if self.assets.contains_key(&name) {
+                self.report.push(
+                    IssueKind::Renamed,
+                    format!("static/{}", f.path),
+                    format!("another file is also named {name:?} after normalising; this one is left out"),
+                );
+                continue;
+            }
+            self.assets.insert(
+                name.clone(),
+                ImportedAsset {
+                    content_type: content_type_for(&name).to_owned(),
+                    name,
+                    sha256: f.sha256.clone(),
+                    size: f.size,
+                },
+            );
+        }
+    }
+
+    /// Report `/static/` links of HTML and problems that name no file of the archive.
+    fn check_static_links(&mut self) {
+        let mut missing: BTreeMap<(String, String), ()> = BTreeMap::new();
+        for (path, text) in &self.linking {
+            for name in static_links(text) {
+                if !self.assets.contains_key(&name) {
+                    missing.insert((path.clone(), name), ());
+                }
+            }
+        }
+        for (path, name) in missing.into_keys() {
+            self.report
+                .push(IssueKind::MissingFile, path, format!("static/{name}"));
+        }
+    }
+
+    fn grading(&mut self, run: &str, attrs: &Attrs, path: &str) -> GradingPolicy {
+        let text = [
+            format!("policies/{run}/grading_policy.json"),
+            "grading_policy.json".to_owned(),
+        ]
+        .iter()
+        .find_map(|p| text_of(self.files, p))
+        .unwrap_or("");
+        let (mut policy, warnings) = GradingPolicy::from_edx_json(text);
+        for w in warnings {
+            self.report.push(
+                IssueKind::InvalidValue,
+                format!("policies/{run}/grading_policy.json"),
+                w,
+            );
+        }
+        if let Some(g) = attr_string(attrs, "graceperiod").filter(|g| !g.trim().is_empty()) {
+            match parse_duration(&g) {
+                Some(secs) => policy.grace_period_secs = secs,
+                None => self.report.push(
+                    IssueKind::InvalidValue,
+                    path,
+                    format!("graceperiod {g:?} not understood; none used"),
+                ),
+            }
+        }
+        if let Err(e) = policy.validate() {
+            self.report.push(
+                IssueKind::InvalidValue,
+                format!("policies/{run}/grading_policy.json"),
+                format!("{e}; using Pass at 50 %"),
+            );
+            policy = GradingPolicy::default();
+        }
+        policy
+    }
+
+    /// about/, info/ and tabs/ (files in `DIR/RUN/` override `DIR/`). Returns the pages
+    /// to keep and the about texts by slug (overview, short_description, effort…).
+    fn pages(&mut self, run: &str, attrs: &Attrs) -> (Vec<CoursePage>, BTreeMap<String, String>) {
+        let tab_names: HashMap<String, String> = match attrs.get("tabs") {
+            Some(Value::Array(tabs)) => tabs
+                .iter()
+                .filter(|t| t.get("type").and_then(Value::as_str) == Some("static_tab"))
+                .filter_map(|t| {
+                    Some((
+                        t.get("url_slug")?.as_str()?.to_owned(),
+                        t.get("name")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_owned(),
+                    ))
+                })
+                .collect(),
+            _ => HashMap::new(),
+        };
+        let mut found: BTreeMap<(&'static str, String), String> = BTreeMap::new();
+        for (dir, kind) in [("about", "about"), ("info", "info"), ("tabs", "tab")] {
+            for prefix in [format!("{dir}/"), format!("{dir}/{run}/")] {
+                for (path, bytes) in self.files.text.range(prefix.clone()..) {
+                    let Some(file) = path.strip_prefix(&prefix) else {
+                        break;
+                    };
+                    if file.contains('/') || file.ends_with('~') || file.is_empty() {
+                        continue;
+                    }
+                    let slug = if file == "updates.items.json" {
+                        file.to_owned()
+                    } else {
+                        match file.rsplit_once('.') {
+                            Some((s, "html" | "xml" | "txt")) => s.to_owned(),
+                            Some((_, _)) if file.ends_with(".json") => continue,
+                            _ => file.to_owned(),
+                        }
+                    };
+                    let text = String::from_utf8_lossy(bytes).into_owned();
+                    found.insert((kind, slug), text);
+                }
+            }
+        }
+        let mut about = BTreeMap::new();
+        let mut pages = Vec::new();
+        for ((kind, slug), content) in found {
+            if kind == "about"
+                && matches!(
+                    slug.as_str(),
+                    "overview" | "short_description" | "effort" | "duration"
+                )
+            {
+                about.insert(slug, content);
+                continue;
+            }
+            let kind = PageKind::parse(kind).unwrap_or(PageKind::About);
+            let title = if kind == PageKind::Tab {
+                tab_names
+                    .get(&slug)
+                    .cloned()
+                    .unwrap_or_else(|| slug.clone())
+            } else {
+                String::new()
+            };
+            pages.push(CoursePage {
+                kind,
+                slug,
+                title,
+                content,
+            });
+        }
+        // Static tabs in the order of the policy's tab list.
+        let order: Vec<String> = match attrs.get("tabs") {
+            Some(Value::Array(tabs)) => tabs
+                .iter()
+                .filter_map(|t| t.get("url_slug").and_then(Value::as_str).map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        };
+        pages.sort_by_key(|p| {
+            (
+                p.kind.as_str(),
+                order
+                    .iter()
+                    .position(|s| *s == p.slug)
+                    .unwrap_or(usize::MAX),
+            )
+        });
+        (pages, about)
+    }
+
+    /// about/effort.html ("H:MM" per week) and about/duration.html ("N weeks").
+    fn effort(&mut self, about: &BTreeMap<String, String>) -> Option<Effort> {
+        let effort = about.get("effort").map(|e| plain_text(e));
+        let duration = about.get("duration").map(|d| plain_text(d));
+        let minutes = effort.as_deref().and_then(effort_minutes);
+        let weeks = duration
+            .as_deref()
+            .and_then(|d| {
+                d.split(|c: char| !c.is_ascii_digit())
+                    .find(|s| !s.is_empty())
+            })
+            .and_then(|n| n.parse::<u32>().ok())
+            .filter(|w| *w > 0);
+        match (minutes, weeks) {
+            (Some(m), Some(w)) if m > 0 && m <= 168 * 60 => Some(Effort {
+                minutes_per_week: m,
+                weeks: w,
+            }),
+            (None, None) => None,
+            _ => {
+                if effort.is_some() || duration.is_some() {
+                    self.report.push(
+                        IssueKind::InvalidValue,
+                        "about/effort.html",
+                        format!(
+                            "effort {:?} and duration {:?} do not give hours per week and weeks; not shown",
+                            effort.unwrap_or_default(),
+                            duration.unwrap_or_default()
+                        ),
+                    );
+                }
+                None
+            }
+        }
+    }
+}
+
+fn structure(
+    kind: &str,
+    url_name: String,
+    title: String,
+    release_at: Option<Timestamp>,
+    children: Vec<NewBlock>,
+) -> NewBlock {
+    NewBlock {
+        kind: kind.to_owned(),
+        url_name,
+        title,
+        release_at,
+        content: "{}".to_owned(),
+        children,
+    }
+}
+
+fn title_or(attrs: &Attrs, default: &str) -> String {
+    attr_string(attrs, "display_name")
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| default.to_owned())
+}
+
+/// `display_name` cleaned into a url_name (`[\w.%-]`, runs of `_` collapsed).
+fn clean_name(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        let c = if c.is_alphanumeric() || matches!(c, '_' | '.' | '%' | '-') {
+            c
+        } else {
+            '_'
+        };
+        if c == '_' && out.ends_with('_') {
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// ISO-8601 dates as Open edX writes them: with `Z` or an offset, naive (UTC), or a date.
+pub fn parse_date(s: &str) -> Option<Timestamp> {
+    let s = s.trim();
+    if let Ok(t) = s.parse::<Timestamp>() {
+        return Some(t);
+    }
+    if let Ok(dt) = s.parse::<jiff::civil::DateTime>() {
+        return dt
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()
+            .map(|z| z.timestamp());
+    }
+    s.parse::<jiff::civil::Date>()
+        .ok()
+        .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
+        .map(|z| z.timestamp())
+}
+
+/// Open edX's duration strings: `"2 days 5 hours 59 minutes 59 seconds"`.
+pub fn parse_duration(s: &str) -> Option<u64> {
+    let words: Vec<&str> = s.split_whitespace().collect();
+    if words.is_empty() || !words.len().is_multiple_of(2) {
+        return None;
+    }
+    let mut total = 0u64;
+    for pair in words.chunks(2) {
+        let n: u64 = pair[0].parse().ok()?;
+        let unit = pair[1].trim_end_matches('s');
+        let secs = match unit {
+            "week" => 7 * 86_400,
+            "day" => 86_400,
+            "hour" => 3_600,
+            "minute" => 60,
+            "second" => 1,
+            _ => return None,
+        };
+        total = total.checked_add(n.checked_mul(secs)?)?;
+    }
+    Some(total)
+}
+
+/// `HH:MM:SS` (or `MM:SS`, or seconds) → seconds.
+fn clock_secs(s: &str) -> Option<f64> {
+    let mut total = 0.0;
+    for part in s.trim().split(':') {
+        total = total * 60.0 + part.parse::<f64>().ok()?;
+    }
+    Some(total).filter(|t: &f64| t.is_finite())
+}
+
+/// `"1:30"` hours per week, `"5"` hours, or `"90 minutes"`… → minutes.
+fn effort_minutes(s: &str) -> Option<u32> {
+    let s = s.trim();
+    if let Some((h, m)) = s.split_once(':') {
+        let h: u32 = h.trim().parse().ok()?;
+        let m: u32 = m.trim().parse().ok()?;
+        return Some(h * 60 + m);
+    }
+    let n: f64 = s.split_whitespace().next()?.parse().ok()?;
+    (n.is_finite() && n > 0.0).then(|| (n * 60.0).round() as u32)
+}
+
+/// Old exports' `/c4x/ORG/NUM/asset/NAME` links, as Studio rewrites them on import
+/// (`store_utilities.py` `rewrite_nonportable_content_links`).
+fn rewrite_c4x(text: &str) -> String {
+    if !text.contains("/c4x/") {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("/c4x/") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 5..];
+        // ORG/NUM/asset/NAME
+        let parts: Vec<&str> = after.splitn(4, '/').collect();
+        if parts.len() == 4 && parts[2] == "asset" {
+            out.push_str("/static/");
+            rest = parts[3];
+        } else {
+            out.push_str("/c4x/");
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Asset names of the quoted `/static/…` links of a text (spec §1.7).
+fn static_links(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("/static/") {
+        let quote = rest[..i].chars().last();
+        let after = &rest[i + 8..];
+        rest = after;
+        let Some(q) = quote.filter(|q| matches!(q, '"' | '\'')) else {
+            continue;
+        };
+        let Some(end) = after.find(q) else {
+            continue;
+        };
+        let target = &after[..end];
+        if target.starts_with("xblock") || target.ends_with("?raw") {
+            continue;
+        }
+        let path = target.split(['?', '#']).next().unwrap_or(target);
+        let path = path.trim_end_matches('\\');
+        if path.is_empty() {
+            continue;
+        }
+        names.push(normalize_asset_name(path));
+    }
+    names
+}
+
+/// Tags stripped, entities decoded, whitespace collapsed.
+fn plain_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    let out = out
+        .replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Open edX's JSON transcripts: `{"start": [ms…], "end": [ms…], "text": […]}`.
+fn sjson_cues(text: &str) -> Result<Vec<Cue>, String> {
+    #[derive(serde::Deserialize)]
+    struct Sjson {
+        start: Vec<u64>,
+        end: Vec<u64>,
+        text: Vec<String>,
+    }
+    let s: Sjson = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    if s.start.len() != s.end.len() || s.start.len() != s.text.len() {
+        return Err("start, end and text lists differ in length".to_owned());
+    }
+    Ok(s.start
+        .into_iter()
+        .zip(s.end)
+        .zip(s.text)
+        .map(|((start_ms, end_ms), text)| Cue {
+            start_ms,
+            end_ms,
+            text: plain_text(&text),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn dates_and_durations() {
+        for s in [
+            "2013-02-05T05:00:00Z",
+            "2013-02-05T05:00:00+00:00",
+            "2013-02-05T05:00",
+            "2013-02-05T05:00:00",
+        ] {
+            assert_eq!(
+                parse_date(s).unwrap().to_string(),
+                "2013-02-05T05:00:00Z",
+                "{s}"
+            );
+        }
+        assert_eq!(
+            parse_date("2013-02-05").unwrap().to_string(),
+            "2013-02-05T00:00:00Z"
+        );
+        assert_eq!(parse_date("soon"), None);
+        assert_eq!(
+            parse_duration("2 days 5 hours 59 minutes 59 seconds"),
+            Some(2 * 86400 + 5 * 3600 + 59 * 60 + 59)
+        );
+        assert_eq!(parse_duration("1 hour"), Some(3600));
+        assert_eq!(parse_duration("often"), None);
+        assert_eq!(clock_secs("00:11:39"), Some(699.0));
+        assert_eq!(effort_minutes("1:30"), Some(90));
+        assert_eq!(effort_minutes("2"), Some(120));
+    }
+
+    #[test]
+    fn links() {
+        assert_eq!(
+            static_links(
+                r#"<img src="/static/Brain green.png"> <a href='/static/images/a b.pdf?x=1'> /static/bare.png "/static/x.js?raw" "/static/xblock/a""#
+            ),
+            ["Brain_green.png", "images_a_b.pdf"]
+        );
+        assert_eq!(
+            rewrite_c4x(r#"<img src="/c4x/Org/Num/asset/pic.png">"#),
+            r#"<img src="/static/pic.png">"#
+        );
+        assert_eq!(clean_name("Week 1: Intro!"), "Week_1_Intro_");
+        assert_eq!(
+            plain_text("<p>Learn <b>fast</b> &amp; well</p>"),
+            "Learn fast & well"
+        );
+    }
+}

@@ -1,0 +1,314 @@
+//! Importing and exporting Open edX courses (OLX) against a site's store and media: the
+//! one implementation behind `lyceum import` / `lyceum export` and the staff pages.
+
+use crate::error::{AppError, AppResult};
+use lyceum_core::course::spec::{NewBlock, NewCourse};
+use lyceum_core::course::{CourseKey, Effort, License};
+use lyceum_core::error::DomainError;
+use lyceum_core::{CourseId, UserId};
+use lyceum_olx::import::ImportOptions;
+use lyceum_olx::{BlobSink, CoursePage, Imported, Issue, Limits, PageKind};
+use lyceum_store::repo::{assets, courses, orgs, pages};
+use lyceum_store::{MediaStore, Store};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Static files go straight to the media store while the archive is read.
+struct MediaSink<'a>(&'a MediaStore);
+
+impl BlobSink for MediaSink<'_> {
+    fn put(&mut self, reader: &mut dyn std::io::Read) -> std::io::Result<(String, u64)> {
+        self.0.put_reader(reader)
+    }
+}
+
+/// An archive read and turned into a course, not stored yet: the caller checks who may
+/// store it (a new course, or an update of an existing one) in between.
+pub struct Prepared {
+    pub imported: Imported,
+}
+
+impl Prepared {
+    pub fn key(&self) -> String {
+        self.imported.course.key.to_string()
+    }
+}
+
+/// Read an archive (`.tar.gz`, `.tar` or a directory) safely and convert it. Runs on a
+/// blocking thread: it reads and hashes files.
+pub async fn prepare(
+    media: &MediaStore,
+    source: PathBuf,
+    options: ImportOptions,
+    limits: Limits,
+) -> AppResult<Prepared> {
+    let media = media.clone();
+    tokio::task::spawn_blocking(move || -> AppResult<Prepared> {
+        let files = lyceum_olx::archive::read_path(&source, &limits, &mut MediaSink(&media))
+            .map_err(AppError::invalid)?;
+        let imported = lyceum_olx::import::import(&files, &options).map_err(AppError::invalid)?;
+        Ok(Prepared { imported })
+    })
+    .await
+    .map_err(AppError::internal)?
+}
+
+/// What an import did, for `lyceum import --json` and the staff page.
+#[derive(Clone, Debug, Serialize)]
+pub struct ImportSummary {
+    pub course_id: i64,
+    pub course_key: String,
+    /// False when an existing course was updated in place.
+    pub created: bool,
+    pub sections: usize,
+    pub subsections: usize,
+    pub units: usize,
+    /// Leaf blocks by Lyceum kind (`olx` = kept Open edX blocks).
+    pub blocks: BTreeMap<String, usize>,
+    /// Kept Open edX blocks by their OLX tag.
+    pub kept: BTreeMap<String, usize>,
+    pub assets: usize,
+    pub pages: usize,
+    /// Every block's url_name (its OLX url_name) → its Lyceum block id.
+    pub url_names: BTreeMap<String, i64>,
+    /// Blocks added, changed, unchanged and removed (a re-import).
+    pub outline: OutlineCounts,
+    /// What could not be used as is, each with the file it is in.
+    pub problems: Vec<Issue>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct OutlineCounts {
+    pub added: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+    pub removed: usize,
+}
+
+fn count(blocks: &[NewBlock], s: &mut ImportSummary) {
+    for b in blocks {
+        match b.kind.as_str() {
+            "section" => s.sections += 1,
+            "subsection" => s.subsections += 1,
+            "unit" => s.units += 1,
+            kind => {
+                *s.blocks.entry(kind.to_owned()).or_default() += 1;
+                if let Ok(lyceum_core::blocks::LeafContent::Olx(o)) =
+                    lyceum_core::blocks::LeafContent::decode(kind, &b.content)
+                {
+                    *s.kept.entry(o.tag).or_default() += 1;
+                }
+            }
+        }
+        count(&b.children, s);
+    }
+}
+
+/// Store a prepared course in one transaction: a new course, or — same key — the existing
+/// one updated in place (blocks matched by url_name keep their ids and learners' state).
+/// A new course stays unpublished unless `publish`; an update keeps its publication.
+pub async fn store(
+    store: &Store,
+    media: &MediaStore,
+    prepared: Prepared,
+    author: Option<UserId>,
+    publish: bool,
+    now: i64,
+) -> AppResult<ImportSummary> {
+    let im = prepared.imported;
+    // Converted subtitles are small; they go to the media store before the transaction.
+    let mut generated = Vec::with_capacity(im.generated.len());
+    for a in &im.generated {
+        let (sha, size) = media.put(&a.bytes).map_err(AppError::internal)?;
+        generated.push((a.name.clone(), a.content_type.clone(), sha, size));
+    }
+    let key = im.course.key.to_string();
+    let mut tx = store.begin().await?;
+    let existing = courses::find_by_key(&mut tx, &key).await?;
+    let mut outline = OutlineCounts::default();
+    let (course, created) = match existing {
+        Some(row) => {
+            let id = row.id();
+            courses::update_settings(&mut tx, id, &im.course, now).await?;
+            let c = courses::sync_outline(&mut tx, id, &im.blocks, author, now).await?;
+            outline = OutlineCounts {
+                added: c.added,
+                changed: c.changed,
+                unchanged: c.unchanged,
+                removed: c.removed,
+            };
+            (id, false)
+        }
+        None => {
+            let org = match orgs::find_by_slug(&mut tx, &im.course.key.org).await? {
+                Some(o) => lyceum_core::OrgId(o.id),
+                None => {
+                    orgs::upsert(
+                        &mut tx,
+                        &im.course.key.org,
+                        &im.course.key.org,
+                        "",
+                        None,
+                        now,
+                    )
+                    .await?
+                }
+            };
+            let mut course = im.course.clone();
+            course.published = publish;
+            let id = courses::create(&mut tx, org, &course, now).await?;
+            courses::insert_blocks(&mut tx, id, None, &im.blocks, author, now).await?;
+            if let Some(a) = author {
+                courses::set_role(
+                    &mut tx,
+                    id,
+                    a,
+                    lyceum_core::permissions::CourseRole::Instructor,
+                    now,
+                )
+                .await?;
+            }
+            fn total(b: &[NewBlock]) -> usize {
+                b.iter().map(|b| 1 + total(&b.children)).sum()
+            }
+            outline.added = total(&im.blocks);
+            (id, true)
+        }
+    };
+    for a in &im.assets {
+        assets::put(
+            &mut tx,
+            course,
+            &a.name,
+            &a.content_type,
+            a.size as i64,
+            &a.sha256,
+            now,
+        )
+        .await?;
+    }
+    for (name, ct, sha, size) in &generated {
+        assets::put(&mut tx, course, name, ct, *size as i64, sha, now).await?;
+    }
+    let page_rows: Vec<pages::NewPage<'_>> = im
+        .pages
+        .iter()
+        .map(|p| pages::NewPage {
+            kind: p.kind.as_str(),
+            slug: &p.slug,
+            title: &p.title,
+            content: &p.content,
+        })
+        .collect();
+    pages::replace_all(&mut tx, course, &page_rows).await?;
+    courses::bump_content_version(&mut tx, course, now).await?;
+    tx.commit().await?;
+
+    let mut c = store.conn().await?;
+    let tree = courses::load_tree(&mut c, course).await?;
+    let url_names = (0..tree.len())
+        .map(|i| {
+            let n = tree.node(i);
+            (n.url_name.clone(), n.id.0)
+        })
+        .collect();
+    let mut summary = ImportSummary {
+        course_id: course.0,
+        course_key: key,
+        created,
+        sections: 0,
+        subsections: 0,
+        units: 0,
+        blocks: BTreeMap::new(),
+        kept: BTreeMap::new(),
+        assets: im.assets.len() + generated.len(),
+        pages: im.pages.len(),
+        url_names,
+        outline,
+        problems: im.report.issues,
+    };
+    count(&im.blocks, &mut summary);
+    Ok(summary)
+}
+
+/// Write a course as an OLX `.tar.gz` to `out` (on a blocking thread).
+pub async fn export(
+    store: &Store,
+    media: &MediaStore,
+    course: CourseId,
+    out: impl std::io::Write + Send + 'static,
+) -> AppResult<()> {
+    let mut c = store.conn().await?;
+    let row = courses::get(&mut c, course)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let blocks = courses::load_outline(&mut c, course).await?;
+    let page_rows = pages::list(&mut c, course).await?;
+    let asset_rows = assets::list(&mut c, course).await?;
+    drop(c);
+    let key: CourseKey = row
+        .course_key
+        .parse()
+        .map_err(|e: DomainError| AppError::internal(e))?;
+    let new_course = NewCourse {
+        key,
+        grading: row.grading(),
+        title: row.title.clone(),
+        short_description: row.short_description.clone(),
+        overview_source: row.overview_html.clone(),
+        overview_html: row.overview_html.clone(),
+        outcomes: row.outcomes(),
+        language: row.language.clone(),
+        license: License::parse(&row.license).unwrap_or_default(),
+        effort: match (row.effort_minutes_per_week, row.effort_weeks) {
+            (Some(m), Some(w)) => Some(Effort {
+                minutes_per_week: m.try_into().unwrap_or(0),
+                weeks: w.try_into().unwrap_or(0),
+            }),
+            _ => None,
+        },
+        start: row.start_at.map(lyceum_core::clock::from_millis),
+        end: row.end_at.map(lyceum_core::clock::from_millis),
+        published: row.published,
+        self_paced: row.self_paced,
+    };
+    let course_pages: Vec<CoursePage> = page_rows
+        .into_iter()
+        .filter_map(|p| {
+            Some(CoursePage {
+                kind: PageKind::parse(&p.kind)?,
+                slug: p.slug,
+                title: p.title,
+                content: p.content,
+            })
+        })
+        .collect();
+    let export_assets: Vec<lyceum_olx::export::ExportAsset> = asset_rows
+        .into_iter()
+        .map(|a| lyceum_olx::export::ExportAsset {
+            path: media.path(&a.sha256),
+            name: a.name,
+        })
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        lyceum_olx::export::export(
+            &lyceum_olx::export::ExportCourse {
+                course: &new_course,
+                blocks: &blocks,
+                pages: &course_pages,
+                assets: &export_assets,
+            },
+            out,
+        )
+        .map_err(AppError::invalid)
+    })
+    .await
+    .map_err(AppError::internal)?
+}
+
+/// The archive name offered for download: `OpenedX-DemoX-DemoCourse.tar.gz`.
+pub fn archive_name(key: &str) -> String {
+    let bare = key.strip_prefix("course-v1:").unwrap_or(key);
+    format!("{}.tar.gz", bare.replace('+', "-"))
+}
