@@ -114,3 +114,211 @@ fn imports_the_demo_course() {
     }
     assert_eq!(im.report.count(IssueKind::Renamed), 0);
 }
+
+fn files(list: &[(&str, &str)]) -> OlxFiles {
+    let mut f = OlxFiles::default();
+    for (path, text) in list {
+        if let Some(s) = path.strip_prefix("static/") {
+            f.statics.push(StaticFile {
+                path: s.to_owned(),
+                sha256: format!("{:064}", 0),
+                size: text.len() as u64,
+            });
+        }
+        f.text.insert((*path).to_owned(), text.as_bytes().to_vec());
+    }
+    f
+}
+
+fn leaf_content(im: &lyceum_olx::Imported, url_name: &str) -> LeafContent {
+    let mut all = Vec::new();
+    walk(&im.blocks, &mut all);
+    let b = all
+        .iter()
+        .find(|b| b.url_name == url_name)
+        .unwrap_or_else(|| panic!("no block {url_name}"));
+    LeafContent::decode(&b.kind, &b.content).unwrap()
+}
+
+/// The rules of spec §1 that the demo course does not exercise.
+#[test]
+fn olx_rules_beyond_the_demo_course() {
+    let f = files(&[
+        // An inline course.xml (not a pointer: it has a display_name).
+        (
+            "course.xml",
+            r#"<course org="Wiki" course="ED1" url_name="2026" display_name="Inline" showanswer="always" due="2031-01-01T00:00:00Z">
+            <chapter url_name="ch"/>
+            <chapter url_name="gone"/>
+        </course>"#,
+        ),
+        // The old policy location; its values override the XML's.
+        (
+            "policies/2026.json",
+            r#"{"course/2026": {"display_name": "From policy", "graceperiod": "1 day 2 hours", "language": "fr",
+            "tabs": [{"type": "static_tab", "url_slug": "rules", "name": "Rules"}]},
+            "problem/p:one": {"weight": 4}}"#,
+        ),
+        (
+            "chapter/ch.xml",
+            r#"<chapter display_name="Ch" max_attempts="3"><sequential url_name="seq"/></chapter>"#,
+        ),
+        (
+            "sequential/seq.xml",
+            r#"<sequential display_name="Seq" graded="true" format="Homework">
+            <html url_name="loose">Loose <b>text</b> with <img src="/c4x/Wiki/ED1/asset/pic.png"/></html>
+            <vertical url_name="v1"/>
+        </sequential>"#,
+        ),
+        (
+            "vertical/v1.xml",
+            r#"<vertical display_name="V1">
+            <problem url_name="p:one"/>
+            <html url_name="legacy"/>
+            <html url_name="missing"/>
+            <html url_name="broken"/>
+            <html url_name="dtd"/>
+            <vertical url_name="inner"><html url_name="nested" display_name="Nested">Inside</html></vertical>
+            <word_cloud url_name="wc" display_name="Cloud"/>
+        </vertical>"#,
+        ),
+        // Colons in a url_name are folders.
+        (
+            "problem/p/one.xml",
+            r#"<problem display_name="P" due="2032-01-01T00:00:00Z"><multiplechoiceresponse><choicegroup type="MultipleChoice">
+            <choice correct="true">A</choice><choice correct="false">B</choice></choicegroup></multiplechoiceresponse></problem>"#,
+        ),
+        // Legacy filename=: the definition is in html/old.xml; the body in html/old.html.
+        (
+            "html/legacy.xml",
+            r#"<html filename="old" display_name="Legacy"/>"#,
+        ),
+        ("html/old.html", "<p>Old body</p>"),
+        (
+            "html/broken.xml",
+            "<html display_name=\"B\"><p>unclosed</html>",
+        ),
+        (
+            "html/dtd.xml",
+            "<!DOCTYPE html [<!ENTITY x \"y\">]><html>&x;</html>",
+        ),
+        ("tabs/rules.html", "<p>Be kind</p>"),
+        ("drafts/vertical/d.xml", "<vertical/>"),
+        ("static/pic.png", "png"),
+    ]);
+    let im = import(
+        &f,
+        &ImportOptions {
+            org: Some("Other".into()),
+        },
+    )
+    .unwrap();
+    assert_eq!(im.course.key.to_string(), "course-v1:Other+ED1+2026");
+    assert_eq!(im.course.title, "From policy");
+    assert_eq!(im.course.language, "fr");
+    assert_eq!(im.course.grading.grace_period_secs, 26 * 3600);
+    // Missing grading policy: Open edX's default types.
+    assert_eq!(im.course.grading.types.len(), 4);
+    let tabs: Vec<_> = im
+        .pages
+        .iter()
+        .map(|p| (p.slug.as_str(), p.title.as_str()))
+        .collect();
+    assert_eq!(tabs, [("rules", "Rules")]);
+
+    // Inherited settings resolved into the problem; policy weight; its own due date.
+    match leaf_content(&im, "p:one") {
+        LeafContent::Problem(p) => {
+            assert_eq!(p.weight, Some(4.0));
+            assert_eq!(p.max_attempts, Some(3));
+            assert_eq!(p.showanswer.as_deref(), Some("always"));
+            assert!(
+                !p.xml.contains("display_name") && !p.xml.contains("due="),
+                "{}",
+                p.xml
+            );
+            assert_eq!(p.due.unwrap().to_string(), "2032-01-01T00:00:00Z");
+        }
+        other => panic!("{other:?}"),
+    }
+    match leaf_content(&im, "legacy") {
+        LeafContent::Text(t) => assert_eq!(t.source, "<p>Old body</p>"),
+        other => panic!("{other:?}"),
+    }
+    match leaf_content(&im, "loose") {
+        LeafContent::Text(t) => assert!(t.source.contains("\"/static/pic.png\""), "{}", t.source),
+        other => panic!("{other:?}"),
+    }
+    // Missing, broken and DTD-carrying files become error blocks; unknown kinds are kept.
+    for (name, tag, err) in [
+        ("missing", "html", "missing file"),
+        ("broken", "html", ""),
+        ("dtd", "html", ""),
+        ("wc", "word_cloud", ""),
+    ] {
+        match leaf_content(&im, name) {
+            LeafContent::Olx(o) => {
+                assert_eq!(o.tag, tag);
+                assert!(o.error.contains(err), "{name}: {}", o.error);
+                if name == "wc" {
+                    assert!(o.error.is_empty());
+                    assert!(o.xml.contains("url_name=\"wc\""));
+                } else {
+                    assert!(!o.error.is_empty(), "{name}");
+                }
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    // A vertical inside a vertical gives its leaves; loose leaves get a unit of their own.
+    let mut all = Vec::new();
+    walk(&im.blocks, &mut all);
+    let units: Vec<_> = all
+        .iter()
+        .filter(|b| b.kind == "unit")
+        .map(|b| b.url_name.as_str())
+        .collect();
+    assert_eq!(units, ["seq_unit", "v1"]);
+    assert!(
+        all.iter()
+            .any(|b| b.url_name == "nested" && b.kind == "text")
+    );
+    // The missing chapter is reported and left out; the graded subsection keeps its type.
+    assert_eq!(all.iter().filter(|b| b.kind == "section").count(), 1);
+    let seq = all.iter().find(|b| b.url_name == "seq").unwrap();
+    assert!(
+        seq.content.contains("\"graded\":true") && seq.content.contains("Homework"),
+        "{}",
+        seq.content
+    );
+    let kinds = |k: IssueKind| {
+        im.report
+            .issues
+            .iter()
+            .filter(|i| i.kind == k)
+            .map(|i| i.path.clone())
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        kinds(IssueKind::Skipped)
+            .iter()
+            .any(|p| p == "drafts/vertical/d.xml")
+    );
+    assert!(
+        kinds(IssueKind::MissingFile)
+            .iter()
+            .any(|p| p == "course.xml"),
+        "{:?}",
+        im.report.issues
+    );
+    assert!(
+        kinds(IssueKind::ParseError)
+            .iter()
+            .any(|p| p == "html/dtd.xml")
+    );
+    assert!(
+        kinds(IssueKind::ParseError)
+            .iter()
+            .any(|p| p == "html/broken.xml")
+    );
+}
