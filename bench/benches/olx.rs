@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/olx/demo-course")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/olx/demo-course")
 }
 
 struct Site {

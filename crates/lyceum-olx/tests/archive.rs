@@ -1,5 +1,5 @@
 //! Reading OLX archives safely: the Open edX demo course in every packing
-//! (`/shared/fixtures/olx/demo-course`, see its README), and hostile archives.
+//! (`tests/fixtures/olx/demo-course`, see its README), and hostile archives.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use flate2::Compression;
@@ -17,7 +17,7 @@ use tar::{Builder, EntryType, Header};
 fn fixture() -> &'static Path {
     Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/olx/demo-course"
+        "/../../tests/fixtures/olx/demo-course"
     ))
 }
 

@@ -761,10 +761,10 @@ fn colons_in_names_become_directories() {
 }
 
 /// The Open edX demo course (a real Studio export), when the shared fixtures are
-/// present: `LYCEUM_OLX_DEMO` or `shared/fixtures/olx/demo-course` beside the checkout.
+/// present: `LYCEUM_OLX_DEMO` or `tests/fixtures/olx/demo-course` in the repository.
 fn demo_course() -> Option<PathBuf> {
     let dir = std::env::var_os("LYCEUM_OLX_DEMO").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/olx/demo-course"),
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/olx/demo-course"),
         PathBuf::from,
     );
     dir.join("course.xml").exists().then_some(dir)

@@ -1,4 +1,4 @@
-//! Importing the Open edX demo course (`/shared/fixtures/olx/demo-course`, see its README
+//! Importing the Open edX demo course (`tests/fixtures/olx/demo-course`, see its README
 //! for what it holds and which files were deliberately left out).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -12,7 +12,7 @@ use std::path::Path;
 fn fixture() -> &'static Path {
     Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/olx/demo-course"
+        "/../../tests/fixtures/olx/demo-course"
     ))
 }
 

@@ -12,7 +12,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/olx/demo-course")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/olx/demo-course")
 }
 
 /// Blobs as files named by their hash, as the media store keeps them.

@@ -308,7 +308,7 @@ fn import_and_export_open_edx_courses() {
     let dir = tempfile::tempdir().unwrap();
     let demo = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/olx/demo-course"
+        "/../../tests/fixtures/olx/demo-course"
     );
     let (ok, out, err) = lyceum(&["import", demo, "--json"], dir.path());
     assert!(ok, "{err}");

@@ -108,11 +108,11 @@ fn small_course() -> Vec<u8> {
     gzip(&tar_of(&small_files("SMALLORG", "Small OLX course")))
 }
 
-/// The Open edX demo course (`shared/fixtures/olx/demo-course`) packed as Studio would.
+/// The Open edX demo course (`tests/fixtures/olx/demo-course`) packed as Studio would.
 fn demo_course() -> Vec<u8> {
     let root = Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/olx/demo-course"
+        "/../../tests/fixtures/olx/demo-course"
     ));
     let mut files = Vec::new();
     let mut stack = vec![root.to_path_buf()];
