@@ -13,6 +13,7 @@
 //! The output is deterministic: the same course gives the same bytes (fixed entry order,
 //! mtime 0, mode 0644, owner 0), so exports can be compared and cached.
 
+use crate::xml::{escape_attr, is_pointer};
 use crate::{CoursePage, PageKind};
 use flate2::Compression;
 use flate2::write::GzEncoder;
@@ -439,16 +440,6 @@ fn qualified_name(node: roxmltree::Node<'_, '_>, text: &str) -> String {
         .unwrap_or_else(|| node.tag_name().name().to_owned())
 }
 
-/// Open edX's pointer test (`xml_block.py` `is_pointer_tag`).
-fn is_pointer(node: roxmltree::Node<'_, '_>) -> bool {
-    let mut attrs = node.attributes();
-    attrs.next().is_some_and(|a| a.name() == "url_name")
-        && attrs.next().is_none()
-        && !node
-            .children()
-            .any(|c| c.is_element() || c.text().is_some_and(|t| !t.trim().is_empty()))
-}
-
 /// About pages from the course's settings, then the course's pages; returns the files
 /// (`about/`, `info/`, `tabs/`) and the static tabs for the policy. The settings win over
 /// a page of the same name.
@@ -789,27 +780,6 @@ fn element(tag: &str, attrs: &[(&str, String)], children: &[String]) -> String {
     }
     s.push_str(&format!("</{tag}>\n"));
     s
-}
-
-/// Escape for a double-quoted attribute. Whitespace other than spaces is written as a
-/// character reference (a parser would turn it into spaces), and characters XML 1.0
-/// cannot hold at all are dropped.
-fn escape_attr(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\n' => out.push_str("&#10;"),
-            '\t' => out.push_str("&#9;"),
-            '\r' => out.push_str("&#13;"),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Open edX's date form (`Date.to_json`): UTC, whole seconds, `Z`.

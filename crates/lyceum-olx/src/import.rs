@@ -15,7 +15,7 @@ use lyceum_core::blocks::{
     DiscussionContent, GradingMethod, LeafContent, MediaRef, OlxContent, ProblemContent,
     SubtitleTrack, TextContent, VideoContent, VideoSource,
 };
-use lyceum_core::course::spec::{NewAsset, NewBlock, NewCourse};
+use lyceum_core::course::spec::{NewAsset, NewBlock, NewCourse, structure};
 use lyceum_core::course::{CourseKey, Effort, License, StructureSettings};
 use lyceum_core::error::DomainError;
 use lyceum_core::grading::GradingPolicy;
@@ -264,68 +264,32 @@ fn attr_f64(attrs: &Attrs, name: &str) -> Option<f64> {
     }
 }
 
-/// Settings inherited down the tree unless set on the child (`inheritance.py`). Only those
-/// Lyceum uses; `weight`, `format` and `display_name` are not inherited.
+/// Settings inherited down the tree unless set on the child (`inheritance.py`): those
+/// Lyceum uses. `weight`, `format` and `display_name` are not inherited.
+const INHERITED: [&str; 8] = [
+    "due",
+    "graded",
+    "showanswer",
+    "show_correctness",
+    "rerandomize",
+    "max_attempts",
+    "show_reset_button",
+    "visible_to_staff_only",
+];
+
+/// The inherited settings in effect at a block.
 #[derive(Clone, Debug, Default)]
-struct Inherited {
-    start: Option<Value>,
-    due: Option<Value>,
-    graded: Option<Value>,
-    showanswer: Option<Value>,
-    show_correctness: Option<Value>,
-    rerandomize: Option<Value>,
-    max_attempts: Option<Value>,
-    show_reset_button: Option<Value>,
-    visible_to_staff_only: Option<Value>,
-}
+struct Inherited(Attrs);
 
 impl Inherited {
     fn child(&self, attrs: &Attrs) -> Inherited {
-        let pick = |name: &str, parent: &Option<Value>| attrs.get(name).cloned().or(parent.clone());
-        Inherited {
-            start: pick("start", &self.start),
-            due: pick("due", &self.due),
-            graded: pick("graded", &self.graded),
-            showanswer: pick("showanswer", &self.showanswer),
-            show_correctness: pick("show_correctness", &self.show_correctness),
-            rerandomize: pick("rerandomize", &self.rerandomize),
-            max_attempts: pick("max_attempts", &self.max_attempts),
-            show_reset_button: pick("show_reset_button", &self.show_reset_button),
-            visible_to_staff_only: pick("visible_to_staff_only", &self.visible_to_staff_only),
-        }
-    }
-
-    fn get(&self, name: &str) -> Option<&Value> {
-        match name {
-            "due" => self.due.as_ref(),
-            "graded" => self.graded.as_ref(),
-            "showanswer" => self.showanswer.as_ref(),
-            "show_correctness" => self.show_correctness.as_ref(),
-            "rerandomize" => self.rerandomize.as_ref(),
-            "max_attempts" => self.max_attempts.as_ref(),
-            "show_reset_button" => self.show_reset_button.as_ref(),
-            "visible_to_staff_only" => self.visible_to_staff_only.as_ref(),
-            _ => None,
-        }
-    }
-
-    fn as_attrs(&self) -> Attrs {
-        let mut a = Attrs::new();
-        for name in [
-            "due",
-            "graded",
-            "showanswer",
-            "show_correctness",
-            "rerandomize",
-            "max_attempts",
-            "show_reset_button",
-            "visible_to_staff_only",
-        ] {
-            if let Some(v) = self.get(name) {
-                a.insert(name.to_owned(), v.clone());
+        let mut next = self.0.clone();
+        for name in INHERITED {
+            if let Some(v) = attrs.get(name) {
+                next.insert(name.to_owned(), v.clone());
             }
         }
-        a
+        Inherited(next)
     }
 }
 
@@ -340,6 +304,15 @@ struct Importer<'f> {
     generated: BTreeMap<String, NewAsset>,
     /// Files whose text holds `/static/` links, to check they resolve.
     linking: Vec<(String, String)>,
+}
+
+/// A block whose definition could not be loaded (a missing or unparsable file).
+struct Unloaded {
+    tag: String,
+    /// The text an error block keeps: the pointer, or the file that does not parse.
+    kept: String,
+    why: String,
+    url_name: String,
 }
 
 /// A block's definition: the element and the text and file it is in.
@@ -417,15 +390,31 @@ impl<'f> Importer<'f> {
         name
     }
 
+    /// A structural block whose definition could not be loaded: reported and left out
+    /// (a section, subsection or unit cannot be kept as a leaf).
+    fn skip<T>(&mut self, path: &str, r: Result<T, Unloaded>) -> Option<T> {
+        match r {
+            Ok(b) => Some(b),
+            Err(u) => {
+                self.report.push(
+                    IssueKind::Skipped,
+                    path,
+                    format!("<{} url_name={:?}> left out: {}", u.tag, u.url_name, u.why),
+                );
+                None
+            }
+        }
+    }
+
     /// Resolve a child element to its definition (loading the pointer's file), then run
-    /// `f` on it. `Err` is an error block: (tag, the text to keep, why).
+    /// `f` on it. `Err` is what an error block keeps.
     fn with_def<R>(
         &mut self,
         node: Node<'_, '_>,
         text: &str,
         path: &str,
         f: impl FnOnce(&mut Self, Def<'_, '_>) -> R,
-    ) -> Result<R, (String, String, String, String)> {
+    ) -> Result<R, Unloaded> {
         let tag = node.tag_name().name().to_owned();
         let url_name = self.url_name_of(node, text);
         if is_pointer(node) {
@@ -436,18 +425,23 @@ impl<'f> Importer<'f> {
                     path,
                     format!("{file} (for <{tag} url_name={url_name:?}>)"),
                 );
-                return Err((
+                return Err(Unloaded {
                     tag,
-                    element_text(node, text).to_owned(),
-                    format!("missing file {file}"),
+                    kept: element_text(node, text).to_owned(),
+                    why: format!("missing file {file}"),
                     url_name,
-                ));
+                });
             };
             let doc = match xml::parse(def_text) {
                 Ok(d) => d,
                 Err(e) => {
                     self.report.push(IssueKind::ParseError, &file, e.clone());
-                    return Err((tag, def_text.to_owned(), e, url_name));
+                    return Err(Unloaded {
+                        tag,
+                        kept: def_text.to_owned(),
+                        why: e,
+                        url_name,
+                    });
                 }
             };
             let mut def_node = doc.root_element();
@@ -558,20 +552,10 @@ impl<'f> Importer<'f> {
                 subs.push(im.synthetic_subsection(&loose, def.text, &def.path, &inh, &name));
             }
             let title = title_or(&def.attrs, "Section");
-            let release = im.release(&def, &inh);
+            let release = im.release(&def);
             structure("section", name, title, release, subs)
         });
-        match r {
-            Ok(b) => Some(b),
-            Err((tag, _, why, url_name)) => {
-                self.report.push(
-                    IssueKind::Skipped,
-                    path,
-                    format!("<{tag} url_name={url_name:?}> left out: {why}"),
-                );
-                None
-            }
-        }
+        self.skip(path, r)
     }
 
     fn subsection(
@@ -586,17 +570,14 @@ impl<'f> Importer<'f> {
             let name = im.claim("sequential", &def.url_name, &def.path);
             let kids: Vec<Node<'_, '_>> = elements(def.node).collect();
             let units = im.units(&kids, def.text, &def.path, &inh, &name);
-            let graded = inh.graded.as_ref().is_some_and(|v| {
-                matches!(v, Value::Bool(true))
-                    || v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("true"))
-            });
+            let graded = attr_bool(&inh.0, "graded").unwrap_or(false);
             let format = attr_string(&def.attrs, "format").filter(|f| !f.is_empty());
             let settings = StructureSettings {
                 graded,
                 format,
-                due: im.date_value(inh.due.as_ref(), &def.path),
+                due: im.date_value(inh.0.get("due"), &def.path),
             };
-            let release = im.release(&def, &inh);
+            let release = im.release(&def);
             let mut block = structure(
                 "subsection",
                 name,
@@ -607,17 +588,7 @@ impl<'f> Importer<'f> {
             block.content = serde_json::to_string(&settings).unwrap_or_else(|_| "{}".to_owned());
             block
         });
-        match r {
-            Ok(b) => Some(b),
-            Err((tag, _, why, url_name)) => {
-                self.report.push(
-                    IssueKind::Skipped,
-                    path,
-                    format!("<{tag} url_name={url_name:?}> left out: {why}"),
-                );
-                None
-            }
-        }
+        self.skip(path, r)
     }
 
     /// Children of a subsection as units: verticals are units; leaves placed directly in
@@ -642,17 +613,10 @@ impl<'f> Importer<'f> {
                     let name = im.claim("vertical", &def.url_name, &def.path);
                     let mut leaves = Vec::new();
                     im.leaves_into(def.node, def.text, &def.path, &inh, &mut leaves);
-                    let release = im.release(&def, &inh);
+                    let release = im.release(&def);
                     structure("unit", name, title_or(&def.attrs, "Unit"), release, leaves)
                 });
-                match r {
-                    Ok(u) => units.push(u),
-                    Err((tag, _, why, url_name)) => self.report.push(
-                        IssueKind::Skipped,
-                        path,
-                        format!("<{tag} url_name={url_name:?}> left out: {why}"),
-                    ),
-                }
+                units.extend(self.skip(path, r));
             } else {
                 loose.push(self.leaf(child, text, path, inh));
             }
@@ -753,7 +717,7 @@ impl<'f> Importer<'f> {
             let release = if matches!(content, LeafContent::Olx(_)) {
                 None
             } else {
-                im.release(&def, &inh)
+                im.release(&def)
             };
             NewBlock {
                 kind: content.kind().to_owned(),
@@ -766,7 +730,12 @@ impl<'f> Importer<'f> {
         });
         match r {
             Ok(b) => b,
-            Err((tag, kept, why, url_name)) => {
+            Err(Unloaded {
+                tag,
+                kept,
+                why,
+                url_name,
+            }) => {
                 let name = self.claim(&tag, &url_name, path);
                 let c = LeafContent::Olx(OlxContent {
                     tag,
@@ -788,12 +757,8 @@ impl<'f> Importer<'f> {
 
     /// The block's own release date (`start` set on it, not inherited), or the far
     /// future for blocks hidden from learners.
-    fn release(&mut self, def: &Def<'_, '_>, inh: &Inherited) -> Option<Timestamp> {
-        let staff_only = def.attrs.get("visible_to_staff_only").is_some_and(|v| {
-            matches!(v, Value::Bool(true))
-                || v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("true"))
-        });
-        if staff_only {
+    fn release(&mut self, def: &Def<'_, '_>) -> Option<Timestamp> {
+        if attr_bool(&def.attrs, "visible_to_staff_only") == Some(true) {
             self.report.push(
                 IssueKind::InvalidValue,
                 &def.path,
@@ -801,7 +766,6 @@ impl<'f> Importer<'f> {
             );
             return STAFF_ONLY_RELEASE.parse().ok();
         }
-        let _ = inh;
         self.date(&def.attrs, "start", &def.path)
     }
 
@@ -877,7 +841,7 @@ impl<'f> Importer<'f> {
         parent: &Inherited,
     ) -> Result<LeafContent, String> {
         // Settings: the problem's own attributes and policy, over inherited values.
-        let mut settings = inh.as_attrs();
+        let mut settings = inh.0.clone();
         for (k, v) in &def.attrs {
             settings.insert(k.clone(), v.clone());
         }
@@ -905,10 +869,10 @@ impl<'f> Importer<'f> {
             _ => GradingMethod::LastScore,
         };
         // Its own due date only when it differs from the subsection's.
-        let own = self.date_value(inh.due.as_ref(), &def.path);
+        let own = self.date_value(inh.0.get("due"), &def.path);
         let parent_due = parent
-            .due
-            .as_ref()
+            .0
+            .get("due")
             .and_then(|v| v.as_str().and_then(parse_date));
         p.due = own.filter(|d| Some(*d) != parent_due);
         p.parse(&def.url_name).map_err(|e| e.to_string())?;
@@ -1120,7 +1084,7 @@ impl<'f> Importer<'f> {
             out.push_str(&own[at..r.start - start]);
             let inlined = self
                 .with_def(child, def.text, &def.path, |im, d| im.resolved(&d))
-                .unwrap_or_else(|(_, kept, _, _)| kept);
+                .unwrap_or_else(|u| u.kept);
             out.push_str(&inlined);
             at = r.end - start;
         }
@@ -1341,23 +1305,6 @@ impl<'f> Importer<'f> {
     }
 }
 
-fn structure(
-    kind: &str,
-    url_name: String,
-    title: String,
-    release_at: Option<Timestamp>,
-    children: Vec<NewBlock>,
-) -> NewBlock {
-    NewBlock {
-        kind: kind.to_owned(),
-        url_name,
-        title,
-        release_at,
-        content: "{}".to_owned(),
-        children,
-    }
-}
-
 fn title_or(attrs: &Attrs, default: &str) -> String {
     attr_string(attrs, "display_name")
         .map(|t| t.trim().to_owned())
@@ -1499,20 +1446,7 @@ fn static_links(text: &str) -> Vec<String> {
 
 /// Tags stripped, entities decoded, whitespace collapsed.
 fn plain_text(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => {
-                in_tag = false;
-                out.push(' ');
-            }
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    let out = out
+    let out = lyceum_core::sanitize::strip_tags(html)
         .replace("&nbsp;", " ")
         .replace("&lt;", "<")
         .replace("&gt;", ">")

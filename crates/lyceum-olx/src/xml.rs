@@ -54,7 +54,8 @@ pub(crate) fn inner_text<'i>(node: Node<'_, 'i>, text: &'i str) -> &'i str {
     }
 }
 
-/// Escape an attribute value for double quotes.
+/// Escape an attribute value for double quotes. Characters XML cannot hold at all (other
+/// control characters, U+FFFE, U+FFFF) are dropped.
 pub(crate) fn escape_attr(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
@@ -66,6 +67,7 @@ pub(crate) fn escape_attr(value: &str) -> String {
             '\n' => out.push_str("&#10;"),
             '\t' => out.push_str("&#9;"),
             '\r' => out.push_str("&#13;"),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
             c => out.push(c),
         }
     }

@@ -94,8 +94,9 @@ fn count(blocks: &[NewBlock], s: &mut ImportSummary) {
             "unit" => s.units += 1,
             kind => {
                 *s.blocks.entry(kind.to_owned()).or_default() += 1;
-                if let Ok(lyceum_core::blocks::LeafContent::Olx(o)) =
-                    lyceum_core::blocks::LeafContent::decode(kind, &b.content)
+                if kind == <lyceum_core::blocks::olx::Olx as lyceum_core::blocks::BlockKind>::KIND
+                    && let Ok(lyceum_core::blocks::LeafContent::Olx(o)) =
+                        lyceum_core::blocks::LeafContent::decode(kind, &b.content)
                 {
                     *s.kept.entry(o.tag).or_default() += 1;
                 }

@@ -320,7 +320,8 @@ pub fn expand(
     })
 }
 
-fn structure(
+/// A section, subsection or unit block (content `{}`), its title trimmed.
+pub fn structure(
     kind: &str,
     url_name: String,
     title: String,
