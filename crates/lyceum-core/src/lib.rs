@@ -12,6 +12,7 @@ pub mod grading;
 pub mod ids;
 pub mod media;
 pub mod olx_links;
+pub mod open_response;
 pub mod permissions;
 pub mod sanitize;
 pub mod subtitles;

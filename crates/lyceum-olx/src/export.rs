@@ -5,7 +5,8 @@
 //! - `course.xml` → `course/RUN.xml` → `chapter/`, `sequential/`, `vertical/` (one file per
 //!   section, subsection, unit; children as pointer tags);
 //! - leaves: `html/NAME.xml` + `html/NAME.html`, `problem/NAME.xml`, `video/NAME.xml`
-//!   (pointers in the vertical); discussions and kept OLX inline in the vertical;
+//!   (pointers in the vertical); discussions, open response assessments and kept OLX
+//!   inline in the vertical;
 //! - `policies/RUN/policy.json`, `policies/RUN/grading_policy.json`,
 //!   `policies/assets.json`, `assets/assets.xml`;
 //! - `about/`, `info/`, `tabs/` pages; `static/` assets.
@@ -243,6 +244,8 @@ fn write_leaf(block: &NewBlock, files: &mut Files) -> Result<Option<String>, Dom
         LeafContent::Olx(olx) => olx_element(block, &olx, &path, files).map(Some),
         // A kind written by a newer Lyceum: this build does not know what it is in OLX.
         LeafContent::Unknown { .. } => Ok(None),
+        // Inline in the unit, as Studio writes open response assessments.
+        LeafContent::OpenResponse(o) => Ok(Some(crate::ora::write(name, &block.title, &o))),
     }
 }
 
@@ -753,7 +756,7 @@ fn pointer(tag: &str, url_name: &str) -> String {
 }
 
 /// `<tag a="v" …` (not closed).
-fn open_tag(tag: &str, attrs: &[(&str, String)]) -> String {
+pub(crate) fn open_tag(tag: &str, attrs: &[(&str, String)]) -> String {
     let mut s = format!("<{tag}");
     for (name, value) in attrs {
         s.push(' ');
@@ -783,7 +786,7 @@ fn element(tag: &str, attrs: &[(&str, String)], children: &[String]) -> String {
 }
 
 /// Open edX's date form (`Date.to_json`): UTC, whole seconds, `Z`.
-fn date(t: Timestamp) -> String {
+pub(crate) fn date(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 

@@ -2,11 +2,11 @@
 //! (`olx-and-capa.md` §1; edx-platform `xmodule/modulestore/xml.py`, `xml_block.py`).
 //!
 //! The outline maps chapter → section, sequential → subsection, vertical → unit; leaves
-//! map html → text, problem → problem, video → video, discussion → discussion, and every
-//! other block is kept as raw OLX (`olx` kind) so that nothing is lost and export writes
-//! it back. A file that is missing or does not parse becomes a kept block with the error
-//! (Open edX's error block) and the import goes on; only a course without a readable
-//! `course.xml` fails.
+//! map html → text, problem → problem, video → video, discussion → discussion,
+//! openassessment → open_response (see `ora.rs`), and every other block is kept as raw
+//! OLX (`olx` kind) so that nothing is lost and export writes it back. A file that is
+//! missing or does not parse becomes a kept block with the error (Open edX's error block)
+//! and the import goes on; only a course without a readable `course.xml` fails.
 
 use crate::xml::{self, element_text, elements, inner_text, is_pointer};
 use crate::{CoursePage, Imported, ImportedAsset, IssueKind, OlxFiles, PageKind, Report};
@@ -224,7 +224,7 @@ fn text_of<'f>(files: &'f OlxFiles, path: &str) -> Option<&'f str> {
 
 /// Attributes as written, decoded the way Open edX decodes field values: JSON when it
 /// parses (`"\"2030-01-01\""` → `2030-01-01`, `true`, `1.5`), the raw string otherwise.
-type Attrs = BTreeMap<String, Value>;
+pub(crate) type Attrs = BTreeMap<String, Value>;
 
 fn own_attrs(node: Node<'_, '_>) -> Attrs {
     node.attributes()
@@ -236,7 +236,7 @@ fn own_attrs(node: Node<'_, '_>) -> Attrs {
         .collect()
 }
 
-fn attr_string(attrs: &Attrs, name: &str) -> Option<String> {
+pub(crate) fn attr_string(attrs: &Attrs, name: &str) -> Option<String> {
     match attrs.get(name)? {
         Value::String(s) => Some(s.clone()),
         Value::Null => None,
@@ -244,7 +244,7 @@ fn attr_string(attrs: &Attrs, name: &str) -> Option<String> {
     }
 }
 
-fn attr_bool(attrs: &Attrs, name: &str) -> Option<bool> {
+pub(crate) fn attr_bool(attrs: &Attrs, name: &str) -> Option<bool> {
     match attrs.get(name)? {
         Value::Bool(b) => Some(*b),
         Value::String(s) => match s.to_ascii_lowercase().as_str() {
@@ -256,7 +256,7 @@ fn attr_bool(attrs: &Attrs, name: &str) -> Option<bool> {
     }
 }
 
-fn attr_f64(attrs: &Attrs, name: &str) -> Option<f64> {
+pub(crate) fn attr_f64(attrs: &Attrs, name: &str) -> Option<f64> {
     match attrs.get(name)? {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => s.trim().parse().ok(),
@@ -679,9 +679,16 @@ impl<'f> Importer<'f> {
         let r = self.with_def(node, text, path, |im, def| {
             let inh = parent.child(&def.attrs);
             let tag = def.node.tag_name().name().to_owned();
-            let title = attr_string(&def.attrs, "display_name").unwrap_or_default();
+            let title = attr_string(&def.attrs, "display_name")
+                .filter(|t| !t.trim().is_empty())
+                .or_else(|| match tag.as_str() {
+                    "openassessment" => crate::ora::title(def.node),
+                    _ => None,
+                })
+                .unwrap_or_default();
             let content = match tag.as_str() {
                 "html" => im.html(&def),
+                "openassessment" => im.open_response(&def),
                 "problem" => im.problem(&def, &inh, parent),
                 "video" => im.video(&def),
                 "discussion" => Ok(LeafContent::Discussion(DiscussionContent {
@@ -885,6 +892,28 @@ impl<'f> Importer<'f> {
         }
         p.parsed = None;
         Ok(LeafContent::Problem(p))
+    }
+
+    /// `<openassessment>` → an open-response block; `Err` (kept as OLX) when it has no
+    /// rubric or does not make a valid assignment.
+    fn open_response(&mut self, def: &Def<'_, '_>) -> Result<LeafContent, String> {
+        let read = crate::ora::read(def.node, def.text, &def.attrs)?;
+        let content = LeafContent::OpenResponse(read.content)
+            .validate()
+            .map_err(|e| e.to_string())?;
+        if let LeafContent::OpenResponse(c) = &content {
+            for p in &c.prompts {
+                self.linking.push((def.path.clone(), p.clone()));
+            }
+        }
+        for note in read.notes {
+            self.report.push(
+                IssueKind::Unsupported,
+                &def.path,
+                format!("<openassessment>: {note}"),
+            );
+        }
+        Ok(content)
     }
 
     fn video(&mut self, def: &Def<'_, '_>) -> Result<LeafContent, String> {

@@ -8,6 +8,7 @@
 //! - [`import`] turns those files into Lyceum's course model ([`Imported`]) following
 //!   Open edX's own importer (spec: `olx-and-capa.md` §1), with a [`Report`] of what could
 //!   not be used. Nothing is dropped: blocks Lyceum cannot run are kept as raw OLX.
+//!   Open edX's open response assessments become open-response blocks (`ora.rs`).
 //! - [`export`] writes a course in that same model as an OLX `.tar.gz` that Open edX and
 //!   Lyceum import again.
 //!
@@ -16,6 +17,7 @@
 pub mod archive;
 pub mod export;
 pub mod import;
+mod ora;
 mod xml;
 
 use lyceum_core::course::spec::{NewBlock, NewCourse};

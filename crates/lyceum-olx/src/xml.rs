@@ -74,6 +74,25 @@ pub(crate) fn escape_attr(value: &str) -> String {
     out
 }
 
+/// Escape element text. Line breaks stay as they are (unlike [`escape_attr`]); characters
+/// XML cannot hold are dropped.
+pub(crate) fn escape_text(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\n' | '\t' => out.push(c),
+            // A parser would read a bare CR as a line feed.
+            '\r' => out.push_str("&#13;"),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The element's text with some of its own attributes removed (and their leading
 /// whitespace), everything else unchanged.
 pub(crate) fn without_attrs(node: Node<'_, '_>, text: &str, remove: &[&str]) -> String {
@@ -157,6 +176,14 @@ mod tests {
         assert_eq!(
             with_attr("<poll>t</poll>", "url_name", "p"),
             "<poll url_name=\"p\">t</poll>"
+        );
+    }
+
+    #[test]
+    fn text_escapes_keep_line_breaks() {
+        assert_eq!(
+            escape_text("a < b & \"c\"\n\td\r\u{1}"),
+            "a &lt; b &amp; \"c\"\n\td&#13;"
         );
     }
 

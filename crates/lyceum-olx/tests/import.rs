@@ -3,6 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use lyceum_core::blocks::LeafContent;
+use lyceum_core::blocks::open_response::{
+    Aggregate, Criterion, FallbackAction, FileRules, OpenResponseContent, PeerFallback, PeerRules,
+    Requirement, Rubric, RubricOption, Step,
+};
 use lyceum_core::course::spec::NewBlock;
 use lyceum_olx::import::{ImportOptions, import};
 use lyceum_olx::{IssueKind, OlxFiles, StaticFile};
@@ -80,6 +84,9 @@ fn imports_the_demo_course() {
     assert_eq!(by_kind["text"], 266);
     assert_eq!(by_kind["video"], 11);
     assert_eq!(by_kind["discussion"], 1);
+    // Both open response assessments (ORA) are mapped; nothing else of Open edX's.
+    assert_eq!(by_kind["open_response"], 2);
+    assert_eq!(by_kind["olx"], 10);
     // Grading policy and graded subsections.
     let types: Vec<&str> = im
         .course
@@ -112,7 +119,229 @@ fn imports_the_demo_course() {
     for i in &im.report.issues {
         eprintln!("{:?} {} {}", i.kind, i.path, i.detail);
     }
+    let kept: Vec<(&str, usize)> = kept.iter().map(|(t, n)| (t.as_str(), *n)).collect();
+    assert_eq!(
+        kept,
+        [
+            ("annotatable", 1),
+            ("done", 1),
+            ("drag-and-drop-v2", 1),
+            ("edx_sga", 1),
+            ("library_content", 1),
+            ("lti", 2),
+            ("poll", 1),
+            ("staffgradedxblock", 1),
+            ("survey", 1),
+        ]
+    );
+    assert!(
+        !im.report
+            .issues
+            .iter()
+            .any(|i| i.detail.contains("openassessment")),
+        "{:?}",
+        im.report.issues
+    );
     assert_eq!(im.report.count(IssueKind::Renamed), 0);
+}
+
+fn option(name: &str, label: &str, points: u32, explanation: &str) -> RubricOption {
+    RubricOption {
+        name: name.into(),
+        label: label.into(),
+        points,
+        explanation: explanation.into(),
+    }
+}
+
+/// The demo course's two open response assessments, mapped field by field.
+#[test]
+fn imports_the_demo_open_responses() {
+    let im = import(&demo_files(), &ImportOptions::default()).unwrap();
+    let mut all = Vec::new();
+    walk(&im.blocks, &mut all);
+    let block = |name: &str| *all.iter().find(|b| b.url_name == name).unwrap();
+    let dates = (
+        Some("2001-01-01T00:00:00Z".parse().unwrap()),
+        // The demo's submissions close in 2029.
+        Some("2029-01-01T00:00:00Z".parse().unwrap()),
+    );
+    let attrs = |list: &[(&str, &str)]| -> BTreeMap<String, String> {
+        list.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    };
+
+    // Peer assessment with flexible grading.
+    let peer = block("414407a9e235444cb530c102fd0c66d0");
+    assert_eq!(
+        (peer.kind.as_str(), peer.title.as_str()),
+        ("open_response", "Peer Assessment")
+    );
+    let LeafContent::OpenResponse(c) = leaf_content(&im, &peer.url_name) else {
+        panic!("not an open response");
+    };
+    let expected = OpenResponseContent {
+        prompts: vec![
+            "<p>In the box below, enter a sentence or two about how you intend to use the Open edX platform. If you're not sure yet, share any ideas you have for what the ideal learning platform could look like instead.</p>\n<p>We've kept the rubric on this very simple, and you'll need to grade at least 1 other person in order to get your results, and only one person needs to grade you, but you can (and should!) set these thresholds higher on your own courses.</p>".into(),
+        ],
+        text: Requirement::Required,
+        files: None,
+        rubric: Rubric {
+            criteria: vec![Criterion {
+                name: "0".into(),
+                label: "Clarity".into(),
+                prompt: "Was the submission clear? Did it clearly express its ideas and/or plans?".into(),
+                feedback: Requirement::Optional,
+                options: vec![
+                    option("0", "Excellent", 3, "The submission is perfectly clear and expresses the sentiment it was trying to convey clearly to the reader."),
+                    option("1", "Good", 2, "The submission was fully-formed and relatively clear, but could have been expressed in clearer language."),
+                    option("2", "Poor", 1, "The submission is unclear in places, and doesn't make much sense."),
+                    option("3", "Incomplete", 0, "The submission is in some way faulty, such as being a bunch of random letters mashed on a keyboard."),
+                ],
+            }],
+            overall_feedback: Requirement::Optional,
+            feedback_prompt: "(Optional) What aspects of this response stood out to you? What did it do well? How could it be improved?".into(),
+            feedback_default_text: "I think that this response...".into(),
+        },
+        show_rubric_while_writing: true,
+        expected_minutes: None,
+        steps: vec![Step::Peer],
+        peer: PeerRules {
+            must_grade: 1,
+            graded_by: 1,
+            fallback: Some(PeerFallback {
+                after_days: 7,
+                action: FallbackAction::DropRequirement,
+            }),
+        },
+        aggregate: Aggregate::Median,
+        allow_resubmission: false,
+        weight: None,
+        submission_start: dates.0,
+        due: dates.1,
+        olx_attrs: attrs(&[
+            ("allow_latex", "False"),
+            ("leaderboard_show", "3"),
+            ("selected_teamset_id", ""),
+            ("teams_enabled", "False"),
+            ("text_response_editor", "tinymce"),
+        ]),
+    };
+    assert_eq!(c, expected);
+    assert_eq!(c.possible(), (3.0, 3.0));
+
+    // Self assessment with optional image uploads and three criteria.
+    let own = block("258949320d4c493e91296a51f33fbedc");
+    assert_eq!(
+        (own.kind.as_str(), own.title.as_str()),
+        ("open_response", "Open Response Assessment")
+    );
+    let LeafContent::OpenResponse(c) = leaf_content(&im, &own.url_name) else {
+        panic!("not an open response");
+    };
+    assert_eq!(c.prompts.len(), 1);
+    assert!(
+        c.prompts[0].starts_with("<h3>Introduction:</h3>\n<p>\"Romeo and Juliet\" is one of Shakespeare's most iconic plays."),
+        "{}",
+        c.prompts[0]
+    );
+    assert!(c.prompts[0].contains(r#"<img src="/asset-v1:OpenedX+DemoX+DemoCourse+type@asset+block@romeo_juliet_commons.jpeg" alt="Painting of Romeo and Juliet kissing on a balcony" width="640" height="495">"#), "{}", c.prompts[0]);
+    assert!(c.prompts[0].ends_with(
+        "be it from stage productions, film adaptations, or artistic representations.</p>"
+    ));
+    assert_eq!(c.text, Requirement::Required);
+    assert_eq!(
+        c.files,
+        Some(FileRules {
+            requirement: Requirement::Optional,
+            allowed: vec!["png".into(), "jpg".into(), "jpeg".into(), "gif".into()],
+            max_mb: 10,
+            max_files: 20,
+        })
+    );
+    assert_eq!(c.steps, [Step::SelfReview]);
+    assert_eq!(c.peer, PeerRules::default(), "no peer step: the defaults");
+    assert!(c.show_rubric_while_writing);
+    assert_eq!((c.submission_start, c.due), dates);
+    let criteria: Vec<_> = c
+        .rubric
+        .criteria
+        .iter()
+        .map(|k| {
+            (
+                k.name.as_str(),
+                k.label.as_str(),
+                k.feedback,
+                k.options
+                    .iter()
+                    .map(|o| (o.name.as_str(), o.label.as_str(), o.points))
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        criteria,
+        [
+            (
+                "Ideas",
+                "Depth of Analysis (50%)",
+                Requirement::Optional,
+                vec![
+                    ("0", "Inadequate", 0),
+                    ("1", "Adequate", 3),
+                    ("2", "Exemplary", 5)
+                ]
+            ),
+            (
+                "0",
+                "Use of Evidence (30%)",
+                Requirement::Optional,
+                vec![
+                    ("0", "Inadequate", 0),
+                    ("1", "Adequate", 2),
+                    ("2", "Exemplary", 4)
+                ]
+            ),
+            (
+                "1",
+                "Image Upload",
+                Requirement::None,
+                vec![("0", "No", 1), ("1", "Yes", 1)]
+            ),
+        ]
+    );
+    let ideas = &c.rubric.criteria[0];
+    assert_eq!(
+        ideas.prompt,
+        "How well does the response relate a specific symbol in the play to its theme(s)?"
+    );
+    assert_eq!(
+        ideas.options[0].explanation,
+        "Does not address a specific symbol and/or provide any analysis that relates to the story of Romeo & Juliet."
+    );
+    assert_eq!(
+        c.rubric.criteria[2].options[0].explanation,
+        "No image was uploaded, or the image was clearly irrelevant. Because this objective is optional, it still receives credit."
+    );
+    assert_eq!(
+        c.rubric.feedback_prompt,
+        "(Optional) What aspects of your response stood out to you? What did it do well? How could it be improved?"
+    );
+    assert_eq!(
+        c.rubric.feedback_default_text,
+        "I think that my response..."
+    );
+    assert_eq!(c.possible(), (10.0, 10.0));
+    assert_eq!(
+        c.olx_attrs,
+        attrs(&[
+            ("allow_latex", "True"),
+            ("selected_teamset_id", ""),
+            ("teams_enabled", "False"),
+            ("text_response_editor", "tinymce"),
+        ])
+    );
 }
 
 fn files(list: &[(&str, &str)]) -> OlxFiles {

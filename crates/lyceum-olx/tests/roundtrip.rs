@@ -1,5 +1,5 @@
 //! The Open edX demo course, imported, exported and imported again, gives the same course:
-//! structure, settings, problem definitions and scores.
+//! structure, settings, problem definitions and scores, open response assessments.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use lyceum_core::blocks::LeafContent;
@@ -116,6 +116,7 @@ fn demo_course_round_trips() {
     assert_eq!(fa.len(), fb.len());
     let mut problems = 0;
     let mut graded = 0;
+    let mut open_responses = 0;
     for ((da, x), (db, y)) in fa.iter().zip(&fb) {
         assert_eq!(
             (da, &x.kind, &x.url_name, &x.title, x.release_at),
@@ -197,6 +198,10 @@ fn demo_course_round_trips() {
                 assert_eq!(langs(&v), langs(&w), "{}", x.url_name);
             }
             (Ok(LeafContent::Discussion(d)), Ok(LeafContent::Discussion(e))) => assert_eq!(d, e),
+            (Ok(LeafContent::OpenResponse(o)), Ok(LeafContent::OpenResponse(p))) => {
+                open_responses += 1;
+                assert_eq!(o, p, "{}", x.url_name);
+            }
             (Ok(_), Ok(_)) => {
                 if !matches!(x.kind.as_str(), "section" | "subsection" | "unit") {
                     panic!("{} changed kind", x.url_name);
@@ -207,6 +212,8 @@ fn demo_course_round_trips() {
         }
     }
     assert_eq!(problems, 23);
+    // Both open response assessments, as open responses on both sides.
+    assert_eq!(open_responses, 2);
     // 12 problems Lyceum grades (the others need Open edX's Python sandbox and are kept,
     // shown with a notice and scoring nothing on both sides), right and wrong answers.
     assert_eq!(graded, 24);

@@ -27,6 +27,7 @@ const MIGRATIONS: &[Migration] = migrations![
     1 "0001_foundation",
     2 "0002_problems_and_grades",
     3 "0003_course_pages",
+    4 "0004_open_responses",
 ];
 
 pub async fn run(store: &Store) -> Result<()> {

@@ -5,7 +5,10 @@
 use lyceum_core::course::spec::{CourseSpec, expand};
 use lyceum_core::permissions::CourseRole;
 use lyceum_core::{BlockId, CourseId, UserId};
-use lyceum_store::repo::{assets, courses, learner, orgs, pages, problems, sessions, users};
+use lyceum_store::repo::{
+    assets, courses, learner, notifications, open_responses as ors, orgs, pages, problems,
+    sessions, users,
+};
 use lyceum_store::{Store, StoreError, testing};
 
 macro_rules! contract {
@@ -41,6 +44,10 @@ contract!(
     grading_policy_round_trips,
     course_pages_replace_list_and_find,
     reimport_syncs_the_outline_by_url_name,
+    open_response_versions_are_kept_and_race_safe,
+    peer_reviews_go_to_the_least_reviewed_response,
+    grading_locks_belong_to_one_grader,
+    notifications_count_and_read,
 );
 
 const NOW: i64 = 1_790_000_000_000;
@@ -1302,4 +1309,336 @@ async fn reimport_syncs_the_outline_by_url_name(store: Store) {
             removed: 0
         }
     );
+}
+
+async fn open_response_versions_are_kept_and_race_safe(store: Store) {
+    let (course, block, _) = problem_course(&store).await;
+    let u = user(&store, "Writer").await;
+    let mut c = store.conn().await.unwrap();
+    ors::save_draft(&mut c, u, block, course, "first draft", NOW)
+        .await
+        .unwrap();
+    ors::save_draft(&mut c, u, block, course, "second draft", NOW + 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        ors::draft(&mut c, u, block).await.unwrap(),
+        Some(("second draft".to_owned(), NOW + 1))
+    );
+    let file = ors::add_attachment(
+        &mut c,
+        &ors::NewAttachment {
+            user: u,
+            block,
+            course,
+            file_name: "plan.pdf",
+            alt: "",
+            content_type: "application/pdf",
+            size: 3,
+            sha256: "abc",
+            now: NOW,
+        },
+    )
+    .await
+    .unwrap();
+    drop(c);
+
+    let mut tx = store.begin().await.unwrap();
+    let v1 = ors::submit(&mut tx, u, block, course, 1, "version one", NOW + 2)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut c = store.conn().await.unwrap();
+    // The draft is gone and its file belongs to the submission.
+    assert_eq!(ors::draft(&mut c, u, block).await.unwrap(), None);
+    assert!(
+        ors::draft_attachments(&mut c, u, block)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let files = ors::submitted_attachments(&mut c, u, block).await.unwrap();
+    assert_eq!((files[0].id, files[0].submission_id), (file, Some(v1)));
+    // Submitted files cannot be removed.
+    assert_eq!(
+        ors::remove_draft_attachment(&mut c, u, file).await.unwrap(),
+        0
+    );
+    drop(c);
+
+    // A second submit racing for version 1 is refused whole: nothing of it is stored.
+    let mut tx = store.begin().await.unwrap();
+    let err = ors::submit(&mut tx, u, block, course, 1, "racing", NOW + 3)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict), "{err:?}");
+    drop(tx);
+    let mut tx = store.begin().await.unwrap();
+    let v2 = ors::submit(&mut tx, u, block, course, 2, "version two", NOW + 4)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let mut c = store.conn().await.unwrap();
+    let all = ors::submissions_of(&mut c, u, block).await.unwrap();
+    let states: Vec<(i64, &str, &str)> = all
+        .iter()
+        .map(|s| (s.version, s.text.as_str(), s.state.as_str()))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            (1, "version one", ors::SUPERSEDED),
+            (2, "version two", ors::ACTIVE)
+        ]
+    );
+    let queue = ors::current_in_course(&mut c, course, None).await.unwrap();
+    assert_eq!(queue.iter().map(|s| s.id).collect::<Vec<_>>(), [v2]);
+    // Returning is refused for a superseded version.
+    assert_eq!(
+        ors::set_state(&mut c, v1, ors::RETURNED, "no", NOW)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        ors::set_state(&mut c, v2, ors::RETURNED, "add sources", NOW)
+            .await
+            .unwrap(),
+        1
+    );
+    let s = ors::submission(&mut c, v2).await.unwrap().unwrap();
+    assert_eq!(
+        (s.state.as_str(), s.return_note.as_str()),
+        (ors::RETURNED, "add sources")
+    );
+
+    // The final score lands in the one score table grades read.
+    ors::record_score(&mut c, u, block, course, (5.0, 9.0), 2, NOW)
+        .await
+        .unwrap();
+    let scores = problems::scores_of(&mut c, u, course).await.unwrap();
+    assert_eq!(scores, [(block, 5.0, 9.0, 2)]);
+}
+
+async fn peer_reviews_go_to_the_least_reviewed_response(store: Store) {
+    let (course, block, _) = problem_course(&store).await;
+    let (a, b, c_) = (
+        user(&store, "Ana").await,
+        user(&store, "Bo").await,
+        user(&store, "Cy").await,
+    );
+    let mut ids = Vec::new();
+    for (i, u) in [a, b, c_].into_iter().enumerate() {
+        let mut tx = store.begin().await.unwrap();
+        ids.push(
+            ors::submit(&mut tx, u, block, course, 1, "text", NOW + i as i64)
+                .await
+                .unwrap(),
+        );
+        tx.commit().await.unwrap();
+    }
+    let mut c = store.conn().await.unwrap();
+    // Ana gets the oldest response that is not hers: Bo's.
+    assert_eq!(
+        ors::next_for_review(&mut c, a, block).await.unwrap(),
+        Some(ids[1])
+    );
+    ors::assign(&mut c, ids[1], a, block, NOW).await.unwrap();
+    assert_eq!(
+        ors::open_assignment(&mut c, a, block).await.unwrap(),
+        Some(ids[1])
+    );
+    // Cy gets Ana's (no review yet) rather than Bo's (one under way).
+    assert_eq!(
+        ors::next_for_review(&mut c, c_, block).await.unwrap(),
+        Some(ids[0])
+    );
+    assert!(ors::is_assigned(&mut c, ids[1], a).await.unwrap());
+    assert!(!ors::is_assigned(&mut c, ids[1], c_).await.unwrap());
+    // Bo is idle (nothing assigned); Ana is not.
+    assert_eq!(ors::idle_reviewers(&mut c, block, c_).await.unwrap(), [b.0]);
+
+    let review = ors::NewAssessment {
+        submission: ids[1],
+        block,
+        assessor: a,
+        step: "peer",
+        by_staff: false,
+        options: r#"{"q":"good"}"#,
+        points: r#"{"q":2}"#,
+        earned: 2.0,
+        criterion_feedback: "{}",
+        overall_feedback: "fine",
+        now: NOW,
+    };
+    assert_eq!(
+        ors::complete_assignment(&mut c, ids[1], a, NOW)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        ors::complete_assignment(&mut c, ids[1], a, NOW)
+            .await
+            .unwrap(),
+        0,
+        "done once"
+    );
+    let r = ors::add_assessment(&mut c, &review).await.unwrap();
+    assert_eq!(ors::reviews_given(&mut c, a, block).await.unwrap(), 1);
+    assert_eq!(
+        ors::reviews_given_in_course(&mut c, course).await.unwrap(),
+        [(a.0, block.0, 1)]
+    );
+    // Ana's next is Cy's; never Bo's again.
+    assert_eq!(ors::open_assignment(&mut c, a, block).await.unwrap(), None);
+    assert_eq!(
+        ors::next_for_review(&mut c, a, block).await.unwrap(),
+        Some(ids[2])
+    );
+    // A cancelled review stops counting but is kept.
+    assert_eq!(
+        ors::cancel_assessment(&mut c, r, b, "careless", NOW)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        ors::cancel_assessment(&mut c, r, b, "again", NOW)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(ors::reviews_given(&mut c, a, block).await.unwrap(), 0);
+    let kept = ors::assessments_of(&mut c, &[ids[1]]).await.unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].cancel_reason, "careless");
+    assert!(kept[0].cancelled_at.is_some());
+    assert!(
+        ors::set_peer_excused(&mut c, ids[0], true, NOW)
+            .await
+            .unwrap()
+            == 1
+    );
+    assert!(
+        ors::submission(&mut c, ids[0])
+            .await
+            .unwrap()
+            .unwrap()
+            .peer_excused
+    );
+}
+
+async fn grading_locks_belong_to_one_grader(store: Store) {
+    let (course, block, _) = problem_course(&store).await;
+    let (l, s1, s2) = (
+        user(&store, "Lea").await,
+        user(&store, "Sia").await,
+        user(&store, "Tom").await,
+    );
+    let mut tx = store.begin().await.unwrap();
+    let id = ors::submit(&mut tx, l, block, course, 1, "text", NOW)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut c = store.conn().await.unwrap();
+    assert_eq!(
+        ors::lock(&mut c, id, s1, NOW, NOW + 1000).await.unwrap(),
+        (s1.0, NOW + 1000)
+    );
+    // Another grader cannot take it while it lasts; the holder can renew it.
+    assert_eq!(
+        ors::lock(&mut c, id, s2, NOW + 10, NOW + 2000)
+            .await
+            .unwrap(),
+        (s1.0, NOW + 1000)
+    );
+    assert_eq!(
+        ors::lock(&mut c, id, s1, NOW + 20, NOW + 3000)
+            .await
+            .unwrap(),
+        (s1.0, NOW + 3000)
+    );
+    assert_eq!(
+        ors::lock_holder(&mut c, id, NOW + 2999).await.unwrap(),
+        Some(s1.0)
+    );
+    assert_eq!(
+        ors::locks_in_course(&mut c, course, NOW).await.unwrap(),
+        [(id, s1.0)]
+    );
+    // Once it expires, it is free.
+    assert_eq!(
+        ors::lock_holder(&mut c, id, NOW + 3000).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        ors::lock(&mut c, id, s2, NOW + 3000, NOW + 4000)
+            .await
+            .unwrap(),
+        (s2.0, NOW + 4000)
+    );
+    ors::unlock(&mut c, id, s1).await.unwrap();
+    assert_eq!(
+        ors::lock_holder(&mut c, id, NOW + 3001).await.unwrap(),
+        Some(s2.0),
+        "only the holder unlocks"
+    );
+    ors::unlock(&mut c, id, s2).await.unwrap();
+    assert_eq!(
+        ors::lock_holder(&mut c, id, NOW + 3001).await.unwrap(),
+        None
+    );
+    // A grader's unsaved work is kept per grader.
+    ors::save_grader_draft(&mut c, id, s1, "{\"a\":1}", NOW)
+        .await
+        .unwrap();
+    ors::save_grader_draft(&mut c, id, s1, "{\"a\":2}", NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        ors::grader_draft(&mut c, id, s1).await.unwrap().as_deref(),
+        Some("{\"a\":2}")
+    );
+    assert_eq!(ors::grader_draft(&mut c, id, s2).await.unwrap(), None);
+    ors::delete_grader_draft(&mut c, id, s1).await.unwrap();
+    assert_eq!(ors::grader_draft(&mut c, id, s1).await.unwrap(), None);
+}
+
+async fn notifications_count_and_read(store: Store) {
+    let (course, _, _) = problem_course(&store).await;
+    let u = user(&store, "Noa").await;
+    let mut c = store.conn().await.unwrap();
+    for (i, kind) in ["feedback", "returned"].into_iter().enumerate() {
+        notifications::notify(
+            &mut c,
+            &notifications::NewNotice {
+                user: u,
+                course: Some(course),
+                kind,
+                link: "/courses/x/unit/y",
+                subject: "Mission statement",
+                now: NOW + i as i64,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    assert_eq!(notifications::unread_count(&mut c, u).await.unwrap(), 2);
+    let recent = notifications::recent(&mut c, u, 10).await.unwrap();
+    assert_eq!(
+        recent.iter().map(|n| n.kind.as_str()).collect::<Vec<_>>(),
+        ["returned", "feedback"]
+    );
+    assert_eq!(notifications::unemailed(&mut c, 10).await.unwrap().len(), 2);
+    notifications::mark_emailed(&mut c, recent[0].id, NOW)
+        .await
+        .unwrap();
+    assert_eq!(notifications::unemailed(&mut c, 10).await.unwrap().len(), 1);
+    assert_eq!(
+        notifications::mark_all_read(&mut c, u, NOW).await.unwrap(),
+        2
+    );
+    assert_eq!(notifications::unread_count(&mut c, u).await.unwrap(), 0);
 }

@@ -23,6 +23,9 @@ pub struct WebConfig {
     /// Caps on Open edX course archives uploaded on the site (`[import]`).
     #[serde(default)]
     pub import: ImportLimits,
+    /// Mail notices too (`[email]`); in-app only when absent.
+    #[serde(default)]
+    pub email: Option<crate::mailer::EmailConfig>,
 }
 
 /// Caps on an uploaded course archive; an archive over any of them is refused whole.
@@ -104,6 +107,7 @@ impl WebConfig {
             wikimedia: None,
             trust_forwarded_for: false,
             import: ImportLimits::default(),
+            email: None,
         }
     }
 

@@ -15,13 +15,17 @@ mod error;
 mod format;
 mod grades;
 mod handlers;
+pub mod mailer;
 pub mod olx;
+pub mod open_responses;
+mod or_files;
 mod page;
 mod problems;
 mod routes;
 mod security;
 mod session;
 mod state;
+pub mod zipfile;
 
 pub use accounts::create_local_user;
 pub use config::{WebConfig, WikimediaLogin};
@@ -54,6 +58,20 @@ pub async fn submit_answers(
     };
     let o = problems::submit(app, &course, idx, sub).await?;
     Ok((o.earned, o.possible))
+}
+
+/// Periodic work of a running site, each minute: mail pending notices; each hour
+/// (`settle`), settle open-response scores that time made final (the peer-review
+/// fallback), so grades never wait for someone to open a page.
+pub async fn background_tick(app: &App, settle: bool) {
+    match mailer::send_pending(app).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(mails = n, "notices mailed"),
+        Err(e) => tracing::warn!(error = %e, "mailing notices failed"),
+    }
+    if settle && let Err(e) = open_responses::settle_all(app).await {
+        tracing::warn!(error = %describe_error(&e), "settling open responses failed");
+    }
 }
 
 pub fn message_files() -> &'static [(&'static str, &'static str)] {

@@ -64,6 +64,8 @@ pub struct Page {
     pub tz_fallback: bool,
     /// A one-off notice to show (a message key from a fixed list).
     pub notice: Option<&'static str>,
+    /// The viewer's unread notifications (0 on error pages and for visitors).
+    pub unread: i64,
 }
 
 /// Notices a redirect may ask for with `?notice=`; anything else is ignored.
@@ -79,6 +81,13 @@ const NOTICES: &[(&str, &str)] = &[
     ("score-overridden", "lyceum-notice-score-overridden"),
     ("override-removed", "lyceum-notice-override-removed"),
     ("attempts-reset", "lyceum-notice-attempts-reset"),
+    ("rubric-copied", "lyceum-notice-rubric-copied"),
+    ("or-draft-saved", "lyceum-or-notice-draft-saved"),
+    ("or-submitted", "lyceum-or-notice-submitted"),
+    ("or-file-added", "lyceum-or-notice-file-added"),
+    ("or-file-removed", "lyceum-or-notice-file-removed"),
+    ("or-self-reviewed", "lyceum-or-notice-self-reviewed"),
+    ("or-review-saved", "lyceum-or-notice-review-saved"),
 ];
 
 impl Page {
@@ -407,6 +416,7 @@ pub fn build_page(app: &App, uri: &Uri, headers: &HeaderMap, user: Option<&UserR
         tz_name,
         tz_fallback,
         notice,
+        unread: 0,
     }
 }
 
@@ -416,7 +426,9 @@ impl FromRequestParts<App> for Cx {
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
         let session = session::load(app, &parts.headers).await?;
         let user = session.as_ref().and_then(|s| s.user.as_ref());
-        let page = build_page(app, &parts.uri, &parts.headers, user);
+        let mut page = build_page(app, &parts.uri, &parts.headers, user);
+        // The header's notification count came with the session.
+        page.unread = session.as_ref().map_or(0, |s| s.unread);
         if let Some(slot) = parts.extensions.get::<SeedSlot>()
             && let Ok(mut seed) = slot.lock()
         {

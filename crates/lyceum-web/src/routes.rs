@@ -1,10 +1,13 @@
 //! Every route of the site, in one place.
 
 use crate::handlers::olx as course_olx;
+use crate::handlers::or_settings;
+use crate::handlers::or_staff;
 use crate::handlers::{
     about, account, catalog, courseware, dashboard, errors, instructor, media, oauth, pages,
     progress,
 };
+use crate::handlers::{notifications, or_learner};
 use crate::state::App;
 use crate::{api, assets, security};
 use axum::Router;
@@ -12,7 +15,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use tower_http::compression::CompressionLayer;
 
 pub fn router(app: App) -> Router {
@@ -57,6 +60,20 @@ pub fn router(app: App) -> Router {
             "/courses/{key}/problem/{block}",
             post(courseware::problem_action),
         )
+        .route(
+            "/courses/{key}/open-response/{block}",
+            post(or_learner::action),
+        )
+        .route(
+            "/courses/{key}/open-response/{block}/files",
+            post(or_learner::upload).layer(DefaultBodyLimit::max(or_learner::UPLOAD_BODY_LIMIT)),
+        )
+        .route(
+            "/courses/{key}/open-response/{block}/peer-review",
+            get(or_learner::peer_page).post(or_learner::peer_submit),
+        )
+        .route("/notifications", get(notifications::page))
+        .route("/notifications/read", post(notifications::read_all))
         .route("/courses/{key}/progress", get(progress::progress))
         .route(
             "/courses/{key}/instructor",
@@ -97,6 +114,50 @@ pub fn router(app: App) -> Router {
         .route(
             "/courses/{key}/instructor/answers.csv",
             get(instructor::answers_csv),
+        )
+        .route(
+            "/courses/{key}/instructor/open-responses/{block}/settings",
+            get(or_settings::page).post(or_settings::save),
+        )
+        .route(
+            "/courses/{key}/instructor/open-responses/{block}/copy-rubric",
+            post(or_settings::copy_rubric),
+        )
+        .route(
+            "/courses/{key}/instructor/open-responses",
+            get(or_staff::queue),
+        )
+        .route(
+            "/courses/{key}/instructor/open-responses/{block}/responses.zip",
+            get(or_staff::responses_zip),
+        )
+        .route(
+            "/courses/{key}/instructor/open-responses/{block}/scores.csv",
+            get(or_staff::scores_csv),
+        )
+        .route(
+            "/courses/{key}/instructor/submissions/{id}",
+            get(or_staff::submission),
+        )
+        .route(
+            "/courses/{key}/instructor/submissions/{id}/assess",
+            post(or_staff::assess),
+        )
+        .route(
+            "/courses/{key}/instructor/submissions/{id}/return",
+            post(or_staff::return_for_revision),
+        )
+        .route(
+            "/courses/{key}/instructor/submissions/{id}/excuse",
+            post(or_staff::excuse),
+        )
+        .route(
+            "/courses/{key}/instructor/submissions/{id}/cancel-assessment",
+            post(or_staff::cancel_assessment),
+        )
+        .route(
+            "/courses/{key}/instructor/submissions/{id}/release",
+            post(or_staff::release),
         )
         .route("/courses/{key}/instructor/olx", get(course_olx::team_page))
         .route(
@@ -141,6 +202,76 @@ pub fn router(app: App) -> Router {
             "/api/v1/blocks/{block_id}/progress",
             post(api::courses::video_progress),
         )
+        .route(
+            "/api/v1/open-responses/{block_id}/me",
+            get(api::open_responses::me),
+        )
+        .route(
+            "/api/v1/open-responses/{block_id}/draft",
+            put(api::open_responses::save_draft),
+        )
+        .route(
+            "/api/v1/open-responses/{block_id}/submit",
+            post(api::open_responses::submit),
+        )
+        .route(
+            "/api/v1/open-responses/{block_id}/attachments",
+            post(api::open_responses::add_attachment).layer(DefaultBodyLimit::max(
+                api::open_responses::UPLOAD_BODY_LIMIT,
+            )),
+        )
+        .route(
+            "/api/v1/open-responses/{block_id}/attachments/{id}",
+            delete(api::open_responses::remove_attachment),
+        )
+        .route(
+            "/api/v1/open-responses/{block_id}/peer-review/next",
+            get(api::open_responses::next_peer),
+        )
+        .route(
+            "/api/v1/open-responses/{block_id}/peer-review",
+            post(api::open_responses::peer_review),
+        )
+        .route(
+            "/api/v1/open-responses/{block_id}/self-review",
+            post(api::open_responses::self_review),
+        )
+        .route(
+            "/api/v1/open-responses/assessments/{assessment_id}/cancel",
+            post(api::open_responses::cancel_assessment),
+        )
+        .route(
+            "/api/v1/courses/{course_id}/open-responses/queue",
+            get(api::open_responses::queue),
+        )
+        .route(
+            "/api/v1/submissions/{submission_id}",
+            get(api::open_responses::submission),
+        )
+        .route(
+            "/api/v1/submissions/{submission_id}/lock",
+            post(api::open_responses::lock).delete(api::open_responses::unlock),
+        )
+        .route(
+            "/api/v1/submissions/{submission_id}/staff-assessment",
+            post(api::open_responses::staff_assessment),
+        )
+        .route(
+            "/api/v1/submissions/{submission_id}/return",
+            post(api::open_responses::return_for_revision),
+        )
+        .route(
+            "/api/v1/submissions/{submission_id}/peer-excuse",
+            post(api::open_responses::peer_excuse),
+        )
+        .route(
+            "/api/v1/me/notifications",
+            get(api::open_responses::my_notifications),
+        )
+        .route(
+            "/api/v1/me/notifications/read",
+            post(api::open_responses::read_notifications),
+        )
         .route("/healthz", get(health))
         .fallback(errors::not_found)
         .layer(CompressionLayer::new());
@@ -149,6 +280,14 @@ pub fn router(app: App) -> Router {
     let files = Router::new()
         .route("/static/{name}", get(assets::serve))
         .route("/courses/{key}/media/{hash}/{name}", get(media::serve))
+        .route(
+            "/courses/{key}/open-response/files/{id}",
+            get(or_learner::file),
+        )
+        .route(
+            "/api/v1/open-responses/attachments/{id}",
+            get(api::open_responses::download),
+        )
         .route(
             "/courses/{key}/instructor/export.tar.gz",
             get(course_olx::export),

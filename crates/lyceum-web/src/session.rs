@@ -43,6 +43,9 @@ pub struct Session {
     pub id_hash: String,
     pub data: SessionData,
     pub user: Option<UserRow>,
+    /// Unread notifications of the user (cached with the session; dropped from the cache
+    /// when a notice arrives or is read).
+    pub unread: i64,
 }
 
 pub fn cookie_name(secure: bool) -> &'static str {
@@ -200,6 +203,7 @@ pub async fn load(app: &App, headers: &HeaderMap) -> Result<Option<Session>> {
         id_hash: row.id_hash,
         data,
         user: row.user,
+        unread: row.unread,
     }))
 }
 
@@ -281,6 +285,7 @@ mod tests {
             data: "{}".into(),
             expires_at: 1_000,
             user: Some(user),
+            unread: 0,
         }
     }
 

@@ -252,6 +252,83 @@ async fn seed_answers(
     Ok(answered)
 }
 
+/// The demo learner's mission statement in PB101, graded by the instructor with the
+/// WikiLearn scale and private feedback, so the result page has something to show.
+async fn seed_open_response(
+    app: &App,
+    store: &Store,
+    learner_id: UserId,
+    instructor: UserId,
+    courses_by_code: &[(String, lyceum_core::CourseId)],
+) -> Result<()> {
+    use lyceum_core::blocks::LeafContent;
+    use lyceum_core::blocks::open_response::AssessmentInput;
+    use lyceum_web::open_responses;
+    let Some((_, course)) = courses_by_code.iter().find(|(code, _)| code == "PB101") else {
+        return Ok(());
+    };
+    let mut c = store.conn().await.map_err(|e| e.to_string())?;
+    let tree = courses::load_tree(&mut c, *course)
+        .await
+        .map_err(|e| e.to_string())?;
+    let key = courses::get(&mut c, *course)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("demo course missing")?
+        .course_key;
+    drop(c);
+    let Some((block, content)) = tree.units().iter().find_map(|&u| {
+        tree.children(u)
+            .iter()
+            .find_map(|&l| match &tree.node(l).content {
+                Some(Ok(LeafContent::OpenResponse(o))) => Some((tree.node(l).id, o.clone())),
+                _ => None,
+            })
+    }) else {
+        return Ok(());
+    };
+    let text = "Our user group and the Riverside Town Library will make the town's local history \
+                freely available to everyone: the library opens its photograph collection under a \
+                free licence, and our volunteers write and improve Wikipedia articles about the \
+                places and people in it, with two public edit-a-thons a year at the library.";
+    let submission = open_responses::submit_as(app, &key, block, learner_id, text)
+        .await
+        .map_err(|e| lyceum_web::describe_error(&e))?;
+    // Good on every criterion but the last, which is excellent, with a word on each.
+    let mut input = AssessmentInput::default();
+    let last = content.rubric.criteria.len().saturating_sub(1);
+    for (i, criterion) in content.rubric.criteria.iter().enumerate() {
+        let pick = if i == last {
+            criterion.options.last()
+        } else {
+            criterion.options.get(2).or(criterion.options.last())
+        };
+        if let Some(option) = pick {
+            input
+                .criteria
+                .insert(criterion.name.clone(), option.name.clone());
+        }
+        if criterion.feedback.asked() {
+            input.criterion_feedback.insert(
+                criterion.name.clone(),
+                if i == last {
+                    "Exactly what a library board wants to read: their collection, their town."
+                        .to_owned()
+                } else {
+                    "Clear. Say in one more sentence what the library gains.".to_owned()
+                },
+            );
+        }
+    }
+    input.overall_feedback = "A strong first version, Lina. Name one person at the library who \
+                              agreed to this, and it is ready to send."
+        .to_owned();
+    open_responses::assess_as(app, &key, block, instructor, submission.id, &input)
+        .await
+        .map_err(|e| lyceum_web::describe_error(&e))?;
+    Ok(())
+}
+
 /// A problem's own answers in a form that can be submitted: a numerical range answer
 /// (`[4, 8]`, shown as is by "Show answer") becomes its midpoint.
 fn answers_to_submit(parsed: &lyceum_core::capa::Problem) -> lyceum_core::capa::Answers {
@@ -372,6 +449,7 @@ pub async fn run(addr: &str, data: Option<PathBuf>, standin: bool) -> Result<()>
         clock: Arc::new(SystemClock),
     })?;
     let answered = seed_answers(&app, &site.store, learner_id, &created).await?;
+    seed_open_response(&app, &site.store, learner_id, instructor, &created).await?;
     println!(
         "Lyceum demo: {} courses seeded in {} (the learner has answered {answered} problems)",
         created.len(),

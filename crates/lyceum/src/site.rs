@@ -86,6 +86,14 @@ pub async fn run(listener: tokio::net::TcpListener, app: App) -> Result<()> {
             }
         }
     });
+    let background = app.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        for minute in 0u64.. {
+            every.tick().await;
+            lyceum_web::background_tick(&background, minute % 60 == 0).await;
+        }
+    });
     let service = lyceum_web::router(app).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown())

@@ -327,10 +327,12 @@ fn import_and_export_open_edx_courses() {
     assert_eq!(s["blocks"]["problem"], 23);
     assert_eq!(s["blocks"]["video"], 11);
     assert_eq!(s["kept"]["lti"], 2);
-    assert_eq!(s["kept"]["openassessment"], 2);
-    // Every block's OLX url_name maps to its Lyceum id.
+    // Open response assessments run here: none is kept as Open edX XML.
+    assert_eq!(s["blocks"]["open_response"], 2);
+    assert!(s["kept"]["openassessment"].is_null());
+    // Every block's OLX url_name maps to its Lyceum id (1 discussion, 10 kept blocks).
     let ids = s["url_names"].as_object().unwrap();
-    assert_eq!(ids.len(), 6 + 17 + 58 + 266 + 23 + 11 + 1 + 12);
+    assert_eq!(ids.len(), 6 + 17 + 58 + 266 + 23 + 11 + 2 + 1 + 10);
     assert!(ids["4e1de5e13fc3422997fe246b40a43aa1"].is_i64());
     // The files the fixture's README lists as left out are reported with their paths.
     let problems = s["problems"].as_array().unwrap();

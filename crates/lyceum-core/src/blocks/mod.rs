@@ -4,6 +4,7 @@
 
 pub mod discussion;
 pub mod olx;
+pub mod open_response;
 pub mod problem;
 pub mod text;
 pub mod video;
@@ -13,6 +14,7 @@ use serde::{Serialize, de::DeserializeOwned};
 
 pub use discussion::DiscussionContent;
 pub use olx::OlxContent;
+pub use open_response::OpenResponseContent;
 pub use problem::{GradingMethod, ProblemContent};
 pub use text::{TextContent, TextFormat};
 pub use video::{MediaRef, SubtitleTrack, VideoContent, VideoSource};
@@ -49,6 +51,7 @@ pub enum LeafContent {
     Video(VideoContent),
     Problem(ProblemContent),
     Discussion(DiscussionContent),
+    OpenResponse(OpenResponseContent),
     /// Kept from an Open edX course: raw OLX that Lyceum cannot run.
     Olx(OlxContent),
     /// A kind this build does not know (written by a newer version, or imported): kept
@@ -107,7 +110,34 @@ macro_rules! dispatch_kinds {
     };
 }
 
+/// How a scored block counts in the grade: its raw points possible now and its weight
+/// (`None` = its raw points).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Scoring {
+    pub raw_possible: f64,
+    pub weight: Option<f64>,
+}
+
 impl LeafContent {
+    /// `Some` for blocks that count in the grade (problems this platform can score, open
+    /// responses); their scores live in one table, so grades treat them alike.
+    pub fn scoring(&self) -> Option<Scoring> {
+        match self {
+            LeafContent::Problem(p) => {
+                let parsed = p.parsed.as_ref()?;
+                parsed.unsupported.is_none().then(|| Scoring {
+                    raw_possible: p.possible().0,
+                    weight: p.weight,
+                })
+            }
+            LeafContent::OpenResponse(o) => Some(Scoring {
+                raw_possible: o.possible().0,
+                weight: o.weight,
+            }),
+            _ => None,
+        }
+    }
+
     /// Make decoded content ready to use: a problem is parsed once, with its block's
     /// url_name (its inputs are named after it).
     pub fn prepare(self, url_name: &str) -> Result<LeafContent, DomainError> {
@@ -127,6 +157,7 @@ dispatch_kinds! {
     Problem => problem::ProblemKind,
     Discussion => discussion::Discussion,
     Olx => olx::Olx,
+    OpenResponse => open_response::OpenResponse,
 }
 
 #[cfg(test)]

@@ -4,6 +4,10 @@
 
 use super::StructureSettings;
 use super::{CourseKey, Effort, License};
+use crate::blocks::open_response::{
+    Aggregate, Criterion, FallbackAction, FileRules, OpenResponseContent, PeerFallback, PeerRules,
+    Requirement, Rubric, RubricOption, Step, wikilearn_scale,
+};
 use crate::blocks::{
     LeafContent, MediaRef, ProblemContent, SubtitleTrack, TextContent, VideoContent, VideoSource,
 };
@@ -139,6 +143,146 @@ pub enum BlockSpec {
         #[serde(default)]
         duration_secs: Option<f64>,
     },
+    /// A written assignment assessed with a rubric (see [`OpenResponseSpec`]).
+    #[serde(rename = "open_response")]
+    OpenResponse(Box<OpenResponseSpec>),
+}
+
+/// An open response (`kind = "open_response"`): prompts in Markdown, what the learner
+/// hands in, the assessment steps and the rubric. The rubric is either the block's own
+/// `criteria` or `rubric_from`, the url_name of another open response of the course
+/// (before or after this one), whose rubric is copied; `overall_feedback` and
+/// `feedback_prompt`, when given, replace the copied ones.
+///
+/// ```toml
+/// [[sections.subsections.units.blocks]]
+/// kind = "open_response"
+/// title = "Your mission statement"
+/// prompts = ["Write a mission statement for a partnership.", "Name its *shared goals*."]
+/// steps = ["peer", "staff"]  # "peer", "self", "staff"; default ["staff"]
+/// peer = { must_grade = 2, graded_by = 2, fallback_days = 5, fallback = "staff" }  # or "drop", "none"
+///
+/// [[sections.subsections.units.blocks.criteria]]
+/// name = "clarity"
+/// label = "Clarity"
+/// scale = "wikilearn"
+///
+/// [[sections.subsections.units.blocks.criteria]]
+/// name = "sources"
+/// label = "Sources"
+/// feedback = "required"
+/// options = [{ name = "none", label = "None", points = 0 }, { name = "some", label = "Some", points = 1 }]
+///
+/// [[sections.subsections.units.blocks]]
+/// kind = "open_response"
+/// prompts = ["Now write one for a second partner."]
+/// rubric_from = "s1-1-1-1"  # the block above, by its url_name
+/// ```
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenResponseSpec {
+    #[serde(default)]
+    pub title: String,
+    /// The prompt's parts, Markdown.
+    pub prompts: Vec<String>,
+    #[serde(default)]
+    pub text: Requirement,
+    /// Files the learner may attach; omitted fields take [`FileRules::default`]'s values.
+    pub files: Option<FilesSpec>,
+    #[serde(default = "yes")]
+    pub show_rubric_while_writing: bool,
+    pub expected_minutes: Option<u32>,
+    /// `"peer"`, `"self"`, `"staff"`, in order; staff only by default.
+    #[serde(default = "staff_only")]
+    pub steps: Vec<String>,
+    /// Omitted fields take [`PeerRules::default`]'s values.
+    pub peer: Option<PeerSpec>,
+    #[serde(default)]
+    pub aggregate: Aggregate,
+    #[serde(default = "yes")]
+    pub allow_resubmission: bool,
+    pub weight: Option<f64>,
+    pub due: Option<Timestamp>,
+    pub submission_start: Option<Timestamp>,
+    pub criteria: Option<Vec<CriterionSpec>>,
+    pub rubric_from: Option<String>,
+    /// Optional by default.
+    pub overall_feedback: Option<Requirement>,
+    pub feedback_prompt: Option<String>,
+}
+
+fn staff_only() -> Vec<String> {
+    vec!["staff".to_owned()]
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilesSpec {
+    pub requirement: Option<Requirement>,
+    /// Extensions, e.g. `["pdf", "png"]`.
+    pub allowed: Option<Vec<String>>,
+    pub max_mb: Option<u32>,
+    pub max_files: Option<u32>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeerSpec {
+    pub must_grade: Option<u32>,
+    pub graded_by: Option<u32>,
+    /// Days a response waits for its peer reviews before the fallback applies.
+    pub fallback_days: Option<u32>,
+    pub fallback: Option<FallbackSpec>,
+}
+
+/// What happens to a response still short of peer reviews after `fallback_days`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FallbackSpec {
+    /// The requirement drops to the reviews received.
+    Drop,
+    /// The response goes to the staff queue.
+    Staff,
+    /// No fallback: the response waits for its reviews.
+    #[serde(rename = "none")]
+    Never,
+}
+
+/// A rubric criterion: scored with a preset `scale`, with its own `options`, or, with
+/// neither, a feedback-only criterion worth no points.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CriterionSpec {
+    pub name: String,
+    pub label: String,
+    #[serde(default)]
+    pub prompt: String,
+    #[serde(default = "optional")]
+    pub feedback: Requirement,
+    pub scale: Option<ScaleSpec>,
+    pub options: Option<Vec<OptionSpec>>,
+}
+
+fn optional() -> Requirement {
+    Requirement::Optional
+}
+
+/// A preset scale of options.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScaleSpec {
+    /// Poor 0, needs improvement 1, good 2, excellent 3 ([`wikilearn_scale`]).
+    Wikilearn,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptionSpec {
+    pub name: String,
+    pub label: String,
+    pub points: u32,
+    #[serde(default)]
+    pub explanation: String,
 }
 
 /// Course settings ready to store.
@@ -269,6 +413,7 @@ pub fn expand(
         .iter()
         .map(|t| t.name.clone())
         .collect();
+    let rubrics = rubric_sources(&spec.sections);
     let mut assets: BTreeMap<String, NewAsset> = BTreeMap::new();
     let mut blocks = Vec::new();
     for (si, section) in spec.sections.into_iter().enumerate() {
@@ -282,7 +427,13 @@ pub fn expand(
                 let mut leaves = Vec::new();
                 for (bi, block) in unit.blocks.into_iter().enumerate() {
                     let b_name = format!("{u_name}-{}", bi + 1);
-                    leaves.push(expand_block(block, b_name, read_media, &mut assets)?);
+                    leaves.push(expand_block(
+                        block,
+                        b_name,
+                        read_media,
+                        &mut assets,
+                        &rubrics,
+                    )?);
                 }
                 units.push(structure("unit", u_name, unit.title, None, leaves));
             }
@@ -338,11 +489,204 @@ pub fn structure(
     }
 }
 
+/// Where an open response's rubric comes from: the parts of its spec that make the rubric.
+#[derive(Clone, Debug)]
+struct RubricSource {
+    criteria: Option<Vec<CriterionSpec>>,
+    rubric_from: Option<String>,
+    overall_feedback: Option<Requirement>,
+    feedback_prompt: Option<String>,
+}
+
+impl RubricSource {
+    fn of(o: &OpenResponseSpec) -> RubricSource {
+        RubricSource {
+            criteria: o.criteria.clone(),
+            rubric_from: o.rubric_from.clone(),
+            overall_feedback: o.overall_feedback,
+            feedback_prompt: o.feedback_prompt.clone(),
+        }
+    }
+}
+
+/// The rubric sources of the outline's open responses by url_name (named as `expand`
+/// names blocks), so that `rubric_from` can refer to a block before or after it.
+fn rubric_sources(sections: &[SectionSpec]) -> BTreeMap<String, RubricSource> {
+    let mut out = BTreeMap::new();
+    for (si, section) in sections.iter().enumerate() {
+        for (ssi, sub) in section.subsections.iter().enumerate() {
+            for (ui, unit) in sub.units.iter().enumerate() {
+                for (bi, block) in unit.blocks.iter().enumerate() {
+                    if let BlockSpec::OpenResponse(o) = block {
+                        let name = format!("s{}-{}-{}-{}", si + 1, ssi + 1, ui + 1, bi + 1);
+                        out.insert(name, RubricSource::of(o));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The rubric of the open response `url_name`: its own criteria, or those of the block
+/// `rubric_from` names (following a chain of `rubric_from`), with the overall feedback
+/// settings each block of the chain gives.
+fn resolve_rubric(
+    url_name: &str,
+    own: &RubricSource,
+    sources: &BTreeMap<String, RubricSource>,
+) -> Result<Rubric, DomainError> {
+    // The blocks followed, from this one to the one with the criteria.
+    let mut chain = vec![(url_name, own)];
+    let criteria = loop {
+        let (name, source) = chain[chain.len() - 1];
+        match (&source.criteria, &source.rubric_from) {
+            (Some(criteria), None) => break criteria,
+            (None, Some(from)) => {
+                let next = sources
+                    .get(from)
+                    .filter(|_| chain.iter().all(|(seen, _)| seen != from))
+                    .ok_or_else(|| {
+                        DomainError::new("lyceum-error-spec-rubric-from")
+                            .with_arg(from.clone())
+                            .with_arg(url_name.to_owned())
+                    })?;
+                chain.push((from, next));
+            }
+            _ => {
+                return Err(
+                    DomainError::new("lyceum-error-spec-rubric-source").with_arg(name.to_owned())
+                );
+            }
+        }
+    };
+    let block = chain[chain.len() - 1].0;
+    let mut rubric = Rubric {
+        criteria: criteria
+            .iter()
+            .map(|c| criterion(c, block))
+            .collect::<Result<_, _>>()?,
+        overall_feedback: Requirement::Optional,
+        feedback_prompt: String::new(),
+        feedback_default_text: String::new(),
+    };
+    for (_, source) in chain.iter().rev() {
+        if let Some(r) = source.overall_feedback {
+            rubric.overall_feedback = r;
+        }
+        if let Some(p) = &source.feedback_prompt {
+            p.trim().clone_into(&mut rubric.feedback_prompt);
+        }
+    }
+    Ok(rubric)
+}
+
+fn criterion(c: &CriterionSpec, url_name: &str) -> Result<Criterion, DomainError> {
+    let options = match (c.scale, &c.options) {
+        (Some(ScaleSpec::Wikilearn), None) => wikilearn_scale(),
+        (None, Some(options)) => options
+            .iter()
+            .map(|o| RubricOption {
+                name: o.name.trim().to_owned(),
+                label: o.label.trim().to_owned(),
+                points: o.points,
+                explanation: o.explanation.trim().to_owned(),
+            })
+            .collect(),
+        (None, None) => Vec::new(),
+        (Some(_), Some(_)) => {
+            return Err(DomainError::new("lyceum-error-spec-criterion-scale")
+                .with_arg(c.name.clone())
+                .with_arg(url_name.to_owned()));
+        }
+    };
+    Ok(Criterion {
+        name: c.name.trim().to_owned(),
+        label: c.label.trim().to_owned(),
+        prompt: c.prompt.trim().to_owned(),
+        feedback: c.feedback,
+        options,
+    })
+}
+
+fn open_response(
+    o: OpenResponseSpec,
+    url_name: &str,
+    rubrics: &BTreeMap<String, RubricSource>,
+) -> Result<OpenResponseContent, DomainError> {
+    let rubric = resolve_rubric(url_name, &RubricSource::of(&o), rubrics)?;
+    let steps = o
+        .steps
+        .iter()
+        .map(|s| {
+            Step::parse(s.trim()).ok_or_else(|| {
+                DomainError::new("lyceum-error-spec-step")
+                    .with_arg(s.clone())
+                    .with_arg(url_name.to_owned())
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let files = o.files.map(|f| {
+        let d = FileRules::default();
+        FileRules {
+            requirement: f.requirement.unwrap_or(d.requirement),
+            allowed: f.allowed.unwrap_or(d.allowed),
+            max_mb: f.max_mb.unwrap_or(d.max_mb),
+            max_files: f.max_files.unwrap_or(d.max_files),
+        }
+    });
+    let peer = match o.peer {
+        None => PeerRules::default(),
+        Some(p) => {
+            let d = PeerRules::default();
+            let days = p.fallback_days;
+            let default_days = d.fallback.map_or(7, |f| f.after_days);
+            let default_action = d.fallback.map_or(FallbackAction::ToStaff, |f| f.action);
+            let fallback = match p.fallback {
+                Some(FallbackSpec::Never) if days.is_some() => {
+                    return Err(DomainError::new("lyceum-error-or-content").with_arg("peer"));
+                }
+                Some(FallbackSpec::Never) => None,
+                action => Some(PeerFallback {
+                    after_days: days.unwrap_or(default_days),
+                    action: match action {
+                        Some(FallbackSpec::Drop) => FallbackAction::DropRequirement,
+                        Some(FallbackSpec::Staff) => FallbackAction::ToStaff,
+                        _ => default_action,
+                    },
+                }),
+            };
+            PeerRules {
+                must_grade: p.must_grade.unwrap_or(d.must_grade),
+                graded_by: p.graded_by.unwrap_or(d.graded_by),
+                fallback,
+            }
+        }
+    };
+    Ok(OpenResponseContent {
+        prompts: o.prompts.iter().map(|p| markdown_to_html(p)).collect(),
+        text: o.text,
+        files,
+        rubric,
+        show_rubric_while_writing: o.show_rubric_while_writing,
+        expected_minutes: o.expected_minutes,
+        steps,
+        peer,
+        aggregate: o.aggregate,
+        allow_resubmission: o.allow_resubmission,
+        weight: o.weight,
+        submission_start: o.submission_start,
+        due: o.due,
+        olx_attrs: BTreeMap::new(),
+    })
+}
+
 fn expand_block(
     block: BlockSpec,
     url_name: String,
     read_media: &mut dyn FnMut(&str) -> Option<Vec<u8>>,
     assets: &mut BTreeMap<String, NewAsset>,
+    rubrics: &BTreeMap<String, RubricSource>,
 ) -> Result<NewBlock, DomainError> {
     let (title, content) = match block {
         BlockSpec::Text {
@@ -449,6 +793,11 @@ fn expand_block(
             };
             (title, LeafContent::Video(video))
         }
+        BlockSpec::OpenResponse(o) => {
+            let title = o.title.clone();
+            let c = open_response(*o, &url_name, rubrics)?;
+            (title, LeafContent::OpenResponse(c))
+        }
     };
     let content = content.validate()?;
     Ok(NewBlock {
@@ -539,6 +888,310 @@ mod tests {
             expand(spec, &mut media).err().unwrap().key.0,
             "lyceum-error-course-key"
         );
+    }
+
+    /// The sample course with one unit holding `blocks`, expanded.
+    fn expand_blocks(blocks: serde_json::Value) -> Result<Expanded, DomainError> {
+        let mut j = spec_json();
+        j["sections"][0]["subsections"][0]["units"][0]["blocks"] = blocks;
+        let spec: CourseSpec = serde_json::from_value(j).unwrap();
+        expand(spec, &mut media)
+    }
+
+    fn open_responses(e: &Expanded) -> Vec<(&str, OpenResponseContent)> {
+        e.blocks[0].children[0].children[0]
+            .children
+            .iter()
+            .filter(|b| b.kind == "open_response")
+            .map(|b| {
+                (
+                    b.url_name.as_str(),
+                    serde_json::from_str(&b.content).unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    fn error_key(blocks: serde_json::Value) -> (&'static str, Vec<String>) {
+        let err = expand_blocks(blocks).err().unwrap();
+        (err.key.0, err.args)
+    }
+
+    fn wikilearn_criterion(name: &str, label: &str) -> Criterion {
+        Criterion {
+            name: name.into(),
+            label: label.into(),
+            prompt: String::new(),
+            feedback: Requirement::Optional,
+            options: wikilearn_scale(),
+        }
+    }
+
+    #[test]
+    fn open_response_with_the_wikilearn_scale_expands() {
+        let e = expand_blocks(serde_json::json!([{
+            "kind": "open_response", "title": " Mission statement ",
+            "prompts": ["Write a *mission statement*.", "Name <script>x</script>your partner."],
+            "expected_minutes": 30,
+            "weight": 5.0,
+            "due": "2026-12-01T00:00:00Z",
+            "criteria": [
+                {"name": "clarity", "label": "Clarity", "prompt": " Is it clear? ", "scale": "wikilearn"},
+                {"name": "fit", "label": "Wikimedia fit", "scale": "wikilearn", "feedback": "required"}
+            ],
+            "feedback_prompt": "Anything else?"
+        }]))
+        .unwrap();
+        let unit = &e.blocks[0].children[0].children[0];
+        assert_eq!(unit.children[0].kind, "open_response");
+        assert_eq!(unit.children[0].title, "Mission statement");
+        let (name, c) = open_responses(&e).remove(0);
+        assert_eq!(name, "s1-1-1-1");
+        let mut fit = wikilearn_criterion("fit", "Wikimedia fit");
+        fit.feedback = Requirement::Required;
+        let mut clarity = wikilearn_criterion("clarity", "Clarity");
+        clarity.prompt = "Is it clear?".into();
+        let expected = OpenResponseContent {
+            prompts: vec![
+                "<p>Write a <em>mission statement</em>.</p>\n".into(),
+                "<p>Name your partner.</p>\n".into(),
+            ],
+            rubric: Rubric {
+                criteria: vec![clarity, fit],
+                overall_feedback: Requirement::Optional,
+                feedback_prompt: "Anything else?".into(),
+                feedback_default_text: String::new(),
+            },
+            expected_minutes: Some(30),
+            weight: Some(5.0),
+            due: Some("2026-12-01T00:00:00Z".parse().unwrap()),
+            ..OpenResponseContent::staff_graded("", "")
+        };
+        assert_eq!(c, expected);
+        assert_eq!(c.possible(), (6.0, 5.0));
+    }
+
+    #[test]
+    fn open_response_peer_settings_and_fallback() {
+        let e = expand_blocks(serde_json::json!([
+            {
+                "kind": "open_response", "prompts": ["Why?"],
+                "text": "optional",
+                "files": {"requirement": "required", "allowed": [".PDF"]},
+                "steps": ["peer", "self", "staff"],
+                "peer": {"must_grade": 3, "fallback": "drop"},
+                "aggregate": "mean",
+                "show_rubric_while_writing": false,
+                "allow_resubmission": false,
+                "submission_start": "2026-09-15T00:00:00Z",
+                "overall_feedback": "required",
+                "criteria": [{"name": "ideas", "label": "Ideas", "feedback": "none", "options": [
+                    {"name": "weak", "label": "Weak", "points": 0},
+                    {"name": "strong", "label": "Strong", "points": 4, "explanation": "Original."}
+                ]}, {"name": "notes", "label": "Notes"}]
+            },
+            {
+                "kind": "open_response", "prompts": ["Why?"], "steps": ["peer"],
+                "peer": {"graded_by": 1, "fallback_days": 3}, "rubric_from": "s1-1-1-1"
+            },
+            {
+                "kind": "open_response", "prompts": ["Why?"], "steps": ["self", "peer"],
+                "peer": {"fallback": "none"}, "rubric_from": "s1-1-1-1"
+            }
+        ]))
+        .unwrap();
+        let all = open_responses(&e);
+        let c = &all[0].1;
+        assert_eq!(c.text, Requirement::Optional);
+        assert_eq!(
+            c.files,
+            Some(FileRules {
+                requirement: Requirement::Required,
+                allowed: vec!["pdf".into()],
+                ..FileRules::default()
+            })
+        );
+        assert_eq!(c.steps, vec![Step::Peer, Step::SelfReview, Step::Staff]);
+        assert_eq!(
+            c.peer,
+            PeerRules {
+                must_grade: 3,
+                graded_by: 2,
+                fallback: Some(PeerFallback {
+                    after_days: 7,
+                    action: FallbackAction::DropRequirement
+                }),
+            }
+        );
+        assert_eq!(c.aggregate, Aggregate::Mean);
+        assert!(!c.show_rubric_while_writing && !c.allow_resubmission);
+        assert_eq!(
+            c.submission_start,
+            Some("2026-09-15T00:00:00Z".parse().unwrap())
+        );
+        assert_eq!(c.rubric.overall_feedback, Requirement::Required);
+        let ideas = &c.rubric.criteria[0];
+        assert_eq!(ideas.feedback, Requirement::None);
+        assert_eq!(ideas.options[1].explanation, "Original.");
+        assert_eq!(ideas.max_points(), 4);
+        let notes = &c.rubric.criteria[1];
+        assert!(notes.options.is_empty() && notes.feedback == Requirement::Optional);
+        assert_eq!(c.possible(), (4.0, 4.0));
+
+        assert_eq!(all[1].1.steps, vec![Step::Peer]);
+        assert_eq!(
+            all[1].1.peer,
+            PeerRules {
+                must_grade: 2,
+                graded_by: 1,
+                fallback: Some(PeerFallback {
+                    after_days: 3,
+                    action: FallbackAction::ToStaff
+                }),
+            }
+        );
+        assert_eq!(all[2].1.peer.fallback, None);
+        assert_eq!(all[2].1.steps, vec![Step::SelfReview, Step::Peer]);
+
+        // Days with no fallback at all make no sense.
+        let (key, args) = error_key(serde_json::json!([{
+            "kind": "open_response", "prompts": ["Why?"], "steps": ["peer"],
+            "peer": {"fallback": "none", "fallback_days": 2},
+            "criteria": [{"name": "a", "label": "A", "scale": "wikilearn"}]
+        }]));
+        assert_eq!(
+            (key, args),
+            ("lyceum-error-or-content", vec!["peer".to_owned()])
+        );
+    }
+
+    #[test]
+    fn rubric_from_copies_a_rubric_declared_before_or_after() {
+        let e = expand_blocks(serde_json::json!([
+            // Refers to a block further down (and via it, to the one after that).
+            {"kind": "open_response", "prompts": ["A"], "rubric_from": "s1-1-1-3"},
+            {"kind": "text", "markdown": "Between"},
+            {"kind": "open_response", "prompts": ["B"], "rubric_from": "s1-1-1-4",
+             "feedback_prompt": "What would you change?"},
+            {"kind": "open_response", "prompts": ["C"], "overall_feedback": "none",
+             "criteria": [{"name": "clarity", "label": "Clarity", "scale": "wikilearn"}]},
+            // Refers to a block before it, replacing the overall feedback setting.
+            {"kind": "open_response", "prompts": ["D"], "rubric_from": "s1-1-1-4",
+             "overall_feedback": "required"}
+        ]))
+        .unwrap();
+        let all = open_responses(&e);
+        let names: Vec<_> = all.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, ["s1-1-1-1", "s1-1-1-3", "s1-1-1-4", "s1-1-1-5"]);
+        let original = &all[2].1.rubric;
+        assert_eq!(
+            original.criteria,
+            vec![wikilearn_criterion("clarity", "Clarity")]
+        );
+        assert_eq!(original.overall_feedback, Requirement::None);
+        assert_eq!(original.feedback_prompt, "");
+        // B copies C's rubric and sets its own feedback prompt; A copies B's.
+        for (_, c) in &all[..2] {
+            assert_eq!(c.rubric.criteria, original.criteria);
+            assert_eq!(c.rubric.overall_feedback, Requirement::None);
+            assert_eq!(c.rubric.feedback_prompt, "What would you change?");
+        }
+        assert_eq!(all[3].1.rubric.criteria, original.criteria);
+        assert_eq!(all[3].1.rubric.overall_feedback, Requirement::Required);
+        assert_eq!(all[0].1.prompts, ["<p>A</p>\n"]);
+    }
+
+    #[test]
+    fn open_response_spec_errors() {
+        let own = serde_json::json!([{"name": "a", "label": "A", "scale": "wikilearn"}]);
+        let block = |extra: serde_json::Value| {
+            let mut b = serde_json::json!({"kind": "open_response", "prompts": ["Why?"]});
+            for (k, v) in extra.as_object().unwrap() {
+                b[k] = v.clone();
+            }
+            b
+        };
+        let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+        // Unknown name, a block that is not an open response, itself, a circle.
+        assert_eq!(
+            error_key(serde_json::json!([block(
+                serde_json::json!({"rubric_from": "nope"})
+            )])),
+            ("lyceum-error-spec-rubric-from", s(&["nope", "s1-1-1-1"]))
+        );
+        assert_eq!(
+            error_key(serde_json::json!([
+                {"kind": "text", "markdown": "Hi"},
+                block(serde_json::json!({"rubric_from": "s1-1-1-1"}))
+            ])),
+            (
+                "lyceum-error-spec-rubric-from",
+                s(&["s1-1-1-1", "s1-1-1-2"])
+            )
+        );
+        assert_eq!(
+            error_key(serde_json::json!([block(
+                serde_json::json!({"rubric_from": "s1-1-1-1"})
+            )])),
+            (
+                "lyceum-error-spec-rubric-from",
+                s(&["s1-1-1-1", "s1-1-1-1"])
+            )
+        );
+        assert_eq!(
+            error_key(serde_json::json!([
+                block(serde_json::json!({"rubric_from": "s1-1-1-2"})),
+                block(serde_json::json!({"rubric_from": "s1-1-1-1"}))
+            ]))
+            .0,
+            "lyceum-error-spec-rubric-from"
+        );
+        // Both criteria and rubric_from, or neither.
+        assert_eq!(
+            error_key(serde_json::json!([
+                block(serde_json::json!({"criteria": own})),
+                block(serde_json::json!({"criteria": own, "rubric_from": "s1-1-1-1"}))
+            ])),
+            ("lyceum-error-spec-rubric-source", s(&["s1-1-1-2"]))
+        );
+        assert_eq!(
+            error_key(serde_json::json!([block(serde_json::json!({}))])),
+            ("lyceum-error-spec-rubric-source", s(&["s1-1-1-1"]))
+        );
+        // A criterion with both a scale and options.
+        assert_eq!(
+            error_key(serde_json::json!([block(serde_json::json!({"criteria": [
+                {"name": "a", "label": "A", "scale": "wikilearn",
+                 "options": [{"name": "x", "label": "X", "points": 1}]}
+            ]}))])),
+            ("lyceum-error-spec-criterion-scale", s(&["a", "s1-1-1-1"]))
+        );
+        // Steps: unknown names; known ones in a wrong order fail the kind's validation.
+        assert_eq!(
+            error_key(serde_json::json!([block(
+                serde_json::json!({"criteria": own, "steps": ["peer", "teacher"]})
+            )])),
+            ("lyceum-error-spec-step", s(&["teacher", "s1-1-1-1"]))
+        );
+        assert_eq!(
+            error_key(serde_json::json!([block(
+                serde_json::json!({"criteria": own, "steps": ["staff", "peer"]})
+            )])),
+            ("lyceum-error-or-content", s(&["steps"]))
+        );
+        // Closed vocabularies and unknown settings fail when the spec is read.
+        for extra in [
+            serde_json::json!({"criteria": own, "text": "maybe"}),
+            serde_json::json!({"criteria": own, "aggregate": "mode"}),
+            serde_json::json!({"criteria": own, "peer": {"fallback": "later"}}),
+            serde_json::json!({"criteria": [{"name": "a", "label": "A", "scale": "stars"}]}),
+            serde_json::json!({"criteria": own, "colour": "red"}),
+        ] {
+            let mut j = spec_json();
+            j["sections"][0]["subsections"][0]["units"][0]["blocks"] =
+                serde_json::json!([block(extra.clone())]);
+            assert!(serde_json::from_value::<CourseSpec>(j).is_err(), "{extra}");
+        }
     }
 
     #[test]

@@ -249,6 +249,7 @@ impl CourseTree {
     pub fn due_of(&self, idx: usize) -> Option<Timestamp> {
         let own = match &self.nodes[idx].content {
             Some(Ok(LeafContent::Problem(p))) => p.due,
+            Some(Ok(LeafContent::OpenResponse(o))) => o.due,
             _ => None,
         };
         own.or_else(|| {

@@ -4,7 +4,7 @@
 //! changed score, weight, policy or rescored answer is reflected at once.
 
 use super::{CourseGrade, GradingPolicy, SubsectionScore, course_grade, subsection_percent};
-use crate::blocks::LeafContent;
+use crate::blocks::Scoring;
 use crate::capa;
 use crate::course::{CourseTree, NodeKind, Visibility};
 use crate::ids::BlockId;
@@ -47,21 +47,21 @@ pub struct LearnerGrade {
     pub course: CourseGrade,
 }
 
-/// The points of one problem for one learner.
+/// The points of one scored block for one learner.
 pub fn problem_points(
-    content: &crate::blocks::ProblemContent,
+    scoring: Scoring,
     raw: Option<&RawScore>,
     override_points: Option<f64>,
 ) -> (f64, f64) {
-    let (raw_possible_now, weighted_possible) = content.possible();
+    let (_, weighted_possible) = capa::weighted(0.0, scoring.raw_possible, scoring.weight);
     match (override_points, raw) {
         (Some(points), _) => (
             points.clamp(0.0, weighted_possible.max(points)),
             weighted_possible,
         ),
         // Scores keep the possible points they were given until rescored, as in Open edX.
-        (None, Some(r)) => capa::weighted(r.earned, r.possible, content.weight),
-        (None, None) => capa::weighted(0.0, raw_possible_now, content.weight),
+        (None, Some(r)) => capa::weighted(r.earned, r.possible, scoring.weight),
+        (None, None) => capa::weighted(0.0, scoring.raw_possible, scoring.weight),
     }
 }
 
@@ -91,15 +91,16 @@ pub fn learner_grade(
                 }
                 for &leaf in tree.children(u) {
                     let node = tree.node(leaf);
-                    let Some(Ok(LeafContent::Problem(p))) = &node.content else {
+                    let Some(scoring) = node
+                        .content
+                        .as_ref()
+                        .and_then(|c| c.as_ref().ok()?.scoring())
+                    else {
                         continue;
                     };
-                    if p.parsed.as_ref().is_none_or(|pp| pp.unsupported.is_some()) {
-                        continue;
-                    }
                     let r = raw.get(&node.id);
                     let o = overrides.get(&node.id).copied();
-                    let (earned, possible) = problem_points(p, r, o);
+                    let (earned, possible) = problem_points(scoring, r, o);
                     problems.push(ProblemGrade {
                         node: leaf,
                         block: node.id,

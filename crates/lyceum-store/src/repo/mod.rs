@@ -3,6 +3,8 @@
 pub mod assets;
 pub mod courses;
 pub mod learner;
+pub mod notifications;
+pub mod open_responses;
 pub mod orgs;
 pub mod pages;
 pub mod problems;

@@ -12,6 +12,8 @@ pub struct SessionRow {
     pub data: String,
     pub expires_at: i64,
     pub user: Option<UserRow>,
+    /// The user's unread notifications (the header's count), read with the session.
+    pub unread: i64,
 }
 
 pub async fn create(
@@ -34,12 +36,14 @@ pub async fn create(
     Ok(())
 }
 
-/// The live session and its user, in one statement (it runs on every request).
+/// The live session, its user and their unread notifications, in one statement (it runs
+/// on every request).
 pub async fn load(db: &mut impl Db, id_hash: &str, now: i64) -> Result<Option<SessionRow>> {
     let rows = db
         .rows(
             q("SELECT s.id_hash, s.data, s.expires_at, u.id, u.username, u.display_name, u.email, u.is_admin,
-                  u.language, u.time_zone, u.created_at, u.last_login_at
+                  u.language, u.time_zone, u.created_at, u.last_login_at,
+                  (SELECT COUNT(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread
                FROM sessions s LEFT JOIN users u ON u.id = s.user_id
                WHERE s.id_hash = $1 AND s.expires_at > $2")
             .bind(id_hash)
@@ -57,6 +61,7 @@ pub async fn load(db: &mut impl Db, id_hash: &str, now: i64) -> Result<Option<Se
         id_hash: r.get("id_hash")?,
         data: r.get("data")?,
         expires_at: r.get("expires_at")?,
+        unread: if user.is_some() { r.get("unread")? } else { 0 },
         user,
     }))
 }

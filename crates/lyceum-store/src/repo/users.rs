@@ -132,6 +132,17 @@ pub async fn update_preferences(
     Ok(())
 }
 
+/// The address notices are mailed to; `None` removes it.
+pub async fn set_email(db: &mut impl Db, user: UserId, email: Option<&str>) -> Result<()> {
+    db.exec(
+        q("UPDATE users SET email = $2 WHERE id = $1")
+            .bind(user.0)
+            .bind(email),
+    )
+    .await?;
+    Ok(())
+}
+
 pub async fn set_language(db: &mut impl Db, user: UserId, language: &str) -> Result<()> {
     db.exec(
         q("UPDATE users SET language = $2 WHERE id = $1")

@@ -5,6 +5,7 @@
 
 pub mod courses;
 pub mod grades;
+pub mod open_responses;
 pub mod openapi;
 
 use axum::Json;

@@ -175,6 +175,8 @@ struct PreferencesView {
     time_zone: String,
     detected_zone: Option<String>,
     zones: Vec<String>,
+    /// Shown when the site mails notices.
+    email: Option<String>,
 }
 
 fn zones() -> Vec<String> {
@@ -194,13 +196,13 @@ fn zones() -> Vec<String> {
     z
 }
 
-async fn preferences_view(
-    cx: &Cx,
-    error: Option<String>,
-    display_name: String,
-    language: String,
-    time_zone: String,
-) -> AppResult<String> {
+async fn preferences_view(cx: &Cx, error: Option<String>, f: PreferencesForm) -> AppResult<String> {
+    let PreferencesForm {
+        display_name,
+        language,
+        time_zone,
+        email,
+    } = f;
     let user = cx.require_user()?;
     let mut c = cx.app.store().conn().await?;
     let wikimedia_name = users::find_wikimedia_account_of_user(&mut c, user.id())
@@ -218,6 +220,7 @@ async fn preferences_view(
         detected_zone: (!cx.page.tz_fallback && user.time_zone.is_none())
             .then(|| cx.page.tz_name.clone()),
         zones: zones(),
+        email: cx.app.config().email.is_some().then_some(email),
         p: cx.page.clone(),
     }
     .render()
@@ -226,14 +229,13 @@ async fn preferences_view(
 
 pub async fn preferences_page(cx: Cx) -> AppResult<Response> {
     let user = cx.require_user()?.clone();
-    let body = preferences_view(
-        &cx,
-        None,
-        user.display_name,
-        user.language.unwrap_or_default(),
-        user.time_zone.unwrap_or_default(),
-    )
-    .await?;
+    let form = PreferencesForm {
+        display_name: user.display_name,
+        language: user.language.unwrap_or_default(),
+        time_zone: user.time_zone.unwrap_or_default(),
+        email: user.email.unwrap_or_default(),
+    };
+    let body = preferences_view(&cx, None, form).await?;
     Ok(html_response(body))
 }
 
@@ -245,6 +247,8 @@ pub struct PreferencesForm {
     language: String,
     #[serde(default)]
     time_zone: String,
+    #[serde(default)]
+    email: String,
 }
 
 pub async fn save_preferences(cx: Cx, Form(f): Form<PreferencesForm>) -> AppResult<Response> {
@@ -264,13 +268,25 @@ pub async fn save_preferences(cx: Cx, Form(f): Form<PreferencesForm>) -> AppResu
         } else {
             Some(validate_time_zone(&f.time_zone)?)
         };
-        Ok((name, language, tz))
+        let email = f.email.trim();
+        let email = if email.is_empty() {
+            None
+        } else if crate::mailer::valid_address(email) && email.len() <= 254 {
+            Some(email.to_owned())
+        } else {
+            return Err(lyceum_core::DomainError::new("lyceum-error-email").with_arg(email));
+        };
+        Ok((name, language, tz, email))
     })();
     match checked {
-        Ok((name, language, tz)) => {
+        Ok((name, language, tz, email)) => {
             let mut c = cx.app.store().conn().await?;
             users::update_preferences(&mut c, user, &name, language.as_deref(), tz.as_deref())
                 .await?;
+            // The field is only on the form when the site mails notices.
+            if cx.app.config().email.is_some() {
+                users::set_email(&mut c, user, email.as_deref()).await?;
+            }
             cx.app.sessions().forget_user(user);
             Ok(see_other(&with_notice("/preferences", "saved")))
         }
@@ -283,8 +299,7 @@ pub async fn save_preferences(cx: Cx, Form(f): Form<PreferencesForm>) -> AppResu
                     .map(|a| lyceum_i18n::Arg::from(a.clone()))
                     .collect::<Vec<_>>(),
             );
-            let body =
-                preferences_view(&cx, Some(msg), f.display_name, f.language, f.time_zone).await?;
+            let body = preferences_view(&cx, Some(msg), f).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html_response(body)).into_response())
         }
     }

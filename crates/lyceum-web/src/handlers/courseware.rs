@@ -214,6 +214,8 @@ struct OutlineView {
     started: bool,
     not_started: bool,
     start: Option<Timestamp>,
+    /// For the course team: open responses (waiting for staff, stuck with peers, queue).
+    or_waiting: Option<(usize, usize, String)>,
 }
 
 pub async fn outline(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
@@ -283,7 +285,11 @@ pub async fn outline(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
         })
         .or(visible.first().copied());
     let start = course.row.start_at.map(from_millis);
+    let or_waiting = super::or_staff::course_counts(&cx, &course)
+        .await?
+        .filter(|(w, s, _)| *w + *s > 0);
     let view = OutlineView {
+        or_waiting,
         title: cx.page.text("lyceum-outline-title"),
         head: head(&cx, &course, "courseware"),
         sections,
@@ -411,6 +417,18 @@ pub async fn render_unit(
     overlay: Option<(BlockId, Overlay)>,
     status: StatusCode,
 ) -> AppResult<Response> {
+    render_unit_with(cx, course, idx, overlay, None, status).await
+}
+
+/// The unit page; `or_overlay` carries, for one open response, what was posted and refused.
+pub async fn render_unit_with(
+    cx: &Cx,
+    course: &CourseCx,
+    idx: usize,
+    overlay: Option<(BlockId, Overlay)>,
+    or_overlay: Option<(BlockId, crate::handlers::or_learner::Overlay)>,
+    status: StatusCode,
+) -> AppResult<Response> {
     let tree = course.tree();
     let node = tree.node(idx);
     let staff = course.on_team(cx);
@@ -484,7 +502,21 @@ pub async fn render_unit(
                 complete: done_set.contains(id),
                 position: state.positions.get(id).copied().unwrap_or(0.0),
                 problem,
+                open_response: None,
             };
+        }
+        drop(c);
+        // Open responses: one state per open-response block of the unit, none otherwise.
+        let has_open_responses = tree
+            .children(idx)
+            .iter()
+            .any(|&l| matches!(tree.node(l).content, Some(Ok(LeafContent::OpenResponse(_)))));
+        if has_open_responses && tracking {
+            let mut states =
+                crate::handlers::or_learner::states_in_unit(&cx.app, course, idx, user).await?;
+            for (st, id) in block_state.iter_mut().zip(&leaves) {
+                st.open_response = states.remove(id);
+            }
         }
     }
     let ctx = BlockCtx {
@@ -494,6 +526,7 @@ pub async fn render_unit(
         staff,
         now: cx.app.now(),
         overlay,
+        or_overlay,
     };
     let blocks = tree
         .children(idx)

@@ -54,6 +54,7 @@ pub(crate) fn nav(course: &CourseCx, current: &str) -> Vec<NavLink> {
         ("gradebook", "lyceum-instructor-gradebook"),
         ("problems", "lyceum-instructor-problems"),
         ("grading", "lyceum-instructor-grading"),
+        ("open-responses", "lyceum-or-staff-nav"),
         ("olx", "lyceum-instructor-olx"),
     ]
     .into_iter()

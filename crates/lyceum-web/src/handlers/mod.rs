@@ -8,8 +8,12 @@ pub mod dashboard;
 pub mod errors;
 pub mod instructor;
 pub mod media;
+pub mod notifications;
 pub mod oauth;
 pub mod olx;
+pub mod or_learner;
+pub mod or_settings;
+pub mod or_staff;
 pub mod pages;
 pub mod progress;
 

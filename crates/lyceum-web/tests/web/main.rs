@@ -1,6 +1,7 @@
 //! HTTP tests of the whole site: every request goes through the real router, middleware
 //! and a fresh database, as a browser or API client would send it.
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+#![recursion_limit = "256"]
 
 mod support;
 
@@ -10,8 +11,13 @@ mod grades;
 mod i18n;
 mod imported;
 mod media;
+mod notices_mail;
 mod oauth;
 mod olx;
+mod open_responses_api;
+mod open_responses_pages;
+mod open_responses_settings;
+mod open_responses_staff;
 mod pages;
 mod performance;
 mod permissions;

@@ -1,0 +1,91 @@
+//! In-app notices to one user ("you have feedback", "your response was returned"), read
+//! on the notifications page and counted in the header; email goes out when configured.
+
+use crate::Result;
+use crate::db::{Db, q, row};
+use lyceum_core::{CourseId, UserId};
+
+row! {
+    pub struct NoticeRow {
+        pub id: i64,
+        pub user_id: i64,
+        pub course_id: Option<i64>,
+        pub kind: String,
+        pub link: String,
+        pub subject: String,
+        pub created_at: i64,
+        pub read_at: Option<i64>,
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct NewNotice<'a> {
+    pub user: UserId,
+    pub course: Option<CourseId>,
+    /// Message key suffix: `feedback`, `returned`, `reviews-needed`.
+    pub kind: &'a str,
+    pub link: &'a str,
+    /// What the notice is about (an assignment's title).
+    pub subject: &'a str,
+    pub now: i64,
+}
+
+pub async fn notify(db: &mut impl Db, n: &NewNotice<'_>) -> Result<i64> {
+    db.scalar(
+        q("INSERT INTO notifications (user_id, course_id, kind, link, subject, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+            .bind(n.user.0)
+            .bind(n.course.map(|c| c.0))
+            .bind(n.kind)
+            .bind(n.link)
+            .bind(n.subject)
+            .bind(n.now),
+    )
+    .await
+}
+
+pub async fn unread_count(db: &mut impl Db, user: UserId) -> Result<i64> {
+    db.scalar(
+        q("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL").bind(user.0),
+    )
+    .await
+}
+
+/// A user's latest notices, newest first.
+pub async fn recent(db: &mut impl Db, user: UserId, limit: i64) -> Result<Vec<NoticeRow>> {
+    db.all(
+        q("SELECT id, user_id, course_id, kind, link, subject, created_at, read_at FROM notifications
+           WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2")
+        .bind(user.0)
+        .bind(limit),
+    )
+    .await
+}
+
+pub async fn mark_all_read(db: &mut impl Db, user: UserId, now: i64) -> Result<u64> {
+    db.exec(
+        q("UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL")
+            .bind(user.0)
+            .bind(now),
+    )
+    .await
+}
+
+/// Notices not yet emailed (oldest first), with the recipient's id: the mailer's work.
+pub async fn unemailed(db: &mut impl Db, limit: i64) -> Result<Vec<NoticeRow>> {
+    db.all(
+        q("SELECT id, user_id, course_id, kind, link, subject, created_at, read_at FROM notifications
+           WHERE emailed_at IS NULL ORDER BY id LIMIT $1")
+        .bind(limit),
+    )
+    .await
+}
+
+pub async fn mark_emailed(db: &mut impl Db, id: i64, now: i64) -> Result<()> {
+    db.exec(
+        q("UPDATE notifications SET emailed_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(now),
+    )
+    .await?;
+    Ok(())
+}

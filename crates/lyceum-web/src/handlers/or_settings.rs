@@ -1,0 +1,712 @@
+//! The author's settings of an open-response assignment: prompt, what the response may
+//! contain, the assessment steps and their rules (peer numbers, the fallback that keeps
+//! small courses moving, median or mean), resubmission, weight, and the rubric — written
+//! by hand, the WikiLearn scale per criterion, or copied from another open response of the
+//! course. Every save goes through the block kind's validation and is a new revision.
+
+use super::courseware::{CourseHead, head};
+use crate::courses::{self, CourseCx, decide};
+use crate::error::{AppError, AppResult};
+use crate::handlers::instructor::{NavLink, nav};
+use crate::handlers::{html_response, see_other, with_notice};
+use crate::page::{Cx, Html, Page, Piece};
+use askama::Template;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::Response;
+use lyceum_core::blocks::BlockKind;
+use lyceum_core::blocks::LeafContent;
+use lyceum_core::blocks::open_response::{
+    Aggregate, Criterion, FallbackAction, FileRules, OpenResponse, OpenResponseContent,
+    PeerFallback, Requirement, RubricOption, Step, WIKILEARN_SCALE, wikilearn_scale,
+};
+use lyceum_core::permissions::{Action, Resource, can};
+use lyceum_core::{BlockId, DomainError};
+use lyceum_store::repo::courses as course_repo;
+use std::collections::HashMap;
+
+/// The step orders an author can choose (staff, when present, is always last).
+const STEP_CHOICES: [&str; 9] = [
+    "staff",
+    "peer,staff",
+    "self,staff",
+    "peer,self,staff",
+    "self,peer,staff",
+    "peer",
+    "self",
+    "peer,self",
+    "self,peer",
+];
+
+pub struct CriterionRow {
+    pub i: usize,
+    pub name: String,
+    pub label: String,
+    pub prompt: String,
+    pub feedback: &'static str,
+    pub wikilearn: bool,
+    /// One option per line: `points | label | explanation`.
+    pub options: String,
+}
+
+pub struct OtherAssignment {
+    pub id: i64,
+    pub title: String,
+}
+
+#[derive(Template)]
+#[template(path = "instructor/open_response_settings.html")]
+struct SettingsView {
+    p: Page,
+    title: String,
+    head: CourseHead,
+    nav: Vec<NavLink>,
+    can_edit: bool,
+    error: Option<Html>,
+    form_url: String,
+    copy_url: String,
+    queue_url: String,
+    block_title: String,
+    prompts: Vec<String>,
+    expected_minutes: String,
+    show_rubric: bool,
+    text: &'static str,
+    files: &'static str,
+    files_allowed: String,
+    files_max_mb: String,
+    files_max_count: String,
+    steps: String,
+    step_choices: Vec<(&'static str, String)>,
+    must_grade: String,
+    graded_by: String,
+    fallback_days: String,
+    fallback_action: &'static str,
+    aggregate: &'static str,
+    allow_resubmission: bool,
+    weight: String,
+    overall_feedback: &'static str,
+    feedback_prompt: String,
+    criteria: Vec<CriterionRow>,
+    others: Vec<OtherAssignment>,
+    assessed: i64,
+    requirements: [(&'static str, &'static str); 3],
+}
+
+/// The assignment at `block` of a course the viewer grades, or 404.
+fn assignment(course: &CourseCx, block: i64) -> AppResult<(usize, OpenResponseContent)> {
+    let tree = course.tree();
+    let idx = tree.index_of(BlockId(block)).ok_or(AppError::NotFound)?;
+    match &tree.node(idx).content {
+        Some(Ok(LeafContent::OpenResponse(c))) => Ok((idx, c.clone())),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+async fn load(cx: &Cx, key: &str) -> AppResult<CourseCx> {
+    let course = courses::load(cx, key).await?;
+    decide(
+        can(&cx.actor(), Action::Grade, Resource::Course(&course.facts)),
+        cx,
+        "lyceum-error-forbidden",
+    )?;
+    Ok(course)
+}
+
+/// Requirement values and their labels, in the order the selects show them.
+pub const REQUIREMENTS: [(&str, &str); 3] = [
+    ("required", "lyceum-or-settings-req-required"),
+    ("optional", "lyceum-or-settings-req-optional"),
+    ("none", "lyceum-or-settings-req-none"),
+];
+
+fn step_key(step: &str) -> &'static str {
+    match step {
+        "peer" => "lyceum-or-settings-step-peer",
+        "self" => "lyceum-or-settings-step-self",
+        _ => "lyceum-or-settings-step-staff",
+    }
+}
+
+fn step_label(p: &Page, steps: &str) -> String {
+    steps
+        .split(',')
+        .map(|s| p.text(step_key(s)))
+        .collect::<Vec<_>>()
+        .join(" → ")
+}
+
+fn options_text(options: &[RubricOption]) -> String {
+    options
+        .iter()
+        .map(|o| {
+            let mut line = format!("{} | {}", o.points, o.label);
+            if !o.explanation.is_empty() {
+                line.push_str(" | ");
+                line.push_str(&o.explanation);
+            }
+            line
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn is_wikilearn(options: &[RubricOption]) -> bool {
+    options.len() == WIKILEARN_SCALE.len()
+        && options
+            .iter()
+            .zip(WIKILEARN_SCALE)
+            .all(|(o, n)| o.name == n && o.label.is_empty())
+}
+
+async fn view(
+    cx: &Cx,
+    course: &CourseCx,
+    idx: usize,
+    c: &OpenResponseContent,
+    error: Option<Html>,
+) -> AppResult<SettingsView> {
+    let p = &cx.page;
+    let tree = course.tree();
+    let node = tree.node(idx);
+    let mut criteria: Vec<CriterionRow> = c
+        .rubric
+        .criteria
+        .iter()
+        .enumerate()
+        .map(|(i, cr)| CriterionRow {
+            i,
+            name: cr.name.clone(),
+            label: cr.label.clone(),
+            prompt: cr.prompt.clone(),
+            feedback: cr.feedback.as_olx(),
+            wikilearn: is_wikilearn(&cr.options),
+            options: if is_wikilearn(&cr.options) {
+                String::new()
+            } else {
+                options_text(&cr.options)
+            },
+        })
+        .collect();
+    // An empty row to add a criterion without script.
+    criteria.push(CriterionRow {
+        i: criteria.len(),
+        name: String::new(),
+        label: String::new(),
+        prompt: String::new(),
+        feedback: "optional",
+        wikilearn: true,
+        options: String::new(),
+    });
+    let others = tree
+        .units()
+        .iter()
+        .flat_map(|&u| tree.children(u).iter().copied())
+        .filter(|&l| l != idx)
+        .filter(|&l| matches!(tree.node(l).content, Some(Ok(LeafContent::OpenResponse(_)))))
+        .map(|l| OtherAssignment {
+            id: tree.node(l).id.0,
+            title: title_of(course, l),
+        })
+        .collect();
+    let steps = c
+        .steps
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut db = cx.app.store().conn().await?;
+    let assessed = lyceum_store::repo::open_responses::assessment_count(&mut db, node.id).await?;
+    drop(db);
+    let files = c.files.clone();
+    let fallback = c.peer.fallback;
+    let mut prompts = c.prompts.clone();
+    prompts.push(String::new());
+    Ok(SettingsView {
+        title: p.text1("lyceum-or-settings-title", title_of(course, idx)),
+        head: head(cx, course, "instructor"),
+        nav: nav(course, "open-responses"),
+        can_edit: can(&cx.actor(), Action::Edit, Resource::Course(&course.facts)).allowed(),
+        error,
+        form_url: course.url(&format!("instructor/open-responses/{}/settings", node.id.0)),
+        copy_url: course.url(&format!(
+            "instructor/open-responses/{}/copy-rubric",
+            node.id.0
+        )),
+        queue_url: course.url(&format!("instructor/open-responses?block={}", node.id.0)),
+        block_title: node.title.clone(),
+        prompts,
+        expected_minutes: c
+            .expected_minutes
+            .map(|m| m.to_string())
+            .unwrap_or_default(),
+        show_rubric: c.show_rubric_while_writing,
+        text: c.text.as_olx(),
+        files: files.as_ref().map_or("none", |f| f.requirement.as_olx()),
+        files_allowed: files
+            .as_ref()
+            .map(|f| f.allowed.join(", "))
+            .unwrap_or_else(|| FileRules::default().allowed.join(", ")),
+        files_max_mb: files
+            .as_ref()
+            .map_or(FileRules::default().max_mb, |f| f.max_mb)
+            .to_string(),
+        files_max_count: files
+            .as_ref()
+            .map_or(FileRules::default().max_files, |f| f.max_files)
+            .to_string(),
+        step_choices: STEP_CHOICES
+            .iter()
+            .map(|s| (*s, step_label(p, s)))
+            .collect(),
+        steps,
+        must_grade: c.peer.must_grade.to_string(),
+        graded_by: c.peer.graded_by.to_string(),
+        fallback_days: fallback
+            .map(|f| f.after_days.to_string())
+            .unwrap_or_default(),
+        fallback_action: match fallback.map(|f| f.action) {
+            Some(FallbackAction::DropRequirement) => "drop",
+            _ => "staff",
+        },
+        aggregate: match c.aggregate {
+            Aggregate::Median => "median",
+            Aggregate::Mean => "mean",
+        },
+        allow_resubmission: c.allow_resubmission,
+        weight: c.weight.map(|w| w.to_string()).unwrap_or_default(),
+        overall_feedback: c.rubric.overall_feedback.as_olx(),
+        feedback_prompt: c.rubric.feedback_prompt.clone(),
+        criteria,
+        others,
+        assessed,
+        requirements: REQUIREMENTS,
+        p: p.clone(),
+    })
+}
+
+fn title_of(course: &CourseCx, idx: usize) -> String {
+    let tree = course.tree();
+    let node = tree.node(idx);
+    if node.title.is_empty() {
+        tree.unit_of(idx)
+            .map(|u| tree.node(u).title.clone())
+            .unwrap_or_default()
+    } else {
+        node.title.clone()
+    }
+}
+
+pub async fn page(cx: Cx, Path((key, block)): Path<(String, i64)>) -> AppResult<Response> {
+    let course = load(&cx, &key).await?;
+    let (idx, c) = assignment(&course, block)?;
+    let v = view(&cx, &course, idx, &c, None).await?;
+    Ok(html_response(v.render().map_err(AppError::internal)?))
+}
+
+fn requirement(v: &str) -> Requirement {
+    Requirement::from_olx(v)
+}
+
+/// A whole number field; empty is `None`.
+fn number(fields: &HashMap<String, String>, name: &str) -> Result<Option<u32>, DomainError> {
+    let v = fields.get(name).map_or("", |v| v.trim());
+    if v.is_empty() {
+        return Ok(None);
+    }
+    v.parse::<u32>()
+        .map(Some)
+        .map_err(|_| DomainError::new("lyceum-error-or-settings-number").with_arg(v))
+}
+
+/// Rubric options from lines `points | label | explanation`, keeping the names of the
+/// options they replace (by position) so stored assessments keep their meaning.
+fn parse_options(
+    text: &str,
+    old: &[RubricOption],
+    criterion: &str,
+) -> Result<Vec<RubricOption>, DomainError> {
+    let mut out: Vec<RubricOption> = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let mut parts = line.splitn(3, '|').map(str::trim);
+        let points = parts.next().unwrap_or("");
+        let points: u32 = points.parse().map_err(|_| {
+            DomainError::new("lyceum-error-or-settings-option")
+                .with_arg(criterion)
+                .with_arg(line)
+        })?;
+        let label = parts.next().unwrap_or("").to_owned();
+        if label.is_empty() {
+            return Err(DomainError::new("lyceum-error-or-settings-option")
+                .with_arg(criterion)
+                .with_arg(line));
+        }
+        let k = out.len();
+        let name = match old.get(k) {
+            Some(o) if !out.iter().any(|x| x.name == o.name) => o.name.clone(),
+            _ => {
+                let mut n = k;
+                loop {
+                    let candidate = format!("option-{n}");
+                    if !out.iter().any(|x| x.name == candidate)
+                        && !old.iter().skip(k + 1).any(|x| x.name == candidate)
+                    {
+                        break candidate;
+                    }
+                    n += 1;
+                }
+            }
+        };
+        out.push(RubricOption {
+            name,
+            label,
+            points,
+            explanation: parts.next().unwrap_or("").to_owned(),
+        });
+    }
+    Ok(out)
+}
+
+/// The assignment's new content from the form: fields the form does not show (the due
+/// date, Open edX attributes) are kept.
+fn parse_form(
+    fields: &HashMap<String, String>,
+    old: &OpenResponseContent,
+) -> Result<(String, OpenResponseContent), DomainError> {
+    let get = |k: &str| fields.get(k).map_or("", |v| v.as_str());
+    let mut c = old.clone();
+    c.prompts = (0..)
+        .map(|i| fields.get(&format!("prompt_{i}")))
+        .take_while(Option::is_some)
+        .flatten()
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+        .collect();
+    c.expected_minutes = number(fields, "expected_minutes")?;
+    c.show_rubric_while_writing = fields.contains_key("show_rubric");
+    c.text = requirement(get("text"));
+    c.files = match requirement(get("files")) {
+        Requirement::None => None,
+        r => Some(FileRules {
+            requirement: r,
+            allowed: get("files_allowed")
+                .split([',', ' '])
+                .filter(|e| !e.trim().is_empty())
+                .map(|e| e.trim().to_owned())
+                .collect(),
+            max_mb: number(fields, "files_max_mb")?.unwrap_or(FileRules::default().max_mb),
+            max_files: number(fields, "files_max_count")?.unwrap_or(FileRules::default().max_files),
+        }),
+    };
+    let steps = get("steps");
+    if !STEP_CHOICES.contains(&steps) {
+        return Err(DomainError::new("lyceum-error-or-content").with_arg("steps"));
+    }
+    c.steps = steps.split(',').filter_map(Step::parse).collect();
+    c.peer.must_grade = number(fields, "must_grade")?.unwrap_or(c.peer.must_grade);
+    c.peer.graded_by = number(fields, "graded_by")?.unwrap_or(c.peer.graded_by);
+    c.peer.fallback = number(fields, "fallback_days")?.map(|after_days| PeerFallback {
+        after_days,
+        action: if get("fallback_action") == "drop" {
+            FallbackAction::DropRequirement
+        } else {
+            FallbackAction::ToStaff
+        },
+    });
+    c.aggregate = if get("aggregate") == "mean" {
+        Aggregate::Mean
+    } else {
+        Aggregate::Median
+    };
+    c.allow_resubmission = fields.contains_key("allow_resubmission");
+    let weight = get("weight").trim();
+    c.weight = if weight.is_empty() {
+        None
+    } else {
+        Some(
+            weight
+                .replace(',', ".")
+                .parse::<f64>()
+                .map_err(|_| DomainError::new("lyceum-error-problem-weight"))?,
+        )
+    };
+    c.rubric.overall_feedback = requirement(get("overall_feedback"));
+    c.rubric.feedback_prompt = get("feedback_prompt").trim().to_owned();
+    let mut criteria = Vec::new();
+    for i in 0.. {
+        let Some(label) = fields.get(&format!("c{i}_label")) else {
+            break;
+        };
+        let label = label.trim();
+        if label.is_empty() || fields.contains_key(&format!("c{i}_remove")) {
+            continue;
+        }
+        let name = fields.get(&format!("c{i}_name")).map_or("", |n| n.trim());
+        let existing = old
+            .rubric
+            .criteria
+            .iter()
+            .find(|x| !name.is_empty() && x.name == name);
+        let name = match existing {
+            Some(x) => x.name.clone(),
+            None => {
+                let mut n = i;
+                loop {
+                    let candidate = format!("criterion-{n}");
+                    if !old.rubric.criteria.iter().any(|x| x.name == candidate) {
+                        break candidate;
+                    }
+                    n += 1;
+                }
+            }
+        };
+        let options = if get(&format!("c{i}_scale")) == "wikilearn" {
+            wikilearn_scale()
+        } else {
+            parse_options(
+                get(&format!("c{i}_options")),
+                existing.map_or(&[][..], |x| &x.options),
+                label,
+            )?
+        };
+        criteria.push(Criterion {
+            name,
+            label: label.to_owned(),
+            prompt: get(&format!("c{i}_prompt")).trim().to_owned(),
+            feedback: requirement(get(&format!("c{i}_feedback"))),
+            options,
+        });
+    }
+    c.rubric.criteria = criteria;
+    let c = OpenResponse::validate(c)?;
+    Ok((get("title").trim().to_owned(), c))
+}
+
+async fn store(
+    cx: &Cx,
+    course: &CourseCx,
+    idx: usize,
+    title: &str,
+    c: &OpenResponseContent,
+    action: &str,
+) -> AppResult<()> {
+    let staff = cx.require_user()?.id();
+    let node = course.tree().node(idx);
+    let now = cx.app.now_ms();
+    let content = LeafContent::OpenResponse(c.clone()).encode();
+    let mut tx = cx.app.store().begin().await?;
+    course_repo::update_block(&mut tx, node.id, title, &content, Some(staff), now).await?;
+    course_repo::bump_content_version(&mut tx, course.id(), now).await?;
+    lyceum_store::repo::problems::log_action(
+        &mut tx,
+        &lyceum_store::repo::problems::GradeAction {
+            course: course.id(),
+            user: None,
+            block: Some(node.id),
+            staff,
+            action,
+            detail: "",
+            now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn error_html(p: &Page, e: &DomainError) -> Html {
+    let args: Vec<Piece> = e
+        .args
+        .iter()
+        .map(|a| Piece::Arg(a.clone().into()))
+        .collect();
+    p.tn(e.key.0, &args)
+}
+
+pub async fn save(
+    cx: Cx,
+    Path((key, block)): Path<(String, i64)>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
+    let course = load(&cx, &key).await?;
+    decide(
+        can(&cx.actor(), Action::Edit, Resource::Course(&course.facts)),
+        &cx,
+        "lyceum-error-forbidden",
+    )?;
+    let (idx, old) = assignment(&course, block)?;
+    let fields: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
+    match parse_form(&fields, &old) {
+        Ok((title, c)) => {
+            store(&cx, &course, idx, &title, &c, "or-settings").await?;
+            Ok(see_other(&with_notice(
+                &course.url(&format!("instructor/open-responses/{block}/settings")),
+                "saved",
+            )))
+        }
+        Err(e) => {
+            // Show the form as typed is not possible for every field without script; show
+            // the stored settings with what was wrong, and keep the typed prompts and rubric.
+            let mut v = view(&cx, &course, idx, &old, Some(error_html(&cx.page, &e))).await?;
+            let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
+            for (i, prompt) in v.prompts.iter_mut().enumerate() {
+                if let Some(t) = fields.get(&format!("prompt_{i}")) {
+                    *prompt = t.clone();
+                }
+            }
+            for row in &mut v.criteria {
+                if fields.contains_key(&format!("c{}_label", row.i)) {
+                    row.label = get(&format!("c{}_label", row.i));
+                    row.prompt = get(&format!("c{}_prompt", row.i));
+                    row.options = get(&format!("c{}_options", row.i));
+                    row.wikilearn = get(&format!("c{}_scale", row.i)) == "wikilearn";
+                }
+            }
+            v.title = get("title");
+            v.block_title = get("title");
+            let mut r = html_response(v.render().map_err(AppError::internal)?);
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(r)
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct CopyForm {
+    from: i64,
+}
+
+/// Replace the rubric with another open response's (same course).
+pub async fn copy_rubric(
+    cx: Cx,
+    Path((key, block)): Path<(String, i64)>,
+    axum::Form(f): axum::Form<CopyForm>,
+) -> AppResult<Response> {
+    let course = load(&cx, &key).await?;
+    decide(
+        can(&cx.actor(), Action::Edit, Resource::Course(&course.facts)),
+        &cx,
+        "lyceum-error-forbidden",
+    )?;
+    let (idx, mut c) = assignment(&course, block)?;
+    let (_, source) = assignment(&course, f.from)?;
+    c.rubric = source.rubric;
+    let c = OpenResponse::validate(c).map_err(AppError::invalid)?;
+    let title = course.tree().node(idx).title.clone();
+    store(&cx, &course, idx, &title, &c, "or-rubric-copied").await?;
+    Ok(see_other(&with_notice(
+        &course.url(&format!("instructor/open-responses/{block}/settings")),
+        "rubric-copied",
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn content() -> OpenResponseContent {
+        OpenResponseContent::staff_graded("<p>Write</p>", "Clarity")
+    }
+
+    fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn options_keep_their_names_by_position() {
+        let old = vec![
+            RubricOption {
+                name: "a".into(),
+                label: "A".into(),
+                points: 0,
+                explanation: String::new(),
+            },
+            RubricOption {
+                name: "b".into(),
+                label: "B".into(),
+                points: 1,
+                explanation: String::new(),
+            },
+        ];
+        let o = parse_options("0 | Weak\n2 | Strong | well argued\n3 | Superb", &old, "C").unwrap();
+        let names: Vec<&str> = o.iter().map(|x| x.name.as_str()).collect();
+        assert_eq!(names, ["a", "b", "option-2"]);
+        assert_eq!(
+            (o[1].points, o[1].label.as_str(), o[1].explanation.as_str()),
+            (2, "Strong", "well argued")
+        );
+        assert_eq!(
+            parse_options("x | Bad", &old, "C").unwrap_err().key.0,
+            "lyceum-error-or-settings-option"
+        );
+        assert_eq!(
+            parse_options("1 |", &old, "C").unwrap_err().key.0,
+            "lyceum-error-or-settings-option"
+        );
+    }
+
+    #[test]
+    fn the_form_builds_valid_content() {
+        let old = content();
+        let f = form(&[
+            ("title", "Mission"),
+            ("prompt_0", "<p>Write a mission</p>"),
+            ("prompt_1", ""),
+            ("expected_minutes", "30"),
+            ("show_rubric", "on"),
+            ("text", "required"),
+            ("files", "optional"),
+            ("files_allowed", "pdf, png"),
+            ("files_max_mb", "5"),
+            ("files_max_count", "2"),
+            ("steps", "peer,self,staff"),
+            ("must_grade", "2"),
+            ("graded_by", "1"),
+            ("fallback_days", "5"),
+            ("fallback_action", "drop"),
+            ("aggregate", "mean"),
+            ("allow_resubmission", "on"),
+            ("weight", "10"),
+            ("overall_feedback", "required"),
+            ("c0_name", "quality"),
+            ("c0_label", "Clarity"),
+            ("c0_feedback", "optional"),
+            ("c0_scale", "wikilearn"),
+            ("c1_name", ""),
+            ("c1_label", "Sources"),
+            ("c1_feedback", "none"),
+            ("c1_scale", "custom"),
+            ("c1_options", "0 | None\n2 | Some"),
+        ]);
+        let (title, c) = parse_form(&f, &old).unwrap();
+        assert_eq!(title, "Mission");
+        assert_eq!(c.prompts, ["<p>Write a mission</p>"]);
+        assert_eq!(c.steps, [Step::Peer, Step::SelfReview, Step::Staff]);
+        assert_eq!(
+            c.peer.fallback,
+            Some(PeerFallback {
+                after_days: 5,
+                action: FallbackAction::DropRequirement
+            })
+        );
+        assert_eq!(c.aggregate, Aggregate::Mean);
+        assert_eq!(c.weight, Some(10.0));
+        assert_eq!(c.rubric.criteria.len(), 2);
+        assert_eq!(c.rubric.criteria[0].name, "quality");
+        assert!(is_wikilearn(&c.rubric.criteria[0].options));
+        assert_eq!(c.rubric.criteria[1].name, "criterion-1");
+        assert_eq!(c.rubric.max_points(), 5);
+        assert_eq!(c.files.as_ref().unwrap().allowed, ["pdf", "png"]);
+        // A step order that is not offered is refused.
+        let mut bad = f.clone();
+        bad.insert("steps".into(), "staff,peer".into());
+        assert!(parse_form(&bad, &old).is_err());
+        // A rubric with no criterion left is refused by the block's validation.
+        let mut bad = f;
+        bad.insert("c0_remove".into(), "on".into());
+        bad.insert("c1_label".into(), String::new());
+        assert!(parse_form(&bad, &old).is_err());
+    }
+}

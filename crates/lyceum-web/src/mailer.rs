@@ -1,0 +1,191 @@
+//! E-mail for notices, when the operator configured it (`[email]` in lyceum.toml): each
+//! in-app notice is also mailed, once, in the recipient's language, to users who have an
+//! address. Mail goes through the local `sendmail` interface (Postfix, Exim, msmtp…), so
+//! Lyceum holds no SMTP credentials and queueing and retries are the mail system's job.
+
+use crate::state::App;
+use lyceum_i18n::Arg;
+use lyceum_store::repo::notifications::{self, NoticeRow};
+use lyceum_store::repo::users;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct EmailConfig {
+    /// The sendmail-compatible program (`-t -i` is passed: recipients from the headers).
+    #[serde(default = "default_sendmail")]
+    pub sendmail: String,
+    /// The `From:` address (`Lyceum <learn@example.org>`).
+    pub from: String,
+}
+
+fn default_sendmail() -> String {
+    "/usr/sbin/sendmail".to_owned()
+}
+
+/// The message key of a notice kind; `None` for kinds this build does not know.
+pub fn notice_key(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "feedback" => "lyceum-notice-feedback",
+        "returned" => "lyceum-notice-returned",
+        "reviews-needed" => "lyceum-notice-reviews-needed",
+        _ => return None,
+    })
+}
+
+/// Mail the notices not mailed yet; returns how many mails went out. Notices of users
+/// without an address are marked too, so they are not looked at again.
+pub async fn send_pending(app: &App) -> Result<usize, String> {
+    let Some(cfg) = app.config().email.clone() else {
+        return Ok(0);
+    };
+    let mut c = app.store().conn().await.map_err(|e| e.to_string())?;
+    let pending = notifications::unemailed(&mut c, 200)
+        .await
+        .map_err(|e| e.to_string())?;
+    if pending.is_empty() {
+        return Ok(0);
+    }
+    let mut ids: Vec<lyceum_core::UserId> = pending
+        .iter()
+        .map(|n| lyceum_core::UserId(n.user_id))
+        .collect();
+    ids.sort_unstable_by_key(|u| u.0);
+    ids.dedup();
+    let people: HashMap<i64, users::UserRow> = users::get_users(&mut c, &ids)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    drop(c);
+    let mut sent = 0;
+    for n in pending {
+        let to = people
+            .get(&n.user_id)
+            .and_then(|u| u.email.clone().map(|e| (u, e)));
+        if let Some((user, address)) = to.filter(|(_, a)| valid_address(a)) {
+            let message = compose(app, &cfg, user, &address, &n);
+            let (cfg, message) = (cfg.clone(), message.clone());
+            let result = tokio::task::spawn_blocking(move || pipe(&cfg.sendmail, &message))
+                .await
+                .map_err(|e| e.to_string())?;
+            if let Err(e) = result {
+                // Leave it for the next round: the mail system may be back.
+                tracing::warn!(notice = n.id, error = %e, "mailing a notice failed");
+                continue;
+            }
+            sent += 1;
+        }
+        let mut c = app.store().conn().await.map_err(|e| e.to_string())?;
+        notifications::mark_emailed(&mut c, n.id, app.now_ms())
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(sent)
+}
+
+/// No header injection: one plain address, no line breaks or separators.
+pub fn valid_address(a: &str) -> bool {
+    let a = a.trim();
+    a.contains('@')
+        && !a.contains(char::is_whitespace)
+        && !a
+            .chars()
+            .any(|c| c.is_control() || matches!(c, ',' | ';' | '<' | '>'))
+}
+
+fn compose(
+    app: &App,
+    cfg: &EmailConfig,
+    user: &users::UserRow,
+    address: &str,
+    n: &NoticeRow,
+) -> String {
+    let lang = user.language.as_deref().unwrap_or("en");
+    let i18n = app.i18n();
+    let text = match notice_key(&n.kind) {
+        Some(key) => i18n.text(lang, key, &[Arg::from(n.subject.as_str())]),
+        None => n.subject.clone(),
+    };
+    let site = &app.config().site_name;
+    let link = format!("{}{}", app.config().public_url, n.link);
+    let footer = i18n.text(
+        lang,
+        "lyceum-notice-email-footer",
+        &[Arg::from(site.as_str())],
+    );
+    let subject = format!("[{site}] {text}");
+    format!(
+        "From: {}\r\nTo: {}\r\nSubject: {}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\nAuto-Submitted: auto-generated\r\n\r\n{text}\r\n\r\n{link}\r\n\r\n-- \r\n{footer}\r\n",
+        one_line(&cfg.from),
+        address.trim(),
+        encode_header(&one_line(&subject)),
+    )
+}
+
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// RFC 2047 encoded-word for a non-ASCII header (base64, UTF-8).
+fn encode_header(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_owned();
+    }
+    use base64::Engine;
+    format!(
+        "=?utf-8?B?{}?=",
+        base64::engine::general_purpose::STANDARD.encode(s)
+    )
+}
+
+fn pipe(program: &str, message: &str) -> Result<(), String> {
+    let mut child = Command::new(program)
+        .args(["-t", "-i"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("{program}: {e}"))?;
+    child
+        .stdin
+        .take()
+        .ok_or("no stdin")?
+        .write_all(message.as_bytes())
+        .map_err(|e| e.to_string())?;
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{program} exited with {}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_cannot_inject_headers() {
+        assert!(valid_address("lina@example.org"));
+        assert!(!valid_address("lina@example.org\r\nBcc: x@y"));
+        assert!(!valid_address("a@b, c@d"));
+        assert!(!valid_address("nobody"));
+    }
+
+    #[test]
+    fn non_ascii_subjects_are_encoded() {
+        assert_eq!(encode_header("Hello"), "Hello");
+        assert_eq!(encode_header("é"), "=?utf-8?B?w6k=?=");
+    }
+}

@@ -1,0 +1,1365 @@
+//! Open responses, the one path the pages and the JSON API share: drafts, submitting,
+//! peer and self review, staff grading with locks, returning for revision, peer-step
+//! steering, and settling a submission's score into the score table grades read.
+//!
+//! Every rule about where a submission stands lives in `lyceum_core::open_response`;
+//! this module gathers the facts, stores what happened and tells people.
+
+use crate::courses::{self, CourseCx};
+use crate::error::{AppError, AppResult};
+use crate::page::Cx;
+use lyceum_core::blocks::LeafContent;
+use lyceum_core::blocks::open_response::{
+    AssessmentInput, OpenResponseContent, Points, Requirement, Step, is_image,
+};
+use lyceum_core::clock::from_millis;
+use lyceum_core::open_response::{self as workflow, Facts, Stage, Status};
+use lyceum_core::{BlockId, DomainError, UserId};
+use lyceum_store::Db;
+use lyceum_store::repo::courses::course_key_of_block;
+use lyceum_store::repo::notifications::{self, NewNotice};
+use lyceum_store::repo::open_responses::{
+    self as repo, ACTIVE, AssessmentRow, AttachmentRow, NewAssessment, RETURNED, SubmissionRow,
+};
+use lyceum_store::repo::users;
+use std::collections::{BTreeMap, HashMap};
+
+/// How long a grader holds a submission after opening it.
+pub const LOCK_MINUTES: i64 = 30;
+
+/// An open-response block of a course, as a request sees it.
+pub struct Assignment {
+    pub course: CourseCx,
+    pub idx: usize,
+    pub block: BlockId,
+}
+
+impl Assignment {
+    pub fn content(&self) -> &OpenResponseContent {
+        match &self.course.tree().node(self.idx).content {
+            Some(Ok(LeafContent::OpenResponse(c))) => c,
+            // `at` only builds assignments of this kind.
+            _ => unreachable!("assignment of another kind"),
+        }
+    }
+
+    pub fn title(&self) -> String {
+        let tree = self.course.tree();
+        let node = tree.node(self.idx);
+        if node.title.is_empty() {
+            tree.unit_of(self.idx)
+                .map(|u| tree.node(u).title.clone())
+                .unwrap_or_default()
+        } else {
+            node.title.clone()
+        }
+    }
+
+    /// The unit page the block is on, anchored at the block.
+    pub fn url(&self) -> String {
+        let tree = self.course.tree();
+        let unit = tree
+            .unit_of(self.idx)
+            .map(|u| tree.node(u).url_name.clone())
+            .unwrap_or_default();
+        format!(
+            "{}#block-{}",
+            self.course.url(&format!("unit/{unit}")),
+            self.block.0
+        )
+    }
+
+    pub fn due(&self) -> Option<jiff::Timestamp> {
+        self.course.tree().due_of(self.idx)
+    }
+
+    /// Responses are accepted now: after the start, before the due date.
+    fn open_at(&self, now: jiff::Timestamp) -> Result<(), DomainError> {
+        let c = self.content();
+        if c.submission_start.is_some_and(|s| now < s) {
+            return Err(DomainError::new("lyceum-error-or-not-open"));
+        }
+        if self.due().is_some_and(|d| now > d) {
+            return Err(DomainError::new("lyceum-error-or-past-due"));
+        }
+        Ok(())
+    }
+}
+
+/// The assignment in `course` with this block id, if the viewer can see its unit.
+pub fn at(course: CourseCx, block: BlockId) -> AppResult<Assignment> {
+    let tree = course.tree();
+    let idx = tree
+        .index_of(block)
+        .filter(|&i| {
+            tree.unit_of(i)
+                .is_some_and(|u| tree.is_visible(u, &course.vis))
+        })
+        .filter(|&i| matches!(tree.node(i).content, Some(Ok(LeafContent::OpenResponse(_)))))
+        .ok_or(AppError::NotFound)?;
+    Ok(Assignment { course, idx, block })
+}
+
+/// The assignment with this block id, for a caller enrolled in its course (or on its team).
+pub async fn for_learner(cx: &Cx, block: BlockId) -> AppResult<Assignment> {
+    let course = course_of_block(cx, block).await?;
+    if !course.facts.enrolled && !course.on_team(cx) {
+        return Err(AppError::NotFound);
+    }
+    at(course, block)
+}
+
+pub async fn course_of_block(cx: &Cx, block: BlockId) -> AppResult<CourseCx> {
+    let mut c = cx.app.store().conn().await?;
+    let key = course_key_of_block(&mut c, block)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    drop(c);
+    courses::load(cx, &key).await
+}
+
+/// A rubric option's label for the reader: the author's, or for a preset option (the
+/// WikiLearn scale) the platform's message in the reader's language.
+pub fn option_label(
+    p: &crate::page::Page,
+    o: &lyceum_core::blocks::open_response::RubricOption,
+) -> String {
+    if !o.label.trim().is_empty() {
+        return o.label.clone();
+    }
+    // Spelled out, so the message catalogue check sees every key in use.
+    let key = match o.name.as_str() {
+        "wikilearn-poor" => "lyceum-or-scale-wikilearn-poor",
+        "wikilearn-needs-improvement" => "lyceum-or-scale-wikilearn-needs-improvement",
+        "wikilearn-good" => "lyceum-or-scale-wikilearn-good",
+        "wikilearn-excellent" => "lyceum-or-scale-wikilearn-excellent",
+        _ => return o.name.clone(),
+    };
+    p.text(key)
+}
+
+/// People who may just have got a notice: their cached sessions (which carry the header's
+/// unread count) are dropped. Call after the commit.
+fn told(app: &crate::state::App, users: impl IntoIterator<Item = i64>) {
+    for u in users {
+        app.sessions().forget_user(UserId(u));
+    }
+}
+
+fn conflict(key: &'static str) -> AppError {
+    AppError::Invalid {
+        status: axum::http::StatusCode::CONFLICT,
+        error: DomainError::new(key),
+    }
+}
+
+// --- Facts and status -----------------------------------------------------------------
+
+/// An assessment as stored, decoded.
+#[derive(Clone, Debug)]
+pub struct Assessment {
+    pub row: AssessmentRow,
+    pub step: Step,
+    pub options: BTreeMap<String, String>,
+    pub points: Points,
+    pub criterion_feedback: BTreeMap<String, String>,
+}
+
+impl Assessment {
+    fn decode(row: AssessmentRow) -> Option<Assessment> {
+        Some(Assessment {
+            step: Step::parse(&row.step)?,
+            options: serde_json::from_str(&row.options).ok()?,
+            points: serde_json::from_str(&row.points).ok()?,
+            criterion_feedback: serde_json::from_str(&row.criterion_feedback).ok()?,
+            row,
+        })
+    }
+
+    pub fn counts(&self) -> bool {
+        self.row.cancelled_at.is_none()
+    }
+}
+
+/// The facts of one submission, from its assessments and its learner's reviews given.
+pub fn facts(
+    s: &SubmissionRow,
+    assessments: &[Assessment],
+    reviews_given: i64,
+    now: jiff::Timestamp,
+) -> Facts {
+    let counting = || {
+        assessments
+            .iter()
+            .filter(|a| a.row.submission_id == s.id && a.counts())
+    };
+    let latest = |step: Step| {
+        counting()
+            .rfind(|a| a.step == step)
+            .map(|a| a.points.clone())
+    };
+    Facts {
+        submitted_at: from_millis(s.submitted_at),
+        now,
+        reviews_given: u32::try_from(reviews_given).unwrap_or(u32::MAX),
+        peer: counting()
+            .filter(|a| a.step == Step::Peer)
+            .map(|a| a.points.clone())
+            .collect(),
+        self_review: latest(Step::SelfReview),
+        staff: latest(Step::Staff),
+        peer_excused: s.peer_excused,
+        returned: s.state == RETURNED,
+    }
+}
+
+/// One submission with its files, assessments and status.
+#[derive(Clone, Debug)]
+pub struct Version {
+    pub row: SubmissionRow,
+    pub files: Vec<AttachmentRow>,
+    pub assessments: Vec<Assessment>,
+    pub status: Status,
+}
+
+async fn load_assessments(db: &mut impl Db, ids: &[i64]) -> AppResult<Vec<Assessment>> {
+    Ok(repo::assessments_of(db, ids)
+        .await?
+        .into_iter()
+        .filter_map(Assessment::decode)
+        .collect())
+}
+
+/// Settle a submission: compute its status and, once its score is final, record it in the
+/// score table (the latest scored version counts). Returns the status.
+async fn settle(
+    db: &mut impl Db,
+    a: &Assignment,
+    s: &SubmissionRow,
+    assessments: &[Assessment],
+    reviews_given: i64,
+    now: jiff::Timestamp,
+) -> AppResult<Status> {
+    let status = workflow::status(a.content(), &facts(s, assessments, reviews_given, now));
+    if let Some(score) = &status.score
+        && s.state != repo::SUPERSEDED
+    {
+        let stored = lyceum_store::repo::problems::state(db, UserId(s.user_id), a.block).await?;
+        let same = stored.is_some_and(|st| {
+            st.raw_earned == Some(score.earned)
+                && st.raw_possible == Some(score.possible)
+                && st.attempts == s.version
+        });
+        if !same {
+            repo::record_score(
+                db,
+                UserId(s.user_id),
+                a.block,
+                a.course.id(),
+                (score.earned, score.possible),
+                s.version,
+                now.as_millisecond(),
+            )
+            .await?;
+        }
+    }
+    Ok(status)
+}
+
+// --- The learner ----------------------------------------------------------------------
+
+/// Everything a learner's view of an assignment shows.
+pub struct LearnerState {
+    pub draft: Option<(String, i64)>,
+    pub draft_files: Vec<AttachmentRow>,
+    /// Every version, oldest first.
+    pub versions: Vec<Version>,
+    /// The learner may write (no submission, returned, or resubmission after a result).
+    pub can_write: bool,
+    /// Why not, when responses are closed (not open yet, past due).
+    pub closed: Option<DomainError>,
+    /// Whether a peer response is waiting for this learner to review.
+    pub reviews_given: i64,
+}
+
+impl LearnerState {
+    pub fn current(&self) -> Option<&Version> {
+        self.versions.last()
+    }
+}
+
+/// The learner's state on an assignment (settling the current version's score).
+pub async fn learner_state(
+    app: &crate::state::App,
+    a: &Assignment,
+    user: UserId,
+) -> AppResult<LearnerState> {
+    let now = app.now();
+    let mut c = app.store().conn().await?;
+    let draft = repo::draft(&mut c, user, a.block).await?;
+    let draft_files = repo::draft_attachments(&mut c, user, a.block).await?;
+    let rows = repo::submissions_of(&mut c, user, a.block).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let assessments = load_assessments(&mut c, &ids).await?;
+    let files = repo::submitted_attachments(&mut c, user, a.block).await?;
+    let given = repo::reviews_given(&mut c, user, a.block).await?;
+    let mut versions = Vec::new();
+    for r in rows {
+        let status = if r.state == repo::SUPERSEDED {
+            workflow::status(a.content(), &facts(&r, &assessments, given, now))
+        } else {
+            settle(&mut c, a, &r, &assessments, given, now).await?
+        };
+        versions.push(Version {
+            files: files
+                .iter()
+                .filter(|f| f.submission_id == Some(r.id))
+                .cloned()
+                .collect(),
+            assessments: assessments
+                .iter()
+                .filter(|x| x.row.submission_id == r.id)
+                .cloned()
+                .collect(),
+            status,
+            row: r,
+        });
+    }
+    let can_write = match versions.last() {
+        None => true,
+        Some(v) => {
+            v.status.stage == Stage::Returned
+                || (a.content().allow_resubmission && v.status.stage == Stage::Done)
+        }
+    };
+    Ok(LearnerState {
+        draft,
+        draft_files,
+        versions,
+        can_write,
+        closed: a.open_at(now).err(),
+        reviews_given: given,
+    })
+}
+
+/// Longest response text, in characters.
+pub const MAX_RESPONSE_CHARS: usize = 100_000;
+
+fn check_text(text: &str) -> Result<(), DomainError> {
+    if text.chars().count() > MAX_RESPONSE_CHARS {
+        return Err(
+            DomainError::new("lyceum-error-or-too-long").with_arg(MAX_RESPONSE_CHARS.to_string())
+        );
+    }
+    Ok(())
+}
+
+/// Save the learner's draft. Refused (409) when the response is locked.
+pub async fn save_draft(
+    app: &crate::state::App,
+    a: &Assignment,
+    user: UserId,
+    text: &str,
+) -> AppResult<i64> {
+    check_text(text).map_err(AppError::invalid)?;
+    let state = learner_state(app, a, user).await?;
+    if !state.can_write {
+        return Err(conflict("lyceum-error-or-locked-response"));
+    }
+    let now = app.now_ms();
+    let mut c = app.store().conn().await?;
+    repo::save_draft(&mut c, user, a.block, a.course.id(), text, now).await?;
+    Ok(now)
+}
+
+/// Submit the response (the text given, the draft's files). One transaction: a submit
+/// racing the due date or a second submit is either stored whole or refused whole.
+pub async fn submit(
+    app: &crate::state::App,
+    a: &Assignment,
+    user: UserId,
+    text: &str,
+) -> AppResult<SubmissionRow> {
+    let text = text.trim();
+    check_text(text).map_err(AppError::invalid)?;
+    let c = a.content();
+    let state = learner_state(app, a, user).await?;
+    if !state.can_write {
+        return Err(conflict("lyceum-error-or-locked-response"));
+    }
+    if c.text == Requirement::Required && text.is_empty() {
+        return Err(AppError::invalid(DomainError::new(
+            "lyceum-error-or-text-required",
+        )));
+    }
+    if c.text == Requirement::None && !text.is_empty() {
+        return Err(AppError::invalid(DomainError::new(
+            "lyceum-error-or-no-text",
+        )));
+    }
+    let files_required = c
+        .files
+        .as_ref()
+        .is_some_and(|f| f.requirement == Requirement::Required);
+    if files_required && state.draft_files.is_empty() {
+        return Err(AppError::invalid(DomainError::new(
+            "lyceum-error-or-files-required",
+        )));
+    }
+    if text.is_empty() && state.draft_files.is_empty() {
+        return Err(AppError::invalid(DomainError::new("lyceum-error-or-empty")));
+    }
+    let version = state.versions.last().map_or(1, |v| v.row.version + 1);
+    // The clock is read once, inside the transaction that stores the response.
+    let mut tx = app.store().begin().await?;
+    let now = app.now();
+    a.open_at(now).map_err(|e| AppError::Invalid {
+        status: axum::http::StatusCode::CONFLICT,
+        error: e,
+    })?;
+    let id = repo::submit(
+        &mut tx,
+        user,
+        a.block,
+        a.course.id(),
+        version,
+        text,
+        now.as_millisecond(),
+    )
+    .await?;
+    let row = repo::submission(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // Learners waiting for something to review are told a response has arrived.
+    let mut notified = Vec::new();
+    if a.content().has_step(Step::Peer) {
+        let subject = a.title();
+        let link = a.url();
+        for reviewer in repo::idle_reviewers(&mut tx, a.block, user).await? {
+            notified.push(reviewer);
+            let given = repo::reviews_given(&mut tx, UserId(reviewer), a.block).await?;
+            if given < i64::from(a.content().peer.must_grade) {
+                notifications::notify(
+                    &mut tx,
+                    &NewNotice {
+                        user: UserId(reviewer),
+                        course: Some(a.course.id()),
+                        kind: "reviews-needed",
+                        link: &link,
+                        subject: &subject,
+                        now: now.as_millisecond(),
+                    },
+                )
+                .await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    told(app, notified);
+    Ok(row)
+}
+
+/// Attach a file (already in the media store) to the learner's draft, after checking it
+/// against the author's rules. Nothing is recorded when a rule is broken.
+/// A file received for a draft, already in the media store.
+pub struct Upload<'a> {
+    pub file_name: &'a str,
+    pub alt: &'a str,
+    pub content_type: &'a str,
+    pub size: u64,
+    pub sha256: &'a str,
+}
+
+pub async fn add_attachment(
+    app: &crate::state::App,
+    a: &Assignment,
+    user: UserId,
+    up: &Upload<'_>,
+) -> AppResult<i64> {
+    let Upload {
+        file_name,
+        alt,
+        content_type,
+        size,
+        sha256,
+    } = *up;
+    let rules = check_file(a, file_name, size)?;
+    if is_image(file_name) && alt.trim().is_empty() {
+        return Err(AppError::invalid(DomainError::new(
+            "lyceum-error-or-alt-required",
+        )));
+    }
+    let state = learner_state(app, a, user).await?;
+    if !state.can_write {
+        return Err(conflict("lyceum-error-or-locked-response"));
+    }
+    if state.draft_files.len() >= rules.max_files as usize {
+        return Err(AppError::invalid(
+            DomainError::new("lyceum-error-or-too-many-files")
+                .with_arg(rules.max_files.to_string()),
+        ));
+    }
+    let mut c = app.store().conn().await?;
+    Ok(repo::add_attachment(
+        &mut c,
+        &repo::NewAttachment {
+            user,
+            block: a.block,
+            course: a.course.id(),
+            file_name,
+            alt: alt.trim(),
+            content_type,
+            size: i64::try_from(size).unwrap_or(i64::MAX),
+            sha256,
+            now: app.now_ms(),
+        },
+    )
+    .await?)
+}
+
+/// The author's file rules, and whether this file passes them (checked before a byte is
+/// stored, from the name and the declared size, and again on the bytes received).
+pub fn check_file(
+    a: &Assignment,
+    file_name: &str,
+    size: u64,
+) -> AppResult<lyceum_core::blocks::open_response::FileRules> {
+    let rules = a
+        .content()
+        .files
+        .clone()
+        .filter(|f| f.requirement.asked())
+        .ok_or_else(|| AppError::invalid(DomainError::new("lyceum-error-or-no-files")))?;
+    if rules.allows(file_name).is_none() {
+        return Err(AppError::invalid(
+            DomainError::new("lyceum-error-or-file-type").with_arg(rules.allowed.join(", ")),
+        ));
+    }
+    if size > rules.max_bytes() {
+        return Err(AppError::invalid(
+            DomainError::new("lyceum-error-or-file-too-large").with_arg(rules.max_mb.to_string()),
+        ));
+    }
+    Ok(rules)
+}
+
+pub async fn remove_attachment(
+    app: &crate::state::App,
+    a: &Assignment,
+    user: UserId,
+    id: i64,
+) -> AppResult<()> {
+    let mut c = app.store().conn().await?;
+    let file = repo::attachment(&mut c, id)
+        .await?
+        .filter(|f| f.block_id == a.block.0);
+    if file.is_none() || repo::remove_draft_attachment(&mut c, user, id).await? == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+// --- Assessing --------------------------------------------------------------------------
+
+fn to_json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "{}".into())
+}
+
+/// Check an assessment against the rubric and store it.
+async fn store_assessment(
+    db: &mut impl Db,
+    a: &Assignment,
+    submission: i64,
+    (assessor, step, by_staff): (UserId, Step, bool),
+    input: &AssessmentInput,
+    now: i64,
+) -> AppResult<i64> {
+    let points = a.content().rubric.check(input).map_err(AppError::invalid)?;
+    let feedback: BTreeMap<&String, &str> = input
+        .criterion_feedback
+        .iter()
+        .map(|(k, v)| (k, v.trim()))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    Ok(repo::add_assessment(
+        db,
+        &NewAssessment {
+            submission,
+            block: a.block,
+            assessor,
+            step: step.as_str(),
+            by_staff,
+            options: &to_json(&input.criteria),
+            points: &to_json(&points),
+            earned: f64::from(points.values().sum::<u32>()),
+            criterion_feedback: &to_json(&feedback),
+            overall_feedback: input.overall_feedback.trim(),
+            now,
+        },
+    )
+    .await?)
+}
+
+/// Re-settle a submission after something happened to it, telling its learner when new
+/// feedback or a final score arrived. Runs in the caller's transaction.
+async fn after_change(
+    db: &mut impl Db,
+    a: &Assignment,
+    submission: i64,
+    notify: Option<&'static str>,
+    now: jiff::Timestamp,
+) -> AppResult<Status> {
+    let s = repo::submission(db, submission)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let assessments = load_assessments(db, &[s.id]).await?;
+    let given = repo::reviews_given(db, UserId(s.user_id), a.block).await?;
+    let before = {
+        let mut without_last = assessments.clone();
+        without_last.pop();
+        workflow::status(a.content(), &facts(&s, &without_last, given, now))
+            .score
+            .is_some()
+    };
+    let status = settle(db, a, &s, &assessments, given, now).await?;
+    let kind = match notify {
+        Some(k) => Some(k),
+        None if status.score.is_some() && !before => Some("feedback"),
+        None => None,
+    };
+    if let Some(kind) = kind {
+        notifications::notify(
+            db,
+            &NewNotice {
+                user: UserId(s.user_id),
+                course: Some(a.course.id()),
+                kind,
+                link: &a.url(),
+                subject: &a.title(),
+                now: now.as_millisecond(),
+            },
+        )
+        .await?;
+    }
+    Ok(status)
+}
+
+/// The learner's self review of their current response.
+pub async fn self_review(
+    app: &crate::state::App,
+    a: &Assignment,
+    user: UserId,
+    input: &AssessmentInput,
+) -> AppResult<Status> {
+    if !a.content().has_step(Step::SelfReview) {
+        return Err(AppError::NotFound);
+    }
+    let state = learner_state(app, a, user).await?;
+    let current = state
+        .current()
+        .ok_or_else(|| conflict("lyceum-error-or-nothing-submitted"))?;
+    if current.status.stage != Stage::SelfReview {
+        return Err(conflict("lyceum-error-or-not-your-turn"));
+    }
+    let mut tx = app.store().begin().await?;
+    let now = app.now();
+    store_assessment(
+        &mut tx,
+        a,
+        current.row.id,
+        (user, Step::SelfReview, false),
+        input,
+        now.as_millisecond(),
+    )
+    .await?;
+    let status = after_change(&mut tx, a, current.row.id, None, now).await?;
+    tx.commit().await?;
+    told(app, [user.0]);
+    Ok(status)
+}
+
+/// A response for a learner to review: theirs to keep until reviewed.
+pub struct PeerTask {
+    pub submission: SubmissionRow,
+    pub files: Vec<AttachmentRow>,
+    /// Reviews the learner has given and must give.
+    pub given: i64,
+    pub required: u32,
+}
+
+/// The next response for this learner to review, or `None` when there is none yet.
+/// Only learners who have submitted review (and only current, active responses).
+pub async fn next_peer(
+    app: &crate::state::App,
+    a: &Assignment,
+    user: UserId,
+) -> AppResult<Option<PeerTask>> {
+    if !a.content().has_step(Step::Peer) {
+        return Err(AppError::NotFound);
+    }
+    let mut tx = app.store().begin().await?;
+    let own: Vec<SubmissionRow> = repo::submissions_of(&mut tx, user, a.block).await?;
+    if own.is_empty() {
+        return Err(conflict("lyceum-error-or-submit-first"));
+    }
+    let given = repo::reviews_given(&mut tx, user, a.block).await?;
+    let id = match repo::open_assignment(&mut tx, user, a.block).await? {
+        Some(id) => Some(id),
+        None => {
+            let next = repo::next_for_review(&mut tx, user, a.block).await?;
+            if let Some(id) = next {
+                repo::assign(&mut tx, id, user, a.block, app.now_ms()).await?;
+            }
+            next
+        }
+    };
+    let task = match id {
+        Some(id) => {
+            let submission = repo::submission(&mut tx, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let files = repo::submitted_attachments(&mut tx, UserId(submission.user_id), a.block)
+                .await?
+                .into_iter()
+                .filter(|f| f.submission_id == Some(id))
+                .collect();
+            Some(PeerTask {
+                submission,
+                files,
+                given,
+                required: a.content().peer.must_grade,
+            })
+        }
+        None => None,
+    };
+    tx.commit().await?;
+    Ok(task)
+}
+
+/// A learner's review of a peer's response they were given.
+pub async fn peer_review(
+    app: &crate::state::App,
+    a: &Assignment,
+    user: UserId,
+    submission: i64,
+    input: &AssessmentInput,
+) -> AppResult<Status> {
+    if !a.content().has_step(Step::Peer) {
+        return Err(AppError::NotFound);
+    }
+    let mut tx = app.store().begin().await?;
+    let s = repo::submission(&mut tx, submission)
+        .await?
+        .filter(|s| s.block_id == a.block.0 && s.user_id != user.0)
+        .ok_or(AppError::NotFound)?;
+    if !repo::is_assigned(&mut tx, s.id, user).await? {
+        return Err(AppError::NotFound);
+    }
+    let now = app.now();
+    if repo::complete_assignment(&mut tx, s.id, user, now.as_millisecond()).await? == 0 {
+        return Err(conflict("lyceum-error-or-already-reviewed"));
+    }
+    store_assessment(
+        &mut tx,
+        a,
+        s.id,
+        (user, Step::Peer, false),
+        input,
+        now.as_millisecond(),
+    )
+    .await?;
+    after_change(&mut tx, a, s.id, None, now).await?;
+    // The reviewer's own response may have been waiting for this review count.
+    let own = repo::submissions_of(&mut tx, user, a.block).await?;
+    let status = match own.last() {
+        Some(o) => after_change(&mut tx, a, o.id, None, now).await?,
+        None => return Err(AppError::NotFound),
+    };
+    tx.commit().await?;
+    told(app, [s.user_id, user.0]);
+    Ok(status)
+}
+
+// --- Staff --------------------------------------------------------------------------------
+
+/// Who may see a submission, and how.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Viewer {
+    Learner,
+    /// An assigned peer: never the learner's name, never others' reviews.
+    Peer,
+    Staff,
+}
+
+/// One submission with everything its viewer may see.
+pub struct SubmissionView {
+    pub assignment: Assignment,
+    pub viewer: Viewer,
+    pub version: Version,
+    /// Every version of the learner (staff and the learner only).
+    pub versions: Vec<SubmissionRow>,
+    pub learner: Option<users::UserRow>,
+    /// Assessors' names (staff only).
+    pub names: HashMap<i64, String>,
+    /// Who holds the grading lock now, if someone else does (staff only).
+    pub locked_by: Option<String>,
+    /// The staff viewer's unsaved assessment, kept from a lock conflict.
+    pub grader_draft: Option<AssessmentInput>,
+}
+
+/// A submission for its learner, an assigned peer or staff; 404 for anyone else.
+pub async fn view(cx: &Cx, id: i64) -> AppResult<SubmissionView> {
+    let user = cx.require_user()?.id();
+    let mut c = cx.app.store().conn().await?;
+    let s = repo::submission(&mut c, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let assigned = s.user_id != user.0 && repo::is_assigned(&mut c, id, user).await?;
+    drop(c);
+    let course = course_of_block(cx, BlockId(s.block_id))
+        .await
+        .map_err(|_| AppError::NotFound)?;
+    let viewer = if course.on_team(cx) {
+        Viewer::Staff
+    } else if s.user_id == user.0 {
+        Viewer::Learner
+    } else if assigned {
+        Viewer::Peer
+    } else {
+        return Err(AppError::NotFound);
+    };
+    let assignment = if viewer == Viewer::Staff {
+        // Staff see submissions of blocks not yet released too.
+        let tree = course.tree();
+        let idx = tree
+            .index_of(BlockId(s.block_id))
+            .ok_or(AppError::NotFound)?;
+        if !matches!(
+            tree.node(idx).content,
+            Some(Ok(LeafContent::OpenResponse(_)))
+        ) {
+            return Err(AppError::NotFound);
+        }
+        Assignment {
+            course,
+            idx,
+            block: BlockId(s.block_id),
+        }
+    } else {
+        at(course, BlockId(s.block_id))?
+    };
+    let now = cx.app.now();
+    let mut c = cx.app.store().conn().await?;
+    let assessments = load_assessments(&mut c, &[s.id]).await?;
+    let given = repo::reviews_given(&mut c, UserId(s.user_id), assignment.block).await?;
+    let status = settle(&mut c, &assignment, &s, &assessments, given, now).await?;
+    let files: Vec<AttachmentRow> =
+        repo::submitted_attachments(&mut c, UserId(s.user_id), assignment.block)
+            .await?
+            .into_iter()
+            .filter(|f| f.submission_id == Some(s.id))
+            .collect();
+    let (versions, learner, names, locked_by, grader_draft) = if viewer == Viewer::Peer {
+        (Vec::new(), None, HashMap::new(), None, None)
+    } else {
+        let versions = repo::submissions_of(&mut c, UserId(s.user_id), assignment.block).await?;
+        if viewer == Viewer::Staff {
+            let mut ids: Vec<UserId> = assessments
+                .iter()
+                .filter_map(|a| a.row.assessor_id)
+                .map(UserId)
+                .collect();
+            ids.push(UserId(s.user_id));
+            let holder = repo::lock_holder(&mut c, s.id, now.as_millisecond()).await?;
+            if let Some(h) = holder {
+                ids.push(UserId(h));
+            }
+            let people = users::get_users(&mut c, &ids).await?;
+            let names: HashMap<i64, String> = people.iter().map(|u| (u.id, display(u))).collect();
+            let learner = people.into_iter().find(|u| u.id == s.user_id);
+            let locked_by = holder
+                .filter(|h| *h != user.0)
+                .map(|h| names.get(&h).cloned().unwrap_or_default());
+            let draft = repo::grader_draft(&mut c, s.id, user)
+                .await?
+                .and_then(|b| serde_json::from_str(&b).ok());
+            (versions, learner, names, locked_by, draft)
+        } else {
+            (versions, None, HashMap::new(), None, None)
+        }
+    };
+    let visible = match viewer {
+        Viewer::Staff => assessments,
+        Viewer::Learner => released(&status, assessments),
+        Viewer::Peer => Vec::new(),
+    };
+    Ok(SubmissionView {
+        viewer,
+        version: Version {
+            row: s,
+            files,
+            assessments: visible,
+            status,
+        },
+        versions,
+        learner,
+        names,
+        locked_by,
+        grader_draft,
+        assignment,
+    })
+}
+
+fn display(u: &users::UserRow) -> String {
+    if u.display_name.trim().is_empty() {
+        u.username.clone()
+    } else {
+        u.display_name.clone()
+    }
+}
+
+/// The assessments a learner sees: those that count, of steps that are finished (staff
+/// feedback as soon as it is written, a return's note with it).
+pub fn released(status: &Status, assessments: Vec<Assessment>) -> Vec<Assessment> {
+    use lyceum_core::open_response::StepState;
+    let finished = |step: Step| {
+        matches!(status.stage, Stage::Done | Stage::Returned)
+            || status
+                .steps
+                .iter()
+                .any(|s| s.step == step && s.state == StepState::Done)
+    };
+    assessments
+        .into_iter()
+        .filter(|a| a.counts() && (a.step == Step::Staff || finished(a.step)))
+        .collect()
+}
+
+/// Take or renew the grading lock; `Err(name)` when someone else holds it.
+pub async fn lock(
+    app: &crate::state::App,
+    submission: i64,
+    staff: UserId,
+) -> AppResult<Result<i64, String>> {
+    let now = app.now_ms();
+    let until = now + LOCK_MINUTES * 60_000;
+    let mut c = app.store().conn().await?;
+    let (holder, expires) = repo::lock(&mut c, submission, staff, now, until).await?;
+    if holder == staff.0 {
+        return Ok(Ok(expires));
+    }
+    let name = users::get_user(&mut c, UserId(holder))
+        .await?
+        .map(|u| display(&u))
+        .unwrap_or_default();
+    Ok(Err(name))
+}
+
+pub async fn unlock(app: &crate::state::App, submission: i64, staff: UserId) -> AppResult<()> {
+    let mut c = app.store().conn().await?;
+    repo::unlock(&mut c, submission, staff).await?;
+    Ok(())
+}
+
+/// What a staff assessment did.
+pub enum StaffOutcome {
+    Graded(Status),
+    /// Another grader holds the lock: nothing graded, the assessment kept as this grader's
+    /// draft. Carries the holder's name.
+    Locked(String),
+}
+
+/// A staff assessment (or, with `as_peer`, a review staff add to the peer step).
+pub async fn staff_assess(
+    app: &crate::state::App,
+    a: &Assignment,
+    staff: UserId,
+    submission: i64,
+    input: &AssessmentInput,
+    as_peer: bool,
+) -> AppResult<StaffOutcome> {
+    // The rubric is checked first: invalid input is an error, not a draft.
+    a.content().rubric.check(input).map_err(AppError::invalid)?;
+    if as_peer && !a.content().has_step(Step::Peer) {
+        return Err(AppError::NotFound);
+    }
+    let mut tx = app.store().begin().await?;
+    let now = app.now();
+    let s = repo::submission(&mut tx, submission)
+        .await?
+        .filter(|s| s.block_id == a.block.0)
+        .ok_or(AppError::NotFound)?;
+    if s.state == repo::SUPERSEDED {
+        return Err(conflict("lyceum-error-or-superseded"));
+    }
+    let (holder, _) = repo::lock(
+        &mut tx,
+        s.id,
+        staff,
+        now.as_millisecond(),
+        now.as_millisecond() + LOCK_MINUTES * 60_000,
+    )
+    .await?;
+    if holder != staff.0 {
+        repo::save_grader_draft(&mut tx, s.id, staff, &to_json(input), now.as_millisecond())
+            .await?;
+        let name = users::get_user(&mut tx, UserId(holder))
+            .await?
+            .map(|u| display(&u))
+            .unwrap_or_default();
+        tx.commit().await?;
+        return Ok(StaffOutcome::Locked(name));
+    }
+    let step = if as_peer { Step::Peer } else { Step::Staff };
+    store_assessment(
+        &mut tx,
+        a,
+        s.id,
+        (staff, step, as_peer),
+        input,
+        now.as_millisecond(),
+    )
+    .await?;
+    if s.state == RETURNED && !as_peer {
+        repo::set_state(&mut tx, s.id, ACTIVE, "", now.as_millisecond()).await?;
+    }
+    let status = after_change(&mut tx, a, s.id, (!as_peer).then_some("feedback"), now).await?;
+    repo::unlock(&mut tx, s.id, staff).await?;
+    repo::delete_grader_draft(&mut tx, s.id, staff).await?;
+    log(
+        &mut tx,
+        a,
+        staff,
+        &s,
+        if as_peer {
+            "or-peer-review-added"
+        } else {
+            "or-staff-assessment"
+        },
+        "",
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    told(app, [s.user_id]);
+    Ok(StaffOutcome::Graded(status))
+}
+
+async fn log(
+    db: &mut impl Db,
+    a: &Assignment,
+    staff: UserId,
+    s: &SubmissionRow,
+    action: &str,
+    detail: &str,
+    now: jiff::Timestamp,
+) -> AppResult<()> {
+    lyceum_store::repo::problems::log_action(
+        db,
+        &lyceum_store::repo::problems::GradeAction {
+            course: a.course.id(),
+            user: Some(UserId(s.user_id)),
+            block: Some(a.block),
+            staff,
+            action,
+            detail,
+            now: now.as_millisecond(),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Return a submission for revision, with a note to the learner.
+pub async fn return_for_revision(
+    app: &crate::state::App,
+    a: &Assignment,
+    staff: UserId,
+    submission: i64,
+    note: &str,
+) -> AppResult<Status> {
+    if note.chars().count() > lyceum_core::blocks::open_response::MAX_FEEDBACK_CHARS {
+        return Err(AppError::invalid(DomainError::new(
+            "lyceum-error-or-feedback-too-long",
+        )));
+    }
+    let mut tx = app.store().begin().await?;
+    let now = app.now();
+    let s = repo::submission(&mut tx, submission)
+        .await?
+        .filter(|s| s.block_id == a.block.0)
+        .ok_or(AppError::NotFound)?;
+    if repo::set_state(&mut tx, s.id, RETURNED, note.trim(), now.as_millisecond()).await? == 0 {
+        return Err(conflict("lyceum-error-or-superseded"));
+    }
+    let status = after_change(&mut tx, a, s.id, Some("returned"), now).await?;
+    repo::unlock(&mut tx, s.id, staff).await?;
+    log(&mut tx, a, staff, &s, "or-returned", note.trim(), now).await?;
+    tx.commit().await?;
+    told(app, [s.user_id]);
+    Ok(status)
+}
+
+/// Cancel an assessment that should not count (a careless peer review), with a reason.
+pub async fn cancel_assessment(
+    app: &crate::state::App,
+    a: &Assignment,
+    staff: UserId,
+    assessment: i64,
+    reason: &str,
+) -> AppResult<Status> {
+    let mut tx = app.store().begin().await?;
+    let now = app.now();
+    let row = repo::assessment(&mut tx, assessment)
+        .await?
+        .filter(|r| r.block_id == a.block.0)
+        .ok_or(AppError::NotFound)?;
+    if repo::cancel_assessment(&mut tx, row.id, staff, reason.trim(), now.as_millisecond()).await?
+        == 0
+    {
+        return Err(conflict("lyceum-error-or-already-cancelled"));
+    }
+    let s = repo::submission(&mut tx, row.submission_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let status = after_change(&mut tx, a, s.id, None, now).await?;
+    log(
+        &mut tx,
+        a,
+        staff,
+        &s,
+        "or-assessment-cancelled",
+        reason.trim(),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    told(app, [s.user_id]);
+    Ok(status)
+}
+
+/// Excuse a learner from the peer step (or take the excuse back).
+pub async fn excuse_peer(
+    app: &crate::state::App,
+    a: &Assignment,
+    staff: UserId,
+    submission: i64,
+    excused: bool,
+) -> AppResult<Status> {
+    let mut tx = app.store().begin().await?;
+    let now = app.now();
+    let s = repo::submission(&mut tx, submission)
+        .await?
+        .filter(|s| s.block_id == a.block.0)
+        .ok_or(AppError::NotFound)?;
+    repo::set_peer_excused(&mut tx, s.id, excused, now.as_millisecond()).await?;
+    let status = after_change(&mut tx, a, s.id, None, now).await?;
+    log(
+        &mut tx,
+        a,
+        staff,
+        &s,
+        if excused {
+            "or-peer-excused"
+        } else {
+            "or-peer-unexcused"
+        },
+        "",
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    told(app, [s.user_id]);
+    Ok(status)
+}
+
+// --- The queue ------------------------------------------------------------------------
+
+/// Filters of the staff queue.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueFilter {
+    /// Waiting for the teaching team (the default).
+    #[default]
+    Waiting,
+    /// Waiting for peer reviews for more than two days.
+    PeerStuck,
+    /// A revised version (version 2 or later) not yet assessed.
+    Resubmitted,
+    Returned,
+    Done,
+    All,
+}
+
+pub struct QueueRow {
+    pub submission: SubmissionRow,
+    pub block_idx: usize,
+    pub learner: String,
+    pub status: Status,
+    pub locked_by: Option<String>,
+    /// Peer reviews received that count (not cancelled).
+    pub peer_received: usize,
+}
+
+impl QueueFilter {
+    pub fn matches(self, r: &QueueRow) -> bool {
+        let st = &r.status;
+        match self {
+            QueueFilter::Waiting => st.needs_staff,
+            QueueFilter::PeerStuck => st.peer_stuck,
+            QueueFilter::Resubmitted => {
+                r.submission.version > 1 && st.score.is_none() && st.stage != Stage::Returned
+            }
+            QueueFilter::Returned => st.stage == Stage::Returned,
+            QueueFilter::Done => st.stage == Stage::Done,
+            QueueFilter::All => true,
+        }
+    }
+}
+
+/// Every current submission of a course (or of one assignment) with its status: a fixed
+/// number of statements whatever the course size. Scores that became final with time
+/// (the peer fallback) are settled on the way.
+pub async fn queue(
+    app: &crate::state::App,
+    course: &CourseCx,
+    block: Option<BlockId>,
+) -> AppResult<Vec<QueueRow>> {
+    let now = app.now();
+    let mut c = app.store().conn().await?;
+    let rows = repo::current_in_course(&mut c, course.id(), block).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let assessments = load_assessments(&mut c, &ids).await?;
+    let given: HashMap<(i64, i64), i64> = repo::reviews_given_in_course(&mut c, course.id())
+        .await?
+        .into_iter()
+        .map(|(u, b, n)| ((u, b), n))
+        .collect();
+    let locks: HashMap<i64, i64> = repo::locks_in_course(&mut c, course.id(), now.as_millisecond())
+        .await?
+        .into_iter()
+        .collect();
+    let mut people: Vec<UserId> = rows.iter().map(|r| UserId(r.user_id)).collect();
+    people.extend(locks.values().map(|s| UserId(*s)));
+    people.sort_unstable_by_key(|u| u.0);
+    people.dedup();
+    let names: HashMap<i64, String> = users::get_users(&mut c, &people)
+        .await?
+        .iter()
+        .map(|u| (u.id, display(u)))
+        .collect();
+    let stored: HashMap<(UserId, BlockId), (f64, f64, i64)> =
+        lyceum_store::repo::problems::scores_of_learners(&mut c, course.id(), &people)
+            .await?
+            .into_iter()
+            .map(|(u, (b, e, p, n))| ((u, b), (e, p, n)))
+            .collect();
+    let tree = course.tree();
+    let mut out = Vec::new();
+    let mut by_block: HashMap<i64, Vec<Assessment>> = HashMap::new();
+    for a in assessments {
+        by_block.entry(a.row.submission_id).or_default().push(a);
+    }
+    for r in rows {
+        let Some(idx) = tree.index_of(BlockId(r.block_id)) else {
+            continue;
+        };
+        let Some(Ok(LeafContent::OpenResponse(content))) = &tree.node(idx).content else {
+            continue;
+        };
+        let mine = by_block.remove(&r.id).unwrap_or_default();
+        let peer_received = mine
+            .iter()
+            .filter(|a| a.step == Step::Peer && a.counts())
+            .count();
+        let n = given.get(&(r.user_id, r.block_id)).copied().unwrap_or(0);
+        let status = workflow::status(content, &facts(&r, &mine, n, now));
+        if let Some(score) = &status.score {
+            // Settle scores that time made final (the peer fallback).
+            let key = (UserId(r.user_id), BlockId(r.block_id));
+            if stored.get(&key) != Some(&(score.earned, score.possible, r.version)) {
+                repo::record_score(
+                    &mut c,
+                    key.0,
+                    key.1,
+                    course.id(),
+                    (score.earned, score.possible),
+                    r.version,
+                    now.as_millisecond(),
+                )
+                .await?;
+            }
+        }
+        out.push(QueueRow {
+            block_idx: idx,
+            learner: names.get(&r.user_id).cloned().unwrap_or_default(),
+            locked_by: locks.get(&r.id).and_then(|s| names.get(s).cloned()),
+            peer_received,
+            status,
+            submission: r,
+        });
+    }
+    Ok(out)
+}
+
+/// Waiting work for the course page: (waiting for staff, stuck waiting for peers).
+pub async fn waiting_counts(
+    app: &crate::state::App,
+    course: &CourseCx,
+) -> AppResult<(usize, usize)> {
+    let rows = queue(app, course, None).await?;
+    Ok((
+        rows.iter()
+            .filter(|r| QueueFilter::Waiting.matches(r))
+            .count(),
+        rows.iter()
+            .filter(|r| QueueFilter::PeerStuck.matches(r))
+            .count(),
+    ))
+}
+
+// --- Seeding (the demo) -----------------------------------------------------------------
+
+/// Submit a response as `learner` outside a request (the demo's seeding).
+pub async fn submit_as(
+    app: &crate::state::App,
+    course_key: &str,
+    block: BlockId,
+    learner: UserId,
+    text: &str,
+) -> AppResult<SubmissionRow> {
+    let actor = lyceum_core::permissions::Actor::user(learner, false);
+    let course = courses::load_as(app, course_key, Some(learner), actor).await?;
+    let a = at(course, block)?;
+    submit(app, &a, learner, text).await
+}
+
+/// Assess a submission as `staff` outside a request (the demo's seeding).
+pub async fn assess_as(
+    app: &crate::state::App,
+    course_key: &str,
+    block: BlockId,
+    staff: UserId,
+    submission: i64,
+    input: &AssessmentInput,
+) -> AppResult<StaffOutcome> {
+    let actor = lyceum_core::permissions::Actor::user(staff, false);
+    let course = courses::load_as(app, course_key, Some(staff), actor).await?;
+    let a = at(course, block)?;
+    staff_assess(app, &a, staff, submission, input, false).await
+}
+
+/// Settle every course's open responses (scores the peer fallback made final with time).
+pub async fn settle_all(app: &crate::state::App) -> AppResult<usize> {
+    let mut c = app.store().conn().await?;
+    let keys = repo::courses_with_open_work(&mut c).await?;
+    drop(c);
+    let mut n = 0;
+    for key in keys {
+        // As staff would see it: unreleased blocks count too.
+        let course =
+            courses::load_as(app, &key, None, lyceum_core::permissions::Actor::ANONYMOUS).await?;
+        n += queue(app, &course, None).await?.len();
+    }
+    Ok(n)
+}

@@ -1,0 +1,208 @@
+//! Files of open responses over HTTP, one path for the pages and the JSON API: receiving
+//! an upload (its type checked before a byte is kept, its size while it arrives, reading
+//! stopped past the author's limit), storing it in the media store and on the draft, and
+//! sending a file to the people allowed to read it.
+
+use crate::error::{AppError, AppResult};
+use crate::open_responses::{self as ors, Assignment, Upload};
+use crate::page::Cx;
+use axum::body::Body;
+use axum::extract::multipart::{Field, MultipartError};
+use axum::extract::{Multipart, Request};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use lyceum_core::blocks::open_response::is_image;
+use lyceum_core::{BlockId, DomainError, UserId};
+use lyceum_store::repo::open_responses::{self as repo, AttachmentRow};
+use tokio::io::AsyncWriteExt;
+use tower::ServiceExt;
+use tower_http::services::ServeFile;
+
+/// Largest request body of an upload: the largest file an author may allow, the text
+/// sent along and the form around them (each upload is also capped by its block's rules).
+pub const UPLOAD_BODY_LIMIT: usize = 260 * 1024 * 1024;
+
+/// Short fields of the upload form (the response text is the longest).
+const MAX_TEXT_FIELD_BYTES: usize = ors::MAX_RESPONSE_CHARS * 4 + 1024;
+
+/// What an upload form carried: the text typed so far (pages send it along), the alt
+/// text, and the file in a temporary file with its size.
+#[derive(Default)]
+pub struct Received {
+    pub text: Option<String>,
+    pub alt: String,
+    pub file: Option<(String, tempfile::NamedTempFile, u64)>,
+}
+
+fn multipart_error(e: MultipartError) -> AppError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::invalid(DomainError::new("lyceum-or-upload-too-large"))
+    } else {
+        AppError::bad_request("lyceum-error-bad-form")
+    }
+}
+
+fn storage(e: std::io::Error) -> AppError {
+    tracing::error!(error = %e, "open response: cannot store an uploaded file");
+    AppError::internal(e)
+}
+
+async fn small_text(field: &mut Field<'_>, cap: usize) -> AppResult<String> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+        bytes.extend_from_slice(&chunk);
+        if bytes.len() > cap {
+            return Err(AppError::bad_request("lyceum-error-bad-form"));
+        }
+    }
+    String::from_utf8(bytes).map_err(|_| AppError::bad_request("lyceum-error-bad-form"))
+}
+
+/// Read an upload form (`text`, `alt`, `file`) into `got`, streaming the file to disk.
+/// What was read before an error stays in `got` (a page shows the typed text again).
+pub async fn receive(
+    cx: &Cx,
+    a: &Assignment,
+    mut form: Multipart,
+    got: &mut Received,
+) -> AppResult<()> {
+    while let Some(mut field) = form.next_field().await.map_err(multipart_error)? {
+        match field.name() {
+            Some("text") => got.text = Some(small_text(&mut field, MAX_TEXT_FIELD_BYTES).await?),
+            Some("alt") => got.alt = small_text(&mut field, 4096).await?,
+            Some("file") if got.file.is_none() => {
+                let name = field
+                    .file_name()
+                    .map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n).trim().to_owned())
+                    .unwrap_or_default();
+                if name.is_empty() {
+                    continue;
+                }
+                // The declared name first: nothing is kept of a refused file.
+                ors::check_file(a, &name, 0)?;
+                let tmp = tempfile::Builder::new()
+                    .prefix("or-upload-")
+                    .tempfile_in(cx.app.media().temp_dir())
+                    .map_err(storage)?;
+                let mut out = tokio::fs::File::from_std(tmp.reopen().map_err(storage)?);
+                let mut size = 0u64;
+                while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                    size = size.saturating_add(chunk.len() as u64);
+                    // Past the limit, reading stops; the temporary file goes with `tmp`.
+                    ors::check_file(a, &name, size)?;
+                    out.write_all(&chunk).await.map_err(storage)?;
+                }
+                out.flush().await.map_err(storage)?;
+                if size > 0 {
+                    got.file = Some((name, tmp, size));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Store the received file in the media store and attach it to the learner's draft.
+pub async fn store(cx: &Cx, a: &Assignment, user: UserId, got: &Received) -> AppResult<i64> {
+    let Some((name, tmp, size)) = &got.file else {
+        return Err(AppError::invalid(DomainError::new("lyceum-or-choose-file")));
+    };
+    ors::check_file(a, name, *size)?;
+    if is_image(name) && got.alt.trim().is_empty() {
+        return Err(AppError::invalid(DomainError::new(
+            "lyceum-error-or-alt-required",
+        )));
+    }
+    let media = cx.app.media().clone();
+    let path = tmp.path().to_owned();
+    let (sha, stored) = tokio::task::spawn_blocking(move || {
+        media.put_reader(std::io::BufReader::new(std::fs::File::open(path)?))
+    })
+    .await
+    .map_err(AppError::internal)?
+    .map_err(storage)?;
+    ors::add_attachment(
+        &cx.app,
+        a,
+        user,
+        &Upload {
+            file_name: name,
+            alt: &got.alt,
+            content_type: lyceum_core::media::content_type_for(name),
+            size: stored,
+            sha256: &sha,
+        },
+    )
+    .await
+}
+
+/// The file `id` if the caller may read it — its learner, a peer its response was given
+/// to, the course team — else 404.
+pub async fn readable(cx: &Cx, id: i64) -> AppResult<AttachmentRow> {
+    let user = cx.require_user()?.id();
+    let mut c = cx.app.store().conn().await?;
+    let f = repo::attachment(&mut c, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let assigned = match f.submission_id {
+        Some(s) if f.user_id != user.0 => repo::is_assigned(&mut c, s, user).await?,
+        _ => false,
+    };
+    drop(c);
+    let allowed = f.user_id == user.0
+        || assigned
+        || ors::course_of_block(cx, BlockId(f.block_id))
+            .await
+            .is_ok_and(|course| course.on_team(cx));
+    if allowed {
+        Ok(f)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// Send a file as a download (never shown inline: learners' files are not trusted).
+pub async fn serve(cx: &Cx, f: &AttachmentRow, req: Request) -> AppResult<Response> {
+    let res = ServeFile::new(cx.app.media().path(&f.sha256))
+        .oneshot(req)
+        .await
+        .map_err(AppError::internal)?;
+    if res.status() == StatusCode::NOT_FOUND {
+        tracing::error!(file = f.id, sha = %f.sha256, "open-response file missing from the media directory");
+        return Err(AppError::NotFound);
+    }
+    let mut res = res.map(Body::new).into_response();
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&f.content_type) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    let encoded: String = url::form_urlencoded::byte_serialize(f.file_name.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20");
+    let ascii: String = f
+        .file_name
+        .chars()
+        .map(|ch| {
+            if ch.is_ascii_alphanumeric() || matches!(ch, '.' | '-' | '_') {
+                ch
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
+    )) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
+}
