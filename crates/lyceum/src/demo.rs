@@ -311,12 +311,14 @@ async fn seed_open_response(
         if criterion.feedback.asked() {
             input.criterion_feedback.insert(
                 criterion.name.clone(),
-                if i == last {
-                    "Exactly what a library board wants to read: their collection, their town."
-                        .to_owned()
-                } else {
-                    "Clear. Say in one more sentence what the library gains.".to_owned()
-                },
+                match i {
+                    0 => "Clear and specific: the library, the collection, the work.",
+                    _ if i == last => {
+                        "Exactly what a library board wants to read: their collection, their town."
+                    }
+                    _ => "Say in one more sentence what the library gains.",
+                }
+                .to_owned(),
             );
         }
     }

@@ -356,4 +356,35 @@ async fn learner_journey_at_phone_width_in_english_and_arabic() {
     b.go(&format!("{url}/dashboard")).await;
     b.assert_fits("dashboard in Arabic").await;
     b.screenshot("dashboard-ar").await;
+
+    // The demo learner's mission statement, graded by the instructor with the WikiLearn
+    // scale: the result, the private feedback and the way to revise, in Arabic.
+    b.go(&format!(
+        "{url}/courses/course-v1:COMMONPLACE+PB101+2026/unit/s3-3-4"
+    ))
+    .await;
+    b.wait_for(
+        "the open response",
+        "return document.querySelector('.open-response') !== null",
+    )
+    .await;
+    let text = b
+        .js("return document.querySelector('.open-response').innerText")
+        .await;
+    let text = text.as_str().unwrap();
+    assert!(text.contains("Riverside Town Library"), "{text}");
+    assert!(text.contains("A strong first version, Lina"), "{text}");
+    // The preset scale's labels are the platform's, in the reader's language.
+    assert!(text.contains("ممتاز"), "{text}");
+    assert!(
+        b.js(
+            "return document.querySelector('.open-response form, .open-response details') !== null"
+        )
+        .await
+        .as_bool()
+        .unwrap(),
+        "revise and resubmit is offered"
+    );
+    b.assert_fits("open response result in Arabic").await;
+    b.screenshot("open-response-ar").await;
 }

@@ -439,11 +439,26 @@ fn assessment_views(p: &Page, c: &OpenResponseContent, list: &[Assessment]) -> V
     out
 }
 
-fn score_text(p: &Page, v: &Version) -> Option<Html> {
-    v.status
-        .score
-        .as_ref()
-        .map(|s| p.t2("lyceum-or-score", s.earned, s.possible))
+/// "7 / 9 points", and what that is worth in the grade when the block is weighted.
+fn score_text(p: &Page, c: &OpenResponseContent, v: &Version) -> Option<Html> {
+    let s = v.status.score.as_ref()?;
+    let raw = p.t2("lyceum-or-score", s.earned, s.possible);
+    match c.weight {
+        Some(w) if s.possible > 0.0 && (w - s.possible).abs() > f64::EPSILON => {
+            let weighted = crate::grades::round2(s.earned * w / s.possible);
+            Some(Html(format!(
+                "{} {}",
+                raw.0,
+                p.t2(
+                    "lyceum-or-score-in-grade",
+                    weighted,
+                    crate::grades::round2(w)
+                )
+                .0
+            )))
+        }
+        _ => Some(raw),
+    }
 }
 
 fn version_view(p: &Page, course: &CourseCx, c: &OpenResponseContent, v: &Version) -> VersionView {
@@ -454,7 +469,7 @@ fn version_view(p: &Page, course: &CourseCx, c: &OpenResponseContent, v: &Versio
         text: text_html(&v.row.text),
         files: file_views(p, course, &v.files),
         assessments: assessment_views(p, c, &shown),
-        score: score_text(p, v),
+        score: score_text(p, c, v),
         return_note: if v.row.state == repo::RETURNED {
             text_html(&v.row.return_note)
         } else {
@@ -609,7 +624,7 @@ pub fn render(
         self_prefix: format!("self-{id}"),
         peer,
         waiting,
-        score: current.and_then(|v| score_text(p, v)),
+        score: current.and_then(|v| score_text(p, c, v)),
         current: current_view,
         older: versions,
         staff_url: ctx

@@ -550,7 +550,19 @@ fn build_page(
             }
         })
         .collect();
-    let input = kept.input.or_else(|| v.grader_draft.clone());
+    // What was typed (a refused post), else this grader's kept draft, else the latest
+    // staff assessment, so a regrade starts from the grade the learner has.
+    let input = kept.input.or_else(|| v.grader_draft.clone()).or_else(|| {
+        v.version
+            .assessments
+            .iter()
+            .rfind(|a| a.counts() && a.step == Step::Staff)
+            .map(|a| AssessmentInput {
+                criteria: a.options.clone(),
+                criterion_feedback: a.criterion_feedback.clone(),
+                overall_feedback: a.row.overall_feedback.clone(),
+            })
+    });
     let criteria = c
         .rubric
         .criteria

@@ -91,3 +91,68 @@ async fn a_unit_page_with_its_css_and_js_weighs_under_30_kb_compressed() {
         assert!(total <= 30 * 1024, "{lang}: {total} bytes");
     }
 }
+
+/// A course with one staff-graded open response, and `n` learners who submitted to it.
+async fn open_response_course(t: &TestApp, code: &str, n: usize) -> String {
+    let course = t
+        .seed(serde_json::json!({
+            "org": "TESTORG", "code": code, "run": "2026", "language": "en",
+            "title": "Essays", "short_description": "", "overview": "", "published": true,
+            "sections": [{"title": "S", "subsections": [{"title": "Essays", "units": [
+                {"title": "Mission", "blocks": [{
+                    "kind": "open_response", "title": "Mission statement", "prompts": ["Write."],
+                    "criteria": [{"name": "clarity", "label": "Clarity", "scale": "wikilearn"}]
+                }]}
+            ]}]}]
+        }))
+        .await;
+    let key = format!("course-v1:TESTORG+{code}+2026");
+    let block = t.block_ids(course).await["s1-1-1-1"];
+    for i in 0..n {
+        let u = t.user(&format!("{code}-learner-{i}"), false).await;
+        t.enroll(u, course).await;
+        lyceum_web::open_responses::submit_as(
+            &t.app,
+            &key,
+            lyceum_core::BlockId(block),
+            u,
+            "My text.",
+        )
+        .await
+        .unwrap();
+    }
+    let teacher = t.user(&format!("{code}-teacher"), false).await;
+    t.make_staff(
+        teacher,
+        course,
+        lyceum_core::permissions::CourseRole::Instructor,
+    )
+    .await;
+    key
+}
+
+#[tokio::test]
+async fn the_grading_queue_does_not_grow_with_the_number_of_responses() {
+    let t = TestApp::new().await;
+    let few = open_response_course(&t, "FEW", 2).await;
+    let many = open_response_course(&t, "MANY", 40).await;
+    for (path, budget) in [
+        ("instructor/open-responses?filter=all", 7),
+        ("courseware", 7),
+    ] {
+        let mut c = t.login("FEW-teacher").await;
+        let s = queries_for(&t, &mut c, &format!("/courses/{few}/{path}")).await;
+        let mut c = t.login("MANY-teacher").await;
+        let b = queries_for(&t, &mut c, &format!("/courses/{many}/{path}")).await;
+        assert_eq!(s, b, "{path}: {s} queries for 2 responses, {b} for 40");
+        assert!(b <= budget, "{path}: {b} queries");
+    }
+    let mut c = t.login("MANY-teacher").await;
+    let api = queries_for(
+        &t,
+        &mut c,
+        &format!("/api/v1/courses/{many}/open-responses/queue?filter=all"),
+    )
+    .await;
+    assert!(api <= 8, "queue API: {api} queries");
+}
