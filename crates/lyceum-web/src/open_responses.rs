@@ -44,29 +44,12 @@ impl Assignment {
     }
 
     pub fn title(&self) -> String {
-        let tree = self.course.tree();
-        let node = tree.node(self.idx);
-        if node.title.is_empty() {
-            tree.unit_of(self.idx)
-                .map(|u| tree.node(u).title.clone())
-                .unwrap_or_default()
-        } else {
-            node.title.clone()
-        }
+        title_at(&self.course, self.idx)
     }
 
     /// The unit page the block is on, anchored at the block.
     pub fn url(&self) -> String {
-        let tree = self.course.tree();
-        let unit = tree
-            .unit_of(self.idx)
-            .map(|u| tree.node(u).url_name.clone())
-            .unwrap_or_default();
-        format!(
-            "{}#block-{}",
-            self.course.url(&format!("unit/{unit}")),
-            self.block.0
-        )
+        url_at(&self.course, self.idx)
     }
 
     pub fn due(&self) -> Option<jiff::Timestamp> {
@@ -84,6 +67,33 @@ impl Assignment {
         }
         Ok(())
     }
+}
+
+/// An assignment's title: its own, else its unit's.
+fn title_at(course: &CourseCx, idx: usize) -> String {
+    let tree = course.tree();
+    let node = tree.node(idx);
+    if node.title.is_empty() {
+        tree.unit_of(idx)
+            .map(|u| tree.node(u).title.clone())
+            .unwrap_or_default()
+    } else {
+        node.title.clone()
+    }
+}
+
+/// The unit page a block is on, anchored at the block.
+fn url_at(course: &CourseCx, idx: usize) -> String {
+    let tree = course.tree();
+    let unit = tree
+        .unit_of(idx)
+        .map(|u| tree.node(u).url_name.clone())
+        .unwrap_or_default();
+    format!(
+        "{}#block-{}",
+        course.url(&format!("unit/{unit}")),
+        tree.node(idx).id.0
+    )
 }
 
 /// The assignment in `course` with this block id, if the viewer can see its unit.
@@ -1277,7 +1287,8 @@ pub async fn queue(
         if let Some(score) = &status.score {
             // Settle scores that time made final (the peer fallback).
             let key = (UserId(r.user_id), BlockId(r.block_id));
-            if stored.get(&key) != Some(&(score.earned, score.possible, r.version)) {
+            let before = stored.get(&key);
+            if before != Some(&(score.earned, score.possible, r.version)) {
                 repo::record_score(
                     &mut c,
                     key.0,
@@ -1288,6 +1299,23 @@ pub async fn queue(
                     now.as_millisecond(),
                 )
                 .await?;
+                // A version scored here for the first time was made final by time alone:
+                // nobody else has told its learner.
+                if before.is_none_or(|(_, _, version)| *version != r.version) {
+                    notifications::notify(
+                        &mut c,
+                        &NewNotice {
+                            user: key.0,
+                            course: Some(course.id()),
+                            kind: "feedback",
+                            link: &url_at(course, idx),
+                            subject: &title_at(course, idx),
+                            now: now.as_millisecond(),
+                        },
+                    )
+                    .await?;
+                    told(app, [r.user_id]);
+                }
             }
         }
         out.push(QueueRow {

@@ -18,6 +18,7 @@ mod open_responses_api;
 mod open_responses_pages;
 mod open_responses_settings;
 mod open_responses_staff;
+mod open_responses_time;
 mod pages;
 mod performance;
 mod permissions;
