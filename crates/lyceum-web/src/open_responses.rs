@@ -70,7 +70,7 @@ impl Assignment {
 }
 
 /// An assignment's title: its own, else its unit's.
-fn title_at(course: &CourseCx, idx: usize) -> String {
+pub fn title_at(course: &CourseCx, idx: usize) -> String {
     let tree = course.tree();
     let node = tree.node(idx);
     if node.title.is_empty() {

@@ -975,18 +975,6 @@ fn parse_filter(s: Option<&str>) -> AppResult<QueueFilter> {
     }
 }
 
-fn node_title(course: &courses::CourseCx, idx: usize) -> String {
-    let tree = course.tree();
-    let node = tree.node(idx);
-    if node.title.is_empty() {
-        tree.unit_of(idx)
-            .map(|u| tree.node(u).title.clone())
-            .unwrap_or_default()
-    } else {
-        node.title.clone()
-    }
-}
-
 /// The course team's queue of responses, by filter.
 #[utoipa::path(get, path = "/api/v1/courses/{course_id}/open-responses/queue", params(("course_id" = String, Path, description = "course-v1:ORG+CODE+RUN"), QueueParams),
     responses((status = 200, body = QueueJson), (status = 400, description = "Unknown filter"), (status = 401),
@@ -1043,7 +1031,7 @@ pub async fn queue(
             QueueRowJson {
                 submission_id: s.id,
                 block_id: s.block_id,
-                assignment_title: node_title(&course, r.block_idx),
+                assignment_title: ors::title_at(&course, r.block_idx),
                 learner: LearnerJson {
                     id: s.user_id,
                     username: people

@@ -33,7 +33,7 @@ use std::collections::{HashMap, HashSet};
 const PER_PAGE: i64 = 50;
 
 /// A course whose grades the viewer may see and change, or 404.
-async fn load(cx: &Cx, key: &str) -> AppResult<CourseCx> {
+pub(crate) async fn load(cx: &Cx, key: &str) -> AppResult<CourseCx> {
     let course = courses::load(cx, key).await?;
     decide(
         can(&cx.actor(), Action::Grade, Resource::Course(&course.facts)),

@@ -5,9 +5,9 @@
 //! course. Every save goes through the block kind's validation and is a new revision.
 
 use super::courseware::{CourseHead, head};
-use crate::courses::{self, CourseCx, decide};
+use crate::courses::{CourseCx, decide};
 use crate::error::{AppError, AppResult};
-use crate::handlers::instructor::{NavLink, nav};
+use crate::handlers::instructor::{NavLink, load, nav};
 use crate::handlers::{html_response, see_other, with_notice};
 use crate::page::{Cx, Html, Page, Piece};
 use askama::Template;
@@ -100,16 +100,6 @@ fn assignment(course: &CourseCx, block: i64) -> AppResult<(usize, OpenResponseCo
         Some(Ok(LeafContent::OpenResponse(c))) => Ok((idx, c.clone())),
         _ => Err(AppError::NotFound),
     }
-}
-
-async fn load(cx: &Cx, key: &str) -> AppResult<CourseCx> {
-    let course = courses::load(cx, key).await?;
-    decide(
-        can(&cx.actor(), Action::Grade, Resource::Course(&course.facts)),
-        cx,
-        "lyceum-error-forbidden",
-    )?;
-    Ok(course)
 }
 
 /// Requirement values and their labels, in the order the selects show them.
@@ -205,7 +195,7 @@ async fn view(
         .filter(|&l| matches!(tree.node(l).content, Some(Ok(LeafContent::OpenResponse(_)))))
         .map(|l| OtherAssignment {
             id: tree.node(l).id.0,
-            title: title_of(course, l),
+            title: crate::open_responses::title_at(course, l),
         })
         .collect();
     let steps = c
@@ -222,7 +212,10 @@ async fn view(
     let mut prompts = c.prompts.clone();
     prompts.push(String::new());
     Ok(SettingsView {
-        title: p.text1("lyceum-or-settings-title", title_of(course, idx)),
+        title: p.text1(
+            "lyceum-or-settings-title",
+            crate::open_responses::title_at(course, idx),
+        ),
         head: head(cx, course, "instructor"),
         nav: nav(course, "open-responses"),
         can_edit: can(&cx.actor(), Action::Edit, Resource::Course(&course.facts)).allowed(),
@@ -282,18 +275,6 @@ async fn view(
         requirements: REQUIREMENTS,
         p: p.clone(),
     })
-}
-
-fn title_of(course: &CourseCx, idx: usize) -> String {
-    let tree = course.tree();
-    let node = tree.node(idx);
-    if node.title.is_empty() {
-        tree.unit_of(idx)
-            .map(|u| tree.node(u).title.clone())
-            .unwrap_or_default()
-    } else {
-        node.title.clone()
-    }
 }
 
 pub async fn page(cx: Cx, Path((key, block)): Path<(String, i64)>) -> AppResult<Response> {

@@ -7,9 +7,10 @@
 //! grader's work is never lost: a lock conflict or a mistake re-renders the form as typed.
 
 use super::courseware::{CourseHead, head};
-use crate::courses::{self, CourseCx, decide};
+use crate::courses::CourseCx;
 use crate::csv::Csv;
 use crate::error::{AppError, AppResult};
+use crate::handlers::instructor::load;
 use crate::handlers::instructor::{NavLink, nav};
 use crate::handlers::{html_response, see_other, with_notice};
 use crate::open_responses::{self as service, QueueFilter, QueueRow, StaffOutcome, SubmissionView};
@@ -30,17 +31,6 @@ use lyceum_store::repo::open_responses as repo;
 use lyceum_store::repo::users;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
-
-/// A course whose open responses the viewer grades, or 404 (403 for the signed-out).
-async fn load(cx: &Cx, key: &str) -> AppResult<CourseCx> {
-    let course = courses::load(cx, key).await?;
-    decide(
-        can(&cx.actor(), Action::Grade, Resource::Course(&course.facts)),
-        cx,
-        "lyceum-error-forbidden",
-    )?;
-    Ok(course)
-}
 
 /// The filters of the queue: value in the URL, message key.
 const FILTERS: [(QueueFilter, &str, &str); 6] = [
@@ -101,18 +91,6 @@ fn content_at(course: &CourseCx, idx: usize) -> Option<&OpenResponseContent> {
     match &course.tree().node(idx).content {
         Some(Ok(LeafContent::OpenResponse(c))) => Some(c),
         _ => None,
-    }
-}
-
-fn title_of(course: &CourseCx, idx: usize) -> String {
-    let tree = course.tree();
-    let node = tree.node(idx);
-    if node.title.is_empty() {
-        tree.unit_of(idx)
-            .map(|u| tree.node(u).title.clone())
-            .unwrap_or_default()
-    } else {
-        node.title.clone()
     }
 }
 
@@ -256,7 +234,7 @@ pub async fn queue(
             let mine = || all.iter().filter(|r| r.submission.block_id == id.0);
             AssignmentLine {
                 id: id.0,
-                title: title_of(&course, idx),
+                title: service::title_at(&course, idx),
                 submissions: mine().count(),
                 waiting: mine().filter(|r| QueueFilter::Waiting.matches(r)).count(),
                 graded: mine().filter(|r| QueueFilter::Done.matches(r)).count(),
@@ -293,7 +271,7 @@ pub async fn queue(
             QueueLine {
                 url: submission_url(&course, r.submission.id),
                 learner: r.learner.clone(),
-                assignment: title_of(&course, r.block_idx),
+                assignment: service::title_at(&course, r.block_idx),
                 version: r.submission.version,
                 submitted: from_millis(r.submission.submitted_at),
                 stage_key: stage_key(r.status.stage),
