@@ -9,7 +9,7 @@ use crate::courses::{CourseCx, decide};
 use crate::error::{AppError, AppResult};
 use crate::handlers::instructor::{NavLink, load, nav};
 use crate::handlers::{html_response, see_other, with_notice};
-use crate::page::{Cx, Html, Page, Piece};
+use crate::page::{Cx, Html, Page, Piece, escape};
 use askama::Template;
 use axum::extract::Path;
 use axum::http::StatusCode;
@@ -59,6 +59,8 @@ pub struct OtherAssignment {
 struct SettingsView {
     p: Page,
     title: String,
+    /// The page heading, the assignment's title isolated in the course's language.
+    heading: Html,
     head: CourseHead,
     nav: Vec<NavLink>,
     can_edit: bool,
@@ -215,6 +217,15 @@ async fn view(
         title: p.text1(
             "lyceum-or-settings-title",
             crate::open_responses::title_at(course, idx),
+        ),
+        heading: p.t1(
+            "lyceum-or-settings-title",
+            Html(format!(
+                r#"<bdi lang="{}" dir="{}">{}</bdi>"#,
+                escape(&course.row.language),
+                crate::handlers::catalog::content_dir(&course.row.language),
+                escape(&crate::open_responses::title_at(course, idx))
+            )),
         ),
         head: head(cx, course, "instructor"),
         nav: nav(course, "open-responses"),
