@@ -1457,7 +1457,10 @@ async fn peer_reviews_go_to_the_least_reviewed_response(store: Store) {
     assert!(ors::is_assigned(&mut c, ids[1], a).await.unwrap());
     assert!(!ors::is_assigned(&mut c, ids[1], c_).await.unwrap());
     // Bo is idle (nothing assigned); Ana is not.
-    assert_eq!(ors::idle_reviewers(&mut c, block, c_).await.unwrap(), [b.0]);
+    assert_eq!(
+        ors::idle_reviewers(&mut c, block, c_, 1).await.unwrap(),
+        [b.0]
+    );
 
     let review = ors::NewAssessment {
         submission: ids[1],

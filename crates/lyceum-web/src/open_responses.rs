@@ -240,8 +240,61 @@ async fn load_assessments(db: &mut impl Db, ids: &[i64]) -> AppResult<Vec<Assess
         .collect())
 }
 
-/// Settle a submission: compute its status and, once its score is final, record it in the
-/// score table (the latest scored version counts). Returns the status.
+/// Write a submission's final score to the score table when it differs from what is
+/// stored, and notify its learner: with `kind` when given, and with "feedback" the first
+/// time a version gets a score — whichever path gets there first (an assessment, a page
+/// that reads it, the hourly settling), the learner is told once. `stored` is the score
+/// table's row: (earned, possible, version). Returns whether a notice was written.
+#[allow(clippy::too_many_arguments)]
+async fn record(
+    db: &mut impl Db,
+    course: &CourseCx,
+    idx: usize,
+    s: &SubmissionRow,
+    score: Option<&workflow::Score>,
+    stored: Option<(f64, f64, i64)>,
+    kind: Option<&'static str>,
+    now: jiff::Timestamp,
+) -> AppResult<bool> {
+    let mut kind = kind;
+    if let Some(score) = score
+        && s.state != repo::SUPERSEDED
+        && stored != Some((score.earned, score.possible, s.version))
+    {
+        repo::record_score(
+            db,
+            UserId(s.user_id),
+            BlockId(s.block_id),
+            course.id(),
+            (score.earned, score.possible),
+            s.version,
+            now.as_millisecond(),
+        )
+        .await?;
+        if stored.is_none_or(|(_, _, version)| version != s.version) {
+            kind = kind.or(Some("feedback"));
+        }
+    }
+    let Some(kind) = kind else {
+        return Ok(false);
+    };
+    notifications::notify(
+        db,
+        &NewNotice {
+            user: UserId(s.user_id),
+            course: Some(course.id()),
+            kind,
+            link: &url_at(course, idx),
+            subject: &title_at(course, idx),
+            now: now.as_millisecond(),
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Settle a submission: compute its status and record its score (see [`record`]), with a
+/// notice of `kind` if given. Returns the status and whether its learner got a notice.
 async fn settle(
     db: &mut impl Db,
     a: &Assignment,
@@ -249,31 +302,24 @@ async fn settle(
     assessments: &[Assessment],
     reviews_given: i64,
     now: jiff::Timestamp,
-) -> AppResult<Status> {
+    kind: Option<&'static str>,
+) -> AppResult<(Status, bool)> {
     let status = workflow::status(a.content(), &facts(s, assessments, reviews_given, now));
-    if let Some(score) = &status.score
-        && s.state != repo::SUPERSEDED
-    {
-        let stored = lyceum_store::repo::problems::state(db, UserId(s.user_id), a.block).await?;
-        let same = stored.is_some_and(|st| {
-            st.raw_earned == Some(score.earned)
-                && st.raw_possible == Some(score.possible)
-                && st.attempts == s.version
-        });
-        if !same {
-            repo::record_score(
-                db,
-                UserId(s.user_id),
-                a.block,
-                a.course.id(),
-                (score.earned, score.possible),
-                s.version,
-                now.as_millisecond(),
-            )
-            .await?;
-        }
-    }
-    Ok(status)
+    let stored = lyceum_store::repo::problems::state(db, UserId(s.user_id), a.block)
+        .await?
+        .and_then(|st| Some((st.raw_earned?, st.raw_possible?, st.attempts)));
+    let told = record(
+        db,
+        &a.course,
+        a.idx,
+        s,
+        status.score.as_ref(),
+        stored,
+        kind,
+        now,
+    )
+    .await?;
+    Ok((status, told))
 }
 
 // --- The learner ----------------------------------------------------------------------
@@ -318,7 +364,11 @@ pub async fn learner_state(
         let status = if r.state == repo::SUPERSEDED {
             workflow::status(a.content(), &facts(&r, &assessments, given, now))
         } else {
-            settle(&mut c, a, &r, &assessments, given, now).await?
+            let (status, notified) = settle(&mut c, a, &r, &assessments, given, now, None).await?;
+            if notified {
+                told(app, [user.0]);
+            }
+            status
         };
         versions.push(Version {
             files: files
@@ -445,23 +495,21 @@ pub async fn submit(
     if a.content().has_step(Step::Peer) {
         let subject = a.title();
         let link = a.url();
-        for reviewer in repo::idle_reviewers(&mut tx, a.block, user).await? {
+        let must_grade = a.content().peer.must_grade;
+        for reviewer in repo::idle_reviewers(&mut tx, a.block, user, must_grade).await? {
             notified.push(reviewer);
-            let given = repo::reviews_given(&mut tx, UserId(reviewer), a.block).await?;
-            if given < i64::from(a.content().peer.must_grade) {
-                notifications::notify(
-                    &mut tx,
-                    &NewNotice {
-                        user: UserId(reviewer),
-                        course: Some(a.course.id()),
-                        kind: "reviews-needed",
-                        link: &link,
-                        subject: &subject,
-                        now: now.as_millisecond(),
-                    },
-                )
-                .await?;
-            }
+            notifications::notify(
+                &mut tx,
+                &NewNotice {
+                    user: UserId(reviewer),
+                    course: Some(a.course.id()),
+                    kind: "reviews-needed",
+                    link: &link,
+                    subject: &subject,
+                    now: now.as_millisecond(),
+                },
+            )
+            .await?;
         }
     }
     tx.commit().await?;
@@ -469,8 +517,6 @@ pub async fn submit(
     Ok(row)
 }
 
-/// Attach a file (already in the media store) to the learner's draft, after checking it
-/// against the author's rules. Nothing is recorded when a rule is broken.
 /// A file received for a draft, already in the media store.
 pub struct Upload<'a> {
     pub file_name: &'a str,
@@ -480,6 +526,8 @@ pub struct Upload<'a> {
     pub sha256: &'a str,
 }
 
+/// Attach a file (already in the media store) to the learner's draft, after checking it
+/// against the author's rules. Nothing is recorded when a rule is broken.
 pub async fn add_attachment(
     app: &crate::state::App,
     a: &Assignment,
@@ -624,33 +672,7 @@ async fn after_change(
         .ok_or(AppError::NotFound)?;
     let assessments = load_assessments(db, &[s.id]).await?;
     let given = repo::reviews_given(db, UserId(s.user_id), a.block).await?;
-    let before = {
-        let mut without_last = assessments.clone();
-        without_last.pop();
-        workflow::status(a.content(), &facts(&s, &without_last, given, now))
-            .score
-            .is_some()
-    };
-    let status = settle(db, a, &s, &assessments, given, now).await?;
-    let kind = match notify {
-        Some(k) => Some(k),
-        None if status.score.is_some() && !before => Some("feedback"),
-        None => None,
-    };
-    if let Some(kind) = kind {
-        notifications::notify(
-            db,
-            &NewNotice {
-                user: UserId(s.user_id),
-                course: Some(a.course.id()),
-                kind,
-                link: &a.url(),
-                subject: &a.title(),
-                now: now.as_millisecond(),
-            },
-        )
-        .await?;
-    }
+    let (status, _) = settle(db, a, &s, &assessments, given, now, notify).await?;
     Ok(status)
 }
 
@@ -862,7 +884,11 @@ pub async fn view(cx: &Cx, id: i64) -> AppResult<SubmissionView> {
     let mut c = cx.app.store().conn().await?;
     let assessments = load_assessments(&mut c, &[s.id]).await?;
     let given = repo::reviews_given(&mut c, UserId(s.user_id), assignment.block).await?;
-    let status = settle(&mut c, &assignment, &s, &assessments, given, now).await?;
+    let (status, notified) =
+        settle(&mut c, &assignment, &s, &assessments, given, now, None).await?;
+    if notified {
+        told(&cx.app, [s.user_id]);
+    }
     let files: Vec<AttachmentRow> =
         repo::submitted_attachments(&mut c, UserId(s.user_id), assignment.block)
             .await?
@@ -1284,39 +1310,21 @@ pub async fn queue(
             .count();
         let n = given.get(&(r.user_id, r.block_id)).copied().unwrap_or(0);
         let status = workflow::status(content, &facts(&r, &mine, n, now));
-        if let Some(score) = &status.score {
-            // Settle scores that time made final (the peer fallback).
-            let key = (UserId(r.user_id), BlockId(r.block_id));
-            let before = stored.get(&key);
-            if before != Some(&(score.earned, score.possible, r.version)) {
-                repo::record_score(
-                    &mut c,
-                    key.0,
-                    key.1,
-                    course.id(),
-                    (score.earned, score.possible),
-                    r.version,
-                    now.as_millisecond(),
-                )
-                .await?;
-                // A version scored here for the first time was made final by time alone:
-                // nobody else has told its learner.
-                if before.is_none_or(|(_, _, version)| *version != r.version) {
-                    notifications::notify(
-                        &mut c,
-                        &NewNotice {
-                            user: key.0,
-                            course: Some(course.id()),
-                            kind: "feedback",
-                            link: &url_at(course, idx),
-                            subject: &title_at(course, idx),
-                            now: now.as_millisecond(),
-                        },
-                    )
-                    .await?;
-                    told(app, [r.user_id]);
-                }
-            }
+        // Scores that time made final (the peer fallback) are settled here too.
+        let key = (UserId(r.user_id), BlockId(r.block_id));
+        let notified = record(
+            &mut c,
+            course,
+            idx,
+            &r,
+            status.score.as_ref(),
+            stored.get(&key).copied(),
+            None,
+            now,
+        )
+        .await?;
+        if notified {
+            told(app, [r.user_id]);
         }
         out.push(QueueRow {
             block_idx: idx,
@@ -1335,6 +1343,16 @@ pub async fn waiting_counts(
     app: &crate::state::App,
     course: &CourseCx,
 ) -> AppResult<(usize, usize)> {
+    // Most courses have no open response: their team's pages pay nothing for this.
+    let tree = course.tree();
+    let any = tree.units().iter().any(|&u| {
+        tree.children(u)
+            .iter()
+            .any(|&l| matches!(tree.node(l).content, Some(Ok(LeafContent::OpenResponse(_)))))
+    });
+    if !any {
+        return Ok((0, 0));
+    }
     let rows = queue(app, course, None).await?;
     Ok((
         rows.iter()

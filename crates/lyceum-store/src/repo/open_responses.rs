@@ -544,14 +544,24 @@ pub async fn complete_assignment(
 
 /// Learners with an open peer-review step on an assignment who have nothing to review
 /// right now (to tell them when a response arrives): those whose own current response
-/// is active and who hold no open assignment.
-pub async fn idle_reviewers(db: &mut impl Db, block: BlockId, except: UserId) -> Result<Vec<i64>> {
+/// is active, who hold no open assignment and have given fewer than `must_grade`
+/// reviews (counted as [`reviews_given`] counts them).
+pub async fn idle_reviewers(
+    db: &mut impl Db,
+    block: BlockId,
+    except: UserId,
+    must_grade: u32,
+) -> Result<Vec<i64>> {
     let rows: Vec<(i64,)> = db
         .all(
             q("SELECT s.user_id FROM or_submissions s WHERE s.block_id = $1 AND s.state = 'active' AND s.user_id <> $2
-               AND NOT EXISTS (SELECT 1 FROM or_peer_assignments a WHERE a.reviewer_id = s.user_id AND a.block_id = $1 AND a.done_at IS NULL)")
+               AND NOT EXISTS (SELECT 1 FROM or_peer_assignments a WHERE a.reviewer_id = s.user_id AND a.block_id = $1 AND a.done_at IS NULL)
+               AND (SELECT COUNT(*) FROM or_assessments x WHERE x.assessor_id = s.user_id AND x.block_id = $1 AND x.step = 'peer'
+                    AND x.by_staff = $3 AND x.cancelled_at IS NULL) < $4")
             .bind(block.0)
-            .bind(except.0),
+            .bind(except.0)
+            .bind(false)
+            .bind(i64::from(must_grade)),
         )
         .await?;
     Ok(rows.into_iter().map(|(u,)| u).collect())
