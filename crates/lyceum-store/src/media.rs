@@ -99,7 +99,10 @@ impl MediaStore {
         let root = root.into();
         std::fs::create_dir_all(root.join(TMP))?;
         std::fs::create_dir_all(root.join(STAGING))?;
-        Ok(MediaStore { root })
+        let store = MediaStore { root };
+        // Created up front, so the first removal does not change the directory's shape.
+        drop(store.lock_file()?);
+        Ok(store)
     }
 
     pub fn root(&self) -> &Path {
@@ -249,12 +252,16 @@ impl MediaStore {
         Ok(removed)
     }
 
-    fn removal_lock(&self) -> io::Result<File> {
-        let f = OpenOptions::new()
+    fn lock_file(&self) -> io::Result<File> {
+        OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
-            .open(self.root.join(REMOVE_LOCK))?;
+            .open(self.root.join(REMOVE_LOCK))
+    }
+
+    fn removal_lock(&self) -> io::Result<File> {
+        let f = self.lock_file()?;
         f.lock()?;
         Ok(f)
     }

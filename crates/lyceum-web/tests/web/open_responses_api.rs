@@ -881,6 +881,73 @@ async fn attachments_are_checked_stored_and_private() {
     );
 }
 
+/// A file removed from a draft leaves the media directory, unless another row refers to
+/// the same content; a refused upload never enters it.
+#[tokio::test]
+async fn a_deleted_attachment_takes_its_file_unless_shared() {
+    let w = world().await;
+    let mut alice = w.t.login("alicelearner").await;
+    let mut bob = w.t.login("bobthewriter").await;
+    let before = media_snapshot(&w.t);
+    let pdf = b"%PDF-1.4 shared notes\n";
+    let r = upload(&mut alice, w.essay, "notes.pdf", None, pdf).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let a = r.json()["id"].as_i64().unwrap();
+    let r = upload(&mut bob, w.essay, "mine.pdf", None, pdf).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let b = r.json()["id"].as_i64().unwrap();
+    let r = upload(&mut alice, w.essay, "own.pdf", None, b"%PDF-1.4 alone").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let own = r.json()["id"].as_i64().unwrap();
+    assert_eq!(w.t.media.list().unwrap().len(), 2, "one file per content");
+
+    let r = alice.delete(&or(w.essay, &format!("attachments/{own}"))).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert_eq!(w.t.media.list().unwrap().len(), 1, "its file is gone");
+    let r = alice.delete(&or(w.essay, &format!("attachments/{a}"))).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    // Bob's draft refers to the same bytes: they stay, and he can still read them.
+    let r = bob
+        .get(&format!("/api/v1/open-responses/attachments/{b}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.bytes, pdf);
+    let r = bob.delete(&or(w.essay, &format!("attachments/{b}"))).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    // Folders of the store may stay; no file does.
+    let files = |m: std::collections::BTreeMap<String, Option<Vec<u8>>>| {
+        m.into_iter().filter(|(_, b)| b.is_some()).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        files(media_snapshot(&w.t)),
+        files(before),
+        "nothing is left behind"
+    );
+
+    // Too many files: refused after the file was received; nothing is kept.
+    for i in 0..5 {
+        let r = upload(
+            &mut alice,
+            w.essay,
+            &format!("n{i}.pdf"),
+            None,
+            format!("%PDF-1.4 {i}").as_bytes(),
+        )
+        .await;
+        if r.status != StatusCode::CREATED {
+            assert_eq!(r.json()["error"]["code"], "lyceum-error-or-too-many-files");
+            let files = w.t.media.list().unwrap().len();
+            assert_eq!(files, i, "the refused file is not kept");
+            let staging = std::fs::read_dir(w.t.media.root().join("staging"))
+                .unwrap()
+                .count();
+            assert_eq!(staging, 0);
+            return;
+        }
+    }
+    panic!("the block allows at most a few files");
+}
+
 #[tokio::test]
 async fn notifications_of_feedback_and_returns() {
     let w = world().await;
