@@ -183,7 +183,10 @@ impl MediaStore {
     pub fn list(&self) -> io::Result<Vec<StoredFile>> {
         let mut out = Vec::new();
         for shard in read_dir_sorted(&self.root)? {
-            let Some(prefix) = shard.file_name().and_then(|n| n.to_str()).map(str::to_owned)
+            let Some(prefix) = shard
+                .file_name()
+                .and_then(|n| n.to_str())
+                .map(str::to_owned)
             else {
                 continue;
             };

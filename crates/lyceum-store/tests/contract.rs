@@ -6,8 +6,8 @@ use lyceum_core::course::spec::{CourseSpec, expand};
 use lyceum_core::permissions::CourseRole;
 use lyceum_core::{BlockId, CourseId, UserId};
 use lyceum_store::repo::{
-    assets, courses, learner, media, notifications, open_responses as ors, orgs, pages,
-    problems, sessions, users,
+    assets, courses, learner, media, notifications, open_responses as ors, orgs, pages, problems,
+    sessions, users,
 };
 use lyceum_store::{Backend, Db, MediaStore, Store, StoreError, media_gc, testing};
 
@@ -1761,7 +1761,12 @@ async fn media_references_of_every_kind(store: Store) {
         media::referenced_among(&mut c, &many).await.unwrap(),
         [hash(1)].into_iter().collect()
     );
-    assert!(media::referenced_among(&mut c, &[]).await.unwrap().is_empty());
+    assert!(
+        media::referenced_among(&mut c, &[])
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn released_files_go_unless_still_referred_to(store: Store) {
@@ -1832,14 +1837,20 @@ async fn the_media_sweep_keeps_what_rows_refer_to(store: Store) {
     assert_eq!(r.recovered, vec![recovered.clone()]);
     assert_eq!(r.removed.len(), 1, "{r:?}");
     assert!(r.removed[0].name.ends_with(&dropped), "{r:?}");
-    assert_eq!(std::fs::read(m.path(&recovered)).unwrap(), b"committed, not moved");
+    assert_eq!(
+        std::fs::read(m.path(&recovered)).unwrap(),
+        b"committed, not moved"
+    );
     assert!(!m.path(&dropped).exists());
 
     let r = media_gc::sweep_with(&store, &m, std::time::Duration::ZERO)
         .await
         .unwrap();
     assert_eq!(
-        r.removed.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+        r.removed
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect::<Vec<_>>(),
         vec![orphan.as_str()]
     );
     assert_eq!(r.bytes(), 20);

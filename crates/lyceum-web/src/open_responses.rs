@@ -619,8 +619,7 @@ pub async fn remove_attachment(
     }
     drop(c);
     // The file goes too, unless another row refers to the same content.
-    if let Err(e) = lyceum_store::media_gc::release(app.store(), app.media(), [file.sha256]).await
-    {
+    if let Err(e) = lyceum_store::media_gc::release(app.store(), app.media(), [file.sha256]).await {
         tracing::warn!(file = id, error = %e, "cannot remove a deleted attachment's file; the media sweep will");
     }
     Ok(())

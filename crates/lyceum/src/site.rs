@@ -266,11 +266,7 @@ pub async fn media_gc(args: &DataArgs) -> Result<()> {
             println!("  {sha}");
         }
     }
-    println!(
-        "Kept {} {} in use.",
-        report.kept,
-        files(report.kept)
-    );
+    println!("Kept {} {} in use.", report.kept, files(report.kept));
     if report.young > 0 {
         println!(
             "Left {} unused {} younger than {} minutes for a later sweep.",

@@ -440,7 +440,10 @@ fn tree(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
         for e in std::fs::read_dir(&d).unwrap() {
             let p = e.unwrap().path();
             if p.is_dir() {
-                out.insert(format!("{}/", p.strip_prefix(dir).unwrap().display()), vec![]);
+                out.insert(
+                    format!("{}/", p.strip_prefix(dir).unwrap().display()),
+                    vec![],
+                );
                 stack.push(p);
             } else {
                 out.insert(
@@ -483,7 +486,10 @@ fn refused_imports_leave_media_alone_and_media_gc_removes_orphans() {
     let statics: Vec<(String, Vec<u8>)> = (0..5u8)
         .map(|i| (format!("part{i}.bin"), vec![i; 300 * 1024]))
         .collect();
-    let statics: Vec<(&str, Vec<u8>)> = statics.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    let statics: Vec<(&str, Vec<u8>)> = statics
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.clone()))
+        .collect();
     small_olx(&big, &statics);
     let (ok, _, err) = lyceum(
         &["import", big.to_str().unwrap(), "--max-total-mb", "1"],
@@ -498,7 +504,12 @@ fn refused_imports_leave_media_alone_and_media_gc_removes_orphans() {
     let (orphan, _) = media.put(b"nobody refers to me").unwrap();
     let (young, _) = media.put(b"just written").unwrap();
     age(&media.path(&orphan), 2);
-    let referenced: Vec<String> = media.list().unwrap().into_iter().map(|f| f.sha256).collect();
+    let referenced: Vec<String> = media
+        .list()
+        .unwrap()
+        .into_iter()
+        .map(|f| f.sha256)
+        .collect();
     for f in media.list().unwrap() {
         if f.sha256 != young {
             age(&media.path(&f.sha256), 2);
@@ -516,7 +527,10 @@ fn refused_imports_leave_media_alone_and_media_gc_removes_orphans() {
         "{out}"
     );
     assert!(out.contains(&format!("  {orphan}  19 bytes")), "{out}");
-    assert!(out.contains("  staging/123-0-abc/.part-1  11 bytes"), "{out}");
+    assert!(
+        out.contains("  staging/123-0-abc/.part-1  11 bytes"),
+        "{out}"
+    );
     assert!(out.contains("Kept 1 file in use."), "{out}");
     assert!(
         out.contains("Left 1 unused file younger than 60 minutes for a later sweep."),

@@ -623,7 +623,9 @@ async fn another_courses_archive_is_refused_on_reimport() {
 
 /// `n` bytes that do not compress.
 fn noise(n: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     (0..n)
         .map(|_| {
             x = x
@@ -676,7 +678,12 @@ async fn refused_imports_leave_the_media_directory_as_it_was() {
     );
     for (who, path) in [(&mut admin, "/import"), (&mut tc, reimport.as_str())] {
         let r = upload(who, path, &[], &over).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {}", r.body);
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {}",
+            r.body
+        );
         assert_eq!(media_snapshot(&t), before, "over the size limit on {path}");
     }
 
@@ -690,23 +697,24 @@ async fn refused_imports_leave_the_media_directory_as_it_was() {
     assert!(bomb.len() < 64 * 1024, "{} bytes", bomb.len());
     for (who, path) in [(&mut admin, "/import"), (&mut tc, reimport.as_str())] {
         let r = upload(who, path, &[], &bomb).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {}", r.body);
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {}",
+            r.body
+        );
         assert_eq!(media_snapshot(&t), before, "gzip bomb on {path}");
     }
 
     // Files read, then a course that does not parse.
     let mut broken = vec![("static/fine.bin".to_owned(), noise(10_000, 9))];
-    broken.extend(
-        small_files("SMALLORG", "Small")
-            .into_iter()
-            .map(|(p, b)| {
-                if p == "course/2026.xml" {
-                    (p, b"<course display_name=".to_vec())
-                } else {
-                    (p, b)
-                }
-            }),
-    );
+    broken.extend(small_files("SMALLORG", "Small").into_iter().map(|(p, b)| {
+        if p == "course/2026.xml" {
+            (p, b"<course display_name=".to_vec())
+        } else {
+            (p, b)
+        }
+    }));
     let r = upload(&mut tc, &reimport, &[], &gzip(&tar_of(&broken))).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(media_snapshot(&t), before, "a course that does not parse");
@@ -745,8 +753,16 @@ async fn a_reimport_releases_the_files_it_replaces() {
     assert_ne!(new, old);
     assert_eq!(std::fs::read(t.media.path(&new)).unwrap(), b"Revised notes");
     assert!(!t.media.path(&old).exists(), "the replaced file is removed");
-    let stored: Vec<String> = t.media.list().unwrap().into_iter().map(|f| f.sha256).collect();
+    let stored: Vec<String> = t
+        .media
+        .list()
+        .unwrap()
+        .into_iter()
+        .map(|f| f.sha256)
+        .collect();
     assert_eq!(stored, vec![new]);
-    let staging = std::fs::read_dir(t.media.root().join("staging")).unwrap().count();
+    let staging = std::fs::read_dir(t.media.root().join("staging"))
+        .unwrap()
+        .count();
     assert_eq!(staging, 0, "no staging area is left");
 }

@@ -901,10 +901,14 @@ async fn a_deleted_attachment_takes_its_file_unless_shared() {
     let own = r.json()["id"].as_i64().unwrap();
     assert_eq!(w.t.media.list().unwrap().len(), 2, "one file per content");
 
-    let r = alice.delete(&or(w.essay, &format!("attachments/{own}"))).await;
+    let r = alice
+        .delete(&or(w.essay, &format!("attachments/{own}")))
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     assert_eq!(w.t.media.list().unwrap().len(), 1, "its file is gone");
-    let r = alice.delete(&or(w.essay, &format!("attachments/{a}"))).await;
+    let r = alice
+        .delete(&or(w.essay, &format!("attachments/{a}")))
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     // Bob's draft refers to the same bytes: they stay, and he can still read them.
     let r = bob
@@ -916,7 +920,9 @@ async fn a_deleted_attachment_takes_its_file_unless_shared() {
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     // Folders of the store may stay; no file does.
     let files = |m: std::collections::BTreeMap<String, Option<Vec<u8>>>| {
-        m.into_iter().filter(|(_, b)| b.is_some()).collect::<Vec<_>>()
+        m.into_iter()
+            .filter(|(_, b)| b.is_some())
+            .collect::<Vec<_>>()
     };
     assert_eq!(
         files(media_snapshot(&w.t)),
