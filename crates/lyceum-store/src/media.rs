@@ -225,11 +225,10 @@ impl MediaStore {
     /// for the same content since and published its own copy under the same name; so each
     /// file is first renamed aside (atomic), and deleted only if what was set aside is
     /// still the file the caller looked at — a newly published file is a new inode with a
-    /// newer time, and is put back. Removals are serialised by the store's `.lock`, and a
-    /// file set aside by a removal that crashed is put back before anything else happens.
+    /// newer time, and is put back. Removals are serialised by the store's `.lock`; files
+    /// a crashed removal set aside are put back by [`MediaStore::recover_set_aside`].
     pub fn remove_unreferenced(&self, candidates: &[StoredFile]) -> io::Result<Vec<Removed>> {
         let _lock = self.removal_lock()?;
-        self.restore_set_aside()?;
         let mut removed = Vec::new();
         for c in candidates {
             let dest = self.path(&c.sha256);
@@ -269,9 +268,11 @@ impl MediaStore {
         Ok(f)
     }
 
-    /// Put back files a crashed removal set aside (called with the removal lock held, so
-    /// no removal is in progress). Keeping a file is always safe; the next sweep decides.
-    fn restore_set_aside(&self) -> io::Result<()> {
+    /// Put back files a removal set aside and did not finish with (it crashed). Keeping a
+    /// file is always safe; the next sweep decides about it.
+    pub fn recover_set_aside(&self) -> io::Result<()> {
+        // With the lock, no removal is in progress: whatever is set aside is left over.
+        let _lock = self.removal_lock()?;
         for shard in read_dir_sorted(&self.root)? {
             let is_shard = shard
                 .file_name()
@@ -750,7 +751,7 @@ mod tests {
         let (sha, _) = m.put(b"set aside").unwrap();
         let path = m.path(&sha);
         std::fs::rename(&path, path.with_file_name(format!("{sha}{REMOVING}"))).unwrap();
-        m.remove_unreferenced(&[]).unwrap();
+        m.recover_set_aside().unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"set aside");
     }
 }

@@ -121,6 +121,8 @@ pub async fn sweep(store: &Store, media: &MediaStore) -> Result<SweepReport> {
 /// [`sweep`] with another grace period (tests).
 pub async fn sweep_with(store: &Store, media: &MediaStore, grace: Duration) -> Result<SweepReport> {
     let mut report = SweepReport::default();
+    let m = media.clone();
+    blocking(move || m.recover_set_aside()).await?;
 
     // Staging areas first: a crash between commit and publish is repaired before the
     // store is judged.
