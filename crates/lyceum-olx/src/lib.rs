@@ -3,7 +3,7 @@
 //! Three layers, each usable alone:
 //! - [`archive`] reads a `.tar.gz` or a directory from a stranger safely: it streams,
 //!   refuses unsafe paths, links and device files, and caps sizes and file counts. Files
-//!   under `static/` go straight to a [`BlobSink`] (the media store), the rest is kept in
+//!   under `static/` go straight to a [`BlobSink`] (a media staging area), the rest is kept in
 //!   memory (small XML, JSON and HTML).
 //! - [`import`] turns those files into Lyceum's course model ([`Imported`]) following
 //!   Open edX's own importer (spec: `olx-and-capa.md` §1), with a [`Report`] of what could
@@ -50,7 +50,8 @@ impl Default for Limits {
     }
 }
 
-/// Where the bytes of `static/` files go as they are read (the media store).
+/// Where the bytes of `static/` files go as they are read: a staging area of the media
+/// store, whose files join the store only if the import is committed.
 pub trait BlobSink {
     /// Store one file; returns its SHA-256 (hex) and size.
     fn put(&mut self, reader: &mut dyn std::io::Read) -> std::io::Result<(String, u64)>;

@@ -8,6 +8,7 @@
 mod db;
 mod error;
 pub mod media;
+pub mod media_gc;
 mod migrate;
 pub mod repo;
 #[cfg(feature = "testing")]
@@ -15,6 +16,6 @@ pub mod testing;
 
 pub use db::{Backend, Conn, Db, FromRow, FromValue, Query, Row, Store, Tx, q, q_built};
 pub use error::StoreError;
-pub use media::MediaStore;
+pub use media::{MediaStore, Staging};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

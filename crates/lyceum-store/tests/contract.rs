@@ -6,10 +6,10 @@ use lyceum_core::course::spec::{CourseSpec, expand};
 use lyceum_core::permissions::CourseRole;
 use lyceum_core::{BlockId, CourseId, UserId};
 use lyceum_store::repo::{
-    assets, courses, learner, notifications, open_responses as ors, orgs, pages, problems,
+    assets, courses, learner, media, notifications, open_responses as ors, orgs, pages, problems,
     sessions, users,
 };
-use lyceum_store::{Store, StoreError, testing};
+use lyceum_store::{Backend, Db, MediaStore, Store, StoreError, media_gc, testing};
 
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
@@ -48,6 +48,10 @@ contract!(
     peer_reviews_go_to_the_least_reviewed_response,
     grading_locks_belong_to_one_grader,
     notifications_count_and_read,
+    every_media_column_is_a_known_reference,
+    media_references_of_every_kind,
+    released_files_go_unless_still_referred_to,
+    the_media_sweep_keeps_what_rows_refer_to,
 );
 
 const NOW: i64 = 1_790_000_000_000;
@@ -1644,4 +1648,229 @@ async fn notifications_count_and_read(store: Store) {
         2
     );
     assert_eq!(notifications::unread_count(&mut c, u).await.unwrap(), 0);
+}
+
+// --- Media references -------------------------------------------------------------------
+
+/// A table that gains a column holding a media file's hash must be in the one list the
+/// media sweep reads, or the sweep would delete files it refers to.
+async fn every_media_column_is_a_known_reference(store: Store) {
+    let mut c = store.conn().await.unwrap();
+    let sql = match store.backend() {
+        Backend::Sqlite => {
+            "SELECT m.name AS t, p.name AS c FROM sqlite_master m, pragma_table_info(m.name) p
+             WHERE m.type = 'table' AND (p.name LIKE '%sha256%' OR p.name LIKE '%media%') ORDER BY 1, 2"
+        }
+        Backend::Postgres => {
+            "SELECT table_name::text AS t, column_name::text AS c FROM information_schema.columns
+             WHERE table_schema = current_schema() AND (column_name LIKE '%sha256%' OR column_name LIKE '%media%') ORDER BY 1, 2"
+        }
+    };
+    let found: Vec<(String, String)> = c.all(lyceum_store::q(sql)).await.unwrap();
+    let mut known: Vec<(String, String)> = media::MEDIA_REFERENCES
+        .iter()
+        .map(|r| (r.table.to_owned(), r.column.to_owned()))
+        .collect();
+    known.sort();
+    assert_eq!(found, known);
+}
+
+fn hash(n: u8) -> String {
+    format!("{n:02x}").repeat(32)
+}
+
+async fn attach(store: &Store, u: UserId, block: BlockId, course: CourseId, sha: &str) -> i64 {
+    let mut c = store.conn().await.unwrap();
+    ors::add_attachment(
+        &mut c,
+        &ors::NewAttachment {
+            user: u,
+            block,
+            course,
+            file_name: "plan.pdf",
+            alt: "",
+            content_type: "application/pdf",
+            size: 3,
+            sha256: sha,
+            now: NOW,
+        },
+    )
+    .await
+    .unwrap()
+}
+
+async fn media_references_of_every_kind(store: Store) {
+    let (first, block, _) = problem_course(&store).await;
+    let second = course(&store, "MEDIA2", true).await;
+    let u = user(&store, "Writer").await;
+    let mut c = store.conn().await.unwrap();
+    assets::put(&mut c, first, "a.png", "image/png", 1, &hash(1), NOW)
+        .await
+        .unwrap();
+    assets::put(&mut c, first, "b.vtt", "text/vtt", 1, &hash(2), NOW)
+        .await
+        .unwrap();
+    assets::put(&mut c, second, "same.png", "image/png", 1, &hash(1), NOW)
+        .await
+        .unwrap();
+    drop(c);
+    let file = attach(&store, u, block, first, &hash(3)).await;
+    let mut c = store.conn().await.unwrap();
+    let asked: Vec<String> = (1..=4).map(hash).collect();
+    let found = media::referenced_among(&mut c, &asked).await.unwrap();
+    assert_eq!(found, [hash(1), hash(2), hash(3)].into_iter().collect());
+    assert_eq!(
+        media::course_hashes(&mut c, first).await.unwrap(),
+        [hash(1), hash(2), hash(3)].into_iter().collect()
+    );
+    assert_eq!(
+        media::course_hashes(&mut c, second).await.unwrap(),
+        [hash(1)].into_iter().collect()
+    );
+    // A submitted file still refers to its content.
+    drop(c);
+    let mut tx = store.begin().await.unwrap();
+    ors::submit(&mut tx, u, block, first, 1, "done", NOW + 1)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut c = store.conn().await.unwrap();
+    assert!(
+        media::referenced_among(&mut c, &[hash(3)])
+            .await
+            .unwrap()
+            .contains(&hash(3))
+    );
+    assert_eq!(
+        ors::remove_draft_attachment(&mut c, u, file).await.unwrap(),
+        0,
+        "a submitted file is not the draft's"
+    );
+    // A replaced asset no longer refers to its old content.
+    assets::put(&mut c, first, "b.vtt", "text/vtt", 1, &hash(5), NOW)
+        .await
+        .unwrap();
+    let found = media::referenced_among(&mut c, &asked).await.unwrap();
+    assert_eq!(found, [hash(1), hash(3)].into_iter().collect());
+    // More hashes than one statement takes are asked in several.
+    let many: Vec<String> = (0..1200u32)
+        .map(|i| format!("{i:064x}"))
+        .chain([hash(1)])
+        .collect();
+    assert_eq!(
+        media::referenced_among(&mut c, &many).await.unwrap(),
+        [hash(1)].into_iter().collect()
+    );
+    assert!(
+        media::referenced_among(&mut c, &[])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn released_files_go_unless_still_referred_to(store: Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let m = MediaStore::new(dir.path()).unwrap();
+    let (first, block, _) = problem_course(&store).await;
+    let u = user(&store, "Writer").await;
+    let v = user(&store, "Other").await;
+    let (shared, _) = m.put(b"shared notes").unwrap();
+    let (own, _) = m.put(b"my own notes").unwrap();
+    let a = attach(&store, u, block, first, &shared).await;
+    attach(&store, v, block, first, &shared).await;
+    let b = attach(&store, u, block, first, &own).await;
+    let mut c = store.conn().await.unwrap();
+    ors::remove_draft_attachment(&mut c, u, a).await.unwrap();
+    ors::remove_draft_attachment(&mut c, u, b).await.unwrap();
+    drop(c);
+    let removed = media_gc::release(&store, &m, [shared.clone(), own.clone()])
+        .await
+        .unwrap();
+    assert_eq!(removed.len(), 1);
+    assert_eq!(removed[0].name, own);
+    assert_eq!(removed[0].bytes, 12);
+    assert!(!m.path(&own).exists());
+    assert_eq!(std::fs::read(m.path(&shared)).unwrap(), b"shared notes");
+    // Releasing a file that is gone already, or was never there, does nothing.
+    assert!(
+        media_gc::release(&store, &m, [own, hash(9)])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn the_media_sweep_keeps_what_rows_refer_to(store: Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let m = MediaStore::new(dir.path()).unwrap();
+    let (first, block, _) = problem_course(&store).await;
+    let u = user(&store, "Writer").await;
+    let (asset, _) = m.put(b"an asset").unwrap();
+    let (file, _) = m.put(b"a learner's file").unwrap();
+    let (orphan, _) = m.put(b"nothing refers to me").unwrap();
+    let mut c = store.conn().await.unwrap();
+    assets::put(&mut c, first, "a.txt", "text/plain", 8, &asset, NOW)
+        .await
+        .unwrap();
+    drop(c);
+    attach(&store, u, block, first, &file).await;
+    // An operation that committed and crashed before moving its file into the store, and
+    // one still running (its file is referred to by nothing yet).
+    let mut crashed = m.stage().unwrap();
+    let (recovered, _) = crashed.put(b"committed, not moved").unwrap();
+    let (dropped, _) = crashed.put(b"never committed").unwrap();
+    crashed.committing();
+    let mut c = store.conn().await.unwrap();
+    assets::put(&mut c, first, "b.txt", "text/plain", 20, &recovered, NOW)
+        .await
+        .unwrap();
+    drop(c);
+    drop(crashed);
+    let mut running = m.stage().unwrap();
+    let (in_flight, _) = running.put(b"uploading").unwrap();
+
+    // Young files wait for the grace period.
+    let r = media_gc::sweep(&store, &m).await.unwrap();
+    assert!(m.path(&orphan).exists());
+    assert_eq!(r.young, 1, "{r:?}");
+    assert_eq!(r.recovered, vec![recovered.clone()]);
+    assert_eq!(r.removed.len(), 1, "{r:?}");
+    assert!(r.removed[0].name.ends_with(&dropped), "{r:?}");
+    assert_eq!(
+        std::fs::read(m.path(&recovered)).unwrap(),
+        b"committed, not moved"
+    );
+    assert!(!m.path(&dropped).exists());
+
+    let r = media_gc::sweep_with(&store, &m, std::time::Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(
+        r.removed
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect::<Vec<_>>(),
+        vec![orphan.as_str()]
+    );
+    assert_eq!(r.bytes(), 20);
+    assert_eq!(r.kept, 3);
+    assert!(!m.path(&orphan).exists());
+    for kept in [&asset, &file, &recovered] {
+        assert!(m.path(kept).exists());
+    }
+    // The running operation finishes after the sweep: its file arrives whole.
+    let mut c = store.conn().await.unwrap();
+    assets::put(&mut c, first, "c.txt", "text/plain", 9, &in_flight, NOW)
+        .await
+        .unwrap();
+    drop(c);
+    running.committing();
+    running.publish().unwrap();
+    assert_eq!(std::fs::read(m.path(&in_flight)).unwrap(), b"uploading");
+    let r = media_gc::sweep_with(&store, &m, std::time::Duration::ZERO)
+        .await
+        .unwrap();
+    assert!(r.removed.is_empty(), "{r:?}");
+    assert_eq!(r.kept, 4);
 }

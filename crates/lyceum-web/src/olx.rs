@@ -8,14 +8,15 @@ use lyceum_core::error::DomainError;
 use lyceum_core::{CourseId, UserId};
 use lyceum_olx::import::ImportOptions;
 use lyceum_olx::{BlobSink, CoursePage, Imported, Issue, Limits, PageKind};
-use lyceum_store::repo::{assets, courses, orgs, pages};
-use lyceum_store::{MediaStore, Store};
+use lyceum_store::repo::{assets, courses, media as media_refs, orgs, pages};
+use lyceum_store::{MediaStore, Staging, Store};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-/// Static files go straight to the media store while the archive is read.
-struct MediaSink<'a>(&'a MediaStore);
+/// Static files go to a staging area while the archive is read; they enter the media
+/// store only once the course that refers to them is committed (`store`).
+struct MediaSink<'a>(&'a mut Staging);
 
 impl BlobSink for MediaSink<'_> {
     fn put(&mut self, reader: &mut dyn std::io::Read) -> std::io::Result<(String, u64)> {
@@ -23,10 +24,16 @@ impl BlobSink for MediaSink<'_> {
     }
 }
 
+/// A subtitle converted to WebVTT on import, staged: (name, content type, sha256, size).
+type GeneratedAsset = (String, String, String, u64);
+
 /// An archive read and turned into a course, not stored yet: the caller checks who may
-/// store it (a new course, or an update of an existing one) in between.
+/// store it (a new course, or an update of an existing one) in between. Its files are
+/// staged: dropping it (a refused or failed import) leaves the media store as it was.
 pub struct Prepared {
     pub imported: Imported,
+    staged: Staging,
+    generated: Vec<GeneratedAsset>,
 }
 
 impl Prepared {
@@ -45,10 +52,22 @@ pub async fn prepare(
 ) -> AppResult<Prepared> {
     let media = media.clone();
     tokio::task::spawn_blocking(move || -> AppResult<Prepared> {
-        let files = lyceum_olx::archive::read_path(&source, &limits, &mut MediaSink(&media))
+        // On any error below, `staged` is dropped and its files deleted.
+        let mut staged = media.stage().map_err(AppError::internal)?;
+        let files = lyceum_olx::archive::read_path(&source, &limits, &mut MediaSink(&mut staged))
             .map_err(AppError::invalid)?;
         let imported = lyceum_olx::import::import(&files, &options).map_err(AppError::invalid)?;
-        Ok(Prepared { imported })
+        // Converted subtitles are small; they are staged with the rest.
+        let mut generated = Vec::with_capacity(imported.generated.len());
+        for a in &imported.generated {
+            let (sha, size) = staged.put(&a.bytes).map_err(AppError::internal)?;
+            generated.push((a.name.clone(), a.content_type.clone(), sha, size));
+        }
+        Ok(Prepared {
+            imported,
+            staged,
+            generated,
+        })
     })
     .await
     .map_err(AppError::internal)?
@@ -117,20 +136,22 @@ pub async fn store(
     publish: bool,
     now: i64,
 ) -> AppResult<ImportSummary> {
-    let im = prepared.imported;
-    // Converted subtitles are small; they go to the media store before the transaction.
-    let mut generated = Vec::with_capacity(im.generated.len());
-    for a in &im.generated {
-        let (sha, size) = media.put(&a.bytes).map_err(AppError::internal)?;
-        generated.push((a.name.clone(), a.content_type.clone(), sha, size));
-    }
+    let Prepared {
+        imported: im,
+        mut staged,
+        generated,
+    } = prepared;
     let key = im.course.key.to_string();
     let mut tx = store.begin().await?;
     let existing = courses::find_by_key(&mut tx, &key).await?;
     let mut outline = OutlineCounts::default();
+    // What the course referred to before: files a replaced asset or a removed block's
+    // learner files leave unreferenced are released after the commit.
+    let mut before = std::collections::BTreeSet::new();
     let (course, created) = match existing {
         Some(row) => {
             let id = row.id();
+            before = media_refs::course_hashes(&mut tx, id).await?;
             courses::update_settings(&mut tx, id, &im.course, now).await?;
             let c = courses::sync_outline(&mut tx, id, &im.blocks, author, now).await?;
             outline = OutlineCounts {
@@ -189,6 +210,7 @@ pub async fn store(
         )
         .await?;
     }
+    let generated_count = generated.len();
     for (name, ct, sha, size) in &generated {
         assets::put(&mut tx, course, name, ct, *size as i64, sha, now).await?;
     }
@@ -204,7 +226,23 @@ pub async fn store(
         .collect();
     pages::replace_all(&mut tx, course, &page_rows).await?;
     courses::bump_content_version(&mut tx, course, now).await?;
+    // From here, a failed or interrupted commit leaves the staged files to the sweep,
+    // which keeps exactly those that committed rows refer to.
+    staged.committing();
     tx.commit().await?;
+    // Only now do the files become part of the media store.
+    match tokio::task::spawn_blocking(move || staged.publish()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            tracing::error!(course = %key, error = %e, "cannot move imported files into the media store; the media sweep will finish it")
+        }
+        Err(e) => tracing::error!(course = %key, error = %e, "moving imported files panicked"),
+    }
+    if !before.is_empty()
+        && let Err(e) = lyceum_store::media_gc::release(store, media, before).await
+    {
+        tracing::warn!(course = %key, error = %e, "cannot remove media files the import left unreferenced; the media sweep will");
+    }
 
     let mut c = store.conn().await?;
     let tree = courses::load_tree(&mut c, course).await?;
@@ -223,7 +261,7 @@ pub async fn store(
         units: 0,
         blocks: BTreeMap::new(),
         kept: BTreeMap::new(),
-        assets: im.assets.len() + generated.len(),
+        assets: im.assets.len() + generated_count,
         pages: im.pages.len(),
         url_names,
         outline,

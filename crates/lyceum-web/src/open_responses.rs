@@ -517,7 +517,7 @@ pub async fn submit(
     Ok(row)
 }
 
-/// A file received for a draft, already in the media store.
+/// A file received for a draft, staged for the media store.
 pub struct Upload<'a> {
     pub file_name: &'a str,
     pub alt: &'a str,
@@ -526,7 +526,7 @@ pub struct Upload<'a> {
     pub sha256: &'a str,
 }
 
-/// Attach a file (already in the media store) to the learner's draft, after checking it
+/// Attach a file (staged for the media store) to the learner's draft, after checking it
 /// against the author's rules. Nothing is recorded when a rule is broken.
 pub async fn add_attachment(
     app: &crate::state::App,
@@ -611,8 +611,16 @@ pub async fn remove_attachment(
     let file = repo::attachment(&mut c, id)
         .await?
         .filter(|f| f.block_id == a.block.0);
-    if file.is_none() || repo::remove_draft_attachment(&mut c, user, id).await? == 0 {
+    let Some(file) = file else {
         return Err(AppError::NotFound);
+    };
+    if repo::remove_draft_attachment(&mut c, user, id).await? == 0 {
+        return Err(AppError::NotFound);
+    }
+    drop(c);
+    // The file goes too, unless another row refers to the same content.
+    if let Err(e) = lyceum_store::media_gc::release(app.store(), app.media(), [file.sha256]).await {
+        tracing::warn!(file = id, error = %e, "cannot remove a deleted attachment's file; the media sweep will");
     }
     Ok(())
 }

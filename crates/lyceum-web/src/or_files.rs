@@ -1,7 +1,8 @@
 //! Files of open responses over HTTP, one path for the pages and the JSON API: receiving
 //! an upload (its type checked before a byte is kept, its size while it arrives, reading
-//! stopped past the author's limit), storing it in the media store and on the draft, and
-//! sending a file to the people allowed to read it.
+//! stopped past the author's limit), staging it and attaching it to the draft (the file
+//! joins the media store once the row is committed), removing it, and sending a file to
+//! the people allowed to read it.
 
 use crate::error::{AppError, AppResult};
 use crate::open_responses::{self as ors, Assignment, Upload};
@@ -103,7 +104,7 @@ pub async fn receive(
     Ok(())
 }
 
-/// Store the received file in the media store and attach it to the learner's draft.
+/// Attach the received file to the learner's draft and put it in the media store.
 pub async fn store(cx: &Cx, a: &Assignment, user: UserId, got: &Received) -> AppResult<i64> {
     let Some((name, tmp, size)) = &got.file else {
         return Err(AppError::invalid(DomainError::new("lyceum-or-choose-file")));
@@ -116,13 +117,19 @@ pub async fn store(cx: &Cx, a: &Assignment, user: UserId, got: &Received) -> App
     }
     let media = cx.app.media().clone();
     let path = tmp.path().to_owned();
-    let (sha, stored) = tokio::task::spawn_blocking(move || {
-        media.put_reader(std::io::BufReader::new(std::fs::File::open(path)?))
+    // Staged, not stored: the file joins the media store only once its row is committed.
+    let (mut staged, sha, stored) = tokio::task::spawn_blocking(move || {
+        let mut staged = media.stage()?;
+        let (sha, stored) =
+            staged.put_reader(std::io::BufReader::new(std::fs::File::open(path)?))?;
+        std::io::Result::Ok((staged, sha, stored))
     })
     .await
     .map_err(AppError::internal)?
     .map_err(storage)?;
-    ors::add_attachment(
+    // If the request is cancelled while the row is written, the sweep decides.
+    staged.committing();
+    let added = ors::add_attachment(
         &cx.app,
         a,
         user,
@@ -134,7 +141,23 @@ pub async fn store(cx: &Cx, a: &Assignment, user: UserId, got: &Received) -> App
             sha256: &sha,
         },
     )
-    .await
+    .await;
+    match &added {
+        Ok(_) => {
+            if let Err(e) = tokio::task::spawn_blocking(move || staged.publish())
+                .await
+                .map_err(std::io::Error::other)
+                .and_then(|r| r)
+            {
+                tracing::error!(sha = %sha, error = %e, "cannot move an uploaded file into the media store; the media sweep will finish it");
+            }
+        }
+        // Refused (a rule, a lock, a constraint): no row was written.
+        Err(AppError::Invalid { .. }) => staged.discard(),
+        // Whether the row was written is unknown: the sweep keeps the file if it was.
+        Err(_) => drop(staged),
+    }
+    added
 }
 
 /// The file `id` if the caller may read it — its learner, a peer its response was given

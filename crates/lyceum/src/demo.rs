@@ -48,6 +48,8 @@ pub async fn seed_content(
             .map_err(|e| e.to_string())?;
     let list: Organizations =
         toml::from_str(orgs_text).map_err(|e| format!("organizations.toml: {e}"))?;
+    // Files join the media store once the courses that refer to them are committed.
+    let mut staged = media.stage().map_err(|e| e.to_string())?;
     let mut tx = store.begin().await.map_err(|e| e.to_string())?;
     for o in &list.organization {
         orgs::upsert(
@@ -84,7 +86,7 @@ pub async fn seed_content(
             .await
             .map_err(|e| e.to_string())?;
         for a in &expanded.assets {
-            let (sha, size) = media.put(&a.bytes).map_err(|e| e.to_string())?;
+            let (sha, size) = staged.put(&a.bytes).map_err(|e| e.to_string())?;
             assets::put(
                 &mut tx,
                 course,
@@ -104,7 +106,9 @@ pub async fn seed_content(
         }
         created.push((code, course));
     }
+    staged.committing();
     tx.commit().await.map_err(|e| e.to_string())?;
+    staged.publish().map_err(|e| e.to_string())?;
     Ok(created)
 }
 

@@ -83,6 +83,11 @@ enum Command {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Look after the media directory.
+    Media {
+        #[command(subcommand)]
+        command: MediaCommand,
+    },
     /// Create or upgrade the database schema.
     Migrate {
         #[command(flatten)]
@@ -102,6 +107,17 @@ pub struct LimitArgs {
     /// Any one file, MB.
     #[arg(long, value_name = "MB", default_value_t = 1024)]
     pub max_file_mb: u64,
+}
+
+#[derive(Subcommand)]
+enum MediaCommand {
+    /// Remove media files nothing refers to (files left by deleted attachments, replaced
+    /// assets, interrupted uploads) and report them. Files younger than an hour, and
+    /// uploads in progress, are left alone; safe to run while the site is serving.
+    Gc {
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -162,6 +178,9 @@ fn main() -> ExitCode {
                 out,
                 data,
             } => site::export(&course_id, &out, &data).await,
+            Command::Media {
+                command: MediaCommand::Gc { data },
+            } => site::media_gc(&data).await,
             Command::Migrate { data } => site::open(&data)
                 .await
                 .map(|_| println!("The database is up to date.")),

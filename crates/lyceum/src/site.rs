@@ -240,6 +240,44 @@ pub async fn import(
     Ok(())
 }
 
+/// `lyceum media gc`: sweep the media directory and say what was removed.
+pub async fn media_gc(args: &DataArgs) -> Result<()> {
+    let site = open(args).await?;
+    let report = lyceum_store::media_gc::sweep(&site.store, &site.media)
+        .await
+        .map_err(|e| format!("cannot sweep the media directory: {e}"))?;
+    let files = |n: usize| if n == 1 { "file" } else { "files" };
+    println!(
+        "Removed {} {} ({} bytes) that nothing refers to.",
+        report.removed.len(),
+        files(report.removed.len()),
+        report.bytes()
+    );
+    for r in &report.removed {
+        println!("  {}  {} bytes", r.name, r.bytes);
+    }
+    if !report.recovered.is_empty() {
+        println!(
+            "Moved {} {} of an interrupted operation into the media store:",
+            report.recovered.len(),
+            files(report.recovered.len())
+        );
+        for sha in &report.recovered {
+            println!("  {sha}");
+        }
+    }
+    println!("Kept {} {} in use.", report.kept, files(report.kept));
+    if report.young > 0 {
+        println!(
+            "Left {} unused {} younger than {} minutes for a later sweep.",
+            report.young,
+            files(report.young),
+            lyceum_store::media_gc::GRACE.as_secs() / 60
+        );
+    }
+    Ok(())
+}
+
 pub async fn export(course_id: &str, out: &Path, args: &DataArgs) -> Result<()> {
     let site = open(args).await?;
     let mut c = site.store.conn().await.map_err(|e| e.to_string())?;

@@ -391,3 +391,194 @@ fn import_and_export_open_edx_courses() {
     );
     assert!(!ok && err.contains("no course"), "{err}");
 }
+
+/// A small Open edX course as a directory, with `statics` under `static/`.
+fn small_olx(dir: &std::path::Path, statics: &[(&str, Vec<u8>)]) {
+    let files: [(&str, &str); 6] = [
+        (
+            "course.xml",
+            r#"<course url_name="2026" org="CLIORG" course="C101"/>"#,
+        ),
+        (
+            "course/2026.xml",
+            r#"<course display_name="CLI course" language="en"><chapter url_name="ch1"/></course>"#,
+        ),
+        (
+            "chapter/ch1.xml",
+            r#"<chapter display_name="Week"><sequential url_name="s1"/></chapter>"#,
+        ),
+        (
+            "sequential/s1.xml",
+            r#"<sequential display_name="Lesson"><vertical url_name="v1"/></sequential>"#,
+        ),
+        (
+            "vertical/v1.xml",
+            r#"<vertical display_name="Unit"><html url_name="h1"/></vertical>"#,
+        ),
+        (
+            "html/h1.xml",
+            r#"<html display_name="Text">&lt;p&gt;Hello&lt;/p&gt;</html>"#,
+        ),
+    ];
+    for (path, text) in files {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    for (name, bytes) in statics {
+        let p = dir.join("static").join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+}
+
+/// Every file under `dir` with its bytes.
+fn tree(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                out.insert(
+                    format!("{}/", p.strip_prefix(dir).unwrap().display()),
+                    vec![],
+                );
+                stack.push(p);
+            } else {
+                out.insert(
+                    p.strip_prefix(dir).unwrap().display().to_string(),
+                    std::fs::read(&p).unwrap(),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Make a file look `hours` old.
+fn age(path: &std::path::Path, hours: u64) {
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(hours * 3600);
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(then)
+        .unwrap();
+}
+
+/// `lyceum import` refused over the size limit leaves the media directory byte for byte
+/// as it was; `lyceum media gc` removes files nothing refers to, reports them, and keeps
+/// every file a row refers to.
+#[test]
+fn refused_imports_leave_media_alone_and_media_gc_removes_orphans() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("site");
+    let course = dir.path().join("course");
+    small_olx(&course, &[("notes.txt", b"Course notes".to_vec())]);
+    let (ok, _, err) = lyceum(&["import", course.to_str().unwrap()], &data);
+    assert!(ok, "{err}");
+    let media_dir = data.join("media");
+    let before = tree(&media_dir);
+
+    // Five files of 300 KB, each under the cap, together over it.
+    let big = dir.path().join("big");
+    let statics: Vec<(String, Vec<u8>)> = (0..5u8)
+        .map(|i| (format!("part{i}.bin"), vec![i; 300 * 1024]))
+        .collect();
+    let statics: Vec<(&str, Vec<u8>)> = statics
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.clone()))
+        .collect();
+    small_olx(&big, &statics);
+    let (ok, _, err) = lyceum(
+        &["import", big.to_str().unwrap(), "--max-total-mb", "1"],
+        &data,
+    );
+    assert!(!ok);
+    assert!(err.contains("big"), "{err}");
+    assert_eq!(tree(&media_dir), before, "the media directory is unchanged");
+
+    // Orphans: one old, one new; a staging area a crashed process left behind.
+    let media = lyceum_store::MediaStore::new(&media_dir).unwrap();
+    let (orphan, _) = media.put(b"nobody refers to me").unwrap();
+    let (young, _) = media.put(b"just written").unwrap();
+    age(&media.path(&orphan), 2);
+    let referenced: Vec<String> = media
+        .list()
+        .unwrap()
+        .into_iter()
+        .map(|f| f.sha256)
+        .collect();
+    for f in media.list().unwrap() {
+        if f.sha256 != young {
+            age(&media.path(&f.sha256), 2);
+        }
+    }
+    let crashed = media_dir.join("staging").join("123-0-abc");
+    std::fs::create_dir_all(&crashed).unwrap();
+    std::fs::write(crashed.join("lock"), b"").unwrap();
+    std::fs::write(crashed.join(".part-1"), b"half a file").unwrap();
+
+    let (ok, out, err) = lyceum(&["media", "gc"], &data);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("Removed 2 files (30 bytes) that nothing refers to."),
+        "{out}"
+    );
+    assert!(out.contains(&format!("  {orphan}  19 bytes")), "{out}");
+    assert!(
+        out.contains("  staging/123-0-abc/.part-1  11 bytes"),
+        "{out}"
+    );
+    assert!(out.contains("Kept 1 file in use."), "{out}");
+    assert!(
+        out.contains("Left 1 unused file younger than 60 minutes for a later sweep."),
+        "{out}"
+    );
+    assert!(!media.path(&orphan).exists());
+    assert!(!crashed.exists());
+    assert!(media.path(&young).exists());
+    for sha in referenced.iter().filter(|s| **s != orphan && **s != young) {
+        assert_eq!(std::fs::read(media.path(sha)).unwrap(), b"Course notes");
+    }
+
+    // Nothing more to do.
+    let (ok, out, _) = lyceum(&["media", "gc"], &data);
+    assert!(ok);
+    assert!(out.contains("Removed 0 files (0 bytes)"), "{out}");
+}
+
+#[tokio::test]
+async fn media_gc_runs_on_postgresql() {
+    let db = lyceum_store::testing::postgres().await.unwrap();
+    let url = db.url.clone().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let course = dir.path().join("course");
+    small_olx(&course, &[("notes.txt", b"Course notes".to_vec())]);
+    let run = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .args(args)
+            .args(["--database-url", &url, "--data"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, _, err) = run(&["import", course.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let media = lyceum_store::MediaStore::new(dir.path().join("media")).unwrap();
+    let (orphan, _) = media.put(b"orphan").unwrap();
+    for f in media.list().unwrap() {
+        age(&media.path(&f.sha256), 2);
+    }
+    let (ok, out, err) = run(&["media", "gc"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Removed 1 file (6 bytes)"), "{out}");
+    assert!(out.contains(&orphan), "{out}");
+    assert!(out.contains("Kept 1 file in use."), "{out}");
+}

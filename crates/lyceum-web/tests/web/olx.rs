@@ -620,3 +620,149 @@ async fn another_courses_archive_is_refused_on_reimport() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_no_temp_files(&t);
 }
+
+/// `n` bytes that do not compress.
+fn noise(n: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    (0..n)
+        .map(|_| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) as u8
+        })
+        .collect()
+}
+
+/// The small course with more files under `static/`, placed before the course's XML so
+/// they are read (and, before the fix, stored) before anything refuses the archive.
+fn small_with_statics(org: &str, statics: Vec<(String, Vec<u8>)>) -> Vec<u8> {
+    let mut files = statics;
+    files.extend(small_files(org, "Small OLX course"));
+    gzip(&tar_of(&files))
+}
+
+#[tokio::test]
+async fn refused_imports_leave_the_media_directory_as_it_was() {
+    let t = TestApp::with(backend(), |c| c.import.max_total_mb = 4).await;
+    t.user("admin", true).await;
+    let mut admin = t.login("admin").await;
+    let r = upload(&mut admin, "/import", &[("publish", "1")], &small_course()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let id = course_id(&t, SMALL_KEY).await.unwrap();
+    let teacher = t.user("teacher", false).await;
+    t.make_staff(teacher, id, CourseRole::Instructor).await;
+    let mut tc = t.login("teacher").await;
+    let reimport = format!("/courses/{SMALL_KEY}/instructor/import");
+    let before = media_snapshot(&t);
+    assert_eq!(t.media.list().unwrap().len(), 1, "the course's notes.txt");
+
+    // Another course's archive on this course's re-import: its files were read first.
+    let other = small_with_statics(
+        "OTHERORG",
+        vec![("static/other.bin".into(), noise(300_000, 1))],
+    );
+    let r = upload(&mut tc, &reimport, &[], &other).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("not this course"), "{}", r.body);
+    assert_eq!(media_snapshot(&t), before, "wrong course key");
+
+    // Over the size limit: each file passes, the total does not.
+    let over = small_with_statics(
+        "SMALLORG",
+        (0..5)
+            .map(|i| (format!("static/part{i}.bin"), noise(1024 * 1024, i)))
+            .collect(),
+    );
+    for (who, path) in [(&mut admin, "/import"), (&mut tc, reimport.as_str())] {
+        let r = upload(who, path, &[], &over).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {}",
+            r.body
+        );
+        assert_eq!(media_snapshot(&t), before, "over the size limit on {path}");
+    }
+
+    // A gzip bomb: a few KB that unpack to more than the limit, file after file.
+    let bomb = small_with_statics(
+        "SMALLORG",
+        (0..4u8)
+            .map(|i| (format!("static/zeros{i}.bin"), vec![i; 1536 * 1024]))
+            .collect(),
+    );
+    assert!(bomb.len() < 64 * 1024, "{} bytes", bomb.len());
+    for (who, path) in [(&mut admin, "/import"), (&mut tc, reimport.as_str())] {
+        let r = upload(who, path, &[], &bomb).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {}",
+            r.body
+        );
+        assert_eq!(media_snapshot(&t), before, "gzip bomb on {path}");
+    }
+
+    // Files read, then a course that does not parse.
+    let mut broken = vec![("static/fine.bin".to_owned(), noise(10_000, 9))];
+    broken.extend(small_files("SMALLORG", "Small").into_iter().map(|(p, b)| {
+        if p == "course/2026.xml" {
+            (p, b"<course display_name=".to_vec())
+        } else {
+            (p, b)
+        }
+    }));
+    let r = upload(&mut tc, &reimport, &[], &gzip(&tar_of(&broken))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(media_snapshot(&t), before, "a course that does not parse");
+    assert_no_temp_files(&t);
+}
+
+#[tokio::test]
+async fn a_reimport_releases_the_files_it_replaces() {
+    let (t, mut admin, id) = with_small_course().await;
+    let sha_of = async |name: &str| {
+        let mut c = t.store.conn().await.unwrap();
+        lyceum_store::repo::assets::find(&mut c, id, name)
+            .await
+            .unwrap()
+            .map(|a| a.sha256)
+    };
+    let old = sha_of("notes.txt").await.unwrap();
+    // Unchanged: the file stays.
+    let r = upload(&mut admin, "/import", &[], &small_course()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(std::fs::read(t.media.path(&old)).unwrap(), b"Course notes");
+    // New notes under the same name: the old file goes, the new one is there.
+    let files: Vec<(String, Vec<u8>)> = small_files("SMALLORG", "Small OLX course")
+        .into_iter()
+        .map(|(p, b)| {
+            if p == "static/notes.txt" {
+                (p, b"Revised notes".to_vec())
+            } else {
+                (p, b)
+            }
+        })
+        .collect();
+    let r = upload(&mut admin, "/import", &[], &gzip(&tar_of(&files))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let new = sha_of("notes.txt").await.unwrap();
+    assert_ne!(new, old);
+    assert_eq!(std::fs::read(t.media.path(&new)).unwrap(), b"Revised notes");
+    assert!(!t.media.path(&old).exists(), "the replaced file is removed");
+    let stored: Vec<String> = t
+        .media
+        .list()
+        .unwrap()
+        .into_iter()
+        .map(|f| f.sha256)
+        .collect();
+    assert_eq!(stored, vec![new]);
+    let staging = std::fs::read_dir(t.media.root().join("staging"))
+        .unwrap()
+        .count();
+    assert_eq!(staging, 0, "no staging area is left");
+}

@@ -881,6 +881,157 @@ async fn attachments_are_checked_stored_and_private() {
     );
 }
 
+/// A file removed from a draft leaves the media directory, unless another row refers to
+/// the same content; a refused upload never enters it.
+#[tokio::test]
+async fn a_deleted_attachment_takes_its_file_unless_shared() {
+    let w = world().await;
+    let mut alice = w.t.login("alicelearner").await;
+    let mut bob = w.t.login("bobthewriter").await;
+    let before = media_snapshot(&w.t);
+    let pdf = b"%PDF-1.4 shared notes\n";
+    let r = upload(&mut alice, w.essay, "notes.pdf", None, pdf).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let a = r.json()["id"].as_i64().unwrap();
+    let r = upload(&mut bob, w.essay, "mine.pdf", None, pdf).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let b = r.json()["id"].as_i64().unwrap();
+    let r = upload(&mut alice, w.essay, "own.pdf", None, b"%PDF-1.4 alone").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let own = r.json()["id"].as_i64().unwrap();
+    assert_eq!(w.t.media.list().unwrap().len(), 2, "one file per content");
+
+    let r = alice
+        .delete(&or(w.essay, &format!("attachments/{own}")))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert_eq!(w.t.media.list().unwrap().len(), 1, "its file is gone");
+    let r = alice
+        .delete(&or(w.essay, &format!("attachments/{a}")))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    // Bob's draft refers to the same bytes: they stay, and he can still read them.
+    let r = bob
+        .get(&format!("/api/v1/open-responses/attachments/{b}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.bytes, pdf);
+    let r = bob.delete(&or(w.essay, &format!("attachments/{b}"))).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    // Folders of the store may stay; no file does.
+    let files = |m: std::collections::BTreeMap<String, Option<Vec<u8>>>| {
+        m.into_iter()
+            .filter(|(_, b)| b.is_some())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        files(media_snapshot(&w.t)),
+        files(before),
+        "nothing is left behind"
+    );
+
+    // Too many files: refused after the file was received; nothing is kept.
+    for i in 0..5 {
+        let r = upload(
+            &mut alice,
+            w.essay,
+            &format!("n{i}.pdf"),
+            None,
+            format!("%PDF-1.4 {i}").as_bytes(),
+        )
+        .await;
+        if r.status != StatusCode::CREATED {
+            assert_eq!(r.json()["error"]["code"], "lyceum-error-or-too-many-files");
+            let files = w.t.media.list().unwrap().len();
+            assert_eq!(files, i, "the refused file is not kept");
+            let staging = std::fs::read_dir(w.t.media.root().join("staging"))
+                .unwrap()
+                .count();
+            assert_eq!(staging, 0);
+            return;
+        }
+    }
+    panic!("the block allows at most a few files");
+}
+
+/// A re-import that removes an open-response block removes its learners' files with it
+/// (their rows go with the block).
+#[tokio::test]
+async fn a_reimport_that_removes_a_block_removes_its_files() {
+    let w = world().await;
+    let mut alice = w.t.login("alicelearner").await;
+    let r = upload(
+        &mut alice,
+        w.essay,
+        "notes.pdf",
+        None,
+        b"%PDF-1.4 essay notes",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let sha = |id: i64| {
+        let store = w.t.store.clone();
+        async move {
+            let mut c = store.conn().await.unwrap();
+            lyceum_store::repo::open_responses::attachment(&mut c, id)
+                .await
+                .unwrap()
+                .unwrap()
+                .sha256
+        }
+    };
+    let essay_file = sha(r.json()["id"].as_i64().unwrap()).await;
+    assert!(w.t.media.path(&essay_file).exists());
+
+    // The same course, without the essay's unit.
+    let dir = tempfile::tempdir().unwrap();
+    let files: [(&str, &str); 5] = [
+        (
+            "course.xml",
+            r#"<course url_name="2026" org="TESTORG" course="T101"/>"#,
+        ),
+        (
+            "course/2026.xml",
+            r#"<course display_name="Open responses API" language="en"><chapter url_name="ch1"/></course>"#,
+        ),
+        (
+            "chapter/ch1.xml",
+            r#"<chapter display_name="Week 1"><sequential url_name="seq1"/></chapter>"#,
+        ),
+        (
+            "sequential/seq1.xml",
+            r#"<sequential display_name="Essays"><vertical url_name="v1"/></sequential>"#,
+        ),
+        (
+            "vertical/v1.xml",
+            r#"<vertical display_name="Text"><html url_name="h1">&lt;p&gt;Hi&lt;/p&gt;</html></vertical>"#,
+        ),
+    ];
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let prepared = lyceum_web::olx::prepare(
+        &w.t.media,
+        dir.path().to_path_buf(),
+        lyceum_olx::import::ImportOptions::default(),
+        lyceum_olx::Limits::default(),
+    )
+    .await
+    .unwrap();
+    let summary = lyceum_web::olx::store(&w.t.store, &w.t.media, prepared, None, false, 0)
+        .await
+        .unwrap();
+    assert!(!summary.created);
+    assert!(summary.outline.removed > 0);
+    assert!(
+        !w.t.media.path(&essay_file).exists(),
+        "the removed block's file is gone"
+    );
+    assert!(w.t.media.list().unwrap().is_empty());
+}
+
 #[tokio::test]
 async fn notifications_of_feedback_and_returns() {
     let w = world().await;

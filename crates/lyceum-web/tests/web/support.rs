@@ -507,3 +507,27 @@ pub fn graded_course(code: &str, problems: usize) -> serde_json::Value {
         "grading": {"types": [{"name": "Homework", "short_label": "HW", "min_count": count, "drop_count": 1, "weight": 1.0}], "cutoffs": {"Pass": 0.5}},
         "sections": sections})
 }
+
+/// Every file and folder under the media directory, with the files' bytes: two snapshots
+/// are equal only if the directory is byte for byte the same.
+pub fn media_snapshot(t: &TestApp) -> std::collections::BTreeMap<String, Option<Vec<u8>>> {
+    fn walk(
+        root: &std::path::Path,
+        dir: &std::path::Path,
+        out: &mut std::collections::BTreeMap<String, Option<Vec<u8>>>,
+    ) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            let name = p.strip_prefix(root).unwrap().display().to_string();
+            if p.is_dir() {
+                out.insert(format!("{name}/"), None);
+                walk(root, &p, out);
+            } else {
+                out.insert(name, Some(std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(t.media.root(), t.media.root(), &mut out);
+    out
+}

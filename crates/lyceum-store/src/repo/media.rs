@@ -1,0 +1,86 @@
+//! What refers to media files: the one list of columns holding a file's SHA-256. The
+//! media sweep and the removals after a delete ask only this module whether a file is
+//! still in use, so a new kind of row that refers to media adds its column here (a
+//! contract test fails if a table has a `sha256` column this list does not name).
+
+use crate::Result;
+use crate::db::{Db, q_built};
+use lyceum_core::CourseId;
+use std::collections::BTreeSet;
+
+/// A column whose value is the SHA-256 of a file in the media store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MediaReference {
+    pub table: &'static str,
+    pub column: &'static str,
+    /// The column of the row's course, so a re-import can list what a course refers to.
+    pub course_column: &'static str,
+}
+
+/// Every reference to a media file. Video sources, subtitles and posters, images in
+/// text and course pages all refer to files through a course asset's name (`/static/…`),
+/// so `assets` covers them.
+pub const MEDIA_REFERENCES: &[MediaReference] = &[
+    // Course assets: files of imported courses, video sources, subtitles, posters.
+    MediaReference {
+        table: "assets",
+        column: "sha256",
+        course_column: "course_id",
+    },
+    // Open-response files: in a learner's draft (no submission yet) or a submission.
+    MediaReference {
+        table: "or_attachments",
+        column: "sha256",
+        course_column: "course_id",
+    },
+];
+
+/// At most this many hashes in one `IN (…)` (PostgreSQL and SQLite both take far more;
+/// this keeps each statement small).
+const CHUNK: usize = 500;
+
+/// Of `hashes`, those some committed row refers to.
+pub async fn referenced_among(db: &mut impl Db, hashes: &[String]) -> Result<BTreeSet<String>> {
+    let mut found = BTreeSet::new();
+    for chunk in hashes.chunks(CHUNK) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let list = placeholders.join(", ");
+        let sql = MEDIA_REFERENCES
+            .iter()
+            .map(|r| {
+                format!(
+                    "SELECT DISTINCT {col} AS sha256 FROM {table} WHERE {col} IN ({list})",
+                    col = r.column,
+                    table = r.table
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" UNION ");
+        let mut query = q_built(sql);
+        for h in chunk {
+            query = query.bind(h.as_str());
+        }
+        let rows: Vec<(String,)> = db.all(query).await?;
+        found.extend(rows.into_iter().map(|(h,)| h));
+    }
+    Ok(found)
+}
+
+/// Every file a course's rows refer to (its assets, its learners' files): what a change
+/// to the course may leave unreferenced.
+pub async fn course_hashes(db: &mut impl Db, course: CourseId) -> Result<BTreeSet<String>> {
+    let sql = MEDIA_REFERENCES
+        .iter()
+        .map(|r| {
+            format!(
+                "SELECT DISTINCT {col} AS sha256 FROM {table} WHERE {course} = $1",
+                col = r.column,
+                table = r.table,
+                course = r.course_column
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ");
+    let rows: Vec<(String,)> = db.all(q_built(sql).bind(course.0)).await?;
+    Ok(rows.into_iter().map(|(h,)| h).collect())
+}
