@@ -61,6 +61,16 @@ pub fn client_ip(
     {
         return Some(ip);
     }
+    if trust_forwarded_for {
+        // Every client then counts as the proxy's one address: say so once, loudly.
+        static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        if !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            tracing::warn!(
+                "trust_forwarded_for is on but a login came without a usable X-Forwarded-For: \
+                 logins are limited by the proxy's address (configure the proxy to append it)"
+            );
+        }
+    }
     peer.map(|p| p.ip())
 }
 
