@@ -5,6 +5,7 @@
 use lyceum_core::course::spec::{CourseSpec, expand};
 use lyceum_core::permissions::CourseRole;
 use lyceum_core::{BlockId, CourseId, UserId};
+use lyceum_store::repo::login_limits::{self, Bucket, Reservation};
 use lyceum_store::repo::{
     assets, courses, learner, media, notifications, open_responses as ors, orgs, pages, problems,
     sessions, users,
@@ -52,6 +53,8 @@ contract!(
     media_references_of_every_kind,
     released_files_go_unless_still_referred_to,
     the_media_sweep_keeps_what_rows_refer_to,
+    login_limits_hold_under_concurrency,
+    login_limits_take_all_buckets_or_none,
 );
 
 const NOW: i64 = 1_790_000_000_000;
@@ -1873,4 +1876,169 @@ async fn the_media_sweep_keeps_what_rows_refer_to(store: Store) {
         .unwrap();
     assert!(r.removed.is_empty(), "{r:?}");
     assert_eq!(r.kept, 4);
+}
+
+/// Forty logins at once for one bucket of five: exactly five get a slot, on both backends.
+async fn login_limits_hold_under_concurrency(store: Store) {
+    const WINDOW: i64 = 15 * 60 * 1000;
+    let bucket = vec![Bucket {
+        key: "pair:one".into(),
+        limit: 5,
+    }];
+    let tasks: Vec<_> = (0..40)
+        .map(|_| {
+            let store = store.clone();
+            let bucket = bucket.clone();
+            tokio::spawn(async move {
+                let mut tx = store.begin().await.unwrap();
+                let r = login_limits::reserve(&mut tx, &bucket, NOW, WINDOW)
+                    .await
+                    .unwrap();
+                if matches!(r, Reservation::Granted(_)) {
+                    tx.commit().await.unwrap();
+                }
+                r
+            })
+        })
+        .collect();
+    let mut granted = Vec::new();
+    let mut limited = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Reservation::Granted(slots) => granted.push(slots),
+            Reservation::Limited { until } => {
+                assert_eq!(until, NOW + WINDOW);
+                limited += 1;
+            }
+        }
+    }
+    assert_eq!((granted.len(), limited), (5, 35));
+    let mut c = store.conn().await.unwrap();
+    assert_eq!(
+        login_limits::attempts(&mut c, "pair:one", NOW, WINDOW)
+            .await
+            .unwrap(),
+        5
+    );
+    // A success hands its slot back: one more attempt fits, then the bucket is full again.
+    login_limits::release(&mut c, &granted[0]).await.unwrap();
+    let again = login_limits::reserve(&mut c, &bucket, NOW + 1, WINDOW)
+        .await
+        .unwrap();
+    assert!(matches!(again, Reservation::Granted(_)), "{again:?}");
+    let full = login_limits::reserve(&mut c, &bucket, NOW + 2, WINDOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        full,
+        Reservation::Limited {
+            until: NOW + WINDOW
+        }
+    );
+    // The next window starts afresh, and a release from the old one does not touch it.
+    let later = NOW + WINDOW;
+    assert!(matches!(
+        login_limits::reserve(&mut c, &bucket, later, WINDOW)
+            .await
+            .unwrap(),
+        Reservation::Granted(_)
+    ));
+    login_limits::release(&mut c, &granted[1]).await.unwrap();
+    assert_eq!(
+        login_limits::attempts(&mut c, "pair:one", later, WINDOW)
+            .await
+            .unwrap(),
+        1
+    );
+    // Ended windows are swept.
+    assert_eq!(
+        login_limits::sweep(&mut c, later + WINDOW, 0)
+            .await
+            .unwrap(),
+        1
+    );
+}
+
+/// A reservation that meets a full bucket takes nothing from the others; trusted addresses
+/// are remembered per user and forgotten when old.
+async fn login_limits_take_all_buckets_or_none(store: Store) {
+    const WINDOW: i64 = 60_000;
+    let small = |key: &str, limit| Bucket {
+        key: key.into(),
+        limit,
+    };
+    let both = [small("a", 5), small("b", 1)];
+    {
+        let mut tx = store.begin().await.unwrap();
+        let r = login_limits::reserve(&mut tx, &both, NOW, WINDOW)
+            .await
+            .unwrap();
+        assert!(matches!(r, Reservation::Granted(ref s) if s.len() == 2));
+        tx.commit().await.unwrap();
+    }
+    {
+        let mut tx = store.begin().await.unwrap();
+        let r = login_limits::reserve(&mut tx, &both, NOW + 10, WINDOW)
+            .await
+            .unwrap();
+        assert_eq!(
+            r,
+            Reservation::Limited {
+                until: NOW + WINDOW
+            }
+        );
+        // Rolled back by dropping the transaction.
+    }
+    let mut c = store.conn().await.unwrap();
+    assert_eq!(
+        login_limits::attempts(&mut c, "a", NOW + 10, WINDOW)
+            .await
+            .unwrap(),
+        1,
+        "the refused attempt took nothing"
+    );
+    login_limits::clear(&mut c, "b").await.unwrap();
+    assert_eq!(
+        login_limits::attempts(&mut c, "b", NOW, WINDOW)
+            .await
+            .unwrap(),
+        0
+    );
+
+    let ada = user(&store, "Ada").await;
+    assert!(
+        !login_limits::is_trusted(&mut c, "ada", "ip:h", 0)
+            .await
+            .unwrap()
+    );
+    login_limits::trust(&mut c, ada, "ip:h", NOW).await.unwrap();
+    login_limits::trust(&mut c, ada, "ip:h", NOW + 5)
+        .await
+        .unwrap();
+    assert!(
+        login_limits::is_trusted(&mut c, "ada", "ip:h", NOW)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !login_limits::is_trusted(&mut c, "ada", "ip:other", 0)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !login_limits::is_trusted(&mut c, "bob", "ip:h", 0)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !login_limits::is_trusted(&mut c, "ada", "ip:h", NOW + 5)
+            .await
+            .unwrap()
+    );
+    login_limits::sweep(&mut c, 0, NOW + 5).await.unwrap();
+    assert!(
+        !login_limits::is_trusted(&mut c, "ada", "ip:h", 0)
+            .await
+            .unwrap()
+    );
 }

@@ -17,7 +17,8 @@ pub struct WebConfig {
     /// Log in with a Wikimedia account; off when absent.
     #[serde(default)]
     pub wikimedia: Option<WikimediaLogin>,
-    /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
+    /// Take the client address from the last `X-Forwarded-For` entry, the one the proxy
+    /// appended (only behind a proxy you run: otherwise clients could pick their address).
     #[serde(default)]
     pub trust_forwarded_for: bool,
     /// Caps on Open edX course archives uploaded on the site (`[import]`).

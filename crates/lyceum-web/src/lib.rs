@@ -15,6 +15,7 @@ mod error;
 mod format;
 mod grades;
 mod handlers;
+pub mod login_limits;
 pub mod mailer;
 pub mod olx;
 pub mod open_responses;

@@ -4,7 +4,6 @@
 use crate::assets::Assets;
 use crate::config::WebConfig;
 use crate::courses::CourseCache;
-use crate::security::RateLimiter;
 use lyceum_core::Clock;
 use lyceum_i18n::Catalog;
 use lyceum_store::{MediaStore, Store};
@@ -45,7 +44,6 @@ struct Inner {
     assets: Assets,
     courses: CourseCache,
     oauth: Option<OAuth>,
-    login_limiter: RateLimiter,
     sessions: crate::session::SessionCache,
 }
 
@@ -102,8 +100,6 @@ impl App {
             assets: Assets::build(),
             courses: CourseCache::new(256),
             oauth,
-            // Five failed logins per account and twenty per address in fifteen minutes.
-            login_limiter: RateLimiter::new(5, 20, Duration::from_secs(15 * 60)),
         })))
     }
 
@@ -153,9 +149,5 @@ impl App {
 
     pub fn sessions(&self) -> &crate::session::SessionCache {
         &self.0.sessions
-    }
-
-    pub fn login_limiter(&self) -> &RateLimiter {
-        &self.0.login_limiter
     }
 }

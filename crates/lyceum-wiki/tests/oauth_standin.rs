@@ -297,18 +297,65 @@ async fn state_mismatch() {
     ));
 }
 
+/// Cancel on the consent form comes back as Extension:OAuth sends it: `unauthorized_client`
+/// with the wiki's translated message twice and no `state`, encoded by PHP's
+/// `http_build_query`. The client reads it as the person declining.
 #[tokio::test]
-async fn consent_denied() {
+async fn consent_declined_as_extension_oauth_answers() {
     let env = env().await;
     let req = env.cfg.authorization_request(None);
     let response = consent(&env, &req.url, LEARNER, "cancel").await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    let location = response.headers()[reqwest::header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        location,
+        format!(
+            "{REDIRECT_URI}?error=unauthorized_client\
+             &error_description=The+user+declined+to+authorize+the+application.\
+             &message=The+user+declined+to+authorize+the+application."
+        )
+    );
     let params = callback_from(&response);
-    assert_eq!(params.error.as_deref(), Some("access_denied"));
-    assert_eq!(params.code, None);
-    assert_eq!(params.state.as_deref(), Some(req.state.as_str()));
+    assert_eq!(params.error.as_deref(), Some("unauthorized_client"));
+    assert_eq!(
+        (params.code.as_deref(), params.state.as_deref()),
+        (None, None)
+    );
     let err = check_callback(&req.state, &params).unwrap_err();
-    assert!(matches!(err, OAuthError::Denied));
+    assert!(matches!(err, OAuthError::Denied), "{err:?}");
     assert_eq!(err.message_key(), "lyceum-oauth-error-denied");
+
+    // The description is in the person's language (here French), percent-encoded byte by
+    // byte as PHP's urlencode does.
+    let req = env.cfg.authorization_request(Some("fr"));
+    let response = consent(&env, &req.url, LEARNER, "cancel").await;
+    let location = response.headers()[reqwest::header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        location
+            .contains("&error_description=L%E2%80%99utilisateur+a+refus%C3%A9+d%E2%80%99autoriser"),
+        "{location}"
+    );
+    let params = callback_from(&response);
+    assert!(matches!(
+        check_callback(&req.state, &params),
+        Err(OAuthError::Denied)
+    ));
+    // A standard provider's `access_denied` means the same.
+    let standard = CallbackParams {
+        error: Some("access_denied".into()),
+        state: Some(req.state.clone()),
+        ..CallbackParams::default()
+    };
+    assert!(matches!(
+        check_callback(&req.state, &standard),
+        Err(OAuthError::Denied)
+    ));
 }
 
 #[tokio::test]

@@ -71,7 +71,7 @@ pub fn load_config(file: Option<&Path>, data_dir: &Path, bound: SocketAddr) -> R
     Ok(config)
 }
 
-/// Serve the app until Ctrl-C or SIGTERM; expired sessions are swept hourly.
+/// Serve the app until Ctrl-C or SIGTERM; expired sessions and login limits are swept hourly.
 pub async fn run(listener: tokio::net::TcpListener, app: App) -> Result<()> {
     let store = app.store().clone();
     tokio::spawn(async move {
@@ -82,6 +82,9 @@ pub async fn run(listener: tokio::net::TcpListener, app: App) -> Result<()> {
                 let now = jiff::Timestamp::now().as_millisecond();
                 if let Err(e) = lyceum_store::repo::sessions::delete_expired(&mut c, now).await {
                     tracing::warn!(error = %e, "sweeping expired sessions failed");
+                }
+                if let Err(e) = lyceum_web::login_limits::sweep(&store, now).await {
+                    tracing::warn!(error = %lyceum_web::describe_error(&e), "sweeping login limits failed");
                 }
             }
         }

@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod courses;
 pub mod learner;
+pub mod login_limits;
 pub mod media;
 pub mod notifications;
 pub mod open_responses;

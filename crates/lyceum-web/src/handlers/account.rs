@@ -3,6 +3,7 @@
 use crate::accounts;
 use crate::error::{AppError, AppResult};
 use crate::handlers::{html_response, safe_return_to, see_other, with_notice};
+use crate::login_limits;
 use crate::page::{Cx, Page};
 use crate::session::{self, SessionData};
 use askama::Template;
@@ -89,19 +90,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Peer {
     }
 }
 
-/// The client's address: the socket's, or the proxy's word for it when configured.
-pub fn client_address(cx: &Cx, headers: &HeaderMap, peer: Option<SocketAddr>) -> Option<String> {
-    if cx.app.config().trust_forwarded_for
-        && let Some(first) = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-    {
-        return Some(first.trim().to_owned());
-    }
-    peer.map(|p| p.ip().to_string())
-}
-
 pub async fn login(
     cx: Cx,
     headers: HeaderMap,
@@ -110,13 +98,17 @@ pub async fn login(
 ) -> AppResult<Response> {
     let return_to = safe_return_to(f.return_to.as_deref());
     let key = username_key(&f.username);
-    let address = client_address(&cx, &headers, peer.0);
-    let limiter = cx.app.login_limiter();
-    if let Err(wait) = limiter.check(&key, address.as_deref()) {
-        return Err(AppError::RateLimited {
-            retry_after_secs: wait,
-        });
-    }
+    let ip = login_limits::client_ip(cx.app.config().trust_forwarded_for, &headers, peer.0);
+    // The attempt is counted before the password is checked, so guesses sent together
+    // cannot all pass a limit that only failures already finished would have reached.
+    let attempt = match login_limits::reserve(&cx.app, &key, ip).await? {
+        Ok(a) => a,
+        Err(wait) => {
+            return Err(AppError::RateLimited {
+                retry_after_secs: wait,
+            });
+        }
+    };
     let found = {
         let mut c = cx.app.store().conn().await?;
         users::find_password_hash(&mut c, &key).await?
@@ -124,7 +116,6 @@ pub async fn login(
     let ok =
         accounts::verify_password(f.password.clone(), found.as_ref().map(|(_, h)| h.clone())).await;
     let Some((user, _)) = found.filter(|_| ok) else {
-        limiter.record_failure(&key, address.as_deref());
         let body = login_view(
             &cx,
             &return_to,
@@ -133,8 +124,9 @@ pub async fn login(
         )?;
         return Ok((StatusCode::UNAUTHORIZED, html_response(body)).into_response());
     };
-    limiter.record_success(&key);
+    let now = cx.app.now_ms();
     let mut tx = cx.app.store().begin().await?;
+    login_limits::succeeded(&mut tx, &attempt, user, now).await?;
     let cookie = session::start(
         &cx.app,
         &mut tx,
@@ -143,7 +135,7 @@ pub async fn login(
         &SessionData::default(),
     )
     .await?;
-    users::touch_login(&mut tx, user, cx.app.now_ms()).await?;
+    users::touch_login(&mut tx, user, now).await?;
     tx.commit().await?;
     let mut r = see_other(&return_to);
     r.headers_mut().append(header::SET_COOKIE, cookie);

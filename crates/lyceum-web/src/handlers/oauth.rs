@@ -1,7 +1,7 @@
 //! Log in with a Wikimedia account: OAuth 2.0 authorization code with PKCE, `state`
-//! bound to a server-side session, exact redirect URI. Any failure (consent denied,
-//! state mismatch, provider down or answering garbage) shows a clear message and
-//! creates nothing.
+//! bound to a server-side session, exact redirect URI. Any failure (consent declined,
+//! state mismatch, provider down or answering garbage) shows a clear message on the login
+//! page and creates nothing.
 
 use crate::accounts;
 use crate::error::{AppError, AppResult};
@@ -12,7 +12,7 @@ use axum::extract::Query;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use lyceum_store::repo::sessions;
-use lyceum_wiki::oauth::{CallbackParams, OAuthError, check_callback};
+use lyceum_wiki::oauth::{CallbackParams, OAuthError, callback_error, check_callback};
 use serde::Deserialize;
 
 /// A login round trip older than this is refused (the provider's codes live 10 minutes).
@@ -48,7 +48,15 @@ pub async fn start(cx: Cx, Query(q): Query<Start>) -> AppResult<Response> {
 }
 
 fn failure(cx: &Cx, e: &OAuthError) -> AppResult<Response> {
-    tracing::warn!(error = %e, "Wikimedia login failed");
+    failure_to(cx, e, "/")
+}
+
+/// The login page with the failure's message in the person's language; after logging in
+/// there, they go on to `return_to`.
+fn failure_to(cx: &Cx, e: &OAuthError, return_to: &str) -> AppResult<Response> {
+    if !matches!(e, OAuthError::Denied) {
+        tracing::warn!(error = %e, "Wikimedia login failed");
+    }
     let status = match e {
         OAuthError::ProviderUnavailable(_) | OAuthError::InvalidResponse(_) => {
             StatusCode::BAD_GATEWAY
@@ -58,7 +66,7 @@ fn failure(cx: &Cx, e: &OAuthError) -> AppResult<Response> {
         _ => StatusCode::BAD_REQUEST,
     };
     let message = cx.page.text(e.message_key());
-    let body = crate::handlers::account::login_view_with_error(cx, "/", message)?;
+    let body = crate::handlers::account::login_view_with_error(cx, return_to, message)?;
     Ok((status, html_response(body)).into_response())
 }
 
@@ -66,6 +74,17 @@ pub async fn callback(cx: Cx, Query(params): Query<CallbackParams>) -> AppResult
     let Some(oauth) = cx.app.oauth() else {
         return Err(AppError::NotFound);
     };
+    // An error (above all a declined consent, which Extension:OAuth sends without `state`)
+    // is only shown: it cannot be tied to this browser's login, so it changes nothing, not
+    // even the pending login a forged link could otherwise cancel.
+    if let Some(e) = callback_error(&params) {
+        let return_to = cx
+            .session
+            .as_ref()
+            .and_then(|s| s.data.oauth.as_ref())
+            .map_or("/", |p| p.return_to.as_str());
+        return failure_to(&cx, &e, return_to);
+    }
     let Some(sess) = cx.session.as_ref() else {
         return failure(&cx, &OAuthError::StateMismatch);
     };

@@ -208,3 +208,175 @@ async fn usernames_and_passwords_are_validated_on_creation() {
         "The username \"gus\" is already taken."
     );
 }
+
+fn from(t: &TestApp, address: &str) -> Client {
+    let mut c = t.client();
+    c.peer = Some(format!("{address}:40000").parse().unwrap());
+    c
+}
+
+async fn try_login(c: &mut Client, name: &str, password: &str) -> StatusCode {
+    c.post_form("/login", &[("username", name), ("password", password)])
+        .await
+        .status
+}
+
+/// Forty guesses sent together: only as many as the limit get their password checked; the
+/// rest are refused before, so a burst cannot outrun the count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn guesses_sent_together_cannot_outrun_the_limit() {
+    let t = TestApp::new().await;
+    t.user("ida", false).await;
+    let tasks: Vec<_> = (0..40)
+        .map(|i| {
+            let mut c = from(&t, "203.0.113.5");
+            tokio::spawn(
+                async move { try_login(&mut c, "ida", &format!("guess number {i}")).await },
+            )
+        })
+        .collect();
+    let mut checked = 0;
+    let mut refused = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            StatusCode::UNAUTHORIZED => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => refused += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!((checked, refused), (5, 35));
+    // The right password waits too, from that address.
+    let mut c = from(&t, "203.0.113.5");
+    assert_eq!(
+        try_login(&mut c, "ida", PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // The count is in the database, not in this process: a second server sees it.
+    let other_server = lyceum_web::App::new(lyceum_web::AppParts {
+        store: t.store.clone(),
+        media: t.media.clone(),
+        config: lyceum_web::WebConfig::new("http://lyceum.test"),
+        clock: t.clock.clone(),
+    })
+    .unwrap();
+    let mut c = Client::for_router(lyceum_web::router(other_server));
+    c.peer = Some("203.0.113.5:1".parse().unwrap());
+    assert_eq!(
+        try_login(&mut c, "ida", PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Fifteen minutes later the address may try again.
+    t.clock.advance(jiff::SignedDuration::from_mins(15));
+    let mut c = from(&t, "203.0.113.5");
+    assert_eq!(
+        try_login(&mut c, "ida", PASSWORD).await,
+        StatusCode::SEE_OTHER
+    );
+}
+
+/// Failing a learner's logins on purpose from elsewhere does not lock them out of the
+/// address they log in from; guessing spread over many addresses is still bounded.
+#[tokio::test]
+async fn strangers_cannot_lock_a_learner_out_of_their_own_address() {
+    let t = TestApp::new().await;
+    t.user("lea", false).await;
+    let home = "192.0.2.10";
+    assert_eq!(
+        try_login(&mut from(&t, home), "lea", PASSWORD).await,
+        StatusCode::SEE_OTHER
+    );
+    // A stranger from one address meets the per-address-and-account limit after five.
+    let mut statuses = Vec::new();
+    for i in 0..7 {
+        statuses.push(try_login(&mut from(&t, "203.0.113.1"), "lea", &format!("guess {i}")).await);
+    }
+    assert_eq!(statuses[..5], [StatusCode::UNAUTHORIZED; 5]);
+    assert_eq!(statuses[5..], [StatusCode::TOO_MANY_REQUESTS; 2]);
+    // Spread over many addresses, the account takes ten guesses in all.
+    let mut checked = 5;
+    for a in 2..=6 {
+        for i in 0..5 {
+            let s = try_login(
+                &mut from(&t, &format!("203.0.113.{a}")),
+                "lea",
+                &format!("g{a}{i}"),
+            )
+            .await;
+            if s == StatusCode::UNAUTHORIZED {
+                checked += 1;
+            } else {
+                assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+            }
+        }
+    }
+    assert_eq!(checked, 10, "ten guesses per window for the account");
+    // The learner logs in from home all the same, even after a typo of their own.
+    assert_eq!(
+        try_login(&mut from(&t, home), "lea", "my own typo").await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        try_login(&mut from(&t, home), "lea", PASSWORD).await,
+        StatusCode::SEE_OTHER
+    );
+    // From an address the account has never used, the account-wide limit holds while the
+    // attack runs (the documented cost).
+    assert_eq!(
+        try_login(&mut from(&t, "198.51.100.7"), "lea", PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Other accounts on the stranger's own addresses are untouched by the account limit.
+    t.user("max", false).await;
+    assert_eq!(
+        try_login(&mut from(&t, "203.0.113.6"), "max", PASSWORD).await,
+        StatusCode::SEE_OTHER
+    );
+}
+
+/// Behind the operator's proxy only the address the proxy appended counts: a client
+/// writing its victim's address into X-Forwarded-For gains nothing by it.
+#[tokio::test]
+async fn forwarded_addresses_the_client_wrote_are_not_believed() {
+    let t = TestApp::with(backend(), |c| c.trust_forwarded_for = true).await;
+    t.user("noa", false).await;
+    let proxy = "10.0.0.2";
+    let via_proxy = |client_addr: &str, claimed: &str| {
+        let mut c = from(&t, proxy);
+        let xff = if claimed.is_empty() {
+            client_addr.to_owned()
+        } else {
+            format!("{claimed}, {client_addr}")
+        };
+        c.headers.insert("x-forwarded-for", xff.parse().unwrap());
+        c
+    };
+    // Noa logs in from home through the proxy: home becomes a known address.
+    assert_eq!(
+        try_login(&mut via_proxy("192.0.2.20", ""), "noa", PASSWORD).await,
+        StatusCode::SEE_OTHER
+    );
+    // A stranger claims to be at Noa's home, and to be somewhere new each time.
+    for i in 0..12 {
+        let claimed = if i % 2 == 0 {
+            "192.0.2.20".to_owned()
+        } else {
+            format!("100.64.0.{i}")
+        };
+        try_login(&mut via_proxy("203.0.113.50", &claimed), "noa", "guess").await;
+    }
+    // All twelve counted against the stranger's real address: five checked, then refused.
+    assert_eq!(
+        try_login(
+            &mut via_proxy("203.0.113.50", "192.0.2.20"),
+            "noa",
+            PASSWORD
+        )
+        .await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Noa's home address was never charged.
+    assert_eq!(
+        try_login(&mut via_proxy("192.0.2.20", ""), "noa", PASSWORD).await,
+        StatusCode::SEE_OTHER
+    );
+}

@@ -53,7 +53,14 @@ async fn consent(c: &mut Client, user: Option<i64>) -> String {
     assert_eq!(q["redirect_uri"], CALLBACK, "exact redirect_uri");
     assert_eq!(q["code_challenge_method"], "S256");
     assert_eq!(q["scope"], "mwoauth-authonly");
-    assert_eq!(q["ui_locales"], "en");
+    let lang = c
+        .headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .map_or("en", |v| v.to_str().unwrap());
+    assert_eq!(
+        q["ui_locales"], lang,
+        "the consent page in the reader's language"
+    );
     assert!(q["state"].len() >= 43);
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -145,15 +152,87 @@ async fn a_local_name_clash_gets_a_distinct_handle() {
     assert_eq!(user_count(&t).await, 2);
 }
 
+/// Cancel on the wiki's consent form comes back as Extension:OAuth sends it
+/// (`error=unauthorized_client`, the wiki's message, no `state`): the person sees that they
+/// declined, in their language, on the login page, and nothing is created.
 #[tokio::test]
 async fn declining_consent_creates_nothing() {
     let (t, _standin) = setup().await;
     let mut c = t.client();
     let callback = consent(&mut c, None).await;
+    assert!(callback.contains("error=unauthorized_client"), "{callback}");
+    assert!(!callback.contains("state="), "{callback}");
     let r = c.get(&callback).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert!(r.body.contains("You declined to log in"));
+    assert!(r.body.contains("You declined to log in"), "{}", r.body);
+    assert!(
+        !r.body.contains("not set up correctly"),
+        "not shown as a broken site"
+    );
+    assert!(
+        r.body.contains(r#"name="password""#),
+        "the login page, to log in another way"
+    );
+    assert!(
+        r.body.contains(r#"name="return_to" value="/dashboard""#),
+        "still on the way to where they were going"
+    );
+    assert!(
+        !r.body.contains("declined to authorize the application"),
+        "the wiki's own text is not echoed"
+    );
     assert_eq!(user_count(&t).await, 0);
+    assert_eq!(
+        c.get("/dashboard").await.status,
+        StatusCode::SEE_OTHER,
+        "not logged in"
+    );
+
+    // In French for a French reader.
+    let mut fr = t.client();
+    set_accept_language(&mut fr, "fr");
+    let callback = consent(&mut fr, None).await;
+    let r = fr.get(&callback).await;
+    assert!(
+        r.body.contains("Vous avez refusé de vous connecter"),
+        "{}",
+        r.body
+    );
+    assert_eq!(user_count(&t).await, 0);
+}
+
+/// A decline carries no state, so anyone can send a browser one: it must log nobody in or
+/// out and leave a login in progress alone.
+#[tokio::test]
+async fn a_forged_decline_changes_nothing() {
+    let (t, _standin) = setup().await;
+    let mut c = t.client();
+    let genuine = consent(&mut c, Some(12345678)).await;
+    let forged = "/auth/wikimedia/callback?error=unauthorized_client\
+                  &error_description=%3Cscript%3Ealert(1)%3C%2Fscript%3E&message=x";
+    let r = c.get(forged).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("You declined to log in"));
+    assert!(
+        !r.body.contains("<script>alert"),
+        "provider text never shown"
+    );
+    assert_eq!(user_count(&t).await, 0);
+    // An error with a code and the right state is still an error: no login.
+    let with_code = format!("{genuine}&error=unauthorized_client");
+    assert_eq!(c.get(&with_code).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(user_count(&t).await, 0);
+    // The login in progress was not cancelled by either.
+    let r = c.get(&genuine).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), "/dashboard");
+    // Nor does a forged decline log a logged-in person out.
+    let r = c.get(forged).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(c.get("/dashboard").await.body.contains("Learner1"));
+    // A decline from a browser that never started a login is shown the same way.
+    let r = t.client().get(forged).await;
+    assert!(r.body.contains("You declined to log in"));
 }
 
 #[tokio::test]

@@ -175,3 +175,236 @@ async fn malformed_requests_get_clear_errors_and_change_nothing() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(r.json()["error"]["code"], "lyceum-error-bad-progress");
 }
+
+/// Every state-changing route of the site and its API (method, path as in `routes.rs`).
+const STATE_CHANGING: &[(&str, &str)] = &[
+    ("POST", "/login"),
+    ("POST", "/logout"),
+    ("POST", "/preferences"),
+    ("POST", "/language"),
+    ("POST", "/courses/{key}/enroll"),
+    ("POST", "/courses/{key}/unenroll"),
+    ("POST", "/courses/{key}/unit/{unit}/bookmark"),
+    ("POST", "/courses/{key}/unit/{unit}/done"),
+    ("POST", "/courses/{key}/problem/{block}"),
+    ("POST", "/courses/{key}/open-response/{block}"),
+    ("POST", "/courses/{key}/open-response/{block}/files"),
+    ("POST", "/courses/{key}/open-response/{block}/peer-review"),
+    ("POST", "/notifications/read"),
+    (
+        "POST",
+        "/courses/{key}/instructor/learners/{learner}/problems/{block}",
+    ),
+    ("POST", "/courses/{key}/instructor/problems/{block}/rescore"),
+    ("POST", "/courses/{key}/instructor/grading"),
+    (
+        "POST",
+        "/courses/{key}/instructor/open-responses/{block}/settings",
+    ),
+    (
+        "POST",
+        "/courses/{key}/instructor/open-responses/{block}/copy-rubric",
+    ),
+    ("POST", "/courses/{key}/instructor/submissions/{id}/assess"),
+    ("POST", "/courses/{key}/instructor/submissions/{id}/return"),
+    ("POST", "/courses/{key}/instructor/submissions/{id}/excuse"),
+    (
+        "POST",
+        "/courses/{key}/instructor/submissions/{id}/cancel-assessment",
+    ),
+    ("POST", "/courses/{key}/instructor/submissions/{id}/release"),
+    ("POST", "/courses/{key}/instructor/import"),
+    ("POST", "/import"),
+    ("POST", "/api/v1/courses/{course_id}/enrollment"),
+    ("DELETE", "/api/v1/courses/{course_id}/enrollment"),
+    ("POST", "/api/v1/problems/{block_id}/submit"),
+    ("POST", "/api/v1/blocks/{block_id}/progress"),
+    ("PUT", "/api/v1/open-responses/{block_id}/draft"),
+    ("POST", "/api/v1/open-responses/{block_id}/submit"),
+    ("POST", "/api/v1/open-responses/{block_id}/attachments"),
+    (
+        "DELETE",
+        "/api/v1/open-responses/{block_id}/attachments/{id}",
+    ),
+    ("POST", "/api/v1/open-responses/{block_id}/peer-review"),
+    ("POST", "/api/v1/open-responses/{block_id}/self-review"),
+    (
+        "POST",
+        "/api/v1/open-responses/assessments/{assessment_id}/cancel",
+    ),
+    ("POST", "/api/v1/submissions/{submission_id}/lock"),
+    ("DELETE", "/api/v1/submissions/{submission_id}/lock"),
+    (
+        "POST",
+        "/api/v1/submissions/{submission_id}/staff-assessment",
+    ),
+    ("POST", "/api/v1/submissions/{submission_id}/return"),
+    ("POST", "/api/v1/submissions/{submission_id}/peer-excuse"),
+    ("POST", "/api/v1/me/notifications/read"),
+];
+
+/// The (method, path) of every route in `routes.rs` that is not a GET.
+fn state_changing_routes_in_the_router() -> Vec<(String, String)> {
+    let source = include_str!("../../src/routes.rs");
+    let mut found = Vec::new();
+    for chunk in source.split(".route(").skip(1) {
+        let Some(path) = chunk.split('"').nth(1) else {
+            continue;
+        };
+        for method in ["post", "put", "delete", "patch"] {
+            let call = format!("{method}(");
+            let used = chunk.match_indices(&call).any(|(i, _)| {
+                !chunk[..i]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_')
+            });
+            if used {
+                found.push((method.to_uppercase(), path.to_owned()));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// Everything stored: every row of every table, as text, sorted per table.
+async fn database_snapshot(t: &TestApp) -> Vec<(String, Vec<String>)> {
+    use lyceum_store::{Backend, Db, q, q_built};
+    let mut c = t.store.conn().await.unwrap();
+    let tables: Vec<(String,)> = match t.store.backend() {
+        Backend::Sqlite => c
+            .all(q(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+            ))
+            .await
+            .unwrap(),
+        Backend::Postgres => c
+            .all(q(
+                "SELECT CAST(table_name AS TEXT) FROM information_schema.tables
+                    WHERE table_schema = current_schema() ORDER BY 1",
+            ))
+            .await
+            .unwrap(),
+    };
+    let mut out = Vec::new();
+    for (table,) in tables {
+        let rows = c
+            .rows(q_built(format!("SELECT * FROM {table}")))
+            .await
+            .unwrap();
+        let mut rows: Vec<String> = rows.iter().map(|r| format!("{r:?}")).collect();
+        rows.sort();
+        out.push((table, rows));
+    }
+    out
+}
+
+/// A browser carrying a session cookie, sent by another site to every state-changing route
+/// (by Fetch Metadata, or only by `Origin` in older browsers): each is refused before its
+/// handler runs, and nothing stored changes.
+#[tokio::test]
+async fn cross_site_requests_to_every_state_changing_route_are_refused() {
+    let mut table: Vec<(String, String)> = STATE_CHANGING
+        .iter()
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    table.sort();
+    assert_eq!(
+        state_changing_routes_in_the_router(),
+        table,
+        "a state-changing route was added or removed: list it in STATE_CHANGING"
+    );
+
+    let t = TestApp::new().await;
+    let course = t.seed(quiz_course("T101")).await;
+    let other = t.seed(sample_course("OTHER", true)).await;
+    let ids = t.block_ids(course).await;
+    // The most powerful cookie there is: a site admin who teaches and studies the course.
+    let root = t.user("root", true).await;
+    t.enroll(root, course).await;
+    t.make_staff(
+        root,
+        course,
+        lyceum_core::permissions::CourseRole::Instructor,
+    )
+    .await;
+    let mut c = t.login("root").await;
+    let problem = ids["s1-1-1-1"];
+    let fill = |p: &str| {
+        p.replace("{key}", KEY)
+            .replace("{course_id}", KEY)
+            .replace("{unit}", "s1-1-1")
+            .replace("{block}", &problem.to_string())
+            .replace("{block_id}", &problem.to_string())
+            .replace("{learner}", &root.0.to_string())
+            .replace("{id}", "1")
+            .replace("{submission_id}", "1")
+            .replace("{assessment_id}", "1")
+    };
+    let form = "display_name=Forged&language=fr&lang=fr&return_to=%2F&username=root\
+                &password=correct+horse+battery&s1-1-1-1_2_1=CC0&action=submit";
+    let json = serde_json::json!({
+        "text": "forged", "answers": {"s1-1-1-1_2_1": "forged"},
+        "ranges": [[0.0, 1.0]], "duration": 9.0, "position": 1.0,
+        "criteria": {}, "overall_feedback": "forged", "note": "forged"
+    })
+    .to_string();
+    let before = database_snapshot(&t).await;
+    let senders: [&[(&str, &str)]; 4] = [
+        &[("sec-fetch-site", "cross-site")],
+        &[("sec-fetch-site", "same-site")],
+        &[("sec-fetch-site", ""), ("origin", "https://evil.example")],
+        &[("sec-fetch-site", ""), ("origin", "null")],
+    ];
+    for (method, template) in STATE_CHANGING {
+        let path = fill(template);
+        let api = path.starts_with("/api/");
+        for extra in senders {
+            let (body, content_type) = if api {
+                (json.clone(), "application/json")
+            } else {
+                (form.to_owned(), "application/x-www-form-urlencoded")
+            };
+            let r = c
+                .request(
+                    axum::http::Method::from_bytes(method.as_bytes()).unwrap(),
+                    &path,
+                    axum::body::Body::from(body),
+                    Some(content_type),
+                    extra,
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{method} {path} {extra:?}");
+            if api {
+                assert_eq!(r.json()["error"]["code"], "lyceum-error-csrf", "{path}");
+            } else {
+                assert!(r.body.contains("came from another website"), "{path}");
+            }
+            assert!(
+                r.set_cookies().is_empty(),
+                "{method} {path}: no cookie changes"
+            );
+        }
+    }
+    assert_eq!(
+        database_snapshot(&t).await,
+        before,
+        "nothing stored changed"
+    );
+    assert!(
+        c.get("/dashboard").await.body.contains("Quiz course T101"),
+        "still logged in"
+    );
+
+    // The snapshot does see changes: the same request from this site enrols.
+    let r = c
+        .post_empty(&format!(
+            "/api/v1/courses/{}/enrollment",
+            "course-v1:TESTORG+OTHER+2026"
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_ne!(database_snapshot(&t).await, before);
+    let _ = other;
+}

@@ -70,6 +70,7 @@ impl TestApp {
             router: self.router.clone(),
             cookies: HashMap::new(),
             headers: HeaderMap::new(),
+            peer: None,
         }
     }
 
@@ -219,6 +220,9 @@ pub struct Client {
     pub cookies: HashMap<String, String>,
     /// Extra headers sent with every request (e.g. Accept-Language).
     pub headers: HeaderMap,
+    /// The socket address requests come from, as the server started by `lyceum serve`
+    /// sees it (none by default, like a router called directly).
+    pub peer: Option<std::net::SocketAddr>,
 }
 
 #[derive(Debug)]
@@ -258,6 +262,16 @@ impl Resp {
 }
 
 impl Client {
+    /// A client of another router, e.g. a second server over the same database.
+    pub fn for_router(router: Router) -> Client {
+        Client {
+            router,
+            cookies: HashMap::new(),
+            headers: HeaderMap::new(),
+            peer: None,
+        }
+    }
+
     pub fn session_cookie(&self) -> Option<&String> {
         self.cookies.get("lyceum_session")
     }
@@ -288,6 +302,9 @@ impl Client {
         }
         if let Some(ct) = content_type {
             req = req.header(header::CONTENT_TYPE, ct);
+        }
+        if let Some(peer) = self.peer {
+            req = req.extension(axum::extract::ConnectInfo(peer));
         }
         // Like a browser submitting a form on this site.
         if method != Method::GET

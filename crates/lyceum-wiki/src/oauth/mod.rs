@@ -151,30 +151,45 @@ pub struct CallbackParams {
     pub error_description: Option<String>,
 }
 
+/// The error a callback reports, if any. Errors come without a usable `state` (a declined
+/// consent on Extension:OAuth carries none), so they cannot be tied to a login this browser
+/// started: a caller shows them and does nothing else — nothing is created, no one is logged
+/// in or out, and the pending login is left as it was (a link from another site must not be
+/// able to cancel a login in progress).
+pub fn callback_error(params: &CallbackParams) -> Option<OAuthError> {
+    let error = params.error.as_deref()?;
+    let detail = match params.error_description.as_deref() {
+        Some(description) => format!("{error}: {description}"),
+        None => error.to_owned(),
+    };
+    Some(match error {
+        // Extension:OAuth answers Cancel on its consent form with `unauthorized_client`, a
+        // translated description and no `state` (`ClientApprovalDenyException`, REL1_39 and
+        // master alike); RFC 6749 providers say `access_denied`. Either way, the person
+        // declined. Nothing else sends `unauthorized_client` back to us: a client the wiki
+        // does not know or has not approved gets the wiki's error page, never a redirect.
+        "access_denied" | "unauthorized_client" => {
+            tracing::info!(%detail, "Wikimedia login declined");
+            OAuthError::Denied
+        }
+        "server_error" | "temporarily_unavailable" => OAuthError::ProviderUnavailable(detail),
+        // Our registration or request is wrong; nothing the learner can fix.
+        "invalid_client" | "invalid_scope" | "unsupported_response_type" => {
+            tracing::warn!(%detail, "wiki refused our authorization request");
+            OAuthError::ClientRejected
+        }
+        _ => OAuthError::InvalidResponse(format!("callback error {detail}")),
+    })
+}
+
 /// Validates the callback before any network call and returns the authorization code.
 ///
-/// An `error` is reported first: a learner who pressed Cancel should see "you declined", and
-/// no action follows from an error, so a forged one can do no harm. A code is accepted only
-/// with the `state` this session issued, compared in constant time.
+/// An `error` is reported first ([`callback_error`]): a learner who pressed Cancel should
+/// see "you declined", and no action follows from an error, so a forged one can do no harm.
+/// A code is accepted only with the `state` this session issued, compared in constant time.
 pub fn check_callback(expected_state: &str, params: &CallbackParams) -> Result<String, OAuthError> {
-    if let Some(error) = params.error.as_deref() {
-        let detail = match params.error_description.as_deref() {
-            Some(description) => format!("{error}: {description}"),
-            None => error.to_owned(),
-        };
-        return Err(match error {
-            "access_denied" => OAuthError::Denied,
-            "server_error" | "temporarily_unavailable" => OAuthError::ProviderUnavailable(detail),
-            // Our registration or request is wrong; nothing the learner can fix.
-            "invalid_client"
-            | "unauthorized_client"
-            | "invalid_scope"
-            | "unsupported_response_type" => {
-                tracing::warn!(%detail, "wiki refused our authorization request");
-                OAuthError::ClientRejected
-            }
-            _ => OAuthError::InvalidResponse(format!("callback error {detail}")),
-        });
+    if let Some(e) = callback_error(params) {
+        return Err(e);
     }
 
     // An empty expected state means the session lost it; never let "" match "".

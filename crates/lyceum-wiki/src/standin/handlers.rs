@@ -122,6 +122,51 @@ fn redirect(to: &url::Url) -> Response {
     }
 }
 
+/// What Extension:OAuth answers when the person presses Cancel on the consent form
+/// (REL1_39 and current master alike): `SpecialMWOAuth::showCancelPage` sends the browser back
+/// to the authorize endpoint with `approval_cancel=1`, which throws
+/// `ClientApprovalDenyException`: league's `OAuthServerException` with error type
+/// `unauthorized_client` (not `access_denied`) and the redirect URI. league's
+/// `generateHttpResponse` then answers `302` with `Location: REDIRECT_URI?` +
+/// `http_build_query(['error' => …, 'error_description' => MESSAGE, 'message' => MESSAGE])`:
+/// no `state` (the exception never carries it) and no code. MESSAGE is the wiki message
+/// `mwoauth-oauth2-error-user-approval-deny` in the person's language; its exact wording is
+/// not recorded, so the stand-in writes its own, in English or French, and clients must not
+/// rely on it (only on `error`).
+fn declined(redirect_uri: &str, lang: &str) -> Response {
+    let message = match lang.split('-').next() {
+        Some("fr") => USER_APPROVAL_DENY_FR,
+        _ => USER_APPROVAL_DENY_EN,
+    };
+    let separator = if redirect_uri.contains('?') { '&' } else { '?' };
+    let location = format!(
+        "{redirect_uri}{separator}error=unauthorized_client&error_description={m}&message={m}",
+        m = php_urlencode(message)
+    );
+    match HeaderValue::from_str(&location) {
+        Ok(location) => (StatusCode::FOUND, [(header::LOCATION, location)]).into_response(),
+        Err(_) => connection_error("The redirect URI cannot be used."),
+    }
+}
+
+const USER_APPROVAL_DENY_EN: &str = "The user declined to authorize the application.";
+const USER_APPROVAL_DENY_FR: &str =
+    "L\u{2019}utilisateur a refusé d\u{2019}autoriser l\u{2019}application.";
+
+/// PHP's `urlencode`, which `http_build_query` uses: every byte but `A-Za-z0-9-_.` is
+/// percent-encoded (upper-case hex), and a space becomes `+`.
+fn php_urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => out.push(char::from(b)),
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
 /// The scopes a request gets: known grants only, `#default` meaning the login-only grant.
 fn granted_scopes(requested: Option<&str>) -> Vec<String> {
     let requested: Vec<&str> = requested.unwrap_or("").split_whitespace().collect();
@@ -211,7 +256,7 @@ async fn authorize(State(shared): State<Arc<Shared>>, uri: axum::http::Uri) -> R
     Html(page).into_response()
 }
 
-/// The consent form's target: Allow issues a code, Cancel reports `access_denied`.
+/// The consent form's target: Allow issues a code; Cancel answers as Extension:OAuth does.
 async fn approve(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let p = parse_params(&body);
     let redirect_uri = match check_client(&shared, &p) {
@@ -225,17 +270,7 @@ async fn approve(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
 
     match param(&p, "decision") {
         Some("allow") => {}
-        Some("cancel") => {
-            {
-                let mut q = target.query_pairs_mut();
-                q.append_pair("error", "access_denied")
-                    .append_pair("error_description", ACCESS_DENIED);
-                if let Some(s) = client_state {
-                    q.append_pair("state", s);
-                }
-            }
-            return redirect(&target);
-        }
+        Some("cancel") => return declined(redirect_uri, param(&p, "uselang").unwrap_or("en")),
         _ => return connection_error("Choose Allow or Cancel."),
     }
 

@@ -50,6 +50,8 @@ pub(crate) fn consent(c: &Consent<'_>, users: &[StandinUser]) -> String {
         ("state", c.state),
         ("code_challenge", c.code_challenge),
         ("code_challenge_method", c.code_challenge_method),
+        // The wiki keeps the interface language through the form (its `uselang`).
+        ("uselang", Some(c.lang)),
     ];
     for (name, value) in fields {
         if let Some(value) = value {
