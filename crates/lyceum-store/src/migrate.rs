@@ -28,6 +28,7 @@ const MIGRATIONS: &[Migration] = migrations![
     2 "0002_problems_and_grades",
     3 "0003_course_pages",
     4 "0004_open_responses",
+    7 "0007_deadlines",
 ];
 
 pub async fn run(store: &Store) -> Result<()> {
