@@ -66,9 +66,11 @@ pub fn of_course(
         .map(|d| {
             let node = tree.node(d.node);
             let (title, url) = if d.kind == DeadlineKind::Subsection {
-                let first = tree.children(d.node).iter().copied().find(|&u| {
-                    tree.node(u).kind == NodeKind::Unit && tree.is_visible(u, vis)
-                });
+                let first = tree
+                    .children(d.node)
+                    .iter()
+                    .copied()
+                    .find(|&u| tree.node(u).kind == NodeKind::Unit && tree.is_visible(u, vis));
                 let url = first.map_or_else(
                     || format!("{base}/courseware"),
                     |u| format!("{base}/unit/{}", tree.node(u).url_name),
@@ -84,13 +86,7 @@ pub fn of_course(
                 };
                 let url = unit.map_or_else(
                     || format!("{base}/courseware"),
-                    |u| {
-                        format!(
-                            "{base}/unit/{}#block-{}",
-                            tree.node(u).url_name,
-                            node.id.0
-                        )
-                    },
+                    |u| format!("{base}/unit/{}#block-{}", tree.node(u).url_name, node.id.0),
                 );
                 (title, url)
             };

@@ -4,8 +4,8 @@ use crate::handlers::olx as course_olx;
 use crate::handlers::or_settings;
 use crate::handlers::or_staff;
 use crate::handlers::{
-    about, account, calendar, catalog, courseware, dashboard, errors, instructor, media, oauth, pages,
-    progress,
+    about, account, calendar, catalog, courseware, dashboard, errors, instructor, media, oauth,
+    pages, progress,
 };
 use crate::handlers::{notifications, or_learner};
 use crate::state::App;

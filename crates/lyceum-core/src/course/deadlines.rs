@@ -338,7 +338,11 @@ mod tests {
                     },
                 ],
                 &[1113],
-                vec![(1113, Or, d3, true), (11, S, d1, false), (1112, P, d2, false)],
+                vec![
+                    (1113, Or, d3, true),
+                    (11, S, d1, false),
+                    (1112, P, d2, false),
+                ],
             ),
             (
                 "an open response is due with its ungraded subsection",

@@ -204,7 +204,11 @@ pub async fn unenroll(
     let confirmed = url::form_urlencoded::parse(&body).any(|(k, v)| k == "confirm" && v == "yes");
     if !confirmed {
         decide(
-            can(&cx.actor(), Action::Unenroll, Resource::Course(&course.facts)),
+            can(
+                &cx.actor(),
+                Action::Unenroll,
+                Resource::Course(&course.facts),
+            ),
             &cx,
             "lyceum-error-forbidden",
         )?;

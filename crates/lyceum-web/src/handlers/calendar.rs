@@ -58,10 +58,7 @@ pub async fn feed(State(app): State<App>, Path(file): Path<String>) -> AppResult
         .ok()
         .and_then(|u| u.host_str().map(str::to_owned))
         .unwrap_or_else(|| "lyceum".to_owned());
-    let mut items: Vec<DueItem> = courses
-        .into_iter()
-        .flat_map(|(_, p)| p.deadlines)
-        .collect();
+    let mut items: Vec<DueItem> = courses.into_iter().flat_map(|(_, p)| p.deadlines).collect();
     items.sort_by(|a, b| a.due.cmp(&b.due).then(a.block.cmp(&b.block)));
     let events: Vec<Event> = items
         .iter()

@@ -272,10 +272,7 @@ pub async fn outline(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
             subs.push(SubsectionLine {
                 title: tree.node(ss).title.clone(),
                 release: future(tree.node(ss).release_at),
-                due: deadlines::lines(
-                    &cx.page,
-                    due_by_subsection.remove(&ss).unwrap_or_default(),
-                ),
+                due: deadlines::lines(&cx.page, due_by_subsection.remove(&ss).unwrap_or_default()),
                 units,
             });
         }

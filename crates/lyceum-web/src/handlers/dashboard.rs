@@ -11,9 +11,9 @@ use crate::state::App;
 use askama::Template;
 use axum::response::Response;
 use jiff::Timestamp;
+use lyceum_core::blocks::LeafContent;
 use lyceum_core::clock::from_millis;
 use lyceum_core::course::{Visibility, tree::percent};
-use lyceum_core::blocks::LeafContent;
 use lyceum_core::permissions::{Action, Actor, CourseFacts, CourseRole, Resource, can};
 use lyceum_core::{BlockId, CourseId, UserId};
 use lyceum_store::repo::courses;
@@ -98,12 +98,7 @@ pub async fn progress_of(
             role: None,
         };
         // A course unpublished after enrolment stays listed but shows no content.
-        let see = can(
-            actor,
-            Action::ViewCourseware,
-            Resource::Course(&facts),
-        )
-        .allowed();
+        let see = can(actor, Action::ViewCourseware, Resource::Course(&facts)).allowed();
         let vis = Visibility {
             now,
             course_start: course.start_at.map(from_millis),
@@ -184,7 +179,10 @@ async fn teaching(cx: &Cx, user: UserId) -> AppResult<Vec<TeachingItem>> {
         let base = format!("/courses/{}", course.course_key);
         let mut tools = Vec::new();
         if can(&cx.actor(), Action::Grade, Resource::Course(&facts)).allowed() {
-            tools.push(("lyceum-tab-instructor", format!("{base}/instructor/gradebook")));
+            tools.push((
+                "lyceum-tab-instructor",
+                format!("{base}/instructor/gradebook"),
+            ));
             let content = cx
                 .app
                 .courses()
@@ -193,10 +191,7 @@ async fn teaching(cx: &Cx, user: UserId) -> AppResult<Vec<TeachingItem>> {
             let tree = &content.tree;
             let has_open_responses = tree.units().iter().any(|&u| {
                 tree.children(u).iter().any(|&l| {
-                    matches!(
-                        tree.node(l).content,
-                        Some(Ok(LeafContent::OpenResponse(_)))
-                    )
+                    matches!(tree.node(l).content, Some(Ok(LeafContent::OpenResponse(_))))
                 })
             });
             if has_open_responses {
@@ -207,7 +202,10 @@ async fn teaching(cx: &Cx, user: UserId) -> AppResult<Vec<TeachingItem>> {
             }
         }
         if can(&cx.actor(), Action::Edit, Resource::Course(&facts)).allowed() {
-            tools.push(("lyceum-dashboard-tool-olx", format!("{base}/instructor/olx")));
+            tools.push((
+                "lyceum-dashboard-tool-olx",
+                format!("{base}/instructor/olx"),
+            ));
         }
         out.push(TeachingItem {
             title: course.title.clone(),

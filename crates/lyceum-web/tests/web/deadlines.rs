@@ -92,7 +92,11 @@ async fn the_dates_tab_lists_every_due_date_with_how_it_stands() {
     let r = c
         .post_form(
             "/preferences",
-            &[("display_name", ""), ("language", ""), ("time_zone", "Asia/Tokyo")],
+            &[
+                ("display_name", ""),
+                ("language", ""),
+                ("time_zone", "Asia/Tokyo"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
@@ -101,9 +105,15 @@ async fn the_dates_tab_lists_every_due_date_with_how_it_stands() {
     assert!(b.contains("Asia/Tokyo"));
 
     // Plural-aware in every language.
-    let ar = c.get(&format!("/courses/{DKEY}/dates?uselang=ar")).await.body;
+    let ar = c
+        .get(&format!("/courses/{DKEY}/dates?uselang=ar"))
+        .await
+        .body;
     assert!(ar.contains("الموعد بعد"), "{ar}");
-    let fr = c.get(&format!("/courses/{DKEY}/dates?uselang=fr")).await.body;
+    let fr = c
+        .get(&format!("/courses/{DKEY}/dates?uselang=fr"))
+        .await
+        .body;
     assert!(fr.contains("À rendre dans"), "{fr}");
 }
 
@@ -128,7 +138,10 @@ async fn the_outline_shows_due_dates_per_subsection() {
     assert!(quiz1.contains("Due in 10 days"));
     assert!(quiz1.contains("Mission statement"));
     let reading = &b[b.find("Reading").unwrap()..b.find("Quiz 0").unwrap()];
-    assert!(!reading.contains("outline__due"), "no due date, nothing shown");
+    assert!(
+        !reading.contains("outline__due"),
+        "no due date, nothing shown"
+    );
 }
 
 #[tokio::test]
@@ -146,7 +159,10 @@ async fn the_dashboard_shows_the_next_deadlines_across_courses() {
     let hw = list.find("HW one").unwrap();
     assert!(essay < quiz1 && quiz1 < hw, "{list}");
     assert!(list.contains("Deadlines 101") && list.contains("Quiz course Q2"));
-    assert!(!list.contains("Quiz 0") && !list.contains("HW two"), "{list}");
+    assert!(
+        !list.contains("Quiz 0") && !list.contains("HW two"),
+        "{list}"
+    );
     submit_all(&t, course, u, &["s1-1-2-1"]).await;
     let b = c.get("/dashboard").await.body;
     assert!(!b.contains("Mission statement"), "submitted: no reminder");
@@ -188,7 +204,10 @@ async fn the_api_lists_upcoming_due_dates() {
     assert_eq!(j.as_array().unwrap().len(), 1);
     assert_eq!(j[0]["title"], "Quiz 1");
     submit_all(&t, course, u, &["s1-1-1-1"]).await;
-    assert_eq!(c.get("/api/v1/me/deadlines").await.json(), serde_json::json!([]));
+    assert_eq!(
+        c.get("/api/v1/me/deadlines").await.json(),
+        serde_json::json!([])
+    );
 
     assert_eq!(
         t.client().get("/api/v1/me/deadlines").await.status,
@@ -200,7 +219,9 @@ async fn the_api_lists_upcoming_due_dates() {
 }
 
 fn feed_path(prefs: &str) -> String {
-    let at = prefs.find("http://lyceum.test/calendar/").expect("feed URL shown");
+    let at = prefs
+        .find("http://lyceum.test/calendar/")
+        .expect("feed URL shown");
     let url = &prefs[at..];
     let url = &url[..url.find('"').unwrap()];
     url.trim_start_matches("http://lyceum.test").to_owned()
@@ -227,7 +248,10 @@ async fn each_learner_has_a_private_calendar_feed_they_can_reset() {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.header("content-type"), "text/calendar; charset=utf-8");
     let ics = &r.body;
-    assert!(ics.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"), "{ics}");
+    assert!(
+        ics.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"),
+        "{ics}"
+    );
     assert!(ics.ends_with("END:VCALENDAR\r\n"));
     assert!(!ics.replace("\r\n", "").contains('\n'), "CRLF only");
     for l in ics.split("\r\n") {
@@ -236,7 +260,10 @@ async fn each_learner_has_a_private_calendar_feed_they_can_reset() {
     assert_eq!(ics.matches("BEGIN:VEVENT").count(), 3, "{ics}");
     assert!(ics.contains("DTSTART:20261201T000000Z\r\n"));
     assert!(ics.contains("DTSTART:20261124T180000Z\r\n"));
-    assert!(ics.contains("DTSTART:20261101T000000Z\r\n"), "missed ones stay in the calendar");
+    assert!(
+        ics.contains("DTSTART:20261101T000000Z\r\n"),
+        "missed ones stay in the calendar"
+    );
     assert!(ics.contains("SUMMARY:Due: Quiz 1\r\n"));
     assert!(ics.contains("DTSTAMP:20261121T120000Z\r\n"));
     assert!(ics.contains("@lyceum.test\r\n"), "UID per event");
@@ -371,13 +398,20 @@ async fn the_time_zone_menu_is_grouped_canonical_and_puts_the_browsers_zone_firs
     let r = c
         .post_form(
             "/preferences",
-            &[("display_name", ""), ("language", ""), ("time_zone", "Asia/Calcutta")],
+            &[
+                ("display_name", ""),
+                ("language", ""),
+                ("time_zone", "Asia/Calcutta"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let b = c.get("/preferences").await.body;
     let select = &b[b.find(r#"<select id="time_zone""#).unwrap()..];
     let select = &select[..select.find("</select>").unwrap()];
-    assert!(select.contains(r#"<option value="Asia/Calcutta" selected>"#), "{select}");
+    assert!(
+        select.contains(r#"<option value="Asia/Calcutta" selected>"#),
+        "{select}"
+    );
     assert_eq!(select.matches(" selected>").count(), 1, "{select}");
 }

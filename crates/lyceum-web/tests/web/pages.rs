@@ -222,7 +222,10 @@ async fn navigation_crosses_subsection_and_section_boundaries() {
     assert!(early.body.contains("Not open yet"));
     assert!(early.body.contains(r#"datetime="2030-01-01T00:00:00Z""#));
     assert!(!early.body.contains("Secret unit") && !early.body.contains("Not yet</p>"));
-    assert!(!early.body.contains(r#"rel="prev""#), "no way into unreleased content");
+    assert!(
+        !early.body.contains(r#"rel="prev""#),
+        "no way into unreleased content"
+    );
     assert_eq!(
         c.get(&unit_path("nope")).await.status,
         StatusCode::NOT_FOUND
