@@ -262,21 +262,24 @@ mod tests {
         }
     }
 
-    /// (block id, kind, due, complete) of each deadline.
-    fn list(
-        t: &CourseTree,
-        now: &str,
-        done: &[i64],
-    ) -> Vec<(i64, DeadlineKind, &'static str, bool)> {
+    /// (block id, kind, due, complete) of a deadline.
+    type Row = (i64, DeadlineKind, Timestamp, bool);
+
+    fn list(t: &CourseTree, now: &str, done: &[i64]) -> Vec<Row> {
         let done: HashSet<BlockId> = done.iter().copied().map(BlockId).collect();
         deadlines(t, &learner(now), &done)
             .into_iter()
-            .map(|d| {
-                let due = Box::leak(d.due.to_string().into_boxed_str());
-                (t.node(d.node).id.0, d.kind, &*due, d.complete)
-            })
+            .map(|d| (t.node(d.node).id.0, d.kind, d.due, d.complete))
             .collect()
     }
+
+    /// A case: its name, the course, the completed blocks, the expected deadlines.
+    type Case = (
+        &'static str,
+        Vec<B>,
+        &'static [i64],
+        Vec<(i64, DeadlineKind, &'static str, bool)>,
+    );
 
     use DeadlineKind::{OpenResponse as Or, Problem as P, Subsection as S};
 
@@ -285,7 +288,7 @@ mod tests {
         let d1 = "2026-12-01T00:00:00Z";
         let d2 = "2026-12-10T12:00:00Z";
         let d3 = "2026-11-25T08:00:00Z";
-        let cases: Vec<(&str, Vec<B>, &[i64], Vec<(i64, DeadlineKind, &str, bool)>)> = vec![
+        let cases: Vec<Case> = vec![
             (
                 "a graded subsection's date is inherited by its problems: one deadline",
                 vec![
@@ -425,13 +428,9 @@ mod tests {
         for (name, blocks, done, want) in cases {
             let t = tree(blocks);
             let got = list(&t, "2026-11-21T00:00:00Z", done);
-            let want: Vec<_> = want
+            let want: Vec<Row> = want
                 .into_iter()
-                .map(|(id, k, d, c)| (id, k, ts(d).to_string(), c))
-                .collect();
-            let got: Vec<_> = got
-                .into_iter()
-                .map(|(id, k, d, c)| (id, k, d.to_owned(), c))
+                .map(|(id, k, d, c)| (id, k, ts(d), c))
                 .collect();
             assert_eq!(got, want, "{name}");
         }
