@@ -49,12 +49,9 @@ pub fn is_canonical(name: &str) -> bool {
     canonical().any(|z| z == name)
 }
 
-/// `+05:30`, `−03:00` as `UTC+05:30`, `UTC-03:00`; `UTC` itself for zero.
+/// The offset from UTC at `now`: `UTC+05:30`, `UTC-03:00`, `UTC+00:00`.
 pub fn offset_label(tz: &TimeZone, now: Timestamp) -> String {
     let secs = tz.to_offset(now).seconds();
-    if secs == 0 {
-        return "UTC".to_owned();
-    }
     let sign = if secs < 0 { '-' } else { '+' };
     let a = secs.unsigned_abs();
     format!("UTC{sign}{:02}:{:02}", a / 3600, (a % 3600) / 60)
@@ -147,7 +144,8 @@ mod tests {
             })
         );
         assert_eq!(option("Asia/Kolkata", now()).unwrap().offset, "UTC+05:30");
-        assert_eq!(option("UTC", now()).unwrap().offset, "UTC");
+        assert_eq!(option("UTC", now()).unwrap().offset, "UTC+00:00");
+        assert_eq!(option("Africa/Abidjan", now()).unwrap().offset, "UTC+00:00");
         // Offsets are today's: summer time counts.
         let july: Timestamp = "2026-07-01T12:00:00Z".parse().unwrap();
         assert_eq!(option("Europe/Paris", now()).unwrap().offset, "UTC+01:00");
