@@ -5,3 +5,11 @@ CREATE TABLE calendar_feeds (
     token TEXT NOT NULL UNIQUE,
     created_at BIGINT NOT NULL
 );
+
+-- An open response counts as done once submitted (its completion rule); responses
+-- submitted before that was recorded get their completion now, dated by the first version.
+INSERT INTO completions (user_id, block_id, course_id, source, completed_at)
+SELECT user_id, block_id, course_id, 'submit', MIN(submitted_at)
+FROM or_submissions
+GROUP BY user_id, block_id, course_id
+ON CONFLICT (user_id, block_id) DO NOTHING;
