@@ -180,7 +180,7 @@ async fn teaching(cx: &Cx, user: UserId) -> AppResult<Vec<TeachingItem>> {
         let mut tools = Vec::new();
         if can(&cx.actor(), Action::Grade, Resource::Course(&facts)).allowed() {
             tools.push((
-                "lyceum-tab-instructor",
+                "lyceum-instructor-gradebook",
                 format!("{base}/instructor/gradebook"),
             ));
             let content = cx
