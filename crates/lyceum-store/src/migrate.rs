@@ -30,6 +30,7 @@ const MIGRATIONS: &[Migration] = migrations![
     4 "0004_open_responses",
     5 "0005_login_limits",
     6 "0006_media_refs",
+    7 "0007_deadlines",
 ];
 
 pub async fn run(store: &Store) -> Result<()> {

@@ -7,8 +7,8 @@ use lyceum_core::permissions::CourseRole;
 use lyceum_core::{BlockId, CourseId, UserId};
 use lyceum_store::repo::login_limits::{self, Bucket, Reservation};
 use lyceum_store::repo::{
-    assets, courses, learner, media, notifications, open_responses as ors, orgs, pages, problems,
-    sessions, users,
+    assets, calendar, courses, learner, media, notifications, open_responses as ors, orgs, pages,
+    problems, sessions, users,
 };
 use lyceum_store::{Backend, Db, MediaStore, Store, StoreError, media_gc, testing};
 
@@ -55,6 +55,8 @@ contract!(
     the_media_sweep_keeps_what_rows_refer_to,
     login_limits_hold_under_concurrency,
     login_limits_take_all_buckets_or_none,
+    calendar_feeds_reset_and_find_their_owner,
+    courses_taught_with_their_roles,
 );
 
 const NOW: i64 = 1_790_000_000_000;
@@ -2041,4 +2043,75 @@ async fn login_limits_take_all_buckets_or_none(store: Store) {
             .await
             .unwrap()
     );
+}
+
+async fn calendar_feeds_reset_and_find_their_owner(store: Store) {
+    let a = user(&store, "Feeder").await;
+    let b = user(&store, "Other").await;
+    let mut c = store.conn().await.unwrap();
+    assert_eq!(calendar::feed_token(&mut c, a).await.unwrap(), None);
+    calendar::set_feed_token(&mut c, a, "token-one", NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        calendar::feed_token(&mut c, a).await.unwrap().as_deref(),
+        Some("token-one")
+    );
+    let owner = calendar::user_of_feed(&mut c, "token-one")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(owner.id(), a);
+    assert_eq!(owner.username, "Feeder");
+    // A reset replaces the token: the old one finds nobody.
+    calendar::set_feed_token(&mut c, a, "token-two", NOW + 1)
+        .await
+        .unwrap();
+    assert!(
+        calendar::user_of_feed(&mut c, "token-one")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        calendar::user_of_feed(&mut c, "token-two")
+            .await
+            .unwrap()
+            .unwrap()
+            .id(),
+        a
+    );
+    // Tokens are unique across users.
+    assert!(
+        calendar::set_feed_token(&mut c, b, "token-two", NOW)
+            .await
+            .is_err()
+    );
+    assert_eq!(calendar::feed_token(&mut c, b).await.unwrap(), None);
+}
+
+async fn courses_taught_with_their_roles(store: Store) {
+    let t = user(&store, "Teacher").await;
+    let x = course(&store, "X1", true).await;
+    let y = course(&store, "Y1", false).await;
+    let _z = course(&store, "Z1", true).await;
+    let mut c = store.conn().await.unwrap();
+    assert!(courses::teaching_of(&mut c, t).await.unwrap().is_empty());
+    courses::set_role(&mut c, y, t, CourseRole::Staff, NOW)
+        .await
+        .unwrap();
+    courses::set_role(&mut c, x, t, CourseRole::Instructor, NOW)
+        .await
+        .unwrap();
+    let got: Vec<(i64, CourseRole)> = courses::teaching_of(&mut c, t)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(row, role)| (row.id, role))
+        .collect();
+    let mut got = got;
+    got.sort_by_key(|(id, _)| *id);
+    let mut want = vec![(x.0, CourseRole::Instructor), (y.0, CourseRole::Staff)];
+    want.sort_by_key(|(id, _)| *id);
+    assert_eq!(got, want);
 }

@@ -490,6 +490,17 @@ pub async fn submit(
     let row = repo::submission(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
+    // Submitting is what completes an open response (its completion rule), and what
+    // meets its due date: recorded with the response, or not at all.
+    lyceum_store::repo::learner::record_completions(
+        &mut tx,
+        user,
+        a.course.id(),
+        &[a.block],
+        lyceum_store::repo::learner::CompletionSource::Submit,
+        now.as_millisecond(),
+    )
+    .await?;
     // Learners waiting for something to review are told a response has arrived.
     let mut notified = Vec::new();
     if a.content().has_step(Step::Peer) {

@@ -88,6 +88,7 @@ const NOTICES: &[(&str, &str)] = &[
     ("or-file-removed", "lyceum-or-notice-file-removed"),
     ("or-self-reviewed", "lyceum-or-notice-self-reviewed"),
     ("or-review-saved", "lyceum-or-notice-review-saved"),
+    ("calendar-reset", "lyceum-notice-calendar-reset"),
 ];
 
 impl Page {
@@ -186,6 +187,10 @@ impl Page {
 
     pub fn text1(&self, key: &str, a: impl ToArg) -> String {
         self.render(key, &[a.piece()], false)
+    }
+
+    pub fn text2(&self, key: &str, a: impl ToArg, b: impl ToArg) -> String {
+        self.render(key, &[a.piece(), b.piece()], false)
     }
 
     pub fn icon(&self, name: &str) -> Html {
@@ -365,13 +370,18 @@ pub fn choose_language(
     "en".to_owned()
 }
 
-fn choose_time_zone(headers: &HeaderMap, user: Option<&UserRow>) -> (TimeZone, String, bool) {
-    let cookie = session::read_cookie(headers, "tz").map(|v| {
+/// The zone the browser reported (the script stores it in the `tz` cookie).
+pub fn browser_zone(headers: &HeaderMap) -> Option<String> {
+    session::read_cookie(headers, "tz").map(|v| {
         url::form_urlencoded::parse(format!("v={v}").as_bytes())
             .map(|(_, v)| v.into_owned())
             .next()
             .unwrap_or_default()
-    });
+    })
+}
+
+fn choose_time_zone(headers: &HeaderMap, user: Option<&UserRow>) -> (TimeZone, String, bool) {
+    let cookie = browser_zone(headers);
     for name in [user.and_then(|u| u.time_zone.clone()), cookie]
         .into_iter()
         .flatten()

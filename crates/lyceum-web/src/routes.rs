@@ -4,8 +4,8 @@ use crate::handlers::olx as course_olx;
 use crate::handlers::or_settings;
 use crate::handlers::or_staff;
 use crate::handlers::{
-    about, account, catalog, courseware, dashboard, errors, instructor, media, oauth, pages,
-    progress,
+    about, account, calendar, catalog, courseware, dashboard, errors, instructor, media, oauth,
+    pages, progress,
 };
 use crate::handlers::{notifications, or_learner};
 use crate::state::App;
@@ -40,6 +40,8 @@ pub fn router(app: App) -> Router {
             "/preferences",
             get(account::preferences_page).post(account::save_preferences),
         )
+        .route("/preferences/calendar", post(calendar::reset))
+        .route("/calendar/{file}", get(calendar::feed))
         .route("/language", post(account::set_language))
         .route("/dashboard", get(dashboard::page))
         .route("/courses/{key}", get(courseware::root))
@@ -190,6 +192,7 @@ pub fn router(app: App) -> Router {
         )
         .route("/api/v1/me", get(api::courses::me))
         .route("/api/v1/me/enrollments", get(api::courses::my_enrollments))
+        .route("/api/v1/me/deadlines", get(api::courses::my_deadlines))
         .route(
             "/api/v1/me/courses/{course_id}/progress",
             get(api::grades::my_progress),

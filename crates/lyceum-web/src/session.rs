@@ -60,7 +60,7 @@ pub fn hash_id(id: &str) -> String {
     format!("{:x}", Sha256::digest(id.as_bytes()))
 }
 
-fn new_id() -> String {
+pub(crate) fn new_id() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)

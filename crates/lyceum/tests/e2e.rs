@@ -249,6 +249,89 @@ async fn learner_journey_at_phone_width_in_english_and_arabic() {
         .await;
     b.wait_for("enrolment", "return location.pathname.endsWith('/courseware') && document.querySelector('.cdx-message--success') !== null").await;
     b.screenshot("outline-after-enrolment").await;
+    // The outline shows each subsection's due date.
+    assert!(
+        b.js("return document.querySelectorAll('.outline__due .due').length > 0")
+            .await
+            .as_bool()
+            .unwrap(),
+        "due dates in the outline"
+    );
+
+    // The Dates tab lists the quizzes' due dates, each with how it stands.
+    b.go(&format!("{url}/courses/{arabic}/dates")).await;
+    let dates = b
+        .js("return Array.from(document.querySelectorAll('.dates-list li')).map(l => l.innerText).join('\\n')")
+        .await;
+    let dates = dates.as_str().unwrap();
+    assert!(dates.contains("Assignment due"), "{dates}");
+    assert!(
+        b.js("return document.querySelectorAll('.dates-list .due').length >= 2")
+            .await
+            .as_bool()
+            .unwrap(),
+        "{dates}"
+    );
+    b.assert_fits("dates").await;
+    b.screenshot("dates-en").await;
+
+    // The dashboard: the next deadlines across courses.
+    b.go(&format!("{url}/dashboard")).await;
+    assert!(
+        b.js("return document.querySelectorAll('.due-list li').length > 0")
+            .await
+            .as_bool()
+            .unwrap(),
+        "next deadlines on the dashboard"
+    );
+    b.assert_fits("dashboard").await;
+    b.screenshot("dashboard-en").await;
+
+    // A unit not released yet says when it opens.
+    b.go(&format!(
+        "{url}/courses/course-v1:COMMONPLACE+PB101+2026/unit/s5-1-1"
+    ))
+    .await;
+    let text = b
+        .js("return document.querySelector('main').innerText")
+        .await;
+    assert!(text.as_str().unwrap().contains("opens on"), "{text}");
+    b.assert_fits("not yet open").await;
+
+    // Preferences: the time-zone menu by region, and a private calendar of due dates.
+    b.go(&format!("{url}/preferences")).await;
+    let groups = b
+        .js("return Array.from(document.querySelectorAll('#time_zone optgroup')).map(g => g.label)")
+        .await;
+    let groups: Vec<String> = serde_json::from_value(groups).unwrap();
+    assert_eq!(
+        groups.first().map(String::as_str),
+        Some("Suggested"),
+        "{groups:?}"
+    );
+    assert!(groups.contains(&"Asia".to_owned()), "{groups:?}");
+    b.click("form[action=\"/preferences/calendar\"] button")
+        .await;
+    b.wait_for(
+        "the calendar address",
+        "return document.querySelector('#calendar_url') !== null",
+    )
+    .await;
+    let feed = b
+        .js("return document.querySelector('#calendar_url').value")
+        .await;
+    let r = reqwest::get(feed.as_str().unwrap()).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/calendar")
+    );
+    let ics = r.text().await.unwrap();
+    assert!(ics.contains("BEGIN:VEVENT\r\n"), "{ics}");
+    b.assert_fits("preferences").await;
+    b.screenshot("preferences-en").await;
 
     // A unit with a video: subtitle tracks in three languages, download links, transcript.
     b.go(&format!(
@@ -356,6 +439,12 @@ async fn learner_journey_at_phone_width_in_english_and_arabic() {
     b.go(&format!("{url}/dashboard")).await;
     b.assert_fits("dashboard in Arabic").await;
     b.screenshot("dashboard-ar").await;
+    b.go(&format!("{url}/courses/{arabic}/dates")).await;
+    b.assert_fits("dates in Arabic").await;
+    b.screenshot("dates-ar").await;
+    b.go(&format!("{url}/preferences")).await;
+    b.assert_fits("preferences in Arabic").await;
+    b.screenshot("preferences-ar").await;
 
     // The demo learner's mission statement, graded by the instructor with the WikiLearn
     // scale: the result, the private feedback and the way to revise, in Arabic.
@@ -387,4 +476,21 @@ async fn learner_journey_at_phone_width_in_english_and_arabic() {
     );
     b.assert_fits("open response result in Arabic").await;
     b.screenshot("open-response-ar").await;
+
+    // Leaving a course asks first (no script needed: a <details> opens the confirmation).
+    b.go(&format!("{url}/courses/{arabic}/about")).await;
+    b.click("details.confirm summary").await;
+    b.wait_for(
+        "the confirmation",
+        "return document.querySelector('details.confirm').open",
+    )
+    .await;
+    b.assert_fits("unenrol confirmation in Arabic").await;
+    b.screenshot("unenroll-ar").await;
+    b.click("details.confirm form button[type=submit]").await;
+    b.wait_for(
+        "unenrolment",
+        "return location.search.includes('notice=unenrolled')",
+    )
+    .await;
 }

@@ -1,5 +1,6 @@
 //! Courses: their keys, settings shown on the About page, and their content tree.
 
+pub mod deadlines;
 pub mod key;
 pub mod spec;
 pub mod tree;

@@ -609,3 +609,27 @@ pub async fn count_courses(db: &mut impl Db) -> Result<i64> {
 pub async fn course_key_of_block(db: &mut impl Db, block: BlockId) -> Result<Option<String>> {
     Ok(db.optional::<(String,)>(q("SELECT c.course_key FROM blocks b JOIN courses c ON c.id = b.course_id WHERE b.id = $1").bind(block.0)).await?.map(|(k,)| k))
 }
+
+/// The courses a user is on the team of, with their role, by title: one statement.
+pub async fn teaching_of(db: &mut impl Db, user: UserId) -> Result<Vec<(CourseRow, CourseRole)>> {
+    let rows = db
+        .rows(
+            q_built(format!(
+                "SELECT {COURSE_COLUMNS}, r.role
+                 FROM course_roles r JOIN courses c ON c.id = r.course_id JOIN organizations o ON o.id = c.org_id
+                 WHERE r.user_id = $1
+                 ORDER BY c.title, c.id"
+            ))
+            .bind(user.0),
+        )
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let role: String = r.get("role")?;
+        // A role this build does not know gives no staff tools.
+        if let Some(role) = CourseRole::parse(&role) {
+            out.push((CourseRow::from_row(r)?, role));
+        }
+    }
+    Ok(out)
+}

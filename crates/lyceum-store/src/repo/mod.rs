@@ -1,6 +1,7 @@
 //! Repository functions, one module per area. Each takes `&mut impl Db` and returns rows.
 
 pub mod assets;
+pub mod calendar;
 pub mod courses;
 pub mod learner;
 pub mod login_limits;

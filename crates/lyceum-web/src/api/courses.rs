@@ -347,6 +347,51 @@ pub async fn my_enrollments(cx: Cx) -> AppResult<Response> {
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct DeadlineJson {
+    /// The course id, e.g. `course-v1:WMF+T101+2026`.
+    pub course_key: String,
+    pub course_title: String,
+    /// The subsection, problem or open response that is due.
+    pub block_id: i64,
+    pub title: String,
+    /// `subsection` (a graded subsection and the work in it that shares its date),
+    /// `problem` or `open_response` (work with a due date of its own).
+    #[schema(example = "subsection")]
+    pub kind: &'static str,
+    /// RFC 3339, UTC.
+    #[schema(example = "2026-12-01T00:00:00Z")]
+    pub due: String,
+    /// Where the work is (site-relative).
+    pub url: String,
+    /// The date has passed: the work can no longer be submitted.
+    pub past_due: bool,
+}
+
+/// The caller's upcoming due dates across the courses they are enrolled in, earliest
+/// first: released work not yet submitted, including work missed in the last seven days
+/// (with `past_due`).
+#[utoipa::path(get, path = "/api/v1/me/deadlines", responses((status = 200, body = Vec<DeadlineJson>), (status = 401)), tag = "progress")]
+pub async fn my_deadlines(cx: Cx) -> AppResult<Response> {
+    let list = enrollments_with_progress(&cx).await?;
+    let now = cx.app.now();
+    let body: Vec<DeadlineJson> =
+        crate::deadlines::pending(list.into_iter().flat_map(|(_, p)| p.deadlines), now)
+            .into_iter()
+            .map(|d| DeadlineJson {
+                past_due: d.past_due(now),
+                due: d.due.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                kind: d.kind.as_str(),
+                course_key: d.course_key,
+                course_title: d.course_title,
+                block_id: d.block.0,
+                title: d.title,
+                url: d.url,
+            })
+            .collect();
+    Ok(json(StatusCode::OK, body))
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct Me {
     pub id: i64,
     pub username: String,

@@ -176,12 +176,52 @@ pub async fn enroll(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
     )))
 }
 
-pub async fn unenroll(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
+#[derive(Template)]
+#[template(path = "course/unenroll.html")]
+struct UnenrollView {
+    p: Page,
+    title: String,
+    course_title: String,
+    language: String,
+    content_dir: &'static str,
+    unenroll_url: String,
+    about_url: String,
+}
+
+/// Leaving takes a confirmation: the About page's button opens it in place (no script
+/// needed); a post without it gets a page asking, and changes nothing.
+pub async fn unenroll(
+    cx: Cx,
+    Path(key): Path<String>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
     let course = courses::load(&cx, &key).await?;
     if cx.user().is_none() {
         return Err(AppError::LoginRequired {
             return_to: course.url("about"),
         });
+    }
+    let confirmed = url::form_urlencoded::parse(&body).any(|(k, v)| k == "confirm" && v == "yes");
+    if !confirmed {
+        decide(
+            can(
+                &cx.actor(),
+                Action::Unenroll,
+                Resource::Course(&course.facts),
+            ),
+            &cx,
+            "lyceum-error-forbidden",
+        )?;
+        let view = UnenrollView {
+            title: cx.page.text("lyceum-unenroll-confirm-title"),
+            course_title: course.row.title.clone(),
+            content_dir: content_dir(&course.row.language),
+            language: course.row.language.clone(),
+            unenroll_url: course.url("unenroll"),
+            about_url: course.url("about"),
+            p: cx.page.clone(),
+        };
+        return Ok(html_response(view.render().map_err(AppError::internal)?));
     }
     unenroll_viewer(&cx, &course).await?;
     Ok(see_other(&with_notice(&course.url("about"), "unenrolled")))

@@ -4,8 +4,9 @@ use crate::accounts;
 use crate::error::{AppError, AppResult};
 use crate::handlers::{html_response, safe_return_to, see_other, with_notice};
 use crate::login_limits;
-use crate::page::{Cx, Page};
+use crate::page::{self, Cx, Page};
 use crate::session::{self, SessionData};
+use crate::time_zones::{self, ZoneGroup, ZoneOption};
 use askama::Template;
 use axum::Form;
 use axum::extract::{ConnectInfo, FromRequestParts, Query};
@@ -13,7 +14,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use lyceum_core::user::{username_key, validate_display_name, validate_time_zone};
-use lyceum_store::repo::{sessions, users};
+use lyceum_store::repo::{calendar, sessions, users};
 use serde::Deserialize;
 use std::net::SocketAddr;
 
@@ -166,29 +167,24 @@ struct PreferencesView {
     language: String,
     time_zone: String,
     detected_zone: Option<String>,
-    zones: Vec<String>,
+    /// Shown first in the menu: the browser's zone, and a stored zone that is no longer
+    /// in the menu (an old alias), so saving the form never changes it unasked.
+    first_zones: Vec<ZoneOption>,
+    /// The stored zone is selected in its region unless it is already selected first.
+    select_in_menu: bool,
+    zones: Vec<ZoneGroup>,
     /// Shown when the site mails notices.
     email: Option<String>,
+    /// The viewer's private calendar feed URL, once they made one.
+    calendar_url: Option<String>,
 }
 
-fn zones() -> Vec<String> {
-    let mut z: Vec<String> = jiff::tz::db()
-        .available()
-        .map(|n| n.to_string())
-        .filter(|n| {
-            n.contains('/')
-                && !n.starts_with("Etc/")
-                && !n.starts_with("posix/")
-                && !n.starts_with("right/")
-        })
-        .collect();
-    z.push("UTC".to_owned());
-    z.sort();
-    z.dedup();
-    z
-}
-
-async fn preferences_view(cx: &Cx, error: Option<String>, f: PreferencesForm) -> AppResult<String> {
+async fn preferences_view(
+    cx: &Cx,
+    headers: &HeaderMap,
+    error: Option<String>,
+    f: PreferencesForm,
+) -> AppResult<String> {
     let PreferencesForm {
         display_name,
         language,
@@ -196,10 +192,28 @@ async fn preferences_view(cx: &Cx, error: Option<String>, f: PreferencesForm) ->
         email,
     } = f;
     let user = cx.require_user()?;
-    let mut c = cx.app.store().conn().await?;
-    let wikimedia_name = users::find_wikimedia_account_of_user(&mut c, user.id())
-        .await?
-        .map(|a| a.username);
+    let (wikimedia_name, feed) = {
+        let mut c = cx.app.store().conn().await?;
+        (
+            users::find_wikimedia_account_of_user(&mut c, user.id())
+                .await?
+                .map(|a| a.username),
+            calendar::feed_token(&mut c, user.id()).await?,
+        )
+    };
+    let now = cx.app.now();
+    let mut first_zones: Vec<ZoneOption> = Vec::new();
+    if let Some(z) = page::browser_zone(headers).and_then(|z| time_zones::option(&z, now)) {
+        first_zones.push(z);
+    }
+    if !time_zone.is_empty()
+        && !time_zones::is_canonical(&time_zone)
+        && !first_zones.iter().any(|z| z.name == time_zone)
+        && let Some(z) = time_zones::option(&time_zone, now)
+    {
+        first_zones.push(z);
+    }
+    let select_in_menu = !first_zones.iter().any(|z| z.name == time_zone);
     PreferencesView {
         title: cx.page.text("lyceum-preferences-title"),
         error,
@@ -211,15 +225,18 @@ async fn preferences_view(cx: &Cx, error: Option<String>, f: PreferencesForm) ->
         // Without a stored zone, the page's zone came from the browser.
         detected_zone: (!cx.page.tz_fallback && user.time_zone.is_none())
             .then(|| cx.page.tz_name.clone()),
-        zones: zones(),
+        select_in_menu,
+        first_zones,
+        zones: time_zones::menu(now),
         email: cx.app.config().email.is_some().then_some(email),
+        calendar_url: feed.map(|t| crate::handlers::calendar::feed_url(&cx.app, &t)),
         p: cx.page.clone(),
     }
     .render()
     .map_err(AppError::internal)
 }
 
-pub async fn preferences_page(cx: Cx) -> AppResult<Response> {
+pub async fn preferences_page(cx: Cx, headers: HeaderMap) -> AppResult<Response> {
     let user = cx.require_user()?.clone();
     let form = PreferencesForm {
         display_name: user.display_name,
@@ -227,7 +244,7 @@ pub async fn preferences_page(cx: Cx) -> AppResult<Response> {
         time_zone: user.time_zone.unwrap_or_default(),
         email: user.email.unwrap_or_default(),
     };
-    let body = preferences_view(&cx, None, form).await?;
+    let body = preferences_view(&cx, &headers, None, form).await?;
     Ok(html_response(body))
 }
 
@@ -243,7 +260,11 @@ pub struct PreferencesForm {
     email: String,
 }
 
-pub async fn save_preferences(cx: Cx, Form(f): Form<PreferencesForm>) -> AppResult<Response> {
+pub async fn save_preferences(
+    cx: Cx,
+    headers: HeaderMap,
+    Form(f): Form<PreferencesForm>,
+) -> AppResult<Response> {
     let user = cx.require_user()?.id();
     let checked = (|| {
         let name = validate_display_name(&f.display_name)?;
@@ -291,7 +312,7 @@ pub async fn save_preferences(cx: Cx, Form(f): Form<PreferencesForm>) -> AppResu
                     .map(|a| lyceum_i18n::Arg::from(a.clone()))
                     .collect::<Vec<_>>(),
             );
-            let body = preferences_view(&cx, Some(msg), f).await?;
+            let body = preferences_view(&cx, &headers, Some(msg), f).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html_response(body)).into_response())
         }
     }

@@ -3,6 +3,7 @@
 
 use crate::blocks::{self, BlockCtx, LearnerBlockState};
 use crate::courses::{self, CourseCx, decide};
+use crate::deadlines;
 use crate::error::{AppError, AppResult};
 use crate::handlers::about::{license_footer, license_of};
 use crate::handlers::catalog::content_dir;
@@ -188,6 +189,8 @@ pub struct UnitLine {
 pub struct SubsectionLine {
     pub title: String,
     pub release: Option<Timestamp>,
+    /// The subsection's due date and those of work in it with dates of their own.
+    pub due: Vec<deadlines::DueLine>,
     pub units: Vec<UnitLine>,
 }
 
@@ -234,6 +237,13 @@ pub async fn outline(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
         .and_then(|id| tree.index_of(id))
         .filter(|&u| tree.is_visible(u, &vis));
     let current_section = last_unit.and_then(|u| tree.ancestors(u).first().copied());
+    let mut due_by_subsection: std::collections::HashMap<usize, Vec<deadlines::DueItem>> =
+        std::collections::HashMap::new();
+    for item in deadlines::of_course(&course.row, tree, &vis, &done_set) {
+        if let Some(ss) = tree.subsection_of(item.node) {
+            due_by_subsection.entry(ss).or_default().push(item);
+        }
+    }
     let mut sections = Vec::new();
     for &s in tree.sections() {
         if !tree.is_visible(s, &vis) {
@@ -262,6 +272,7 @@ pub async fn outline(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
             subs.push(SubsectionLine {
                 title: tree.node(ss).title.clone(),
                 release: future(tree.node(ss).release_at),
+                due: deadlines::lines(&cx.page, due_by_subsection.remove(&ss).unwrap_or_default()),
                 units,
             });
         }
@@ -334,6 +345,44 @@ fn find_unit(course: &CourseCx, unit: &str) -> AppResult<usize> {
         .ok_or(AppError::NotFound)
 }
 
+/// When a unit the viewer may not see yet opens to them: the latest of the course start
+/// and the release dates down to the unit. `None` for units that do not exist or never
+/// open to learners (staff-only content), which stay unknown.
+fn opens_at(course: &CourseCx, unit: &str) -> Option<Timestamp> {
+    let tree = course.tree();
+    let idx = tree
+        .find_url_name(unit)
+        .filter(|&i| tree.node(i).kind == NodeKind::Unit)?;
+    let at = match (tree.node(idx).effective_release, course.vis.course_start) {
+        (Some(a), Some(b)) => a.max(b),
+        (a, b) => a.or(b)?,
+    };
+    (at > course.vis.now && !hidden_release(at)).then_some(at)
+}
+
+#[derive(Template)]
+#[template(path = "course/not_open.html")]
+struct NotOpenView {
+    p: Page,
+    title: String,
+    head: CourseHead,
+    opens: Timestamp,
+    outline_url: String,
+}
+
+/// A unit that is not released yet, to someone who may see the course: when it opens,
+/// and nothing of its content (not even its title).
+fn not_yet_open(cx: &Cx, course: &CourseCx, opens: Timestamp) -> AppResult<Response> {
+    let view = NotOpenView {
+        title: cx.page.text("lyceum-unit-not-open-title"),
+        head: head(cx, course, "courseware"),
+        opens,
+        outline_url: course.url("courseware"),
+        p: cx.page.clone(),
+    };
+    Ok(html_response(view.render().map_err(AppError::internal)?))
+}
+
 /// The first unit under `idx` (itself for a unit) that the viewer may see.
 fn first_visible_unit(course: &CourseCx, idx: usize) -> Option<usize> {
     let tree = course.tree();
@@ -395,7 +444,16 @@ pub async fn unit(
         Ok(c) => c,
         Err(redirect) => return Ok(redirect),
     };
-    let idx = find_unit(&course, &unit)?;
+    let idx = match find_unit(&course, &unit) {
+        Ok(idx) => idx,
+        Err(AppError::NotFound) => {
+            return match opens_at(&course, &unit) {
+                Some(at) => not_yet_open(&cx, &course, at),
+                None => Err(AppError::NotFound),
+            };
+        }
+        Err(e) => return Err(e),
+    };
     let overlay = q.show.map(|b| {
         (
             BlockId(b),
@@ -826,6 +884,8 @@ pub struct DateRow {
     pub name: String,
     pub url: Option<String>,
     pub past: bool,
+    /// For a due date: "Past due", "Due in 3 days"… and its badge class.
+    pub status: Option<(Html, &'static str)>,
 }
 
 #[derive(Template)]
@@ -837,6 +897,7 @@ struct DatesView {
     rows: Vec<DateRow>,
 }
 
+/// The course's dates: start and end, releases, and every due date the viewer has.
 pub async fn dates(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
     let course = match load_courseware(&cx, &key).await? {
         Ok(c) => c,
@@ -844,6 +905,7 @@ pub async fn dates(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
     };
     let now = cx.app.now();
     let tree = course.tree();
+    let done_set = completed(&cx, &course).await?;
     let mut rows = Vec::new();
     if let Some(s) = course.row.start_at.map(from_millis) {
         rows.push(DateRow {
@@ -852,11 +914,12 @@ pub async fn dates(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
             name: String::new(),
             url: None,
             past: s <= now,
+            status: None,
         });
     }
     for &s in tree.sections() {
         let n = tree.node(s);
-        if let Some(r) = n.release_at {
+        if let Some(r) = n.release_at.filter(|r| !hidden_release(*r)) {
             let url = tree
                 .is_visible(s, &course.vis)
                 .then(|| course.url("courseware"));
@@ -866,20 +929,35 @@ pub async fn dates(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
                 name: n.title.clone(),
                 url,
                 past: r <= now,
+                status: None,
             });
         }
         for &ss in tree.children(s) {
             let n = tree.node(ss);
-            if let Some(r) = n.release_at {
+            if let Some(r) = n.release_at.filter(|r| !hidden_release(*r)) {
                 rows.push(DateRow {
                     at: r,
                     label_key: "lyceum-dates-subsection-release",
                     name: n.title.clone(),
                     url: None,
                     past: r <= now,
+                    status: None,
                 });
             }
         }
+    }
+    for item in deadlines::of_course(&course.row, tree, &course.vis, &done_set) {
+        rows.push(DateRow {
+            at: item.due,
+            label_key: item.label_key(),
+            name: item.title.clone(),
+            url: Some(item.url.clone()),
+            past: false,
+            status: Some((
+                deadlines::status_html(&cx.page, &item),
+                deadlines::status_class(&cx.page, &item),
+            )),
+        });
     }
     if let Some(e) = course.row.end_at.map(from_millis) {
         rows.push(DateRow {
@@ -888,8 +966,10 @@ pub async fn dates(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
             name: String::new(),
             url: None,
             past: e <= now,
+            status: None,
         });
     }
+    // Stable: a due date on the day a section opens stays after the opening.
     rows.sort_by_key(|r| r.at);
     let view = DatesView {
         title: cx.page.text("lyceum-dates-title"),
@@ -898,6 +978,12 @@ pub async fn dates(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
         p: cx.page.clone(),
     };
     Ok(html_response(view.render().map_err(AppError::internal)?))
+}
+
+/// Content hidden from learners for good (Open edX's `visible_to_staff_only` is imported
+/// as a release in the year 9999): no date to announce.
+fn hidden_release(r: Timestamp) -> bool {
+    r.to_zoned(jiff::tz::TimeZone::UTC).year() >= 9000
 }
 
 #[derive(Deserialize)]

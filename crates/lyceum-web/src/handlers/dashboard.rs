@@ -1,17 +1,22 @@
-//! "My courses": every course the learner is enrolled in, with completion and a Resume
-//! link to where they left off. A fixed number of queries however many courses.
+//! "My courses": the courses a person teaches, with their staff tools; every course they
+//! are enrolled in, with completion and a Resume link; and their next due dates across
+//! courses. A fixed number of queries however many courses.
 
+use crate::deadlines::{self, DueItem, DueLine};
 use crate::error::{AppError, AppResult};
 use crate::handlers::catalog::content_dir;
 use crate::handlers::html_response;
 use crate::page::{Cx, Page};
+use crate::state::App;
 use askama::Template;
 use axum::response::Response;
 use jiff::Timestamp;
+use lyceum_core::blocks::LeafContent;
 use lyceum_core::clock::from_millis;
 use lyceum_core::course::{Visibility, tree::percent};
-use lyceum_core::permissions::{Action, CourseFacts, Resource, can};
-use lyceum_core::{BlockId, CourseId};
+use lyceum_core::permissions::{Action, Actor, CourseFacts, CourseRole, Resource, can};
+use lyceum_core::{BlockId, CourseId, UserId};
+use lyceum_store::repo::courses;
 use lyceum_store::repo::learner::{self, EnrollmentRow};
 use std::collections::{HashMap, HashSet};
 
@@ -22,6 +27,7 @@ pub struct DashboardItem {
     pub language: String,
     pub dir: &'static str,
     pub outline_url: String,
+    pub dates_url: String,
     pub resume_url: Option<String>,
     pub started: bool,
     pub percent: u8,
@@ -36,20 +42,37 @@ struct DashboardView {
     p: Page,
     title: String,
     items: Vec<DashboardItem>,
+    teaching: Vec<TeachingItem>,
+    deadlines: Vec<DueLine>,
+    /// Site admins get the site's own tools.
+    admin: bool,
 }
 
-/// Progress of one enrolment: (done, total, resume unit url_name).
+/// Progress of one enrolment: (done, total, resume unit url_name), and its due dates.
 pub struct Progress {
     pub done: usize,
     pub total: usize,
     pub resume: Option<String>,
+    /// Every due date the learner has in the course (released content only).
+    pub deadlines: Vec<DueItem>,
 }
 
 /// Enrolments with their progress, shared by the page and the JSON API.
 pub async fn enrollments_with_progress(cx: &Cx) -> AppResult<Vec<(EnrollmentRow, Progress)>> {
     let user = cx.require_user()?.id();
+    progress_of(&cx.app, user, &cx.actor()).await
+}
+
+/// `user`'s enrolments with their progress and due dates, as `actor` may see them: two
+/// statements, and the course trees from the cache.
+pub async fn progress_of(
+    app: &App,
+    user: UserId,
+    actor: &Actor,
+) -> AppResult<Vec<(EnrollmentRow, Progress)>> {
+    let cx = app;
     let (rows, completed) = {
-        let mut c = cx.app.store().conn().await?;
+        let mut c = cx.store().conn().await?;
         (
             learner::enrollments_of(&mut c, user).await?,
             learner::completed_everywhere(&mut c, user).await?,
@@ -59,15 +82,14 @@ pub async fn enrollments_with_progress(cx: &Cx) -> AppResult<Vec<(EnrollmentRow,
     for (course, block) in completed {
         by_course.entry(course).or_default().insert(block);
     }
-    let now = cx.app.now();
+    let now = cx.now();
     let empty = HashSet::new();
     let mut out = Vec::new();
     for row in rows {
         let course = &row.course;
         let content = cx
-            .app
             .courses()
-            .get(cx.app.store(), course.id(), course.content_version)
+            .get(cx.store(), course.id(), course.content_version)
             .await?;
         let facts = CourseFacts {
             published: course.published,
@@ -76,12 +98,7 @@ pub async fn enrollments_with_progress(cx: &Cx) -> AppResult<Vec<(EnrollmentRow,
             role: None,
         };
         // A course unpublished after enrolment stays listed but shows no content.
-        let see = can(
-            &cx.actor(),
-            Action::ViewCourseware,
-            Resource::Course(&facts),
-        )
-        .allowed();
+        let see = can(actor, Action::ViewCourseware, Resource::Course(&facts)).allowed();
         let vis = Visibility {
             now,
             course_start: course.start_at.map(from_millis),
@@ -110,20 +127,114 @@ pub async fn enrollments_with_progress(cx: &Cx) -> AppResult<Vec<(EnrollmentRow,
             .or(visible.first().copied())
             .filter(|_| see)
             .map(|u| tree.node(u).url_name.clone());
+        let deadlines = if see {
+            deadlines::of_course(course, tree, &vis, done_set)
+        } else {
+            Vec::new()
+        };
         out.push((
             row,
             Progress {
                 done,
                 total,
                 resume,
+                deadlines,
             },
         ));
     }
     Ok(out)
 }
 
+/// A course the person teaches, with links to their staff tools.
+pub struct TeachingItem {
+    pub title: String,
+    pub org_name: String,
+    pub code: String,
+    pub language: String,
+    pub dir: &'static str,
+    pub role_key: &'static str,
+    pub outline_url: String,
+    /// (message key, url) of each staff tool the role may use.
+    pub tools: Vec<(&'static str, String)>,
+}
+
+/// How many due dates the dashboard shows.
+const NEXT_DEADLINES: usize = 5;
+
+/// Courses `user` teaches with the tools `actor` may use in each: one statement, and the
+/// course trees from the cache (to offer the grading queue only where there is one).
+async fn teaching(cx: &Cx, user: UserId) -> AppResult<Vec<TeachingItem>> {
+    let rows = {
+        let mut c = cx.app.store().conn().await?;
+        courses::teaching_of(&mut c, user).await?
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for (course, role) in rows {
+        let facts = CourseFacts {
+            published: course.published,
+            enrollment_open: course.enrollment_open,
+            enrolled: false,
+            role: Some(role),
+        };
+        let base = format!("/courses/{}", course.course_key);
+        let mut tools = Vec::new();
+        if can(&cx.actor(), Action::Grade, Resource::Course(&facts)).allowed() {
+            tools.push((
+                "lyceum-instructor-gradebook",
+                format!("{base}/instructor/gradebook"),
+            ));
+            let content = cx
+                .app
+                .courses()
+                .get(cx.app.store(), course.id(), course.content_version)
+                .await?;
+            let tree = &content.tree;
+            let has_open_responses = tree.units().iter().any(|&u| {
+                tree.children(u).iter().any(|&l| {
+                    matches!(tree.node(l).content, Some(Ok(LeafContent::OpenResponse(_))))
+                })
+            });
+            if has_open_responses {
+                tools.push((
+                    "lyceum-or-staff-queue-title",
+                    format!("{base}/instructor/open-responses"),
+                ));
+            }
+        }
+        if can(&cx.actor(), Action::Edit, Resource::Course(&facts)).allowed() {
+            tools.push((
+                "lyceum-dashboard-tool-olx",
+                format!("{base}/instructor/olx"),
+            ));
+        }
+        out.push(TeachingItem {
+            title: course.title.clone(),
+            org_name: course.org_name.clone(),
+            code: course.code.clone(),
+            dir: content_dir(&course.language),
+            language: course.language.clone(),
+            role_key: match role {
+                CourseRole::Instructor => "lyceum-dashboard-role-instructor",
+                CourseRole::Staff => "lyceum-dashboard-role-staff",
+            },
+            outline_url: format!("{base}/courseware"),
+            tools,
+        });
+    }
+    Ok(out)
+}
+
 pub async fn page(cx: Cx) -> AppResult<Response> {
+    let user = cx.require_user()?.id();
     let list = enrollments_with_progress(&cx).await?;
+    let teaching = teaching(&cx, user).await?;
+    let now = cx.app.now();
+    let mut next = deadlines::pending(
+        list.iter()
+            .flat_map(|(_, prog)| prog.deadlines.iter().cloned()),
+        now,
+    );
+    next.truncate(NEXT_DEADLINES);
     let items = list
         .into_iter()
         .map(|(row, prog)| {
@@ -136,18 +247,22 @@ pub async fn page(cx: Cx) -> AppResult<Response> {
                 dir: content_dir(&c.language),
                 language: c.language.clone(),
                 outline_url: format!("{base}/courseware"),
+                dates_url: format!("{base}/dates"),
                 resume_url: prog.resume.map(|u| format!("{base}/unit/{u}")),
                 started: row.last_unit_id.is_some(),
                 percent: percent(prog.done, prog.total),
                 done: prog.done,
                 total: prog.total,
-                starts: c.start_at.map(from_millis).filter(|s| *s > cx.app.now()),
+                starts: c.start_at.map(from_millis).filter(|s| *s > now),
             }
         })
         .collect();
     let view = DashboardView {
         title: cx.page.text("lyceum-dashboard-title"),
         items,
+        teaching,
+        deadlines: deadlines::lines(&cx.page, next),
+        admin: can(&cx.actor(), Action::Administer, Resource::Site).allowed(),
         p: cx.page.clone(),
     };
     Ok(html_response(view.render().map_err(AppError::internal)?))

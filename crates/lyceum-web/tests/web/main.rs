@@ -7,6 +7,7 @@ mod support;
 
 mod api;
 mod auth;
+mod deadlines;
 mod grades;
 mod i18n;
 mod imported;

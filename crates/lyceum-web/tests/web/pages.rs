@@ -170,7 +170,9 @@ async fn enrol_read_and_resume() {
     assert!(dash.contains("Resume course"));
 
     // Leaving keeps progress for a return.
-    let r = c.post_empty(&format!("/courses/{KEY}/unenroll")).await;
+    let r = c
+        .post_form(&format!("/courses/{KEY}/unenroll"), &[("confirm", "yes")])
+        .await;
     assert_eq!(
         r.location(),
         format!("/courses/{KEY}/about?notice=unenrolled")
@@ -214,10 +216,15 @@ async fn navigation_crosses_subsection_and_section_boundaries() {
         last.contains("First section") || last.contains("Second section"),
         "breadcrumbs"
     );
-    assert_eq!(
-        c.get(&unit_path("s3-1-1")).await.status,
-        StatusCode::NOT_FOUND,
-        "unreleased units do not exist for learners"
+    // An unreleased unit tells an enrolled learner when it opens, and nothing else.
+    let early = c.get(&unit_path("s3-1-1")).await;
+    assert_eq!(early.status, StatusCode::OK);
+    assert!(early.body.contains("Not open yet"));
+    assert!(early.body.contains(r#"datetime="2030-01-01T00:00:00Z""#));
+    assert!(!early.body.contains("Secret unit") && !early.body.contains("Not yet</p>"));
+    assert!(
+        !early.body.contains(r#"rel="prev""#),
+        "no way into unreleased content"
     );
     assert_eq!(
         c.get(&unit_path("nope")).await.status,

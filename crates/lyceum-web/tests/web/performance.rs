@@ -156,3 +156,29 @@ async fn the_grading_queue_does_not_grow_with_the_number_of_responses() {
     .await;
     assert!(api <= 9, "queue API: {api} queries");
 }
+
+/// The dashboard's due dates and the courses someone teaches come from the course cache
+/// and one statement each: as many queries for one course as for six.
+#[tokio::test]
+async fn the_dashboard_does_not_grow_with_courses_taken_or_taught() {
+    let t = TestApp::new().await;
+    let mut counts = Vec::new();
+    for (name, n) in [("one", 1), ("six", 6)] {
+        let u = t.user(name, false).await;
+        for i in 0..n {
+            let mut spec = graded_course(&format!("{name}{i}"), 20);
+            spec["sections"][0]["subsections"][0]["due"] = "2026-12-01T00:00:00Z".into();
+            let taken = t.seed(spec).await;
+            t.enroll(u, taken).await;
+            let taught = t.seed(big_course(&format!("{name}T{i}"), 10)).await;
+            t.make_staff(u, taught, lyceum_core::permissions::CourseRole::Instructor)
+                .await;
+        }
+        let mut c = t.login(name).await;
+        let page = c.get("/dashboard").await.body;
+        assert!(page.contains("Coming up") && page.contains("Courses you teach"));
+        counts.push(queries_for(&t, &mut c, "/dashboard").await);
+    }
+    assert_eq!(counts[0], counts[1], "{counts:?}");
+    assert!(counts[1] <= 5, "dashboard: {counts:?}");
+}
