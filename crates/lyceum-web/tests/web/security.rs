@@ -181,6 +181,7 @@ const STATE_CHANGING: &[(&str, &str)] = &[
     ("POST", "/login"),
     ("POST", "/logout"),
     ("POST", "/preferences"),
+    ("POST", "/preferences/calendar"),
     ("POST", "/language"),
     ("POST", "/courses/{key}/enroll"),
     ("POST", "/courses/{key}/unenroll"),
