@@ -128,6 +128,36 @@ impl Catalog {
         Ok(())
     }
 
+    /// A number as `{{formatnum:}}` writes it for `locale` (grouping, at most three
+    /// fraction digits, the locale's digits): the one number formatter, so every number
+    /// on a page (counts, percentages, scores, sizes, dates, chart labels) is written in
+    /// the same digits as the numbers inside messages.
+    pub fn number(&self, locale: &str, n: f64) -> String {
+        render::localize_digits(
+            locale,
+            &self.options,
+            crate::number::format_float(locale, n, false),
+        )
+    }
+
+    /// A whole number without group separators (a year, a day of the month).
+    pub fn number_plain(&self, locale: &str, n: i64) -> String {
+        render::localize_digits(
+            locale,
+            &self.options,
+            crate::number::format_int(locale, n, true),
+        )
+    }
+
+    /// ASCII digits of `text` in the locale's digits (a time of day such as `09:05`).
+    pub fn digits(&self, locale: &str, text: &str) -> String {
+        render::localize_digits(
+            locale,
+            &self.options,
+            crate::number::native_digits(locale, text),
+        )
+    }
+
     /// Loaded locales, sorted, without `qqq`.
     pub fn locales(&self) -> Vec<&str> {
         self.locales.keys().map(String::as_str).collect()

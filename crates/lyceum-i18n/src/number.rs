@@ -234,6 +234,22 @@ fn format_decimal(locale: &str, mut d: Decimal, no_separators: bool) -> String {
     }
 }
 
+/// ASCII digits in `s` written in the locale's digits (the digits its numbers are
+/// formatted with), other characters unchanged: for numbers that are not quantities but
+/// are written with digits all the same, such as times of day ("09:05") or years.
+pub(crate) fn native_digits(locale: &str, s: &str) -> String {
+    let zero = format_int(locale, 0, true).chars().next().unwrap_or('0');
+    if zero == '0' {
+        return s.to_owned();
+    }
+    s.chars()
+        .map(|c| match c.to_digit(10) {
+            Some(d) if c.is_ascii_digit() => char::from_u32(zero as u32 + d).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
 const CACHE_LIMIT: usize = 256;
 
 thread_local! {

@@ -332,3 +332,71 @@ fn latin_digits_can_be_chosen_per_language() {
     .unwrap();
     assert_eq!(fa.text(), "۱۲", "other languages keep their digits");
 }
+
+/// The `$n` parameters a message uses (each once, sorted).
+fn parameters(message: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    let mut chars = message.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '$' {
+            continue;
+        }
+        let mut digits = String::new();
+        while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+            digits.push(*d);
+            chars.next();
+        }
+        if let Ok(n) = digits.parse() {
+            out.push(n);
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+#[test]
+fn parameters_are_found() {
+    assert_eq!(parameters("{{PLURAL:$1|One file|$1 files}} by $2"), [1, 2]);
+    assert_eq!(parameters("$10 costs $ 3 and $2$1"), [1, 2, 10]);
+    assert!(parameters("No parameters, US$").is_empty());
+}
+
+/// The project's own files: the French and Arabic translations hold every English key,
+/// and each translation uses exactly the `$n` parameters of its English message (a
+/// missing one drops what the reader needs; an extra one shows a raw `$3`). Checked over
+/// whatever the files hold, so keys added later are covered too.
+#[test]
+fn project_translations_are_complete_and_keep_their_parameters() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../i18n");
+    let read = |code: &str| -> serde_json::Map<String, serde_json::Value> {
+        let text = std::fs::read_to_string(dir.join(format!("{code}.json")))
+            .unwrap_or_else(|e| panic!("i18n/{code}.json: {e}"));
+        match serde_json::from_str(&text).unwrap() {
+            serde_json::Value::Object(map) => map,
+            _ => panic!("i18n/{code}.json is not an object"),
+        }
+    };
+    let en = read("en");
+    let mut problems = Vec::new();
+    for code in ["fr", "ar"] {
+        let translated = read(code);
+        for (key, source) in en.iter().filter(|(k, _)| !k.starts_with('@')) {
+            let Some(translation) = translated.get(key) else {
+                problems.push(format!("{code}.json lacks {key}"));
+                continue;
+            };
+            let (Some(source), Some(translation)) = (source.as_str(), translation.as_str()) else {
+                problems.push(format!("{code}.json {key}: not a string"));
+                continue;
+            };
+            let (want, got) = (parameters(source), parameters(translation));
+            if want != got {
+                problems.push(format!(
+                    "{code}.json {key}: uses {got:?}, English uses {want:?}"
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -223,6 +223,41 @@ impl Page {
     }
 }
 
+/// Arguments of an error message (stored as strings by the domain) as message arguments:
+/// a whole number is a number, so it is written in the language's digits like every
+/// other number on the page, and a comma-separated list of whole numbers (the positions
+/// of empty inputs) becomes the list written in the language's digits and separator.
+/// Anything else is text.
+pub fn message_args(app: &App, lang: &str, args: &[String]) -> Vec<Arg<'static>> {
+    fn int(s: &str) -> Option<i64> {
+        let canonical = s == "0"
+            || (!s.starts_with('0')
+                && !s.is_empty()
+                && s.len() <= 15
+                && s.bytes().all(|b| b.is_ascii_digit()));
+        canonical.then(|| s.parse().ok()).flatten()
+    }
+    args.iter()
+        .map(|a| {
+            if let Some(i) = int(a) {
+                return Arg::Int(i);
+            }
+            let parts: Option<Vec<i64>> = a.split(',').map(int).collect();
+            match parts {
+                Some(list) if list.len() > 1 => {
+                    let sep = app.i18n().text(lang, "lyceum-list-separator", &[]);
+                    let list: Vec<String> = list
+                        .into_iter()
+                        .map(|n| app.i18n().number_plain(lang, n))
+                        .collect();
+                    Arg::from(list.join(&sep))
+                }
+                _ => Arg::from(a.clone()),
+            }
+        })
+        .collect()
+}
+
 /// A message argument: text (escaped when rendered) or HTML we produced ourselves.
 #[derive(Clone, Debug)]
 pub enum Piece {

@@ -25,6 +25,16 @@
     }
   } catch (e) { /* old browser: server-rendered UTC times stay */ }
 
+  // The open course tab starts in view, for browsers without CSS scroll-initial-target.
+  each('.course-tabs [aria-current="page"]', function (a) {
+    var bar = a.closest('.course-tabs');
+    if (!bar || bar.scrollWidth <= bar.clientWidth) { return; }
+    var b = bar.getBoundingClientRect(), r = a.getBoundingClientRect();
+    if (r.left < b.left || r.right > b.right) {
+      bar.scrollLeft += (r.left - b.left) - (b.width - r.width) / 2;
+    }
+  });
+
   each('select[data-autosubmit]', function (s) {
     s.addEventListener('change', function () { s.form.submit(); });
     each('.js-hide', function (b) { b.hidden = true; }, s.form);
