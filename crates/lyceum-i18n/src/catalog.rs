@@ -136,7 +136,7 @@ impl Catalog {
         render::localize_digits(
             locale,
             &self.options,
-            crate::number::format_float(locale, n, false),
+            crate::number::format_float(locale, n, false, self.options.digits),
         )
     }
 
@@ -145,7 +145,7 @@ impl Catalog {
         render::localize_digits(
             locale,
             &self.options,
-            crate::number::format_int(locale, n, true),
+            crate::number::format_int(locale, n, true, self.options.digits),
         )
     }
 
@@ -154,8 +154,33 @@ impl Catalog {
         render::localize_digits(
             locale,
             &self.options,
-            crate::number::native_digits(locale, text),
+            crate::number::native_digits(locale, text, self.options.digits),
         )
+    }
+
+    /// The CLDR numbering system of the digits numbers are written with in `locale`
+    /// (`latn`, `arab`, `arabext`, `deva`, `beng`, …), for a browser's `Intl` APIs.
+    pub fn numbering_system(&self, locale: &str) -> &'static str {
+        let zero = self.digits(locale, "0");
+        match zero.chars().next().map(u32::from) {
+            Some(0x0660) => "arab",
+            Some(0x06F0) => "arabext",
+            Some(0x0966) => "deva",
+            Some(0x09E6) => "beng",
+            Some(0x0A66) => "guru",
+            Some(0x0AE6) => "gujr",
+            Some(0x0B66) => "orya",
+            Some(0x0BE6) => "tamldec",
+            Some(0x0C66) => "telu",
+            Some(0x0CE6) => "knda",
+            Some(0x0D66) => "mlym",
+            Some(0x0E50) => "thai",
+            Some(0x0ED0) => "laoo",
+            Some(0x0F20) => "tibt",
+            Some(0x1040) => "mymr",
+            Some(0x17E0) => "khmr",
+            _ => "latn",
+        }
     }
 
     /// Loaded locales, sorted, without `qqq`.

@@ -2,6 +2,7 @@
 
 use crate::arg::Arg;
 use crate::markup;
+use crate::number::Digits;
 use crate::parser::{self, Magic, Node, ParseError};
 use crate::{bidi, grammar, number, plural};
 
@@ -22,6 +23,8 @@ pub struct FormatOptions {
     /// `{{formatnum:$n}}` would (MediaWiki's `numParams`). Off by default: banana-i18n
     /// writes `$n` as JavaScript's `String(n)`.
     pub localized_numbers: bool,
+    /// Which digits numbers are written with (see [`Digits`]).
+    pub digits: Digits,
 }
 
 impl Default for FormatOptions {
@@ -31,6 +34,7 @@ impl Default for FormatOptions {
             article_path: "./$1".to_owned(),
             latin_digits: Vec::new(),
             localized_numbers: false,
+            digits: Digits::MediaWiki,
         }
     }
 }
@@ -38,6 +42,11 @@ impl Default for FormatOptions {
 impl FormatOptions {
     pub fn with_latin_digits(mut self, languages: &[&str]) -> Self {
         self.latin_digits = languages.iter().map(|l| l.to_ascii_lowercase()).collect();
+        self
+    }
+
+    pub fn with_digits(mut self, digits: Digits) -> Self {
+        self.digits = digits;
         self
     }
 
@@ -208,6 +217,7 @@ impl Ctx<'_, '_> {
                         self.locale,
                         *i,
                         false,
+                        self.opts.digits,
                     ))));
                 }
                 Some(Arg::Float(f)) if self.opts.localized_numbers => {
@@ -215,6 +225,7 @@ impl Ctx<'_, '_> {
                         self.locale,
                         *f,
                         false,
+                        self.opts.digits,
                     ))));
                 }
                 Some(arg) => out.push(Seg::Val(arg.to_string())),
@@ -426,16 +437,23 @@ impl Ctx<'_, '_> {
             (Some(Arg::Int(i)), true) => i.to_string(),
             (Some(Arg::Float(f)), true) => number::float_to_string(*f),
             (_, true) => number::unformat(&plain(&segs)),
-            (Some(Arg::Int(i)), false) => {
-                self.digits(number::format_int(self.locale, *i, flag == "NOSEP"))
-            }
-            (Some(Arg::Float(f)), false) => {
-                self.digits(number::format_float(self.locale, *f, flag == "NOSEP"))
-            }
+            (Some(Arg::Int(i)), false) => self.digits(number::format_int(
+                self.locale,
+                *i,
+                flag == "NOSEP",
+                self.opts.digits,
+            )),
+            (Some(Arg::Float(f)), false) => self.digits(number::format_float(
+                self.locale,
+                *f,
+                flag == "NOSEP",
+                self.opts.digits,
+            )),
             (_, false) => self.digits(number::format_text(
                 self.locale,
                 &plain(&segs),
                 flag == "NOSEP",
+                self.opts.digits,
             )),
         };
         out.push(derived(&segs, result));

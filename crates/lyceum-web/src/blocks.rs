@@ -419,7 +419,10 @@ fn video(
                 .map(|c| CueView {
                     start: c.start_ms,
                     end: c.end_ms,
-                    clock: format::clock_time(c.start_ms),
+                    clock: p
+                        .app
+                        .i18n()
+                        .digits(&p.lang, &format::clock_time(c.start_ms)),
                     text: c.text.clone(),
                 })
                 .collect(),

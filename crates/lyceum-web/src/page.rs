@@ -95,6 +95,11 @@ impl Page {
         if self.rtl { "rtl" } else { "ltr" }
     }
 
+    /// The CLDR numbering system of this page's numbers, for times the browser re-renders.
+    pub fn numbering_system(&self) -> &'static str {
+        self.app.i18n().numbering_system(&self.lang)
+    }
+
     pub fn css_url(&self) -> &str {
         if self.rtl {
             &self.app.assets().css_rtl
@@ -137,7 +142,8 @@ impl Page {
             .enumerate()
             .map(|(i, a)| match a {
                 Piece::Arg(a) => a.clone(),
-                Piece::Html(_) => Arg::from(format!("\u{E000}{i}\u{E001}")),
+                Piece::Isolated(s) if !html => Arg::from(format!("\u{2068}{s}\u{2069}")),
+                Piece::Html(_) | Piece::Isolated(_) => Arg::from(format!("\u{E000}{i}\u{E001}")),
             })
             .collect();
         let mut out = if html {
@@ -146,14 +152,13 @@ impl Page {
             self.app.i18n().text(&self.lang, key, &plain)
         };
         for (i, a) in args.iter().enumerate() {
-            if let Piece::Html(h) = a {
-                let with = if html {
-                    h.clone()
-                } else {
-                    lyceum_core::sanitize::strip_tags(h)
-                };
-                out = out.replace(&format!("\u{E000}{i}\u{E001}"), &with);
-            }
+            let with = match a {
+                Piece::Html(h) if html => h.clone(),
+                Piece::Html(h) => lyceum_core::sanitize::strip_tags(h),
+                Piece::Isolated(s) if html => format!("<bdi>{}</bdi>", escape(s)),
+                _ => continue,
+            };
+            out = out.replace(&format!("\u{E000}{i}\u{E001}"), &with);
         }
         out
     }
@@ -186,6 +191,11 @@ impl Page {
 
     pub fn text1(&self, key: &str, a: impl ToArg) -> String {
         self.render(key, &[a.piece()], false)
+    }
+
+    /// Author or user content for a message argument, isolated ([`Piece::Isolated`]).
+    pub fn bdi<'a>(&self, s: &'a str) -> Isolated<'a> {
+        Isolated(s)
     }
 
     pub fn icon(&self, name: &str) -> Html {
@@ -263,6 +273,19 @@ pub fn message_args(app: &App, lang: &str, args: &[String]) -> Vec<Arg<'static>>
 pub enum Piece {
     Arg(Arg<'static>),
     Html(String),
+    /// Author or user content (a title, a name): isolated from the sentence around it, so
+    /// an English title in an Arabic message (or the reverse) keeps its order. `<bdi>` in
+    /// HTML, FSI … PDI in plain text.
+    Isolated(String),
+}
+
+/// Author or user content as a message argument; see [`Piece::Isolated`].
+pub struct Isolated<'a>(pub &'a str);
+
+impl ToArg for Isolated<'_> {
+    fn piece(&self) -> Piece {
+        Piece::Isolated(self.0.to_owned())
+    }
 }
 
 /// Message arguments from template values (askama passes most of them by reference).

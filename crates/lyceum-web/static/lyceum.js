@@ -15,8 +15,10 @@
     }
     // The server did not know the zone yet: show times in the browser's own.
     if (root.hasAttribute('data-tz-fallback')) {
-      var dateOnly = new Intl.DateTimeFormat(root.lang, { dateStyle: 'long' });
-      var withTime = new Intl.DateTimeFormat(root.lang, { dateStyle: 'long', timeStyle: 'short' });
+      // In the page's digits, so re-rendered times match the numbers around them.
+      var nu = root.getAttribute('data-nu') || undefined;
+      var dateOnly = new Intl.DateTimeFormat(root.lang, { dateStyle: 'long', numberingSystem: nu });
+      var withTime = new Intl.DateTimeFormat(root.lang, { dateStyle: 'long', timeStyle: 'short', numberingSystem: nu });
       each('time[data-local]', function (t) {
         var d = new Date(t.getAttribute('datetime'));
         var fmt = t.getAttribute('data-local') === 'datetime' ? withTime : dateOnly;
