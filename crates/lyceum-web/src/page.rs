@@ -233,39 +233,35 @@ impl Page {
     }
 }
 
-/// Arguments of an error message (stored as strings by the domain) as message arguments:
-/// a whole number is a number, so it is written in the language's digits like every
-/// other number on the page, and a comma-separated list of whole numbers (the positions
-/// of empty inputs) becomes the list written in the language's digits and separator.
-/// Anything else is text.
-pub fn message_args(app: &App, lang: &str, args: &[String]) -> Vec<Arg<'static>> {
-    fn int(s: &str) -> Option<i64> {
-        let canonical = s == "0"
-            || (!s.starts_with('0')
-                && !s.is_empty()
-                && s.len() <= 15
-                && s.bytes().all(|b| b.is_ascii_digit()));
-        canonical.then(|| s.parse().ok()).flatten()
+/// Messages whose arguments after the first two are one list of numbers (the positions
+/// of empty inputs): they are passed as separate arguments and shown as one list.
+const NUMBER_LIST_MESSAGES: &[&str] = &["lyceum-error-problem-incomplete"];
+
+/// Arguments of an error message (stored as strings by the domain) as message arguments.
+/// Text stays text (it may be what a person typed); for the messages that take counts and
+/// a list of numbers, the counts are numbers and the list is written with the language's
+/// digits and separator, like every other number on the page.
+pub fn message_args(app: &App, lang: &str, key: &str, args: &[String]) -> Vec<Arg<'static>> {
+    if !NUMBER_LIST_MESSAGES.contains(&key) || args.len() < 3 {
+        return args.iter().map(|a| Arg::from(a.clone())).collect();
     }
-    args.iter()
-        .map(|a| {
-            if let Some(i) = int(a) {
-                return Arg::Int(i);
-            }
-            let parts: Option<Vec<i64>> = a.split(',').map(int).collect();
-            match parts {
-                Some(list) if list.len() > 1 => {
-                    let sep = app.i18n().text(lang, "lyceum-list-separator", &[]);
-                    let list: Vec<String> = list
-                        .into_iter()
-                        .map(|n| app.i18n().number_plain(lang, n))
-                        .collect();
-                    Arg::from(list.join(&sep))
-                }
-                _ => Arg::from(a.clone()),
-            }
+    let number = |s: &String| {
+        s.parse::<i64>()
+            .map_or_else(|_| Arg::from(s.clone()), Arg::Int)
+    };
+    let sep = app.i18n().text(lang, "lyceum-list-separator", &[]);
+    let list: Vec<String> = args[2..]
+        .iter()
+        .map(|s| match s.parse::<i64>() {
+            Ok(n) => app.i18n().number(lang, n as f64),
+            Err(_) => s.clone(),
         })
-        .collect()
+        .collect();
+    vec![
+        number(&args[0]),
+        number(&args[1]),
+        Arg::from(list.join(&sep)),
+    ]
 }
 
 /// A message argument: text (escaped when rendered) or HTML we produced ourselves.

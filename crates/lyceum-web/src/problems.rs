@@ -895,17 +895,17 @@ pub async fn submit(
 }
 
 /// The message for a submission with inputs left empty: with one input, "answer it";
-/// with several, how many are missing and which (their 1-based positions, formatted for
-/// the language by the message).
+/// with several, how many are missing and which: their 1-based positions, one argument
+/// each, shown as one list (`page::message_args`).
 fn incomplete_error(inputs: usize, missing: &[(usize, &capa::Input)]) -> DomainError {
     if inputs <= 1 {
         return DomainError::new("lyceum-error-problem-incomplete-one");
     }
-    let positions: Vec<String> = missing.iter().map(|(n, _)| n.to_string()).collect();
-    DomainError::new("lyceum-error-problem-incomplete")
+    let mut e = DomainError::new("lyceum-error-problem-incomplete")
         .with_arg(missing.len().to_string())
-        .with_arg(inputs.to_string())
-        .with_arg(positions.join(","))
+        .with_arg(inputs.to_string());
+    e.args.extend(missing.iter().map(|(n, _)| n.to_string()));
+    e
 }
 
 /// Open edX answers "3,14" with "Invalid math syntax"; learners who write decimals

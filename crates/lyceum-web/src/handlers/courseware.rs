@@ -624,11 +624,15 @@ pub async fn problem_action(
                 Ok(_) => Ok(see_other(&back)),
                 // Not graded (unreadable number, closed, stale): show why, keep what was typed.
                 Err(AppError::Invalid { status, error }) => {
-                    let args: Vec<crate::page::Piece> =
-                        crate::page::message_args(&cx.page.app, &cx.page.lang, &error.args)
-                            .into_iter()
-                            .map(crate::page::Piece::Arg)
-                            .collect();
+                    let args: Vec<crate::page::Piece> = crate::page::message_args(
+                        &cx.page.app,
+                        &cx.page.lang,
+                        error.key.0,
+                        &error.args,
+                    )
+                    .into_iter()
+                    .map(crate::page::Piece::Arg)
+                    .collect();
                     let message = cx.page.tn(error.key.0, &args);
                     // The inputs left empty are marked where they are, too.
                     let missing = lyceum_core::capa::missing_inputs(&problem, &answers)
