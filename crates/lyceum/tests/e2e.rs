@@ -209,7 +209,11 @@ impl Browser {
         let mut out = Vec::new();
         let width = self.js("return document.documentElement.scrollWidth").await;
         if width.as_i64().unwrap_or(i64::MAX) > i64::from(WIDTH) {
-            out.push(format!("{page}: the page is {width}px wide at {WIDTH}px"));
+            // Name the culprits: the outermost elements reaching past the screen's edge.
+            let wide = self.js("var w = document.documentElement.clientWidth, out = []; document.querySelectorAll('body *').forEach(function (e) { var r = e.getBoundingClientRect(); if ((r.right > w + 1 || r.left < -1) && !(e.parentElement && out.indexOf(e.parentElement) >= 0)) { out.push(e); } }); return out.slice(0, 4).map(function (e) { var r = e.getBoundingClientRect(); return e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + '.' + (e.className || '') + ' ' + Math.round(r.left) + '..' + Math.round(r.right); }).join(', ');").await;
+            out.push(format!(
+                "{page}: the page is {width}px wide at {WIDTH}px ({wide})"
+            ));
         }
         if tabs {
             let r = self.js("var a = document.querySelector('.course-tabs [aria-current=page]'); if (!a) return 'no open tab'; var r = a.getBoundingClientRect(); return r.left >= 0 && r.right <= document.documentElement.clientWidth ? true : ('the open tab is at ' + r.left + '..' + r.right);").await;
@@ -233,7 +237,10 @@ impl Browser {
 /// Runs axe-core (already injected) and returns its serious and critical violations.
 const AXE_RUN: &str = r#"
 var done = arguments[arguments.length - 1];
-axe.run(document, { resultTypes: ['violations'] }).then(function (r) {
+// Experimental rules too: label-content-name-mismatch is one of them.
+var rules = {};
+axe.getRules(['experimental']).forEach(function (r) { rules[r.ruleId] = { enabled: true }; });
+axe.run(document, { resultTypes: ['violations'], rules: rules }).then(function (r) {
   done(r.violations
     .filter(function (v) { return v.impact === 'serious' || v.impact === 'critical'; })
     .map(function (v) {
@@ -465,6 +472,13 @@ async fn every_page_is_accessible_and_fits_a_phone() {
     }
     let (_server, url) = demo().await;
     let b = Browser::start().await;
+    // A phone's viewport: headless windows do not get narrower than 500 px.
+    b.cmd(
+        reqwest::Method::POST,
+        "/goog/cdp/execute",
+        json!({"cmd": "Emulation.setDeviceMetricsOverride", "params": {"width": WIDTH, "height": 800, "deviceScaleFactor": 1, "mobile": true}}),
+    )
+    .await;
     let pb = "course-v1:COMMONPLACE+PB101+2026";
     let arabic = "course-v1:RIVAGES+SAFE101+2026";
     let mut violations: Vec<String> = Vec::new();
