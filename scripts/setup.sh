@@ -14,5 +14,6 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo_ apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
 fi
-# The Codex CSS and icons come from npm (build.rs reads them; nothing from Node runs later).
-[ -d node_modules/@wikimedia/codex ] || npm ci --ignore-scripts --no-audit --no-fund >&2
+# The Codex CSS and icons come from npm (build.rs reads them; nothing from Node runs later);
+# axe-core (a devDependency) is injected into pages by the browser tests.
+{ [ -d node_modules/@wikimedia/codex ] && [ -f node_modules/axe-core/axe.min.js ]; } || npm ci --ignore-scripts --no-audit --no-fund >&2

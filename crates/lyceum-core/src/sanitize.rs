@@ -113,3 +113,78 @@ mod tests {
         );
     }
 }
+
+/// Author tables in a box of their own that scrolls sideways, so a wide table never makes
+/// the whole page wider than a phone's screen. The box can take the keyboard focus (so a
+/// keyboard can scroll it) and is a region named `label` for screen readers.
+///
+/// Works on sanitised HTML only: there every `<table` starts a table element and every
+/// `</table>` ends one (the sanitiser escapes `<` everywhere else).
+pub fn scrollable_tables<'h>(html: &'h str, label: &str) -> std::borrow::Cow<'h, str> {
+    if !html.contains("<table") {
+        return std::borrow::Cow::Borrowed(html);
+    }
+    let open = format!(
+        r#"<div class="table-scroll" role="region" tabindex="0" aria-label="{}">"#,
+        escape_attr(label)
+    );
+    let mut out = String::with_capacity(html.len() + 128);
+    let mut rest = html;
+    while let Some(pos) = rest
+        .find("<table")
+        .into_iter()
+        .chain(rest.find("</table>"))
+        .min()
+    {
+        out.push_str(&rest[..pos]);
+        rest = &rest[pos..];
+        if let Some(after) = rest.strip_prefix("</table>") {
+            out.push_str("</table></div>");
+            rest = after;
+        } else {
+            // `<table` followed by `>` or white space opens a table (not `<tablex`).
+            let opens = matches!(
+                rest.as_bytes().get(6),
+                Some(b'>' | b' ' | b'\t' | b'\n' | b'\r' | b'/')
+            );
+            if opens {
+                out.push_str(&open);
+            }
+            out.push_str("<table");
+            rest = &rest[6..];
+        }
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
+fn escape_attr(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod table_tests {
+    use super::scrollable_tables;
+
+    #[test]
+    fn tables_get_a_scrolling_box() {
+        let cases = [
+            ("<p>no table</p>", "<p>no table</p>"),
+            (
+                "<p>a</p><table><tr><td>1</td></tr></table><p>b</p>",
+                r#"<p>a</p><div class="table-scroll" role="region" tabindex="0" aria-label="T &quot;x&quot;"><table><tr><td>1</td></tr></table></div><p>b</p>"#,
+            ),
+            (
+                r#"<table class="x"><tr><td><table><tr><td>in</td></tr></table></td></tr></table>"#,
+                r#"<div class="table-scroll" role="region" tabindex="0" aria-label="T &quot;x&quot;"><table class="x"><tr><td><div class="table-scroll" role="region" tabindex="0" aria-label="T &quot;x&quot;"><table><tr><td>in</td></tr></table></div></td></tr></table></div>"#,
+            ),
+            ("<tablex>", "<tablex>"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(scrollable_tables(input, "T \"x\""), want, "{input}");
+        }
+    }
+}

@@ -128,6 +128,61 @@ impl Catalog {
         Ok(())
     }
 
+    /// A number as `{{formatnum:}}` writes it for `locale` (grouping, at most three
+    /// fraction digits, the locale's digits): the one number formatter, so every number
+    /// on a page (counts, percentages, scores, sizes, dates, chart labels) is written in
+    /// the same digits as the numbers inside messages.
+    pub fn number(&self, locale: &str, n: f64) -> String {
+        render::localize_digits(
+            locale,
+            &self.options,
+            crate::number::format_float(locale, n, false, self.options.digits),
+        )
+    }
+
+    /// A whole number without group separators (a year, a day of the month).
+    pub fn number_plain(&self, locale: &str, n: i64) -> String {
+        render::localize_digits(
+            locale,
+            &self.options,
+            crate::number::format_int(locale, n, true, self.options.digits),
+        )
+    }
+
+    /// ASCII digits of `text` in the locale's digits (a time of day such as `09:05`).
+    pub fn digits(&self, locale: &str, text: &str) -> String {
+        render::localize_digits(
+            locale,
+            &self.options,
+            crate::number::native_digits(locale, text, self.options.digits),
+        )
+    }
+
+    /// The CLDR numbering system of the digits numbers are written with in `locale`
+    /// (`latn`, `arab`, `arabext`, `deva`, `beng`, …), for a browser's `Intl` APIs.
+    pub fn numbering_system(&self, locale: &str) -> &'static str {
+        let zero = self.digits(locale, "0");
+        match zero.chars().next().map(u32::from) {
+            Some(0x0660) => "arab",
+            Some(0x06F0) => "arabext",
+            Some(0x0966) => "deva",
+            Some(0x09E6) => "beng",
+            Some(0x0A66) => "guru",
+            Some(0x0AE6) => "gujr",
+            Some(0x0B66) => "orya",
+            Some(0x0BE6) => "tamldec",
+            Some(0x0C66) => "telu",
+            Some(0x0CE6) => "knda",
+            Some(0x0D66) => "mlym",
+            Some(0x0E50) => "thai",
+            Some(0x0ED0) => "laoo",
+            Some(0x0F20) => "tibt",
+            Some(0x1040) => "mymr",
+            Some(0x17E0) => "khmr",
+            _ => "latn",
+        }
+    }
+
     /// Loaded locales, sorted, without `qqq`.
     pub fn locales(&self) -> Vec<&str> {
         self.locales.keys().map(String::as_str).collect()

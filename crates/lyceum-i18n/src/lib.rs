@@ -39,5 +39,6 @@ pub use language::{
     Direction, autonym, bcp47, direction, fallback_chain, fallback_chain_with_final,
 };
 pub use negotiate::negotiate;
+pub use number::Digits;
 pub use parser::ParseError;
 pub use render::{FormatOptions, Rendered, format_message};

@@ -4,9 +4,12 @@
 //! uses: at most three fraction digits, rounded half away from zero, CLDR separators and
 //! grouping (e.g. lakh grouping for hi/ml/mr) and the locale's default digits.
 //!
-//! Arabic (`ar`) is formatted with Arabic-Indic digits (`٣٤٬٢٤٢`), as the banana-i18n test
-//! vectors expect and as MediaWiki's `MessagesAr.php` does. CLDR 42+ made Latin digits the
-//! default for `ar` (CLDR-10825), so we ask ICU4X for the `arab` numbering system explicitly.
+//! Digits: by default Arabic (`ar`) is formatted with Arabic-Indic digits (`٣٤٬٢٤٢`), as the
+//! banana-i18n test vectors expect and as MediaWiki's `MessagesAr.php` does; CLDR 42+ made
+//! Latin digits the default for `ar` (CLDR-10825; ICU4X 2.x formats `ar` as `1,234,567`,
+//! `ar-EG` and `ar-SA` as `١٬٢٣٤٬٥٦٧`), so for that we ask ICU4X for the `arab` numbering
+//! system explicitly. With [`Digits::Cldr`] every language gets CLDR's default numbering
+//! system instead, which is what browsers' `Intl` APIs use too.
 //!
 //! A language without CLDR number data (e.g. `ban`) uses the first language in its
 //! MediaWiki fallback chain that has some (`id`), as banana-i18n does.
@@ -199,55 +202,89 @@ pub(crate) fn unformat(text: &str) -> String {
     }
 }
 
-pub(crate) fn format_int(locale: &str, i: i64, no_separators: bool) -> String {
-    format_decimal(locale, Decimal::from(i), no_separators)
+/// Which digits a language's numbers are written with.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Digits {
+    /// CLDR's default numbering system, except Arabic-Indic digits for `ar` (MediaWiki's
+    /// `MessagesAr.php`, banana-i18n).
+    #[default]
+    MediaWiki,
+    /// CLDR's default numbering system for every language (Latin digits for `ar`).
+    Cldr,
 }
 
-pub(crate) fn format_float(locale: &str, f: f64, no_separators: bool) -> String {
+pub(crate) fn format_int(locale: &str, i: i64, no_separators: bool, digits: Digits) -> String {
+    format_decimal(locale, Decimal::from(i), no_separators, digits)
+}
+
+pub(crate) fn format_float(locale: &str, f: f64, no_separators: bool, digits: Digits) -> String {
     if !f.is_finite() {
         return float_to_string(f);
     }
     match Decimal::try_from_str(&plain_decimal(f)) {
-        Ok(d) => format_decimal(locale, d, no_separators),
+        Ok(d) => format_decimal(locale, d, no_separators, digits),
         Err(_) => float_to_string(f),
     }
 }
 
 /// Text that is not a plain decimal number (including numbers already formatted with
 /// separators or native digits) comes back unchanged, as from `Intl.NumberFormat`'s NaN.
-pub(crate) fn format_text(locale: &str, text: &str, no_separators: bool) -> String {
+pub(crate) fn format_text(locale: &str, text: &str, no_separators: bool, digits: Digits) -> String {
     match parse_whole(text) {
-        Some(d) => format_decimal(locale, d, no_separators),
+        Some(d) => format_decimal(locale, d, no_separators, digits),
         None => text.to_owned(),
     }
 }
 
-fn format_decimal(locale: &str, mut d: Decimal, no_separators: bool) -> String {
+fn format_decimal(locale: &str, mut d: Decimal, no_separators: bool, digits: Digits) -> String {
     d.round_with_mode(
         -3,
         SignedRoundingMode::Unsigned(UnsignedRoundingMode::HalfExpand),
     );
     d.absolute.trim_end();
-    match formatter_for(locale, no_separators) {
+    match formatter_for(locale, no_separators, digits) {
         Some(f) => f.format(&d).to_string(),
         None => d.to_string(),
     }
+}
+
+/// ASCII digits in `s` written in the locale's digits (the digits its numbers are
+/// formatted with), other characters unchanged: for numbers that are not quantities but
+/// are written with digits all the same, such as times of day ("09:05") or years.
+pub(crate) fn native_digits(locale: &str, s: &str, digits: Digits) -> String {
+    let zero = format_int(locale, 0, true, digits)
+        .chars()
+        .next()
+        .unwrap_or('0');
+    if zero == '0' {
+        return s.to_owned();
+    }
+    s.chars()
+        .map(|c| match c.to_digit(10) {
+            Some(d) if c.is_ascii_digit() => char::from_u32(zero as u32 + d).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
 }
 
 const CACHE_LIMIT: usize = 256;
 
 thread_local! {
     // ICU4X data handles are not Send, so each thread keeps its own small cache.
-    static FORMATTERS: RefCell<HashMap<(String, bool), Rc<DecimalFormatter>>> =
+    static FORMATTERS: RefCell<HashMap<(String, bool, Digits), Rc<DecimalFormatter>>> =
         RefCell::new(HashMap::new());
 }
 
-fn formatter_for(locale: &str, no_separators: bool) -> Option<Rc<DecimalFormatter>> {
-    let key = (locale.to_ascii_lowercase(), no_separators);
+fn formatter_for(
+    locale: &str,
+    no_separators: bool,
+    digits: Digits,
+) -> Option<Rc<DecimalFormatter>> {
+    let key = (locale.to_ascii_lowercase(), no_separators, digits);
     if let Some(f) = FORMATTERS.with(|c| c.borrow().get(&key).cloned()) {
         return Some(f);
     }
-    let f = Rc::new(build_formatter(&key.0, no_separators)?);
+    let f = Rc::new(build_formatter(&key.0, no_separators, digits)?);
     FORMATTERS.with(|c| {
         let mut c = c.borrow_mut();
         // Locale strings can come from requests; a full cache just stops caching.
@@ -283,7 +320,7 @@ fn probe(f: &DecimalFormatter) -> String {
     out
 }
 
-fn build_formatter(code: &str, no_separators: bool) -> Option<DecimalFormatter> {
+fn build_formatter(code: &str, no_separators: bool, digits: Digits) -> Option<DecimalFormatter> {
     let root = new_formatter(&Locale::UNKNOWN, no_separators).map(|f| probe(&f));
     let mut candidates = vec![code.to_owned()];
     candidates.extend(language::fallback_chain(code));
@@ -291,7 +328,7 @@ fn build_formatter(code: &str, no_separators: bool) -> Option<DecimalFormatter> 
         let Some(mut locale) = plural::parse_locale(candidate) else {
             continue;
         };
-        if locale.id.language.as_str() == "ar" {
+        if digits == Digits::MediaWiki && locale.id.language.as_str() == "ar" {
             // See the module comment: Arabic-Indic digits for Arabic.
             if let Ok(arab) = "ar-u-nu-arab".parse::<Locale>() {
                 locale = arab;
@@ -343,11 +380,15 @@ mod tests {
 
     #[test]
     fn formats() {
-        assert_eq!(format_text("en", "1234567.8915", false), "1,234,567.892");
-        assert_eq!(format_text("en", "1234567", true), "1234567");
-        assert_eq!(format_int("de", -1234, false), "-1.234");
-        assert_eq!(format_int("es", 1234, false), "1234");
-        assert_eq!(format_text("ban", "1234.5", false), "1.234,5");
+        let mw = Digits::MediaWiki;
+        assert_eq!(
+            format_text("en", "1234567.8915", false, mw),
+            "1,234,567.892"
+        );
+        assert_eq!(format_text("en", "1234567", true, mw), "1234567");
+        assert_eq!(format_int("de", -1234, false, mw), "-1.234");
+        assert_eq!(format_int("es", 1234, false, mw), "1234");
+        assert_eq!(format_text("ban", "1234.5", false, mw), "1.234,5");
         assert_eq!(unformat("١٢٣"), "123");
         assert_eq!(unformat("abc"), "abc");
     }

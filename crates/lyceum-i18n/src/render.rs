@@ -2,6 +2,7 @@
 
 use crate::arg::Arg;
 use crate::markup;
+use crate::number::Digits;
 use crate::parser::{self, Magic, Node, ParseError};
 use crate::{bidi, grammar, number, plural};
 
@@ -18,6 +19,12 @@ pub struct FormatOptions {
     /// use native ones, as MediaWiki's `$wgTranslateNumerals = false` does for a wiki
     /// (Arabic Wikipedia writes `34,242`, not `٣٤٬٢٤٢`). Empty by default.
     pub latin_digits: Vec<String>,
+    /// Whether a number argument used as a plain `$n` is written for the locale, as
+    /// `{{formatnum:$n}}` would (MediaWiki's `numParams`). Off by default: banana-i18n
+    /// writes `$n` as JavaScript's `String(n)`.
+    pub localized_numbers: bool,
+    /// Which digits numbers are written with (see [`Digits`]).
+    pub digits: Digits,
 }
 
 impl Default for FormatOptions {
@@ -26,6 +33,8 @@ impl Default for FormatOptions {
             wikilinks: false,
             article_path: "./$1".to_owned(),
             latin_digits: Vec::new(),
+            localized_numbers: false,
+            digits: Digits::MediaWiki,
         }
     }
 }
@@ -33,6 +42,16 @@ impl Default for FormatOptions {
 impl FormatOptions {
     pub fn with_latin_digits(mut self, languages: &[&str]) -> Self {
         self.latin_digits = languages.iter().map(|l| l.to_ascii_lowercase()).collect();
+        self
+    }
+
+    pub fn with_digits(mut self, digits: Digits) -> Self {
+        self.digits = digits;
+        self
+    }
+
+    pub fn with_localized_numbers(mut self, localized: bool) -> Self {
+        self.localized_numbers = localized;
         self
     }
 
@@ -145,6 +164,20 @@ fn derived(segs: &[Seg], text: String) -> Seg {
     }
 }
 
+/// Latin digits (and separators) for languages configured to use them.
+pub(crate) fn localize_digits(locale: &str, opts: &FormatOptions, formatted: String) -> String {
+    let lang = locale
+        .split('-')
+        .next()
+        .unwrap_or(locale)
+        .to_ascii_lowercase();
+    if opts.latin_digits.contains(&lang) {
+        number::to_latin(&formatted)
+    } else {
+        formatted
+    }
+}
+
 struct Ctx<'a, 'b> {
     locale: &'a str,
     args: &'a [Arg<'b>],
@@ -154,17 +187,7 @@ struct Ctx<'a, 'b> {
 impl Ctx<'_, '_> {
     /// Latin digits (and separators) for languages configured to use them.
     fn digits(&self, formatted: String) -> String {
-        let lang = self
-            .locale
-            .split('-')
-            .next()
-            .unwrap_or(self.locale)
-            .to_ascii_lowercase();
-        if self.opts.latin_digits.contains(&lang) {
-            number::to_latin(&formatted)
-        } else {
-            formatted
-        }
+        localize_digits(self.locale, self.opts, formatted)
     }
 
     fn arg(&self, n: usize) -> Option<&Arg<'_>> {
@@ -187,6 +210,24 @@ impl Ctx<'_, '_> {
         match node {
             Node::Text(t) => out.push(Seg::Lit(t.clone())),
             Node::Param(n) => match self.arg(*n) {
+                // Numbers passed as numbers are written as {{formatnum:}} writes them
+                // (MediaWiki's numParams), so a page never mixes digit systems.
+                Some(Arg::Int(i)) if self.opts.localized_numbers => {
+                    out.push(Seg::Val(self.digits(number::format_int(
+                        self.locale,
+                        *i,
+                        false,
+                        self.opts.digits,
+                    ))));
+                }
+                Some(Arg::Float(f)) if self.opts.localized_numbers => {
+                    out.push(Seg::Val(self.digits(number::format_float(
+                        self.locale,
+                        *f,
+                        false,
+                        self.opts.digits,
+                    ))));
+                }
                 Some(arg) => out.push(Seg::Val(arg.to_string())),
                 None => out.push(Seg::Lit(format!("${n}"))),
             },
@@ -396,16 +437,23 @@ impl Ctx<'_, '_> {
             (Some(Arg::Int(i)), true) => i.to_string(),
             (Some(Arg::Float(f)), true) => number::float_to_string(*f),
             (_, true) => number::unformat(&plain(&segs)),
-            (Some(Arg::Int(i)), false) => {
-                self.digits(number::format_int(self.locale, *i, flag == "NOSEP"))
-            }
-            (Some(Arg::Float(f)), false) => {
-                self.digits(number::format_float(self.locale, *f, flag == "NOSEP"))
-            }
+            (Some(Arg::Int(i)), false) => self.digits(number::format_int(
+                self.locale,
+                *i,
+                flag == "NOSEP",
+                self.opts.digits,
+            )),
+            (Some(Arg::Float(f)), false) => self.digits(number::format_float(
+                self.locale,
+                *f,
+                flag == "NOSEP",
+                self.opts.digits,
+            )),
             (_, false) => self.digits(number::format_text(
                 self.locale,
                 &plain(&segs),
                 flag == "NOSEP",
+                self.opts.digits,
             )),
         };
         out.push(derived(&segs, result));

@@ -332,3 +332,143 @@ fn latin_digits_can_be_chosen_per_language() {
     .unwrap();
     assert_eq!(fa.text(), "۱۲", "other languages keep their digits");
 }
+
+/// The `$n` parameters a message uses (each once, sorted).
+fn parameters(message: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    let mut chars = message.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '$' {
+            continue;
+        }
+        let mut digits = String::new();
+        while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+            digits.push(*d);
+            chars.next();
+        }
+        if let Ok(n) = digits.parse() {
+            out.push(n);
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+#[test]
+fn parameters_are_found() {
+    assert_eq!(parameters("{{PLURAL:$1|One file|$1 files}} by $2"), [1, 2]);
+    assert_eq!(parameters("$10 costs $ 3 and $2$1"), [1, 2, 10]);
+    assert!(parameters("No parameters, US$").is_empty());
+}
+
+/// The project's own files: the French and Arabic translations hold every English key,
+/// and each translation uses exactly the `$n` parameters of its English message (a
+/// missing one drops what the reader needs; an extra one shows a raw `$3`). Checked over
+/// whatever the files hold, so keys added later are covered too.
+#[test]
+fn project_translations_are_complete_and_keep_their_parameters() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../i18n");
+    let read = |code: &str| -> serde_json::Map<String, serde_json::Value> {
+        let text = std::fs::read_to_string(dir.join(format!("{code}.json")))
+            .unwrap_or_else(|e| panic!("i18n/{code}.json: {e}"));
+        match serde_json::from_str(&text).unwrap() {
+            serde_json::Value::Object(map) => map,
+            _ => panic!("i18n/{code}.json is not an object"),
+        }
+    };
+    let en = read("en");
+    let mut problems = Vec::new();
+    for code in ["fr", "ar"] {
+        let translated = read(code);
+        for (key, source) in en.iter().filter(|(k, _)| !k.starts_with('@')) {
+            let Some(translation) = translated.get(key) else {
+                problems.push(format!("{code}.json lacks {key}"));
+                continue;
+            };
+            let (Some(source), Some(translation)) = (source.as_str(), translation.as_str()) else {
+                problems.push(format!("{code}.json {key}: not a string"));
+                continue;
+            };
+            let (want, got) = (parameters(source), parameters(translation));
+            if want != got {
+                problems.push(format!(
+                    "{code}.json {key}: uses {got:?}, English uses {want:?}"
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// One number formatter for every number on a page: numbers passed to messages, numbers
+/// formatted on their own (sizes, chart labels), and the digits of dates and times all
+/// come out in the same digits, CLDR's default for the language.
+#[test]
+fn every_number_in_one_language_uses_one_digit_system() {
+    use lyceum_i18n::Digits;
+    let sources = [
+        ("en", r#"{"m": "$1 of $2 ({{formatnum:$3}}%)"}"#),
+        ("ar", r#"{"m": "$1 من $2 ({{formatnum:$3}}٪)"}"#),
+        ("fr", r#"{"m": "$1 sur $2 ({{formatnum:$3}} %)"}"#),
+    ];
+    let cldr = Catalog::from_sources_with(
+        sources,
+        FormatOptions::default()
+            .with_localized_numbers(true)
+            .with_digits(Digits::Cldr),
+    )
+    .unwrap();
+    let args = [Arg::from(3), Arg::from(1234), Arg::from(95.5)];
+    // (locale, message, number(1234.5), number_plain(2026), digits("09:05"), system)
+    let table = [
+        (
+            "en",
+            "3 of 1,234 (95.5%)",
+            "1,234.5",
+            "2026",
+            "09:05",
+            "latn",
+        ),
+        (
+            "fr",
+            "3 sur 1\u{202f}234 (95,5 %)",
+            "1\u{202f}234,5",
+            "2026",
+            "09:05",
+            "latn",
+        ),
+        // CLDR's default for `ar` is Latin digits (ICU4X 2.x); `ar-EG` keeps Arabic-Indic.
+        (
+            "ar",
+            "3 من 1,234 (95.5٪)",
+            "1,234.5",
+            "2026",
+            "09:05",
+            "latn",
+        ),
+    ];
+    for (locale, message, number, year, time, system) in table {
+        assert_eq!(cldr.text(locale, "m", &args), message, "{locale}");
+        assert_eq!(cldr.number(locale, 1234.5), number, "{locale}");
+        assert_eq!(cldr.number_plain(locale, 2026), year, "{locale}");
+        assert_eq!(cldr.digits(locale, "09:05"), time, "{locale}");
+        assert_eq!(cldr.numbering_system(locale), system, "{locale}");
+    }
+    // Languages whose CLDR default digits are not Latin get them everywhere too.
+    let native = [
+        ("ar-EG", "١٬٢٣٤٫٥", "٢٠٢٦", "٠٩:٠٥", "arab"),
+        ("fa", "۱٬۲۳۴٫۵", "۲۰۲۶", "۰۹:۰۵", "arabext"),
+        ("bn", "১,২৩৪.৫", "২০২৬", "০৯:০৫", "beng"),
+    ];
+    for (locale, number, year, time, system) in native {
+        assert_eq!(cldr.number(locale, 1234.5), number, "{locale}");
+        assert_eq!(cldr.number_plain(locale, 2026), year, "{locale}");
+        assert_eq!(cldr.digits(locale, "09:05"), time, "{locale}");
+        assert_eq!(cldr.numbering_system(locale), system, "{locale}");
+    }
+    // banana-i18n's behaviour stays the default: `$n` as written, Arabic-Indic `ar`.
+    let banana = Catalog::from_sources(sources).unwrap();
+    assert_eq!(banana.text("ar", "m", &args), "3 من 1234 (٩٥٫٥٪)");
+    assert_eq!(banana.number("ar", 1234.5), "١٬٢٣٤٫٥");
+}

@@ -160,7 +160,7 @@ pub fn render(ctx: &BlockCtx<'_>, idx: usize, state: &LearnerBlockState) -> Html
     let node: &Node = course.tree().node(idx);
     let id = node.id.0;
     let out = match &node.content {
-        Some(Ok(LeafContent::Text(t))) => text(course, id, &node.title, t),
+        Some(Ok(LeafContent::Text(t))) => text(p, course, id, &node.title, t),
         Some(Ok(LeafContent::Video(v))) => {
             video(p, course, id, &node.title, v, state, ctx.tracking)
         }
@@ -226,11 +226,17 @@ pub fn render(ctx: &BlockCtx<'_>, idx: usize, state: &LearnerBlockState) -> Html
     }
 }
 
-fn text(course: &CourseCx, id: i64, title: &str, t: &TextContent) -> askama::Result<String> {
+fn text(
+    p: &Page,
+    course: &CourseCx,
+    id: i64,
+    title: &str,
+    t: &TextContent,
+) -> askama::Result<String> {
     TextView {
         id,
         title,
-        html: Html(course.rewrite_links(&t.html).into_owned()),
+        html: course.author_html(p, &t.html),
     }
     .render()
 }
@@ -413,7 +419,10 @@ fn video(
                 .map(|c| CueView {
                     start: c.start_ms,
                     end: c.end_ms,
-                    clock: format::clock_time(c.start_ms),
+                    clock: p
+                        .app
+                        .i18n()
+                        .digits(&p.lang, &format::clock_time(c.start_ms)),
                     text: c.text.clone(),
                 })
                 .collect(),

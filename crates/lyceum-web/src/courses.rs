@@ -137,6 +137,14 @@ impl CourseCx {
     pub fn rewrite_links<'h>(&self, html: &'h str) -> Cow<'h, str> {
         rewrite_course_links(html, self)
     }
+
+    /// Author HTML as a page shows it: links pointing into this course, and tables in a
+    /// box that scrolls sideways (so a wide table never widens the page on a phone).
+    pub fn author_html(&self, p: &crate::page::Page, html: &str) -> crate::page::Html {
+        let linked = self.rewrite_links(html);
+        let label = p.text("lyceum-table-region-label");
+        crate::page::Html(lyceum_core::sanitize::scrollable_tables(&linked, &label).into_owned())
+    }
 }
 
 impl CourseLinks for CourseCx {

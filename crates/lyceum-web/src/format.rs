@@ -29,20 +29,26 @@ pub fn date(p: &Page, t: &Timestamp) -> String {
 /// A calendar date as written, in no time zone (a course update's "January 5, 2013").
 pub fn civil_date(p: &Page, d: jiff::civil::Date) -> String {
     let month = p.text(MONTH_KEYS[usize::try_from(d.month() - 1).unwrap_or(0).min(11)]);
-    p.app.i18n().text(
+    // Day and year through the one number formatter, without group separators (2026,
+    // not 2,026), so a date's digits match every other number on the page.
+    let i18n = p.app.i18n();
+    i18n.text(
         &p.lang,
         "lyceum-date-format",
         &[
-            Arg::from(i64::from(d.day())),
+            Arg::from(i18n.number_plain(&p.lang, i64::from(d.day()))),
             Arg::from(month),
-            Arg::from(i64::from(d.year())),
+            Arg::from(i18n.number_plain(&p.lang, i64::from(d.year()))),
         ],
     )
 }
 
 pub fn datetime(p: &Page, t: &Timestamp) -> String {
     let z = t.to_zoned(p.tz.clone());
-    let time = format!("{:02}:{:02}", z.hour(), z.minute());
+    let time = p
+        .app
+        .i18n()
+        .digits(&p.lang, &format!("{:02}:{:02}", z.hour(), z.minute()));
     let zone = z.strftime("%Z").to_string();
     p.app.i18n().text(
         &p.lang,
@@ -78,6 +84,12 @@ pub fn effort_total(p: &Page, e: Effort) -> String {
 /// own name.
 pub fn language_name(code: &str) -> String {
     lyceum_i18n::autonym(code).unwrap_or(code).to_owned()
+}
+
+/// A number in the viewer's language: the one formatter every number on a page goes
+/// through (grouping and digits as in messages).
+pub fn number(p: &Page, n: f64) -> String {
+    p.app.i18n().number(&p.lang, n)
 }
 
 /// Seconds as m:ss or h:mm:ss, for transcripts.

@@ -108,7 +108,12 @@ fn compose(
     let lang = user.language.as_deref().unwrap_or("en");
     let i18n = app.i18n();
     let text = match notice_key(&n.kind) {
-        Some(key) => i18n.text(lang, key, &[Arg::from(n.subject.as_str())]),
+        // The title is the author's, perhaps in another script: isolated (FSI … PDI).
+        Some(key) => i18n.text(
+            lang,
+            key,
+            &[Arg::from(format!("\u{2068}{}\u{2069}", n.subject))],
+        ),
         None => n.subject.clone(),
     };
     let site = &app.config().site_name;

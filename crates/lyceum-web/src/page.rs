@@ -96,6 +96,11 @@ impl Page {
         if self.rtl { "rtl" } else { "ltr" }
     }
 
+    /// The CLDR numbering system of this page's numbers, for times the browser re-renders.
+    pub fn numbering_system(&self) -> &'static str {
+        self.app.i18n().numbering_system(&self.lang)
+    }
+
     pub fn css_url(&self) -> &str {
         if self.rtl {
             &self.app.assets().css_rtl
@@ -138,7 +143,8 @@ impl Page {
             .enumerate()
             .map(|(i, a)| match a {
                 Piece::Arg(a) => a.clone(),
-                Piece::Html(_) => Arg::from(format!("\u{E000}{i}\u{E001}")),
+                Piece::Isolated(s) if !html => Arg::from(format!("\u{2068}{s}\u{2069}")),
+                Piece::Html(_) | Piece::Isolated(_) => Arg::from(format!("\u{E000}{i}\u{E001}")),
             })
             .collect();
         let mut out = if html {
@@ -147,14 +153,13 @@ impl Page {
             self.app.i18n().text(&self.lang, key, &plain)
         };
         for (i, a) in args.iter().enumerate() {
-            if let Piece::Html(h) = a {
-                let with = if html {
-                    h.clone()
-                } else {
-                    lyceum_core::sanitize::strip_tags(h)
-                };
-                out = out.replace(&format!("\u{E000}{i}\u{E001}"), &with);
-            }
+            let with = match a {
+                Piece::Html(h) if html => h.clone(),
+                Piece::Html(h) => lyceum_core::sanitize::strip_tags(h),
+                Piece::Isolated(s) if html => format!("<bdi>{}</bdi>", escape(s)),
+                _ => continue,
+            };
+            out = out.replace(&format!("\u{E000}{i}\u{E001}"), &with);
         }
         out
     }
@@ -193,6 +198,11 @@ impl Page {
         self.render(key, &[a.piece(), b.piece()], false)
     }
 
+    /// Author or user content for a message argument, isolated ([`Piece::Isolated`]).
+    pub fn bdi<'a>(&self, s: &'a str) -> Isolated<'a> {
+        Isolated(s)
+    }
+
     pub fn icon(&self, name: &str) -> Html {
         Html(format!(
             r#"<span class="icon">{}</span>"#,
@@ -228,11 +238,55 @@ impl Page {
     }
 }
 
+/// Messages whose arguments after the first two are one list of numbers (the positions
+/// of empty inputs): they are passed as separate arguments and shown as one list.
+const NUMBER_LIST_MESSAGES: &[&str] = &["lyceum-error-problem-incomplete"];
+
+/// Arguments of an error message (stored as strings by the domain) as message arguments.
+/// Text stays text (it may be what a person typed); for the messages that take counts and
+/// a list of numbers, the counts are numbers and the list is written with the language's
+/// digits and separator, like every other number on the page.
+pub fn message_args(app: &App, lang: &str, key: &str, args: &[String]) -> Vec<Arg<'static>> {
+    if !NUMBER_LIST_MESSAGES.contains(&key) || args.len() < 3 {
+        return args.iter().map(|a| Arg::from(a.clone())).collect();
+    }
+    let number = |s: &String| {
+        s.parse::<i64>()
+            .map_or_else(|_| Arg::from(s.clone()), Arg::Int)
+    };
+    let sep = app.i18n().text(lang, "lyceum-list-separator", &[]);
+    let list: Vec<String> = args[2..]
+        .iter()
+        .map(|s| match s.parse::<i64>() {
+            Ok(n) => app.i18n().number(lang, n as f64),
+            Err(_) => s.clone(),
+        })
+        .collect();
+    vec![
+        number(&args[0]),
+        number(&args[1]),
+        Arg::from(list.join(&sep)),
+    ]
+}
+
 /// A message argument: text (escaped when rendered) or HTML we produced ourselves.
 #[derive(Clone, Debug)]
 pub enum Piece {
     Arg(Arg<'static>),
     Html(String),
+    /// Author or user content (a title, a name): isolated from the sentence around it, so
+    /// an English title in an Arabic message (or the reverse) keeps its order. `<bdi>` in
+    /// HTML, FSI … PDI in plain text.
+    Isolated(String),
+}
+
+/// Author or user content as a message argument; see [`Piece::Isolated`].
+pub struct Isolated<'a>(pub &'a str);
+
+impl ToArg for Isolated<'_> {
+    fn piece(&self) -> Piece {
+        Piece::Isolated(self.0.to_owned())
+    }
 }
 
 /// Message arguments from template values (askama passes most of them by reference).

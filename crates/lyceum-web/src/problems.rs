@@ -192,6 +192,8 @@ pub struct Overlay {
     pub answers: Option<Answers>,
     pub message: Option<Html>,
     pub show_answer: bool,
+    /// Inputs a refused submission left empty: marked as needing an answer.
+    pub missing: Vec<String>,
 }
 
 pub struct RenderInput<'a> {
@@ -258,14 +260,13 @@ pub fn render(p: &Page, r: RenderInput<'_>) -> Html {
                 answers,
                 results,
                 correct.as_ref(),
+                r.overlay.missing.contains(&input_id),
                 &mut body,
             ),
         }
     }
     // Open edX's `/static/…` and course links in the problem's own HTML.
-    if let std::borrow::Cow::Owned(b) = course.rewrite_links(&body) {
-        body = b;
-    }
+    let body = course.author_html(p, &body);
     let unsupported = problem
         .unsupported_notice()
         .map(|e| p.t1(e.key.0, e.args.first().cloned().unwrap_or_default()));
@@ -320,7 +321,7 @@ pub fn render(p: &Page, r: RenderInput<'_>) -> Html {
         .enumerate()
         .map(|(i, h)| HintView {
             label: p.t2("lyceum-problem-hint-label", i + 1, problem.hints.len()),
-            html: Html(course.rewrite_links(h).into_owned()),
+            html: course.author_html(p, h),
         })
         .collect();
     let hint_button = (r.tracking && !problem.hints.is_empty()).then(|| {
@@ -341,7 +342,7 @@ pub fn render(p: &Page, r: RenderInput<'_>) -> Html {
         points,
         due: course.tree().due_of(r.idx),
         unsupported,
-        body: Html(body),
+        body,
         form_url: course.url(&format!("problem/{id}")),
         key: new_key(),
         attempts: r.learner.attempts,
@@ -355,7 +356,7 @@ pub fn render(p: &Page, r: RenderInput<'_>) -> Html {
         closed: closed_text,
         hints,
         solution_heading: solution.as_deref().is_some_and(|h| !labels_itself(h)),
-        solution: solution.map(|s| Html(course.rewrite_links(&s).into_owned())),
+        solution: solution.map(|s| course.author_html(p, &s)),
     }
     .render()
     .map(Html)
@@ -402,6 +403,7 @@ fn widget(
     answers: &Answers,
     results: Option<&Results>,
     correct: Option<&BTreeMap<String, AnswerValue>>,
+    missing: bool,
     out: &mut String,
 ) {
     let Some(input) = problem.input(input_id) else {
@@ -428,10 +430,27 @@ fn widget(
         None => (None, String::new()),
     };
     let desc_id = format!("{name}-description");
-    let described = if input.description.is_some() {
-        format!(r#" aria-describedby="{desc_id}""#)
+    let missing_id = format!("{name}-missing");
+    let described = match (input.description.is_some(), missing) {
+        (true, true) => format!(r#" aria-describedby="{missing_id} {desc_id}""#),
+        (true, false) => format!(r#" aria-describedby="{desc_id}""#),
+        (false, true) => format!(r#" aria-describedby="{missing_id}""#),
+        (false, false) => String::new(),
+    };
+    // A refused submission left this input empty: say so beside it.
+    let missing_note = if missing {
+        format!(
+            r#"<span class="problem__missing" id="{missing_id}">{}{}</span>"#,
+            p.icon("Alert"),
+            p.t("lyceum-problem-input-missing")
+        )
     } else {
         String::new()
+    };
+    let invalid = if missing {
+        r#" aria-invalid="true""#
+    } else {
+        ""
     };
     let description = input
         .description
@@ -471,6 +490,7 @@ fn widget(
                 out.push_str(&format!(r#"<legend class="problem__label">{l}</legend>"#));
             }
             out.push_str(&description);
+            out.push_str(&missing_note);
             for (i, c) in capa::choices_in_order(problem, input_id, seed)
                 .iter()
                 .enumerate()
@@ -508,7 +528,7 @@ fn widget(
                 ));
             }
             out.push_str(&description);
-            out.push_str(&format!(r#"<select id="{field_id}" class="cdx-select" name="{name}"{aria_label}{described}><option value="">{}</option>"#, p.t("lyceum-problem-select-option")));
+            out.push_str(&format!(r#"<select id="{field_id}" class="cdx-select" name="{name}"{aria_label}{described}{invalid}><option value="">{}</option>"#, p.t("lyceum-problem-select-option")));
             for o in options {
                 let sel = if selected.contains(&o.as_str()) {
                     " selected"
@@ -521,6 +541,7 @@ fn widget(
                 ));
             }
             out.push_str("</select>");
+            out.push_str(&missing_note);
             status(p, out, result);
             answer_is(out);
             out.push_str("</div>");
@@ -550,9 +571,10 @@ fn widget(
             }
             out.push_str(&description);
             out.push_str(&format!(
-                r#"<span class="cdx-text-input"><input id="{field_id}" class="cdx-text-input__input" type="text" name="{name}" value="{}"{size}{mode}{aria_label}{described} autocomplete="off" spellcheck="false"></span>"#,
+                r#"<span class="cdx-text-input"><input id="{field_id}" class="cdx-text-input__input" type="text" name="{name}" value="{}"{size}{mode}{aria_label}{described}{invalid} autocomplete="off" spellcheck="false"></span>"#,
                 escape(value)
             ));
+            out.push_str(&missing_note);
             status(p, out, result);
             answer_is(out);
             out.push_str(close);
@@ -748,6 +770,15 @@ pub async fn submit(
             error: DomainError::new("lyceum-error-problem-no-attempts"),
         });
     }
+    // Open edX takes a submission only once every input is answered: an empty one is
+    // not graded and uses no attempt, and the learner is told which are missing.
+    let missing = capa::missing_inputs(&problem, &answers);
+    if !missing.is_empty() {
+        return Err(AppError::invalid(incomplete_error(
+            problem.inputs().count(),
+            &missing,
+        )));
+    }
     let graded = match capa::grade(&problem, &answers) {
         Ok(g) => g,
         Err(GradeError::StudentInput { key, args, .. }) => {
@@ -861,6 +892,20 @@ pub async fn submit(
         show_correctness,
         false,
     ))
+}
+
+/// The message for a submission with inputs left empty: with one input, "answer it";
+/// with several, how many are missing and which: their 1-based positions, one argument
+/// each, shown as one list (`page::message_args`).
+fn incomplete_error(inputs: usize, missing: &[(usize, &capa::Input)]) -> DomainError {
+    if inputs <= 1 {
+        return DomainError::new("lyceum-error-problem-incomplete-one");
+    }
+    let mut e = DomainError::new("lyceum-error-problem-incomplete")
+        .with_arg(missing.len().to_string())
+        .with_arg(inputs.to_string());
+    e.args.extend(missing.iter().map(|(n, _)| n.to_string()));
+    e
 }
 
 /// Open edX answers "3,14" with "Invalid math syntax"; learners who write decimals

@@ -52,8 +52,16 @@ pub struct App(Arc<Inner>);
 
 impl App {
     pub fn new(parts: AppParts) -> Result<App, String> {
-        let i18n = Catalog::from_sources(crate::assets::MESSAGE_FILES.iter().copied())
-            .map_err(|e| format!("interface messages: {e}"))?;
+        // Numbers in messages are written for the language, in CLDR's default digits (Latin
+        // for `ar`, as browsers write them too): one digit system per page.
+        let i18n = Catalog::from_sources_with(
+            crate::assets::MESSAGE_FILES.iter().copied(),
+            lyceum_i18n::FormatOptions::default()
+                .with_wikilinks(true)
+                .with_localized_numbers(true)
+                .with_digits(lyceum_i18n::Digits::Cldr),
+        )
+        .map_err(|e| format!("interface messages: {e}"))?;
         let total = i18n.keys("en").len().max(1) as f64;
         let mut ui_languages: Vec<UiLanguage> = i18n
             .locales()

@@ -15,8 +15,10 @@
     }
     // The server did not know the zone yet: show times in the browser's own.
     if (root.hasAttribute('data-tz-fallback')) {
-      var dateOnly = new Intl.DateTimeFormat(root.lang, { dateStyle: 'long' });
-      var withTime = new Intl.DateTimeFormat(root.lang, { dateStyle: 'long', timeStyle: 'short' });
+      // In the page's digits, so re-rendered times match the numbers around them.
+      var nu = root.getAttribute('data-nu') || undefined;
+      var dateOnly = new Intl.DateTimeFormat(root.lang, { dateStyle: 'long', numberingSystem: nu });
+      var withTime = new Intl.DateTimeFormat(root.lang, { dateStyle: 'long', timeStyle: 'short', numberingSystem: nu });
       each('time[data-local]', function (t) {
         var d = new Date(t.getAttribute('datetime'));
         var fmt = t.getAttribute('data-local') === 'datetime' ? withTime : dateOnly;
@@ -24,6 +26,16 @@
       });
     }
   } catch (e) { /* old browser: server-rendered UTC times stay */ }
+
+  // The open course tab starts in view, for browsers without CSS scroll-initial-target.
+  each('.course-tabs [aria-current="page"]', function (a) {
+    var bar = a.closest('.course-tabs');
+    if (!bar || bar.scrollWidth <= bar.clientWidth) { return; }
+    var b = bar.getBoundingClientRect(), r = a.getBoundingClientRect();
+    if (r.left < b.left || r.right > b.right) {
+      bar.scrollLeft += (r.left - b.left) - (b.width - r.width) / 2;
+    }
+  });
 
   each('select[data-autosubmit]', function (s) {
     s.addEventListener('change', function () { s.form.submit(); });

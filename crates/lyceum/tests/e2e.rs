@@ -96,6 +96,12 @@ impl Browser {
         v["value"].clone()
     }
 
+    /// Forget the session (logging out is a POST with a form; the cookies are enough).
+    async fn logout(&self) {
+        self.cmd(reqwest::Method::DELETE, "/cookie", json!({}))
+            .await;
+    }
+
     async fn go(&self, url: &str) {
         self.cmd(reqwest::Method::POST, "/url", json!({"url": url}))
             .await;
@@ -171,6 +177,53 @@ impl Browser {
         std::fs::write(dir.join(format!("{name}.png")), bytes).unwrap();
     }
 
+    /// axe-core's serious and critical violations on the page now in the browser, one line
+    /// each (rule, what it asks, where). axe is injected through WebDriver, which runs
+    /// outside the page's content security policy, so the policy stays as strict as in
+    /// production.
+    async fn axe(&self, page: &str) -> Vec<String> {
+        let axe = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../node_modules/axe-core/axe.min.js"),
+        )
+        .expect("node_modules/axe-core (npm ci installs the devDependencies)");
+        self.js(&format!("{axe}\n;return true")).await;
+        let found = self
+            .cmd(
+                reqwest::Method::POST,
+                "/execute/async",
+                json!({"script": AXE_RUN, "args": []}),
+            )
+            .await;
+        found
+            .as_array()
+            .unwrap_or_else(|| panic!("axe on {page}: {found}"))
+            .iter()
+            .map(|v| format!("{page}: {}", v.as_str().unwrap_or_default()))
+            .collect()
+    }
+
+    /// What is wrong with the page's layout at phone width: wider than the screen
+    /// (`scrollWidth` over 360 px), or, with `tabs`, the open course tab out of view.
+    async fn layout(&self, page: &str, tabs: bool) -> Vec<String> {
+        let mut out = Vec::new();
+        let width = self.js("return document.documentElement.scrollWidth").await;
+        if width.as_i64().unwrap_or(i64::MAX) > i64::from(WIDTH) {
+            // Name the culprits: the outermost elements reaching past the screen's edge.
+            let wide = self.js("var w = document.documentElement.clientWidth, out = []; document.querySelectorAll('body *').forEach(function (e) { var r = e.getBoundingClientRect(); if ((r.right > w + 1 || r.left < -1) && !(e.parentElement && out.indexOf(e.parentElement) >= 0)) { out.push(e); } }); return out.slice(0, 4).map(function (e) { var r = e.getBoundingClientRect(); return e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + '.' + (e.className || '') + ' ' + Math.round(r.left) + '..' + Math.round(r.right); }).join(', ');").await;
+            out.push(format!(
+                "{page}: the page is {width}px wide at {WIDTH}px ({wide})"
+            ));
+        }
+        if tabs {
+            let r = self.js("var a = document.querySelector('.course-tabs [aria-current=page]'); if (!a) return 'no open tab'; var r = a.getBoundingClientRect(); return r.left >= 0 && r.right <= document.documentElement.clientWidth ? true : ('the open tab is at ' + r.left + '..' + r.right);").await;
+            if r != Value::Bool(true) {
+                out.push(format!("{page}: {r}"));
+            }
+        }
+        out
+    }
+
     /// Nothing sticks out sideways at phone width.
     async fn assert_fits(&self, page: &str) {
         let over = self.js("return document.documentElement.scrollWidth - document.documentElement.clientWidth").await;
@@ -180,6 +233,24 @@ impl Browser {
         );
     }
 }
+
+/// Runs axe-core (already injected) and returns its serious and critical violations.
+const AXE_RUN: &str = r#"
+var done = arguments[arguments.length - 1];
+// Experimental rules too: label-content-name-mismatch is one of them.
+var rules = {};
+axe.getRules(['experimental']).forEach(function (r) { rules[r.ruleId] = { enabled: true }; });
+axe.run(document, { resultTypes: ['violations'], rules: rules }).then(function (r) {
+  if (!r.passes.length) { done(['axe checked nothing']); return; }
+  done(r.violations
+    .filter(function (v) { return v.impact === 'serious' || v.impact === 'critical'; })
+    .map(function (v) {
+      return v.impact + ' ' + v.id + ' (' + v.help + '): ' + v.nodes.slice(0, 5).map(function (n) {
+        return n.target.join(' ') + ' ' + (n.failureSummary || '').replace(/\s+/g, ' ');
+      }).join(' | ');
+    }));
+}, function (e) { done(['axe failed: ' + e]); });
+"#;
 
 async fn demo() -> (Killed, String) {
     let dir = tempfile::tempdir().unwrap().keep();
@@ -493,4 +564,150 @@ async fn learner_journey_at_phone_width_in_english_and_arabic() {
         "return location.search.includes('notice=unenrolled')",
     )
     .await;
+}
+
+/// Every page a learner or instructor visits, in English and in Arabic, at phone width:
+/// axe-core finds no serious or critical violation, nothing is wider than the screen
+/// (a wide table in course text scrolls in its own box), and the open course tab is in
+/// view even when the tab bar scrolls.
+#[tokio::test]
+async fn every_page_is_accessible_and_fits_a_phone() {
+    lyceum_wiki::install_tls_provider();
+    if !chromium_available() {
+        eprintln!("skipped: chromium and chromedriver are not installed");
+        return;
+    }
+    let (_server, url) = demo().await;
+    let b = Browser::start().await;
+    // A phone's viewport: headless windows do not get narrower than 500 px.
+    b.cmd(
+        reqwest::Method::POST,
+        "/goog/cdp/execute",
+        json!({"cmd": "Emulation.setDeviceMetricsOverride", "params": {"width": WIDTH, "height": 800, "deviceScaleFactor": 1, "mobile": true}}),
+    )
+    .await;
+    let pb = "course-v1:COMMONPLACE+PB101+2026";
+    let arabic = "course-v1:RIVAGES+SAFE101+2026";
+    let mut violations: Vec<String> = Vec::new();
+
+    for lang in ["en", "ar"] {
+        let q = |path: &str| {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            format!("{url}{path}{sep}uselang={lang}")
+        };
+        // Logged out: login, catalog, about.
+        b.logout().await;
+        for (name, path) in [
+            ("login", "/login".to_owned()),
+            ("catalog", "/".to_owned()),
+            ("about", format!("/courses/{pb}/about")),
+        ] {
+            b.go(&q(&path)).await;
+            let page = format!("{name} ({lang})");
+            violations.extend(b.layout(&page, false).await);
+            violations.extend(b.axe(&page).await);
+        }
+
+        // The learner.
+        b.go(&q("/login")).await;
+        b.type_into("#username", "learner").await;
+        b.type_into("#password", "e2e password 123").await;
+        b.click("form.form-stack button[type=submit]").await;
+        b.wait_for(
+            "login",
+            "return document.querySelector('.site-nav a[href=\"/dashboard\"]') !== null",
+        )
+        .await;
+        for (name, path) in [
+            ("dashboard", "/dashboard".to_owned()),
+            ("outline", format!("/courses/{pb}/courseware")),
+            ("unit with video", format!("/courses/{pb}/unit/s1-1-1")),
+            (
+                "unit with a wide table",
+                format!("/courses/{pb}/unit/s2-1-1"),
+            ),
+            ("unit with problems", format!("/courses/{pb}/unit/s1-2-4")),
+            ("open response", format!("/courses/{pb}/unit/s3-3-4")),
+            ("progress", format!("/courses/{pb}/progress")),
+            ("dates", format!("/courses/{pb}/dates")),
+            ("bookmarks", format!("/courses/{pb}/bookmarks")),
+            ("preferences", "/preferences".to_owned()),
+            ("notifications", "/notifications".to_owned()),
+            ("Arabic course", format!("/courses/{arabic}/about")),
+        ] {
+            b.go(&q(&path)).await;
+            let page = format!("{name} ({lang})");
+            let tabs = path.contains("/courses/") && !path.ends_with("/about");
+            violations.extend(b.layout(&page, tabs).await);
+            violations.extend(b.axe(&page).await);
+            if name == "unit with a wide table" || name == "bookmarks" {
+                b.screenshot(&format!("{}-{lang}", name.replace(' ', "-")))
+                    .await;
+            }
+        }
+        // The wide table scrolls inside its own box.
+        b.go(&q(&format!("/courses/{pb}/unit/s2-1-1"))).await;
+        let boxed = b.js("var t = document.querySelector('.unit-blocks table'); var box = t && t.closest('.table-scroll'); return box ? [box.scrollWidth > box.clientWidth, box.getBoundingClientRect().right <= document.documentElement.clientWidth] : 'no box';").await;
+        assert_eq!(
+            boxed,
+            json!([true, true]),
+            "the table scrolls in its box ({lang})"
+        );
+
+        // The instructor: the staff tabs, the gradebook, the grading queue.
+        b.logout().await;
+        b.go(&q("/login")).await;
+        b.type_into("#username", "instructor").await;
+        b.type_into("#password", "e2e password 123").await;
+        b.click("form.form-stack button[type=submit]").await;
+        b.wait_for(
+            "login",
+            "return document.querySelector('.site-nav a[href=\"/dashboard\"]') !== null",
+        )
+        .await;
+        let mut pages = vec![
+            ("dashboard (instructor)", "/dashboard".to_owned()),
+            ("instructor", format!("/courses/{pb}/instructor")),
+            ("gradebook", format!("/courses/{pb}/instructor/gradebook")),
+            ("problems", format!("/courses/{pb}/instructor/problems")),
+            ("grading", format!("/courses/{pb}/instructor/grading")),
+            (
+                "open responses",
+                format!("/courses/{pb}/instructor/open-responses"),
+            ),
+        ];
+        b.go(&q(&format!("/courses/{pb}/instructor/open-responses")))
+            .await;
+        for (name, pick) in [
+            ("open-response settings", "a[href*='/settings']"),
+            ("submission", "a[href*='/instructor/submissions/']"),
+        ] {
+            let href = b.js(&format!("var a = document.querySelector(\"{pick}\"); return a ? a.getAttribute('href') : null")).await;
+            if let Some(h) = href.as_str() {
+                pages.push((name, h.to_owned()));
+            }
+        }
+        b.go(&q(&format!("/courses/{pb}/instructor/gradebook")))
+            .await;
+        let learner = b.js("var a = document.querySelector(\"a[href*='/instructor/learners/']\"); return a ? a.getAttribute('href') : null").await;
+        if let Some(h) = learner.as_str() {
+            pages.push(("learner's grades", h.to_owned()));
+        }
+        for (name, path) in pages {
+            b.go(&q(&path)).await;
+            let page = format!("{name} ({lang})");
+            // "Instructor" is the last tab: in view even when the bar scrolls.
+            violations.extend(b.layout(&page, path.contains("/instructor")).await);
+            violations.extend(b.axe(&page).await);
+            if name == "gradebook" {
+                b.screenshot(&format!("gradebook-{lang}")).await;
+            }
+        }
+        b.logout().await;
+    }
+    assert!(
+        violations.is_empty(),
+        "layout problems or serious/critical axe-core violations:\n{}",
+        violations.join("\n")
+    );
 }

@@ -7,6 +7,7 @@
 //! into an [`Problem::unsupported`] problem that renders its text and scores nothing.
 
 mod calc;
+mod complete;
 mod grade;
 mod layout;
 mod options;
@@ -21,6 +22,7 @@ use crate::error::DomainError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+pub use complete::{is_answered, missing_inputs};
 pub use grade::{correct_answers, grade, max_score, weighted};
 pub use layout::{Segment, choices_in_order, layout, solution_html_for};
 pub use parse::parse;

@@ -325,11 +325,22 @@ impl CourseTree {
             })
     }
 
-    /// A unit is complete when the learner marked it done, or every leaf in it that
-    /// counts is complete. A unit with nothing that counts is complete once viewed (the
-    /// unit itself is then recorded).
+    /// Whether a learner may mark the unit done by hand: only a reading or video unit. A
+    /// unit with something to answer or submit (a problem, an open response) completes
+    /// when that is done, so "mark as done" cannot pass a graded quiz by unanswered.
+    pub fn may_mark_done(&self, unit: usize) -> bool {
+        !self
+            .completable_leaves(unit)
+            .any(|(_, rule)| rule == CompletionRule::Submitted)
+    }
+
+    /// A unit is complete when every leaf in it that counts is complete, or — for a
+    /// reading or video unit ([`Self::may_mark_done`]) — when the unit itself is recorded:
+    /// marked done by the learner, or viewed when nothing in it counts. A record of the
+    /// unit itself never completes a unit with problems or open responses (older
+    /// versions let learners mark those done; such records are ignored).
     pub fn is_unit_complete(&self, unit: usize, completed: &HashSet<BlockId>) -> bool {
-        if completed.contains(&self.nodes[unit].id) {
+        if completed.contains(&self.nodes[unit].id) && self.may_mark_done(unit) {
             return true;
         }
         let mut any = false;
@@ -370,6 +381,7 @@ mod tests {
             "video" => {
                 r#"{"sources":[{"media":{"asset":"v.webm"},"mime":"video/webm"}]}"#.to_string()
             }
+            "problem" => r#"{"xml":"<problem/>"}"#.to_string(),
             _ => "{}".to_string(),
         };
         NodeRow {
@@ -489,6 +501,59 @@ mod tests {
         assert_eq!(t.progress(&learner_now(), &done), (3, 3));
         assert_eq!(percent(2, 3), 66);
         assert_eq!(percent(0, 0), 0);
+    }
+
+    /// Which units "mark as done" may complete, and what completes each kind of unit.
+    #[test]
+    fn marking_done_completes_reading_and_video_units_only() {
+        let t = CourseTree::build(vec![
+            row(1, None, 0, "section", None),
+            row(11, Some(1), 0, "subsection", None),
+            row(101, Some(11), 0, "unit", None), // reading
+            row(1011, Some(101), 0, "text", None),
+            row(102, Some(11), 1, "unit", None), // video
+            row(1021, Some(102), 0, "video", None),
+            row(103, Some(11), 2, "unit", None), // a quiz
+            row(1031, Some(103), 0, "text", None),
+            row(1032, Some(103), 1, "problem", None),
+            row(1033, Some(103), 2, "problem", None),
+            row(104, Some(11), 3, "unit", None), // nothing that counts
+            row(1041, Some(104), 0, "poll", None),
+        ]);
+        let u = |id| t.index_of(BlockId(id)).unwrap();
+        let set = |ids: &[i64]| ids.iter().map(|&i| BlockId(i)).collect::<HashSet<_>>();
+        // (unit, may mark done, completed blocks, complete?)
+        let table: &[(i64, bool, &[i64], bool)] = &[
+            (101, true, &[], false),
+            (101, true, &[101], true),
+            (101, true, &[1011], true),
+            (102, true, &[], false),
+            (102, true, &[102], true),
+            (102, true, &[1021], true),
+            (103, false, &[], false),
+            // Marked done (by an older version) with nothing answered: not complete.
+            (103, false, &[103], false),
+            (103, false, &[103, 1031], false),
+            (103, false, &[1031, 1032], false),
+            (103, false, &[1031, 1032, 1033], true),
+            (104, true, &[], false),
+            (104, true, &[104], true),
+        ];
+        for &(unit, may, done, complete) in table {
+            assert_eq!(
+                t.may_mark_done(u(unit)),
+                may,
+                "unit {unit} may be marked done"
+            );
+            assert_eq!(
+                t.is_unit_complete(u(unit), &set(done)),
+                complete,
+                "unit {unit} with {done:?} completed"
+            );
+        }
+        // Progress is not overstated by a quiz marked done.
+        let vis = learner_now();
+        assert_eq!(t.progress(&vis, &set(&[101, 102, 103])), (2, 4));
     }
 
     #[test]

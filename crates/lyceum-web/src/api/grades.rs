@@ -92,7 +92,7 @@ fn submit_result(block: BlockId, o: Outcome) -> SubmitResult {
         (status = 401, description = "Not logged in"),
         (status = 404, description = "No such problem, or the caller is not enrolled in its course"),
         (status = 409, description = "Past due, no attempts left, or a newer submission exists: nothing stored"),
-        (status = 422, description = "An input that does not exist, an answer of the wrong shape, or an answer that cannot be read (an unparsable number): nothing stored, no attempt used"),
+        (status = 422, description = "An input that does not exist, an answer of the wrong shape, or an answer that cannot be read (an unparsable number), or an input left empty (`lyceum-error-problem-incomplete`, naming the empty parts): nothing stored, no attempt used"),
     ), tag = "problems")]
 pub async fn submit(
     cx: Cx,

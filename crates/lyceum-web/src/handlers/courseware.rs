@@ -332,6 +332,8 @@ struct UnitView {
     bookmarked: bool,
     complete: bool,
     manual_done: bool,
+    /// A reading or video unit: the learner may mark it done by hand.
+    may_mark_done: bool,
     bookmark_url: String,
     done_url: String,
     unreleased_notice: bool,
@@ -611,7 +613,10 @@ pub async fn render_unit_with(
         can_track: tracking,
         bookmarked,
         complete: tracking && tree.is_unit_complete(idx, &done_set),
-        manual_done: done_set.contains(&node.id) && tree.completable_leaves(idx).next().is_some(),
+        manual_done: done_set.contains(&node.id)
+            && tree.completable_leaves(idx).next().is_some()
+            && tree.may_mark_done(idx),
+        may_mark_done: tree.may_mark_done(idx),
         bookmark_url: course.url(&format!("unit/{}/bookmark", node.url_name)),
         done_url: course.url(&format!("unit/{}/done", node.url_name)),
         unreleased_notice: node.effective_release.is_some_and(|r| r > now)
@@ -677,16 +682,26 @@ pub async fn problem_action(
                 Ok(_) => Ok(see_other(&back)),
                 // Not graded (unreadable number, closed, stale): show why, keep what was typed.
                 Err(AppError::Invalid { status, error }) => {
-                    let args: Vec<crate::page::Piece> = error
-                        .args
-                        .iter()
-                        .map(|a| crate::page::Piece::Arg(lyceum_i18n::Arg::from(a.clone())))
-                        .collect();
+                    let args: Vec<crate::page::Piece> = crate::page::message_args(
+                        &cx.page.app,
+                        &cx.page.lang,
+                        error.key.0,
+                        &error.args,
+                    )
+                    .into_iter()
+                    .map(crate::page::Piece::Arg)
+                    .collect();
                     let message = cx.page.tn(error.key.0, &args);
+                    // The inputs left empty are marked where they are, too.
+                    let missing = lyceum_core::capa::missing_inputs(&problem, &answers)
+                        .into_iter()
+                        .map(|(_, i)| i.id.clone())
+                        .collect();
                     let overlay = Overlay {
                         answers: Some(answers),
                         message: Some(message),
                         show_answer: false,
+                        missing,
                     };
                     render_unit(&cx, &course, unit, Some((block_id, overlay)), status).await
                 }
@@ -800,6 +815,13 @@ pub async fn mark_done(
     let block = course.tree().node(idx).id;
     let mut c = cx.app.store().conn().await?;
     let notice = match f.done.as_str() {
+        // A unit with questions or assignments completes when they are answered.
+        "1" if !course.tree().may_mark_done(idx) => {
+            return Err(AppError::Invalid {
+                status: axum::http::StatusCode::CONFLICT,
+                error: lyceum_core::DomainError::new("lyceum-error-unit-not-manual"),
+            });
+        }
         "1" => {
             learner::record_completions(
                 &mut c,

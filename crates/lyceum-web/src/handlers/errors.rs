@@ -46,11 +46,7 @@ pub async fn render(State(app): State<App>, mut req: Request, next: Next) -> Res
     }
     let seed = slot.lock().map(|s| s.clone()).unwrap_or_default();
     let page = error_page(&app, &uri, &headers, seed);
-    let args: Vec<lyceum_i18n::Arg> = info
-        .args
-        .iter()
-        .map(|a| lyceum_i18n::Arg::from(a.clone()))
-        .collect();
+    let args = crate::page::message_args(&app, &page.lang, info.key, &info.args);
     let message = app.i18n().text(&page.lang, info.key, &args);
 
     if uri.path().starts_with("/api/") {

@@ -537,7 +537,7 @@ fn action_line(
         "override" => p.tn(
             "lyceum-instructor-log-override",
             &[
-                Piece::Arg(problem.into()),
+                Piece::Isolated(problem.to_owned()),
                 Piece::Arg(num("points").into()),
                 Piece::Arg(
                     detail
@@ -549,12 +549,12 @@ fn action_line(
                 ),
             ],
         ),
-        "remove-override" => p.t1("lyceum-instructor-log-remove-override", problem),
-        "reset-attempts" => p.t1("lyceum-instructor-log-reset-attempts", problem),
+        "remove-override" => p.t1("lyceum-instructor-log-remove-override", p.bdi(&problem)),
+        "reset-attempts" => p.t1("lyceum-instructor-log-reset-attempts", p.bdi(&problem)),
         "rescore" => p.tn(
             "lyceum-instructor-log-rescore",
             &[
-                Piece::Arg(problem.into()),
+                Piece::Isolated(problem.to_owned()),
                 Piece::Arg((num("learners") as i64).into()),
                 Piece::Arg((num("changed") as i64).into()),
             ],
@@ -815,7 +815,7 @@ pub async fn problem_list(
         p.tn(
             "lyceum-instructor-rescored",
             &[
-                Piece::Arg(title.into()),
+                Piece::Isolated(title.to_owned()),
                 Piece::Arg(q.learners.unwrap_or(0).into()),
                 Piece::Arg(q.changed.unwrap_or(0).into()),
             ],

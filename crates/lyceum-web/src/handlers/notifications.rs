@@ -39,7 +39,7 @@ pub async fn page(cx: Cx) -> AppResult<Response> {
         .filter_map(|n| {
             let key = crate::mailer::notice_key(&n.kind)?;
             Some(NoticeLine {
-                text: p.t1(key, n.subject.as_str()),
+                text: p.t1(key, p.bdi(&n.subject)),
                 // Links are ours (the site's own paths); anything else goes home.
                 link: crate::handlers::safe_return_to(Some(&n.link)),
                 at: from_millis(n.created_at),

@@ -608,11 +608,7 @@ pub fn render(
             .expected_minutes
             .map(|m| p.t1("lyceum-or-expected-minutes", m)),
         due: tree.due_of(idx),
-        prompts: c
-            .prompts
-            .iter()
-            .map(|h| Html(course.rewrite_links(h).into_owned()))
-            .collect(),
+        prompts: c.prompts.iter().map(|h| course.author_html(p, h)).collect(),
         rubric: (c.show_rubric_while_writing && (current.is_none() || writing))
             .then(|| rubric_form(p, c, None)),
         steps: steps(p, c, st),
@@ -859,7 +855,7 @@ async fn peer_page_with(
         prompts: c
             .prompts
             .iter()
-            .map(|h| Html(a.course.rewrite_links(h).into_owned()))
+            .map(|h| a.course.author_html(p, h))
             .collect(),
         progress: p.t2(
             "lyceum-or-state-reviews-given",

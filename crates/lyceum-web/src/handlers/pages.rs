@@ -39,8 +39,8 @@ struct InfoView {
     handouts: Option<Html>,
 }
 
-fn rewritten(course: &CourseCx, html: &str) -> Html {
-    Html(course.rewrite_links(html).into_owned())
+fn rewritten(p: &Page, course: &CourseCx, html: &str) -> Html {
+    course.author_html(p, html)
 }
 
 /// `/courses/{key}/pages/{slug}`: one static tab.
@@ -53,7 +53,7 @@ pub async fn tab(cx: Cx, Path((key, slug)): Path<(String, String)>) -> AppResult
     let view = PageView {
         title: page.title.clone(),
         head: head(&cx, &course, &format!("page:{slug}")),
-        html: rewritten(&course, &page.html),
+        html: rewritten(&cx.page, &course, &page.html),
         p: cx.page.clone(),
     };
     Ok(html_response(view.render().map_err(AppError::internal)?))
@@ -95,7 +95,7 @@ pub async fn info(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
                 Some(d) => format::civil_date(p, d),
                 None => u.date_text.clone(),
             },
-            html: rewritten(&course, &u.html),
+            html: rewritten(&cx.page, &course, &u.html),
         })
         .collect::<Vec<_>>();
     let view = InfoView {
@@ -106,9 +106,12 @@ pub async fn info(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
             .updates_html
             .as_deref()
             .filter(|_| updates.is_empty())
-            .map(|h| rewritten(&course, h)),
+            .map(|h| rewritten(&cx.page, &course, h)),
         updates,
-        handouts: pages.handouts.as_deref().map(|h| rewritten(&course, h)),
+        handouts: pages
+            .handouts
+            .as_deref()
+            .map(|h| rewritten(&cx.page, &course, h)),
         p: cx.page.clone(),
     };
     Ok(html_response(view.render().map_err(AppError::internal)?))

@@ -199,7 +199,7 @@ fn build(
                         None => {
                             let short = t.short_label.clone().unwrap_or_else(|| t.name.clone());
                             (
-                                format!("{short} {}", i + 1),
+                                format!("{short} {}", crate::format::number(p, (i + 1) as f64)),
                                 p.text1("lyceum-progress-missing", t.name.clone()),
                             )
                         }

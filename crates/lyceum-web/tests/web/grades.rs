@@ -590,3 +590,49 @@ async fn progress_costs_the_same_queries_in_any_course_size() {
 fn round(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
+
+/// Issue 10, defect 6: every number the platform formats on an Arabic page (percentages,
+/// scores, counts, attempts, dates, chart labels) is written in one digit system, CLDR's
+/// default for Arabic (Latin digits). Before, `{{formatnum:}}` wrote Arabic-Indic digits
+/// beside Latin counts and dates.
+#[tokio::test]
+async fn an_arabic_page_writes_every_number_in_one_digit_system() {
+    let w = world().await;
+    let mut me = w.t.login("learner").await;
+    set_accept_language(&mut me, "ar");
+    let native =
+        |c: char| ('\u{660}'..='\u{669}').contains(&c) || ('\u{6F0}'..='\u{6F9}').contains(&c);
+    for (path, formatted) in [
+        // The grade and subsection scores, chart labels and values.
+        (
+            format!("/courses/{QUIZ_KEY}/progress"),
+            vec!["64%", "3.75", ">HW 1</text>"],
+        ),
+        // Completion percentage and unit counts.
+        (format!("/courses/{QUIZ_KEY}/courseware"), vec!["%"]),
+        // Points, attempts ("1 من أصل 2"), results.
+        (format!("/courses/{QUIZ_KEY}/unit/s1-1-1"), vec!["1 من أصل"]),
+        // Dates: day and year.
+        (format!("/courses/{QUIZ_KEY}/dates"), vec!["2026"]),
+    ] {
+        let page = me.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        let body = &page.body;
+        assert!(body.contains(r#"lang="ar""#), "{path} is in Arabic");
+        let odd: String = body.chars().filter(|&c| native(c)).collect();
+        assert!(
+            odd.is_empty(),
+            "{path}: digits of another system ({odd}): {body}"
+        );
+        for want in formatted {
+            assert!(
+                body.contains(want),
+                "{path}: {want} in Latin digits: {body}"
+            );
+        }
+    }
+    // The French page writes numbers its own way (decimal comma), also in one system.
+    set_accept_language(&mut me, "fr");
+    let fr = me.get(&format!("/courses/{QUIZ_KEY}/progress")).await.body;
+    assert!(fr.contains("3,75"), "{fr}");
+}

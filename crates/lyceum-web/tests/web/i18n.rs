@@ -135,7 +135,7 @@ async fn message_arguments_are_escaped() {
     let mut c = t.login("Tom & \"Jerry\"").await;
     let body = c.get("/preferences").await.body;
     assert!(
-        body.contains("Username: Tom &amp; &quot;Jerry&quot;"),
+        body.contains("Username: <bdi>Tom &amp; &quot;Jerry&quot;</bdi>"),
         "{body}"
     );
     // A course title with markup, passed into a message as an argument.

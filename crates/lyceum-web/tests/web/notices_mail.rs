@@ -77,7 +77,7 @@ async fn notices_are_mailed_once_in_the_recipients_language() {
     // The subject is encoded (it is not ASCII); the body is French, with the link.
     assert!(out.contains("Subject: =?utf-8?B?"), "{out}");
     assert!(
-        out.contains("Vous avez un nouveau retour sur « Mission statement »"),
+        out.contains("Vous avez un nouveau retour sur « \u{2068}Mission statement\u{2069} »"),
         "{out}"
     );
     assert!(

@@ -376,13 +376,13 @@ async fn notifications_are_listed_counted_and_marked_read() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(
         r.body
-            .contains("You have new feedback on “Mission statement”"),
+            .contains("You have new feedback on “<bdi>Mission statement</bdi>”"),
         "{}",
         r.body
     );
     assert!(
         r.body
-            .contains("Your response to “Mission statement” was returned for revision")
+            .contains("Your response to “<bdi>Mission statement</bdi>” was returned for revision")
     );
     assert!(r.body.contains("href=\"/courses/x/unit/u1#block-3\""));
     assert!(r.body.contains("2 unread"), "the header counts them");
@@ -434,7 +434,7 @@ async fn results_show_each_criterion_the_feedback_and_the_score() {
     let r = c.get("/notifications").await;
     assert!(
         r.body
-            .contains("You have new feedback on “Mission statement”"),
+            .contains("You have new feedback on “<bdi>Mission statement</bdi>”"),
         "{}",
         r.body
     );

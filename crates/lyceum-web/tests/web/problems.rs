@@ -13,6 +13,7 @@ struct Quiz {
     t: TestApp,
     ids: HashMap<String, i64>,
     learner: UserId,
+    course: lyceum_core::CourseId,
     c: Client,
 }
 
@@ -23,7 +24,13 @@ async fn quiz() -> Quiz {
     t.enroll(learner, course).await;
     let ids = t.block_ids(course).await;
     let c = t.login("learner").await;
-    Quiz { t, ids, learner, c }
+    Quiz {
+        t,
+        ids,
+        learner,
+        course,
+        c,
+    }
 }
 
 impl Quiz {
@@ -548,4 +555,190 @@ async fn hints_reset_and_show_answer() {
             .status,
         StatusCode::UNAUTHORIZED
     );
+}
+
+/// Four dropdowns in one question, as in the issue.
+const FOUR_MENUS: &str = r#"<problem><optionresponse><p>Wikipedia <optioninput options="('is','is not')" correct="is"/> free to read; Wikidata <optioninput options="('is','is not')" correct="is"/> CC0; Commons <optioninput options="('is','is not')" correct="is"/> a media archive; Fandom <optioninput options="('is','is not')" correct="is not"/> a Wikimedia project.</p></optionresponse></problem>"#;
+
+const MENUS_KEY: &str = "course-v1:TESTORG+M101+2026";
+
+#[tokio::test]
+async fn empty_answers_are_not_graded_and_use_no_attempt() {
+    let mut q = quiz().await;
+    // Nothing chosen, nothing ticked, nothing typed, no option: through the JSON API…
+    let cases = [
+        ("s1-1-1-1", json!({})),
+        ("s1-1-1-1", json!({ id("s1-1-1-1"): "" })),
+        ("s1-1-1-2", json!({ id("s1-1-1-2"): [] })),
+        ("s1-1-1-3", json!({ id("s1-1-1-3"): "  " })),
+        ("s1-1-1-4", json!({ id("s1-1-1-4"): "" })),
+        ("s1-1-1-5", json!({ id("s1-1-1-5"): "" })),
+    ];
+    for (problem, answers) in cases {
+        let r = q.submit(problem, answers.clone()).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{problem} {answers}: {}",
+            r.body
+        );
+        assert_eq!(
+            r.json()["error"]["code"],
+            "lyceum-error-problem-incomplete-one",
+            "{problem}"
+        );
+        assert_eq!(q.attempts(problem).await, (0, 0), "{problem}: no attempt");
+    }
+    // …and through the page form, which says so in the learner's language and marks the
+    // question; the problem with two attempts still has both.
+    set_accept_language(&mut q.c, "fr");
+    let form = format!("/courses/{QUIZ_KEY}/problem/{}", q.ids["s1-1-1-1"]);
+    let r =
+        q.c.post_form(&form, &[("action", "submit"), ("attempt", "0")])
+            .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let block = block_html(&r.body, q.ids["s1-1-1-1"]);
+    assert!(
+        block.contains("aucune tentative n’a été utilisée"),
+        "{block}"
+    );
+    assert!(block.contains("problem__missing") && block.contains("Sans réponse"));
+    assert!(!block.contains("Incorrect"), "not graded: {block}");
+    assert_eq!(q.attempts("s1-1-1-1").await, (0, 0));
+    // A real answer counts; an empty one afterwards still does not.
+    let r = q
+        .submit("s1-1-1-1", json!({ id("s1-1-1-1"): "choice_0" }))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = q.submit("s1-1-1-1", json!({})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(q.attempts("s1-1-1-1").await, (1, 1));
+
+    // A dropdown problem with one of four menus chosen is not graded: the learner is told
+    // which parts are missing, in their language.
+    let course = q
+        .t
+        .seed(json!({
+            "org": "TESTORG", "code": "M101", "run": "2026", "language": "en",
+            "title": "Menus", "short_description": "", "overview": "",
+            "start": "2026-09-01T00:00:00Z", "published": true,
+            "sections": [{"title": "S", "subsections": [{"title": "SS", "units": [
+                {"title": "U", "blocks": [{"kind": "problem", "xml": FOUR_MENUS, "max_attempts": 2}]}
+            ]}]}]
+        }))
+        .await;
+    q.t.enroll(q.learner, course).await;
+    let ids = q.t.block_ids(course).await;
+    let url = format!("/api/v1/problems/{}/submit", ids["s1-1-1-1"]);
+    set_accept_language(&mut q.c, "en");
+    let r =
+        q.c.post_json(&url, json!({"answers": {"s1-1-1-1_2_1": "is"}}))
+            .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let j = r.json();
+    assert_eq!(j["error"]["code"], "lyceum-error-problem-incomplete");
+    let message = j["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("3 answers are missing out of 4 (parts 2, 3, 4)"),
+        "{message}"
+    );
+    set_accept_language(&mut q.c, "ar");
+    let r =
+        q.c.post_json(
+            &url,
+            json!({"answers": {"s1-1-1-1_2_1": "is", "s1-1-1-1_2_2": "is", "s1-1-1-1_2_3": "is"}}),
+        )
+        .await;
+    let message = r.json()["error"]["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("الجزء 4"), "{message}");
+    // The page form marks exactly the menus left empty.
+    let form = format!("/courses/{MENUS_KEY}/problem/{}", ids["s1-1-1-1"]);
+    let r =
+        q.c.post_form(
+            &form,
+            &[
+                ("action", "submit"),
+                ("attempt", "0"),
+                ("s1-1-1-1_2_1", "is"),
+                ("s1-1-1-1_2_2", ""),
+                ("s1-1-1-1_2_3", "is not"),
+                ("s1-1-1-1_2_4", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.body.matches(r#"aria-invalid="true""#).count(), 2);
+    assert!(r.body.contains(r#"id="s1-1-1-1_2_2-missing""#));
+    assert!(r.body.contains(r#"id="s1-1-1-1_2_4-missing""#));
+    let mut c = q.t.store.conn().await.unwrap();
+    let block = lyceum_core::BlockId(ids["s1-1-1-1"]);
+    assert!(
+        problems::state(&mut c, q.learner, block)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    drop(c);
+    // All four answered: graded, one attempt.
+    let r =
+        q.c.post_json(
+            &url,
+            json!({"answers": {"s1-1-1-1_2_1": "is", "s1-1-1-1_2_2": "is", "s1-1-1-1_2_3": "is", "s1-1-1-1_2_4": "is"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["earned"], 3.0);
+    assert_eq!(r.json()["attempts_used"], 1);
+}
+
+#[tokio::test]
+async fn mark_as_done_is_for_reading_and_video_units_only() {
+    let mut q = quiz().await;
+    let unit = format!("/courses/{QUIZ_KEY}/unit/s1-1-1");
+    // No button on a unit of problems, and the POST is refused with a clear message.
+    let page = q.c.get(&unit).await.body;
+    assert!(!page.contains("Mark as done"), "{page}");
+    let r =
+        q.c.post_form(&format!("{unit}/done"), &[("done", "1")])
+            .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("cannot be marked as done"), "{}", r.body);
+    let page = q.c.get(&unit).await.body;
+    assert!(!page.contains("You completed this unit"));
+    // A completion recorded by hand before this rule existed no longer counts.
+    let mut c = q.t.store.conn().await.unwrap();
+    let course = q.course;
+    lyceum_store::repo::learner::record_completions(
+        &mut c,
+        q.learner,
+        course,
+        &[lyceum_core::BlockId(q.ids["s1-1-1"])],
+        lyceum_store::repo::learner::CompletionSource::Manual,
+        0,
+    )
+    .await
+    .unwrap();
+    drop(c);
+    let page = q.c.get(&unit).await.body;
+    assert!(!page.contains("You completed this unit"));
+    let progress =
+        q.c.get(&format!("/api/v1/me/courses/{QUIZ_KEY}/progress"))
+            .await
+            .json();
+    assert_eq!(progress["completed_units"], 0, "{progress}");
+    // Answered, every problem: complete.
+    for (p, a) in [
+        ("s1-1-1-1", json!("choice_1")),
+        ("s1-1-1-2", json!(["choice_0"])),
+        ("s1-1-1-3", json!("3.14")),
+        ("s1-1-1-4", json!("wikidata")),
+        ("s1-1-1-5", json!("CC0")),
+    ] {
+        assert_eq!(
+            q.submit(p, json!({ id(p): a })).await.status,
+            StatusCode::OK
+        );
+    }
+    let page = q.c.get(&unit).await.body;
+    assert!(page.contains("You completed this unit"));
 }
