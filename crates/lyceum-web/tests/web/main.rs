@@ -8,6 +8,7 @@ mod support;
 mod api;
 mod auth;
 mod grades;
+mod hostile;
 mod i18n;
 mod imported;
 mod media;
