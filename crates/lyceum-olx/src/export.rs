@@ -117,12 +117,7 @@ fn text_files(c: &ExportCourse<'_>) -> Result<Files, DomainError> {
 
     // The outline first, so its files follow `course/RUN.xml` in the archive.
     let mut outline = Files::default();
-    let mut chapters = Vec::new();
-    for block in c.blocks {
-        if let Some(element) = write_block(block, &mut outline)? {
-            chapters.push(element);
-        }
-    }
+    let chapters = write_outline(c.blocks, &mut outline)?;
     let mut attrs = vec![
         ("display_name", course.title.clone()),
         ("language", course.language.clone()),
@@ -163,16 +158,83 @@ fn text_files(c: &ExportCourse<'_>) -> Result<Files, DomainError> {
     Ok(files)
 }
 
-/// Write one block's files; returns the element its parent holds (a pointer, or the
-/// inline definition), or `None` for a block that cannot be exported.
-fn write_block(block: &NewBlock, files: &mut Files) -> Result<Option<String>, DomainError> {
-    let tag = match block.kind.as_str() {
-        "section" => "chapter",
-        "subsection" => "sequential",
-        "unit" => "vertical",
-        _ => return write_leaf(block, files),
-    };
-    let path = name_path(&block.url_name)?;
+/// Write the files of an outline; returns the elements the course holds (pointers to
+/// its chapters). Depth-first with a stack of our own rather than recursion, so no
+/// stored outline, however deep, can exhaust the stack.
+fn write_outline(blocks: &[NewBlock], files: &mut Files) -> Result<Vec<String>, DomainError> {
+    /// A section, subsection or unit whose file is reserved and whose children are
+    /// being written.
+    struct Open<'b> {
+        block: &'b NewBlock,
+        tag: &'static str,
+        attrs: Vec<(&'static str, String)>,
+        slot: usize,
+        elements: Vec<String>,
+        next: usize,
+    }
+    let mut top = Vec::new();
+    let mut roots = blocks.iter();
+    let mut stack: Vec<Open<'_>> = Vec::new();
+    loop {
+        let next = match stack.last_mut() {
+            Some(open) => {
+                let child = open.block.children.get(open.next);
+                open.next += 1;
+                child
+            }
+            None => roots.next(),
+        };
+        let element = match next {
+            Some(block) => match structure_tag(block) {
+                None => write_leaf(block, files)?,
+                Some(tag) => {
+                    let attrs = structure_attrs(block, tag);
+                    // The parent's file goes before its children's, so the archive
+                    // reads top-down.
+                    let slot = files.reserve(
+                        format!("{tag}/{}.xml", name_path(&block.url_name)?),
+                        &block.url_name,
+                    )?;
+                    stack.push(Open {
+                        block,
+                        tag,
+                        attrs,
+                        slot,
+                        elements: Vec::new(),
+                        next: 0,
+                    });
+                    continue;
+                }
+            },
+            None => match stack.pop() {
+                Some(done) => {
+                    files.fill(done.slot, element(done.tag, &done.attrs, &done.elements));
+                    Some(pointer(done.tag, &done.block.url_name))
+                }
+                None => return Ok(top),
+            },
+        };
+        if let Some(element) = element {
+            match stack.last_mut() {
+                Some(parent) => parent.elements.push(element),
+                None => top.push(element),
+            }
+        }
+    }
+}
+
+/// The OLX tag of a section, subsection or unit; `None` for a leaf.
+fn structure_tag(block: &NewBlock) -> Option<&'static str> {
+    match block.kind.as_str() {
+        "section" => Some("chapter"),
+        "subsection" => Some("sequential"),
+        "unit" => Some("vertical"),
+        _ => None,
+    }
+}
+
+/// The attributes of a section's, subsection's or unit's file.
+fn structure_attrs(block: &NewBlock, tag: &str) -> Vec<(&'static str, String)> {
     let mut attrs = Vec::new();
     if !block.title.is_empty() {
         attrs.push(("display_name", block.title.clone()));
@@ -193,16 +255,7 @@ fn write_block(block: &NewBlock, files: &mut Files) -> Result<Option<String>, Do
             attrs.push(("due", date(due)));
         }
     }
-    // The parent's file goes before its children's, so the archive reads top-down.
-    let slot = files.reserve(format!("{tag}/{path}.xml"), &block.url_name)?;
-    let mut children = Vec::new();
-    for child in &block.children {
-        if let Some(element) = write_block(child, files)? {
-            children.push(element);
-        }
-    }
-    files.fill(slot, element(tag, &attrs, &children));
-    Ok(Some(pointer(tag, &block.url_name)))
+    attrs
 }
 
 fn write_leaf(block: &NewBlock, files: &mut Files) -> Result<Option<String>, DomainError> {

@@ -387,3 +387,86 @@ fn renaming_many_duplicates_stays_fast() {
     assert_eq!(names.len(), 20_000, "every name unique");
     assert!(started.elapsed().as_secs() < 30);
 }
+
+/// Export walks the stored outline with a stack of its own: an outline nested far deeper
+/// than any course (units in units, as no import makes) is written without recursion.
+#[test]
+fn export_writes_a_deep_outline_without_recursion() {
+    use lyceum_core::course::spec::NewCourse;
+    use lyceum_core::course::{CourseKey, License};
+    use lyceum_olx::export::{ExportCourse, export};
+
+    let depth = 5_000;
+    let out = std::thread::Builder::new()
+        .stack_size(SERVER_STACK)
+        .spawn(move || {
+            let mut root = NewBlock {
+                kind: "unit".to_owned(),
+                url_name: format!("u{depth}"),
+                title: String::new(),
+                release_at: None,
+                content: "{}".to_owned(),
+                children: Vec::new(),
+            };
+            for i in (0..depth).rev() {
+                root = NewBlock {
+                    kind: "unit".to_owned(),
+                    url_name: format!("u{i}"),
+                    title: String::new(),
+                    release_at: None,
+                    content: "{}".to_owned(),
+                    children: vec![root],
+                };
+            }
+            let course = NewCourse {
+                key: CourseKey::new("O", "C", "r").unwrap(),
+                grading: Default::default(),
+                title: "Deep".to_owned(),
+                short_description: String::new(),
+                overview_source: String::new(),
+                overview_html: String::new(),
+                outcomes: Vec::new(),
+                language: "en".to_owned(),
+                license: License::default(),
+                effort: None,
+                start: None,
+                end: None,
+                published: false,
+                self_paced: true,
+            };
+            let blocks = vec![root];
+            let mut out = Vec::new();
+            let r = export(
+                &ExportCourse {
+                    course: &course,
+                    blocks: &blocks,
+                    pages: &[],
+                    assets: &[],
+                },
+                &mut out,
+            );
+            // Taken apart level by level: dropping it whole would recurse.
+            let mut next = blocks;
+            while let Some(mut b) = next.pop() {
+                next.append(&mut b.children);
+            }
+            r.map(|()| out)
+        })
+        .unwrap()
+        .join()
+        .unwrap()
+        .unwrap();
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(out.as_slice()));
+    let verticals = archive
+        .entries()
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .unwrap()
+                .starts_with("course/vertical")
+        })
+        .count();
+    assert_eq!(verticals, depth + 1);
+}
