@@ -52,6 +52,13 @@ pub struct ExportAsset {
     pub path: PathBuf,
 }
 
+/// Attributes for what Lyceum has and Open edX does not: a text's Markdown source, a
+/// video's poster image and duration. Open edX keeps unknown attributes as they are
+/// (`xml_attributes`) and writes them back, so they survive a trip through Studio too.
+pub(crate) const MARKDOWN_ATTR: &str = "lyceum_markdown";
+pub(crate) const POSTER_ATTR: &str = "lyceum_poster";
+pub(crate) const DURATION_ATTR: &str = "lyceum_duration";
+
 /// The archive's one top directory, as in Studio's exports.
 const ROOT: &str = "course";
 
@@ -264,10 +271,10 @@ fn write_leaf(block: &NewBlock, files: &mut Files) -> Result<Option<String>, Dom
     match LeafContent::decode(&block.kind, &block.content)? {
         LeafContent::Text(text) => {
             let body = match text.format {
-                TextFormat::Html => text.source,
+                TextFormat::Html => text.source.clone(),
                 // Open edX has no Markdown: the rendering learners see is exported.
                 TextFormat::Markdown if text.html.is_empty() => markdown_to_html(&text.source),
-                TextFormat::Markdown => text.html,
+                TextFormat::Markdown => text.html.clone(),
             };
             // `filename` is relative to the directory of the `.xml` file (edx:
             // `html_block.py` `definition_to_xml`), so for `a:b` it is `b`.
@@ -275,6 +282,11 @@ fn write_leaf(block: &NewBlock, files: &mut Files) -> Result<Option<String>, Dom
             let mut attrs = vec![("filename", filename)];
             if !block.title.is_empty() {
                 attrs.push(("display_name", block.title.clone()));
+            }
+            if text.format == TextFormat::Markdown {
+                // The author's Markdown, for Lyceum to import again as Markdown. Open edX
+                // keeps attributes it does not know and writes them back on export.
+                attrs.push((MARKDOWN_ATTR, text.source));
             }
             files.add(
                 format!("html/{path}.xml"),
@@ -406,6 +418,13 @@ fn video_xml(block: &NewBlock, v: &VideoContent) -> String {
     }
     if let Some(t) = v.end_secs {
         attrs.push(("end_time", clock(t)));
+    }
+    // Lyceum's own settings, which Open edX keeps without using.
+    if let Some(poster) = &v.poster {
+        attrs.push((POSTER_ATTR, media_url(poster)));
+    }
+    if let Some(secs) = v.duration_secs {
+        attrs.push((DURATION_ATTR, secs.to_string()));
     }
     // Open edX finds transcripts by file name in the course's static files; a track at
     // an outside URL has no such name and is left out.

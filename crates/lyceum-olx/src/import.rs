@@ -1004,6 +1004,13 @@ impl<'f> Importer<'f> {
                 t
             }
         };
+        // Lyceum's own export keeps a Markdown text's source beside its rendering: a text
+        // whose rendering is still what that source gives comes back as Markdown.
+        if let Some(md) = def.node.attribute(crate::export::MARKDOWN_ATTR)
+            && lyceum_core::sanitize::markdown_to_html(md) == body
+        {
+            return Ok(LeafContent::Text(TextContent::markdown(md)));
+        }
         Ok(LeafContent::Text(TextContent::html(rewrite_c4x(&body))))
     }
 
@@ -1194,13 +1201,20 @@ impl<'f> Importer<'f> {
                 }
             }
         }
+        // Lyceum's own export writes these; Open edX has neither.
+        let poster = match attr_string(a, crate::export::POSTER_ATTR) {
+            Some(src) => self.poster(&src, &def.path),
+            None => None,
+        };
+        let duration_secs =
+            attr_f64(a, crate::export::DURATION_ATTR).filter(|d| d.is_finite() && *d > 0.0);
         let video = VideoContent {
             sources,
             tracks,
-            poster: None,
+            poster,
             download_video: attr_bool(a, "download_video").unwrap_or(false),
             download_tracks: attr_bool(a, "download_track").unwrap_or(false),
-            duration_secs: None,
+            duration_secs,
             youtube_id: youtube,
             edx_video_id: attr_string(a, "edx_video_id").filter(|s| !s.is_empty()),
             start_secs: attr_string(a, "start_time")
@@ -1214,6 +1228,29 @@ impl<'f> Importer<'f> {
             return Err("no video file or YouTube id that Lyceum can play".to_owned());
         }
         Ok(LeafContent::Video(video))
+    }
+
+    /// A video's poster image: a file of the course (`/static/NAME`) or a web address.
+    fn poster(&mut self, src: &str, path: &str) -> Option<MediaRef> {
+        if let Some(rest) = src.strip_prefix("/static/") {
+            let name = normalize_asset_name(rest.split(['?', '#']).next().unwrap_or(rest));
+            if self.assets.contains_key(&name) {
+                return Some(MediaRef::Asset(name));
+            }
+            self.report
+                .push(IssueKind::MissingFile, path, format!("static/{rest}"));
+            return None;
+        }
+        if src.starts_with("https://") || src.starts_with("http://") {
+            Some(MediaRef::Url(src.to_owned()))
+        } else {
+            self.report.push(
+                IssueKind::InvalidValue,
+                path,
+                format!("poster {src:?}; left out"),
+            );
+            None
+        }
     }
 
     /// One subtitle file of `static/`, converted to WebVTT as a generated asset.
