@@ -15,6 +15,7 @@ mod media;
 mod notices_mail;
 mod oauth;
 mod olx;
+mod olx_roundtrip;
 mod open_responses_api;
 mod open_responses_pages;
 mod open_responses_settings;
