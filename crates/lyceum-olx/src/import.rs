@@ -1007,6 +1007,7 @@ impl<'f> Importer<'f> {
         // Lyceum's own export keeps a Markdown text's source beside its rendering: a text
         // whose rendering is still what that source gives comes back as Markdown.
         if let Some(md) = def.node.attribute(crate::export::MARKDOWN_ATTR)
+            && markdown_is_tame(md)
             && lyceum_core::sanitize::markdown_to_html(md) == body
         {
             return Ok(LeafContent::Text(TextContent::markdown(md)));
@@ -1563,6 +1564,40 @@ impl<'f> Importer<'f> {
     }
 }
 
+/// Whether a Markdown source from an archive is worth rendering: Markdown's containers
+/// (quotes, lists) cost time with their nesting, so a source longer than a text may be,
+/// or with a line opening dozens of containers, is not rendered (the text is imported as
+/// the HTML beside it). Sources Lyceum exports are far below both.
+fn markdown_is_tame(md: &str) -> bool {
+    const MAX_BYTES: usize = 512 * 1024;
+    const MAX_CONTAINERS: usize = 32;
+    md.len() <= MAX_BYTES && md.lines().all(|l| line_containers(l) <= MAX_CONTAINERS)
+}
+
+/// How many block quote and list markers open a line (`> - 1. > text` → 4).
+fn line_containers(line: &str) -> usize {
+    let mut n = 0;
+    let mut rest = line.trim_start();
+    loop {
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        let after = &rest[digits..];
+        let marker = if let Some(r) = rest.strip_prefix('>') {
+            r
+        } else if digits > 0 && (after.starts_with('.') || after.starts_with(')')) {
+            &after[1..]
+        } else if digits == 0
+            && (rest.starts_with(['-', '*', '+']))
+            && rest[1..].starts_with([' ', '\t'])
+        {
+            &rest[1..]
+        } else {
+            return n;
+        };
+        n += 1;
+        rest = marker.trim_start();
+    }
+}
+
 /// Studio's "What you'll learn" list (the course's `learning_info` field): the course's
 /// learning outcomes, blank entries left out.
 fn learning_info(attrs: &Attrs) -> Vec<String> {
@@ -1786,6 +1821,18 @@ mod tests {
         assert_eq!(clock_secs("00:11:39"), Some(699.0));
         assert_eq!(effort_minutes("1:30"), Some(90));
         assert_eq!(effort_minutes("2"), Some(120));
+    }
+
+    #[test]
+    fn markdown_nesting() {
+        assert_eq!(line_containers("> - 1. > text"), 4);
+        assert_eq!(line_containers("-not a list"), 0);
+        assert_eq!(line_containers("2026 was a year"), 0);
+        assert_eq!(line_containers("*emphasis*"), 0);
+        assert!(markdown_is_tame("### Title\n\n- one\n  - two\n> quote"));
+        assert!(!markdown_is_tame(&"- ".repeat(100)));
+        assert!(!markdown_is_tame(&"> ".repeat(100)));
+        assert!(!markdown_is_tame(&"a".repeat(600 * 1024)));
     }
 
     #[test]

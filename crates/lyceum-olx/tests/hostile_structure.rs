@@ -470,3 +470,29 @@ fn export_writes_a_deep_outline_without_recursion() {
         .count();
     assert_eq!(verticals, depth + 1);
 }
+
+/// A text's exported Markdown source is rendered to check it still matches its HTML:
+/// one nested absurdly deep (slow to render) is not, and the text comes in as its HTML.
+#[test]
+fn a_deeply_nested_markdown_source_is_not_rendered() {
+    let md = "- ".repeat(200_000);
+    let f = course_with(vec![
+        file(
+            "vertical/v0.xml",
+            r#"<vertical><html url_name="t"/></vertical>"#,
+        ),
+        file(
+            "html/t.xml",
+            &format!(r#"<html filename="t" lyceum_markdown="{md}"/>"#),
+        ),
+        file("html/t.html", "<p>Plain</p>"),
+    ]);
+    let started = std::time::Instant::now();
+    let im = import_on_server_stack(f).unwrap();
+    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+    let unit = &im.blocks[0].children[0].children[0];
+    match LeafContent::decode(&unit.children[0].kind, &unit.children[0].content).unwrap() {
+        LeafContent::Text(t) => assert_eq!(t.source, "<p>Plain</p>"),
+        other => panic!("{other:?}"),
+    }
+}
