@@ -71,6 +71,31 @@ pub fn strip_tags(html: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Markdown and HTML come from archives too (a text's exported Markdown source):
+    /// nesting them thousands deep must not exhaust a server thread's stack. (Not tens of
+    /// thousands here: both parsers take time quadratic in such nesting.)
+    #[test]
+    fn deep_nesting_does_not_exhaust_the_stack() {
+        let inputs = [
+            format!("{}deep", "> ".repeat(5_000)),
+            format!("{}deep", "- ".repeat(5_000)),
+            format!("{}x{}", "[".repeat(5_000), "]".repeat(5_000)),
+            format!("{}x{}", "*".repeat(5_000), "*".repeat(5_000)),
+            format!("{}x{}", "<div>".repeat(5_000), "</div>".repeat(5_000)),
+        ];
+        std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || {
+                for input in &inputs {
+                    markdown_to_html(input);
+                    sanitize_html(input);
+                }
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+
     #[test]
     fn scripts_and_handlers_are_removed() {
         let dirty = r#"<p onclick="x()">Hi<script>alert(1)</script></p><a href="javascript:alert(1)">x</a><iframe src="https://evil"></iframe>"#;

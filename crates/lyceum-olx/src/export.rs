@@ -52,6 +52,13 @@ pub struct ExportAsset {
     pub path: PathBuf,
 }
 
+/// Attributes for what Lyceum has and Open edX does not: a text's Markdown source, a
+/// video's poster image and duration. Open edX keeps unknown attributes as they are
+/// (`xml_attributes`) and writes them back, so they survive a trip through Studio too.
+pub(crate) const MARKDOWN_ATTR: &str = "lyceum_markdown";
+pub(crate) const POSTER_ATTR: &str = "lyceum_poster";
+pub(crate) const DURATION_ATTR: &str = "lyceum_duration";
+
 /// The archive's one top directory, as in Studio's exports.
 const ROOT: &str = "course";
 
@@ -117,12 +124,7 @@ fn text_files(c: &ExportCourse<'_>) -> Result<Files, DomainError> {
 
     // The outline first, so its files follow `course/RUN.xml` in the archive.
     let mut outline = Files::default();
-    let mut chapters = Vec::new();
-    for block in c.blocks {
-        if let Some(element) = write_block(block, &mut outline)? {
-            chapters.push(element);
-        }
-    }
+    let chapters = write_outline(c.blocks, &mut outline)?;
     let mut attrs = vec![
         ("display_name", course.title.clone()),
         ("language", course.language.clone()),
@@ -163,16 +165,83 @@ fn text_files(c: &ExportCourse<'_>) -> Result<Files, DomainError> {
     Ok(files)
 }
 
-/// Write one block's files; returns the element its parent holds (a pointer, or the
-/// inline definition), or `None` for a block that cannot be exported.
-fn write_block(block: &NewBlock, files: &mut Files) -> Result<Option<String>, DomainError> {
-    let tag = match block.kind.as_str() {
-        "section" => "chapter",
-        "subsection" => "sequential",
-        "unit" => "vertical",
-        _ => return write_leaf(block, files),
-    };
-    let path = name_path(&block.url_name)?;
+/// Write the files of an outline; returns the elements the course holds (pointers to
+/// its chapters). Depth-first with a stack of our own rather than recursion, so no
+/// stored outline, however deep, can exhaust the stack.
+fn write_outline(blocks: &[NewBlock], files: &mut Files) -> Result<Vec<String>, DomainError> {
+    /// A section, subsection or unit whose file is reserved and whose children are
+    /// being written.
+    struct Open<'b> {
+        block: &'b NewBlock,
+        tag: &'static str,
+        attrs: Vec<(&'static str, String)>,
+        slot: usize,
+        elements: Vec<String>,
+        next: usize,
+    }
+    let mut top = Vec::new();
+    let mut roots = blocks.iter();
+    let mut stack: Vec<Open<'_>> = Vec::new();
+    loop {
+        let next = match stack.last_mut() {
+            Some(open) => {
+                let child = open.block.children.get(open.next);
+                open.next += 1;
+                child
+            }
+            None => roots.next(),
+        };
+        let element = match next {
+            Some(block) => match structure_tag(block) {
+                None => write_leaf(block, files)?,
+                Some(tag) => {
+                    let attrs = structure_attrs(block, tag);
+                    // The parent's file goes before its children's, so the archive
+                    // reads top-down.
+                    let slot = files.reserve(
+                        format!("{tag}/{}.xml", name_path(&block.url_name)?),
+                        &block.url_name,
+                    )?;
+                    stack.push(Open {
+                        block,
+                        tag,
+                        attrs,
+                        slot,
+                        elements: Vec::new(),
+                        next: 0,
+                    });
+                    continue;
+                }
+            },
+            None => match stack.pop() {
+                Some(done) => {
+                    files.fill(done.slot, element(done.tag, &done.attrs, &done.elements));
+                    Some(pointer(done.tag, &done.block.url_name))
+                }
+                None => return Ok(top),
+            },
+        };
+        if let Some(element) = element {
+            match stack.last_mut() {
+                Some(parent) => parent.elements.push(element),
+                None => top.push(element),
+            }
+        }
+    }
+}
+
+/// The OLX tag of a section, subsection or unit; `None` for a leaf.
+fn structure_tag(block: &NewBlock) -> Option<&'static str> {
+    match block.kind.as_str() {
+        "section" => Some("chapter"),
+        "subsection" => Some("sequential"),
+        "unit" => Some("vertical"),
+        _ => None,
+    }
+}
+
+/// The attributes of a section's, subsection's or unit's file.
+fn structure_attrs(block: &NewBlock, tag: &str) -> Vec<(&'static str, String)> {
     let mut attrs = Vec::new();
     if !block.title.is_empty() {
         attrs.push(("display_name", block.title.clone()));
@@ -193,16 +262,7 @@ fn write_block(block: &NewBlock, files: &mut Files) -> Result<Option<String>, Do
             attrs.push(("due", date(due)));
         }
     }
-    // The parent's file goes before its children's, so the archive reads top-down.
-    let slot = files.reserve(format!("{tag}/{path}.xml"), &block.url_name)?;
-    let mut children = Vec::new();
-    for child in &block.children {
-        if let Some(element) = write_block(child, files)? {
-            children.push(element);
-        }
-    }
-    files.fill(slot, element(tag, &attrs, &children));
-    Ok(Some(pointer(tag, &block.url_name)))
+    attrs
 }
 
 fn write_leaf(block: &NewBlock, files: &mut Files) -> Result<Option<String>, DomainError> {
@@ -211,10 +271,10 @@ fn write_leaf(block: &NewBlock, files: &mut Files) -> Result<Option<String>, Dom
     match LeafContent::decode(&block.kind, &block.content)? {
         LeafContent::Text(text) => {
             let body = match text.format {
-                TextFormat::Html => text.source,
+                TextFormat::Html => text.source.clone(),
                 // Open edX has no Markdown: the rendering learners see is exported.
                 TextFormat::Markdown if text.html.is_empty() => markdown_to_html(&text.source),
-                TextFormat::Markdown => text.html,
+                TextFormat::Markdown => text.html.clone(),
             };
             // `filename` is relative to the directory of the `.xml` file (edx:
             // `html_block.py` `definition_to_xml`), so for `a:b` it is `b`.
@@ -222,6 +282,11 @@ fn write_leaf(block: &NewBlock, files: &mut Files) -> Result<Option<String>, Dom
             let mut attrs = vec![("filename", filename)];
             if !block.title.is_empty() {
                 attrs.push(("display_name", block.title.clone()));
+            }
+            if text.format == TextFormat::Markdown {
+                // The author's Markdown, for Lyceum to import again as Markdown. Open edX
+                // keeps attributes it does not know and writes them back on export.
+                attrs.push((MARKDOWN_ATTR, text.source));
             }
             files.add(
                 format!("html/{path}.xml"),
@@ -353,6 +418,13 @@ fn video_xml(block: &NewBlock, v: &VideoContent) -> String {
     }
     if let Some(t) = v.end_secs {
         attrs.push(("end_time", clock(t)));
+    }
+    // Lyceum's own settings, which Open edX keeps without using.
+    if let Some(poster) = &v.poster {
+        attrs.push((POSTER_ATTR, media_url(poster)));
+    }
+    if let Some(secs) = v.duration_secs {
+        attrs.push((DURATION_ATTR, secs.to_string()));
     }
     // Open edX finds transcripts by file name in the course's static files; a track at
     // an outside URL has no such name and is left out.

@@ -43,6 +43,21 @@ const STAFF_ONLY_RELEASE: &str = "9999-01-01T00:00:00Z";
 /// Containers that Open edX treats as subsections in old exports.
 const SUBSECTION_TAGS: [&str; 4] = ["sequential", "videosequence", "section", "problemset"];
 
+/// How deep blocks may nest, counting every container on the way down (course, chapter,
+/// sequential, verticals inside verticals, a kept block's inlined children…), whether
+/// written inline or behind pointers. Real courses stay under a dozen levels; the cap
+/// keeps a hostile archive (a vertical nested tens of thousands of times) from exhausting
+/// the importer's stack, which would abort the whole process.
+pub const MAX_DEPTH: usize = 64;
+
+/// How many blocks one import may resolve. Pointers may name one file many times, so a
+/// few small files could otherwise unfold into billions of blocks.
+pub const MAX_BLOCKS: usize = 100_000;
+
+/// The largest kept Open edX block, with its pointer children inlined (as the `olx`
+/// block kind accepts it).
+const MAX_KEPT_BYTES: usize = 2 * 1024 * 1024;
+
 /// Problem settings that live in fields, not in the capa XML (`capa_block.py`).
 const PROBLEM_SETTINGS: [&str; 16] = [
     "display_name",
@@ -114,6 +129,11 @@ pub fn import(files: &OlxFiles, options: &ImportOptions) -> Result<Imported, Dom
         DomainError::new("lyceum-error-olx-course-xml").with_arg(format!("{course_path}: {e}"))
     })?;
     let course_node = course_doc.root_element();
+    im.open.push(Open {
+        tag: "course".to_owned(),
+        url_name: run.clone(),
+        file: Some(course_path.clone()),
+    });
     let mut attrs = own_attrs(course_node);
     im.apply_policy("course", &run, &mut attrs);
     let inherited = Inherited::default().child(&attrs);
@@ -153,6 +173,9 @@ pub fn import(files: &OlxFiles, options: &ImportOptions) -> Result<Imported, Dom
             }
         }
     }
+    if let Some(e) = im.fatal.take() {
+        return Err(e);
+    }
     im.check_static_links();
 
     let title = attr_string(&attrs, "display_name").unwrap_or_else(|| "Empty".to_owned());
@@ -188,7 +211,7 @@ pub fn import(files: &OlxFiles, options: &ImportOptions) -> Result<Imported, Dom
             .map(|s| sanitize_html(s))
             .unwrap_or_default(),
         overview_source: about.get("overview").cloned().unwrap_or_default(),
-        outcomes: Vec::new(),
+        outcomes: learning_info(&attrs),
         language,
         license,
         effort,
@@ -304,6 +327,51 @@ struct Importer<'f> {
     generated: BTreeMap<String, NewAsset>,
     /// Files whose text holds `/static/` links, to check they resolve.
     linking: Vec<(String, String)>,
+    /// The blocks being resolved, outermost first: the path from the course down to the
+    /// block at hand, to find cycles and to cap the depth.
+    open: Vec<Open>,
+    /// Blocks resolved so far (see [`MAX_BLOCKS`]).
+    resolved_blocks: usize,
+    /// Bytes of definitions still to be read through pointers: twice the archive's text
+    /// and some room. A course reads each file about once; more means its pointers
+    /// unfold the same files over and over.
+    read_budget: usize,
+    /// Set when the archive cannot be imported at all (a cycle, too deep, too many
+    /// blocks): from then on nothing more is resolved, and `import` returns it.
+    fatal: Option<DomainError>,
+    /// Next suffix to try for a renamed url_name, so that renaming stays linear.
+    rename_next: HashMap<String, usize>,
+}
+
+/// One block on the path being resolved.
+struct Open {
+    tag: String,
+    url_name: String,
+    /// The file its definition was loaded from, for a pointer; `None` inline.
+    file: Option<String>,
+}
+
+impl Open {
+    fn describe(&self) -> String {
+        format!("{} \"{}\"", self.tag, self.url_name)
+    }
+}
+
+/// A path of blocks as people read it: `chapter "a" → vertical "b"`, the middle left out
+/// when it is long.
+fn describe_path(path: &[Open]) -> String {
+    const ENDS: usize = 3;
+    let parts: Vec<String> = if path.len() > 2 * ENDS + 1 {
+        path[..ENDS]
+            .iter()
+            .map(Open::describe)
+            .chain(std::iter::once("…".to_owned()))
+            .chain(path[path.len() - ENDS..].iter().map(Open::describe))
+            .collect()
+    } else {
+        path.iter().map(Open::describe).collect()
+    };
+    parts.join(" → ")
 }
 
 /// A block whose definition could not be loaded (a missing or unparsable file).
@@ -334,6 +402,17 @@ impl<'f> Importer<'f> {
             assets: BTreeMap::new(),
             generated: BTreeMap::new(),
             linking: Vec::new(),
+            open: Vec::new(),
+            resolved_blocks: 0,
+            read_budget: files
+                .text
+                .values()
+                .map(Vec::len)
+                .sum::<usize>()
+                .saturating_mul(2)
+                .saturating_add(64 * 1024 * 1024),
+            fatal: None,
+            rename_next: HashMap::new(),
         }
     }
 
@@ -375,10 +454,10 @@ impl<'f> Importer<'f> {
         if self.names.contains_key(&name) {
             let base = format!("{tag}_{url_name}");
             name = base.clone();
-            let mut n = 2;
+            let next = self.rename_next.entry(base.clone()).or_insert(2);
             while self.names.contains_key(&name) {
-                name = format!("{base}_{n}");
-                n += 1;
+                name = format!("{base}_{next}");
+                *next += 1;
             }
             self.report.push(
                 IssueKind::Renamed,
@@ -417,8 +496,17 @@ impl<'f> Importer<'f> {
     ) -> Result<R, Unloaded> {
         let tag = node.tag_name().name().to_owned();
         let url_name = self.url_name_of(node, text);
-        if is_pointer(node) {
-            let file = format!("{tag}/{}.xml", url_name.replace(':', "/"));
+        let pointer_file =
+            is_pointer(node).then(|| format!("{tag}/{}.xml", url_name.replace(':', "/")));
+        if let Err(why) = self.check_open(&tag, &url_name, pointer_file.as_deref()) {
+            return Err(Unloaded {
+                tag,
+                kept: element_text(node, text).to_owned(),
+                why,
+                url_name,
+            });
+        }
+        if let Some(file) = pointer_file {
             let Some(def_text) = text_of(self.files, &file) else {
                 self.report.push(
                     IssueKind::MissingFile,
@@ -432,6 +520,21 @@ impl<'f> Importer<'f> {
                     url_name,
                 });
             };
+            match self.read_budget.checked_sub(def_text.len()) {
+                Some(left) => self.read_budget = left,
+                None => {
+                    self.fatal = Some(
+                        DomainError::new("lyceum-error-olx-too-many-blocks")
+                            .with_arg(MAX_BLOCKS.to_string()),
+                    );
+                    return Err(Unloaded {
+                        tag,
+                        kept: String::new(),
+                        why: "too much to read".to_owned(),
+                        url_name,
+                    });
+                }
+            }
             let doc = match xml::parse(def_text) {
                 Ok(d) => d,
                 Err(e) => {
@@ -461,7 +564,7 @@ impl<'f> Importer<'f> {
             } else {
                 legacy = None;
             }
-            let def_path = legacy.unwrap_or(file);
+            let def_path = legacy.unwrap_or_else(|| file.clone());
             let def_src = text_of(self.files, &def_path).unwrap_or(def_text);
             let mut attrs = own_attrs(def_node);
             if def_path != format!("{tag}/{}.xml", url_name.replace(':', "/")) {
@@ -471,7 +574,12 @@ impl<'f> Importer<'f> {
                 }
             }
             self.apply_policy(&tag, &url_name, &mut attrs);
-            Ok(f(
+            self.open.push(Open {
+                tag,
+                url_name: url_name.clone(),
+                file: Some(file),
+            });
+            let r = f(
                 self,
                 Def {
                     node: def_node,
@@ -480,11 +588,18 @@ impl<'f> Importer<'f> {
                     url_name,
                     attrs,
                 },
-            ))
+            );
+            self.open.pop();
+            Ok(r)
         } else {
             let mut attrs = own_attrs(node);
             self.apply_policy(&tag, &url_name, &mut attrs);
-            Ok(f(
+            self.open.push(Open {
+                tag,
+                url_name: url_name.clone(),
+                file: None,
+            });
+            let r = f(
                 self,
                 Def {
                     node,
@@ -493,8 +608,59 @@ impl<'f> Importer<'f> {
                     url_name,
                     attrs,
                 },
-            ))
+            );
+            self.open.pop();
+            Ok(r)
         }
+    }
+
+    /// Whether the block named by `tag` and `url_name` (defined in `file`, for a pointer)
+    /// may be resolved where the import stands. A cycle (a block that contains itself,
+    /// directly or through others), nesting deeper than [`MAX_DEPTH`] or more than
+    /// [`MAX_BLOCKS`] blocks stop the whole import: there is no sensible course to make
+    /// of such an archive, and following it would never end or exhaust the stack. `Err`
+    /// says why this block is not resolved.
+    fn check_open(&mut self, tag: &str, url_name: &str, file: Option<&str>) -> Result<(), String> {
+        if self.fatal.is_some() {
+            return Err("the import stopped".to_owned());
+        }
+        let here = Open {
+            tag: tag.to_owned(),
+            url_name: url_name.to_owned(),
+            file: file.map(str::to_owned),
+        };
+        if let Some(start) =
+            file.and_then(|f| self.open.iter().position(|o| o.file.as_deref() == Some(f)))
+        {
+            let cycle: Vec<String> = self.open[start..]
+                .iter()
+                .chain(std::iter::once(&here))
+                .map(Open::describe)
+                .collect();
+            let cycle = cycle.join(" → ");
+            self.fatal = Some(DomainError::new("lyceum-error-olx-cycle").with_arg(cycle.clone()));
+            return Err(format!("contains itself: {cycle}"));
+        }
+        if self.open.len() >= MAX_DEPTH {
+            self.open.push(here);
+            let path = describe_path(&self.open);
+            self.open.pop();
+            self.fatal = Some(
+                DomainError::new("lyceum-error-olx-too-deep")
+                    .with_arg(MAX_DEPTH.to_string())
+                    .with_arg(path.clone()),
+            );
+            return Err(format!("nested too deeply: {path}"));
+        }
+        self.resolved_blocks += 1;
+        if self.resolved_blocks > MAX_BLOCKS {
+            self.fatal = Some(
+                DomainError::new("lyceum-error-olx-too-many-blocks")
+                    .with_arg(MAX_BLOCKS.to_string()),
+            );
+            return Err("too many blocks".to_owned());
+        }
+        Ok(())
     }
 
     /// An inline element's url_name (`xml.py` `make_name_unique` fallbacks).
@@ -714,7 +880,7 @@ impl<'f> Importer<'f> {
                     }
                     LeafContent::Olx(OlxContent {
                         tag: tag.clone(),
-                        xml: im.resolved(&def),
+                        xml: im.kept_xml(&def),
                         error: why,
                         source_path: def.path.clone(),
                     })
@@ -838,6 +1004,14 @@ impl<'f> Importer<'f> {
                 t
             }
         };
+        // Lyceum's own export keeps a Markdown text's source beside its rendering: a text
+        // whose rendering is still what that source gives comes back as Markdown.
+        if let Some(md) = def.node.attribute(crate::export::MARKDOWN_ATTR)
+            && markdown_is_tame(md)
+            && lyceum_core::sanitize::markdown_to_html(md) == body
+        {
+            return Ok(LeafContent::Text(TextContent::markdown(md)));
+        }
         Ok(LeafContent::Text(TextContent::html(rewrite_c4x(&body))))
     }
 
@@ -1028,13 +1202,20 @@ impl<'f> Importer<'f> {
                 }
             }
         }
+        // Lyceum's own export writes these; Open edX has neither.
+        let poster = match attr_string(a, crate::export::POSTER_ATTR) {
+            Some(src) => self.poster(&src, &def.path),
+            None => None,
+        };
+        let duration_secs =
+            attr_f64(a, crate::export::DURATION_ATTR).filter(|d| d.is_finite() && *d > 0.0);
         let video = VideoContent {
             sources,
             tracks,
-            poster: None,
+            poster,
             download_video: attr_bool(a, "download_video").unwrap_or(false),
             download_tracks: attr_bool(a, "download_track").unwrap_or(false),
-            duration_secs: None,
+            duration_secs,
             youtube_id: youtube,
             edx_video_id: attr_string(a, "edx_video_id").filter(|s| !s.is_empty()),
             start_secs: attr_string(a, "start_time")
@@ -1048,6 +1229,29 @@ impl<'f> Importer<'f> {
             return Err("no video file or YouTube id that Lyceum can play".to_owned());
         }
         Ok(LeafContent::Video(video))
+    }
+
+    /// A video's poster image: a file of the course (`/static/NAME`) or a web address.
+    fn poster(&mut self, src: &str, path: &str) -> Option<MediaRef> {
+        if let Some(rest) = src.strip_prefix("/static/") {
+            let name = normalize_asset_name(rest.split(['?', '#']).next().unwrap_or(rest));
+            if self.assets.contains_key(&name) {
+                return Some(MediaRef::Asset(name));
+            }
+            self.report
+                .push(IssueKind::MissingFile, path, format!("static/{rest}"));
+            return None;
+        }
+        if src.starts_with("https://") || src.starts_with("http://") {
+            Some(MediaRef::Url(src.to_owned()))
+        } else {
+            self.report.push(
+                IssueKind::InvalidValue,
+                path,
+                format!("poster {src:?}; left out"),
+            );
+            None
+        }
     }
 
     /// One subtitle file of `static/`, converted to WebVTT as a generated asset.
@@ -1099,8 +1303,9 @@ impl<'f> Importer<'f> {
 
     /// A kept block's XML with the definitions of its pointer children inlined (a
     /// `library_content` block's problems, a `split_test`'s verticals), and its url_name
-    /// on the root, so that export writes one self-contained element.
-    fn resolved(&mut self, def: &Def<'_, '_>) -> String {
+    /// on the root, so that export writes one self-contained element. `None` when that
+    /// grows beyond what a kept block may hold (pointers can name one file many times).
+    fn resolved(&mut self, def: &Def<'_, '_>) -> Option<String> {
         let own = element_text(def.node, def.text);
         let start = def.node.range().start;
         let mut out = String::with_capacity(own.len());
@@ -1111,14 +1316,39 @@ impl<'f> Importer<'f> {
             }
             let r = child.range();
             out.push_str(&own[at..r.start - start]);
-            let inlined = self
-                .with_def(child, def.text, &def.path, |im, d| im.resolved(&d))
-                .unwrap_or_else(|u| u.kept);
+            let inlined = match self.with_def(child, def.text, &def.path, |im, d| im.resolved(&d)) {
+                Ok(Some(t)) => t,
+                Ok(None) => return None,
+                Err(u) => u.kept,
+            };
             out.push_str(&inlined);
             at = r.end - start;
+            if out.len() > MAX_KEPT_BYTES {
+                return None;
+            }
         }
         out.push_str(&own[at..]);
-        xml::with_attr(&out, "url_name", &def.url_name)
+        (out.len() <= MAX_KEPT_BYTES).then(|| xml::with_attr(&out, "url_name", &def.url_name))
+    }
+
+    /// A kept block's XML: [`Self::resolved`], or its own element alone when that is too
+    /// large (reported).
+    fn kept_xml(&mut self, def: &Def<'_, '_>) -> String {
+        match self.resolved(def) {
+            Some(xml) => xml,
+            None => {
+                self.report.push(
+                    IssueKind::Unsupported,
+                    &def.path,
+                    format!(
+                        "<{}>: larger than {} MB with the blocks it includes; kept without them",
+                        def.node.tag_name().name(),
+                        MAX_KEPT_BYTES / (1024 * 1024)
+                    ),
+                );
+                xml::with_attr(element_text(def.node, def.text), "url_name", &def.url_name)
+            }
+        }
     }
 
     /// Every file under `static/` is an asset, named as Open edX names it.
@@ -1334,6 +1564,55 @@ impl<'f> Importer<'f> {
     }
 }
 
+/// Whether a Markdown source from an archive is worth rendering: Markdown's containers
+/// (quotes, lists) cost time with their nesting, so a source longer than a text may be,
+/// or with a line opening dozens of containers, is not rendered (the text is imported as
+/// the HTML beside it). Sources Lyceum exports are far below both.
+fn markdown_is_tame(md: &str) -> bool {
+    const MAX_BYTES: usize = 512 * 1024;
+    const MAX_CONTAINERS: usize = 32;
+    md.len() <= MAX_BYTES && md.lines().all(|l| line_containers(l) <= MAX_CONTAINERS)
+}
+
+/// How many block quote and list markers open a line (`> - 1. > text` → 4).
+fn line_containers(line: &str) -> usize {
+    let mut n = 0;
+    let mut rest = line.trim_start();
+    loop {
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        let after = &rest[digits..];
+        let marker = if let Some(r) = rest.strip_prefix('>') {
+            r
+        } else if digits > 0 && (after.starts_with('.') || after.starts_with(')')) {
+            &after[1..]
+        } else if digits == 0
+            && (rest.starts_with(['-', '*', '+']))
+            && rest[1..].starts_with([' ', '\t'])
+        {
+            &rest[1..]
+        } else {
+            return n;
+        };
+        n += 1;
+        rest = marker.trim_start();
+    }
+}
+
+/// Studio's "What you'll learn" list (the course's `learning_info` field): the course's
+/// learning outcomes, blank entries left out.
+fn learning_info(attrs: &Attrs) -> Vec<String> {
+    match attrs.get("learning_info") {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 fn title_or(attrs: &Attrs, default: &str) -> String {
     attr_string(attrs, "display_name")
         .map(|t| t.trim().to_owned())
@@ -1542,6 +1821,18 @@ mod tests {
         assert_eq!(clock_secs("00:11:39"), Some(699.0));
         assert_eq!(effort_minutes("1:30"), Some(90));
         assert_eq!(effort_minutes("2"), Some(120));
+    }
+
+    #[test]
+    fn markdown_nesting() {
+        assert_eq!(line_containers("> - 1. > text"), 4);
+        assert_eq!(line_containers("-not a list"), 0);
+        assert_eq!(line_containers("2026 was a year"), 0);
+        assert_eq!(line_containers("*emphasis*"), 0);
+        assert!(markdown_is_tame("### Title\n\n- one\n  - two\n> quote"));
+        assert!(!markdown_is_tame(&"- ".repeat(100)));
+        assert!(!markdown_is_tame(&"> ".repeat(100)));
+        assert!(!markdown_is_tame(&"a".repeat(600 * 1024)));
     }
 
     #[test]

@@ -27,7 +27,13 @@ pub(crate) const TRAINING_KEY: &str = "student-training";
 
 /// Attributes of `<openassessment>` read into the block or its content; all others are
 /// kept in `olx_attrs` and written back.
-const MAPPED: [&str; 15] = [
+const MAPPED: [&str; 21] = [
+    LYCEUM_EXPECTED_MINUTES,
+    LYCEUM_RESUBMISSION,
+    LYCEUM_MAX_FILE_MB,
+    LYCEUM_MAX_FILES,
+    LYCEUM_PEER_FALLBACK,
+    LYCEUM_OVERALL_FEEDBACK,
     "url_name",
     "display_name",
     "start",
@@ -44,6 +50,16 @@ const MAPPED: [&str; 15] = [
     "prompts_type",
     "weight",
 ];
+
+/// Settings Lyceum has and ORA does not, written by Lyceum's export as attributes of their
+/// own (Open edX keeps attributes it does not know, and writes them back).
+const LYCEUM_EXPECTED_MINUTES: &str = "lyceum_expected_minutes";
+const LYCEUM_RESUBMISSION: &str = "lyceum_allow_resubmission";
+const LYCEUM_MAX_FILE_MB: &str = "lyceum_max_file_mb";
+const LYCEUM_MAX_FILES: &str = "lyceum_max_files";
+/// `none`, or `DAYS:drop_requirement` / `DAYS:to_staff`.
+const LYCEUM_PEER_FALLBACK: &str = "lyceum_peer_fallback";
+const LYCEUM_OVERALL_FEEDBACK: &str = "lyceum_overall_feedback";
 
 /// ORA's `image` upload type, and `pdf-and-image` without the PDF.
 const IMAGE_TYPES: [&str; 4] = ["png", "jpg", "jpeg", "gif"];
@@ -87,7 +103,8 @@ pub(crate) fn read(node: Node<'_, '_>, source: &str, attrs: &Attrs) -> Result<Re
     let rubric = Rubric {
         criteria,
         // Open edX always shows the overall feedback box, never requires it.
-        overall_feedback: Requirement::Optional,
+        overall_feedback: setting(attrs, LYCEUM_OVERALL_FEEDBACK)
+            .map_or(Requirement::Optional, |v| Requirement::from_olx(&v)),
         feedback_prompt: child_text(rubric_node, "feedbackprompt"),
         feedback_default_text: child_text(rubric_node, "feedback_default_text"),
     };
@@ -154,6 +171,9 @@ pub(crate) fn read(node: Node<'_, '_>, source: &str, attrs: &Attrs) -> Result<Re
             other => return Err(format!("assessment step {other:?} has no equivalent")),
         }
     }
+    if let Some(v) = setting(attrs, LYCEUM_PEER_FALLBACK) {
+        peer.fallback = parse_fallback(&v);
+    }
     // Open edX requires the staff step to be last; Lyceum too.
     if staff {
         steps.push(Step::Staff);
@@ -193,16 +213,23 @@ pub(crate) fn read(node: Node<'_, '_>, source: &str, attrs: &Attrs) -> Result<Re
                 .collect(),
             _ => image,
         };
+        let number = |name: &str| {
+            setting(attrs, name)
+                .and_then(|v| v.parse::<u32>().ok())
+                .filter(|n| *n > 0)
+        };
         FileRules {
             requirement: file_requirement,
             allowed,
-            max_mb: 10,
+            max_mb: number(LYCEUM_MAX_FILE_MB).unwrap_or(10),
             // ORA's default is to allow several.
-            max_files: if attr_bool(attrs, "allow_multiple_files").unwrap_or(true) {
-                MULTIPLE_FILES
-            } else {
-                1
-            },
+            max_files: number(LYCEUM_MAX_FILES).unwrap_or(
+                if attr_bool(attrs, "allow_multiple_files").unwrap_or(true) {
+                    MULTIPLE_FILES
+                } else {
+                    1
+                },
+            ),
         }
     });
 
@@ -231,12 +258,13 @@ pub(crate) fn read(node: Node<'_, '_>, source: &str, attrs: &Attrs) -> Result<Re
             rubric,
             show_rubric_while_writing: attr_bool(attrs, "show_rubric_during_response")
                 .unwrap_or(false),
-            expected_minutes: None,
+            expected_minutes: setting(attrs, LYCEUM_EXPECTED_MINUTES)
+                .and_then(|v| v.parse::<u32>().ok()),
             steps,
             peer,
             aggregate,
             // Open edX has no revision after feedback.
-            allow_resubmission: false,
+            allow_resubmission: attr_bool(attrs, LYCEUM_RESUBMISSION).unwrap_or(false),
             weight: attr_f64(attrs, "weight"),
             submission_start: date("submission_start"),
             due: date("submission_due"),
@@ -373,6 +401,26 @@ pub(crate) fn write(url_name: &str, title: &str, c: &OpenResponseContent) -> Str
     if let Some(w) = c.weight {
         attrs.push(("weight", w.to_string()));
     }
+    // What ORA has no setting for, for Lyceum to read back.
+    if let Some(m) = c.expected_minutes {
+        attrs.push((LYCEUM_EXPECTED_MINUTES, m.to_string()));
+    }
+    if c.allow_resubmission {
+        attrs.push((LYCEUM_RESUBMISSION, py_bool(true)));
+    }
+    if let Some(f) = c.files.as_ref().filter(|f| f.requirement.asked()) {
+        attrs.push((LYCEUM_MAX_FILE_MB, f.max_mb.to_string()));
+        attrs.push((LYCEUM_MAX_FILES, f.max_files.to_string()));
+    }
+    if c.has_step(Step::Peer) && c.peer.fallback != Some(FLEXIBLE) {
+        attrs.push((LYCEUM_PEER_FALLBACK, write_fallback(c.peer.fallback)));
+    }
+    if c.rubric.overall_feedback != Requirement::Optional {
+        attrs.push((
+            LYCEUM_OVERALL_FEEDBACK,
+            c.rubric.overall_feedback.as_olx().to_owned(),
+        ));
+    }
     for (name, value) in &c.olx_attrs {
         if !MAPPED.contains(&name.as_str()) && name != TRAINING_KEY && is_attr_name(name) {
             attrs.push((name.as_str(), value.clone()));
@@ -493,6 +541,33 @@ fn option_label(o: &RubricOption) -> &str {
         .iter()
         .position(|n| *n == o.name)
         .map_or(&o.name, |i| WIKILEARN_LABELS[i])
+}
+
+/// A peer fallback as [`LYCEUM_PEER_FALLBACK`] writes it.
+fn write_fallback(f: Option<PeerFallback>) -> String {
+    match f {
+        None => "none".to_owned(),
+        Some(f) => format!(
+            "{}:{}",
+            f.after_days,
+            match f.action {
+                FallbackAction::DropRequirement => "drop_requirement",
+                FallbackAction::ToStaff => "to_staff",
+            }
+        ),
+    }
+}
+
+fn parse_fallback(v: &str) -> Option<PeerFallback> {
+    let (days, action) = v.split_once(':')?;
+    Some(PeerFallback {
+        after_days: days.trim().parse().ok()?,
+        action: match action.trim() {
+            "drop_requirement" => FallbackAction::DropRequirement,
+            "to_staff" => FallbackAction::ToStaff,
+            _ => return None,
+        },
+    })
 }
 
 /// Python's `str(bool)`, as ORA writes booleans.

@@ -1318,6 +1318,20 @@ async fn reimport_syncs_the_outline_by_url_name(store: Store) {
             removed: 0
         }
     );
+
+    // A name used twice (here a unit inside itself) would put one block in two places:
+    // refused, and nothing changes.
+    let mut looped = outline.clone();
+    let unit = looped[0].children[0].children[0].clone();
+    looped[0].children[0].children[0].children.push(unit);
+    let mut tx = store.begin().await.unwrap();
+    let r = courses::sync_outline(&mut tx, id, &looped, Some(u), NOW + 3).await;
+    assert!(matches!(r, Err(StoreError::Conflict)), "{r:?}");
+    drop(tx);
+    let mut c = store.conn().await.unwrap();
+    let unchanged = courses::load_tree(&mut c, id).await.unwrap();
+    assert_eq!(names(&unchanged), new);
+    assert!(unchanged.problems.is_empty());
 }
 
 async fn open_response_versions_are_kept_and_race_safe(store: Store) {

@@ -34,7 +34,7 @@ pub mod zipfile;
 pub use accounts::create_local_user;
 pub use config::{WebConfig, WikimediaLogin};
 pub use error::AppError;
-pub use routes::router;
+pub use routes::{router, router_with};
 pub use state::{App, AppParts};
 
 /// The interface message files (`i18n/*.json`), embedded at build time.

@@ -16,9 +16,17 @@ use axum::http::StatusCode;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 
 pub fn router(app: App) -> Router {
+    router_with(app, Router::new())
+}
+
+/// The site's router with `extra` routes served under the same middleware as every page
+/// (error pages, panic containment, security headers): for tests that need a route the
+/// site does not have, such as one that panics.
+pub fn router_with(app: App, extra: Router<App>) -> Router {
     // Course archives are far larger than axum's default body limit; the import handlers
     // count the bytes themselves and stop at the configured cap (plus the form around it).
     let upload_limit = DefaultBodyLimit::max(
@@ -298,7 +306,11 @@ pub fn router(app: App) -> Router {
 
     pages
         .merge(files)
+        .merge(extra)
         .layer(from_fn(security::csrf))
+        // Inside `render`: a panicking handler becomes an internal error that `render`
+        // logs with the request id and shows as the 500 page in the user's language.
+        .layer(CatchPanicLayer::custom(errors::panicked))
         .layer(from_fn_with_state(app.clone(), errors::render))
         .layer(from_fn(security::headers))
         .with_state(app)

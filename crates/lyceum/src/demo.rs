@@ -477,6 +477,167 @@ pub async fn run(addr: &str, data: Option<PathBuf>, standin: bool) -> Result<()>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every demo course, exported and imported again: over itself nothing changes, and
+    /// as a new course on another site it has everything the original had (outcomes,
+    /// About fields, effort, dates, licence, grading, outline and block contents).
+    #[tokio::test]
+    #[allow(clippy::unwrap_used)]
+    async fn demo_courses_survive_export_and_import() {
+        use lyceum_store::testing;
+        use std::collections::BTreeMap;
+
+        let db = testing::sqlite().await.unwrap();
+        let media_dir = tempfile::tempdir().unwrap();
+        let media = MediaStore::new(media_dir.path()).unwrap();
+        let now = 1_790_000_000_000;
+        let seeded = seed_content(&db.store, &media, None, now).await.unwrap();
+        assert_eq!(seeded.len(), 4);
+        let other = testing::sqlite().await.unwrap();
+        let other_dir = tempfile::tempdir().unwrap();
+        let other_media = MediaStore::new(other_dir.path()).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+
+        for (code, id) in seeded {
+            let archive = tmp.path().join(format!("{code}.tar.gz"));
+            lyceum_web::olx::export(
+                &db.store,
+                &media,
+                id,
+                std::fs::File::create(&archive).unwrap(),
+            )
+            .await
+            .unwrap();
+            let mut c = db.store.conn().await.unwrap();
+            let row = courses::get(&mut c, id).await.unwrap().unwrap();
+            let outline = courses::load_outline(&mut c, id).await.unwrap();
+            drop(c);
+
+            // Block by block, what an import of the export makes of each stored block.
+            let prepared = lyceum_web::olx::prepare(
+                &media,
+                archive.clone(),
+                Default::default(),
+                Default::default(),
+            )
+            .await
+            .unwrap();
+            fn flat(blocks: &[NewBlock], out: &mut BTreeMap<String, (String, String, String)>) {
+                for b in blocks {
+                    out.insert(
+                        b.url_name.clone(),
+                        (b.kind.clone(), b.title.clone(), b.content.clone()),
+                    );
+                    flat(&b.children, out);
+                }
+            }
+            let (mut stored, mut again) = (BTreeMap::new(), BTreeMap::new());
+            flat(&outline, &mut stored);
+            flat(&prepared.imported.blocks, &mut again);
+            assert_eq!(
+                stored.keys().collect::<Vec<_>>(),
+                again.keys().collect::<Vec<_>>(),
+                "{code}"
+            );
+            let differ: Vec<String> = stored
+                .iter()
+                .filter(|(name, s)| again.get(*name) != Some(*s))
+                .map(|(name, s)| {
+                    let (kind, title, content) = s;
+                    let (_, t2, c2) = &again[name];
+                    let at = content
+                        .char_indices()
+                        .zip(c2.chars())
+                        .find(|((_, a), b)| a != b)
+                        .map_or(content.len().min(c2.len()), |((i, _), _)| i);
+                    let around = |c: &str| {
+                        c.get(at.saturating_sub(40)..(at + 80).min(c.len()))
+                            .unwrap_or_default()
+                            .to_owned()
+                    };
+                    format!(
+                        "{name} ({kind}): title {:?}; stored …{}… imported …{}…",
+                        (title == t2).then_some("same"),
+                        around(content),
+                        around(c2)
+                    )
+                })
+                .collect();
+            assert!(differ.is_empty(), "{code}: {}", differ.join("\n"));
+
+            // Over itself: nothing added, changed or removed.
+            let summary = lyceum_web::olx::store(&db.store, &media, prepared, None, false, now + 1)
+                .await
+                .unwrap();
+            assert!(!summary.created);
+            assert_eq!(
+                (
+                    summary.outline.added,
+                    summary.outline.changed,
+                    summary.outline.removed
+                ),
+                (0, 0, 0),
+                "{code}"
+            );
+            assert_eq!(summary.outline.unchanged, stored.len(), "{code}");
+
+            // As a new course elsewhere: the same course.
+            let prepared = lyceum_web::olx::prepare(
+                &other_media,
+                archive,
+                Default::default(),
+                Default::default(),
+            )
+            .await
+            .unwrap();
+            let summary = lyceum_web::olx::store(
+                &other.store,
+                &other_media,
+                prepared,
+                None,
+                row.published,
+                now + 2,
+            )
+            .await
+            .unwrap();
+            assert!(summary.created);
+            let mut c = other.store.conn().await.unwrap();
+            let copy = courses::get(&mut c, lyceum_core::CourseId(summary.course_id))
+                .await
+                .unwrap()
+                .unwrap();
+            let fields = |r: &lyceum_store::repo::courses::CourseRow| {
+                (
+                    r.course_key.clone(),
+                    r.title.clone(),
+                    r.short_description.clone(),
+                    r.overview_html.clone(),
+                    r.outcomes(),
+                    r.language.clone(),
+                    r.license.clone(),
+                    (r.effort_minutes_per_week, r.effort_weeks),
+                    (r.start_at, r.end_at),
+                    (r.published, r.self_paced),
+                    r.grading(),
+                )
+            };
+            assert_eq!(fields(&copy), fields(&row), "{code}");
+            if code == "PB101" {
+                assert_eq!(
+                    copy.outcomes().len(),
+                    5,
+                    "the Partnership course's outcomes"
+                );
+            }
+            let copy_outline =
+                courses::load_outline(&mut c, lyceum_core::CourseId(summary.course_id))
+                    .await
+                    .unwrap();
+            let mut copied = BTreeMap::new();
+            flat(&copy_outline, &mut copied);
+            assert_eq!(copied, stored, "{code}: the outline and every block");
+        }
+    }
     use lyceum_core::blocks::ProblemContent;
     use lyceum_core::capa::{self, ResponseKind};
     use lyceum_core::course::StructureSettings;

@@ -582,3 +582,82 @@ async fn media_gc_runs_on_postgresql() {
     assert!(out.contains(&orphan), "{out}");
     assert!(out.contains("Kept 1 file in use."), "{out}");
 }
+
+/// Write a small OLX course into `dir` whose one unit is `unit_xml`.
+fn olx_dir_with_unit(dir: &std::path::Path, unit_xml: &str) {
+    for (path, text) in [
+        (
+            "course.xml",
+            r#"<course url_name="r" org="HOSTILE" course="H1"/>"#,
+        ),
+        (
+            "course/r.xml",
+            r#"<course display_name="Hostile"><chapter url_name="ch"/></course>"#,
+        ),
+        (
+            "chapter/ch.xml",
+            r#"<chapter display_name="Ch"><sequential url_name="seq"/></chapter>"#,
+        ),
+        (
+            "sequential/seq.xml",
+            r#"<sequential display_name="Seq"><vertical url_name="v1"/></sequential>"#,
+        ),
+        ("vertical/v1.xml", unit_xml),
+    ] {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+}
+
+/// An archive whose structure contains itself, or nests fifty thousand levels deep:
+/// `lyceum import` exits non-zero naming the problem (instead of overflowing its stack),
+/// and stores nothing.
+#[test]
+fn import_refuses_cyclic_and_too_deep_courses() {
+    let data = tempfile::tempdir().unwrap();
+    let src = tempfile::tempdir().unwrap();
+
+    let cyclic = src.path().join("cyclic");
+    olx_dir_with_unit(
+        &cyclic,
+        r#"<vertical><html url_name="h" display_name="x">x</html><vertical url_name="v1"/></vertical>"#,
+    );
+    let (ok, _, err) = lyceum(&["import", cyclic.to_str().unwrap()], data.path());
+    assert!(!ok, "{err}");
+    assert!(err.contains("cyclic"), "names the archive: {err}");
+    assert!(
+        err.contains(r#"The course structure contains itself, so the course cannot be imported: vertical "v1" → vertical "v1"."#),
+        "{err}"
+    );
+
+    let deep = src.path().join("deep");
+    let levels = 50_000;
+    olx_dir_with_unit(
+        &deep,
+        &format!(
+            r#"<vertical>{}<html url_name="h" display_name="x">x</html>{}</vertical>"#,
+            "<vertical>".repeat(levels),
+            "</vertical>".repeat(levels)
+        ),
+    );
+    let (ok, _, err) = lyceum(&["import", deep.to_str().unwrap()], data.path());
+    assert!(!ok, "{err}");
+    assert!(
+        err.contains("The course structure is nested more than 64 levels deep"),
+        "{err}"
+    );
+
+    let (ok, _, err) = lyceum(
+        &[
+            "export",
+            "course-v1:HOSTILE+H1+r",
+            data.path().join("x.tar.gz").to_str().unwrap(),
+        ],
+        data.path(),
+    );
+    assert!(
+        !ok && err.contains("no course"),
+        "nothing was stored: {err}"
+    );
+}

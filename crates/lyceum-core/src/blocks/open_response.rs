@@ -410,7 +410,13 @@ impl BlockKind for OpenResponse {
 
     fn validate(mut c: OpenResponseContent) -> Result<OpenResponseContent, DomainError> {
         let bad = |what: &str| DomainError::new("lyceum-error-or-content").with_arg(what);
-        c.prompts = c.prompts.iter().map(|p| sanitize_html(p)).collect();
+        // Space around a prompt means nothing in HTML; without it every source (Markdown,
+        // an OLX import) gives the same stored form.
+        c.prompts = c
+            .prompts
+            .iter()
+            .map(|p| sanitize_html(p).trim().to_owned())
+            .collect();
         if c.prompts.iter().map(String::len).sum::<usize>() > MAX_TEXT_BYTES {
             return Err(bad("prompts"));
         }

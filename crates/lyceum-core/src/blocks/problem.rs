@@ -138,6 +138,12 @@ impl BlockKind for ProblemKind {
         {
             return Err(DomainError::new("lyceum-error-problem-weight"));
         }
+        // One form whatever the source: OLX import keeps the root element alone, so space
+        // around it (a file's final newline) would differ after an export and import.
+        let trimmed = c.xml.trim();
+        if trimmed.len() != c.xml.len() {
+            c.xml = trimmed.to_owned();
+        }
         // The id the problem's inputs are named after is the block's url_name, which the
         // caller attaches on decode; any id parses the same structure for validation.
         c.parsed = None;

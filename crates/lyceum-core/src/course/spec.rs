@@ -953,8 +953,8 @@ mod tests {
         clarity.prompt = "Is it clear?".into();
         let expected = OpenResponseContent {
             prompts: vec![
-                "<p>Write a <em>mission statement</em>.</p>\n".into(),
-                "<p>Name your partner.</p>\n".into(),
+                "<p>Write a <em>mission statement</em>.</p>".into(),
+                "<p>Name your partner.</p>".into(),
             ],
             rubric: Rubric {
                 criteria: vec![clarity, fit],
@@ -1098,7 +1098,7 @@ mod tests {
         }
         assert_eq!(all[3].1.rubric.criteria, original.criteria);
         assert_eq!(all[3].1.rubric.overall_feedback, Requirement::Required);
-        assert_eq!(all[0].1.prompts, ["<p>A</p>\n"]);
+        assert_eq!(all[0].1.prompts, ["<p>A</p>"]);
     }
 
     #[test]

@@ -141,21 +141,40 @@ impl CourseTree {
             }
             children_of.entry(row.parent_id).or_default().push(row);
         }
-        // Depth-first, so nodes are stored in reading order.
-        let roots = children_of.remove(&None).unwrap_or_default();
-        for row in roots {
-            let idx = tree.insert(row, None, &mut children_of);
-            tree.sections.push(idx);
+        // Depth-first, so nodes are stored in reading order; with a stack of our own
+        // rather than recursion, whatever the stored rows look like.
+        let mut stack: Vec<(NodeRow, Option<usize>)> = children_of
+            .remove(&None)
+            .unwrap_or_default()
+            .into_iter()
+            .rev()
+            .map(|row| (row, None))
+            .collect();
+        while let Some((row, parent)) = stack.pop() {
+            let id = row.id;
+            let idx = tree.insert(row, parent);
+            match parent {
+                Some(p) => tree.nodes[p].children.push(idx),
+                None => tree.sections.push(idx),
+            }
+            if let Some(children) = children_of.remove(&Some(id)) {
+                stack.extend(children.into_iter().rev().map(|c| (c, Some(idx))));
+            }
         }
+        // Rows whose parent was never placed (misplaced itself, or parents in a loop)
+        // cannot be reached: reported like the misplaced ones.
+        let mut unreachable: Vec<BlockId> = children_of
+            .into_values()
+            .flatten()
+            .map(|row| row.id)
+            .collect();
+        unreachable.sort();
+        tree.problems.extend(unreachable);
         tree
     }
 
-    fn insert(
-        &mut self,
-        row: NodeRow,
-        parent: Option<usize>,
-        children_of: &mut HashMap<Option<BlockId>, Vec<NodeRow>>,
-    ) -> usize {
+    /// Add one node below `parent` (not yet in the parent's children).
+    fn insert(&mut self, row: NodeRow, parent: Option<usize>) -> usize {
         let kind = NodeKind::from_stored(&row.kind);
         let inherited = parent.and_then(|p| self.nodes[p].effective_release);
         let effective_release = match (inherited, row.release_at) {
@@ -188,10 +207,6 @@ impl CourseTree {
         if kind == NodeKind::Unit {
             self.unit_position.insert(idx, self.units.len());
             self.units.push(idx);
-        }
-        for child in children_of.remove(&Some(row.id)).unwrap_or_default() {
-            let c = self.insert(child, Some(idx), children_of);
-            self.nodes[idx].children.push(c);
         }
         idx
     }
@@ -440,6 +455,30 @@ mod tests {
         assert_eq!(ids(&t, t.children(u)), vec![1111, 1112]);
         assert_eq!(ids(&t, &t.ancestors(u)), vec![1, 11]);
         assert_eq!(t.find_url_name("b121"), t.index_of(BlockId(121)));
+    }
+
+    #[test]
+    fn rows_that_cannot_be_reached_are_reported() {
+        let rows = vec![
+            row(1, None, 0, "section", None),
+            row(11, Some(1), 0, "subsection", None),
+            row(111, Some(11), 0, "unit", None),
+            // A subsection under a missing section, and the unit under it.
+            row(21, Some(2), 0, "subsection", None),
+            row(211, Some(21), 0, "unit", None),
+            // Subsections whose parents point at each other: never placed.
+            row(31, Some(32), 0, "subsection", None),
+            row(32, Some(31), 0, "subsection", None),
+        ];
+        let t = CourseTree::build(rows);
+        assert_eq!(ids(&t, t.units()), vec![111]);
+        let mut problems = t.problems.clone();
+        problems.sort();
+        assert_eq!(
+            problems,
+            [21, 31, 32, 211].map(BlockId).to_vec(),
+            "every row left out is reported"
+        );
     }
 
     #[test]

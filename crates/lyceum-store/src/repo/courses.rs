@@ -336,6 +336,16 @@ pub async fn sync_outline(
     author: Option<UserId>,
     now: i64,
 ) -> Result<SyncCounts> {
+    // Blocks are matched by name: a name used twice would move one stored block into two
+    // places (or under itself), so such an outline is refused before anything is written.
+    let mut names = std::collections::HashSet::new();
+    let mut walk: Vec<&NewBlock> = blocks.iter().collect();
+    while let Some(b) = walk.pop() {
+        if !names.insert(b.url_name.as_str()) {
+            return Err(StoreError::Conflict);
+        }
+        walk.extend(&b.children);
+    }
     let existing: Vec<BlockRow> = db.all(q("SELECT id, parent_id, position, kind, url_name, title, release_at, content FROM blocks WHERE course_id = $1").bind(course.0)).await?;
     let by_name: std::collections::HashMap<&str, &BlockRow> =
         existing.iter().map(|r| (r.url_name.as_str(), r)).collect();

@@ -92,6 +92,17 @@ fn copy_header(from: &Response, to: &mut Response, name: header::HeaderName) {
     }
 }
 
+/// A handler that panicked: an internal error like any other, so the request gets the
+/// 500 page (or JSON) and the log line with its id, and the server goes on serving.
+pub fn panicked(payload: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_owned());
+    crate::error::AppError::Internal(format!("panic: {message}")).into_response()
+}
+
 /// Unknown paths: a 404 page like any other.
 pub async fn not_found() -> Response {
     crate::error::AppError::NotFound.into_response()

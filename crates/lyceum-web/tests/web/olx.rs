@@ -16,8 +16,8 @@ use std::io::{Read, Write};
 use std::path::Path;
 use tar::{Builder, EntryType, Header};
 
-const SMALL_KEY: &str = "course-v1:SMALLORG+S101+2026";
-const DEMO_KEY: &str = "course-v1:OpenedX+DemoX+DemoCourse";
+pub(crate) const SMALL_KEY: &str = "course-v1:SMALLORG+S101+2026";
+pub(crate) const DEMO_KEY: &str = "course-v1:OpenedX+DemoX+DemoCourse";
 
 /// A regular-file header whose name bytes are written as given: `Header::set_path`
 /// refuses `..`, and the point here is an archive that carries one.
@@ -33,7 +33,7 @@ fn raw_header(name: &str, size: u64) -> Header {
     h
 }
 
-fn gzip(bytes: &[u8]) -> Vec<u8> {
+pub(crate) fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut e = GzEncoder::new(Vec::new(), Compression::fast());
     e.write_all(bytes).unwrap();
     e.finish().unwrap()
@@ -42,7 +42,7 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 /// The files of a small course: one unit with a text (whose image is missing from the
 /// archive), a problem and an LTI tool Lyceum keeps as OLX. `title` changes the course
 /// title, `org` its organisation.
-fn small_files(org: &str, title: &str) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn small_files(org: &str, title: &str) -> Vec<(String, Vec<u8>)> {
     [
         (
             "course.xml".to_owned(),
@@ -92,7 +92,7 @@ fn small_files(org: &str, title: &str) -> Vec<(String, Vec<u8>)> {
 }
 
 /// A tar of `files` under a `course/` folder, as Studio packs them.
-fn tar_of(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+pub(crate) fn tar_of(files: &[(String, Vec<u8>)]) -> Vec<u8> {
     let mut b = Builder::new(Vec::new());
     for (path, bytes) in files {
         b.append(
@@ -104,12 +104,12 @@ fn tar_of(files: &[(String, Vec<u8>)]) -> Vec<u8> {
     b.into_inner().unwrap()
 }
 
-fn small_course() -> Vec<u8> {
+pub(crate) fn small_course() -> Vec<u8> {
     gzip(&tar_of(&small_files("SMALLORG", "Small OLX course")))
 }
 
 /// The Open edX demo course (`tests/fixtures/olx/demo-course`) packed as Studio would.
-fn demo_course() -> Vec<u8> {
+pub(crate) fn demo_course() -> Vec<u8> {
     let root = Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../tests/fixtures/olx/demo-course"
@@ -155,13 +155,18 @@ fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, V
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-async fn upload(c: &mut Client, path: &str, fields: &[(&str, &str)], archive: &[u8]) -> Resp {
+pub(crate) async fn upload(
+    c: &mut Client,
+    path: &str,
+    fields: &[(&str, &str)],
+    archive: &[u8],
+) -> Resp {
     let (ct, body) = multipart(fields, Some(("course.tar.gz", archive)));
     c.request(Method::POST, path, Body::from(body), Some(&ct), &[])
         .await
 }
 
-async fn course_id(t: &TestApp, key: &str) -> Option<CourseId> {
+pub(crate) async fn course_id(t: &TestApp, key: &str) -> Option<CourseId> {
     let mut c = t.store.conn().await.unwrap();
     courses::find_by_key(&mut c, key)
         .await
@@ -170,7 +175,7 @@ async fn course_id(t: &TestApp, key: &str) -> Option<CourseId> {
 }
 
 /// Uploads never outlive their request.
-fn assert_no_temp_files(t: &TestApp) {
+pub(crate) fn assert_no_temp_files(t: &TestApp) {
     let left: Vec<_> = std::fs::read_dir(t.media.temp_dir())
         .unwrap()
         .map(|e| e.unwrap().file_name())
@@ -179,7 +184,7 @@ fn assert_no_temp_files(t: &TestApp) {
 }
 
 /// The entries of a `.tar.gz`, by path.
-fn untar(gz: &[u8]) -> std::collections::BTreeMap<String, Vec<u8>> {
+pub(crate) fn untar(gz: &[u8]) -> std::collections::BTreeMap<String, Vec<u8>> {
     let mut a = tar::Archive::new(GzDecoder::new(gz));
     let mut out = std::collections::BTreeMap::new();
     for e in a.entries().unwrap() {
@@ -193,7 +198,7 @@ fn untar(gz: &[u8]) -> std::collections::BTreeMap<String, Vec<u8>> {
 }
 
 /// An admin, logged in; the small course imported and published.
-async fn with_small_course() -> (TestApp, Client, CourseId) {
+pub(crate) async fn with_small_course() -> (TestApp, Client, CourseId) {
     let t = TestApp::new().await;
     t.user("admin", true).await;
     let mut admin = t.login("admin").await;

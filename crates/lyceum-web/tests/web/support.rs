@@ -65,6 +65,12 @@ impl TestApp {
         }
     }
 
+    /// Serve `extra` routes beside the site's, under the same middleware.
+    pub fn with_routes(mut self, extra: Router<App>) -> TestApp {
+        self.router = lyceum_web::router_with(self.app.clone(), extra);
+        self
+    }
+
     pub fn client(&self) -> Client {
         Client {
             router: self.router.clone(),
