@@ -9,6 +9,7 @@ pub mod completion;
 pub mod course;
 pub mod error;
 pub mod grading;
+pub mod limits;
 pub mod ids;
 pub mod media;
 pub mod olx_links;

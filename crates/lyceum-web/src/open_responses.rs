@@ -13,6 +13,7 @@ use lyceum_core::blocks::open_response::{
     AssessmentInput, OpenResponseContent, Points, Requirement, Step, is_image,
 };
 use lyceum_core::clock::from_millis;
+use lyceum_core::limits;
 use lyceum_core::open_response::{self as workflow, Facts, Stage, Status};
 use lyceum_core::{BlockId, DomainError, UserId};
 use lyceum_store::Db;
@@ -242,8 +243,8 @@ async fn load_assessments(db: &mut impl Db, ids: &[i64]) -> AppResult<Vec<Assess
 
 /// Write a submission's final score to the score table when it differs from what is
 /// stored, and notify its learner: with `kind` when given, and with "feedback" the first
-/// time a version gets a score — whichever path gets there first (an assessment, a page
-/// that reads it, the hourly settling), the learner is told once. `stored` is the score
+/// time a version gets a score — whichever path gets there first (the action that made it
+/// final, or the hourly settling for scores time made final), the learner is told once. `stored` is the score
 /// table's row: (earned, possible, version). Returns whether a notice was written.
 #[allow(clippy::too_many_arguments)]
 async fn record(
@@ -344,7 +345,7 @@ impl LearnerState {
     }
 }
 
-/// The learner's state on an assignment (settling the current version's score).
+/// The learner's state on an assignment. Reads only.
 pub async fn learner_state(
     app: &crate::state::App,
     a: &Assignment,
@@ -361,15 +362,9 @@ pub async fn learner_state(
     let given = repo::reviews_given(&mut c, user, a.block).await?;
     let mut versions = Vec::new();
     for r in rows {
-        let status = if r.state == repo::SUPERSEDED {
-            workflow::status(a.content(), &facts(&r, &assessments, given, now))
-        } else {
-            let (status, notified) = settle(&mut c, a, &r, &assessments, given, now, None).await?;
-            if notified {
-                told(app, [user.0]);
-            }
-            status
-        };
+        // Only read: a score that time made final is recorded by the hourly job
+        // (`settle_all`), one that an action made final by that action.
+        let status = workflow::status(a.content(), &facts(&r, &assessments, given, now));
         versions.push(Version {
             files: files
                 .iter()
@@ -403,7 +398,7 @@ pub async fn learner_state(
 }
 
 /// Longest response text, in characters.
-pub const MAX_RESPONSE_CHARS: usize = 100_000;
+pub const MAX_RESPONSE_CHARS: usize = limits::RESPONSE.max_chars;
 
 fn check_text(text: &str) -> Result<(), DomainError> {
     if text.chars().count() > MAX_RESPONSE_CHARS {
@@ -541,8 +536,12 @@ pub async fn add_attachment(
         size,
         sha256,
     } = *up;
+    // The one place attachments are recorded: names and alt text are made safe here,
+    // whichever way they came (docs/LIMITS.md).
+    let file_name = &limits::file_name(file_name);
+    let alt = &limits::clean(alt, limits::ALT_TEXT).map_err(AppError::invalid)?;
     let rules = check_file(a, file_name, size)?;
-    if is_image(file_name) && alt.trim().is_empty() {
+    if is_image(file_name) && alt.is_empty() {
         return Err(AppError::invalid(DomainError::new(
             "lyceum-error-or-alt-required",
         )));
@@ -565,7 +564,7 @@ pub async fn add_attachment(
             block: a.block,
             course: a.course.id(),
             file_name,
-            alt: alt.trim(),
+            alt,
             content_type,
             size: i64::try_from(size).unwrap_or(i64::MAX),
             sha256,
@@ -884,11 +883,10 @@ pub async fn view(cx: &Cx, id: i64) -> AppResult<SubmissionView> {
     let mut c = cx.app.store().conn().await?;
     let assessments = load_assessments(&mut c, &[s.id]).await?;
     let given = repo::reviews_given(&mut c, UserId(s.user_id), assignment.block).await?;
-    let (status, notified) =
-        settle(&mut c, &assignment, &s, &assessments, given, now, None).await?;
-    if notified {
-        told(&cx.app, [s.user_id]);
-    }
+    let status = workflow::status(
+        assignment.content(),
+        &facts(&s, &assessments, given, now),
+    );
     let files: Vec<AttachmentRow> =
         repo::submitted_attachments(&mut c, UserId(s.user_id), assignment.block)
             .await?
@@ -946,7 +944,7 @@ pub async fn view(cx: &Cx, id: i64) -> AppResult<SubmissionView> {
     })
 }
 
-fn display(u: &users::UserRow) -> String {
+pub fn display(u: &users::UserRow) -> String {
     if u.display_name.trim().is_empty() {
         u.username.clone()
     } else {
@@ -1114,11 +1112,12 @@ pub async fn return_for_revision(
     submission: i64,
     note: &str,
 ) -> AppResult<Status> {
-    if note.chars().count() > lyceum_core::blocks::open_response::MAX_FEEDBACK_CHARS {
+    if note.chars().count() > limits::FEEDBACK.max_chars {
         return Err(AppError::invalid(DomainError::new(
             "lyceum-error-or-feedback-too-long",
         )));
     }
+    let note = &limits::strip(note, true);
     let mut tx = app.store().begin().await?;
     let now = app.now();
     let s = repo::submission(&mut tx, submission)
@@ -1144,6 +1143,13 @@ pub async fn cancel_assessment(
     assessment: i64,
     reason: &str,
 ) -> AppResult<Status> {
+    // The one place both the page and the API pass: the reason's limit is checked here.
+    let reason = &limits::clean(reason, limits::REASON).map_err(AppError::invalid)?;
+    if reason.is_empty() {
+        return Err(AppError::invalid(DomainError::new(
+            "lyceum-or-staff-error-reason-required",
+        )));
+    }
     let mut tx = app.store().begin().await?;
     let now = app.now();
     let row = repo::assessment(&mut tx, assessment)
@@ -1254,12 +1260,22 @@ impl QueueFilter {
 }
 
 /// Every current submission of a course (or of one assignment) with its status: a fixed
-/// number of statements whatever the course size. Scores that became final with time
-/// (the peer fallback) are settled on the way.
+/// number of statements whatever the course size. Reads only.
 pub async fn queue(
     app: &crate::state::App,
     course: &CourseCx,
     block: Option<BlockId>,
+) -> AppResult<Vec<QueueRow>> {
+    statuses(app, course, block, false).await
+}
+
+/// [`queue`], recording on the way the scores that became final with time (the peer
+/// fallback) and telling their learners: the hourly job's work, never a page's.
+async fn statuses(
+    app: &crate::state::App,
+    course: &CourseCx,
+    block: Option<BlockId>,
+    settle: bool,
 ) -> AppResult<Vec<QueueRow>> {
     let now = app.now();
     let mut c = app.store().conn().await?;
@@ -1284,12 +1300,15 @@ pub async fn queue(
         .iter()
         .map(|u| (u.id, display(u)))
         .collect();
-    let stored: HashMap<(UserId, BlockId), (f64, f64, i64)> =
+    let stored: HashMap<(UserId, BlockId), (f64, f64, i64)> = if settle {
         lyceum_store::repo::problems::scores_of_learners(&mut c, course.id(), &people)
             .await?
             .into_iter()
             .map(|(u, (b, e, p, n))| ((u, b), (e, p, n)))
-            .collect();
+            .collect()
+    } else {
+        HashMap::new()
+    };
     let tree = course.tree();
     let mut out = Vec::new();
     let mut by_block: HashMap<i64, Vec<Assessment>> = HashMap::new();
@@ -1310,21 +1329,22 @@ pub async fn queue(
             .count();
         let n = given.get(&(r.user_id, r.block_id)).copied().unwrap_or(0);
         let status = workflow::status(content, &facts(&r, &mine, n, now));
-        // Scores that time made final (the peer fallback) are settled here too.
-        let key = (UserId(r.user_id), BlockId(r.block_id));
-        let notified = record(
-            &mut c,
-            course,
-            idx,
-            &r,
-            status.score.as_ref(),
-            stored.get(&key).copied(),
-            None,
-            now,
-        )
-        .await?;
-        if notified {
-            told(app, [r.user_id]);
+        if settle {
+            let key = (UserId(r.user_id), BlockId(r.block_id));
+            let notified = record(
+                &mut c,
+                course,
+                idx,
+                &r,
+                status.score.as_ref(),
+                stored.get(&key).copied(),
+                None,
+                now,
+            )
+            .await?;
+            if notified {
+                told(app, [r.user_id]);
+            }
         }
         out.push(QueueRow {
             block_idx: idx,
@@ -1405,7 +1425,7 @@ pub async fn settle_all(app: &crate::state::App) -> AppResult<usize> {
         // As staff would see it: unreleased blocks count too.
         let course =
             courses::load_as(app, &key, None, lyceum_core::permissions::Actor::ANONYMOUS).await?;
-        n += queue(app, &course, None).await?.len();
+        n += statuses(app, &course, None, true).await?.len();
     }
     Ok(n)
 }

@@ -74,6 +74,7 @@ pub fn router(app: App) -> Router {
         )
         .route("/notifications", get(notifications::page))
         .route("/notifications/read", post(notifications::read_all))
+        .route("/notifications/{id}/open", post(notifications::open))
         .route("/courses/{key}/progress", get(progress::progress))
         .route(
             "/courses/{key}/instructor",
@@ -158,6 +159,10 @@ pub fn router(app: App) -> Router {
         .route(
             "/courses/{key}/instructor/submissions/{id}/release",
             post(or_staff::release),
+        )
+        .route(
+            "/courses/{key}/instructor/submissions/{id}/lock",
+            post(or_staff::start),
         )
         .route("/courses/{key}/instructor/olx", get(course_olx::team_page))
         .route(
