@@ -718,8 +718,30 @@ pub struct PeerTask {
     pub required: u32,
 }
 
-/// The next response for this learner to review, or `None` when there is none yet.
-/// Only learners who have submitted review (and only current, active responses).
+/// The peer response the learner was given and has not reviewed yet, if any. Reads only:
+/// a GET shows it, and [`next_peer`] (a POST) gives one.
+pub async fn current_peer(
+    app: &crate::state::App,
+    a: &Assignment,
+    user: UserId,
+) -> AppResult<Option<PeerTask>> {
+    if !a.content().has_step(Step::Peer) {
+        return Err(AppError::NotFound);
+    }
+    let mut c = app.store().conn().await?;
+    if repo::submissions_of(&mut c, user, a.block).await?.is_empty() {
+        return Err(conflict("lyceum-error-or-submit-first"));
+    }
+    let given = repo::reviews_given(&mut c, user, a.block).await?;
+    match repo::open_assignment(&mut c, user, a.block).await? {
+        Some(id) => peer_task(&mut c, a, id, given).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Give the learner a peer response to review: the one they were given and have not
+/// reviewed yet, else the next waiting one. Only learners who have submitted review (and
+/// only current, active responses).
 pub async fn next_peer(
     app: &crate::state::App,
     a: &Assignment,
@@ -745,26 +767,26 @@ pub async fn next_peer(
         }
     };
     let task = match id {
-        Some(id) => {
-            let submission = repo::submission(&mut tx, id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            let files = repo::submitted_attachments(&mut tx, UserId(submission.user_id), a.block)
-                .await?
-                .into_iter()
-                .filter(|f| f.submission_id == Some(id))
-                .collect();
-            Some(PeerTask {
-                submission,
-                files,
-                given,
-                required: a.content().peer.must_grade,
-            })
-        }
+        Some(id) => Some(peer_task(&mut tx, a, id, given).await?),
         None => None,
     };
     tx.commit().await?;
     Ok(task)
+}
+
+async fn peer_task(db: &mut impl Db, a: &Assignment, id: i64, given: i64) -> AppResult<PeerTask> {
+    let submission = repo::submission(db, id).await?.ok_or(AppError::NotFound)?;
+    let files = repo::submitted_attachments(db, UserId(submission.user_id), a.block)
+        .await?
+        .into_iter()
+        .filter(|f| f.submission_id == Some(id))
+        .collect();
+    Ok(PeerTask {
+        submission,
+        files,
+        given,
+        required: a.content().peer.must_grade,
+    })
 }
 
 /// A learner's review of a peer's response they were given.

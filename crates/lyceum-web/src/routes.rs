@@ -72,6 +72,10 @@ pub fn router(app: App) -> Router {
             "/courses/{key}/open-response/{block}/peer-review",
             get(or_learner::peer_page).post(or_learner::peer_submit),
         )
+        .route(
+            "/courses/{key}/open-response/{block}/peer-review/next",
+            post(or_learner::peer_next),
+        )
         .route("/notifications", get(notifications::page))
         .route("/notifications/read", post(notifications::read_all))
         .route("/notifications/{id}/open", post(notifications::open))
@@ -231,7 +235,7 @@ pub fn router(app: App) -> Router {
         )
         .route(
             "/api/v1/open-responses/{block_id}/peer-review/next",
-            get(api::open_responses::next_peer),
+            get(api::open_responses::current_peer).post(api::open_responses::next_peer),
         )
         .route(
             "/api/v1/open-responses/{block_id}/peer-review",

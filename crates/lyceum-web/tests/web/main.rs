@@ -19,6 +19,8 @@ mod open_responses_pages;
 mod open_responses_settings;
 mod open_responses_staff;
 mod open_responses_time;
+mod get_writes;
+mod limits;
 mod pages;
 mod performance;
 mod permissions;

@@ -294,11 +294,20 @@ async fn a_lock_conflict_keeps_the_second_graders_work() {
     let w = world().await;
     let mut teacher = w.t.login("teacher").await;
     let mut ta = w.t.login("ta").await;
-    // The teacher opens the response: it is theirs for now.
-    assert_eq!(
-        teacher.get(&submission(w.alice_mission, "")).await.status,
-        StatusCode::OK
-    );
+    // Opening the response takes nothing (a GET never writes): it is free to take.
+    let page = teacher.get(&submission(w.alice_mission, "")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Nobody is grading this response"), "{}", page.body);
+    let free = ta.get(&submission(w.alice_mission, "")).await;
+    assert!(free.body.contains("Start grading"), "{}", free.body);
+    // "Start grading" takes it: it is the teacher's for now.
+    let r = teacher
+        .post_form(&submission(w.alice_mission, "/lock"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r.location().ends_with("#grade"), "{}", r.location());
+    let mine = teacher.get(&submission(w.alice_mission, "")).await;
+    assert!(mine.body.contains("You are grading this response"), "{}", mine.body);
     let page = ta.get(&submission(w.alice_mission, "")).await;
     assert!(
         page.body
