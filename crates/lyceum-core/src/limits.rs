@@ -125,6 +125,18 @@ pub fn check(s: &str, limit: TextLimit) -> Result<(), DomainError> {
     Ok(())
 }
 
+/// Terms typed into a search box: cleaned and cut to [`SEARCH`]'s length rather than
+/// refused (a search is only a question; the answer says what was searched for).
+pub fn search_terms(s: &str) -> String {
+    strip(s, false)
+        .trim()
+        .chars()
+        .take(SEARCH.max_chars)
+        .collect::<String>()
+        .trim_end()
+        .to_owned()
+}
+
 /// A file name made safe to store and show: hostile characters and path separators gone,
 /// spaces trimmed, at most [`FILE_NAME_BYTES`] bytes cut at a character boundary with the
 /// extension kept, and never empty.
@@ -254,6 +266,12 @@ mod tests {
         assert_eq!(e.args[1], "100");
         assert!(clean(&"é".repeat(100), DISPLAY_NAME).is_ok(), "counts characters");
         assert!(check(&"x".repeat(20_001), FEEDBACK).is_err());
+    }
+
+    #[test]
+    fn search_terms_are_cut_not_refused() {
+        assert_eq!(search_terms("  ada\u{202e} "), "ada");
+        assert_eq!(search_terms(&"q".repeat(10_000)).chars().count(), SEARCH.max_chars);
     }
 
     #[test]

@@ -164,7 +164,8 @@ pub async fn gradebook(
     let course = load(&cx, &key).await?;
     let p = &cx.page;
     let policy = course.row.grading();
-    let search = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let search = q.q.as_deref().map(limits::search_terms);
+    let search = search.as_deref().filter(|s| !s.is_empty());
     let kind = q
         .kind
         .as_deref()
