@@ -83,7 +83,13 @@ pub fn strip(s: &str, multiline: bool) -> String {
         // A one-line name: a tab or newline reads as a space, not as nothing.
         return s
             .chars()
-            .map(|c| if matches!(c, '\t' | '\n' | '\r') { ' ' } else { c })
+            .map(|c| {
+                if matches!(c, '\t' | '\n' | '\r') {
+                    ' '
+                } else {
+                    c
+                }
+            })
             .filter(|&c| !is_hostile(c, false))
             .collect();
     }
@@ -264,14 +270,20 @@ mod tests {
         assert_eq!(e.key.0, "lyceum-error-input-too-long");
         assert_eq!(e.args[0], format!("{}…", "x".repeat(30)));
         assert_eq!(e.args[1], "100");
-        assert!(clean(&"é".repeat(100), DISPLAY_NAME).is_ok(), "counts characters");
+        assert!(
+            clean(&"é".repeat(100), DISPLAY_NAME).is_ok(),
+            "counts characters"
+        );
         assert!(check(&"x".repeat(20_001), FEEDBACK).is_err());
     }
 
     #[test]
     fn search_terms_are_cut_not_refused() {
         assert_eq!(search_terms("  ada\u{202e} "), "ada");
-        assert_eq!(search_terms(&"q".repeat(10_000)).chars().count(), SEARCH.max_chars);
+        assert_eq!(
+            search_terms(&"q".repeat(10_000)).chars().count(),
+            SEARCH.max_chars
+        );
     }
 
     #[test]
@@ -289,7 +301,11 @@ mod tests {
         // Cut at a character boundary: 2-byte letters never split.
         let arabic = format!("{}.pdf", "ع".repeat(300));
         let n = file_name(&arabic);
-        assert!(n.len() <= FILE_NAME_BYTES && n.ends_with(".pdf"), "{}", n.len());
+        assert!(
+            n.len() <= FILE_NAME_BYTES && n.ends_with(".pdf"),
+            "{}",
+            n.len()
+        );
         assert!(n.starts_with('ع'));
         // No extension worth keeping: just cut.
         let n = file_name(&"b".repeat(400));
@@ -299,7 +315,15 @@ mod tests {
     #[test]
     fn numbers_are_range_checked() {
         assert_eq!(whole(" 5 ", 0, 10).unwrap(), 5);
-        for bad in ["4294967295", "-1", "11", "1.5", "", "x", "99999999999999999999"] {
+        for bad in [
+            "4294967295",
+            "-1",
+            "11",
+            "1.5",
+            "",
+            "x",
+            "99999999999999999999",
+        ] {
             let e = whole(bad, 0, 10).unwrap_err();
             assert_eq!(e.key.0, "lyceum-error-number-range", "{bad}");
             assert_eq!(e.args[1..], ["0".to_string(), "10".to_string()]);

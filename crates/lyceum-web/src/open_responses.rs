@@ -729,7 +729,10 @@ pub async fn current_peer(
         return Err(AppError::NotFound);
     }
     let mut c = app.store().conn().await?;
-    if repo::submissions_of(&mut c, user, a.block).await?.is_empty() {
+    if repo::submissions_of(&mut c, user, a.block)
+        .await?
+        .is_empty()
+    {
         return Err(conflict("lyceum-error-or-submit-first"));
     }
     let given = repo::reviews_given(&mut c, user, a.block).await?;
@@ -905,10 +908,7 @@ pub async fn view(cx: &Cx, id: i64) -> AppResult<SubmissionView> {
     let mut c = cx.app.store().conn().await?;
     let assessments = load_assessments(&mut c, &[s.id]).await?;
     let given = repo::reviews_given(&mut c, UserId(s.user_id), assignment.block).await?;
-    let status = workflow::status(
-        assignment.content(),
-        &facts(&s, &assessments, given, now),
-    );
+    let status = workflow::status(assignment.content(), &facts(&s, &assessments, given, now));
     let files: Vec<AttachmentRow> =
         repo::submitted_attachments(&mut c, UserId(s.user_id), assignment.block)
             .await?

@@ -112,7 +112,8 @@ pub async fn store(cx: &Cx, a: &Assignment, user: UserId, got: &Received) -> App
     };
     ors::check_file(a, name, *size)?;
     // Checked before a byte reaches the media store.
-    lyceum_core::limits::clean(&got.alt, lyceum_core::limits::ALT_TEXT).map_err(AppError::invalid)?;
+    lyceum_core::limits::clean(&got.alt, lyceum_core::limits::ALT_TEXT)
+        .map_err(AppError::invalid)?;
     if is_image(name) && got.alt.trim().is_empty() {
         return Err(AppError::invalid(DomainError::new(
             "lyceum-error-or-alt-required",

@@ -417,7 +417,11 @@ fn check_ranges(c: &OpenResponseContent) -> Result<(), DomainError> {
         if (min..=max).contains(&v) {
             Ok(())
         } else {
-            Err(limits::out_of_range(&v.to_string(), &min.to_string(), &max.to_string()))
+            Err(limits::out_of_range(
+                &v.to_string(),
+                &min.to_string(),
+                &max.to_string(),
+            ))
         }
     };
     let r = &c.rubric;
@@ -445,7 +449,11 @@ fn check_ranges(c: &OpenResponseContent) -> Result<(), DomainError> {
     if let Some(w) = c.weight
         && !(w.is_finite() && (0.0..=range::WEIGHT).contains(&w))
     {
-        return Err(limits::out_of_range(&w.to_string(), "0", &range::WEIGHT.to_string()));
+        return Err(limits::out_of_range(
+            &w.to_string(),
+            "0",
+            &range::WEIGHT.to_string(),
+        ));
     }
     if c.has_step(Step::Peer) {
         whole(c.peer.must_grade, 1, range::PEER_REVIEWS)?;

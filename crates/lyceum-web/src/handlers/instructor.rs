@@ -593,7 +593,11 @@ fn action_line(
         // Open responses log their note or reason as plain text.
         "or-staff-assessment" => p.t1("lyceum-instructor-log-or-graded", problem),
         "or-peer-review-added" => p.t1("lyceum-instructor-log-or-peer-added", problem),
-        "or-returned" => p.t2("lyceum-instructor-log-or-returned", problem, a.detail.clone()),
+        "or-returned" => p.t2(
+            "lyceum-instructor-log-or-returned",
+            problem,
+            a.detail.clone(),
+        ),
         "or-assessment-cancelled" => p.t2(
             "lyceum-instructor-log-or-cancelled",
             problem,
@@ -658,7 +662,9 @@ pub async fn learner_action(
                         .with_arg(round2(possible).to_string()),
                 ),
                 (_, Err(e)) => Some(e.clone()),
-                (_, Ok(r)) if r.is_empty() => Some(DomainError::new("lyceum-error-override-reason")),
+                (_, Ok(r)) if r.is_empty() => {
+                    Some(DomainError::new("lyceum-error-override-reason"))
+                }
                 _ => None,
             };
             let reason = reason.unwrap_or_default();

@@ -69,7 +69,10 @@ pub async fn page(cx: Cx) -> AppResult<Response> {
 
 /// `POST /notifications/{id}/open`: mark one of the viewer's notices read and go where it
 /// points. Someone else's notice, or none, is 404.
-pub async fn open(cx: Cx, axum::extract::Path(id): axum::extract::Path<i64>) -> AppResult<Response> {
+pub async fn open(
+    cx: Cx,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> AppResult<Response> {
     let user = cx.require_user()?.id();
     let mut c = cx.app.store().conn().await?;
     let link = notifications::open(&mut c, user, id, cx.app.now_ms())

@@ -719,16 +719,18 @@ pub async fn submission(
 /// name, or whether the viewer holds it. Reads only.
 async fn lock_state(cx: &Cx, id: i64, staff: UserId) -> AppResult<LockState> {
     let mut c = cx.app.store().conn().await?;
-    Ok(match repo::lock_holder(&mut c, id, cx.app.now_ms()).await? {
-        None => LockState::Free,
-        Some(h) if h == staff.0 => LockState::Mine,
-        Some(h) => LockState::Other(
-            users::get_user(&mut c, UserId(h))
-                .await?
-                .map(|u| service::display(&u))
-                .unwrap_or_default(),
-        ),
-    })
+    Ok(
+        match repo::lock_holder(&mut c, id, cx.app.now_ms()).await? {
+            None => LockState::Free,
+            Some(h) if h == staff.0 => LockState::Mine,
+            Some(h) => LockState::Other(
+                users::get_user(&mut c, UserId(h))
+                    .await?
+                    .map(|u| service::display(&u))
+                    .unwrap_or_default(),
+            ),
+        },
+    )
 }
 
 /// `POST …/submissions/{id}/lock`: start grading (take the 30-minute lock) and go to the

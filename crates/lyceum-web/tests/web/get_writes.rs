@@ -203,7 +203,11 @@ async fn the_grading_lock_is_taken_by_a_post_not_by_opening_the_page() {
     // A link from anywhere opens the page: nobody holds the lock afterwards.
     let r = staff.get(&page).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body.contains(&format!(r#"action="{page}/lock""#)), "{}", r.body);
+    assert!(
+        r.body.contains(&format!(r#"action="{page}/lock""#)),
+        "{}",
+        r.body
+    );
     let holder = |t: &TestApp| {
         let store = t.store.clone();
         let now = t.app.now_ms();
@@ -215,7 +219,11 @@ async fn the_grading_lock_is_taken_by_a_post_not_by_opening_the_page() {
     assert_eq!(holder(&t).await, None);
     // A cross-site POST is refused; the page's own button takes it.
     let r = staff
-        .post_form_with(&format!("{page}/lock"), &[], &[("sec-fetch-site", "cross-site")])
+        .post_form_with(
+            &format!("{page}/lock"),
+            &[],
+            &[("sec-fetch-site", "cross-site")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(holder(&t).await, None);

@@ -78,7 +78,12 @@ async fn attachment_names_are_made_safe_and_alt_text_is_bounded() {
     // (A control character in the header is refused by the form parser itself.)
     let hostile = format!("cv\u{202e}fdp\u{2066}{}.pdf", "a".repeat(5_000_000));
     let r = upload(&mut lina, w.block, &hostile, "", b"%PDF-1.4 x\n").await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", &r.body[..r.body.len().min(500)]);
+    assert_eq!(
+        r.status,
+        StatusCode::CREATED,
+        "{}",
+        &r.body[..r.body.len().min(500)]
+    );
     let stored = {
         let mut c = w.t.store.conn().await.unwrap();
         repo::draft_attachments(
@@ -92,10 +97,15 @@ async fn attachment_names_are_made_safe_and_alt_text_is_bounded() {
     assert_eq!(stored.len(), 1);
     let name = &stored[0].file_name;
     assert!(name.len() <= 255, "{}", name.len());
-    assert!(name.starts_with("cvfdpaaa") && name.ends_with(".pdf"), "{name}");
+    assert!(
+        name.starts_with("cvfdpaaa") && name.ends_with(".pdf"),
+        "{name}"
+    );
     assert!(!name.chars().any(|c| c.is_control() || c == '\u{202e}'));
     // The learner's page stays small.
-    let page = lina.get("/courses/course-v1:TESTORG+T101+2026/unit/s1-1-1").await;
+    let page = lina
+        .get("/courses/course-v1:TESTORG+T101+2026/unit/s1-1-1")
+        .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.len() < 200_000, "{} bytes", page.body.len());
 
@@ -129,7 +139,10 @@ async fn lina_user(t: &TestApp) -> i64 {
 async fn stored_content(
     t: &TestApp,
     course: CourseId,
-) -> (String, lyceum_core::blocks::open_response::OpenResponseContent) {
+) -> (
+    String,
+    lyceum_core::blocks::open_response::OpenResponseContent,
+) {
     let mut c = t.store.conn().await.unwrap();
     let tree = courses::load_tree(&mut c, course).await.unwrap();
     for &u in tree.units() {
@@ -183,7 +196,10 @@ async fn staff_numbers_are_range_checked_and_names_cleaned() {
             "cannot be used here: enter a number from 0 to 1,000.",
         ),
         (&[("must_grade", "999")], "“999” cannot be used here"),
-        (&[("fallback_days", "100000")], "“100000” cannot be used here"),
+        (
+            &[("fallback_days", "100000")],
+            "“100000” cannot be used here",
+        ),
     ];
     for (extra, message) in refused {
         let r = ines.post_form(&url, &form(extra)).await;
@@ -194,10 +210,26 @@ async fn staff_numbers_are_range_checked_and_names_cleaned() {
     }
     let long_title = "T".repeat(201);
     let r = ines
-        .post_form(&url, &form(&[]).into_iter().map(|(k, v)| if k == "title" { (k, long_title.as_str()) } else { (k, v) }).collect::<Vec<_>>())
+        .post_form(
+            &url,
+            &form(&[])
+                .into_iter()
+                .map(|(k, v)| {
+                    if k == "title" {
+                        (k, long_title.as_str())
+                    } else {
+                        (k, v)
+                    }
+                })
+                .collect::<Vec<_>>(),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("is too long: at most 200 characters"), "{}", r.body);
+    assert!(
+        r.body.contains("is too long: at most 200 characters"),
+        "{}",
+        r.body
+    );
 
     // Hostile characters are stripped from names; the total never wraps.
     let r = ines
@@ -267,15 +299,25 @@ async fn an_override_error_shows_at_the_form_with_the_input_kept() {
         .expect("the form has an anchor");
     let form = &r.body[form_start..];
     let form = &form[..form.find("</form>").unwrap()];
-    assert!(form.contains("is too long: at most 500 characters"), "{form}");
+    assert!(
+        form.contains("is too long: at most 500 characters"),
+        "{form}"
+    );
     assert!(form.contains("autofocus"), "{form}");
     assert!(form.contains(&format!(r#"value="{long}""#)), "{form}");
-    assert!(r.body.contains(&format!(r##"action="{action}#override-{block}""##)));
+    assert!(
+        r.body
+            .contains(&format!(r##"action="{action}#override-{block}""##))
+    );
     // Hostile reasons are cleaned; the override is stored.
     let r = ta
         .post_form(
             &action,
-            &[("action", "override"), ("points", "1"), ("reason", "late\u{202e} work")],
+            &[
+                ("action", "override"),
+                ("points", "1"),
+                ("reason", "late\u{202e} work"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);

@@ -211,7 +211,11 @@ async fn peer_review_never_shows_the_authors_name() {
     let r = bob.get(&peer).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(!r.body.contains("Alice learned a lot"), "{}", r.body);
-    assert!(r.body.contains(&format!(r#"action="{peer}/next""#)), "{}", r.body);
+    assert!(
+        r.body.contains(&format!(r#"action="{peer}/next""#)),
+        "{}",
+        r.body
+    );
     let r = bob.post_form(&format!("{peer}/next"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(r.location(), peer);
@@ -405,17 +409,27 @@ async fn notifications_are_listed_counted_and_marked_read() {
             .collect()
     };
     for id in &ids {
-        assert!(r.body.contains(&format!("action=\"/notifications/{id}/open\"")));
+        assert!(
+            r.body
+                .contains(&format!("action=\"/notifications/{id}/open\""))
+        );
     }
-    let r = c.post_form(&format!("/notifications/{}/open", ids[0]), &[]).await;
+    let r = c
+        .post_form(&format!("/notifications/{}/open", ids[0]), &[])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.location(), "/courses/x/unit/u1#block-3");
     let r = c.get("/notifications").await;
     assert!(r.body.contains("1 unread"), "{}", r.body);
-    assert!(r.body.contains("href=\"/courses/x/unit/u1#block-3\""), "a read notice is a plain link");
+    assert!(
+        r.body.contains("href=\"/courses/x/unit/u1#block-3\""),
+        "a read notice is a plain link"
+    );
     // Someone else's notice does not exist for this user.
     let mut other = w.t.login("omar").await;
-    let r = other.post_form(&format!("/notifications/{}/open", ids[1]), &[]).await;
+    let r = other
+        .post_form(&format!("/notifications/{}/open", ids[1]), &[])
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let r = c.post_form("/notifications/read", &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);

@@ -297,7 +297,11 @@ async fn a_lock_conflict_keeps_the_second_graders_work() {
     // Opening the response takes nothing (a GET never writes): it is free to take.
     let page = teacher.get(&submission(w.alice_mission, "")).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("Nobody is grading this response"), "{}", page.body);
+    assert!(
+        page.body.contains("Nobody is grading this response"),
+        "{}",
+        page.body
+    );
     let free = ta.get(&submission(w.alice_mission, "")).await;
     assert!(free.body.contains("Start grading"), "{}", free.body);
     // "Start grading" takes it: it is the teacher's for now.
@@ -307,7 +311,11 @@ async fn a_lock_conflict_keeps_the_second_graders_work() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(r.location().ends_with("#grade"), "{}", r.location());
     let mine = teacher.get(&submission(w.alice_mission, "")).await;
-    assert!(mine.body.contains("You are grading this response"), "{}", mine.body);
+    assert!(
+        mine.body.contains("You are grading this response"),
+        "{}",
+        mine.body
+    );
     let page = ta.get(&submission(w.alice_mission, "")).await;
     assert!(
         page.body
@@ -593,21 +601,32 @@ async fn grading_history_speaks_words_and_names_people_by_their_display_names() 
         .await;
     assert_eq!(page.status, StatusCode::OK);
     let b = &page.body;
-    assert!(b.contains("Scores of Alice Liddell"), "the display name: {b}");
-    assert!(b.contains("Tess Teacher: graded &quot;Mission statement&quot;")
-        || b.contains("Tess Teacher: graded \"Mission statement\""), "{b}");
+    assert!(
+        b.contains("Scores of Alice Liddell"),
+        "the display name: {b}"
+    );
+    assert!(
+        b.contains("Tess Teacher: graded &quot;Mission statement&quot;")
+            || b.contains("Tess Teacher: graded \"Mission statement\""),
+        "{b}"
+    );
     assert!(!b.contains("or-staff-assessment"), "{b}");
     let page = teacher
         .get(&format!("/courses/{KEY}/instructor/learners/{}", w.bob.0))
         .await;
     assert!(
-        page.body.contains("returned &quot;Mission statement&quot; for revision (Please cite a source)")
-            || page.body.contains("returned \"Mission statement\" for revision (Please cite a source)"),
+        page.body
+            .contains("returned &quot;Mission statement&quot; for revision (Please cite a source)")
+            || page
+                .body
+                .contains("returned \"Mission statement\" for revision (Please cite a source)"),
         "{}",
         page.body
     );
     assert!(!page.body.contains("or-returned"));
     // The gradebook names Alice by her display name, her username beside it.
-    let g = teacher.get(&format!("/courses/{KEY}/instructor/gradebook")).await;
+    let g = teacher
+        .get(&format!("/courses/{KEY}/instructor/gradebook"))
+        .await;
     assert!(g.body.contains(">Alice Liddell</a>"), "{}", g.body);
 }
