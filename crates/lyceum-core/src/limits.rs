@@ -61,12 +61,17 @@ pub const FILE_NAME_BYTES: usize = 255;
 
 /// Is `c` a character no name should hold: C0 and C1 controls, DEL, the bidi embeddings,
 /// overrides and isolates (U+202A–U+202E, U+2066–U+2069), line and paragraph separators and
-/// the byte-order mark. With `multiline`, newline and tab are kept.
+/// the byte-order mark.
+///
+/// With `multiline` (prose shown in a block of its own: a response, feedback), newline and
+/// tab are kept, and so are the bidi formatting characters: a block ends every embedding
+/// opened inside it, so they cannot reorder the page around it, and writers of mixed
+/// Arabic and English prose use them.
 pub fn is_hostile(c: char, multiline: bool) -> bool {
     match c {
         '\n' | '\t' => !multiline,
         '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => true,
-        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => true,
+        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => !multiline,
         '\u{2028}' | '\u{2029}' | '\u{feff}' => true,
         _ => false,
     }
@@ -253,6 +258,11 @@ mod tests {
             ("two\nlines", false, "two lines"),
             ("two\r\nlines\tkept", true, "two\nlines\tkept"),
             ("nul\u{0}", true, "nul"),
+            (
+                "prose \u{2067}عربي\u{2069}\n",
+                true,
+                "prose \u{2067}عربي\u{2069}\n",
+            ),
             ("\u{feff}bom", false, "bom"),
             // Marks that order Arabic and English text are kept.
             ("عربي\u{200f} x", false, "عربي\u{200f} x"),

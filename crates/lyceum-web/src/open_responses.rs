@@ -416,6 +416,8 @@ pub async fn save_draft(
     user: UserId,
     text: &str,
 ) -> AppResult<i64> {
+    // Control characters (a NUL PostgreSQL would refuse, terminal escapes) go; lines stay.
+    let text = &limits::strip(text, true);
     check_text(text).map_err(AppError::invalid)?;
     let state = learner_state(app, a, user).await?;
     if !state.can_write {
@@ -435,6 +437,7 @@ pub async fn submit(
     user: UserId,
     text: &str,
 ) -> AppResult<SubmissionRow> {
+    let text = limits::strip(text, true);
     let text = text.trim();
     check_text(text).map_err(AppError::invalid)?;
     let c = a.content();
@@ -632,12 +635,14 @@ async fn store_assessment(
     now: i64,
 ) -> AppResult<i64> {
     let points = a.content().rubric.check(input).map_err(AppError::invalid)?;
-    let feedback: BTreeMap<&String, &str> = input
+    // Feedback is prose: its control characters go, its lines stay.
+    let feedback: BTreeMap<&String, String> = input
         .criterion_feedback
         .iter()
-        .map(|(k, v)| (k, v.trim()))
+        .map(|(k, v)| (k, limits::strip(v, true).trim().to_owned()))
         .filter(|(_, v)| !v.is_empty())
         .collect();
+    let overall = limits::strip(&input.overall_feedback, true);
     Ok(repo::add_assessment(
         db,
         &NewAssessment {
@@ -648,9 +653,9 @@ async fn store_assessment(
             by_staff,
             options: &to_json(&input.criteria),
             points: &to_json(&points),
-            earned: f64::from(points.values().sum::<u32>()),
+            earned: points.values().map(|&p| f64::from(p)).sum(),
             criterion_feedback: &to_json(&feedback),
-            overall_feedback: input.overall_feedback.trim(),
+            overall_feedback: overall.trim(),
             now,
         },
     )

@@ -577,6 +577,49 @@ mod tests {
     }
 
     #[test]
+    fn points_and_numbers_stay_in_range() {
+        // Four billion points used to wrap the total around to 1.
+        let mut c = sample();
+        let mut second = c.rubric.criteria[0].clone();
+        second.name = "depth".into();
+        second.options[0].points = u32::MAX;
+        c.rubric.criteria.push(second);
+        assert_eq!(c.rubric.max_points(), u32::MAX, "saturates, never wraps");
+        let e = OpenResponse::validate(c).unwrap_err();
+        assert_eq!(e.key.0, "lyceum-error-number-range");
+        assert_eq!(e.args, ["4294967295", "0", "1000"]);
+        let table: Vec<(&str, Box<dyn Fn(&mut OpenResponseContent)>)> = vec![
+            ("weight", Box::new(|c| c.weight = Some(1e308))),
+            (
+                "peer",
+                Box::new(|c| {
+                    c.steps = vec![Step::Peer, Step::Staff];
+                    c.peer.must_grade = 21;
+                }),
+            ),
+            (
+                "fallback",
+                Box::new(|c| {
+                    c.peer.fallback = Some(PeerFallback {
+                        after_days: 366,
+                        action: FallbackAction::ToStaff,
+                    });
+                }),
+            ),
+            ("minutes", Box::new(|c| c.expected_minutes = Some(10_001))),
+            (
+                "label",
+                Box::new(|c| c.rubric.criteria[0].label = "x".repeat(201)),
+            ),
+        ];
+        for (what, change) in table {
+            let mut c = sample();
+            change(&mut c);
+            assert!(OpenResponse::validate(c).is_err(), "{what}");
+        }
+    }
+
+    #[test]
     fn wikilearn_scale_is_worth_three() {
         let c = sample();
         assert_eq!(c.rubric.max_points(), 3);

@@ -345,3 +345,35 @@ async fn display_names_lose_bidi_overrides() {
     let u = users::get_user(&mut db, ada).await.unwrap().unwrap();
     assert_eq!(u.display_name, "Ada ecalevoL");
 }
+
+#[tokio::test]
+async fn response_text_loses_control_characters_but_keeps_its_lines() {
+    let w = world().await;
+    let mut lina = w.t.login("lina").await;
+    let r = lina
+        .request(
+            Method::PUT,
+            &format!("/api/v1/open-responses/{}/draft", w.block),
+            Body::from(json!({"text": "line\u{0} one\u{1b}[31m\nline two \u{2067}عربي\u{2069}"}).to_string()),
+            Some("application/json"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = lina
+        .post_json(
+            &format!("/api/v1/open-responses/{}/submit", w.block),
+            json!({"text": "final\u{0}\ntext\u{9b}"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let mut c = w.t.store.conn().await.unwrap();
+    let s = repo::submissions_of(
+        &mut c,
+        lyceum_core::UserId(lina_user(&w.t).await),
+        BlockId(w.block),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s[0].text, "final\ntext");
+}
