@@ -442,6 +442,8 @@ pub struct NotificationJson {
     pub message: String,
     /// What it is about (an assignment's title).
     pub subject: String,
+    /// The title of the course it is about, if any.
+    pub course_title: Option<String>,
     /// The site's path to go to.
     pub link: String,
     pub created_at: Option<String>,
@@ -1352,6 +1354,7 @@ pub async fn my_notifications(cx: Cx) -> AppResult<Response> {
             id: n.id,
             kind: n.kind,
             subject: n.subject,
+            course_title: n.course_title,
             link: n.link,
             created_at: time(Some(n.created_at)),
             read: n.read_at.is_some(),

@@ -164,6 +164,17 @@ async fn no_get_writes_on_the_main_pages() {
     for path in ["/import", "/dashboard", "/"] {
         reads_only(&t, &mut admin, path).await;
     }
+    let mut visitor = t.client();
+    for path in [
+        "/".to_owned(),
+        "/login".to_owned(),
+        format!("{c}/about"),
+        format!("{c}/courseware"),
+        "/api/v1/courses".to_owned(),
+        "/api/v1/openapi.json".to_owned(),
+    ] {
+        reads_only(&t, &mut visitor, &path).await;
+    }
 
     // The pages showed the score as final, but the grade waits for the job that records
     // it (no page did it on the way).

@@ -354,7 +354,10 @@ async fn response_text_loses_control_characters_but_keeps_its_lines() {
         .request(
             Method::PUT,
             &format!("/api/v1/open-responses/{}/draft", w.block),
-            Body::from(json!({"text": "line\u{0} one\u{1b}[31m\nline two \u{2067}عربي\u{2069}"}).to_string()),
+            Body::from(
+                json!({"text": "line\u{0} one\u{1b}[31m\nline two \u{2067}عربي\u{2069}"})
+                    .to_string(),
+            ),
             Some("application/json"),
             &[],
         )
