@@ -588,7 +588,8 @@ mod tests {
         let e = OpenResponse::validate(c).unwrap_err();
         assert_eq!(e.key.0, "lyceum-error-number-range");
         assert_eq!(e.args, ["4294967295", "0", "1000"]);
-        let table: Vec<(&str, Box<dyn Fn(&mut OpenResponseContent)>)> = vec![
+        type Change = Box<dyn Fn(&mut OpenResponseContent)>;
+        let table: Vec<(&str, Change)> = vec![
             ("weight", Box::new(|c| c.weight = Some(1e308))),
             (
                 "peer",
