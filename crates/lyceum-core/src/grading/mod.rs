@@ -170,10 +170,6 @@ impl GradingPolicy {
         if self.cutoffs.len() > MAX_CUTOFFS {
             return Err(DomainError::new("lyceum-error-grading-cutoff-count"));
         }
-        let max_grace = (range::GRACE_HOURS * 3600.0) as u64;
-        if self.grace_period_secs > max_grace {
-            return Err(DomainError::new("lyceum-error-grading-grace"));
-        }
         for (i, (name, value)) in self.cutoffs.iter().enumerate() {
             if name.trim().is_empty() {
                 return Err(DomainError::new("lyceum-error-grading-cutoff-name"));

@@ -1139,7 +1139,7 @@ fn parse_grading_form(
     }
     cutoffs.sort_by(|a, b| b.1.total_cmp(&a.1));
     let grace = parse_number(&field("grace_hours"))
-        .filter(|h| *h >= 0.0 && *h <= 24.0 * 365.0)
+        .filter(|h| *h >= 0.0 && *h <= limits::range::GRACE_HOURS)
         .ok_or_else(|| DomainError::new("lyceum-error-grading-grace"))?;
     let policy = GradingPolicy {
         types,
