@@ -208,6 +208,15 @@ async fn staff_numbers_are_range_checked_and_names_cleaned() {
         let (_, after) = stored_content(&w.t, w.course).await;
         assert_eq!(after, before, "nothing stored for {extra:?}");
     }
+    // In the person's language.
+    let r = ines
+        .post_form(
+            &format!("{url}?uselang=fr"),
+            &form(&[("c0_options", "4294967295 | Huge\n2 | Strong")]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("« 4294967295 » ne convient pas ici"), "{}", r.body);
     let long_title = "T".repeat(201);
     let r = ines
         .post_form(
