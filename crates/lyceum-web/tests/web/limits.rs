@@ -216,7 +216,11 @@ async fn staff_numbers_are_range_checked_and_names_cleaned() {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("« 4294967295 » ne convient pas ici"), "{}", r.body);
+    assert!(
+        r.body.contains("« 4294967295 » ne convient pas ici"),
+        "{}",
+        r.body
+    );
     let long_title = "T".repeat(201);
     let r = ines
         .post_form(
