@@ -10,6 +10,7 @@ pub mod course;
 pub mod error;
 pub mod grading;
 pub mod ids;
+pub mod limits;
 pub mod media;
 pub mod olx_links;
 pub mod open_response;

@@ -184,7 +184,7 @@ pub fn status(c: &OpenResponseContent, f: &Facts) -> Status {
                 .iter()
                 .map(|(k, v)| (k.clone(), f64::from(*v)))
                 .collect(),
-            earned: f64::from(points.values().sum::<u32>()),
+            earned: points.values().map(|&p| f64::from(p)).sum(),
             possible,
         }
     };

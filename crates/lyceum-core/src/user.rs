@@ -15,9 +15,11 @@ pub fn validate_username(name: &str) -> Result<String, DomainError> {
     if name.chars().count() > 85 {
         return Err(DomainError::new("lyceum-error-username-long").with_arg("85"));
     }
+    // Bidi overrides and isolates too: a name that reads differently from how it sorts
+    // could pass for someone else's.
     if name
         .chars()
-        .any(|c| c.is_control() || FORBIDDEN.contains(c))
+        .any(|c| c.is_control() || crate::limits::is_hostile(c, false) || FORBIDDEN.contains(c))
     {
         let list: Vec<String> = FORBIDDEN.chars().map(String::from).collect();
         return Err(DomainError::new("lyceum-error-username-invalid").with_arg(list.join(" ")));
@@ -43,15 +45,25 @@ pub fn validate_password(password: &str) -> Result<(), DomainError> {
     Ok(())
 }
 
+/// A display name: controls and bidi overrides are removed (they only ever serve to make
+/// a name look like something else), at most 100 characters remain.
 pub fn validate_display_name(name: &str) -> Result<String, DomainError> {
+    let name = crate::limits::strip(name, false);
     let name = name.trim();
-    if name.chars().count() > 100 {
-        return Err(DomainError::new("lyceum-error-display-name-long").with_arg("100"));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(DomainError::new("lyceum-error-display-name-invalid"));
+    let max = crate::limits::DISPLAY_NAME.max_chars;
+    if name.chars().count() > max {
+        return Err(DomainError::new("lyceum-error-display-name-long").with_arg(max.to_string()));
     }
     Ok(name.to_owned())
+}
+
+/// The name people see for an account: its display name, or its username when it has none.
+pub fn shown_name<'a>(display_name: &'a str, username: &'a str) -> &'a str {
+    if display_name.trim().is_empty() {
+        username
+    } else {
+        display_name
+    }
 }
 
 /// An IANA time zone name known to the time zone database (`Africa/Cairo`, `UTC`).

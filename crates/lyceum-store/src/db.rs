@@ -570,6 +570,7 @@ enum Pool {
 pub struct Store {
     pool: Pool,
     queries: Arc<AtomicU64>,
+    writes: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Store {
@@ -604,6 +605,7 @@ impl Store {
         Ok(Store {
             pool: Pool::Sqlite(Arc::new(pool)),
             queries: Arc::default(),
+            writes: Arc::default(),
         })
     }
 
@@ -622,6 +624,7 @@ impl Store {
         Ok(Store {
             pool: Pool::Postgres(pool),
             queries: Arc::default(),
+            writes: Arc::default(),
         })
     }
 
@@ -657,6 +660,7 @@ impl Store {
         Ok(Conn {
             inner,
             queries: self.queries.clone(),
+            writes: self.writes.clone(),
         })
     }
 
@@ -672,15 +676,23 @@ impl Store {
             Pool::Postgres(p) => TxInner::Postgres(p.begin().await.map_err(pg_err)?),
         };
         self.queries.fetch_add(1, Ordering::Relaxed);
+        self.writes.fetch_add(1, Ordering::Relaxed);
         Ok(Tx {
             inner,
             queries: self.queries.clone(),
+            writes: self.writes.clone(),
         })
     }
 
     /// Statements run so far through this store (all clones share the count).
     pub fn query_count(&self) -> u64 {
         self.queries.load(Ordering::Relaxed)
+    }
+
+    /// Transactions begun and statements other than reads run so far (all clones share the
+    /// count): a page that only reads leaves it unchanged.
+    pub fn write_count(&self) -> u64 {
+        self.writes.load(Ordering::Relaxed)
     }
 
     /// Is the database reachable?
@@ -721,6 +733,7 @@ enum ConnInner {
 pub struct Conn {
     inner: ConnInner,
     queries: Arc<AtomicU64>,
+    writes: Arc<AtomicU64>,
 }
 
 enum TxInner {
@@ -733,6 +746,7 @@ enum TxInner {
 pub struct Tx {
     inner: TxInner,
     queries: Arc<AtomicU64>,
+    writes: Arc<AtomicU64>,
 }
 
 impl Tx {
@@ -776,6 +790,9 @@ impl Db for Conn {
 
     fn rows(&mut self, q: Query) -> impl Future<Output = Result<Vec<Row>>> + Send {
         self.queries.fetch_add(1, Ordering::Relaxed);
+        if !q.is_read() {
+            self.writes.fetch_add(1, Ordering::Relaxed);
+        }
         async move {
             match &mut self.inner {
                 ConnInner::Sqlite(p) if q.is_read() => p.read(&q),
@@ -790,6 +807,9 @@ impl Db for Conn {
 
     fn exec(&mut self, q: Query) -> impl Future<Output = Result<u64>> + Send {
         self.queries.fetch_add(1, Ordering::Relaxed);
+        if !q.is_read() {
+            self.writes.fetch_add(1, Ordering::Relaxed);
+        }
         async move {
             match &mut self.inner {
                 ConnInner::Sqlite(p) => {
@@ -812,6 +832,9 @@ impl Db for Tx {
 
     fn rows(&mut self, q: Query) -> impl Future<Output = Result<Vec<Row>>> + Send {
         self.queries.fetch_add(1, Ordering::Relaxed);
+        if !q.is_read() {
+            self.writes.fetch_add(1, Ordering::Relaxed);
+        }
         async move {
             match &mut self.inner {
                 TxInner::Sqlite(Some(c)) => sqlite_rows(c, &q),
@@ -825,6 +848,9 @@ impl Db for Tx {
 
     fn exec(&mut self, q: Query) -> impl Future<Output = Result<u64>> + Send {
         self.queries.fetch_add(1, Ordering::Relaxed);
+        if !q.is_read() {
+            self.writes.fetch_add(1, Ordering::Relaxed);
+        }
         async move {
             match &mut self.inner {
                 TxInner::Sqlite(Some(c)) => sqlite_exec(c, &q),

@@ -134,3 +134,37 @@ pub async fn serve(
         (h, Body::from(asset.raw)).into_response()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ICONS;
+
+    /// Every `icon("…")` a template or handler asks for is built in: an unknown name renders
+    /// as an empty gap where the icon should be.
+    #[test]
+    fn every_icon_used_is_built() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut missing = Vec::new();
+        let mut dirs = vec![root.join("templates"), root.join("src")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                for part in text.split("icon(\"").skip(1) {
+                    let name = part.split('"').next().unwrap_or("");
+                    if !name.is_empty()
+                        && name.chars().all(|c| c.is_ascii_alphanumeric())
+                        && !ICONS.iter().any(|(n, _, _)| *n == name)
+                    {
+                        missing.push(format!("{}: {name}", path.display()));
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "icons not built: {missing:?}");
+    }
+}

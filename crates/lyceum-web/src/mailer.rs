@@ -116,6 +116,15 @@ fn compose(
         ),
         None => n.subject.clone(),
     };
+    // The course it is about, on a line of its own (isolated from the sentence around it
+    // by the line break, so no bidi marks are needed in plain text).
+    let text = match n.course_title.as_deref().filter(|t| !t.trim().is_empty()) {
+        Some(course) => format!(
+            "{text}\r\n{}",
+            i18n.text(lang, "lyceum-notice-course", &[Arg::from(one_line(course))])
+        ),
+        None => text,
+    };
     let site = &app.config().site_name;
     let link = format!("{}{}", app.config().public_url, n.link);
     let footer = i18n.text(
@@ -123,7 +132,7 @@ fn compose(
         "lyceum-notice-email-footer",
         &[Arg::from(site.as_str())],
     );
-    let subject = format!("[{site}] {text}");
+    let subject = format!("[{site}] {}", text.lines().next().unwrap_or_default());
     format!(
         "From: {}\r\nTo: {}\r\nSubject: {}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\nAuto-Submitted: auto-generated\r\n\r\n{text}\r\n\r\n{link}\r\n\r\n-- \r\n{footer}\r\n",
         one_line(&cfg.from),

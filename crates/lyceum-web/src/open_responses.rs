@@ -13,6 +13,7 @@ use lyceum_core::blocks::open_response::{
     AssessmentInput, OpenResponseContent, Points, Requirement, Step, is_image,
 };
 use lyceum_core::clock::from_millis;
+use lyceum_core::limits;
 use lyceum_core::open_response::{self as workflow, Facts, Stage, Status};
 use lyceum_core::{BlockId, DomainError, UserId};
 use lyceum_store::Db;
@@ -242,8 +243,8 @@ async fn load_assessments(db: &mut impl Db, ids: &[i64]) -> AppResult<Vec<Assess
 
 /// Write a submission's final score to the score table when it differs from what is
 /// stored, and notify its learner: with `kind` when given, and with "feedback" the first
-/// time a version gets a score — whichever path gets there first (an assessment, a page
-/// that reads it, the hourly settling), the learner is told once. `stored` is the score
+/// time a version gets a score — whichever path gets there first (the action that made it
+/// final, or the hourly settling for scores time made final), the learner is told once. `stored` is the score
 /// table's row: (earned, possible, version). Returns whether a notice was written.
 #[allow(clippy::too_many_arguments)]
 async fn record(
@@ -344,7 +345,7 @@ impl LearnerState {
     }
 }
 
-/// The learner's state on an assignment (settling the current version's score).
+/// The learner's state on an assignment. Reads only.
 pub async fn learner_state(
     app: &crate::state::App,
     a: &Assignment,
@@ -361,15 +362,9 @@ pub async fn learner_state(
     let given = repo::reviews_given(&mut c, user, a.block).await?;
     let mut versions = Vec::new();
     for r in rows {
-        let status = if r.state == repo::SUPERSEDED {
-            workflow::status(a.content(), &facts(&r, &assessments, given, now))
-        } else {
-            let (status, notified) = settle(&mut c, a, &r, &assessments, given, now, None).await?;
-            if notified {
-                told(app, [user.0]);
-            }
-            status
-        };
+        // Only read: a score that time made final is recorded by the hourly job
+        // (`settle_all`), one that an action made final by that action.
+        let status = workflow::status(a.content(), &facts(&r, &assessments, given, now));
         versions.push(Version {
             files: files
                 .iter()
@@ -403,7 +398,7 @@ pub async fn learner_state(
 }
 
 /// Longest response text, in characters.
-pub const MAX_RESPONSE_CHARS: usize = 100_000;
+pub const MAX_RESPONSE_CHARS: usize = limits::RESPONSE.max_chars;
 
 fn check_text(text: &str) -> Result<(), DomainError> {
     if text.chars().count() > MAX_RESPONSE_CHARS {
@@ -421,6 +416,8 @@ pub async fn save_draft(
     user: UserId,
     text: &str,
 ) -> AppResult<i64> {
+    // Control characters (a NUL PostgreSQL would refuse, terminal escapes) go; lines stay.
+    let text = &limits::strip(text, true);
     check_text(text).map_err(AppError::invalid)?;
     let state = learner_state(app, a, user).await?;
     if !state.can_write {
@@ -440,6 +437,7 @@ pub async fn submit(
     user: UserId,
     text: &str,
 ) -> AppResult<SubmissionRow> {
+    let text = limits::strip(text, true);
     let text = text.trim();
     check_text(text).map_err(AppError::invalid)?;
     let c = a.content();
@@ -552,8 +550,12 @@ pub async fn add_attachment(
         size,
         sha256,
     } = *up;
+    // The one place attachments are recorded: names and alt text are made safe here,
+    // whichever way they came (docs/LIMITS.md).
+    let file_name = &limits::file_name(file_name);
+    let alt = &limits::clean(alt, limits::ALT_TEXT).map_err(AppError::invalid)?;
     let rules = check_file(a, file_name, size)?;
-    if is_image(file_name) && alt.trim().is_empty() {
+    if is_image(file_name) && alt.is_empty() {
         return Err(AppError::invalid(DomainError::new(
             "lyceum-error-or-alt-required",
         )));
@@ -576,7 +578,7 @@ pub async fn add_attachment(
             block: a.block,
             course: a.course.id(),
             file_name,
-            alt: alt.trim(),
+            alt,
             content_type,
             size: i64::try_from(size).unwrap_or(i64::MAX),
             sha256,
@@ -652,12 +654,14 @@ async fn store_assessment(
     now: i64,
 ) -> AppResult<i64> {
     let points = a.content().rubric.check(input).map_err(AppError::invalid)?;
-    let feedback: BTreeMap<&String, &str> = input
+    // Feedback is prose: its control characters go, its lines stay.
+    let feedback: BTreeMap<&String, String> = input
         .criterion_feedback
         .iter()
-        .map(|(k, v)| (k, v.trim()))
+        .map(|(k, v)| (k, limits::strip(v, true).trim().to_owned()))
         .filter(|(_, v)| !v.is_empty())
         .collect();
+    let overall = limits::strip(&input.overall_feedback, true);
     Ok(repo::add_assessment(
         db,
         &NewAssessment {
@@ -668,9 +672,9 @@ async fn store_assessment(
             by_staff,
             options: &to_json(&input.criteria),
             points: &to_json(&points),
-            earned: f64::from(points.values().sum::<u32>()),
+            earned: points.values().map(|&p| f64::from(p)).sum(),
             criterion_feedback: &to_json(&feedback),
-            overall_feedback: input.overall_feedback.trim(),
+            overall_feedback: overall.trim(),
             now,
         },
     )
@@ -738,8 +742,33 @@ pub struct PeerTask {
     pub required: u32,
 }
 
-/// The next response for this learner to review, or `None` when there is none yet.
-/// Only learners who have submitted review (and only current, active responses).
+/// The peer response the learner was given and has not reviewed yet, if any. Reads only:
+/// a GET shows it, and [`next_peer`] (a POST) gives one.
+pub async fn current_peer(
+    app: &crate::state::App,
+    a: &Assignment,
+    user: UserId,
+) -> AppResult<Option<PeerTask>> {
+    if !a.content().has_step(Step::Peer) {
+        return Err(AppError::NotFound);
+    }
+    let mut c = app.store().conn().await?;
+    if repo::submissions_of(&mut c, user, a.block)
+        .await?
+        .is_empty()
+    {
+        return Err(conflict("lyceum-error-or-submit-first"));
+    }
+    let given = repo::reviews_given(&mut c, user, a.block).await?;
+    match repo::open_assignment(&mut c, user, a.block).await? {
+        Some(id) => peer_task(&mut c, a, id, given).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Give the learner a peer response to review: the one they were given and have not
+/// reviewed yet, else the next waiting one. Only learners who have submitted review (and
+/// only current, active responses).
 pub async fn next_peer(
     app: &crate::state::App,
     a: &Assignment,
@@ -765,26 +794,26 @@ pub async fn next_peer(
         }
     };
     let task = match id {
-        Some(id) => {
-            let submission = repo::submission(&mut tx, id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            let files = repo::submitted_attachments(&mut tx, UserId(submission.user_id), a.block)
-                .await?
-                .into_iter()
-                .filter(|f| f.submission_id == Some(id))
-                .collect();
-            Some(PeerTask {
-                submission,
-                files,
-                given,
-                required: a.content().peer.must_grade,
-            })
-        }
+        Some(id) => Some(peer_task(&mut tx, a, id, given).await?),
         None => None,
     };
     tx.commit().await?;
     Ok(task)
+}
+
+async fn peer_task(db: &mut impl Db, a: &Assignment, id: i64, given: i64) -> AppResult<PeerTask> {
+    let submission = repo::submission(db, id).await?.ok_or(AppError::NotFound)?;
+    let files = repo::submitted_attachments(db, UserId(submission.user_id), a.block)
+        .await?
+        .into_iter()
+        .filter(|f| f.submission_id == Some(id))
+        .collect();
+    Ok(PeerTask {
+        submission,
+        files,
+        given,
+        required: a.content().peer.must_grade,
+    })
 }
 
 /// A learner's review of a peer's response they were given.
@@ -903,11 +932,7 @@ pub async fn view(cx: &Cx, id: i64) -> AppResult<SubmissionView> {
     let mut c = cx.app.store().conn().await?;
     let assessments = load_assessments(&mut c, &[s.id]).await?;
     let given = repo::reviews_given(&mut c, UserId(s.user_id), assignment.block).await?;
-    let (status, notified) =
-        settle(&mut c, &assignment, &s, &assessments, given, now, None).await?;
-    if notified {
-        told(&cx.app, [s.user_id]);
-    }
+    let status = workflow::status(assignment.content(), &facts(&s, &assessments, given, now));
     let files: Vec<AttachmentRow> =
         repo::submitted_attachments(&mut c, UserId(s.user_id), assignment.block)
             .await?
@@ -965,7 +990,7 @@ pub async fn view(cx: &Cx, id: i64) -> AppResult<SubmissionView> {
     })
 }
 
-fn display(u: &users::UserRow) -> String {
+pub fn display(u: &users::UserRow) -> String {
     if u.display_name.trim().is_empty() {
         u.username.clone()
     } else {
@@ -1133,11 +1158,12 @@ pub async fn return_for_revision(
     submission: i64,
     note: &str,
 ) -> AppResult<Status> {
-    if note.chars().count() > lyceum_core::blocks::open_response::MAX_FEEDBACK_CHARS {
+    if note.chars().count() > limits::FEEDBACK.max_chars {
         return Err(AppError::invalid(DomainError::new(
             "lyceum-error-or-feedback-too-long",
         )));
     }
+    let note = &limits::strip(note, true);
     let mut tx = app.store().begin().await?;
     let now = app.now();
     let s = repo::submission(&mut tx, submission)
@@ -1163,6 +1189,13 @@ pub async fn cancel_assessment(
     assessment: i64,
     reason: &str,
 ) -> AppResult<Status> {
+    // The one place both the page and the API pass: the reason's limit is checked here.
+    let reason = &limits::clean(reason, limits::REASON).map_err(AppError::invalid)?;
+    if reason.is_empty() {
+        return Err(AppError::invalid(DomainError::new(
+            "lyceum-or-staff-error-reason-required",
+        )));
+    }
     let mut tx = app.store().begin().await?;
     let now = app.now();
     let row = repo::assessment(&mut tx, assessment)
@@ -1273,12 +1306,22 @@ impl QueueFilter {
 }
 
 /// Every current submission of a course (or of one assignment) with its status: a fixed
-/// number of statements whatever the course size. Scores that became final with time
-/// (the peer fallback) are settled on the way.
+/// number of statements whatever the course size. Reads only.
 pub async fn queue(
     app: &crate::state::App,
     course: &CourseCx,
     block: Option<BlockId>,
+) -> AppResult<Vec<QueueRow>> {
+    statuses(app, course, block, false).await
+}
+
+/// [`queue`], recording on the way the scores that became final with time (the peer
+/// fallback) and telling their learners: the hourly job's work, never a page's.
+async fn statuses(
+    app: &crate::state::App,
+    course: &CourseCx,
+    block: Option<BlockId>,
+    settle: bool,
 ) -> AppResult<Vec<QueueRow>> {
     let now = app.now();
     let mut c = app.store().conn().await?;
@@ -1303,12 +1346,15 @@ pub async fn queue(
         .iter()
         .map(|u| (u.id, display(u)))
         .collect();
-    let stored: HashMap<(UserId, BlockId), (f64, f64, i64)> =
+    let stored: HashMap<(UserId, BlockId), (f64, f64, i64)> = if settle {
         lyceum_store::repo::problems::scores_of_learners(&mut c, course.id(), &people)
             .await?
             .into_iter()
             .map(|(u, (b, e, p, n))| ((u, b), (e, p, n)))
-            .collect();
+            .collect()
+    } else {
+        HashMap::new()
+    };
     let tree = course.tree();
     let mut out = Vec::new();
     let mut by_block: HashMap<i64, Vec<Assessment>> = HashMap::new();
@@ -1329,21 +1375,22 @@ pub async fn queue(
             .count();
         let n = given.get(&(r.user_id, r.block_id)).copied().unwrap_or(0);
         let status = workflow::status(content, &facts(&r, &mine, n, now));
-        // Scores that time made final (the peer fallback) are settled here too.
-        let key = (UserId(r.user_id), BlockId(r.block_id));
-        let notified = record(
-            &mut c,
-            course,
-            idx,
-            &r,
-            status.score.as_ref(),
-            stored.get(&key).copied(),
-            None,
-            now,
-        )
-        .await?;
-        if notified {
-            told(app, [r.user_id]);
+        if settle {
+            let key = (UserId(r.user_id), BlockId(r.block_id));
+            let notified = record(
+                &mut c,
+                course,
+                idx,
+                &r,
+                status.score.as_ref(),
+                stored.get(&key).copied(),
+                None,
+                now,
+            )
+            .await?;
+            if notified {
+                told(app, [r.user_id]);
+            }
         }
         out.push(QueueRow {
             block_idx: idx,
@@ -1424,7 +1471,7 @@ pub async fn settle_all(app: &crate::state::App) -> AppResult<usize> {
         // As staff would see it: unreleased blocks count too.
         let course =
             courses::load_as(app, &key, None, lyceum_core::permissions::Actor::ANONYMOUS).await?;
-        n += queue(app, &course, None).await?.len();
+        n += statuses(app, &course, None, true).await?.len();
     }
     Ok(n)
 }

@@ -72,13 +72,15 @@ pub async fn receive(
             Some("text") => got.text = Some(small_text(&mut field, MAX_TEXT_FIELD_BYTES).await?),
             Some("alt") => got.alt = small_text(&mut field, 4096).await?,
             Some("file") if got.file.is_none() => {
-                let name = field
+                // No name means no file chosen; any other name is made safe (path, controls
+                // and bidi overrides gone, at most 255 bytes with its extension kept).
+                let Some(name) = field
                     .file_name()
-                    .map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n).trim().to_owned())
-                    .unwrap_or_default();
-                if name.is_empty() {
+                    .filter(|n| !n.trim().is_empty())
+                    .map(lyceum_core::limits::file_name)
+                else {
                     continue;
-                }
+                };
                 // The declared name first: nothing is kept of a refused file.
                 ors::check_file(a, &name, 0)?;
                 let tmp = tempfile::Builder::new()
@@ -110,6 +112,9 @@ pub async fn store(cx: &Cx, a: &Assignment, user: UserId, got: &Received) -> App
         return Err(AppError::invalid(DomainError::new("lyceum-or-choose-file")));
     };
     ors::check_file(a, name, *size)?;
+    // Checked before a byte reaches the media store.
+    lyceum_core::limits::clean(&got.alt, lyceum_core::limits::ALT_TEXT)
+        .map_err(AppError::invalid)?;
     if is_image(name) && got.alt.trim().is_empty() {
         return Err(AppError::invalid(DomainError::new(
             "lyceum-error-or-alt-required",

@@ -82,8 +82,13 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
             "/courses/{key}/open-response/{block}/peer-review",
             get(or_learner::peer_page).post(or_learner::peer_submit),
         )
+        .route(
+            "/courses/{key}/open-response/{block}/peer-review/next",
+            post(or_learner::peer_next),
+        )
         .route("/notifications", get(notifications::page))
         .route("/notifications/read", post(notifications::read_all))
+        .route("/notifications/{id}/open", post(notifications::open))
         .route("/courses/{key}/progress", get(progress::progress))
         .route(
             "/courses/{key}/instructor",
@@ -169,6 +174,10 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
             "/courses/{key}/instructor/submissions/{id}/release",
             post(or_staff::release),
         )
+        .route(
+            "/courses/{key}/instructor/submissions/{id}/lock",
+            post(or_staff::start),
+        )
         .route("/courses/{key}/instructor/olx", get(course_olx::team_page))
         .route(
             "/courses/{key}/instructor/import",
@@ -237,7 +246,7 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
         )
         .route(
             "/api/v1/open-responses/{block_id}/peer-review/next",
-            get(api::open_responses::next_peer),
+            get(api::open_responses::current_peer).post(api::open_responses::next_peer),
         )
         .route(
             "/api/v1/open-responses/{block_id}/peer-review",

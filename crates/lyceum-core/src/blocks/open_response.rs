@@ -244,8 +244,13 @@ fn feedback_optional() -> Requirement {
 }
 
 impl Rubric {
+    /// The rubric's total. Saturating: content stored before the ranges were checked can
+    /// never wrap the total around (validation keeps it far below `u32::MAX`).
     pub fn max_points(&self) -> u32 {
-        self.criteria.iter().map(Criterion::max_points).sum()
+        self.criteria
+            .iter()
+            .map(Criterion::max_points)
+            .fold(0u32, u32::saturating_add)
     }
     pub fn criterion(&self, name: &str) -> Option<&Criterion> {
         self.criteria.iter().find(|c| c.name == name)
@@ -268,7 +273,7 @@ pub struct AssessmentInput {
 pub type Points = BTreeMap<String, u32>;
 
 /// Longest feedback text, per criterion and overall.
-pub const MAX_FEEDBACK_CHARS: usize = 20_000;
+pub const MAX_FEEDBACK_CHARS: usize = crate::limits::FEEDBACK.max_chars;
 
 impl Rubric {
     /// Check a review against the rubric: every scored criterion has one of its options,
@@ -404,6 +409,69 @@ const MAX_TEXT_BYTES: usize = 256 * 1024;
 
 pub struct OpenResponse;
 
+/// The numbers and texts staff set, within the platform's ranges (docs/LIMITS.md): the
+/// same rules hold for the settings page, the JSON API and imported courses.
+fn check_ranges(c: &OpenResponseContent) -> Result<(), DomainError> {
+    use crate::limits::{self, range};
+    let whole = |v: u32, min: u32, max: u32| {
+        if (min..=max).contains(&v) {
+            Ok(())
+        } else {
+            Err(limits::out_of_range(
+                &v.to_string(),
+                &min.to_string(),
+                &max.to_string(),
+            ))
+        }
+    };
+    let r = &c.rubric;
+    whole(
+        u32::try_from(r.criteria.len()).unwrap_or(u32::MAX),
+        1,
+        range::CRITERIA as u32,
+    )?;
+    limits::check(&r.feedback_prompt, limits::RUBRIC_TEXT)?;
+    limits::check(&r.feedback_default_text, limits::RUBRIC_TEXT)?;
+    for cr in &r.criteria {
+        limits::check(&cr.label, limits::TITLE)?;
+        limits::check(&cr.prompt, limits::RUBRIC_TEXT)?;
+        whole(
+            u32::try_from(cr.options.len()).unwrap_or(u32::MAX),
+            0,
+            range::OPTIONS as u32,
+        )?;
+        for o in &cr.options {
+            limits::check(&o.label, limits::TITLE)?;
+            limits::check(&o.explanation, limits::RUBRIC_TEXT)?;
+            whole(o.points, 0, range::OPTION_POINTS)?;
+        }
+    }
+    if let Some(w) = c.weight
+        && !(w.is_finite() && (0.0..=range::WEIGHT).contains(&w))
+    {
+        return Err(limits::out_of_range(
+            &w.to_string(),
+            "0",
+            &range::WEIGHT.to_string(),
+        ));
+    }
+    if c.has_step(Step::Peer) {
+        whole(c.peer.must_grade, 1, range::PEER_REVIEWS)?;
+        whole(c.peer.graded_by, 1, range::PEER_REVIEWS)?;
+    }
+    if let Some(f) = &c.peer.fallback {
+        whole(f.after_days, 0, range::FALLBACK_DAYS)?;
+    }
+    if let Some(m) = c.expected_minutes {
+        whole(m, 0, range::EXPECTED_MINUTES)?;
+    }
+    if let Some(f) = &c.files {
+        whole(f.max_mb, 1, range::FILE_MB)?;
+        whole(f.max_files, 1, range::FILES)?;
+    }
+    Ok(())
+}
+
 impl BlockKind for OpenResponse {
     const KIND: &'static str = "open_response";
     type Content = OpenResponseContent;
@@ -468,6 +536,7 @@ impl BlockKind for OpenResponse {
                 return Err(bad("rubric"));
             }
         }
+        check_ranges(&c)?;
         if r.max_points() == 0 && c.weight.is_some_and(|w| w > 0.0) {
             return Err(bad("rubric"));
         }
@@ -511,6 +580,50 @@ mod tests {
             OpenResponse::validate(c).is_err(),
             "criterion names are unique"
         );
+    }
+
+    #[test]
+    fn points_and_numbers_stay_in_range() {
+        // Four billion points used to wrap the total around to 1.
+        let mut c = sample();
+        let mut second = c.rubric.criteria[0].clone();
+        second.name = "depth".into();
+        second.options[0].points = u32::MAX;
+        c.rubric.criteria.push(second);
+        assert_eq!(c.rubric.max_points(), u32::MAX, "saturates, never wraps");
+        let e = OpenResponse::validate(c).unwrap_err();
+        assert_eq!(e.key.0, "lyceum-error-number-range");
+        assert_eq!(e.args, ["4294967295", "0", "1000"]);
+        type Change = Box<dyn Fn(&mut OpenResponseContent)>;
+        let table: Vec<(&str, Change)> = vec![
+            ("weight", Box::new(|c| c.weight = Some(1e308))),
+            (
+                "peer",
+                Box::new(|c| {
+                    c.steps = vec![Step::Peer, Step::Staff];
+                    c.peer.must_grade = 21;
+                }),
+            ),
+            (
+                "fallback",
+                Box::new(|c| {
+                    c.peer.fallback = Some(PeerFallback {
+                        after_days: 366,
+                        action: FallbackAction::ToStaff,
+                    });
+                }),
+            ),
+            ("minutes", Box::new(|c| c.expected_minutes = Some(10_001))),
+            (
+                "label",
+                Box::new(|c| c.rubric.criteria[0].label = "x".repeat(201)),
+            ),
+        ];
+        for (what, change) in table {
+            let mut c = sample();
+            change(&mut c);
+            assert!(OpenResponse::validate(c).is_err(), "{what}");
+        }
     }
 
     #[test]

@@ -138,6 +138,24 @@ impl BlockKind for ProblemKind {
         {
             return Err(DomainError::new("lyceum-error-problem-weight"));
         }
+        if let Some(w) = c.weight
+            && w > crate::limits::range::WEIGHT
+        {
+            return Err(crate::limits::out_of_range(
+                &w.to_string(),
+                "0",
+                &crate::limits::range::WEIGHT.to_string(),
+            ));
+        }
+        if let Some(n) = c.max_attempts
+            && n > crate::limits::range::ATTEMPTS
+        {
+            return Err(crate::limits::out_of_range(
+                &n.to_string(),
+                "0",
+                &crate::limits::range::ATTEMPTS.to_string(),
+            ));
+        }
         // One form whatever the source: OLX import keeps the root element alone, so space
         // around it (a file's final newline) would differ after an export and import.
         let trimmed = c.xml.trim();

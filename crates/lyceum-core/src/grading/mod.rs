@@ -103,9 +103,13 @@ fn number(v: &Value) -> Option<f64> {
     }
 }
 
+/// A count of subsections: whole, within the platform's range (a count of four billion
+/// would have a grade computed over four billion missing subsections).
 fn count(v: &Value) -> Option<u32> {
     number(v)
-        .filter(|n| *n >= 0.0 && n.fract() == 0.0 && *n <= f64::from(u32::MAX))
+        .filter(|n| {
+            *n >= 0.0 && n.fract() == 0.0 && *n <= f64::from(crate::limits::range::ASSIGNMENT_COUNT)
+        })
         .map(|n| n as u32)
 }
 
@@ -125,9 +129,23 @@ const KNOWN_KEYS: [&str; 10] = [
 impl GradingPolicy {
     /// Check a policy edited in Lyceum (the rules of Open edX Studio's grading page).
     pub fn validate(&self) -> Result<(), DomainError> {
+        use crate::limits::{self, range};
         for (i, t) in self.types.iter().enumerate() {
             if t.name.trim().is_empty() {
                 return Err(DomainError::new("lyceum-error-grading-type-name"));
+            }
+            limits::check(&t.name, limits::TITLE)?;
+            if let Some(l) = &t.short_label {
+                limits::check(l, limits::SHORT_LABEL)?;
+            }
+            for n in [t.min_count, t.drop_count] {
+                if n > range::ASSIGNMENT_COUNT {
+                    return Err(limits::out_of_range(
+                        &n.to_string(),
+                        "0",
+                        &range::ASSIGNMENT_COUNT.to_string(),
+                    ));
+                }
             }
             if self.types[..i].iter().any(|o| o.name == t.name) {
                 return Err(DomainError::new("lyceum-error-grading-type-duplicate")
@@ -156,6 +174,7 @@ impl GradingPolicy {
             if name.trim().is_empty() {
                 return Err(DomainError::new("lyceum-error-grading-cutoff-name"));
             }
+            limits::check(name, limits::SHORT_LABEL)?;
             if self.cutoffs[..i].iter().any(|(o, _)| o == name) {
                 return Err(DomainError::new("lyceum-error-grading-cutoff-duplicate")
                     .with_arg(name.clone()));
@@ -281,7 +300,7 @@ fn import_type(index: usize, entry: &Value, warnings: &mut Vec<String>) -> Optio
     let min_count = match m.get("min_count") {
         Some(v) => count(v).unwrap_or_else(|| {
             warnings.push(format!(
-                "GRADER '{name}': min_count is not a whole number; using 1"
+                "GRADER '{name}': min_count is not a whole number from 0 to 1000; using 1"
             ));
             1
         }),
@@ -295,7 +314,7 @@ fn import_type(index: usize, entry: &Value, warnings: &mut Vec<String>) -> Optio
     let drop_count = match m.get("drop_count") {
         Some(v) => count(v).unwrap_or_else(|| {
             warnings.push(format!(
-                "GRADER '{name}': drop_count is not a whole number; using 0"
+                "GRADER '{name}': drop_count is not a whole number from 0 to 1000; using 0"
             ));
             0
         }),

@@ -15,6 +15,7 @@ row! {
         pub subject: String,
         pub created_at: i64,
         pub read_at: Option<i64>,
+        pub course_title: Option<String>,
     }
 }
 
@@ -53,12 +54,29 @@ pub async fn unread_count(db: &mut impl Db, user: UserId) -> Result<i64> {
 /// A user's latest notices, newest first.
 pub async fn recent(db: &mut impl Db, user: UserId, limit: i64) -> Result<Vec<NoticeRow>> {
     db.all(
-        q("SELECT id, user_id, course_id, kind, link, subject, created_at, read_at FROM notifications
-           WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2")
+        q("SELECT n.id, n.user_id, n.course_id, n.kind, n.link, n.subject, n.created_at, n.read_at,
+                  c.title AS course_title
+           FROM notifications n LEFT JOIN courses c ON c.id = n.course_id
+           WHERE n.user_id = $1 ORDER BY n.created_at DESC, n.id DESC LIMIT $2")
         .bind(user.0)
         .bind(limit),
     )
     .await
+}
+
+/// Mark one of `user`'s notices read (opening it); returns its link, `None` when the user
+/// has no such notice.
+pub async fn open(db: &mut impl Db, user: UserId, id: i64, now: i64) -> Result<Option<String>> {
+    let rows: Vec<(String,)> = db
+        .all(
+            q("UPDATE notifications SET read_at = COALESCE(read_at, $3)
+               WHERE id = $1 AND user_id = $2 RETURNING link")
+            .bind(id)
+            .bind(user.0)
+            .bind(now),
+        )
+        .await?;
+    Ok(rows.into_iter().next().map(|(link,)| link))
 }
 
 pub async fn mark_all_read(db: &mut impl Db, user: UserId, now: i64) -> Result<u64> {
@@ -73,8 +91,10 @@ pub async fn mark_all_read(db: &mut impl Db, user: UserId, now: i64) -> Result<u
 /// Notices not yet emailed (oldest first), with the recipient's id: the mailer's work.
 pub async fn unemailed(db: &mut impl Db, limit: i64) -> Result<Vec<NoticeRow>> {
     db.all(
-        q("SELECT id, user_id, course_id, kind, link, subject, created_at, read_at FROM notifications
-           WHERE emailed_at IS NULL ORDER BY id LIMIT $1")
+        q("SELECT n.id, n.user_id, n.course_id, n.kind, n.link, n.subject, n.created_at, n.read_at,
+                  c.title AS course_title
+           FROM notifications n LEFT JOIN courses c ON c.id = n.course_id
+           WHERE n.emailed_at IS NULL ORDER BY n.id LIMIT $1")
         .bind(limit),
     )
     .await

@@ -442,6 +442,8 @@ pub struct NotificationJson {
     pub message: String,
     /// What it is about (an assignment's title).
     pub subject: String,
+    /// The title of the course it is about, if any.
+    pub course_title: Option<String>,
     /// The site's path to go to.
     pub link: String,
     pub created_at: Option<String>,
@@ -894,9 +896,23 @@ pub async fn download(cx: Cx, Path(id): Path<i64>, req: Request) -> AppResult<Re
     or_files::serve(&cx, &f, req).await
 }
 
-/// The next response for the caller to review (the same one until reviewed); 204 when
-/// none is waiting. The author of the response is never named.
+/// The response the caller was given to review and has not reviewed yet; 204 when none
+/// (`POST` gives one). Reads only. The author of the response is never named.
 #[utoipa::path(get, path = "/api/v1/open-responses/{block_id}/peer-review/next", params(("block_id" = i64, Path)),
+    responses((status = 200, body = PeerTaskJson), (status = 204, description = "No response given to the caller now"), (status = 401),
+        (status = 404, description = "No such assignment, or it has no peer step"),
+        (status = 409, description = "The caller has not submitted a response")),
+    tag = "open-responses")]
+pub async fn current_peer(cx: Cx, Path(block_id): Path<i64>) -> AppResult<Response> {
+    let user = cx.require_user()?.id();
+    let a = ors::for_learner(&cx, BlockId(block_id)).await?;
+    let task = ors::current_peer(&cx.app, &a, user).await?;
+    Ok(peer_task_response(&cx, &a, task))
+}
+
+/// Give the caller a response to review (the same one until reviewed); 204 when none is
+/// waiting. The author of the response is never named.
+#[utoipa::path(post, path = "/api/v1/open-responses/{block_id}/peer-review/next", params(("block_id" = i64, Path)),
     responses((status = 200, body = PeerTaskJson), (status = 204, description = "Nothing to review now"), (status = 401),
         (status = 404, description = "No such assignment, or it has no peer step"),
         (status = 409, description = "The caller has not submitted a response")),
@@ -904,9 +920,14 @@ pub async fn download(cx: Cx, Path(id): Path<i64>, req: Request) -> AppResult<Re
 pub async fn next_peer(cx: Cx, Path(block_id): Path<i64>) -> AppResult<Response> {
     let user = cx.require_user()?.id();
     let a = ors::for_learner(&cx, BlockId(block_id)).await?;
-    match ors::next_peer(&cx.app, &a, user).await? {
-        None => Ok(StatusCode::NO_CONTENT.into_response()),
-        Some(t) => Ok(json(
+    let task = ors::next_peer(&cx.app, &a, user).await?;
+    Ok(peer_task_response(&cx, &a, task))
+}
+
+fn peer_task_response(cx: &Cx, a: &ors::Assignment, task: Option<ors::PeerTask>) -> Response {
+    match task {
+        None => StatusCode::NO_CONTENT.into_response(),
+        Some(t) => json(
             StatusCode::OK,
             PeerTaskJson {
                 submission_id: t.submission.id,
@@ -916,7 +937,7 @@ pub async fn next_peer(cx: Cx, Path(block_id): Path<i64>) -> AppResult<Response>
                 reviews_given: t.given,
                 reviews_required: t.required,
             },
-        )),
+        ),
     }
 }
 
@@ -1333,6 +1354,7 @@ pub async fn my_notifications(cx: Cx) -> AppResult<Response> {
             id: n.id,
             kind: n.kind,
             subject: n.subject,
+            course_title: n.course_title,
             link: n.link,
             created_at: time(Some(n.created_at)),
             read: n.read_at.is_some(),

@@ -10,7 +10,7 @@ use utoipa::OpenApi;
     info(title = "Lyceum API", description = "Catalog, courses, enrolment, progress, problems and grades. Authenticate with the session cookie from `POST /login` (form fields `username`, `password`)."),
     paths(courses::catalog, courses::detail, courses::enroll, courses::unenroll, courses::my_enrollments, courses::my_deadlines, courses::me, courses::video_progress, grades::submit, grades::my_progress,
         open_responses::me, open_responses::save_draft, open_responses::submit, open_responses::add_attachment, open_responses::remove_attachment, open_responses::download,
-        open_responses::next_peer, open_responses::peer_review, open_responses::self_review,
+        open_responses::current_peer, open_responses::next_peer, open_responses::peer_review, open_responses::self_review,
         open_responses::queue, open_responses::submission, open_responses::lock, open_responses::unlock, open_responses::staff_assessment,
         open_responses::return_for_revision, open_responses::peer_excuse, open_responses::cancel_assessment,
         open_responses::my_notifications, open_responses::read_notifications),

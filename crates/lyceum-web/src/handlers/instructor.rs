@@ -22,7 +22,9 @@ use lyceum_core::clock::from_millis;
 use lyceum_core::course::{NodeKind, StructureSettings};
 use lyceum_core::grading::learner::{LearnerGrade, learner_grade};
 use lyceum_core::grading::{AssignmentType, GradingPolicy};
+use lyceum_core::limits;
 use lyceum_core::permissions::{Action, Resource, can};
+use lyceum_core::user::shown_name;
 use lyceum_core::{BlockId, DomainError, UserId};
 use lyceum_store::repo::courses as course_repo;
 use lyceum_store::repo::problems::{self as problem_repo, ActionRow, LearnerRow};
@@ -162,7 +164,8 @@ pub async fn gradebook(
     let course = load(&cx, &key).await?;
     let p = &cx.page;
     let policy = course.row.grading();
-    let search = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let search = q.q.as_deref().map(limits::search_terms);
+    let search = search.as_deref().filter(|s| !s.is_empty());
     let kind = q
         .kind
         .as_deref()
@@ -324,7 +327,18 @@ pub struct ProblemLine {
     pub override_reason: Option<String>,
     pub submissions: Vec<SubmissionLine>,
     pub action_url: String,
+    /// A refused override: the message, shown at the form, and what was typed.
     pub error: Option<Html>,
+    pub kept_points: String,
+    pub kept_reason: String,
+}
+
+/// A refused override of one problem: the message and the person's input, kept.
+pub struct OverrideError {
+    pub block: BlockId,
+    pub message: Html,
+    pub points: String,
+    pub reason: String,
 }
 
 pub struct ActionLine {
@@ -390,7 +404,7 @@ async fn learner_page(
     cx: &Cx,
     course: &CourseCx,
     user: &lyceum_store::repo::users::UserRow,
-    error: Option<(BlockId, Html)>,
+    error: Option<OverrideError>,
     status: StatusCode,
 ) -> AppResult<Response> {
     let p = &cx.page;
@@ -408,7 +422,10 @@ async fn learner_page(
     let staff: HashMap<i64, String> = users::get_users(&mut c, &staff_ids)
         .await?
         .into_iter()
-        .map(|u| (u.id, u.username))
+        .map(|u| {
+            let name = shown_name(&u.display_name, &u.username).to_owned();
+            (u.id, name)
+        })
         .collect();
     drop(c);
     let tree = course.tree();
@@ -479,8 +496,18 @@ async fn learner_page(
                 )),
                 error: error
                     .as_ref()
-                    .filter(|(b, _)| *b == pg.block)
-                    .map(|(_, h)| h.clone()),
+                    .filter(|e| e.block == pg.block)
+                    .map(|e| e.message.clone()),
+                kept_points: error
+                    .as_ref()
+                    .filter(|e| e.block == pg.block)
+                    .map(|e| e.points.clone())
+                    .unwrap_or_default(),
+                kept_reason: error
+                    .as_ref()
+                    .filter(|e| e.block == pg.block)
+                    .map(|e| e.reason.clone())
+                    .unwrap_or_default(),
             });
         }
     }
@@ -489,7 +516,10 @@ async fn learner_page(
         .map(|a| action_line(p, course, a, &staff))
         .collect();
     let view = LearnerView {
-        title: p.text1("lyceum-instructor-learner-title", user.username.clone()),
+        title: p.text1(
+            "lyceum-instructor-learner-title",
+            shown_name(&user.display_name, &user.username).to_owned(),
+        ),
         head: head(cx, course, "instructor"),
         nav: nav(course, ""),
         username: user.username.clone(),
@@ -560,7 +590,23 @@ fn action_line(
             ],
         ),
         "policy" => p.t("lyceum-instructor-log-policy"),
-        other => Html(crate::page::escape(other)),
+        // Open responses log their note or reason as plain text.
+        "or-staff-assessment" => p.t1("lyceum-instructor-log-or-graded", problem),
+        "or-peer-review-added" => p.t1("lyceum-instructor-log-or-peer-added", problem),
+        "or-returned" => p.t2(
+            "lyceum-instructor-log-or-returned",
+            problem,
+            a.detail.clone(),
+        ),
+        "or-assessment-cancelled" => p.t2(
+            "lyceum-instructor-log-or-cancelled",
+            problem,
+            a.detail.clone(),
+        ),
+        "or-peer-excused" => p.t1("lyceum-instructor-log-or-excused", problem),
+        "or-peer-unexcused" => p.t1("lyceum-instructor-log-or-unexcused", problem),
+        // An action a newer version logs: said in words, never by its internal name.
+        _ => p.t1("lyceum-instructor-log-other", problem),
     };
     ActionLine {
         at: from_millis(a.created_at),
@@ -608,16 +654,20 @@ pub async fn learner_action(
                 .parse::<f64>()
                 .ok()
                 .filter(|x| x.is_finite() && *x >= 0.0 && *x <= possible + 1e-9);
-            let reason = field("reason");
-            let error = match (points, reason.chars().count()) {
+            let typed_reason = field("reason");
+            let reason = limits::clean(&typed_reason, limits::REASON);
+            let error = match (points, &reason) {
                 (None, _) => Some(
                     DomainError::new("lyceum-error-override-points")
                         .with_arg(round2(possible).to_string()),
                 ),
-                (_, 0) => Some(DomainError::new("lyceum-error-override-reason")),
-                (_, n) if n > 500 => Some(DomainError::new("lyceum-error-override-reason-long")),
+                (_, Err(e)) => Some(e.clone()),
+                (_, Ok(r)) if r.is_empty() => {
+                    Some(DomainError::new("lyceum-error-override-reason"))
+                }
                 _ => None,
             };
+            let reason = reason.unwrap_or_default();
             if let Some(e) = error {
                 let args: Vec<Piece> = e
                     .args
@@ -629,7 +679,12 @@ pub async fn learner_action(
                     &cx,
                     &course,
                     &user,
-                    Some((block, msg)),
+                    Some(OverrideError {
+                        block,
+                        message: msg,
+                        points: field("points"),
+                        reason: typed_reason,
+                    }),
                     StatusCode::UNPROCESSABLE_ENTITY,
                 )
                 .await;
@@ -766,7 +821,10 @@ pub async fn problem_list(
     let staff: HashMap<i64, String> = users::get_users(&mut c, &staff_ids)
         .await?
         .into_iter()
-        .map(|u| (u.id, u.username))
+        .map(|u| {
+            let name = shown_name(&u.display_name, &u.username).to_owned();
+            (u.id, name)
+        })
         .collect();
     drop(c);
     let tree = course.tree();
@@ -1044,7 +1102,7 @@ fn parse_grading_form(
     };
     let mut types = Vec::new();
     for i in 0..50 {
-        let name = field(&format!("type_name_{i}"));
+        let name = limits::clean(&field(&format!("type_name_{i}")), limits::TITLE)?;
         if name.is_empty() {
             continue;
         }
@@ -1059,7 +1117,7 @@ fn parse_grading_form(
             v.parse::<u32>()
                 .map_err(|_| DomainError::new(key).with_arg(name.clone()))
         };
-        let short = field(&format!("type_label_{i}"));
+        let short = limits::clean(&field(&format!("type_label_{i}")), limits::SHORT_LABEL)?;
         types.push(AssignmentType {
             min_count: count("type_min", "lyceum-error-grading-min-count")?,
             drop_count: count("type_drop", "lyceum-error-grading-drop-count")?,
@@ -1070,7 +1128,7 @@ fn parse_grading_form(
     }
     let mut cutoffs = Vec::new();
     for i in 0..5 {
-        let name = field(&format!("cutoff_name_{i}"));
+        let name = limits::clean(&field(&format!("cutoff_name_{i}")), limits::SHORT_LABEL)?;
         if name.is_empty() {
             continue;
         }
@@ -1081,7 +1139,7 @@ fn parse_grading_form(
     }
     cutoffs.sort_by(|a, b| b.1.total_cmp(&a.1));
     let grace = parse_number(&field("grace_hours"))
-        .filter(|h| *h >= 0.0 && *h <= 24.0 * 365.0)
+        .filter(|h| *h >= 0.0 && *h <= limits::range::GRACE_HOURS)
         .ok_or_else(|| DomainError::new("lyceum-error-grading-grace"))?;
     let policy = GradingPolicy {
         types,

@@ -1,5 +1,6 @@
 //! The viewer's notices (new feedback, a response returned, reviews waiting): listed on
-//! `/notifications`, counted in the header, all marked read at once.
+//! `/notifications`, counted in the header, marked read one by one as they are opened (a
+//! small POST, since a GET never writes) or all at once.
 
 use crate::error::{AppError, AppResult};
 use crate::handlers::{html_response, see_other};
@@ -15,7 +16,12 @@ const SHOWN: i64 = 100;
 
 pub struct NoticeLine {
     pub text: Html,
+    /// Where opening it goes (through `open_url`, which marks it read).
     pub link: String,
+    pub open_url: String,
+    /// The course it is about, so two notices about same-named assignments differ.
+    /// Bidi-isolated: a title in another script keeps its order inside the sentence.
+    pub course: Option<Html>,
     pub at: Timestamp,
     pub unread: bool,
 }
@@ -42,6 +48,11 @@ pub async fn page(cx: Cx) -> AppResult<Response> {
                 text: p.t1(key, p.bdi(&n.subject)),
                 // Links are ours (the site's own paths); anything else goes home.
                 link: crate::handlers::safe_return_to(Some(&n.link)),
+                open_url: format!("/notifications/{}/open", n.id),
+                course: n
+                    .course_title
+                    .filter(|t| !t.trim().is_empty())
+                    .map(|t| Html(format!("<bdi>{}</bdi>", crate::page::escape(&t)))),
                 at: from_millis(n.created_at),
                 unread: n.read_at.is_none(),
             })
@@ -54,6 +65,22 @@ pub async fn page(cx: Cx) -> AppResult<Response> {
         p: p.clone(),
     };
     Ok(html_response(view.render().map_err(AppError::internal)?))
+}
+
+/// `POST /notifications/{id}/open`: mark one of the viewer's notices read and go where it
+/// points. Someone else's notice, or none, is 404.
+pub async fn open(
+    cx: Cx,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> AppResult<Response> {
+    let user = cx.require_user()?.id();
+    let mut c = cx.app.store().conn().await?;
+    let link = notifications::open(&mut c, user, id, cx.app.now_ms())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    cx.app.sessions().forget_user(user);
+    // Links are ours (the site's own paths); anything else goes home.
+    Ok(see_other(&crate::handlers::safe_return_to(Some(&link))))
 }
 
 /// `POST /notifications/read`: mark every notice read.

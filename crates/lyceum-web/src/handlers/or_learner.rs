@@ -805,6 +805,10 @@ struct PeerView {
     task: Option<PeerTaskView>,
     form: Option<RubricForm>,
     message: Option<Html>,
+    /// Where "Review responses" asks for one (a POST).
+    next_url: String,
+    /// The last ask found nothing to review.
+    none_waiting: bool,
 }
 
 async fn peer_assignment(cx: &Cx, key: &str, block: i64) -> AppResult<(Assignment, UserId)> {
@@ -822,6 +826,20 @@ async fn peer_page_with(
     refused: Option<(AssessmentInput, Html)>,
     status: StatusCode,
 ) -> AppResult<Response> {
+    peer_page_full(cx, a, user, refused, status, false).await
+}
+
+/// The peer-review page. It only reads: the response shown is the one the learner was
+/// given; when there is none, a button (a POST) asks for one. `none_waiting` says that
+/// the last ask found nothing.
+async fn peer_page_full(
+    cx: &Cx,
+    a: &Assignment,
+    user: UserId,
+    refused: Option<(AssessmentInput, Html)>,
+    status: StatusCode,
+    none_waiting: bool,
+) -> AppResult<Response> {
     let c = a.content();
     let mut c2 = cx.app.store().conn().await?;
     let given = repo::reviews_given(&mut c2, user, a.block).await?;
@@ -831,7 +849,7 @@ async fn peer_page_with(
     let task = if finished {
         None
     } else {
-        ors::next_peer(&cx.app, a, user).await?
+        ors::current_peer(&cx.app, a, user).await?
     };
     let p = &cx.page;
     let (filled, message) = match refused {
@@ -862,6 +880,10 @@ async fn peer_page_with(
             given.min(required),
             required,
         ),
+        next_url: a
+            .course
+            .url(&format!("open-response/{}/peer-review/next", a.block.0)),
+        none_waiting,
         finished,
         task,
         form,
@@ -873,10 +895,31 @@ async fn peer_page_with(
     Ok(r)
 }
 
-/// `GET /courses/{key}/open-response/{block}/peer-review`: the next response to review.
-pub async fn peer_page(cx: Cx, Path((key, block)): Path<(String, i64)>) -> AppResult<Response> {
+/// `POST …/peer-review/next`: be given a response to review, then see it on the page.
+pub async fn peer_next(cx: Cx, Path((key, block)): Path<(String, i64)>) -> AppResult<Response> {
     let (a, user) = peer_assignment(&cx, &key, block).await?;
-    peer_page_with(&cx, &a, user, None, StatusCode::OK).await
+    let page = a
+        .course
+        .url(&format!("open-response/{}/peer-review", a.block.0));
+    Ok(match ors::next_peer(&cx.app, &a, user).await? {
+        Some(_) => see_other(&page),
+        None => see_other(&format!("{page}?none=1")),
+    })
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct PeerQuery {
+    none: Option<String>,
+}
+
+/// `GET /courses/{key}/open-response/{block}/peer-review`: the response to review.
+pub async fn peer_page(
+    cx: Cx,
+    Path((key, block)): Path<(String, i64)>,
+    axum::extract::Query(q): axum::extract::Query<PeerQuery>,
+) -> AppResult<Response> {
+    let (a, user) = peer_assignment(&cx, &key, block).await?;
+    peer_page_full(&cx, &a, user, None, StatusCode::OK, q.none.is_some()).await
 }
 
 /// `POST …/peer-review`: store the review, then show the next one.

@@ -20,6 +20,7 @@ use lyceum_core::blocks::open_response::{
     Aggregate, Criterion, FallbackAction, FileRules, OpenResponse, OpenResponseContent,
     PeerFallback, Requirement, RubricOption, Step, WIKILEARN_SCALE, wikilearn_scale,
 };
+use lyceum_core::limits::{self, range};
 use lyceum_core::permissions::{Action, Resource, can};
 use lyceum_core::{BlockId, DomainError};
 use lyceum_store::repo::courses as course_repo;
@@ -299,15 +300,21 @@ fn requirement(v: &str) -> Requirement {
     Requirement::from_olx(v)
 }
 
-/// A whole number field; empty is `None`.
-fn number(fields: &HashMap<String, String>, name: &str) -> Result<Option<u32>, DomainError> {
+/// A whole number field within `min..=max` (docs/LIMITS.md); empty is `None`.
+fn number(
+    fields: &HashMap<String, String>,
+    name: &str,
+    min: u32,
+    max: u32,
+) -> Result<Option<u32>, DomainError> {
     let v = fields.get(name).map_or("", |v| v.trim());
     if v.is_empty() {
         return Ok(None);
     }
-    v.parse::<u32>()
-        .map(Some)
-        .map_err(|_| DomainError::new("lyceum-error-or-settings-number").with_arg(v))
+    if v.parse::<u64>().is_err() {
+        return Err(DomainError::new("lyceum-error-or-settings-number").with_arg(v));
+    }
+    limits::whole(v, min, max).map(Some)
 }
 
 /// Rubric options from lines `points | label | explanation`, keeping the names of the
@@ -321,12 +328,13 @@ fn parse_options(
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
         let mut parts = line.splitn(3, '|').map(str::trim);
         let points = parts.next().unwrap_or("");
-        let points: u32 = points.parse().map_err(|_| {
-            DomainError::new("lyceum-error-or-settings-option")
+        if points.parse::<u64>().is_err() {
+            return Err(DomainError::new("lyceum-error-or-settings-option")
                 .with_arg(criterion)
-                .with_arg(line)
-        })?;
-        let label = parts.next().unwrap_or("").to_owned();
+                .with_arg(line));
+        }
+        let points = limits::whole(points, 0, range::OPTION_POINTS)?;
+        let label = limits::clean(parts.next().unwrap_or(""), limits::TITLE)?;
         if label.is_empty() {
             return Err(DomainError::new("lyceum-error-or-settings-option")
                 .with_arg(criterion)
@@ -352,7 +360,7 @@ fn parse_options(
             name,
             label,
             points,
-            explanation: parts.next().unwrap_or("").to_owned(),
+            explanation: limits::clean(parts.next().unwrap_or(""), limits::RUBRIC_TEXT)?,
         });
     }
     Ok(out)
@@ -373,7 +381,7 @@ fn parse_form(
         .map(|p| p.trim().to_owned())
         .filter(|p| !p.is_empty())
         .collect();
-    c.expected_minutes = number(fields, "expected_minutes")?;
+    c.expected_minutes = number(fields, "expected_minutes", 0, range::EXPECTED_MINUTES)?;
     c.show_rubric_while_writing = fields.contains_key("show_rubric");
     c.text = requirement(get("text"));
     c.files = match requirement(get("files")) {
@@ -385,8 +393,10 @@ fn parse_form(
                 .filter(|e| !e.trim().is_empty())
                 .map(|e| e.trim().to_owned())
                 .collect(),
-            max_mb: number(fields, "files_max_mb")?.unwrap_or(FileRules::default().max_mb),
-            max_files: number(fields, "files_max_count")?.unwrap_or(FileRules::default().max_files),
+            max_mb: number(fields, "files_max_mb", 1, range::FILE_MB)?
+                .unwrap_or(FileRules::default().max_mb),
+            max_files: number(fields, "files_max_count", 1, range::FILES)?
+                .unwrap_or(FileRules::default().max_files),
         }),
     };
     let steps = get("steps");
@@ -394,9 +404,11 @@ fn parse_form(
         return Err(DomainError::new("lyceum-error-or-content").with_arg("steps"));
     }
     c.steps = steps.split(',').filter_map(Step::parse).collect();
-    c.peer.must_grade = number(fields, "must_grade")?.unwrap_or(c.peer.must_grade);
-    c.peer.graded_by = number(fields, "graded_by")?.unwrap_or(c.peer.graded_by);
-    c.peer.fallback = number(fields, "fallback_days")?.map(|after_days| PeerFallback {
+    let peers = range::PEER_REVIEWS;
+    c.peer.must_grade = number(fields, "must_grade", 1, peers)?.unwrap_or(c.peer.must_grade);
+    c.peer.graded_by = number(fields, "graded_by", 1, peers)?.unwrap_or(c.peer.graded_by);
+    let days = range::FALLBACK_DAYS;
+    c.peer.fallback = number(fields, "fallback_days", 0, days)?.map(|after_days| PeerFallback {
         after_days,
         action: if get("fallback_action") == "drop" {
             FallbackAction::DropRequirement
@@ -414,23 +426,31 @@ fn parse_form(
     c.weight = if weight.is_empty() {
         None
     } else {
-        Some(
-            weight
-                .replace(',', ".")
-                .parse::<f64>()
-                .map_err(|_| DomainError::new("lyceum-error-problem-weight"))?,
-        )
+        if weight.replace(',', ".").parse::<f64>().is_err() {
+            return Err(DomainError::new("lyceum-error-problem-weight"));
+        }
+        Some(limits::decimal(weight, 0.0, range::WEIGHT)?)
     };
     c.rubric.overall_feedback = requirement(get("overall_feedback"));
-    c.rubric.feedback_prompt = get("feedback_prompt").trim().to_owned();
+    c.rubric.feedback_prompt = limits::clean(get("feedback_prompt"), limits::RUBRIC_TEXT)?
+        .trim()
+        .to_owned();
     let mut criteria = Vec::new();
     for i in 0.. {
         let Some(label) = fields.get(&format!("c{i}_label")) else {
             break;
         };
-        let label = label.trim();
+        let label = limits::clean(label, limits::TITLE)?;
+        let label = label.as_str();
         if label.is_empty() || fields.contains_key(&format!("c{i}_remove")) {
             continue;
+        }
+        if criteria.len() >= range::CRITERIA {
+            return Err(limits::out_of_range(
+                &(criteria.len() + 1).to_string(),
+                "1",
+                &range::CRITERIA.to_string(),
+            ));
         }
         let name = fields.get(&format!("c{i}_name")).map_or("", |n| n.trim());
         let existing = old
@@ -463,14 +483,16 @@ fn parse_form(
         criteria.push(Criterion {
             name,
             label: label.to_owned(),
-            prompt: get(&format!("c{i}_prompt")).trim().to_owned(),
+            prompt: limits::clean(get(&format!("c{i}_prompt")), limits::RUBRIC_TEXT)?
+                .trim()
+                .to_owned(),
             feedback: requirement(get(&format!("c{i}_feedback"))),
             options,
         });
     }
     c.rubric.criteria = criteria;
     let c = OpenResponse::validate(c)?;
-    Ok((get("title").trim().to_owned(), c))
+    Ok((limits::clean(get("title"), limits::TITLE)?, c))
 }
 
 async fn store(

@@ -396,6 +396,9 @@ struct SubmissionPage {
     note: String,
     locked_by: Option<String>,
     holds_lock: bool,
+    /// Nobody holds the lock: the page offers "Start grading".
+    lock_free: bool,
+    start_url: String,
     lock_conflict: Option<Html>,
     error: Option<Html>,
     /// The cancel form with an error (its reason kept).
@@ -428,12 +431,20 @@ async fn staff_view(cx: &Cx, course: &CourseCx, id: i64) -> AppResult<Submission
     Ok(v)
 }
 
+/// The grading lock of a submission as its page shows it.
+enum LockState {
+    Free,
+    Mine,
+    /// Held by another grader (their name).
+    Other(String),
+}
+
 fn build_page(
     cx: &Cx,
     p: Page,
     course: &CourseCx,
     v: &SubmissionView,
-    locked_by: Option<String>,
+    lock: LockState,
     kept: Kept,
 ) -> SubmissionPage {
     let c = v.assignment.content();
@@ -653,8 +664,13 @@ fn build_page(
         overall_label: c.rubric.feedback_prompt.clone(),
         overall,
         note: kept.note.unwrap_or_default(),
-        holds_lock: current && locked_by.is_none() && me.is_some(),
-        locked_by: if current { locked_by } else { None },
+        holds_lock: current && me.is_some() && matches!(lock, LockState::Mine),
+        lock_free: current && me.is_some() && matches!(lock, LockState::Free),
+        locked_by: match lock {
+            LockState::Other(name) if current => Some(name),
+            _ => None,
+        },
+        start_url: url("lock"),
         lock_conflict: kept.lock_conflict,
         error: kept.error,
         cancel_error: kept.cancel_error,
@@ -692,15 +708,52 @@ pub async fn submission(
     let course = load(&cx, &key).await?;
     let v = staff_view(&cx, &course, id).await?;
     let staff = cx.require_user()?.id();
-    // Opening the page takes the lock (older versions are only read).
-    let locked_by = if v.version.row.state == repo::SUPERSEDED {
-        None
-    } else {
-        service::lock(&cx.app, id, staff).await?.err()
-    };
+    // A GET only reads: the lock is taken by "Start grading" or by the first save.
+    let lock = lock_state(&cx, id, staff).await?;
     let p = page_with_notice(&cx.page, q.notice.as_deref());
-    let page = build_page(&cx, p, &course, &v, locked_by, Kept::default());
+    let page = build_page(&cx, p, &course, &v, lock, Kept::default());
     Ok(html_response(page.render().map_err(AppError::internal)?))
+}
+
+/// Who holds the grading lock on a submission, as the page shows it: another grader's
+/// name, or whether the viewer holds it. Reads only.
+async fn lock_state(cx: &Cx, id: i64, staff: UserId) -> AppResult<LockState> {
+    let mut c = cx.app.store().conn().await?;
+    Ok(
+        match repo::lock_holder(&mut c, id, cx.app.now_ms()).await? {
+            None => LockState::Free,
+            Some(h) if h == staff.0 => LockState::Mine,
+            Some(h) => LockState::Other(
+                users::get_user(&mut c, UserId(h))
+                    .await?
+                    .map(|u| service::display(&u))
+                    .unwrap_or_default(),
+            ),
+        },
+    )
+}
+
+/// `POST …/submissions/{id}/lock`: start grading (take the 30-minute lock) and go to the
+/// rubric; when another grader holds it, the page says who.
+pub async fn start(cx: Cx, Path((key, id)): Path<(String, i64)>) -> AppResult<Response> {
+    let course = load(&cx, &key).await?;
+    let staff = cx.require_user()?.id();
+    let v = staff_view(&cx, &course, id).await?;
+    if v.version.row.state == repo::SUPERSEDED {
+        return Err(AppError::invalid(DomainError::new(
+            "lyceum-error-or-superseded",
+        )));
+    }
+    match service::lock(&cx.app, id, staff).await? {
+        Ok(_) => Ok(see_other(&format!("{}#grade", submission_url(&course, id)))),
+        Err(name) => {
+            let kept = Kept {
+                lock_conflict: Some(cx.page.t1("lyceum-or-staff-locked-by", name)),
+                ..Kept::default()
+            };
+            rerender(&cx, &course, id, kept, StatusCode::CONFLICT).await
+        }
+    }
 }
 
 /// Re-render the page after a failed post: the input kept, the status given.
@@ -713,23 +766,8 @@ async fn rerender(
 ) -> AppResult<Response> {
     let v = staff_view(cx, course, id).await?;
     let staff = cx.require_user()?.id();
-    let mut c = cx.app.store().conn().await?;
-    let holder = repo::lock_holder(&mut c, id, cx.app.now_ms()).await?;
-    drop(c);
-    let locked_by = match holder {
-        Some(h) if h != staff.0 => {
-            let mut c = cx.app.store().conn().await?;
-            users::get_user(&mut c, UserId(h)).await?.map(|u| {
-                if u.display_name.trim().is_empty() {
-                    u.username
-                } else {
-                    u.display_name
-                }
-            })
-        }
-        _ => None,
-    };
-    let page = build_page(cx, cx.page.clone(), course, &v, locked_by, kept);
+    let lock = lock_state(cx, id, staff).await?;
+    let page = build_page(cx, cx.page.clone(), course, &v, lock, kept);
     let mut r = html_response(page.render().map_err(AppError::internal)?);
     *r.status_mut() = status;
     Ok(r)

@@ -113,7 +113,8 @@ pub async fn progress(
                 .await?
                 .filter(|_| enrolled)
                 .ok_or(AppError::NotFound)?;
-            (course, learner, Some(user.username))
+            let name = lyceum_core::user::shown_name(&user.display_name, &user.username);
+            (course, learner, Some(name.to_owned()))
         }
         _ => {
             let course = match load_courseware(&cx, &key).await? {

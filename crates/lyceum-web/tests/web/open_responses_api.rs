@@ -218,6 +218,7 @@ async fn every_open_response_path_is_documented() {
         ),
         ("/api/v1/open-responses/attachments/{id}", "get"),
         ("/api/v1/open-responses/{block_id}/peer-review/next", "get"),
+        ("/api/v1/open-responses/{block_id}/peer-review/next", "post"),
         ("/api/v1/open-responses/{block_id}/peer-review", "post"),
         ("/api/v1/open-responses/{block_id}/self-review", "post"),
         ("/api/v1/courses/{course_id}/open-responses/queue", "get"),
@@ -451,6 +452,8 @@ async fn peer_flow_fallback_excuse_and_cancel() {
     // Not submitted: nothing to review yet.
     let r = dave.get(&or(w.peer, "peer-review/next")).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let r = dave.post_empty(&or(w.peer, "peer-review/next")).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
 
     let a_id = submit(&mut alice, w.peer, "Because of reasons.").await;
     let b_id = submit(&mut bob, w.peer, "Because I said so.").await;
@@ -460,9 +463,14 @@ async fn peer_flow_fallback_excuse_and_cancel() {
     assert_eq!(m["reviews_to_give"], 1);
     assert_eq!(m["reviews_to_receive"], 1);
 
-    // Alice is given Bob's response, anonymously.
+    // Looking gives nothing (a GET never writes); asking gives Alice Bob's response,
+    // anonymously, and looking again shows the same one.
     let r = alice.get(&or(w.peer, "peer-review/next")).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = alice.post_empty(&or(w.peer, "peer-review/next")).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let again = alice.get(&or(w.peer, "peer-review/next")).await;
+    assert_eq!(again.json()["submission_id"], r.json()["submission_id"]);
     let task = r.json();
     assert_eq!(task["submission_id"], b_id);
     assert_eq!(task["text"], "Because I said so.");
@@ -503,7 +511,7 @@ async fn peer_flow_fallback_excuse_and_cancel() {
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
 
     // Bob reviews Alice.
-    let t = bob.get(&or(w.peer, "peer-review/next")).await.json();
+    let t = bob.post_empty(&or(w.peer, "peer-review/next")).await.json();
     assert_eq!(t["submission_id"], a_id);
     let r = bob
         .post_json(&or(w.peer, "peer-review"), review(a_id, "wikilearn-good"))
@@ -607,7 +615,7 @@ async fn a_lone_learner_is_not_stuck() {
     let mut teacher = w.t.login("teacher").await;
     submit(&mut dave, w.solo_drop, "Alone.").await;
     let e_id = submit(&mut erin, w.solo_staff, "Alone too.").await;
-    let r = dave.get(&or(w.solo_drop, "peer-review/next")).await;
+    let r = dave.post_empty(&or(w.solo_drop, "peer-review/next")).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     assert_eq!(me(&mut dave, w.solo_drop).await["stage"], "peer_review");
     assert_eq!(me(&mut erin, w.solo_staff).await["stage"], "peer_review");

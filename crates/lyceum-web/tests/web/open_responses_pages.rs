@@ -207,6 +207,18 @@ async fn peer_review_never_shows_the_authors_name() {
         &[("action", "submit"), ("text", "Bob's view")],
     )
     .await;
+    // Opening the page gives nothing (a GET never writes): a button asks for a response.
+    let r = bob.get(&peer).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(!r.body.contains("Alice learned a lot"), "{}", r.body);
+    assert!(
+        r.body.contains(&format!(r#"action="{peer}/next""#)),
+        "{}",
+        r.body
+    );
+    let r = bob.post_form(&format!("{peer}/next"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), peer);
     let r = bob.get(&peer).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("Alice learned a lot"), "{}", r.body);
@@ -351,7 +363,7 @@ async fn files_go_to_their_owner_assigned_peers_and_staff_only() {
 
 #[tokio::test]
 async fn notifications_are_listed_counted_and_marked_read() {
-    let w = world(&["lina"]).await;
+    let w = world(&["lina", "omar"]).await;
     let lina = w.users["lina"];
     {
         let mut c = w.t.store.conn().await.unwrap();
@@ -384,8 +396,41 @@ async fn notifications_are_listed_counted_and_marked_read() {
         r.body
             .contains("Your response to “<bdi>Mission statement</bdi>” was returned for revision")
     );
-    assert!(r.body.contains("href=\"/courses/x/unit/u1#block-3\""));
+    // Each names its course, and opening one is a POST that marks it read.
+    assert_eq!(r.body.matches("Course: <bdi>").count(), 2, "{}", r.body);
     assert!(r.body.contains("2 unread"), "the header counts them");
+    let ids: Vec<i64> = {
+        let mut c = w.t.store.conn().await.unwrap();
+        notifications::recent(&mut c, lina, 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|n| n.id)
+            .collect()
+    };
+    for id in &ids {
+        assert!(
+            r.body
+                .contains(&format!("action=\"/notifications/{id}/open\""))
+        );
+    }
+    let r = c
+        .post_form(&format!("/notifications/{}/open", ids[0]), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/courses/x/unit/u1#block-3");
+    let r = c.get("/notifications").await;
+    assert!(r.body.contains("1 unread"), "{}", r.body);
+    assert!(
+        r.body.contains("href=\"/courses/x/unit/u1#block-3\""),
+        "a read notice is a plain link"
+    );
+    // Someone else's notice does not exist for this user.
+    let mut other = w.t.login("omar").await;
+    let r = other
+        .post_form(&format!("/notifications/{}/open", ids[1]), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
     let r = c.post_form("/notifications/read", &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let r = c.get("/notifications").await;

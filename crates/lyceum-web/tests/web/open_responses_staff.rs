@@ -294,10 +294,27 @@ async fn a_lock_conflict_keeps_the_second_graders_work() {
     let w = world().await;
     let mut teacher = w.t.login("teacher").await;
     let mut ta = w.t.login("ta").await;
-    // The teacher opens the response: it is theirs for now.
-    assert_eq!(
-        teacher.get(&submission(w.alice_mission, "")).await.status,
-        StatusCode::OK
+    // Opening the response takes nothing (a GET never writes): it is free to take.
+    let page = teacher.get(&submission(w.alice_mission, "")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Nobody is grading this response"),
+        "{}",
+        page.body
+    );
+    let free = ta.get(&submission(w.alice_mission, "")).await;
+    assert!(free.body.contains("Start grading"), "{}", free.body);
+    // "Start grading" takes it: it is the teacher's for now.
+    let r = teacher
+        .post_form(&submission(w.alice_mission, "/lock"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r.location().ends_with("#grade"), "{}", r.location());
+    let mine = teacher.get(&submission(w.alice_mission, "")).await;
+    assert!(
+        mine.body.contains("You are grading this response"),
+        "{}",
+        mine.body
     );
     let page = ta.get(&submission(w.alice_mission, "")).await;
     assert!(
@@ -538,4 +555,78 @@ async fn course_page_shows_waiting_work_to_the_team() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(!r.body.contains("waiting for grading"));
     let _ = w.course;
+}
+
+#[tokio::test]
+async fn grading_history_speaks_words_and_names_people_by_their_display_names() {
+    let w = world().await;
+    {
+        let mut c = w.t.store.conn().await.unwrap();
+        for (user, name) in [(w.alice, "Alice Liddell")] {
+            lyceum_store::repo::users::update_preferences(&mut c, user, name, None, None)
+                .await
+                .unwrap();
+        }
+        let teacher = lyceum_store::repo::users::find_user_by_key(&mut c, "teacher")
+            .await
+            .unwrap()
+            .unwrap();
+        lyceum_store::repo::users::update_preferences(
+            &mut c,
+            UserId(teacher.id),
+            "Tess Teacher",
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    }
+    let mut teacher = w.t.login("teacher").await;
+    let r = teacher
+        .post_form(
+            &submission(w.alice_mission, "/assess"),
+            &[("o.clarity", "wikilearn-good"), ("as", "staff")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = teacher
+        .post_form(
+            &submission(w.bob_mission, "/return"),
+            &[("note", "Please cite a source")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = teacher
+        .get(&format!("/courses/{KEY}/instructor/learners/{}", w.alice.0))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let b = &page.body;
+    assert!(
+        b.contains("Scores of Alice Liddell"),
+        "the display name: {b}"
+    );
+    assert!(
+        b.contains("Tess Teacher: graded &quot;Mission statement&quot;")
+            || b.contains("Tess Teacher: graded \"Mission statement\""),
+        "{b}"
+    );
+    assert!(!b.contains("or-staff-assessment"), "{b}");
+    let page = teacher
+        .get(&format!("/courses/{KEY}/instructor/learners/{}", w.bob.0))
+        .await;
+    assert!(
+        page.body
+            .contains("returned &quot;Mission statement&quot; for revision (Please cite a source)")
+            || page
+                .body
+                .contains("returned \"Mission statement\" for revision (Please cite a source)"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("or-returned"));
+    // The gradebook names Alice by her display name, her username beside it.
+    let g = teacher
+        .get(&format!("/courses/{KEY}/instructor/gradebook"))
+        .await;
+    assert!(g.body.contains(">Alice Liddell</a>"), "{}", g.body);
 }

@@ -61,7 +61,7 @@ async fn the_fallback_makes_a_score_final_and_the_learner_is_told_once() {
     // Each reviews the other: one review each, two needed.
     for c in &mut clients {
         let next = c
-            .get(&format!("/api/v1/open-responses/{block}/peer-review/next"))
+            .post_empty(&format!("/api/v1/open-responses/{block}/peer-review/next"))
             .await;
         assert_eq!(next.status, StatusCode::OK, "{}", next.body);
         let id = next.json()["submission_id"].clone();
@@ -89,6 +89,7 @@ async fn the_fallback_makes_a_score_final_and_the_learner_is_told_once() {
     let n = unread(&mut clients[0]).await;
     assert_eq!(n["unread"].as_i64().unwrap(), before + 1, "{n}");
     assert_eq!(n["notifications"][0]["kind"], "feedback");
+    assert_eq!(n["notifications"][0]["course_title"], "Peer essays");
     assert!(
         n["notifications"][0]["message"]
             .as_str()
