@@ -191,7 +191,12 @@ const STATE_CHANGING: &[(&str, &str)] = &[
     ("POST", "/courses/{key}/open-response/{block}"),
     ("POST", "/courses/{key}/open-response/{block}/files"),
     ("POST", "/courses/{key}/open-response/{block}/peer-review"),
+    (
+        "POST",
+        "/courses/{key}/open-response/{block}/peer-review/next",
+    ),
     ("POST", "/notifications/read"),
+    ("POST", "/notifications/{id}/open"),
     (
         "POST",
         "/courses/{key}/instructor/learners/{learner}/problems/{block}",
@@ -206,6 +211,7 @@ const STATE_CHANGING: &[(&str, &str)] = &[
         "POST",
         "/courses/{key}/instructor/open-responses/{block}/copy-rubric",
     ),
+    ("POST", "/courses/{key}/instructor/submissions/{id}/lock"),
     ("POST", "/courses/{key}/instructor/submissions/{id}/assess"),
     ("POST", "/courses/{key}/instructor/submissions/{id}/return"),
     ("POST", "/courses/{key}/instructor/submissions/{id}/excuse"),
@@ -228,6 +234,7 @@ const STATE_CHANGING: &[(&str, &str)] = &[
         "/api/v1/open-responses/{block_id}/attachments/{id}",
     ),
     ("POST", "/api/v1/open-responses/{block_id}/peer-review"),
+    ("POST", "/api/v1/open-responses/{block_id}/peer-review/next"),
     ("POST", "/api/v1/open-responses/{block_id}/self-review"),
     (
         "POST",
