@@ -3,6 +3,7 @@
 //! time (it is recorded by the hourly job, not by whoever looks first) and when staff open
 //! a response to grade (the lock is taken by "Start grading" or the first save), or a
 //! learner opens a unit for the first time (the page reports it was seen by a POST).
+//! Starting a Wikimedia login is checked in `oauth.rs` (it needs the stand-in provider).
 
 use crate::support::*;
 use axum::http::{Method, StatusCode};
@@ -109,6 +110,23 @@ async fn no_get_writes_on_the_main_pages() {
     for c in [&mut ana_c, &mut staff, &mut admin] {
         c.get("/").await;
     }
+    // Ana's private calendar feed is made by a POST; reading it is a GET like any other.
+    ana_c.post_form("/preferences/calendar", &[]).await;
+    let prefs = ana_c.get("/preferences").await.body;
+    let feed = {
+        let at = prefs
+            .find("http://lyceum.test/calendar/")
+            .expect("feed URL shown");
+        let url = &prefs[at..];
+        url[..url.find('"').unwrap()]
+            .trim_start_matches("http://lyceum.test")
+            .to_owned()
+    };
+    let css = {
+        let at = prefs.find("/static/").expect("stylesheet");
+        let url = &prefs[at..];
+        url[..url.find('"').unwrap()].to_owned()
+    };
 
     let c = format!("/courses/{KEY}");
     let learner_pages = [
@@ -124,7 +142,12 @@ async fn no_get_writes_on_the_main_pages() {
         format!("{c}/progress"),
         format!("{c}/dates"),
         format!("{c}/bookmarks"),
+        format!("{c}/jump_to_id/s1-1-1"),
+        feed.clone(),
+        css.clone(),
+        "/healthz".to_owned(),
         "/api/v1/me".to_owned(),
+        "/api/v1/me/deadlines".to_owned(),
         "/api/v1/me/enrollments".to_owned(),
         "/api/v1/courses".to_owned(),
         format!("/api/v1/courses/{KEY}"),
