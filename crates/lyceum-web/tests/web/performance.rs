@@ -51,7 +51,13 @@ async fn query_counts_do_not_grow_with_course_size() {
         let again = queries_for(&t, &mut c, &unit).await;
         println!("{key}: unit page {first} statements on first view, {again} after");
         assert_eq!(first, again, "{key}: the first view of a unit wrote");
-        assert!(again <= 2, "{key}: unit page {again} statements");
+        // The course row with the enrolment and the unit's own state; on PostgreSQL, whose
+        // sessions are not cached, the session too.
+        let budget = match backend() {
+            lyceum_store::Backend::Sqlite => 2,
+            lyceum_store::Backend::Postgres => 3,
+        };
+        assert!(again <= budget, "{key}: unit page {again} statements");
     }
     let dash = queries_for(&t, &mut c, "/dashboard").await;
     assert!(dash <= 4, "dashboard: {dash}");
