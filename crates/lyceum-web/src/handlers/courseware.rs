@@ -845,6 +845,10 @@ pub async fn mark_done(
         }
         _ => return Err(AppError::bad_request("lyceum-error-bad-form")),
     };
+    // Without script the page reports no view: the learner acting here is here.
+    if course.viewer.last_unit_id != Some(block) {
+        learner::set_last_unit(&mut c, user, course.id(), block).await?;
+    }
     Ok(see_other(&with_notice(
         &course.url(&format!("unit/{unit}")),
         notice,

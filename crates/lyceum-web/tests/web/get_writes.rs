@@ -367,3 +367,22 @@ async fn a_unit_is_recorded_as_seen_by_its_post_not_by_opening_it() {
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{u}");
     }
 }
+
+/// Without script nothing reports a view: "Mark as done" still completes a reading unit
+/// and makes it where "Resume" leads.
+#[tokio::test]
+async fn without_script_mark_as_done_completes_and_sets_where_to_resume() {
+    let t = TestApp::new().await;
+    let course = t.seed_sample().await;
+    let ana = t.user("ana", false).await;
+    t.enroll(ana, course).await;
+    let mut c = t.login("ana").await;
+    let unit = unit_path("s1-2-1");
+    let page = c.get(&unit).await.body;
+    assert!(page.contains("Mark as done"), "{page}");
+    let r = c.post_form(&format!("{unit}/done"), &[("done", "1")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let mine = c.get("/api/v1/me/enrollments").await.json();
+    assert_eq!(mine[0]["progress"]["completed_units"], json!(1));
+    assert_eq!(mine[0]["resume_url"], json!(unit));
+}
