@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 
 /// How long a logged-in session lasts without use.
 pub const LOGIN_TTL_MS: i64 = 30 * 24 * 3600 * 1000;
-/// An anonymous session exists only to carry an OAuth round trip.
+/// A session without a user, should a caller start one: short. The site itself starts none
+/// (a Wikimedia login in progress travels in a signed cookie of its own).
 pub const ANONYMOUS_TTL_MS: i64 = 3600 * 1000;
 
 /// What a session carries besides its user: nothing today (a login in progress travels
