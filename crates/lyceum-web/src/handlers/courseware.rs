@@ -858,7 +858,7 @@ pub async fn mark_done(
 /// The unit page reports that it was shown (sent by the site script, as Open edX records
 /// completion by a request after the unit is viewed): the unit's read-only blocks complete
 /// and it becomes where "Resume" leads. Idempotent, and a no-op (still 204) for anyone
-/// whose progress is not kept here — visitors, the course team, learners not enrolled.
+/// whose progress is not kept here (visitors, and anyone not enrolled, course team included).
 /// Nothing is written when the learner's record already says it all.
 pub async fn seen(cx: Cx, Path((key, unit)): Path<(String, String)>) -> AppResult<Response> {
     let nothing = || Ok(StatusCode::NO_CONTENT.into_response());
