@@ -66,6 +66,7 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
             "/courses/{key}/unit/{unit}/done",
             post(courseware::mark_done),
         )
+        .route("/courses/{key}/unit/{unit}/seen", post(courseware::seen))
         .route(
             "/courses/{key}/problem/{block}",
             post(courseware::problem_action),

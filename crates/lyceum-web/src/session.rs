@@ -18,18 +18,18 @@ use std::time::{Duration, Instant};
 
 /// How long a logged-in session lasts without use.
 pub const LOGIN_TTL_MS: i64 = 30 * 24 * 3600 * 1000;
-/// An anonymous session exists only to carry an OAuth round trip.
+/// A session without a user, should a caller start one: short. The site itself starts none
+/// (a Wikimedia login in progress travels in a signed cookie of its own).
 pub const ANONYMOUS_TTL_MS: i64 = 3600 * 1000;
 
-/// What a session carries besides its user.
+/// What a session carries besides its user: nothing today (a login in progress travels
+/// in its own signed cookie, so that starting one writes nothing); rows written by older
+/// versions with more are read as empty.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct SessionData {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub oauth: Option<PendingOAuth>,
-}
+pub struct SessionData {}
 
-/// An OAuth login in progress: `state` is bound to this session, the PKCE verifier
-/// never leaves the server.
+/// An OAuth login in progress, in a signed HttpOnly cookie of its own: `state` binds the
+/// callback to this browser, and the PKCE verifier is sent only to this site.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PendingOAuth {
     pub state: String,

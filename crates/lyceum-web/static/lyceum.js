@@ -50,6 +50,32 @@
     });
   });
 
+  // A unit page reports that it was shown (the GET itself never writes): its reading
+  // completes and "Resume" leads here. Again when it comes back from the back/forward
+  // cache; not while it is only prerendered.
+  each('[data-seen-url]', function (el) {
+    var url = el.getAttribute('data-seen-url');
+    function seen() {
+      if (!window.fetch) {
+        if (navigator.sendBeacon) { navigator.sendBeacon(url); }
+        return;
+      }
+      fetch(url, { method: 'POST', credentials: 'same-origin', keepalive: true })
+        .then(function (r) {
+          if (!r.ok) { return; }
+          each('[data-seen-show]', function (s) { s.hidden = false; });
+          each('[data-seen-hide]', function (f) { f.hidden = true; });
+        })
+        .catch(function () { /* offline: "Mark as done" is still there */ });
+    }
+    if (doc.prerendering) {
+      doc.addEventListener('prerenderingchange', seen, { once: true });
+    } else {
+      seen();
+    }
+    window.addEventListener('pageshow', function (e) { if (e.persisted) { seen(); } });
+  });
+
   each('figure.video[data-progress-url]', setUpVideo);
 
   function setUpVideo(fig) {

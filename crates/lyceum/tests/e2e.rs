@@ -329,6 +329,53 @@ async fn learner_journey_at_phone_width_in_english_and_arabic() {
         "due dates in the outline"
     );
 
+    // Reading a unit: the page only reads; its script reports that it was shown, and the
+    // page says "complete" once the report is taken ("Mark as done" goes away).
+    let unit = |u: &str| format!("{url}/courses/{arabic}/unit/{u}");
+    b.go(&unit("s1-1-1")).await;
+    b.wait_for(
+        "the unit recorded as seen",
+        "var s = document.querySelector('[data-seen-show]'), f = document.querySelector('[data-seen-hide]'); \
+         return s !== null && !s.hidden && f !== null && f.hidden",
+    )
+    .await;
+    // Leaving a page at once: the report (keepalive) still arrives. Progress and "Resume"
+    // follow, as the API, the outline and the dashboard tell.
+    b.go(&unit("s1-1-2")).await;
+    b.go(&format!("{url}/courses/{arabic}/courseware")).await;
+    b.wait_for(
+        "progress after two units read",
+        &format!(
+            "var x = new XMLHttpRequest(); x.open('GET', '/api/v1/me/enrollments', false); x.send(); \
+             var e = JSON.parse(x.responseText).find(function (e) {{ return e.course.id === '{arabic}'; }}); \
+             return !!e && e.progress.completed_units === 2 && e.resume_url === '/courses/{arabic}/unit/s1-1-2'"
+        ),
+    )
+    .await;
+    b.go(&format!("{url}/courses/{arabic}/courseware")).await;
+    for u in ["s1-1-1", "s1-1-2"] {
+        assert!(
+            b.js(&format!(
+                "var a = document.querySelector('.outline a[href$=\"/unit/{u}\"]'); \
+                 return a !== null && a.parentElement.querySelector('.done') !== null"
+            ))
+            .await
+            .as_bool()
+            .unwrap(),
+            "{u} complete in the outline"
+        );
+    }
+    b.go(&format!("{url}/dashboard")).await;
+    assert!(
+        b.js(&format!(
+            "return document.querySelector('a[href=\"/courses/{arabic}/unit/s1-1-2\"]') !== null"
+        ))
+        .await
+        .as_bool()
+        .unwrap(),
+        "the dashboard resumes where the learner left off"
+    );
+
     // The Dates tab lists the quizzes' due dates, each with how it stands.
     b.go(&format!("{url}/courses/{arabic}/dates")).await;
     let dates = b

@@ -14,7 +14,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use lyceum_core::BlockId;
 use lyceum_core::blocks::{CompletionRule, LeafContent};
@@ -336,6 +336,10 @@ struct UnitView {
     may_mark_done: bool,
     bookmark_url: String,
     done_url: String,
+    /// Where the page reports that it was seen (enrolled learners), by script.
+    seen_url: Option<String>,
+    /// Seeing the unit completes it: the page shows so once its report is taken.
+    seen_completes: bool,
     unreleased_notice: bool,
 }
 
@@ -468,6 +472,24 @@ pub async fn unit(
     render_unit(&cx, &course, idx, overlay, StatusCode::OK).await
 }
 
+/// What seeing unit `idx` records for a learner who completed `done`: its read-only
+/// blocks (completion rule "viewed"), and the unit itself when nothing in it counts.
+/// Videos complete when watched and problems when answered, not by being seen.
+fn completed_by_seeing(course: &CourseCx, idx: usize, done: &HashSet<BlockId>) -> Vec<BlockId> {
+    let tree = course.tree();
+    let unit = tree.node(idx).id;
+    let mut newly: Vec<BlockId> = tree
+        .completable_leaves(idx)
+        .filter(|(_, r)| *r == CompletionRule::OnView)
+        .map(|(l, _)| tree.node(l).id)
+        .filter(|id| !done.contains(id))
+        .collect();
+    if tree.completable_leaves(idx).next().is_none() && !done.contains(&unit) {
+        newly.push(unit);
+    }
+    newly
+}
+
 /// The unit page. `overlay` carries, for one problem, answers that could not be graded
 /// (with why) or a request to show its answer.
 pub async fn render_unit(
@@ -517,33 +539,8 @@ pub async fn render_unit_with(
             Vec::new()
         };
         if course.facts.enrolled {
+            // Only read: seeing the unit is recorded by the page's own POST (`seen`).
             done_set = state.completed;
-            let now = cx.app.now_ms();
-            // Seeing a unit completes its read-only blocks (and a unit with nothing to
-            // complete); videos complete when watched, problems when answered.
-            let mut newly: Vec<BlockId> = tree
-                .completable_leaves(idx)
-                .filter(|(_, r)| *r == CompletionRule::OnView)
-                .map(|(l, _)| tree.node(l).id)
-                .filter(|id| !done_set.contains(id))
-                .collect();
-            if tree.completable_leaves(idx).next().is_none() && !done_set.contains(&node.id) {
-                newly.push(node.id);
-            }
-            learner::record_completions(
-                &mut c,
-                user,
-                course.id(),
-                &newly,
-                CompletionSource::View,
-                now,
-            )
-            .await?;
-            done_set.extend(newly);
-            // The course query already says where the learner was: no write when unchanged.
-            if course.viewer.last_unit_id != Some(node.id) {
-                learner::set_last_unit(&mut c, user, course.id(), node.id).await?;
-            }
         }
         for (i, (&leaf, id)) in tree.children(idx).iter().zip(&leaves).enumerate() {
             let problem = match &tree.node(leaf).content {
@@ -598,6 +595,12 @@ pub async fn render_unit_with(
     let unit_url = |u: usize| course.url(&format!("unit/{}", tree.node(u).url_name));
     let now = cx.app.now();
     let tracking = course.facts.enrolled && cx.user().is_some();
+    let complete = tracking && tree.is_unit_complete(idx, &done_set);
+    let seen_completes = tracking && !complete && {
+        let mut after = done_set.clone();
+        after.extend(completed_by_seeing(course, idx, &done_set));
+        tree.is_unit_complete(idx, &after)
+    };
     let view = UnitView {
         title: node.title.clone(),
         head: head(cx, course, "courseware"),
@@ -612,13 +615,15 @@ pub async fn render_unit_with(
         next_url: next.map(unit_url),
         can_track: tracking,
         bookmarked,
-        complete: tracking && tree.is_unit_complete(idx, &done_set),
+        complete,
         manual_done: done_set.contains(&node.id)
             && tree.completable_leaves(idx).next().is_some()
             && tree.may_mark_done(idx),
         may_mark_done: tree.may_mark_done(idx),
         bookmark_url: course.url(&format!("unit/{}/bookmark", node.url_name)),
         done_url: course.url(&format!("unit/{}/done", node.url_name)),
+        seen_url: tracking.then(|| course.url(&format!("unit/{}/seen", node.url_name))),
+        seen_completes,
         unreleased_notice: node.effective_release.is_some_and(|r| r > now)
             || course
                 .row
@@ -840,10 +845,55 @@ pub async fn mark_done(
         }
         _ => return Err(AppError::bad_request("lyceum-error-bad-form")),
     };
+    // Without script the page reports no view: the learner acting here is here.
+    if course.viewer.last_unit_id != Some(block) {
+        learner::set_last_unit(&mut c, user, course.id(), block).await?;
+    }
     Ok(see_other(&with_notice(
         &course.url(&format!("unit/{unit}")),
         notice,
     )))
+}
+
+/// The unit page reports that it was shown (sent by the site script, as Open edX records
+/// completion by a request after the unit is viewed): the unit's read-only blocks complete
+/// and it becomes where "Resume" leads. Idempotent, and a no-op (still 204) for anyone
+/// whose progress is not kept here (visitors, and anyone not enrolled, course team included).
+/// Nothing is written when the learner's record already says it all.
+pub async fn seen(cx: Cx, Path((key, unit)): Path<(String, String)>) -> AppResult<Response> {
+    let nothing = || Ok(StatusCode::NO_CONTENT.into_response());
+    let course = courses::load(&cx, &key).await?;
+    let (Some(user), true) = (cx.user_id(), course.facts.enrolled) else {
+        return nothing();
+    };
+    match can(
+        &cx.actor(),
+        Action::ViewCourseware,
+        Resource::Course(&course.facts),
+    ) {
+        Decision::Allow => {}
+        Decision::NotFound => return Err(AppError::NotFound),
+        Decision::Forbidden | Decision::NeedLogin => return nothing(),
+    }
+    let idx = find_unit(&course, &unit)?;
+    let block = course.tree().node(idx).id;
+    let mut c = cx.app.store().conn().await?;
+    let state = learner::unit_state(&mut c, user, block).await?;
+    let newly = completed_by_seeing(&course, idx, &state.completed);
+    learner::record_completions(
+        &mut c,
+        user,
+        course.id(),
+        &newly,
+        CompletionSource::View,
+        cx.app.now_ms(),
+    )
+    .await?;
+    // The course query already says where the learner was: no write when unchanged.
+    if course.viewer.last_unit_id != Some(block) {
+        learner::set_last_unit(&mut c, user, course.id(), block).await?;
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 pub struct BookmarkLine {

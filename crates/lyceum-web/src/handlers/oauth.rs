@@ -1,7 +1,14 @@
 //! Log in with a Wikimedia account: OAuth 2.0 authorization code with PKCE, `state`
-//! bound to a server-side session, exact redirect URI. Any failure (consent declined,
-//! state mismatch, provider down or answering garbage) shows a clear message on the login
-//! page and creates nothing.
+//! bound to this browser, exact redirect URI. Any failure (consent declined, state
+//! mismatch, provider down or answering garbage) shows a clear message on the login page
+//! and creates nothing.
+//!
+//! Starting a login is a GET (a link on the login page) and writes nothing: the login in
+//! progress (state, PKCE verifier, where to return) travels in a short-lived HttpOnly
+//! cookie signed with a key derived from the OAuth client secret, so no link from
+//! anywhere can make the server store anything. The callback is a GET by protocol; it
+//! writes only when it completes a login this browser started (the signed `state` must
+//! match), like a login form's POST.
 
 use crate::accounts;
 use crate::error::{AppError, AppResult};
@@ -9,11 +16,12 @@ use crate::handlers::{html_response, safe_return_to};
 use crate::page::Cx;
 use crate::session::{self, PendingOAuth, SessionData};
 use axum::extract::Query;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use lyceum_store::repo::sessions;
+use base64::Engine as _;
 use lyceum_wiki::oauth::{CallbackParams, OAuthError, callback_error, check_callback};
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 
 /// A login round trip older than this is refused (the provider's codes live 10 minutes).
 const MAX_ROUND_TRIP_MS: i64 = 15 * 60 * 1000;
@@ -21,6 +29,67 @@ const MAX_ROUND_TRIP_MS: i64 = 15 * 60 * 1000;
 #[derive(Deserialize)]
 pub struct Start {
     return_to: Option<String>,
+}
+
+fn pending_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-lyceum_login"
+    } else {
+        "lyceum_login"
+    }
+}
+
+/// The key that signs logins in progress: derived from the client secret, which only
+/// this site (and every server of it) knows; a new secret voids logins in progress.
+fn signing_key(client_secret: &str) -> [u8; 32] {
+    Sha256::new()
+        .chain_update(b"lyceum: a Wikimedia login in progress\n")
+        .chain_update(client_secret.as_bytes())
+        .finalize()
+        .into()
+}
+
+/// HMAC-SHA-256 (RFC 2104) with a 32-byte key.
+fn hmac_sha256(key: &[u8; 32], message: &[u8]) -> [u8; 32] {
+    let (mut inner, mut outer) = ([0x36u8; 64], [0x5cu8; 64]);
+    for (i, k) in key.iter().enumerate() {
+        inner[i] ^= k;
+        outer[i] ^= k;
+    }
+    let inner = Sha256::new()
+        .chain_update(inner)
+        .chain_update(message)
+        .finalize();
+    Sha256::new()
+        .chain_update(outer)
+        .chain_update(inner)
+        .finalize()
+        .into()
+}
+
+/// `payload.mac`, both base64url: the login in progress, readable by nobody but the
+/// browser that holds the HttpOnly cookie, and changeable by nobody.
+fn seal(key: &[u8; 32], pending: &PendingOAuth) -> String {
+    let b64 = &base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let json = serde_json::to_vec(pending).unwrap_or_default();
+    let payload = b64.encode(json);
+    let mac = b64.encode(hmac_sha256(key, payload.as_bytes()));
+    format!("{payload}.{mac}")
+}
+
+/// The login in progress a cookie holds, if this site signed it.
+fn open(key: &[u8; 32], value: &str) -> Option<PendingOAuth> {
+    let b64 = &base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let (payload, mac) = value.split_once('.')?;
+    let mac = b64.decode(mac).ok()?;
+    let expected = hmac_sha256(key, payload.as_bytes());
+    // Constant time: every byte is compared whatever the first difference.
+    if mac.len() != expected.len()
+        || mac.iter().zip(expected).fold(0u8, |d, (a, b)| d | (a ^ b)) != 0
+    {
+        return None;
+    }
+    serde_json::from_slice(&b64.decode(payload).ok()?).ok()
 }
 
 pub async fn start(cx: Cx, Query(q): Query<Start>) -> AppResult<Response> {
@@ -32,18 +101,25 @@ pub async fn start(cx: Cx, Query(q): Query<Start>) -> AppResult<Response> {
         return Ok(Redirect::to(&return_to).into_response());
     }
     let request = oauth.config.authorization_request(Some(&cx.page.lang));
-    let data = SessionData {
-        oauth: Some(PendingOAuth {
-            state: request.state,
-            verifier: request.pkce_verifier,
-            return_to,
-            started_at: cx.app.now_ms(),
-        }),
+    let pending = PendingOAuth {
+        state: request.state,
+        verifier: request.pkce_verifier,
+        return_to,
+        started_at: cx.app.now_ms(),
     };
-    let mut c = cx.app.store().conn().await?;
-    let cookie = session::start(&cx.app, &mut c, cx.session.as_ref(), None, &data).await?;
+    let key = signing_key(oauth.config.client_secret.expose());
+    let secure = cx.app.config().secure_cookies();
     let mut r = Redirect::to(&request.url).into_response();
-    r.headers_mut().append(header::SET_COOKIE, cookie);
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        session::set_cookie(
+            pending_cookie_name(secure),
+            &seal(&key, &pending),
+            MAX_ROUND_TRIP_MS / 1000,
+            secure,
+            true,
+        ),
+    );
     Ok(r)
 }
 
@@ -70,39 +146,50 @@ fn failure_to(cx: &Cx, e: &OAuthError, return_to: &str) -> AppResult<Response> {
     Ok((status, html_response(body)).into_response())
 }
 
-pub async fn callback(cx: Cx, Query(params): Query<CallbackParams>) -> AppResult<Response> {
+pub async fn callback(
+    cx: Cx,
+    headers: HeaderMap,
+    Query(params): Query<CallbackParams>,
+) -> AppResult<Response> {
     let Some(oauth) = cx.app.oauth() else {
         return Err(AppError::NotFound);
     };
+    let secure = cx.app.config().secure_cookies();
+    let name = pending_cookie_name(secure);
+    let key = signing_key(oauth.config.client_secret.expose());
+    let pending = session::read_cookie(&headers, name).and_then(|v| open(&key, v));
     // An error (above all a declined consent, which Extension:OAuth sends without `state`)
     // is only shown: it cannot be tied to this browser's login, so it changes nothing, not
     // even the pending login a forged link could otherwise cancel.
     if let Some(e) = callback_error(&params) {
-        let return_to = cx
-            .session
+        let return_to = pending
             .as_ref()
-            .and_then(|s| s.data.oauth.as_ref())
-            .map_or("/", |p| p.return_to.as_str());
-        return failure_to(&cx, &e, return_to);
+            .map_or("/".to_owned(), |p| safe_return_to(Some(&p.return_to)));
+        return failure_to(&cx, &e, &return_to);
     }
-    let Some(sess) = cx.session.as_ref() else {
-        return failure(&cx, &OAuthError::StateMismatch);
+    // The pending login is single-use in this browser, whatever happens next.
+    let spent = session::set_cookie(name, "", 0, secure, true);
+    let mut r = complete(&cx, oauth, pending, &params).await?;
+    r.headers_mut().append(header::SET_COOKIE, spent);
+    Ok(r)
+}
+
+/// Finish the login this browser started, if `params` answer it.
+async fn complete(
+    cx: &Cx,
+    oauth: &crate::state::OAuth,
+    pending: Option<PendingOAuth>,
+    params: &CallbackParams,
+) -> AppResult<Response> {
+    let Some(pending) = pending else {
+        return failure(cx, &OAuthError::StateMismatch);
     };
-    let Some(pending) = sess.data.oauth.clone() else {
-        return failure(&cx, &OAuthError::StateMismatch);
-    };
-    // The pending login is single-use, whatever happens next.
-    {
-        let mut c = cx.app.store().conn().await?;
-        sessions::update_data(&mut c, &sess.id_hash, "{}").await?;
-        cx.app.sessions().forget(&sess.id_hash);
-    }
     if cx.app.now_ms() - pending.started_at > MAX_ROUND_TRIP_MS {
-        return failure(&cx, &OAuthError::StateMismatch);
+        return failure(cx, &OAuthError::StateMismatch);
     }
-    let code = match check_callback(&pending.state, &params) {
+    let code = match check_callback(&pending.state, params) {
         Ok(code) => code,
-        Err(e) => return failure(&cx, &e),
+        Err(e) => return failure(cx, &e),
     };
     let profile = match oauth
         .client
@@ -110,22 +197,70 @@ pub async fn callback(cx: Cx, Query(params): Query<CallbackParams>) -> AppResult
         .await
     {
         Ok(p) => p,
-        Err(e) => return failure(&cx, &e),
+        Err(e) => return failure(cx, &e),
     };
     let user = accounts::login_wikimedia(cx.app.store(), &profile, cx.app.now_ms()).await?;
     // A rename on the wikis renames the user here: other sessions of theirs must reload.
     cx.app.sessions().forget_user(user);
     let mut tx = cx.app.store().begin().await?;
+    // A session the browser already had (planted or not) is replaced: no fixation.
     let cookie = session::start(
         &cx.app,
         &mut tx,
-        Some(sess),
+        cx.session.as_ref(),
         Some(user),
         &SessionData::default(),
     )
     .await?;
     tx.commit().await?;
-    let mut r = Redirect::to(&pending.return_to).into_response();
+    let mut r = Redirect::to(&safe_return_to(Some(&pending.return_to))).into_response();
     r.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hmac_matches_rfc_4231() {
+        // RFC 4231 test case 1: key 0x0b × 20 (zero-padded like any short key).
+        let mut key = [0u8; 32];
+        key[..20].fill(0x0b);
+        let mac = hmac_sha256(&key, b"Hi There");
+        let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            hex,
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
+        );
+    }
+
+    #[test]
+    fn a_sealed_login_opens_only_unchanged_and_with_its_key() {
+        let key = signing_key("secret");
+        let pending = PendingOAuth {
+            state: "s".repeat(43),
+            verifier: "v".repeat(43),
+            return_to: "/dashboard".into(),
+            started_at: 7,
+        };
+        let sealed = seal(&key, &pending);
+        let opened = open(&key, &sealed).expect("opens");
+        assert_eq!(
+            (opened.state, opened.return_to, opened.started_at),
+            (pending.state.clone(), pending.return_to.clone(), 7)
+        );
+        assert!(open(&signing_key("another"), &sealed).is_none());
+        let (payload, mac) = sealed.split_once('.').unwrap();
+        let forged = PendingOAuth {
+            return_to: "https://evil.example/".into(),
+            ..pending
+        };
+        let b64 = &base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let other = b64.encode(serde_json::to_vec(&forged).unwrap());
+        assert!(open(&key, &format!("{other}.{mac}")).is_none());
+        assert!(open(&key, payload).is_none());
+        assert!(open(&key, &format!("{payload}.")).is_none());
+        assert!(open(&key, "").is_none());
+    }
 }

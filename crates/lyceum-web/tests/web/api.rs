@@ -95,7 +95,9 @@ async fn enrolment_through_the_api_with_the_login_cookie() {
         StatusCode::OK,
         "idempotent"
     );
+    // The unit page and the report its script sends when it is shown.
     c.get(&unit_path("s1-1-2")).await;
+    c.post_empty(&format!("{}/seen", unit_path("s1-1-2"))).await;
     let mine = c.get("/api/v1/me/enrollments").await.json();
     assert_eq!(mine[0]["course"]["id"], KEY);
     assert_eq!(mine[0]["progress"]["completed_units"], 1);

@@ -8,7 +8,7 @@ async fn login_sets_a_safe_cookie_and_rotates_the_session() {
     let t = TestApp::new().await;
     t.user("ada", false).await;
     let mut c = t.client();
-    // An anonymous session exists already (as during an OAuth round trip).
+    // A session cookie exists already (planted by someone else, or left from before).
     c.cookies.insert("lyceum_session".into(), "x".repeat(43));
     let before = c.session_cookie().cloned();
     let r = c

@@ -1,7 +1,9 @@
 //! A GET never writes: every main page and API read, for a learner, the course team and an
 //! admin, leaves the database as it was — even when a score has just become final with
 //! time (it is recorded by the hourly job, not by whoever looks first) and when staff open
-//! a response to grade (the lock is taken by "Start grading" or the first save).
+//! a response to grade (the lock is taken by "Start grading" or the first save), or a
+//! learner opens a unit for the first time (the page reports it was seen by a POST).
+//! Starting a Wikimedia login is checked in `oauth.rs` (it needs the stand-in provider).
 
 use crate::support::*;
 use axum::http::{Method, StatusCode};
@@ -102,14 +104,29 @@ async fn no_get_writes_on_the_main_pages() {
     // Time makes Ana's score final: nobody has recorded it yet.
     t.clock
         .advance(jiff::SignedDuration::from_hours(3 * 24 + 1));
-    // Two writes a GET may cause, both the viewer's own bookkeeping: a session's sliding
-    // expiry (renewed at most once a day; three days passed), and a learner's reading
-    // progress when they open a unit (view completion, where to resume). Done here,
-    // before counting; that the unit page settled no score is checked at the end.
+    // One write a GET may cause, the session's own bookkeeping: its sliding expiry,
+    // renewed at most once a day (three days passed). Done here, before counting. A
+    // learner's first view of a unit is counted: it is recorded by the page's POST.
     for c in [&mut ana_c, &mut staff, &mut admin] {
         c.get("/").await;
     }
-    ana_c.get(&format!("/courses/{KEY}/unit/s1-1-1")).await;
+    // Ana's private calendar feed is made by a POST; reading it is a GET like any other.
+    ana_c.post_form("/preferences/calendar", &[]).await;
+    let prefs = ana_c.get("/preferences").await.body;
+    let feed = {
+        let at = prefs
+            .find("http://lyceum.test/calendar/")
+            .expect("feed URL shown");
+        let url = &prefs[at..];
+        url[..url.find('"').unwrap()]
+            .trim_start_matches("http://lyceum.test")
+            .to_owned()
+    };
+    let css = {
+        let at = prefs.find("/static/").expect("stylesheet");
+        let url = &prefs[at..];
+        url[..url.find('"').unwrap()].to_owned()
+    };
 
     let c = format!("/courses/{KEY}");
     let learner_pages = [
@@ -125,7 +142,12 @@ async fn no_get_writes_on_the_main_pages() {
         format!("{c}/progress"),
         format!("{c}/dates"),
         format!("{c}/bookmarks"),
+        format!("{c}/jump_to_id/s1-1-1"),
+        feed.clone(),
+        css.clone(),
+        "/healthz".to_owned(),
         "/api/v1/me".to_owned(),
+        "/api/v1/me/deadlines".to_owned(),
         "/api/v1/me/enrollments".to_owned(),
         "/api/v1/courses".to_owned(),
         format!("/api/v1/courses/{KEY}"),
@@ -244,4 +266,123 @@ async fn the_grading_lock_is_taken_by_a_post_not_by_opening_the_page() {
     // The learner cannot take it (the response does not exist for them).
     let r = ana_c.post_form(&format!("{page}/lock"), &[]).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+/// Opening a reading unit records nothing; the page's own POST (sent by the site script
+/// when the page is shown) completes its reading and makes it where "Resume" leads —
+/// once, for enrolled learners only, and never from another site.
+#[tokio::test]
+async fn a_unit_is_recorded_as_seen_by_its_post_not_by_opening_it() {
+    let t = TestApp::new().await;
+    let course = t.seed_sample().await;
+    let ana = t.user("ana", false).await;
+    t.enroll(ana, course).await;
+    t.user("ben", false).await;
+    let mut ana_c = t.login("ana").await;
+    let mut ben_c = t.login("ben").await;
+    let progress = |v: serde_json::Value| {
+        (
+            v[0]["progress"]["completed_units"].clone(),
+            v[0]["resume_url"].clone(),
+        )
+    };
+    let unit = unit_path("s1-2-1");
+    let seen = format!("{unit}/seen");
+    ana_c.get("/").await;
+
+    // First view: the page reads, and says where it reports being seen.
+    reads_only(&t, &mut ana_c, &unit).await;
+    let page = ana_c.get(&unit).await;
+    assert!(
+        page.body.contains(&format!(r#"data-seen-url="{seen}""#)),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("data-seen-show"), "{}", page.body);
+    assert!(page.body.contains("data-seen-hide"), "{}", page.body);
+    assert_eq!(
+        progress(ana_c.get("/api/v1/me/enrollments").await.json()),
+        (json!(0), json!(unit_path("s1-1-1")))
+    );
+
+    // From another site: refused, nothing recorded.
+    let r = ana_c
+        .request(
+            Method::POST,
+            &seen,
+            axum::body::Body::empty(),
+            None,
+            &[("sec-fetch-site", "cross-site")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        progress(ana_c.get("/api/v1/me/enrollments").await.json()),
+        (json!(0), json!(unit_path("s1-1-1")))
+    );
+
+    // The page's report: complete, and "Resume" leads here.
+    let r = ana_c.post_empty(&seen).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert_eq!(
+        progress(ana_c.get("/api/v1/me/enrollments").await.json()),
+        (json!(1), json!(unit))
+    );
+    let page = ana_c.get(&unit).await;
+    assert!(
+        page.body.contains(r#"<span class="done" role="status">"#),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("data-seen-show"), "{}", page.body);
+
+    // Again (a reload, the back button): nothing more to write.
+    let before = t.store.write_count();
+    let r = ana_c.post_empty(&seen).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(t.store.write_count(), before, "a repeated report wrote");
+
+    // A video unit: its text completes, the video waits to be watched.
+    let r = ana_c.post_empty(&unit_path("s1-1-1/seen")).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        progress(ana_c.get("/api/v1/me/enrollments").await.json()),
+        (json!(1), json!(unit_path("s1-1-1")))
+    );
+
+    // Someone not enrolled, a visitor: no-op. An unknown or unreleased unit: 404.
+    let before = t.store.write_count();
+    assert_eq!(ben_c.post_empty(&seen).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        t.client().post_empty(&seen).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        t.store.write_count(),
+        before,
+        "a report by a non-learner wrote"
+    );
+    for u in ["nowhere", "s3-1-1"] {
+        let r = ana_c.post_empty(&unit_path(&format!("{u}/seen"))).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{u}");
+    }
+}
+
+/// Without script nothing reports a view: "Mark as done" still completes a reading unit
+/// and makes it where "Resume" leads.
+#[tokio::test]
+async fn without_script_mark_as_done_completes_and_sets_where_to_resume() {
+    let t = TestApp::new().await;
+    let course = t.seed_sample().await;
+    let ana = t.user("ana", false).await;
+    t.enroll(ana, course).await;
+    let mut c = t.login("ana").await;
+    let unit = unit_path("s1-2-1");
+    let page = c.get(&unit).await.body;
+    assert!(page.contains("Mark as done"), "{page}");
+    let r = c.post_form(&format!("{unit}/done"), &[("done", "1")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let mine = c.get("/api/v1/me/enrollments").await.json();
+    assert_eq!(mine[0]["progress"]["completed_units"], json!(1));
+    assert_eq!(mine[0]["resume_url"], json!(unit));
 }

@@ -340,3 +340,41 @@ async fn login_page_offers_wikimedia_only_when_configured() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// Starting a login is a link (a GET): it stores nothing on the server, whoever follows
+/// it and however often; the login in progress travels in a signed cookie of its own.
+#[tokio::test]
+async fn starting_a_login_writes_nothing() {
+    let (t, _standin) = setup().await;
+    let mut c = t.client();
+    let before = t.store.write_count();
+    for _ in 0..3 {
+        let r = c.get("/auth/wikimedia?return_to=/dashboard").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let cookie = r
+            .set_cookies()
+            .into_iter()
+            .find(|s| s.starts_with("lyceum_login="))
+            .expect("the login in progress, in its own cookie");
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
+        assert!(cookie.contains("Max-Age=900"), "{cookie}");
+    }
+    assert_eq!(t.store.write_count(), before, "starting a login wrote");
+    assert!(c.session_cookie().is_none(), "no session for a visitor");
+
+    // A cookie changed in the browser (another place to return to) is not this site's.
+    let callback = consent(&mut c, Some(12345678)).await;
+    let sealed = c.cookies["lyceum_login"].clone();
+    let (payload, mac) = sealed.split_once('.').unwrap();
+    let mut bytes = payload.as_bytes().to_vec();
+    bytes[5] = if bytes[5] == b'A' { b'B' } else { b'A' };
+    c.cookies.insert(
+        "lyceum_login".into(),
+        format!("{}.{mac}", String::from_utf8(bytes).unwrap()),
+    );
+    let r = c.get(&callback).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("This login link has expired"));
+    assert_eq!(user_count(&t).await, 0);
+    assert!(!c.cookies.contains_key("lyceum_login"), "spent");
+}

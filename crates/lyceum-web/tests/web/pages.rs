@@ -150,10 +150,34 @@ async fn enrol_read_and_resume() {
     assert!(outline.body.contains("Start course"));
 
     // Reading a text-only unit completes it; a unit with a video waits for the video.
+    // Opening the page only reads; its script reports that it was shown.
     let second = c.get(&unit_path("s1-1-2")).await;
     assert_eq!(second.status, StatusCode::OK);
-    assert!(second.body.contains("You completed this unit"));
+    assert!(
+        second.body.contains(r#"hidden data-seen-show"#),
+        "complete once seen: {}",
+        second.body
+    );
+    assert!(
+        c.get(&format!("/courses/{KEY}/courseware"))
+            .await
+            .body
+            .contains("0% complete (0 of 4 units)"),
+        "opening a unit records nothing"
+    );
+    let seen = |u: &str| format!("{}/seen", unit_path(u));
+    let r = c.post_empty(&seen("s1-1-2")).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let second = c.get(&unit_path("s1-1-2")).await;
+    assert!(
+        second.body.contains(r#"<span class="done" role="status">"#)
+            && second.body.contains("You completed this unit")
+    );
     let first = c.get(&unit_path("s1-1-1")).await;
+    assert_eq!(
+        c.post_empty(&seen("s1-1-1")).await.status,
+        StatusCode::NO_CONTENT
+    );
     assert!(
         !first.body.contains("You completed this unit"),
         "video not watched yet"

@@ -41,6 +41,24 @@ async fn query_counts_do_not_grow_with_course_size() {
         );
         assert!(b <= 6, "{page}: {b} queries");
     }
+    // A unit's first view costs what a second look costs: the page only reads (its
+    // script reports that it was seen, by a POST of its own).
+    for key in ["SMALL", "BIG"] {
+        let unit = format!("/courses/course-v1:TESTORG+{key}+2026/unit/s1-1-2");
+        let before = t.queries();
+        assert_eq!(c.get(&unit).await.status, StatusCode::OK);
+        let first = t.queries() - before;
+        let again = queries_for(&t, &mut c, &unit).await;
+        println!("{key}: unit page {first} statements on first view, {again} after");
+        assert_eq!(first, again, "{key}: the first view of a unit wrote");
+        // The course row with the enrolment and the unit's own state; on PostgreSQL, whose
+        // sessions are not cached, the session too.
+        let budget = match backend() {
+            lyceum_store::Backend::Sqlite => 2,
+            lyceum_store::Backend::Postgres => 3,
+        };
+        assert!(again <= budget, "{key}: unit page {again} statements");
+    }
     let dash = queries_for(&t, &mut c, "/dashboard").await;
     assert!(dash <= 4, "dashboard: {dash}");
     let api = queries_for(&t, &mut c, "/api/v1/courses/course-v1:TESTORG+BIG+2026").await;

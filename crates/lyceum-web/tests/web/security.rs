@@ -187,6 +187,7 @@ const STATE_CHANGING: &[(&str, &str)] = &[
     ("POST", "/courses/{key}/unenroll"),
     ("POST", "/courses/{key}/unit/{unit}/bookmark"),
     ("POST", "/courses/{key}/unit/{unit}/done"),
+    ("POST", "/courses/{key}/unit/{unit}/seen"),
     ("POST", "/courses/{key}/problem/{block}"),
     ("POST", "/courses/{key}/open-response/{block}"),
     ("POST", "/courses/{key}/open-response/{block}/files"),
