@@ -49,22 +49,11 @@ fn signing_key(client_secret: &str) -> [u8; 32] {
         .into()
 }
 
-/// HMAC-SHA-256 (RFC 2104) with a 32-byte key.
-fn hmac_sha256(key: &[u8; 32], message: &[u8]) -> [u8; 32] {
-    let (mut inner, mut outer) = ([0x36u8; 64], [0x5cu8; 64]);
-    for (i, k) in key.iter().enumerate() {
-        inner[i] ^= k;
-        outer[i] ^= k;
-    }
-    let inner = Sha256::new()
-        .chain_update(inner)
-        .chain_update(message)
-        .finalize();
-    Sha256::new()
-        .chain_update(outer)
-        .chain_update(inner)
-        .finalize()
-        .into()
+/// HMAC-SHA-256 (RFC 2104) of `message` under `key`.
+fn mac(key: &[u8; 32]) -> hmac::Hmac<sha2_hmac::Sha256> {
+    use hmac::KeyInit;
+    hmac::Hmac::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"))
 }
 
 /// `payload.mac`, both base64url: the login in progress, readable by nobody but the
@@ -73,22 +62,21 @@ fn seal(key: &[u8; 32], pending: &PendingOAuth) -> String {
     let b64 = &base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let json = serde_json::to_vec(pending).unwrap_or_default();
     let payload = b64.encode(json);
-    let mac = b64.encode(hmac_sha256(key, payload.as_bytes()));
-    format!("{payload}.{mac}")
+    let mut m = mac(key);
+    hmac::Mac::update(&mut m, payload.as_bytes());
+    let tag = b64.encode(hmac::Mac::finalize(m).into_bytes());
+    format!("{payload}.{tag}")
 }
 
 /// The login in progress a cookie holds, if this site signed it.
 fn open(key: &[u8; 32], value: &str) -> Option<PendingOAuth> {
     let b64 = &base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let (payload, mac) = value.split_once('.')?;
-    let mac = b64.decode(mac).ok()?;
-    let expected = hmac_sha256(key, payload.as_bytes());
-    // Constant time: every byte is compared whatever the first difference.
-    if mac.len() != expected.len()
-        || mac.iter().zip(expected).fold(0u8, |d, (a, b)| d | (a ^ b)) != 0
-    {
-        return None;
-    }
+    let (payload, tag) = value.split_once('.')?;
+    let tag = b64.decode(tag).ok()?;
+    let mut m = mac(key);
+    hmac::Mac::update(&mut m, payload.as_bytes());
+    // Constant-time comparison.
+    hmac::Mac::verify_slice(m, &tag).ok()?;
     serde_json::from_slice(&b64.decode(payload).ok()?).ok()
 }
 
@@ -227,8 +215,13 @@ mod tests {
         // RFC 4231 test case 1: key 0x0b × 20 (zero-padded like any short key).
         let mut key = [0u8; 32];
         key[..20].fill(0x0b);
-        let mac = hmac_sha256(&key, b"Hi There");
-        let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
+        let mut m = mac(&key);
+        hmac::Mac::update(&mut m, b"Hi There");
+        let hex: String = hmac::Mac::finalize(m)
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         assert_eq!(
             hex,
             "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
