@@ -20,7 +20,7 @@ use lyceum_core::course::{CourseKey, Effort, License, StructureSettings};
 use lyceum_core::error::DomainError;
 use lyceum_core::grading::GradingPolicy;
 use lyceum_core::media::{content_type_for, normalize_asset_name};
-use lyceum_core::sanitize::sanitize_html;
+use lyceum_core::sanitize::{MAX_NESTING, escaped_text, line_containers, try_sanitize_html};
 use lyceum_core::subtitles::{self, Cue};
 use roxmltree::Node;
 use serde_json::Value;
@@ -208,7 +208,16 @@ pub fn import(files: &OlxFiles, options: &ImportOptions) -> Result<Imported, Dom
             .unwrap_or_default(),
         overview_html: about
             .get("overview")
-            .map(|s| sanitize_html(s))
+            .map(|s| {
+                try_sanitize_html(s).unwrap_or_else(|_| {
+                    im.report.push(
+                        IssueKind::InvalidValue,
+                        "about/overview.html",
+                        too_deep_detail("the course overview"),
+                    );
+                    escaped_text(s)
+                })
+            })
             .unwrap_or_default(),
         overview_source: about.get("overview").cloned().unwrap_or_default(),
         outcomes: learning_info(&attrs),
@@ -864,7 +873,15 @@ impl<'f> Importer<'f> {
                 })),
                 _ => Err(String::new()),
             };
-            let content = content.and_then(|c| c.validate().map_err(|e| e.to_string()));
+            let content = content.and_then(|c| {
+                c.validate().map_err(|e| {
+                    if e.key.0 == "lyceum-error-content-too-deep" {
+                        too_deep_detail(&format!("url_name {:?}", def.url_name))
+                    } else {
+                        e.to_string()
+                    }
+                })
+            });
             let content = match content {
                 Ok(c) => c,
                 Err(why) => {
@@ -1500,6 +1517,18 @@ impl<'f> Importer<'f> {
             } else {
                 String::new()
             };
+            // Pages are sanitised when shown; content too deep to parse is kept as its
+            // text, and said so.
+            let content = if lyceum_core::sanitize::check_html_nesting(&content).is_err() {
+                self.report.push(
+                    IssueKind::InvalidValue,
+                    format!("{kind}/{slug}", kind = kind.as_str()),
+                    too_deep_detail(&format!("page {slug:?}")),
+                );
+                escaped_text(&content)
+            } else {
+                content
+            };
             pages.push(CoursePage {
                 kind,
                 slug,
@@ -1568,34 +1597,18 @@ impl<'f> Importer<'f> {
 /// (quotes, lists) cost time with their nesting, so a source longer than a text may be,
 /// or with a line opening dozens of containers, is not rendered (the text is imported as
 /// the HTML beside it). Sources Lyceum exports are far below both.
+/// The report's words for author content nesting deeper than the sanitiser accepts.
+fn too_deep_detail(what: &str) -> String {
+    format!(
+        "{what}: content nests more than {MAX_NESTING} levels deep (lists, quotes or HTML \
+         elements inside one another); refused"
+    )
+}
+
 fn markdown_is_tame(md: &str) -> bool {
     const MAX_BYTES: usize = 512 * 1024;
     const MAX_CONTAINERS: usize = 32;
     md.len() <= MAX_BYTES && md.lines().all(|l| line_containers(l) <= MAX_CONTAINERS)
-}
-
-/// How many block quote and list markers open a line (`> - 1. > text` → 4).
-fn line_containers(line: &str) -> usize {
-    let mut n = 0;
-    let mut rest = line.trim_start();
-    loop {
-        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-        let after = &rest[digits..];
-        let marker = if let Some(r) = rest.strip_prefix('>') {
-            r
-        } else if digits > 0 && (after.starts_with('.') || after.starts_with(')')) {
-            &after[1..]
-        } else if digits == 0
-            && (rest.starts_with(['-', '*', '+']))
-            && rest[1..].starts_with([' ', '\t'])
-        {
-            &rest[1..]
-        } else {
-            return n;
-        };
-        n += 1;
-        rest = marker.trim_start();
-    }
 }
 
 /// Studio's "What you'll learn" list (the course's `learning_info` field): the course's

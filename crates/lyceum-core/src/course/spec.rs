@@ -14,7 +14,7 @@ use crate::blocks::{
 use crate::error::DomainError;
 use crate::grading::{AssignmentType, GradingPolicy};
 use crate::media::{content_type_for, is_valid_asset_name};
-use crate::sanitize::markdown_to_html;
+use crate::sanitize::try_markdown_to_html;
 use crate::subtitles;
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -390,7 +390,7 @@ pub fn expand(
         key,
         title: spec.title.trim().to_owned(),
         short_description: spec.short_description.trim().to_owned(),
-        overview_html: markdown_to_html(&spec.overview),
+        overview_html: try_markdown_to_html(&spec.overview)?,
         overview_source: spec.overview,
         outcomes: spec
             .outcomes
@@ -664,7 +664,11 @@ fn open_response(
         }
     };
     Ok(OpenResponseContent {
-        prompts: o.prompts.iter().map(|p| markdown_to_html(p)).collect(),
+        prompts: o
+            .prompts
+            .iter()
+            .map(|p| try_markdown_to_html(p))
+            .collect::<Result<_, _>>()?,
         text: o.text,
         files,
         rubric,
