@@ -19,6 +19,7 @@ use lyceum_core::course::spec::{NewAsset, NewBlock, NewCourse, structure};
 use lyceum_core::course::{CourseKey, Effort, License, StructureSettings};
 use lyceum_core::error::DomainError;
 use lyceum_core::grading::GradingPolicy;
+use lyceum_core::limits;
 use lyceum_core::media::{content_type_for, normalize_asset_name};
 use lyceum_core::sanitize::{MAX_NESTING, escaped_text, line_containers, try_sanitize_html};
 use lyceum_core::subtitles::{self, Cue};
@@ -178,7 +179,10 @@ pub fn import(files: &OlxFiles, options: &ImportOptions) -> Result<Imported, Dom
     }
     im.check_static_links();
 
-    let title = attr_string(&attrs, "display_name").unwrap_or_else(|| "Empty".to_owned());
+    let title = attr_string(&attrs, "display_name").unwrap_or_default();
+    let title = Some(im.title(&title, &course_path, &run))
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| "Empty".to_owned());
     let start = im.date(&attrs, "start", &course_path);
     let end = im.date(&attrs, "end", &course_path);
     let self_paced = attr_bool(&attrs, "self_paced").unwrap_or(false);
@@ -726,7 +730,7 @@ impl<'f> Importer<'f> {
             if !loose.is_empty() {
                 subs.push(im.synthetic_subsection(&loose, def.text, &def.path, &inh, &name));
             }
-            let title = title_or(&def.attrs, "Section");
+            let title = im.title_or(&def, "Section");
             let release = im.release(&def);
             structure("section", name, title, release, subs)
         });
@@ -756,7 +760,7 @@ impl<'f> Importer<'f> {
             let mut block = structure(
                 "subsection",
                 name,
-                title_or(&def.attrs, "Subsection"),
+                im.title_or(&def, "Subsection"),
                 release,
                 units,
             );
@@ -789,7 +793,8 @@ impl<'f> Importer<'f> {
                     let mut leaves = Vec::new();
                     im.leaves_into(def.node, def.text, &def.path, &inh, &mut leaves);
                     let release = im.release(&def);
-                    structure("unit", name, title_or(&def.attrs, "Unit"), release, leaves)
+                    let title = im.title_or(&def, "Unit");
+                    structure("unit", name, title, release, leaves)
                 });
                 units.extend(self.skip(path, r));
             } else {
@@ -912,7 +917,7 @@ impl<'f> Importer<'f> {
             NewBlock {
                 kind: content.kind().to_owned(),
                 url_name: name,
-                title: title.trim().to_owned(),
+                title: im.title(&title, &def.path, &def.url_name),
                 release_at: release,
                 content: content.encode(),
                 children: Vec::new(),
@@ -1369,6 +1374,36 @@ impl<'f> Importer<'f> {
     }
 
     /// Every file under `static/` is an asset, named as Open edX names it.
+    /// A display name from the archive made fit to show: control and bidi-override
+    /// characters stripped and, past [`limits::TITLE`], cut at a character boundary with a
+    /// report entry. A long title is no reason to refuse a whole course (nobody can shorten
+    /// it in the archive there and then); a cut title can be edited after the import.
+    fn title(&mut self, raw: &str, path: &str, url_name: &str) -> String {
+        let (title, cut) = limits::clean_cut(raw, limits::TITLE);
+        if cut {
+            self.report.push(
+                IssueKind::InvalidValue,
+                path,
+                format!(
+                    "display_name of url_name {url_name:?} cut to {} characters",
+                    limits::TITLE.max_chars
+                ),
+            );
+        }
+        title
+    }
+
+    /// The block's display name as [`Self::title`] makes it, or `default` when it has none.
+    fn title_or(&mut self, def: &Def<'_, '_>, default: &str) -> String {
+        let raw = attr_string(&def.attrs, "display_name").unwrap_or_default();
+        let title = self.title(&raw, &def.path, &def.url_name);
+        if title.is_empty() {
+            default.to_owned()
+        } else {
+            title
+        }
+    }
+
     fn collect_assets(&mut self) {
         for f in &self.files.statics {
             let name = normalize_asset_name(&f.path);
@@ -1510,10 +1545,13 @@ impl<'f> Importer<'f> {
             }
             let kind = PageKind::parse(kind).unwrap_or(PageKind::About);
             let title = if kind == PageKind::Tab {
-                tab_names
-                    .get(&slug)
-                    .cloned()
-                    .unwrap_or_else(|| slug.clone())
+                let raw = tab_names.get(&slug).unwrap_or(&slug);
+                let title = self.title(raw, "policy.json", &slug);
+                if title.is_empty() {
+                    slug.clone()
+                } else {
+                    title
+                }
             } else {
                 String::new()
             };
@@ -1624,13 +1662,6 @@ fn learning_info(attrs: &Attrs) -> Vec<String> {
             .collect(),
         _ => Vec::new(),
     }
-}
-
-fn title_or(attrs: &Attrs, default: &str) -> String {
-    attr_string(attrs, "display_name")
-        .map(|t| t.trim().to_owned())
-        .filter(|t| !t.is_empty())
-        .unwrap_or_else(|| default.to_owned())
 }
 
 /// `display_name` cleaned into a url_name (`[\w.%-]`, runs of `_` collapsed).

@@ -133,3 +133,67 @@ fn deeply_nested_html_is_refused_by_url_name_and_the_rest_imported() {
         }
     }
 }
+
+/// Names from an archive lose control and bidi-override characters, and a title longer
+/// than the documented maximum (docs/LIMITS.md) is cut with a report entry rather than
+/// refusing the whole course.
+#[test]
+fn imported_names_are_cleaned_and_cut_to_the_title_limit() {
+    let long = "Ω".repeat(5_000);
+    let f = course(&[
+        (
+            "course/r.xml",
+            format!(
+                r#"<course display_name="{long}"><chapter url_name="ch"/></course>"#
+            ),
+        ),
+        (
+            "chapter/ch.xml",
+            r#"<chapter display_name="Safe&#x202E;gpj.exe&#x9b;31m"><sequential url_name="seq"/></chapter>"#
+                .to_owned(),
+        ),
+        (
+            "sequential/seq.xml",
+            r#"<sequential display_name="  &#x2066;Week&#9;one&#x2069;  "><vertical url_name="v0"/></sequential>"#
+                .to_owned(),
+        ),
+        (
+            "vertical/v0.xml",
+            format!(
+                r#"<vertical display_name="&#x85;&#x202D;"><html url_name="fine" display_name="{}"/></vertical>"#,
+                "x".repeat(300)
+            ),
+        ),
+        (
+            "policies/r/policy.json",
+            r#"{"course/r": {"tabs": [{"type": "static_tab", "url_slug": "extra", "name": "Ex\u202etra\u0000"}]}}"#
+                .to_owned(),
+        ),
+        ("tabs/extra.html", "<p>Extra</p>".to_owned()),
+    ]);
+    // (XML forbids C0 controls even as references; C1 controls and the bidi characters
+    // pass, and a policy's JSON may hold any.)
+    let imported = import_on_server_stack(f);
+    assert_eq!(imported.course.title, "Ω".repeat(200));
+    let title = |u: &str| find(&imported.blocks, u).unwrap().title.clone();
+    assert_eq!(title("ch"), "Safegpj.exe31m");
+    assert_eq!(title("seq"), "Week one");
+    assert_eq!(title("v0"), "Unit", "a name left empty takes the default");
+    assert_eq!(title("fine"), "x".repeat(200));
+    let tab = imported.pages.iter().find(|p| p.slug == "extra").unwrap();
+    assert_eq!(tab.title, "Extra");
+    let cut: Vec<&str> = imported
+        .report
+        .issues
+        .iter()
+        .filter(|i| i.detail.contains("cut to 200 characters"))
+        .map(|i| i.detail.as_str())
+        .collect();
+    assert_eq!(
+        cut,
+        [
+            r#"display_name of url_name "fine" cut to 200 characters"#,
+            r#"display_name of url_name "r" cut to 200 characters"#,
+        ]
+    );
+}
