@@ -975,6 +975,28 @@ mod tests {
         assert_eq!(c.possible(), (6.0, 5.0));
     }
 
+    /// A course spec is author content too: Markdown nested deeper than the sanitiser
+    /// accepts is refused, in the overview, a prompt or a text.
+    #[test]
+    fn deeply_nested_markdown_in_a_spec_is_refused() {
+        let deep = format!("{}Why?", "> ".repeat(crate::sanitize::MAX_NESTING + 1));
+        let too_deep = ("lyceum-error-content-too-deep", vec!["100".to_owned()]);
+        let prompt = serde_json::json!([{
+            "kind": "open_response", "prompts": [deep],
+            "criteria": [{"name": "ideas", "label": "Ideas"}]
+        }]);
+        assert_eq!(error_key(prompt), too_deep);
+        assert_eq!(
+            error_key(serde_json::json!([{"kind": "text", "markdown": deep}])),
+            too_deep
+        );
+        let mut j = spec_json();
+        j["overview"] = deep.clone().into();
+        let spec: CourseSpec = serde_json::from_value(j).unwrap();
+        let err = expand(spec, &mut media).err().unwrap();
+        assert_eq!((err.key.0, err.args), too_deep);
+    }
+
     #[test]
     fn open_response_peer_settings_and_fallback() {
         let e = expand_blocks(serde_json::json!([
