@@ -126,6 +126,68 @@ const FORMATTING: &[&str] = &[
     "a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u",
 ];
 
+/// SVG and MathML elements whose content is HTML again.
+const HTML_ISLANDS: &[&str] = &[
+    "foreignobject",
+    "desc",
+    "title",
+    "annotation-xml",
+    "mi",
+    "mo",
+    "mn",
+    "ms",
+    "mtext",
+];
+
+/// HTML elements that end SVG or MathML content when they start inside it.
+const BREAKOUT: &[&str] = &[
+    "b",
+    "big",
+    "blockquote",
+    "body",
+    "br",
+    "center",
+    "code",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "embed",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "hr",
+    "i",
+    "img",
+    "li",
+    "listing",
+    "menu",
+    "meta",
+    "nobr",
+    "ol",
+    "p",
+    "pre",
+    "ruby",
+    "s",
+    "small",
+    "span",
+    "strong",
+    "strike",
+    "sub",
+    "sup",
+    "table",
+    "tt",
+    "u",
+    "ul",
+    "var",
+    "font",
+];
+
 /// Phrasing elements an omitted end tag closes through (`<li><span>a<li>` closes both).
 const PHRASING: &[&str] = &[
     "a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "data", "dfn", "em", "font", "i", "kbd",
@@ -183,8 +245,9 @@ fn closes_sibling_through(name: &str, between: &str) -> bool {
 /// ignored; a `<b>` closed out of order is re-opened later) is never counted as closed.
 pub fn check_html_nesting(html: &str) -> Result<(), DomainError> {
     let b = html.as_bytes();
-    // Open elements: the name, and for a formatting element its whole start tag.
-    let mut open: Vec<(String, String)> = Vec::new();
+    // Open elements: the name, for a formatting element its whole start tag, and whether
+    // it is SVG or MathML (where `/>` closes an element and no element holds raw text).
+    let mut open: Vec<(String, String, bool)> = Vec::new();
     // Formatting elements closed by something else, keyed by their whole start tag: the
     // parser re-opens up to three alike (its "Noah's Ark" clause).
     let mut lingering: std::collections::HashMap<String, usize> = Default::default();
@@ -231,7 +294,7 @@ pub fn check_html_nesting(html: &str) -> Result<(), DomainError> {
         if closing {
             let formatting = FORMATTING.contains(&name.as_str());
             let mut target = None;
-            for (at, (n, _)) in open.iter().enumerate().rev() {
+            for (at, (n, _, _)) in open.iter().enumerate().rev() {
                 if *n == name {
                     target = Some(at);
                     break;
@@ -253,7 +316,7 @@ pub fn check_html_nesting(html: &str) -> Result<(), DomainError> {
                     open.remove(at);
                 }
                 Some(at) => {
-                    for (n, tag) in open.drain(at + 1..) {
+                    for (n, tag, _) in open.drain(at + 1..) {
                         if FORMATTING.contains(&n.as_str()) {
                             let alike = lingering.entry(tag).or_default();
                             if *alike < 3 {
@@ -277,14 +340,22 @@ pub fn check_html_nesting(html: &str) -> Result<(), DomainError> {
             }
             continue;
         }
-        if VOID.contains(&name.as_str()) {
+        // SVG and MathML: inside them, elements are theirs, except in the HTML islands
+        // (`foreignObject`, `mtext`…) and for the HTML elements that break out (counted
+        // here as staying inside, which can only count deeper).
+        let foreign = matches!(name.as_str(), "svg" | "math")
+            || open
+                .last()
+                .is_some_and(|(n, _, foreign)| *foreign && !HTML_ISLANDS.contains(&n.as_str()))
+                && !BREAKOUT.contains(&name.as_str());
+        if foreign {
+            // `/>` closes an element only there.
+            if self_closed {
+                continue;
+            }
+        } else if VOID.contains(&name.as_str()) {
             continue;
-        }
-        // `/>` closes an element only inside SVG and MathML.
-        if self_closed && open.iter().any(|(n, _)| n == "svg" || n == "math") {
-            continue;
-        }
-        if RAW_TEXT.contains(&name.as_str()) {
+        } else if RAW_TEXT.contains(&name.as_str()) {
             let end = format!("</{name}");
             let tail = &b[i..];
             i += tail
@@ -293,7 +364,7 @@ pub fn check_html_nesting(html: &str) -> Result<(), DomainError> {
                 .unwrap_or(tail.len());
             continue;
         }
-        if name == "plaintext" {
+        if name == "plaintext" && !foreign {
             break;
         }
         if let Some(siblings) = closed_by(&name) {
@@ -315,7 +386,7 @@ pub fn check_html_nesting(html: &str) -> Result<(), DomainError> {
         } else {
             String::new()
         };
-        open.push((name, tag));
+        open.push((name, tag, foreign));
         if open.len() + lingering_total > MAX_NESTING {
             return Err(too_deep());
         }
@@ -497,6 +568,12 @@ mod tests {
             deep("<div/>"),
             deep("<li><blockquote>"),
             deep("<b><div></b>"),
+            // HTML inside SVG's islands nests as HTML: `/>` does not close there, and an
+            // SVG title holds markup, not text.
+            format!("<svg><foreignObject>{}", deep("<div/>")),
+            format!("<svg><title>{}", deep("<span>")),
+            format!("<svg><g>{}", deep("<div/>")),
+            format!("<svg><plaintext>{}", deep("<g>")),
             deep("<table><td>"),
             (0..MAX_NESTING + 1)
                 .map(|k| format!("<p><em id=e{k}>text</p>"))
