@@ -47,8 +47,9 @@ pub const REASON: TextLimit = line(500);
 pub const ALT_TEXT: TextLimit = line(1_000);
 /// Terms typed into a search or filter box.
 pub const SEARCH: TextLimit = line(200);
-/// An organisation code typed on the import page.
-pub const ORG_CODE: TextLimit = line(100);
+/// An organisation code typed on the import page: a course key's part, so no longer than
+/// one ([`crate::course::key::KEY_PART_MAX`]).
+pub const ORG_CODE: TextLimit = line(crate::course::key::KEY_PART_MAX);
 /// A rubric's prompts and option explanations, a feedback question.
 pub const RUBRIC_TEXT: TextLimit = lines(2_000);
 /// Feedback in a review, per criterion and overall, and a note returning a response.
@@ -125,6 +126,22 @@ pub fn clean(s: &str, limit: TextLimit) -> Result<String, DomainError> {
         return Err(too_long(&cleaned, limit.max_chars));
     }
     Ok(cleaned)
+}
+
+/// Clean `s` for its kind as [`clean`] does, but cut it to the limit at a character
+/// boundary instead of refusing it: for names from a source nobody can be asked to fix
+/// there and then (a title in an imported archive). Says whether it was cut.
+pub fn clean_cut(s: &str, limit: TextLimit) -> (String, bool) {
+    let cleaned = strip(s, limit.multiline);
+    let cleaned = if limit.multiline {
+        cleaned
+    } else {
+        cleaned.trim().to_owned()
+    };
+    match cleaned.char_indices().nth(limit.max_chars) {
+        Some((at, _)) => (cleaned[..at].trim_end().to_owned(), true),
+        None => (cleaned, false),
+    }
 }
 
 /// Refuse text over its limit without changing it (for text whose every character is the
@@ -285,6 +302,27 @@ mod tests {
             "counts characters"
         );
         assert!(check(&"x".repeat(20_001), FEEDBACK).is_err());
+    }
+
+    #[test]
+    fn clean_cut_cuts_names_at_a_character_boundary() {
+        let three = TextLimit {
+            max_chars: 3,
+            multiline: false,
+        };
+        let cases = [
+            ("  Week\u{202e} one\u{85} ", TITLE, "Week one", false),
+            ("\u{2066}\u{2069}", TITLE, "", false),
+            ("abc", three, "abc", false),
+            ("ab d", three, "ab", true),
+            ("ΩΩΩΩ", three, "ΩΩΩ", true),
+        ];
+        for (input, limit, want, cut) in cases {
+            assert_eq!(clean_cut(input, limit), (want.to_owned(), cut), "{input:?}");
+        }
+        let (t, cut) = clean_cut(&"Ω".repeat(201), TITLE);
+        assert!(cut);
+        assert_eq!(t, "Ω".repeat(200));
     }
 
     #[test]

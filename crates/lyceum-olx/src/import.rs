@@ -19,8 +19,9 @@ use lyceum_core::course::spec::{NewAsset, NewBlock, NewCourse, structure};
 use lyceum_core::course::{CourseKey, Effort, License, StructureSettings};
 use lyceum_core::error::DomainError;
 use lyceum_core::grading::GradingPolicy;
+use lyceum_core::limits;
 use lyceum_core::media::{content_type_for, normalize_asset_name};
-use lyceum_core::sanitize::sanitize_html;
+use lyceum_core::sanitize::{MAX_NESTING, escaped_text, line_containers, try_sanitize_html};
 use lyceum_core::subtitles::{self, Cue};
 use roxmltree::Node;
 use serde_json::Value;
@@ -178,7 +179,10 @@ pub fn import(files: &OlxFiles, options: &ImportOptions) -> Result<Imported, Dom
     }
     im.check_static_links();
 
-    let title = attr_string(&attrs, "display_name").unwrap_or_else(|| "Empty".to_owned());
+    let title = attr_string(&attrs, "display_name").unwrap_or_default();
+    let title = Some(im.title(&title, &course_path, &run))
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| "Empty".to_owned());
     let start = im.date(&attrs, "start", &course_path);
     let end = im.date(&attrs, "end", &course_path);
     let self_paced = attr_bool(&attrs, "self_paced").unwrap_or(false);
@@ -208,7 +212,16 @@ pub fn import(files: &OlxFiles, options: &ImportOptions) -> Result<Imported, Dom
             .unwrap_or_default(),
         overview_html: about
             .get("overview")
-            .map(|s| sanitize_html(s))
+            .map(|s| {
+                try_sanitize_html(s).unwrap_or_else(|_| {
+                    im.report.push(
+                        IssueKind::InvalidValue,
+                        "about/overview.html",
+                        too_deep_detail("the course overview"),
+                    );
+                    escaped_text(s)
+                })
+            })
             .unwrap_or_default(),
         overview_source: about.get("overview").cloned().unwrap_or_default(),
         outcomes: learning_info(&attrs),
@@ -717,7 +730,7 @@ impl<'f> Importer<'f> {
             if !loose.is_empty() {
                 subs.push(im.synthetic_subsection(&loose, def.text, &def.path, &inh, &name));
             }
-            let title = title_or(&def.attrs, "Section");
+            let title = im.title_or(&def, "Section");
             let release = im.release(&def);
             structure("section", name, title, release, subs)
         });
@@ -747,7 +760,7 @@ impl<'f> Importer<'f> {
             let mut block = structure(
                 "subsection",
                 name,
-                title_or(&def.attrs, "Subsection"),
+                im.title_or(&def, "Subsection"),
                 release,
                 units,
             );
@@ -780,7 +793,8 @@ impl<'f> Importer<'f> {
                     let mut leaves = Vec::new();
                     im.leaves_into(def.node, def.text, &def.path, &inh, &mut leaves);
                     let release = im.release(&def);
-                    structure("unit", name, title_or(&def.attrs, "Unit"), release, leaves)
+                    let title = im.title_or(&def, "Unit");
+                    structure("unit", name, title, release, leaves)
                 });
                 units.extend(self.skip(path, r));
             } else {
@@ -864,7 +878,15 @@ impl<'f> Importer<'f> {
                 })),
                 _ => Err(String::new()),
             };
-            let content = content.and_then(|c| c.validate().map_err(|e| e.to_string()));
+            let content = content.and_then(|c| {
+                c.validate().map_err(|e| {
+                    if e.key.0 == "lyceum-error-content-too-deep" {
+                        too_deep_detail(&format!("url_name {:?}", def.url_name))
+                    } else {
+                        e.to_string()
+                    }
+                })
+            });
             let content = match content {
                 Ok(c) => c,
                 Err(why) => {
@@ -895,7 +917,7 @@ impl<'f> Importer<'f> {
             NewBlock {
                 kind: content.kind().to_owned(),
                 url_name: name,
-                title: title.trim().to_owned(),
+                title: im.title(&title, &def.path, &def.url_name),
                 release_at: release,
                 content: content.encode(),
                 children: Vec::new(),
@@ -1352,6 +1374,36 @@ impl<'f> Importer<'f> {
     }
 
     /// Every file under `static/` is an asset, named as Open edX names it.
+    /// A display name from the archive made fit to show: control and bidi-override
+    /// characters stripped and, past [`limits::TITLE`], cut at a character boundary with a
+    /// report entry. A long title is no reason to refuse a whole course (nobody can shorten
+    /// it in the archive there and then); a cut title can be edited after the import.
+    fn title(&mut self, raw: &str, path: &str, url_name: &str) -> String {
+        let (title, cut) = limits::clean_cut(raw, limits::TITLE);
+        if cut {
+            self.report.push(
+                IssueKind::InvalidValue,
+                path,
+                format!(
+                    "display_name of url_name {url_name:?} cut to {} characters",
+                    limits::TITLE.max_chars
+                ),
+            );
+        }
+        title
+    }
+
+    /// The block's display name as [`Self::title`] makes it, or `default` when it has none.
+    fn title_or(&mut self, def: &Def<'_, '_>, default: &str) -> String {
+        let raw = attr_string(&def.attrs, "display_name").unwrap_or_default();
+        let title = self.title(&raw, &def.path, &def.url_name);
+        if title.is_empty() {
+            default.to_owned()
+        } else {
+            title
+        }
+    }
+
     fn collect_assets(&mut self) {
         for f in &self.files.statics {
             let name = normalize_asset_name(&f.path);
@@ -1493,12 +1545,27 @@ impl<'f> Importer<'f> {
             }
             let kind = PageKind::parse(kind).unwrap_or(PageKind::About);
             let title = if kind == PageKind::Tab {
-                tab_names
-                    .get(&slug)
-                    .cloned()
-                    .unwrap_or_else(|| slug.clone())
+                let raw = tab_names.get(&slug).unwrap_or(&slug);
+                let title = self.title(raw, "policy.json", &slug);
+                if title.is_empty() {
+                    slug.clone()
+                } else {
+                    title
+                }
             } else {
                 String::new()
+            };
+            // Pages are sanitised when shown; content too deep to parse is kept as its
+            // text, and said so.
+            let content = if lyceum_core::sanitize::check_html_nesting(&content).is_err() {
+                self.report.push(
+                    IssueKind::InvalidValue,
+                    format!("{kind}/{slug}", kind = kind.as_str()),
+                    too_deep_detail(&format!("page {slug:?}")),
+                );
+                escaped_text(&content)
+            } else {
+                content
             };
             pages.push(CoursePage {
                 kind,
@@ -1568,34 +1635,18 @@ impl<'f> Importer<'f> {
 /// (quotes, lists) cost time with their nesting, so a source longer than a text may be,
 /// or with a line opening dozens of containers, is not rendered (the text is imported as
 /// the HTML beside it). Sources Lyceum exports are far below both.
+/// The report's words for author content nesting deeper than the sanitiser accepts.
+fn too_deep_detail(what: &str) -> String {
+    format!(
+        "{what}: content nests more than {MAX_NESTING} levels deep (lists, quotes or HTML \
+         elements inside one another); refused"
+    )
+}
+
 fn markdown_is_tame(md: &str) -> bool {
     const MAX_BYTES: usize = 512 * 1024;
     const MAX_CONTAINERS: usize = 32;
     md.len() <= MAX_BYTES && md.lines().all(|l| line_containers(l) <= MAX_CONTAINERS)
-}
-
-/// How many block quote and list markers open a line (`> - 1. > text` → 4).
-fn line_containers(line: &str) -> usize {
-    let mut n = 0;
-    let mut rest = line.trim_start();
-    loop {
-        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-        let after = &rest[digits..];
-        let marker = if let Some(r) = rest.strip_prefix('>') {
-            r
-        } else if digits > 0 && (after.starts_with('.') || after.starts_with(')')) {
-            &after[1..]
-        } else if digits == 0
-            && (rest.starts_with(['-', '*', '+']))
-            && rest[1..].starts_with([' ', '\t'])
-        {
-            &rest[1..]
-        } else {
-            return n;
-        };
-        n += 1;
-        rest = marker.trim_start();
-    }
 }
 
 /// Studio's "What you'll learn" list (the course's `learning_info` field): the course's
@@ -1611,13 +1662,6 @@ fn learning_info(attrs: &Attrs) -> Vec<String> {
             .collect(),
         _ => Vec::new(),
     }
-}
-
-fn title_or(attrs: &Attrs, default: &str) -> String {
-    attr_string(attrs, "display_name")
-        .map(|t| t.trim().to_owned())
-        .filter(|t| !t.is_empty())
-        .unwrap_or_else(|| default.to_owned())
 }
 
 /// `display_name` cleaned into a url_name (`[\w.%-]`, runs of `_` collapsed).

@@ -1042,6 +1042,17 @@ async fn gradebook_learners_search_and_log(store: Store) {
         ),
         vec!["Bea%"]
     );
+    // The escape character itself is literal too: unescaped, `\` would turn the
+    // closing `%` into a literal one and find "Bea%".
+    assert_eq!(
+        names(
+            problems::learners(&mut c, course, Some("\\"), 10, 0)
+                .await
+                .unwrap()
+                .0
+        ),
+        Vec::<String>::new()
+    );
     assert_eq!(
         problems::learners(&mut c, course, Some("zoe"), 10, 0)
             .await

@@ -5,7 +5,7 @@
 
 use super::{BlockKind, CompletionRule};
 use crate::error::DomainError;
-use crate::sanitize::sanitize_html;
+use crate::sanitize::try_sanitize_html;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
@@ -483,8 +483,8 @@ impl BlockKind for OpenResponse {
         c.prompts = c
             .prompts
             .iter()
-            .map(|p| sanitize_html(p).trim().to_owned())
-            .collect();
+            .map(|p| try_sanitize_html(p).map(|h| h.trim().to_owned()))
+            .collect::<Result<_, _>>()?;
         if c.prompts.iter().map(String::len).sum::<usize>() > MAX_TEXT_BYTES {
             return Err(bad("prompts"));
         }

@@ -2,7 +2,7 @@
 
 use super::{BlockKind, CompletionRule};
 use crate::error::DomainError;
-use crate::sanitize::{markdown_to_html, sanitize_html};
+use crate::sanitize::{try_markdown_to_html, try_sanitize_html};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,10 +53,11 @@ impl BlockKind for Text {
         if c.source.len() > MAX_SOURCE_BYTES {
             return Err(DomainError::new("lyceum-error-text-too-long"));
         }
-        // Never trust a rendering that came with the input.
+        // Never trust a rendering that came with the input; refuse nesting too deep to
+        // render in reasonable time.
         c.html = match c.format {
-            TextFormat::Markdown => markdown_to_html(&c.source),
-            TextFormat::Html => sanitize_html(&c.source),
+            TextFormat::Markdown => try_markdown_to_html(&c.source)?,
+            TextFormat::Html => try_sanitize_html(&c.source)?,
         };
         Ok(c)
     }
@@ -76,6 +77,23 @@ mod tests {
         c.html = "<script>evil()</script>".into();
         let v = Text::validate(c).unwrap();
         assert_eq!(v.html, "<p>ok</p>");
+    }
+
+    #[test]
+    fn deeply_nested_text_is_refused() {
+        let deep = crate::sanitize::MAX_NESTING + 1;
+        for c in [
+            TextContent::html("<div>".repeat(deep)),
+            TextContent::markdown(format!("{}x", "> ".repeat(deep))),
+            TextContent::markdown(format!("{}x", "<blockquote>".repeat(deep))),
+        ] {
+            assert_eq!(
+                Text::validate(c).unwrap_err().key.0,
+                "lyceum-error-content-too-deep"
+            );
+        }
+        let ok = Text::validate(TextContent::markdown("- a\n  - b\n\n> c")).unwrap();
+        assert!(ok.html.contains("<blockquote>"), "{}", ok.html);
     }
 
     #[test]

@@ -14,11 +14,14 @@ pub struct CourseKey {
 
 const PREFIX: &str = "course-v1:";
 
+/// The longest part of a course key (organisation, code, run), in bytes (ASCII).
+pub const KEY_PART_MAX: usize = 64;
+
 /// Open edX allows `[\w\-~.:]` in key parts; `:` is left out here so a key stays one
 /// unambiguous URL path segment.
 pub fn is_valid_key_part(s: &str) -> bool {
     !s.is_empty()
-        && s.len() <= 64
+        && s.len() <= KEY_PART_MAX
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'~'))
 }

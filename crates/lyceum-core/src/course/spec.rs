@@ -14,7 +14,7 @@ use crate::blocks::{
 use crate::error::DomainError;
 use crate::grading::{AssignmentType, GradingPolicy};
 use crate::media::{content_type_for, is_valid_asset_name};
-use crate::sanitize::markdown_to_html;
+use crate::sanitize::try_markdown_to_html;
 use crate::subtitles;
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -390,7 +390,7 @@ pub fn expand(
         key,
         title: spec.title.trim().to_owned(),
         short_description: spec.short_description.trim().to_owned(),
-        overview_html: markdown_to_html(&spec.overview),
+        overview_html: try_markdown_to_html(&spec.overview)?,
         overview_source: spec.overview,
         outcomes: spec
             .outcomes
@@ -664,7 +664,11 @@ fn open_response(
         }
     };
     Ok(OpenResponseContent {
-        prompts: o.prompts.iter().map(|p| markdown_to_html(p)).collect(),
+        prompts: o
+            .prompts
+            .iter()
+            .map(|p| try_markdown_to_html(p))
+            .collect::<Result<_, _>>()?,
         text: o.text,
         files,
         rubric,
@@ -969,6 +973,28 @@ mod tests {
         };
         assert_eq!(c, expected);
         assert_eq!(c.possible(), (6.0, 5.0));
+    }
+
+    /// A course spec is author content too: Markdown nested deeper than the sanitiser
+    /// accepts is refused, in the overview, a prompt or a text.
+    #[test]
+    fn deeply_nested_markdown_in_a_spec_is_refused() {
+        let deep = format!("{}Why?", "> ".repeat(crate::sanitize::MAX_NESTING + 1));
+        let too_deep = ("lyceum-error-content-too-deep", vec!["100".to_owned()]);
+        let prompt = serde_json::json!([{
+            "kind": "open_response", "prompts": [deep],
+            "criteria": [{"name": "ideas", "label": "Ideas"}]
+        }]);
+        assert_eq!(error_key(prompt), too_deep);
+        assert_eq!(
+            error_key(serde_json::json!([{"kind": "text", "markdown": deep}])),
+            too_deep
+        );
+        let mut j = spec_json();
+        j["overview"] = deep.clone().into();
+        let spec: CourseSpec = serde_json::from_value(j).unwrap();
+        let err = expand(spec, &mut media).err().unwrap();
+        assert_eq!((err.key.0, err.args), too_deep);
     }
 
     #[test]

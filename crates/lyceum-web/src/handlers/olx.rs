@@ -18,13 +18,15 @@ use axum::extract::{Multipart, Path};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use lyceum_core::DomainError;
+use lyceum_core::limits;
 use lyceum_core::permissions::{Action, Resource, can};
 use lyceum_olx::IssueKind;
 use lyceum_olx::import::ImportOptions;
 use std::io::{Seek, SeekFrom};
 use tokio::io::AsyncWriteExt;
 
-/// Form fields other than the file are short; anything longer is not from our form.
+/// Form fields other than the file are short; anything longer is not from our form. (The
+/// organisation code has its own, shorter limit: `limits::ORG_CODE`.)
 const MAX_FIELD_BYTES: usize = 1024;
 
 // ---------- Shared: the upload, the limits, the result ----------
@@ -99,6 +101,9 @@ async fn read_upload(cx: &Cx, form: Result<Multipart, MultipartRejection>) -> Ap
             _ => {}
         }
     }
+    // One limit for the organisation code, the input box's and this one: a course key's
+    // part (docs/LIMITS.md); its characters are checked with the key.
+    let org = limits::clean(&org, limits::ORG_CODE).map_err(AppError::invalid)?;
     Ok(Upload {
         file: file.ok_or_else(|| invalid("lyceum-error-olx-no-file"))?,
         org,
@@ -353,6 +358,8 @@ struct ImportView {
     title: String,
     limits: Html,
     org: String,
+    /// The longest organisation code, for the input box.
+    org_max: usize,
     publish: bool,
     error: Option<Html>,
     summary: Option<Summary>,
@@ -374,6 +381,7 @@ fn import_view(cx: &Cx) -> ImportView {
         title: cx.page.text("lyceum-import-title"),
         limits: limits_text(&cx.page),
         org: String::new(),
+        org_max: limits::ORG_CODE.max_chars,
         publish: false,
         error: None,
         summary: None,

@@ -211,3 +211,80 @@ fn no_build_profile_aborts_on_panic() {
         );
     }
 }
+
+/// The small course with a text nested twenty thousand deep and a title of 300 characters
+/// holding a right-to-left override.
+fn hostile_content_course() -> Vec<u8> {
+    let title = format!("Small\u{202e} {}", "T".repeat(300));
+    let mut files = small_files("SMALLORG", &title);
+    for (path, bytes) in &mut files {
+        if path == "html/h1.html" {
+            let n = 20_000;
+            *bytes = format!("{}deep{}", "<div>".repeat(n), "</div>".repeat(n)).into_bytes();
+        }
+    }
+    gzip(&tar_of(&files))
+}
+
+#[tokio::test]
+async fn deep_author_content_and_hostile_titles_are_reported_and_the_course_imported() {
+    let t = TestApp::new().await;
+    t.user("admin", true).await;
+    let mut admin = t.login("admin").await;
+    let r = upload(&mut admin, "/import", &[], &hostile_content_course()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body.contains(
+            "&#60;html&#62;: url_name &#34;h1&#34;: content nests more than 100 levels deep"
+        ),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body
+            .contains("display_name of url_name &#34;2026&#34; cut to 200 characters"),
+        "{}",
+        r.body
+    );
+    let mut c = t.store.conn().await.unwrap();
+    let course = lyceum_store::repo::courses::find_by_key(&mut c, SMALL_KEY)
+        .await
+        .unwrap()
+        .expect("imported");
+    assert_eq!(course.title, format!("Small {}", "T".repeat(194)));
+}
+
+/// The organisation code has one limit, the course key part's: the input box says it and
+/// the form refuses more, in the person's language, before anything is imported.
+#[tokio::test]
+async fn the_organisation_code_has_one_documented_limit() {
+    let t = TestApp::new().await;
+    t.user("admin", true).await;
+    let mut admin = t.login("admin").await;
+    let page = admin.get("/import").await;
+    assert!(
+        page.body.contains(r#"name="org" value="" maxlength="64""#),
+        "{}",
+        page.body
+    );
+    set_accept_language(&mut admin, "fr");
+    let good = gzip(&tar_of(&small_files("SMALLORG", "Small OLX course")));
+    let long = "O".repeat(65);
+    let r = upload(&mut admin, "/import", &[("org", long.as_str())], &good).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("est trop long"), "{}", r.body);
+    assert!(r.body.contains("64"), "{}", r.body);
+    assert!(course_id(&t, SMALL_KEY).await.is_none());
+    // At the limit, the code is used.
+    let at = "O".repeat(64);
+    let r = upload(&mut admin, "/import", &[("org", at.as_str())], &good).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mut c = t.store.conn().await.unwrap();
+    let key = format!("course-v1:{at}+S101+2026");
+    assert!(
+        lyceum_store::repo::courses::find_by_key(&mut c, &key)
+            .await
+            .unwrap()
+            .is_some()
+    );
+}

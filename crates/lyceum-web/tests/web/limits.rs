@@ -393,3 +393,61 @@ async fn response_text_loses_control_characters_but_keeps_its_lines() {
     .unwrap();
     assert_eq!(s[0].text, "final\ntext");
 }
+
+/// A prompt nested deeper than author content may be (docs/LIMITS.md) is refused before
+/// the sanitiser parses it, in the author's language, and nothing is stored.
+#[tokio::test]
+async fn a_deeply_nested_prompt_is_refused_in_the_authors_language() {
+    let w = world().await;
+    let mut ines = w.t.login("ines").await;
+    let url = format!(
+        "/courses/{KEY}/instructor/open-responses/{}/settings?uselang=fr",
+        w.block
+    );
+    let (_, before) = stored_content(&w.t, w.course).await;
+    let deep = format!("{}Why?", "<blockquote>".repeat(150));
+    let form: Vec<(&str, &str)> = vec![
+        ("title", "Essay"),
+        ("prompt_0", deep.as_str()),
+        ("text", "required"),
+        ("files", "none"),
+        ("steps", "peer,staff"),
+        ("must_grade", "1"),
+        ("graded_by", "1"),
+        ("c0_name", "ideas"),
+        ("c0_label", "Ideas"),
+        ("c0_feedback", "optional"),
+        ("c0_scale", "custom"),
+        ("c0_options", "0 | Weak\n2 | Strong"),
+    ];
+    let r = ines.post_form(&url, &form).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body
+            .contains("Ce contenu s’imbrique sur plus de 100 niveaux"),
+        "{}",
+        r.body
+    );
+    let (_, after) = stored_content(&w.t, w.course).await;
+    assert_eq!(after, before, "nothing stored");
+    // The same prompt, nested as deep as real prompts are, is saved.
+    let shallow = format!("{}Why?", "<blockquote>".repeat(3));
+    let form: Vec<(&str, &str)> = form
+        .into_iter()
+        .map(|(k, v)| {
+            if k == "prompt_0" {
+                (k, shallow.as_str())
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    let r = ines.post_form(&url, &form).await;
+    assert!(
+        r.status.is_redirection() || r.status == StatusCode::OK,
+        "{}",
+        r.status
+    );
+    let (_, after) = stored_content(&w.t, w.course).await;
+    assert_ne!(after, before, "stored");
+}
