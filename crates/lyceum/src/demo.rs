@@ -254,8 +254,7 @@ async fn seed_answers(
                                     "the demo answer to {} was not recorded: {}",
                                     node.url_name,
                                     lyceum_web::describe_error(&e)
-                                )
-                                .into());
+                                ));
                             }
                         }
                     }
