@@ -319,6 +319,57 @@ async fn the_course_team_sees_the_courses_it_teaches() {
 }
 
 #[tokio::test]
+async fn the_course_team_sees_the_responses_waiting_for_it() {
+    let (t, course, _) = setup().await;
+    let teacher = t.user("teacher", false).await;
+    t.make_staff(teacher, course, CourseRole::Instructor).await;
+    let queue = format!(r#"href="/courses/{DKEY}/instructor/open-responses""#);
+    // Nothing waiting yet: no count, only the queue among the tools.
+    let b = t.login("teacher").await.get("/dashboard").await.body;
+    assert!(!b.contains("waiting for you"), "{b}");
+    assert_eq!(b.matches(&queue).count(), 1, "{b}");
+
+    let essay = t.block_ids(course).await["s1-1-2-1"];
+    for name in ["dana", "eli"] {
+        if name != "dana" {
+            let u = t.user(name, false).await;
+            t.enroll(u, course).await;
+        }
+        let r = t
+            .login(name)
+            .await
+            .post_json(
+                &format!("/api/v1/open-responses/{essay}/submit"),
+                serde_json::json!({"text": "Our mission."}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let mut c = t.login("teacher").await;
+    let b = c.get("/dashboard").await.body;
+    assert!(b.contains("2 responses waiting for you"), "{b}");
+    assert_eq!(
+        b.matches(&queue).count(),
+        2,
+        "the count links to the queue: {b}"
+    );
+    // The same number the queue shows under "Waiting for staff".
+    let q = c
+        .get(&format!("/courses/{DKEY}/instructor/open-responses"))
+        .await
+        .body;
+    assert!(q.contains("Waiting for staff (2)"), "{q}");
+    let b = c.get("/dashboard?uselang=ar").await.body;
+    assert!(
+        b.contains("2 إجابتان بانتظارك") || b.contains("إجابتان بانتظارك"),
+        "{b}"
+    );
+    // Learners see no such thing.
+    let b = t.login("eli").await.get("/dashboard").await.body;
+    assert!(!b.contains("waiting for you"));
+}
+
+#[tokio::test]
 async fn an_unreleased_unit_says_when_it_opens_without_showing_it() {
     let (t, _, _) = setup().await;
     let mut c = t.login("dana").await;
