@@ -215,7 +215,24 @@ async fn seed_answers(
                                         .map(|c| AnswerValue::One(c.value.clone()))
                                         .find(|c| c != v)
                                         .unwrap_or_else(|| v.clone()),
-                                    Some(Widget::Checkbox { .. }) => AnswerValue::Many(Vec::new()),
+                                    // The choices the right answer leaves out (an empty
+                                    // selection would not be graded at all).
+                                    Some(Widget::Checkbox { choices }) => {
+                                        let right = match &*v {
+                                            AnswerValue::Many(r) => r.clone(),
+                                            AnswerValue::One(r) => vec![r.clone()],
+                                        };
+                                        let wrong: Vec<String> = choices
+                                            .iter()
+                                            .map(|c| c.value.clone())
+                                            .filter(|c| !right.contains(c))
+                                            .collect();
+                                        if wrong.is_empty() {
+                                            v.clone()
+                                        } else {
+                                            AnswerValue::Many(wrong)
+                                        }
+                                    }
                                     Some(Widget::Select { options }) => options
                                         .iter()
                                         .map(|o| AnswerValue::One(o.clone()))
