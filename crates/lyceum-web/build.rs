@@ -19,6 +19,7 @@ const CODEX_MODULES: &[&str] = &[
     "CdxField",
     "CdxLabel",
     "CdxTextInput",
+    "CdxTextArea",
     "CdxSelect",
     "CdxCheckbox",
     "CdxRadio",
