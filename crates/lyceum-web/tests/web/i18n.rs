@@ -224,6 +224,24 @@ fn message_catalog_is_complete() {
             .collect();
         assert!(extra.is_empty(), "{name} has keys en.json lacks: {extra:?}");
     }
+    // Numbers the platform formats use CLDR's default digits (Latin for Arabic); a number
+    // written into a translation by hand must match them, or one page mixes "30" and "٣٠".
+    // Only the message that tells learners which digits to type names the others.
+    let ar: HashMap<String, serde_json::Value> =
+        serde_json::from_str(&read("i18n/ar.json")).unwrap();
+    let mixed: Vec<_> = ar
+        .iter()
+        .filter(|(k, v)| {
+            k.as_str() != "lyceum-error-capa-numerical-digits"
+                && v.as_str()
+                    .is_some_and(|t| t.chars().any(|c| ('\u{660}'..='\u{669}').contains(&c)))
+        })
+        .map(|(k, _)| k)
+        .collect();
+    assert!(
+        mixed.is_empty(),
+        "ar.json writes Arabic-Indic digits where pages use Latin ones: {mixed:?}"
+    );
     let catalog =
         lyceum_i18n::Catalog::from_sources(lyceum_web::message_files().iter().copied()).unwrap();
     assert!(
