@@ -706,7 +706,11 @@ async fn every_page_is_accessible_and_fits_a_phone() {
                 // Feedback boxes are Codex text areas, as wide as their field (the browser's
                 // default was a third of the width, in monospace).
                 let fills = b.js("var t = document.querySelector('.or-rubric textarea'); if (!t) return 'no feedback box'; var f = t.closest('.cdx-field'); return t.getBoundingClientRect().width >= f.getBoundingClientRect().width - 2 && getComputedStyle(t).fontFamily.indexOf('monospace') < 0;").await;
-                assert_eq!(fills, json!(true), "feedback box on the submission page ({lang})");
+                assert_eq!(
+                    fills,
+                    json!(true),
+                    "feedback box on the submission page ({lang})"
+                );
             }
         }
         b.logout().await;

@@ -245,6 +245,12 @@ async fn each_learner_has_a_private_calendar_feed_they_can_reset() {
     let prefs = c.get("/preferences").await.body;
     let path = feed_path(&prefs);
     assert!(prefs.contains("Reset the address"));
+    // One tap subscribes from a phone: the same address as a webcal: link.
+    assert!(
+        prefs.contains(&format!(r#"href="webcal://lyceum.test{path}""#)),
+        "{prefs}"
+    );
+    assert!(prefs.contains("Subscribe in my calendar app"));
 
     // Calendar apps fetch it without a session.
     let mut app = t.client();
@@ -306,11 +312,17 @@ async fn the_course_team_sees_the_courses_it_teaches() {
         r#"href="/courses/{DKEY}/instructor/open-responses""#
     )));
     assert!(!b.contains("Import a course"), "a site tool");
+    assert!(!b.contains("Site administration"));
 
     let admin = t.user("root", true).await;
     let _ = admin;
     let b = t.login("root").await.get("/dashboard").await.body;
     assert!(b.contains(r#"href="/import""#), "{b}");
+    // An administrator who teaches nothing gets the site's tools under their own heading,
+    // not an empty "Courses you teach".
+    assert!(b.contains("Site administration"), "{b}");
+    assert!(!b.contains("Courses you teach"), "{b}");
+    assert!(b.contains("Courses you take"), "{b}");
 
     let learner = t.user("lea", false).await;
     t.enroll(learner, course).await;
