@@ -148,6 +148,16 @@ async fn queue_lists_filters_and_is_private() {
     assert!(all.body.contains("0 of 1"), "peer reviews received/needed");
     let done = teacher.get(&queue("?filter=done")).await;
     assert!(done.body.contains("No response matches this filter."));
+    // The default tab says plainly that nothing waits for the team (the peer essay waits
+    // for its learner's reviews), rather than speaking of filters.
+    let peer_waiting = teacher
+        .get(&queue(&format!("?block={}", w.peer)))
+        .await
+        .body;
+    assert!(
+        peer_waiting.contains("No response is waiting for the teaching team."),
+        "{peer_waiting}"
+    );
     let peer_only = teacher
         .get(&queue(&format!("?filter=all&block={}", w.peer)))
         .await;
