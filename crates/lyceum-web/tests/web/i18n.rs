@@ -121,6 +121,26 @@ async fn arabic_pages_are_right_to_left_throughout() {
     }
 }
 
+/// Codex's Arabic light bulb is for notices only: success, warning and error messages
+/// keep their own icons in the right-to-left stylesheet.
+#[tokio::test]
+async fn arabic_messages_keep_their_type_icons() {
+    let t = TestApp::new().await;
+    let page = t.client().get("/login?uselang=ar").await.body;
+    let at = page.find(r#"<link rel="stylesheet" href=""#).unwrap() + 29;
+    let href = &page[at..at + page[at..].find('"').unwrap()];
+    let css = t.client().get(href).await.body;
+    assert!(
+        css.contains(".cdx-message__icon:lang(ar)"),
+        "the bulb stays"
+    );
+    assert!(
+        !css.contains(".cdx-message .cdx-message__icon:lang(ar)"),
+        "outranks every type's icon"
+    );
+    assert!(css.contains(".cdx-message--notice .cdx-message__icon:lang(ar)"));
+}
+
 #[tokio::test]
 async fn qqx_shows_message_keys_for_translators() {
     let t = TestApp::new().await;
