@@ -382,6 +382,23 @@ async fn the_course_team_sees_the_responses_waiting_for_it() {
 }
 
 #[tokio::test]
+async fn the_catalog_says_started_for_a_course_under_way() {
+    let (t, _, _) = setup().await;
+    let mut later = deadline_course();
+    later["code"] = "LATER".into();
+    later["title"] = "Later 101".into();
+    later["start"] = "2027-03-01T00:00:00Z".into();
+    t.seed(later).await;
+    let b = t.client().get("/").await.body;
+    // Now is 2026-11-21: one course began on 1 September, the other begins in March.
+    assert!(b.contains("Started <time"), "{b}");
+    assert!(b.contains("Starts <time"), "{b}");
+    assert_eq!(b.matches("Started <time").count(), 1, "{b}");
+    let fr = t.client().get("/?uselang=fr").await.body;
+    assert!(fr.contains("A commencé le <time"), "{fr}");
+}
+
+#[tokio::test]
 async fn an_unreleased_unit_says_when_it_opens_without_showing_it() {
     let (t, _, _) = setup().await;
     let mut c = t.login("dana").await;
