@@ -645,6 +645,30 @@ async fn every_page_is_accessible_and_fits_a_phone() {
                     .await;
             }
         }
+        // The calendar address with its subscribe link, and leaving a course with its
+        // confirmation open.
+        b.go(&q("/preferences")).await;
+        if b.js("return document.querySelector('#calendar_url') === null")
+            .await
+            == json!(true)
+        {
+            b.click("form[action='/preferences/calendar'] button").await;
+            b.wait_for(
+                "the calendar address",
+                "return document.querySelector('#calendar_url') !== null",
+            )
+            .await;
+        }
+        b.go(&q("/preferences")).await;
+        let page = format!("preferences with a calendar ({lang})");
+        violations.extend(b.layout(&page, false).await);
+        violations.extend(b.axe(&page).await);
+        b.go(&q(&format!("/courses/{pb}/about"))).await;
+        b.click("details.confirm > summary").await;
+        let page = format!("about, leaving the course ({lang})");
+        violations.extend(b.layout(&page, false).await);
+        violations.extend(b.axe(&page).await);
+
         // The wide table scrolls inside its own box.
         b.go(&q(&format!("/courses/{pb}/unit/s2-1-1"))).await;
         let boxed = b.js("var t = document.querySelector('.unit-blocks table'); var box = t && t.closest('.table-scroll'); return box ? [box.scrollWidth > box.clientWidth, box.getBoundingClientRect().right <= document.documentElement.clientWidth] : 'no box';").await;
