@@ -131,7 +131,11 @@ async fn queue_lists_filters_and_is_private() {
     assert!(r.body.contains("Waiting for staff (2)"), "{}", r.body);
     assert!(r.body.contains("All (3)"));
     // Tabs speak plainly (the filter was labelled with its internal name, "Peer-stuck").
-    assert!(r.body.contains("Waiting for peers too long (0)"), "{}", r.body);
+    assert!(
+        r.body.contains("Waiting for peers too long (0)"),
+        "{}",
+        r.body
+    );
     assert!(r.body.contains(&submission(w.alice_mission, "")));
     assert!(r.body.contains(&submission(w.bob_mission, "")));
     assert!(r.body.contains("Mission statement"));
