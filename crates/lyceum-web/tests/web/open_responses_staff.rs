@@ -621,21 +621,34 @@ async fn grading_history_speaks_words_and_names_people_by_their_display_names() 
         b.contains("Scores of Alice Liddell"),
         "the display name: {b}"
     );
+    // Names and titles are isolated, so they keep their order in a sentence of the other
+    // direction (an English title in the Arabic history).
     assert!(
-        b.contains("Tess Teacher: graded &quot;Mission statement&quot;")
-            || b.contains("Tess Teacher: graded \"Mission statement\""),
+        b.contains("<bdi>Tess Teacher</bdi>: graded &quot;<bdi>Mission statement</bdi>&quot;")
+            || b.contains("<bdi>Tess Teacher</bdi>: graded \"<bdi>Mission statement</bdi>\""),
         "{b}"
+    );
+    let ar = teacher
+        .get(&format!(
+            "/courses/{KEY}/instructor/learners/{}?uselang=ar",
+            w.alice.0
+        ))
+        .await
+        .body;
+    assert!(
+        ar.contains("<bdi>Tess Teacher</bdi>:") && ar.contains("«<bdi>Mission statement</bdi>»"),
+        "{ar}"
     );
     assert!(!b.contains("or-staff-assessment"), "{b}");
     let page = teacher
         .get(&format!("/courses/{KEY}/instructor/learners/{}", w.bob.0))
         .await;
     assert!(
-        page.body
-            .contains("returned &quot;Mission statement&quot; for revision (Please cite a source)")
-            || page
-                .body
-                .contains("returned \"Mission statement\" for revision (Please cite a source)"),
+        page.body.contains(
+            "returned &quot;<bdi>Mission statement</bdi>&quot; for revision (<bdi>Please cite a source</bdi>)"
+        ) || page.body.contains(
+            "returned \"<bdi>Mission statement</bdi>\" for revision (<bdi>Please cite a source</bdi>)"
+        ),
         "{}",
         page.body
     );
