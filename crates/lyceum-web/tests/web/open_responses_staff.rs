@@ -335,7 +335,7 @@ async fn a_lock_conflict_keeps_the_second_graders_work() {
     let page = ta.get(&submission(w.alice_mission, "")).await;
     assert!(
         page.body
-            .contains("teacher is grading this response; you can read it"),
+            .contains("<bdi>teacher</bdi> is grading this response; you can read it"),
         "{}",
         page.body
     );
