@@ -215,24 +215,13 @@ async fn seed_answers(
                                         .map(|c| AnswerValue::One(c.value.clone()))
                                         .find(|c| c != v)
                                         .unwrap_or_else(|| v.clone()),
-                                    // The choices the right answer leaves out (an empty
-                                    // selection would not be graded at all).
-                                    Some(Widget::Checkbox { choices }) => {
-                                        let right = match &*v {
-                                            AnswerValue::Many(r) => r.clone(),
-                                            AnswerValue::One(r) => vec![r.clone()],
-                                        };
-                                        let wrong: Vec<String> = choices
-                                            .iter()
-                                            .map(|c| c.value.clone())
-                                            .filter(|c| !right.contains(c))
-                                            .collect();
-                                        if wrong.is_empty() {
-                                            v.clone()
-                                        } else {
-                                            AnswerValue::Many(wrong)
-                                        }
-                                    }
+                                    // One box ticked that is not the whole right set: an
+                                    // empty set would not be graded at all.
+                                    Some(Widget::Checkbox { choices }) => choices
+                                        .iter()
+                                        .map(|c| AnswerValue::Many(vec![c.value.clone()]))
+                                        .find(|c| c != v)
+                                        .unwrap_or_else(|| v.clone()),
                                     Some(Widget::Select { options }) => options
                                         .iter()
                                         .map(|o| AnswerValue::One(o.clone()))
@@ -258,8 +247,15 @@ async fn seed_answers(
                                 answered += 1;
                                 any = true;
                             }
+                            // The demo's answers are ours: one refused is a bug to see,
+                            // not a warning to scroll past.
                             Err(e) => {
-                                tracing::warn!(problem = %node.url_name, error = %lyceum_web::describe_error(&e), "demo answer not recorded")
+                                return Err(format!(
+                                    "the demo answer to {} was not recorded: {}",
+                                    node.url_name,
+                                    lyceum_web::describe_error(&e)
+                                )
+                                .into());
                             }
                         }
                     }
