@@ -19,6 +19,7 @@ const CODEX_MODULES: &[&str] = &[
     "CdxField",
     "CdxLabel",
     "CdxTextInput",
+    "CdxTextArea",
     "CdxSelect",
     "CdxCheckbox",
     "CdxRadio",
@@ -97,6 +98,15 @@ fn main() {
             );
             css.push('\n');
         }
+        // Codex gives Arabic notices a light bulb with `.cdx-message .cdx-message__icon:lang(ar)`,
+        // which outranks `.cdx-message--success .cdx-message__icon` and the like: in Arabic,
+        // every success, warning and error message showed the grey notice bulb. Only
+        // notices get it (every message here names its type).
+        let css = css.replace(
+            ".cdx-message .cdx-message__icon:lang(ar)",
+            ".cdx-message--notice .cdx-message__icon:lang(ar)",
+        );
+        let mut css = css;
         css.push_str(&ours);
         let tokens = tokens_block(&css, &ours, &light, &dark);
         std::fs::write(

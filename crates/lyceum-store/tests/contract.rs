@@ -1428,6 +1428,26 @@ async fn open_response_versions_are_kept_and_race_safe(store: Store) {
     );
     let queue = ors::current_in_course(&mut c, course, None).await.unwrap();
     assert_eq!(queue.iter().map(|s| s.id).collect::<Vec<_>>(), [v2]);
+    // The same for several courses at once (the dashboard), and nothing for none.
+    drop(c);
+    let other = self::course(&store, "OTHER", true).await;
+    let mut c = store.conn().await.unwrap();
+    let many = ors::current_in_courses(&mut c, &[other, course])
+        .await
+        .unwrap();
+    assert_eq!(many.iter().map(|s| s.id).collect::<Vec<_>>(), [v2]);
+    assert!(
+        ors::current_in_courses(&mut c, &[])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        ors::current_in_courses(&mut c, &[other])
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // Returning is refused for a superseded version.
     assert_eq!(
         ors::set_state(&mut c, v1, ors::RETURNED, "no", NOW)
@@ -1527,6 +1547,18 @@ async fn peer_reviews_go_to_the_least_reviewed_response(store: Store) {
     assert_eq!(
         ors::reviews_given_in_course(&mut c, course).await.unwrap(),
         [(a.0, block.0, 1)]
+    );
+    assert_eq!(
+        ors::reviews_given_in_courses(&mut c, &[course])
+            .await
+            .unwrap(),
+        [(a.0, block.0, 1)]
+    );
+    assert!(
+        ors::reviews_given_in_courses(&mut c, &[])
+            .await
+            .unwrap()
+            .is_empty()
     );
     // Ana's next is Cy's; never Bo's again.
     assert_eq!(ors::open_assignment(&mut c, a, block).await.unwrap(), None);

@@ -5,7 +5,7 @@
 //! Every rule about where a submission stands lives in `lyceum_core::open_response`;
 //! this module gathers the facts, stores what happened and tells people.
 
-use crate::courses::{self, CourseCx};
+use crate::courses::{self, CachedCourse, CourseCx};
 use crate::error::{AppError, AppResult};
 use crate::page::Cx;
 use lyceum_core::blocks::LeafContent;
@@ -13,9 +13,10 @@ use lyceum_core::blocks::open_response::{
     AssessmentInput, OpenResponseContent, Points, Requirement, Step, is_image,
 };
 use lyceum_core::clock::from_millis;
+use lyceum_core::course::CourseTree;
 use lyceum_core::limits;
 use lyceum_core::open_response::{self as workflow, Facts, Stage, Status};
-use lyceum_core::{BlockId, DomainError, UserId};
+use lyceum_core::{BlockId, CourseId, DomainError, UserId};
 use lyceum_store::Db;
 use lyceum_store::repo::courses::course_key_of_block;
 use lyceum_store::repo::notifications::{self, NewNotice};
@@ -24,6 +25,7 @@ use lyceum_store::repo::open_responses::{
 };
 use lyceum_store::repo::users;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// How long a grader holds a submission after opening it.
 pub const LOCK_MINUTES: i64 = 30;
@@ -1410,13 +1412,7 @@ pub async fn waiting_counts(
     course: &CourseCx,
 ) -> AppResult<(usize, usize)> {
     // Most courses have no open response: their team's pages pay nothing for this.
-    let tree = course.tree();
-    let any = tree.units().iter().any(|&u| {
-        tree.children(u)
-            .iter()
-            .any(|&l| matches!(tree.node(l).content, Some(Ok(LeafContent::OpenResponse(_)))))
-    });
-    if !any {
+    if !has_open_responses(course.tree()) {
         return Ok((0, 0));
     }
     let rows = queue(app, course, None).await?;
@@ -1428,6 +1424,68 @@ pub async fn waiting_counts(
             .filter(|r| QueueFilter::PeerStuck.matches(r))
             .count(),
     ))
+}
+
+/// Whether a course has an open-response assignment (only those have a grading queue).
+pub fn has_open_responses(tree: &CourseTree) -> bool {
+    tree.units().iter().any(|&u| {
+        tree.children(u)
+            .iter()
+            .any(|&l| matches!(tree.node(l).content, Some(Ok(LeafContent::OpenResponse(_)))))
+    })
+}
+
+/// Responses waiting for the teaching team in each of several courses (the dashboard's
+/// "Courses you teach"), by the same rule as the queue's "Waiting for staff": three
+/// statements however many courses, none when no course has an open response. Reads only.
+pub async fn waiting_in_courses(
+    app: &crate::state::App,
+    courses: &[(CourseId, Arc<CachedCourse>)],
+) -> AppResult<HashMap<CourseId, usize>> {
+    let trees: HashMap<CourseId, &CourseTree> = courses
+        .iter()
+        .filter(|(_, c)| has_open_responses(&c.tree))
+        .map(|(id, c)| (*id, &c.tree))
+        .collect();
+    let mut out = HashMap::new();
+    if trees.is_empty() {
+        return Ok(out);
+    }
+    let with: Vec<CourseId> = trees.keys().copied().collect();
+    let now = app.now();
+    let mut c = app.store().conn().await?;
+    let rows = repo::current_in_courses(&mut c, &with).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut by_submission: HashMap<i64, Vec<Assessment>> = HashMap::new();
+    for a in load_assessments(&mut c, &ids).await? {
+        by_submission
+            .entry(a.row.submission_id)
+            .or_default()
+            .push(a);
+    }
+    let given: HashMap<(i64, i64), i64> = repo::reviews_given_in_courses(&mut c, &with)
+        .await?
+        .into_iter()
+        .map(|(u, b, n)| ((u, b), n))
+        .collect();
+    for r in rows {
+        let course = CourseId(r.course_id);
+        let Some(tree) = trees.get(&course) else {
+            continue;
+        };
+        let Some(idx) = tree.index_of(BlockId(r.block_id)) else {
+            continue;
+        };
+        let Some(Ok(LeafContent::OpenResponse(content))) = &tree.node(idx).content else {
+            continue;
+        };
+        let mine = by_submission.remove(&r.id).unwrap_or_default();
+        let n = given.get(&(r.user_id, r.block_id)).copied().unwrap_or(0);
+        if workflow::status(content, &facts(&r, &mine, n, now)).needs_staff {
+            *out.entry(course).or_insert(0) += 1;
+        }
+    }
+    Ok(out)
 }
 
 // --- Seeding (the demo) -----------------------------------------------------------------

@@ -57,14 +57,21 @@ pub fn offset_label(tz: &TimeZone, now: Timestamp) -> String {
     format!("UTC{sign}{:02}:{:02}", a / 3600, (a % 3600) / 60)
 }
 
+/// Places whose IANA name is an ASCII squeeze of their real one, beyond `_` for a space
+/// (CLDR's exemplar city names).
+const SPELLED: &[(&str, &str)] = &[
+    ("DumontDUrville", "Dumont d’Urville"),
+    ("St_Johns", "St. John’s"),
+];
+
 /// One zone as an option (`None` for a name the time-zone database does not know).
 pub fn option(name: &str, now: Timestamp) -> Option<ZoneOption> {
     let tz = TimeZone::get(name).ok()?;
-    let place = name
-        .split_once('/')
-        .map_or(name, |(_, rest)| rest)
-        .replace('_', " ")
-        .replace('/', " / ");
+    let rest = name.split_once('/').map_or(name, |(_, rest)| rest);
+    let place = SPELLED.iter().find(|(id, _)| *id == rest).map_or_else(
+        || rest.replace('_', " ").replace('/', " / "),
+        |(_, p)| (*p).to_owned(),
+    );
     Some(ZoneOption {
         name: name.to_owned(),
         place,
@@ -144,6 +151,18 @@ mod tests {
             })
         );
         assert_eq!(option("Asia/Kolkata", now()).unwrap().offset, "UTC+05:30");
+        assert_eq!(
+            option("Antarctica/DumontDUrville", now()).unwrap().place,
+            "Dumont d’Urville"
+        );
+        assert_eq!(
+            option("America/St_Johns", now()).unwrap().place,
+            "St. John’s"
+        );
+        assert_eq!(
+            option("America/Port_of_Spain", now()).unwrap().place,
+            "Port of Spain"
+        );
         assert_eq!(option("UTC", now()).unwrap().offset, "UTC+00:00");
         assert_eq!(option("Africa/Abidjan", now()).unwrap().offset, "UTC+00:00");
         // Offsets are today's: summer time counts.

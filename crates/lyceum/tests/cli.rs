@@ -217,13 +217,46 @@ async fn demo_seeds_a_new_directory_and_serve_reopens_it() {
         .filter(|p| p["attempts"].as_i64().unwrap() > 0)
         .collect();
     assert!(answered.len() >= 5, "{progress}");
-    assert!(
-        answered.iter().any(|p| p["earned"] == p["possible"])
-            && answered
+    // The seeding answers every problem of the subsections it works on: a "wrong" answer
+    // must still be an answer (an empty one is refused and would leave a gap).
+    for (course, subsections) in [
+        (
+            "course-v1:COMMONPLACE+PB101+2026",
+            &["Why partnerships matter", "Checking fit and capacity"][..],
+        ),
+        (
+            "course-v1:RIVAGES+WD101+2026",
+            &["Le modèle de données"][..],
+        ),
+    ] {
+        let progress: serde_json::Value = client
+            .get(format!("{url}/api/v1/me/courses/{course}/progress"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for title in subsections {
+            let s = progress["subsections"]
+                .as_array()
+                .unwrap()
                 .iter()
-                .any(|p| p["earned"].as_f64() < p["possible"].as_f64()),
-        "{progress}"
-    );
+                .find(|s| s["title"] == *title)
+                .unwrap_or_else(|| panic!("{title}: {progress}"));
+            let attempts: Vec<i64> = s["problems"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["attempts"].as_i64().unwrap())
+                .collect();
+            assert!(
+                !attempts.is_empty() && attempts.iter().all(|&a| a > 0),
+                "a problem left unanswered in {title}: {attempts:?}"
+            );
+        }
+    }
     assert!(
         progress["percent"].as_f64().unwrap() > 0.0 && progress["letter_grade"].is_null()
             || progress["passed"] == true

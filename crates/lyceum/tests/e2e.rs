@@ -692,6 +692,30 @@ async fn every_page_is_accessible_and_fits_a_phone() {
                     .await;
             }
         }
+        // The calendar address with its subscribe link, and leaving a course with its
+        // confirmation open.
+        b.go(&q("/preferences")).await;
+        if b.js("return document.querySelector('#calendar_url') === null")
+            .await
+            == json!(true)
+        {
+            b.click("form[action='/preferences/calendar'] button").await;
+            b.wait_for(
+                "the calendar address",
+                "return document.querySelector('#calendar_url') !== null",
+            )
+            .await;
+        }
+        b.go(&q("/preferences")).await;
+        let page = format!("preferences with a calendar ({lang})");
+        violations.extend(b.layout(&page, false).await);
+        violations.extend(b.axe(&page).await);
+        b.go(&q(&format!("/courses/{pb}/about"))).await;
+        b.click("details.confirm > summary").await;
+        let page = format!("about, leaving the course ({lang})");
+        violations.extend(b.layout(&page, false).await);
+        violations.extend(b.axe(&page).await);
+
         // The wide table scrolls inside its own box.
         b.go(&q(&format!("/courses/{pb}/unit/s2-1-1"))).await;
         let boxed = b.js("var t = document.querySelector('.unit-blocks table'); var box = t && t.closest('.table-scroll'); return box ? [box.scrollWidth > box.clientWidth, box.getBoundingClientRect().right <= document.documentElement.clientWidth] : 'no box';").await;
@@ -748,6 +772,16 @@ async fn every_page_is_accessible_and_fits_a_phone() {
             violations.extend(b.axe(&page).await);
             if name == "gradebook" {
                 b.screenshot(&format!("gradebook-{lang}")).await;
+            }
+            if name == "submission" {
+                // Feedback boxes are Codex text areas, as wide as their field (the browser's
+                // default was a third of the width, in monospace).
+                let fills = b.js("var t = document.querySelector('.or-rubric textarea'); if (!t) return 'no feedback box'; var f = t.closest('.cdx-field'); return t.getBoundingClientRect().width >= f.getBoundingClientRect().width - 2 && getComputedStyle(t).fontFamily.indexOf('monospace') < 0;").await;
+                assert_eq!(
+                    fills,
+                    json!(true),
+                    "feedback box on the submission page ({lang})"
+                );
             }
         }
         b.logout().await;

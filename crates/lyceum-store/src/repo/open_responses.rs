@@ -162,6 +162,23 @@ pub async fn current_in_course(
     db.all(query).await
 }
 
+/// The current submissions of several courses at once (the dashboard's waiting work for
+/// everything a person teaches): one statement however many courses.
+pub async fn current_in_courses(
+    db: &mut impl Db,
+    courses: &[CourseId],
+) -> Result<Vec<SubmissionRow>> {
+    if courses.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = courses.iter().map(|c| c.0).collect();
+    db.all(q_built(format!(
+        "SELECT {SUBMISSION_COLUMNS} FROM or_submissions s WHERE s.course_id IN ({}) AND s.state <> 'superseded' ORDER BY s.submitted_at, s.id",
+        int_list(&ids)
+    )))
+    .await
+}
+
 /// The keys of courses with responses in an assessment workflow (for settling scores).
 pub async fn courses_with_open_work(db: &mut impl Db) -> Result<Vec<String>> {
     let rows: Vec<(String,)> = db
@@ -451,6 +468,27 @@ pub async fn reviews_given_in_course(
            WHERE s.course_id = $1 AND a.step = 'peer' AND a.by_staff = $2 AND a.cancelled_at IS NULL AND a.assessor_id IS NOT NULL
            GROUP BY a.assessor_id, a.block_id")
         .bind(course.0)
+        .bind(false),
+    )
+    .await
+}
+
+/// [`reviews_given_in_course`] for several courses at once: (assessor, block, count).
+pub async fn reviews_given_in_courses(
+    db: &mut impl Db,
+    courses: &[CourseId],
+) -> Result<Vec<(i64, i64, i64)>> {
+    if courses.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = courses.iter().map(|c| c.0).collect();
+    db.all(
+        q_built(format!(
+            "SELECT a.assessor_id, a.block_id, COUNT(*) FROM or_assessments a JOIN or_submissions s ON s.id = a.submission_id
+           WHERE s.course_id IN ({}) AND a.step = 'peer' AND a.by_staff = $1 AND a.cancelled_at IS NULL AND a.assessor_id IS NOT NULL
+           GROUP BY a.assessor_id, a.block_id",
+            int_list(&ids)
+        ))
         .bind(false),
     )
     .await

@@ -2,6 +2,7 @@
 
 use crate::accounts;
 use crate::error::{AppError, AppResult};
+use crate::handlers::calendar as feed;
 use crate::handlers::{html_response, safe_return_to, see_other, with_notice};
 use crate::login_limits;
 use crate::page::{self, Cx, Page};
@@ -177,6 +178,8 @@ struct PreferencesView {
     email: Option<String>,
     /// The viewer's private calendar feed URL, once they made one.
     calendar_url: Option<String>,
+    /// The feed as a `webcal:` link that calendar apps subscribe to.
+    calendar_subscribe: Option<String>,
 }
 
 async fn preferences_view(
@@ -229,7 +232,10 @@ async fn preferences_view(
         first_zones,
         zones: time_zones::menu(now),
         email: cx.app.config().email.is_some().then_some(email),
-        calendar_url: feed.map(|t| crate::handlers::calendar::feed_url(&cx.app, &t)),
+        calendar_subscribe: feed
+            .as_ref()
+            .map(|t| feed::subscribe_url(&feed::feed_url(&cx.app, t))),
+        calendar_url: feed.map(|t| feed::feed_url(&cx.app, &t)),
         p: cx.page.clone(),
     }
     .render()

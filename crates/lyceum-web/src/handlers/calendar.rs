@@ -24,6 +24,16 @@ pub fn feed_url(app: &App, token: &str) -> String {
     )
 }
 
+/// The same feed as a `webcal:` link, which phones and desktop calendar apps open as
+/// "subscribe to this calendar" (they fetch it over HTTPS, or HTTP for an `http:` site).
+pub fn subscribe_url(feed_url: &str) -> String {
+    let rest = feed_url
+        .strip_prefix("https://")
+        .or_else(|| feed_url.strip_prefix("http://"))
+        .unwrap_or(feed_url);
+    format!("webcal://{rest}")
+}
+
 /// Tokens are 32 random bytes in unpadded base64url: 43 characters.
 fn well_formed(token: &str) -> bool {
     token.len() == 43

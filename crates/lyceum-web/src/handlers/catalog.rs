@@ -33,6 +33,8 @@ pub struct Card {
     pub language_name: String,
     pub dir: &'static str,
     pub start: Option<Timestamp>,
+    /// The start is past: the card says "Started", not "Starts".
+    pub started: bool,
     pub effort: Option<String>,
     pub about_url: String,
     pub published: bool,
@@ -134,6 +136,7 @@ pub async fn index(cx: Cx, Query(q): Query<CatalogQuery>) -> AppResult<Response>
         s.append_pair("page", &n.to_string());
         format!("/?{}", s.finish())
     };
+    let now = cx.app.now();
     let cards = rows
         .iter()
         .map(|r| Card {
@@ -145,6 +148,7 @@ pub async fn index(cx: Cx, Query(q): Query<CatalogQuery>) -> AppResult<Response>
             dir: content_dir(&r.language),
             language: r.language.clone(),
             start: r.start_at.map(from_millis),
+            started: r.start_at.is_some_and(|t| from_millis(t) <= now),
             effort: effort_of(r).map(|e| format::effort(p, e)),
             about_url: format!("/courses/{}/about", r.course_key),
             published: r.published,

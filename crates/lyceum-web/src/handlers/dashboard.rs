@@ -6,12 +6,12 @@ use crate::deadlines::{self, DueItem, DueLine};
 use crate::error::{AppError, AppResult};
 use crate::handlers::catalog::content_dir;
 use crate::handlers::html_response;
+use crate::open_responses;
 use crate::page::{Cx, Page};
 use crate::state::App;
 use askama::Template;
 use axum::response::Response;
 use jiff::Timestamp;
-use lyceum_core::blocks::LeafContent;
 use lyceum_core::clock::from_millis;
 use lyceum_core::course::{Visibility, tree::percent};
 use lyceum_core::permissions::{Action, Actor, CourseFacts, CourseRole, Resource, can};
@@ -156,18 +156,23 @@ pub struct TeachingItem {
     pub outline_url: String,
     /// (message key, url) of each staff tool the role may use.
     pub tools: Vec<(&'static str, String)>,
+    /// Responses waiting for the teaching team, and the grading queue's URL (when any).
+    pub waiting: Option<(usize, String)>,
 }
 
 /// How many due dates the dashboard shows.
 const NEXT_DEADLINES: usize = 5;
 
-/// Courses `user` teaches with the tools `actor` may use in each: one statement, and the
-/// course trees from the cache (to offer the grading queue only where there is one).
+/// Courses `user` teaches with the tools `actor` may use in each, and the responses
+/// waiting for them: one statement for the courses, the course trees from the cache (to
+/// offer the grading queue only where there is one), and three for the waiting work of all
+/// those courses together (none when no course has an open response).
 async fn teaching(cx: &Cx, user: UserId) -> AppResult<Vec<TeachingItem>> {
     let rows = {
         let mut c = cx.app.store().conn().await?;
         courses::teaching_of(&mut c, user).await?
     };
+    let mut graded = Vec::new();
     let mut out = Vec::with_capacity(rows.len());
     for (course, role) in rows {
         let facts = CourseFacts {
@@ -178,6 +183,7 @@ async fn teaching(cx: &Cx, user: UserId) -> AppResult<Vec<TeachingItem>> {
         };
         let base = format!("/courses/{}", course.course_key);
         let mut tools = Vec::new();
+        let mut queue_url = None;
         if can(&cx.actor(), Action::Grade, Resource::Course(&facts)).allowed() {
             tools.push((
                 "lyceum-instructor-gradebook",
@@ -188,17 +194,11 @@ async fn teaching(cx: &Cx, user: UserId) -> AppResult<Vec<TeachingItem>> {
                 .courses()
                 .get(cx.app.store(), course.id(), course.content_version)
                 .await?;
-            let tree = &content.tree;
-            let has_open_responses = tree.units().iter().any(|&u| {
-                tree.children(u).iter().any(|&l| {
-                    matches!(tree.node(l).content, Some(Ok(LeafContent::OpenResponse(_))))
-                })
-            });
-            if has_open_responses {
-                tools.push((
-                    "lyceum-or-staff-queue-title",
-                    format!("{base}/instructor/open-responses"),
-                ));
+            if open_responses::has_open_responses(&content.tree) {
+                let url = format!("{base}/instructor/open-responses");
+                tools.push(("lyceum-or-staff-queue-title", url.clone()));
+                queue_url = Some(url);
+                graded.push((course.id(), content));
             }
         }
         if can(&cx.actor(), Action::Edit, Resource::Course(&facts)).allowed() {
@@ -207,21 +207,36 @@ async fn teaching(cx: &Cx, user: UserId) -> AppResult<Vec<TeachingItem>> {
                 format!("{base}/instructor/olx"),
             ));
         }
-        out.push(TeachingItem {
-            title: course.title.clone(),
-            org_name: course.org_name.clone(),
-            code: course.code.clone(),
-            dir: content_dir(&course.language),
-            language: course.language.clone(),
-            role_key: match role {
-                CourseRole::Instructor => "lyceum-dashboard-role-instructor",
-                CourseRole::Staff => "lyceum-dashboard-role-staff",
+        out.push((
+            course.id(),
+            queue_url,
+            TeachingItem {
+                title: course.title.clone(),
+                org_name: course.org_name.clone(),
+                code: course.code.clone(),
+                dir: content_dir(&course.language),
+                language: course.language.clone(),
+                role_key: match role {
+                    CourseRole::Instructor => "lyceum-dashboard-role-instructor",
+                    CourseRole::Staff => "lyceum-dashboard-role-staff",
+                },
+                outline_url: format!("{base}/courseware"),
+                tools,
+                waiting: None,
             },
-            outline_url: format!("{base}/courseware"),
-            tools,
-        });
+        ));
     }
-    Ok(out)
+    let waiting = open_responses::waiting_in_courses(&cx.app, &graded).await?;
+    Ok(out
+        .into_iter()
+        .map(|(id, queue_url, mut item)| {
+            item.waiting = queue_url
+                .zip(waiting.get(&id).copied())
+                .filter(|(_, n)| *n > 0)
+                .map(|(url, n)| (n, url));
+            item
+        })
+        .collect())
 }
 
 pub async fn page(cx: Cx) -> AppResult<Response> {

@@ -590,23 +590,24 @@ fn action_line(
             ],
         ),
         "policy" => p.t("lyceum-instructor-log-policy"),
-        // Open responses log their note or reason as plain text.
-        "or-staff-assessment" => p.t1("lyceum-instructor-log-or-graded", problem),
-        "or-peer-review-added" => p.t1("lyceum-instructor-log-or-peer-added", problem),
+        // Open responses log their note or reason as plain text. Titles and notes are
+        // isolated: an English title in an Arabic sentence keeps its order.
+        "or-staff-assessment" => p.t1("lyceum-instructor-log-or-graded", p.bdi(&problem)),
+        "or-peer-review-added" => p.t1("lyceum-instructor-log-or-peer-added", p.bdi(&problem)),
         "or-returned" => p.t2(
             "lyceum-instructor-log-or-returned",
-            problem,
-            a.detail.clone(),
+            p.bdi(&problem),
+            p.bdi(&a.detail),
         ),
         "or-assessment-cancelled" => p.t2(
             "lyceum-instructor-log-or-cancelled",
-            problem,
-            a.detail.clone(),
+            p.bdi(&problem),
+            p.bdi(&a.detail),
         ),
-        "or-peer-excused" => p.t1("lyceum-instructor-log-or-excused", problem),
-        "or-peer-unexcused" => p.t1("lyceum-instructor-log-or-unexcused", problem),
+        "or-peer-excused" => p.t1("lyceum-instructor-log-or-excused", p.bdi(&problem)),
+        "or-peer-unexcused" => p.t1("lyceum-instructor-log-or-unexcused", p.bdi(&problem)),
         // An action a newer version logs: said in words, never by its internal name.
-        _ => p.t1("lyceum-instructor-log-other", problem),
+        _ => p.t1("lyceum-instructor-log-other", p.bdi(&problem)),
     };
     ActionLine {
         at: from_millis(a.created_at),

@@ -245,6 +245,12 @@ async fn each_learner_has_a_private_calendar_feed_they_can_reset() {
     let prefs = c.get("/preferences").await.body;
     let path = feed_path(&prefs);
     assert!(prefs.contains("Reset the address"));
+    // One tap subscribes from a phone: the same address as a webcal: link.
+    assert!(
+        prefs.contains(&format!(r#"href="webcal://lyceum.test{path}""#)),
+        "{prefs}"
+    );
+    assert!(prefs.contains("Subscribe in my calendar app"));
 
     // Calendar apps fetch it without a session.
     let mut app = t.client();
@@ -306,16 +312,90 @@ async fn the_course_team_sees_the_courses_it_teaches() {
         r#"href="/courses/{DKEY}/instructor/open-responses""#
     )));
     assert!(!b.contains("Import a course"), "a site tool");
+    assert!(!b.contains("Site administration"));
 
     let admin = t.user("root", true).await;
     let _ = admin;
     let b = t.login("root").await.get("/dashboard").await.body;
     assert!(b.contains(r#"href="/import""#), "{b}");
+    // An administrator who teaches nothing gets the site's tools under their own heading,
+    // not an empty "Courses you teach".
+    assert!(b.contains("Site administration"), "{b}");
+    assert!(!b.contains("Courses you teach"), "{b}");
+    assert!(b.contains("Courses you take"), "{b}");
 
     let learner = t.user("lea", false).await;
     t.enroll(learner, course).await;
     let b = t.login("lea").await.get("/dashboard").await.body;
     assert!(!b.contains("Courses you teach"));
+}
+
+#[tokio::test]
+async fn the_course_team_sees_the_responses_waiting_for_it() {
+    let (t, course, _) = setup().await;
+    let teacher = t.user("teacher", false).await;
+    t.make_staff(teacher, course, CourseRole::Instructor).await;
+    let queue = format!(r#"href="/courses/{DKEY}/instructor/open-responses""#);
+    // Nothing waiting yet: no count, only the queue among the tools.
+    let b = t.login("teacher").await.get("/dashboard").await.body;
+    assert!(!b.contains("waiting for you"), "{b}");
+    assert_eq!(b.matches(&queue).count(), 1, "{b}");
+
+    let essay = t.block_ids(course).await["s1-1-2-1"];
+    for name in ["dana", "eli"] {
+        if name != "dana" {
+            let u = t.user(name, false).await;
+            t.enroll(u, course).await;
+        }
+        let r = t
+            .login(name)
+            .await
+            .post_json(
+                &format!("/api/v1/open-responses/{essay}/submit"),
+                serde_json::json!({"text": "Our mission."}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let mut c = t.login("teacher").await;
+    let b = c.get("/dashboard").await.body;
+    assert!(b.contains("2 responses waiting for you"), "{b}");
+    assert_eq!(
+        b.matches(&queue).count(),
+        2,
+        "the count links to the queue: {b}"
+    );
+    // The same number the queue shows under "Waiting for staff".
+    let q = c
+        .get(&format!("/courses/{DKEY}/instructor/open-responses"))
+        .await
+        .body;
+    assert!(q.contains("Waiting for staff (2)"), "{q}");
+    let b = c.get("/dashboard?uselang=ar").await.body;
+    assert!(
+        b.contains("2 إجابتان بانتظارك") || b.contains("إجابتان بانتظارك"),
+        "{b}"
+    );
+    // Learners see no such thing.
+    let b = t.login("eli").await.get("/dashboard").await.body;
+    assert!(!b.contains("waiting for you"));
+}
+
+#[tokio::test]
+async fn the_catalog_says_started_for_a_course_under_way() {
+    let (t, _, _) = setup().await;
+    let mut later = deadline_course();
+    later["code"] = "LATER".into();
+    later["title"] = "Later 101".into();
+    later["start"] = "2027-03-01T00:00:00Z".into();
+    t.seed(later).await;
+    let b = t.client().get("/").await.body;
+    // Now is 2026-11-21: one course began on 1 September, the other begins in March.
+    assert!(b.contains("Started <time"), "{b}");
+    assert!(b.contains("Starts <time"), "{b}");
+    assert_eq!(b.matches("Started <time").count(), 1, "{b}");
+    let fr = t.client().get("/?uselang=fr").await.body;
+    assert!(fr.contains("A commencé le <time"), "{fr}");
 }
 
 #[tokio::test]

@@ -121,6 +121,26 @@ async fn arabic_pages_are_right_to_left_throughout() {
     }
 }
 
+/// Codex's Arabic light bulb is for notices only: success, warning and error messages
+/// keep their own icons in the right-to-left stylesheet.
+#[tokio::test]
+async fn arabic_messages_keep_their_type_icons() {
+    let t = TestApp::new().await;
+    let page = t.client().get("/login?uselang=ar").await.body;
+    let at = page.find(r#"<link rel="stylesheet" href=""#).unwrap() + 29;
+    let href = &page[at..at + page[at..].find('"').unwrap()];
+    let css = t.client().get(href).await.body;
+    assert!(
+        css.contains(".cdx-message__icon:lang(ar)"),
+        "the bulb stays"
+    );
+    assert!(
+        !css.contains(".cdx-message .cdx-message__icon:lang(ar)"),
+        "outranks every type's icon"
+    );
+    assert!(css.contains(".cdx-message--notice .cdx-message__icon:lang(ar)"));
+}
+
 #[tokio::test]
 async fn qqx_shows_message_keys_for_translators() {
     let t = TestApp::new().await;
@@ -224,6 +244,24 @@ fn message_catalog_is_complete() {
             .collect();
         assert!(extra.is_empty(), "{name} has keys en.json lacks: {extra:?}");
     }
+    // Numbers the platform formats use CLDR's default digits (Latin for Arabic); a number
+    // written into a translation by hand must match them, or one page mixes "30" and "٣٠".
+    // Only the message that tells learners which digits to type names the others.
+    let ar: HashMap<String, serde_json::Value> =
+        serde_json::from_str(&read("i18n/ar.json")).unwrap();
+    let mixed: Vec<_> = ar
+        .iter()
+        .filter(|(k, v)| {
+            k.as_str() != "lyceum-error-capa-numerical-digits"
+                && v.as_str()
+                    .is_some_and(|t| t.chars().any(|c| ('\u{660}'..='\u{669}').contains(&c)))
+        })
+        .map(|(k, _)| k)
+        .collect();
+    assert!(
+        mixed.is_empty(),
+        "ar.json writes Arabic-Indic digits where pages use Latin ones: {mixed:?}"
+    );
     let catalog =
         lyceum_i18n::Catalog::from_sources(lyceum_web::message_files().iter().copied()).unwrap();
     assert!(

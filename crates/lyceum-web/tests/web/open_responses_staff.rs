@@ -130,6 +130,12 @@ async fn queue_lists_filters_and_is_private() {
     // Both mission statements wait for staff; Alice's peer essay waits for her reviews.
     assert!(r.body.contains("Waiting for staff (2)"), "{}", r.body);
     assert!(r.body.contains("All (3)"));
+    // Tabs speak plainly (the filter was labelled with its internal name, "Peer-stuck").
+    assert!(
+        r.body.contains("Waiting for peers too long (0)"),
+        "{}",
+        r.body
+    );
     assert!(r.body.contains(&submission(w.alice_mission, "")));
     assert!(r.body.contains(&submission(w.bob_mission, "")));
     assert!(r.body.contains("Mission statement"));
@@ -148,6 +154,16 @@ async fn queue_lists_filters_and_is_private() {
     assert!(all.body.contains("0 of 1"), "peer reviews received/needed");
     let done = teacher.get(&queue("?filter=done")).await;
     assert!(done.body.contains("No response matches this filter."));
+    // The default tab says plainly that nothing waits for the team (the peer essay waits
+    // for its learner's reviews), rather than speaking of filters.
+    let peer_waiting = teacher
+        .get(&queue(&format!("?block={}", w.peer)))
+        .await
+        .body;
+    assert!(
+        peer_waiting.contains("No response is waiting for the teaching team."),
+        "{peer_waiting}"
+    );
     let peer_only = teacher
         .get(&queue(&format!("?filter=all&block={}", w.peer)))
         .await;
@@ -319,7 +335,7 @@ async fn a_lock_conflict_keeps_the_second_graders_work() {
     let page = ta.get(&submission(w.alice_mission, "")).await;
     assert!(
         page.body
-            .contains("teacher is grading this response; you can read it"),
+            .contains("<bdi>teacher</bdi> is grading this response; you can read it"),
         "{}",
         page.body
     );
@@ -605,21 +621,34 @@ async fn grading_history_speaks_words_and_names_people_by_their_display_names() 
         b.contains("Scores of Alice Liddell"),
         "the display name: {b}"
     );
+    // Names and titles are isolated, so they keep their order in a sentence of the other
+    // direction (an English title in the Arabic history).
     assert!(
-        b.contains("Tess Teacher: graded &quot;Mission statement&quot;")
-            || b.contains("Tess Teacher: graded \"Mission statement\""),
+        b.contains("<bdi>Tess Teacher</bdi>: graded &quot;<bdi>Mission statement</bdi>&quot;")
+            || b.contains("<bdi>Tess Teacher</bdi>: graded \"<bdi>Mission statement</bdi>\""),
         "{b}"
+    );
+    let ar = teacher
+        .get(&format!(
+            "/courses/{KEY}/instructor/learners/{}?uselang=ar",
+            w.alice.0
+        ))
+        .await
+        .body;
+    assert!(
+        ar.contains("<bdi>Tess Teacher</bdi>:") && ar.contains("«<bdi>Mission statement</bdi>»"),
+        "{ar}"
     );
     assert!(!b.contains("or-staff-assessment"), "{b}");
     let page = teacher
         .get(&format!("/courses/{KEY}/instructor/learners/{}", w.bob.0))
         .await;
     assert!(
-        page.body
-            .contains("returned &quot;Mission statement&quot; for revision (Please cite a source)")
-            || page
-                .body
-                .contains("returned \"Mission statement\" for revision (Please cite a source)"),
+        page.body.contains(
+            "returned &quot;<bdi>Mission statement</bdi>&quot; for revision (<bdi>Please cite a source</bdi>)"
+        ) || page.body.contains(
+            "returned \"<bdi>Mission statement</bdi>\" for revision (<bdi>Please cite a source</bdi>)"
+        ),
         "{}",
         page.body
     );

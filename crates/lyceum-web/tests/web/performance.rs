@@ -188,15 +188,40 @@ async fn the_dashboard_does_not_grow_with_courses_taken_or_taught() {
             spec["sections"][0]["subsections"][0]["due"] = "2026-12-01T00:00:00Z".into();
             let taken = t.seed(spec).await;
             t.enroll(u, taken).await;
-            let taught = t.seed(big_course(&format!("{name}T{i}"), 10)).await;
+            // Each taught course has an essay with a response waiting for the team.
+            let mut spec = big_course(&format!("{name}T{i}"), 10);
+            spec["sections"][0]["subsections"][0]["units"][0]["blocks"] = serde_json::json!([{
+                "kind": "open_response", "title": "Essay", "prompts": ["Why?"],
+                "criteria": [{"name": "clarity", "label": "Clarity", "scale": "wikilearn"}]
+            }]);
+            let taught = t.seed(spec).await;
             t.make_staff(u, taught, lyceum_core::permissions::CourseRole::Instructor)
                 .await;
+            let writer = t.user(&format!("{name}W{i}"), false).await;
+            t.enroll(writer, taught).await;
+            let essay = t.block_ids(taught).await["s1-1-1-1"];
+            let r = t
+                .login(&format!("{name}W{i}"))
+                .await
+                .post_json(
+                    &format!("/api/v1/open-responses/{essay}/submit"),
+                    serde_json::json!({"text": "Because."}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         }
         let mut c = t.login(name).await;
         let page = c.get("/dashboard").await.body;
         assert!(page.contains("Coming up") && page.contains("Courses you teach"));
+        assert_eq!(
+            page.matches("1 response waiting for you").count(),
+            n,
+            "{page}"
+        );
         counts.push(queries_for(&t, &mut c, "/dashboard").await);
     }
     assert_eq!(counts[0], counts[1], "{counts:?}");
-    assert!(counts[1] <= 5, "dashboard: {counts:?}");
+    // Five for the courses and due dates, three for the waiting responses of every
+    // course taught together (submissions, their assessments, reviews given).
+    assert!(counts[1] <= 8, "dashboard: {counts:?}");
 }
