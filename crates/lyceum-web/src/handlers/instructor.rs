@@ -466,6 +466,7 @@ async fn learner_page(
             } else {
                 node.title.clone()
             };
+            let refused = error.as_ref().filter(|e| e.block == pg.block);
             lines.push(ProblemLine {
                 block: node.id.0,
                 location: tree
@@ -490,20 +491,9 @@ async fn learner_page(
                     "instructor/learners/{}/problems/{}",
                     learner.0, node.id.0
                 )),
-                error: error
-                    .as_ref()
-                    .filter(|e| e.block == pg.block)
-                    .map(|e| e.message.clone()),
-                kept_points: error
-                    .as_ref()
-                    .filter(|e| e.block == pg.block)
-                    .map(|e| e.points.clone())
-                    .unwrap_or_default(),
-                kept_reason: error
-                    .as_ref()
-                    .filter(|e| e.block == pg.block)
-                    .map(|e| e.reason.clone())
-                    .unwrap_or_default(),
+                error: refused.map(|e| e.message.clone()),
+                kept_points: refused.map(|e| e.points.clone()).unwrap_or_default(),
+                kept_reason: refused.map(|e| e.reason.clone()).unwrap_or_default(),
             });
         }
     }
