@@ -117,23 +117,21 @@ pub fn pending(items: impl IntoIterator<Item = DueItem>, now: Timestamp) -> Vec<
     out
 }
 
-/// "Past due", "Due today", "Due in 3 days", "Completed", in the viewer's zone.
-pub fn status_html(p: &Page, item: &DueItem) -> Html {
+/// "Past due", "Due today", "Due in 3 days", "Completed", in the viewer's zone, with a
+/// CSS modifier for its badge.
+pub fn status(p: &Page, item: &DueItem) -> (Html, &'static str) {
     match deadlines::status(&item.deadline(), p.app.now(), &p.tz) {
-        DueStatus::Complete => p.t("lyceum-due-status-complete"),
-        DueStatus::PastDue => p.t("lyceum-due-status-past"),
-        DueStatus::Today => p.t("lyceum-due-status-today"),
-        DueStatus::InDays(n) => p.t1("lyceum-due-status-days", n),
-    }
-}
-
-/// A CSS modifier for the status badge.
-pub fn status_class(p: &Page, item: &DueItem) -> &'static str {
-    match deadlines::status(&item.deadline(), p.app.now(), &p.tz) {
-        DueStatus::Complete => "due--complete",
-        DueStatus::PastDue => "due--past",
-        DueStatus::Today | DueStatus::InDays(0..=2) => "due--soon",
-        DueStatus::InDays(_) => "due--later",
+        DueStatus::Complete => (p.t("lyceum-due-status-complete"), "due--complete"),
+        DueStatus::PastDue => (p.t("lyceum-due-status-past"), "due--past"),
+        DueStatus::Today => (p.t("lyceum-due-status-today"), "due--soon"),
+        DueStatus::InDays(n) => (
+            p.t1("lyceum-due-status-days", n),
+            if (0..=2).contains(&n) {
+                "due--soon"
+            } else {
+                "due--later"
+            },
+        ),
     }
 }
 
@@ -147,10 +145,13 @@ pub struct DueLine {
 pub fn lines(p: &Page, items: impl IntoIterator<Item = DueItem>) -> Vec<DueLine> {
     items
         .into_iter()
-        .map(|item| DueLine {
-            status: status_html(p, &item),
-            class: status_class(p, &item),
-            item,
+        .map(|item| {
+            let (status, class) = status(p, &item);
+            DueLine {
+                item,
+                status,
+                class,
+            }
         })
         .collect()
 }

@@ -112,7 +112,7 @@ fn compose(
         Some(key) => i18n.text(
             lang,
             key,
-            &[Arg::from(format!("\u{2068}{}\u{2069}", n.subject))],
+            &[Arg::from(crate::page::isolate_text(&n.subject))],
         ),
         None => n.subject.clone(),
     };

@@ -992,7 +992,7 @@ pub async fn view(cx: &Cx, id: i64) -> AppResult<SubmissionView> {
     })
 }
 
-pub fn display(u: &users::UserRow) -> String {
+fn display(u: &users::UserRow) -> String {
     if u.display_name.trim().is_empty() {
         u.username.clone()
     } else {

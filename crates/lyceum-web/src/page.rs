@@ -143,7 +143,7 @@ impl Page {
             .enumerate()
             .map(|(i, a)| match a {
                 Piece::Arg(a) => a.clone(),
-                Piece::Isolated(s) if !html => Arg::from(format!("\u{2068}{s}\u{2069}")),
+                Piece::Isolated(s) if !html => Arg::from(isolate_text(s)),
                 Piece::Html(_) | Piece::Isolated(_) => Arg::from(format!("\u{E000}{i}\u{E001}")),
             })
             .collect();
@@ -278,6 +278,12 @@ pub enum Piece {
     /// an English title in an Arabic message (or the reverse) keeps its order. `<bdi>` in
     /// HTML, FSI … PDI in plain text.
     Isolated(String),
+}
+
+/// Author or user content isolated in plain text (FSI … PDI), as [`Piece::Isolated`]
+/// renders it outside HTML.
+pub fn isolate_text(s: &str) -> String {
+    format!("\u{2068}{s}\u{2069}")
 }
 
 /// Author or user content as a message argument; see [`Piece::Isolated`].

@@ -1,6 +1,6 @@
 //! Catalog, course detail with outline, enrolment, "my enrolments", video progress.
 
-use super::{json, time};
+use super::{json, time, timestamp};
 use crate::courses::{self, CourseCx};
 use crate::error::{AppError, AppResult};
 use crate::handlers::about::{enroll_viewer, unenroll_viewer};
@@ -379,7 +379,7 @@ pub async fn my_deadlines(cx: Cx) -> AppResult<Response> {
             .into_iter()
             .map(|d| DeadlineJson {
                 past_due: d.past_due(now),
-                due: d.due.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                due: timestamp(d.due),
                 kind: d.kind.as_str(),
                 course_key: d.course_key,
                 course_title: d.course_title,

@@ -19,9 +19,10 @@ pub fn json<T: Serialize>(status: StatusCode, body: T) -> Response {
 
 /// RFC 3339 in UTC, the API's time format.
 pub fn time(ms: Option<i64>) -> Option<String> {
-    ms.map(|m| {
-        lyceum_core::clock::from_millis(m)
-            .strftime("%Y-%m-%dT%H:%M:%SZ")
-            .to_string()
-    })
+    ms.map(|m| timestamp(lyceum_core::clock::from_millis(m)))
+}
+
+/// [`time`] of a timestamp.
+pub fn timestamp(t: jiff::Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }

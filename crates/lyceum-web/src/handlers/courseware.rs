@@ -1025,10 +1025,7 @@ pub async fn dates(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
             name: item.title.clone(),
             url: Some(item.url.clone()),
             past: false,
-            status: Some((
-                deadlines::status_html(&cx.page, &item),
-                deadlines::status_class(&cx.page, &item),
-            )),
+            status: Some(deadlines::status(&cx.page, &item)),
         });
     }
     if let Some(e) = course.row.end_at.map(from_millis) {

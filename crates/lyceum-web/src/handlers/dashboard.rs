@@ -70,9 +70,8 @@ pub async fn progress_of(
     user: UserId,
     actor: &Actor,
 ) -> AppResult<Vec<(EnrollmentRow, Progress)>> {
-    let cx = app;
     let (rows, completed) = {
-        let mut c = cx.store().conn().await?;
+        let mut c = app.store().conn().await?;
         (
             learner::enrollments_of(&mut c, user).await?,
             learner::completed_everywhere(&mut c, user).await?,
@@ -82,14 +81,14 @@ pub async fn progress_of(
     for (course, block) in completed {
         by_course.entry(course).or_default().insert(block);
     }
-    let now = cx.now();
+    let now = app.now();
     let empty = HashSet::new();
     let mut out = Vec::new();
     for row in rows {
         let course = &row.course;
-        let content = cx
+        let content = app
             .courses()
-            .get(cx.store(), course.id(), course.content_version)
+            .get(app.store(), course.id(), course.content_version)
             .await?;
         let facts = CourseFacts {
             published: course.published,

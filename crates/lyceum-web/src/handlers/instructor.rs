@@ -24,7 +24,6 @@ use lyceum_core::grading::learner::{LearnerGrade, learner_grade};
 use lyceum_core::grading::{AssignmentType, GradingPolicy};
 use lyceum_core::limits;
 use lyceum_core::permissions::{Action, Resource, can};
-use lyceum_core::user::shown_name;
 use lyceum_core::{BlockId, DomainError, UserId};
 use lyceum_store::repo::courses as course_repo;
 use lyceum_store::repo::problems::{self as problem_repo, ActionRow, LearnerRow};
@@ -422,10 +421,7 @@ async fn learner_page(
     let staff: HashMap<i64, String> = users::get_users(&mut c, &staff_ids)
         .await?
         .into_iter()
-        .map(|u| {
-            let name = shown_name(&u.display_name, &u.username).to_owned();
-            (u.id, name)
-        })
+        .map(|u| (u.id, u.shown_name().to_owned()))
         .collect();
     drop(c);
     let tree = course.tree();
@@ -470,6 +466,7 @@ async fn learner_page(
             } else {
                 node.title.clone()
             };
+            let refused = error.as_ref().filter(|e| e.block == pg.block);
             lines.push(ProblemLine {
                 block: node.id.0,
                 location: tree
@@ -494,20 +491,9 @@ async fn learner_page(
                     "instructor/learners/{}/problems/{}",
                     learner.0, node.id.0
                 )),
-                error: error
-                    .as_ref()
-                    .filter(|e| e.block == pg.block)
-                    .map(|e| e.message.clone()),
-                kept_points: error
-                    .as_ref()
-                    .filter(|e| e.block == pg.block)
-                    .map(|e| e.points.clone())
-                    .unwrap_or_default(),
-                kept_reason: error
-                    .as_ref()
-                    .filter(|e| e.block == pg.block)
-                    .map(|e| e.reason.clone())
-                    .unwrap_or_default(),
+                error: refused.map(|e| e.message.clone()),
+                kept_points: refused.map(|e| e.points.clone()).unwrap_or_default(),
+                kept_reason: refused.map(|e| e.reason.clone()).unwrap_or_default(),
             });
         }
     }
@@ -518,7 +504,7 @@ async fn learner_page(
     let view = LearnerView {
         title: p.text1(
             "lyceum-instructor-learner-title",
-            shown_name(&user.display_name, &user.username).to_owned(),
+            user.shown_name().to_owned(),
         ),
         head: head(cx, course, "instructor"),
         nav: nav(course, ""),
@@ -822,10 +808,7 @@ pub async fn problem_list(
     let staff: HashMap<i64, String> = users::get_users(&mut c, &staff_ids)
         .await?
         .into_iter()
-        .map(|u| {
-            let name = shown_name(&u.display_name, &u.username).to_owned();
-            (u.id, name)
-        })
+        .map(|u| (u.id, u.shown_name().to_owned()))
         .collect();
     drop(c);
     let tree = course.tree();

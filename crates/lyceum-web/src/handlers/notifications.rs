@@ -20,8 +20,9 @@ pub struct NoticeLine {
     pub link: String,
     pub open_url: String,
     /// The course it is about, so two notices about same-named assignments differ.
-    /// Bidi-isolated: a title in another script keeps its order inside the sentence.
-    pub course: Option<Html>,
+    /// Bidi-isolated by the template (`p.bdi`): a title in another script keeps its order
+    /// inside the sentence.
+    pub course: Option<String>,
     pub at: Timestamp,
     pub unread: bool,
 }
@@ -49,10 +50,7 @@ pub async fn page(cx: Cx) -> AppResult<Response> {
                 // Links are ours (the site's own paths); anything else goes home.
                 link: crate::handlers::safe_return_to(Some(&n.link)),
                 open_url: format!("/notifications/{}/open", n.id),
-                course: n
-                    .course_title
-                    .filter(|t| !t.trim().is_empty())
-                    .map(|t| Html(format!("<bdi>{}</bdi>", crate::page::escape(&t)))),
+                course: n.course_title.filter(|t| !t.trim().is_empty()),
                 at: from_millis(n.created_at),
                 unread: n.read_at.is_none(),
             })

@@ -726,7 +726,7 @@ async fn lock_state(cx: &Cx, id: i64, staff: UserId) -> AppResult<LockState> {
             Some(h) => LockState::Other(
                 users::get_user(&mut c, UserId(h))
                     .await?
-                    .map(|u| service::display(&u))
+                    .map(|u| u.shown_name().to_owned())
                     .unwrap_or_default(),
             ),
         },

@@ -113,8 +113,7 @@ pub async fn progress(
                 .await?
                 .filter(|_| enrolled)
                 .ok_or(AppError::NotFound)?;
-            let name = lyceum_core::user::shown_name(&user.display_name, &user.username);
-            (course, learner, Some(name.to_owned()))
+            (course, learner, Some(user.shown_name().to_owned()))
         }
         _ => {
             let course = match load_courseware(&cx, &key).await? {
