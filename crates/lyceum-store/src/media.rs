@@ -182,20 +182,7 @@ impl MediaStore {
     /// Every file of the store, in hash order.
     pub fn list(&self) -> io::Result<Vec<StoredFile>> {
         let mut out = Vec::new();
-        for shard in read_dir_sorted(&self.root)? {
-            let Some(prefix) = shard
-                .file_name()
-                .and_then(|n| n.to_str())
-                .map(str::to_owned)
-            else {
-                continue;
-            };
-            if prefix.len() != 2 || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
-                continue;
-            }
-            if !shard.is_dir() {
-                continue;
-            }
+        for (prefix, shard) in self.shards()? {
             for file in read_dir_sorted(&shard)? {
                 let Some(name) = file.file_name().and_then(|n| n.to_str()) else {
                     continue;
@@ -254,6 +241,20 @@ impl MediaStore {
         Ok(removed)
     }
 
+    /// The store's folders (`ab/`), by name, with their two-digit names.
+    fn shards(&self) -> io::Result<Vec<(String, PathBuf)>> {
+        let mut out = Vec::new();
+        for dir in read_dir_sorted(&self.root)? {
+            let Some(name) = dir.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
+            if name.len() == 2 && name.bytes().all(|b| b.is_ascii_hexdigit()) && dir.is_dir() {
+                out.push((name.to_owned(), dir));
+            }
+        }
+        Ok(out)
+    }
+
     fn lock_file(&self) -> io::Result<File> {
         OpenOptions::new()
             .create(true)
@@ -273,14 +274,7 @@ impl MediaStore {
     pub fn recover_set_aside(&self) -> io::Result<()> {
         // With the lock, no removal is in progress: whatever is set aside is left over.
         let _lock = self.removal_lock()?;
-        for shard in read_dir_sorted(&self.root)? {
-            let is_shard = shard
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.len() == 2 && n.bytes().all(|b| b.is_ascii_hexdigit()));
-            if !is_shard || !shard.is_dir() {
-                continue;
-            }
+        for (_, shard) in self.shards()? {
             for file in read_dir_sorted(&shard)? {
                 let Some(sha) = file
                     .file_name()
