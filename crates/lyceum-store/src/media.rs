@@ -17,7 +17,7 @@
 //! rows refer to into the store and deletes the rest.
 
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -42,7 +42,6 @@ pub struct MediaStore {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredFile {
     pub sha256: String,
-    pub size: u64,
     pub print: Fingerprint,
 }
 
@@ -143,7 +142,7 @@ impl MediaStore {
                 media: self.clone(),
                 dir,
                 lock: Some(lock),
-                files: BTreeMap::new(),
+                files: BTreeSet::new(),
                 parts: 0,
                 state: StagingState::Open,
             });
@@ -170,7 +169,6 @@ impl MediaStore {
         match std::fs::metadata(self.path(sha256)) {
             Ok(m) if m.is_file() => Ok(Some(StoredFile {
                 sha256: sha256.to_owned(),
-                size: m.len(),
                 print: Fingerprint::of(&m),
             })),
             Ok(_) => Ok(None),
@@ -193,7 +191,6 @@ impl MediaStore {
                 match std::fs::symlink_metadata(&file) {
                     Ok(m) if m.is_file() => out.push(StoredFile {
                         sha256: name.to_owned(),
-                        size: m.len(),
                         print: Fingerprint::of(&m),
                     }),
                     Ok(_) => {}
@@ -377,7 +374,7 @@ impl MediaStore {
     pub fn settle_abandoned(
         &self,
         area: Abandoned,
-        publish: &std::collections::BTreeSet<String>,
+        publish: &BTreeSet<String>,
     ) -> io::Result<(Vec<String>, Vec<Removed>)> {
         let id = area
             .dir
@@ -446,7 +443,7 @@ pub struct Staging {
     media: MediaStore,
     dir: PathBuf,
     lock: Option<File>,
-    files: BTreeMap<String, u64>,
+    files: BTreeSet<String>,
     parts: u64,
     state: StagingState,
 }
@@ -485,13 +482,13 @@ impl Staging {
         let sha = format!("{:x}", hasher.finalize());
         // The same content twice in one operation: one file (same bytes, same name).
         std::fs::rename(&part, self.dir.join(&sha))?;
-        self.files.insert(sha.clone(), size);
+        self.files.insert(sha.clone());
         Ok((sha, size))
     }
 
     /// The hashes staged so far.
     pub fn hashes(&self) -> impl Iterator<Item = &str> {
-        self.files.keys().map(String::as_str)
+        self.files.iter().map(String::as_str)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -505,7 +502,7 @@ impl Staging {
     /// finishes the move for every file a committed row refers to.
     pub fn publish(mut self) -> io::Result<()> {
         self.state = StagingState::Kept;
-        for sha in self.files.keys() {
+        for sha in &self.files {
             publish_file(&self.dir.join(sha), &self.media.path(sha))?;
         }
         std::fs::remove_dir_all(&self.dir)?;
