@@ -104,24 +104,34 @@ pub fn strip(s: &str, multiline: bool) -> String {
 
 /// The error for text over its limit: quotes the start of the text and the maximum.
 pub fn too_long(text: &str, max_chars: usize) -> DomainError {
+    DomainError::new("lyceum-error-input-too-long")
+        .with_arg(quoted(text))
+        .with_arg(max_chars.to_string())
+}
+
+/// The start of what someone typed, to quote in an error: 30 characters, then `…`.
+fn quoted(text: &str) -> String {
     let mut start: String = text.chars().take(30).collect();
     if text.chars().nth(30).is_some() {
         start.push('…');
     }
-    DomainError::new("lyceum-error-input-too-long")
-        .with_arg(start)
-        .with_arg(max_chars.to_string())
+    start
+}
+
+/// `s` cleaned for its kind: hostile characters stripped, a one-line name trimmed.
+fn stripped(s: &str, limit: TextLimit) -> String {
+    let cleaned = strip(s, limit.multiline);
+    if limit.multiline {
+        cleaned
+    } else {
+        cleaned.trim().to_owned()
+    }
 }
 
 /// Clean `s` for its kind (hostile characters stripped, a name trimmed) and refuse it when
 /// it is longer than allowed. Multi-line text keeps its inner spacing.
 pub fn clean(s: &str, limit: TextLimit) -> Result<String, DomainError> {
-    let cleaned = strip(s, limit.multiline);
-    let cleaned = if limit.multiline {
-        cleaned
-    } else {
-        cleaned.trim().to_owned()
-    };
+    let cleaned = stripped(s, limit);
     if cleaned.chars().count() > limit.max_chars {
         return Err(too_long(&cleaned, limit.max_chars));
     }
@@ -132,12 +142,7 @@ pub fn clean(s: &str, limit: TextLimit) -> Result<String, DomainError> {
 /// boundary instead of refusing it: for names from a source nobody can be asked to fix
 /// there and then (a title in an imported archive). Says whether it was cut.
 pub fn clean_cut(s: &str, limit: TextLimit) -> (String, bool) {
-    let cleaned = strip(s, limit.multiline);
-    let cleaned = if limit.multiline {
-        cleaned
-    } else {
-        cleaned.trim().to_owned()
-    };
+    let cleaned = stripped(s, limit);
     match cleaned.char_indices().nth(limit.max_chars) {
         Some((at, _)) => (cleaned[..at].trim_end().to_owned(), true),
         None => (cleaned, false),
@@ -214,12 +219,8 @@ pub fn decimal(text: &str, min: f64, max: f64) -> Result<f64, DomainError> {
 
 /// The error for a number outside its range, quoting what was typed.
 pub fn out_of_range(typed: &str, min: &str, max: &str) -> DomainError {
-    let mut shown: String = typed.chars().take(30).collect();
-    if typed.chars().nth(30).is_some() {
-        shown.push('…');
-    }
     DomainError::new("lyceum-error-number-range")
-        .with_arg(shown)
+        .with_arg(quoted(typed))
         .with_arg(min)
         .with_arg(max)
 }

@@ -2,6 +2,7 @@
 //! Markdown is rendered first and then sanitised the same way, so raw HTML inside
 //! Markdown gets no special treatment.
 
+use crate::capa::xml::escape_attr;
 use crate::error::DomainError;
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -75,7 +76,11 @@ pub fn escaped_text(source: &str) -> String {
     if text.is_empty() {
         return String::new();
     }
-    format!("<p>{}</p>", escape_attr(&text))
+    let mut out = String::with_capacity(text.len() + 7);
+    out.push_str("<p>");
+    escape_attr(&text, &mut out);
+    out.push_str("</p>");
+    out
 }
 
 /// Plain text of a fragment of HTML, for previews and search: tags dropped, entities kept
@@ -697,10 +702,10 @@ pub fn scrollable_tables<'h>(html: &'h str, label: &str) -> std::borrow::Cow<'h,
     if !html.contains("<table") {
         return std::borrow::Cow::Borrowed(html);
     }
-    let open = format!(
-        r#"<div class="table-scroll" role="region" tabindex="0" aria-label="{}">"#,
-        escape_attr(label)
-    );
+    let mut open =
+        String::from(r#"<div class="table-scroll" role="region" tabindex="0" aria-label=""#);
+    escape_attr(label, &mut open);
+    open.push_str(r#"">"#);
     let mut out = String::with_capacity(html.len() + 128);
     let mut rest = html;
     while let Some(pos) = rest
@@ -729,13 +734,6 @@ pub fn scrollable_tables<'h>(html: &'h str, label: &str) -> std::borrow::Cow<'h,
     }
     out.push_str(rest);
     std::borrow::Cow::Owned(out)
-}
-
-fn escape_attr(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 #[cfg(test)]

@@ -180,9 +180,7 @@ pub fn import(files: &OlxFiles, options: &ImportOptions) -> Result<Imported, Dom
     im.check_static_links();
 
     let title = attr_string(&attrs, "display_name").unwrap_or_default();
-    let title = Some(im.title(&title, &course_path, &run))
-        .filter(|t| !t.is_empty())
-        .unwrap_or_else(|| "Empty".to_owned());
+    let title = im.title_or_default(&title, &course_path, &run, "Empty");
     let start = im.date(&attrs, "start", &course_path);
     let end = im.date(&attrs, "end", &course_path);
     let self_paced = attr_bool(&attrs, "self_paced").unwrap_or(false);
@@ -1396,7 +1394,12 @@ impl<'f> Importer<'f> {
     /// The block's display name as [`Self::title`] makes it, or `default` when it has none.
     fn title_or(&mut self, def: &Def<'_, '_>, default: &str) -> String {
         let raw = attr_string(&def.attrs, "display_name").unwrap_or_default();
-        let title = self.title(&raw, &def.path, &def.url_name);
+        self.title_or_default(&raw, &def.path, &def.url_name, default)
+    }
+
+    /// [`Self::title`], or `default` when nothing is left of it.
+    fn title_or_default(&mut self, raw: &str, path: &str, url_name: &str, default: &str) -> String {
+        let title = self.title(raw, path, url_name);
         if title.is_empty() {
             default.to_owned()
         } else {
@@ -1546,12 +1549,7 @@ impl<'f> Importer<'f> {
             let kind = PageKind::parse(kind).unwrap_or(PageKind::About);
             let title = if kind == PageKind::Tab {
                 let raw = tab_names.get(&slug).unwrap_or(&slug);
-                let title = self.title(raw, "policy.json", &slug);
-                if title.is_empty() {
-                    slug.clone()
-                } else {
-                    title
-                }
+                self.title_or_default(raw, "policy.json", &slug, &slug)
             } else {
                 String::new()
             };

@@ -569,8 +569,24 @@ enum Pool {
 #[derive(Clone)]
 pub struct Store {
     pool: Pool,
-    queries: Arc<AtomicU64>,
-    writes: Arc<AtomicU64>,
+    counts: Arc<Counts>,
+}
+
+/// Statements run through a store and all its clones, connections and transactions.
+#[derive(Default)]
+struct Counts {
+    queries: AtomicU64,
+    /// Transactions begun and statements other than reads.
+    writes: AtomicU64,
+}
+
+impl Counts {
+    fn statement(&self, q: &Query) {
+        self.queries.fetch_add(1, Ordering::Relaxed);
+        if !q.is_read() {
+            self.writes.fetch_add(1, Ordering::Relaxed);
+        }
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -604,8 +620,7 @@ impl Store {
         .map_err(|e| StoreError::Database(e.to_string()))??;
         Ok(Store {
             pool: Pool::Sqlite(Arc::new(pool)),
-            queries: Arc::default(),
-            writes: Arc::default(),
+            counts: Arc::default(),
         })
     }
 
@@ -623,8 +638,7 @@ impl Store {
             .map_err(pg_err)?;
         Ok(Store {
             pool: Pool::Postgres(pool),
-            queries: Arc::default(),
-            writes: Arc::default(),
+            counts: Arc::default(),
         })
     }
 
@@ -659,8 +673,7 @@ impl Store {
         };
         Ok(Conn {
             inner,
-            queries: self.queries.clone(),
-            writes: self.writes.clone(),
+            counts: self.counts.clone(),
         })
     }
 
@@ -675,24 +688,23 @@ impl Store {
             }
             Pool::Postgres(p) => TxInner::Postgres(p.begin().await.map_err(pg_err)?),
         };
-        self.queries.fetch_add(1, Ordering::Relaxed);
-        self.writes.fetch_add(1, Ordering::Relaxed);
+        self.counts.queries.fetch_add(1, Ordering::Relaxed);
+        self.counts.writes.fetch_add(1, Ordering::Relaxed);
         Ok(Tx {
             inner,
-            queries: self.queries.clone(),
-            writes: self.writes.clone(),
+            counts: self.counts.clone(),
         })
     }
 
     /// Statements run so far through this store (all clones share the count).
     pub fn query_count(&self) -> u64 {
-        self.queries.load(Ordering::Relaxed)
+        self.counts.queries.load(Ordering::Relaxed)
     }
 
     /// Transactions begun and statements other than reads run so far (all clones share the
     /// count): a page that only reads leaves it unchanged.
     pub fn write_count(&self) -> u64 {
-        self.writes.load(Ordering::Relaxed)
+        self.counts.writes.load(Ordering::Relaxed)
     }
 
     /// Is the database reachable?
@@ -732,8 +744,7 @@ enum ConnInner {
 /// A connection; each statement commits on its own.
 pub struct Conn {
     inner: ConnInner,
-    queries: Arc<AtomicU64>,
-    writes: Arc<AtomicU64>,
+    counts: Arc<Counts>,
 }
 
 enum TxInner {
@@ -745,13 +756,12 @@ enum TxInner {
 /// A transaction: nothing is visible to others until `commit`; dropped = rolled back.
 pub struct Tx {
     inner: TxInner,
-    queries: Arc<AtomicU64>,
-    writes: Arc<AtomicU64>,
+    counts: Arc<Counts>,
 }
 
 impl Tx {
     pub async fn commit(mut self) -> Result<()> {
-        self.queries.fetch_add(1, Ordering::Relaxed);
+        self.counts.queries.fetch_add(1, Ordering::Relaxed);
         match &mut self.inner {
             TxInner::Sqlite(guard) => match guard.take() {
                 Some(c) => c.execute_batch("COMMIT").map_err(sqlite_err),
@@ -789,10 +799,7 @@ impl Db for Conn {
     }
 
     fn rows(&mut self, q: Query) -> impl Future<Output = Result<Vec<Row>>> + Send {
-        self.queries.fetch_add(1, Ordering::Relaxed);
-        if !q.is_read() {
-            self.writes.fetch_add(1, Ordering::Relaxed);
-        }
+        self.counts.statement(&q);
         async move {
             match &mut self.inner {
                 ConnInner::Sqlite(p) if q.is_read() => p.read(&q),
@@ -806,10 +813,7 @@ impl Db for Conn {
     }
 
     fn exec(&mut self, q: Query) -> impl Future<Output = Result<u64>> + Send {
-        self.queries.fetch_add(1, Ordering::Relaxed);
-        if !q.is_read() {
-            self.writes.fetch_add(1, Ordering::Relaxed);
-        }
+        self.counts.statement(&q);
         async move {
             match &mut self.inner {
                 ConnInner::Sqlite(p) => {
@@ -831,10 +835,7 @@ impl Db for Tx {
     }
 
     fn rows(&mut self, q: Query) -> impl Future<Output = Result<Vec<Row>>> + Send {
-        self.queries.fetch_add(1, Ordering::Relaxed);
-        if !q.is_read() {
-            self.writes.fetch_add(1, Ordering::Relaxed);
-        }
+        self.counts.statement(&q);
         async move {
             match &mut self.inner {
                 TxInner::Sqlite(Some(c)) => sqlite_rows(c, &q),
@@ -847,10 +848,7 @@ impl Db for Tx {
     }
 
     fn exec(&mut self, q: Query) -> impl Future<Output = Result<u64>> + Send {
-        self.queries.fetch_add(1, Ordering::Relaxed);
-        if !q.is_read() {
-            self.writes.fetch_add(1, Ordering::Relaxed);
-        }
+        self.counts.statement(&q);
         async move {
             match &mut self.inner {
                 TxInner::Sqlite(Some(c)) => sqlite_exec(c, &q),

@@ -17,7 +17,7 @@
 //! rows refer to into the store and deletes the rest.
 
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -42,7 +42,6 @@ pub struct MediaStore {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredFile {
     pub sha256: String,
-    pub size: u64,
     pub print: Fingerprint,
 }
 
@@ -143,7 +142,7 @@ impl MediaStore {
                 media: self.clone(),
                 dir,
                 lock: Some(lock),
-                files: BTreeMap::new(),
+                files: BTreeSet::new(),
                 parts: 0,
                 state: StagingState::Open,
             });
@@ -170,7 +169,6 @@ impl MediaStore {
         match std::fs::metadata(self.path(sha256)) {
             Ok(m) if m.is_file() => Ok(Some(StoredFile {
                 sha256: sha256.to_owned(),
-                size: m.len(),
                 print: Fingerprint::of(&m),
             })),
             Ok(_) => Ok(None),
@@ -182,20 +180,7 @@ impl MediaStore {
     /// Every file of the store, in hash order.
     pub fn list(&self) -> io::Result<Vec<StoredFile>> {
         let mut out = Vec::new();
-        for shard in read_dir_sorted(&self.root)? {
-            let Some(prefix) = shard
-                .file_name()
-                .and_then(|n| n.to_str())
-                .map(str::to_owned)
-            else {
-                continue;
-            };
-            if prefix.len() != 2 || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
-                continue;
-            }
-            if !shard.is_dir() {
-                continue;
-            }
+        for (prefix, shard) in self.shards()? {
             for file in read_dir_sorted(&shard)? {
                 let Some(name) = file.file_name().and_then(|n| n.to_str()) else {
                     continue;
@@ -206,7 +191,6 @@ impl MediaStore {
                 match std::fs::symlink_metadata(&file) {
                     Ok(m) if m.is_file() => out.push(StoredFile {
                         sha256: name.to_owned(),
-                        size: m.len(),
                         print: Fingerprint::of(&m),
                     }),
                     Ok(_) => {}
@@ -254,6 +238,20 @@ impl MediaStore {
         Ok(removed)
     }
 
+    /// The store's folders (`ab/`), by name, with their two-digit names.
+    fn shards(&self) -> io::Result<Vec<(String, PathBuf)>> {
+        let mut out = Vec::new();
+        for dir in read_dir_sorted(&self.root)? {
+            let Some(name) = dir.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
+            if name.len() == 2 && name.bytes().all(|b| b.is_ascii_hexdigit()) && dir.is_dir() {
+                out.push((name.to_owned(), dir));
+            }
+        }
+        Ok(out)
+    }
+
     fn lock_file(&self) -> io::Result<File> {
         OpenOptions::new()
             .create(true)
@@ -273,14 +271,7 @@ impl MediaStore {
     pub fn recover_set_aside(&self) -> io::Result<()> {
         // With the lock, no removal is in progress: whatever is set aside is left over.
         let _lock = self.removal_lock()?;
-        for shard in read_dir_sorted(&self.root)? {
-            let is_shard = shard
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.len() == 2 && n.bytes().all(|b| b.is_ascii_hexdigit()));
-            if !is_shard || !shard.is_dir() {
-                continue;
-            }
+        for (_, shard) in self.shards()? {
             for file in read_dir_sorted(&shard)? {
                 let Some(sha) = file
                     .file_name()
@@ -383,7 +374,7 @@ impl MediaStore {
     pub fn settle_abandoned(
         &self,
         area: Abandoned,
-        publish: &std::collections::BTreeSet<String>,
+        publish: &BTreeSet<String>,
     ) -> io::Result<(Vec<String>, Vec<Removed>)> {
         let id = area
             .dir
@@ -452,7 +443,7 @@ pub struct Staging {
     media: MediaStore,
     dir: PathBuf,
     lock: Option<File>,
-    files: BTreeMap<String, u64>,
+    files: BTreeSet<String>,
     parts: u64,
     state: StagingState,
 }
@@ -491,13 +482,13 @@ impl Staging {
         let sha = format!("{:x}", hasher.finalize());
         // The same content twice in one operation: one file (same bytes, same name).
         std::fs::rename(&part, self.dir.join(&sha))?;
-        self.files.insert(sha.clone(), size);
+        self.files.insert(sha.clone());
         Ok((sha, size))
     }
 
     /// The hashes staged so far.
     pub fn hashes(&self) -> impl Iterator<Item = &str> {
-        self.files.keys().map(String::as_str)
+        self.files.iter().map(String::as_str)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -511,7 +502,7 @@ impl Staging {
     /// finishes the move for every file a committed row refers to.
     pub fn publish(mut self) -> io::Result<()> {
         self.state = StagingState::Kept;
-        for sha in self.files.keys() {
+        for sha in &self.files {
             publish_file(&self.dir.join(sha), &self.media.path(sha))?;
         }
         std::fs::remove_dir_all(&self.dir)?;

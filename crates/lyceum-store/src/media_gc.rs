@@ -63,6 +63,13 @@ async fn blocking<T: Send + 'static>(
         .map_err(StoreError::Io)
 }
 
+/// [`refs::referenced_among`] on a connection of its own, handed back before any file
+/// work.
+async fn referenced_among(store: &Store, hashes: &[String]) -> Result<BTreeSet<String>> {
+    let mut c = store.conn().await?;
+    refs::referenced_among(&mut c, hashes).await
+}
+
 /// After a transaction that removed rows referring to `hashes` has committed: delete the
 /// files among them that nothing refers to any more. Returns what was deleted.
 pub async fn release(
@@ -98,9 +105,7 @@ async fn remove_unless_referenced(
         return Ok(Vec::new());
     }
     let keys: Vec<String> = seen.iter().map(|f| f.sha256.clone()).collect();
-    let mut c = store.conn().await?;
-    let referenced = refs::referenced_among(&mut c, &keys).await?;
-    drop(c);
+    let referenced = referenced_among(store, &keys).await?;
     let candidates: Vec<StoredFile> = seen
         .into_iter()
         .filter(|f| !referenced.contains(&f.sha256))
@@ -131,9 +136,7 @@ pub async fn sweep_with(store: &Store, media: &MediaStore, grace: Duration) -> R
     report.removed.extend(removed);
     for area in areas {
         let hashes: Vec<String> = area.files.iter().map(|(h, _)| h.clone()).collect();
-        let mut c = store.conn().await?;
-        let referenced = refs::referenced_among(&mut c, &hashes).await?;
-        drop(c);
+        let referenced = referenced_among(store, &hashes).await?;
         let m = media.clone();
         let (published, removed) = blocking(move || m.settle_abandoned(area, &referenced)).await?;
         report.recovered.extend(published);
@@ -157,9 +160,7 @@ pub async fn sweep_with(store: &Store, media: &MediaStore, grace: Duration) -> R
     // Young files some row refers to are not "young" orphans: count only those nothing
     // refers to, so the report says what a later sweep may remove.
     let young_keys: Vec<String> = young.iter().map(|f| f.sha256.clone()).collect();
-    let mut c = store.conn().await?;
-    let referenced_young = refs::referenced_among(&mut c, &young_keys).await?;
-    drop(c);
+    let referenced_young = referenced_among(store, &young_keys).await?;
     report.kept += referenced_young.len();
     report.young = young_keys.len() - referenced_young.len();
     report.removed.extend(removed);

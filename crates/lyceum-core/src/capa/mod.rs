@@ -16,7 +16,7 @@ mod pyre;
 mod random;
 mod show;
 mod tolerance;
-mod xml;
+pub(crate) mod xml;
 
 use crate::error::DomainError;
 use serde::{Deserialize, Serialize};

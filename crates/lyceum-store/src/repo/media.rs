@@ -45,17 +45,7 @@ pub async fn referenced_among(db: &mut impl Db, hashes: &[String]) -> Result<BTr
     for chunk in hashes.chunks(CHUNK) {
         let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let list = placeholders.join(", ");
-        let sql = MEDIA_REFERENCES
-            .iter()
-            .map(|r| {
-                format!(
-                    "SELECT DISTINCT {col} AS sha256 FROM {table} WHERE {col} IN ({list})",
-                    col = r.column,
-                    table = r.table
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(" UNION ");
+        let sql = union_of(|r| format!("{} IN ({list})", r.column));
         let mut query = q_built(sql);
         for h in chunk {
             query = query.bind(h.as_str());
@@ -69,18 +59,23 @@ pub async fn referenced_among(db: &mut impl Db, hashes: &[String]) -> Result<BTr
 /// Every file a course's rows refer to (its assets, its learners' files): what a change
 /// to the course may leave unreferenced.
 pub async fn course_hashes(db: &mut impl Db, course: CourseId) -> Result<BTreeSet<String>> {
-    let sql = MEDIA_REFERENCES
+    let sql = union_of(|r| format!("{} = $1", r.course_column));
+    let rows: Vec<(String,)> = db.all(q_built(sql).bind(course.0)).await?;
+    Ok(rows.into_iter().map(|(h,)| h).collect())
+}
+
+/// The hashes of every reference whose row matches `condition`, as one statement.
+fn union_of(condition: impl Fn(&MediaReference) -> String) -> String {
+    MEDIA_REFERENCES
         .iter()
         .map(|r| {
             format!(
-                "SELECT DISTINCT {col} AS sha256 FROM {table} WHERE {course} = $1",
+                "SELECT DISTINCT {col} AS sha256 FROM {table} WHERE {cond}",
                 col = r.column,
                 table = r.table,
-                course = r.course_column
+                cond = condition(r)
             )
         })
         .collect::<Vec<_>>()
-        .join(" UNION ");
-    let rows: Vec<(String,)> = db.all(q_built(sql).bind(course.0)).await?;
-    Ok(rows.into_iter().map(|(h,)| h).collect())
+        .join(" UNION ")
 }
