@@ -21,7 +21,7 @@ pub struct LearnerBlockState {
     /// Their work on a problem.
     pub problem: Option<crate::problems::LearnerProblem>,
     /// Their work on an open response.
-    pub open_response: Option<crate::handlers::or_learner::OrState>,
+    pub open_response: Option<crate::handlers::open_responses::learner::OrState>,
 }
 
 /// What every block on a unit page shares.
@@ -34,7 +34,10 @@ pub struct BlockCtx<'a> {
     /// Answers just submitted that could not be graded, for one block, with why.
     pub overlay: Option<(lyceum_core::BlockId, crate::problems::Overlay)>,
     /// A refused open-response post (text, review) for one block, with why.
-    pub or_overlay: Option<(lyceum_core::BlockId, crate::handlers::or_learner::Overlay)>,
+    pub or_overlay: Option<(
+        lyceum_core::BlockId,
+        crate::handlers::open_responses::learner::Overlay,
+    )>,
 }
 
 #[derive(Template)]
@@ -197,9 +200,12 @@ pub fn render(ctx: &BlockCtx<'_>, idx: usize, state: &LearnerBlockState) -> Html
             staff_id: discussion_staff_id(d, ctx.staff),
         }
         .render(),
-        Some(Ok(LeafContent::OpenResponse(c))) => {
-            crate::handlers::or_learner::render(ctx, idx, c, state.open_response.as_ref())
-        }
+        Some(Ok(LeafContent::OpenResponse(c))) => crate::handlers::open_responses::learner::render(
+            ctx,
+            idx,
+            c,
+            state.open_response.as_ref(),
+        ),
         Some(Ok(LeafContent::Unknown { kind, .. })) => UnsupportedView {
             p,
             id,

@@ -49,6 +49,28 @@ impl AppError {
     }
 }
 
+/// The one place where a use case's error kind becomes an HTTP status.
+impl From<lyceum_app::Error> for AppError {
+    fn from(e: lyceum_app::Error) -> Self {
+        use lyceum_app::ErrorKind as K;
+        let status = match e.kind {
+            K::Malformed => StatusCode::BAD_REQUEST,
+            K::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+            K::Conflict => StatusCode::CONFLICT,
+            K::NotFound => return AppError::NotFound,
+            K::Forbidden => return AppError::Forbidden(e.error.key.0),
+            K::Unavailable => return AppError::Unavailable(e.error.key.0),
+            K::Internal => {
+                return AppError::Internal(e.detail.unwrap_or_else(|| e.error.key.0.to_owned()));
+            }
+        };
+        AppError::Invalid {
+            status,
+            error: e.error,
+        }
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {

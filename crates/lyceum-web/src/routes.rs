@@ -1,13 +1,12 @@
 //! Every route of the site, in one place.
 
+use crate::handlers::notifications;
 use crate::handlers::olx as course_olx;
-use crate::handlers::or_settings;
-use crate::handlers::or_staff;
+use crate::handlers::open_responses;
 use crate::handlers::{
     about, account, calendar, catalog, courseware, dashboard, errors, instructor, media, oauth,
     pages, progress,
 };
-use crate::handlers::{notifications, or_learner};
 use crate::state::App;
 use crate::{api, assets, security};
 use axum::Router;
@@ -73,19 +72,21 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
         )
         .route(
             "/courses/{key}/open-response/{block}",
-            post(or_learner::action),
+            post(open_responses::learner::action),
         )
         .route(
             "/courses/{key}/open-response/{block}/files",
-            post(or_learner::upload).layer(DefaultBodyLimit::max(or_learner::UPLOAD_BODY_LIMIT)),
+            post(open_responses::learner::upload).layer(DefaultBodyLimit::max(
+                open_responses::learner::UPLOAD_BODY_LIMIT,
+            )),
         )
         .route(
             "/courses/{key}/open-response/{block}/peer-review",
-            get(or_learner::peer_page).post(or_learner::peer_submit),
+            get(open_responses::learner::peer_page).post(open_responses::learner::peer_submit),
         )
         .route(
             "/courses/{key}/open-response/{block}/peer-review/next",
-            post(or_learner::peer_next),
+            post(open_responses::learner::peer_next),
         )
         .route("/notifications", get(notifications::page))
         .route("/notifications/read", post(notifications::read_all))
@@ -133,51 +134,51 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
         )
         .route(
             "/courses/{key}/instructor/open-responses/{block}/settings",
-            get(or_settings::page).post(or_settings::save),
+            get(open_responses::settings::page).post(open_responses::settings::save),
         )
         .route(
             "/courses/{key}/instructor/open-responses/{block}/copy-rubric",
-            post(or_settings::copy_rubric),
+            post(open_responses::settings::copy_rubric),
         )
         .route(
             "/courses/{key}/instructor/open-responses",
-            get(or_staff::queue),
+            get(open_responses::staff::queue),
         )
         .route(
             "/courses/{key}/instructor/open-responses/{block}/responses.zip",
-            get(or_staff::responses_zip),
+            get(open_responses::staff::responses_zip),
         )
         .route(
             "/courses/{key}/instructor/open-responses/{block}/scores.csv",
-            get(or_staff::scores_csv),
+            get(open_responses::staff::scores_csv),
         )
         .route(
             "/courses/{key}/instructor/submissions/{id}",
-            get(or_staff::submission),
+            get(open_responses::staff::submission),
         )
         .route(
             "/courses/{key}/instructor/submissions/{id}/assess",
-            post(or_staff::assess),
+            post(open_responses::staff::assess),
         )
         .route(
             "/courses/{key}/instructor/submissions/{id}/return",
-            post(or_staff::return_for_revision),
+            post(open_responses::staff::return_for_revision),
         )
         .route(
             "/courses/{key}/instructor/submissions/{id}/excuse",
-            post(or_staff::excuse),
+            post(open_responses::staff::excuse),
         )
         .route(
             "/courses/{key}/instructor/submissions/{id}/cancel-assessment",
-            post(or_staff::cancel_assessment),
+            post(open_responses::staff::cancel_assessment),
         )
         .route(
             "/courses/{key}/instructor/submissions/{id}/release",
-            post(or_staff::release),
+            post(open_responses::staff::release),
         )
         .route(
             "/courses/{key}/instructor/submissions/{id}/lock",
-            post(or_staff::start),
+            post(open_responses::staff::start),
         )
         .route("/courses/{key}/instructor/olx", get(course_olx::team_page))
         .route(
@@ -303,7 +304,7 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
         .route("/courses/{key}/media/{hash}/{name}", get(media::serve))
         .route(
             "/courses/{key}/open-response/files/{id}",
-            get(or_learner::file),
+            get(open_responses::learner::file),
         )
         .route(
             "/api/v1/open-responses/attachments/{id}",

@@ -123,6 +123,15 @@ impl App {
         &self.0.config
     }
 
+    /// What use cases run against (`lyceum-app`): the same store, media store and clock.
+    pub fn env(&self) -> lyceum_app::Env {
+        lyceum_app::Env {
+            store: self.0.store.clone(),
+            media: self.0.media.clone(),
+            clock: self.0.clock.clone(),
+        }
+    }
+
     pub fn now(&self) -> jiff::Timestamp {
         self.0.clock.now()
     }

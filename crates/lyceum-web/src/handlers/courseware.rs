@@ -296,7 +296,7 @@ pub async fn outline(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
         })
         .or(visible.first().copied());
     let start = course.row.start_at.map(from_millis);
-    let or_waiting = super::or_staff::course_counts(&cx, &course)
+    let or_waiting = super::open_responses::staff::course_counts(&cx, &course)
         .await?
         .filter(|(w, s, _)| *w + *s > 0);
     let view = OutlineView {
@@ -508,7 +508,7 @@ pub async fn render_unit_with(
     course: &CourseCx,
     idx: usize,
     overlay: Option<(BlockId, Overlay)>,
-    or_overlay: Option<(BlockId, crate::handlers::or_learner::Overlay)>,
+    or_overlay: Option<(BlockId, crate::handlers::open_responses::learner::Overlay)>,
     status: StatusCode,
 ) -> AppResult<Response> {
     let tree = course.tree();
@@ -569,8 +569,10 @@ pub async fn render_unit_with(
             .iter()
             .any(|&l| matches!(tree.node(l).content, Some(Ok(LeafContent::OpenResponse(_)))));
         if has_open_responses && tracking {
-            let mut states =
-                crate::handlers::or_learner::states_in_unit(&cx.app, course, idx, user).await?;
+            let mut states = crate::handlers::open_responses::learner::states_in_unit(
+                &cx.app, course, idx, user,
+            )
+            .await?;
             for (st, id) in block_state.iter_mut().zip(&leaves) {
                 st.open_response = states.remove(id);
             }

@@ -12,9 +12,7 @@ pub mod media;
 pub mod notifications;
 pub mod oauth;
 pub mod olx;
-pub mod or_learner;
-pub mod or_settings;
-pub mod or_staff;
+pub mod open_responses;
 pub mod pages;
 pub mod progress;
 

@@ -6,10 +6,10 @@
 //! Every rule lives in [`crate::open_responses`]; this module shows and collects. A
 //! grader's work is never lost: a lock conflict or a mistake re-renders the form as typed.
 
-use super::courseware::{CourseHead, head};
 use crate::courses::CourseCx;
 use crate::csv::Csv;
 use crate::error::{AppError, AppResult};
+use crate::handlers::courseware::{CourseHead, head};
 use crate::handlers::instructor::load;
 use crate::handlers::instructor::{NavLink, nav};
 use crate::handlers::{html_response, see_other, with_notice};
@@ -618,7 +618,7 @@ fn build_page(
             })
             .collect(),
         // Shown as the learner sees it on their own page.
-        text: super::or_learner::text_html(&s.text),
+        text: super::learner::text_html(&s.text),
         files: v
             .version
             .files

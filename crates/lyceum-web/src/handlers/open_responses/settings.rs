@@ -4,9 +4,9 @@
 //! by hand, the WikiLearn scale per criterion, or copied from another open response of the
 //! course. Every save goes through the block kind's validation and is a new revision.
 
-use super::courseware::{CourseHead, head};
 use crate::courses::{CourseCx, decide};
 use crate::error::{AppError, AppResult};
+use crate::handlers::courseware::{CourseHead, head};
 use crate::handlers::instructor::{NavLink, load, nav};
 use crate::handlers::{html_response, see_other, with_notice};
 use crate::page::{Cx, Html, Page, Piece, escape};
