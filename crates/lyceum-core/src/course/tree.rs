@@ -263,8 +263,7 @@ impl CourseTree {
     /// A problem's due date: its own, else its subsection's (Open edX inherits `due`).
     pub fn due_of(&self, idx: usize) -> Option<Timestamp> {
         let own = match &self.nodes[idx].content {
-            Some(Ok(LeafContent::Problem(p))) => p.due,
-            Some(Ok(LeafContent::OpenResponse(o))) => o.due,
+            Some(Ok(c)) => c.due(),
             _ => None,
         };
         own.or_else(|| {
