@@ -19,7 +19,8 @@ use lyceum_core::BlockId;
 use lyceum_core::blocks::CompletionRule;
 use lyceum_core::clock::from_millis;
 use lyceum_core::completion::WatchedRanges;
-use lyceum_core::course::{NodeKind, tree::percent};
+use lyceum_core::course::NodeKind;
+use lyceum_core::course::tree::{is_staff_only_release, percent};
 use lyceum_core::permissions::{Action, Decision, Resource, can};
 use lyceum_store::repo::learner::{self, CompletionSource};
 use lyceum_store::repo::problems;
@@ -358,11 +359,7 @@ fn opens_at(course: &CourseCx, unit: &str) -> Option<Timestamp> {
     let idx = tree
         .find_url_name(unit)
         .filter(|&i| tree.node(i).kind == NodeKind::Unit)?;
-    let at = match (tree.node(idx).effective_release, course.vis.course_start) {
-        (Some(a), Some(b)) => a.max(b),
-        (a, b) => a.or(b)?,
-    };
-    (at > course.vis.now && !hidden_release(at)).then_some(at)
+    course.vis.opens_at(tree.node(idx).effective_release)
 }
 
 #[derive(Template)]
@@ -955,7 +952,7 @@ pub async fn dates(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
     }
     for &s in tree.sections() {
         let n = tree.node(s);
-        if let Some(r) = n.release_at.filter(|r| !hidden_release(*r)) {
+        if let Some(r) = n.release_at.filter(|r| !is_staff_only_release(*r)) {
             let url = tree
                 .is_visible(s, &course.vis)
                 .then(|| course.url("courseware"));
@@ -970,7 +967,7 @@ pub async fn dates(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
         }
         for &ss in tree.children(s) {
             let n = tree.node(ss);
-            if let Some(r) = n.release_at.filter(|r| !hidden_release(*r)) {
+            if let Some(r) = n.release_at.filter(|r| !is_staff_only_release(*r)) {
                 rows.push(DateRow {
                     at: r,
                     label_key: "lyceum-dates-subsection-release",
@@ -1011,12 +1008,6 @@ pub async fn dates(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
         p: cx.page.clone(),
     };
     Ok(html_response(view.render().map_err(AppError::internal)?))
-}
-
-/// Content hidden from learners for good (Open edX's `visible_to_staff_only` is imported
-/// as a release in the year 9999): no date to announce.
-fn hidden_release(r: Timestamp) -> bool {
-    r.to_zoned(jiff::tz::TimeZone::UTC).year() >= 9000
 }
 
 #[derive(Deserialize)]
