@@ -630,8 +630,14 @@ mod tests {
             course_start: start.map(at),
             see_unreleased: false,
         };
-        // (case, course start, release, expected announcement)
-        let cases: &[(&str, Option<&str>, Option<&str>, Option<&str>)] = &[
+        /// A case: its name, the course start, the release, the announced opening.
+        type Case = (
+            &'static str,
+            Option<&'static str>,
+            Option<&'static str>,
+            Option<&'static str>,
+        );
+        let cases: &[Case] = &[
             ("open: no dates", None, None, None),
             ("open: released", None, Some("2026-05-01T00:00:00Z"), None),
             (
