@@ -14,6 +14,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use lyceum_core::BlockId;
 use lyceum_core::capa::{Answers, Correctness};
+use lyceum_core::permissions::{Action, Resource, can};
 use lyceum_store::repo::courses::course_key_of_block;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -205,9 +206,15 @@ pub struct CourseProgressJson {
 pub async fn my_progress(cx: Cx, Path(course_id): Path<String>) -> AppResult<Response> {
     let user = cx.require_user()?.id();
     let course = courses::load(&cx, &course_id).await?;
-    if !course.facts.enrolled && !course.on_team(&cx) {
-        return Err(AppError::NotFound);
-    }
+    courses::decide(
+        can(
+            &cx.actor(),
+            Action::ViewOwnProgress,
+            Resource::Course(&course.facts),
+        ),
+        &cx,
+        "lyceum-error-forbidden",
+    )?;
     let report = grades::report(&cx.app, &course, user).await?;
     let tree = course.tree();
     let policy = course.row.grading();
