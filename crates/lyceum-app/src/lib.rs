@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod courses;
 pub mod error;
+pub mod jobs;
 
 pub use error::{Error, ErrorKind, Result};
 
