@@ -102,35 +102,35 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
         )
         .route(
             "/courses/{key}/instructor/gradebook",
-            get(instructor::gradebook),
+            get(instructor::gradebook::page),
         )
         .route(
             "/courses/{key}/instructor/learners/{learner}",
-            get(instructor::learner),
+            get(instructor::learners::page),
         )
         .route(
             "/courses/{key}/instructor/learners/{learner}/problems/{block}",
-            post(instructor::learner_action),
+            post(instructor::learners::action),
         )
         .route(
             "/courses/{key}/instructor/problems",
-            get(instructor::problem_list),
+            get(instructor::problems::list),
         )
         .route(
             "/courses/{key}/instructor/problems/{block}/rescore",
-            post(instructor::rescore),
+            post(instructor::problems::rescore),
         )
         .route(
             "/courses/{key}/instructor/grading",
-            get(instructor::grading).post(instructor::save_grading),
+            get(instructor::grading_policy::page).post(instructor::grading_policy::save),
         )
         .route(
             "/courses/{key}/instructor/grades.csv",
-            get(instructor::grades_csv),
+            get(instructor::gradebook::grades_csv),
         )
         .route(
             "/courses/{key}/instructor/answers.csv",
-            get(instructor::answers_csv),
+            get(instructor::problems::answers_csv),
         )
         .route(
             "/courses/{key}/instructor/open-responses/{block}/settings",

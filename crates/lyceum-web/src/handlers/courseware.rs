@@ -16,7 +16,9 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
+use lyceum_app::problems as app_problems;
 use lyceum_core::BlockId;
+use lyceum_core::capa;
 use lyceum_core::blocks::{CompletionRule, LeafContent};
 use lyceum_core::clock::from_millis;
 use lyceum_core::completion::WatchedRanges;
@@ -649,18 +651,14 @@ pub async fn problem_action(
         Ok(c) => c,
         Err(redirect) => return Ok(redirect),
     };
-    let user = cx.require_user()?.id();
-    let staff = course.on_team(&cx);
-    if !course.facts.enrolled && !staff {
-        return Err(AppError::Forbidden("lyceum-error-enroll-first"));
-    }
+    cx.require_user()?;
     let tree = course.tree();
     let idx = tree
         .index_of(BlockId(block))
         .filter(|&i| tree.is_visible(i, &course.vis))
         .ok_or(AppError::NotFound)?;
     let unit = tree.unit_of(idx).ok_or(AppError::NotFound)?;
-    let (content, problem) = crate::problems::problem_at(&course, idx)?;
+    let at = crate::problems::problem_at(&course, idx)?;
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
     let field = |name: &str| {
         pairs
@@ -668,100 +666,63 @@ pub async fn problem_action(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    let back = format!(
-        "{}#block-{block}",
-        course.url(&format!("unit/{}", tree.node(unit).url_name))
-    );
-    let block_id = BlockId(block);
+    let unit_url = course.url(&format!("unit/{}", tree.node(unit).url_name));
+    let back = format!("{unit_url}#block-{block}");
+    let (env, actor) = (cx.app.env(), cx.actor());
     match field("action").unwrap_or("submit") {
         "submit" => {
-            let answers = crate::problems::answers_from_form(&problem, &pairs);
-            let expected = field("attempt").and_then(|a| a.parse().ok());
-            let sub = crate::problems::Submission {
-                user,
-                staff,
+            let answers = capa::attempts::answers_from_form(&at.problem, &pairs);
+            let sub = app_problems::Submission {
                 answers: answers.clone(),
                 key: field("key"),
-                expected_attempt: expected,
+                expected_attempt: field("attempt").and_then(|a| a.parse().ok()),
                 at: cx.app.now(),
             };
-            match crate::problems::submit(&cx.app, &course, idx, sub).await {
+            match app_problems::submit(&env, &actor, &at, sub).await.map_err(AppError::from) {
                 Ok(_) => Ok(see_other(&back)),
                 // Not graded (unreadable number, closed, stale): show why, keep what was typed.
                 Err(AppError::Invalid { status, error }) => {
-                    let args: Vec<crate::page::Piece> = crate::page::message_args(
-                        &cx.page.app,
-                        &cx.page.lang,
-                        error.key.0,
-                        &error.args,
-                    )
-                    .into_iter()
-                    .map(crate::page::Piece::Arg)
-                    .collect();
-                    let message = cx.page.tn(error.key.0, &args);
-                    // The inputs left empty are marked where they are, too.
-                    let missing = lyceum_core::capa::missing_inputs(&problem, &answers)
-                        .into_iter()
-                        .map(|(_, i)| i.id.clone())
-                        .collect();
-                    let overlay = Overlay {
-                        answers: Some(answers),
-                        message: Some(message),
-                        show_answer: false,
-                        missing,
-                    };
-                    render_unit(&cx, &course, unit, Some((block_id, overlay)), status).await
+                    let overlay = refused_overlay(&cx, &at.problem, answers, &error);
+                    render_unit(&cx, &course, unit, Some((at.block, overlay)), status).await
                 }
                 Err(e) => Err(e),
             }
         }
         "reset" => {
-            let learner = crate::problems::learner_state(&cx.app, content, user, block_id).await?;
-            if !content.show_reset_button || learner.attempts == 0 {
-                return Err(AppError::bad_request("lyceum-error-bad-form"));
-            }
-            // Randomizing problems get a new draw; others keep their order.
-            let seed = if matches!(
-                content.rerandomize.as_deref(),
-                Some("always" | "onreset" | "true" | "")
-            ) {
-                i64::from(rand::random::<u16>() % 1000)
-            } else {
-                i64::try_from(learner.seed).unwrap_or(1)
-            };
-            let mut c = cx.app.store().conn().await?;
-            problems::reset_answers(&mut c, user, block_id, seed, cx.app.now_ms()).await?;
+            app_problems::reset(&env, &actor, &at).await?;
             Ok(see_other(&back))
         }
         "hint" => {
-            let learner = crate::problems::learner_state(&cx.app, content, user, block_id).await?;
-            if problem.hints.is_empty() {
-                return Err(AppError::bad_request("lyceum-error-bad-form"));
-            }
-            // Hints come one at a time and then start over, as in Open edX.
-            let shown = if learner.hints_shown >= problem.hints.len() {
-                1
-            } else {
-                learner.hints_shown + 1
-            };
-            let mut c = cx.app.store().conn().await?;
-            problems::show_hint(
-                &mut c,
-                user,
-                block_id,
-                course.id(),
-                i64::try_from(learner.seed).unwrap_or(1),
-                shown as i64,
-                cx.app.now_ms(),
-            )
-            .await?;
+            app_problems::next_hint(&env, &actor, &at).await?;
             Ok(see_other(&back))
         }
-        "show" => Ok(see_other(&format!(
-            "{}?show={block}#block-{block}",
-            course.url(&format!("unit/{}", tree.node(unit).url_name))
-        ))),
+        "show" => Ok(see_other(&format!("{unit_url}?show={block}#block-{block}"))),
         _ => Err(AppError::bad_request("lyceum-error-bad-form")),
+    }
+}
+
+/// What the unit page shows at a refused submission: the answers as typed, why they
+/// were refused, and the inputs left empty marked where they are.
+fn refused_overlay(
+    cx: &Cx,
+    problem: &capa::Problem,
+    answers: capa::Answers,
+    error: &lyceum_core::DomainError,
+) -> Overlay {
+    let args: Vec<crate::page::Piece> =
+        crate::page::message_args(&cx.page.app, &cx.page.lang, error.key.0, &error.args)
+            .into_iter()
+            .map(crate::page::Piece::Arg)
+            .collect();
+    let missing = capa::missing_inputs(problem, &answers)
+        .into_iter()
+        .map(|(_, i)| i.id.clone())
+        .collect();
+    Overlay {
+        message: Some(cx.page.tn(error.key.0, &args)),
+        answers: Some(answers),
+        show_answer: false,
+        missing,
     }
 }
 
