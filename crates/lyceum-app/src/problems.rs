@@ -8,7 +8,8 @@
 
 use crate::{Env, Error, Result};
 use jiff::Timestamp;
-use lyceum_core::blocks::{GradingMethod, LeafContent, ProblemContent};
+use lyceum_core::blocks::problem::ProblemKind;
+use lyceum_core::blocks::{GradingMethod, ProblemContent, Registered};
 use lyceum_core::capa::{self, Answers, AttemptState, Correctness, GradeError, Problem, attempts};
 use lyceum_core::clock::from_millis;
 use lyceum_core::course::CourseTree;
@@ -46,7 +47,12 @@ impl<'a> ProblemAt<'a> {
         facts: CourseFacts,
     ) -> Result<ProblemAt<'a>> {
         let node = tree.node(idx);
-        let Some(Ok(LeafContent::Problem(content))) = &node.content else {
+        let Some(content) = node
+            .content
+            .as_ref()
+            .and_then(|c| c.as_ref().ok())
+            .and_then(ProblemKind::of)
+        else {
             return Err(Error::not_found());
         };
         let problem = content.parsed.clone().ok_or_else(Error::not_found)?;
@@ -342,74 +348,29 @@ pub async fn submit(
     let graded = grade(at, &answers)?;
     let results = serde_json::to_string(&results_of(&graded)).map_err(Error::internal)?;
     let attempt = learner.attempts + 1;
-    let score = match content.grading_method {
-        GradingMethod::LastScore => graded.earned,
-        method => {
-            let mut all: Vec<f64> = problems::submissions_of(&mut c, user, block)
-                .await?
-                .iter()
-                .map(|s| s.raw_earned)
-                .collect();
-            all.push(graded.earned);
-            method.pick(&all).unwrap_or(graded.earned)
-        }
-    };
+    let score = score_after(&mut c, content, user, block, graded.earned).await?;
     drop(c);
     let seed = learner
         .seed
         .max(attempts::seed_for(content, Some(user), block));
-    let mut tx = env.store.begin().await?;
-    let recorded = problems::record_submission(
-        &mut tx,
-        &NewSubmission {
-            user,
-            block,
-            course: at.course,
-            seq: last.as_ref().map_or(1, |l| l.attempt + 1),
-            attempts: attempt,
-            answers: &answers_json,
-            results: &results,
-            raw_earned: graded.earned,
-            raw_possible: graded.possible,
-            score,
-            idempotency_key: key,
-            seed: i64::try_from(seed).unwrap_or(1),
-            now: now.as_millisecond(),
-        },
-    )
-    .await;
-    match recorded {
-        Ok(()) => {}
-        // Another request recorded this attempt (or this key) first: report that one.
-        Err(StoreError::Conflict) => {
-            drop(tx);
-            let mut c = env.store.conn().await?;
-            let mine = match key {
-                Some(k) => problems::submission_by_key(&mut c, user, block, k).await?,
-                None => problems::last_submission(&mut c, user, block).await?,
-            };
-            let attempts = problems::state(&mut c, user, block)
-                .await?
-                .map_or(attempt, |s| s.attempts);
-            // The same answers (a double click): what is stored. Different answers from
-            // another tab: refused, as the learner should see the newer result first.
-            return match mine {
-                Some(s) if key.is_some() || s.answers == answers_json => Ok(stored(&s, attempts)),
-                _ => Err(stale()),
-            };
-        }
-        Err(e) => return Err(e.into()),
-    }
-    learner::record_completions(
-        &mut tx,
+    let new = NewSubmission {
         user,
-        at.course,
-        &[block],
-        CompletionSource::Submit,
-        now.as_millisecond(),
-    )
-    .await?;
-    tx.commit().await?;
+        block,
+        course: at.course,
+        seq: last.as_ref().map_or(1, |l| l.attempt + 1),
+        attempts: attempt,
+        answers: &answers_json,
+        results: &results,
+        raw_earned: graded.earned,
+        raw_possible: graded.possible,
+        score,
+        idempotency_key: key,
+        seed: i64::try_from(seed).unwrap_or(1),
+        now: now.as_millisecond(),
+    };
+    if let Some((first, attempts)) = record(env, &new).await? {
+        return Ok(stored(&first, attempts));
+    }
     let after = AttemptState {
         attempts: u32::try_from(attempt).unwrap_or(u32::MAX),
         is_correct: graded.earned >= graded.possible,
@@ -430,6 +391,73 @@ pub async fn submit(
             duplicate: false,
         },
     ))
+}
+
+/// The learner's score once an attempt earning `earned` (raw) is added, by the problem's
+/// grading method: the last attempt's, or the first, the best or the mean of all.
+async fn score_after(
+    c: &mut lyceum_store::Conn,
+    content: &ProblemContent,
+    user: UserId,
+    block: BlockId,
+    earned: f64,
+) -> Result<f64> {
+    Ok(match content.grading_method {
+        GradingMethod::LastScore => earned,
+        method => {
+            let mut all: Vec<f64> = problems::submissions_of(c, user, block)
+                .await?
+                .iter()
+                .map(|s| s.raw_earned)
+                .collect();
+            all.push(earned);
+            method.pick(&all).unwrap_or(earned)
+        }
+    })
+}
+
+/// Store a graded submission and complete the problem, in one transaction. `None`: it is
+/// stored. When another request recorded this attempt (or this key) first, that one is
+/// the answer if it carries the same answers (a double click), with the attempts now
+/// used; different answers from another tab are refused as stale, as the learner should
+/// see the newer result first.
+async fn record(
+    env: &Env,
+    new: &NewSubmission<'_>,
+) -> Result<Option<(problems::SubmissionRow, i64)>> {
+    let mut tx = env.store.begin().await?;
+    match problems::record_submission(&mut tx, new).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict) => {
+            drop(tx);
+            let mut c = env.store.conn().await?;
+            let first = match new.idempotency_key {
+                Some(k) => problems::submission_by_key(&mut c, new.user, new.block, k).await?,
+                None => problems::last_submission(&mut c, new.user, new.block).await?,
+            };
+            let attempts = problems::state(&mut c, new.user, new.block)
+                .await?
+                .map_or(new.attempts, |s| s.attempts);
+            return match first {
+                Some(s) if new.idempotency_key.is_some() || s.answers == new.answers => {
+                    Ok(Some((s, attempts)))
+                }
+                _ => Err(stale()),
+            };
+        }
+        Err(e) => return Err(e.into()),
+    }
+    learner::record_completions(
+        &mut tx,
+        new.user,
+        new.course,
+        &[new.block],
+        CompletionSource::Submit,
+        new.now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(None)
 }
 
 /// Submit `answers` as `user` to the problem `block` of the course `course_key`, at
@@ -478,9 +506,12 @@ pub async fn reset(env: &Env, actor: &Actor, at: &ProblemAt<'_>) -> Result<()> {
     if !attempts::may_reset(at.content, learner.attempts) {
         return Err(Error::malformed("lyceum-error-bad-form"));
     }
-    let seed = attempts::seed_after_reset(at.content, learner.seed, || {
-        u64::from(rand::random::<u16>())
-    });
+    let seed =
+        attempts::seed_after_reset(
+            at.content,
+            learner.seed,
+            || u64::from(rand::random::<u16>()),
+        );
     let mut c = env.store.conn().await?;
     problems::reset_answers(
         &mut c,
@@ -649,7 +680,16 @@ pub async fn remove_override(
     let mut tx = env.store.begin().await?;
     let removed = problems::remove_override(&mut tx, learner, at.block).await? > 0;
     if removed {
-        log(&mut tx, at, Some(learner), staff, "remove-override", "{}", now).await?;
+        log(
+            &mut tx,
+            at,
+            Some(learner),
+            staff,
+            "remove-override",
+            "{}",
+            now,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(removed)
@@ -668,7 +708,16 @@ pub async fn reset_attempts(
     let mut tx = env.store.begin().await?;
     let reset = problems::reset_attempts(&mut tx, learner, at.block, now).await? > 0;
     if reset {
-        log(&mut tx, at, Some(learner), staff, "reset-attempts", "{}", now).await?;
+        log(
+            &mut tx,
+            at,
+            Some(learner),
+            staff,
+            "reset-attempts",
+            "{}",
+            now,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(reset)

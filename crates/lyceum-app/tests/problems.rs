@@ -175,7 +175,10 @@ async fn log_actions(w: &World, user: UserId) -> Vec<String> {
 
 async fn submissions(w: &World, user: UserId, block: BlockId) -> usize {
     let mut c = w.env.store.conn().await.unwrap();
-    repo::submissions_of(&mut c, user, block).await.unwrap().len()
+    repo::submissions_of(&mut c, user, block)
+        .await
+        .unwrap()
+        .len()
 }
 
 async fn submissions_count_once_and_refusals_store_nothing(store: Store) {
@@ -187,28 +190,41 @@ async fn submissions_count_once_and_refusals_store_nothing(store: Store) {
     // written with a decimal comma.
     let mut half = w.answers("Two parts", &["a"]);
     half.insert(w.input("Two parts", 1), AnswerValue::One(String::new()));
-    let e = problems::submit(&w.env, &me, &p, w.sub(half)).await.unwrap_err();
+    let e = problems::submit(&w.env, &me, &p, w.sub(half))
+        .await
+        .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Invalid);
     assert_eq!(e.error.key.0, "lyceum-error-problem-incomplete");
     assert_eq!(e.error.args, vec!["1", "2", "2"]);
     let mut unknown = w.answers("Two parts", &["a", "3.14"]);
     unknown.insert("nope_2_1".into(), AnswerValue::One("x".into()));
-    let e = problems::submit(&w.env, &me, &p, w.sub(unknown)).await.unwrap_err();
+    let e = problems::submit(&w.env, &me, &p, w.sub(unknown))
+        .await
+        .unwrap_err();
     assert_eq!(
         (e.kind, e.error.key.0),
         (ErrorKind::Invalid, "lyceum-error-capa-unknown-input")
     );
     let comma = w.answers("Two parts", &["a", "3,14"]);
-    let e = problems::submit(&w.env, &me, &p, w.sub(comma)).await.unwrap_err();
+    let e = problems::submit(&w.env, &me, &p, w.sub(comma))
+        .await
+        .unwrap_err();
     assert_eq!(e.error.key.0, "lyceum-error-capa-numerical-comma");
-    assert_eq!(submissions(&w, w.learner, p.block).await, 0, "nothing stored");
+    assert_eq!(
+        submissions(&w, w.learner, p.block).await,
+        0,
+        "nothing stored"
+    );
 
     // Graded: half right, weighted to 4 points; the problem completes.
     let first = w.answers("Two parts", &["a", "3"]);
     let o = problems::submit(&w.env, &me, &p, w.sub(first.clone()))
         .await
         .unwrap();
-    assert_eq!((o.earned, o.possible, o.attempts, o.duplicate), (2.0, 4.0, 1, false));
+    assert_eq!(
+        (o.earned, o.possible, o.attempts, o.duplicate),
+        (2.0, 4.0, 1, false)
+    );
     assert!(o.results.is_some(), "correctness shown");
     let mut c = w.env.store.conn().await.unwrap();
     let done = learner::unit_state(&mut c, w.learner, w.tree.node(w.tree.units()[0]).id)
@@ -219,7 +235,9 @@ async fn submissions_count_once_and_refusals_store_nothing(store: Store) {
     assert!(done.contains(&p.block), "submitting completes the problem");
 
     // The same answers again (a double click): what is stored, no attempt.
-    let again = problems::submit(&w.env, &me, &p, w.sub(first)).await.unwrap();
+    let again = problems::submit(&w.env, &me, &p, w.sub(first))
+        .await
+        .unwrap();
     assert_eq!((again.attempts, again.duplicate), (1, true));
 
     // A retried request with its key answers the first result, whatever it carries.
@@ -255,8 +273,12 @@ async fn closed_problems_refuse_past_due_and_out_of_attempts(store: Store) {
     let me = actor(w.learner);
     let p = w.problem("Capital", w.learner);
     let wrong = |v: &str| w.sub(w.answers("Capital", &[v]));
-    problems::submit(&w.env, &me, &p, wrong("Lyon")).await.unwrap();
-    problems::submit(&w.env, &me, &p, wrong("Nice")).await.unwrap();
+    problems::submit(&w.env, &me, &p, wrong("Lyon"))
+        .await
+        .unwrap();
+    problems::submit(&w.env, &me, &p, wrong("Nice"))
+        .await
+        .unwrap();
     let e = problems::submit(&w.env, &me, &p, wrong("Paris"))
         .await
         .unwrap_err();
@@ -317,9 +339,14 @@ async fn resets_and_hints_follow_the_problems_settings(store: Store) {
     assert_eq!(e.kind, ErrorKind::Malformed, "nothing submitted yet");
 
     // A reset clears the answers and keeps the attempts used.
-    problems::submit(&w.env, &me, &two, w.sub(w.answers("Two parts", &["a", "3"])))
-        .await
-        .unwrap();
+    problems::submit(
+        &w.env,
+        &me,
+        &two,
+        w.sub(w.answers("Two parts", &["a", "3"])),
+    )
+    .await
+    .unwrap();
     problems::reset(&w.env, &me, &two).await.unwrap();
     let state = problems::learner_state(&w.env, &two, w.learner)
         .await
@@ -365,7 +392,9 @@ async fn rescoring_regrades_everyone_in_one_logged_transaction(store: Store) {
     let mut corrected = p.content.clone();
     corrected.xml = corrected.xml.replace("Paris", "Lyon");
     corrected.parsed = None;
-    corrected.parse(&w.tree.node(w.tree.index_of(p.block).unwrap()).url_name).unwrap();
+    corrected
+        .parse(&w.tree.node(w.tree.index_of(p.block).unwrap()).url_name)
+        .unwrap();
     let ta_view = ProblemAt {
         facts: w.facts(w.ta),
         content: &corrected,
@@ -373,7 +402,9 @@ async fn rescoring_regrades_everyone_in_one_logged_transaction(store: Store) {
         ..p.clone()
     };
     w.clock.advance(SignedDuration::from_mins(5));
-    let s = problems::rescore(&w.env, &actor(w.ta), &ta_view).await.unwrap();
+    let s = problems::rescore(&w.env, &actor(w.ta), &ta_view)
+        .await
+        .unwrap();
     assert_eq!((s.learners, s.changed, s.skipped), (1, 1, 0));
     let state = problems::learner_state(&w.env, &ta_view, w.learner)
         .await
@@ -381,7 +412,9 @@ async fn rescoring_regrades_everyone_in_one_logged_transaction(store: Store) {
     assert_eq!(state.raw, Some((1.0, 1.0)));
     assert_eq!(log_actions(&w, w.learner).await, vec!["rescore"]);
     // Again: nothing changes.
-    let s = problems::rescore(&w.env, &actor(w.ta), &ta_view).await.unwrap();
+    let s = problems::rescore(&w.env, &actor(w.ta), &ta_view)
+        .await
+        .unwrap();
     assert_eq!((s.learners, s.changed), (1, 0));
 }
 
@@ -401,7 +434,11 @@ async fn overrides_and_attempt_resets_are_checked_and_logged(store: Store) {
         .unwrap_err();
     assert_eq!(
         (e.kind, e.error.key.0, e.error.args.clone()),
-        (ErrorKind::Invalid, "lyceum-error-override-points", vec!["4".to_owned()])
+        (
+            ErrorKind::Invalid,
+            "lyceum-error-override-points",
+            vec!["4".to_owned()]
+        )
     );
     let e = problems::override_score(&w.env, &ta, &staff_view, w.learner, "3", " ")
         .await
@@ -426,10 +463,24 @@ async fn overrides_and_attempt_resets_are_checked_and_logged(store: Store) {
     drop(c);
     assert_eq!((o[0].earned, o[0].reason.as_str()), (3.5, "Sent by email"));
 
-    assert!(problems::remove_override(&w.env, &ta, &staff_view, w.learner).await.unwrap());
-    assert!(!problems::remove_override(&w.env, &ta, &staff_view, w.learner).await.unwrap());
-    assert!(problems::reset_attempts(&w.env, &ta, &staff_view, w.learner).await.unwrap());
-    let state = problems::learner_state(&w.env, &p, w.learner).await.unwrap();
+    assert!(
+        problems::remove_override(&w.env, &ta, &staff_view, w.learner)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !problems::remove_override(&w.env, &ta, &staff_view, w.learner)
+            .await
+            .unwrap()
+    );
+    assert!(
+        problems::reset_attempts(&w.env, &ta, &staff_view, w.learner)
+            .await
+            .unwrap()
+    );
+    let state = problems::learner_state(&w.env, &p, w.learner)
+        .await
+        .unwrap();
     assert_eq!(state.attempts, 0, "attempts given back");
     // Only what happened is logged (the second removal found nothing), newest first.
     assert_eq!(
@@ -438,8 +489,13 @@ async fn overrides_and_attempt_resets_are_checked_and_logged(store: Store) {
     );
     // Someone else's learner record: a stranger is no learner of the team's to touch,
     // and the stranger cannot touch anyone's.
-    let e = problems::reset_attempts(&w.env, &actor(w.stranger), &w.problem("Two parts", w.stranger), w.learner)
-        .await
-        .unwrap_err();
+    let e = problems::reset_attempts(
+        &w.env,
+        &actor(w.stranger),
+        &w.problem("Two parts", w.stranger),
+        w.learner,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e.kind, ErrorKind::NotFound);
 }

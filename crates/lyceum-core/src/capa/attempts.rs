@@ -71,7 +71,10 @@ pub fn submissions_close(
 ) -> Option<Timestamp> {
     let due = due.or(course_end)?;
     let grace = i64::try_from(grace_period_secs).unwrap_or(0);
-    Some(due.saturating_add(SignedDuration::from_secs(grace)).unwrap_or(due))
+    Some(
+        due.saturating_add(SignedDuration::from_secs(grace))
+            .unwrap_or(due),
+    )
 }
 
 /// Where a learner stands for the show-answer, show-correctness and closing rules.
@@ -257,7 +260,10 @@ mod tests {
     use super::*;
 
     fn content(rerandomize: Option<&str>) -> ProblemContent {
-        let mut c = ProblemContent::new("<problem><stringresponse answer=\"a\"><textline/></stringresponse></problem>".to_owned());
+        let mut c = ProblemContent::new(
+            "<problem><stringresponse answer=\"a\"><textline/></stringresponse></problem>"
+                .to_owned(),
+        );
         c.rerandomize = rerandomize.map(str::to_owned);
         c
     }
@@ -369,7 +375,11 @@ mod tests {
         ];
         for (attempts, past_due, expected, want) in cases {
             let s = attempt_state(&c, attempts, Some((0.0, 1.0)), past_due, false);
-            assert_eq!(refusal(&s, expected), want, "{attempts} {past_due} {expected:?}");
+            assert_eq!(
+                refusal(&s, expected),
+                want,
+                "{attempts} {past_due} {expected:?}"
+            );
         }
         c.max_attempts = None;
         let s = attempt_state(&c, 40, Some((0.0, 1.0)), false, false);
@@ -424,12 +434,36 @@ mod tests {
     #[test]
     fn number_errors_say_what_to_change() {
         let cases = [
-            ("lyceum-error-capa-numerical-syntax", "3,14", "lyceum-error-capa-numerical-comma"),
-            ("lyceum-error-capa-numerical-syntax", "٣٫١٤", "lyceum-error-capa-numerical-digits"),
-            ("lyceum-error-capa-numerical-input", "٣", "lyceum-error-capa-numerical-digits"),
-            ("lyceum-error-capa-numerical-input", "3,14", "lyceum-error-capa-numerical-input"),
-            ("lyceum-error-capa-numerical-syntax", "x+", "lyceum-error-capa-numerical-syntax"),
-            ("lyceum-error-capa-numerical-syntax", ",", "lyceum-error-capa-numerical-syntax"),
+            (
+                "lyceum-error-capa-numerical-syntax",
+                "3,14",
+                "lyceum-error-capa-numerical-comma",
+            ),
+            (
+                "lyceum-error-capa-numerical-syntax",
+                "٣٫١٤",
+                "lyceum-error-capa-numerical-digits",
+            ),
+            (
+                "lyceum-error-capa-numerical-input",
+                "٣",
+                "lyceum-error-capa-numerical-digits",
+            ),
+            (
+                "lyceum-error-capa-numerical-input",
+                "3,14",
+                "lyceum-error-capa-numerical-input",
+            ),
+            (
+                "lyceum-error-capa-numerical-syntax",
+                "x+",
+                "lyceum-error-capa-numerical-syntax",
+            ),
+            (
+                "lyceum-error-capa-numerical-syntax",
+                ",",
+                "lyceum-error-capa-numerical-syntax",
+            ),
         ];
         for (key, typed, want) in cases {
             let e = clearer_number_error(key, vec![typed.to_owned()]);
@@ -474,10 +508,16 @@ mod tests {
             ("action".to_owned(), "submit".to_owned()),
         ];
         let form = answers_from_form(&p, &pairs);
-        assert_eq!(form.get(&ids[0]), Some(&AnswerValue::One("choice_0".into())));
+        assert_eq!(
+            form.get(&ids[0]),
+            Some(&AnswerValue::One("choice_0".into()))
+        );
         assert_eq!(
             form.get(&ids[1]),
-            Some(&AnswerValue::Many(vec!["choice_0".into(), "choice_1".into()]))
+            Some(&AnswerValue::Many(vec![
+                "choice_0".into(),
+                "choice_1".into()
+            ]))
         );
         assert_eq!(form.get(&ids[2]), None, "a field not sent is not an answer");
         assert_eq!(form.len(), 2, "other fields are not answers");
@@ -491,7 +531,10 @@ mod tests {
         let mut api = Answers::new();
         api.insert(ids[0].clone(), AnswerValue::Many(vec!["choice_1".into()]));
         api.insert(ids[1].clone(), AnswerValue::One("choice_0".into()));
-        api.insert(ids[2].clone(), AnswerValue::Many(vec!["a".into(), "b".into()]));
+        api.insert(
+            ids[2].clone(),
+            AnswerValue::Many(vec!["a".into(), "b".into()]),
+        );
         let n = normalize_answers(&p, api);
         assert_eq!(n[&ids[0]], AnswerValue::One("choice_1".into()));
         assert_eq!(n[&ids[1]], AnswerValue::Many(vec!["choice_0".into()]));
@@ -503,7 +546,11 @@ mod tests {
 
         assert_eq!(answer_text(&p, &ids[0], &n[&ids[0]]), "No");
         assert_eq!(
-            answer_text(&p, &ids[1], &AnswerValue::Many(vec!["choice_0".into(), "choice_1".into()])),
+            answer_text(
+                &p,
+                &ids[1],
+                &AnswerValue::Many(vec!["choice_0".into(), "choice_1".into()])
+            ),
             "A; B"
         );
         assert_eq!(answer_text(&p, &ids[2], &AnswerValue::One("x".into())), "x");

@@ -273,11 +273,7 @@ fn parse_grading_form(
     Ok((policy, settings))
 }
 
-pub async fn save(
-    cx: Cx,
-    Path(key): Path<String>,
-    body: axum::body::Bytes,
-) -> AppResult<Response> {
+pub async fn save(cx: Cx, Path(key): Path<String>, body: axum::body::Bytes) -> AppResult<Response> {
     let course = load(&cx, &key).await?;
     decide(
         can(&cx.actor(), Action::Edit, Resource::Course(&course.facts)),

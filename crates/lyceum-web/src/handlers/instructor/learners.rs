@@ -8,8 +8,8 @@ use crate::error::{AppError, AppResult};
 use crate::grades::{self, round2, whole_percent};
 use crate::handlers::courseware::{CourseHead, head};
 use crate::handlers::{html_response, see_other, with_notice};
+use crate::kinds::problem as problems;
 use crate::page::{Cx, Html, Page, Piece};
-use crate::problems;
 use askama::Template;
 use axum::extract::Path;
 use axum::http::StatusCode;
@@ -256,8 +256,7 @@ pub async fn action(
     let notice = match field("action").as_str() {
         "override" => {
             let (points, reason) = (field("points"), field("reason"));
-            match app_problems::override_score(&env, &actor, &at, learner, &points, &reason).await
-            {
+            match app_problems::override_score(&env, &actor, &at, learner, &points, &reason).await {
                 Ok(_) => "score-overridden",
                 // Refused: the form again, with the message and what was typed.
                 Err(e) if e.kind == ErrorKind::Invalid => {

@@ -1,13 +1,13 @@
-//! The course team's tools, one module each: the gradebook (learners × assignments,
-//! search, filters, grades.csv), one learner's record (scores, overrides, attempt
-//! resets), the problems (rescoring, answers.csv) and the grading policy. Only the course
-//! team (and site admins) may use them; to anyone else they do not exist (404). This
-//! module loads a course for them and draws their navigation and grading log.
+//! The course team's course-wide tools, one module each: the gradebook (learners ×
+//! assignments, search, filters, grades.csv), one learner's record (scores, overrides,
+//! attempt resets) and the grading policy. Block kinds add their own tools (the problem
+//! list, the open-response queue) through `kinds::staff_tools`. Only the course team (and
+//! site admins) may use them; to anyone else they do not exist (404). This module loads
+//! a course for them and draws their navigation and grading log.
 
 pub mod gradebook;
 pub mod grading_policy;
 pub mod learners;
-pub mod problems;
 
 use crate::courses::{self, CourseCx, decide};
 use crate::error::AppResult;
@@ -39,24 +39,27 @@ pub struct NavLink {
 }
 
 pub(crate) fn nav(course: &CourseCx, current: &str) -> Vec<NavLink> {
-    [
+    let tools = [
         ("gradebook", "lyceum-instructor-gradebook"),
-        ("problems", "lyceum-instructor-problems"),
         ("grading", "lyceum-instructor-grading"),
-        ("open-responses", "lyceum-or-staff-nav"),
-        ("olx", "lyceum-instructor-olx"),
-    ]
-    .into_iter()
-    .map(|(path, key)| NavLink {
-        label_key: key,
-        url: course.url(&format!("instructor/{path}")),
-        current: path == current,
-    })
-    .collect()
+    ];
+    // The block kinds' tools (the problem list, open responses' grading queue…) before
+    // course-wide ones.
+    let kind_tools = crate::kinds::staff_tools().map(|t| (t.path, t.label_key));
+    tools
+        .into_iter()
+        .chain(kind_tools)
+        .chain([("olx", "lyceum-instructor-olx")])
+        .map(|(path, key)| NavLink {
+            label_key: key,
+            url: course.url(&format!("instructor/{path}")),
+            current: path == current,
+        })
+        .collect()
 }
 
 /// A problem's title as staff read it in lists and logs: its own, or its unit's.
-fn problem_title(tree: &CourseTree, idx: usize) -> String {
+pub(crate) fn problem_title(tree: &CourseTree, idx: usize) -> String {
     let n = tree.node(idx);
     if n.title.is_empty() {
         tree.parent(idx)
@@ -158,4 +161,3 @@ pub(crate) fn action_line(
         text,
     }
 }
-

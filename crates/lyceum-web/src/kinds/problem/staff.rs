@@ -2,14 +2,16 @@
 //! it, rescoring it for everyone after its answer was corrected, and every answer as
 //! answers.csv.
 
-use super::{ActionLine, NavLink, action_line, load, nav, number_text, problem_title};
+use super as problems;
 use crate::csv::Csv;
 use crate::error::{AppError, AppResult};
 use crate::grades::round2;
 use crate::handlers::courseware::{CourseHead, head};
+use crate::handlers::instructor::{
+    ActionLine, NavLink, action_line, load, nav, number_text, problem_title,
+};
 use crate::handlers::{html_response, see_other};
 use crate::page::{Cx, Html, Page, Piece};
-use crate::problems;
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::response::Response;

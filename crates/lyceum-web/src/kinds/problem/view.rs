@@ -7,7 +7,8 @@ use crate::error::AppResult;
 use crate::page::{Html, Page, escape};
 use askama::Template;
 use jiff::Timestamp;
-use lyceum_core::blocks::{LeafContent, ProblemContent};
+use lyceum_core::blocks::problem::ProblemKind;
+use lyceum_core::blocks::{ProblemContent, Registered};
 use lyceum_core::capa::{self, AnswerValue, Answers, Correctness, Problem, Segment, Widget};
 use rand::RngCore;
 use std::collections::BTreeMap;
@@ -19,7 +20,7 @@ pub use lyceum_core::capa::attempts::seed_for;
 /// it is a problem.
 pub fn content_at(course: &CourseCx, idx: usize) -> Option<&ProblemContent> {
     match &course.tree().node(idx).content {
-        Some(Ok(LeafContent::Problem(p))) => Some(p),
+        Some(Ok(leaf)) => ProblemKind::of(leaf),
         _ => None,
     }
 }
