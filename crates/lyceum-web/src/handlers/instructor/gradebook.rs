@@ -129,40 +129,7 @@ pub async fn page(
     let page = q.page.unwrap_or(1).max(1);
     let offset = (page - 1).saturating_mul(PER_PAGE);
 
-    let mut c = cx.app.store().conn().await?;
-    // A status filter needs every matching learner's grade; otherwise one page is enough.
-    let (learners, total, graded): (Vec<LearnerRow>, i64, HashMap<UserId, LearnerGrade>) =
-        match status {
-            None => {
-                let (rows, total) =
-                    problem_repo::learners(&mut c, course.id(), search, PER_PAGE, offset).await?;
-                drop(c);
-                let ids: Vec<UserId> = rows.iter().map(|r| UserId(r.id)).collect();
-                let g = grades::grades_of(&cx.app, &course, &ids).await?;
-                (rows, total, g)
-            }
-            Some(want) => {
-                let (rows, _) =
-                    problem_repo::learners(&mut c, course.id(), search, i64::MAX, 0).await?;
-                drop(c);
-                let ids: Vec<UserId> = rows.iter().map(|r| UserId(r.id)).collect();
-                let g = grades::grades_of(&cx.app, &course, &ids).await?;
-                let matching: Vec<LearnerRow> = rows
-                    .into_iter()
-                    .filter(|r| {
-                        g.get(&UserId(r.id))
-                            .is_some_and(|g| g.course.passed == (want == "passing"))
-                    })
-                    .collect();
-                let total = matching.len() as i64;
-                let page_rows = matching
-                    .into_iter()
-                    .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-                    .take(PER_PAGE as usize)
-                    .collect();
-                (page_rows, total, g)
-            }
-        };
+    let (learners, total, graded) = learners_page(&cx, &course, search, status, offset).await?;
 
     let template = empty_grade(&course, &policy);
     let cols: Vec<Column> = columns(&course, &template, &policy)
@@ -255,6 +222,50 @@ pub async fn page(
         p: p.clone(),
     };
     Ok(html_response(view.render().map_err(AppError::internal)?))
+}
+
+/// One page of learners matching the search (and, with a status filter, passing or
+/// failing: that needs every matching learner's grade), how many match, and their grades.
+async fn learners_page(
+    cx: &Cx,
+    course: &CourseCx,
+    search: Option<&str>,
+    status: Option<&str>,
+    offset: i64,
+) -> AppResult<(Vec<LearnerRow>, i64, HashMap<UserId, LearnerGrade>)> {
+    // A status filter needs every matching learner's grade; otherwise one page is enough.
+    let mut c = cx.app.store().conn().await?;
+    Ok(match status {
+        None => {
+            let (rows, total) =
+                problem_repo::learners(&mut c, course.id(), search, PER_PAGE, offset).await?;
+            drop(c);
+            let ids: Vec<UserId> = rows.iter().map(|r| UserId(r.id)).collect();
+            let g = grades::grades_of(&cx.app, course, &ids).await?;
+            (rows, total, g)
+        }
+        Some(want) => {
+            let (rows, _) =
+                problem_repo::learners(&mut c, course.id(), search, i64::MAX, 0).await?;
+            drop(c);
+            let ids: Vec<UserId> = rows.iter().map(|r| UserId(r.id)).collect();
+            let g = grades::grades_of(&cx.app, course, &ids).await?;
+            let matching: Vec<LearnerRow> = rows
+                .into_iter()
+                .filter(|r| {
+                    g.get(&UserId(r.id))
+                        .is_some_and(|g| g.course.passed == (want == "passing"))
+                })
+                .collect();
+            let total = matching.len() as i64;
+            let page_rows = matching
+                .into_iter()
+                .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+                .take(PER_PAGE as usize)
+                .collect();
+            (page_rows, total, g)
+        }
+    })
 }
 
 /// Grades of every enrolled learner: one row each, Open edX's grade report columns.

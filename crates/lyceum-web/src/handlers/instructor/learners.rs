@@ -139,32 +139,7 @@ async fn learner_page(
         .collect();
     drop(c);
     let tree = course.tree();
-    let mut by_block: HashMap<i64, Vec<SubmissionLine>> = HashMap::new();
-    for s in subs {
-        let Some(idx) = tree.index_of(BlockId(s.block_id)) else {
-            continue;
-        };
-        let Ok(at) = problems::problem_at(course, idx) else {
-            continue;
-        };
-        let answers: Answers = serde_json::from_str(&s.answers).unwrap_or_default();
-        let text = answers
-            .iter()
-            .map(|(k, v)| attempts::answer_text(&at.problem, k, v))
-            .collect::<Vec<_>>()
-            .join(" | ");
-        let (earned, possible) = capa::weighted(s.raw_earned, s.raw_possible, at.content.weight);
-        by_block
-            .entry(s.block_id)
-            .or_default()
-            .push(SubmissionLine {
-                attempt: s.attempt,
-                at: from_millis(s.submitted_at),
-                answers: text,
-                earned: round2(earned),
-                possible: round2(possible),
-            });
-    }
+    let mut by_block = submission_lines(course, subs);
     let mut lines = Vec::new();
     for sub in &report.grade.subsections {
         for pg in &sub.problems {
@@ -228,6 +203,42 @@ async fn learner_page(
     let mut r = html_response(view.render().map_err(AppError::internal)?);
     *r.status_mut() = status;
     Ok(r)
+}
+
+/// A learner's submissions as staff read them, by problem: answers in words (choice
+/// labels), weighted points.
+fn submission_lines(
+    course: &CourseCx,
+    subs: Vec<problem_repo::SubmissionRow>,
+) -> HashMap<i64, Vec<SubmissionLine>> {
+    let tree = course.tree();
+    let mut by_block: HashMap<i64, Vec<SubmissionLine>> = HashMap::new();
+    for s in subs {
+        let Some(idx) = tree.index_of(BlockId(s.block_id)) else {
+            continue;
+        };
+        let Ok(at) = problems::problem_at(course, idx) else {
+            continue;
+        };
+        let answers: Answers = serde_json::from_str(&s.answers).unwrap_or_default();
+        let text = answers
+            .iter()
+            .map(|(k, v)| attempts::answer_text(&at.problem, k, v))
+            .collect::<Vec<_>>()
+            .join(" | ");
+        let (earned, possible) = capa::weighted(s.raw_earned, s.raw_possible, at.content.weight);
+        by_block
+            .entry(s.block_id)
+            .or_default()
+            .push(SubmissionLine {
+                attempt: s.attempt,
+                at: from_millis(s.submitted_at),
+                answers: text,
+                earned: round2(earned),
+                possible: round2(possible),
+            });
+    }
+    by_block
 }
 
 /// Override a problem's score, remove the override, or give the attempts back.
