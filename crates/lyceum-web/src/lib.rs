@@ -19,7 +19,6 @@ mod ical;
 mod kinds;
 pub mod login_limits;
 pub mod mailer;
-pub mod olx;
 pub mod open_responses;
 mod or_files;
 mod page;

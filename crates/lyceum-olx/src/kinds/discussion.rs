@@ -4,8 +4,8 @@
 use super::{ExportLeaf, Leaf, OlxKind};
 use crate::export::open_tag;
 use crate::import::{Importer, attr_string};
-use lyceum_core::blocks::BlockKind;
 use lyceum_core::blocks::discussion::Discussion;
+use lyceum_core::blocks::{BlockKind, Registered};
 use lyceum_core::blocks::{DiscussionContent, LeafContent};
 use lyceum_core::course::spec::NewBlock;
 use lyceum_core::error::DomainError;
@@ -21,7 +21,7 @@ pub(super) const OLX: OlxKind = OlxKind {
 
 fn import(_: &mut Importer<'_>, leaf: &Leaf<'_, '_, '_>) -> Result<LeafContent, String> {
     let attrs = &leaf.def.attrs;
-    Ok(LeafContent::Discussion(DiscussionContent {
+    Ok(Discussion::into_leaf(DiscussionContent {
         discussion_id: attr_string(attrs, "discussion_id").unwrap_or_default(),
         category: attr_string(attrs, "discussion_category").unwrap_or_default(),
         target: attr_string(attrs, "discussion_target").unwrap_or_default(),

@@ -6,8 +6,8 @@ use crate::IssueKind;
 use crate::export::{open_tag, pointer};
 use crate::import::{Importer, markdown_is_tame, rewrite_c4x, text_of};
 use crate::xml::inner_text;
-use lyceum_core::blocks::BlockKind;
 use lyceum_core::blocks::text::Text;
+use lyceum_core::blocks::{BlockKind, Registered};
 use lyceum_core::blocks::{LeafContent, TextContent, TextFormat};
 use lyceum_core::error::DomainError;
 use lyceum_core::sanitize::markdown_to_html;
@@ -70,9 +70,9 @@ fn import(im: &mut Importer<'_>, leaf: &Leaf<'_, '_, '_>) -> Result<LeafContent,
         && markdown_is_tame(md)
         && lyceum_core::sanitize::markdown_to_html(md) == body
     {
-        return Ok(LeafContent::Text(TextContent::markdown(md)));
+        return Ok(Text::into_leaf(TextContent::markdown(md)));
     }
-    Ok(LeafContent::Text(TextContent::html(rewrite_c4x(&body))))
+    Ok(Text::into_leaf(TextContent::html(rewrite_c4x(&body))))
 }
 
 fn export(leaf: &mut ExportLeaf<'_>) -> Result<String, DomainError> {

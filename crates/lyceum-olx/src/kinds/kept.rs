@@ -6,8 +6,8 @@ use super::{ExportLeaf, Leaf, OlxKind};
 use crate::export::{check_tag, pointer};
 use crate::import::{Def, Importer};
 use crate::xml::is_pointer;
-use lyceum_core::blocks::BlockKind;
 use lyceum_core::blocks::olx::Olx;
+use lyceum_core::blocks::{BlockKind, Registered};
 use lyceum_core::blocks::{LeafContent, OlxContent};
 use lyceum_core::error::DomainError;
 
@@ -33,7 +33,7 @@ pub(crate) fn keep(
     tag: &str,
     error: String,
 ) -> LeafContent {
-    LeafContent::Olx(OlxContent {
+    Olx::into_leaf(OlxContent {
         tag: tag.to_owned(),
         xml: im.kept_xml(def),
         error,
@@ -43,7 +43,7 @@ pub(crate) fn keep(
 
 /// A block whose definition could not be loaded, kept as the text that was there.
 pub(crate) fn unloaded(tag: String, xml: String, error: String, source_path: &str) -> LeafContent {
-    LeafContent::Olx(OlxContent {
+    Olx::into_leaf(OlxContent {
         tag,
         xml,
         error,

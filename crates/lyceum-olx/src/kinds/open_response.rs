@@ -12,12 +12,12 @@ use crate::export::{date, open_tag};
 use crate::import::Importer;
 use crate::import::{Attrs, attr_bool, attr_f64, attr_string, parse_date};
 use crate::xml::{self, element_text, elements, escape_text, inner_text};
-use lyceum_core::blocks::BlockKind;
 use lyceum_core::blocks::LeafContent;
 use lyceum_core::blocks::open_response::{
     Aggregate, Criterion, FallbackAction, FileRules, OpenResponse, OpenResponseContent,
     PeerFallback, PeerRules, Requirement, Rubric, RubricOption, Step, WIKILEARN_SCALE,
 };
+use lyceum_core::blocks::{BlockKind, Registered};
 use lyceum_core::error::DomainError;
 use roxmltree::Node;
 use serde_json::Value;
@@ -37,10 +37,10 @@ pub(super) const OLX: OlxKind = OlxKind {
 fn import(im: &mut Importer<'_>, leaf: &Leaf<'_, '_, '_>) -> Result<LeafContent, String> {
     let def = leaf.def;
     let read = read(def.node, def.text, &def.attrs)?;
-    let content = LeafContent::OpenResponse(read.content)
+    let content = OpenResponse::into_leaf(read.content)
         .validate()
         .map_err(|e| e.to_string())?;
-    if let LeafContent::OpenResponse(c) = &content {
+    if let Some(c) = OpenResponse::of(&content) {
         for p in &c.prompts {
             im.linking.push((def.path.clone(), p.clone()));
         }

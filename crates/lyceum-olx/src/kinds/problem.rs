@@ -7,8 +7,8 @@ use crate::IssueKind;
 use crate::export::{date, pointer};
 use crate::import::{Importer, attr_bool, attr_f64, attr_string, parse_date, rewrite_c4x};
 use crate::xml::{self, escape_attr};
-use lyceum_core::blocks::BlockKind;
 use lyceum_core::blocks::problem::ProblemKind;
+use lyceum_core::blocks::{BlockKind, Registered};
 use lyceum_core::blocks::{GradingMethod, LeafContent, ProblemContent};
 use lyceum_core::error::DomainError;
 use serde_json::Value;
@@ -103,7 +103,7 @@ fn import(im: &mut Importer<'_>, leaf: &Leaf<'_, '_, '_>) -> Result<LeafContent,
         );
     }
     p.parsed = None;
-    Ok(LeafContent::Problem(p))
+    Ok(ProblemKind::into_leaf(p))
 }
 
 fn export(leaf: &mut ExportLeaf<'_>) -> Result<String, DomainError> {

@@ -7,8 +7,8 @@ use crate::IssueKind;
 use crate::export::{clock, element, json_list, json_object, media_url, open_tag, pointer};
 use crate::import::{Importer, attr_bool, attr_f64, attr_string, clock_secs, plain_text, text_of};
 use crate::xml::elements;
-use lyceum_core::blocks::BlockKind;
 use lyceum_core::blocks::video::Video;
+use lyceum_core::blocks::{BlockKind, Registered};
 use lyceum_core::blocks::{LeafContent, MediaRef, SubtitleTrack, VideoContent, VideoSource};
 use lyceum_core::course::spec::{NewAsset, NewBlock};
 use lyceum_core::error::DomainError;
@@ -167,7 +167,7 @@ fn import(im: &mut Importer<'_>, leaf: &Leaf<'_, '_, '_>) -> Result<LeafContent,
     if video.sources.is_empty() && video.youtube_id.is_none() {
         return Err("no video file or YouTube id that Lyceum can play".to_owned());
     }
-    Ok(LeafContent::Video(video))
+    Ok(Video::into_leaf(video))
 }
 
 /// A video's poster image: a file of the course (`/static/NAME`) or a web address.
