@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod courses;
 pub mod error;
 pub mod jobs;
+pub mod problems;
 
 pub use error::{Error, ErrorKind, Result};
 

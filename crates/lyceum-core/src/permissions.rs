@@ -88,9 +88,6 @@ pub enum Action {
     /// grade and answer exports. The whole course team; to anyone else such pages do not
     /// exist.
     Grade,
-    /// See one's own learner record of a course (progress, grade): enrolled learners and
-    /// the course team. To anyone else it does not exist.
-    ViewOwnProgress,
     Administer,
 }
 
@@ -143,9 +140,6 @@ pub fn can(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision {
                 Action::Unenroll => Allow,
                 Action::ViewCourseware if c.enrolled || on_team(actor, c) => Allow,
                 Action::ViewUnreleased if on_team(actor, c) => Allow,
-                Action::ViewOwnProgress if c.enrolled || on_team(actor, c) => Allow,
-                // Without enrolment there is no record: nothing to show, not a refusal.
-                Action::ViewOwnProgress => NotFound,
                 Action::Edit | Action::ManageTeam
                     if c.role == Some(CourseRole::Instructor) || actor.site_admin =>
                 {
@@ -290,24 +284,6 @@ mod tests {
             true,
             [NotFound, NotFound, NotFound, Allow, Allow],
             "gradebook",
-        );
-    }
-
-    #[test]
-    fn own_progress_exists_for_the_enrolled_and_the_team_only() {
-        let on =
-            |w: Who, f: &CourseFacts| can(&actor(w), Action::ViewOwnProgress, Resource::Course(f));
-        check(
-            on,
-            true,
-            [NeedLogin, Allow, NotFound, Allow, Allow],
-            "own progress",
-        );
-        check(
-            on,
-            false,
-            [NotFound, NotFound, NotFound, Allow, Allow],
-            "own progress, unpublished",
         );
     }
 
