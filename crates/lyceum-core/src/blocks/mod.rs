@@ -6,6 +6,7 @@ pub mod discussion;
 pub mod olx;
 pub mod open_response;
 pub mod problem;
+pub mod survey;
 pub mod text;
 pub mod video;
 
@@ -16,6 +17,7 @@ pub use discussion::DiscussionContent;
 pub use olx::OlxContent;
 pub use open_response::OpenResponseContent;
 pub use problem::{GradingMethod, ProblemContent};
+pub use survey::SurveyContent;
 pub use text::{TextContent, TextFormat};
 pub use video::{MediaRef, SubtitleTrack, VideoContent, VideoSource};
 
@@ -52,6 +54,7 @@ pub enum LeafContent {
     Problem(ProblemContent),
     Discussion(DiscussionContent),
     OpenResponse(OpenResponseContent),
+    Survey(SurveyContent),
     /// Kept from an Open edX course: raw OLX that Lyceum cannot run.
     Olx(OlxContent),
     /// A kind this build does not know (written by a newer version, or imported): kept
@@ -134,6 +137,7 @@ impl LeafContent {
                 raw_possible: o.possible().0,
                 weight: o.weight,
             }),
+            LeafContent::Survey(c) => survey::Survey::scoring(c),
             _ => None,
         }
     }
@@ -158,6 +162,7 @@ dispatch_kinds! {
     Discussion => discussion::Discussion,
     Olx => olx::Olx,
     OpenResponse => open_response::OpenResponse,
+    Survey => survey::Survey,
 }
 
 #[cfg(test)]
