@@ -243,30 +243,6 @@ fn content_error(what: impl Into<String>) -> DomainError {
 
 pub struct Survey;
 
-impl Survey {
-    /// The survey content of a leaf block, if it is one.
-    pub fn of(leaf: &super::LeafContent) -> Option<&SurveyContent> {
-        match leaf {
-            super::LeafContent::Survey(c) => Some(c),
-            _ => None,
-        }
-    }
-
-    /// A leaf block holding `c`.
-    pub fn leaf(c: SurveyContent) -> super::LeafContent {
-        super::LeafContent::Survey(c)
-    }
-
-    /// Participation credit counts like a problem worth `weight` points: one raw point,
-    /// earned in full on submitting.
-    pub fn scoring(c: &SurveyContent) -> Option<Scoring> {
-        c.credit().map(|w| Scoring {
-            raw_possible: 1.0,
-            weight: Some(w),
-        })
-    }
-}
-
 impl BlockKind for Survey {
     const KIND: &'static str = "survey";
     type Content = SurveyContent;
@@ -362,6 +338,15 @@ impl BlockKind for Survey {
 
     fn completion(_: &SurveyContent) -> Option<CompletionRule> {
         Some(CompletionRule::Submitted)
+    }
+
+    /// Participation credit counts like a problem worth `weight` points: one raw point,
+    /// earned in full on submitting.
+    fn scoring(c: &SurveyContent) -> Option<Scoring> {
+        c.credit().map(|w| Scoring {
+            raw_possible: 1.0,
+            weight: Some(w),
+        })
     }
 }
 
