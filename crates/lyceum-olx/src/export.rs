@@ -311,6 +311,7 @@ fn write_leaf(block: &NewBlock, files: &mut Files) -> Result<Option<String>, Dom
         LeafContent::Unknown { .. } => Ok(None),
         // Inline in the unit, as Studio writes open response assessments.
         LeafContent::OpenResponse(o) => Ok(Some(crate::ora::write(name, &block.title, &o))),
+        LeafContent::Survey(s) => Ok(Some(crate::survey::write(name, &block.title, &s))),
     }
 }
 

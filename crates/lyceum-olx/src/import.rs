@@ -867,6 +867,7 @@ impl<'f> Importer<'f> {
             let content = match tag.as_str() {
                 "html" => im.html(&def),
                 "openassessment" => im.open_response(&def),
+                t if crate::survey::TAGS.contains(&t) => crate::survey::leaf(def.node, &def.attrs),
                 "problem" => im.problem(&def, &inh, parent),
                 "video" => im.video(&def),
                 "discussion" => Ok(LeafContent::Discussion(DiscussionContent {

@@ -18,6 +18,7 @@ pub mod archive;
 pub mod export;
 pub mod import;
 mod ora;
+mod survey;
 mod xml;
 
 use lyceum_core::course::spec::{NewBlock, NewCourse};

@@ -2183,7 +2183,12 @@ async fn survey_responses_once_each_with_report_rows(store: Store) {
     learner::enroll(&mut c, ben, course, NOW).await.unwrap();
     learner::unenroll(&mut c, ben, course, NOW).await.unwrap();
     assert_eq!(surveys::enrolled_count(&mut c, course).await.unwrap(), 1);
-    assert!(surveys::response(&mut c, ana, block).await.unwrap().is_none());
+    assert!(
+        surveys::response(&mut c, ana, block)
+            .await
+            .unwrap()
+            .is_none()
+    );
     let first = surveys::NewResponse {
         user: ana,
         block,
@@ -2199,11 +2204,17 @@ async fn survey_responses_once_each_with_report_rows(store: Store) {
         ..first
     };
     assert!(!surveys::insert(&mut c, &again).await.unwrap());
-    let r = surveys::response(&mut c, ana, block).await.unwrap().unwrap();
+    let r = surveys::response(&mut c, ana, block)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((r.answers.as_str(), r.submitted_at), (r#"{"q":3}"#, NOW));
     // An editable one is replaced, keeping when it was first submitted.
     surveys::upsert(&mut c, &again).await.unwrap();
-    let r = surveys::response(&mut c, ana, block).await.unwrap().unwrap();
+    let r = surveys::response(&mut c, ana, block)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         (r.answers.as_str(), r.submitted_at, r.updated_at),
         (r#"{"q":5}"#, NOW, NOW + 5)
@@ -2232,9 +2243,16 @@ async fn survey_responses_once_each_with_report_rows(store: Store) {
     )
     .await
     .unwrap();
-    let mine = surveys::responses_in(&mut c, ana, &[block, other]).await.unwrap();
+    let mine = surveys::responses_in(&mut c, ana, &[block, other])
+        .await
+        .unwrap();
     assert_eq!(mine.len(), 2);
-    assert!(surveys::responses_in(&mut c, ana, &[]).await.unwrap().is_empty());
+    assert!(
+        surveys::responses_in(&mut c, ana, &[])
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let rows = surveys::for_report(&mut c, block).await.unwrap();
     let seen: Vec<(i64, &str, bool)> = rows
         .iter()
@@ -2242,8 +2260,12 @@ async fn survey_responses_once_each_with_report_rows(store: Store) {
         .collect();
     assert_eq!(seen, vec![(ana.0, "Ana", true), (ben.0, "Ben", false)]);
     // Participation credit lands in the score table grades read.
-    surveys::record_credit(&mut c, ana, block, course, NOW).await.unwrap();
-    surveys::record_credit(&mut c, ana, block, course, NOW + 1).await.unwrap();
+    surveys::record_credit(&mut c, ana, block, course, NOW)
+        .await
+        .unwrap();
+    surveys::record_credit(&mut c, ana, block, course, NOW + 1)
+        .await
+        .unwrap();
     let scores = problems::scores_of(&mut c, ana, course).await.unwrap();
     assert_eq!(scores, vec![(block, 1.0, 1.0, 1)]);
 }

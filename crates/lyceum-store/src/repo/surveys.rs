@@ -30,7 +30,11 @@ row! {
 
 const COLUMNS: &str = "user_id, block_id, answers, submitted_at, updated_at";
 
-pub async fn response(db: &mut impl Db, user: UserId, block: BlockId) -> Result<Option<ResponseRow>> {
+pub async fn response(
+    db: &mut impl Db,
+    user: UserId,
+    block: BlockId,
+) -> Result<Option<ResponseRow>> {
     db.optional(
         q_built(format!(
             "SELECT {COLUMNS} FROM survey_responses WHERE user_id = $1 AND block_id = $2"
@@ -124,11 +128,8 @@ pub async fn for_report(db: &mut impl Db, block: BlockId) -> Result<Vec<ReportRo
 
 /// Learners actively enrolled in a course.
 pub async fn enrolled_count(db: &mut impl Db, course: CourseId) -> Result<i64> {
-    db.scalar(
-        q("SELECT COUNT(*) FROM enrollments WHERE course_id = $1 AND active")
-            .bind(course.0),
-    )
-    .await
+    db.scalar(q("SELECT COUNT(*) FROM enrollments WHERE course_id = $1 AND active").bind(course.0))
+        .await
 }
 
 /// Participation credit: the survey's one raw point, earned in full, in the score table

@@ -115,7 +115,10 @@ fn type_error(id: &str) -> DomainError {
 }
 
 /// Check and normalise answers as sent (JSON values by question id).
-pub fn check(c: &SurveyContent, sent: &serde_json::Map<String, Value>) -> Result<Answers, Problems> {
+pub fn check(
+    c: &SurveyContent,
+    sent: &serde_json::Map<String, Value>,
+) -> Result<Answers, Problems> {
     let mut problems = Problems::default();
     let mut out = Answers::new();
     for (id, value) in sent {
@@ -268,29 +271,91 @@ mod tests {
 
     #[test]
     fn empty_values_count_as_unanswered() {
-        let a = run(json!({"role": "lib", "confident": 3, "tools": [], "useful": "  ", "recommend": null}))
-            .unwrap();
+        let a = run(
+            json!({"role": "lib", "confident": 3, "tools": [], "useful": "  ", "recommend": null}),
+        )
+        .unwrap();
         assert_eq!(a.len(), 2);
     }
 
     #[test]
     fn each_kind_of_bad_answer_has_its_message() {
         let cases = [
-            (json!({"nope": 1}), "nope", "lyceum-error-survey-unknown-question"),
-            (json!({"role": "zz"}), "role", "lyceum-error-survey-unknown-choice"),
-            (json!({"role": 2}), "role", "lyceum-error-survey-answer-type"),
-            (json!({"role": ["lib"]}), "role", "lyceum-error-survey-answer-type"),
-            (json!({"tools": "va"}), "tools", "lyceum-error-survey-answer-type"),
-            (json!({"tools": ["va", "zz"]}), "tools", "lyceum-error-survey-unknown-choice"),
-            (json!({"tools": [1]}), "tools", "lyceum-error-survey-answer-type"),
-            (json!({"confident": 6}), "confident", "lyceum-error-survey-out-of-range"),
-            (json!({"confident": 0}), "confident", "lyceum-error-survey-out-of-range"),
-            (json!({"confident": 2.5}), "confident", "lyceum-error-survey-answer-type"),
-            (json!({"confident": "many"}), "confident", "lyceum-error-survey-answer-type"),
-            (json!({"recommend": 11}), "recommend", "lyceum-error-survey-out-of-range"),
-            (json!({"recommend": -1}), "recommend", "lyceum-error-survey-out-of-range"),
-            (json!({"useful": 3}), "useful", "lyceum-error-survey-answer-type"),
-            (json!({"useful": "x".repeat(20_001)}), "useful", "lyceum-error-input-too-long"),
+            (
+                json!({"nope": 1}),
+                "nope",
+                "lyceum-error-survey-unknown-question",
+            ),
+            (
+                json!({"role": "zz"}),
+                "role",
+                "lyceum-error-survey-unknown-choice",
+            ),
+            (
+                json!({"role": 2}),
+                "role",
+                "lyceum-error-survey-answer-type",
+            ),
+            (
+                json!({"role": ["lib"]}),
+                "role",
+                "lyceum-error-survey-answer-type",
+            ),
+            (
+                json!({"tools": "va"}),
+                "tools",
+                "lyceum-error-survey-answer-type",
+            ),
+            (
+                json!({"tools": ["va", "zz"]}),
+                "tools",
+                "lyceum-error-survey-unknown-choice",
+            ),
+            (
+                json!({"tools": [1]}),
+                "tools",
+                "lyceum-error-survey-answer-type",
+            ),
+            (
+                json!({"confident": 6}),
+                "confident",
+                "lyceum-error-survey-out-of-range",
+            ),
+            (
+                json!({"confident": 0}),
+                "confident",
+                "lyceum-error-survey-out-of-range",
+            ),
+            (
+                json!({"confident": 2.5}),
+                "confident",
+                "lyceum-error-survey-answer-type",
+            ),
+            (
+                json!({"confident": "many"}),
+                "confident",
+                "lyceum-error-survey-answer-type",
+            ),
+            (
+                json!({"recommend": 11}),
+                "recommend",
+                "lyceum-error-survey-out-of-range",
+            ),
+            (
+                json!({"recommend": -1}),
+                "recommend",
+                "lyceum-error-survey-out-of-range",
+            ),
+            (
+                json!({"useful": 3}),
+                "useful",
+                "lyceum-error-survey-answer-type",
+            ),
+            (
+                json!({"useful": "x".repeat(20_001)}),
+                "useful",
+                "lyceum-error-input-too-long",
+            ),
         ];
         for (sent, id, key) in cases {
             let p = run(sent.clone()).unwrap_err();

@@ -60,7 +60,10 @@ impl QuestionType {
     }
 
     pub fn is_choice(self) -> bool {
-        matches!(self, QuestionType::SingleChoice | QuestionType::MultipleChoice)
+        matches!(
+            self,
+            QuestionType::SingleChoice | QuestionType::MultipleChoice
+        )
     }
 
     /// Answers are numbers on a scale (compared before and after).
@@ -113,6 +116,27 @@ pub struct Question {
     /// For Likert questions: 5 or 7.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub points: Option<u8>,
+    /// An image shown with the question (xblock-survey's `img`, kept for export).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub img: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub img_alt: String,
+}
+
+impl Question {
+    /// A question of `kind` without choices or image.
+    pub fn new(id: impl Into<String>, kind: QuestionType, text: impl Into<String>) -> Question {
+        Question {
+            id: id.into(),
+            kind,
+            text: text.into(),
+            required: false,
+            choices: Vec::new(),
+            points: None,
+            img: String::new(),
+            img_alt: String::new(),
+        }
+    }
 }
 
 impl Question {
@@ -254,7 +278,9 @@ impl BlockKind for Survey {
             return Err(DomainError::new("lyceum-error-survey-no-questions"));
         }
         if c.questions.len() > MAX_QUESTIONS {
-            return Err(content_error(format!("more than {MAX_QUESTIONS} questions")));
+            return Err(content_error(format!(
+                "more than {MAX_QUESTIONS} questions"
+            )));
         }
         let mut ids = HashSet::new();
         for q in &mut c.questions {
@@ -263,20 +289,18 @@ impl BlockKind for Survey {
                 return Err(DomainError::new("lyceum-error-survey-question-id").with_arg(&q.id));
             }
             if !ids.insert(q.id.clone()) {
-                return Err(
-                    DomainError::new("lyceum-error-survey-duplicate-id").with_arg(&q.id)
-                );
+                return Err(DomainError::new("lyceum-error-survey-duplicate-id").with_arg(&q.id));
             }
             q.text = limits::clean(&q.text, QUESTION_TEXT)?;
+            q.img_alt = limits::clean(&q.img_alt, limits::ALT_TEXT)?;
+            limits::check(&q.img, limits::ALT_TEXT)?;
             if q.text.trim().is_empty() {
                 return Err(DomainError::new("lyceum-error-survey-question-text").with_arg(&q.id));
             }
             match q.kind {
                 QuestionType::SingleChoice | QuestionType::MultipleChoice => {
                     if q.choices.len() < 2 || q.choices.len() > MAX_CHOICES {
-                        return Err(
-                            DomainError::new("lyceum-error-survey-choices").with_arg(&q.id)
-                        );
+                        return Err(DomainError::new("lyceum-error-survey-choices").with_arg(&q.id));
                     }
                     let mut seen = HashSet::new();
                     for ch in &mut q.choices {
@@ -364,6 +388,8 @@ pub(crate) mod tests {
                     required: true,
                     choices: vec![Choice::new("lib", "Librarian"), Choice::new("ed", "Editor")],
                     points: None,
+                    img: String::new(),
+                    img_alt: String::new(),
                 },
                 Question {
                     id: "tools".into(),
@@ -376,6 +402,8 @@ pub(crate) mod tests {
                         Choice::new("cx", "Content translation"),
                     ],
                     points: None,
+                    img: String::new(),
+                    img_alt: String::new(),
                 },
                 Question {
                     id: "confident".into(),
@@ -384,6 +412,8 @@ pub(crate) mod tests {
                     required: true,
                     choices: vec![],
                     points: Some(5),
+                    img: String::new(),
+                    img_alt: String::new(),
                 },
                 Question {
                     id: "recommend".into(),
@@ -392,6 +422,8 @@ pub(crate) mod tests {
                     required: false,
                     choices: vec![],
                     points: None,
+                    img: String::new(),
+                    img_alt: String::new(),
                 },
                 Question {
                     id: "useful".into(),
@@ -400,6 +432,8 @@ pub(crate) mod tests {
                     required: false,
                     choices: vec![],
                     points: None,
+                    img: String::new(),
+                    img_alt: String::new(),
                 },
             ],
             ..SurveyContent::default()
@@ -425,21 +459,57 @@ pub(crate) mod tests {
     fn broken_content_is_refused_with_its_key() {
         type Edit = Box<dyn Fn(&mut SurveyContent)>;
         let cases: Vec<(&str, Edit)> = vec![
-            ("lyceum-error-survey-no-questions", Box::new(|c| c.questions.clear())),
-            ("lyceum-error-survey-duplicate-id", Box::new(|c| c.questions[1].id = "role".into())),
-            ("lyceum-error-survey-question-id", Box::new(|c| c.questions[1].id = "a b".into())),
-            ("lyceum-error-survey-question-id", Box::new(|c| c.questions[1].id = String::new())),
-            ("lyceum-error-survey-question-text", Box::new(|c| c.questions[1].text = " ".into())),
-            ("lyceum-error-survey-choices", Box::new(|c| c.questions[0].choices.truncate(1))),
-            ("lyceum-error-survey-duplicate-id", Box::new(|c| c.questions[0].choices[1].id = "lib".into())),
-            ("lyceum-error-survey-likert-points", Box::new(|c| c.questions[2].points = Some(4))),
-            ("lyceum-error-survey-weight", Box::new(|c| c.weight = Some(-1.0))),
-            ("lyceum-error-survey-weight", Box::new(|c| c.weight = Some(f64::NAN))),
-            ("lyceum-error-input-too-long", Box::new(|c| c.questions[0].text = "x".repeat(5000))),
-            ("lyceum-error-survey-dates", Box::new(|c| {
-                c.opens = Some("2026-02-01T00:00:00Z".parse().unwrap());
-                c.closes = Some("2026-01-01T00:00:00Z".parse().unwrap());
-            })),
+            (
+                "lyceum-error-survey-no-questions",
+                Box::new(|c| c.questions.clear()),
+            ),
+            (
+                "lyceum-error-survey-duplicate-id",
+                Box::new(|c| c.questions[1].id = "role".into()),
+            ),
+            (
+                "lyceum-error-survey-question-id",
+                Box::new(|c| c.questions[1].id = "a b".into()),
+            ),
+            (
+                "lyceum-error-survey-question-id",
+                Box::new(|c| c.questions[1].id = String::new()),
+            ),
+            (
+                "lyceum-error-survey-question-text",
+                Box::new(|c| c.questions[1].text = " ".into()),
+            ),
+            (
+                "lyceum-error-survey-choices",
+                Box::new(|c| c.questions[0].choices.truncate(1)),
+            ),
+            (
+                "lyceum-error-survey-duplicate-id",
+                Box::new(|c| c.questions[0].choices[1].id = "lib".into()),
+            ),
+            (
+                "lyceum-error-survey-likert-points",
+                Box::new(|c| c.questions[2].points = Some(4)),
+            ),
+            (
+                "lyceum-error-survey-weight",
+                Box::new(|c| c.weight = Some(-1.0)),
+            ),
+            (
+                "lyceum-error-survey-weight",
+                Box::new(|c| c.weight = Some(f64::NAN)),
+            ),
+            (
+                "lyceum-error-input-too-long",
+                Box::new(|c| c.questions[0].text = "x".repeat(5000)),
+            ),
+            (
+                "lyceum-error-survey-dates",
+                Box::new(|c| {
+                    c.opens = Some("2026-02-01T00:00:00Z".parse().unwrap());
+                    c.closes = Some("2026-01-01T00:00:00Z".parse().unwrap());
+                }),
+            ),
         ];
         for (key, edit) in cases {
             let mut c = sample();
@@ -455,12 +525,27 @@ pub(crate) mod tests {
         c.opens = Some(t("2026-01-10T00:00:00Z"));
         c.closes = Some(t("2026-01-20T00:00:00Z"));
         let cases = [
-            ("2026-01-09T00:00:00Z", false, false, Some("lyceum-error-survey-not-open")),
+            (
+                "2026-01-09T00:00:00Z",
+                false,
+                false,
+                Some("lyceum-error-survey-not-open"),
+            ),
             ("2026-01-10T00:00:00Z", false, false, None),
             ("2026-01-15T00:00:00Z", true, false, None),
-            ("2026-01-15T00:00:00Z", true, true, Some("lyceum-error-survey-final")),
+            (
+                "2026-01-15T00:00:00Z",
+                true,
+                true,
+                Some("lyceum-error-survey-final"),
+            ),
             ("2026-01-15T00:00:00Z", false, true, None),
-            ("2026-01-20T00:00:00Z", false, false, Some("lyceum-error-survey-closed")),
+            (
+                "2026-01-20T00:00:00Z",
+                false,
+                false,
+                Some("lyceum-error-survey-closed"),
+            ),
         ];
         for (now, submitted, fin, want) in cases {
             c.final_on_submit = fin;
@@ -478,7 +563,10 @@ pub(crate) mod tests {
         c.weight = Some(2.0);
         assert_eq!(
             Survey::scoring(&c),
-            Some(Scoring { raw_possible: 1.0, weight: Some(2.0) })
+            Some(Scoring {
+                raw_possible: 1.0,
+                weight: Some(2.0)
+            })
         );
     }
 

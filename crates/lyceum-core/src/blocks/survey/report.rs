@@ -119,8 +119,8 @@ fn options_of(q: &Question) -> Vec<(String, Label)> {
             let points = q.points.unwrap_or(5);
             (1..=i64::from(points))
                 .map(|v| {
-                    let label = Question::likert_key(points, v)
-                        .map_or(Label::Number(v), Label::Message);
+                    let label =
+                        Question::likert_key(points, v).map_or(Label::Number(v), Label::Message);
                     (v.to_string(), label)
                 })
                 .collect()
@@ -176,7 +176,11 @@ pub fn build(
                         value,
                         label,
                         count: (!suppressed).then_some(n),
-                        percent: if suppressed { None } else { percent(n, answered) },
+                        percent: if suppressed {
+                            None
+                        } else {
+                            percent(n, answered)
+                        },
                     }
                 })
                 .collect();
@@ -218,8 +222,16 @@ pub fn build(
                         improved: count(|(b, a)| a > b),
                         same: count(|(b, a)| a == b),
                         declined: count(|(b, a)| a < b),
-                        mean_before: if hidden { None } else { mean_of(pairs.iter().map(|p| p.0)) },
-                        mean_after: if hidden { None } else { mean_of(pairs.iter().map(|p| p.1)) },
+                        mean_before: if hidden {
+                            None
+                        } else {
+                            mean_of(pairs.iter().map(|p| p.0))
+                        },
+                        mean_after: if hidden {
+                            None
+                        } else {
+                            mean_of(pairs.iter().map(|p| p.1))
+                        },
                         suppressed: hidden,
                     }
                 });
@@ -255,7 +267,10 @@ mod tests {
         ResponseIn {
             learner,
             name: format!("learner{learner}"),
-            answers: pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+            answers: pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
         }
     }
 
@@ -267,12 +282,27 @@ mod tests {
     fn counts_percentages_means_and_texts() {
         let s = sample();
         let rs = vec![
-            resp(1, &[("role", Answer::Text("lib".into())), ("confident", n(4)),
-                ("tools", Answer::Choices(vec!["va".into(), "cx".into()])),
-                ("useful", Answer::Text("Practice".into()))]),
-            resp(2, &[("role", Answer::Text("ed".into())), ("confident", n(2)),
-                ("tools", Answer::Choices(vec!["va".into()]))]),
-            resp(3, &[("role", Answer::Text("ed".into())), ("confident", n(5))]),
+            resp(
+                1,
+                &[
+                    ("role", Answer::Text("lib".into())),
+                    ("confident", n(4)),
+                    ("tools", Answer::Choices(vec!["va".into(), "cx".into()])),
+                    ("useful", Answer::Text("Practice".into())),
+                ],
+            ),
+            resp(
+                2,
+                &[
+                    ("role", Answer::Text("ed".into())),
+                    ("confident", n(2)),
+                    ("tools", Answer::Choices(vec!["va".into()])),
+                ],
+            ),
+            resp(
+                3,
+                &[("role", Answer::Text("ed".into())), ("confident", n(5))],
+            ),
         ];
         let r = build(&s, &rs, 4, None);
         assert_eq!((r.responses, r.enrolled, r.rate), (3, 4, Some(75.0)));
@@ -290,15 +320,28 @@ mod tests {
         assert_eq!(tools.options[0].percent, Some(100.0));
         let conf = &r.questions[2];
         assert_eq!(conf.options.len(), 5);
-        assert_eq!(conf.options[0].label, Label::Message("lyceum-survey-likert5-1"));
+        assert_eq!(
+            conf.options[0].label,
+            Label::Message("lyceum-survey-likert5-1")
+        );
         assert_eq!(conf.mean, Some(3.67));
         assert_eq!(r.questions[3].options.len(), 11);
         assert_eq!(r.questions[3].answered, 0);
         assert_eq!(r.questions[3].mean, None);
         let useful = &r.questions[4];
-        assert_eq!(useful.texts, vec![TextAnswer { name: Some("learner1".into()), text: "Practice".into() }]);
+        assert_eq!(
+            useful.texts,
+            vec![TextAnswer {
+                name: Some("learner1".into()),
+                text: "Practice".into()
+            }]
+        );
         assert!(useful.options.is_empty());
-        assert!(r.questions.iter().all(|q| q.paired.is_none() && !q.suppressed));
+        assert!(
+            r.questions
+                .iter()
+                .all(|q| q.paired.is_none() && !q.suppressed)
+        );
         assert_eq!(build(&s, &[], 0, None).rate, None);
     }
 
@@ -319,7 +362,11 @@ mod tests {
         let r = build(&s, &five, 10, None);
         let role = &r.questions[0];
         assert!(role.suppressed);
-        assert!(role.options.iter().all(|o| o.count.is_none() && o.percent.is_none()));
+        assert!(
+            role.options
+                .iter()
+                .all(|o| o.count.is_none() && o.percent.is_none())
+        );
         assert!(r.questions[4].suppressed && r.questions[4].texts.is_empty());
         let conf = &r.questions[2];
         assert!(!conf.suppressed);
@@ -330,7 +377,9 @@ mod tests {
         for i in 6..=7 {
             six.push(resp(i, &[("useful", Answer::Text(format!("t{i}")))]));
         }
-        six[4].answers.insert("useful".into(), Answer::Text("t5".into()));
+        six[4]
+            .answers
+            .insert("useful".into(), Answer::Text("t5".into()));
         let r = build(&s, &six, 10, None);
         assert_eq!(r.questions[4].texts.len(), 7);
         assert!(r.questions[4].texts.iter().all(|t| t.name.is_none()));
@@ -374,7 +423,11 @@ mod tests {
         assert!(r.questions[3].paired.is_some());
         let mut seven = after.clone();
         seven.questions[2].points = Some(7);
-        assert!(build(&seven, &a, 8, Some((&before, &b))).questions[2].paired.is_none());
+        assert!(
+            build(&seven, &a, 8, Some((&before, &b))).questions[2]
+                .paired
+                .is_none()
+        );
         // Anonymous: fewer than five pairs are withheld.
         let mut anon = after.clone();
         anon.anonymous = true;
