@@ -138,7 +138,7 @@ pub(crate) fn read(node: Node<'_, '_>, attrs: &Attrs) -> Result<SurveyContent, S
             // xblock-poll: 1 vote (the default), or 0 for as many as the learner likes.
             c.final_on_submit = attrs
                 .get("max_submissions")
-                .map_or(true, |v| text_of(v).trim() == "1");
+                .is_none_or(|v| text_of(v).trim() == "1");
         }
         "survey" => {
             let answers = choices(&json_attr(attrs, "answers").ok_or("no answers")?, "answers")?;
@@ -157,7 +157,7 @@ pub(crate) fn read(node: Node<'_, '_>, attrs: &Attrs) -> Result<SurveyContent, S
                 .collect();
             c.final_on_submit = attrs
                 .get("max_submissions")
-                .map_or(true, |v| text_of(v).trim() == "1");
+                .is_none_or(|v| text_of(v).trim() == "1");
         }
         "poll_question" => {
             let choices = elements(node)
@@ -172,7 +172,7 @@ pub(crate) fn read(node: Node<'_, '_>, attrs: &Attrs) -> Result<SurveyContent, S
             c.questions = vec![single("question", poll_question_text(node), choices)];
             c.final_on_submit = attrs
                 .get("reset")
-                .is_none_or(|v| text_of(v).trim().to_ascii_lowercase() != "true");
+                .is_none_or(|v| !text_of(v).trim().eq_ignore_ascii_case("true"));
         }
         _ => return Err(format!("<{tag}> without its {CONTENT_ATTR} content")),
     }
@@ -196,7 +196,10 @@ fn choice_json(ch: &Choice) -> Value {
 }
 
 /// The element's own attributes (and children) for `tag`, if the content fits it.
-fn shape(tag: &str, c: &SurveyContent) -> Option<(Vec<(&'static str, String)>, Vec<String>)> {
+/// An element's own attributes and its children.
+type Shape = (Vec<(&'static str, String)>, Vec<String>);
+
+fn shape(tag: &str, c: &SurveyContent) -> Option<Shape> {
     let all_single = c
         .questions
         .iter()
