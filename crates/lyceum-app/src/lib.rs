@@ -6,7 +6,10 @@
 //! the clock), the actor, and plain inputs, and answers plain outputs or an [`Error`]
 //! whose [`ErrorKind`] callers map in one place.
 
+pub mod accounts;
+pub mod courses;
 pub mod error;
+pub mod problems;
 pub mod surveys;
 
 pub use error::{Error, ErrorKind, Result};

@@ -20,7 +20,7 @@
 mod discussion;
 mod kept;
 mod open_response;
-mod problem;
+pub(crate) mod problem;
 mod survey;
 mod text;
 mod video;

@@ -14,19 +14,27 @@
 //! `lyceum_survey` attribute, which Lyceum reads back first and Open edX keeps; a survey
 //! with no such element at all becomes `<lyceum_survey>`.
 
+use super::{ExportLeaf, Leaf, OlxKind};
 use crate::export::open_tag;
-use crate::import::Attrs;
+use crate::import::{Attrs, Importer};
 use crate::xml::{elements, escape_text};
 use lyceum_core::blocks::survey::{
     Choice, OlxOrigin, Question, QuestionType, Survey, SurveyContent,
 };
-use lyceum_core::blocks::{LeafContent, Registered};
+use lyceum_core::blocks::{BlockKind, LeafContent, Registered};
+use lyceum_core::error::DomainError;
 use roxmltree::Node;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-/// The tags read as surveys.
-pub(crate) const TAGS: [&str; 4] = ["poll", "survey", "poll_question", LYCEUM_TAG];
+pub(super) const OLX: OlxKind = OlxKind {
+    kind: Survey::KIND,
+    tags: &["poll", "survey", "poll_question", LYCEUM_TAG],
+    import,
+    export,
+    title: None,
+    filename_is_content: false,
+};
 
 /// The element of a survey Open edX has no block for.
 const LYCEUM_TAG: &str = "lyceum_survey";
@@ -109,14 +117,22 @@ fn single(id: &str, text: String, choices: Vec<Choice>) -> Question {
     q
 }
 
-/// [`read`] as a leaf block's content.
-pub(crate) fn leaf(node: Node<'_, '_>, attrs: &Attrs) -> Result<LeafContent, String> {
-    read(node, attrs).map(Survey::into_leaf)
+/// A survey block from its element; `Err` (kept as OLX, reported) when it has no usable
+/// question or does not make a valid survey.
+fn import(_: &mut Importer<'_>, leaf: &Leaf<'_, '_, '_>) -> Result<LeafContent, String> {
+    let c = read(leaf.def.node, &leaf.def.attrs)?;
+    Survey::into_leaf(c).validate().map_err(|e| e.to_string())
+}
+
+/// Inline in the unit, as Studio writes xblock-poll's blocks.
+fn export(leaf: &mut ExportLeaf<'_>) -> Result<String, DomainError> {
+    let c = leaf.content::<Survey>()?;
+    Ok(write(leaf.name(), &leaf.block.title, &c))
 }
 
 /// A survey from `<poll>`, `<survey>`, `<poll_question>` or `<lyceum_survey>`; `Err`
 /// (kept as OLX) when it has no usable question.
-pub(crate) fn read(node: Node<'_, '_>, attrs: &Attrs) -> Result<SurveyContent, String> {
+fn read(node: Node<'_, '_>, attrs: &Attrs) -> Result<SurveyContent, String> {
     if let Some(v) = attrs.get(CONTENT_ATTR) {
         let json = text_of(v);
         return serde_json::from_str(&json).map_err(|e| format!("{CONTENT_ATTR}: {e}"));
@@ -273,7 +289,7 @@ fn element(tag: &str, attrs: &[(&str, String)], children: &[String]) -> String {
 /// content still fits it (a survey made in Lyceum: `<poll>` for one choice question,
 /// `<survey>` for several on one scale), with the whole content alongside whenever
 /// reading the element alone would not give it back.
-pub(crate) fn write(url_name: &str, title: &str, c: &SurveyContent) -> String {
+fn write(url_name: &str, title: &str, c: &SurveyContent) -> String {
     let origin = c.olx.clone().unwrap_or_default();
     let candidates: Vec<&str> = if origin.tag.is_empty() {
         vec!["poll", "survey"]
