@@ -7,6 +7,7 @@
 //! whose [`ErrorKind`] callers map in one place.
 
 pub mod error;
+pub mod open_responses;
 
 pub use error::{Error, ErrorKind, Result};
 

@@ -1,8 +1,8 @@
 //! Open responses over JSON: the learner's draft, submission, files, peer and self review
 //! and results; the course team's queue, grading (with the lock), returning for revision,
-//! peer-step steering; and the caller's notifications. Every rule lives in
-//! `crate::open_responses`, shared with the HTML pages: this module only turns its
-//! answers into JSON and requests into its calls.
+//! peer-step steering; and the caller's notifications. Every operation is a use case of
+//! `lyceum_app::open_responses`, the same the HTML pages call: this module only turns
+//! requests into its calls and its answers into JSON.
 
 use super::{json, time};
 use crate::courses::{self, decide};
@@ -13,6 +13,7 @@ use crate::open_responses::{
 };
 use crate::or_files;
 use crate::page::{Cx, Page};
+use lyceum_app::open_responses as uc;
 use axum::Json;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -770,7 +771,7 @@ async fn me_response(
     user: UserId,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let st = ors::learner_state(&cx.app, a, user).await?;
+    let st = uc::learner_state(&cx.app.env(), &a.app(), user).await?;
     Ok(json(status, learner_json(&cx.page, a, &st)))
 }
 
@@ -802,7 +803,7 @@ pub async fn save_draft(
     let user = cx.require_user()?.id();
     let b = body(b)?;
     let a = ors::for_learner(&cx, BlockId(block_id)).await?;
-    let at = ors::save_draft(&cx.app, &a, user, &b.text).await?;
+    let at = uc::save_draft(&cx.app.env(), &a.app(), user, &b.text).await?;
     Ok(json(
         StatusCode::OK,
         SavedJson {
@@ -826,7 +827,7 @@ pub async fn submit(
     let user = cx.require_user()?.id();
     let b = body(b)?;
     let a = ors::for_learner(&cx, BlockId(block_id)).await?;
-    let row = ors::submit(&cx.app, &a, user, &b.text).await?;
+    let row = ors::told(&cx.app, uc::submit(&cx.app.env(), &a.app(), user, &b.text).await?);
     let mut c = cx.app.store().conn().await?;
     let files: Vec<AttachmentRow> = repo::submitted_attachments(&mut c, user, a.block)
         .await?
@@ -864,11 +865,7 @@ pub async fn add_attachment(
     let form = form.map_err(|_| AppError::bad_request("lyceum-error-bad-form"))?;
     let mut got = or_files::Received::default();
     or_files::receive(&cx, &a, form, &mut got).await?;
-    let id = or_files::store(&cx, &a, user, &got).await?;
-    let mut c = cx.app.store().conn().await?;
-    let row = repo::attachment(&mut c, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = or_files::store(&cx, &a, user, &got).await?;
     Ok(json(StatusCode::CREATED, file_json(&row)))
 }
 
@@ -882,7 +879,7 @@ pub async fn remove_attachment(
 ) -> AppResult<Response> {
     let user = cx.require_user()?.id();
     let a = ors::for_learner(&cx, BlockId(block_id)).await?;
-    ors::remove_attachment(&cx.app, &a, user, id).await?;
+    uc::remove_attachment(&cx.app.env(), &a.app(), user, id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -906,7 +903,7 @@ pub async fn download(cx: Cx, Path(id): Path<i64>, req: Request) -> AppResult<Re
 pub async fn current_peer(cx: Cx, Path(block_id): Path<i64>) -> AppResult<Response> {
     let user = cx.require_user()?.id();
     let a = ors::for_learner(&cx, BlockId(block_id)).await?;
-    let task = ors::current_peer(&cx.app, &a, user).await?;
+    let task = uc::current_peer(&cx.app.env(), &a.app(), user).await?;
     Ok(peer_task_response(&cx, &a, task))
 }
 
@@ -920,7 +917,7 @@ pub async fn current_peer(cx: Cx, Path(block_id): Path<i64>) -> AppResult<Respon
 pub async fn next_peer(cx: Cx, Path(block_id): Path<i64>) -> AppResult<Response> {
     let user = cx.require_user()?.id();
     let a = ors::for_learner(&cx, BlockId(block_id)).await?;
-    let task = ors::next_peer(&cx.app, &a, user).await?;
+    let task = uc::next_peer(&cx.app.env(), &a.app(), user).await?;
     Ok(peer_task_response(&cx, &a, task))
 }
 
@@ -962,7 +959,8 @@ pub async fn peer_review(
         criterion_feedback: b.criterion_feedback,
         overall_feedback: b.overall_feedback,
     };
-    ors::peer_review(&cx.app, &a, user, b.submission_id, &input).await?;
+    let done = uc::peer_review(&cx.app.env(), &a.app(), user, b.submission_id, &input).await?;
+    ors::told(&cx.app, done);
     me_response(&cx, &a, user, StatusCode::CREATED).await
 }
 
@@ -982,7 +980,8 @@ pub async fn self_review(
     let user = cx.require_user()?.id();
     let b = body(b)?;
     let a = ors::for_learner(&cx, BlockId(block_id)).await?;
-    ors::self_review(&cx.app, &a, user, &b.input()).await?;
+    let done = uc::self_review(&cx.app.env(), &a.app(), user, &b.input()).await?;
+    ors::told(&cx.app, done);
     me_response(&cx, &a, user, StatusCode::CREATED).await
 }
 
@@ -991,8 +990,7 @@ pub async fn self_review(
 fn parse_filter(s: Option<&str>) -> AppResult<QueueFilter> {
     match s.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(QueueFilter::default()),
-        Some(s) => serde_json::from_value(serde_json::Value::String(s.to_owned()))
-            .map_err(|_| AppError::bad_request("lyceum-error-bad-form")),
+        Some(s) => QueueFilter::parse(s).ok_or(AppError::bad_request("lyceum-error-bad-form")),
     }
 }
 
@@ -1016,7 +1014,7 @@ pub async fn queue(
         "lyceum-error-forbidden",
     )?;
     let rows = ors::queue(&cx.app, &course, q.block_id.map(BlockId)).await?;
-    let count = |f: QueueFilter| rows.iter().filter(|r| f.matches(r)).count();
+    let count = |f: QueueFilter| rows.iter().filter(|r| r.is(f)).count();
     let counts = QueueCountsJson {
         waiting: count(QueueFilter::Waiting),
         peer_stuck: count(QueueFilter::PeerStuck),
@@ -1038,15 +1036,11 @@ pub async fn queue(
     let tree = course.tree();
     let out = rows
         .iter()
-        .filter(|r| filter.matches(r))
+        .filter(|r| r.is(filter))
         .map(|r| {
             let s = &r.submission;
-            let needed = match &tree.node(r.block_idx).content {
-                Some(Ok(lyceum_core::blocks::LeafContent::OpenResponse(c)))
-                    if c.has_step(Step::Peer) =>
-                {
-                    c.peer.graded_by
-                }
+            let needed = match uc::content_at(tree, r.block_idx) {
+                Some(c) if c.has_step(Step::Peer) => c.peer.graded_by,
                 _ => 0,
             };
             QueueRowJson {
@@ -1075,40 +1069,19 @@ pub async fn queue(
     Ok(json(
         StatusCode::OK,
         QueueJson {
-            filter: filter_name(filter).to_owned(),
+            filter: filter.name().to_owned(),
             rows: out,
             counts,
         },
     ))
 }
 
-fn filter_name(f: QueueFilter) -> &'static str {
-    match f {
-        QueueFilter::Waiting => "waiting",
-        QueueFilter::PeerStuck => "peer_stuck",
-        QueueFilter::Resubmitted => "resubmitted",
-        QueueFilter::Returned => "returned",
-        QueueFilter::Done => "done",
-        QueueFilter::All => "all",
-    }
-}
-
-/// A submission for the course team (404 for anyone else; 403 for team members who may
-/// not grade).
+/// A submission for the course team (`can` grade it); 404 for anyone else.
 async fn staff_view(cx: &Cx, id: i64) -> AppResult<SubmissionView> {
     let v = ors::view(cx, id).await?;
     if v.viewer != Viewer::Staff {
         return Err(AppError::NotFound);
     }
-    decide(
-        can(
-            &cx.actor(),
-            Action::Grade,
-            Resource::Course(&v.assignment.course.facts),
-        ),
-        cx,
-        "lyceum-error-forbidden",
-    )?;
     Ok(v)
 }
 
@@ -1200,7 +1173,7 @@ pub async fn submission(cx: Cx, Path(submission_id): Path<i64>) -> AppResult<Res
 pub async fn lock(cx: Cx, Path(submission_id): Path<i64>) -> AppResult<Response> {
     let staff = cx.require_user()?.id();
     let v = staff_view(&cx, submission_id).await?;
-    match ors::lock(&cx.app, v.version.row.id, staff).await? {
+    match uc::lock(&cx.app.env(), v.version.row.id, staff).await? {
         Ok(until) => Ok(json(
             StatusCode::OK,
             LockJson {
@@ -1221,7 +1194,7 @@ pub async fn lock(cx: Cx, Path(submission_id): Path<i64>) -> AppResult<Response>
 pub async fn unlock(cx: Cx, Path(submission_id): Path<i64>) -> AppResult<Response> {
     let staff = cx.require_user()?.id();
     let v = staff_view(&cx, submission_id).await?;
-    ors::unlock(&cx.app, v.version.row.id, staff).await?;
+    uc::unlock(&cx.app.env(), v.version.row.id, staff).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -1249,7 +1222,9 @@ pub async fn staff_assessment(
         overall_feedback: b.overall_feedback,
     };
     let id = v.version.row.id;
-    match ors::staff_assess(&cx.app, &v.assignment, staff, id, &input, as_peer).await? {
+    let (env, a) = (cx.app.env(), v.assignment.app());
+    let done = uc::staff_assess(&env, &a, staff, id, &input, as_peer);
+    match ors::told(&cx.app, done.await?) {
         StaffOutcome::Graded(status) => {
             let version = v.version.row.version;
             Ok(json(StatusCode::CREATED, status_json(&status, version)))
@@ -1282,8 +1257,15 @@ pub async fn return_for_revision(
     let b = body(b)?;
     let v = staff_view(&cx, submission_id).await?;
     let s = &v.version.row;
-    let status = ors::return_for_revision(&cx.app, &v.assignment, staff, s.id, &b.note).await?;
-    Ok(json(StatusCode::OK, status_json(&status, s.version)))
+    let (env, a) = (cx.app.env(), v.assignment.app());
+    let done = uc::return_for_revision(&env, &a, staff, s.id, &b.note);
+    match ors::told(&cx.app, done.await?) {
+        Ok(status) => Ok(json(StatusCode::OK, status_json(&status, s.version))),
+        Err(name) => Err(AppError::Invalid {
+            status: StatusCode::CONFLICT,
+            error: DomainError::new("lyceum-error-or-lock-held").with_arg(name),
+        }),
+    }
 }
 
 /// Excuse the learner from the peer step (or take the excuse back).
@@ -1300,7 +1282,9 @@ pub async fn peer_excuse(
     let b = body(b)?;
     let v = staff_view(&cx, submission_id).await?;
     let s = &v.version.row;
-    let status = ors::excuse_peer(&cx.app, &v.assignment, staff, s.id, b.excused).await?;
+    let (env, a) = (cx.app.env(), v.assignment.app());
+    let done = uc::excuse_peer(&env, &a, staff, s.id, b.excused);
+    let status = ors::told(&cx.app, done.await?);
     Ok(json(StatusCode::OK, status_json(&status, s.version)))
 }
 
@@ -1318,14 +1302,11 @@ pub async fn cancel_assessment(
 ) -> AppResult<Response> {
     let staff = cx.require_user()?.id();
     let b = body(b)?;
-    let mut c = cx.app.store().conn().await?;
-    let row = repo::assessment(&mut c, assessment_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    drop(c);
-    let v = staff_view(&cx, row.submission_id).await?;
-    let status =
-        ors::cancel_assessment(&cx.app, &v.assignment, staff, assessment_id, &b.reason).await?;
+    let (_, submission) = uc::staff::block_of_assessment(&cx.app.env(), assessment_id).await?;
+    let v = staff_view(&cx, submission).await?;
+    let (env, a) = (cx.app.env(), v.assignment.app());
+    let done = uc::cancel_assessment(&env, &a, staff, assessment_id, &b.reason);
+    let status = ors::told(&cx.app, done.await?);
     Ok(json(
         StatusCode::OK,
         status_json(&status, v.version.row.version),

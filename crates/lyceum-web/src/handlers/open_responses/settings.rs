@@ -10,12 +10,12 @@ use crate::handlers::courseware::{CourseHead, head};
 use crate::handlers::instructor::{NavLink, load, nav};
 use crate::handlers::{html_response, see_other, with_notice};
 use crate::page::{Cx, Html, Page, Piece, escape};
+use lyceum_app::open_responses as uc;
 use askama::Template;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
 use lyceum_core::blocks::BlockKind;
-use lyceum_core::blocks::LeafContent;
 use lyceum_core::blocks::open_response::{
     Aggregate, Criterion, FallbackAction, FileRules, OpenResponse, OpenResponseContent,
     PeerFallback, Requirement, RubricOption, Step, WIKILEARN_SCALE, wikilearn_scale,
@@ -23,7 +23,6 @@ use lyceum_core::blocks::open_response::{
 use lyceum_core::limits::{self, range};
 use lyceum_core::permissions::{Action, Resource, can};
 use lyceum_core::{BlockId, DomainError};
-use lyceum_store::repo::courses as course_repo;
 use std::collections::HashMap;
 
 /// The step orders an author can choose (staff, when present, is always last).
@@ -97,12 +96,16 @@ struct SettingsView {
 
 /// The assignment at `block` of a course the viewer grades, or 404.
 fn assignment(course: &CourseCx, block: i64) -> AppResult<(usize, OpenResponseContent)> {
-    let tree = course.tree();
-    let idx = tree.index_of(BlockId(block)).ok_or(AppError::NotFound)?;
-    match &tree.node(idx).content {
-        Some(Ok(LeafContent::OpenResponse(c))) => Ok((idx, c.clone())),
-        _ => Err(AppError::NotFound),
-    }
+    let a = crate::open_responses::course_ref(course)
+        .assignment_of(BlockId(block))
+        .ok_or(AppError::NotFound)?;
+    Ok((a.idx, a.content().clone()))
+}
+
+fn uc_assignment(course: &CourseCx, idx: usize) -> AppResult<uc::Assignment<'_>> {
+    crate::open_responses::course_ref(course)
+        .assignment(idx)
+        .ok_or(AppError::NotFound)
 }
 
 /// Requirement values and their labels, in the order the selects show them.
@@ -195,7 +198,7 @@ async fn view(
         .iter()
         .flat_map(|&u| tree.children(u).iter().copied())
         .filter(|&l| l != idx)
-        .filter(|&l| matches!(tree.node(l).content, Some(Ok(LeafContent::OpenResponse(_)))))
+        .filter(|&l| uc::content_at(tree, l).is_some())
         .map(|l| OtherAssignment {
             id: tree.node(l).id.0,
             title: crate::open_responses::title_at(course, l),
@@ -495,38 +498,6 @@ fn parse_form(
     Ok((limits::clean(get("title"), limits::TITLE)?, c))
 }
 
-async fn store(
-    cx: &Cx,
-    course: &CourseCx,
-    idx: usize,
-    title: &str,
-    c: &OpenResponseContent,
-    action: &str,
-) -> AppResult<()> {
-    let staff = cx.require_user()?.id();
-    let node = course.tree().node(idx);
-    let now = cx.app.now_ms();
-    let content = LeafContent::OpenResponse(c.clone()).encode();
-    let mut tx = cx.app.store().begin().await?;
-    course_repo::update_block(&mut tx, node.id, title, &content, Some(staff), now).await?;
-    course_repo::bump_content_version(&mut tx, course.id(), now).await?;
-    lyceum_store::repo::problems::log_action(
-        &mut tx,
-        &lyceum_store::repo::problems::GradeAction {
-            course: course.id(),
-            user: None,
-            block: Some(node.id),
-            staff,
-            action,
-            detail: "",
-            now,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
 fn error_html(p: &Page, e: &DomainError) -> Html {
     let args: Vec<Piece> = e
         .args
@@ -551,7 +522,9 @@ pub async fn save(
     let fields: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
     match parse_form(&fields, &old) {
         Ok((title, c)) => {
-            store(&cx, &course, idx, &title, &c, "or-settings").await?;
+            let staff = cx.require_user()?.id();
+            let a = uc_assignment(&course, idx)?;
+            uc::save_settings(&cx.app.env(), &a, staff, &title, c).await?;
             Ok(see_other(&with_notice(
                 &course.url(&format!("instructor/open-responses/{block}/settings")),
                 "saved",
@@ -601,12 +574,12 @@ pub async fn copy_rubric(
         &cx,
         "lyceum-error-forbidden",
     )?;
-    let (idx, mut c) = assignment(&course, block)?;
-    let (_, source) = assignment(&course, f.from)?;
-    c.rubric = source.rubric;
-    let c = OpenResponse::validate(c).map_err(AppError::invalid)?;
-    let title = course.tree().node(idx).title.clone();
-    store(&cx, &course, idx, &title, &c, "or-rubric-copied").await?;
+    let staff = cx.require_user()?.id();
+    let (idx, _) = assignment(&course, block)?;
+    let a = uc_assignment(&course, idx)?;
+    let from = BlockId(f.from);
+    uc::copy_rubric(&cx.app.env(), crate::open_responses::course_ref(&course), &a, from, staff)
+        .await?;
     Ok(see_other(&with_notice(
         &course.url(&format!("instructor/open-responses/{block}/settings")),
         "rubric-copied",

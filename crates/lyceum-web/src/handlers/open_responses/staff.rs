@@ -14,6 +14,7 @@ use crate::handlers::instructor::load;
 use crate::handlers::instructor::{NavLink, nav};
 use crate::handlers::{html_response, see_other, with_notice};
 use crate::open_responses::{self as service, QueueFilter, QueueRow, StaffOutcome, SubmissionView};
+use lyceum_app::open_responses as uc;
 use crate::page::{Cx, Html, Page, Piece};
 use crate::zipfile::{self, ZipWriter};
 use askama::Template;
@@ -21,7 +22,6 @@ use axum::extract::{Path, Query};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
-use lyceum_core::blocks::LeafContent;
 use lyceum_core::blocks::open_response::{AssessmentInput, OpenResponseContent, Requirement, Step};
 use lyceum_core::clock::from_millis;
 use lyceum_core::open_response::{Stage, StepState};
@@ -82,16 +82,13 @@ fn page_with_notice(p: &Page, notice: Option<&str>) -> Page {
 fn assignments(course: &CourseCx) -> Vec<(usize, BlockId)> {
     let tree = course.tree();
     (0..tree.len())
-        .filter(|&i| matches!(tree.node(i).content, Some(Ok(LeafContent::OpenResponse(_)))))
+        .filter(|&i| uc::content_at(tree, i).is_some())
         .map(|i| (i, tree.node(i).id))
         .collect()
 }
 
 fn content_at(course: &CourseCx, idx: usize) -> Option<&OpenResponseContent> {
-    match &course.tree().node(idx).content {
-        Some(Ok(LeafContent::OpenResponse(c))) => Some(c),
-        _ => None,
-    }
+    uc::content_at(course.tree(), idx)
 }
 
 /// Points as people write them: 2, 2.5, 2.33.
@@ -236,8 +233,8 @@ pub async fn queue(
                 id: id.0,
                 title: service::title_at(&course, idx),
                 submissions: mine().count(),
-                waiting: mine().filter(|r| QueueFilter::Waiting.matches(r)).count(),
-                graded: mine().filter(|r| QueueFilter::Done.matches(r)).count(),
+                waiting: mine().filter(|r| r.is(QueueFilter::Waiting)).count(),
+                graded: mine().filter(|r| r.is(QueueFilter::Done)).count(),
                 selected: block == Some(id.0),
                 queue_url: queue_url(&course, Some(id.0)),
                 zip_url: course.url(&format!("instructor/open-responses/{}/responses.zip", id.0)),
@@ -255,7 +252,7 @@ pub async fn queue(
         .iter()
         .map(|&(f, name, label_key)| FilterTab {
             label_key,
-            count: in_block.iter().filter(|r| f.matches(r)).count(),
+            count: in_block.iter().filter(|r| r.is(f)).count(),
             url: match block {
                 Some(b) => format!("{base}?filter={name}&block={b}"),
                 None => format!("{base}?filter={name}"),
@@ -265,7 +262,7 @@ pub async fn queue(
         .collect();
     let rows = in_block
         .iter()
-        .filter(|r| filter.matches(r))
+        .filter(|r| r.is(filter))
         .map(|r| {
             let content = content_at(&course, r.block_idx);
             QueueLine {
@@ -431,13 +428,7 @@ async fn staff_view(cx: &Cx, course: &CourseCx, id: i64) -> AppResult<Submission
     Ok(v)
 }
 
-/// The grading lock of a submission as its page shows it.
-enum LockState {
-    Free,
-    Mine,
-    /// Held by another grader (their name).
-    Other(String),
-}
+use uc::LockState;
 
 fn build_page(
     cx: &Cx,
@@ -715,22 +706,9 @@ pub async fn submission(
     Ok(html_response(page.render().map_err(AppError::internal)?))
 }
 
-/// Who holds the grading lock on a submission, as the page shows it: another grader's
-/// name, or whether the viewer holds it. Reads only.
+/// Who holds the grading lock on a submission, as the page shows it. Reads only.
 async fn lock_state(cx: &Cx, id: i64, staff: UserId) -> AppResult<LockState> {
-    let mut c = cx.app.store().conn().await?;
-    Ok(
-        match repo::lock_holder(&mut c, id, cx.app.now_ms()).await? {
-            None => LockState::Free,
-            Some(h) if h == staff.0 => LockState::Mine,
-            Some(h) => LockState::Other(
-                users::get_user(&mut c, UserId(h))
-                    .await?
-                    .map(|u| u.shown_name().to_owned())
-                    .unwrap_or_default(),
-            ),
-        },
-    )
+    Ok(uc::lock_state(&cx.app.env(), id, staff).await?)
 }
 
 /// `POST …/submissions/{id}/lock`: start grading (take the 30-minute lock) and go to the
@@ -744,7 +722,7 @@ pub async fn start(cx: Cx, Path((key, id)): Path<(String, i64)>) -> AppResult<Re
             "lyceum-error-or-superseded",
         )));
     }
-    match service::lock(&cx.app, id, staff).await? {
+    match uc::lock(&cx.app.env(), id, staff).await? {
         Ok(_) => Ok(see_other(&format!("{}#grade", submission_url(&course, id)))),
         Err(name) => {
             let kept = Kept {
@@ -812,7 +790,7 @@ async fn next_waiting(
     Ok(rows
         .iter()
         .find(|r| {
-            r.submission.id != after && QueueFilter::Waiting.matches(r) && r.locked_by.is_none()
+            r.submission.id != after && r.is(QueueFilter::Waiting) && r.locked_by.is_none()
         })
         .map(|r| r.submission.id))
 }
@@ -829,7 +807,9 @@ pub async fn assess(
     let input = assessment_input(&fields);
     let as_peer = field(&fields, "as") == "peer";
     let block = v.assignment.block.0;
-    match service::staff_assess(&cx.app, &v.assignment, staff, id, &input, as_peer).await {
+    let (env, a) = (cx.app.env(), v.assignment.app());
+    let done = uc::staff_assess(&env, &a, staff, id, &input, as_peer);
+    match done.await.map(|d| service::told(&cx.app, d)).map_err(AppError::from) {
         Ok(StaffOutcome::Graded(_)) => {
             let to = match next_waiting(&cx, &course, block, id).await? {
                 Some(next) => submission_url(&course, next),
@@ -874,34 +854,19 @@ pub async fn return_for_revision(
         lock_conflict,
         ..Kept::default()
     };
-    if note.trim().is_empty() {
-        let e = cx.page.t("lyceum-or-staff-error-note-required");
-        return rerender(
-            &cx,
-            &course,
-            id,
-            keep(Some(e), None),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    // Another grader at work on it: nothing changes, the note stays in the form.
-    if let Err(name) = service::lock(&cx.app, id, staff).await? {
-        let msg = cx.page.t1("lyceum-or-staff-locked-return", name);
-        return rerender(
-            &cx,
-            &course,
-            id,
-            keep(None, Some(msg)),
-            StatusCode::CONFLICT,
-        )
-        .await;
-    }
-    match service::return_for_revision(&cx.app, &v.assignment, staff, id, &note).await {
-        Ok(_) => Ok(see_other(&with_notice(
+    // One use case decides: a note is required, and another grader at work on it
+    // changes nothing (the note stays in the form).
+    let (env, a) = (cx.app.env(), v.assignment.app());
+    let done = uc::return_for_revision(&env, &a, staff, id, &note);
+    match done.await.map(|d| service::told(&cx.app, d)).map_err(AppError::from) {
+        Ok(Ok(_)) => Ok(see_other(&with_notice(
             &queue_url(&course, Some(v.assignment.block.0)),
             "or-returned",
         ))),
+        Ok(Err(name)) => {
+            let msg = cx.page.t1("lyceum-or-staff-locked-return", name);
+            rerender(&cx, &course, id, keep(None, Some(msg)), StatusCode::CONFLICT).await
+        }
         Err(AppError::Invalid { status, error }) => {
             let e = error_html(&cx.page, &error);
             rerender(&cx, &course, id, keep(Some(e), None), status).await
@@ -923,11 +888,10 @@ pub async fn excuse(
     let course = load(&cx, &key).await?;
     let staff = cx.require_user()?.id();
     let v = staff_view(&cx, &course, id).await?;
-    if !v.assignment.content().has_step(Step::Peer) {
-        return Err(AppError::NotFound);
-    }
     let excused = f.excused == "1";
-    service::excuse_peer(&cx.app, &v.assignment, staff, id, excused).await?;
+    let (env, a) = (cx.app.env(), v.assignment.app());
+    let done = uc::excuse_peer(&env, &a, staff, id, excused).await?;
+    service::told(&cx.app, done);
     Ok(see_other(&with_notice(
         &submission_url(&course, id),
         if excused {
@@ -954,18 +918,9 @@ pub async fn cancel_assessment(
     if !v.version.assessments.iter().any(|a| a.row.id == assessment) {
         return Err(AppError::NotFound);
     }
-    if reason.trim().is_empty() {
-        let kept = Kept {
-            cancel_error: Some((
-                assessment,
-                cx.page.t("lyceum-or-staff-error-reason-required"),
-                reason,
-            )),
-            ..Kept::default()
-        };
-        return rerender(&cx, &course, id, kept, StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
-    match service::cancel_assessment(&cx.app, &v.assignment, staff, assessment, &reason).await {
+    let (env, a) = (cx.app.env(), v.assignment.app());
+    let done = uc::cancel_assessment(&env, &a, staff, assessment, &reason);
+    match done.await.map(|d| service::told(&cx.app, d)).map_err(AppError::from) {
         Ok(_) => Ok(see_other(&with_notice(
             &submission_url(&course, id),
             "or-cancelled",
@@ -985,7 +940,7 @@ pub async fn release(cx: Cx, Path((key, id)): Path<(String, i64)>) -> AppResult<
     let course = load(&cx, &key).await?;
     let staff = cx.require_user()?.id();
     let v = staff_view(&cx, &course, id).await?;
-    service::unlock(&cx.app, id, staff).await?;
+    uc::unlock(&cx.app.env(), id, staff).await?;
     Ok(see_other(&with_notice(
         &queue_url(&course, Some(v.assignment.block.0)),
         "or-released",
