@@ -8,6 +8,8 @@
 //! and 50 other learners have answered everything, and writes its problems' block ids,
 //! input ids and input kinds to DIR/quiz-problems.txt for the submission run.
 
+use lyceum_core::blocks::Registered;
+use lyceum_core::blocks::problem::ProblemKind;
 use lyceum_core::course::spec::{CourseSpec, expand};
 use lyceum_core::{CourseId, UserId};
 use lyceum_store::repo::{courses, learner, orgs, users};
@@ -260,7 +262,8 @@ async fn main() -> Result<(), String> {
     for &unit in quiz_tree.units() {
         for &leaf in quiz_tree.children(unit) {
             let n = quiz_tree.node(leaf);
-            if let Some(Ok(lyceum_core::blocks::LeafContent::Problem(p))) = &n.content
+            if let Some(Ok(content)) = &n.content
+                && let Some(p) = <ProblemKind as Registered>::of(content)
                 && let Some(parsed) = &p.parsed
             {
                 let Some(input) = parsed.inputs().next() else {

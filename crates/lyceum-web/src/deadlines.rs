@@ -47,8 +47,7 @@ impl DueItem {
     pub fn label_key(&self) -> &'static str {
         match self.kind {
             DeadlineKind::Subsection => "lyceum-dates-due-subsection",
-            DeadlineKind::Problem => "lyceum-dates-due-problem",
-            DeadlineKind::OpenResponse => "lyceum-dates-due-open-response",
+            DeadlineKind::Block(kind) => crate::kinds::due_label(kind),
         }
     }
 }

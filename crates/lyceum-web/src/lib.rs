@@ -5,7 +5,6 @@
 mod accounts;
 mod api;
 mod assets;
-mod blocks;
 mod charts;
 mod config;
 mod course_pages;
@@ -17,6 +16,7 @@ mod format;
 mod grades;
 mod handlers;
 mod ical;
+mod kinds;
 pub mod login_limits;
 pub mod mailer;
 pub mod olx;

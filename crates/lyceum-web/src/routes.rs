@@ -2,19 +2,18 @@
 
 use crate::handlers::notifications;
 use crate::handlers::olx as course_olx;
-use crate::handlers::open_responses;
 use crate::handlers::{
     about, account, calendar, catalog, courseware, dashboard, errors, instructor, media, oauth,
     pages, progress,
 };
 use crate::state::App;
-use crate::{api, assets, security};
+use crate::{api, assets, kinds, security};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post, put};
+use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 
@@ -66,28 +65,6 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
             post(courseware::mark_done),
         )
         .route("/courses/{key}/unit/{unit}/seen", post(courseware::seen))
-        .route(
-            "/courses/{key}/problem/{block}",
-            post(courseware::problem_action),
-        )
-        .route(
-            "/courses/{key}/open-response/{block}",
-            post(open_responses::learner::action),
-        )
-        .route(
-            "/courses/{key}/open-response/{block}/files",
-            post(open_responses::learner::upload).layer(DefaultBodyLimit::max(
-                open_responses::learner::UPLOAD_BODY_LIMIT,
-            )),
-        )
-        .route(
-            "/courses/{key}/open-response/{block}/peer-review",
-            get(open_responses::learner::peer_page).post(open_responses::learner::peer_submit),
-        )
-        .route(
-            "/courses/{key}/open-response/{block}/peer-review/next",
-            post(open_responses::learner::peer_next),
-        )
         .route("/notifications", get(notifications::page))
         .route("/notifications/read", post(notifications::read_all))
         .route("/notifications/{id}/open", post(notifications::open))
@@ -132,54 +109,6 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
             "/courses/{key}/instructor/answers.csv",
             get(instructor::answers_csv),
         )
-        .route(
-            "/courses/{key}/instructor/open-responses/{block}/settings",
-            get(open_responses::settings::page).post(open_responses::settings::save),
-        )
-        .route(
-            "/courses/{key}/instructor/open-responses/{block}/copy-rubric",
-            post(open_responses::settings::copy_rubric),
-        )
-        .route(
-            "/courses/{key}/instructor/open-responses",
-            get(open_responses::staff::queue),
-        )
-        .route(
-            "/courses/{key}/instructor/open-responses/{block}/responses.zip",
-            get(open_responses::staff::responses_zip),
-        )
-        .route(
-            "/courses/{key}/instructor/open-responses/{block}/scores.csv",
-            get(open_responses::staff::scores_csv),
-        )
-        .route(
-            "/courses/{key}/instructor/submissions/{id}",
-            get(open_responses::staff::submission),
-        )
-        .route(
-            "/courses/{key}/instructor/submissions/{id}/assess",
-            post(open_responses::staff::assess),
-        )
-        .route(
-            "/courses/{key}/instructor/submissions/{id}/return",
-            post(open_responses::staff::return_for_revision),
-        )
-        .route(
-            "/courses/{key}/instructor/submissions/{id}/excuse",
-            post(open_responses::staff::excuse),
-        )
-        .route(
-            "/courses/{key}/instructor/submissions/{id}/cancel-assessment",
-            post(open_responses::staff::cancel_assessment),
-        )
-        .route(
-            "/courses/{key}/instructor/submissions/{id}/release",
-            post(open_responses::staff::release),
-        )
-        .route(
-            "/courses/{key}/instructor/submissions/{id}/lock",
-            post(open_responses::staff::start),
-        )
         .route("/courses/{key}/instructor/olx", get(course_olx::team_page))
         .route(
             "/courses/{key}/instructor/import",
@@ -217,76 +146,6 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
             get(api::grades::my_progress),
         )
         .route(
-            "/api/v1/problems/{block_id}/submit",
-            post(api::grades::submit),
-        )
-        .route(
-            "/api/v1/blocks/{block_id}/progress",
-            post(api::courses::video_progress),
-        )
-        .route(
-            "/api/v1/open-responses/{block_id}/me",
-            get(api::open_responses::me),
-        )
-        .route(
-            "/api/v1/open-responses/{block_id}/draft",
-            put(api::open_responses::save_draft),
-        )
-        .route(
-            "/api/v1/open-responses/{block_id}/submit",
-            post(api::open_responses::submit),
-        )
-        .route(
-            "/api/v1/open-responses/{block_id}/attachments",
-            post(api::open_responses::add_attachment).layer(DefaultBodyLimit::max(
-                api::open_responses::UPLOAD_BODY_LIMIT,
-            )),
-        )
-        .route(
-            "/api/v1/open-responses/{block_id}/attachments/{id}",
-            delete(api::open_responses::remove_attachment),
-        )
-        .route(
-            "/api/v1/open-responses/{block_id}/peer-review/next",
-            get(api::open_responses::current_peer).post(api::open_responses::next_peer),
-        )
-        .route(
-            "/api/v1/open-responses/{block_id}/peer-review",
-            post(api::open_responses::peer_review),
-        )
-        .route(
-            "/api/v1/open-responses/{block_id}/self-review",
-            post(api::open_responses::self_review),
-        )
-        .route(
-            "/api/v1/open-responses/assessments/{assessment_id}/cancel",
-            post(api::open_responses::cancel_assessment),
-        )
-        .route(
-            "/api/v1/courses/{course_id}/open-responses/queue",
-            get(api::open_responses::queue),
-        )
-        .route(
-            "/api/v1/submissions/{submission_id}",
-            get(api::open_responses::submission),
-        )
-        .route(
-            "/api/v1/submissions/{submission_id}/lock",
-            post(api::open_responses::lock).delete(api::open_responses::unlock),
-        )
-        .route(
-            "/api/v1/submissions/{submission_id}/staff-assessment",
-            post(api::open_responses::staff_assessment),
-        )
-        .route(
-            "/api/v1/submissions/{submission_id}/return",
-            post(api::open_responses::return_for_revision),
-        )
-        .route(
-            "/api/v1/submissions/{submission_id}/peer-excuse",
-            post(api::open_responses::peer_excuse),
-        )
-        .route(
             "/api/v1/me/notifications",
             get(api::open_responses::my_notifications),
         )
@@ -295,21 +154,16 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
             post(api::open_responses::read_notifications),
         )
         .route("/healthz", get(health))
+        // Every block kind's pages, API and staff tools, in their route families.
+        .merge(kinds::routes())
         .fallback(errors::not_found)
         .layer(CompressionLayer::new());
 
     // Media and static files are already compressed (or must keep byte ranges intact).
     let files = Router::new()
+        .merge(kinds::file_routes())
         .route("/static/{name}", get(assets::serve))
         .route("/courses/{key}/media/{hash}/{name}", get(media::serve))
-        .route(
-            "/courses/{key}/open-response/files/{id}",
-            get(open_responses::learner::file),
-        )
-        .route(
-            "/api/v1/open-responses/attachments/{id}",
-            get(api::open_responses::download),
-        )
         .route(
             "/courses/{key}/instructor/export.tar.gz",
             get(course_olx::export),

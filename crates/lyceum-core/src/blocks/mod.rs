@@ -1,6 +1,8 @@
 //! Block kinds are Lyceum's extension point: each kind is one module here that says what
-//! its content is, how it is validated on save, and what completion means for it. The
-//! rest of the system dispatches through [`LeafContent`] and never matches on kinds itself.
+//! its content is, how it is validated on save, what completes it, how it scores and when
+//! it is due ([`BlockKind`]), registered by one line in the `kinds!` list below. The rest
+//! of the system dispatches through [`LeafContent`] and reaches a kind's content through
+//! its [`Registered`] accessor; nothing else matches on the list of kinds.
 
 pub mod discussion;
 pub mod olx;
@@ -10,6 +12,7 @@ pub mod text;
 pub mod video;
 
 use crate::error::DomainError;
+use jiff::Timestamp;
 use serde::{Serialize, de::DeserializeOwned};
 
 pub use discussion::DiscussionContent;
@@ -30,11 +33,15 @@ pub enum CompletionRule {
     Submitted,
 }
 
-/// The contract every leaf block kind implements.
+/// The contract every leaf block kind implements: what its content is, how it is checked
+/// on save, what completes it, how it counts in the grade and when it is due. Everything
+/// else a kind brings lives beside it in the crates that care (its OLX mapping in
+/// `lyceum-olx/src/kinds/`, its views, actions and staff tools in `lyceum-web/src/kinds/`,
+/// its use cases in `lyceum-app`), each registered by one line in that crate's registry.
 pub trait BlockKind {
     /// The value stored in `blocks.kind` and used in OLX-like names.
     const KIND: &'static str;
-    type Content: Serialize + DeserializeOwned + Clone;
+    type Content: Serialize + DeserializeOwned + Clone + std::fmt::Debug;
 
     /// Normalise and check content before it is stored (sanitising author HTML,
     /// converting subtitles). Runs on every save, never on read.
@@ -42,28 +49,79 @@ pub trait BlockKind {
 
     /// `None`: the block does not count towards completion.
     fn completion(content: &Self::Content) -> Option<CompletionRule>;
+
+    /// `Some` for blocks that count in the grade; their scores live in one table, so
+    /// grades treat every scored kind alike.
+    fn scoring(_content: &Self::Content) -> Option<Scoring> {
+        None
+    }
+
+    /// Whether due dates apply to this block (its own or its subsection's): work a
+    /// learner hands in, listed among their deadlines.
+    fn takes_due_date(_content: &Self::Content) -> bool {
+        false
+    }
+
+    /// The block's own due date, if it has one (else its subsection's applies).
+    fn due(_content: &Self::Content) -> Option<Timestamp> {
+        None
+    }
+
+    /// Make decoded content ready to use (a problem is parsed once, with its block's
+    /// url_name, which its inputs are named after).
+    fn prepare(content: Self::Content, _url_name: &str) -> Result<Self::Content, DomainError> {
+        Ok(content)
+    }
 }
 
-/// Content of a leaf block of any kind, as stored and cached.
-#[derive(Clone, Debug)]
-pub enum LeafContent {
-    Text(TextContent),
-    Video(VideoContent),
-    Problem(ProblemContent),
-    Discussion(DiscussionContent),
-    OpenResponse(OpenResponseContent),
-    /// Kept from an Open edX course: raw OLX that Lyceum cannot run.
-    Olx(OlxContent),
-    /// A kind this build does not know (written by a newer version, or imported): kept
-    /// verbatim so nothing is lost, shown to learners as "not supported here yet".
-    Unknown {
-        kind: String,
-        raw: String,
-    },
+/// How code outside a kind's module reaches its content: `ProblemKind::of(&leaf)`, never
+/// by naming the [`LeafContent`] variant. Implemented for every registered kind.
+pub trait Registered: BlockKind + Sized {
+    fn of(leaf: &LeafContent) -> Option<&Self::Content>;
+    fn into_leaf(content: Self::Content) -> LeafContent;
 }
 
-macro_rules! dispatch_kinds {
+/// How a scored block counts in the grade: its raw points possible now and its weight
+/// (`None` = its raw points).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Scoring {
+    pub raw_possible: f64,
+    pub weight: Option<f64>,
+}
+
+/// The registry: one line per kind. It defines [`LeafContent`] (the content of a leaf
+/// block of any kind, as stored and cached), its dispatch to each kind's [`BlockKind`]
+/// methods, and each kind's [`Registered`] accessor.
+macro_rules! kinds {
     ($($variant:ident => $kind:ty),* $(,)?) => {
+        /// Content of a leaf block of any kind, as stored and cached.
+        #[derive(Clone, Debug)]
+        pub enum LeafContent {
+            $($variant(<$kind as BlockKind>::Content),)*
+            /// A kind this build does not know (written by a newer version, or imported):
+            /// kept verbatim so nothing is lost, shown to learners as "not supported here yet".
+            Unknown {
+                kind: String,
+                raw: String,
+            },
+        }
+
+        /// Every kind this build knows, by its stored name.
+        pub const KINDS: &[&str] = &[$(<$kind as BlockKind>::KIND),*];
+
+        $(impl Registered for $kind {
+            fn of(leaf: &LeafContent) -> Option<&Self::Content> {
+                match leaf {
+                    LeafContent::$variant(c) => Some(c),
+                    _ => None,
+                }
+            }
+
+            fn into_leaf(content: Self::Content) -> LeafContent {
+                LeafContent::$variant(content)
+            }
+        })*
+
         impl LeafContent {
             /// Decode stored content. Undecodable content of a known kind is an error (the
             /// caller decides whether to show an error block); unknown kinds are kept.
@@ -106,52 +164,43 @@ macro_rules! dispatch_kinds {
                     LeafContent::Unknown { .. } => None,
                 }
             }
+
+            /// `Some` for blocks that count in the grade.
+            pub fn scoring(&self) -> Option<Scoring> {
+                match self {
+                    $(LeafContent::$variant(c) => <$kind as BlockKind>::scoring(c),)*
+                    LeafContent::Unknown { .. } => None,
+                }
+            }
+
+            /// Whether due dates apply to this block.
+            pub fn takes_due_date(&self) -> bool {
+                match self {
+                    $(LeafContent::$variant(c) => <$kind as BlockKind>::takes_due_date(c),)*
+                    LeafContent::Unknown { .. } => false,
+                }
+            }
+
+            /// The block's own due date.
+            pub fn due(&self) -> Option<Timestamp> {
+                match self {
+                    $(LeafContent::$variant(c) => <$kind as BlockKind>::due(c),)*
+                    LeafContent::Unknown { .. } => None,
+                }
+            }
+
+            /// Make decoded content ready to use.
+            pub fn prepare(self, url_name: &str) -> Result<LeafContent, DomainError> {
+                match self {
+                    $(LeafContent::$variant(c) => <$kind as BlockKind>::prepare(c, url_name).map(LeafContent::$variant),)*
+                    unknown @ LeafContent::Unknown { .. } => Ok(unknown),
+                }
+            }
         }
     };
 }
 
-/// How a scored block counts in the grade: its raw points possible now and its weight
-/// (`None` = its raw points).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Scoring {
-    pub raw_possible: f64,
-    pub weight: Option<f64>,
-}
-
-impl LeafContent {
-    /// `Some` for blocks that count in the grade (problems this platform can score, open
-    /// responses); their scores live in one table, so grades treat them alike.
-    pub fn scoring(&self) -> Option<Scoring> {
-        match self {
-            LeafContent::Problem(p) => {
-                let parsed = p.parsed.as_ref()?;
-                parsed.unsupported.is_none().then(|| Scoring {
-                    raw_possible: p.possible().0,
-                    weight: p.weight,
-                })
-            }
-            LeafContent::OpenResponse(o) => Some(Scoring {
-                raw_possible: o.possible().0,
-                weight: o.weight,
-            }),
-            _ => None,
-        }
-    }
-
-    /// Make decoded content ready to use: a problem is parsed once, with its block's
-    /// url_name (its inputs are named after it).
-    pub fn prepare(self, url_name: &str) -> Result<LeafContent, DomainError> {
-        match self {
-            LeafContent::Problem(mut p) => {
-                p.parse(url_name)?;
-                Ok(LeafContent::Problem(p))
-            }
-            other => Ok(other),
-        }
-    }
-}
-
-dispatch_kinds! {
+kinds! {
     Text => text::Text,
     Video => video::Video,
     Problem => problem::ProblemKind,

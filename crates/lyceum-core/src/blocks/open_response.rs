@@ -551,6 +551,21 @@ impl BlockKind for OpenResponse {
     fn completion(_: &OpenResponseContent) -> Option<CompletionRule> {
         Some(CompletionRule::Submitted)
     }
+
+    fn scoring(o: &OpenResponseContent) -> Option<super::Scoring> {
+        Some(super::Scoring {
+            raw_possible: o.possible().0,
+            weight: o.weight,
+        })
+    }
+
+    fn takes_due_date(_: &OpenResponseContent) -> bool {
+        true
+    }
+
+    fn due(o: &OpenResponseContent) -> Option<Timestamp> {
+        o.due
+    }
 }
 
 #[cfg(test)]

@@ -173,6 +173,29 @@ impl BlockKind for ProblemKind {
     fn completion(_: &ProblemContent) -> Option<CompletionRule> {
         Some(CompletionRule::Submitted)
     }
+
+    /// Only problems this platform can score count (a kept Python-checked one does not).
+    fn scoring(p: &ProblemContent) -> Option<super::Scoring> {
+        let parsed = p.parsed.as_ref()?;
+        parsed.unsupported.is_none().then(|| super::Scoring {
+            raw_possible: p.possible().0,
+            weight: p.weight,
+        })
+    }
+
+    fn takes_due_date(_: &ProblemContent) -> bool {
+        true
+    }
+
+    fn due(p: &ProblemContent) -> Option<Timestamp> {
+        p.due
+    }
+
+    /// Parsed once, with the block's url_name (its inputs are named after it).
+    fn prepare(mut p: ProblemContent, url_name: &str) -> Result<ProblemContent, DomainError> {
+        p.parse(url_name)?;
+        Ok(p)
+    }
 }
 
 #[cfg(test)]

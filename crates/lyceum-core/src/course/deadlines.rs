@@ -11,7 +11,6 @@
 //! - A deadline is complete when every piece of work it covers is submitted (a graded
 //!   subsection with no work in it: when all its units are complete).
 
-use crate::blocks::LeafContent;
 use crate::course::tree::{CourseTree, NodeKind, Visibility};
 use crate::ids::BlockId;
 use jiff::tz::TimeZone;
@@ -21,17 +20,16 @@ use std::collections::HashSet;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeadlineKind {
     Subsection,
-    Problem,
-    OpenResponse,
+    /// A block of this kind (its `BlockKind::KIND`) that takes due dates.
+    Block(&'static str),
 }
 
 impl DeadlineKind {
-    /// The name used in the JSON API.
+    /// The name used in the JSON API: `subsection`, or the block's kind.
     pub fn as_str(self) -> &'static str {
         match self {
             DeadlineKind::Subsection => "subsection",
-            DeadlineKind::Problem => "problem",
-            DeadlineKind::OpenResponse => "open_response",
+            DeadlineKind::Block(kind) => kind,
         }
     }
 }
@@ -65,9 +63,11 @@ pub enum DueStatus {
 
 /// Work that a due date applies to: problems and open responses.
 fn kind_of_work(tree: &CourseTree, leaf: usize) -> Option<DeadlineKind> {
-    match tree.node(leaf).content {
-        Some(Ok(LeafContent::Problem(_))) => Some(DeadlineKind::Problem),
-        Some(Ok(LeafContent::OpenResponse(_))) => Some(DeadlineKind::OpenResponse),
+    match &tree.node(leaf).content {
+        Some(Ok(c)) if c.takes_due_date() => crate::blocks::KINDS
+            .iter()
+            .find(|&&k| k == c.kind())
+            .map(|&k| DeadlineKind::Block(k)),
         _ => None,
     }
 }
@@ -281,7 +281,10 @@ mod tests {
         Vec<(i64, DeadlineKind, &'static str, bool)>,
     );
 
-    use DeadlineKind::{OpenResponse as Or, Problem as P, Subsection as S};
+    use DeadlineKind::Subsection as S;
+    const P: DeadlineKind = DeadlineKind::Block("problem");
+    #[allow(non_upper_case_globals)]
+    const Or: DeadlineKind = DeadlineKind::Block("open_response");
 
     #[test]
     fn which_due_dates_a_learner_has() {
@@ -457,7 +460,7 @@ mod tests {
     fn d(due: &str, complete: bool) -> Deadline {
         Deadline {
             node: 0,
-            kind: DeadlineKind::Problem,
+            kind: DeadlineKind::Block("problem"),
             due: ts(due),
             complete,
         }

@@ -4,12 +4,16 @@
 
 use super::StructureSettings;
 use super::{CourseKey, Effort, License};
+use crate::blocks::open_response::OpenResponse;
 use crate::blocks::open_response::{
     Aggregate, Criterion, FallbackAction, FileRules, OpenResponseContent, PeerFallback, PeerRules,
     Requirement, Rubric, RubricOption, Step, wikilearn_scale,
 };
+use crate::blocks::problem::ProblemKind;
+use crate::blocks::text::Text;
+use crate::blocks::video::Video;
 use crate::blocks::{
-    LeafContent, MediaRef, ProblemContent, SubtitleTrack, TextContent, VideoContent, VideoSource,
+    MediaRef, ProblemContent, Registered, SubtitleTrack, TextContent, VideoContent, VideoSource,
 };
 use crate::error::DomainError;
 use crate::grading::{AssignmentType, GradingPolicy};
@@ -703,7 +707,7 @@ fn expand_block(
                 (None, Some(h)) => TextContent::html(h),
                 _ => return Err(DomainError::new("lyceum-error-text-source").with_arg(url_name)),
             };
-            (title, LeafContent::Text(c))
+            (title, Text::into_leaf(c))
         }
         BlockSpec::Problem {
             title,
@@ -724,7 +728,7 @@ fn expand_block(
             p.show_reset_button = show_reset_button;
             p.rerandomize = rerandomize;
             p.due = due;
-            (title, LeafContent::Problem(p))
+            (title, ProblemKind::into_leaf(p))
         }
         BlockSpec::Video {
             title,
@@ -795,12 +799,12 @@ fn expand_block(
                 start_secs: None,
                 end_secs: None,
             };
-            (title, LeafContent::Video(video))
+            (title, Video::into_leaf(video))
         }
         BlockSpec::OpenResponse(o) => {
             let title = o.title.clone();
             let c = open_response(*o, &url_name, rubrics)?;
-            (title, LeafContent::OpenResponse(c))
+            (title, OpenResponse::into_leaf(c))
         }
     };
     let content = content.validate()?;

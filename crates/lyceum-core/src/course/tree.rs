@@ -98,7 +98,24 @@ pub struct Visibility {
     pub see_unreleased: bool,
 }
 
+/// Whether a release date means "never, for learners": Open edX's `visible_to_staff_only`
+/// is imported as a release in the year 9999, which is no date to announce.
+pub fn is_staff_only_release(release: Timestamp) -> bool {
+    release.to_zoned(jiff::tz::TimeZone::UTC).year() >= 9000
+}
+
 impl Visibility {
+    /// When a learner may first open content released at `release` (the later of its own
+    /// release and the course start), if that is still to come and is a real date: what
+    /// a "not open yet" page announces. `None` once open, or for staff-only content.
+    pub fn opens_at(&self, release: Option<Timestamp>) -> Option<Timestamp> {
+        let at = match (release, self.course_start) {
+            (Some(a), Some(b)) => a.max(b),
+            (a, b) => a.or(b)?,
+        };
+        (at > self.now && !is_staff_only_release(at)).then_some(at)
+    }
+
     pub fn is_released_at(&self, release: Option<Timestamp>) -> bool {
         if self.see_unreleased {
             return true;
@@ -263,8 +280,7 @@ impl CourseTree {
     /// A problem's due date: its own, else its subsection's (Open edX inherits `due`).
     pub fn due_of(&self, idx: usize) -> Option<Timestamp> {
         let own = match &self.nodes[idx].content {
-            Some(Ok(LeafContent::Problem(p))) => p.due,
-            Some(Ok(LeafContent::OpenResponse(o))) => o.due,
+            Some(Ok(c)) => c.due(),
             _ => None,
         };
         own.or_else(|| {
@@ -603,5 +619,66 @@ mod tests {
             t.index_of(BlockId(111))
         );
         assert_eq!(t.unit_of(t.index_of(BlockId(1)).unwrap()), None);
+    }
+
+    #[test]
+    fn when_content_opens_to_learners() {
+        let at = |t: &str| -> Timestamp { t.parse().unwrap() };
+        let now = at("2026-06-01T00:00:00Z");
+        let vis = |start: Option<&str>| Visibility {
+            now,
+            course_start: start.map(at),
+            see_unreleased: false,
+        };
+        /// A case: its name, the course start, the release, the announced opening.
+        type Case = (
+            &'static str,
+            Option<&'static str>,
+            Option<&'static str>,
+            Option<&'static str>,
+        );
+        let cases: &[Case] = &[
+            ("open: no dates", None, None, None),
+            ("open: released", None, Some("2026-05-01T00:00:00Z"), None),
+            (
+                "release to come",
+                None,
+                Some("2026-07-01T00:00:00Z"),
+                Some("2026-07-01T00:00:00Z"),
+            ),
+            (
+                "course starts later",
+                Some("2026-08-01T00:00:00Z"),
+                Some("2026-07-01T00:00:00Z"),
+                Some("2026-08-01T00:00:00Z"),
+            ),
+            (
+                "released, course starts later",
+                Some("2026-08-01T00:00:00Z"),
+                None,
+                Some("2026-08-01T00:00:00Z"),
+            ),
+            (
+                "staff only (year 9999)",
+                None,
+                Some("9999-01-01T00:00:00Z"),
+                None,
+            ),
+            (
+                "release at the moment",
+                None,
+                Some("2026-06-01T00:00:00Z"),
+                None,
+            ),
+        ];
+        for (case, start, release, expected) in cases {
+            assert_eq!(
+                vis(*start).opens_at(release.map(at)),
+                expected.map(at),
+                "{case}"
+            );
+        }
+        assert!(is_staff_only_release(at("9000-01-01T00:00:00Z")));
+        assert!(!is_staff_only_release(at("8999-12-31T23:59:59Z")));
     }
 }

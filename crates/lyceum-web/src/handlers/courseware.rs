@@ -1,15 +1,14 @@
 //! The courseware: outline with progress, unit pages with navigation, bookmarks, dates,
 //! and the learner's "mark as done" and "bookmark" actions.
 
-use crate::blocks::{self, BlockCtx, LearnerBlockState};
 use crate::courses::{self, CourseCx, decide};
 use crate::deadlines;
 use crate::error::{AppError, AppResult};
 use crate::handlers::about::{license_footer, license_of};
 use crate::handlers::catalog::content_dir;
 use crate::handlers::{html_response, see_other, with_notice};
+use crate::kinds::{self, BlockCtx, BlockState, Overlay};
 use crate::page::{Cx, Html, Page};
-use crate::problems::Overlay;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query};
@@ -17,10 +16,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use lyceum_core::BlockId;
-use lyceum_core::blocks::{CompletionRule, LeafContent};
+use lyceum_core::blocks::CompletionRule;
 use lyceum_core::clock::from_millis;
 use lyceum_core::completion::WatchedRanges;
-use lyceum_core::course::{NodeKind, tree::percent};
+use lyceum_core::course::NodeKind;
+use lyceum_core::course::tree::{is_staff_only_release, percent};
 use lyceum_core::permissions::{Action, Decision, Resource, can};
 use lyceum_store::repo::learner::{self, CompletionSource};
 use lyceum_store::repo::problems;
@@ -359,11 +359,7 @@ fn opens_at(course: &CourseCx, unit: &str) -> Option<Timestamp> {
     let idx = tree
         .find_url_name(unit)
         .filter(|&i| tree.node(i).kind == NodeKind::Unit)?;
-    let at = match (tree.node(idx).effective_release, course.vis.course_start) {
-        (Some(a), Some(b)) => a.max(b),
-        (a, b) => a.or(b)?,
-    };
-    (at > course.vis.now && !hidden_release(at)).then_some(at)
+    course.vis.opens_at(tree.node(idx).effective_release)
 }
 
 #[derive(Template)]
@@ -461,11 +457,11 @@ pub async fn unit(
         Err(e) => return Err(e),
     };
     let overlay = q.show.map(|b| {
-        (
+        Overlay::new(
             BlockId(b),
-            Overlay {
+            crate::problems::Overlay {
                 show_answer: true,
-                ..Overlay::default()
+                ..Default::default()
             },
         )
     });
@@ -490,25 +486,14 @@ fn completed_by_seeing(course: &CourseCx, idx: usize, done: &HashSet<BlockId>) -
     newly
 }
 
-/// The unit page. `overlay` carries, for one problem, answers that could not be graded
-/// (with why) or a request to show its answer.
+/// The unit page. `overlay` carries, for one block, what a refused post left to show
+/// again (answers that could not be graded, a response too long) or a request to show a
+/// problem's answer, in that block's kind's own type.
 pub async fn render_unit(
     cx: &Cx,
     course: &CourseCx,
     idx: usize,
-    overlay: Option<(BlockId, Overlay)>,
-    status: StatusCode,
-) -> AppResult<Response> {
-    render_unit_with(cx, course, idx, overlay, None, status).await
-}
-
-/// The unit page; `or_overlay` carries, for one open response, what was posted and refused.
-pub async fn render_unit_with(
-    cx: &Cx,
-    course: &CourseCx,
-    idx: usize,
-    overlay: Option<(BlockId, Overlay)>,
-    or_overlay: Option<(BlockId, crate::handlers::open_responses::learner::Overlay)>,
+    overlay: Option<Overlay>,
     status: StatusCode,
 ) -> AppResult<Response> {
     let tree = course.tree();
@@ -516,67 +501,35 @@ pub async fn render_unit_with(
     let staff = course.on_team(cx);
     // Enrolled learners' work is kept; the course team may try problems too.
     let tracking = cx.user().is_some() && (course.facts.enrolled || staff);
-    let leaves: Vec<BlockId> = tree
-        .children(idx)
-        .iter()
-        .map(|&l| tree.node(l).id)
-        .collect();
-    let has_problems = tree
-        .children(idx)
-        .iter()
-        .any(|&l| matches!(tree.node(l).content, Some(Ok(LeafContent::Problem(_)))));
     let mut done_set = HashSet::new();
     let mut bookmarked = false;
-    let mut block_state: Vec<LearnerBlockState> = vec![LearnerBlockState::default(); leaves.len()];
+    let mut block_state: Vec<BlockState> = Vec::with_capacity(tree.children(idx).len());
     if let Some(user) = cx.user_id() {
         let mut c = cx.app.store().conn().await?;
         // Only this unit's state: a unit page reads a handful of rows in any course.
         let state = learner::unit_state(&mut c, user, node.id).await?;
+        drop(c);
         bookmarked = state.bookmarked;
-        let problem_states = if has_problems && tracking {
-            problems::states_in_unit(&mut c, user, node.id).await?
-        } else {
-            Vec::new()
-        };
         if course.facts.enrolled {
             // Only read: seeing the unit is recorded by the page's own POST (`seen`).
             done_set = state.completed;
         }
-        for (i, (&leaf, id)) in tree.children(idx).iter().zip(&leaves).enumerate() {
-            let problem = match &tree.node(leaf).content {
-                Some(Ok(LeafContent::Problem(content))) if tracking => {
-                    Some(match problem_states.iter().find(|s| s.block_id == id.0) {
-                        Some(row) => crate::problems::LearnerProblem::from_row(row),
-                        None => crate::problems::LearnerProblem {
-                            seed: crate::problems::seed_for(content, Some(user), *id),
-                            ..Default::default()
-                        },
-                    })
-                }
-                _ => None,
-            };
-            block_state[i] = LearnerBlockState {
-                complete: done_set.contains(id),
-                position: state.positions.get(id).copied().unwrap_or(0.0),
-                problem,
-                open_response: None,
-            };
+        // Each kind present reads its own state for the unit, once.
+        let mut own = if tracking {
+            kinds::unit_states(cx, course, user, idx).await?
+        } else {
+            Default::default()
+        };
+        for &leaf in tree.children(idx) {
+            let id = tree.node(leaf).id;
+            block_state.push(BlockState {
+                complete: done_set.contains(&id),
+                position: state.positions.get(&id).copied().unwrap_or(0.0),
+                own: own.remove(&id),
+            });
         }
-        drop(c);
-        // Open responses: one state per open-response block of the unit, none otherwise.
-        let has_open_responses = tree
-            .children(idx)
-            .iter()
-            .any(|&l| matches!(tree.node(l).content, Some(Ok(LeafContent::OpenResponse(_)))));
-        if has_open_responses && tracking {
-            let mut states = crate::handlers::open_responses::learner::states_in_unit(
-                &cx.app, course, idx, user,
-            )
-            .await?;
-            for (st, id) in block_state.iter_mut().zip(&leaves) {
-                st.open_response = states.remove(id);
-            }
-        }
+    } else {
+        block_state.resize_with(tree.children(idx).len(), BlockState::default);
     }
     let ctx = BlockCtx {
         p: &cx.page,
@@ -584,14 +537,13 @@ pub async fn render_unit_with(
         tracking,
         staff,
         now: cx.app.now(),
-        overlay,
-        or_overlay,
+        overlay: overlay.as_ref(),
     };
     let blocks = tree
         .children(idx)
         .iter()
         .zip(&block_state)
-        .map(|(&leaf, st)| blocks::render(&ctx, leaf, st))
+        .map(|(&leaf, st)| kinds::render(&ctx, leaf, st))
         .collect();
     let (prev, next) = tree.neighbours(idx, &course.vis);
     let unit_url = |u: usize| course.url(&format!("unit/{}", tree.node(u).url_name));
@@ -704,13 +656,20 @@ pub async fn problem_action(
                         .into_iter()
                         .map(|(_, i)| i.id.clone())
                         .collect();
-                    let overlay = Overlay {
+                    let overlay = crate::problems::Overlay {
                         answers: Some(answers),
                         message: Some(message),
                         show_answer: false,
                         missing,
                     };
-                    render_unit(&cx, &course, unit, Some((block_id, overlay)), status).await
+                    render_unit(
+                        &cx,
+                        &course,
+                        unit,
+                        Some(Overlay::new(block_id, overlay)),
+                        status,
+                    )
+                    .await
                 }
                 Err(e) => Err(e),
             }
@@ -993,7 +952,7 @@ pub async fn dates(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
     }
     for &s in tree.sections() {
         let n = tree.node(s);
-        if let Some(r) = n.release_at.filter(|r| !hidden_release(*r)) {
+        if let Some(r) = n.release_at.filter(|r| !is_staff_only_release(*r)) {
             let url = tree
                 .is_visible(s, &course.vis)
                 .then(|| course.url("courseware"));
@@ -1008,7 +967,7 @@ pub async fn dates(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
         }
         for &ss in tree.children(s) {
             let n = tree.node(ss);
-            if let Some(r) = n.release_at.filter(|r| !hidden_release(*r)) {
+            if let Some(r) = n.release_at.filter(|r| !is_staff_only_release(*r)) {
                 rows.push(DateRow {
                     at: r,
                     label_key: "lyceum-dates-subsection-release",
@@ -1049,12 +1008,6 @@ pub async fn dates(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
         p: cx.page.clone(),
     };
     Ok(html_response(view.render().map_err(AppError::internal)?))
-}
-
-/// Content hidden from learners for good (Open edX's `visible_to_staff_only` is imported
-/// as a release in the year 9999): no date to announce.
-fn hidden_release(r: Timestamp) -> bool {
-    r.to_zoned(jiff::tz::TimeZone::UTC).year() >= 9000
 }
 
 #[derive(Deserialize)]

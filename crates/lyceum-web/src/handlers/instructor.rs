@@ -51,20 +51,23 @@ pub struct NavLink {
 }
 
 pub(crate) fn nav(course: &CourseCx, current: &str) -> Vec<NavLink> {
-    [
+    let tools = [
         ("gradebook", "lyceum-instructor-gradebook"),
         ("problems", "lyceum-instructor-problems"),
         ("grading", "lyceum-instructor-grading"),
-        ("open-responses", "lyceum-or-staff-nav"),
-        ("olx", "lyceum-instructor-olx"),
-    ]
-    .into_iter()
-    .map(|(path, key)| NavLink {
-        label_key: key,
-        url: course.url(&format!("instructor/{path}")),
-        current: path == current,
-    })
-    .collect()
+    ];
+    // The block kinds' tools (open responses' grading queue…) before course-wide ones.
+    let kind_tools = crate::kinds::staff_tools().map(|t| (t.path, t.label_key));
+    tools
+        .into_iter()
+        .chain(kind_tools)
+        .chain([("olx", "lyceum-instructor-olx")])
+        .map(|(path, key)| NavLink {
+            label_key: key,
+            url: course.url(&format!("instructor/{path}")),
+            current: path == current,
+        })
+        .collect()
 }
 
 /// Graded subsections as columns: node index, label ("Q 2"), title, type.

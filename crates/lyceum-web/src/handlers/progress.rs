@@ -14,7 +14,6 @@ use axum::extract::{Path, Query};
 use axum::response::Response;
 use jiff::Timestamp;
 use lyceum_core::UserId;
-use lyceum_core::blocks::LeafContent;
 use lyceum_core::course::tree::percent;
 use lyceum_core::grading::learner::LearnerGrade;
 use lyceum_core::permissions::{Action, Resource, can};
@@ -275,10 +274,9 @@ fn build(
             .map(|pg| {
                 let pn = tree.node(pg.node);
                 let unit = tree.parent(pg.node).map(|u| tree.node(u));
-                let title = match (&pn.content, pn.title.is_empty()) {
-                    (Some(Ok(LeafContent::Problem(_))), true) => {
-                        unit.map(|u| u.title.clone()).unwrap_or_default()
-                    }
+                // An untitled block is known by its unit's title, as on the unit page.
+                let title = match unit {
+                    Some(u) if pn.title.is_empty() => u.title.clone(),
                     _ => pn.title.clone(),
                 };
                 ProblemScore {

@@ -6,11 +6,11 @@
 //! forms into its calls. Response text is stored as typed and shown as plain text: escaped,
 //! with its line breaks, web addresses made links (as the JSON API's clients would).
 
-use crate::blocks::BlockCtx;
 use crate::courses::{self, CourseCx};
 use crate::error::{AppError, AppResult};
-use crate::handlers::courseware::{CourseHead, head, render_unit_with};
+use crate::handlers::courseware::{CourseHead, head, render_unit};
 use crate::handlers::{html_response, see_other, with_notice};
+use crate::kinds::BlockCtx;
 use crate::open_responses::{self as ors, Assessment, Assignment, LearnerState, Version, released};
 use lyceum_app::open_responses as uc;
 use crate::or_files;
@@ -500,11 +500,7 @@ pub fn render(
     let tree = course.tree();
     let node = tree.node(idx);
     let id = node.id.0;
-    let overlay = ctx
-        .or_overlay
-        .as_ref()
-        .filter(|(b, _)| *b == node.id)
-        .map(|(_, o)| o);
+    let overlay = ctx.overlay_for::<Overlay>(node.id);
     let st = st.map(|s| s.0.as_ref());
     let current = st.and_then(LearnerState::current);
     let title = if node.title.trim().is_empty() {
@@ -632,7 +628,14 @@ async fn again(
     status: StatusCode,
 ) -> AppResult<Response> {
     let unit = a.course.tree().unit_of(a.idx).ok_or(AppError::NotFound)?;
-    render_unit_with(cx, &a.course, unit, None, Some((a.block, overlay)), status).await
+    render_unit(
+        cx,
+        &a.course,
+        unit,
+        Some(crate::kinds::Overlay::new(a.block, overlay)),
+        status,
+    )
+    .await
 }
 
 fn done(a: &Assignment, notice: &str) -> Response {

@@ -1,51 +1,53 @@
-//! The learner view of each block kind: one template per kind, chosen here. A kind this
-//! build does not know, or content that no longer decodes, shows a clear notice instead
-//! of breaking the page (staff also see what it was).
+//! Video blocks: sources, subtitle tracks per language, transcript, downloads, and the
+//! learner's place in the video (a YouTube-only video is a link and its transcript).
 
+use super::{BlockCtx, BlockState, WebKind};
 use crate::courses::CourseCx;
 use crate::format;
-use crate::page::{Html, Page};
+use crate::page::Page;
+use crate::state::App;
 use askama::Template;
-use lyceum_core::blocks::{
-    DiscussionContent, LeafContent, MediaRef, OlxContent, TextContent, VideoContent,
-};
-use lyceum_core::course::Node;
+use axum::Router;
+use axum::routing::post;
+use lyceum_core::blocks::video::Video;
+use lyceum_core::blocks::{MediaRef, Registered, VideoContent};
 use lyceum_core::media::content_type_for;
 
-/// What the unit page knows about the learner, for blocks that show progress.
-#[derive(Clone, Debug, Default)]
-pub struct LearnerBlockState {
-    pub complete: bool,
-    /// Where the learner stopped in a video, seconds.
-    pub position: f64,
-    /// Their work on a problem.
-    pub problem: Option<crate::problems::LearnerProblem>,
-    /// Their work on an open response.
-    pub open_response: Option<crate::handlers::open_responses::learner::OrState>,
-}
+pub struct VideoBlock;
 
-/// What every block on a unit page shares.
-pub struct BlockCtx<'a> {
-    pub p: &'a Page,
-    pub course: &'a CourseCx,
-    pub tracking: bool,
-    pub staff: bool,
-    pub now: jiff::Timestamp,
-    /// Answers just submitted that could not be graded, for one block, with why.
-    pub overlay: Option<(lyceum_core::BlockId, crate::problems::Overlay)>,
-    /// A refused open-response post (text, review) for one block, with why.
-    pub or_overlay: Option<(
-        lyceum_core::BlockId,
-        crate::handlers::open_responses::learner::Overlay,
-    )>,
-}
+impl WebKind for VideoBlock {
+    fn kind(&self) -> &'static str {
+        <Video as lyceum_core::blocks::BlockKind>::KIND
+    }
 
-#[derive(Template)]
-#[template(path = "blocks/text.html")]
-struct TextView<'a> {
-    id: i64,
-    title: &'a str,
-    html: Html,
+    fn render(&self, ctx: &BlockCtx<'_>, idx: usize, state: &BlockState) -> askama::Result<String> {
+        let node = ctx.course.tree().node(idx);
+        let Some(v) = node
+            .content
+            .as_ref()
+            .and_then(|c| c.as_ref().ok())
+            .and_then(Video::of)
+        else {
+            return Ok(String::new());
+        };
+        video(
+            ctx.p,
+            ctx.course,
+            node.id.0,
+            &node.title,
+            v,
+            state,
+            ctx.tracking,
+        )
+    }
+
+    /// Where the learner stopped, and "watched" once enough is played.
+    fn routes(&self) -> Router<App> {
+        Router::new().route(
+            "/api/v1/blocks/{block_id}/progress",
+            post(crate::api::courses::video_progress),
+        )
+    }
 }
 
 pub struct SourceView {
@@ -116,192 +118,6 @@ struct YoutubeView<'a> {
     transcripts: Vec<TranscriptView>,
 }
 
-/// What staff see of a kept Open edX block.
-struct OlxStaffView<'a> {
-    tag: &'a str,
-    source_path: &'a str,
-    error: &'a str,
-    xml: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "blocks/olx.html")]
-struct OlxView<'a> {
-    p: &'a Page,
-    id: i64,
-    title: &'a str,
-    notice: Html,
-    broken: bool,
-    staff: Option<OlxStaffView<'a>>,
-}
-
-#[derive(Template)]
-#[template(path = "blocks/discussion.html")]
-struct DiscussionView<'a> {
-    p: &'a Page,
-    id: i64,
-    title: &'a str,
-    content_lang: &'a str,
-    content_dir: &'static str,
-    category: &'a str,
-    target: &'a str,
-    staff_id: Option<&'a str>,
-}
-
-#[derive(Template)]
-#[template(path = "blocks/unsupported.html")]
-struct UnsupportedView<'a> {
-    p: &'a Page,
-    id: i64,
-    kind: &'a str,
-    broken: bool,
-    staff: bool,
-}
-
-pub fn render(ctx: &BlockCtx<'_>, idx: usize, state: &LearnerBlockState) -> Html {
-    let (p, course) = (ctx.p, ctx.course);
-    let node: &Node = course.tree().node(idx);
-    let id = node.id.0;
-    let out = match &node.content {
-        Some(Ok(LeafContent::Text(t))) => text(p, course, id, &node.title, t),
-        Some(Ok(LeafContent::Video(v))) => {
-            video(p, course, id, &node.title, v, state, ctx.tracking)
-        }
-        Some(Ok(LeafContent::Problem(_))) => {
-            let empty = crate::problems::LearnerProblem::default();
-            let overlay = ctx
-                .overlay
-                .as_ref()
-                .filter(|(b, _)| *b == node.id)
-                .map(|(_, o)| o.clone())
-                .unwrap_or_default();
-            return crate::problems::render(
-                p,
-                crate::problems::RenderInput {
-                    course,
-                    idx,
-                    learner: state.problem.as_ref().unwrap_or(&empty),
-                    tracking: ctx.tracking,
-                    staff: ctx.staff,
-                    overlay,
-                    now: ctx.now,
-                },
-            );
-        }
-        Some(Ok(LeafContent::Olx(o))) => olx(p, id, &node.title, o, ctx.staff),
-        Some(Ok(LeafContent::Discussion(d))) => DiscussionView {
-            p,
-            id,
-            title: &node.title,
-            content_lang: &course.row.language,
-            content_dir: crate::handlers::catalog::content_dir(&course.row.language),
-            category: d.category.trim(),
-            target: d.target.trim(),
-            staff_id: discussion_staff_id(d, ctx.staff),
-        }
-        .render(),
-        Some(Ok(LeafContent::OpenResponse(c))) => crate::handlers::open_responses::learner::render(
-            ctx,
-            idx,
-            c,
-            state.open_response.as_ref(),
-        ),
-        Some(Ok(LeafContent::Unknown { kind, .. })) => UnsupportedView {
-            p,
-            id,
-            kind,
-            broken: false,
-            staff: ctx.staff,
-        }
-        .render(),
-        Some(Err(_)) | None => UnsupportedView {
-            p,
-            id,
-            kind: "",
-            broken: true,
-            staff: ctx.staff,
-        }
-        .render(),
-    };
-    match out {
-        Ok(html) => Html(html),
-        Err(e) => {
-            tracing::error!(block = id, error = %e, "rendering a block failed");
-            Html(String::new())
-        }
-    }
-}
-
-fn text(
-    p: &Page,
-    course: &CourseCx,
-    id: i64,
-    title: &str,
-    t: &TextContent,
-) -> askama::Result<String> {
-    TextView {
-        id,
-        title,
-        html: course.author_html(p, &t.html),
-    }
-    .render()
-}
-
-fn discussion_staff_id(d: &DiscussionContent, staff: bool) -> Option<&str> {
-    (staff && !d.discussion_id.is_empty()).then_some(d.discussion_id.as_str())
-}
-
-/// What a kept Open edX block is, in words a learner understands (a message key).
-fn olx_kind_key(tag: &str) -> Option<&'static str> {
-    Some(match tag {
-        "lti" | "lti_consumer" => "lyceum-olx-kind-lti",
-        "drag-and-drop-v2" => "lyceum-olx-kind-drag-and-drop",
-        "poll" | "poll_question" => "lyceum-olx-kind-poll",
-        "survey" => "lyceum-olx-kind-survey",
-        "openassessment" => "lyceum-olx-kind-openassessment",
-        "library_content" => "lyceum-olx-kind-library-content",
-        // Kept problems are those Lyceum cannot grade: Python-checked, or an unknown form.
-        "problem" => "lyceum-olx-kind-problem",
-        "annotatable" => "lyceum-olx-kind-annotatable",
-        "word_cloud" => "lyceum-olx-kind-word-cloud",
-        "edx_sga" | "staffgradedxblock" => "lyceum-olx-kind-staff-graded",
-        "done" => "lyceum-olx-kind-done",
-        "split_test" => "lyceum-olx-kind-split-test",
-        "conditional" => "lyceum-olx-kind-conditional",
-        _ => return None,
-    })
-}
-
-/// A kept block: learners learn what it is and that it does not hold them back; staff
-/// also see where it came from, why it is kept, and its OLX.
-fn olx(p: &Page, id: i64, title: &str, o: &OlxContent, staff: bool) -> askama::Result<String> {
-    // A block of a kind Lyceum runs (html, video…) that failed to load is not an
-    // "activity": say it could not be loaded.
-    let broken = olx_kind_key(&o.tag).is_none() && !o.error.is_empty();
-    let notice = match olx_kind_key(&o.tag) {
-        _ if broken => p.t("lyceum-block-broken"),
-        Some(key) => p.t1("lyceum-olx-notice", p.t(key)),
-        None => p.t1(
-            "lyceum-olx-notice",
-            p.t1("lyceum-olx-kind-other", o.tag.as_str()),
-        ),
-    };
-    OlxView {
-        p,
-        id,
-        title,
-        notice,
-        broken,
-        staff: staff.then_some(OlxStaffView {
-            tag: &o.tag,
-            source_path: &o.source_path,
-            error: &o.error,
-            xml: &o.xml,
-        }),
-    }
-    .render()
-}
-
 fn size_label(p: &Page, bytes: i64) -> String {
     if bytes >= 1024 * 1024 {
         p.text1(
@@ -328,7 +144,7 @@ fn video(
     id: i64,
     title: &str,
     v: &VideoContent,
-    state: &LearnerBlockState,
+    state: &BlockState,
     tracking: bool,
 ) -> askama::Result<String> {
     let key = course.key();

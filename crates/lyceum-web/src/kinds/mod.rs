@@ -1,0 +1,247 @@
+//! Block kinds on the web, as plug-ins. Each kind is one module here implementing
+//! [`WebKind`]: its learner view (one template under `templates/blocks/`), the learner
+//! state its view needs on a unit page, its routes and its staff tools. It is registered
+//! by one line in [`KINDS`]; the router, the unit page and the instructor navigation ask
+//! this registry and never name a kind. This is the only file of the web crate that
+//! lists the kinds.
+//!
+//! A kind's routes ([`WebKind::routes`]) are merged into the site's router here, written
+//! out in full so that a URL can be found with grep. They follow one family per kind,
+//! named by its path segment (`problem`/`problems`, `open-response`/`open-responses`,
+//! `survey`/`surveys`):
+//! - pages that act on one block: `/courses/{key}/{segment}/{block}…`;
+//! - the JSON API on one block: `/api/v1/{segments}/{block_id}…`, and the course team's
+//!   course-wide calls: `/api/v1/courses/{course_id}/{segments}…`;
+//! - staff pages under `/courses/{key}/instructor/{segments}…`, with their entries in the
+//!   instructor navigation ([`WebKind::staff_tools`]).
+//!
+//! A kind's handlers are ordinary axum handlers taking the same extractors as every page.
+
+mod discussion;
+mod kept;
+mod open_response;
+mod problem;
+mod text;
+mod video;
+
+use crate::courses::CourseCx;
+use crate::error::AppResult;
+use crate::page::{Cx, Html, Page};
+use crate::state::App;
+use askama::Template;
+use axum::Router;
+use lyceum_core::{BlockId, UserId};
+use std::any::Any;
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+
+/// The registry: one line per kind.
+static KINDS: &[&dyn WebKind] = &[
+    &text::TextBlock,
+    &video::VideoBlock,
+    &problem::ProblemBlock,
+    &discussion::DiscussionBlock,
+    &kept::KeptBlock,
+    &open_response::OpenResponseBlock,
+];
+
+/// A kind's own learner state or overlay, which only that kind reads.
+pub type Own = Box<dyn Any + Send + Sync>;
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What a kind brings to the web.
+pub trait WebKind: Sync {
+    /// Its `BlockKind::KIND`.
+    fn kind(&self) -> &'static str;
+
+    /// The learner view of block `idx` (a leaf of this kind).
+    fn render(&self, ctx: &BlockCtx<'_>, idx: usize, state: &BlockState) -> askama::Result<String>;
+
+    /// This kind's learner state for its blocks in unit `unit`, read in one go; asked
+    /// only when the unit holds a block of this kind and the viewer's work is kept.
+    fn unit_state<'a>(
+        &'a self,
+        _cx: &'a Cx,
+        _course: &'a CourseCx,
+        _user: UserId,
+        _unit: usize,
+    ) -> BoxFuture<'a, AppResult<Vec<(BlockId, Own)>>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+
+    /// Its pages, API calls and staff pages, with full paths in the kind's family.
+    fn routes(&self) -> Router<App> {
+        Router::new()
+    }
+
+    /// Routes whose bodies are files (already compressed, or byte ranges): served
+    /// without the compression layer.
+    fn file_routes(&self) -> Router<App> {
+        Router::new()
+    }
+
+    /// Its course-wide tools in the instructor navigation.
+    fn staff_tools(&self) -> &'static [StaffTool] {
+        &[]
+    }
+
+    /// The message that introduces a due date of this kind on the Dates page, if due
+    /// dates apply to it.
+    fn due_label(&self) -> Option<&'static str> {
+        None
+    }
+}
+
+/// An entry of the instructor navigation: `/courses/{key}/instructor/{path}`.
+pub struct StaffTool {
+    pub path: &'static str,
+    pub label_key: &'static str,
+}
+
+/// What every block on a unit page shares.
+pub struct BlockCtx<'a> {
+    pub p: &'a Page,
+    pub course: &'a CourseCx,
+    /// The viewer's work is kept (enrolled, or on the course team).
+    pub tracking: bool,
+    pub staff: bool,
+    pub now: jiff::Timestamp,
+    /// What a refused post left to show again, for one block.
+    pub overlay: Option<&'a Overlay>,
+}
+
+impl BlockCtx<'_> {
+    /// The overlay for `block`, if it is of the kind's type `T`.
+    pub fn overlay_for<T: 'static>(&self, block: BlockId) -> Option<&T> {
+        self.overlay
+            .filter(|o| o.block == block)
+            .and_then(|o| o.data.downcast_ref())
+    }
+}
+
+/// What a refused post (answers that could not be graded, a response too long) leaves for
+/// the unit page to show again, in the kind's own type.
+pub struct Overlay {
+    pub block: BlockId,
+    pub data: Own,
+}
+
+impl Overlay {
+    pub fn new<T: Any + Send + Sync>(block: BlockId, data: T) -> Overlay {
+        Overlay {
+            block,
+            data: Box::new(data),
+        }
+    }
+}
+
+/// What the unit page knows about the learner and one block.
+#[derive(Default)]
+pub struct BlockState {
+    pub complete: bool,
+    /// Where the learner stopped in the block's media, seconds.
+    pub position: f64,
+    /// The kind's own state ([`WebKind::unit_state`]).
+    pub own: Option<Own>,
+}
+
+impl BlockState {
+    pub fn own<T: 'static>(&self) -> Option<&T> {
+        self.own.as_ref().and_then(|o| o.downcast_ref())
+    }
+}
+
+fn kind_named(name: &str) -> Option<&'static dyn WebKind> {
+    KINDS.iter().copied().find(|k| k.kind() == name)
+}
+
+/// The kinds' own learner state for the blocks of unit `unit`: one read per kind present.
+pub async fn unit_states(
+    cx: &Cx,
+    course: &CourseCx,
+    user: UserId,
+    unit: usize,
+) -> AppResult<HashMap<BlockId, Own>> {
+    let tree = course.tree();
+    let mut present: Vec<&'static dyn WebKind> = Vec::new();
+    for &leaf in tree.children(unit) {
+        if let Some(Ok(content)) = &tree.node(leaf).content
+            && let Some(k) = kind_named(content.kind())
+            && !present.iter().any(|p| p.kind() == k.kind())
+        {
+            present.push(k);
+        }
+    }
+    let mut out = HashMap::new();
+    for k in present {
+        out.extend(k.unit_state(cx, course, user, unit).await?);
+    }
+    Ok(out)
+}
+
+#[derive(Template)]
+#[template(path = "blocks/unsupported.html")]
+struct UnsupportedView<'a> {
+    p: &'a Page,
+    id: i64,
+    kind: &'a str,
+    broken: bool,
+    staff: bool,
+}
+
+/// The learner view of leaf `idx`. A kind this build does not know, or content that no
+/// longer decodes, shows a clear notice instead of breaking the page (staff also see
+/// what it was).
+pub fn render(ctx: &BlockCtx<'_>, idx: usize, state: &BlockState) -> Html {
+    let node = ctx.course.tree().node(idx);
+    let id = node.id.0;
+    let unsupported = |kind: &str, broken: bool| {
+        UnsupportedView {
+            p: ctx.p,
+            id,
+            kind,
+            broken,
+            staff: ctx.staff,
+        }
+        .render()
+    };
+    let out = match &node.content {
+        Some(Ok(content)) => match kind_named(content.kind()) {
+            Some(k) => k.render(ctx, idx, state),
+            None => unsupported(content.kind(), false),
+        },
+        Some(Err(_)) | None => unsupported("", true),
+    };
+    match out {
+        Ok(html) => Html(html),
+        Err(e) => {
+            tracing::error!(block = id, error = %e, "rendering a block failed");
+            Html(String::new())
+        }
+    }
+}
+
+/// Every kind's routes.
+pub fn routes() -> Router<App> {
+    KINDS.iter().fold(Router::new(), |r, k| r.merge(k.routes()))
+}
+
+/// Every kind's file routes (served without compression).
+pub fn file_routes() -> Router<App> {
+    KINDS
+        .iter()
+        .fold(Router::new(), |r, k| r.merge(k.file_routes()))
+}
+
+/// The kinds' tools in the instructor navigation, in registry order.
+pub fn staff_tools() -> impl Iterator<Item = &'static StaffTool> {
+    KINDS.iter().flat_map(|k| k.staff_tools())
+}
+
+/// The Dates page's label for a due date on a block of kind `kind`.
+pub fn due_label(kind: &str) -> &'static str {
+    kind_named(kind)
+        .and_then(|k| k.due_label())
+        .unwrap_or("lyceum-dates-due-problem")
+}

@@ -1,0 +1,201 @@
+//! Open responses graded by people: the learner's response form and reviews in the unit,
+//! their block pages (`/courses/{key}/open-response/{block}…`) and API
+//! (`/api/v1/open-responses/{block_id}…`), and the course team's grading tools.
+
+use super::{BlockCtx, BlockState, BoxFuture, Own, StaffTool, WebKind};
+use crate::api::open_responses as api;
+use crate::courses::CourseCx;
+use crate::error::AppResult;
+use crate::handlers::open_responses::{learner, settings, staff};
+use crate::page::Cx;
+use crate::state::App;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{delete, get, post, put};
+use lyceum_core::blocks::open_response::OpenResponse;
+use lyceum_core::blocks::{BlockKind, Registered};
+use lyceum_core::{BlockId, UserId};
+
+pub struct OpenResponseBlock;
+
+const TOOLS: &[StaffTool] = &[StaffTool {
+    path: "open-responses",
+    label_key: "lyceum-or-staff-nav",
+}];
+
+impl WebKind for OpenResponseBlock {
+    fn kind(&self) -> &'static str {
+        OpenResponse::KIND
+    }
+
+    fn render(&self, ctx: &BlockCtx<'_>, idx: usize, state: &BlockState) -> askama::Result<String> {
+        let node = ctx.course.tree().node(idx);
+        let Some(c) = node
+            .content
+            .as_ref()
+            .and_then(|c| c.as_ref().ok())
+            .and_then(OpenResponse::of)
+        else {
+            return Ok(String::new());
+        };
+        learner::render(ctx, idx, c, state.own::<learner::OrState>())
+    }
+
+    fn unit_state<'a>(
+        &'a self,
+        cx: &'a Cx,
+        course: &'a CourseCx,
+        user: UserId,
+        unit: usize,
+    ) -> BoxFuture<'a, AppResult<Vec<(BlockId, Own)>>> {
+        Box::pin(async move {
+            let states = learner::states_in_unit(&cx.app, course, unit, user).await?;
+            Ok(states
+                .into_iter()
+                .map(|(id, st)| (id, Box::new(st) as Own))
+                .collect())
+        })
+    }
+
+    fn routes(&self) -> Router<App> {
+        Router::new()
+            .route(
+                "/courses/{key}/open-response/{block}",
+                post(learner::action),
+            )
+            .route(
+                "/courses/{key}/open-response/{block}/files",
+                post(learner::upload).layer(DefaultBodyLimit::max(learner::UPLOAD_BODY_LIMIT)),
+            )
+            .route(
+                "/courses/{key}/open-response/{block}/peer-review",
+                get(learner::peer_page).post(learner::peer_submit),
+            )
+            .route(
+                "/courses/{key}/open-response/{block}/peer-review/next",
+                post(learner::peer_next),
+            )
+            .route("/api/v1/open-responses/{block_id}/me", get(api::me))
+            .route(
+                "/api/v1/open-responses/{block_id}/draft",
+                put(api::save_draft),
+            )
+            .route(
+                "/api/v1/open-responses/{block_id}/submit",
+                post(api::submit),
+            )
+            .route(
+                "/api/v1/open-responses/{block_id}/attachments",
+                post(api::add_attachment).layer(DefaultBodyLimit::max(api::UPLOAD_BODY_LIMIT)),
+            )
+            .route(
+                "/api/v1/open-responses/{block_id}/attachments/{id}",
+                delete(api::remove_attachment),
+            )
+            .route(
+                "/api/v1/open-responses/{block_id}/peer-review/next",
+                get(api::current_peer).post(api::next_peer),
+            )
+            .route(
+                "/api/v1/open-responses/{block_id}/peer-review",
+                post(api::peer_review),
+            )
+            .route(
+                "/api/v1/open-responses/{block_id}/self-review",
+                post(api::self_review),
+            )
+            .route(
+                "/api/v1/courses/{course_id}/open-responses/queue",
+                get(api::queue),
+            )
+            .route(
+                "/courses/{key}/instructor/open-responses",
+                get(staff::queue),
+            )
+            .route(
+                "/courses/{key}/instructor/open-responses/{block}/settings",
+                get(settings::page).post(settings::save),
+            )
+            .route(
+                "/courses/{key}/instructor/open-responses/{block}/copy-rubric",
+                post(settings::copy_rubric),
+            )
+            .route(
+                "/courses/{key}/instructor/open-responses/{block}/responses.zip",
+                get(staff::responses_zip),
+            )
+            .route(
+                "/courses/{key}/instructor/open-responses/{block}/scores.csv",
+                get(staff::scores_csv),
+            )
+            .route(
+                "/courses/{key}/instructor/submissions/{id}",
+                get(staff::submission),
+            )
+            .route(
+                "/courses/{key}/instructor/submissions/{id}/assess",
+                post(staff::assess),
+            )
+            .route(
+                "/courses/{key}/instructor/submissions/{id}/return",
+                post(staff::return_for_revision),
+            )
+            .route(
+                "/courses/{key}/instructor/submissions/{id}/excuse",
+                post(staff::excuse),
+            )
+            .route(
+                "/courses/{key}/instructor/submissions/{id}/cancel-assessment",
+                post(staff::cancel_assessment),
+            )
+            .route(
+                "/courses/{key}/instructor/submissions/{id}/release",
+                post(staff::release),
+            )
+            .route(
+                "/courses/{key}/instructor/submissions/{id}/lock",
+                post(staff::start),
+            )
+            .route(
+                "/api/v1/open-responses/assessments/{assessment_id}/cancel",
+                post(api::cancel_assessment),
+            )
+            .route("/api/v1/submissions/{submission_id}", get(api::submission))
+            .route(
+                "/api/v1/submissions/{submission_id}/lock",
+                post(api::lock).delete(api::unlock),
+            )
+            .route(
+                "/api/v1/submissions/{submission_id}/staff-assessment",
+                post(api::staff_assessment),
+            )
+            .route(
+                "/api/v1/submissions/{submission_id}/return",
+                post(api::return_for_revision),
+            )
+            .route(
+                "/api/v1/submissions/{submission_id}/peer-excuse",
+                post(api::peer_excuse),
+            )
+    }
+
+    fn file_routes(&self) -> Router<App> {
+        Router::new()
+            .route(
+                "/courses/{key}/open-response/files/{id}",
+                get(learner::file),
+            )
+            .route(
+                "/api/v1/open-responses/attachments/{id}",
+                get(api::download),
+            )
+    }
+
+    fn staff_tools(&self) -> &'static [StaffTool] {
+        TOOLS
+    }
+
+    fn due_label(&self) -> Option<&'static str> {
+        Some("lyceum-dates-due-open-response")
+    }
+}

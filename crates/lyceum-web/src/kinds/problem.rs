@@ -1,0 +1,95 @@
+//! Problems (capa-compatible): the learner's form with their attempts and score, the form
+//! post (`/courses/{key}/problem/{block}`) and the JSON submit call
+//! (`/api/v1/problems/{block_id}/submit`).
+
+use super::{BlockCtx, BlockState, BoxFuture, Own, WebKind};
+use crate::courses::CourseCx;
+use crate::error::AppResult;
+use crate::page::Cx;
+use crate::problems::{LearnerProblem, Overlay};
+use crate::state::App;
+use axum::Router;
+use axum::routing::post;
+use lyceum_core::blocks::problem::ProblemKind;
+use lyceum_core::blocks::{BlockKind, Registered};
+use lyceum_core::{BlockId, UserId};
+use lyceum_store::repo::problems;
+
+pub struct ProblemBlock;
+
+impl WebKind for ProblemBlock {
+    fn kind(&self) -> &'static str {
+        ProblemKind::KIND
+    }
+
+    fn render(&self, ctx: &BlockCtx<'_>, idx: usize, state: &BlockState) -> askama::Result<String> {
+        let empty = LearnerProblem::default();
+        let id = ctx.course.tree().node(idx).id;
+        Ok(crate::problems::render(
+            ctx.p,
+            crate::problems::RenderInput {
+                course: ctx.course,
+                idx,
+                learner: state.own::<LearnerProblem>().unwrap_or(&empty),
+                tracking: ctx.tracking,
+                staff: ctx.staff,
+                overlay: ctx.overlay_for::<Overlay>(id).cloned().unwrap_or_default(),
+                now: ctx.now,
+            },
+        )
+        .0)
+    }
+
+    /// The learner's work on each problem of the unit (one read), or a fresh draw.
+    fn unit_state<'a>(
+        &'a self,
+        cx: &'a Cx,
+        course: &'a CourseCx,
+        user: UserId,
+        unit: usize,
+    ) -> BoxFuture<'a, AppResult<Vec<(BlockId, Own)>>> {
+        Box::pin(async move {
+            let tree = course.tree();
+            let mut c = cx.app.store().conn().await?;
+            let rows = problems::states_in_unit(&mut c, user, tree.node(unit).id).await?;
+            drop(c);
+            let mut out: Vec<(BlockId, Own)> = Vec::new();
+            for &leaf in tree.children(unit) {
+                let node = tree.node(leaf);
+                let Some(content) = node
+                    .content
+                    .as_ref()
+                    .and_then(|c| c.as_ref().ok())
+                    .and_then(ProblemKind::of)
+                else {
+                    continue;
+                };
+                let learner = match rows.iter().find(|s| s.block_id == node.id.0) {
+                    Some(row) => LearnerProblem::from_row(row),
+                    None => LearnerProblem {
+                        seed: crate::problems::seed_for(content, Some(user), node.id),
+                        ..Default::default()
+                    },
+                };
+                out.push((node.id, Box::new(learner)));
+            }
+            Ok(out)
+        })
+    }
+
+    fn routes(&self) -> Router<App> {
+        Router::new()
+            .route(
+                "/courses/{key}/problem/{block}",
+                post(crate::handlers::courseware::problem_action),
+            )
+            .route(
+                "/api/v1/problems/{block_id}/submit",
+                post(crate::api::grades::submit),
+            )
+    }
+
+    fn due_label(&self) -> Option<&'static str> {
+        Some("lyceum-dates-due-problem")
+    }
+}
