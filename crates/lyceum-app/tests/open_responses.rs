@@ -69,7 +69,9 @@ impl World {
 
     async fn unread(&self, name: &str) -> i64 {
         let mut c = self.env.store.conn().await.unwrap();
-        notifications::unread_count(&mut c, self.u(name)).await.unwrap()
+        notifications::unread_count(&mut c, self.u(name))
+            .await
+            .unwrap()
     }
 
     async fn log(&self) -> Vec<(String, String)> {
@@ -124,9 +126,15 @@ async fn world(store: Store) -> World {
             .await
             .unwrap();
     }
-    courses::set_role(&mut tx, course, people["teacher"], CourseRole::Instructor, now)
-        .await
-        .unwrap();
+    courses::set_role(
+        &mut tx,
+        course,
+        people["teacher"],
+        CourseRole::Instructor,
+        now,
+    )
+    .await
+    .unwrap();
     courses::set_role(&mut tx, course, people["ta"], CourseRole::Staff, now)
         .await
         .unwrap();
@@ -168,14 +176,18 @@ async fn submitting_completes_refuses_twice_and_tells_idle_reviewers(store: Stor
     let (alice, bob) = (w.u("alice"), w.u("bob"));
     let peer = w.at(w.peer);
     // Alice submits first: nobody is waiting for something to review yet.
-    let done = uc::submit(&w.env, &peer, alice, "  Because.  ").await.unwrap();
+    let done = uc::submit(&w.env, &peer, alice, "  Because.  ")
+        .await
+        .unwrap();
     assert_eq!(done.value.text, "Because.");
     assert!(done.told.is_empty());
     // Submitting completes the block.
     let mut c = w.env.store.conn().await.unwrap();
-    let completed = learner::completed_in_course(&mut c, alice, w.course).await.unwrap();
+    let completed = learner::completed_in_course(&mut c, alice, w.course)
+        .await
+        .unwrap();
     drop(c);
-    assert!(completed.iter().any(|b| *b == w.peer), "{completed:?}");
+    assert!(completed.contains(&w.peer), "{completed:?}");
     // A second submission while the first is being assessed is refused, nothing stored.
     let err = uc::submit(&w.env, &peer, alice, "Again").await.unwrap_err();
     assert_eq!(err.kind, ErrorKind::Conflict);
@@ -188,9 +200,14 @@ async fn submitting_completes_refuses_twice_and_tells_idle_reviewers(store: Stor
     // After the due date nothing is accepted: a conflict, the draft kept.
     w.clock.set("2026-10-11T00:00:00Z".parse().unwrap());
     let mission = w.at(w.staff_only);
-    uc::save_draft(&w.env, &mission, bob, "Late draft").await.unwrap();
+    uc::save_draft(&w.env, &mission, bob, "Late draft")
+        .await
+        .unwrap();
     let err = uc::submit(&w.env, &mission, bob, "Late").await.unwrap_err();
-    assert_eq!((err.kind, err.error.key.0), (ErrorKind::Conflict, "lyceum-error-or-past-due"));
+    assert_eq!(
+        (err.kind, err.error.key.0),
+        (ErrorKind::Conflict, "lyceum-error-or-past-due")
+    );
     let st = uc::learner_state(&w.env, &mission, bob).await.unwrap();
     assert!(st.versions.is_empty());
     assert_eq!(st.draft.unwrap().0, "Late draft");
@@ -211,18 +228,32 @@ async fn drafts_and_files_follow_the_authors_rules(store: Store) {
     };
     let refused = |e: lyceum_app::Error| (e.kind, e.error.key.0);
     assert_eq!(
-        refused(uc::add_attachment(&w.env, &a, alice, &up("x.exe", "")).await.unwrap_err()),
+        refused(
+            uc::add_attachment(&w.env, &a, alice, &up("x.exe", ""))
+                .await
+                .unwrap_err()
+        ),
         (ErrorKind::Invalid, "lyceum-error-or-file-type")
     );
     assert_eq!(
-        refused(uc::add_attachment(&w.env, &a, alice, &up("map.png", " ")).await.unwrap_err()),
+        refused(
+            uc::add_attachment(&w.env, &a, alice, &up("map.png", " "))
+                .await
+                .unwrap_err()
+        ),
         (ErrorKind::Invalid, "lyceum-error-or-alt-required")
     );
-    let file = uc::add_attachment(&w.env, &a, alice, &up("notes.pdf", "")).await.unwrap();
+    let file = uc::add_attachment(&w.env, &a, alice, &up("notes.pdf", ""))
+        .await
+        .unwrap();
     assert_eq!(file.file_name, "notes.pdf");
     // One file at most on this assignment.
     assert_eq!(
-        refused(uc::add_attachment(&w.env, &a, alice, &up("more.pdf", "")).await.unwrap_err()),
+        refused(
+            uc::add_attachment(&w.env, &a, alice, &up("more.pdf", ""))
+                .await
+                .unwrap_err()
+        ),
         (ErrorKind::Invalid, "lyceum-error-or-too-many-files")
     );
     // Text is optional here: the file alone is a response.
@@ -231,7 +262,9 @@ async fn drafts_and_files_follow_the_authors_rules(store: Store) {
     assert_eq!(st.versions[0].files.len(), 1);
     assert_eq!(st.versions[0].row.id, done.value.id);
     // Submitted files are not removable, and a submitted response is locked.
-    let err = uc::remove_attachment(&w.env, &a, alice, file.id).await.unwrap_err();
+    let err = uc::remove_attachment(&w.env, &a, alice, file.id)
+        .await
+        .unwrap_err();
     assert_eq!(err.kind, ErrorKind::NotFound);
     let err = uc::save_draft(&w.env, &a, alice, "More").await.unwrap_err();
     assert_eq!(err.kind, ErrorKind::Conflict);
@@ -248,38 +281,69 @@ async fn peer_and_self_review_move_the_workflow(store: Store) {
     // Reviewing before submitting is a conflict.
     let err = uc::next_peer(&w.env, &a, alice).await.unwrap_err();
     assert_eq!(err.error.key.0, "lyceum-error-or-submit-first");
-    let alice_sub = uc::submit(&w.env, &a, alice, "Alice's essay").await.unwrap().value;
-    let bob_sub = uc::submit(&w.env, &a, bob, "Bob's essay").await.unwrap().value;
+    let alice_sub = uc::submit(&w.env, &a, alice, "Alice's essay")
+        .await
+        .unwrap()
+        .value;
+    let bob_sub = uc::submit(&w.env, &a, bob, "Bob's essay")
+        .await
+        .unwrap()
+        .value;
     // Alice is given Bob's response, and the same one until she reviews it.
     let task = uc::next_peer(&w.env, &a, alice).await.unwrap().unwrap();
     assert_eq!(task.submission.id, bob_sub.id);
     let again = uc::current_peer(&w.env, &a, alice).await.unwrap().unwrap();
     assert_eq!(again.submission.id, bob_sub.id);
     // A review of a response she was not given does not exist for her.
-    let err = uc::peer_review(&w.env, &a, alice, alice_sub.id, &review("ideas", "wikilearn-good"))
-        .await
-        .unwrap_err();
+    let err = uc::peer_review(
+        &w.env,
+        &a,
+        alice,
+        alice_sub.id,
+        &review("ideas", "wikilearn-good"),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.kind, ErrorKind::NotFound);
     // A review that does not fit the rubric stores nothing.
     let err = uc::peer_review(&w.env, &a, alice, bob_sub.id, &review("ideas", "brilliant"))
         .await
         .unwrap_err();
     assert_eq!(err.kind, ErrorKind::Invalid);
-    let done = uc::peer_review(&w.env, &a, alice, bob_sub.id, &review("ideas", "wikilearn-good"))
-        .await
-        .unwrap();
+    let done = uc::peer_review(
+        &w.env,
+        &a,
+        alice,
+        bob_sub.id,
+        &review("ideas", "wikilearn-good"),
+    )
+    .await
+    .unwrap();
     assert_eq!(done.told, vec![bob, alice]);
-    // Alice gave her review; she waits for one herself.
-    assert_eq!(done.value.stage, Stage::WaitingForPeers);
-    let err = uc::peer_review(&w.env, &a, alice, bob_sub.id, &review("ideas", "wikilearn-good"))
-        .await
-        .unwrap_err();
+    // Alice gave her review: her own assessment is next, while peers review her.
+    assert_eq!(done.value.stage, Stage::SelfReview);
+    let err = uc::peer_review(
+        &w.env,
+        &a,
+        alice,
+        bob_sub.id,
+        &review("ideas", "wikilearn-good"),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.error.key.0, "lyceum-error-or-already-reviewed");
-    // Bob reviews Alice: Alice's turn to assess herself.
+    // Bob reviews Alice; Alice still has to assess herself.
     uc::next_peer(&w.env, &a, bob).await.unwrap().unwrap();
-    uc::peer_review(&w.env, &a, bob, alice_sub.id, &review("ideas", "wikilearn-excellent"))
-        .await
-        .unwrap();
+    let done = uc::peer_review(
+        &w.env,
+        &a,
+        bob,
+        alice_sub.id,
+        &review("ideas", "wikilearn-excellent"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(done.told, vec![alice, bob]);
     let st = uc::learner_state(&w.env, &a, alice).await.unwrap();
     assert_eq!(st.current().unwrap().status.stage, Stage::SelfReview);
     let done = uc::self_review(&w.env, &a, alice, &review("ideas", "wikilearn-good"))
@@ -292,7 +356,10 @@ async fn peer_and_self_review_move_the_workflow(store: Store) {
     assert_eq!(err.error.key.0, "lyceum-error-or-not-your-turn");
     // The staff-only assignment has no peer or self step: those do not exist there.
     let m = w.at(w.staff_only);
-    assert_eq!(uc::next_peer(&w.env, &m, alice).await.unwrap_err().kind, ErrorKind::NotFound);
+    assert_eq!(
+        uc::next_peer(&w.env, &m, alice).await.unwrap_err().kind,
+        ErrorKind::NotFound
+    );
     assert_eq!(
         uc::self_review(&w.env, &m, alice, &review("clarity", "wikilearn-good"))
             .await
@@ -306,9 +373,14 @@ async fn staff_actions_settle_tell_and_log_once_each(store: Store) {
     let w = world(store).await;
     let (alice, teacher) = (w.u("alice"), w.u("teacher"));
     let a = w.at(w.staff_only);
-    let s = uc::submit(&w.env, &a, alice, "Draft one").await.unwrap().value;
+    let s = uc::submit(&w.env, &a, alice, "Draft one")
+        .await
+        .unwrap()
+        .value;
     // Returning needs a note; with one, the learner is told and the log says why.
-    let err = uc::return_for_revision(&w.env, &a, teacher, s.id, "  ").await.unwrap_err();
+    let err = uc::return_for_revision(&w.env, &a, teacher, s.id, "  ")
+        .await
+        .unwrap_err();
     assert_eq!(err.error.key.0, "lyceum-or-staff-error-note-required");
     let done = uc::return_for_revision(&w.env, &a, teacher, s.id, "Add sources.")
         .await
@@ -317,18 +389,31 @@ async fn staff_actions_settle_tell_and_log_once_each(store: Store) {
     assert_eq!(done.told, vec![alice]);
     assert_eq!(w.unread("alice").await, 1);
     // The revision is version 2; grading it records the score and tells Alice once.
-    let s2 = uc::submit(&w.env, &a, alice, "Draft two, with sources").await.unwrap().value;
-    assert_eq!(s2.version, 2);
-    let done = uc::staff_assess(&w.env, &a, teacher, s2.id, &review("clarity", "wikilearn-excellent"), false)
+    let s2 = uc::submit(&w.env, &a, alice, "Draft two, with sources")
         .await
-        .unwrap();
+        .unwrap()
+        .value;
+    assert_eq!(s2.version, 2);
+    let done = uc::staff_assess(
+        &w.env,
+        &a,
+        teacher,
+        s2.id,
+        &review("clarity", "wikilearn-excellent"),
+        false,
+    )
+    .await
+    .unwrap();
     let StaffOutcome::Graded(status) = done.value else {
         panic!("not graded")
     };
     assert_eq!(status.stage, Stage::Done);
     assert_eq!(w.unread("alice").await, 2);
     let mut c = w.env.store.conn().await.unwrap();
-    let st = problems::state(&mut c, alice, w.staff_only).await.unwrap().unwrap();
+    let st = problems::state(&mut c, alice, w.staff_only)
+        .await
+        .unwrap()
+        .unwrap();
     drop(c);
     assert_eq!((st.raw_earned, st.attempts), (Some(3.0), 2));
     // Cancelling the assessment needs a reason; it stops counting, and the log says so.
@@ -338,24 +423,33 @@ async fn staff_actions_settle_tell_and_log_once_each(store: Store) {
         .unwrap()[0]
         .id;
     drop(c);
-    let err = uc::cancel_assessment(&w.env, &a, teacher, assessment, "").await.unwrap_err();
+    let err = uc::cancel_assessment(&w.env, &a, teacher, assessment, "")
+        .await
+        .unwrap_err();
     assert_eq!(err.error.key.0, "lyceum-or-staff-error-reason-required");
     let done = uc::cancel_assessment(&w.env, &a, teacher, assessment, "Wrong learner")
         .await
         .unwrap();
     assert_eq!(done.value.stage, Stage::WaitingForStaff);
-    let err = uc::cancel_assessment(&w.env, &a, teacher, assessment, "Again").await.unwrap_err();
+    let err = uc::cancel_assessment(&w.env, &a, teacher, assessment, "Again")
+        .await
+        .unwrap_err();
     assert_eq!(err.error.key.0, "lyceum-error-or-already-cancelled");
     assert_eq!(
         w.log().await,
         [
             ("or-returned".to_owned(), "Add sources.".to_owned()),
             ("or-staff-assessment".to_owned(), String::new()),
-            ("or-assessment-cancelled".to_owned(), "Wrong learner".to_owned()),
+            (
+                "or-assessment-cancelled".to_owned(),
+                "Wrong learner".to_owned()
+            ),
         ]
     );
     // Excusing from a peer step that does not exist is not found.
-    let err = uc::excuse_peer(&w.env, &a, teacher, s2.id, true).await.unwrap_err();
+    let err = uc::excuse_peer(&w.env, &a, teacher, s2.id, true)
+        .await
+        .unwrap_err();
     assert_eq!(err.kind, ErrorKind::NotFound);
 }
 
@@ -365,17 +459,24 @@ async fn a_second_grader_changes_nothing(store: Store) {
     let a = w.at(w.staff_only);
     let s = uc::submit(&w.env, &a, alice, "Essay").await.unwrap().value;
     assert!(uc::lock(&w.env, s.id, teacher).await.unwrap().is_ok());
-    assert_eq!(uc::lock_state(&w.env, s.id, teacher).await.unwrap(), uc::LockState::Mine);
+    assert_eq!(
+        uc::lock_state(&w.env, s.id, teacher).await.unwrap(),
+        uc::LockState::Mine
+    );
     assert_eq!(
         uc::lock_state(&w.env, s.id, ta).await.unwrap(),
         uc::LockState::Other("teacher".into())
     );
     // The TA's assessment is kept as their draft, not stored.
     let input = review("clarity", "wikilearn-good");
-    let done = uc::staff_assess(&w.env, &a, ta, s.id, &input, false).await.unwrap();
+    let done = uc::staff_assess(&w.env, &a, ta, s.id, &input, false)
+        .await
+        .unwrap();
     assert!(matches!(done.value, StaffOutcome::Locked(ref n) if n == "teacher"));
     assert!(done.told.is_empty());
-    let ret = uc::return_for_revision(&w.env, &a, ta, s.id, "Again").await.unwrap();
+    let ret = uc::return_for_revision(&w.env, &a, ta, s.id, "Again")
+        .await
+        .unwrap();
     assert_eq!(ret.value.unwrap_err(), "teacher");
     let course = w.course();
     let rows = uc::queue(&w.env, course, None).await.unwrap();
@@ -389,17 +490,25 @@ async fn a_second_grader_changes_nothing(store: Store) {
     };
     let access = uc::submission_access(&w.env, s.id, ta).await.unwrap();
     let viewer = access.viewer(&Actor::user(ta, false), &facts).unwrap();
-    let d = uc::details(&w.env, &a, viewer, ta, access.submission).await.unwrap();
+    let d = uc::details(&w.env, &a, viewer, ta, access.submission)
+        .await
+        .unwrap();
     assert_eq!(d.grader_draft, Some(input));
     assert_eq!(d.locked_by.as_deref(), Some("teacher"));
     assert!(w.log().await.is_empty());
     // Once the teacher lets go, the lock expires for nobody else to wait on.
     uc::unlock(&w.env, s.id, teacher).await.unwrap();
-    assert_eq!(uc::lock_state(&w.env, s.id, ta).await.unwrap(), uc::LockState::Free);
+    assert_eq!(
+        uc::lock_state(&w.env, s.id, ta).await.unwrap(),
+        uc::LockState::Free
+    );
     // A lock lasts 30 minutes.
     assert!(uc::lock(&w.env, s.id, teacher).await.unwrap().is_ok());
     w.clock.advance(jiff::SignedDuration::from_mins(31));
-    assert_eq!(uc::lock_state(&w.env, s.id, ta).await.unwrap(), uc::LockState::Free);
+    assert_eq!(
+        uc::lock_state(&w.env, s.id, ta).await.unwrap(),
+        uc::LockState::Free
+    );
 }
 
 async fn the_queue_and_its_filters(store: Store) {
@@ -409,9 +518,15 @@ async fn the_queue_and_its_filters(store: Store) {
     let m = w.at(w.staff_only);
     let p = w.at(w.peer);
     let s = uc::submit(&w.env, &m, alice, "One").await.unwrap().value;
-    uc::submit(&w.env, &m, bob, "Two").await.unwrap();
-    uc::submit(&w.env, &p, alice, "Peer one").await.unwrap();
-    uc::return_for_revision(&w.env, &m, teacher, s.id, "Again").await.unwrap();
+    let two = uc::submit(&w.env, &m, bob, "Two").await.unwrap();
+    assert!(two.told.is_empty(), "no peer step: nobody to tell");
+    let first = uc::submit(&w.env, &p, alice, "Peer one").await.unwrap();
+    assert!(first.told.is_empty(), "nobody waits to review yet");
+    uc::return_for_revision(&w.env, &m, teacher, s.id, "Again")
+        .await
+        .unwrap()
+        .value
+        .unwrap();
     let rows = uc::queue(&w.env, w.course(), None).await.unwrap();
     let count = |f: F| rows.iter().filter(|r| r.is(f)).count();
     assert_eq!(
@@ -426,7 +541,9 @@ async fn the_queue_and_its_filters(store: Store) {
     w.clock.advance(jiff::SignedDuration::from_hours(49));
     let rows = uc::queue(&w.env, w.course(), None).await.unwrap();
     assert_eq!(rows.iter().filter(|r| r.is(F::PeerStuck)).count(), 1);
-    let waiting = uc::waiting_in_courses(&w.env, &[(w.course, &w.tree)]).await.unwrap();
+    let waiting = uc::waiting_in_courses(&w.env, &[(w.course, &w.tree)])
+        .await
+        .unwrap();
     assert_eq!(waiting.get(&w.course), Some(&1));
     // Settling records nothing when no score became final.
     let settled = uc::settle_course(&w.env, w.course()).await.unwrap();
@@ -439,7 +556,8 @@ async fn who_sees_a_submission(store: Store) {
     let (alice, bob, carol, ta) = (w.u("alice"), w.u("bob"), w.u("carol"), w.u("ta"));
     let p = w.at(w.peer);
     let s = uc::submit(&w.env, &p, alice, "Mine").await.unwrap().value;
-    uc::submit(&w.env, &p, bob, "Bob's").await.unwrap();
+    let second = uc::submit(&w.env, &p, bob, "Bob's").await.unwrap();
+    assert_eq!(second.told, vec![alice]);
     uc::next_peer(&w.env, &p, bob).await.unwrap().unwrap();
     let facts = |enrolled: bool, role: Option<CourseRole>| CourseFacts {
         published: true,
@@ -451,16 +569,26 @@ async fn who_sees_a_submission(store: Store) {
         let env = w.env.clone();
         async move {
             let access = uc::submission_access(&env, s.id, user).await.unwrap();
-            access.viewer(&Actor::user(user, false), &f).map_err(|e| e.kind)
+            access
+                .viewer(&Actor::user(user, false), &f)
+                .map_err(|e| e.kind)
         }
     };
     assert_eq!(viewer(alice, facts(true, None)).await, Ok(Viewer::Learner));
     assert_eq!(viewer(bob, facts(true, None)).await, Ok(Viewer::Peer));
-    assert_eq!(viewer(carol, facts(true, None)).await, Err(ErrorKind::NotFound));
-    assert_eq!(viewer(ta, facts(false, Some(CourseRole::Staff))).await, Ok(Viewer::Staff));
+    assert_eq!(
+        viewer(carol, facts(true, None)).await,
+        Err(ErrorKind::NotFound)
+    );
+    assert_eq!(
+        viewer(ta, facts(false, Some(CourseRole::Staff))).await,
+        Ok(Viewer::Staff)
+    );
     // A peer sees the response only.
     let access = uc::submission_access(&w.env, s.id, bob).await.unwrap();
-    let d = uc::details(&w.env, &p, Viewer::Peer, bob, access.submission).await.unwrap();
+    let d = uc::details(&w.env, &p, Viewer::Peer, bob, access.submission)
+        .await
+        .unwrap();
     assert!(d.versions.is_empty() && d.learner.is_none() && d.names.is_empty());
     assert_eq!(d.version.row.text, "Mine");
 }

@@ -9,10 +9,13 @@ use lyceum_core::open_response::{Stage, Status, rules};
 use lyceum_core::{DomainError, UserId, limits};
 use lyceum_store::Db;
 use lyceum_store::repo::learner::{self as progress, CompletionSource};
-use lyceum_store::repo::open_responses::{self as repo, AttachmentRow, NewAssessment, SubmissionRow};
+use lyceum_store::repo::open_responses::{
+    self as repo, AttachmentRow, NewAssessment, SubmissionRow,
+};
 use std::collections::BTreeMap;
 
 /// Everything a learner's view of an assignment shows.
+#[derive(Debug)]
 pub struct LearnerState {
     pub draft: Option<(String, i64)>,
     pub draft_files: Vec<AttachmentRow>,
@@ -197,8 +200,14 @@ pub async fn add_attachment(
     if !state.can_write {
         return Err(locked());
     }
-    rules::check_attachment(a.content(), file_name, up.size, alt, state.draft_files.len())
-        .map_err(Error::invalid)?;
+    rules::check_attachment(
+        a.content(),
+        file_name,
+        up.size,
+        alt,
+        state.draft_files.len(),
+    )
+    .map_err(Error::invalid)?;
     let mut c = env.store.conn().await?;
     let id = repo::add_attachment(
         &mut c,
@@ -318,6 +327,7 @@ pub async fn self_review(
 
 /// A response for a learner to review: theirs to keep until reviewed. Never names its
 /// author.
+#[derive(Debug)]
 pub struct PeerTask {
     pub submission: SubmissionRow,
     pub files: Vec<AttachmentRow>,

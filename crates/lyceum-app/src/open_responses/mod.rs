@@ -23,19 +23,21 @@ pub use queue::{QueueRow, queue, settle_course, waiting_in_courses};
 pub use settings::{copy_rubric, save_settings};
 pub use staff::{
     Access, LockState, StaffOutcome, SubmissionDetails, Viewer, attachment_access,
-    cancel_assessment, details, excuse_peer, lock, lock_state, return_for_revision,
-    staff_assess, submission_access, unlock, viewer_of,
+    cancel_assessment, details, excuse_peer, lock, lock_state, return_for_revision, staff_assess,
+    submission_access, unlock, viewer_of,
 };
 
 use crate::Result;
-use lyceum_core::blocks::LeafContent;
-use lyceum_core::blocks::open_response::{OpenResponseContent, Points, Step};
+use lyceum_core::blocks::Registered;
+use lyceum_core::blocks::open_response::{OpenResponse, OpenResponseContent, Points, Step};
 use lyceum_core::clock::from_millis;
 use lyceum_core::course::CourseTree;
 use lyceum_core::open_response::{Facts, Status, rules};
 use lyceum_core::{BlockId, CourseId, DomainError};
 use lyceum_store::Db;
-use lyceum_store::repo::open_responses::{self as repo, AssessmentRow, AttachmentRow, SubmissionRow};
+use lyceum_store::repo::open_responses::{
+    self as repo, AssessmentRow, AttachmentRow, SubmissionRow,
+};
 use std::collections::BTreeMap;
 
 /// A course as these use cases need it: its id, its key (for links in notices) and its
@@ -67,17 +69,17 @@ impl<'a> CourseRef<'a> {
 
 /// The open-response content of a course node, if it is one.
 pub fn content_at(tree: &CourseTree, idx: usize) -> Option<&OpenResponseContent> {
-    match &tree.node(idx).content {
-        Some(Ok(LeafContent::OpenResponse(c))) => Some(c),
-        _ => None,
-    }
+    let leaf = tree.node(idx).content.as_ref()?.as_ref().ok()?;
+    OpenResponse::of(leaf)
 }
 
 /// Whether a course has an open-response assignment (only those have a grading queue).
 pub fn has_open_responses(tree: &CourseTree) -> bool {
-    tree.units()
-        .iter()
-        .any(|&u| tree.children(u).iter().any(|&l| content_at(tree, l).is_some()))
+    tree.units().iter().any(|&u| {
+        tree.children(u)
+            .iter()
+            .any(|&l| content_at(tree, l).is_some())
+    })
 }
 
 /// One open-response block of a course.
@@ -91,7 +93,8 @@ pub struct Assignment<'a> {
 impl<'a> Assignment<'a> {
     pub fn content(&self) -> &'a OpenResponseContent {
         // Built only by `CourseRef::assignment`, which checked the kind.
-        content_at(self.course.tree, self.idx).unwrap_or_else(|| unreachable!("not an open response"))
+        content_at(self.course.tree, self.idx)
+            .unwrap_or_else(|| unreachable!("not an open response"))
     }
 
     /// Its title: its own, else its unit's.

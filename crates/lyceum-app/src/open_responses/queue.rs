@@ -3,13 +3,14 @@
 //! (the peer fallback) — the hourly job's work, never a page's.
 
 use super::notify::{self, Told};
-use super::{Assessment, CourseRef, has_open_responses, load_assessments};
+use super::{Assessment, Assignment, CourseRef, has_open_responses, load_assessments};
 use crate::{Env, Result};
+use lyceum_core::course::CourseTree;
 use lyceum_core::open_response::Status;
 use lyceum_core::open_response::rules::QueueFilter;
-use lyceum_core::course::CourseTree;
 use lyceum_core::{BlockId, CourseId, UserId};
-use lyceum_store::repo::open_responses::{self as repo, SubmissionRow};
+use lyceum_store::repo::open_responses::{self as repo, AttachmentRow, SubmissionRow};
+use lyceum_store::repo::users::UserRow;
 use lyceum_store::repo::{problems as scores, users};
 use std::collections::HashMap;
 
@@ -33,7 +34,11 @@ impl QueueRow {
 
 /// Every current submission of a course (or of one assignment) with its status: a fixed
 /// number of statements whatever the course size. Reads only.
-pub async fn queue(env: &Env, course: CourseRef<'_>, block: Option<BlockId>) -> Result<Vec<QueueRow>> {
+pub async fn queue(
+    env: &Env,
+    course: CourseRef<'_>,
+    block: Option<BlockId>,
+) -> Result<Vec<QueueRow>> {
     Ok(statuses(env, course, block, false).await?.value)
 }
 
@@ -84,7 +89,10 @@ async fn statuses(
     };
     let mut by_submission: HashMap<i64, Vec<Assessment>> = HashMap::new();
     for a in assessments {
-        by_submission.entry(a.row.submission_id).or_default().push(a);
+        by_submission
+            .entry(a.row.submission_id)
+            .or_default()
+            .push(a);
     }
     let mut out = Vec::new();
     let mut told = Vec::new();
@@ -154,7 +162,10 @@ pub async fn waiting_in_courses(
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut by_submission: HashMap<i64, Vec<Assessment>> = HashMap::new();
     for a in load_assessments(&mut c, &ids).await? {
-        by_submission.entry(a.row.submission_id).or_default().push(a);
+        by_submission
+            .entry(a.row.submission_id)
+            .or_default()
+            .push(a);
     }
     let given: HashMap<(i64, i64), i64> = repo::reviews_given_in_courses(&mut c, &with)
         .await?
@@ -177,4 +188,46 @@ pub async fn waiting_in_courses(
         }
     }
     Ok(out)
+}
+
+/// Every version of every response to an assignment, with their files and learners (the
+/// course team's ZIP download). Reads only.
+pub struct Responses {
+    /// Oldest first per learner.
+    pub versions: Vec<SubmissionRow>,
+    pub files: Vec<AttachmentRow>,
+    pub learners: HashMap<i64, UserRow>,
+}
+
+pub async fn all_responses(env: &Env, a: &Assignment<'_>) -> Result<Responses> {
+    let mut c = env.store.conn().await?;
+    let versions = repo::all_versions(&mut c, a.block).await?;
+    let files = repo::attachments_of_block(&mut c, a.block).await?;
+    let ids: Vec<UserId> = versions.iter().map(|v| UserId(v.user_id)).collect();
+    let learners = people_in(&mut c, ids).await?;
+    Ok(Responses {
+        versions,
+        files,
+        learners,
+    })
+}
+
+/// The learners of some queue rows, by id (one statement). Reads only.
+pub async fn learners_of(env: &Env, rows: &[QueueRow]) -> Result<HashMap<i64, UserRow>> {
+    let mut c = env.store.conn().await?;
+    let ids = rows.iter().map(|r| UserId(r.submission.user_id)).collect();
+    people_in(&mut c, ids).await
+}
+
+async fn people_in(
+    db: &mut impl lyceum_store::Db,
+    mut ids: Vec<UserId>,
+) -> Result<HashMap<i64, UserRow>> {
+    ids.sort_unstable_by_key(|u| u.0);
+    ids.dedup();
+    Ok(users::get_users(db, &ids)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect())
 }

@@ -6,7 +6,7 @@ use super::notify::{self, Audit};
 use super::{Assignment, CourseRef};
 use crate::{Env, Error, Result};
 use lyceum_core::blocks::open_response::{OpenResponse, OpenResponseContent};
-use lyceum_core::blocks::{BlockKind, LeafContent};
+use lyceum_core::blocks::{BlockKind, Registered};
 use lyceum_core::{BlockId, UserId};
 use lyceum_store::repo::courses as course_repo;
 
@@ -47,7 +47,7 @@ async fn store(
     action: &str,
 ) -> Result<()> {
     let now = env.now();
-    let encoded = LeafContent::OpenResponse(content.clone()).encode();
+    let encoded = OpenResponse::into_leaf(content.clone()).encode();
     let mut tx = env.store.begin().await?;
     course_repo::update_block(
         &mut tx,

@@ -12,7 +12,9 @@ use lyceum_core::blocks::open_response::{AssessmentInput, Step};
 use lyceum_core::open_response::{Status, rules};
 use lyceum_core::permissions::{Action, Actor, CourseFacts, Resource, can};
 use lyceum_core::{BlockId, DomainError, UserId, limits};
-use lyceum_store::repo::open_responses::{self as repo, ACTIVE, AttachmentRow, RETURNED, SubmissionRow};
+use lyceum_store::repo::open_responses::{
+    self as repo, ACTIVE, AttachmentRow, RETURNED, SubmissionRow,
+};
 use lyceum_store::repo::users::{self, UserRow};
 use std::collections::HashMap;
 
@@ -41,8 +43,7 @@ pub async fn submission_access(env: &Env, id: i64, user: UserId) -> Result<Acces
     let submission = repo::submission(&mut c, id)
         .await?
         .ok_or_else(Error::not_found)?;
-    let assigned_peer =
-        submission.user_id != user.0 && repo::is_assigned(&mut c, id, user).await?;
+    let assigned_peer = submission.user_id != user.0 && repo::is_assigned(&mut c, id, user).await?;
     Ok(Access {
         submission,
         assigned_peer,
@@ -193,11 +194,13 @@ pub enum LockState {
 /// Who holds the grading lock on a submission now, as `me` sees it. Reads only.
 pub async fn lock_state(env: &Env, submission: i64, me: UserId) -> Result<LockState> {
     let mut c = env.store.conn().await?;
-    Ok(match repo::lock_holder(&mut c, submission, env.now_ms()).await? {
-        None => LockState::Free,
-        Some(h) if h == me.0 => LockState::Mine,
-        Some(h) => LockState::Other(shown_name(&mut c, h).await?),
-    })
+    Ok(
+        match repo::lock_holder(&mut c, submission, env.now_ms()).await? {
+            None => LockState::Free,
+            Some(h) if h == me.0 => LockState::Mine,
+            Some(h) => LockState::Other(shown_name(&mut c, h).await?),
+        },
+    )
 }
 
 /// Take or renew the grading lock ("Start grading"); answers when it runs out, or
@@ -228,6 +231,7 @@ pub async fn unlock(env: &Env, submission: i64, staff: UserId) -> Result<()> {
 }
 
 /// What a staff assessment did.
+#[derive(Debug)]
 pub enum StaffOutcome {
     Graded(Status),
     /// Another grader holds the lock: nothing graded, the assessment kept as this grader's
@@ -294,7 +298,10 @@ pub async fn staff_assess(
     let notify = (!as_peer).then_some("feedback");
     let status = after_staff_action(&mut tx, a, staff, &s, notify, audit, now).await?;
     tx.commit().await?;
-    Ok(Told::new(StaffOutcome::Graded(status), vec![UserId(s.user_id)]))
+    Ok(Told::new(
+        StaffOutcome::Graded(status),
+        vec![UserId(s.user_id)],
+    ))
 }
 
 /// Return a submission for revision, with a note to the learner. Refused while another

@@ -41,9 +41,7 @@ pub fn submission_open(
 pub fn may_write(latest: Option<Stage>, allow_resubmission: bool) -> bool {
     match latest {
         None => true,
-        Some(stage) => {
-            stage == Stage::Returned || (allow_resubmission && stage == Stage::Done)
-        }
+        Some(stage) => stage == Stage::Returned || (allow_resubmission && stage == Stage::Done),
     }
 }
 
@@ -97,7 +95,9 @@ pub fn check_file(
         .filter(|f| f.requirement.asked())
         .ok_or_else(|| DomainError::new("lyceum-error-or-no-files"))?;
     if rules.allows(file_name).is_none() {
-        return Err(DomainError::new("lyceum-error-or-file-type").with_arg(rules.allowed.join(", ")));
+        return Err(
+            DomainError::new("lyceum-error-or-file-type").with_arg(rules.allowed.join(", "))
+        );
     }
     if size > rules.max_bytes() {
         return Err(
@@ -121,9 +121,8 @@ pub fn check_attachment(
         return Err(DomainError::new("lyceum-error-or-alt-required"));
     }
     if attached >= rules.max_files as usize {
-        return Err(
-            DomainError::new("lyceum-error-or-too-many-files").with_arg(rules.max_files.to_string())
-        );
+        return Err(DomainError::new("lyceum-error-or-too-many-files")
+            .with_arg(rules.max_files.to_string()));
     }
     Ok(())
 }
@@ -203,6 +202,31 @@ mod tests {
     use crate::open_response::{Score, StepStatus};
     use std::collections::BTreeMap;
 
+    /// (start, due, now, the refusal expected).
+    type WindowCase = (
+        Option<Timestamp>,
+        Option<Timestamp>,
+        &'static str,
+        Option<&'static str>,
+    );
+    /// (text rule, file rule, text typed, files in the draft, the refusal expected).
+    type ContentCase<'a> = (
+        Requirement,
+        Option<Requirement>,
+        &'a str,
+        usize,
+        Option<&'static str>,
+    );
+    /// (content, file name, size, alt text, files already attached, the refusal expected).
+    type FileCase<'a> = (
+        &'a OpenResponseContent,
+        &'static str,
+        u64,
+        &'static str,
+        usize,
+        Option<&'static str>,
+    );
+
     fn t(s: &str) -> Timestamp {
         s.parse().unwrap()
     }
@@ -211,14 +235,29 @@ mod tests {
     fn submitting_is_open_between_start_and_due() {
         let start = Some(t("2026-03-01T00:00:00Z"));
         let due = Some(t("2026-03-10T00:00:00Z"));
-        let cases: [(Option<Timestamp>, Option<Timestamp>, &str, Option<&str>); 7] = [
+        let cases: [WindowCase; 7] = [
             (None, None, "2026-01-01T00:00:00Z", None),
-            (start, None, "2026-02-28T23:59:59Z", Some("lyceum-error-or-not-open")),
+            (
+                start,
+                None,
+                "2026-02-28T23:59:59Z",
+                Some("lyceum-error-or-not-open"),
+            ),
             (start, None, "2026-03-01T00:00:00Z", None),
             (None, due, "2026-03-10T00:00:00Z", None),
-            (None, due, "2026-03-10T00:00:01Z", Some("lyceum-error-or-past-due")),
+            (
+                None,
+                due,
+                "2026-03-10T00:00:01Z",
+                Some("lyceum-error-or-past-due"),
+            ),
             (start, due, "2026-03-05T00:00:00Z", None),
-            (start, due, "2026-02-01T00:00:00Z", Some("lyceum-error-or-not-open")),
+            (
+                start,
+                due,
+                "2026-02-01T00:00:00Z",
+                Some("lyceum-error-or-not-open"),
+            ),
         ];
         for (start, due, now, want) in cases {
             let got = submission_open(start, due, t(now)).err().map(|e| e.key.0);
@@ -256,16 +295,46 @@ mod tests {
     fn what_a_submission_must_contain() {
         use Requirement as R;
         let long = "x".repeat(MAX_RESPONSE_CHARS + 1);
-        let cases: [(Requirement, Option<Requirement>, &str, usize, Option<&str>); 9] = [
+        let cases: [ContentCase; 9] = [
             (R::Required, None, "Text", 0, None),
-            (R::Required, None, "", 0, Some("lyceum-error-or-text-required")),
+            (
+                R::Required,
+                None,
+                "",
+                0,
+                Some("lyceum-error-or-text-required"),
+            ),
             (R::Optional, None, "", 0, Some("lyceum-error-or-empty")),
             (R::Optional, Some(R::Optional), "", 1, None),
-            (R::None, Some(R::Optional), "Text", 1, Some("lyceum-error-or-no-text")),
-            (R::None, Some(R::Required), "", 0, Some("lyceum-error-or-files-required")),
-            (R::Optional, Some(R::Required), "Text", 0, Some("lyceum-error-or-files-required")),
+            (
+                R::None,
+                Some(R::Optional),
+                "Text",
+                1,
+                Some("lyceum-error-or-no-text"),
+            ),
+            (
+                R::None,
+                Some(R::Required),
+                "",
+                0,
+                Some("lyceum-error-or-files-required"),
+            ),
+            (
+                R::Optional,
+                Some(R::Required),
+                "Text",
+                0,
+                Some("lyceum-error-or-files-required"),
+            ),
             (R::Optional, Some(R::Required), "Text", 2, None),
-            (R::Optional, None, &long, 0, Some("lyceum-error-or-too-long")),
+            (
+                R::Optional,
+                None,
+                &long,
+                0,
+                Some("lyceum-error-or-too-long"),
+            ),
         ];
         for (text, files, typed, n, want) in cases {
             let got = check_submission(&content(text, files), typed, n)
@@ -281,18 +350,55 @@ mod tests {
         let with = content(Requirement::Optional, Some(Requirement::Optional));
         let without = content(Requirement::Optional, None);
         let asked_none = content(Requirement::Optional, Some(Requirement::None));
-        let cases: [(&OpenResponseContent, &str, u64, &str, usize, Option<&str>); 8] = [
+        let cases: [FileCase; 8] = [
             (&with, "plan.pdf", mb, "", 0, None),
             (&with, "PLAN.PDF", mb, "", 0, None),
             (&with, "photo.png", mb, "A map", 4, None),
-            (&with, "photo.png", mb, "", 0, Some("lyceum-error-or-alt-required")),
-            (&with, "plan.exe", 1, "", 0, Some("lyceum-error-or-file-type")),
-            (&with, "plan.pdf", 10 * mb + 1, "", 0, Some("lyceum-error-or-file-too-large")),
-            (&with, "plan.pdf", 1, "", 5, Some("lyceum-error-or-too-many-files")),
-            (&without, "plan.pdf", 1, "", 0, Some("lyceum-error-or-no-files")),
+            (
+                &with,
+                "photo.png",
+                mb,
+                "",
+                0,
+                Some("lyceum-error-or-alt-required"),
+            ),
+            (
+                &with,
+                "plan.exe",
+                1,
+                "",
+                0,
+                Some("lyceum-error-or-file-type"),
+            ),
+            (
+                &with,
+                "plan.pdf",
+                10 * mb + 1,
+                "",
+                0,
+                Some("lyceum-error-or-file-too-large"),
+            ),
+            (
+                &with,
+                "plan.pdf",
+                1,
+                "",
+                5,
+                Some("lyceum-error-or-too-many-files"),
+            ),
+            (
+                &without,
+                "plan.pdf",
+                1,
+                "",
+                0,
+                Some("lyceum-error-or-no-files"),
+            ),
         ];
         for (c, name, size, alt, n, want) in cases {
-            let got = check_attachment(c, name, size, alt, n).err().map(|e| e.key.0);
+            let got = check_attachment(c, name, size, alt, n)
+                .err()
+                .map(|e| e.key.0);
             assert_eq!(got, want, "{name} {size} {alt:?} {n}");
         }
         assert_eq!(
@@ -331,12 +437,36 @@ mod tests {
         use QueueFilter as F;
         // (version, status) → the filters it is under.
         let cases: [(i64, Status, &[F]); 6] = [
-            (1, status(Stage::WaitingForStaff, true, false, false), &[F::Waiting, F::All]),
-            (2, status(Stage::WaitingForStaff, true, false, false), &[F::Waiting, F::Resubmitted, F::All]),
-            (1, status(Stage::WaitingForPeers, false, true, false), &[F::PeerStuck, F::All]),
-            (2, status(Stage::Returned, false, false, false), &[F::Returned, F::All]),
-            (3, status(Stage::Done, false, false, true), &[F::Done, F::All]),
-            (2, status(Stage::WaitingForPeers, false, false, false), &[F::Resubmitted, F::All]),
+            (
+                1,
+                status(Stage::WaitingForStaff, true, false, false),
+                &[F::Waiting, F::All],
+            ),
+            (
+                2,
+                status(Stage::WaitingForStaff, true, false, false),
+                &[F::Waiting, F::Resubmitted, F::All],
+            ),
+            (
+                1,
+                status(Stage::WaitingForPeers, false, true, false),
+                &[F::PeerStuck, F::All],
+            ),
+            (
+                2,
+                status(Stage::Returned, false, false, false),
+                &[F::Returned, F::All],
+            ),
+            (
+                3,
+                status(Stage::Done, false, false, true),
+                &[F::Done, F::All],
+            ),
+            (
+                2,
+                status(Stage::WaitingForPeers, false, false, false),
+                &[F::Resubmitted, F::All],
+            ),
         ];
         for (version, st, want) in cases {
             let got: Vec<F> = F::ALL
@@ -352,7 +482,10 @@ mod tests {
         for f in QueueFilter::ALL {
             assert_eq!(QueueFilter::parse(f.name()), Some(f));
         }
-        assert_eq!(QueueFilter::parse("peer_stuck"), Some(QueueFilter::PeerStuck));
+        assert_eq!(
+            QueueFilter::parse("peer_stuck"),
+            Some(QueueFilter::PeerStuck)
+        );
         assert_eq!(QueueFilter::parse("nonsense"), None);
         assert_eq!(QueueFilter::default(), QueueFilter::Waiting);
     }

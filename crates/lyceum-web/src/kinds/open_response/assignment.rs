@@ -92,7 +92,13 @@ pub fn at(course: CourseCx, block: BlockId) -> AppResult<Assignment> {
 /// The assignment of a course in which the caller may respond (`Action::Respond`:
 /// enrolled, or on the team); not found for anyone else.
 pub fn respond_in(cx: &Cx, course: CourseCx, block: BlockId) -> AppResult<Assignment> {
-    if !can(&cx.actor(), Action::Respond, Resource::Course(&course.facts)).allowed() {
+    if !can(
+        &cx.actor(),
+        Action::Respond,
+        Resource::Course(&course.facts),
+    )
+    .allowed()
+    {
         return Err(AppError::NotFound);
     }
     at(course, block)
@@ -258,7 +264,10 @@ pub async fn settle_all(app: &crate::state::App) -> AppResult<usize> {
     for key in keys {
         // As staff would see it: unreleased blocks count too.
         let course = courses::load_as(app, &key, None, Actor::ANONYMOUS).await?;
-        n += told(app, app::settle_course(&app.env(), course_ref(&course)).await?);
+        n += told(
+            app,
+            app::settle_course(&app.env(), course_ref(&course)).await?,
+        );
     }
     Ok(n)
 }

@@ -2,18 +2,17 @@
 //! unit page (prompt, rubric, steps, the writing form, self review, results), its form
 //! actions and file uploads, the peer-review page, and downloading attached files.
 //!
-//! Every rule lives in `crate::open_responses`; this module shows its answers and turns
-//! forms into its calls. Response text is stored as typed and shown as plain text: escaped,
+//! Every operation is a use case of `lyceum_app::open_responses` (the same the JSON API
+//! calls); this module shows its answers and turns forms into its calls. Response text is stored as typed and shown as plain text: escaped,
 //! with its line breaks, web addresses made links (as the JSON API's clients would).
 
+use super::assignment::{self as ors, Assessment, Assignment, LearnerState, Version, released};
+use super::files;
 use crate::courses::{self, CourseCx};
 use crate::error::{AppError, AppResult};
 use crate::handlers::courseware::{CourseHead, head, render_unit};
 use crate::handlers::{html_response, see_other, with_notice};
 use crate::kinds::BlockCtx;
-use crate::open_responses::{self as ors, Assessment, Assignment, LearnerState, Version, released};
-use lyceum_app::open_responses as uc;
-use crate::or_files;
 use crate::page::{Cx, Html, Page, Piece, escape};
 use askama::Template;
 use axum::body::Bytes;
@@ -22,6 +21,7 @@ use axum::extract::{Multipart, Path, Request};
 use axum::http::StatusCode;
 use axum::response::Response;
 use jiff::Timestamp;
+use lyceum_app::open_responses as uc;
 use lyceum_core::blocks::open_response::{
     AssessmentInput, OpenResponseContent, Requirement, Step, is_image,
 };
@@ -32,7 +32,7 @@ use lyceum_store::repo::open_responses as repo;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub use crate::or_files::UPLOAD_BODY_LIMIT;
+pub use super::files::UPLOAD_BODY_LIMIT;
 
 // --- State on the unit page -------------------------------------------------------------
 
@@ -489,6 +489,42 @@ fn files_form(
     })
 }
 
+/// The writing form: the text (what was refused, else the draft, else the current
+/// version's), the files, and whether it waits behind "Revise and resubmit".
+fn write_form(
+    ctx: &BlockCtx<'_>,
+    c: &OpenResponseContent,
+    id: i64,
+    s: &LearnerState,
+    overlay: Option<&Overlay>,
+) -> WriteForm {
+    let (p, course) = (ctx.p, ctx.course);
+    let current = s.current();
+    let stage = current.map(|v| v.status.stage);
+    let text = overlay
+        .and_then(|o| o.text.clone())
+        .or_else(|| s.draft.as_ref().map(|d| d.0.clone()))
+        .or_else(|| current.map(|v| v.row.text.clone()))
+        .unwrap_or_default();
+    let warning = if c.allow_resubmission {
+        p.t("lyceum-or-submit-warning-resubmit")
+    } else {
+        p.t("lyceum-or-submit-warning")
+    };
+    WriteForm {
+        text,
+        text_asked: c.text.asked(),
+        text_required: c.text == Requirement::Required,
+        saved_at: s.draft.as_ref().map(|d| from_millis(d.1)),
+        warning,
+        files: files_form(p, course, c, id, s),
+        collapsed: stage == Some(Stage::Done)
+            && overlay.is_none()
+            && s.draft.is_none()
+            && s.draft_files.is_empty(),
+    }
+}
+
 /// The block on the unit page.
 pub fn render(
     ctx: &BlockCtx<'_>,
@@ -520,28 +556,7 @@ pub fn render(
             if let Some(closed) = &s.closed {
                 notice = Some(error_message(p, closed));
             } else {
-                let text = overlay
-                    .and_then(|o| o.text.clone())
-                    .or_else(|| s.draft.as_ref().map(|d| d.0.clone()))
-                    .or_else(|| current.map(|v| v.row.text.clone()))
-                    .unwrap_or_default();
-                let warning = if c.allow_resubmission {
-                    p.t("lyceum-or-submit-warning-resubmit")
-                } else {
-                    p.t("lyceum-or-submit-warning")
-                };
-                write = Some(WriteForm {
-                    text,
-                    text_asked: c.text.asked(),
-                    text_required: c.text == Requirement::Required,
-                    saved_at: s.draft.as_ref().map(|d| from_millis(d.1)),
-                    warning,
-                    files: files_form(p, course, c, id, s),
-                    collapsed: stage == Some(Stage::Done)
-                        && overlay.is_none()
-                        && s.draft.is_none()
-                        && s.draft_files.is_empty(),
-                });
+                write = Some(write_form(ctx, c, id, s, overlay));
             }
         }
         Some(_) => {}
@@ -745,10 +760,10 @@ pub async fn upload(
 ) -> AppResult<Response> {
     let (a, user) = posted(&cx, &key, block).await?;
     let form = form.map_err(|_| AppError::bad_request("lyceum-error-bad-form"))?;
-    let mut got = or_files::Received::default();
-    let result = match or_files::receive(&cx, &a, form, &mut got).await {
+    let mut got = files::Received::default();
+    let result = match files::receive(&cx, &a, form, &mut got).await {
         Ok(()) => match keep_text(&cx, &a, user, got.text.as_deref()).await {
-            Ok(()) => or_files::store(&cx, &a, user, &got).await.map(|_| ()),
+            Ok(()) => files::store(&cx, &a, user, &got).await.map(|_| ()),
             Err(e) => Err(e),
         },
         Err(e) => Err(e),
@@ -945,10 +960,10 @@ pub async fn file(
     req: Request,
 ) -> AppResult<Response> {
     let course = courses::load(&cx, &key).await?;
-    let f = or_files::readable(&cx, id).await?;
+    let f = files::readable(&cx, id).await?;
     // Only files of this course's blocks, under this course's address.
     if course.tree().index_of(BlockId(f.block_id)).is_none() {
         return Err(AppError::NotFound);
     }
-    or_files::serve(&cx, &f, req).await
+    files::serve(&cx, &f, req).await
 }

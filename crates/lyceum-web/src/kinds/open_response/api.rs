@@ -4,34 +4,32 @@
 //! `lyceum_app::open_responses`, the same the HTML pages call: this module only turns
 //! requests into its calls and its answers into JSON.
 
-use super::{json, time};
-use crate::courses::{self, decide};
-use crate::error::{AppError, AppResult};
-use crate::open_responses::{
+use super::assignment::{
     self as ors, Assessment, Assignment, LearnerState, QueueFilter, StaffOutcome, SubmissionView,
     Viewer,
 };
-use crate::or_files;
+use super::files;
+use crate::api::{json, time};
+use crate::courses::{self, decide};
+use crate::error::{AppError, AppResult};
 use crate::page::{Cx, Page};
-use lyceum_app::open_responses as uc;
 use axum::Json;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Multipart, Path, Query, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use lyceum_app::open_responses as uc;
 use lyceum_core::blocks::open_response::{AssessmentInput, OpenResponseContent, Step};
 use lyceum_core::open_response::Status;
 use lyceum_core::permissions::{Action, Resource, can};
 use lyceum_core::{BlockId, DomainError, UserId};
-use lyceum_store::repo::notifications;
 use lyceum_store::repo::open_responses::{self as repo, AttachmentRow, SubmissionRow};
-use lyceum_store::repo::users;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use utoipa::{IntoParams, ToSchema};
 
-pub use crate::or_files::UPLOAD_BODY_LIMIT;
+pub use super::files::UPLOAD_BODY_LIMIT;
 
 // --- JSON shapes ----------------------------------------------------------------------------
 
@@ -434,30 +432,6 @@ pub struct CancelBody {
     pub reason: String,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct NotificationJson {
-    pub id: i64,
-    /// `feedback`, `returned`, `reviews-needed`.
-    pub kind: String,
-    /// In the caller's language.
-    pub message: String,
-    /// What it is about (an assignment's title).
-    pub subject: String,
-    /// The title of the course it is about, if any.
-    pub course_title: Option<String>,
-    /// The site's path to go to.
-    pub link: String,
-    pub created_at: Option<String>,
-    pub read: bool,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct NotificationsJson {
-    pub unread: i64,
-    /// The latest 50, newest first.
-    pub notifications: Vec<NotificationJson>,
-}
-
 // --- Conversions ------------------------------------------------------------------------------
 
 fn message(p: &Page, e: &DomainError) -> String {
@@ -827,7 +801,10 @@ pub async fn submit(
     let user = cx.require_user()?.id();
     let b = body(b)?;
     let a = ors::for_learner(&cx, BlockId(block_id)).await?;
-    let row = ors::told(&cx.app, uc::submit(&cx.app.env(), &a.app(), user, &b.text).await?);
+    let row = ors::told(
+        &cx.app,
+        uc::submit(&cx.app.env(), &a.app(), user, &b.text).await?,
+    );
     let mut c = cx.app.store().conn().await?;
     let files: Vec<AttachmentRow> = repo::submitted_attachments(&mut c, user, a.block)
         .await?
@@ -863,9 +840,9 @@ pub async fn add_attachment(
     let user = cx.require_user()?.id();
     let a = ors::for_learner(&cx, BlockId(block_id)).await?;
     let form = form.map_err(|_| AppError::bad_request("lyceum-error-bad-form"))?;
-    let mut got = or_files::Received::default();
-    or_files::receive(&cx, &a, form, &mut got).await?;
-    let row = or_files::store(&cx, &a, user, &got).await?;
+    let mut got = files::Received::default();
+    files::receive(&cx, &a, form, &mut got).await?;
+    let row = files::store(&cx, &a, user, &got).await?;
     Ok(json(StatusCode::CREATED, file_json(&row)))
 }
 
@@ -889,8 +866,8 @@ pub async fn remove_attachment(
     responses((status = 200, description = "The file, as an attachment"), (status = 401), (status = 404)),
     tag = "open-responses")]
 pub async fn download(cx: Cx, Path(id): Path<i64>, req: Request) -> AppResult<Response> {
-    let f = or_files::readable(&cx, id).await?;
-    or_files::serve(&cx, &f, req).await
+    let f = files::readable(&cx, id).await?;
+    files::serve(&cx, &f, req).await
 }
 
 /// The response the caller was given to review and has not reviewed yet; 204 when none
@@ -1023,16 +1000,7 @@ pub async fn queue(
         done: count(QueueFilter::Done),
         all: rows.len(),
     };
-    let mut ids: Vec<UserId> = rows.iter().map(|r| UserId(r.submission.user_id)).collect();
-    ids.sort_unstable_by_key(|u| u.0);
-    ids.dedup();
-    let mut c = cx.app.store().conn().await?;
-    let people: HashMap<i64, users::UserRow> = users::get_users(&mut c, &ids)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
-    drop(c);
+    let people = uc::queue::learners_of(&cx.app.env(), &rows).await?;
     let tree = course.tree();
     let out = rows
         .iter()
@@ -1311,53 +1279,4 @@ pub async fn cancel_assessment(
         StatusCode::OK,
         status_json(&status, v.version.row.version),
     ))
-}
-
-// --- Notifications ------------------------------------------------------------------------------
-
-/// The caller's latest notifications and how many are unread.
-#[utoipa::path(get, path = "/api/v1/me/notifications",
-    responses((status = 200, body = NotificationsJson), (status = 401)),
-    tag = "open-responses")]
-pub async fn my_notifications(cx: Cx) -> AppResult<Response> {
-    let user = cx.require_user()?.id();
-    let mut c = cx.app.store().conn().await?;
-    let rows = notifications::recent(&mut c, user, 50).await?;
-    let unread = notifications::unread_count(&mut c, user).await?;
-    drop(c);
-    let p = &cx.page;
-    let list = rows
-        .into_iter()
-        .map(|n| NotificationJson {
-            message: crate::mailer::notice_key(&n.kind)
-                .map(|k| p.text1(k, n.subject.as_str()))
-                .unwrap_or_default(),
-            id: n.id,
-            kind: n.kind,
-            subject: n.subject,
-            course_title: n.course_title,
-            link: n.link,
-            created_at: time(Some(n.created_at)),
-            read: n.read_at.is_some(),
-        })
-        .collect();
-    Ok(json(
-        StatusCode::OK,
-        NotificationsJson {
-            unread,
-            notifications: list,
-        },
-    ))
-}
-
-/// Mark every notification of the caller read.
-#[utoipa::path(post, path = "/api/v1/me/notifications/read",
-    responses((status = 204), (status = 401)),
-    tag = "open-responses")]
-pub async fn read_notifications(cx: Cx) -> AppResult<Response> {
-    let user = cx.require_user()?.id();
-    let mut c = cx.app.store().conn().await?;
-    notifications::mark_all_read(&mut c, user, cx.app.now_ms()).await?;
-    cx.app.sessions().forget_user(user);
-    Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -4,19 +4,19 @@
 //! joins the media store once the row is committed), removing it, and sending a file to
 //! the people allowed to read it.
 
-use crate::error::{AppError, AppResult};
+use super::assignment::{self as ors, Assignment, Upload};
 use crate::courses;
-use crate::open_responses::{self as ors, Assignment, Upload};
-use lyceum_app::open_responses as uc;
-use lyceum_store::repo::courses::course_key_of_block;
+use crate::error::{AppError, AppResult};
 use crate::page::Cx;
 use axum::body::Body;
 use axum::extract::multipart::{Field, MultipartError};
 use axum::extract::{Multipart, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use lyceum_app::open_responses as uc;
 use lyceum_core::blocks::open_response::is_image;
 use lyceum_core::{BlockId, DomainError, UserId};
+use lyceum_store::repo::courses::course_key_of_block;
 use lyceum_store::repo::open_responses::AttachmentRow;
 use tokio::io::AsyncWriteExt;
 use tower::ServiceExt;

@@ -10,11 +10,11 @@ use crate::handlers::courseware::{CourseHead, head};
 use crate::handlers::instructor::{NavLink, load, nav};
 use crate::handlers::{html_response, see_other, with_notice};
 use crate::page::{Cx, Html, Page, Piece, escape};
-use lyceum_app::open_responses as uc;
 use askama::Template;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
+use lyceum_app::open_responses as uc;
 use lyceum_core::blocks::BlockKind;
 use lyceum_core::blocks::open_response::{
     Aggregate, Criterion, FallbackAction, FileRules, OpenResponse, OpenResponseContent,
@@ -96,14 +96,14 @@ struct SettingsView {
 
 /// The assignment at `block` of a course the viewer grades, or 404.
 fn assignment(course: &CourseCx, block: i64) -> AppResult<(usize, OpenResponseContent)> {
-    let a = crate::open_responses::course_ref(course)
+    let a = super::assignment::course_ref(course)
         .assignment_of(BlockId(block))
         .ok_or(AppError::NotFound)?;
     Ok((a.idx, a.content().clone()))
 }
 
 fn uc_assignment(course: &CourseCx, idx: usize) -> AppResult<uc::Assignment<'_>> {
-    crate::open_responses::course_ref(course)
+    super::assignment::course_ref(course)
         .assignment(idx)
         .ok_or(AppError::NotFound)
 }
@@ -201,7 +201,7 @@ async fn view(
         .filter(|&l| uc::content_at(tree, l).is_some())
         .map(|l| OtherAssignment {
             id: tree.node(l).id.0,
-            title: crate::open_responses::title_at(course, l),
+            title: super::assignment::title_at(course, l),
         })
         .collect();
     let steps = c
@@ -220,7 +220,7 @@ async fn view(
     Ok(SettingsView {
         title: p.text1(
             "lyceum-or-settings-title",
-            crate::open_responses::title_at(course, idx),
+            super::assignment::title_at(course, idx),
         ),
         heading: p.t1(
             "lyceum-or-settings-title",
@@ -228,7 +228,7 @@ async fn view(
                 r#"<bdi lang="{}" dir="{}">{}</bdi>"#,
                 escape(&course.row.language),
                 crate::handlers::catalog::content_dir(&course.row.language),
-                escape(&crate::open_responses::title_at(course, idx))
+                escape(&super::assignment::title_at(course, idx))
             )),
         ),
         head: head(cx, course, "instructor"),
@@ -578,8 +578,14 @@ pub async fn copy_rubric(
     let (idx, _) = assignment(&course, block)?;
     let a = uc_assignment(&course, idx)?;
     let from = BlockId(f.from);
-    uc::copy_rubric(&cx.app.env(), crate::open_responses::course_ref(&course), &a, from, staff)
-        .await?;
+    uc::copy_rubric(
+        &cx.app.env(),
+        super::assignment::course_ref(&course),
+        &a,
+        from,
+        staff,
+    )
+    .await?;
     Ok(see_other(&with_notice(
         &course.url(&format!("instructor/open-responses/{block}/settings")),
         "rubric-copied",
