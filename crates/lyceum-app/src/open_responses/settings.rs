@@ -9,6 +9,7 @@ use lyceum_core::blocks::open_response::{OpenResponse, OpenResponseContent};
 use lyceum_core::blocks::{BlockKind, Registered};
 use lyceum_core::{BlockId, UserId};
 use lyceum_store::repo::courses as course_repo;
+use lyceum_store::repo::open_responses as repo;
 
 /// Store new settings (already parsed; validated here) and title for an assignment.
 pub async fn save_settings(
@@ -36,6 +37,13 @@ pub async fn copy_rubric(
     let content = OpenResponse::validate(content).map_err(Error::invalid)?;
     let title = course.tree.node(a.idx).title.clone();
     store(env, a, staff, &title, &content, "or-rubric-copied").await
+}
+
+/// How many assessments were made on an assignment (its settings page warns that a
+/// rubric change affects them). Reads only.
+pub async fn assessments_made(env: &Env, a: &Assignment<'_>) -> Result<i64> {
+    let mut c = env.store.conn().await?;
+    Ok(repo::assessment_count(&mut c, a.block).await?)
 }
 
 async fn store(

@@ -154,16 +154,8 @@ fn is_wikilearn(options: &[RubricOption]) -> bool {
             .all(|(o, n)| o.name == n && o.label.is_empty())
 }
 
-async fn view(
-    cx: &Cx,
-    course: &CourseCx,
-    idx: usize,
-    c: &OpenResponseContent,
-    error: Option<Html>,
-) -> AppResult<SettingsView> {
-    let p = &cx.page;
-    let tree = course.tree();
-    let node = tree.node(idx);
+/// The rubric as the form's rows, with an empty one to add a criterion without script.
+fn criterion_rows(c: &OpenResponseContent) -> Vec<CriterionRow> {
     let mut criteria: Vec<CriterionRow> = c
         .rubric
         .criteria
@@ -193,6 +185,20 @@ async fn view(
         wikilearn: true,
         options: String::new(),
     });
+    criteria
+}
+
+async fn view(
+    cx: &Cx,
+    course: &CourseCx,
+    idx: usize,
+    c: &OpenResponseContent,
+    error: Option<Html>,
+) -> AppResult<SettingsView> {
+    let p = &cx.page;
+    let tree = course.tree();
+    let node = tree.node(idx);
+    let criteria = criterion_rows(c);
     let others = tree
         .units()
         .iter()
@@ -210,9 +216,8 @@ async fn view(
         .map(|s| s.as_str())
         .collect::<Vec<_>>()
         .join(",");
-    let mut db = cx.app.store().conn().await?;
-    let assessed = lyceum_store::repo::open_responses::assessment_count(&mut db, node.id).await?;
-    drop(db);
+    let assessed =
+        uc::settings::assessments_made(&cx.app.env(), &uc_assignment(course, idx)?).await?;
     let files = c.files.clone();
     let fallback = c.peer.fallback;
     let mut prompts = c.prompts.clone();
@@ -438,6 +443,19 @@ fn parse_form(
     c.rubric.feedback_prompt = limits::clean(get("feedback_prompt"), limits::RUBRIC_TEXT)?
         .trim()
         .to_owned();
+    c.rubric.criteria = parse_criteria(fields, old)?;
+    let c = OpenResponse::validate(c)?;
+    Ok((limits::clean(get("title"), limits::TITLE)?, c))
+}
+
+/// The rubric's criteria as posted (`c{i}_label`, `_name`, `_prompt`, `_feedback`,
+/// `_scale`, `_options`, `_remove`): a criterion keeps its name (and so its stored
+/// assessments) across edits, a new one gets the first free `criterion-N`.
+fn parse_criteria(
+    fields: &HashMap<String, String>,
+    old: &OpenResponseContent,
+) -> Result<Vec<Criterion>, DomainError> {
+    let get = |k: &str| fields.get(k).map_or("", |v| v.as_str());
     let mut criteria = Vec::new();
     for i in 0.. {
         let Some(label) = fields.get(&format!("c{i}_label")) else {
@@ -493,9 +511,7 @@ fn parse_form(
             options,
         });
     }
-    c.rubric.criteria = criteria;
-    let c = OpenResponse::validate(c)?;
-    Ok((limits::clean(get("title"), limits::TITLE)?, c))
+    Ok(criteria)
 }
 
 fn error_html(p: &Page, e: &DomainError) -> Html {
