@@ -8,7 +8,6 @@
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use lyceum_olx::Limits;
-use lyceum_olx::import::ImportOptions;
 use lyceum_store::{MediaStore, Store};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -19,8 +18,7 @@ fn fixture() -> PathBuf {
 
 struct Site {
     _dir: tempfile::TempDir,
-    store: Store,
-    media: MediaStore,
+    env: lyceum_app::Env,
 }
 
 fn new_site(rt: &tokio::runtime::Runtime) -> Site {
@@ -34,21 +32,21 @@ fn new_site(rt: &tokio::runtime::Runtime) -> Site {
     });
     Site {
         _dir: dir,
-        store,
-        media,
+        env: lyceum_app::Env {
+            store,
+            media,
+            clock: std::sync::Arc::new(lyceum_core::SystemClock),
+        },
     }
 }
 
-async fn import(site: &Site) -> lyceum_web::olx::ImportSummary {
-    let prepared = lyceum_web::olx::prepare(
-        &site.media,
-        fixture(),
-        ImportOptions::default(),
-        Limits::default(),
-    )
-    .await
-    .unwrap();
-    lyceum_web::olx::store(&site.store, &site.media, prepared, None, false, 0)
+async fn import(site: &Site) -> lyceum_app::courses::ImportSummary {
+    let archive = lyceum_app::courses::Archive {
+        source: fixture(),
+        org: None,
+        limits: Limits::default(),
+    };
+    lyceum_app::courses::import(&site.env, archive, None, false)
         .await
         .unwrap()
 }
@@ -80,9 +78,8 @@ fn olx(c: &mut Criterion) {
     });
     g.bench_function("export the demo course", |b| {
         b.iter(|| {
-            rt.block_on(lyceum_web::olx::export(
-                &site.store,
-                &site.media,
+            rt.block_on(lyceum_app::courses::export(
+                &site.env,
                 course,
                 std::io::sink(),
             ))

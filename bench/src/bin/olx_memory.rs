@@ -8,7 +8,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use lyceum_olx::Limits;
-use lyceum_olx::import::ImportOptions;
 use lyceum_store::{MediaStore, Store};
 use std::io::{Read, Write};
 
@@ -93,15 +92,17 @@ fn main() {
             .unwrap();
         store.migrate().await.unwrap();
         let media = MediaStore::new(dir.path().join("media")).unwrap();
-        let prepared = lyceum_web::olx::prepare(
-            &media,
-            archive.clone(),
-            ImportOptions::default(),
-            Limits::default(),
-        )
-        .await
-        .unwrap();
-        lyceum_web::olx::store(&store, &media, prepared, None, false, 0)
+        let env = lyceum_app::Env {
+            store,
+            media,
+            clock: std::sync::Arc::new(lyceum_core::SystemClock),
+        };
+        let archive = lyceum_app::courses::Archive {
+            source: archive.clone(),
+            org: None,
+            limits: Limits::default(),
+        };
+        lyceum_app::courses::import(&env, archive, None, false)
             .await
             .unwrap()
     });

@@ -6,6 +6,8 @@
 //! the clock), the actor, and plain inputs, and answers plain outputs or an [`Error`]
 //! whose [`ErrorKind`] callers map in one place.
 
+pub mod accounts;
+pub mod courses;
 pub mod error;
 pub mod open_responses;
 

@@ -14,25 +14,21 @@
 //! The output is deterministic: the same course gives the same bytes (fixed entry order,
 //! mtime 0, mode 0644, owner 0), so exports can be compared and cached.
 
-use crate::xml::{escape_attr, is_pointer};
+use crate::kinds::{self, ExportLeaf};
+use crate::xml::escape_attr;
 use crate::{CoursePage, PageKind};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use jiff::Timestamp;
-use lyceum_core::blocks::{
-    DiscussionContent, GradingMethod, LeafContent, MediaRef, OlxContent, ProblemContent,
-    TextFormat, VideoContent,
-};
+use lyceum_core::blocks::MediaRef;
 use lyceum_core::course::StructureSettings;
 use lyceum_core::course::spec::{NewBlock, NewCourse};
 use lyceum_core::error::DomainError;
 use lyceum_core::media::content_type_for;
-use lyceum_core::sanitize::markdown_to_html;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashSet};
 use std::io::{self, Read, Write};
-use std::ops::Range;
 use std::path::PathBuf;
 
 /// What to export: the stored course, its outline (sections at the top, as stored), its
@@ -52,13 +48,6 @@ pub struct ExportAsset {
     pub path: PathBuf,
 }
 
-/// Attributes for what Lyceum has and Open edX does not: a text's Markdown source, a
-/// video's poster image and duration. Open edX keeps unknown attributes as they are
-/// (`xml_attributes`) and writes them back, so they survive a trip through Studio too.
-pub(crate) const MARKDOWN_ATTR: &str = "lyceum_markdown";
-pub(crate) const POSTER_ATTR: &str = "lyceum_poster";
-pub(crate) const DURATION_ATTR: &str = "lyceum_duration";
-
 /// The archive's one top directory, as in Studio's exports.
 const ROOT: &str = "course";
 
@@ -72,20 +61,6 @@ const DEFAULT_TABS: [(&str, &str); 6] = [
     ("discussion", "Discussion"),
     ("wiki", "Wiki"),
     ("progress", "Progress"),
-];
-
-/// Problem settings written as attributes of `<problem>` (spec §2.8), in this order.
-const PROBLEM_SETTINGS: [&str; 10] = [
-    "display_name",
-    "weight",
-    "max_attempts",
-    "showanswer",
-    "attempts_before_showanswer_button",
-    "show_correctness",
-    "show_reset_button",
-    "rerandomize",
-    "grading_method",
-    "due",
 ];
 
 /// Write `course` as a gzip'd OLX tar to `out`. Names that would not stay inside the
@@ -266,253 +241,17 @@ fn structure_attrs(block: &NewBlock, tag: &str) -> Vec<(&'static str, String)> {
 }
 
 fn write_leaf(block: &NewBlock, files: &mut Files) -> Result<Option<String>, DomainError> {
-    let name = &block.url_name;
-    let path = name_path(name)?;
-    match LeafContent::decode(&block.kind, &block.content)? {
-        LeafContent::Text(text) => {
-            let body = match text.format {
-                TextFormat::Html => text.source.clone(),
-                // Open edX has no Markdown: the rendering learners see is exported.
-                TextFormat::Markdown if text.html.is_empty() => markdown_to_html(&text.source),
-                TextFormat::Markdown => text.html.clone(),
-            };
-            // `filename` is relative to the directory of the `.xml` file (edx:
-            // `html_block.py` `definition_to_xml`), so for `a:b` it is `b`.
-            let filename = path.rsplit('/').next().unwrap_or(&path).to_owned();
-            let mut attrs = vec![("filename", filename)];
-            if !block.title.is_empty() {
-                attrs.push(("display_name", block.title.clone()));
-            }
-            if text.format == TextFormat::Markdown {
-                // The author's Markdown, for Lyceum to import again as Markdown. Open edX
-                // keeps attributes it does not know and writes them back on export.
-                attrs.push((MARKDOWN_ATTR, text.source));
-            }
-            files.add(
-                format!("html/{path}.xml"),
-                format!("{}/>\n", open_tag("html", &attrs)),
-                name,
-            )?;
-            files.add(format!("html/{path}.html"), body, name)?;
-            Ok(Some(pointer("html", name)))
-        }
-        LeafContent::Problem(problem) => {
-            let xml = problem_xml(&block.title, &problem);
-            files.add(format!("problem/{path}.xml"), xml, name)?;
-            Ok(Some(pointer("problem", name)))
-        }
-        LeafContent::Video(video) => {
-            files.add(format!("video/{path}.xml"), video_xml(block, &video), name)?;
-            Ok(Some(pointer("video", name)))
-        }
-        LeafContent::Discussion(d) => Ok(Some(discussion_xml(block, &d))),
-        LeafContent::Olx(olx) => olx_element(block, &olx, &path, files).map(Some),
-        // A kind written by a newer Lyceum: this build does not know what it is in OLX.
-        LeafContent::Unknown { .. } => Ok(None),
-        // Inline in the unit, as Studio writes open response assessments.
-        LeafContent::OpenResponse(o) => Ok(Some(crate::ora::write(name, &block.title, &o))),
-    }
-}
-
-/// The problem's capa XML with its settings as attributes of the root element. Only the
-/// root's start tag changes: a setting already there is replaced in place, one that is
-/// now unset is removed (the stored settings are the truth), new ones are appended.
-fn problem_xml(title: &str, p: &ProblemContent) -> String {
-    let method = match p.grading_method {
-        GradingMethod::LastScore => None,
-        GradingMethod::FirstScore => Some("first_score"),
-        GradingMethod::HighestScore => Some("highest_score"),
-        GradingMethod::AverageScore => Some("average_score"),
+    let path = name_path(&block.url_name)?;
+    // A kind written by a newer Lyceum: this build does not know what it is in OLX.
+    let Some(kind) = kinds::for_kind(&block.kind) else {
+        return Ok(None);
     };
-    let values: [Option<String>; 10] = [
-        (!title.is_empty()).then(|| title.to_owned()),
-        p.weight.map(|w| w.to_string()),
-        p.max_attempts.map(|n| n.to_string()),
-        p.showanswer.clone(),
-        p.attempts_before_showanswer_button.map(|n| n.to_string()),
-        p.show_correctness.clone(),
-        p.show_reset_button.then(|| "true".to_owned()),
-        p.rerandomize.clone(),
-        method.map(str::to_owned),
-        p.due.map(date),
-    ];
-    let settings: Vec<(&str, Option<String>)> = PROBLEM_SETTINGS.into_iter().zip(values).collect();
-    set_root_attributes(&p.xml, &settings)
-}
-
-/// Edit the attributes of the root element of `xml` textually, so every other byte stays
-/// as the author wrote it. XML that does not parse (stored problems always do: they are
-/// parsed when saved) is returned unchanged rather than guessed at.
-fn set_root_attributes(xml: &str, settings: &[(&str, Option<String>)]) -> String {
-    let Ok(doc) = roxmltree::Document::parse(xml) else {
-        return xml.to_owned();
-    };
-    let root = doc.root_element();
-    let start = root.range().start;
-    let name_end = xml
-        .get(start + 1..)
-        .and_then(|rest| rest.find(|c: char| c.is_whitespace() || c == '/' || c == '>'))
-        .map_or(xml.len(), |i| start + 1 + i);
-    let mut insert_at = name_end;
-    let mut edits: Vec<(Range<usize>, String)> = Vec::new();
-    for attr in root.attributes() {
-        let range = attr.range();
-        insert_at = insert_at.max(range.end);
-        if attr.namespace().is_some() {
-            continue;
-        }
-        let Some((name, value)) = settings.iter().find(|(n, _)| *n == attr.name()) else {
-            continue;
-        };
-        match value {
-            Some(v) => edits.push((range, format!("{name}=\"{}\"", escape_attr(v)))),
-            None => {
-                let before = &xml[..range.start];
-                let space = before.len() - before.trim_end().len();
-                edits.push((range.start - space..range.end, String::new()));
-            }
-        }
-    }
-    let mut added = String::new();
-    for (name, value) in settings {
-        let present = root
-            .attributes()
-            .any(|a| a.namespace().is_none() && a.name() == *name);
-        if let (Some(v), false) = (value, present) {
-            added.push_str(&format!(" {name}=\"{}\"", escape_attr(v)));
-        }
-    }
-    if !added.is_empty() {
-        edits.push((insert_at..insert_at, added));
-    }
-    edits.sort_by_key(|(range, _)| range.start);
-    let mut out = String::with_capacity(xml.len() + 256);
-    let mut at = 0;
-    for (range, text) in edits {
-        out.push_str(&xml[at..range.start]);
-        out.push_str(&text);
-        at = range.end;
-    }
-    out.push_str(&xml[at..]);
-    out
-}
-
-fn video_xml(block: &NewBlock, v: &VideoContent) -> String {
-    let mut attrs = vec![("url_name", block.url_name.clone())];
-    if !block.title.is_empty() {
-        attrs.push(("display_name", block.title.clone()));
-    }
-    if let Some(id) = &v.youtube_id {
-        attrs.push(("youtube", format!("1.00:{id}")));
-        attrs.push(("youtube_id_1_0", id.clone()));
-    }
-    let sources: Vec<String> = v.sources.iter().map(|s| media_url(&s.media)).collect();
-    attrs.push(("html5_sources", json_list(&sources)));
-    attrs.push(("download_video", v.download_video.to_string()));
-    attrs.push(("download_track", v.download_tracks.to_string()));
-    if let Some(id) = &v.edx_video_id {
-        attrs.push(("edx_video_id", id.clone()));
-    }
-    if let Some(t) = v.start_secs {
-        attrs.push(("start_time", clock(t)));
-    }
-    if let Some(t) = v.end_secs {
-        attrs.push(("end_time", clock(t)));
-    }
-    // Lyceum's own settings, which Open edX keeps without using.
-    if let Some(poster) = &v.poster {
-        attrs.push((POSTER_ATTR, media_url(poster)));
-    }
-    if let Some(secs) = v.duration_secs {
-        attrs.push((DURATION_ATTR, secs.to_string()));
-    }
-    // Open edX finds transcripts by file name in the course's static files; a track at
-    // an outside URL has no such name and is left out.
-    let tracks: Vec<(&str, &str)> = v
-        .tracks
-        .iter()
-        .filter_map(|t| match &t.media {
-            MediaRef::Asset(name) => Some((t.lang.as_str(), name.as_str())),
-            MediaRef::Url(_) => None,
-        })
-        .collect();
-    if !tracks.is_empty() {
-        attrs.push(("transcripts", json_object(&tracks)));
-    }
-    let mut children: Vec<String> = sources
-        .iter()
-        .map(|src| format!("{}/>", open_tag("source", &[("src", src.clone())])))
-        .collect();
-    children.extend(tracks.iter().map(|(lang, src)| {
-        format!(
-            "{}/>",
-            open_tag(
-                "transcript",
-                &[("language", (*lang).to_owned()), ("src", (*src).to_owned())]
-            )
-        )
-    }));
-    element("video", &attrs, &children)
-}
-
-fn discussion_xml(block: &NewBlock, d: &DiscussionContent) -> String {
-    let mut attrs = vec![("url_name", block.url_name.clone())];
-    if !d.discussion_id.is_empty() {
-        attrs.push(("discussion_id", d.discussion_id.clone()));
-    }
-    // Always written, even empty: with `url_name` alone the element would be a pointer.
-    attrs.push(("discussion_category", d.category.clone()));
-    attrs.push(("discussion_target", d.target.clone()));
-    if !block.title.is_empty() {
-        attrs.push(("display_name", block.title.clone()));
-    }
-    format!("{}/>", open_tag("discussion", &attrs))
-}
-
-/// Kept OLX goes back as it came: inline in the vertical, byte for byte, when it is an
-/// element that reads back as this same block. Otherwise the text is written verbatim
-/// to `TAG/NAME.xml` behind a pointer:
-/// - text that does not parse (an error block holding a broken file) cannot sit inside
-///   the vertical without breaking the vertical itself;
-/// - an element without this block's `url_name` would get a made-up name on import (from
-///   its display_name or a hash), losing the block's identity;
-/// - an element that looks like a pointer (`url_name` alone) would be read as one;
-/// - a block that came from a file of its own goes back to one.
-fn olx_element(
-    block: &NewBlock,
-    olx: &OlxContent,
-    path: &str,
-    files: &mut Files,
-) -> Result<String, DomainError> {
-    let name = &block.url_name;
-    let parsed_tag = match roxmltree::Document::parse(&olx.xml) {
-        Ok(doc) if !olx.xml.trim_start().starts_with("<?xml") => {
-            let root = doc.root_element();
-            // A block that had a file of its own in the imported course (`lti/NAME.xml`)
-            // gets one again, so the layout — and the source path staff see — survives.
-            let own_file = olx.source_path.starts_with(&format!("{}/", olx.tag));
-            if root.attribute("url_name") == Some(name.as_str()) && !is_pointer(root) && !own_file {
-                return Ok(olx.xml.clone());
-            }
-            Some(qualified_name(root, &olx.xml))
-        }
-        _ => None,
-    };
-    let tag = parsed_tag.unwrap_or_else(|| olx.tag.clone());
-    check_tag(&tag)?;
-    files.add(format!("{tag}/{path}.xml"), olx.xml.clone(), name)?;
-    Ok(pointer(&tag, name))
-}
-
-/// The element's tag as written (with its prefix, if any).
-fn qualified_name(node: roxmltree::Node<'_, '_>, text: &str) -> String {
-    let start = node.range().start + 1;
-    text.get(start..)
-        .and_then(|rest| {
-            rest.find(|c: char| c.is_whitespace() || c == '/' || c == '>')
-                .map(|end| rest[..end].to_owned())
-        })
-        .unwrap_or_else(|| node.tag_name().name().to_owned())
+    (kind.export)(&mut ExportLeaf {
+        block,
+        path: &path,
+        files,
+    })
+    .map(Some)
 }
 
 /// About pages from the course's settings, then the course's pages; returns the files
@@ -727,13 +466,13 @@ fn io_error(path: &str, e: &io::Error) -> DomainError {
 /// Files in the order they are added; a path added twice is refused (two blocks of one
 /// kind with one `url_name`).
 #[derive(Default)]
-struct Files {
+pub(crate) struct Files {
     entries: Vec<(String, Vec<u8>)>,
     seen: HashSet<String>,
 }
 
 impl Files {
-    fn add(
+    pub(crate) fn add(
         &mut self,
         path: String,
         body: impl Into<Vec<u8>>,
@@ -810,7 +549,7 @@ const RESERVED_DIRS: [&str; 8] = [
 
 /// A tag used as a directory name: an XML name of safe characters, not one of the
 /// export's own directories.
-fn check_tag(tag: &str) -> Result<(), DomainError> {
+pub(crate) fn check_tag(tag: &str) -> Result<(), DomainError> {
     let ok = !RESERVED_DIRS.contains(&tag)
         && tag
             .chars()
@@ -823,7 +562,7 @@ fn check_tag(tag: &str) -> Result<(), DomainError> {
     if ok { Ok(()) } else { Err(name_error(tag)) }
 }
 
-fn pointer(tag: &str, url_name: &str) -> String {
+pub(crate) fn pointer(tag: &str, url_name: &str) -> String {
     format!("{}/>", open_tag(tag, &[("url_name", url_name.to_owned())]))
 }
 
@@ -841,7 +580,7 @@ pub(crate) fn open_tag(tag: &str, attrs: &[(&str, String)]) -> String {
 }
 
 /// A whole file: the element with one child per line, as Studio writes them.
-fn element(tag: &str, attrs: &[(&str, String)], children: &[String]) -> String {
+pub(crate) fn element(tag: &str, attrs: &[(&str, String)], children: &[String]) -> String {
     let mut s = open_tag(tag, attrs);
     if children.is_empty() {
         s.push_str("/>\n");
@@ -886,12 +625,12 @@ fn duration(secs: u64) -> String {
 }
 
 /// `HH:MM:SS`, Open edX's `RelativeTime` (at most 23:59:59).
-fn clock(secs: f64) -> String {
+pub(crate) fn clock(secs: f64) -> String {
     let s = secs.round().clamp(0.0, 86_399.0) as u64;
     format!("{:02}:{:02}:{:02}", s / 3600, s % 3600 / 60, s % 60)
 }
 
-fn media_url(media: &MediaRef) -> String {
+pub(crate) fn media_url(media: &MediaRef) -> String {
     match media {
         MediaRef::Asset(name) => format!("/static/{name}"),
         MediaRef::Url(url) => url.clone(),
@@ -899,7 +638,7 @@ fn media_url(media: &MediaRef) -> String {
 }
 
 /// A JSON list of strings as Python's `json.dumps` writes it (`["a", "b"]`).
-fn json_list(items: &[String]) -> String {
+pub(crate) fn json_list(items: &[String]) -> String {
     let items: Vec<String> = items
         .iter()
         .map(|s| Value::from(s.as_str()).to_string())
@@ -908,7 +647,7 @@ fn json_list(items: &[String]) -> String {
 }
 
 /// A JSON object of strings as Python's `json.dumps` writes it (`{"en": "a.srt"}`).
-fn json_object(pairs: &[(&str, &str)]) -> String {
+pub(crate) fn json_object(pairs: &[(&str, &str)]) -> String {
     let items: Vec<String> = pairs
         .iter()
         .map(|(k, v)| format!("{}: {}", Value::from(*k), Value::from(*v)))
@@ -961,31 +700,5 @@ mod tests {
         for bad in ["", "-x", "a/b", "a:b", ".x", "a..b", "static", "policies"] {
             assert!(check_tag(bad).is_err(), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn root_attributes_are_edited_in_place() {
-        let xml = "<?xml version=\"1.0\"?>\n<!-- c -->\n<problem display_name='Old' \n  showanswer=\"always\" markdown=\"x\">\n<p>a</p></problem>\n";
-        let out = set_root_attributes(
-            xml,
-            &[
-                ("display_name", Some("New \"one\" & <b>".to_owned())),
-                ("showanswer", None),
-                ("weight", Some("2".to_owned())),
-            ],
-        );
-        assert_eq!(
-            out,
-            "<?xml version=\"1.0\"?>\n<!-- c -->\n<problem display_name=\"New &quot;one&quot; &amp; &lt;b&gt;\" markdown=\"x\" weight=\"2\">\n<p>a</p></problem>\n"
-        );
-        assert_eq!(
-            set_root_attributes("<problem/>", &[("weight", Some("1".to_owned()))]),
-            "<problem weight=\"1\"/>"
-        );
-        assert_eq!(
-            set_root_attributes("<problem\n/>", &[("weight", Some("1".to_owned()))]),
-            "<problem weight=\"1\"\n/>"
-        );
-        assert_eq!(set_root_attributes("<problem", &[]), "<problem");
     }
 }

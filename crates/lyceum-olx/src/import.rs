@@ -3,18 +3,16 @@
 //!
 //! The outline maps chapter → section, sequential → subsection, vertical → unit; leaves
 //! map html → text, problem → problem, video → video, discussion → discussion,
-//! openassessment → open_response (see `ora.rs`), and every other block is kept as raw
+//! openassessment → open_response (one module per kind in `kinds/`, found through one
+//! registry), and every other block is kept as raw
 //! OLX (`olx` kind) so that nothing is lost and export writes it back. A file that is
 //! missing or does not parse becomes a kept block with the error (Open edX's error block)
 //! and the import goes on; only a course without a readable `course.xml` fails.
 
-use crate::xml::{self, element_text, elements, inner_text, is_pointer};
+use crate::kinds::{self, Leaf, kept};
+use crate::xml::{self, element_text, elements, is_pointer};
 use crate::{CoursePage, Imported, ImportedAsset, IssueKind, OlxFiles, PageKind, Report};
 use jiff::Timestamp;
-use lyceum_core::blocks::{
-    DiscussionContent, GradingMethod, LeafContent, MediaRef, OlxContent, ProblemContent,
-    SubtitleTrack, TextContent, VideoContent, VideoSource,
-};
 use lyceum_core::course::spec::{NewAsset, NewBlock, NewCourse, structure};
 use lyceum_core::course::{CourseKey, Effort, License, StructureSettings};
 use lyceum_core::error::DomainError;
@@ -22,10 +20,9 @@ use lyceum_core::grading::GradingPolicy;
 use lyceum_core::limits;
 use lyceum_core::media::{content_type_for, normalize_asset_name};
 use lyceum_core::sanitize::{MAX_NESTING, escaped_text, line_containers, try_sanitize_html};
-use lyceum_core::subtitles::{self, Cue};
 use roxmltree::Node;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 /// Choices the caller makes for an import.
 #[derive(Clone, Debug, Default)]
@@ -58,26 +55,6 @@ pub const MAX_BLOCKS: usize = 100_000;
 /// The largest kept Open edX block, with its pointer children inlined (as the `olx`
 /// block kind accepts it).
 const MAX_KEPT_BYTES: usize = 2 * 1024 * 1024;
-
-/// Problem settings that live in fields, not in the capa XML (`capa_block.py`).
-const PROBLEM_SETTINGS: [&str; 16] = [
-    "display_name",
-    "weight",
-    "max_attempts",
-    "showanswer",
-    "show_correctness",
-    "rerandomize",
-    "show_reset_button",
-    "attempts_before_showanswer_button",
-    "grading_method",
-    "due",
-    "start",
-    "graded",
-    "graceperiod",
-    "url_name",
-    "visible_to_staff_only",
-    "group_access",
-];
 
 /// Turn the files of one OLX course into a course ready to store. Errors only when there
 /// is no course at all (no readable `course.xml`); anything else becomes a report entry.
@@ -248,7 +225,7 @@ pub fn import(files: &OlxFiles, options: &ImportOptions) -> Result<Imported, Dom
     })
 }
 
-fn text_of<'f>(files: &'f OlxFiles, path: &str) -> Option<&'f str> {
+pub(crate) fn text_of<'f>(files: &'f OlxFiles, path: &str) -> Option<&'f str> {
     files
         .text
         .get(path)
@@ -313,7 +290,7 @@ const INHERITED: [&str; 8] = [
 
 /// The inherited settings in effect at a block.
 #[derive(Clone, Debug, Default)]
-struct Inherited(Attrs);
+pub(crate) struct Inherited(pub(crate) Attrs);
 
 impl Inherited {
     fn child(&self, attrs: &Attrs) -> Inherited {
@@ -327,17 +304,17 @@ impl Inherited {
     }
 }
 
-struct Importer<'f> {
-    files: &'f OlxFiles,
-    report: Report,
+pub(crate) struct Importer<'f> {
+    pub(crate) files: &'f OlxFiles,
+    pub(crate) report: Report,
     /// `TYPE/URL_NAME` → field overrides from policy.json.
     policy: serde_json::Map<String, Value>,
     /// url_name → the OLX tag that has it (Lyceum's names are unique per course).
     names: HashMap<String, String>,
-    assets: BTreeMap<String, ImportedAsset>,
-    generated: BTreeMap<String, NewAsset>,
+    pub(crate) assets: BTreeMap<String, ImportedAsset>,
+    pub(crate) generated: BTreeMap<String, NewAsset>,
     /// Files whose text holds `/static/` links, to check they resolve.
-    linking: Vec<(String, String)>,
+    pub(crate) linking: Vec<(String, String)>,
     /// The blocks being resolved, outermost first: the path from the course down to the
     /// block at hand, to find cycles and to cap the depth.
     open: Vec<Open>,
@@ -395,12 +372,12 @@ struct Unloaded {
 }
 
 /// A block's definition: the element and the text and file it is in.
-struct Def<'a, 'i> {
-    node: Node<'a, 'i>,
-    text: &'i str,
-    path: String,
-    url_name: String,
-    attrs: Attrs,
+pub(crate) struct Def<'a, 'i> {
+    pub(crate) node: Node<'a, 'i>,
+    pub(crate) text: &'i str,
+    pub(crate) path: String,
+    pub(crate) url_name: String,
+    pub(crate) attrs: Attrs,
 }
 
 impl<'f> Importer<'f> {
@@ -562,7 +539,11 @@ impl<'f> Importer<'f> {
             // Legacy `filename=`: the real definition is in TAG/FILENAME.xml.
             let legacy;
             let legacy_doc;
-            if let Some(other) = def_node.attribute("filename").filter(|_| tag != "html") {
+            let filename_is_content = kinds::for_tag(&tag).is_some_and(|k| k.filename_is_content);
+            if let Some(other) = def_node
+                .attribute("filename")
+                .filter(|_| !filename_is_content)
+            {
                 let other_path = format!("{tag}/{other}.xml");
                 match text_of(self.files, &other_path).map(xml::parse) {
                     Some(Ok(d)) => {
@@ -855,26 +836,23 @@ impl<'f> Importer<'f> {
 
     fn leaf(&mut self, node: Node<'_, '_>, text: &str, path: &str, parent: &Inherited) -> NewBlock {
         let r = self.with_def(node, text, path, |im, def| {
-            let inh = parent.child(&def.attrs);
+            let inherited = parent.child(&def.attrs);
             let tag = def.node.tag_name().name().to_owned();
+            let kind = kinds::for_tag(&tag);
             let title = attr_string(&def.attrs, "display_name")
                 .filter(|t| !t.trim().is_empty())
-                .or_else(|| match tag.as_str() {
-                    "openassessment" => crate::ora::title(def.node),
-                    _ => None,
-                })
+                .or_else(|| kind.and_then(|k| k.title).and_then(|title| title(def.node)))
                 .unwrap_or_default();
-            let content = match tag.as_str() {
-                "html" => im.html(&def),
-                "openassessment" => im.open_response(&def),
-                "problem" => im.problem(&def, &inh, parent),
-                "video" => im.video(&def),
-                "discussion" => Ok(LeafContent::Discussion(DiscussionContent {
-                    discussion_id: attr_string(&def.attrs, "discussion_id").unwrap_or_default(),
-                    category: attr_string(&def.attrs, "discussion_category").unwrap_or_default(),
-                    target: attr_string(&def.attrs, "discussion_target").unwrap_or_default(),
-                })),
-                _ => Err(String::new()),
+            let content = match kind {
+                Some(k) => (k.import)(
+                    im,
+                    &Leaf {
+                        def: &def,
+                        inherited: &inherited,
+                        parent,
+                    },
+                ),
+                None => Err(String::new()),
             };
             let content = content.and_then(|c| {
                 c.validate().map_err(|e| {
@@ -898,16 +876,11 @@ impl<'f> Importer<'f> {
                             format!("<{tag}>: {why}"),
                         );
                     }
-                    LeafContent::Olx(OlxContent {
-                        tag: tag.clone(),
-                        xml: im.kept_xml(&def),
-                        error: why,
-                        source_path: def.path.clone(),
-                    })
+                    kept::keep(im, &def, &tag, why)
                 }
             };
             let name = im.claim(&tag, &def.url_name, &def.path);
-            let release = if matches!(content, LeafContent::Olx(_)) {
+            let release = if kept::is_kept(&content) {
                 None
             } else {
                 im.release(&def)
@@ -930,12 +903,7 @@ impl<'f> Importer<'f> {
                 url_name,
             }) => {
                 let name = self.claim(&tag, &url_name, path);
-                let c = LeafContent::Olx(OlxContent {
-                    tag,
-                    xml: kept,
-                    error: why,
-                    source_path: path.to_owned(),
-                });
+                let c = kept::unloaded(tag, kept, why, path);
                 NewBlock {
                     kind: c.kind().to_owned(),
                     url_name: name,
@@ -966,7 +934,7 @@ impl<'f> Importer<'f> {
         self.date_value(attrs.get(name), path)
     }
 
-    fn date_value(&mut self, v: Option<&Value>, path: &str) -> Option<Timestamp> {
+    pub(crate) fn date_value(&mut self, v: Option<&Value>, path: &str) -> Option<Timestamp> {
         let s = match v? {
             Value::String(s) if s.trim().is_empty() => return None,
             Value::String(s) => s.clone(),
@@ -982,343 +950,6 @@ impl<'f> Importer<'f> {
             );
         }
         t
-    }
-
-    fn html(&mut self, def: &Def<'_, '_>) -> Result<LeafContent, String> {
-        let body = match def.node.attribute("filename") {
-            Some(f) => {
-                let dir = def
-                    .url_name
-                    .replace(':', "/")
-                    .rsplit_once('/')
-                    .map(|(d, _)| format!("{d}/"))
-                    .unwrap_or_default();
-                let candidates = [
-                    format!("html/{dir}{f}.html"),
-                    format!("html/{f}.html"),
-                    format!("html/{dir}{f}"),
-                    format!("html/{f}"),
-                    format!("html/{f}.html.html"),
-                ];
-                match candidates
-                    .iter()
-                    .find_map(|c| text_of(self.files, c).map(|t| (c, t)))
-                {
-                    Some((c, t)) => {
-                        self.linking.push((c.clone(), t.to_owned()));
-                        t.to_owned()
-                    }
-                    None => {
-                        self.report.push(
-                            IssueKind::MissingFile,
-                            &def.path,
-                            format!("html/{f}.html"),
-                        );
-                        return Err(format!("missing file html/{f}.html"));
-                    }
-                }
-            }
-            None => {
-                let t = inner_text(def.node, def.text).to_owned();
-                self.linking.push((def.path.clone(), t.clone()));
-                t
-            }
-        };
-        // Lyceum's own export keeps a Markdown text's source beside its rendering: a text
-        // whose rendering is still what that source gives comes back as Markdown.
-        if let Some(md) = def.node.attribute(crate::export::MARKDOWN_ATTR)
-            && markdown_is_tame(md)
-            && lyceum_core::sanitize::markdown_to_html(md) == body
-        {
-            return Ok(LeafContent::Text(TextContent::markdown(md)));
-        }
-        Ok(LeafContent::Text(TextContent::html(rewrite_c4x(&body))))
-    }
-
-    fn problem(
-        &mut self,
-        def: &Def<'_, '_>,
-        inh: &Inherited,
-        parent: &Inherited,
-    ) -> Result<LeafContent, String> {
-        // Settings: the problem's own attributes and policy, over inherited values.
-        let mut settings = inh.0.clone();
-        for (k, v) in &def.attrs {
-            settings.insert(k.clone(), v.clone());
-        }
-        let xml = rewrite_c4x(&xml::without_attrs(def.node, def.text, &PROBLEM_SETTINGS));
-        self.linking.push((def.path.clone(), xml.clone()));
-        let mut p = ProblemContent::new(xml);
-        p.weight = attr_f64(&settings, "weight");
-        p.max_attempts = attr_f64(&settings, "max_attempts")
-            .filter(|n| n.is_finite() && *n >= 0.0)
-            .map(|n| n as u32);
-        p.showanswer = attr_string(&settings, "showanswer").filter(|s| !s.is_empty());
-        p.attempts_before_showanswer_button =
-            attr_f64(&settings, "attempts_before_showanswer_button").map(|n| n as u32);
-        p.show_correctness = attr_string(&settings, "show_correctness").filter(|s| !s.is_empty());
-        p.show_reset_button = attr_bool(&settings, "show_reset_button").unwrap_or(false);
-        p.rerandomize = match settings.get("rerandomize") {
-            None | Some(Value::Null) => None,
-            Some(Value::Bool(b)) => Some(b.to_string()),
-            Some(v) => v.as_str().map(str::to_owned),
-        };
-        p.grading_method = match attr_string(&settings, "grading_method").as_deref() {
-            Some("first_score") => GradingMethod::FirstScore,
-            Some("highest_score") => GradingMethod::HighestScore,
-            Some("average_score") => GradingMethod::AverageScore,
-            _ => GradingMethod::LastScore,
-        };
-        // Its own due date only when it differs from the subsection's.
-        let own = self.date_value(inh.0.get("due"), &def.path);
-        let parent_due = parent
-            .0
-            .get("due")
-            .and_then(|v| v.as_str().and_then(parse_date));
-        p.due = own.filter(|d| Some(*d) != parent_due);
-        p.parse(&def.url_name).map_err(|e| e.to_string())?;
-        if let Some(why) = p.parsed.as_ref().and_then(|x| x.unsupported.clone()) {
-            self.report.push(
-                IssueKind::Unsupported,
-                &def.path,
-                format!("<problem> shown without grading: {why}"),
-            );
-        }
-        p.parsed = None;
-        Ok(LeafContent::Problem(p))
-    }
-
-    /// `<openassessment>` → an open-response block; `Err` (kept as OLX) when it has no
-    /// rubric or does not make a valid assignment.
-    fn open_response(&mut self, def: &Def<'_, '_>) -> Result<LeafContent, String> {
-        let read = crate::ora::read(def.node, def.text, &def.attrs)?;
-        let content = LeafContent::OpenResponse(read.content)
-            .validate()
-            .map_err(|e| e.to_string())?;
-        if let LeafContent::OpenResponse(c) = &content {
-            for p in &c.prompts {
-                self.linking.push((def.path.clone(), p.clone()));
-            }
-        }
-        for note in read.notes {
-            self.report.push(
-                IssueKind::Unsupported,
-                &def.path,
-                format!("<openassessment>: {note}"),
-            );
-        }
-        Ok(content)
-    }
-
-    fn video(&mut self, def: &Def<'_, '_>) -> Result<LeafContent, String> {
-        let a = &def.attrs;
-        let mut srcs: Vec<String> = match a.get("html5_sources") {
-            Some(Value::Array(v)) => v
-                .iter()
-                .filter_map(|s| s.as_str().map(str::to_owned))
-                .collect(),
-            _ => Vec::new(),
-        };
-        let mut tracks_files: Vec<(String, String)> = match a.get("transcripts") {
-            Some(Value::Object(m)) => m
-                .iter()
-                .filter_map(|(l, f)| f.as_str().map(|f| (l.clone(), f.to_owned())))
-                .collect(),
-            _ => Vec::new(),
-        };
-        for child in elements(def.node) {
-            match child.tag_name().name() {
-                "source" => {
-                    if let Some(s) = child.attribute("src") {
-                        srcs.push(s.to_owned());
-                    }
-                }
-                "transcript" => {
-                    if let (Some(l), Some(s)) =
-                        (child.attribute("language"), child.attribute("src"))
-                    {
-                        tracks_files.push((l.to_owned(), s.to_owned()));
-                    }
-                }
-                _ => {}
-            }
-        }
-        if let Some(sub) = attr_string(a, "sub").filter(|s| !s.is_empty()) {
-            tracks_files.push(("en".to_owned(), format!("subs_{sub}.srt.sjson")));
-        }
-        let mut sources = Vec::new();
-        let mut seen = HashSet::new();
-        for src in srcs {
-            if !seen.insert(src.clone()) {
-                continue;
-            }
-            let ext = src
-                .split(['?', '#'])
-                .next()
-                .and_then(|s| s.rsplit_once('.'))
-                .map(|(_, e)| e.to_ascii_lowercase())
-                .unwrap_or_default();
-            let mime = match ext.as_str() {
-                "mp4" | "m4v" => "video/mp4",
-                "webm" => "video/webm",
-                "ogv" | "ogg" => "video/ogg",
-                _ => {
-                    self.report.push(
-                        IssueKind::InvalidValue,
-                        &def.path,
-                        format!("video source {src:?} is not an MP4, WebM or Ogg file; left out"),
-                    );
-                    continue;
-                }
-            };
-            let media = if let Some(rest) = src.strip_prefix("/static/") {
-                let name = normalize_asset_name(rest.split(['?', '#']).next().unwrap_or(rest));
-                if !self.assets.contains_key(&name) {
-                    self.report
-                        .push(IssueKind::MissingFile, &def.path, format!("static/{rest}"));
-                    continue;
-                }
-                MediaRef::Asset(name)
-            } else if src.starts_with("https://") || src.starts_with("http://") {
-                MediaRef::Url(src.clone())
-            } else {
-                self.report.push(
-                    IssueKind::InvalidValue,
-                    &def.path,
-                    format!("video source {src:?}"),
-                );
-                continue;
-            };
-            sources.push(VideoSource {
-                media,
-                mime: mime.to_owned(),
-            });
-        }
-        let youtube = attr_string(a, "youtube_id_1_0")
-            .filter(|s| !s.is_empty())
-            .or_else(|| {
-                attr_string(a, "youtube").and_then(|y| {
-                    y.split(',')
-                        .find_map(|p| {
-                            p.trim()
-                                .strip_prefix("1.00:")
-                                .or(p.trim().strip_prefix("1.0:"))
-                        })
-                        .map(str::to_owned)
-                })
-            })
-            .filter(|s| !s.is_empty());
-        let mut tracks = Vec::new();
-        let mut langs = HashSet::new();
-        for (lang, file) in tracks_files {
-            let lang = lang.to_ascii_lowercase();
-            if !langs.insert(lang.clone()) {
-                continue;
-            }
-            match self.transcript(&lang, &file, &def.path) {
-                Some(t) => tracks.push(t),
-                None => {
-                    langs.remove(&lang);
-                }
-            }
-        }
-        // Lyceum's own export writes these; Open edX has neither.
-        let poster = match attr_string(a, crate::export::POSTER_ATTR) {
-            Some(src) => self.poster(&src, &def.path),
-            None => None,
-        };
-        let duration_secs =
-            attr_f64(a, crate::export::DURATION_ATTR).filter(|d| d.is_finite() && *d > 0.0);
-        let video = VideoContent {
-            sources,
-            tracks,
-            poster,
-            download_video: attr_bool(a, "download_video").unwrap_or(false),
-            download_tracks: attr_bool(a, "download_track").unwrap_or(false),
-            duration_secs,
-            youtube_id: youtube,
-            edx_video_id: attr_string(a, "edx_video_id").filter(|s| !s.is_empty()),
-            start_secs: attr_string(a, "start_time")
-                .and_then(|t| clock_secs(&t))
-                .filter(|s| *s > 0.0),
-            end_secs: attr_string(a, "end_time")
-                .and_then(|t| clock_secs(&t))
-                .filter(|s| *s > 0.0),
-        };
-        if video.sources.is_empty() && video.youtube_id.is_none() {
-            return Err("no video file or YouTube id that Lyceum can play".to_owned());
-        }
-        Ok(LeafContent::Video(video))
-    }
-
-    /// A video's poster image: a file of the course (`/static/NAME`) or a web address.
-    fn poster(&mut self, src: &str, path: &str) -> Option<MediaRef> {
-        if let Some(rest) = src.strip_prefix("/static/") {
-            let name = normalize_asset_name(rest.split(['?', '#']).next().unwrap_or(rest));
-            if self.assets.contains_key(&name) {
-                return Some(MediaRef::Asset(name));
-            }
-            self.report
-                .push(IssueKind::MissingFile, path, format!("static/{rest}"));
-            return None;
-        }
-        if src.starts_with("https://") || src.starts_with("http://") {
-            Some(MediaRef::Url(src.to_owned()))
-        } else {
-            self.report.push(
-                IssueKind::InvalidValue,
-                path,
-                format!("poster {src:?}; left out"),
-            );
-            None
-        }
-    }
-
-    /// One subtitle file of `static/`, converted to WebVTT as a generated asset.
-    fn transcript(&mut self, lang: &str, file: &str, path: &str) -> Option<SubtitleTrack> {
-        if !lyceum_core::blocks::video::is_language_code(lang) {
-            self.report.push(
-                IssueKind::InvalidValue,
-                path,
-                format!("transcript language {lang:?}"),
-            );
-            return None;
-        }
-        let file = file.trim_start_matches("/static/");
-        let Some(text) = text_of(self.files, &format!("static/{file}")) else {
-            self.report
-                .push(IssueKind::MissingFile, path, format!("static/{file}"));
-            return None;
-        };
-        let cues = if file.ends_with(".sjson") {
-            sjson_cues(text)
-        } else {
-            subtitles::parse(text).map_err(|e| e.to_string())
-        };
-        let cues = match cues {
-            Ok(c) => c,
-            Err(e) => {
-                self.report
-                    .push(IssueKind::ParseError, format!("static/{file}"), e);
-                return None;
-            }
-        };
-        let stem = file.strip_suffix(".sjson").unwrap_or(file);
-        let stem = stem.rsplit_once('.').map_or(stem, |(s, _)| s);
-        let name = normalize_asset_name(&format!("{stem}.vtt"));
-        self.generated.insert(
-            name.clone(),
-            NewAsset {
-                name: name.clone(),
-                content_type: content_type_for(&name).to_owned(),
-                bytes: subtitles::to_vtt(&cues).into_bytes(),
-            },
-        );
-        Some(SubtitleTrack {
-            lang: lang.to_owned(),
-            media: MediaRef::Asset(name),
-            cues: cues.into_iter().map(Into::into).collect(),
-        })
     }
 
     /// A kept block's XML with the definitions of its pointer children inlined (a
@@ -1353,7 +984,7 @@ impl<'f> Importer<'f> {
 
     /// A kept block's XML: [`Self::resolved`], or its own element alone when that is too
     /// large (reported).
-    fn kept_xml(&mut self, def: &Def<'_, '_>) -> String {
+    pub(crate) fn kept_xml(&mut self, def: &Def<'_, '_>) -> String {
         match self.resolved(def) {
             Some(xml) => xml,
             None => {
@@ -1641,7 +1272,7 @@ fn too_deep_detail(what: &str) -> String {
     )
 }
 
-fn markdown_is_tame(md: &str) -> bool {
+pub(crate) fn markdown_is_tame(md: &str) -> bool {
     const MAX_BYTES: usize = 512 * 1024;
     const MAX_CONTAINERS: usize = 32;
     md.len() <= MAX_BYTES && md.lines().all(|l| line_containers(l) <= MAX_CONTAINERS)
@@ -1721,7 +1352,7 @@ pub fn parse_duration(s: &str) -> Option<u64> {
 }
 
 /// `HH:MM:SS` (or `MM:SS`, or seconds) → seconds.
-fn clock_secs(s: &str) -> Option<f64> {
+pub(crate) fn clock_secs(s: &str) -> Option<f64> {
     let mut total = 0.0;
     for part in s.trim().split(':') {
         total = total * 60.0 + part.parse::<f64>().ok()?;
@@ -1743,7 +1374,7 @@ fn effort_minutes(s: &str) -> Option<u32> {
 
 /// Old exports' `/c4x/ORG/NUM/asset/NAME` links, as Studio rewrites them on import
 /// (`store_utilities.py` `rewrite_nonportable_content_links`).
-fn rewrite_c4x(text: &str) -> String {
+pub(crate) fn rewrite_c4x(text: &str) -> String {
     if !text.contains("/c4x/") {
         return text.to_owned();
     }
@@ -1795,7 +1426,7 @@ fn static_links(text: &str) -> Vec<String> {
 }
 
 /// Tags stripped, entities decoded, whitespace collapsed.
-fn plain_text(html: &str) -> String {
+pub(crate) fn plain_text(html: &str) -> String {
     let out = lyceum_core::sanitize::strip_tags(html)
         .replace("&nbsp;", " ")
         .replace("&lt;", "<")
@@ -1804,30 +1435,6 @@ fn plain_text(html: &str) -> String {
         .replace("&#39;", "'")
         .replace("&amp;", "&");
     out.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// Open edX's JSON transcripts: `{"start": [ms…], "end": [ms…], "text": […]}`.
-fn sjson_cues(text: &str) -> Result<Vec<Cue>, String> {
-    #[derive(serde::Deserialize)]
-    struct Sjson {
-        start: Vec<u64>,
-        end: Vec<u64>,
-        text: Vec<String>,
-    }
-    let s: Sjson = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    if s.start.len() != s.end.len() || s.start.len() != s.text.len() {
-        return Err("start, end and text lists differ in length".to_owned());
-    }
-    Ok(s.start
-        .into_iter()
-        .zip(s.end)
-        .zip(s.text)
-        .map(|((start_ms, end_ms), text)| Cue {
-            start_ms,
-            end_ms,
-            text: plain_text(&text),
-        })
-        .collect())
 }
 
 #[cfg(test)]

@@ -8,7 +8,8 @@
 //! - [`import`] turns those files into Lyceum's course model ([`Imported`]) following
 //!   Open edX's own importer (spec: `olx-and-capa.md` §1), with a [`Report`] of what could
 //!   not be used. Nothing is dropped: blocks Lyceum cannot run are kept as raw OLX.
-//!   Open edX's open response assessments become open-response blocks (`ora.rs`).
+//!   Each block kind's mapping, both ways, is one module of `kinds/`, found through
+//!   one registry by OLX tag (import) and by Lyceum kind (export).
 //! - [`export`] writes a course in that same model as an OLX `.tar.gz` that Open edX and
 //!   Lyceum import again.
 //!
@@ -17,7 +18,7 @@
 pub mod archive;
 pub mod export;
 pub mod import;
-mod ora;
+mod kinds;
 mod xml;
 
 use lyceum_core::course::spec::{NewBlock, NewCourse};

@@ -2,58 +2,16 @@
 //! the central user id, username refreshed at every login).
 
 use crate::error::{AppError, AppResult};
-use argon2::password_hash::phc::PasswordHash;
-use argon2::{Argon2, PasswordHasher, PasswordVerifier};
-use lyceum_core::user::{username_key, validate_password, validate_username};
+use lyceum_core::user::{username_key, validate_username};
 use lyceum_core::{DomainError, UserId};
+use lyceum_store::Store;
 use lyceum_store::repo::users;
-use lyceum_store::{Store, StoreError};
 use lyceum_wiki::oauth::Profile;
-use std::sync::OnceLock;
 
-/// Hash a password with Argon2id (default parameters: 19 MiB, 2 passes). Slow on
-/// purpose, so it runs off the async threads.
-pub async fn hash_password(password: String) -> AppResult<String> {
-    tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .hash_password(password.as_bytes())
-            .map(|h| h.to_string())
-    })
-    .await
-    .map_err(AppError::internal)?
-    .map_err(AppError::internal)
-}
+pub use lyceum_app::accounts::verify_password;
 
-/// Check a password. With no stored hash a dummy one is checked anyway, so a wrong
-/// username takes as long as a wrong password and names cannot be probed by timing.
-pub async fn verify_password(password: String, stored: Option<String>) -> bool {
-    static DUMMY: OnceLock<String> = OnceLock::new();
-    tokio::task::spawn_blocking(move || {
-        let known = stored.is_some();
-        let hash = stored.unwrap_or_else(|| {
-            DUMMY
-                .get_or_init(|| {
-                    Argon2::default()
-                        .hash_password(b"dummy password")
-                        .map(|h| h.to_string())
-                        .unwrap_or_default()
-                })
-                .clone()
-        });
-        let ok = PasswordHash::new(&hash)
-            .map(|h| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &h)
-                    .is_ok()
-            })
-            .unwrap_or(false);
-        known && ok
-    })
-    .await
-    .unwrap_or(false)
-}
-
-/// Create a local account (used by `lyceum user add`, the demo and tests).
+/// Create a local account: [`lyceum_app::accounts::create_local_user`], for the web's
+/// tests and callers that hold a web error.
 pub async fn create_local_user(
     store: &Store,
     username: &str,
@@ -62,30 +20,13 @@ pub async fn create_local_user(
     admin: bool,
     now: i64,
 ) -> AppResult<UserId> {
-    let name = validate_username(username).map_err(AppError::invalid)?;
-    validate_password(password).map_err(AppError::invalid)?;
-    let hash = hash_password(password.to_owned()).await?;
-    let mut tx = store.begin().await?;
-    let id = match users::create_user(
-        &mut tx,
-        &name,
-        &username_key(&name),
+    let user = lyceum_app::accounts::NewLocalUser {
+        username,
         display_name,
+        password,
         admin,
-        now,
-    )
-    .await
-    {
-        Err(StoreError::Conflict) => {
-            return Err(AppError::invalid(
-                DomainError::new("lyceum-error-username-taken").with_arg(name),
-            ));
-        }
-        other => other?,
     };
-    users::set_password_hash(&mut tx, id, &hash, now).await?;
-    tx.commit().await?;
-    Ok(id)
+    Ok(lyceum_app::accounts::create_local_user(store, &user, now).await?)
 }
 
 /// Find or create the account of a Wikimedia user, all in one transaction: a failure

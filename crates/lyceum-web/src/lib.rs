@@ -19,7 +19,6 @@ mod ical;
 mod kinds;
 pub mod login_limits;
 pub mod mailer;
-pub mod olx;
 /// Open responses outside a request: the demo's seeding and the hourly settling.
 pub mod open_responses {
     pub use crate::kinds::open_response::assignment::{assess_as, settle_all, submit_as};

@@ -424,9 +424,15 @@ pub async fn run(addr: &str, data: Option<PathBuf>, standin: bool) -> Result<()>
         let store = site.store.clone();
         let password = password.clone();
         async move {
-            lyceum_web::create_local_user(&store, name, display, &password, admin, now)
+            let user = lyceum_app::accounts::NewLocalUser {
+                username: name,
+                display_name: display,
+                password: &password,
+                admin,
+            };
+            lyceum_app::accounts::create_local_user(&store, &user, now)
                 .await
-                .map_err(|e| lyceum_web::describe_error(&e))
+                .map_err(|e| crate::errors::describe(&e))
         }
     };
     let learner_id = mk("learner", "Lina Learner", false).await?;
@@ -509,12 +515,23 @@ mod tests {
         let other_dir = tempfile::tempdir().unwrap();
         let other_media = MediaStore::new(other_dir.path()).unwrap();
         let tmp = tempfile::tempdir().unwrap();
+        // Each site's use cases, at a time of the test's choosing.
+        let env_at = |store: &Store, media: &MediaStore, at: i64| lyceum_app::Env {
+            store: store.clone(),
+            media: media.clone(),
+            clock: Arc::new(lyceum_core::FixedClock::new(
+                lyceum_core::clock::from_millis(at),
+            )),
+        };
+        let archive_at = |source: &std::path::Path| lyceum_app::courses::Archive {
+            source: source.to_path_buf(),
+            ..Default::default()
+        };
 
         for (code, id) in seeded {
             let archive = tmp.path().join(format!("{code}.tar.gz"));
-            lyceum_web::olx::export(
-                &db.store,
-                &media,
+            lyceum_app::courses::export(
+                &env_at(&db.store, &media, now),
                 id,
                 std::fs::File::create(&archive).unwrap(),
             )
@@ -526,14 +543,10 @@ mod tests {
             drop(c);
 
             // Block by block, what an import of the export makes of each stored block.
-            let prepared = lyceum_web::olx::prepare(
-                &media,
-                archive.clone(),
-                Default::default(),
-                Default::default(),
-            )
-            .await
-            .unwrap();
+            let here = env_at(&db.store, &media, now + 1);
+            let prepared = lyceum_app::courses::prepare(&here, archive_at(&archive))
+                .await
+                .unwrap();
             fn flat(blocks: &[NewBlock], out: &mut BTreeMap<String, (String, String, String)>) {
                 for b in blocks {
                     out.insert(
@@ -578,7 +591,7 @@ mod tests {
             assert!(differ.is_empty(), "{code}: {}", differ.join("\n"));
 
             // Over itself: nothing added, changed or removed.
-            let summary = lyceum_web::olx::store(&db.store, &media, prepared, None, false, now + 1)
+            let summary = lyceum_app::courses::store(&here, prepared, None, false)
                 .await
                 .unwrap();
             assert!(!summary.created);
@@ -594,24 +607,13 @@ mod tests {
             assert_eq!(summary.outline.unchanged, stored.len(), "{code}");
 
             // As a new course elsewhere: the same course.
-            let prepared = lyceum_web::olx::prepare(
-                &other_media,
-                archive,
-                Default::default(),
-                Default::default(),
-            )
-            .await
-            .unwrap();
-            let summary = lyceum_web::olx::store(
-                &other.store,
-                &other_media,
-                prepared,
-                None,
-                row.published,
-                now + 2,
-            )
-            .await
-            .unwrap();
+            let elsewhere = env_at(&other.store, &other_media, now + 2);
+            let prepared = lyceum_app::courses::prepare(&elsewhere, archive_at(&archive))
+                .await
+                .unwrap();
+            let summary = lyceum_app::courses::store(&elsewhere, prepared, None, row.published)
+                .await
+                .unwrap();
             assert!(summary.created);
             let mut c = other.store.conn().await.unwrap();
             let copy = courses::get(&mut c, lyceum_core::CourseId(summary.course_id))

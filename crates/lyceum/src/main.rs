@@ -1,6 +1,7 @@
 //! The `lyceum` command: run the site, run the demo, manage users and the database.
 
 mod demo;
+mod errors;
 mod site;
 
 use clap::{Args, Parser, Subcommand};

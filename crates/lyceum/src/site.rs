@@ -1,6 +1,6 @@
 //! Opening a site's data (database, media, settings) and serving it.
 
-use crate::DataArgs;
+use crate::{DataArgs, errors};
 use lyceum_core::SystemClock;
 use lyceum_store::{MediaStore, Store};
 use lyceum_web::{App, AppParts, WebConfig};
@@ -15,6 +15,17 @@ pub struct Site {
     pub store: Store,
     pub media: MediaStore,
     pub dir: PathBuf,
+}
+
+impl Site {
+    /// What use cases run against: this site's store and media, the system clock.
+    pub fn env(&self) -> lyceum_app::Env {
+        lyceum_app::Env {
+            store: self.store.clone(),
+            media: self.media.clone(),
+            clock: Arc::new(SystemClock),
+        }
+    }
 }
 
 pub fn data_dir(args: &DataArgs) -> PathBuf {
@@ -151,7 +162,13 @@ pub async fn add_user(name: &str, admin: bool, args: &DataArgs) -> Result<()> {
         .map_err(|e| format!("cannot read the password: {e}"))?;
     let password = password.trim_end_matches(['\r', '\n']);
     let now = jiff::Timestamp::now().as_millisecond();
-    match lyceum_web::create_local_user(&site.store, name, "", password, admin, now).await {
+    let user = lyceum_app::accounts::NewLocalUser {
+        username: name,
+        display_name: "",
+        password,
+        admin,
+    };
+    match lyceum_app::accounts::create_local_user(&site.store, &user, now).await {
         Ok(id) => {
             println!(
                 "Created user {name} (id {id}){}.",
@@ -163,7 +180,7 @@ pub async fn add_user(name: &str, admin: bool, args: &DataArgs) -> Result<()> {
             );
             Ok(())
         }
-        Err(e) => Err(lyceum_web::describe_error(&e)),
+        Err(e) => Err(errors::describe(&e)),
     }
 }
 
@@ -183,16 +200,14 @@ pub async fn import(
         max_file_bytes: limits.max_file_mb.saturating_mul(mb),
         ..lyceum_olx::Limits::default()
     };
-    let options = lyceum_olx::import::ImportOptions { org };
-    let describe =
-        |e: lyceum_web::AppError| format!("{}: {}", path.display(), lyceum_web::describe_error(&e));
-    let prepared = lyceum_web::olx::prepare(&site.media, path.to_path_buf(), options, limits)
+    let archive = lyceum_app::courses::Archive {
+        source: path.to_path_buf(),
+        org,
+        limits,
+    };
+    let summary = lyceum_app::courses::import(&site.env(), archive, None, publish)
         .await
-        .map_err(describe)?;
-    let now = jiff::Timestamp::now().as_millisecond();
-    let summary = lyceum_web::olx::store(&site.store, &site.media, prepared, None, publish, now)
-        .await
-        .map_err(describe)?;
+        .map_err(|e| format!("{}: {}", path.display(), errors::describe(&e)))?;
     if json {
         let text = serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?;
         println!("{text}");
@@ -283,12 +298,11 @@ pub async fn media_gc(args: &DataArgs) -> Result<()> {
 
 pub async fn export(course_id: &str, out: &Path, args: &DataArgs) -> Result<()> {
     let site = open(args).await?;
-    let mut c = site.store.conn().await.map_err(|e| e.to_string())?;
-    let course = lyceum_store::repo::courses::find_by_key(&mut c, course_id)
+    let env = site.env();
+    let course = lyceum_app::courses::find(&env, course_id)
         .await
-        .map_err(|e| e.to_string())?
+        .map_err(|e| errors::describe(&e))?
         .ok_or_else(|| format!("no course {course_id}"))?;
-    drop(c);
     // Written beside the target and renamed: a failed export never leaves half a file
     // under the name asked for.
     let dir = out
@@ -298,14 +312,9 @@ pub async fn export(course_id: &str, out: &Path, args: &DataArgs) -> Result<()> 
     let tmp =
         tempfile::NamedTempFile::new_in(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let file = tmp.reopen().map_err(|e| e.to_string())?;
-    lyceum_web::olx::export(
-        &site.store,
-        &site.media,
-        course.id(),
-        std::io::BufWriter::new(file),
-    )
-    .await
-    .map_err(|e| lyceum_web::describe_error(&e))?;
+    lyceum_app::courses::export(&env, course, std::io::BufWriter::new(file))
+        .await
+        .map_err(|e| errors::describe(&e))?;
     tmp.persist(out)
         .map_err(|e| format!("{}: {e}", out.display()))?;
     println!("Exported {course_id} to {}.", out.display());

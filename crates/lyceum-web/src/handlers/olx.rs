@@ -1,7 +1,7 @@
 //! Open edX course archives (OLX) on the site: site administrators import courses
 //! (`/import`); a course team downloads its course as an archive and its instructors
-//! update it in place from one (`/courses/{key}/instructor/olx`). The work itself is in
-//! `crate::olx`, shared with the command line.
+//! update it in place from one (`/courses/{key}/instructor/olx`). The work itself is
+//! `lyceum_app::courses`, shared with the command line and the demo.
 
 use super::courseware::{CourseHead, head};
 use super::instructor::{NavLink, nav};
@@ -9,7 +9,6 @@ use crate::courses::{self, CourseCx, decide};
 use crate::error::{AppError, AppResult};
 use crate::handlers::catalog::content_dir;
 use crate::handlers::html_response;
-use crate::olx::{self, ImportSummary};
 use crate::page::{Cx, Html, Page, Piece, escape};
 use askama::Template;
 use axum::body::Body;
@@ -17,11 +16,11 @@ use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
 use axum::extract::{Multipart, Path};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use lyceum_app::courses::{self as courses_app, ImportSummary};
 use lyceum_core::DomainError;
 use lyceum_core::limits;
 use lyceum_core::permissions::{Action, Resource, can};
 use lyceum_olx::IssueKind;
-use lyceum_olx::import::ImportOptions;
 use std::io::{Seek, SeekFrom};
 use tokio::io::AsyncWriteExt;
 
@@ -122,45 +121,23 @@ async fn small_text(cx: &Cx, field: &mut Field<'_>) -> AppResult<String> {
     String::from_utf8(bytes).map_err(|_| AppError::bad_request("lyceum-error-bad-form"))
 }
 
-/// Read the uploaded archive, store it, and say what was done. `expect_key`: only this
+/// Read the uploaded archive, store it, and say what was done. `reimport`: only this
 /// course may be updated (a course team's re-import).
-async fn run_import(
-    cx: &Cx,
-    upload: Upload,
-    expect_key: Option<&str>,
-) -> AppResult<(ImportSummary, String, String)> {
-    let options = ImportOptions {
-        org: (!upload.org.is_empty()).then(|| upload.org.clone()),
-    };
-    let limits = cx.app.config().import.limits();
-    let path = upload.file.path().to_path_buf();
-    let prepared = olx::prepare(cx.app.media(), path, options, limits).await;
-    // The archive is read: its temporary file goes now, whether that worked or not.
-    drop(upload.file);
-    let prepared = prepared?;
-    let key = prepared.key();
-    if let Some(expected) = expect_key
-        && key != expected
-    {
-        return Err(AppError::invalid(
-            DomainError::new("lyceum-error-olx-other-course")
-                .with_arg(key)
-                .with_arg(expected),
-        ));
-    }
-    let title = prepared.imported.course.title.clone();
-    let language = prepared.imported.course.language.clone();
+async fn run_import(cx: &Cx, upload: Upload, reimport: Option<&str>) -> AppResult<ImportSummary> {
     let author = cx.require_user()?.id();
-    let summary = olx::store(
-        cx.app.store(),
-        cx.app.media(),
-        prepared,
-        Some(author),
-        upload.publish,
-        cx.app.now_ms(),
-    )
-    .await?;
-    Ok((summary, title, language))
+    let archive = courses_app::Archive {
+        source: upload.file.path().to_path_buf(),
+        org: (!upload.org.is_empty()).then(|| upload.org.clone()),
+        limits: cx.app.config().import.limits(),
+    };
+    let env = cx.app.env();
+    let summary = match reimport {
+        Some(key) => courses_app::reimport(&env, key, archive, Some(author)).await,
+        None => courses_app::import(&env, archive, Some(author), upload.publish).await,
+    };
+    // The archive's temporary file goes with `upload`, whether that worked or not.
+    drop(upload);
+    Ok(summary?)
 }
 
 /// A size given in MB, in the unit a person would use.
@@ -265,7 +242,8 @@ fn code(text: &str) -> Html {
     ))
 }
 
-fn summary(s: ImportSummary, title: &str, language: &str) -> Summary {
+fn summary(s: ImportSummary) -> Summary {
+    let (title, language) = (&s.title, &s.language);
     let url = format!("/courses/{}/courseware", s.course_key);
     let title = Html(format!(
         r#"<a href="{}" lang="{}" dir="{}">{}</a>"#,
@@ -407,9 +385,9 @@ pub async fn import(cx: Cx, form: Result<Multipart, MultipartRejection>) -> AppR
         Err(e) => Err(e),
     };
     match result {
-        Ok((s, title, language)) => {
+        Ok(s) => {
             view.title = cx.page.text("lyceum-import-result-title");
-            view.summary = Some(summary(s, &title, &language));
+            view.summary = Some(summary(s));
             Ok(html_response(view.render().map_err(AppError::internal)?))
         }
         Err(e) => {
@@ -508,11 +486,11 @@ pub async fn reimport(
         Err(e) => Err(e),
     };
     match result {
-        Ok((s, title, language)) => {
+        Ok(s) => {
             // Title and outline may have changed: show the course as it is now.
             let course = load_team(&cx, &key).await?;
             let mut view = team_view(&cx, &course);
-            view.summary = Some(summary(s, &title, &language));
+            view.summary = Some(summary(s));
             Ok(html_response(view.render().map_err(AppError::internal)?))
         }
         Err(e) => {
@@ -534,13 +512,7 @@ pub async fn export(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
     let course = load_team(&cx, &key).await?;
     let file = tempfile::tempfile_in(cx.app.media().temp_dir()).map_err(AppError::internal)?;
     let writer = file.try_clone().map_err(AppError::internal)?;
-    olx::export(
-        cx.app.store(),
-        cx.app.media(),
-        course.id(),
-        std::io::BufWriter::new(writer),
-    )
-    .await?;
+    courses_app::export(&cx.app.env(), course.id(), std::io::BufWriter::new(writer)).await?;
     let mut file = file;
     let len = file.seek(SeekFrom::End(0)).map_err(AppError::internal)?;
     file.seek(SeekFrom::Start(0)).map_err(AppError::internal)?;
@@ -552,7 +524,7 @@ pub async fn export(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
         HeaderValue::from_static("application/gzip"),
     );
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
-    let name: String = olx::archive_name(course.key())
+    let name: String = courses_app::archive_name(course.key())
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || "-_.~".contains(c) {

@@ -1020,15 +1020,11 @@ async fn a_reimport_that_removes_a_block_removes_its_files() {
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();
     }
-    let prepared = lyceum_web::olx::prepare(
-        &w.t.media,
-        dir.path().to_path_buf(),
-        lyceum_olx::import::ImportOptions::default(),
-        lyceum_olx::Limits::default(),
-    )
-    .await
-    .unwrap();
-    let summary = lyceum_web::olx::store(&w.t.store, &w.t.media, prepared, None, false, 0)
+    let archive = lyceum_app::courses::Archive {
+        source: dir.path().to_path_buf(),
+        ..Default::default()
+    };
+    let summary = lyceum_app::courses::import(&w.t.app.env(), archive, None, false)
         .await
         .unwrap();
     assert!(!summary.created);

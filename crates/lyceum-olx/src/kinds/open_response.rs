@@ -6,16 +6,60 @@
 //! and written back; the steps' own start and due dates are dropped (the steps then follow
 //! the submission dates); an optional staff step is dropped (staff can always override).
 
+use super::{ExportLeaf, Leaf, OlxKind};
+use crate::IssueKind;
 use crate::export::{date, open_tag};
+use crate::import::Importer;
 use crate::import::{Attrs, attr_bool, attr_f64, attr_string, parse_date};
 use crate::xml::{self, element_text, elements, escape_text, inner_text};
+use lyceum_core::blocks::LeafContent;
 use lyceum_core::blocks::open_response::{
-    Aggregate, Criterion, FallbackAction, FileRules, OpenResponseContent, PeerFallback, PeerRules,
-    Requirement, Rubric, RubricOption, Step, WIKILEARN_SCALE,
+    Aggregate, Criterion, FallbackAction, FileRules, OpenResponse, OpenResponseContent,
+    PeerFallback, PeerRules, Requirement, Rubric, RubricOption, Step, WIKILEARN_SCALE,
 };
+use lyceum_core::blocks::{BlockKind, Registered};
+use lyceum_core::error::DomainError;
 use roxmltree::Node;
 use serde_json::Value;
 use std::collections::BTreeMap;
+
+pub(super) const OLX: OlxKind = OlxKind {
+    kind: OpenResponse::KIND,
+    tags: &["openassessment"],
+    import,
+    export,
+    title: Some(title),
+    filename_is_content: false,
+};
+
+/// `<openassessment>` → an open-response block; `Err` (kept as OLX) when it has no
+/// rubric or does not make a valid assignment.
+fn import(im: &mut Importer<'_>, leaf: &Leaf<'_, '_, '_>) -> Result<LeafContent, String> {
+    let def = leaf.def;
+    let read = read(def.node, def.text, &def.attrs)?;
+    let content = OpenResponse::into_leaf(read.content)
+        .validate()
+        .map_err(|e| e.to_string())?;
+    if let Some(c) = OpenResponse::of(&content) {
+        for p in &c.prompts {
+            im.linking.push((def.path.clone(), p.clone()));
+        }
+    }
+    for note in read.notes {
+        im.report.push(
+            IssueKind::Unsupported,
+            &def.path,
+            format!("<openassessment>: {note}"),
+        );
+    }
+    Ok(content)
+}
+
+/// Inline in the unit, as Studio writes open response assessments.
+fn export(leaf: &mut ExportLeaf<'_>) -> Result<String, DomainError> {
+    let content = leaf.content::<OpenResponse>()?;
+    Ok(write(leaf.name(), &leaf.block.title, &content))
+}
 
 /// The WikiLearn scale's labels as Open edX shows them (it needs a label on every option;
 /// Lyceum shows its own message in the reader's language instead).
@@ -82,7 +126,7 @@ pub(crate) struct Read {
 }
 
 /// The block's title when it has no `display_name`: ORA's `<title>`.
-pub(crate) fn title(node: Node<'_, '_>) -> Option<String> {
+fn title(node: Node<'_, '_>) -> Option<String> {
     child(node, "title")
         .map(|t| text(t).trim().to_owned())
         .filter(|t| !t.is_empty())
@@ -91,7 +135,7 @@ pub(crate) fn title(node: Node<'_, '_>) -> Option<String> {
 /// Map an `<openassessment>` element (`attrs`: its attributes with policy overrides).
 /// `Err` says why it cannot be mapped; the caller then keeps it as OLX. The result is not
 /// yet validated.
-pub(crate) fn read(node: Node<'_, '_>, source: &str, attrs: &Attrs) -> Result<Read, String> {
+fn read(node: Node<'_, '_>, source: &str, attrs: &Attrs) -> Result<Read, String> {
     let rubric_node = child(node, "rubric").ok_or("no <rubric>")?;
     let mut criteria = Vec::new();
     for c in elements(rubric_node).filter(|c| c.has_tag_name("criterion")) {
@@ -375,7 +419,7 @@ fn escape_html(s: &str) -> String {
 
 /// The `<openassessment>` element of a block, to sit inline in its unit as Studio writes
 /// it (indented for that place).
-pub(crate) fn write(url_name: &str, title: &str, c: &OpenResponseContent) -> String {
+fn write(url_name: &str, title: &str, c: &OpenResponseContent) -> String {
     let mut attrs: Vec<(&str, String)> = vec![("url_name", url_name.to_owned())];
     if let Some(t) = c.submission_start {
         attrs.push(("submission_start", date(t)));

@@ -1,18 +1,33 @@
-//! Importing and exporting Open edX courses (OLX) against a site's store and media: the
-//! one implementation behind `lyceum import` / `lyceum export` and the staff pages.
+//! Courses in and out of a site as Open edX archives (OLX): [`import`] (a new course, or
+//! an existing one updated in place), [`reimport`] (a course team updating its own
+//! course) and [`export`]. The one implementation behind `lyceum import` / `lyceum
+//! export`, the staff pages and the demo. Each stores in one transaction; files read from
+//! the archive enter the media store only after the commit.
 
-use crate::error::{AppError, AppResult};
+use crate::{Env, Error, Result};
+use lyceum_core::blocks::BlockKind;
+use lyceum_core::blocks::olx::Olx;
 use lyceum_core::course::spec::{NewBlock, NewCourse};
 use lyceum_core::course::{CourseKey, Effort, License};
 use lyceum_core::error::DomainError;
 use lyceum_core::{CourseId, UserId};
 use lyceum_olx::import::ImportOptions;
 use lyceum_olx::{BlobSink, CoursePage, Imported, Issue, Limits, PageKind};
+use lyceum_store::Staging;
 use lyceum_store::repo::{assets, courses, media as media_refs, orgs, pages};
-use lyceum_store::{MediaStore, Staging, Store};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+
+/// An archive to import, as the caller received it.
+#[derive(Clone, Debug, Default)]
+pub struct Archive {
+    /// A `.tar.gz`, a `.tar` or a directory.
+    pub source: PathBuf,
+    /// Use this organisation instead of the archive's.
+    pub org: Option<String>,
+    pub limits: Limits,
+}
 
 /// Static files go to a staging area while the archive is read; they enter the media
 /// store only once the course that refers to them is committed (`store`).
@@ -44,23 +59,24 @@ impl Prepared {
 
 /// Read an archive (`.tar.gz`, `.tar` or a directory) safely and convert it. Runs on a
 /// blocking thread: it reads and hashes files.
-pub async fn prepare(
-    media: &MediaStore,
-    source: PathBuf,
-    options: ImportOptions,
-    limits: Limits,
-) -> AppResult<Prepared> {
-    let media = media.clone();
-    tokio::task::spawn_blocking(move || -> AppResult<Prepared> {
+pub async fn prepare(env: &Env, archive: Archive) -> Result<Prepared> {
+    let media = env.media.clone();
+    tokio::task::spawn_blocking(move || -> Result<Prepared> {
+        let Archive {
+            source,
+            org,
+            limits,
+        } = archive;
         // On any error below, `staged` is dropped and its files deleted.
-        let mut staged = media.stage().map_err(AppError::internal)?;
+        let mut staged = media.stage().map_err(Error::internal)?;
         let files = lyceum_olx::archive::read_path(&source, &limits, &mut MediaSink(&mut staged))
-            .map_err(AppError::invalid)?;
-        let imported = lyceum_olx::import::import(&files, &options).map_err(AppError::invalid)?;
+            .map_err(Error::invalid)?;
+        let imported =
+            lyceum_olx::import::import(&files, &ImportOptions { org }).map_err(Error::invalid)?;
         // Converted subtitles are small; they are staged with the rest.
         let mut generated = Vec::with_capacity(imported.generated.len());
         for a in &imported.generated {
-            let (sha, size) = staged.put(&a.bytes).map_err(AppError::internal)?;
+            let (sha, size) = staged.put(&a.bytes).map_err(Error::internal)?;
             generated.push((a.name.clone(), a.content_type.clone(), sha, size));
         }
         Ok(Prepared {
@@ -70,7 +86,44 @@ pub async fn prepare(
         })
     })
     .await
-    .map_err(AppError::internal)?
+    .map_err(Error::internal)?
+}
+
+/// Import an archive: a new course (unpublished unless `publish`, with `author` as its
+/// instructor), or — when a course has its key — that course updated in place.
+pub async fn import(
+    env: &Env,
+    archive: Archive,
+    author: Option<UserId>,
+    publish: bool,
+) -> Result<ImportSummary> {
+    let prepared = prepare(env, archive).await?;
+    store(env, prepared, author, publish).await
+}
+
+/// A course team updating its own course from an archive: refused (before anything is
+/// stored) unless the archive is that course, under its own key; the publication stays
+/// as it is.
+pub async fn reimport(
+    env: &Env,
+    course_key: &str,
+    archive: Archive,
+    author: Option<UserId>,
+) -> Result<ImportSummary> {
+    let archive = Archive {
+        org: None,
+        ..archive
+    };
+    let prepared = prepare(env, archive).await?;
+    let key = prepared.key();
+    if key != course_key {
+        return Err(Error::invalid(
+            DomainError::new("lyceum-error-olx-other-course")
+                .with_arg(key)
+                .with_arg(course_key),
+        ));
+    }
+    store(env, prepared, author, false).await
 }
 
 /// What an import did, for `lyceum import --json` and the staff page.
@@ -78,6 +131,11 @@ pub async fn prepare(
 pub struct ImportSummary {
     pub course_id: i64,
     pub course_key: String,
+    /// The course's title and language as imported (for showing it, not in the JSON).
+    #[serde(skip)]
+    pub title: String,
+    #[serde(skip)]
+    pub language: String,
     /// False when an existing course was updated in place.
     pub created: bool,
     pub sections: usize,
@@ -113,9 +171,8 @@ fn count(blocks: &[NewBlock], s: &mut ImportSummary) {
             "unit" => s.units += 1,
             kind => {
                 *s.blocks.entry(kind.to_owned()).or_default() += 1;
-                if kind == <lyceum_core::blocks::olx::Olx as lyceum_core::blocks::BlockKind>::KIND
-                    && let Ok(lyceum_core::blocks::LeafContent::Olx(o)) =
-                        lyceum_core::blocks::LeafContent::decode(kind, &b.content)
+                if kind == Olx::KIND
+                    && let Ok(o) = serde_json::from_str::<<Olx as BlockKind>::Content>(&b.content)
                 {
                     *s.kept.entry(o.tag).or_default() += 1;
                 }
@@ -129,13 +186,12 @@ fn count(blocks: &[NewBlock], s: &mut ImportSummary) {
 /// one updated in place (blocks matched by url_name keep their ids and learners' state).
 /// A new course stays unpublished unless `publish`; an update keeps its publication.
 pub async fn store(
-    store: &Store,
-    media: &MediaStore,
+    env: &Env,
     prepared: Prepared,
     author: Option<UserId>,
     publish: bool,
-    now: i64,
-) -> AppResult<ImportSummary> {
+) -> Result<ImportSummary> {
+    let (store, media, now) = (&env.store, &env.media, env.now_ms());
     let Prepared {
         imported: im,
         mut staged,
@@ -255,6 +311,8 @@ pub async fn store(
     let mut summary = ImportSummary {
         course_id: course.0,
         course_key: key,
+        title: im.course.title.clone(),
+        language: im.course.language.clone(),
         created,
         sections: 0,
         subsections: 0,
@@ -273,15 +331,15 @@ pub async fn store(
 
 /// Write a course as an OLX `.tar.gz` to `out` (on a blocking thread).
 pub async fn export(
-    store: &Store,
-    media: &MediaStore,
+    env: &Env,
     course: CourseId,
     out: impl std::io::Write + Send + 'static,
-) -> AppResult<()> {
+) -> Result<()> {
+    let (store, media) = (&env.store, &env.media);
     let mut c = store.conn().await?;
     let row = courses::get(&mut c, course)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or_else(Error::not_found)?;
     let blocks = courses::load_outline(&mut c, course).await?;
     let page_rows = pages::list(&mut c, course).await?;
     let asset_rows = assets::list(&mut c, course).await?;
@@ -289,7 +347,7 @@ pub async fn export(
     let key: CourseKey = row
         .course_key
         .parse()
-        .map_err(|e: DomainError| AppError::internal(e))?;
+        .map_err(|e: DomainError| Error::internal(e))?;
     let new_course = NewCourse {
         key,
         grading: row.grading(),
@@ -340,10 +398,17 @@ pub async fn export(
             },
             out,
         )
-        .map_err(AppError::invalid)
+        .map_err(Error::invalid)
     })
     .await
-    .map_err(AppError::internal)?
+    .map_err(Error::internal)?
+}
+
+/// The course with this key (`course-v1:Org+Code+Run`), for callers that name courses by
+/// key (the command line).
+pub async fn find(env: &Env, key: &str) -> Result<Option<CourseId>> {
+    let mut c = env.store.conn().await?;
+    Ok(courses::find_by_key(&mut c, key).await?.map(|row| row.id()))
 }
 
 /// The archive name offered for download: `OpenedX-DemoX-DemoCourse.tar.gz`.
