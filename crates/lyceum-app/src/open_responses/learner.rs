@@ -451,6 +451,22 @@ pub async fn peer_review(
     Ok(Told::new(status, vec![UserId(s.user_id), user]))
 }
 
+/// The files of one submitted version. Reads only.
+pub async fn files_of(
+    env: &Env,
+    a: &Assignment<'_>,
+    s: &SubmissionRow,
+) -> Result<Vec<AttachmentRow>> {
+    let mut c = env.store.conn().await?;
+    Ok(
+        repo::submitted_attachments(&mut c, UserId(s.user_id), a.block)
+            .await?
+            .into_iter()
+            .filter(|f| f.submission_id == Some(s.id))
+            .collect(),
+    )
+}
+
 /// How many peer reviews the learner has given on this assignment. Reads only.
 pub async fn reviews_given(env: &Env, a: &Assignment<'_>, user: UserId) -> Result<i64> {
     let mut c = env.store.conn().await?;

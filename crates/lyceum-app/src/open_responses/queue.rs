@@ -42,6 +42,13 @@ pub async fn queue(
     Ok(statuses(env, course, block, false).await?.value)
 }
 
+/// The keys of the courses that have open-response work to settle (the hourly job
+/// settles each with [`settle_course`]).
+pub async fn courses_to_settle(env: &Env) -> Result<Vec<String>> {
+    let mut c = env.store.conn().await?;
+    Ok(repo::courses_with_open_work(&mut c).await?)
+}
+
 /// Record the scores of a course's submissions that became final with time (the peer
 /// fallback), telling their learners. Answers how many submissions were looked at.
 pub async fn settle_course(env: &Env, course: CourseRef<'_>) -> Result<Told<usize>> {

@@ -805,13 +805,7 @@ pub async fn submit(
         &cx.app,
         uc::submit(&cx.app.env(), &a.app(), user, &b.text).await?,
     );
-    let mut c = cx.app.store().conn().await?;
-    let files: Vec<AttachmentRow> = repo::submitted_attachments(&mut c, user, a.block)
-        .await?
-        .into_iter()
-        .filter(|f| f.submission_id == Some(row.id))
-        .collect();
-    drop(c);
+    let files = uc::learner::files_of(&cx.app.env(), &a.app(), &row).await?;
     let body = submission_json(
         &cx.page,
         a.content(),

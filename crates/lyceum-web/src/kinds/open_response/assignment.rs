@@ -257,9 +257,7 @@ pub async fn assess_as(
 
 /// Settle every course's open responses (scores the peer fallback made final with time).
 pub async fn settle_all(app: &crate::state::App) -> AppResult<usize> {
-    let mut c = app.store().conn().await?;
-    let keys = lyceum_store::repo::open_responses::courses_with_open_work(&mut c).await?;
-    drop(c);
+    let keys = app::queue::courses_to_settle(&app.env()).await?;
     let mut n = 0;
     for key in keys {
         // As staff would see it: unreleased blocks count too.
