@@ -299,8 +299,8 @@ async fn main() -> Result<(), String> {
             } else {
                 answers.clone()
             };
-            lyceum_web::submit_answers(
-                &app,
+            lyceum_app::problems::submit_as_learner(
+                &app.env(),
                 "course-v1:BENCH+QUIZ+2026",
                 *block,
                 u,
@@ -308,7 +308,7 @@ async fn main() -> Result<(), String> {
                 jiff::Timestamp::now(),
             )
             .await
-            .map_err(|e| lyceum_web::describe_error(&e))?;
+            .map_err(|e| lyceum_web::describe_error(&e.into()))?;
         }
     }
     let list: String = problems

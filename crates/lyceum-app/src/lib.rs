@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod courses;
 pub mod error;
 pub mod open_responses;
+pub mod problems;
 
 pub use error::{Error, ErrorKind, Result};
 

@@ -24,7 +24,6 @@ pub mod open_responses {
     pub use crate::kinds::open_response::assignment::{assess_as, settle_all, submit_as};
 }
 mod page;
-mod problems;
 mod routes;
 mod security;
 mod session;
@@ -37,33 +36,6 @@ pub use config::{WebConfig, WikimediaLogin};
 pub use error::AppError;
 pub use routes::{router, router_with};
 pub use state::{App, AppParts};
-
-/// The interface message files (`i18n/*.json`), embedded at build time.
-/// Grade and record `answers` as `user`'s submission to the problem `block`, at `at`,
-/// exactly as the page form would (limits and due dates included). The demo and the
-/// benchmarks seed learners' work with it. Returns the weighted (earned, possible).
-pub async fn submit_answers(
-    app: &App,
-    course_key: &str,
-    block: lyceum_core::BlockId,
-    user: lyceum_core::UserId,
-    answers: lyceum_core::capa::Answers,
-    at: jiff::Timestamp,
-) -> Result<(f64, f64), AppError> {
-    let actor = lyceum_core::permissions::Actor::user(user, false);
-    let course = courses::load_as(app, course_key, Some(user), actor).await?;
-    let idx = course.tree().index_of(block).ok_or(AppError::NotFound)?;
-    let sub = problems::Submission {
-        user,
-        staff: false,
-        answers,
-        key: None,
-        expected_attempt: None,
-        at,
-    };
-    let o = problems::submit(app, &course, idx, sub).await?;
-    Ok((o.earned, o.possible))
-}
 
 /// Periodic work of a running site, each minute: mail pending notices; each hour
 /// (`settle`), settle open-response scores that time made final (the peer-review

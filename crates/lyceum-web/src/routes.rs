@@ -79,35 +79,23 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
         )
         .route(
             "/courses/{key}/instructor/gradebook",
-            get(instructor::gradebook),
+            get(instructor::gradebook::page),
         )
         .route(
             "/courses/{key}/instructor/learners/{learner}",
-            get(instructor::learner),
+            get(instructor::learners::page),
         )
         .route(
             "/courses/{key}/instructor/learners/{learner}/problems/{block}",
-            post(instructor::learner_action),
-        )
-        .route(
-            "/courses/{key}/instructor/problems",
-            get(instructor::problem_list),
-        )
-        .route(
-            "/courses/{key}/instructor/problems/{block}/rescore",
-            post(instructor::rescore),
+            post(instructor::learners::action),
         )
         .route(
             "/courses/{key}/instructor/grading",
-            get(instructor::grading).post(instructor::save_grading),
+            get(instructor::grading_policy::page).post(instructor::grading_policy::save),
         )
         .route(
             "/courses/{key}/instructor/grades.csv",
-            get(instructor::grades_csv),
-        )
-        .route(
-            "/courses/{key}/instructor/answers.csv",
-            get(instructor::answers_csv),
+            get(instructor::gradebook::grades_csv),
         )
         .route("/courses/{key}/instructor/olx", get(course_olx::team_page))
         .route(

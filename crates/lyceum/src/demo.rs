@@ -238,8 +238,13 @@ async fn seed_answers(
                         let at = due
                             .and_then(|d| d.checked_sub(jiff::SignedDuration::from_hours(72)).ok())
                             .map_or(now, |d| d.min(now));
-                        match lyceum_web::submit_answers(
-                            app, &key, node.id, learner_id, answers, at,
+                        match lyceum_app::problems::submit_as_learner(
+                            &app.env(),
+                            &key,
+                            node.id,
+                            learner_id,
+                            answers,
+                            at,
                         )
                         .await
                         {
@@ -253,7 +258,7 @@ async fn seed_answers(
                                 return Err(format!(
                                     "the demo answer to {} was not recorded: {}",
                                     node.url_name,
-                                    lyceum_web::describe_error(&e)
+                                    lyceum_web::describe_error(&e.into())
                                 ));
                             }
                         }

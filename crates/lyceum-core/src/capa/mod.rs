@@ -6,6 +6,7 @@
 //! need Open edX's Python sandbox (scripts, `customresponse`, `formularesponse`, …) parse
 //! into an [`Problem::unsupported`] problem that renders its text and scores nothing.
 
+pub mod attempts;
 mod calc;
 mod complete;
 mod grade;

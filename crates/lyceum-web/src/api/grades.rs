@@ -6,14 +6,16 @@ use super::json;
 use crate::courses::{self, CourseCx};
 use crate::error::{AppError, AppResult};
 use crate::grades::{self, round2};
+use crate::kinds::problem as problems;
 use crate::page::Cx;
-use crate::problems::{self, Outcome};
 use axum::Json;
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use lyceum_app::problems::{self as app_problems, Outcome};
 use lyceum_core::BlockId;
-use lyceum_core::capa::{Answers, Correctness};
+use lyceum_core::capa::{Answers, Correctness, attempts};
+use lyceum_core::permissions::{Action, Decision, Resource, can};
 use lyceum_store::repo::courses::course_key_of_block;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -100,14 +102,11 @@ pub async fn submit(
     headers: HeaderMap,
     body: Result<Json<SubmitBody>, axum::extract::rejection::JsonRejection>,
 ) -> AppResult<Response> {
-    let user = cx.require_user()?.id();
+    cx.require_user()?;
     let Json(b) = body.map_err(|_| AppError::bad_request("lyceum-error-bad-submission"))?;
     let block = BlockId(block_id);
     let course = course_of(&cx, block).await?;
-    let staff = course.on_team(&cx);
-    if !course.facts.enrolled && !staff {
-        return Err(AppError::NotFound);
-    }
+    courseware_or_404(&cx, &course)?;
     let tree = course.tree();
     let idx = tree
         .index_of(block)
@@ -116,7 +115,7 @@ pub async fn submit(
                 .is_some_and(|u| tree.is_visible(u, &course.vis))
         })
         .ok_or(AppError::NotFound)?;
-    let (_, problem) = problems::problem_at(&course, idx)?;
+    let at = problems::problem_at(&course, idx)?;
     let key = match headers.get("idempotency-key") {
         Some(v) => Some(
             v.to_str()
@@ -126,17 +125,27 @@ pub async fn submit(
         ),
         None => None,
     };
-    let answers = problems::normalize_answers(&problem, b.answers);
-    let sub = problems::Submission {
-        user,
-        staff,
-        answers,
+    let sub = app_problems::Submission {
+        answers: attempts::normalize_answers(&at.problem, b.answers),
         key,
         expected_attempt: b.expected_attempts,
         at: cx.app.now(),
     };
-    let outcome = problems::submit(&cx.app, &course, idx, sub).await?;
+    let outcome = app_problems::submit(&cx.app.env(), &cx.actor(), &at, sub).await?;
     Ok(json(StatusCode::OK, submit_result(block, outcome)))
+}
+
+/// A course's problems and grades are private to its learners and its team: to anyone
+/// else (not enrolled), 404.
+fn courseware_or_404(cx: &Cx, course: &CourseCx) -> AppResult<()> {
+    match can(
+        &cx.actor(),
+        Action::ViewCourseware,
+        Resource::Course(&course.facts),
+    ) {
+        Decision::Allow => Ok(()),
+        _ => Err(AppError::NotFound),
+    }
 }
 
 async fn course_of(cx: &Cx, block: BlockId) -> AppResult<CourseCx> {
@@ -205,9 +214,7 @@ pub struct CourseProgressJson {
 pub async fn my_progress(cx: Cx, Path(course_id): Path<String>) -> AppResult<Response> {
     let user = cx.require_user()?.id();
     let course = courses::load(&cx, &course_id).await?;
-    if !course.facts.enrolled && !course.on_team(&cx) {
-        return Err(AppError::NotFound);
-    }
+    courseware_or_404(&cx, &course)?;
     let report = grades::report(&cx.app, &course, user).await?;
     let tree = course.tree();
     let policy = course.row.grading();

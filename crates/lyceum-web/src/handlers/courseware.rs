@@ -23,7 +23,6 @@ use lyceum_core::course::NodeKind;
 use lyceum_core::course::tree::{is_staff_only_release, percent};
 use lyceum_core::permissions::{Action, Decision, Resource, can};
 use lyceum_store::repo::learner::{self, CompletionSource};
-use lyceum_store::repo::problems;
 use serde::Deserialize;
 use std::collections::HashSet;
 
@@ -459,7 +458,7 @@ pub async fn unit(
     let overlay = q.show.map(|b| {
         Overlay::new(
             BlockId(b),
-            crate::problems::Overlay {
+            crate::kinds::problem::Overlay {
                 show_answer: true,
                 ..Default::default()
             },
@@ -589,139 +588,6 @@ pub async fn render_unit(
     let mut r = html_response(view.render().map_err(AppError::internal)?);
     *r.status_mut() = status;
     Ok(r)
-}
-
-/// A problem's form: submit, reset, next hint, or show the answer.
-pub async fn problem_action(
-    cx: Cx,
-    Path((key, block)): Path<(String, i64)>,
-    body: axum::body::Bytes,
-) -> AppResult<Response> {
-    let course = match load_courseware(&cx, &key).await? {
-        Ok(c) => c,
-        Err(redirect) => return Ok(redirect),
-    };
-    let user = cx.require_user()?.id();
-    let staff = course.on_team(&cx);
-    if !course.facts.enrolled && !staff {
-        return Err(AppError::Forbidden("lyceum-error-enroll-first"));
-    }
-    let tree = course.tree();
-    let idx = tree
-        .index_of(BlockId(block))
-        .filter(|&i| tree.is_visible(i, &course.vis))
-        .ok_or(AppError::NotFound)?;
-    let unit = tree.unit_of(idx).ok_or(AppError::NotFound)?;
-    let (content, problem) = crate::problems::problem_at(&course, idx)?;
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
-    let field = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
-    let back = format!(
-        "{}#block-{block}",
-        course.url(&format!("unit/{}", tree.node(unit).url_name))
-    );
-    let block_id = BlockId(block);
-    match field("action").unwrap_or("submit") {
-        "submit" => {
-            let answers = crate::problems::answers_from_form(&problem, &pairs);
-            let expected = field("attempt").and_then(|a| a.parse().ok());
-            let sub = crate::problems::Submission {
-                user,
-                staff,
-                answers: answers.clone(),
-                key: field("key"),
-                expected_attempt: expected,
-                at: cx.app.now(),
-            };
-            match crate::problems::submit(&cx.app, &course, idx, sub).await {
-                Ok(_) => Ok(see_other(&back)),
-                // Not graded (unreadable number, closed, stale): show why, keep what was typed.
-                Err(AppError::Invalid { status, error }) => {
-                    let args: Vec<crate::page::Piece> = crate::page::message_args(
-                        &cx.page.app,
-                        &cx.page.lang,
-                        error.key.0,
-                        &error.args,
-                    )
-                    .into_iter()
-                    .map(crate::page::Piece::Arg)
-                    .collect();
-                    let message = cx.page.tn(error.key.0, &args);
-                    // The inputs left empty are marked where they are, too.
-                    let missing = lyceum_core::capa::missing_inputs(&problem, &answers)
-                        .into_iter()
-                        .map(|(_, i)| i.id.clone())
-                        .collect();
-                    let overlay = crate::problems::Overlay {
-                        answers: Some(answers),
-                        message: Some(message),
-                        show_answer: false,
-                        missing,
-                    };
-                    render_unit(
-                        &cx,
-                        &course,
-                        unit,
-                        Some(Overlay::new(block_id, overlay)),
-                        status,
-                    )
-                    .await
-                }
-                Err(e) => Err(e),
-            }
-        }
-        "reset" => {
-            let learner = crate::problems::learner_state(&cx.app, content, user, block_id).await?;
-            if !content.show_reset_button || learner.attempts == 0 {
-                return Err(AppError::bad_request("lyceum-error-bad-form"));
-            }
-            // Randomizing problems get a new draw; others keep their order.
-            let seed = if matches!(
-                content.rerandomize.as_deref(),
-                Some("always" | "onreset" | "true" | "")
-            ) {
-                i64::from(rand::random::<u16>() % 1000)
-            } else {
-                i64::try_from(learner.seed).unwrap_or(1)
-            };
-            let mut c = cx.app.store().conn().await?;
-            problems::reset_answers(&mut c, user, block_id, seed, cx.app.now_ms()).await?;
-            Ok(see_other(&back))
-        }
-        "hint" => {
-            let learner = crate::problems::learner_state(&cx.app, content, user, block_id).await?;
-            if problem.hints.is_empty() {
-                return Err(AppError::bad_request("lyceum-error-bad-form"));
-            }
-            // Hints come one at a time and then start over, as in Open edX.
-            let shown = if learner.hints_shown >= problem.hints.len() {
-                1
-            } else {
-                learner.hints_shown + 1
-            };
-            let mut c = cx.app.store().conn().await?;
-            problems::show_hint(
-                &mut c,
-                user,
-                block_id,
-                course.id(),
-                i64::try_from(learner.seed).unwrap_or(1),
-                shown as i64,
-                cx.app.now_ms(),
-            )
-            .await?;
-            Ok(see_other(&back))
-        }
-        "show" => Ok(see_other(&format!(
-            "{}?show={block}#block-{block}",
-            course.url(&format!("unit/{}", tree.node(unit).url_name))
-        ))),
-        _ => Err(AppError::bad_request("lyceum-error-bad-form")),
-    }
 }
 
 #[derive(Deserialize)]

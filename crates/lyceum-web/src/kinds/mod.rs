@@ -20,7 +20,7 @@
 mod discussion;
 mod kept;
 pub(crate) mod open_response;
-mod problem;
+pub(crate) mod problem;
 mod text;
 mod video;
 

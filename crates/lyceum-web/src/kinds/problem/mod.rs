@@ -1,15 +1,25 @@
-//! Problems (capa-compatible): the learner's form with their attempts and score, the form
-//! post (`/courses/{key}/problem/{block}`) and the JSON submit call
-//! (`/api/v1/problems/{block_id}/submit`).
+//! Problems (capa-compatible) on the web: the learner's form with their attempts and
+//! score (`view`), the form post `/courses/{key}/problem/{block}` (`actions`), the JSON
+//! submit call `/api/v1/problems/{block_id}/submit` (`crate::api::grades`, beside the
+//! progress call it documents with), and the course team's problem list with rescoring
+//! and answers.csv under `/courses/{key}/instructor/problems` (`staff`). What they do is
+//! `lyceum_app::problems`; the rules are `lyceum_core::capa::attempts`.
 
-use super::{BlockCtx, BlockState, BoxFuture, Own, WebKind};
+mod actions;
+mod staff;
+mod view;
+
+pub use view::{
+    LearnerProblem, Overlay, RenderInput, Results, content_at, problem_at, render, seed_for,
+};
+
+use super::{BlockCtx, BlockState, BoxFuture, Own, StaffTool, WebKind};
 use crate::courses::CourseCx;
 use crate::error::AppResult;
 use crate::page::Cx;
-use crate::problems::{LearnerProblem, Overlay};
 use crate::state::App;
 use axum::Router;
-use axum::routing::post;
+use axum::routing::{get, post};
 use lyceum_core::blocks::problem::ProblemKind;
 use lyceum_core::blocks::{BlockKind, Registered};
 use lyceum_core::{BlockId, UserId};
@@ -25,9 +35,9 @@ impl WebKind for ProblemBlock {
     fn render(&self, ctx: &BlockCtx<'_>, idx: usize, state: &BlockState) -> askama::Result<String> {
         let empty = LearnerProblem::default();
         let id = ctx.course.tree().node(idx).id;
-        Ok(crate::problems::render(
+        Ok(render(
             ctx.p,
-            crate::problems::RenderInput {
+            RenderInput {
                 course: ctx.course,
                 idx,
                 learner: state.own::<LearnerProblem>().unwrap_or(&empty),
@@ -67,7 +77,7 @@ impl WebKind for ProblemBlock {
                 let learner = match rows.iter().find(|s| s.block_id == node.id.0) {
                     Some(row) => LearnerProblem::from_row(row),
                     None => LearnerProblem {
-                        seed: crate::problems::seed_for(content, Some(user), node.id),
+                        seed: seed_for(content, Some(user), node.id),
                         ..Default::default()
                     },
                 };
@@ -79,14 +89,27 @@ impl WebKind for ProblemBlock {
 
     fn routes(&self) -> Router<App> {
         Router::new()
-            .route(
-                "/courses/{key}/problem/{block}",
-                post(crate::handlers::courseware::problem_action),
-            )
+            .route("/courses/{key}/problem/{block}", post(actions::form))
             .route(
                 "/api/v1/problems/{block_id}/submit",
                 post(crate::api::grades::submit),
             )
+            .route("/courses/{key}/instructor/problems", get(staff::list))
+            .route(
+                "/courses/{key}/instructor/problems/{block}/rescore",
+                post(staff::rescore),
+            )
+            .route(
+                "/courses/{key}/instructor/answers.csv",
+                get(staff::answers_csv),
+            )
+    }
+
+    fn staff_tools(&self) -> &'static [StaffTool] {
+        &[StaffTool {
+            path: "problems",
+            label_key: "lyceum-instructor-problems",
+        }]
     }
 
     fn due_label(&self) -> Option<&'static str> {
