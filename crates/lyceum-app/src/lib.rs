@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod courses;
 pub mod error;
 pub mod jobs;
+pub mod open_responses;
 pub mod problems;
 pub mod surveys;
 

@@ -8,6 +8,8 @@
 //! and staff can excuse), and a response can be revised after feedback even when a peer
 //! step exists (every version is its own submission with its own workflow).
 
+pub mod rules;
+
 use crate::blocks::open_response::{Aggregate, FallbackAction, OpenResponseContent, Points, Step};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;

@@ -71,6 +71,13 @@ pub enum Resource<'a> {
         course: &'a CourseFacts,
         learner: UserId,
     },
+    /// One learner's submitted work (an open response, its files, its assessments):
+    /// theirs, a peer's it was given to review (`assigned_peer`), and the team's.
+    Submission {
+        course: &'a CourseFacts,
+        learner: UserId,
+        assigned_peer: bool,
+    },
     /// A user's account and preferences.
     Account(UserId),
 }
@@ -88,6 +95,9 @@ pub enum Action {
     /// grade and answer exports. The whole course team; to anyone else such pages do not
     /// exist.
     Grade,
+    /// Work in a course's blocks: write, submit and review open responses. Enrolled
+    /// learners and the team; to anyone else a course's work does not exist.
+    Respond,
     Administer,
 }
 
@@ -136,6 +146,9 @@ pub fn can(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision {
                 // Learners' grades are private: not even their existence shows.
                 Action::Grade => NotFound,
                 _ if !logged_in => NeedLogin,
+                Action::Respond if c.enrolled || on_team(actor, c) => Allow,
+                // Not enrolled: a course's work is private to its learners and team.
+                Action::Respond => NotFound,
                 Action::Enroll if c.enrolled || c.enrollment_open || on_team(actor, c) => Allow,
                 Action::Unenroll => Allow,
                 Action::ViewCourseware if c.enrolled || on_team(actor, c) => Allow,
@@ -157,6 +170,20 @@ pub fn can(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision {
                 Action::Edit if own || on_team(actor, course) => Allow,
                 Action::Grade if logged_in && on_team(actor, course) => Allow,
                 // Existence of someone else's record is itself private.
+                _ => NotFound,
+            }
+        }
+        Resource::Submission {
+            course,
+            learner,
+            assigned_peer,
+        } => {
+            let own = logged_in && actor.user == Some(learner);
+            let team = logged_in && on_team(actor, course);
+            match action {
+                Action::View if own || team || (logged_in && assigned_peer) => Allow,
+                Action::Grade if team => Allow,
+                // Someone else's work: not even its existence shows.
                 _ => NotFound,
             }
         }
@@ -398,6 +425,51 @@ mod tests {
             ),
             NotFound
         );
+    }
+
+    #[test]
+    fn responding_is_for_learners_and_the_team() {
+        check(
+            |w, f| can(&actor(w), Action::Respond, Resource::Course(f)),
+            true,
+            [NeedLogin, Allow, NotFound, Allow, Allow],
+            "respond in a published course",
+        );
+        check(
+            |w, f| can(&actor(w), Action::Respond, Resource::Course(f)),
+            false,
+            [NotFound, NotFound, NotFound, Allow, Allow],
+            "respond in an unpublished course",
+        );
+    }
+
+    #[test]
+    fn submissions_show_to_their_learner_their_peer_and_the_team() {
+        for (assigned_peer, view) in [
+            (false, [NotFound, Allow, NotFound, Allow, Allow]),
+            (true, [NotFound, Allow, Allow, Allow, Allow]),
+        ] {
+            let on = |action| {
+                move |w: Who, f: &CourseFacts| {
+                    can(
+                        &actor(w),
+                        action,
+                        Resource::Submission {
+                            course: f,
+                            learner: LEARNER,
+                            assigned_peer: assigned_peer && matches!(w, Who::OtherLearner),
+                        },
+                    )
+                }
+            };
+            check(on(Action::View), true, view, "view a submission");
+            check(
+                on(Action::Grade),
+                true,
+                [NotFound, NotFound, NotFound, Allow, Allow],
+                "grade a submission",
+            );
+        }
     }
 
     #[test]

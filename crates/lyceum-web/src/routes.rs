@@ -135,11 +135,11 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
         )
         .route(
             "/api/v1/me/notifications",
-            get(api::open_responses::my_notifications),
+            get(api::notifications::my_notifications),
         )
         .route(
             "/api/v1/me/notifications/read",
-            post(api::open_responses::read_notifications),
+            post(api::notifications::read_notifications),
         )
         .route("/healthz", get(health))
         // Every block kind's pages, API and staff tools, in their route families.

@@ -41,7 +41,6 @@ pub struct PendingOAuth {
 #[derive(Clone, Debug)]
 pub struct Session {
     pub id_hash: String,
-    pub data: SessionData,
     pub user: Option<UserRow>,
     /// Unread notifications of the user (cached with the session; dropped from the cache
     /// when a notice arrives or is read).
@@ -198,10 +197,8 @@ pub async fn load(app: &App, headers: &HeaderMap) -> Result<Option<Session>> {
             row
         }
     };
-    let data = serde_json::from_str(&row.data).unwrap_or_default();
     Ok(Some(Session {
         id_hash: row.id_hash,
-        data,
         user: row.user,
         unread: row.unread,
     }))

@@ -5,7 +5,7 @@
 
 pub mod courses;
 pub mod grades;
-pub mod open_responses;
+pub mod notifications;
 pub mod openapi;
 
 use axum::Json;

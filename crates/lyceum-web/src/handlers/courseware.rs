@@ -295,7 +295,7 @@ pub async fn outline(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
         })
         .or(visible.first().copied());
     let start = course.row.start_at.map(from_millis);
-    let or_waiting = super::open_responses::staff::course_counts(&cx, &course)
+    let or_waiting = crate::kinds::open_response::staff::course_counts(&cx, &course)
         .await?
         .filter(|(w, s, _)| *w + *s > 0);
     let view = OutlineView {

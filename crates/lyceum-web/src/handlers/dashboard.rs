@@ -6,7 +6,7 @@ use crate::deadlines::{self, DueItem, DueLine};
 use crate::error::{AppError, AppResult};
 use crate::handlers::catalog::content_dir;
 use crate::handlers::html_response;
-use crate::open_responses;
+use crate::kinds::open_response::assignment as open_responses;
 use crate::page::{Cx, Page};
 use crate::state::App;
 use askama::Template;

@@ -12,7 +12,6 @@ pub mod media;
 pub mod notifications;
 pub mod oauth;
 pub mod olx;
-pub mod open_responses;
 pub mod pages;
 pub mod progress;
 

@@ -19,7 +19,7 @@
 
 mod discussion;
 mod kept;
-mod open_response;
+pub(crate) mod open_response;
 pub(crate) mod problem;
 mod survey;
 mod text;

@@ -1078,3 +1078,42 @@ async fn notifications_of_feedback_and_returns() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn returning_follows_the_same_rules_as_the_page() {
+    // One use case for both doors: a note is required, and while another grader holds
+    // the lock nothing is returned.
+    let w = world().await;
+    let mut alice = w.t.login("alicelearner").await;
+    let id = submit(&mut alice, w.essay, "Return me later.").await;
+    let mut teacher = w.t.login("teacher").await;
+    let mut ta = w.t.login("assistant").await;
+    let r = ta
+        .post_json(&sub(id, "return"), json!({"note": "  "}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(
+        r.json()["error"]["code"],
+        "lyceum-or-staff-error-note-required"
+    );
+    assert_eq!(
+        teacher.post_empty(&sub(id, "lock")).await.status,
+        StatusCode::OK
+    );
+    let r = ta
+        .post_json(&sub(id, "return"), json!({"note": "Add sources."}))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("teacher")
+    );
+    assert_eq!(me(&mut alice, w.essay).await["stage"], "waiting_for_staff");
+    let r = teacher
+        .post_json(&sub(id, "return"), json!({"note": "Add sources."}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["stage"], "returned");
+}

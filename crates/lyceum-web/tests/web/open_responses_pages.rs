@@ -541,3 +541,34 @@ async fn self_review_then_revise_and_resubmit() {
         b.contains("version 2") && b.contains("<details class=\"or-version or-version--old\">")
     );
 }
+
+#[tokio::test]
+async fn someone_not_enrolled_finds_no_response_to_write_on_page_or_api() {
+    // The same answer on both doors: a course's work is private to its learners and team
+    // (`Action::Respond`), so a post from elsewhere is 404, and nothing is stored.
+    let w = world(&["lina"]).await;
+    let otto = w.t.user("otto", false).await;
+    let block = w.ids["s1-1-1-1"];
+    let mut c = w.t.login("otto").await;
+    let r = c
+        .post_form(&action(block), &[("action", "save"), ("text", "Mine?")])
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    let r = c
+        .post_json(
+            &format!("/api/v1/open-responses/{block}/submit"),
+            serde_json::json!({"text": "Mine?"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    let mut db = w.t.store.conn().await.unwrap();
+    let block = lyceum_core::BlockId(block);
+    let draft = lyceum_store::repo::open_responses::draft(&mut db, otto, block)
+        .await
+        .unwrap();
+    assert_eq!(draft, None);
+    let stored = lyceum_store::repo::open_responses::submissions_of(&mut db, otto, block)
+        .await
+        .unwrap();
+    assert!(stored.is_empty());
+}

@@ -2,17 +2,17 @@
 //! unit page (prompt, rubric, steps, the writing form, self review, results), its form
 //! actions and file uploads, the peer-review page, and downloading attached files.
 //!
-//! Every rule lives in `crate::open_responses`; this module shows its answers and turns
-//! forms into its calls. Response text is stored as typed and shown as plain text: escaped,
+//! Every operation is a use case of `lyceum_app::open_responses` (the same the JSON API
+//! calls); this module shows its answers and turns forms into its calls. Response text is stored as typed and shown as plain text: escaped,
 //! with its line breaks, web addresses made links (as the JSON API's clients would).
 
+use super::assignment::{self as ors, Assessment, Assignment, LearnerState, Version, released};
+use super::files;
 use crate::courses::{self, CourseCx};
 use crate::error::{AppError, AppResult};
 use crate::handlers::courseware::{CourseHead, head, render_unit};
 use crate::handlers::{html_response, see_other, with_notice};
 use crate::kinds::BlockCtx;
-use crate::open_responses::{self as ors, Assessment, Assignment, LearnerState, Version, released};
-use crate::or_files;
 use crate::page::{Cx, Html, Page, Piece, escape};
 use askama::Template;
 use axum::body::Bytes;
@@ -21,7 +21,7 @@ use axum::extract::{Multipart, Path, Request};
 use axum::http::StatusCode;
 use axum::response::Response;
 use jiff::Timestamp;
-use lyceum_core::blocks::LeafContent;
+use lyceum_app::open_responses as uc;
 use lyceum_core::blocks::open_response::{
     AssessmentInput, OpenResponseContent, Requirement, Step, is_image,
 };
@@ -32,7 +32,7 @@ use lyceum_store::repo::open_responses as repo;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub use crate::or_files::UPLOAD_BODY_LIMIT;
+pub use super::files::UPLOAD_BODY_LIMIT;
 
 // --- State on the unit page -------------------------------------------------------------
 
@@ -57,20 +57,6 @@ pub struct Overlay {
     pub review: Option<AssessmentInput>,
 }
 
-fn assignment(course: &CourseCx, idx: usize) -> Assignment {
-    Assignment {
-        course: CourseCx {
-            row: course.row.clone(),
-            viewer: course.viewer.clone(),
-            facts: course.facts,
-            content: course.content.clone(),
-            vis: course.vis,
-        },
-        idx,
-        block: course.tree().node(idx).id,
-    }
-}
-
 /// The learner's state on the open-response blocks of a unit: one `learner_state` per
 /// open-response block, nothing for other blocks.
 pub async fn states_in_unit(
@@ -79,15 +65,11 @@ pub async fn states_in_unit(
     unit: usize,
     user: UserId,
 ) -> AppResult<HashMap<BlockId, OrState>> {
-    let tree = course.tree();
+    let env = app.env();
     let mut out = HashMap::new();
-    for &leaf in tree.children(unit) {
-        if matches!(
-            tree.node(leaf).content,
-            Some(Ok(LeafContent::OpenResponse(_)))
-        ) {
-            let a = assignment(course, leaf);
-            let st = ors::learner_state(app, &a, user).await?;
+    for &leaf in course.tree().children(unit) {
+        if let Some(a) = ors::course_ref(course).assignment(leaf) {
+            let st = lyceum_app::open_responses::learner_state(&env, &a, user).await?;
             out.insert(a.block, OrState(Arc::new(st)));
         }
     }
@@ -507,6 +489,42 @@ fn files_form(
     })
 }
 
+/// The writing form: the text (what was refused, else the draft, else the current
+/// version's), the files, and whether it waits behind "Revise and resubmit".
+fn write_form(
+    ctx: &BlockCtx<'_>,
+    c: &OpenResponseContent,
+    id: i64,
+    s: &LearnerState,
+    overlay: Option<&Overlay>,
+) -> WriteForm {
+    let (p, course) = (ctx.p, ctx.course);
+    let current = s.current();
+    let stage = current.map(|v| v.status.stage);
+    let text = overlay
+        .and_then(|o| o.text.clone())
+        .or_else(|| s.draft.as_ref().map(|d| d.0.clone()))
+        .or_else(|| current.map(|v| v.row.text.clone()))
+        .unwrap_or_default();
+    let warning = if c.allow_resubmission {
+        p.t("lyceum-or-submit-warning-resubmit")
+    } else {
+        p.t("lyceum-or-submit-warning")
+    };
+    WriteForm {
+        text,
+        text_asked: c.text.asked(),
+        text_required: c.text == Requirement::Required,
+        saved_at: s.draft.as_ref().map(|d| from_millis(d.1)),
+        warning,
+        files: files_form(p, course, c, id, s),
+        collapsed: stage == Some(Stage::Done)
+            && overlay.is_none()
+            && s.draft.is_none()
+            && s.draft_files.is_empty(),
+    }
+}
+
 /// The block on the unit page.
 pub fn render(
     ctx: &BlockCtx<'_>,
@@ -538,28 +556,7 @@ pub fn render(
             if let Some(closed) = &s.closed {
                 notice = Some(error_message(p, closed));
             } else {
-                let text = overlay
-                    .and_then(|o| o.text.clone())
-                    .or_else(|| s.draft.as_ref().map(|d| d.0.clone()))
-                    .or_else(|| current.map(|v| v.row.text.clone()))
-                    .unwrap_or_default();
-                let warning = if c.allow_resubmission {
-                    p.t("lyceum-or-submit-warning-resubmit")
-                } else {
-                    p.t("lyceum-or-submit-warning")
-                };
-                write = Some(WriteForm {
-                    text,
-                    text_asked: c.text.asked(),
-                    text_required: c.text == Requirement::Required,
-                    saved_at: s.draft.as_ref().map(|d| from_millis(d.1)),
-                    warning,
-                    files: files_form(p, course, c, id, s),
-                    collapsed: stage == Some(Stage::Done)
-                        && overlay.is_none()
-                        && s.draft.is_none()
-                        && s.draft_files.is_empty(),
-                });
+                write = Some(write_form(ctx, c, id, s, overlay));
             }
         }
         Some(_) => {}
@@ -628,15 +625,13 @@ pub fn render(
 
 // --- Form actions -----------------------------------------------------------------------
 
-/// The assignment of a form post: the block in this course, for an enrolled learner (or
-/// the course team).
+/// The assignment of a form post: the block in this course, for a caller who may
+/// respond there (`can`: enrolled, or on the team); not found for anyone else, as in the
+/// JSON API.
 async fn posted(cx: &Cx, key: &str, block: i64) -> AppResult<(Assignment, UserId)> {
     let user = cx.require_user()?.id();
     let course = courses::load(cx, key).await?;
-    if !course.facts.enrolled && !course.on_team(cx) {
-        return Err(AppError::Forbidden("lyceum-error-enroll-first"));
-    }
-    let a = ors::at(course, BlockId(block))?;
+    let a = ors::respond_in(cx, course, BlockId(block))?;
     Ok((a, user))
 }
 
@@ -666,14 +661,7 @@ fn done(a: &Assignment, notice: &str) -> Response {
 /// nothing typed is lost.
 async fn keep_text(cx: &Cx, a: &Assignment, user: UserId, text: Option<&str>) -> AppResult<()> {
     let Some(text) = text else { return Ok(()) };
-    let mut c = cx.app.store().conn().await?;
-    let draft = repo::draft(&mut c, user, a.block).await?;
-    drop(c);
-    if draft.as_ref().map_or(text.is_empty(), |d| d.0 == text) {
-        return Ok(());
-    }
-    ors::save_draft(&cx.app, a, user, text).await?;
-    Ok(())
+    Ok(uc::learner::keep_draft(&cx.app.env(), &a.app(), user, text).await?)
 }
 
 /// `POST /courses/{key}/open-response/{block}`: save, submit, self-review, remove-file.
@@ -707,27 +695,37 @@ pub async fn action(
     } else {
         field("action").unwrap_or("save")
     };
+    let env = cx.app.env();
+    let typed = text.as_deref().unwrap_or("");
     let result = match action {
-        "save" => ors::save_draft(&cx.app, &a, user, text.as_deref().unwrap_or(""))
+        "save" => uc::save_draft(&env, &a.app(), user, typed)
             .await
-            .map(|_| "or-draft-saved"),
-        "submit" => ors::submit(&cx.app, &a, user, text.as_deref().unwrap_or(""))
+            .map(|_| "or-draft-saved")
+            .map_err(AppError::from),
+        "submit" => uc::submit(&env, &a.app(), user, typed)
             .await
-            .map(|_| "or-submitted"),
+            .map(|done| ors::told(&cx.app, done))
+            .map(|_| "or-submitted")
+            .map_err(AppError::from),
         "remove-file" => {
             let id: i64 = removing
                 .and_then(|v| v.parse().ok())
                 .ok_or_else(|| AppError::bad_request("lyceum-error-bad-form"))?;
             match keep_text(&cx, &a, user, text.as_deref()).await {
-                Ok(()) => ors::remove_attachment(&cx.app, &a, user, id)
+                Ok(()) => uc::remove_attachment(&env, &a.app(), user, id)
                     .await
-                    .map(|()| "or-file-removed"),
+                    .map(|()| "or-file-removed")
+                    .map_err(AppError::from),
                 Err(e) => Err(e),
             }
         }
         "self-review" => {
             let input = rubric_input(&pairs);
-            match ors::self_review(&cx.app, &a, user, &input).await {
+            match uc::self_review(&env, &a.app(), user, &input)
+                .await
+                .map(|done| ors::told(&cx.app, done))
+                .map_err(AppError::from)
+            {
                 Ok(_) => Ok("or-self-reviewed"),
                 Err(AppError::Invalid { status, error }) => {
                     let overlay = Overlay {
@@ -762,10 +760,10 @@ pub async fn upload(
 ) -> AppResult<Response> {
     let (a, user) = posted(&cx, &key, block).await?;
     let form = form.map_err(|_| AppError::bad_request("lyceum-error-bad-form"))?;
-    let mut got = or_files::Received::default();
-    let result = match or_files::receive(&cx, &a, form, &mut got).await {
+    let mut got = files::Received::default();
+    let result = match files::receive(&cx, &a, form, &mut got).await {
         Ok(()) => match keep_text(&cx, &a, user, got.text.as_deref()).await {
-            Ok(()) => or_files::store(&cx, &a, user, &got).await.map(|_| ()),
+            Ok(()) => files::store(&cx, &a, user, &got).await.map(|_| ()),
             Err(e) => Err(e),
         },
         Err(e) => Err(e),
@@ -844,15 +842,13 @@ async fn peer_page_full(
     none_waiting: bool,
 ) -> AppResult<Response> {
     let c = a.content();
-    let mut c2 = cx.app.store().conn().await?;
-    let given = repo::reviews_given(&mut c2, user, a.block).await?;
-    drop(c2);
+    let given = uc::learner::reviews_given(&cx.app.env(), &a.app(), user).await?;
     let required = i64::from(c.peer.must_grade);
     let finished = given >= required && refused.is_none();
     let task = if finished {
         None
     } else {
-        ors::current_peer(&cx.app, a, user).await?
+        uc::current_peer(&cx.app.env(), &a.app(), user).await?
     };
     let p = &cx.page;
     let (filled, message) = match refused {
@@ -904,7 +900,7 @@ pub async fn peer_next(cx: Cx, Path((key, block)): Path<(String, i64)>) -> AppRe
     let page = a
         .course
         .url(&format!("open-response/{}/peer-review", a.block.0));
-    Ok(match ors::next_peer(&cx.app, &a, user).await? {
+    Ok(match uc::next_peer(&cx.app.env(), &a.app(), user).await? {
         Some(_) => see_other(&page),
         None => see_other(&format!("{page}?none=1")),
     })
@@ -939,7 +935,8 @@ pub async fn peer_submit(
         .and_then(|(_, v)| v.parse().ok())
         .ok_or_else(|| AppError::bad_request("lyceum-error-bad-form"))?;
     let input = rubric_input(&pairs);
-    match ors::peer_review(&cx.app, &a, user, submission, &input).await {
+    let done = uc::peer_review(&cx.app.env(), &a.app(), user, submission, &input).await;
+    match done.map(|d| ors::told(&cx.app, d)).map_err(AppError::from) {
         Ok(_) => Ok(see_other(&with_notice(
             &a.course
                 .url(&format!("open-response/{}/peer-review", a.block.0)),
@@ -963,10 +960,10 @@ pub async fn file(
     req: Request,
 ) -> AppResult<Response> {
     let course = courses::load(&cx, &key).await?;
-    let f = or_files::readable(&cx, id).await?;
+    let f = files::readable(&cx, id).await?;
     // Only files of this course's blocks, under this course's address.
     if course.tree().index_of(BlockId(f.block_id)).is_none() {
         return Err(AppError::NotFound);
     }
-    or_files::serve(&cx, &f, req).await
+    files::serve(&cx, &f, req).await
 }

@@ -1,17 +1,17 @@
 //! Open responses over JSON: the learner's draft, submission, files, peer and self review
 //! and results; the course team's queue, grading (with the lock), returning for revision,
-//! peer-step steering; and the caller's notifications. Every rule lives in
-//! `crate::open_responses`, shared with the HTML pages: this module only turns its
-//! answers into JSON and requests into its calls.
+//! peer-step steering; and the caller's notifications. Every operation is a use case of
+//! `lyceum_app::open_responses`, the same the HTML pages call: this module only turns
+//! requests into its calls and its answers into JSON.
 
-use super::{json, time};
-use crate::courses::{self, decide};
-use crate::error::{AppError, AppResult};
-use crate::open_responses::{
+use super::assignment::{
     self as ors, Assessment, Assignment, LearnerState, QueueFilter, StaffOutcome, SubmissionView,
     Viewer,
 };
-use crate::or_files;
+use super::files;
+use crate::api::{json, time};
+use crate::courses::{self, decide};
+use crate::error::{AppError, AppResult};
 use crate::page::{Cx, Page};
 use axum::Json;
 use axum::extract::multipart::MultipartRejection;
@@ -19,18 +19,17 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Multipart, Path, Query, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use lyceum_app::open_responses as uc;
 use lyceum_core::blocks::open_response::{AssessmentInput, OpenResponseContent, Step};
 use lyceum_core::open_response::Status;
 use lyceum_core::permissions::{Action, Resource, can};
 use lyceum_core::{BlockId, DomainError, UserId};
-use lyceum_store::repo::notifications;
 use lyceum_store::repo::open_responses::{self as repo, AttachmentRow, SubmissionRow};
-use lyceum_store::repo::users;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use utoipa::{IntoParams, ToSchema};
 
-pub use crate::or_files::UPLOAD_BODY_LIMIT;
+pub use super::files::UPLOAD_BODY_LIMIT;
 
 // --- JSON shapes ----------------------------------------------------------------------------
 
@@ -433,30 +432,6 @@ pub struct CancelBody {
     pub reason: String,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct NotificationJson {
-    pub id: i64,
-    /// `feedback`, `returned`, `reviews-needed`.
-    pub kind: String,
-    /// In the caller's language.
-    pub message: String,
-    /// What it is about (an assignment's title).
-    pub subject: String,
-    /// The title of the course it is about, if any.
-    pub course_title: Option<String>,
-    /// The site's path to go to.
-    pub link: String,
-    pub created_at: Option<String>,
-    pub read: bool,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct NotificationsJson {
-    pub unread: i64,
-    /// The latest 50, newest first.
-    pub notifications: Vec<NotificationJson>,
-}
-
 // --- Conversions ------------------------------------------------------------------------------
 
 fn message(p: &Page, e: &DomainError) -> String {
@@ -770,7 +745,7 @@ async fn me_response(
     user: UserId,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let st = ors::learner_state(&cx.app, a, user).await?;
+    let st = uc::learner_state(&cx.app.env(), &a.app(), user).await?;
     Ok(json(status, learner_json(&cx.page, a, &st)))
 }
 
@@ -802,7 +777,7 @@ pub async fn save_draft(
     let user = cx.require_user()?.id();
     let b = body(b)?;
     let a = ors::for_learner(&cx, BlockId(block_id)).await?;
-    let at = ors::save_draft(&cx.app, &a, user, &b.text).await?;
+    let at = uc::save_draft(&cx.app.env(), &a.app(), user, &b.text).await?;
     Ok(json(
         StatusCode::OK,
         SavedJson {
@@ -826,14 +801,11 @@ pub async fn submit(
     let user = cx.require_user()?.id();
     let b = body(b)?;
     let a = ors::for_learner(&cx, BlockId(block_id)).await?;
-    let row = ors::submit(&cx.app, &a, user, &b.text).await?;
-    let mut c = cx.app.store().conn().await?;
-    let files: Vec<AttachmentRow> = repo::submitted_attachments(&mut c, user, a.block)
-        .await?
-        .into_iter()
-        .filter(|f| f.submission_id == Some(row.id))
-        .collect();
-    drop(c);
+    let row = ors::told(
+        &cx.app,
+        uc::submit(&cx.app.env(), &a.app(), user, &b.text).await?,
+    );
+    let files = uc::learner::files_of(&cx.app.env(), &a.app(), &row).await?;
     let body = submission_json(
         &cx.page,
         a.content(),
@@ -862,13 +834,9 @@ pub async fn add_attachment(
     let user = cx.require_user()?.id();
     let a = ors::for_learner(&cx, BlockId(block_id)).await?;
     let form = form.map_err(|_| AppError::bad_request("lyceum-error-bad-form"))?;
-    let mut got = or_files::Received::default();
-    or_files::receive(&cx, &a, form, &mut got).await?;
-    let id = or_files::store(&cx, &a, user, &got).await?;
-    let mut c = cx.app.store().conn().await?;
-    let row = repo::attachment(&mut c, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let mut got = files::Received::default();
+    files::receive(&cx, &a, form, &mut got).await?;
+    let row = files::store(&cx, &a, user, &got).await?;
     Ok(json(StatusCode::CREATED, file_json(&row)))
 }
 
@@ -882,7 +850,7 @@ pub async fn remove_attachment(
 ) -> AppResult<Response> {
     let user = cx.require_user()?.id();
     let a = ors::for_learner(&cx, BlockId(block_id)).await?;
-    ors::remove_attachment(&cx.app, &a, user, id).await?;
+    uc::remove_attachment(&cx.app.env(), &a.app(), user, id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -892,8 +860,8 @@ pub async fn remove_attachment(
     responses((status = 200, description = "The file, as an attachment"), (status = 401), (status = 404)),
     tag = "open-responses")]
 pub async fn download(cx: Cx, Path(id): Path<i64>, req: Request) -> AppResult<Response> {
-    let f = or_files::readable(&cx, id).await?;
-    or_files::serve(&cx, &f, req).await
+    let f = files::readable(&cx, id).await?;
+    files::serve(&cx, &f, req).await
 }
 
 /// The response the caller was given to review and has not reviewed yet; 204 when none
@@ -906,7 +874,7 @@ pub async fn download(cx: Cx, Path(id): Path<i64>, req: Request) -> AppResult<Re
 pub async fn current_peer(cx: Cx, Path(block_id): Path<i64>) -> AppResult<Response> {
     let user = cx.require_user()?.id();
     let a = ors::for_learner(&cx, BlockId(block_id)).await?;
-    let task = ors::current_peer(&cx.app, &a, user).await?;
+    let task = uc::current_peer(&cx.app.env(), &a.app(), user).await?;
     Ok(peer_task_response(&cx, &a, task))
 }
 
@@ -920,7 +888,7 @@ pub async fn current_peer(cx: Cx, Path(block_id): Path<i64>) -> AppResult<Respon
 pub async fn next_peer(cx: Cx, Path(block_id): Path<i64>) -> AppResult<Response> {
     let user = cx.require_user()?.id();
     let a = ors::for_learner(&cx, BlockId(block_id)).await?;
-    let task = ors::next_peer(&cx.app, &a, user).await?;
+    let task = uc::next_peer(&cx.app.env(), &a.app(), user).await?;
     Ok(peer_task_response(&cx, &a, task))
 }
 
@@ -962,7 +930,8 @@ pub async fn peer_review(
         criterion_feedback: b.criterion_feedback,
         overall_feedback: b.overall_feedback,
     };
-    ors::peer_review(&cx.app, &a, user, b.submission_id, &input).await?;
+    let done = uc::peer_review(&cx.app.env(), &a.app(), user, b.submission_id, &input).await?;
+    ors::told(&cx.app, done);
     me_response(&cx, &a, user, StatusCode::CREATED).await
 }
 
@@ -982,7 +951,8 @@ pub async fn self_review(
     let user = cx.require_user()?.id();
     let b = body(b)?;
     let a = ors::for_learner(&cx, BlockId(block_id)).await?;
-    ors::self_review(&cx.app, &a, user, &b.input()).await?;
+    let done = uc::self_review(&cx.app.env(), &a.app(), user, &b.input()).await?;
+    ors::told(&cx.app, done);
     me_response(&cx, &a, user, StatusCode::CREATED).await
 }
 
@@ -991,8 +961,7 @@ pub async fn self_review(
 fn parse_filter(s: Option<&str>) -> AppResult<QueueFilter> {
     match s.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(QueueFilter::default()),
-        Some(s) => serde_json::from_value(serde_json::Value::String(s.to_owned()))
-            .map_err(|_| AppError::bad_request("lyceum-error-bad-form")),
+        Some(s) => QueueFilter::parse(s).ok_or(AppError::bad_request("lyceum-error-bad-form")),
     }
 }
 
@@ -1016,7 +985,7 @@ pub async fn queue(
         "lyceum-error-forbidden",
     )?;
     let rows = ors::queue(&cx.app, &course, q.block_id.map(BlockId)).await?;
-    let count = |f: QueueFilter| rows.iter().filter(|r| f.matches(r)).count();
+    let count = |f: QueueFilter| rows.iter().filter(|r| r.is(f)).count();
     let counts = QueueCountsJson {
         waiting: count(QueueFilter::Waiting),
         peer_stuck: count(QueueFilter::PeerStuck),
@@ -1025,28 +994,15 @@ pub async fn queue(
         done: count(QueueFilter::Done),
         all: rows.len(),
     };
-    let mut ids: Vec<UserId> = rows.iter().map(|r| UserId(r.submission.user_id)).collect();
-    ids.sort_unstable_by_key(|u| u.0);
-    ids.dedup();
-    let mut c = cx.app.store().conn().await?;
-    let people: HashMap<i64, users::UserRow> = users::get_users(&mut c, &ids)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
-    drop(c);
+    let people = uc::queue::learners_of(&cx.app.env(), &rows).await?;
     let tree = course.tree();
     let out = rows
         .iter()
-        .filter(|r| filter.matches(r))
+        .filter(|r| r.is(filter))
         .map(|r| {
             let s = &r.submission;
-            let needed = match &tree.node(r.block_idx).content {
-                Some(Ok(lyceum_core::blocks::LeafContent::OpenResponse(c)))
-                    if c.has_step(Step::Peer) =>
-                {
-                    c.peer.graded_by
-                }
+            let needed = match uc::content_at(tree, r.block_idx) {
+                Some(c) if c.has_step(Step::Peer) => c.peer.graded_by,
                 _ => 0,
             };
             QueueRowJson {
@@ -1075,40 +1031,19 @@ pub async fn queue(
     Ok(json(
         StatusCode::OK,
         QueueJson {
-            filter: filter_name(filter).to_owned(),
+            filter: filter.name().to_owned(),
             rows: out,
             counts,
         },
     ))
 }
 
-fn filter_name(f: QueueFilter) -> &'static str {
-    match f {
-        QueueFilter::Waiting => "waiting",
-        QueueFilter::PeerStuck => "peer_stuck",
-        QueueFilter::Resubmitted => "resubmitted",
-        QueueFilter::Returned => "returned",
-        QueueFilter::Done => "done",
-        QueueFilter::All => "all",
-    }
-}
-
-/// A submission for the course team (404 for anyone else; 403 for team members who may
-/// not grade).
+/// A submission for the course team (`can` grade it); 404 for anyone else.
 async fn staff_view(cx: &Cx, id: i64) -> AppResult<SubmissionView> {
     let v = ors::view(cx, id).await?;
     if v.viewer != Viewer::Staff {
         return Err(AppError::NotFound);
     }
-    decide(
-        can(
-            &cx.actor(),
-            Action::Grade,
-            Resource::Course(&v.assignment.course.facts),
-        ),
-        cx,
-        "lyceum-error-forbidden",
-    )?;
     Ok(v)
 }
 
@@ -1200,7 +1135,7 @@ pub async fn submission(cx: Cx, Path(submission_id): Path<i64>) -> AppResult<Res
 pub async fn lock(cx: Cx, Path(submission_id): Path<i64>) -> AppResult<Response> {
     let staff = cx.require_user()?.id();
     let v = staff_view(&cx, submission_id).await?;
-    match ors::lock(&cx.app, v.version.row.id, staff).await? {
+    match uc::lock(&cx.app.env(), v.version.row.id, staff).await? {
         Ok(until) => Ok(json(
             StatusCode::OK,
             LockJson {
@@ -1221,7 +1156,7 @@ pub async fn lock(cx: Cx, Path(submission_id): Path<i64>) -> AppResult<Response>
 pub async fn unlock(cx: Cx, Path(submission_id): Path<i64>) -> AppResult<Response> {
     let staff = cx.require_user()?.id();
     let v = staff_view(&cx, submission_id).await?;
-    ors::unlock(&cx.app, v.version.row.id, staff).await?;
+    uc::unlock(&cx.app.env(), v.version.row.id, staff).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -1249,7 +1184,9 @@ pub async fn staff_assessment(
         overall_feedback: b.overall_feedback,
     };
     let id = v.version.row.id;
-    match ors::staff_assess(&cx.app, &v.assignment, staff, id, &input, as_peer).await? {
+    let (env, a) = (cx.app.env(), v.assignment.app());
+    let done = uc::staff_assess(&env, &a, staff, id, &input, as_peer);
+    match ors::told(&cx.app, done.await?) {
         StaffOutcome::Graded(status) => {
             let version = v.version.row.version;
             Ok(json(StatusCode::CREATED, status_json(&status, version)))
@@ -1282,8 +1219,15 @@ pub async fn return_for_revision(
     let b = body(b)?;
     let v = staff_view(&cx, submission_id).await?;
     let s = &v.version.row;
-    let status = ors::return_for_revision(&cx.app, &v.assignment, staff, s.id, &b.note).await?;
-    Ok(json(StatusCode::OK, status_json(&status, s.version)))
+    let (env, a) = (cx.app.env(), v.assignment.app());
+    let done = uc::return_for_revision(&env, &a, staff, s.id, &b.note);
+    match ors::told(&cx.app, done.await?) {
+        Ok(status) => Ok(json(StatusCode::OK, status_json(&status, s.version))),
+        Err(name) => Err(AppError::Invalid {
+            status: StatusCode::CONFLICT,
+            error: DomainError::new("lyceum-error-or-lock-held").with_arg(name),
+        }),
+    }
 }
 
 /// Excuse the learner from the peer step (or take the excuse back).
@@ -1300,7 +1244,9 @@ pub async fn peer_excuse(
     let b = body(b)?;
     let v = staff_view(&cx, submission_id).await?;
     let s = &v.version.row;
-    let status = ors::excuse_peer(&cx.app, &v.assignment, staff, s.id, b.excused).await?;
+    let (env, a) = (cx.app.env(), v.assignment.app());
+    let done = uc::excuse_peer(&env, &a, staff, s.id, b.excused);
+    let status = ors::told(&cx.app, done.await?);
     Ok(json(StatusCode::OK, status_json(&status, s.version)))
 }
 
@@ -1318,65 +1264,13 @@ pub async fn cancel_assessment(
 ) -> AppResult<Response> {
     let staff = cx.require_user()?.id();
     let b = body(b)?;
-    let mut c = cx.app.store().conn().await?;
-    let row = repo::assessment(&mut c, assessment_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    drop(c);
-    let v = staff_view(&cx, row.submission_id).await?;
-    let status =
-        ors::cancel_assessment(&cx.app, &v.assignment, staff, assessment_id, &b.reason).await?;
+    let (_, submission) = uc::staff::block_of_assessment(&cx.app.env(), assessment_id).await?;
+    let v = staff_view(&cx, submission).await?;
+    let (env, a) = (cx.app.env(), v.assignment.app());
+    let done = uc::cancel_assessment(&env, &a, staff, assessment_id, &b.reason);
+    let status = ors::told(&cx.app, done.await?);
     Ok(json(
         StatusCode::OK,
         status_json(&status, v.version.row.version),
     ))
-}
-
-// --- Notifications ------------------------------------------------------------------------------
-
-/// The caller's latest notifications and how many are unread.
-#[utoipa::path(get, path = "/api/v1/me/notifications",
-    responses((status = 200, body = NotificationsJson), (status = 401)),
-    tag = "open-responses")]
-pub async fn my_notifications(cx: Cx) -> AppResult<Response> {
-    let user = cx.require_user()?.id();
-    let mut c = cx.app.store().conn().await?;
-    let rows = notifications::recent(&mut c, user, 50).await?;
-    let unread = notifications::unread_count(&mut c, user).await?;
-    drop(c);
-    let p = &cx.page;
-    let list = rows
-        .into_iter()
-        .map(|n| NotificationJson {
-            message: crate::mailer::notice_key(&n.kind)
-                .map(|k| p.text1(k, n.subject.as_str()))
-                .unwrap_or_default(),
-            id: n.id,
-            kind: n.kind,
-            subject: n.subject,
-            course_title: n.course_title,
-            link: n.link,
-            created_at: time(Some(n.created_at)),
-            read: n.read_at.is_some(),
-        })
-        .collect();
-    Ok(json(
-        StatusCode::OK,
-        NotificationsJson {
-            unread,
-            notifications: list,
-        },
-    ))
-}
-
-/// Mark every notification of the caller read.
-#[utoipa::path(post, path = "/api/v1/me/notifications/read",
-    responses((status = 204), (status = 401)),
-    tag = "open-responses")]
-pub async fn read_notifications(cx: Cx) -> AppResult<Response> {
-    let user = cx.require_user()?.id();
-    let mut c = cx.app.store().conn().await?;
-    notifications::mark_all_read(&mut c, user, cx.app.now_ms()).await?;
-    cx.app.sessions().forget_user(user);
-    Ok(StatusCode::NO_CONTENT.into_response())
 }

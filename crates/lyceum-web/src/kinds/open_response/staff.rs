@@ -3,9 +3,11 @@
 //! rubric form, returning for revision, excusing from the peer step, cancelling a peer
 //! review), and downloads of every response (a ZIP) and of the scores (CSV).
 //!
-//! Every rule lives in [`crate::open_responses`]; this module shows and collects. A
+//! Every operation is a use case of `lyceum_app::open_responses`; this module shows
+//! and collects. A
 //! grader's work is never lost: a lock conflict or a mistake re-renders the form as typed.
 
+use super::assignment::{self as service, QueueFilter, QueueRow, StaffOutcome, SubmissionView};
 use crate::courses::CourseCx;
 use crate::csv::Csv;
 use crate::error::{AppError, AppResult};
@@ -13,7 +15,6 @@ use crate::handlers::courseware::{CourseHead, head};
 use crate::handlers::instructor::load;
 use crate::handlers::instructor::{NavLink, nav};
 use crate::handlers::{html_response, see_other, with_notice};
-use crate::open_responses::{self as service, QueueFilter, QueueRow, StaffOutcome, SubmissionView};
 use crate::page::{Cx, Html, Page, Piece};
 use crate::zipfile::{self, ZipWriter};
 use askama::Template;
@@ -21,14 +22,13 @@ use axum::extract::{Path, Query};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
-use lyceum_core::blocks::LeafContent;
+use lyceum_app::open_responses as uc;
 use lyceum_core::blocks::open_response::{AssessmentInput, OpenResponseContent, Requirement, Step};
 use lyceum_core::clock::from_millis;
 use lyceum_core::open_response::{Stage, StepState};
 use lyceum_core::permissions::{Action, Resource, can};
 use lyceum_core::{BlockId, DomainError, UserId};
 use lyceum_store::repo::open_responses as repo;
-use lyceum_store::repo::users;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -82,16 +82,13 @@ fn page_with_notice(p: &Page, notice: Option<&str>) -> Page {
 fn assignments(course: &CourseCx) -> Vec<(usize, BlockId)> {
     let tree = course.tree();
     (0..tree.len())
-        .filter(|&i| matches!(tree.node(i).content, Some(Ok(LeafContent::OpenResponse(_)))))
+        .filter(|&i| uc::content_at(tree, i).is_some())
         .map(|i| (i, tree.node(i).id))
         .collect()
 }
 
 fn content_at(course: &CourseCx, idx: usize) -> Option<&OpenResponseContent> {
-    match &course.tree().node(idx).content {
-        Some(Ok(LeafContent::OpenResponse(c))) => Some(c),
-        _ => None,
-    }
+    uc::content_at(course.tree(), idx)
 }
 
 /// Points as people write them: 2, 2.5, 2.33.
@@ -236,8 +233,8 @@ pub async fn queue(
                 id: id.0,
                 title: service::title_at(&course, idx),
                 submissions: mine().count(),
-                waiting: mine().filter(|r| QueueFilter::Waiting.matches(r)).count(),
-                graded: mine().filter(|r| QueueFilter::Done.matches(r)).count(),
+                waiting: mine().filter(|r| r.is(QueueFilter::Waiting)).count(),
+                graded: mine().filter(|r| r.is(QueueFilter::Done)).count(),
                 selected: block == Some(id.0),
                 queue_url: queue_url(&course, Some(id.0)),
                 zip_url: course.url(&format!("instructor/open-responses/{}/responses.zip", id.0)),
@@ -255,7 +252,7 @@ pub async fn queue(
         .iter()
         .map(|&(f, name, label_key)| FilterTab {
             label_key,
-            count: in_block.iter().filter(|r| f.matches(r)).count(),
+            count: in_block.iter().filter(|r| r.is(f)).count(),
             url: match block {
                 Some(b) => format!("{base}?filter={name}&block={b}"),
                 None => format!("{base}?filter={name}"),
@@ -265,7 +262,7 @@ pub async fn queue(
         .collect();
     let rows = in_block
         .iter()
-        .filter(|r| filter.matches(r))
+        .filter(|r| r.is(filter))
         .map(|r| {
             let content = content_at(&course, r.block_idx);
             QueueLine {
@@ -431,12 +428,132 @@ async fn staff_view(cx: &Cx, course: &CourseCx, id: i64) -> AppResult<Submission
     Ok(v)
 }
 
-/// The grading lock of a submission as its page shows it.
-enum LockState {
-    Free,
-    Mine,
-    /// Held by another grader (their name).
-    Other(String),
+use uc::LockState;
+
+/// The submission's assessments as the grading page lists them.
+fn assessment_blocks(
+    p: &Page,
+    c: &OpenResponseContent,
+    v: &SubmissionView,
+) -> Vec<AssessmentBlock> {
+    let criterion_label = |name: &str| {
+        c.rubric
+            .criterion(name)
+            .map_or_else(|| name.to_owned(), |cr| cr.label.clone())
+    };
+    v.version
+        .assessments
+        .iter()
+        .map(|a| {
+            let mut lines: Vec<AssessedLine> = Vec::new();
+            let mut names: Vec<&String> = a.options.keys().collect();
+            for k in a.criterion_feedback.keys() {
+                if !names.contains(&k) {
+                    names.push(k);
+                }
+            }
+            // In the rubric's order, then anything it no longer has.
+            names.sort_by_key(|n| {
+                c.rubric
+                    .criteria
+                    .iter()
+                    .position(|cr| &cr.name == *n)
+                    .unwrap_or(usize::MAX)
+            });
+            for name in names {
+                let option = a
+                    .options
+                    .get(name)
+                    .map(|o| {
+                        c.rubric
+                            .criterion(name)
+                            .and_then(|cr| cr.option(o))
+                            .map_or_else(|| o.clone(), |opt| service::option_label(p, opt))
+                    })
+                    .unwrap_or_default();
+                lines.push(AssessedLine {
+                    label: criterion_label(name),
+                    option,
+                    points: a.points.get(name).copied(),
+                    feedback: a.criterion_feedback.get(name).cloned().unwrap_or_default(),
+                });
+            }
+            let by = a
+                .row
+                .assessor_id
+                .and_then(|id| v.names.get(&id).cloned())
+                .unwrap_or_default();
+            AssessmentBlock {
+                id: a.row.id,
+                step_key: step_key(a.step),
+                by,
+                at: from_millis(a.row.created_at),
+                earned: points(a.row.earned),
+                possible: points(f64::from(c.rubric.max_points())),
+                lines,
+                overall: a.row.overall_feedback.clone(),
+                cancelled: !a.counts(),
+                cancel_reason: a.row.cancel_reason.clone(),
+                can_cancel: a.counts() && a.step == Step::Peer,
+            }
+        })
+        .collect()
+}
+
+/// What the grading form starts from: this grader's kept draft, else the latest staff
+/// assessment, so a regrade starts from the grade the learner has.
+fn starting_input(v: &SubmissionView) -> Option<AssessmentInput> {
+    v.grader_draft.clone().or_else(|| {
+        v.version
+            .assessments
+            .iter()
+            .rfind(|a| a.counts() && a.step == Step::Staff)
+            .map(|a| AssessmentInput {
+                criteria: a.options.clone(),
+                criterion_feedback: a.criterion_feedback.clone(),
+                overall_feedback: a.row.overall_feedback.clone(),
+            })
+    })
+}
+
+/// The rubric as the grading form, filled from `input`.
+fn grading_form(
+    p: &Page,
+    c: &OpenResponseContent,
+    input: Option<&AssessmentInput>,
+) -> Vec<CriterionField> {
+    c.rubric
+        .criteria
+        .iter()
+        .enumerate()
+        .map(|(i, cr)| {
+            let chosen = input.and_then(|x| x.criteria.get(&cr.name));
+            CriterionField {
+                i,
+                name: cr.name.clone(),
+                label: cr.label.clone(),
+                prompt: cr.prompt.clone(),
+                options: cr
+                    .options
+                    .iter()
+                    .enumerate()
+                    .map(|(j, o)| OptionField {
+                        id: format!("c{i}-o{j}"),
+                        name: o.name.clone(),
+                        label: service::option_label(p, o),
+                        points: o.points,
+                        explanation: o.explanation.clone(),
+                        checked: chosen == Some(&o.name),
+                    })
+                    .collect(),
+                feedback_asked: cr.feedback.asked(),
+                feedback_required: cr.feedback == Requirement::Required,
+                feedback: input
+                    .and_then(|x| x.criterion_feedback.get(&cr.name).cloned())
+                    .unwrap_or_default(),
+            }
+        })
+        .collect()
 }
 
 fn build_page(
@@ -476,116 +593,10 @@ fn build_page(
             .rfind(|x| x.state != repo::SUPERSEDED)
             .map(|x| submission_url(course, x.id))
     };
-    let criterion_label = |name: &str| {
-        c.rubric
-            .criterion(name)
-            .map_or_else(|| name.to_owned(), |cr| cr.label.clone())
-    };
-    let assessments = v
-        .version
-        .assessments
-        .iter()
-        .map(|a| {
-            let mut lines: Vec<AssessedLine> = Vec::new();
-            let mut names: Vec<&String> = a.options.keys().collect();
-            for k in a.criterion_feedback.keys() {
-                if !names.contains(&k) {
-                    names.push(k);
-                }
-            }
-            // In the rubric's order, then anything it no longer has.
-            names.sort_by_key(|n| {
-                c.rubric
-                    .criteria
-                    .iter()
-                    .position(|cr| &cr.name == *n)
-                    .unwrap_or(usize::MAX)
-            });
-            for name in names {
-                let option = a
-                    .options
-                    .get(name)
-                    .map(|o| {
-                        c.rubric
-                            .criterion(name)
-                            .and_then(|cr| cr.option(o))
-                            .map_or_else(|| o.clone(), |opt| service::option_label(&p, opt))
-                    })
-                    .unwrap_or_default();
-                lines.push(AssessedLine {
-                    label: criterion_label(name),
-                    option,
-                    points: a.points.get(name).copied(),
-                    feedback: a.criterion_feedback.get(name).cloned().unwrap_or_default(),
-                });
-            }
-            let by = a
-                .row
-                .assessor_id
-                .and_then(|id| v.names.get(&id).cloned())
-                .unwrap_or_default();
-            AssessmentBlock {
-                id: a.row.id,
-                step_key: step_key(a.step),
-                by,
-                at: from_millis(a.row.created_at),
-                earned: points(a.row.earned),
-                possible: points(f64::from(c.rubric.max_points())),
-                lines,
-                overall: a.row.overall_feedback.clone(),
-                cancelled: !a.counts(),
-                cancel_reason: a.row.cancel_reason.clone(),
-                can_cancel: a.counts() && a.step == Step::Peer,
-            }
-        })
-        .collect();
-    // What was typed (a refused post), else this grader's kept draft, else the latest
-    // staff assessment, so a regrade starts from the grade the learner has.
-    let input = kept.input.or_else(|| v.grader_draft.clone()).or_else(|| {
-        v.version
-            .assessments
-            .iter()
-            .rfind(|a| a.counts() && a.step == Step::Staff)
-            .map(|a| AssessmentInput {
-                criteria: a.options.clone(),
-                criterion_feedback: a.criterion_feedback.clone(),
-                overall_feedback: a.row.overall_feedback.clone(),
-            })
-    });
-    let criteria = c
-        .rubric
-        .criteria
-        .iter()
-        .enumerate()
-        .map(|(i, cr)| {
-            let chosen = input.as_ref().and_then(|x| x.criteria.get(&cr.name));
-            CriterionField {
-                i,
-                name: cr.name.clone(),
-                label: cr.label.clone(),
-                prompt: cr.prompt.clone(),
-                options: cr
-                    .options
-                    .iter()
-                    .enumerate()
-                    .map(|(j, o)| OptionField {
-                        id: format!("c{i}-o{j}"),
-                        name: o.name.clone(),
-                        label: service::option_label(&p, o),
-                        points: o.points,
-                        explanation: o.explanation.clone(),
-                        checked: chosen == Some(&o.name),
-                    })
-                    .collect(),
-                feedback_asked: cr.feedback.asked(),
-                feedback_required: cr.feedback == Requirement::Required,
-                feedback: input
-                    .as_ref()
-                    .and_then(|x| x.criterion_feedback.get(&cr.name).cloned())
-                    .unwrap_or_default(),
-            }
-        })
-        .collect();
+    let assessments = assessment_blocks(&p, c, v);
+    // What was typed (a refused post), else what grading starts from.
+    let input = kept.input.or_else(|| starting_input(v));
+    let criteria = grading_form(&p, c, input.as_ref());
     let overall = input.as_ref().map_or_else(
         || c.rubric.feedback_default_text.clone(),
         |x| x.overall_feedback.clone(),
@@ -715,22 +726,9 @@ pub async fn submission(
     Ok(html_response(page.render().map_err(AppError::internal)?))
 }
 
-/// Who holds the grading lock on a submission, as the page shows it: another grader's
-/// name, or whether the viewer holds it. Reads only.
+/// Who holds the grading lock on a submission, as the page shows it. Reads only.
 async fn lock_state(cx: &Cx, id: i64, staff: UserId) -> AppResult<LockState> {
-    let mut c = cx.app.store().conn().await?;
-    Ok(
-        match repo::lock_holder(&mut c, id, cx.app.now_ms()).await? {
-            None => LockState::Free,
-            Some(h) if h == staff.0 => LockState::Mine,
-            Some(h) => LockState::Other(
-                users::get_user(&mut c, UserId(h))
-                    .await?
-                    .map(|u| u.shown_name().to_owned())
-                    .unwrap_or_default(),
-            ),
-        },
-    )
+    Ok(uc::lock_state(&cx.app.env(), id, staff).await?)
 }
 
 /// `POST …/submissions/{id}/lock`: start grading (take the 30-minute lock) and go to the
@@ -744,7 +742,7 @@ pub async fn start(cx: Cx, Path((key, id)): Path<(String, i64)>) -> AppResult<Re
             "lyceum-error-or-superseded",
         )));
     }
-    match service::lock(&cx.app, id, staff).await? {
+    match uc::lock(&cx.app.env(), id, staff).await? {
         Ok(_) => Ok(see_other(&format!("{}#grade", submission_url(&course, id)))),
         Err(name) => {
             let kept = Kept {
@@ -811,9 +809,7 @@ async fn next_waiting(
     let rows = service::queue(&cx.app, course, Some(BlockId(block))).await?;
     Ok(rows
         .iter()
-        .find(|r| {
-            r.submission.id != after && QueueFilter::Waiting.matches(r) && r.locked_by.is_none()
-        })
+        .find(|r| r.submission.id != after && r.is(QueueFilter::Waiting) && r.locked_by.is_none())
         .map(|r| r.submission.id))
 }
 
@@ -829,7 +825,13 @@ pub async fn assess(
     let input = assessment_input(&fields);
     let as_peer = field(&fields, "as") == "peer";
     let block = v.assignment.block.0;
-    match service::staff_assess(&cx.app, &v.assignment, staff, id, &input, as_peer).await {
+    let (env, a) = (cx.app.env(), v.assignment.app());
+    let done = uc::staff_assess(&env, &a, staff, id, &input, as_peer);
+    match done
+        .await
+        .map(|d| service::told(&cx.app, d))
+        .map_err(AppError::from)
+    {
         Ok(StaffOutcome::Graded(_)) => {
             let to = match next_waiting(&cx, &course, block, id).await? {
                 Some(next) => submission_url(&course, next),
@@ -874,34 +876,30 @@ pub async fn return_for_revision(
         lock_conflict,
         ..Kept::default()
     };
-    if note.trim().is_empty() {
-        let e = cx.page.t("lyceum-or-staff-error-note-required");
-        return rerender(
-            &cx,
-            &course,
-            id,
-            keep(Some(e), None),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    // Another grader at work on it: nothing changes, the note stays in the form.
-    if let Err(name) = service::lock(&cx.app, id, staff).await? {
-        let msg = cx.page.t1("lyceum-or-staff-locked-return", name);
-        return rerender(
-            &cx,
-            &course,
-            id,
-            keep(None, Some(msg)),
-            StatusCode::CONFLICT,
-        )
-        .await;
-    }
-    match service::return_for_revision(&cx.app, &v.assignment, staff, id, &note).await {
-        Ok(_) => Ok(see_other(&with_notice(
+    // One use case decides: a note is required, and another grader at work on it
+    // changes nothing (the note stays in the form).
+    let (env, a) = (cx.app.env(), v.assignment.app());
+    let done = uc::return_for_revision(&env, &a, staff, id, &note);
+    match done
+        .await
+        .map(|d| service::told(&cx.app, d))
+        .map_err(AppError::from)
+    {
+        Ok(Ok(_)) => Ok(see_other(&with_notice(
             &queue_url(&course, Some(v.assignment.block.0)),
             "or-returned",
         ))),
+        Ok(Err(name)) => {
+            let msg = cx.page.t1("lyceum-or-staff-locked-return", name);
+            rerender(
+                &cx,
+                &course,
+                id,
+                keep(None, Some(msg)),
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
         Err(AppError::Invalid { status, error }) => {
             let e = error_html(&cx.page, &error);
             rerender(&cx, &course, id, keep(Some(e), None), status).await
@@ -923,11 +921,10 @@ pub async fn excuse(
     let course = load(&cx, &key).await?;
     let staff = cx.require_user()?.id();
     let v = staff_view(&cx, &course, id).await?;
-    if !v.assignment.content().has_step(Step::Peer) {
-        return Err(AppError::NotFound);
-    }
     let excused = f.excused == "1";
-    service::excuse_peer(&cx.app, &v.assignment, staff, id, excused).await?;
+    let (env, a) = (cx.app.env(), v.assignment.app());
+    let done = uc::excuse_peer(&env, &a, staff, id, excused).await?;
+    service::told(&cx.app, done);
     Ok(see_other(&with_notice(
         &submission_url(&course, id),
         if excused {
@@ -954,18 +951,13 @@ pub async fn cancel_assessment(
     if !v.version.assessments.iter().any(|a| a.row.id == assessment) {
         return Err(AppError::NotFound);
     }
-    if reason.trim().is_empty() {
-        let kept = Kept {
-            cancel_error: Some((
-                assessment,
-                cx.page.t("lyceum-or-staff-error-reason-required"),
-                reason,
-            )),
-            ..Kept::default()
-        };
-        return rerender(&cx, &course, id, kept, StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
-    match service::cancel_assessment(&cx.app, &v.assignment, staff, assessment, &reason).await {
+    let (env, a) = (cx.app.env(), v.assignment.app());
+    let done = uc::cancel_assessment(&env, &a, staff, assessment, &reason);
+    match done
+        .await
+        .map(|d| service::told(&cx.app, d))
+        .map_err(AppError::from)
+    {
         Ok(_) => Ok(see_other(&with_notice(
             &submission_url(&course, id),
             "or-cancelled",
@@ -985,7 +977,7 @@ pub async fn release(cx: Cx, Path((key, id)): Path<(String, i64)>) -> AppResult<
     let course = load(&cx, &key).await?;
     let staff = cx.require_user()?.id();
     let v = staff_view(&cx, &course, id).await?;
-    service::unlock(&cx.app, id, staff).await?;
+    uc::unlock(&cx.app.env(), id, staff).await?;
     Ok(see_other(&with_notice(
         &queue_url(&course, Some(v.assignment.block.0)),
         "or-released",
@@ -1036,18 +1028,18 @@ enum Source {
 pub async fn responses_zip(cx: Cx, Path((key, block)): Path<(String, i64)>) -> AppResult<Response> {
     let course = load(&cx, &key).await?;
     let idx = block_of(&course, block)?;
-    let mut c = cx.app.store().conn().await?;
-    let versions = repo::all_versions(&mut c, BlockId(block)).await?;
-    let files = repo::attachments_of_block(&mut c, BlockId(block)).await?;
-    let mut ids: Vec<UserId> = versions.iter().map(|v| UserId(v.user_id)).collect();
-    ids.sort_unstable_by_key(|u| u.0);
-    ids.dedup();
-    let names: HashMap<i64, String> = users::get_users(&mut c, &ids)
-        .await?
+    let a = service::course_ref(&course)
+        .assignment(idx)
+        .ok_or(AppError::NotFound)?;
+    let uc::queue::Responses {
+        versions,
+        files,
+        learners,
+    } = uc::queue::all_responses(&cx.app.env(), &a).await?;
+    let names: HashMap<i64, String> = learners
         .into_iter()
-        .map(|u| (u.id, zipfile::safe_name(&u.username)))
+        .map(|(id, u)| (id, zipfile::safe_name(&u.username)))
         .collect();
-    drop(c);
     let mut by_submission: BTreeMap<i64, Vec<&repo::AttachmentRow>> = BTreeMap::new();
     for f in &files {
         if let Some(s) = f.submission_id {
@@ -1133,14 +1125,7 @@ pub async fn scores_csv(cx: Cx, Path((key, block)): Path<(String, i64)>) -> AppR
     let idx = block_of(&course, block)?;
     let content = content_at(&course, idx).ok_or(AppError::NotFound)?;
     let rows = service::queue(&cx.app, &course, Some(BlockId(block))).await?;
-    let ids: Vec<UserId> = rows.iter().map(|r| UserId(r.submission.user_id)).collect();
-    let mut c = cx.app.store().conn().await?;
-    let people: HashMap<i64, users::UserRow> = users::get_users(&mut c, &ids)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
-    drop(c);
+    let people = uc::queue::learners_of(&cx.app.env(), &rows).await?;
     let scored: Vec<&str> = content
         .rubric
         .criteria

@@ -2,11 +2,16 @@
 //! their block pages (`/courses/{key}/open-response/{block}…`) and API
 //! (`/api/v1/open-responses/{block_id}…`), and the course team's grading tools.
 
+pub mod api;
+pub mod assignment;
+mod files;
+pub mod learner;
+pub mod settings;
+pub mod staff;
+
 use super::{BlockCtx, BlockState, BoxFuture, Own, StaffTool, WebKind};
-use crate::api::open_responses as api;
 use crate::courses::CourseCx;
 use crate::error::AppResult;
-use crate::handlers::open_responses::{learner, settings, staff};
 use crate::page::Cx;
 use crate::state::App;
 use axum::Router;

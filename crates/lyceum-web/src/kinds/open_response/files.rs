@@ -4,17 +4,20 @@
 //! joins the media store once the row is committed), removing it, and sending a file to
 //! the people allowed to read it.
 
+use super::assignment::{self as ors, Assignment, Upload};
+use crate::courses;
 use crate::error::{AppError, AppResult};
-use crate::open_responses::{self as ors, Assignment, Upload};
 use crate::page::Cx;
 use axum::body::Body;
 use axum::extract::multipart::{Field, MultipartError};
 use axum::extract::{Multipart, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use lyceum_app::open_responses as uc;
 use lyceum_core::blocks::open_response::is_image;
 use lyceum_core::{BlockId, DomainError, UserId};
-use lyceum_store::repo::open_responses::{self as repo, AttachmentRow};
+use lyceum_store::repo::courses::course_key_of_block;
+use lyceum_store::repo::open_responses::AttachmentRow;
 use tokio::io::AsyncWriteExt;
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
@@ -82,7 +85,7 @@ pub async fn receive(
                     continue;
                 };
                 // The declared name first: nothing is kept of a refused file.
-                ors::check_file(a, &name, 0)?;
+                check_file(a, &name, 0)?;
                 let tmp = tempfile::Builder::new()
                     .prefix("or-upload-")
                     .tempfile_in(cx.app.media().temp_dir())
@@ -92,7 +95,7 @@ pub async fn receive(
                 while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
                     size = size.saturating_add(chunk.len() as u64);
                     // Past the limit, reading stops; the temporary file goes with `tmp`.
-                    ors::check_file(a, &name, size)?;
+                    check_file(a, &name, size)?;
                     out.write_all(&chunk).await.map_err(storage)?;
                 }
                 out.flush().await.map_err(storage)?;
@@ -107,11 +110,16 @@ pub async fn receive(
 }
 
 /// Attach the received file to the learner's draft and put it in the media store.
-pub async fn store(cx: &Cx, a: &Assignment, user: UserId, got: &Received) -> AppResult<i64> {
+pub async fn store(
+    cx: &Cx,
+    a: &Assignment,
+    user: UserId,
+    got: &Received,
+) -> AppResult<AttachmentRow> {
     let Some((name, tmp, size)) = &got.file else {
         return Err(AppError::invalid(DomainError::new("lyceum-or-choose-file")));
     };
-    ors::check_file(a, name, *size)?;
+    check_file(a, name, *size)?;
     // Checked before a byte reaches the media store.
     lyceum_core::limits::clean(&got.alt, lyceum_core::limits::ALT_TEXT)
         .map_err(AppError::invalid)?;
@@ -134,9 +142,9 @@ pub async fn store(cx: &Cx, a: &Assignment, user: UserId, got: &Received) -> App
     .map_err(storage)?;
     // If the request is cancelled while the row is written, the sweep decides.
     staged.committing();
-    let added = ors::add_attachment(
-        &cx.app,
-        a,
+    let added = uc::add_attachment(
+        &cx.app.env(),
+        &a.app(),
         user,
         &Upload {
             file_name: name,
@@ -146,7 +154,8 @@ pub async fn store(cx: &Cx, a: &Assignment, user: UserId, got: &Received) -> App
             sha256: &sha,
         },
     )
-    .await;
+    .await
+    .map_err(AppError::from);
     match &added {
         Ok(_) => {
             if let Err(e) = tokio::task::spawn_blocking(move || staged.publish())
@@ -166,28 +175,28 @@ pub async fn store(cx: &Cx, a: &Assignment, user: UserId, got: &Received) -> App
 }
 
 /// The file `id` if the caller may read it — its learner, a peer its response was given
-/// to, the course team — else 404.
+/// to, the course team (`can` on the submission) — else 404.
 pub async fn readable(cx: &Cx, id: i64) -> AppResult<AttachmentRow> {
     let user = cx.require_user()?.id();
+    let (f, assigned_peer) = uc::attachment_access(&cx.app.env(), id, user).await?;
     let mut c = cx.app.store().conn().await?;
-    let f = repo::attachment(&mut c, id)
+    let key = course_key_of_block(&mut c, BlockId(f.block_id))
         .await?
         .ok_or(AppError::NotFound)?;
-    let assigned = match f.submission_id {
-        Some(s) if f.user_id != user.0 => repo::is_assigned(&mut c, s, user).await?,
-        _ => false,
-    };
     drop(c);
-    let allowed = f.user_id == user.0
-        || assigned
-        || ors::course_of_block(cx, BlockId(f.block_id))
-            .await
-            .is_ok_and(|course| course.on_team(cx));
-    if allowed {
-        Ok(f)
-    } else {
-        Err(AppError::NotFound)
-    }
+    // The caller's relation to the course, whether or not they may see the course itself:
+    // `can` on the submission decides.
+    let course = courses::load_as(&cx.app, &key, Some(user), cx.actor()).await?;
+    uc::viewer_of(&cx.actor(), &course.facts, UserId(f.user_id), assigned_peer)?;
+    Ok(f)
+}
+
+/// The author's file rules pass this file (by name and size): checked before a byte is
+/// kept and again on the bytes received.
+fn check_file(a: &Assignment, name: &str, size: u64) -> AppResult<()> {
+    lyceum_core::open_response::rules::check_file(a.content(), name, size)
+        .map(|_| ())
+        .map_err(AppError::invalid)
 }
 
 /// Send a file as a download (never shown inline: learners' files are not trusted).

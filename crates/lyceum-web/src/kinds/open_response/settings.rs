@@ -14,8 +14,8 @@ use askama::Template;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
+use lyceum_app::open_responses as uc;
 use lyceum_core::blocks::BlockKind;
-use lyceum_core::blocks::LeafContent;
 use lyceum_core::blocks::open_response::{
     Aggregate, Criterion, FallbackAction, FileRules, OpenResponse, OpenResponseContent,
     PeerFallback, Requirement, RubricOption, Step, WIKILEARN_SCALE, wikilearn_scale,
@@ -23,7 +23,6 @@ use lyceum_core::blocks::open_response::{
 use lyceum_core::limits::{self, range};
 use lyceum_core::permissions::{Action, Resource, can};
 use lyceum_core::{BlockId, DomainError};
-use lyceum_store::repo::courses as course_repo;
 use std::collections::HashMap;
 
 /// The step orders an author can choose (staff, when present, is always last).
@@ -97,12 +96,16 @@ struct SettingsView {
 
 /// The assignment at `block` of a course the viewer grades, or 404.
 fn assignment(course: &CourseCx, block: i64) -> AppResult<(usize, OpenResponseContent)> {
-    let tree = course.tree();
-    let idx = tree.index_of(BlockId(block)).ok_or(AppError::NotFound)?;
-    match &tree.node(idx).content {
-        Some(Ok(LeafContent::OpenResponse(c))) => Ok((idx, c.clone())),
-        _ => Err(AppError::NotFound),
-    }
+    let a = super::assignment::course_ref(course)
+        .assignment_of(BlockId(block))
+        .ok_or(AppError::NotFound)?;
+    Ok((a.idx, a.content().clone()))
+}
+
+fn uc_assignment(course: &CourseCx, idx: usize) -> AppResult<uc::Assignment<'_>> {
+    super::assignment::course_ref(course)
+        .assignment(idx)
+        .ok_or(AppError::NotFound)
 }
 
 /// Requirement values and their labels, in the order the selects show them.
@@ -151,16 +154,8 @@ fn is_wikilearn(options: &[RubricOption]) -> bool {
             .all(|(o, n)| o.name == n && o.label.is_empty())
 }
 
-async fn view(
-    cx: &Cx,
-    course: &CourseCx,
-    idx: usize,
-    c: &OpenResponseContent,
-    error: Option<Html>,
-) -> AppResult<SettingsView> {
-    let p = &cx.page;
-    let tree = course.tree();
-    let node = tree.node(idx);
+/// The rubric as the form's rows, with an empty one to add a criterion without script.
+fn criterion_rows(c: &OpenResponseContent) -> Vec<CriterionRow> {
     let mut criteria: Vec<CriterionRow> = c
         .rubric
         .criteria
@@ -190,15 +185,29 @@ async fn view(
         wikilearn: true,
         options: String::new(),
     });
+    criteria
+}
+
+async fn view(
+    cx: &Cx,
+    course: &CourseCx,
+    idx: usize,
+    c: &OpenResponseContent,
+    error: Option<Html>,
+) -> AppResult<SettingsView> {
+    let p = &cx.page;
+    let tree = course.tree();
+    let node = tree.node(idx);
+    let criteria = criterion_rows(c);
     let others = tree
         .units()
         .iter()
         .flat_map(|&u| tree.children(u).iter().copied())
         .filter(|&l| l != idx)
-        .filter(|&l| matches!(tree.node(l).content, Some(Ok(LeafContent::OpenResponse(_)))))
+        .filter(|&l| uc::content_at(tree, l).is_some())
         .map(|l| OtherAssignment {
             id: tree.node(l).id.0,
-            title: crate::open_responses::title_at(course, l),
+            title: super::assignment::title_at(course, l),
         })
         .collect();
     let steps = c
@@ -207,9 +216,8 @@ async fn view(
         .map(|s| s.as_str())
         .collect::<Vec<_>>()
         .join(",");
-    let mut db = cx.app.store().conn().await?;
-    let assessed = lyceum_store::repo::open_responses::assessment_count(&mut db, node.id).await?;
-    drop(db);
+    let assessed =
+        uc::settings::assessments_made(&cx.app.env(), &uc_assignment(course, idx)?).await?;
     let files = c.files.clone();
     let fallback = c.peer.fallback;
     let mut prompts = c.prompts.clone();
@@ -217,7 +225,7 @@ async fn view(
     Ok(SettingsView {
         title: p.text1(
             "lyceum-or-settings-title",
-            crate::open_responses::title_at(course, idx),
+            super::assignment::title_at(course, idx),
         ),
         heading: p.t1(
             "lyceum-or-settings-title",
@@ -225,7 +233,7 @@ async fn view(
                 r#"<bdi lang="{}" dir="{}">{}</bdi>"#,
                 escape(&course.row.language),
                 crate::handlers::catalog::content_dir(&course.row.language),
-                escape(&crate::open_responses::title_at(course, idx))
+                escape(&super::assignment::title_at(course, idx))
             )),
         ),
         head: head(cx, course, "instructor"),
@@ -435,6 +443,19 @@ fn parse_form(
     c.rubric.feedback_prompt = limits::clean(get("feedback_prompt"), limits::RUBRIC_TEXT)?
         .trim()
         .to_owned();
+    c.rubric.criteria = parse_criteria(fields, old)?;
+    let c = OpenResponse::validate(c)?;
+    Ok((limits::clean(get("title"), limits::TITLE)?, c))
+}
+
+/// The rubric's criteria as posted (`c{i}_label`, `_name`, `_prompt`, `_feedback`,
+/// `_scale`, `_options`, `_remove`): a criterion keeps its name (and so its stored
+/// assessments) across edits, a new one gets the first free `criterion-N`.
+fn parse_criteria(
+    fields: &HashMap<String, String>,
+    old: &OpenResponseContent,
+) -> Result<Vec<Criterion>, DomainError> {
+    let get = |k: &str| fields.get(k).map_or("", |v| v.as_str());
     let mut criteria = Vec::new();
     for i in 0.. {
         let Some(label) = fields.get(&format!("c{i}_label")) else {
@@ -490,41 +511,7 @@ fn parse_form(
             options,
         });
     }
-    c.rubric.criteria = criteria;
-    let c = OpenResponse::validate(c)?;
-    Ok((limits::clean(get("title"), limits::TITLE)?, c))
-}
-
-async fn store(
-    cx: &Cx,
-    course: &CourseCx,
-    idx: usize,
-    title: &str,
-    c: &OpenResponseContent,
-    action: &str,
-) -> AppResult<()> {
-    let staff = cx.require_user()?.id();
-    let node = course.tree().node(idx);
-    let now = cx.app.now_ms();
-    let content = LeafContent::OpenResponse(c.clone()).encode();
-    let mut tx = cx.app.store().begin().await?;
-    course_repo::update_block(&mut tx, node.id, title, &content, Some(staff), now).await?;
-    course_repo::bump_content_version(&mut tx, course.id(), now).await?;
-    lyceum_store::repo::problems::log_action(
-        &mut tx,
-        &lyceum_store::repo::problems::GradeAction {
-            course: course.id(),
-            user: None,
-            block: Some(node.id),
-            staff,
-            action,
-            detail: "",
-            now,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    Ok(criteria)
 }
 
 fn error_html(p: &Page, e: &DomainError) -> Html {
@@ -551,7 +538,9 @@ pub async fn save(
     let fields: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
     match parse_form(&fields, &old) {
         Ok((title, c)) => {
-            store(&cx, &course, idx, &title, &c, "or-settings").await?;
+            let staff = cx.require_user()?.id();
+            let a = uc_assignment(&course, idx)?;
+            uc::save_settings(&cx.app.env(), &a, staff, &title, c).await?;
             Ok(see_other(&with_notice(
                 &course.url(&format!("instructor/open-responses/{block}/settings")),
                 "saved",
@@ -601,12 +590,18 @@ pub async fn copy_rubric(
         &cx,
         "lyceum-error-forbidden",
     )?;
-    let (idx, mut c) = assignment(&course, block)?;
-    let (_, source) = assignment(&course, f.from)?;
-    c.rubric = source.rubric;
-    let c = OpenResponse::validate(c).map_err(AppError::invalid)?;
-    let title = course.tree().node(idx).title.clone();
-    store(&cx, &course, idx, &title, &c, "or-rubric-copied").await?;
+    let staff = cx.require_user()?.id();
+    let (idx, _) = assignment(&course, block)?;
+    let a = uc_assignment(&course, idx)?;
+    let from = BlockId(f.from);
+    uc::copy_rubric(
+        &cx.app.env(),
+        super::assignment::course_ref(&course),
+        &a,
+        from,
+        staff,
+    )
+    .await?;
     Ok(see_other(&with_notice(
         &course.url(&format!("instructor/open-responses/{block}/settings")),
         "rubric-copied",
