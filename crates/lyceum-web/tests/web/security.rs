@@ -272,6 +272,20 @@ fn state_changing_routes_in_the_router() -> Vec<(String, String)> {
     }
     let mut found = Vec::new();
     for chunk in source.split(".route(").skip(1) {
+        // Only the call's own arguments: up to the parenthesis that closes `.route(`.
+        let mut depth = 1;
+        let end = chunk
+            .char_indices()
+            .find(|&(_, c)| {
+                depth += match c {
+                    '(' => 1,
+                    ')' => -1,
+                    _ => 0,
+                };
+                depth == 0
+            })
+            .map_or(chunk.len(), |(i, _)| i);
+        let chunk = &chunk[..end];
         let Some(path) = chunk.split('"').nth(1) else {
             continue;
         };
