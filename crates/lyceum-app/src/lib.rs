@@ -9,7 +9,9 @@
 pub mod accounts;
 pub mod courses;
 pub mod error;
+pub mod jobs;
 pub mod problems;
+pub mod surveys;
 
 pub use error::{Error, ErrorKind, Result};
 
