@@ -79,6 +79,18 @@ impl<'a> ProblemAt<'a> {
         can(actor, Action::Grade, Resource::Course(&self.facts)).allowed()
     }
 
+    /// Whether `answers` can be graded at all: the problem is one this platform scores,
+    /// and every answer names one of its inputs.
+    fn answerable(&self, answers: &Answers) -> Result<()> {
+        self.unsupported()?;
+        match answers.keys().find(|id| self.problem.input(id).is_none()) {
+            Some(id) => Err(Error::invalid(
+                DomainError::new("lyceum-error-capa-unknown-input").with_arg(id.clone()),
+            )),
+            None => Ok(()),
+        }
+    }
+
     fn unsupported(&self) -> Result<()> {
         match self.problem.unsupported {
             Some(_) => Err(Error::invalid(DomainError::new(
@@ -296,12 +308,7 @@ pub async fn submit(
         at: now,
     } = sub;
     let (content, block) = (at.content, at.block);
-    at.unsupported()?;
-    if let Some(id) = answers.keys().find(|id| at.problem.input(id).is_none()) {
-        return Err(Error::invalid(
-            DomainError::new("lyceum-error-capa-unknown-input").with_arg(id.clone()),
-        ));
-    }
+    at.answerable(&answers)?;
     let mut c = env.store.conn().await?;
     // The last submission first, then the state: a submission committed in between shows
     // in the state but not in `last`, so this request takes the same number as it and
@@ -330,17 +337,18 @@ pub async fn submit(
         )
     };
 
-    // A retried request (same key) or the same answers again: what is stored, no attempt.
-    if let Some(k) = key
-        && let Some(s) = problems::submission_by_key(&mut c, user, block, k).await?
+    if let Some(s) = repeated(
+        &mut c,
+        user,
+        block,
+        key,
+        &learner,
+        last.as_ref(),
+        &answers_json,
+    )
+    .await?
     {
         return Ok(stored(&s, learner.attempts));
-    }
-    if learner.attempts > 0
-        && let Some(l) = &last
-        && l.answers == answers_json
-    {
-        return Ok(stored(l, learner.attempts));
     }
     if let Some(refused) = attempts::refusal(&state, expected_attempt) {
         return Err(Error::conflict(refused.key()));
@@ -391,6 +399,27 @@ pub async fn submit(
             duplicate: false,
         },
     ))
+}
+
+/// A retried request (same key) or the same answers as the last submission again: the
+/// stored submission, so that no attempt is used.
+async fn repeated(
+    c: &mut lyceum_store::Conn,
+    user: UserId,
+    block: BlockId,
+    key: Option<&str>,
+    learner: &LearnerProblem,
+    last: Option<&problems::SubmissionRow>,
+    answers_json: &str,
+) -> Result<Option<problems::SubmissionRow>> {
+    if let Some(k) = key
+        && let Some(s) = problems::submission_by_key(c, user, block, k).await?
+    {
+        return Ok(Some(s));
+    }
+    Ok(last
+        .filter(|l| learner.attempts > 0 && l.answers == answers_json)
+        .cloned())
 }
 
 /// The learner's score once an attempt earning `earned` (raw) is added, by the problem's

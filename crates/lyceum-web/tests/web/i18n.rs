@@ -191,6 +191,7 @@ fn message_catalog_is_complete() {
         "crates/lyceum-web/src",
         "crates/lyceum-web/templates",
         "crates/lyceum-core/src",
+        "crates/lyceum-app/src",
         "crates/lyceum-wiki/src",
         "crates/lyceum-olx/src",
     ] {

@@ -254,11 +254,12 @@ const STATE_CHANGING: &[(&str, &str)] = &[
     ("POST", "/api/v1/me/notifications/read"),
 ];
 
-/// The (method, path) of every route in `routes.rs` that is not a GET.
+/// The (method, path) of every route in `routes.rs` and the kinds' modules that is not a GET.
 fn state_changing_routes_in_the_router() -> Vec<(String, String)> {
     // The site's routes, and every block kind's (merged in by the kind registry).
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut source = std::fs::read_to_string(src.join("routes.rs")).unwrap();
+    // One source per file: a route's chunk ends with its file, never runs into the next.
+    let mut sources = vec![std::fs::read_to_string(src.join("routes.rs")).unwrap()];
     let mut dirs = vec![src.join("kinds")];
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(dir).unwrap() {
@@ -266,12 +267,12 @@ fn state_changing_routes_in_the_router() -> Vec<(String, String)> {
             if path.is_dir() {
                 dirs.push(path);
             } else if path.extension().is_some_and(|e| e == "rs") {
-                source.push_str(&std::fs::read_to_string(path).unwrap());
+                sources.push(std::fs::read_to_string(path).unwrap());
             }
         }
     }
     let mut found = Vec::new();
-    for chunk in source.split(".route(").skip(1) {
+    for chunk in sources.iter().flat_map(|s| s.split(".route(").skip(1)) {
         // Only the call's own arguments: up to the parenthesis that closes `.route(`.
         let mut depth = 1;
         let end = chunk

@@ -9,7 +9,9 @@ use askama::Template;
 use jiff::Timestamp;
 use lyceum_core::blocks::problem::ProblemKind;
 use lyceum_core::blocks::{ProblemContent, Registered};
-use lyceum_core::capa::{self, AnswerValue, Answers, Correctness, Problem, Segment, Widget};
+use lyceum_core::capa::{
+    self, AnswerValue, Answers, Correctness, Problem, Segment, Widget, attempts,
+};
 use rand::RngCore;
 use std::collections::BTreeMap;
 
@@ -195,48 +197,14 @@ pub fn render(p: &Page, r: RenderInput<'_>) -> Html {
     } else {
         None
     };
-    let result = match (
-        r.learner.attempts > 0 && r.overlay.answers.is_none(),
+    let result = result_banner(
+        p,
+        content,
+        r.learner,
+        r.overlay.answers.is_none(),
         show_correctness,
-        r.learner.raw,
-    ) {
-        (true, true, Some((e, pp))) => {
-            let (we, wp) = capa::weighted(e, pp, content.weight);
-            let (kind, key) = if e >= pp && pp > 0.0 {
-                ("success", "lyceum-problem-result-correct")
-            } else if e > 0.0 {
-                ("warning", "lyceum-problem-result-partial")
-            } else {
-                ("error", "lyceum-problem-result-incorrect")
-            };
-            Some(ResultBanner {
-                kind,
-                text: p.t2(key, round2(we), round2(wp)),
-            })
-        }
-        (true, false, _) => Some(ResultBanner {
-            kind: "notice",
-            text: p.t("lyceum-problem-result-hidden"),
-        }),
-        _ => None,
-    };
-    let shown_hints = r.learner.hints_shown.min(problem.hints.len());
-    let hints = problem.hints[..shown_hints]
-        .iter()
-        .enumerate()
-        .map(|(i, h)| HintView {
-            label: p.t2("lyceum-problem-hint-label", i + 1, problem.hints.len()),
-            html: course.author_html(p, h),
-        })
-        .collect();
-    let hint_button = (r.tracking && !problem.hints.is_empty()).then(|| {
-        let next = if shown_hints >= problem.hints.len() {
-            1
-        } else {
-            shown_hints + 1
-        };
-        p.t2("lyceum-problem-hint-button", next, problem.hints.len())
-    });
+    );
+    let (hints, hint_button) = hint_views(p, course, &problem.hints, r.learner, r.tracking);
     let solution = show_answer
         .then(|| capa::solution_html_for(problem, seed))
         .flatten();
@@ -269,6 +237,66 @@ pub fn render(p: &Page, r: RenderInput<'_>) -> Html {
         tracing::error!(block = id, error = %e, "rendering a problem failed");
         Html(String::new())
     })
+}
+
+/// The result of the learner's last submission: points and how right, or that the
+/// result is hidden for now. None before a first attempt, or over answers just typed.
+fn result_banner(
+    p: &Page,
+    content: &ProblemContent,
+    learner: &LearnerProblem,
+    stored_answers: bool,
+    show_correctness: bool,
+) -> Option<ResultBanner> {
+    match (
+        learner.attempts > 0 && stored_answers,
+        show_correctness,
+        learner.raw,
+    ) {
+        (true, true, Some((e, pp))) => {
+            let (we, wp) = capa::weighted(e, pp, content.weight);
+            let (kind, key) = if e >= pp && pp > 0.0 {
+                ("success", "lyceum-problem-result-correct")
+            } else if e > 0.0 {
+                ("warning", "lyceum-problem-result-partial")
+            } else {
+                ("error", "lyceum-problem-result-incorrect")
+            };
+            Some(ResultBanner {
+                kind,
+                text: p.t2(key, round2(we), round2(wp)),
+            })
+        }
+        (true, false, _) => Some(ResultBanner {
+            kind: "notice",
+            text: p.t("lyceum-problem-result-hidden"),
+        }),
+        _ => None,
+    }
+}
+
+/// The hints the learner asked for, and the button for the next one (which starts over
+/// after the last: `capa::attempts::next_hint`).
+fn hint_views(
+    p: &Page,
+    course: &CourseCx,
+    hints: &[String],
+    learner: &LearnerProblem,
+    tracking: bool,
+) -> (Vec<HintView>, Option<Html>) {
+    let shown = learner.hints_shown.min(hints.len());
+    let views = hints[..shown]
+        .iter()
+        .enumerate()
+        .map(|(i, h)| HintView {
+            label: p.t2("lyceum-problem-hint-label", i + 1, hints.len()),
+            html: course.author_html(p, h),
+        })
+        .collect();
+    let button = attempts::next_hint(shown, hints.len())
+        .filter(|_| tracking)
+        .map(|next| p.t2("lyceum-problem-hint-button", next, hints.len()));
+    (views, button)
 }
 
 /// A fresh idempotency key for a form: a resubmitted form carries the same one.
@@ -362,130 +390,212 @@ fn widget(
         .as_deref()
         .map(|d| format!(r#"<div class="problem__description" id="{desc_id}">{d}</div>"#))
         .unwrap_or_default();
-    let selected: Vec<&str> = match answers.get(input_id) {
-        Some(AnswerValue::One(v)) => vec![v.as_str()],
-        Some(AnswerValue::Many(vs)) => vs.iter().map(String::as_str).collect(),
-        None => Vec::new(),
-    };
-    let correct_values: Vec<&str> = match correct.and_then(|c| c.get(input_id)) {
-        Some(AnswerValue::One(v)) => vec![v.as_str()],
-        Some(AnswerValue::Many(vs)) => vs.iter().map(String::as_str).collect(),
-        None => Vec::new(),
-    };
-    let answer_is = |out: &mut String| {
-        if let Some(v) = correct_values.first() {
-            out.push_str(&format!(
-                r#"<span class="problem__answer">{}{}</span>"#,
-                p.icon("Check"),
-                p.t1("lyceum-problem-answer-is", v.to_string())
-            ));
-        }
+    let f = Field {
+        name,
+        shown_label,
+        aria_label,
+        described,
+        invalid,
+        missing_note,
+        description,
+        selected: values(answers.get(input_id)),
+        correct_values: values(correct.and_then(|c| c.get(input_id))),
+        result,
     };
     match &input.widget {
-        Widget::Radio { .. } | Widget::Checkbox { .. } => {
-            let (kind, ty) = if matches!(input.widget, Widget::Radio { .. }) {
-                ("radio", "radio")
-            } else {
-                ("checkbox", "checkbox")
-            };
-            out.push_str(&format!(
-                r#"<fieldset class="problem__input"{aria_label}{described}>"#
-            ));
-            if let Some(l) = shown_label {
-                out.push_str(&format!(r#"<legend class="problem__label">{l}</legend>"#));
-            }
-            out.push_str(&description);
-            out.push_str(&missing_note);
-            for (i, c) in capa::choices_in_order(problem, input_id, seed)
-                .iter()
-                .enumerate()
-            {
-                let cid = format!("{name}-{i}");
-                let checked = if selected.contains(&c.value.as_str()) {
-                    " checked"
-                } else {
-                    ""
-                };
-                let mark = if correct_values.contains(&c.value.as_str()) {
-                    format!(
-                        r#" <span class="problem__answer">{}{}</span>"#,
-                        p.icon("Check"),
-                        p.t("lyceum-problem-correct-answer")
-                    )
-                } else {
-                    String::new()
-                };
-                out.push_str(&format!(
-                    r#"<div class="cdx-{kind}"><div class="cdx-{kind}__wrapper"><input id="{cid}" class="cdx-{kind}__input" type="{ty}" name="{name}" value="{}"{checked}><span class="cdx-{kind}__icon"></span><div class="cdx-{kind}__label cdx-label"><label for="{cid}" class="cdx-label__label"><span class="cdx-label__label__text">{}</span></label>{mark}</div></div></div>"#,
-                    escape(&c.value),
-                    c.html
-                ));
-            }
-            status(p, out, result);
-            out.push_str("</fieldset>");
-        }
-        Widget::Select { options } => {
-            let field_id = format!("{name}-field");
-            out.push_str(r#"<div class="problem__input">"#);
-            if let Some(l) = shown_label {
-                out.push_str(&format!(
-                    r#"<label class="problem__label" for="{field_id}">{l}</label>"#
-                ));
-            }
-            out.push_str(&description);
-            out.push_str(&format!(r#"<select id="{field_id}" class="cdx-select" name="{name}"{aria_label}{described}{invalid}><option value="">{}</option>"#, p.t("lyceum-problem-select-option")));
-            for o in options {
-                let sel = if selected.contains(&o.as_str()) {
-                    " selected"
-                } else {
-                    ""
-                };
-                out.push_str(&format!(
-                    r#"<option value="{0}"{sel}>{0}</option>"#,
-                    escape(o)
-                ));
-            }
-            out.push_str("</select>");
-            out.push_str(&missing_note);
-            status(p, out, result);
-            answer_is(out);
-            out.push_str("</div>");
-        }
-        Widget::Text { size, numeric } => {
-            let field_id = format!("{name}-field");
-            let value = selected.first().copied().unwrap_or("");
-            let mode = if *numeric {
-                r#" inputmode="decimal""#
-            } else {
-                ""
-            };
-            let size = size
-                .map(|s| format!(r#" size="{}""#, s.min(60)))
-                .unwrap_or_default();
-            // Without a question of its own, a text field sits inside the author's sentence.
-            let (open, close) = if shown_label.is_some() || !description.is_empty() {
-                ("<div class=\"problem__input\">", "</div>")
-            } else {
-                ("<span class=\"problem__input\">", "</span>")
-            };
-            out.push_str(open);
-            if let Some(l) = shown_label {
-                out.push_str(&format!(
-                    r#"<label class="problem__label" for="{field_id}">{l}</label>"#
-                ));
-            }
-            out.push_str(&description);
-            out.push_str(&format!(
-                r#"<span class="cdx-text-input"><input id="{field_id}" class="cdx-text-input__input" type="text" name="{name}" value="{}"{size}{mode}{aria_label}{described}{invalid} autocomplete="off" spellcheck="false"></span>"#,
-                escape(value)
-            ));
-            out.push_str(&missing_note);
-            status(p, out, result);
-            answer_is(out);
-            out.push_str(close);
-        }
+        Widget::Radio { .. } => choice_field(p, problem, input_id, seed, true, &f, out),
+        Widget::Checkbox { .. } => choice_field(p, problem, input_id, seed, false, &f, out),
+        Widget::Select { options } => select_field(p, options, &f, out),
+        Widget::Text { size, numeric } => text_field(p, *size, *numeric, &f, out),
         Widget::Other { .. } => {}
     }
+}
+
+/// What every input's markup shares: its name, its question or accessible name, its
+/// description, the note when a refused submission left it empty, what is selected,
+/// what is right (when answers show) and its result.
+struct Field<'a> {
+    name: String,
+    shown_label: Option<&'a str>,
+    aria_label: String,
+    described: String,
+    invalid: &'static str,
+    missing_note: String,
+    description: String,
+    selected: Vec<&'a str>,
+    correct_values: Vec<&'a str>,
+    result: Option<&'a StoredResult>,
+}
+
+fn values(v: Option<&AnswerValue>) -> Vec<&str> {
+    match v {
+        Some(AnswerValue::One(v)) => vec![v.as_str()],
+        Some(AnswerValue::Many(vs)) => vs.iter().map(String::as_str).collect(),
+        None => Vec::new(),
+    }
+}
+
+/// "The answer is …" beside a menu or a text field, when answers show.
+fn answer_is(p: &Page, f: &Field<'_>, out: &mut String) {
+    if let Some(v) = f.correct_values.first() {
+        out.push_str(&format!(
+            r#"<span class="problem__answer">{}{}</span>"#,
+            p.icon("Check"),
+            p.t1("lyceum-problem-answer-is", v.to_string())
+        ));
+    }
+}
+
+/// Radio buttons or checkboxes, in the problem's order for this seed.
+fn choice_field(
+    p: &Page,
+    problem: &Problem,
+    input_id: &str,
+    seed: u64,
+    radio: bool,
+    f: &Field<'_>,
+    out: &mut String,
+) {
+    let Field {
+        name,
+        shown_label,
+        aria_label,
+        described,
+        invalid: _,
+        missing_note,
+        description,
+        selected,
+        correct_values,
+        result,
+    } = f;
+    let (kind, ty) = if radio {
+        ("radio", "radio")
+    } else {
+        ("checkbox", "checkbox")
+    };
+    out.push_str(&format!(
+        r#"<fieldset class="problem__input"{aria_label}{described}>"#
+    ));
+    if let Some(l) = shown_label {
+        out.push_str(&format!(r#"<legend class="problem__label">{l}</legend>"#));
+    }
+    out.push_str(description);
+    out.push_str(missing_note);
+    for (i, c) in capa::choices_in_order(problem, input_id, seed)
+        .iter()
+        .enumerate()
+    {
+        let cid = format!("{name}-{i}");
+        let checked = if selected.contains(&c.value.as_str()) {
+            " checked"
+        } else {
+            ""
+        };
+        let mark = if correct_values.contains(&c.value.as_str()) {
+            format!(
+                r#" <span class="problem__answer">{}{}</span>"#,
+                p.icon("Check"),
+                p.t("lyceum-problem-correct-answer")
+            )
+        } else {
+            String::new()
+        };
+        out.push_str(&format!(
+            r#"<div class="cdx-{kind}"><div class="cdx-{kind}__wrapper"><input id="{cid}" class="cdx-{kind}__input" type="{ty}" name="{name}" value="{}"{checked}><span class="cdx-{kind}__icon"></span><div class="cdx-{kind}__label cdx-label"><label for="{cid}" class="cdx-label__label"><span class="cdx-label__label__text">{}</span></label>{mark}</div></div></div>"#,
+            escape(&c.value),
+            c.html
+        ));
+    }
+    status(p, out, *result);
+    out.push_str("</fieldset>");
+}
+
+/// A menu of options.
+fn select_field(p: &Page, options: &[String], f: &Field<'_>, out: &mut String) {
+    let Field {
+        name,
+        shown_label,
+        aria_label,
+        described,
+        invalid,
+        missing_note,
+        description,
+        selected,
+        correct_values: _,
+        result,
+    } = f;
+    let field_id = format!("{name}-field");
+    out.push_str(r#"<div class="problem__input">"#);
+    if let Some(l) = shown_label {
+        out.push_str(&format!(
+            r#"<label class="problem__label" for="{field_id}">{l}</label>"#
+        ));
+    }
+    out.push_str(description);
+    out.push_str(&format!(r#"<select id="{field_id}" class="cdx-select" name="{name}"{aria_label}{described}{invalid}><option value="">{}</option>"#, p.t("lyceum-problem-select-option")));
+    for o in options {
+        let sel = if selected.contains(&o.as_str()) {
+            " selected"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            r#"<option value="{0}"{sel}>{0}</option>"#,
+            escape(o)
+        ));
+    }
+    out.push_str("</select>");
+    out.push_str(missing_note);
+    status(p, out, *result);
+    answer_is(p, f, out);
+    out.push_str("</div>");
+}
+
+/// A text field (numeric ones get a decimal keyboard on phones).
+fn text_field(p: &Page, size: Option<u32>, numeric: bool, f: &Field<'_>, out: &mut String) {
+    let Field {
+        name,
+        shown_label,
+        aria_label,
+        described,
+        invalid,
+        missing_note,
+        description,
+        selected,
+        correct_values: _,
+        result,
+    } = f;
+    let field_id = format!("{name}-field");
+    let value = selected.first().copied().unwrap_or("");
+    let mode = if numeric {
+        r#" inputmode="decimal""#
+    } else {
+        ""
+    };
+    let size = size
+        .map(|s| format!(r#" size="{}""#, s.min(60)))
+        .unwrap_or_default();
+    // Without a question of its own, a text field sits inside the author's sentence.
+    let (open, close) = if shown_label.is_some() || !description.is_empty() {
+        ("<div class=\"problem__input\">", "</div>")
+    } else {
+        ("<span class=\"problem__input\">", "</span>")
+    };
+    out.push_str(open);
+    if let Some(l) = shown_label {
+        out.push_str(&format!(
+            r#"<label class="problem__label" for="{field_id}">{l}</label>"#
+        ));
+    }
+    out.push_str(description);
+    out.push_str(&format!(
+        r#"<span class="cdx-text-input"><input id="{field_id}" class="cdx-text-input__input" type="text" name="{name}" value="{}"{size}{mode}{aria_label}{described}{invalid} autocomplete="off" spellcheck="false"></span>"#,
+        escape(value)
+    ));
+    out.push_str(missing_note);
+    status(p, out, *result);
+    answer_is(p, f, out);
+    out.push_str(close);
 }
 
 #[cfg(test)]
