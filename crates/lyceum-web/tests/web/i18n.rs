@@ -193,6 +193,7 @@ fn message_catalog_is_complete() {
         "crates/lyceum-core/src",
         "crates/lyceum-wiki/src",
         "crates/lyceum-olx/src",
+        "crates/lyceum-app/src",
     ] {
         collect(&format!("{root}/{dir}"), &mut files);
     }
