@@ -11,6 +11,7 @@ pub mod courses;
 pub mod error;
 pub mod jobs;
 pub mod problems;
+pub mod surveys;
 
 pub use error::{Error, ErrorKind, Result};
 

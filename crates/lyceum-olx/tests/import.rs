@@ -84,9 +84,11 @@ fn imports_the_demo_course() {
     assert_eq!(by_kind["text"], 266);
     assert_eq!(by_kind["video"], 11);
     assert_eq!(by_kind["discussion"], 1);
-    // Both open response assessments (ORA) are mapped; nothing else of Open edX's.
+    // Both open response assessments (ORA) are mapped, and the poll and the survey
+    // (xblock-poll) become surveys; nothing else of Open edX's.
     assert_eq!(by_kind["open_response"], 2);
-    assert_eq!(by_kind["olx"], 10);
+    assert_eq!(by_kind["survey"], 2);
+    assert_eq!(by_kind["olx"], 8);
     // Grading policy and graded subsections.
     let types: Vec<&str> = im
         .course
@@ -129,9 +131,7 @@ fn imports_the_demo_course() {
             ("edx_sga", 1),
             ("library_content", 1),
             ("lti", 2),
-            ("poll", 1),
             ("staffgradedxblock", 1),
-            ("survey", 1),
         ]
     );
     assert!(

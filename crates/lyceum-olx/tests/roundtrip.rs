@@ -117,6 +117,7 @@ fn demo_course_round_trips() {
     let mut problems = 0;
     let mut graded = 0;
     let mut open_responses = 0;
+    let mut surveys = 0;
     for ((da, x), (db, y)) in fa.iter().zip(&fb) {
         assert_eq!(
             (da, &x.kind, &x.url_name, &x.title, x.release_at),
@@ -202,6 +203,10 @@ fn demo_course_round_trips() {
                 open_responses += 1;
                 assert_eq!(o, p, "{}", x.url_name);
             }
+            (Ok(LeafContent::Survey(a)), Ok(LeafContent::Survey(b))) => {
+                surveys += 1;
+                assert_eq!(a, b, "{}", x.url_name);
+            }
             (Ok(_), Ok(_)) => {
                 if !matches!(x.kind.as_str(), "section" | "subsection" | "unit") {
                     panic!("{} changed kind", x.url_name);
@@ -214,6 +219,8 @@ fn demo_course_round_trips() {
     assert_eq!(problems, 23);
     // Both open response assessments, as open responses on both sides.
     assert_eq!(open_responses, 2);
+    // The poll and the survey (xblock-poll), as surveys on both sides.
+    assert_eq!(surveys, 2);
     // 12 problems Lyceum grades (the others need Open edX's Python sandbox and are kept,
     // shown with a notice and scoring nothing on both sides), right and wrong answers.
     assert_eq!(graded, 24);

@@ -31,6 +31,7 @@ const MIGRATIONS: &[Migration] = migrations![
     5 "0005_login_limits",
     6 "0006_media_refs",
     7 "0007_deadlines",
+    8 "0008_surveys",
 ];
 
 pub async fn run(store: &Store) -> Result<()> {

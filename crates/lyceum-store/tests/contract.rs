@@ -8,7 +8,7 @@ use lyceum_core::{BlockId, CourseId, UserId};
 use lyceum_store::repo::login_limits::{self, Bucket, Reservation};
 use lyceum_store::repo::{
     assets, calendar, courses, learner, media, notifications, open_responses as ors, orgs, pages,
-    problems, sessions, users,
+    problems, sessions, surveys, users,
 };
 use lyceum_store::{Backend, Db, MediaStore, Store, StoreError, media_gc, testing};
 
@@ -57,6 +57,7 @@ contract!(
     login_limits_take_all_buckets_or_none,
     calendar_feeds_reset_and_find_their_owner,
     courses_taught_with_their_roles,
+    survey_responses_once_each_with_report_rows,
 );
 
 const NOW: i64 = 1_790_000_000_000;
@@ -2171,4 +2172,100 @@ async fn courses_taught_with_their_roles(store: Store) {
     let mut want = vec![(x.0, CourseRole::Instructor), (y.0, CourseRole::Staff)];
     want.sort_by_key(|(id, _)| *id);
     assert_eq!(got, want);
+}
+
+async fn survey_responses_once_each_with_report_rows(store: Store) {
+    let (course, block, other) = problem_course(&store).await;
+    let ana = user(&store, "Ana").await;
+    let ben = user(&store, "Ben").await;
+    let mut c = store.conn().await.unwrap();
+    learner::enroll(&mut c, ana, course, NOW).await.unwrap();
+    learner::enroll(&mut c, ben, course, NOW).await.unwrap();
+    learner::unenroll(&mut c, ben, course, NOW).await.unwrap();
+    assert_eq!(surveys::enrolled_count(&mut c, course).await.unwrap(), 1);
+    assert!(
+        surveys::response(&mut c, ana, block)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let first = surveys::NewResponse {
+        user: ana,
+        block,
+        course,
+        answers: r#"{"q":3}"#,
+        now: NOW,
+    };
+    // A final response is stored once: a second insert changes nothing.
+    assert!(surveys::insert(&mut c, &first).await.unwrap());
+    let again = surveys::NewResponse {
+        answers: r#"{"q":5}"#,
+        now: NOW + 5,
+        ..first
+    };
+    assert!(!surveys::insert(&mut c, &again).await.unwrap());
+    let r = surveys::response(&mut c, ana, block)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((r.answers.as_str(), r.submitted_at), (r#"{"q":3}"#, NOW));
+    // An editable one is replaced, keeping when it was first submitted.
+    surveys::upsert(&mut c, &again).await.unwrap();
+    let r = surveys::response(&mut c, ana, block)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (r.answers.as_str(), r.submitted_at, r.updated_at),
+        (r#"{"q":5}"#, NOW, NOW + 5)
+    );
+    surveys::upsert(
+        &mut c,
+        &surveys::NewResponse {
+            user: ben,
+            block,
+            course,
+            answers: "{}",
+            now: NOW + 1,
+        },
+    )
+    .await
+    .unwrap();
+    surveys::upsert(
+        &mut c,
+        &surveys::NewResponse {
+            user: ana,
+            block: other,
+            course,
+            answers: "{}",
+            now: NOW + 2,
+        },
+    )
+    .await
+    .unwrap();
+    let mine = surveys::responses_in(&mut c, ana, &[block, other])
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 2);
+    assert!(
+        surveys::responses_in(&mut c, ana, &[])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let rows = surveys::for_report(&mut c, block).await.unwrap();
+    let seen: Vec<(i64, &str, bool)> = rows
+        .iter()
+        .map(|r| (r.user_id, r.username.as_str(), r.enrolled))
+        .collect();
+    assert_eq!(seen, vec![(ana.0, "Ana", true), (ben.0, "Ben", false)]);
+    // Participation credit lands in the score table grades read.
+    surveys::record_credit(&mut c, ana, block, course, NOW)
+        .await
+        .unwrap();
+    surveys::record_credit(&mut c, ana, block, course, NOW + 1)
+        .await
+        .unwrap();
+    let scores = problems::scores_of(&mut c, ana, course).await.unwrap();
+    assert_eq!(scores, vec![(block, 1.0, 1.0, 1)]);
 }

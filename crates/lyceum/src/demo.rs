@@ -352,6 +352,164 @@ async fn seed_open_response(
     Ok(())
 }
 
+/// Demo learners who took PB101 and answered its confidence surveys (usernames get a
+/// number; they have no password and cannot log in: they are there for the reports).
+const SURVEY_LEARNERS: [&str; 24] = [
+    "Amara Okafor",
+    "Bilal Haddad",
+    "Camille Dubois",
+    "Dilnoza Karimova",
+    "Emeka Obi",
+    "Fatima Zahra Benali",
+    "Gabriel Silva",
+    "Hana Sato",
+    "Ines Moreau",
+    "Jonas Berg",
+    "Kavya Iyer",
+    "Leila Nasser",
+    "Mateo Rojas",
+    "Nadia Petrova",
+    "Omar Farouk",
+    "Priya Raman",
+    "Quentin Lefèvre",
+    "Rania Khalil",
+    "Samuel Mensah",
+    "Tamar Cohen",
+    "Uchenna Eze",
+    "Valeria Gómez",
+    "Wanjiru Kamau",
+    "Yusuf Demir",
+];
+
+/// What the demo learners found most useful (some leave it blank).
+const USEFUL: [&str; 8] = [
+    "The partner map: I finally know where to start.",
+    "The example first messages, which I adapted for our local archive.",
+    "The checklist for a simple agreement.",
+    "Thinking about what the institution gains, not only what we want.",
+    "The advice on reporting results in the partner's own terms.",
+    "Hearing that ending a partnership well is not a failure.",
+    "The quizzes made me reread the parts I had skimmed.",
+    "Everything about finding the right person to write to.",
+];
+
+/// PB101's "before" and "after" confidence surveys, answered by 24 demo learners (21 of
+/// them finished the course and answered the after survey too), and the before survey by
+/// the demo learner, so the report and its before/after figure show real numbers. The
+/// answers follow a fixed pattern: every demo shows the same figures, about seven in ten
+/// learners more confident at the end, as in the Learning Days programme.
+async fn seed_surveys(
+    app: &App,
+    store: &Store,
+    learner_id: UserId,
+    created: &[(String, lyceum_core::CourseId)],
+    now: i64,
+) -> Result<usize> {
+    use lyceum_app::surveys::{self, CourseRef};
+    use lyceum_core::permissions::{Actor, CourseFacts};
+    use serde_json::{Map, Value, json};
+    let Some(&(_, course)) = created.iter().find(|(code, _)| code == "PB101") else {
+        return Ok(0);
+    };
+    let mut c = store.conn().await.map_err(|e| e.to_string())?;
+    let tree = courses::load_tree(&mut c, course)
+        .await
+        .map_err(|e| e.to_string())?;
+    let vis = lyceum_core::course::Visibility {
+        now: app.now(),
+        course_start: None,
+        see_unreleased: true,
+    };
+    let as_learner = |user: UserId| CourseRef {
+        id: course,
+        tree: &tree,
+        vis: &vis,
+        facts: CourseFacts {
+            published: true,
+            enrollment_open: true,
+            enrolled: true,
+            role: None,
+        },
+        actor: Actor::user(user, false),
+    };
+    let found = surveys::surveys_in(&as_learner(learner_id));
+    let [before, after] = found.as_slice() else {
+        return Err(format!(
+            "PB101 should have two surveys, found {}",
+            found.len()
+        ));
+    };
+    let (before, after) = (before.block, after.block);
+    let confidence = ["find", "approach", "agreement", "report"];
+    let reasons = [
+        "skills",
+        "project",
+        "skills",
+        "affiliate",
+        "certificate",
+        "skills",
+        "curious",
+    ];
+    let env = app.env();
+    let save = |user: UserId, block, answers: Map<String, Value>| {
+        let env = env.clone();
+        let cref = as_learner(user);
+        async move {
+            surveys::save(&env, &cref, block, &answers)
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("seeding a survey response: {e}"))
+        }
+    };
+    let mut responses = 0;
+    for (i, name) in SURVEY_LEARNERS.iter().enumerate() {
+        let username = format!("demo-learner-{:02}", i + 1);
+        let user =
+            lyceum_store::repo::users::create_user(&mut c, &username, &username, name, false, now)
+                .await
+                .map_err(|e| e.to_string())?;
+        learner::enroll(&mut c, user, course, now)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut b = Map::new();
+        let mut a = Map::new();
+        for (q, id) in confidence.iter().enumerate() {
+            // Low to middling at the start; five in seven improve, one stays, one slips.
+            let start = 1 + ((i * 7 + q * 3) % 3) as i64;
+            let delta = match (i + q) % 7 {
+                0 | 3 => 2,
+                1 | 2 | 4 => 1,
+                5 => 0,
+                _ => -1,
+            };
+            b.insert((*id).to_owned(), json!(start));
+            a.insert((*id).to_owned(), json!((start + delta).clamp(1, 5)));
+        }
+        save(user, before, b).await?;
+        responses += 1;
+        // Three learners have not finished the course.
+        if i % 8 == 7 {
+            continue;
+        }
+        a.insert("satisfaction".into(), json!(3 + ((i * 2) % 3) as i64));
+        a.insert("recommend".into(), json!(6 + ((i * 3) % 5) as i64));
+        a.insert("reason".into(), json!(reasons[i % reasons.len()]));
+        if i % 3 != 2 {
+            a.insert("useful".into(), json!(USEFUL[i % USEFUL.len()]));
+        }
+        save(user, after, a).await?;
+        responses += 1;
+    }
+    drop(c);
+    // The demo learner has just started: the before survey only.
+    let mine: Map<String, Value> = confidence
+        .iter()
+        .map(|id| ((*id).to_owned(), json!(2)))
+        .collect();
+    save(learner_id, before, mine).await?;
+    Ok(responses + 1)
+}
+
 /// A problem's own answers in a form that can be submitted: a numerical range answer
 /// (`[4, 8]`, shown as is by "Show answer") becomes its midpoint.
 fn answers_to_submit(parsed: &lyceum_core::capa::Problem) -> lyceum_core::capa::Answers {
@@ -479,8 +637,9 @@ pub async fn run(addr: &str, data: Option<PathBuf>, standin: bool) -> Result<()>
     })?;
     let answered = seed_answers(&app, &site.store, learner_id, &created).await?;
     seed_open_response(&app, &site.store, learner_id, instructor, &created).await?;
+    let survey_responses = seed_surveys(&app, &site.store, learner_id, &created, now).await?;
     println!(
-        "Lyceum demo: {} courses seeded in {} (the learner has answered {answered} problems)",
+        "Lyceum demo: {} courses seeded in {} (the learner has answered {answered} problems; {survey_responses} survey responses)",
         created.len(),
         dir.display()
     );

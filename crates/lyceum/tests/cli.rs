@@ -261,6 +261,67 @@ async fn demo_seeds_a_new_directory_and_serve_reopens_it() {
         progress["percent"].as_f64().unwrap() > 0.0 && progress["letter_grade"].is_null()
             || progress["passed"] == true
     );
+
+    // PB101's confidence surveys have real numbers: the instructor's report of the
+    // "after" survey compares at least twenty learners with their "before" answers.
+    let r = client
+        .post(format!("{url}/login"))
+        .form(&[("username", "instructor"), ("password", "demo password 1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let staff = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let pb = "course-v1:COMMONPLACE+PB101+2026";
+    let outline = client
+        .get(format!("{url}/api/v1/courses/{pb}"))
+        .header("cookie", &staff)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // The survey blocks of the outline, in course order (ids grow with it).
+    let v: serde_json::Value = serde_json::from_str(&outline).unwrap();
+    let mut surveys = Vec::new();
+    let mut stack = vec![&v];
+    while let Some(x) = stack.pop() {
+        match x {
+            serde_json::Value::Object(o) => {
+                if o.get("kind") == Some(&serde_json::json!("survey")) {
+                    surveys.push(o["id"].as_i64().unwrap());
+                }
+                stack.extend(o.values());
+            }
+            serde_json::Value::Array(a) => stack.extend(a),
+            _ => {}
+        }
+    }
+    surveys.sort_unstable();
+    assert_eq!(surveys.len(), 2, "{outline}");
+    let report: serde_json::Value = client
+        .get(format!(
+            "{url}/api/v1/courses/{pb}/surveys/{}/report",
+            surveys[1]
+        ))
+        .header("cookie", &staff)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(report["responses"].as_i64().unwrap() >= 20, "{report}");
+    let paired = &report["questions"][0]["paired"];
+    assert!(paired["learners"].as_i64().unwrap() >= 20, "{report}");
+    assert!(paired["improved"].as_i64().unwrap() > paired["declined"].as_i64().unwrap());
 }
 
 #[tokio::test]

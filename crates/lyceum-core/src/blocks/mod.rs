@@ -8,6 +8,7 @@ pub mod discussion;
 pub mod olx;
 pub mod open_response;
 pub mod problem;
+pub mod survey;
 pub mod text;
 pub mod video;
 
@@ -207,6 +208,7 @@ kinds! {
     Discussion => discussion::Discussion,
     Olx => olx::Olx,
     OpenResponse => open_response::OpenResponse,
+    Survey => survey::Survey,
 }
 
 #[cfg(test)]

@@ -150,6 +150,30 @@ pub enum BlockSpec {
     /// A written assignment assessed with a rubric (see [`OpenResponseSpec`]).
     #[serde(rename = "open_response")]
     OpenResponse(Box<OpenResponseSpec>),
+    /// A survey (see [`SurveySpec`]).
+    Survey(Box<SurveySpec>),
+}
+
+/// A survey (`kind = "survey"`): its title and the survey's own content, written as the
+/// block stores it (`questions`, `anonymous`, `before`, …).
+///
+/// ```toml
+/// [[sections.subsections.units.blocks]]
+/// kind = "survey"
+/// title = "Your confidence after the course"
+/// before = "s1-1-3-1"  # the url_name of the "before" survey
+/// [[sections.subsections.units.blocks.questions]]
+/// id = "approach"
+/// type = "likert"  # single_choice, multiple_choice, likert, rating, short_text, long_text
+/// text = "I feel confident writing to a potential partner."
+/// required = true
+/// ```
+#[derive(Clone, Debug, Deserialize)]
+pub struct SurveySpec {
+    #[serde(default)]
+    pub title: String,
+    #[serde(flatten)]
+    pub content: crate::blocks::survey::SurveyContent,
 }
 
 /// An open response (`kind = "open_response"`): prompts in Markdown, what the learner
@@ -805,6 +829,10 @@ fn expand_block(
             let title = o.title.clone();
             let c = open_response(*o, &url_name, rubrics)?;
             (title, OpenResponse::into_leaf(c))
+        }
+        BlockSpec::Survey(s) => {
+            let SurveySpec { title, content } = *s;
+            (title, crate::blocks::survey::Survey::into_leaf(content))
         }
     };
     let content = content.validate()?;

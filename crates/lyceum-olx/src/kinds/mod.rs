@@ -12,6 +12,7 @@ mod html;
 pub(crate) mod kept;
 mod open_response;
 mod problem;
+mod survey;
 mod video;
 
 use crate::export::Files;
@@ -28,6 +29,7 @@ static KINDS: &[OlxKind] = &[
     video::OLX,
     open_response::OLX,
     discussion::OLX,
+    survey::OLX,
     kept::OLX,
 ];
 

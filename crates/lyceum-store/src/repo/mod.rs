@@ -12,4 +12,5 @@ pub mod orgs;
 pub mod pages;
 pub mod problems;
 pub mod sessions;
+pub mod surveys;
 pub mod users;

@@ -21,6 +21,7 @@ mod discussion;
 mod kept;
 mod open_response;
 pub(crate) mod problem;
+mod survey;
 mod text;
 mod video;
 
@@ -44,6 +45,7 @@ static KINDS: &[&dyn WebKind] = &[
     &discussion::DiscussionBlock,
     &kept::KeptBlock,
     &open_response::OpenResponseBlock,
+    &survey::SurveyBlock,
 ];
 
 /// A kind's own learner state or overlay, which only that kind reads.

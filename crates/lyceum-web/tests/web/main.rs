@@ -29,3 +29,4 @@ mod performance;
 mod permissions;
 mod problems;
 mod security;
+mod surveys;

@@ -190,6 +190,7 @@ const STATE_CHANGING: &[(&str, &str)] = &[
     ("POST", "/courses/{key}/unit/{unit}/seen"),
     ("POST", "/courses/{key}/problem/{block}"),
     ("POST", "/courses/{key}/open-response/{block}"),
+    ("POST", "/courses/{key}/survey/{block}"),
     ("POST", "/courses/{key}/open-response/{block}/files"),
     ("POST", "/courses/{key}/open-response/{block}/peer-review"),
     (
@@ -228,6 +229,7 @@ const STATE_CHANGING: &[(&str, &str)] = &[
     ("POST", "/api/v1/problems/{block_id}/submit"),
     ("POST", "/api/v1/blocks/{block_id}/progress"),
     ("PUT", "/api/v1/open-responses/{block_id}/draft"),
+    ("PUT", "/api/v1/surveys/{block_id}/response"),
     ("POST", "/api/v1/open-responses/{block_id}/submit"),
     ("POST", "/api/v1/open-responses/{block_id}/attachments"),
     (
