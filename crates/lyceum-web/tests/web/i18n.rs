@@ -194,6 +194,7 @@ fn message_catalog_is_complete() {
         "crates/lyceum-app/src",
         "crates/lyceum-wiki/src",
         "crates/lyceum-olx/src",
+        "crates/lyceum-app/src",
     ] {
         collect(&format!("{root}/{dir}"), &mut files);
     }
