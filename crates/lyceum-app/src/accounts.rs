@@ -10,6 +10,11 @@ use lyceum_store::repo::users;
 use lyceum_store::{Store, StoreError};
 use std::sync::OnceLock;
 
+/// How long a failed login counts against the limits (the window of the login limiter).
+pub const LOGIN_WINDOW_MS: i64 = 15 * 60 * 1000;
+/// How long an address an account logged in from stays exempt from the account-wide limit.
+pub const LOGIN_TRUST_MS: i64 = 90 * 24 * 3600 * 1000;
+
 /// A local account to create.
 #[derive(Clone, Copy, Debug)]
 pub struct NewLocalUser<'a> {

@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod courses;
 pub mod error;
+pub mod jobs;
 pub mod problems;
 pub mod surveys;
 

@@ -124,8 +124,15 @@ impl CourseCx {
         &self.content.tree
     }
 
+    /// Whether the viewer is on the course team (or a site admin): who sees unreleased
+    /// content, as `can` decides it.
     pub fn on_team(&self, cx: &Cx) -> bool {
-        self.facts.role.is_some() || cx.page.actor().site_admin
+        can(
+            &cx.actor(),
+            Action::ViewUnreleased,
+            Resource::Course(&self.facts),
+        )
+        .allowed()
     }
 
     pub fn url(&self, rest: &str) -> String {
@@ -184,6 +191,17 @@ pub fn decide(decision: Decision, cx: &Cx, forbidden_key: &'static str) -> AppRe
     }
 }
 
+/// For a thing reached through a course the viewer may have no access to (a submission,
+/// a file): whatever `can` said about the course, the thing is not there for them (404).
+/// Any other error — the database unreachable, a bug — stays what it is: an outage is
+/// never a 404.
+pub fn hidden_as_not_found(e: AppError) -> AppError {
+    match e {
+        AppError::Forbidden(_) | AppError::LoginRequired { .. } => AppError::NotFound,
+        other => other,
+    }
+}
+
 /// Load a course the viewer may see; anything else is a 404, including unpublished
 /// courses of other teams and malformed keys.
 pub async fn load(cx: &Cx, key: &str) -> AppResult<CourseCx> {
@@ -234,4 +252,31 @@ pub async fn load_as(
         content,
         vis,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_refusals_become_not_found() {
+        for refusal in [
+            AppError::Forbidden("lyceum-error-forbidden"),
+            AppError::LoginRequired {
+                return_to: "/x".to_owned(),
+            },
+            AppError::NotFound,
+        ] {
+            assert!(matches!(hidden_as_not_found(refusal), AppError::NotFound));
+        }
+        // A database outage is not a missing thing.
+        assert!(matches!(
+            hidden_as_not_found(lyceum_store::StoreError::Busy.into()),
+            AppError::Unavailable(_)
+        ));
+        assert!(matches!(
+            hidden_as_not_found(lyceum_store::StoreError::Database("down".to_owned()).into()),
+            AppError::Internal(_)
+        ));
+    }
 }

@@ -35,10 +35,10 @@ pub use error::AppError;
 pub use routes::{router, router_with};
 pub use state::{App, AppParts};
 
-/// Periodic work of a running site, each minute: mail pending notices; each hour
-/// (`settle`), settle open-response scores that time made final (the peer-review
-/// fallback), so grades never wait for someone to open a page, and sweep the media
-/// directory of files nothing refers to.
+/// Periodic work of a running site that needs the web's settings and code, each
+/// minute: mail pending notices; each hour (`settle`), settle open-response scores that
+/// time made final (the peer-review fallback), so grades never wait for someone to open a
+/// page. The sweeps (sessions, login limits, media) are `lyceum_app::jobs::sweep`.
 pub async fn background_tick(app: &App, settle: bool) {
     match mailer::send_pending(app).await {
         Ok(0) => {}
@@ -47,20 +47,6 @@ pub async fn background_tick(app: &App, settle: bool) {
     }
     if settle && let Err(e) = open_responses::settle_all(app).await {
         tracing::warn!(error = %describe_error(&e), "settling open responses failed");
-    }
-    // Hourly too: media files nothing refers to (see lyceum_store::media_gc for why this
-    // never removes a file a committed row refers to).
-    if settle {
-        match lyceum_store::media_gc::sweep(app.store(), app.media()).await {
-            Ok(r) if r.removed.is_empty() && r.recovered.is_empty() => {}
-            Ok(r) => tracing::info!(
-                removed = r.removed.len(),
-                bytes = r.bytes(),
-                recovered = r.recovered.len(),
-                "media sweep"
-            ),
-            Err(e) => tracing::warn!(error = %e, "sweeping the media directory failed"),
-        }
     }
 }
 

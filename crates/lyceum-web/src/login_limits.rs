@@ -27,17 +27,17 @@ use crate::error::AppResult;
 use crate::state::App;
 use axum::http::HeaderMap;
 use lyceum_core::UserId;
+use lyceum_store::Db;
 use lyceum_store::repo::login_limits::{self, Bucket, Reservation, Slot};
-use lyceum_store::{Db, Store};
 use sha2::{Digest, Sha256};
 use std::net::{IpAddr, SocketAddr};
 
-pub const WINDOW_MS: i64 = 15 * 60 * 1000;
+pub const WINDOW_MS: i64 = lyceum_app::accounts::LOGIN_WINDOW_MS;
 pub const PER_ACCOUNT_AND_ADDRESS: i64 = 5;
 pub const PER_ACCOUNT_FROM_NEW_ADDRESSES: i64 = 10;
 pub const PER_ADDRESS: i64 = 30;
 /// How long an address an account logged in from stays exempt from the account-wide limit.
-pub const TRUST_MS: i64 = 90 * 24 * 3600 * 1000;
+pub const TRUST_MS: i64 = lyceum_app::accounts::LOGIN_TRUST_MS;
 
 /// The client's address. Behind a reverse proxy of the operator's (`trust_forwarded_for`),
 /// the address that proxy saw: the *last* `X-Forwarded-For` entry, which it appended.
@@ -174,12 +174,6 @@ pub async fn succeeded(
     login_limits::clear(db, &attempt.pair).await?;
     login_limits::trust(db, user, &attempt.address_hash, now).await?;
     Ok(())
-}
-
-/// Remove ended windows and addresses not used for a login in 90 days (hourly).
-pub async fn sweep(store: &Store, now: i64) -> AppResult<u64> {
-    let mut c = store.conn().await?;
-    Ok(login_limits::sweep(&mut c, now - WINDOW_MS, now - TRUST_MS).await?)
 }
 
 #[cfg(test)]

@@ -900,7 +900,7 @@ pub async fn view(cx: &Cx, id: i64) -> AppResult<SubmissionView> {
     drop(c);
     let course = course_of_block(cx, BlockId(s.block_id))
         .await
-        .map_err(|_| AppError::NotFound)?;
+        .map_err(courses::hidden_as_not_found)?;
     let viewer = if course.on_team(cx) {
         Viewer::Staff
     } else if s.user_id == user.0 {

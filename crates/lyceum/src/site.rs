@@ -82,22 +82,15 @@ pub fn load_config(file: Option<&Path>, data_dir: &Path, bound: SocketAddr) -> R
     Ok(config)
 }
 
-/// Serve the app until Ctrl-C or SIGTERM; expired sessions and login limits are swept hourly.
+/// Serve the app until Ctrl-C or SIGTERM; expired sessions, login limits and unused
+/// media files are swept hourly (`lyceum_app::jobs::sweep`), notices mailed each minute.
 pub async fn run(listener: tokio::net::TcpListener, app: App) -> Result<()> {
-    let store = app.store().clone();
+    let env = app.env();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             every.tick().await;
-            if let Ok(mut c) = store.conn().await {
-                let now = jiff::Timestamp::now().as_millisecond();
-                if let Err(e) = lyceum_store::repo::sessions::delete_expired(&mut c, now).await {
-                    tracing::warn!(error = %e, "sweeping expired sessions failed");
-                }
-                if let Err(e) = lyceum_web::login_limits::sweep(&store, now).await {
-                    tracing::warn!(error = %lyceum_web::describe_error(&e), "sweeping login limits failed");
-                }
-            }
+            lyceum_app::jobs::sweep(&env).await;
         }
     });
     let background = app.clone();
