@@ -475,7 +475,7 @@ async fn seed_surveys(
         let mut a = Map::new();
         for (q, id) in confidence.iter().enumerate() {
             // Low to middling at the start; five in seven improve, one stays, one slips.
-            let start = 1 + ((i * 7 + q * 3) % 3) as i64;
+            let start = 1 + ((i * 7 + q * 2) % 3) as i64;
             let delta = match (i + q) % 7 {
                 0 | 3 => 2,
                 1 | 2 | 4 => 1,

@@ -247,7 +247,7 @@ fn status_lines(
 
 /// `POST /courses/{key}/survey/{block}`: store the answers and go back to the unit, or
 /// show the unit again with what was typed and why it was refused.
-pub async fn post(
+pub async fn answer(
     cx: Cx,
     Path((key, block)): Path<(String, i64)>,
     body: Bytes,

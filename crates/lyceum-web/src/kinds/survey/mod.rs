@@ -67,7 +67,7 @@ impl WebKind for SurveyBlock {
 
     fn routes(&self) -> Router<App> {
         Router::new()
-            .route("/courses/{key}/survey/{block}", post(learner::post))
+            .route("/courses/{key}/survey/{block}", post(learner::answer))
             .route("/api/v1/surveys/{block_id}", get(api::get_survey))
             .route(
                 "/api/v1/surveys/{block_id}/response",
