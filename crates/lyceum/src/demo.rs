@@ -3,6 +3,9 @@
 
 use crate::DataArgs;
 use crate::site::{self, Result};
+use lyceum_core::blocks::Registered;
+use lyceum_core::blocks::open_response::OpenResponse;
+use lyceum_core::blocks::problem::ProblemKind;
 use lyceum_core::course::spec::{CourseSpec, expand};
 use lyceum_core::permissions::CourseRole;
 use lyceum_core::{SystemClock, UserId};
@@ -165,7 +168,6 @@ async fn seed_answers(
     learner_id: UserId,
     courses_by_code: &[(String, lyceum_core::CourseId)],
 ) -> Result<usize> {
-    use lyceum_core::blocks::LeafContent;
     use lyceum_core::capa::{AnswerValue, Widget};
     let now = jiff::Timestamp::now();
     let mut answered = 0;
@@ -201,7 +203,12 @@ async fn seed_answers(
                 for &u in tree.children(ss) {
                     for (n, &leaf) in tree.children(u).iter().enumerate() {
                         let node = tree.node(leaf);
-                        let Some(Ok(LeafContent::Problem(p))) = &node.content else {
+                        let Some(p) = node
+                            .content
+                            .as_ref()
+                            .and_then(|c| c.as_ref().ok())
+                            .and_then(ProblemKind::of)
+                        else {
                             continue;
                         };
                         let Some(parsed) = &p.parsed else { continue };
@@ -282,7 +289,6 @@ async fn seed_open_response(
     instructor: UserId,
     courses_by_code: &[(String, lyceum_core::CourseId)],
 ) -> Result<()> {
-    use lyceum_core::blocks::LeafContent;
     use lyceum_core::blocks::open_response::AssessmentInput;
     use lyceum_web::open_responses;
     let Some((_, course)) = courses_by_code.iter().find(|(code, _)| code == "PB101") else {
@@ -299,12 +305,10 @@ async fn seed_open_response(
         .course_key;
     drop(c);
     let Some((block, content)) = tree.units().iter().find_map(|&u| {
-        tree.children(u)
-            .iter()
-            .find_map(|&l| match &tree.node(l).content {
-                Some(Ok(LeafContent::OpenResponse(o))) => Some((tree.node(l).id, o.clone())),
-                _ => None,
-            })
+        tree.children(u).iter().find_map(|&l| {
+            let content = tree.node(l).content.as_ref()?.as_ref().ok()?;
+            OpenResponse::of(content).map(|o| (tree.node(l).id, o.clone()))
+        })
     }) else {
         return Ok(());
     };
