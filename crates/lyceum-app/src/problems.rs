@@ -9,7 +9,7 @@
 use crate::{Env, Error, Result};
 use jiff::Timestamp;
 use lyceum_core::blocks::problem::ProblemKind;
-use lyceum_core::blocks::{GradingMethod, ProblemContent, Registered};
+use lyceum_core::blocks::{GradingMethod, ProblemContent};
 use lyceum_core::capa::{self, Answers, AttemptState, Correctness, GradeError, Problem, attempts};
 use lyceum_core::clock::from_millis;
 use lyceum_core::course::CourseTree;
@@ -47,12 +47,7 @@ impl<'a> ProblemAt<'a> {
         facts: CourseFacts,
     ) -> Result<ProblemAt<'a>> {
         let node = tree.node(idx);
-        let Some(content) = node
-            .content
-            .as_ref()
-            .and_then(|c| c.as_ref().ok())
-            .and_then(ProblemKind::of)
-        else {
+        let Some(content) = node.content_of::<ProblemKind>() else {
             return Err(Error::not_found());
         };
         let problem = content.parsed.clone().ok_or_else(Error::not_found)?;

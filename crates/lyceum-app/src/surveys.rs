@@ -8,7 +8,6 @@
 //! is `NotFound`, whatever the reason.
 
 use crate::{Error, Result};
-use lyceum_core::blocks::Registered;
 use lyceum_core::blocks::survey::answers::{self, Answers};
 use lyceum_core::blocks::survey::report::{self, Report, ResponseIn};
 use lyceum_core::blocks::survey::{Survey, SurveyContent, Window};
@@ -49,10 +48,7 @@ pub fn locate<'a>(course: &CourseRef<'a>, block: BlockId) -> Result<SurveyAt<'a>
         .ok_or_else(Error::not_found)?;
     let content = tree
         .node(idx)
-        .content
-        .as_ref()
-        .and_then(|c| c.as_ref().ok())
-        .and_then(Survey::of)
+        .content_of::<Survey>()
         .ok_or_else(Error::not_found)?;
     Ok(SurveyAt {
         block,
@@ -216,12 +212,7 @@ pub fn before_of<'a>(tree: &'a CourseTree, name: &str) -> Option<(usize, &'a Sur
             .ok()
             .and_then(|id| tree.index_of(BlockId(id)))
     })?;
-    let c = tree
-        .node(idx)
-        .content
-        .as_ref()
-        .and_then(|c| c.as_ref().ok())
-        .and_then(Survey::of)?;
+    let c = tree.node(idx).content_of::<Survey>()?;
     Some((idx, c))
 }
 

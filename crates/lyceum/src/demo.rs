@@ -203,12 +203,7 @@ async fn seed_answers(
                 for &u in tree.children(ss) {
                     for (n, &leaf) in tree.children(u).iter().enumerate() {
                         let node = tree.node(leaf);
-                        let Some(p) = node
-                            .content
-                            .as_ref()
-                            .and_then(|c| c.as_ref().ok())
-                            .and_then(ProblemKind::of)
-                        else {
+                        let Some(p) = node.content_of::<ProblemKind>() else {
                             continue;
                         };
                         let Some(parsed) = &p.parsed else { continue };

@@ -78,6 +78,14 @@ pub struct Node {
     children: Vec<usize>,
 }
 
+impl Node {
+    /// This leaf's content if it is a block of kind `K` whose content decodes: how code
+    /// outside a kind's own module reaches its content (`node.content_of::<ProblemKind>()`).
+    pub fn content_of<K: crate::blocks::Registered>(&self) -> Option<&K::Content> {
+        self.content.as_ref()?.as_ref().ok().and_then(K::of)
+    }
+}
+
 /// Settings of a section, subsection or unit, stored as its content. Only subsections
 /// are graded (as in Open edX); `format` names the assignment type of the grading policy.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -3,8 +3,8 @@
 use super::{BlockCtx, BlockState, WebKind};
 use crate::page::Page;
 use askama::Template;
+use lyceum_core::blocks::DiscussionContent;
 use lyceum_core::blocks::discussion::Discussion;
-use lyceum_core::blocks::{DiscussionContent, Registered};
 
 pub struct DiscussionBlock;
 
@@ -16,12 +16,7 @@ impl WebKind for DiscussionBlock {
     fn render(&self, ctx: &BlockCtx<'_>, idx: usize, _: &BlockState) -> askama::Result<String> {
         let (p, course) = (ctx.p, ctx.course);
         let node = course.tree().node(idx);
-        let Some(d) = node
-            .content
-            .as_ref()
-            .and_then(|c| c.as_ref().ok())
-            .and_then(Discussion::of)
-        else {
+        let Some(d) = node.content_of::<Discussion>() else {
             return Ok(String::new());
         };
         DiscussionView {

@@ -5,8 +5,8 @@
 use super::{BlockCtx, BlockState, WebKind};
 use crate::page::{Html, Page};
 use askama::Template;
+use lyceum_core::blocks::OlxContent;
 use lyceum_core::blocks::olx::Olx;
-use lyceum_core::blocks::{OlxContent, Registered};
 
 pub struct KeptBlock;
 
@@ -17,12 +17,7 @@ impl WebKind for KeptBlock {
 
     fn render(&self, ctx: &BlockCtx<'_>, idx: usize, _: &BlockState) -> askama::Result<String> {
         let node = ctx.course.tree().node(idx);
-        let Some(o) = node
-            .content
-            .as_ref()
-            .and_then(|c| c.as_ref().ok())
-            .and_then(Olx::of)
-        else {
+        let Some(o) = node.content_of::<Olx>() else {
             return Ok(String::new());
         };
         olx(ctx.p, node.id.0, &node.title, o, ctx.staff)

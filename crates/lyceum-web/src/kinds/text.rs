@@ -3,7 +3,6 @@
 use super::{BlockCtx, BlockState, WebKind};
 use crate::page::Html;
 use askama::Template;
-use lyceum_core::blocks::Registered;
 use lyceum_core::blocks::text::Text;
 
 pub struct TextBlock;
@@ -15,12 +14,7 @@ impl WebKind for TextBlock {
 
     fn render(&self, ctx: &BlockCtx<'_>, idx: usize, _: &BlockState) -> askama::Result<String> {
         let node = ctx.course.tree().node(idx);
-        let Some(t) = node
-            .content
-            .as_ref()
-            .and_then(|c| c.as_ref().ok())
-            .and_then(Text::of)
-        else {
+        let Some(t) = node.content_of::<Text>() else {
             return Ok(String::new());
         };
         TextView {

@@ -10,7 +10,7 @@ use askama::Template;
 use axum::Router;
 use axum::routing::post;
 use lyceum_core::blocks::video::Video;
-use lyceum_core::blocks::{MediaRef, Registered, VideoContent};
+use lyceum_core::blocks::{MediaRef, VideoContent};
 use lyceum_core::media::content_type_for;
 
 pub struct VideoBlock;
@@ -22,12 +22,7 @@ impl WebKind for VideoBlock {
 
     fn render(&self, ctx: &BlockCtx<'_>, idx: usize, state: &BlockState) -> askama::Result<String> {
         let node = ctx.course.tree().node(idx);
-        let Some(v) = node
-            .content
-            .as_ref()
-            .and_then(|c| c.as_ref().ok())
-            .and_then(Video::of)
-        else {
+        let Some(v) = node.content_of::<Video>() else {
             return Ok(String::new());
         };
         video(

@@ -17,8 +17,8 @@ use crate::state::App;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post, put};
+use lyceum_core::blocks::BlockKind;
 use lyceum_core::blocks::open_response::OpenResponse;
-use lyceum_core::blocks::{BlockKind, Registered};
 use lyceum_core::{BlockId, UserId};
 
 pub struct OpenResponseBlock;
@@ -35,12 +35,7 @@ impl WebKind for OpenResponseBlock {
 
     fn render(&self, ctx: &BlockCtx<'_>, idx: usize, state: &BlockState) -> askama::Result<String> {
         let node = ctx.course.tree().node(idx);
-        let Some(c) = node
-            .content
-            .as_ref()
-            .and_then(|c| c.as_ref().ok())
-            .and_then(OpenResponse::of)
-        else {
+        let Some(c) = node.content_of::<OpenResponse>() else {
             return Ok(String::new());
         };
         learner::render(ctx, idx, c, state.own::<learner::OrState>())

@@ -20,8 +20,8 @@ use crate::page::Cx;
 use crate::state::App;
 use axum::Router;
 use axum::routing::{get, post};
+use lyceum_core::blocks::BlockKind;
 use lyceum_core::blocks::problem::ProblemKind;
-use lyceum_core::blocks::{BlockKind, Registered};
 use lyceum_core::{BlockId, UserId};
 use lyceum_store::repo::problems;
 
@@ -66,12 +66,7 @@ impl WebKind for ProblemBlock {
             let mut out: Vec<(BlockId, Own)> = Vec::new();
             for &leaf in tree.children(unit) {
                 let node = tree.node(leaf);
-                let Some(content) = node
-                    .content
-                    .as_ref()
-                    .and_then(|c| c.as_ref().ok())
-                    .and_then(ProblemKind::of)
-                else {
+                let Some(content) = node.content_of::<ProblemKind>() else {
                     continue;
                 };
                 let learner = match rows.iter().find(|s| s.block_id == node.id.0) {

@@ -14,7 +14,6 @@ use axum::body::Bytes;
 use axum::extract::Path;
 use axum::response::Response;
 use lyceum_app::surveys::{self, Stored};
-use lyceum_core::blocks::Registered;
 use lyceum_core::blocks::survey::answers::{self, Answer};
 use lyceum_core::blocks::survey::{
     LONG_ANSWER, QuestionType, SHORT_ANSWER, Survey, SurveyContent, Window,
@@ -95,12 +94,7 @@ fn stored_values(a: &Answer) -> Vec<String> {
 pub fn render(ctx: &BlockCtx<'_>, idx: usize, stored: Option<&Stored>) -> askama::Result<String> {
     let (p, course) = (ctx.p, ctx.course);
     let node = course.tree().node(idx);
-    let Some(c) = node
-        .content
-        .as_ref()
-        .and_then(|c| c.as_ref().ok())
-        .and_then(Survey::of)
-    else {
+    let Some(c) = node.content_of::<Survey>() else {
         return Ok(String::new());
     };
     let typed = ctx.overlay_for::<Typed>(node.id);
