@@ -217,7 +217,8 @@ struct OutlineView {
     not_started: bool,
     start: Option<Timestamp>,
     /// For the course team: open responses (waiting for staff, stuck with peers, queue).
-    or_waiting: Option<(usize, usize, String)>,
+    /// The block kinds' notices for the course team (work waiting for them).
+    staff_notices: Vec<Html>,
 }
 
 pub async fn outline(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
@@ -295,11 +296,9 @@ pub async fn outline(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
         })
         .or(visible.first().copied());
     let start = course.row.start_at.map(from_millis);
-    let or_waiting = crate::kinds::open_response::staff::course_counts(&cx, &course)
-        .await?
-        .filter(|(w, s, _)| *w + *s > 0);
+    let staff_notices = kinds::outline_notices(&cx, &course).await?;
     let view = OutlineView {
-        or_waiting,
+        staff_notices,
         title: cx.page.text("lyceum-outline-title"),
         head: head(&cx, &course, "courseware"),
         sections,

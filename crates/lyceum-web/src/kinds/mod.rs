@@ -88,6 +88,16 @@ pub trait WebKind: Sync {
         &[]
     }
 
+    /// A notice for the course team at the top of the course outline (work waiting for
+    /// them in blocks of this kind), if there is one.
+    fn outline_notice<'a>(
+        &'a self,
+        _cx: &'a Cx,
+        _course: &'a CourseCx,
+    ) -> BoxFuture<'a, AppResult<Option<Html>>> {
+        Box::pin(async { Ok(None) })
+    }
+
     /// The message that introduces a due date of this kind on the Dates page, if due
     /// dates apply to it.
     fn due_label(&self) -> Option<&'static str> {
@@ -234,6 +244,15 @@ pub fn file_routes() -> Router<App> {
     KINDS
         .iter()
         .fold(Router::new(), |r, k| r.merge(k.file_routes()))
+}
+
+/// The kinds' notices for the course team at the top of the outline, in registry order.
+pub async fn outline_notices(cx: &Cx, course: &CourseCx) -> AppResult<Vec<Html>> {
+    let mut out = Vec::new();
+    for k in KINDS {
+        out.extend(k.outline_notice(cx, course).await?);
+    }
+    Ok(out)
 }
 
 /// The kinds' tools in the instructor navigation, in registry order.

@@ -11,9 +11,10 @@ pub mod staff;
 
 use super::{BlockCtx, BlockState, BoxFuture, Own, StaffTool, WebKind};
 use crate::courses::CourseCx;
-use crate::error::AppResult;
-use crate::page::Cx;
+use crate::error::{AppError, AppResult};
+use crate::page::{Cx, Html, Page};
 use crate::state::App;
+use askama::Template;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post, put};
@@ -22,6 +23,15 @@ use lyceum_core::blocks::open_response::OpenResponse;
 use lyceum_core::{BlockId, UserId};
 
 pub struct OpenResponseBlock;
+
+#[derive(Template)]
+#[template(path = "blocks/open_response_outline_notice.html")]
+struct OutlineNotice<'a> {
+    p: &'a Page,
+    waiting: usize,
+    stuck: usize,
+    queue: String,
+}
 
 const TOOLS: &[StaffTool] = &[StaffTool {
     path: "open-responses",
@@ -193,6 +203,30 @@ impl WebKind for OpenResponseBlock {
 
     fn staff_tools(&self) -> &'static [StaffTool] {
         TOOLS
+    }
+
+    /// "N responses wait for grading" (and those stuck in peer review) atop the outline,
+    /// for the course team.
+    fn outline_notice<'a>(
+        &'a self,
+        cx: &'a Cx,
+        course: &'a CourseCx,
+    ) -> BoxFuture<'a, AppResult<Option<Html>>> {
+        Box::pin(async move {
+            let Some((waiting, stuck, queue)) = staff::course_counts(cx, course)
+                .await?
+                .filter(|(w, s, _)| w + s > 0)
+            else {
+                return Ok(None);
+            };
+            let notice = OutlineNotice {
+                p: &cx.page,
+                waiting,
+                stuck,
+                queue,
+            };
+            Ok(Some(Html(notice.render().map_err(AppError::internal)?)))
+        })
     }
 
     fn due_label(&self) -> Option<&'static str> {
