@@ -107,9 +107,6 @@ macro_rules! kinds {
             },
         }
 
-        /// Every kind this build knows, by its stored name.
-        pub const KINDS: &[&str] = &[$(<$kind as BlockKind>::KIND),*];
-
         $(impl Registered for $kind {
             fn of(leaf: &LeafContent) -> Option<&Self::Content> {
                 match leaf {
@@ -147,6 +144,14 @@ macro_rules! kinds {
                 match self {
                     $(LeafContent::$variant(_) => <$kind as BlockKind>::KIND,)*
                     LeafContent::Unknown { kind, .. } => kind,
+                }
+            }
+
+            /// The kind's name as this build registers it; `None` for a kind it does not know.
+            pub fn registered_kind(&self) -> Option<&'static str> {
+                match self {
+                    $(LeafContent::$variant(_) => Some(<$kind as BlockKind>::KIND),)*
+                    LeafContent::Unknown { .. } => None,
                 }
             }
 

@@ -64,10 +64,7 @@ pub enum DueStatus {
 /// Work that a due date applies to: problems and open responses.
 fn kind_of_work(tree: &CourseTree, leaf: usize) -> Option<DeadlineKind> {
     match &tree.node(leaf).content {
-        Some(Ok(c)) if c.takes_due_date() => crate::blocks::KINDS
-            .iter()
-            .find(|&&k| k == c.kind())
-            .map(|&k| DeadlineKind::Block(k)),
+        Some(Ok(c)) if c.takes_due_date() => c.registered_kind().map(DeadlineKind::Block),
         _ => None,
     }
 }
