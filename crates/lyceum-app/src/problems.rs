@@ -506,6 +506,7 @@ pub async fn submit_as_learner(
         enrollment_open: row.enrollment_open,
         enrolled: viewer.enrolled,
         role: viewer.role,
+        org_role: viewer.org_role,
     };
     let idx = tree.index_of(block).ok_or_else(Error::not_found)?;
     let problem = ProblemAt::in_tree(&tree, idx, &row, facts)?;

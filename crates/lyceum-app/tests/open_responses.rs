@@ -487,6 +487,7 @@ async fn a_second_grader_changes_nothing(store: Store) {
         enrollment_open: true,
         enrolled: false,
         role: Some(CourseRole::Staff),
+        org_role: None,
     };
     let access = uc::submission_access(&w.env, s.id, ta).await.unwrap();
     let viewer = access.viewer(&Actor::user(ta, false), &facts).unwrap();
@@ -564,6 +565,7 @@ async fn who_sees_a_submission(store: Store) {
         enrollment_open: true,
         enrolled,
         role,
+        org_role: None,
     };
     let viewer = |user: UserId, f: CourseFacts| {
         let env = w.env.clone();

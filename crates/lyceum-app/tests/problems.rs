@@ -58,6 +58,7 @@ impl World {
             enrollment_open: true,
             enrolled: user == self.learner,
             role: (user == self.ta).then_some(CourseRole::Staff),
+            org_role: None,
         }
     }
 

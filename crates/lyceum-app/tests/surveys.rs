@@ -174,10 +174,12 @@ impl World {
                 enrollment_open: true,
                 enrolled,
                 role,
+                org_role: None,
             },
             actor: Actor {
                 user,
                 site_admin: false,
+                course_creator: false,
             },
         }
     }

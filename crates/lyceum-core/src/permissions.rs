@@ -9,35 +9,54 @@ use crate::ids::UserId;
 pub struct Actor {
     pub user: Option<UserId>,
     pub site_admin: bool,
+    /// Granted course creation by a site admin: may create courses in any organisation
+    /// they belong to (an organisation's admins and creators may without this grant).
+    pub course_creator: bool,
 }
 
 impl Actor {
     pub const ANONYMOUS: Actor = Actor {
         user: None,
         site_admin: false,
+        course_creator: false,
     };
 
     pub fn user(id: UserId, site_admin: bool) -> Actor {
         Actor {
             user: Some(id),
             site_admin,
+            course_creator: false,
         }
+    }
+
+    pub fn with_course_creation(mut self, allowed: bool) -> Actor {
+        self.course_creator = allowed;
+        self
     }
 }
 
 /// A role on one course's team.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CourseRole {
-    /// Runs the course: edits content and settings, manages the team.
+    /// Runs the course: content, settings, publishing, the team, grading.
     Instructor,
-    /// Teaching assistant: sees unreleased content and learners' records.
+    /// Writes the course: content and settings, preview and publish; no learner records.
+    Author,
+    /// Teaching assistant: grading and learners' records, unreleased content; no editing.
     Staff,
 }
 
 impl CourseRole {
+    pub const ALL: [CourseRole; 3] = [
+        CourseRole::Instructor,
+        CourseRole::Author,
+        CourseRole::Staff,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             CourseRole::Instructor => "instructor",
+            CourseRole::Author => "author",
             CourseRole::Staff => "staff",
         }
     }
@@ -45,14 +64,58 @@ impl CourseRole {
     pub fn parse(s: &str) -> Option<CourseRole> {
         match s {
             "instructor" => Some(CourseRole::Instructor),
+            "author" => Some(CourseRole::Author),
             "staff" => Some(CourseRole::Staff),
             _ => None,
         }
     }
 }
 
+/// A role in an organisation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OrgRole {
+    /// Runs the organisation: its people, its description and logo, and as instructor
+    /// on every one of its courses; reviews its courses.
+    Admin,
+    /// Reviews the organisation's courses before they are published (where it requires
+    /// review) and sees its unpublished courses.
+    Reviewer,
+    /// Creates courses in the organisation.
+    Creator,
+    /// Belongs to the organisation; may create courses there with a site grant.
+    Member,
+}
+
+impl OrgRole {
+    pub const ALL: [OrgRole; 4] = [
+        OrgRole::Admin,
+        OrgRole::Reviewer,
+        OrgRole::Creator,
+        OrgRole::Member,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgRole::Admin => "admin",
+            OrgRole::Reviewer => "reviewer",
+            OrgRole::Creator => "creator",
+            OrgRole::Member => "member",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OrgRole> {
+        match s {
+            "admin" => Some(OrgRole::Admin),
+            "reviewer" => Some(OrgRole::Reviewer),
+            "creator" => Some(OrgRole::Creator),
+            "member" => Some(OrgRole::Member),
+            _ => None,
+        }
+    }
+}
+
 /// What is known about a course and the actor's relation to it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CourseFacts {
     pub published: bool,
     pub enrollment_open: bool,
@@ -60,11 +123,20 @@ pub struct CourseFacts {
     pub enrolled: bool,
     /// The actor's role on the course team, if any.
     pub role: Option<CourseRole>,
+    /// The actor's role in the organisation the course belongs to, if any.
+    pub org_role: Option<OrgRole>,
+}
+
+/// What is known about an organisation and the actor's place in it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OrgFacts {
+    pub role: Option<OrgRole>,
 }
 
 #[derive(Clone, Copy, Debug)]
 pub enum Resource<'a> {
     Site,
+    Org(&'a OrgFacts),
     Course(&'a CourseFacts),
     /// A learner's private records in a course: completion, bookmarks, answers, grades.
     LearnerRecord {
@@ -89,15 +161,28 @@ pub enum Action {
     ViewUnreleased,
     Enroll,
     Unenroll,
+    /// A course: write its content (outline, blocks, files, their settings) and its
+    /// settings (About page, dates, grading policy) — instructors and authors. An
+    /// organisation: its description and logo. An account: its preferences.
     Edit,
+    /// Make a course's draft live (or send it for review) and discard a draft.
+    Publish,
+    /// A course: add and remove its team. An organisation: add and remove its people.
     ManageTeam,
     /// See and change learners' scores: gradebook, overrides, attempt resets, rescoring,
-    /// grade and answer exports. The whole course team; to anyone else such pages do not
-    /// exist.
+    /// grade and answer exports. Instructors and staff; to anyone outside the team such
+    /// pages do not exist.
     Grade,
     /// Work in a course's blocks: write, submit and review open responses. Enrolled
     /// learners and the team; to anyone else a course's work does not exist.
     Respond,
+    /// Approve a course for publication, or send it back, in an organisation that
+    /// requires review; mark a course reviewed.
+    Review,
+    /// Create a course in an organisation.
+    CreateCourse,
+    /// The site: its users, organisations and audit log. A course: its status (archive,
+    /// reopen) and rerun. An organisation: rename it, and whether it needs review.
     Administer,
 }
 
@@ -118,12 +203,33 @@ impl Decision {
     }
 }
 
-fn course_visible(actor: &Actor, c: &CourseFacts) -> bool {
-    c.published || c.role.is_some() || actor.site_admin
+/// Runs the course: an instructor, an admin of its organisation, a site admin.
+fn runs(actor: &Actor, c: &CourseFacts) -> bool {
+    actor.site_admin || c.role == Some(CourseRole::Instructor) || c.org_role == Some(OrgRole::Admin)
 }
 
+/// Writes the course's content.
+fn writes(actor: &Actor, c: &CourseFacts) -> bool {
+    runs(actor, c) || c.role == Some(CourseRole::Author)
+}
+
+/// Teaches the course: grading and learners' records.
+fn teaches(actor: &Actor, c: &CourseFacts) -> bool {
+    runs(actor, c) || c.role == Some(CourseRole::Staff)
+}
+
+/// Reviews the course for its organisation.
+fn reviews(actor: &Actor, c: &CourseFacts) -> bool {
+    actor.site_admin || matches!(c.org_role, Some(OrgRole::Admin | OrgRole::Reviewer))
+}
+
+/// Anyone who works on the course: its team, its organisation's admins and reviewers.
 fn on_team(actor: &Actor, c: &CourseFacts) -> bool {
-    c.role.is_some() || actor.site_admin
+    c.role.is_some() || runs(actor, c) || reviews(actor, c)
+}
+
+fn course_visible(actor: &Actor, c: &CourseFacts) -> bool {
+    c.published || on_team(actor, c)
 }
 
 pub fn can(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision {
@@ -136,13 +242,33 @@ pub fn can(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision {
             _ if !logged_in => NeedLogin,
             _ => Forbidden,
         },
+        Resource::Org(o) => {
+            let admin = actor.site_admin || o.role == Some(OrgRole::Admin);
+            match action {
+                Action::View => Allow,
+                _ if !logged_in => NeedLogin,
+                Action::Edit | Action::ManageTeam if admin => Allow,
+                Action::Review if admin || o.role == Some(OrgRole::Reviewer) => Allow,
+                Action::CreateCourse
+                    if admin
+                        || o.role == Some(OrgRole::Creator)
+                        || (actor.course_creator && o.role.is_some()) =>
+                {
+                    Allow
+                }
+                Action::Administer if actor.site_admin => Allow,
+                _ => Forbidden,
+            }
+        }
         Resource::Course(c) => {
             if !course_visible(actor, c) {
                 return NotFound;
             }
             match action {
                 Action::View => Allow,
-                Action::Grade if on_team(actor, c) => Allow,
+                Action::Grade if logged_in && teaches(actor, c) => Allow,
+                // An author works on the course but not with its learners.
+                Action::Grade if logged_in && on_team(actor, c) => Forbidden,
                 // Learners' grades are private: not even their existence shows.
                 Action::Grade => NotFound,
                 _ if !logged_in => NeedLogin,
@@ -153,11 +279,9 @@ pub fn can(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision {
                 Action::Unenroll => Allow,
                 Action::ViewCourseware if c.enrolled || on_team(actor, c) => Allow,
                 Action::ViewUnreleased if on_team(actor, c) => Allow,
-                Action::Edit | Action::ManageTeam
-                    if c.role == Some(CourseRole::Instructor) || actor.site_admin =>
-                {
-                    Allow
-                }
+                Action::Edit | Action::Publish if writes(actor, c) => Allow,
+                Action::ManageTeam | Action::Administer if runs(actor, c) => Allow,
+                Action::Review if reviews(actor, c) => Allow,
                 _ => Forbidden,
             }
         }
@@ -165,10 +289,10 @@ pub fn can(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision {
             // A record always belongs to someone: to anyone else, anonymous or not, it
             // does not exist.
             let own = logged_in && actor.user == Some(learner);
+            let team = logged_in && teaches(actor, course);
             match action {
-                Action::View if own || on_team(actor, course) => Allow,
-                Action::Edit if own || on_team(actor, course) => Allow,
-                Action::Grade if logged_in && on_team(actor, course) => Allow,
+                Action::View | Action::Edit if own || team => Allow,
+                Action::Grade if team => Allow,
                 // Existence of someone else's record is itself private.
                 _ => NotFound,
             }
@@ -179,7 +303,7 @@ pub fn can(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision {
             assigned_peer,
         } => {
             let own = logged_in && actor.user == Some(learner);
-            let team = logged_in && on_team(actor, course);
+            let team = logged_in && teaches(actor, course);
             match action {
                 Action::View if own || team || (logged_in && assigned_peer) => Allow,
                 Action::Grade if team => Allow,
@@ -245,6 +369,7 @@ mod tests {
             enrollment_open: true,
             enrolled: matches!(w, Who::Learner),
             role: matches!(w, Who::Staff).then_some(CourseRole::Staff),
+            org_role: None,
         }
     }
 
@@ -345,6 +470,7 @@ mod tests {
             enrollment_open: false,
             enrolled: false,
             role: Some(CourseRole::Instructor),
+            org_role: None,
         };
         let a = Actor::user(STAFF, false);
         assert_eq!(can(&a, Action::Edit, Resource::Course(&f)), Allow);
@@ -413,6 +539,7 @@ mod tests {
             enrollment_open: true,
             enrolled: false,
             role: None,
+            org_role: None,
         };
         assert_eq!(
             can(
@@ -498,5 +625,189 @@ mod tests {
             [Allow; 5],
             "site",
         );
+    }
+
+    /// Every authoring and administration decision on a course, for every kind of person:
+    /// the matrix issue 12 asks for. Columns: anonymous, enrolled learner, instructor,
+    /// author, staff (TA), org admin, org reviewer, org creator (no role on the course),
+    /// site admin.
+    #[test]
+    fn course_team_matrix() {
+        #[derive(Clone, Copy, Debug)]
+        enum P {
+            Anon,
+            Learner,
+            Instructor,
+            Author,
+            Staff,
+            OrgAdmin,
+            OrgReviewer,
+            OrgCreator,
+            SiteAdmin,
+        }
+        const PEOPLE: [P; 9] = [
+            P::Anon,
+            P::Learner,
+            P::Instructor,
+            P::Author,
+            P::Staff,
+            P::OrgAdmin,
+            P::OrgReviewer,
+            P::OrgCreator,
+            P::SiteAdmin,
+        ];
+        fn who(p: P, published: bool) -> (Actor, CourseFacts) {
+            let actor = match p {
+                P::Anon => Actor::ANONYMOUS,
+                P::SiteAdmin => Actor::user(ADMIN, true),
+                _ => Actor::user(STAFF, false),
+            };
+            let facts = CourseFacts {
+                published,
+                enrollment_open: true,
+                enrolled: matches!(p, P::Learner),
+                role: match p {
+                    P::Instructor => Some(CourseRole::Instructor),
+                    P::Author => Some(CourseRole::Author),
+                    P::Staff => Some(CourseRole::Staff),
+                    _ => None,
+                },
+                org_role: match p {
+                    P::OrgAdmin => Some(OrgRole::Admin),
+                    P::OrgReviewer => Some(OrgRole::Reviewer),
+                    P::OrgCreator => Some(OrgRole::Creator),
+                    _ => None,
+                },
+            };
+            (actor, facts)
+        }
+        const A: Decision = Allow;
+        const F: Decision = Forbidden;
+        const N: Decision = NotFound;
+        const L: Decision = NeedLogin;
+        #[rustfmt::skip]
+        let published: [(Action, [Decision; 9]); 10] = [
+            //                          anon learner instr author staff oadmin orev ocreat admin
+            (Action::View,            [A,   A,      A,    A,     A,    A,     A,   A,     A]),
+            (Action::ViewCourseware,  [L,   A,      A,    A,     A,    A,     A,   F,     A]),
+            (Action::ViewUnreleased,  [L,   F,      A,    A,     A,    A,     A,   F,     A]),
+            (Action::Edit,            [L,   F,      A,    A,     F,    A,     F,   F,     A]),
+            (Action::Publish,         [L,   F,      A,    A,     F,    A,     F,   F,     A]),
+            (Action::ManageTeam,      [L,   F,      A,    F,     F,    A,     F,   F,     A]),
+            (Action::Administer,      [L,   F,      A,    F,     F,    A,     F,   F,     A]),
+            (Action::Grade,           [N,   N,      A,    F,     A,    A,     F,   N,     A]),
+            (Action::Review,          [L,   F,      F,    F,     F,    A,     A,   F,     A]),
+            (Action::Respond,         [L,   A,      A,    A,     A,    A,     A,   N,     A]),
+        ];
+        for (action, row) in published {
+            for (p, want) in PEOPLE.into_iter().zip(row) {
+                let (actor, facts) = who(p, true);
+                assert_eq!(
+                    can(&actor, action, Resource::Course(&facts)),
+                    want,
+                    "{action:?} by {p:?} (published)"
+                );
+            }
+        }
+        // Unpublished: the same for everyone who works on it; everyone else does not see it.
+        for (action, row) in published {
+            for (p, want) in PEOPLE.into_iter().zip(row) {
+                let (actor, facts) = who(p, false);
+                let outsider = matches!(p, P::Anon | P::Learner | P::OrgCreator);
+                let want = if outsider { N } else { want };
+                assert_eq!(
+                    can(&actor, action, Resource::Course(&facts)),
+                    want,
+                    "{action:?} by {p:?} (draft)"
+                );
+            }
+        }
+        // Learners' records and work: instructors, staff, org admins and site admins;
+        // an author or reviewer works on the course but never sees a learner's record.
+        for (p, want) in PEOPLE.into_iter().zip([N, A, A, N, A, A, N, N, A]) {
+            let (actor, facts) = who(p, true);
+            let learner = if matches!(p, P::Learner) {
+                STAFF
+            } else {
+                LEARNER
+            };
+            for resource in [
+                Resource::LearnerRecord {
+                    course: &facts,
+                    learner,
+                },
+                Resource::Submission {
+                    course: &facts,
+                    learner,
+                    assigned_peer: false,
+                },
+            ] {
+                assert_eq!(
+                    can(&actor, Action::View, resource),
+                    want,
+                    "{p:?} sees a record"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn organisation_matrix() {
+        let member = |role: Option<OrgRole>, creator: bool| {
+            (
+                Actor::user(STAFF, false).with_course_creation(creator),
+                OrgFacts { role },
+            )
+        };
+        #[rustfmt::skip]
+        let cases: [((Actor, OrgFacts), [Decision; 5]); 8] = [
+            // View, Edit, ManageTeam, Review, CreateCourse, (Administer below)
+            ((Actor::ANONYMOUS, OrgFacts::default()),          [Allow, NeedLogin, NeedLogin, NeedLogin, NeedLogin]),
+            (member(None, false),                               [Allow, Forbidden, Forbidden, Forbidden, Forbidden]),
+            // A site grant alone is no right in an organisation one does not belong to.
+            (member(None, true),                                [Allow, Forbidden, Forbidden, Forbidden, Forbidden]),
+            (member(Some(OrgRole::Member), false),              [Allow, Forbidden, Forbidden, Forbidden, Forbidden]),
+            (member(Some(OrgRole::Member), true),               [Allow, Forbidden, Forbidden, Forbidden, Allow]),
+            (member(Some(OrgRole::Creator), false),             [Allow, Forbidden, Forbidden, Forbidden, Allow]),
+            (member(Some(OrgRole::Reviewer), false),            [Allow, Forbidden, Forbidden, Allow, Forbidden]),
+            (member(Some(OrgRole::Admin), false),               [Allow, Allow, Allow, Allow, Allow]),
+        ];
+        let actions = [
+            Action::View,
+            Action::Edit,
+            Action::ManageTeam,
+            Action::Review,
+            Action::CreateCourse,
+        ];
+        for ((actor, facts), row) in cases {
+            for (action, want) in actions.into_iter().zip(row) {
+                assert_eq!(
+                    can(&actor, action, Resource::Org(&facts)),
+                    want,
+                    "{action:?} by {actor:?} in {facts:?}"
+                );
+            }
+            // Renaming an organisation and whether it needs review: site admins only.
+            let want = if actor.user.is_none() {
+                NeedLogin
+            } else {
+                Forbidden
+            };
+            assert_eq!(can(&actor, Action::Administer, Resource::Org(&facts)), want);
+        }
+        let admin = Actor::user(ADMIN, true);
+        for action in [
+            Action::Edit,
+            Action::ManageTeam,
+            Action::Review,
+            Action::CreateCourse,
+            Action::Administer,
+        ] {
+            assert_eq!(
+                can(&admin, action, Resource::Org(&OrgFacts::default())),
+                Allow,
+                "{action:?}"
+            );
+        }
     }
 }

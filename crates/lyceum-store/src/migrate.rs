@@ -32,6 +32,7 @@ const MIGRATIONS: &[Migration] = migrations![
     6 "0006_media_refs",
     7 "0007_deadlines",
     8 "0008_surveys",
+    9 "0009_studio",
 ];
 
 pub async fn run(store: &Store) -> Result<()> {

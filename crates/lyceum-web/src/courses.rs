@@ -224,6 +224,7 @@ pub async fn load_as(
         enrollment_open: row.enrollment_open,
         enrolled: viewer.enrolled,
         role: viewer.role,
+        org_role: viewer.org_role,
     };
     let content = app
         .courses()

@@ -36,6 +36,7 @@ pub struct Viewer {
     pub id: UserId,
     pub name: String,
     pub is_admin: bool,
+    pub can_create_courses: bool,
 }
 
 /// Language and user, shared with the error renderer so error pages match the page
@@ -123,7 +124,7 @@ impl Page {
 
     pub fn actor(&self) -> Actor {
         match &self.viewer {
-            Some(v) => Actor::user(v.id, v.is_admin),
+            Some(v) => Actor::user(v.id, v.is_admin).with_course_creation(v.can_create_courses),
             None => Actor::ANONYMOUS,
         }
     }
@@ -478,6 +479,7 @@ pub fn build_page(app: &App, uri: &Uri, headers: &HeaderMap, user: Option<&UserR
             id: u.id(),
             name: u.shown_name().to_owned(),
             is_admin: u.is_admin,
+            can_create_courses: u.can_create_courses,
         }),
         path: uri
             .path_and_query()

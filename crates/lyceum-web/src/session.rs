@@ -276,6 +276,10 @@ mod tests {
             time_zone: None,
             created_at: 0,
             last_login_at: None,
+            can_create_courses: false,
+            blocked_at: None,
+            deleted_at: None,
+            email_verified_at: None,
         };
         SessionRow {
             id_hash: id.into(),

@@ -428,6 +428,7 @@ async fn seed_surveys(
             enrollment_open: true,
             enrolled: true,
             role: None,
+            org_role: None,
         },
         actor: Actor::user(user, false),
     };

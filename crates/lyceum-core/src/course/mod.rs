@@ -3,9 +3,11 @@
 pub mod deadlines;
 pub mod key;
 pub mod spec;
+pub mod status;
 pub mod tree;
 
 pub use key::CourseKey;
+pub use status::{CourseStatus, StatusChange};
 pub use tree::{CourseTree, Node, NodeKind, NodeRow, StructureSettings, Visibility};
 
 use serde::{Deserialize, Serialize};

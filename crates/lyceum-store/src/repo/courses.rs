@@ -5,7 +5,7 @@ use crate::{Result, StoreError};
 use lyceum_core::course::spec::{NewBlock, NewCourse};
 use lyceum_core::course::{CourseTree, NodeRow};
 use lyceum_core::grading::GradingPolicy;
-use lyceum_core::permissions::CourseRole;
+use lyceum_core::permissions::{CourseRole, OrgRole};
 use lyceum_core::{BlockId, CourseId, OrgId, UserId, clock::from_millis};
 
 row! {
@@ -32,6 +32,7 @@ row! {
         pub self_paced: bool,
         pub content_version: i64,
         pub grading_policy: String,
+        pub status: String,
     }
 }
 
@@ -52,13 +53,15 @@ impl CourseRow {
 
 pub(crate) const COURSE_COLUMNS: &str = "c.id, c.org_id, o.slug AS org_slug, o.name AS org_name, c.course_key, c.code, c.run, c.title,
     c.short_description, c.overview_html, c.outcomes, c.language, c.license, c.effort_minutes_per_week, c.effort_weeks,
-    c.start_at, c.end_at, c.enrollment_open, c.published, c.self_paced, c.content_version, c.grading_policy";
+    c.start_at, c.end_at, c.enrollment_open, c.published, c.self_paced, c.content_version, c.grading_policy, c.status";
 
 /// The viewer's relation to a course, read together with the course.
 #[derive(Clone, Debug, Default)]
 pub struct ViewerRow {
     pub enrolled: bool,
     pub role: Option<CourseRole>,
+    /// The viewer's role in the course's organisation.
+    pub org_role: Option<OrgRole>,
     pub last_unit_id: Option<BlockId>,
 }
 
@@ -69,6 +72,10 @@ fn viewer_of(r: &Row) -> Result<ViewerRow> {
             .get::<Option<String>>("role")?
             .as_deref()
             .and_then(CourseRole::parse),
+        org_role: r
+            .get::<Option<String>>("org_role")?
+            .as_deref()
+            .and_then(OrgRole::parse),
         last_unit_id: r.get::<Option<i64>>("last_unit_id")?.map(BlockId),
     })
 }
@@ -82,10 +89,11 @@ pub async fn find_for_viewer(
     let rows = db
         .rows(
             q_built(format!(
-                "SELECT {COURSE_COLUMNS}, e.active AS enrolled, e.last_unit_id, r.role
+                "SELECT {COURSE_COLUMNS}, e.active AS enrolled, e.last_unit_id, r.role, m.role AS org_role
                  FROM courses c JOIN organizations o ON o.id = c.org_id
                  LEFT JOIN enrollments e ON e.course_id = c.id AND e.user_id = $2
                  LEFT JOIN course_roles r ON r.course_id = c.id AND r.user_id = $2
+                 LEFT JOIN org_members m ON m.org_id = c.org_id AND m.user_id = $2
                  WHERE c.course_key = $1"
             ))
             .bind(key)
@@ -152,7 +160,7 @@ pub async fn catalog(
         q_built(format!(
             "SELECT c.id, c.org_id, o.slug AS org_slug, o.name AS org_name, c.course_key, c.code, c.run, c.title,
                 c.short_description, '' AS overview_html, '[]' AS outcomes, c.language, c.license, c.effort_minutes_per_week, c.effort_weeks,
-                c.start_at, c.end_at, c.enrollment_open, c.published, c.self_paced, c.content_version, '' AS grading_policy
+                c.start_at, c.end_at, c.enrollment_open, c.published, c.self_paced, c.content_version, '' AS grading_policy, c.status
              FROM courses c JOIN organizations o ON o.id = c.org_id
              WHERE {CATALOG_VISIBLE} AND ($3 IS NULL OR c.language = $3) AND ($4 IS NULL OR o.slug = $4)
              ORDER BY c.start_at DESC NULLS LAST, c.title, c.id LIMIT $5 OFFSET $6"
@@ -522,7 +530,7 @@ row! {
 /// A course's outline as stored (content undecoded), sections at the top, every list in
 /// position order: what export writes.
 pub async fn load_outline(db: &mut impl Db, course: CourseId) -> Result<Vec<NewBlock>> {
-    let mut rows: Vec<BlockRow> = db.all(q("SELECT id, parent_id, position, kind, url_name, title, release_at, content FROM blocks WHERE course_id = $1").bind(course.0)).await?;
+    let mut rows: Vec<BlockRow> = db.all(q("SELECT id, parent_id, position, kind, url_name, title, release_at, content FROM blocks WHERE course_id = $1 AND live").bind(course.0)).await?;
     rows.sort_by_key(|r| (r.parent_id, r.position, r.id));
     let mut children: std::collections::HashMap<Option<i64>, Vec<&BlockRow>> =
         std::collections::HashMap::new();
@@ -558,7 +566,7 @@ pub async fn load_outline(db: &mut impl Db, course: CourseId) -> Result<Vec<NewB
 
 /// Every block of a course, for building its tree: one statement whatever the size.
 pub async fn load_tree(db: &mut impl Db, course: CourseId) -> Result<CourseTree> {
-    let rows: Vec<BlockRow> = db.all(q("SELECT id, parent_id, position, kind, url_name, title, release_at, content FROM blocks WHERE course_id = $1").bind(course.0)).await?;
+    let rows: Vec<BlockRow> = db.all(q("SELECT id, parent_id, position, kind, url_name, title, release_at, content FROM blocks WHERE course_id = $1 AND live").bind(course.0)).await?;
     Ok(CourseTree::build(
         rows.into_iter()
             .map(|r| NodeRow {

@@ -13,8 +13,9 @@ use std::collections::BTreeSet;
 pub struct MediaReference {
     pub table: &'static str,
     pub column: &'static str,
-    /// The column of the row's course, so a re-import can list what a course refers to.
-    pub course_column: &'static str,
+    /// The column of the row's course, so a re-import can list what a course refers to;
+    /// `None` for files that belong to no course (an organisation's logo).
+    pub course_column: Option<&'static str>,
 }
 
 /// Every reference to a media file. Video sources, subtitles and posters, images in
@@ -25,13 +26,19 @@ pub const MEDIA_REFERENCES: &[MediaReference] = &[
     MediaReference {
         table: "assets",
         column: "sha256",
-        course_column: "course_id",
+        course_column: Some("course_id"),
     },
     // Open-response files: in a learner's draft (no submission yet) or a submission.
     MediaReference {
         table: "or_attachments",
         column: "sha256",
-        course_column: "course_id",
+        course_column: Some("course_id"),
+    },
+    // Organisations' logos.
+    MediaReference {
+        table: "organizations",
+        column: "logo_sha256",
+        course_column: None,
     },
 ];
 
@@ -45,7 +52,7 @@ pub async fn referenced_among(db: &mut impl Db, hashes: &[String]) -> Result<BTr
     for chunk in hashes.chunks(CHUNK) {
         let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let list = placeholders.join(", ");
-        let sql = union_of(|r| format!("{} IN ({list})", r.column));
+        let sql = union_of(|r| Some(format!("{} IN ({list})", r.column)));
         let mut query = q_built(sql);
         for h in chunk {
             query = query.bind(h.as_str());
@@ -59,22 +66,23 @@ pub async fn referenced_among(db: &mut impl Db, hashes: &[String]) -> Result<BTr
 /// Every file a course's rows refer to (its assets, its learners' files): what a change
 /// to the course may leave unreferenced.
 pub async fn course_hashes(db: &mut impl Db, course: CourseId) -> Result<BTreeSet<String>> {
-    let sql = union_of(|r| format!("{} = $1", r.course_column));
+    let sql = union_of(|r| r.course_column.map(|c| format!("{c} = $1")));
     let rows: Vec<(String,)> = db.all(q_built(sql).bind(course.0)).await?;
     Ok(rows.into_iter().map(|(h,)| h).collect())
 }
 
-/// The hashes of every reference whose row matches `condition`, as one statement.
-fn union_of(condition: impl Fn(&MediaReference) -> String) -> String {
+/// The hashes of every reference whose row matches `condition` (references it gives no
+/// condition for are left out), as one statement.
+fn union_of(condition: impl Fn(&MediaReference) -> Option<String>) -> String {
     MEDIA_REFERENCES
         .iter()
-        .map(|r| {
-            format!(
-                "SELECT DISTINCT {col} AS sha256 FROM {table} WHERE {cond}",
+        .filter_map(|r| {
+            Some(format!(
+                "SELECT DISTINCT {col} AS sha256 FROM {table} WHERE {cond} AND {col} IS NOT NULL",
                 col = r.column,
                 table = r.table,
-                cond = condition(r)
-            )
+                cond = condition(r)?
+            ))
         })
         .collect::<Vec<_>>()
         .join(" UNION ")

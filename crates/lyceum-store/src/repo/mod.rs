@@ -1,6 +1,7 @@
 //! Repository functions, one module per area. Each takes `&mut impl Db` and returns rows.
 
 pub mod assets;
+pub mod audit;
 pub mod calendar;
 pub mod courses;
 pub mod learner;
@@ -12,5 +13,6 @@ pub mod orgs;
 pub mod pages;
 pub mod problems;
 pub mod sessions;
+pub mod settings;
 pub mod surveys;
 pub mod users;

@@ -43,8 +43,10 @@ pub async fn load(db: &mut impl Db, id_hash: &str, now: i64) -> Result<Option<Se
         .rows(
             q("SELECT s.id_hash, s.data, s.expires_at, u.id, u.username, u.display_name, u.email, u.is_admin,
                   u.language, u.time_zone, u.created_at, u.last_login_at,
+                  u.can_create_courses, u.blocked_at, u.deleted_at, u.email_verified_at,
                   (SELECT COUNT(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread
-               FROM sessions s LEFT JOIN users u ON u.id = s.user_id
+               FROM sessions s LEFT JOIN users u
+                 ON u.id = s.user_id AND u.blocked_at IS NULL AND u.deleted_at IS NULL
                WHERE s.id_hash = $1 AND s.expires_at > $2")
             .bind(id_hash)
             .bind(now),

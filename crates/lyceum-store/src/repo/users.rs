@@ -15,6 +15,10 @@ row! {
         pub time_zone: Option<String>,
         pub created_at: i64,
         pub last_login_at: Option<i64>,
+        pub can_create_courses: bool,
+        pub blocked_at: Option<i64>,
+        pub deleted_at: Option<i64>,
+        pub email_verified_at: Option<i64>,
     }
 }
 
@@ -33,8 +37,7 @@ impl UserRow {
     }
 }
 
-pub(crate) const USER_COLUMNS: &str =
-    "id, username, display_name, email, is_admin, language, time_zone, created_at, last_login_at";
+pub(crate) const USER_COLUMNS: &str = "id, username, display_name, email, is_admin, language, time_zone, created_at, last_login_at, can_create_courses, blocked_at, deleted_at, email_verified_at";
 
 pub async fn create_user(
     db: &mut impl Db,

@@ -95,6 +95,7 @@ pub async fn progress_of(
             enrollment_open: course.enrollment_open,
             enrolled: true,
             role: None,
+            org_role: None,
         };
         // A course unpublished after enrolment stays listed but shows no content.
         let see = can(actor, Action::ViewCourseware, Resource::Course(&facts)).allowed();
@@ -179,6 +180,7 @@ async fn teaching(cx: &Cx, user: UserId) -> AppResult<Vec<TeachingItem>> {
             enrollment_open: course.enrollment_open,
             enrolled: false,
             role: Some(role),
+            org_role: None,
         };
         let base = format!("/courses/{}", course.course_key);
         let mut tools = Vec::new();
@@ -217,6 +219,7 @@ async fn teaching(cx: &Cx, user: UserId) -> AppResult<Vec<TeachingItem>> {
                 language: course.language.clone(),
                 role_key: match role {
                     CourseRole::Instructor => "lyceum-dashboard-role-instructor",
+                    CourseRole::Author => "lyceum-dashboard-role-author",
                     CourseRole::Staff => "lyceum-dashboard-role-staff",
                 },
                 outline_url: format!("{base}/courseware"),
