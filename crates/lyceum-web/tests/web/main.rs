@@ -7,6 +7,7 @@ mod support;
 
 mod api;
 mod auth;
+mod authoring_api;
 mod deadlines;
 mod get_writes;
 mod grades;
