@@ -12,6 +12,7 @@ pub mod error;
 pub mod jobs;
 pub mod open_responses;
 pub mod problems;
+pub mod settings;
 pub mod surveys;
 
 pub use error::{Error, ErrorKind, Result};
