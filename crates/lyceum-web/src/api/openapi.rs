@@ -1,6 +1,6 @@
 //! The OpenAPI document of the JSON API, served at `/api/v1/openapi.json`.
 
-use super::{courses, grades, notifications};
+use super::{admin, courses, grades, notifications};
 use crate::kinds::open_response::api as open_responses;
 use axum::Json;
 use axum::response::IntoResponse;
@@ -14,8 +14,9 @@ use utoipa::OpenApi;
         open_responses::current_peer, open_responses::next_peer, open_responses::peer_review, open_responses::self_review,
         open_responses::queue, open_responses::submission, open_responses::lock, open_responses::unlock, open_responses::staff_assessment,
         open_responses::return_for_revision, open_responses::peer_excuse, open_responses::cancel_assessment,
-        notifications::my_notifications, notifications::read_notifications),
-    tags((name = "courses"), (name = "enrollment"), (name = "account"), (name = "progress"), (name = "problems"), (name = "open-responses"))
+        notifications::my_notifications, notifications::read_notifications,
+        admin::audit),
+    tags((name = "courses"), (name = "enrollment"), (name = "account"), (name = "progress"), (name = "problems"), (name = "open-responses"), (name = "admin"))
 )]
 pub struct ApiDoc;
 
