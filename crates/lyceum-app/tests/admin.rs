@@ -8,7 +8,7 @@ use lyceum_app::{Env, ErrorKind, users as admin_users};
 use lyceum_core::permissions::{Actor, OrgRole};
 use lyceum_core::{FixedClock, UserId};
 use lyceum_store::repo::{audit, orgs as org_repo, sessions, users};
-use lyceum_store::{MediaStore, Store, testing};
+use lyceum_store::{Db, MediaStore, Store, testing};
 use std::sync::Arc;
 
 macro_rules! both {
@@ -339,7 +339,6 @@ async fn session_count(env: &Env, user: UserId) -> i64 {
 }
 
 async fn blocking_ends_sessions_and_unblocking_restores(store: Store) {
-    use lyceum_store::Db;
     let w = world(store).await;
     let ann = user(&w.env, "Ann", false).await;
     let mut c = w.env.store.conn().await.unwrap();

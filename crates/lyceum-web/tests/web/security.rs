@@ -252,6 +252,18 @@ const STATE_CHANGING: &[(&str, &str)] = &[
     ("POST", "/api/v1/submissions/{submission_id}/return"),
     ("POST", "/api/v1/submissions/{submission_id}/peer-excuse"),
     ("POST", "/api/v1/me/notifications/read"),
+    ("POST", "/admin/orgs"),
+    ("POST", "/admin/users/{username}/block"),
+    ("POST", "/admin/users/{username}/unblock"),
+    ("POST", "/admin/users/{username}/admin"),
+    ("POST", "/admin/users/{username}/creator"),
+    ("POST", "/admin/settings"),
+    ("POST", "/orgs/{slug}/edit"),
+    ("POST", "/orgs/{slug}/logo"),
+    ("POST", "/orgs/{slug}/logo/remove"),
+    ("POST", "/orgs/{slug}/people"),
+    ("POST", "/orgs/{slug}/people/{username}/role"),
+    ("POST", "/orgs/{slug}/people/{username}/remove"),
 ];
 
 /// The (method, path) of every route in `routes.rs` and the kinds' modules that is not a GET.
@@ -259,7 +271,12 @@ fn state_changing_routes_in_the_router() -> Vec<(String, String)> {
     // The site's routes, and every block kind's (merged in by the kind registry).
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     // One source per file: a route's chunk ends with its file, never runs into the next.
-    let mut sources = vec![std::fs::read_to_string(src.join("routes.rs")).unwrap()];
+    let mut sources = vec![
+        std::fs::read_to_string(src.join("routes.rs")).unwrap(),
+        // Site administration and organisations' pages (merged in by `routes.rs`).
+        std::fs::read_to_string(src.join("handlers/admin/mod.rs")).unwrap(),
+        std::fs::read_to_string(src.join("handlers/orgs.rs")).unwrap(),
+    ];
     let mut dirs = vec![src.join("kinds")];
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(dir).unwrap() {
@@ -380,6 +397,8 @@ async fn cross_site_requests_to_every_state_changing_route_are_refused() {
             .replace("{id}", "1")
             .replace("{submission_id}", "1")
             .replace("{assessment_id}", "1")
+            .replace("{username}", "root")
+            .replace("{slug}", "TESTORG")
     };
     let form = "display_name=Forged&language=fr&lang=fr&return_to=%2F&username=root\
                 &password=correct+horse+battery&s1-1-1-1_2_1=CC0&action=submit";
