@@ -143,9 +143,12 @@ pub async fn index(cx: Cx, Query(q): Query<CatalogQuery>) -> AppResult<Response>
     let logos: std::collections::HashMap<&str, String> = facets
         .iter()
         .filter_map(|f| {
-            f.org_logo
-                .as_deref()
-                .map(|h| (f.org_slug.as_str(), crate::handlers::orgs::logo_url(&f.org_slug, h)))
+            f.org_logo.as_deref().map(|h| {
+                (
+                    f.org_slug.as_str(),
+                    crate::handlers::orgs::logo_url(&f.org_slug, h),
+                )
+            })
         })
         .collect();
     let cards = rows

@@ -693,6 +693,29 @@ async fn the_audit_log_page_and_api() {
     // Documented.
     let doc = t.client().get("/api/v1/openapi.json").await.json();
     assert!(doc["paths"]["/api/v1/admin/audit"]["get"].is_object());
+    // An action this build has no sentence for (another part's, or a newer version's).
+    let mut c = t.store.conn().await.unwrap();
+    audit::record(
+        &mut c,
+        &audit::NewEntry {
+            actor: None,
+            action: "course.frobnicate",
+            target_type: "course",
+            target_id: KEY,
+            reason: "",
+            details: serde_json::json!({}),
+            now: 1,
+        },
+    )
+    .await
+    .unwrap();
+    drop(c);
+    let page = root.get("/admin/audit?target_type=course").await.body;
+    assert!(
+        page.contains("<bdi>course.frobnicate</bdi>") && page.contains("The system"),
+        "{page}"
+    );
+    assert!(page.contains(&format!("href=\"/courses/{KEY}/about\"")));
 }
 
 #[tokio::test]

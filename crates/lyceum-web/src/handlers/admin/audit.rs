@@ -1,6 +1,6 @@
 //! `/admin/audit`: the audit log, newest first, paged, filtered by actor, target type and
-//! target — each entry as a sentence in the viewer's language (`lyceum-audit-action-…`,
-//! with a generic one for actions this build has no sentence for). The same entries as
+//! target — each entry as a sentence in the viewer's language (`SENTENCES`, with a
+//! generic one for actions this build has no sentence for). The same entries as
 //! JSON are `GET /api/v1/admin/audit` (`crate::api::admin`).
 
 use super::{NavLink, nav, render, require_admin};
@@ -124,6 +124,40 @@ pub async fn entries(
     Ok((rows, next))
 }
 
+/// The sentence of each action (`lyceum-audit-action-` and the action with dots as
+/// dashes). Arguments: $1 the target; for `site.setting` $2 and $3 the old and new
+/// values; for `org.member.*` $2 the person and $3 their new role. An action missing
+/// here is shown with `lyceum-audit-action-unknown` (its name and its target).
+const SENTENCES: &[(&str, &str)] = &[
+    ("site.setting", "lyceum-audit-action-site-setting"),
+    ("org.create", "lyceum-audit-action-org-create"),
+    ("org.update", "lyceum-audit-action-org-update"),
+    ("org.logo.set", "lyceum-audit-action-org-logo-set"),
+    ("org.logo.remove", "lyceum-audit-action-org-logo-remove"),
+    ("org.member.add", "lyceum-audit-action-org-member-add"),
+    ("org.member.role", "lyceum-audit-action-org-member-role"),
+    ("org.member.remove", "lyceum-audit-action-org-member-remove"),
+    ("user.block", "lyceum-audit-action-user-block"),
+    ("user.unblock", "lyceum-audit-action-user-unblock"),
+    ("user.admin.grant", "lyceum-audit-action-user-admin-grant"),
+    ("user.admin.revoke", "lyceum-audit-action-user-admin-revoke"),
+    (
+        "user.creator.grant",
+        "lyceum-audit-action-user-creator-grant",
+    ),
+    (
+        "user.creator.revoke",
+        "lyceum-audit-action-user-creator-revoke",
+    ),
+];
+
+fn sentence_key(action: &str) -> Option<&'static str> {
+    SENTENCES
+        .iter()
+        .find(|(a, _)| *a == action)
+        .map(|(_, k)| *k)
+}
+
 /// An entry as pages show it.
 pub struct AuditLine {
     pub who: Option<String>,
@@ -205,8 +239,7 @@ pub async fn lines(cx: &Cx, rows: Vec<EntryRow>) -> AppResult<Vec<AuditLine>> {
                 "site" => (e.target_id.clone(), Some("/admin/settings".to_owned())),
                 _ => (e.target_id.clone(), None),
             };
-            let key = format!("lyceum-audit-action-{}", e.action.replace('.', "-"));
-            let sentence = if p.app.i18n().has_message("en", &key) {
+            let sentence = if let Some(key) = sentence_key(&e.action) {
                 let (second, third) = match e.action.as_str() {
                     "site.setting" => (detail_text(&details["old"]), detail_text(&details["new"])),
                     a if a.starts_with("org.member.") => (
@@ -216,7 +249,7 @@ pub async fn lines(cx: &Cx, rows: Vec<EntryRow>) -> AppResult<Vec<AuditLine>> {
                     _ => (String::new(), String::new()),
                 };
                 p.tn(
-                    &key,
+                    key,
                     &[
                         Piece::Isolated(target.clone()),
                         Piece::Isolated(second),
