@@ -259,6 +259,18 @@ const STATE_CHANGING: &[(&str, &str)] = &[
     ("DELETE", "/api/v1/blocks/{block_id}"),
     ("POST", "/api/v1/blocks/{block_id}/restore"),
     ("POST", "/api/v1/blocks/{block_id}/duplicate"),
+    ("POST", "/admin/orgs"),
+    ("POST", "/admin/users/{username}/block"),
+    ("POST", "/admin/users/{username}/unblock"),
+    ("POST", "/admin/users/{username}/admin"),
+    ("POST", "/admin/users/{username}/creator"),
+    ("POST", "/admin/settings"),
+    ("POST", "/orgs/{slug}/edit"),
+    ("POST", "/orgs/{slug}/logo"),
+    ("POST", "/orgs/{slug}/logo/remove"),
+    ("POST", "/orgs/{slug}/people"),
+    ("POST", "/orgs/{slug}/people/{username}/role"),
+    ("POST", "/orgs/{slug}/people/{username}/remove"),
 ];
 
 /// The (method, path) of every route in `routes.rs` and the kinds' modules that is not a GET.
@@ -388,6 +400,8 @@ async fn cross_site_requests_to_every_state_changing_route_are_refused() {
             .replace("{id}", "1")
             .replace("{submission_id}", "1")
             .replace("{assessment_id}", "1")
+            .replace("{username}", "root")
+            .replace("{slug}", "TESTORG")
     };
     let form = "display_name=Forged&language=fr&lang=fr&return_to=%2F&username=root\
                 &password=correct+horse+battery&s1-1-1-1_2_1=CC0&action=submit";
