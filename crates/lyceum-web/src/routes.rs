@@ -144,6 +144,7 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
         .route("/healthz", get(health))
         // Every block kind's pages, API and staff tools, in their route families.
         .merge(kinds::routes())
+        .merge(crate::handlers::studio::routes())
         .fallback(errors::not_found)
         .layer(CompressionLayer::new());
 

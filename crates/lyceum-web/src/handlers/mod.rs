@@ -14,6 +14,7 @@ pub mod oauth;
 pub mod olx;
 pub mod pages;
 pub mod progress;
+pub mod studio;
 
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Redirect, Response};
