@@ -29,4 +29,5 @@ mod performance;
 mod permissions;
 mod problems;
 mod security;
+mod studio_outline;
 mod surveys;

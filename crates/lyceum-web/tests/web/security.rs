@@ -252,6 +252,18 @@ const STATE_CHANGING: &[(&str, &str)] = &[
     ("POST", "/api/v1/submissions/{submission_id}/return"),
     ("POST", "/api/v1/submissions/{submission_id}/peer-excuse"),
     ("POST", "/api/v1/me/notifications/read"),
+    ("POST", "/courses/{key}/studio/outline/add"),
+    ("POST", "/courses/{key}/studio/outline/{block}/rename"),
+    ("POST", "/courses/{key}/studio/outline/{block}/move"),
+    ("POST", "/courses/{key}/studio/outline/{block}/settings"),
+    ("POST", "/courses/{key}/studio/outline/{block}/duplicate"),
+    ("POST", "/courses/{key}/studio/outline/{block}/delete"),
+    ("POST", "/courses/{key}/studio/publish"),
+    ("POST", "/courses/{key}/studio/discard"),
+    (
+        "POST",
+        "/courses/{key}/studio/history/{block}/{revision}/restore",
+    ),
 ];
 
 /// The (method, path) of every route in `routes.rs` and the kinds' modules that is not a GET.
@@ -260,7 +272,7 @@ fn state_changing_routes_in_the_router() -> Vec<(String, String)> {
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     // One source per file: a route's chunk ends with its file, never runs into the next.
     let mut sources = vec![std::fs::read_to_string(src.join("routes.rs")).unwrap()];
-    let mut dirs = vec![src.join("kinds")];
+    let mut dirs = vec![src.join("kinds"), src.join("handlers").join("studio")];
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
