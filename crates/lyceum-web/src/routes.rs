@@ -147,6 +147,7 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
         .merge(kinds::routes())
         // Site administration and organisations' pages.
         .merge(crate::handlers::admin::routes())
+        .merge(crate::handlers::studio::routes())
         .fallback(errors::not_found)
         .layer(CompressionLayer::new());
 

@@ -16,6 +16,7 @@ pub mod olx;
 pub mod orgs;
 pub mod pages;
 pub mod progress;
+pub mod studio;
 
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Redirect, Response};

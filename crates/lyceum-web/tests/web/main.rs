@@ -31,4 +31,5 @@ mod performance;
 mod permissions;
 mod problems;
 mod security;
+mod studio_outline;
 mod surveys;

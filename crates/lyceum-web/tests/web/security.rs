@@ -271,6 +271,18 @@ const STATE_CHANGING: &[(&str, &str)] = &[
     ("POST", "/orgs/{slug}/people"),
     ("POST", "/orgs/{slug}/people/{username}/role"),
     ("POST", "/orgs/{slug}/people/{username}/remove"),
+    ("POST", "/courses/{key}/studio/outline/add"),
+    ("POST", "/courses/{key}/studio/outline/{block}/rename"),
+    ("POST", "/courses/{key}/studio/outline/{block}/move"),
+    ("POST", "/courses/{key}/studio/outline/{block}/settings"),
+    ("POST", "/courses/{key}/studio/outline/{block}/duplicate"),
+    ("POST", "/courses/{key}/studio/outline/{block}/delete"),
+    ("POST", "/courses/{key}/studio/publish"),
+    ("POST", "/courses/{key}/studio/discard"),
+    (
+        "POST",
+        "/courses/{key}/studio/history/{block}/{revision}/restore",
+    ),
 ];
 
 /// The (method, path) of every route in `routes.rs` and the kinds' modules that is not a GET.
