@@ -407,12 +407,12 @@ async fn seed_studio(
             .await
             .map_err(|e| e.to_string())?
             .ok_or("PB101 missing")?;
-        lyceum_store::Db::exec(
+        orgs::set_member(
             &mut tx,
-            lyceum_store::q("INSERT INTO org_members (org_id, user_id, role, created_at) VALUES ($1, $2, 'admin', $3)")
-                .bind(row.org_id)
-                .bind(org_admin.0)
-                .bind(now),
+            lyceum_core::OrgId(row.org_id),
+            org_admin,
+            lyceum_core::permissions::OrgRole::Admin,
+            now,
         )
         .await
         .map_err(|e| e.to_string())?;
