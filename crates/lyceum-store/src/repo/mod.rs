@@ -5,6 +5,7 @@ pub mod assets;
 pub mod audit;
 pub mod calendar;
 pub mod courses;
+pub mod drafts;
 pub mod learner;
 pub mod login_limits;
 pub mod media;

@@ -8,6 +8,7 @@ pub mod courses;
 pub mod grades;
 pub mod notifications;
 pub mod openapi;
+pub mod studio;
 
 use axum::Json;
 use axum::http::StatusCode;
