@@ -183,7 +183,22 @@ async fn no_get_writes_on_the_main_pages() {
     for path in &staff_pages {
         reads_only(&t, &mut staff, path).await;
     }
-    for path in ["/import", "/dashboard", "/"] {
+    for path in [
+        "/import",
+        "/dashboard",
+        "/",
+        "/admin",
+        "/admin/orgs",
+        "/admin/users",
+        "/admin/users/ana",
+        "/admin/courses",
+        "/admin/audit",
+        "/admin/settings",
+        "/api/v1/admin/audit",
+        "/orgs/TESTORG",
+        "/orgs/TESTORG/edit",
+        "/orgs/TESTORG/people",
+    ] {
         reads_only(&t, &mut admin, path).await;
     }
     let mut visitor = t.client();
