@@ -259,8 +259,16 @@ pub async fn sign_up(
         users::set_email(&mut tx, user, Some(email)).await?;
         if mail {
             verification = Some(
-                issue_link(&mut tx, user, &name, input.language, email, Purpose::VerifyEmail, now)
-                    .await?,
+                issue_link(
+                    &mut tx,
+                    user,
+                    &name,
+                    input.language,
+                    email,
+                    Purpose::VerifyEmail,
+                    now,
+                )
+                .await?,
             );
         }
     }
@@ -307,7 +315,12 @@ async fn live_user(db: &mut impl lyceum_store::Db, user: UserId) -> Result<users
 /// Set (or remove, with an empty string) the account's e-mail address from Preferences.
 /// A changed address is unverified; with `mail` it is sent a new verification link (the
 /// links to the old one stop working). The same address again changes nothing.
-pub async fn set_email(env: &Env, user: UserId, email: &str, mail: bool) -> Result<Option<MailLink>> {
+pub async fn set_email(
+    env: &Env,
+    user: UserId,
+    email: &str,
+    mail: bool,
+) -> Result<Option<MailLink>> {
     let email = validate_email(email).map_err(Error::invalid)?;
     let now = env.now_ms();
     let mut tx = env.store.begin().await?;
@@ -319,8 +332,16 @@ pub async fn set_email(env: &Env, user: UserId, email: &str, mail: bool) -> Resu
     account_repo::void_tokens(&mut tx, user, Purpose::VerifyEmail, now).await?;
     let link = match (&email, mail) {
         (Some(e), true) => Some(
-            issue_link(&mut tx, user, &row.username, row.language.as_deref(), e, Purpose::VerifyEmail, now)
-                .await?,
+            issue_link(
+                &mut tx,
+                user,
+                &row.username,
+                row.language.as_deref(),
+                e,
+                Purpose::VerifyEmail,
+                now,
+            )
+            .await?,
         ),
         _ => None,
     };
@@ -334,16 +355,30 @@ pub async fn resend_verification(env: &Env, user: UserId) -> Result<MailLink> {
     let now = env.now_ms();
     let mut tx = env.store.begin().await?;
     let row = live_user(&mut tx, user).await?;
-    let Some(email) = row.email.clone().filter(|_| row.email_verified_at.is_none()) else {
+    let Some(email) = row
+        .email
+        .clone()
+        .filter(|_| row.email_verified_at.is_none())
+    else {
         return Err(Error::conflict("lyceum-error-account-nothing-to-verify"));
     };
     // At most a few mails an hour, like reset links: a button is easy to press often.
-    if account_repo::tokens_since(&mut tx, user, Purpose::VerifyEmail, now - SIGNUP_WINDOW_MS).await?
+    if account_repo::tokens_since(&mut tx, user, Purpose::VerifyEmail, now - SIGNUP_WINDOW_MS)
+        .await?
         >= RESET_MAILS_PER_ACCOUNT
     {
         return Err(Error::conflict("lyceum-error-account-verify-too-often"));
     }
-    let link = issue_link(&mut tx, user, &row.username, row.language.as_deref(), &email, Purpose::VerifyEmail, now).await?;
+    let link = issue_link(
+        &mut tx,
+        user,
+        &row.username,
+        row.language.as_deref(),
+        &email,
+        Purpose::VerifyEmail,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(link)
 }
@@ -379,7 +414,9 @@ pub async fn request_password_reset(
 ) -> Result<Result<Vec<MailLink>, RateLimited>> {
     let who = who.trim();
     if who.is_empty() || who.chars().count() > lyceum_core::limits::EMAIL.max_chars {
-        return Err(Error::invalid(DomainError::new("lyceum-error-account-reset-who")));
+        return Err(Error::invalid(DomainError::new(
+            "lyceum-error-account-reset-who",
+        )));
     }
     let now = env.now_ms();
     let mut tx = env.store.begin().await?;
@@ -405,20 +442,33 @@ pub async fn request_password_reset(
         let Some(row) = users::get_user(&mut tx, id).await? else {
             continue;
         };
-        let Some(email) = row.email.clone().filter(|_| row.email_verified_at.is_some()) else {
+        let Some(email) = row
+            .email
+            .clone()
+            .filter(|_| row.email_verified_at.is_some())
+        else {
             continue;
         };
         if row.deleted_at.is_some() || row.blocked_at.is_some() {
             continue;
         }
-        if account_repo::tokens_since(&mut tx, id, Purpose::ResetPassword, now - SIGNUP_WINDOW_MS).await?
+        if account_repo::tokens_since(&mut tx, id, Purpose::ResetPassword, now - SIGNUP_WINDOW_MS)
+            .await?
             >= RESET_MAILS_PER_ACCOUNT
         {
             continue;
         }
         links.push(
-            issue_link(&mut tx, id, &row.username, row.language.as_deref(), &email, Purpose::ResetPassword, now)
-                .await?,
+            issue_link(
+                &mut tx,
+                id,
+                &row.username,
+                row.language.as_deref(),
+                &email,
+                Purpose::ResetPassword,
+                now,
+            )
+            .await?,
         );
     }
     tx.commit().await?;
@@ -428,9 +478,13 @@ pub async fn request_password_reset(
 /// The account a reset link would reset (for its form), without spending it.
 pub async fn reset_link_account(env: &Env, token: &str) -> Result<users::UserRow> {
     let mut c = env.store.conn().await?;
-    let Some((user, _)) =
-        account_repo::live_token(&mut c, &token_hash(token), Purpose::ResetPassword, env.now_ms())
-            .await?
+    let Some((user, _)) = account_repo::live_token(
+        &mut c,
+        &token_hash(token),
+        Purpose::ResetPassword,
+        env.now_ms(),
+    )
+    .await?
     else {
         return Err(Error::not_found());
     };
@@ -470,16 +524,23 @@ pub async fn change_password(
 ) -> Result<()> {
     let (row, stored) = {
         let mut c = env.store.conn().await?;
-        (live_user(&mut c, user).await?, account_repo::password_hash(&mut c, user).await?)
+        (
+            live_user(&mut c, user).await?,
+            account_repo::password_hash(&mut c, user).await?,
+        )
     };
     if stored.is_none() {
         return Err(Error::conflict("lyceum-error-account-no-password"));
     }
     if !verify_password(current.to_owned(), stored).await {
-        return Err(Error::invalid(DomainError::new("lyceum-error-account-current-password")));
+        return Err(Error::invalid(DomainError::new(
+            "lyceum-error-account-current-password",
+        )));
     }
     if current == new {
-        return Err(Error::invalid(DomainError::new("lyceum-error-password-unchanged")));
+        return Err(Error::invalid(DomainError::new(
+            "lyceum-error-password-unchanged",
+        )));
     }
     validate_new_password(new, &row.username).map_err(Error::invalid)?;
     let hash = hash_password(new.to_owned()).await?;
@@ -494,7 +555,12 @@ pub async fn change_password(
 
 /// A Wikimedia-only account adds a local login: a password (and the username it already
 /// has). `Conflict` when it already has one (change it instead).
-pub async fn add_local_password(env: &Env, user: UserId, new: &str, keep: Option<&str>) -> Result<()> {
+pub async fn add_local_password(
+    env: &Env,
+    user: UserId,
+    new: &str,
+    keep: Option<&str>,
+) -> Result<()> {
     let row = {
         let mut c = env.store.conn().await?;
         if account_repo::password_hash(&mut c, user).await?.is_some() {
@@ -537,11 +603,21 @@ pub async fn link_wikimedia(env: &Env, user: UserId, id: &WikimediaIdentity<'_>)
             DomainError::new("lyceum-error-account-wikimedia-taken").with_arg(id.username),
         ));
     }
-    if users::find_wikimedia_account_of_user(&mut tx, user).await?.is_some() {
+    if users::find_wikimedia_account_of_user(&mut tx, user)
+        .await?
+        .is_some()
+    {
         return Err(Error::conflict("lyceum-error-account-wikimedia-already"));
     }
-    users::insert_wikimedia_account(&mut tx, id.central_id, user, id.username, id.registered_at, now)
-        .await?;
+    users::insert_wikimedia_account(
+        &mut tx,
+        id.central_id,
+        user,
+        id.username,
+        id.registered_at,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -572,10 +648,17 @@ pub enum Confirmation<'a> {
 
 /// Self-service deletion (Preferences → "Delete my account"), confirmed by the password,
 /// or for an account without one by typing the username. Then as [`delete_account`].
-pub async fn delete_own_account(env: &Env, user: UserId, confirm: Confirmation<'_>) -> Result<String> {
+pub async fn delete_own_account(
+    env: &Env,
+    user: UserId,
+    confirm: Confirmation<'_>,
+) -> Result<String> {
     let (row, stored) = {
         let mut c = env.store.conn().await?;
-        (live_user(&mut c, user).await?, account_repo::password_hash(&mut c, user).await?)
+        (
+            live_user(&mut c, user).await?,
+            account_repo::password_hash(&mut c, user).await?,
+        )
     };
     let confirmed = match (confirm, stored) {
         (Confirmation::Password(p), Some(h)) => verify_password(p.to_owned(), Some(h)).await,
@@ -584,7 +667,9 @@ pub async fn delete_own_account(env: &Env, user: UserId, confirm: Confirmation<'
         (Confirmation::Password(_), None) => false,
     };
     if !confirmed {
-        return Err(Error::invalid(DomainError::new("lyceum-error-account-delete-confirm")));
+        return Err(Error::invalid(DomainError::new(
+            "lyceum-error-account-delete-confirm",
+        )));
     }
     let actor = Actor::user(user, false);
     delete_account(env, &actor, user, "").await
@@ -596,11 +681,17 @@ pub async fn delete_own_account(env: &Env, user: UserId, confirm: Confirmation<'
 /// in docs/ACCOUNTS.md) and the row becomes the tombstone `deleted-user-ID`: published
 /// content keeps it as its author, shown as "deleted user". One transaction; returns the
 /// tombstone's name. Deleting a deleted account is `NotFound`.
-pub async fn delete_account(env: &Env, actor: &Actor, user: UserId, reason: &str) -> Result<String> {
+pub async fn delete_account(
+    env: &Env,
+    actor: &Actor,
+    user: UserId,
+    reason: &str,
+) -> Result<String> {
     if !can(actor, Action::Edit, Resource::Account(user)).allowed() {
         return Err(Error::not_found());
     }
-    let reason = lyceum_core::limits::clean(reason, lyceum_core::limits::REASON).map_err(Error::invalid)?;
+    let reason =
+        lyceum_core::limits::clean(reason, lyceum_core::limits::REASON).map_err(Error::invalid)?;
     let now = env.now_ms();
     let mut tx = env.store.begin().await?;
     let row = live_user(&mut tx, user).await?;

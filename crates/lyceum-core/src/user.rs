@@ -102,9 +102,9 @@ pub fn validate_email(email: &str) -> Result<Option<String>, DomainError> {
     }
     let max = crate::limits::EMAIL.max_chars;
     if a.chars().count() > max {
-        return Err(DomainError::new("lyceum-error-email").with_arg(
-            a.chars().take(40).collect::<String>(),
-        ));
+        return Err(
+            DomainError::new("lyceum-error-email").with_arg(a.chars().take(40).collect::<String>())
+        );
     }
     let ok = a.split_once('@').is_some_and(|(local, domain)| {
         !local.is_empty() && !domain.is_empty() && !domain.contains('@')
@@ -182,11 +182,31 @@ mod tests {
             ("ééééééééé€", "ada", None),
             ("عائشة تتعلم الآن", "ada", None),
             // The name, whole or inside, in any case.
-            ("LovelaceAda1", "lovelaceada1", Some("lyceum-error-password-is-username")),
-            ("Ada Lovelace", "ada lovelace", Some("lyceum-error-password-is-username")),
-            ("AdaLovelace", "Ada Lovelace", Some("lyceum-error-password-is-username")),
-            ("my name is Lovelace!", "lovelace", Some("lyceum-error-password-has-username")),
-            ("xx-INSTRUCTOR-xx", "instructor", Some("lyceum-error-password-has-username")),
+            (
+                "LovelaceAda1",
+                "lovelaceada1",
+                Some("lyceum-error-password-is-username"),
+            ),
+            (
+                "Ada Lovelace",
+                "ada lovelace",
+                Some("lyceum-error-password-is-username"),
+            ),
+            (
+                "AdaLovelace",
+                "Ada Lovelace",
+                Some("lyceum-error-password-is-username"),
+            ),
+            (
+                "my name is Lovelace!",
+                "lovelace",
+                Some("lyceum-error-password-has-username"),
+            ),
+            (
+                "xx-INSTRUCTOR-xx",
+                "instructor",
+                Some("lyceum-error-password-has-username"),
+            ),
             // A short name is only compared whole.
             ("correct horse battery", "or", None),
             ("the big cat sat", "cat", None),
@@ -236,7 +256,11 @@ mod tests {
         ];
         for (input, want) in table {
             let got = validate_email(input);
-            assert_eq!(got.as_ref().map(|o| o.as_deref()).map_err(|_| ()), *want, "{input:?}");
+            assert_eq!(
+                got.as_ref().map(|o| o.as_deref()).map_err(|_| ()),
+                *want,
+                "{input:?}"
+            );
         }
         let long = format!("{}@example.org", "a".repeat(250));
         assert!(validate_email(&long).is_err());

@@ -46,7 +46,12 @@ pub async fn insert_token(
 
 /// Void every unspent link of this purpose for `user` (a newer one was sent, or the
 /// password was just reset).
-pub async fn void_tokens(db: &mut impl Db, user: UserId, purpose: Purpose, now: i64) -> Result<u64> {
+pub async fn void_tokens(
+    db: &mut impl Db,
+    user: UserId,
+    purpose: Purpose,
+    now: i64,
+) -> Result<u64> {
     db.exec(
         q("UPDATE account_tokens SET used_at = $3 WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL")
             .bind(user.0)
@@ -99,7 +104,12 @@ pub async fn spend_token(
 
 /// How many links of this purpose were made for `user` since `since` (a per-account cap
 /// on reset mails).
-pub async fn tokens_since(db: &mut impl Db, user: UserId, purpose: Purpose, since: i64) -> Result<i64> {
+pub async fn tokens_since(
+    db: &mut impl Db,
+    user: UserId,
+    purpose: Purpose,
+    since: i64,
+) -> Result<i64> {
     db.scalar(
         q("SELECT COUNT(*) FROM account_tokens WHERE user_id = $1 AND purpose = $2 AND created_at > $3")
             .bind(user.0)
@@ -126,7 +136,12 @@ pub async fn end_sessions(db: &mut impl Db, user: UserId, keep: Option<&str>) ->
 }
 
 /// Mark the account's address verified, if it is still `email`.
-pub async fn mark_email_verified(db: &mut impl Db, user: UserId, email: &str, now: i64) -> Result<bool> {
+pub async fn mark_email_verified(
+    db: &mut impl Db,
+    user: UserId,
+    email: &str,
+    now: i64,
+) -> Result<bool> {
     let n = db
         .exec(
             q("UPDATE users SET email_verified_at = $3 WHERE id = $1 AND email = $2")
@@ -139,7 +154,11 @@ pub async fn mark_email_verified(db: &mut impl Db, user: UserId, email: &str, no
 }
 
 /// Set the address (or none) and forget any verification of the previous one.
-pub async fn set_unverified_email(db: &mut impl Db, user: UserId, email: Option<&str>) -> Result<()> {
+pub async fn set_unverified_email(
+    db: &mut impl Db,
+    user: UserId,
+    email: Option<&str>,
+) -> Result<()> {
     db.exec(
         q("UPDATE users SET email = $2, email_verified_at = NULL WHERE id = $1")
             .bind(user.0)
@@ -150,10 +169,16 @@ pub async fn set_unverified_email(db: &mut impl Db, user: UserId, email: Option<
 }
 
 /// Live accounts whose verified address is `email` (case aside), at most `limit`.
-pub async fn users_with_verified_email(db: &mut impl Db, email: &str, limit: i64) -> Result<Vec<(i64,)>> {
+pub async fn users_with_verified_email(
+    db: &mut impl Db,
+    email: &str,
+    limit: i64,
+) -> Result<Vec<(i64,)>> {
     db.all(
-        q("SELECT id FROM users WHERE LOWER(email) = LOWER($1) AND email_verified_at IS NOT NULL
-           AND deleted_at IS NULL ORDER BY id LIMIT $2")
+        q(
+            "SELECT id FROM users WHERE LOWER(email) = LOWER($1) AND email_verified_at IS NOT NULL
+           AND deleted_at IS NULL ORDER BY id LIMIT $2",
+        )
         .bind(email)
         .bind(limit),
     )
@@ -259,7 +284,9 @@ pub async fn erase_personal_data(db: &mut impl Db, user: UserId) -> Result<u64> 
     for (table, column) in ERASED {
         // Table and column names come from the constant above, never from input.
         n += db
-            .exec(crate::db::q_built(format!("DELETE FROM {table} WHERE {column} = $1")).bind(user.0))
+            .exec(
+                crate::db::q_built(format!("DELETE FROM {table} WHERE {column} = $1")).bind(user.0),
+            )
             .await?;
     }
     Ok(n)
@@ -271,11 +298,13 @@ pub async fn erase_personal_data(db: &mut impl Db, user: UserId) -> Result<u64> 
 pub async fn tombstone(db: &mut impl Db, user: UserId, now: i64) -> Result<String> {
     let name = format!("deleted-user-{}", user.0);
     db.exec(
-        q("UPDATE users SET username = $2, username_key = $2, display_name = '', email = NULL,
+        q(
+            "UPDATE users SET username = $2, username_key = $2, display_name = '', email = NULL,
              email_verified_at = NULL, is_admin = FALSE, can_create_courses = FALSE,
              language = NULL, time_zone = NULL, last_login_at = NULL, blocked_reason = '',
              deleted_at = $3
-           WHERE id = $1")
+           WHERE id = $1",
+        )
         .bind(user.0)
         .bind(&name)
         .bind(now),
