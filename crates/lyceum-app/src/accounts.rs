@@ -212,7 +212,7 @@ pub struct SignedUp {
 }
 
 /// Self-service sign-up of a local account. Refused (`Forbidden`,
-/// `lyceum-error-signup-closed`) when the site setting closes it; bad input is `Invalid`
+/// `lyceum-signup-error-closed`) when the site setting closes it; bad input is `Invalid`
 /// with the rule that failed (`Conflict` for a taken name); the account never gets a grant
 /// (no site admin, no course creation). With `mail`, an address given is mailed a
 /// verification link; without, it is kept unverified. The address's slot is taken in the
@@ -223,13 +223,13 @@ pub async fn sign_up(
     mail: bool,
 ) -> Result<Result<SignedUp, RateLimited>> {
     if !signup_enabled(env).await? {
-        return Err(Error::forbidden("lyceum-error-signup-closed"));
+        return Err(Error::forbidden("lyceum-signup-error-closed"));
     }
     let name = validate_username(input.username).map_err(Error::invalid)?;
     let key = username_key(&name);
     if key.starts_with(DELETED_PREFIX) {
         return Err(Error::invalid(
-            DomainError::new("lyceum-error-username-reserved").with_arg(name),
+            DomainError::new("lyceum-signup-error-username-reserved").with_arg(name),
         ));
     }
     validate_new_password(input.password, &name).map_err(Error::invalid)?;
@@ -360,14 +360,14 @@ pub async fn resend_verification(env: &Env, user: UserId) -> Result<MailLink> {
         .clone()
         .filter(|_| row.email_verified_at.is_none())
     else {
-        return Err(Error::conflict("lyceum-error-account-nothing-to-verify"));
+        return Err(Error::conflict("lyceum-account-error-nothing-to-verify"));
     };
     // At most a few mails an hour, like reset links: a button is easy to press often.
     if account_repo::tokens_since(&mut tx, user, Purpose::VerifyEmail, now - SIGNUP_WINDOW_MS)
         .await?
         >= RESET_MAILS_PER_ACCOUNT
     {
-        return Err(Error::conflict("lyceum-error-account-verify-too-often"));
+        return Err(Error::conflict("lyceum-account-error-verify-too-often"));
     }
     let link = issue_link(
         &mut tx,
@@ -415,7 +415,7 @@ pub async fn request_password_reset(
     let who = who.trim();
     if who.is_empty() || who.chars().count() > lyceum_core::limits::EMAIL.max_chars {
         return Err(Error::invalid(DomainError::new(
-            "lyceum-error-account-reset-who",
+            "lyceum-account-error-reset-who",
         )));
     }
     let now = env.now_ms();
@@ -513,7 +513,7 @@ pub async fn reset_password(env: &Env, token: &str, password: &str) -> Result<Us
 }
 
 /// Change the password from Preferences: the current one is required (`Invalid`,
-/// `lyceum-error-account-current-password` when wrong); every session of the account but
+/// `lyceum-account-error-current-password` when wrong); every session of the account but
 /// `keep` (the one asking) ends.
 pub async fn change_password(
     env: &Env,
@@ -530,16 +530,16 @@ pub async fn change_password(
         )
     };
     if stored.is_none() {
-        return Err(Error::conflict("lyceum-error-account-no-password"));
+        return Err(Error::conflict("lyceum-account-error-no-password"));
     }
     if !verify_password(current.to_owned(), stored).await {
         return Err(Error::invalid(DomainError::new(
-            "lyceum-error-account-current-password",
+            "lyceum-account-error-current-password",
         )));
     }
     if current == new {
         return Err(Error::invalid(DomainError::new(
-            "lyceum-error-password-unchanged",
+            "lyceum-password-error-unchanged",
         )));
     }
     validate_new_password(new, &row.username).map_err(Error::invalid)?;
@@ -564,7 +564,7 @@ pub async fn add_local_password(
     let row = {
         let mut c = env.store.conn().await?;
         if account_repo::password_hash(&mut c, user).await?.is_some() {
-            return Err(Error::conflict("lyceum-error-account-has-password"));
+            return Err(Error::conflict("lyceum-account-error-has-password"));
         }
         live_user(&mut c, user).await?
     };
@@ -588,7 +588,7 @@ pub struct WikimediaIdentity<'a> {
 
 /// Attach a Wikimedia account to the logged-in `user` (Preferences → "Link Wikimedia
 /// account"). Refused with `Conflict` when that Wikimedia account already belongs to
-/// another account here (`lyceum-error-account-wikimedia-taken`) or `user` already has a
+/// another account here (`lyceum-account-error-wikimedia-taken`) or `user` already has a
 /// different one; linking the same one again changes nothing.
 pub async fn link_wikimedia(env: &Env, user: UserId, id: &WikimediaIdentity<'_>) -> Result<()> {
     let now = env.now_ms();
@@ -600,14 +600,14 @@ pub async fn link_wikimedia(env: &Env, user: UserId, id: &WikimediaIdentity<'_>)
         }
         return Err(Error::new(
             crate::ErrorKind::Conflict,
-            DomainError::new("lyceum-error-account-wikimedia-taken").with_arg(id.username),
+            DomainError::new("lyceum-account-error-wikimedia-taken").with_arg(id.username),
         ));
     }
     if users::find_wikimedia_account_of_user(&mut tx, user)
         .await?
         .is_some()
     {
-        return Err(Error::conflict("lyceum-error-account-wikimedia-already"));
+        return Err(Error::conflict("lyceum-account-error-wikimedia-already"));
     }
     users::insert_wikimedia_account(
         &mut tx,
@@ -623,12 +623,12 @@ pub async fn link_wikimedia(env: &Env, user: UserId, id: &WikimediaIdentity<'_>)
 }
 
 /// Detach the Wikimedia account: only when a local password remains to log in with
-/// (`Conflict`, `lyceum-error-account-last-login` otherwise).
+/// (`Conflict`, `lyceum-account-error-last-login` otherwise).
 pub async fn unlink_wikimedia(env: &Env, user: UserId) -> Result<()> {
     let mut tx = env.store.begin().await?;
     live_user(&mut tx, user).await?;
     if account_repo::password_hash(&mut tx, user).await?.is_none() {
-        return Err(Error::conflict("lyceum-error-account-last-login"));
+        return Err(Error::conflict("lyceum-account-error-last-login"));
     }
     if !account_repo::unlink_wikimedia(&mut tx, user).await? {
         return Err(Error::not_found());
@@ -668,7 +668,7 @@ pub async fn delete_own_account(
     };
     if !confirmed {
         return Err(Error::invalid(DomainError::new(
-            "lyceum-error-account-delete-confirm",
+            "lyceum-account-error-delete-confirm",
         )));
     }
     let actor = Actor::user(user, false);

@@ -146,7 +146,7 @@ async fn sign_up_follows_the_setting_the_policy_and_the_limit(store: Store) {
         (
             signup("Deleted-User-7", None, "9.9.9.9"),
             ErrorKind::Invalid,
-            "lyceum-error-username-reserved",
+            "lyceum-signup-error-username-reserved",
         ),
         (
             SignUp {
@@ -162,7 +162,7 @@ async fn sign_up_follows_the_setting_the_policy_and_the_limit(store: Store) {
                 ..signup("bea", None, "9.9.9.9")
             },
             ErrorKind::Invalid,
-            "lyceum-error-password-common",
+            "lyceum-password-error-common",
         ),
         (
             SignUp {
@@ -170,7 +170,7 @@ async fn sign_up_follows_the_setting_the_policy_and_the_limit(store: Store) {
                 ..signup("beatrice", None, "9.9.9.9")
             },
             ErrorKind::Invalid,
-            "lyceum-error-password-has-username",
+            "lyceum-password-error-has-username",
         ),
         (
             signup("bea", Some("not an address"), "9.9.9.9"),
@@ -222,7 +222,7 @@ async fn sign_up_follows_the_setting_the_policy_and_the_limit(store: Store) {
         .unwrap_err();
     assert_eq!(
         (e.kind, e.error.key.0),
-        (ErrorKind::Forbidden, "lyceum-error-signup-closed")
+        (ErrorKind::Forbidden, "lyceum-signup-error-closed")
     );
 }
 
@@ -421,7 +421,7 @@ async fn password_reset_links_are_single_use_expire_and_end_sessions(store: Stor
     let e = accounts::reset_password(&w.env, &link.token, "password123")
         .await
         .unwrap_err();
-    assert_eq!(e.error.key.0, "lyceum-error-password-common");
+    assert_eq!(e.error.key.0, "lyceum-password-error-common");
     accounts::reset_password(&w.env, &link.token, "a brand new passphrase")
         .await
         .unwrap();
@@ -501,7 +501,7 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(sto
     .unwrap_err();
     assert_eq!(
         (e.kind, e.error.key.0),
-        (ErrorKind::Invalid, "lyceum-error-account-current-password")
+        (ErrorKind::Invalid, "lyceum-account-error-current-password")
     );
     let e = accounts::change_password(&w.env, ada, PW, "tooshort", Some("mine"))
         .await
@@ -510,7 +510,7 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(sto
     let e = accounts::change_password(&w.env, ada, PW, PW, Some("mine"))
         .await
         .unwrap_err();
-    assert_eq!(e.error.key.0, "lyceum-error-password-unchanged");
+    assert_eq!(e.error.key.0, "lyceum-password-error-unchanged");
     assert_eq!(live_sessions(&w, ada).await, 2, "refusals end nothing");
     accounts::change_password(&w.env, ada, PW, "a brand new passphrase", Some("mine"))
         .await
@@ -548,7 +548,7 @@ async fn wikimedia_links_refuse_another_owner_and_unlink_keeps_a_login(store: St
         .unwrap_err();
     assert_eq!(
         (e.kind, e.error.key.0),
-        (ErrorKind::Conflict, "lyceum-error-account-wikimedia-taken")
+        (ErrorKind::Conflict, "lyceum-account-error-wikimedia-taken")
     );
     let other = WikimediaIdentity {
         central_id: 777,
@@ -561,7 +561,7 @@ async fn wikimedia_links_refuse_another_owner_and_unlink_keeps_a_login(store: St
             .error
             .key
             .0,
-        "lyceum-error-account-wikimedia-already"
+        "lyceum-account-error-wikimedia-already"
     );
     // Unlinking keeps the password.
     accounts::unlink_wikimedia(&w.env, ada).await.unwrap();
@@ -587,7 +587,7 @@ async fn wikimedia_links_refuse_another_owner_and_unlink_keeps_a_login(store: St
         .unwrap_err();
     assert_eq!(
         (e.kind, e.error.key.0),
-        (ErrorKind::Conflict, "lyceum-error-account-last-login")
+        (ErrorKind::Conflict, "lyceum-account-error-last-login")
     );
     let e = accounts::add_local_password(&w.env, wikionly, "wiki only", None)
         .await
@@ -724,7 +724,7 @@ async fn deletion_erases_personal_data_and_keeps_authorship(store: Store) {
         .unwrap_err();
     assert_eq!(
         (e.kind, e.error.key.0),
-        (ErrorKind::Invalid, "lyceum-error-account-delete-confirm")
+        (ErrorKind::Invalid, "lyceum-account-error-delete-confirm")
     );
     let e = accounts::delete_own_account(&w.env, ada, Confirmation::Username("ada"))
         .await

@@ -78,16 +78,16 @@ pub fn validate_new_password(password: &str, username: &str) -> Result<(), Domai
         let squashed: String = pw.chars().filter(|c| !c.is_whitespace()).collect();
         let name_squashed: String = name.chars().filter(|c| !c.is_whitespace()).collect();
         if pw == name || squashed == name_squashed {
-            return Err(DomainError::new("lyceum-error-password-is-username"));
+            return Err(DomainError::new("lyceum-password-error-is-username"));
         }
         if name_squashed.chars().count() >= USERNAME_IN_PASSWORD_MIN_CHARS
             && squashed.contains(&name_squashed)
         {
-            return Err(DomainError::new("lyceum-error-password-has-username"));
+            return Err(DomainError::new("lyceum-password-error-has-username"));
         }
     }
     if is_common_password(&pw) || is_common_password(pw.trim()) {
-        return Err(DomainError::new("lyceum-error-password-common"));
+        return Err(DomainError::new("lyceum-password-error-common"));
     }
     Ok(())
 }
@@ -185,36 +185,36 @@ mod tests {
             (
                 "LovelaceAda1",
                 "lovelaceada1",
-                Some("lyceum-error-password-is-username"),
+                Some("lyceum-password-error-is-username"),
             ),
             (
                 "Ada Lovelace",
                 "ada lovelace",
-                Some("lyceum-error-password-is-username"),
+                Some("lyceum-password-error-is-username"),
             ),
             (
                 "AdaLovelace",
                 "Ada Lovelace",
-                Some("lyceum-error-password-is-username"),
+                Some("lyceum-password-error-is-username"),
             ),
             (
                 "my name is Lovelace!",
                 "lovelace",
-                Some("lyceum-error-password-has-username"),
+                Some("lyceum-password-error-has-username"),
             ),
             (
                 "xx-INSTRUCTOR-xx",
                 "instructor",
-                Some("lyceum-error-password-has-username"),
+                Some("lyceum-password-error-has-username"),
             ),
             // A short name is only compared whole.
             ("correct horse battery", "or", None),
             ("the big cat sat", "cat", None),
             // The most common passwords of ten characters or more, in any case.
-            ("1234567890", "ada", Some("lyceum-error-password-common")),
-            ("qwertyuiop", "ada", Some("lyceum-error-password-common")),
-            ("Password123", "ada", Some("lyceum-error-password-common")),
-            ("QWERTYUIOP", "ada", Some("lyceum-error-password-common")),
+            ("1234567890", "ada", Some("lyceum-password-error-common")),
+            ("qwertyuiop", "ada", Some("lyceum-password-error-common")),
+            ("Password123", "ada", Some("lyceum-password-error-common")),
+            ("QWERTYUIOP", "ada", Some("lyceum-password-error-common")),
         ];
         for (pw, name, want) in table {
             let got = validate_new_password(pw, name).err().map(|e| e.key.0);

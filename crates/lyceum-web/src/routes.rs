@@ -144,6 +144,8 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
         .route("/healthz", get(health))
         // Every block kind's pages, API and staff tools, in their route families.
         .merge(kinds::routes())
+        // Sign-up, verification, password reset and account deletion.
+        .merge(crate::handlers::accounts::routes())
         .fallback(errors::not_found)
         .layer(CompressionLayer::new());
 

@@ -14,7 +14,8 @@ use utoipa::OpenApi;
         open_responses::current_peer, open_responses::next_peer, open_responses::peer_review, open_responses::self_review,
         open_responses::queue, open_responses::submission, open_responses::lock, open_responses::unlock, open_responses::staff_assessment,
         open_responses::return_for_revision, open_responses::peer_excuse, open_responses::cancel_assessment,
-        notifications::my_notifications, notifications::read_notifications),
+        notifications::my_notifications, notifications::read_notifications,
+        crate::handlers::accounts::api_create),
     tags((name = "courses"), (name = "enrollment"), (name = "account"), (name = "progress"), (name = "problems"), (name = "open-responses"))
 )]
 pub struct ApiDoc;

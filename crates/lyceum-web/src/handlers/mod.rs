@@ -2,6 +2,7 @@
 
 pub mod about;
 pub mod account;
+pub mod accounts;
 pub mod calendar;
 pub mod catalog;
 pub mod courseware;
