@@ -252,6 +252,17 @@ const STATE_CHANGING: &[(&str, &str)] = &[
     ("POST", "/api/v1/submissions/{submission_id}/return"),
     ("POST", "/api/v1/submissions/{submission_id}/peer-excuse"),
     ("POST", "/api/v1/me/notifications/read"),
+    ("POST", "/signup"),
+    ("POST", "/api/v1/accounts"),
+    ("POST", "/email/verify/{token}"),
+    ("POST", "/preferences/email/resend"),
+    ("POST", "/password/reset"),
+    ("POST", "/password/reset/{token}"),
+    ("POST", "/preferences/password"),
+    ("POST", "/preferences/wikimedia/link"),
+    ("POST", "/preferences/wikimedia/unlink"),
+    ("POST", "/preferences/delete"),
+    ("POST", "/admin/users/{username}/delete"),
 ];
 
 /// The (method, path) of every route in `routes.rs` and the kinds' modules that is not a GET.
@@ -259,7 +270,11 @@ fn state_changing_routes_in_the_router() -> Vec<(String, String)> {
     // The site's routes, and every block kind's (merged in by the kind registry).
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     // One source per file: a route's chunk ends with its file, never runs into the next.
-    let mut sources = vec![std::fs::read_to_string(src.join("routes.rs")).unwrap()];
+    let mut sources = vec![
+        std::fs::read_to_string(src.join("routes.rs")).unwrap(),
+        // Modules that bring a `routes()` of their own, merged in routes.rs.
+        std::fs::read_to_string(src.join("handlers/accounts.rs")).unwrap(),
+    ];
     let mut dirs = vec![src.join("kinds")];
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(dir).unwrap() {
@@ -380,6 +395,8 @@ async fn cross_site_requests_to_every_state_changing_route_are_refused() {
             .replace("{id}", "1")
             .replace("{submission_id}", "1")
             .replace("{assessment_id}", "1")
+            .replace("{token}", "forged-token")
+            .replace("{username}", "root")
     };
     let form = "display_name=Forged&language=fr&lang=fr&return_to=%2F&username=root\
                 &password=correct+horse+battery&s1-1-1-1_2_1=CC0&action=submit";
