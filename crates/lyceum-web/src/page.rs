@@ -143,6 +143,16 @@ impl Page {
         self.app.signup_open()
     }
 
+    /// What to call a person in a record (who graded, who wrote a revision): their shown
+    /// name, or "deleted user" for the tombstone of a deleted account, whose name is gone.
+    pub fn person_name(&self, u: &lyceum_store::repo::users::UserRow) -> String {
+        if u.deleted_at.is_some() {
+            self.text("lyceum-account-deleted-user")
+        } else {
+            u.shown_name().to_owned()
+        }
+    }
+
     /// Does the site send mail (password reset links)?
     pub fn mails(&self) -> bool {
         self.app.config().email.is_some()
