@@ -136,11 +136,23 @@ async fn without_email_configured_nothing_is_mailed_and_no_verification_is_promi
     assert!(r.body.contains("This site does not send e-mail"));
     assert!(!r.body.contains("/preferences/email/resend"));
     let r = c
-        .post_form("/preferences", &[("display_name", ""), ("email", "lina@example.org")])
+        .post_form(
+            "/preferences",
+            &[("display_name", ""), ("email", "lina@example.org")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert!(c.get("/preferences").await.body.contains("value=\"lina@example.org\""));
-    assert_eq!(mailer::send_pending(&t.app).await.unwrap(), 0, "still nothing mailed");
+    assert!(
+        c.get("/preferences")
+            .await
+            .body
+            .contains("value=\"lina@example.org\"")
+    );
+    assert_eq!(
+        mailer::send_pending(&t.app).await.unwrap(),
+        0,
+        "still nothing mailed"
+    );
 }
 
 #[tokio::test]
