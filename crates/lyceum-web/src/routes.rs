@@ -142,8 +142,12 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
             post(api::notifications::read_notifications),
         )
         .route("/healthz", get(health))
+        .merge(api::studio::routes())
         // Every block kind's pages, API and staff tools, in their route families.
         .merge(kinds::routes())
+        // Site administration and organisations' pages.
+        .merge(crate::handlers::admin::routes())
+        .merge(crate::handlers::studio::routes())
         // Sign-up, verification, password reset and account deletion.
         .merge(crate::handlers::accounts::routes())
         .fallback(errors::not_found)

@@ -6,8 +6,10 @@
 mod support;
 
 mod accounts;
+mod admin;
 mod api;
 mod auth;
+mod authoring_api;
 mod deadlines;
 mod get_writes;
 mod grades;
@@ -30,4 +32,5 @@ mod performance;
 mod permissions;
 mod problems;
 mod security;
+mod studio_outline;
 mod surveys;
