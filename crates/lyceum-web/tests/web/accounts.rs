@@ -748,6 +748,14 @@ async fn site_admins_delete_accounts_with_a_reason_and_nobody_else_can() {
         ("user.delete", "Spam account", sam.0.to_string())
     );
     drop(db);
+    let audit_page = root.get("/admin/audit").await.body;
+    assert!(
+        audit_page.contains(&format!(
+            "deleted the account <bdi>deleted-user-{}</bdi>",
+            sam.0
+        )) && audit_page.contains("Spam account"),
+        "{audit_page}"
+    );
     assert_eq!(
         root.get("/admin/users/Sam%20Smith/delete").await.status,
         StatusCode::NOT_FOUND,
