@@ -203,7 +203,10 @@ async fn teaching(cx: &Cx, user: UserId) -> AppResult<Vec<TeachingItem>> {
             }
         }
         if can(&cx.actor(), Action::Edit, Resource::Course(&facts)).allowed() {
-            tools.insert(0, ("lyceum-studio-edit-in-studio", format!("{base}/studio")));
+            tools.insert(
+                0,
+                ("lyceum-studio-edit-in-studio", format!("{base}/studio")),
+            );
             tools.push((
                 "lyceum-dashboard-tool-olx",
                 format!("{base}/instructor/olx"),

@@ -144,7 +144,12 @@ async fn the_outline_editor_adds_renames_moves_duplicates_and_deletes() {
     let mut c = w.t.login("writer").await;
     let page = c.get(STUDIO).await;
     assert_eq!(page.status, StatusCode::OK);
-    for s in ["First section", "Sub 1.1", "Unit with video", "Future section"] {
+    for s in [
+        "First section",
+        "Sub 1.1",
+        "Unit with video",
+        "Future section",
+    ] {
         assert!(page.body.contains(s), "{s}");
     }
     assert!(page.body.contains("Learners see the latest version"));
@@ -266,11 +271,18 @@ async fn the_outline_editor_adds_renames_moves_duplicates_and_deletes() {
 
     // Duplicate a subsection: a copy with its units right after it.
     let r = c
-        .post_form(&studio(&format!("outline/{}/duplicate", w.ids["s1-2"])), &[])
+        .post_form(
+            &studio(&format!("outline/{}/duplicate", w.ids["s1-2"])),
+            &[],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let body = c.get(STUDIO).await.body;
-    assert_eq!(body.matches(">Third unit<").count(), 2, "copied with its unit");
+    assert_eq!(
+        body.matches(">Third unit<").count(),
+        2,
+        "copied with its unit"
+    );
 
     // Delete: a confirmation page first, then the POST with confirm.
     let page = c
@@ -282,7 +294,11 @@ async fn the_outline_editor_adds_renames_moves_duplicates_and_deletes() {
     let r = c
         .post_form(&studio(&format!("outline/{}/delete", w.ids["s2"])), &[])
         .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "no confirm: back to the page");
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "no confirm: back to the page"
+    );
     assert!(r.location().ends_with("/delete"));
     let r = c
         .post_form(
@@ -327,8 +343,11 @@ async fn settings_release_due_grading_and_hiding() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("The due date is before the release date"));
-    assert!(r.body.contains("value=\"2026-09-15T17:00\""), "typed value kept");
-    assert!(r.body.contains("<details class=\"studio-menu\" lang=\"en\" dir=\"ltr\" open>"));
+    assert!(
+        r.body.contains("value=\"2026-09-15T17:00\""),
+        "typed value kept"
+    );
+    assert!(r.body.contains("<details class=\"studio-menu\" open>"));
     // Not a date.
     let r = c
         .post_form(
@@ -427,23 +446,19 @@ async fn bad_input_is_shown_in_place_and_changes_nothing() {
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "a leaf is no parent");
     let r = c
-        .post_form(
-            &studio("outline/add"),
-            &[("kind", "text"), ("title", "X")],
-        )
+        .post_form(&studio("outline/add"), &[("kind", "text"), ("title", "X")])
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     // Stale and foreign ids.
     for bad in ["999999", "abc", &w.ids["s1-1-1-1"].to_string()] {
         let r = c
-            .post_form(
-                &studio(&format!("outline/{bad}/rename")),
-                &[("title", "Y")],
-            )
+            .post_form(&studio(&format!("outline/{bad}/rename")), &[("title", "Y")])
             .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{bad}");
         assert_eq!(
-            c.get(&studio(&format!("outline/{bad}/delete"))).await.status,
+            c.get(&studio(&format!("outline/{bad}/delete")))
+                .await
+                .status,
             StatusCode::NOT_FOUND
         );
     }
@@ -529,11 +544,13 @@ async fn learners_see_changes_only_after_publish_and_preview_shows_the_draft() {
     assert!(learner.get(learner_unit).await.body.contains("Draft words"));
     // Again: nothing to publish.
     let r = author.post_form(&studio("publish"), &[]).await;
-    assert!(author
-        .get(r.location())
-        .await
-        .body
-        .contains("There was nothing to publish"));
+    assert!(
+        author
+            .get(r.location())
+            .await
+            .body
+            .contains("There was nothing to publish")
+    );
     // The history lists the publication with its summary.
     let h = author.get(&studio("history")).await.body;
     assert!(h.contains("Better words"));
@@ -554,10 +571,11 @@ async fn discard_needs_confirmation_and_returns_to_the_published_course() {
     assert!(page.body.contains("Throw away the unpublished change"));
     let r = c.post_form(&studio("discard"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert!(c.get(STUDIO).await.body.contains("Throwaway"), "not without confirm");
-    let r = c
-        .post_form(&studio("discard"), &[("confirm", "1")])
-        .await;
+    assert!(
+        c.get(STUDIO).await.body.contains("Throwaway"),
+        "not without confirm"
+    );
+    let r = c.post_form(&studio("discard"), &[("confirm", "1")]).await;
     let body = c.get(r.location()).await.body;
     assert!(body.contains("Changes discarded"));
     assert!(!body.contains("Throwaway"));
@@ -587,7 +605,10 @@ async fn publishing_a_changed_problem_offers_a_rescore() {
     let page = c
         .get(&studio(&format!("outline/{}/delete", ids["s1-1-1"])))
         .await;
-    assert!(page.body.contains("One learner has work here, and one has a score"));
+    assert!(
+        page.body
+            .contains("One learner has work here, and one has a score")
+    );
     assert!(page.body.contains("leaves their grades"));
     let actor = Actor::user(author, false);
     let olx = r#"<problem><multiplechoiceresponse><label>Which licence?</label><choicegroup type="MultipleChoice"><choice correct="true">CC0</choice><choice correct="false">CC BY-SA 4.0</choice></choicegroup></multiplechoiceresponse></problem>"#;
@@ -606,7 +627,11 @@ async fn publishing_a_changed_problem_offers_a_rescore() {
     let r = c.post_form(&studio("publish"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let body = c.get(r.location()).await.body;
-    assert!(body.contains("one learner&#39;s score may change") || body.contains("one learner's score may change"), "{body}");
+    assert!(
+        body.contains("one learner&#39;s score may change")
+            || body.contains("one learner's score may change"),
+        "{body}"
+    );
     assert!(body.contains(&format!("/instructor/problems/{problem}/rescore")));
     // A forged address names nothing of another course.
     let body = c
@@ -661,16 +686,28 @@ async fn history_diff_and_restore() {
     };
     let newest = revisions[0];
     let d = c
-        .get(&studio(&format!("history/{text}/{newest}?compare=previous")))
+        .get(&studio(&format!(
+            "history/{text}/{newest}?compare=previous"
+        )))
         .await;
     assert_eq!(d.status, StatusCode::OK);
-    assert!(d.body.contains("<del><span class=\"visually-hidden\">[Removed: </span>now."), "{}", d.body);
-    assert!(d.body.contains("<ins><span class=\"visually-hidden\">[Added: </span>later."));
+    assert!(
+        d.body
+            .contains("<del><span class=\"visually-hidden\">[Removed: </span>now."),
+        "{}",
+        d.body
+    );
+    assert!(
+        d.body
+            .contains("<ins><span class=\"visually-hidden\">[Added: </span>later.")
+    );
     let v = c.get(&studio(&format!("history/{text}/{newest}"))).await;
     assert!(v.body.contains("Read **that** later."));
     for bad in ["999", "x"] {
         assert_eq!(
-            c.get(&studio(&format!("history/{text}/{bad}"))).await.status,
+            c.get(&studio(&format!("history/{text}/{bad}")))
+                .await
+                .status,
             StatusCode::NOT_FOUND
         );
     }
@@ -708,8 +745,14 @@ async fn history_diff_and_restore() {
     )
     .await;
     let body = c.get(STUDIO).await.body;
-    assert!(!body.contains(&format!("id=\"b-{unit}\"")), "not in the outline");
-    assert!(body.contains("Deleted, until the next publish"), "listed as deleted");
+    assert!(
+        !body.contains(&format!("id=\"b-{unit}\"")),
+        "not in the outline"
+    );
+    assert!(
+        body.contains("Deleted, until the next publish"),
+        "listed as deleted"
+    );
     let r = c
         .post_form(&studio(&format!("history/{unit}/1/restore")), &[])
         .await;
@@ -771,7 +814,10 @@ async fn studio_works_in_arabic() {
     assert!(r.body.contains("dir=\"rtl\""));
     assert!(r.body.contains("مخطط المقرر"));
     // The course's own titles keep the course's direction.
-    assert!(r.body.contains("class=\"studio-outline\" lang=\"en\" dir=\"ltr\""));
+    assert!(
+        r.body
+            .contains("class=\"studio-row__title\" lang=\"en\" dir=\"ltr\"")
+    );
 }
 
 #[tokio::test]
@@ -790,7 +836,11 @@ async fn edit_in_studio_links_are_shown_to_editors_only() {
         assert_eq!(body.contains("Edit in Studio"), shown, "{who} outline");
         let dash = c.get("/dashboard").await.body;
         if who != "root" {
-            assert_eq!(dash.contains(&format!("{STUDIO}\"")), shown, "{who} dashboard");
+            assert_eq!(
+                dash.contains(&format!("{STUDIO}\"")),
+                shown,
+                "{who} dashboard"
+            );
         }
     }
     let _ = w.course;
