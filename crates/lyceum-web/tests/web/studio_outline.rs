@@ -672,6 +672,9 @@ async fn history_diff_and_restore() {
     assert_eq!(h.status, StatusCode::OK);
     assert!(h.body.contains("writer"));
     assert!(h.body.contains("2 edits"), "grouped: {}", h.body);
+    // Times are in the reader's time zone.
+    let h = c.get(&studio("history?uselang=fr")).await.body;
+    assert!(h.contains("2026"), "{h}");
     let b = c.get(&studio(&format!("history/{text}"))).await;
     assert_eq!(b.status, StatusCode::OK);
     assert!(b.body.contains("Current draft"));
@@ -730,6 +733,26 @@ async fn history_diff_and_restore() {
     assert!(b.contains(&format!("Restored revision {oldest}")));
     let p = c.get(&studio("preview/unit/s1-1-1")).await.body;
     assert!(p.contains("<strong>this</strong>"));
+    // An author whose account was deleted is "deleted user"; the revisions stay theirs.
+    {
+        use lyceum_store::{Db, q};
+        let mut db = w.t.store.conn().await.unwrap();
+        let other = w.t.user("gone", false).await;
+        db.exec(
+            q("UPDATE block_revisions SET author_id = $1 WHERE block_id = $2 AND revision = $3")
+                .bind(other.0)
+                .bind(text)
+                .bind(newest),
+        )
+        .await
+        .unwrap();
+        db.exec(q("UPDATE users SET deleted_at = 1 WHERE id = $1").bind(other.0))
+            .await
+            .unwrap();
+    }
+    let h = c.get(&studio("history")).await.body;
+    assert!(h.contains("deleted user"), "{h}");
+    assert!(!h.contains(">gone<"));
     // A block of another course is not found here.
     let other = w.t.seed(sample_course("OTHER", true)).await;
     let foreign = w.t.block_ids(other).await["s1-1-1-1"];
