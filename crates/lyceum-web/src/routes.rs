@@ -142,8 +142,11 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
             post(api::notifications::read_notifications),
         )
         .route("/healthz", get(health))
+        .merge(api::studio::routes())
         // Every block kind's pages, API and staff tools, in their route families.
         .merge(kinds::routes())
+        // Site administration and organisations' pages.
+        .merge(crate::handlers::admin::routes())
         .merge(crate::handlers::studio::routes())
         .fallback(errors::not_found)
         .layer(CompressionLayer::new());

@@ -5,8 +5,10 @@
 
 mod support;
 
+mod admin;
 mod api;
 mod auth;
+mod authoring_api;
 mod deadlines;
 mod get_writes;
 mod grades;
