@@ -34,6 +34,25 @@ async fn world() -> World {
     let learner = t.user("learner", false).await;
     t.enroll(learner, course).await;
     t.user("root", true).await;
+    // An admin and a plain member of the course's organisation.
+    let org = {
+        let mut db = t.store.conn().await.unwrap();
+        let row = lyceum_store::repo::orgs::find_by_slug(&mut db, "TESTORG")
+            .await
+            .unwrap()
+            .unwrap();
+        lyceum_core::OrgId(row.id)
+    };
+    for (name, role) in [
+        ("orgadmin", lyceum_core::permissions::OrgRole::Admin),
+        ("orgmember", lyceum_core::permissions::OrgRole::Member),
+    ] {
+        let u = t.user(name, false).await;
+        let mut db = t.store.conn().await.unwrap();
+        lyceum_store::repo::orgs::set_member(&mut db, org, u, role, 0)
+            .await
+            .unwrap();
+    }
     let ids = t.block_ids(course).await;
     World {
         t,
@@ -90,6 +109,8 @@ async fn who_may_use_studio() {
         ("writer", StatusCode::OK),
         ("teacher", StatusCode::OK),
         ("root", StatusCode::OK),
+        ("orgadmin", StatusCode::OK),
+        ("orgmember", StatusCode::NOT_FOUND),
     ];
     for (who, status) in cases {
         let mut c = w.t.login(who).await;
