@@ -889,3 +889,41 @@ async fn edit_in_studio_links_are_shown_to_editors_only() {
     }
     let _ = w.course;
 }
+
+#[tokio::test]
+async fn a_course_of_an_organisation_that_reviews_goes_to_review() {
+    let t = TestApp::new().await;
+    let course = t.seed(sample_course("T101", false)).await;
+    let author = t.user("writer", false).await;
+    t.make_staff(author, course, CourseRole::Instructor).await;
+    {
+        use lyceum_store::{Db, q};
+        let mut db = t.store.conn().await.unwrap();
+        db.exec(q("UPDATE organizations SET requires_review = TRUE"))
+            .await
+            .unwrap();
+    }
+    let mut c = t.login("writer").await;
+    let page = c.get(STUDIO).await.body;
+    assert!(page.contains(">Draft<"));
+    assert!(page.contains("Submit for review"));
+    assert!(page.contains("publishing sends this course to its reviewers"));
+    let r = c
+        .post_form(&studio("publish"), &[("summary", "Ready")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let body = c.get(r.location()).await.body;
+    assert!(body.contains("Submitted for review"));
+    assert!(body.contains(">In review<"));
+    assert!(!body.contains("Submit for review</button>"));
+    assert!(!body.contains(">Publish</button>"));
+    // Learners still cannot see it.
+    t.user("learner", false).await;
+    let mut l = t.login("learner").await;
+    assert_eq!(
+        l.get("/courses/course-v1:TESTORG+T101+2026/courseware")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
