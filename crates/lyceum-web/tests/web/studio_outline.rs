@@ -523,6 +523,14 @@ async fn learners_see_changes_only_after_publish_and_preview_shows_the_draft() {
             &[("title", "Renamed unit")],
         )
         .await;
+    // The unit holding the edited text says so, and so do its subsection and section.
+    let body = author.get(STUDIO).await.body;
+    assert_eq!(
+        body.matches(">Changes inside<").count(),
+        2,
+        "sub 1.1, section 1"
+    );
+    assert!(body.contains(">Changed<"), "the renamed unit");
     let outline = "/courses/course-v1:TESTORG+T101+2026/courseware";
     let learner_unit = "/courses/course-v1:TESTORG+T101+2026/unit/s1-1-2";
     assert!(learner.get(outline).await.body.contains("Second unit"));
