@@ -5,6 +5,7 @@
 use lyceum_core::course::spec::{CourseSpec, expand};
 use lyceum_core::permissions::CourseRole;
 use lyceum_core::{BlockId, CourseId, UserId};
+use lyceum_store::repo::drafts::{self, DraftWrite, NewRevision};
 use lyceum_store::repo::login_limits::{self, Bucket, Reservation};
 use lyceum_store::repo::{
     assets, calendar, courses, learner, media, notifications, open_responses as ors, orgs, pages,
@@ -58,6 +59,10 @@ contract!(
     calendar_feeds_reset_and_find_their_owner,
     courses_taught_with_their_roles,
     survey_responses_once_each_with_report_rows,
+    drafts_lie_over_the_published_course_until_published,
+    discarding_a_draft_drops_only_what_was_never_published,
+    revisions_are_listed_newest_first_with_their_authors,
+    learner_work_counts_each_learner_once,
 );
 
 const NOW: i64 = 1_790_000_000_000;
@@ -2268,4 +2273,275 @@ async fn survey_responses_once_each_with_report_rows(store: Store) {
         .unwrap();
     let scores = problems::scores_of(&mut c, ana, course).await.unwrap();
     assert_eq!(scores, vec![(block, 1.0, 1.0, 1)]);
+}
+
+/// The draft's state of one block, by title.
+fn draft_row<'a>(rows: &'a [drafts::DraftRow], title: &str) -> &'a drafts::DraftRow {
+    rows.iter()
+        .find(|r| r.title == title)
+        .unwrap_or_else(|| panic!("no {title}"))
+}
+
+fn write_of(r: &drafts::DraftRow, course: CourseId) -> DraftWrite<'_> {
+    DraftWrite {
+        block: r.block(),
+        course,
+        parent: r.parent_id.map(BlockId),
+        position: r.position,
+        title: &r.title,
+        release_at: r.release_at,
+        content: &r.content,
+        revision: r.revision,
+        deleted: r.deleted,
+    }
+}
+
+async fn drafts_lie_over_the_published_course_until_published(store: Store) {
+    let id = course(&store, "DRAFT", true).await;
+    let mut c = store.conn().await.unwrap();
+    let rows = drafts::load(&mut c, id).await.unwrap();
+    assert_eq!(rows.len(), 11);
+    assert!(
+        rows.iter()
+            .all(|r| r.live && !r.changed && r.published_revision == r.revision)
+    );
+    assert_eq!(drafts::count_changes(&mut c, id).await.unwrap(), 0);
+    let version = courses::content_version(&mut c, id).await.unwrap().unwrap();
+    drop(c);
+
+    // Rename U1, remove U2, add a unit under SS1: in one transaction, as a use case would.
+    let mut tx = store.begin().await.unwrap();
+    let u1 = draft_row(&rows, "U1").clone();
+    let u2 = draft_row(&rows, "U2").clone();
+    let ss1 = draft_row(&rows, "SS1").block();
+    drafts::put(
+        &mut tx,
+        &DraftWrite {
+            title: "U1 renamed",
+            revision: 2,
+            ..write_of(&u1, id)
+        },
+        NOW,
+    )
+    .await
+    .unwrap();
+    drafts::put(
+        &mut tx,
+        &DraftWrite {
+            deleted: true,
+            ..write_of(&u2, id)
+        },
+        NOW,
+    )
+    .await
+    .unwrap();
+    // A removal takes the unit's blocks with it (the use case marks the whole subtree).
+    for child in rows.iter().filter(|r| r.parent_id == Some(u2.id)) {
+        drafts::put(
+            &mut tx,
+            &DraftWrite {
+                deleted: true,
+                ..write_of(child, id)
+            },
+            NOW,
+        )
+        .await
+        .unwrap();
+    }
+    let new = drafts::insert_new(&mut tx, id, "unit", "fresh", "U new", "{}", NOW)
+        .await
+        .unwrap();
+    drafts::put(
+        &mut tx,
+        &DraftWrite {
+            block: new,
+            course: id,
+            parent: Some(ss1),
+            position: 2,
+            title: "U new",
+            release_at: None,
+            content: "{}",
+            revision: 1,
+            deleted: false,
+        },
+        NOW,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let mut c = store.conn().await.unwrap();
+    // Learners see the published course, untouched.
+    let tree = courses::load_tree(&mut c, id).await.unwrap();
+    assert!(tree.index_of(new).is_none());
+    assert_eq!(tree.node(tree.index_of(u1.block()).unwrap()).title, "U1");
+    assert!(tree.index_of(u2.block()).is_some());
+    let draft = drafts::load(&mut c, id).await.unwrap();
+    assert_eq!(drafts::count_changes(&mut c, id).await.unwrap(), 4);
+    assert_eq!(draft_row(&draft, "U1 renamed").published_revision, 1);
+    assert!(draft_row(&draft, "U2").deleted);
+    let fresh = draft_row(&draft, "U new");
+    assert!(!fresh.live && fresh.changed && fresh.published_revision == 0);
+    let (course_of, got) = drafts::get(&mut c, new).await.unwrap().unwrap();
+    assert_eq!((course_of, got.title.as_str()), (id, "U new"));
+    drop(c);
+
+    let mut tx = store.begin().await.unwrap();
+    let (v, changed) = drafts::publish(&mut tx, id, None, "Spring", NOW + 1)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!((v, changed), (version + 1, 4));
+    let mut c = store.conn().await.unwrap();
+    let tree = courses::load_tree(&mut c, id).await.unwrap();
+    assert!(
+        tree.index_of(new).is_some(),
+        "the new unit is live with the same id"
+    );
+    assert!(
+        tree.index_of(u2.block()).is_none(),
+        "the removed unit is gone for learners"
+    );
+    assert_eq!(
+        tree.node(tree.index_of(u1.block()).unwrap()).title,
+        "U1 renamed"
+    );
+    assert!(tree.problems.is_empty());
+    assert_eq!(drafts::count_changes(&mut c, id).await.unwrap(), 0);
+    // The removed unit stays stored (not live): its history and learners' work with it.
+    let (_, gone) = drafts::get(&mut c, u2.block()).await.unwrap().unwrap();
+    assert!(!gone.live && !gone.changed);
+    let pubs = drafts::publications(&mut c, id, 10).await.unwrap();
+    assert_eq!(
+        (
+            pubs[0].version,
+            pubs[0].changed_blocks,
+            pubs[0].summary.as_str()
+        ),
+        (v, 4, "Spring")
+    );
+}
+
+async fn discarding_a_draft_drops_only_what_was_never_published(store: Store) {
+    let id = course(&store, "DISC", true).await;
+    let mut c = store.conn().await.unwrap();
+    let rows = drafts::load(&mut c, id).await.unwrap();
+    let u1 = draft_row(&rows, "U1").clone();
+    drafts::put(
+        &mut c,
+        &DraftWrite {
+            title: "Changed",
+            revision: 2,
+            ..write_of(&u1, id)
+        },
+        NOW,
+    )
+    .await
+    .unwrap();
+    let new = drafts::insert_new(&mut c, id, "unit", "n", "New", "{}", NOW)
+        .await
+        .unwrap();
+    drafts::put(
+        &mut c,
+        &DraftWrite {
+            block: new,
+            course: id,
+            parent: u1.parent_id.map(BlockId),
+            position: 5,
+            title: "New",
+            release_at: None,
+            content: "{}",
+            revision: 1,
+            deleted: false,
+        },
+        NOW,
+    )
+    .await
+    .unwrap();
+    assert_eq!(drafts::discard(&mut c, id).await.unwrap(), 2);
+    assert!(drafts::get(&mut c, new).await.unwrap().is_none());
+    let after = drafts::load(&mut c, id).await.unwrap();
+    assert_eq!(after.len(), rows.len());
+    assert_eq!(draft_row(&after, "U1").revision, 1);
+}
+
+async fn revisions_are_listed_newest_first_with_their_authors(store: Store) {
+    let id = course(&store, "REVS", true).await;
+    let ada = user(&store, "Ada").await;
+    let mut c = store.conn().await.unwrap();
+    let rows = drafts::load(&mut c, id).await.unwrap();
+    let u1 = draft_row(&rows, "U1").block();
+    for (n, at) in [(2, NOW + 10), (3, NOW + 20)] {
+        drafts::add_revision(
+            &mut c,
+            &NewRevision {
+                block: u1,
+                revision: n,
+                author: Some(ada),
+                title: "U1",
+                content: "{}",
+                release_at: None,
+                comment: "edit",
+            },
+            at,
+        )
+        .await
+        .unwrap();
+    }
+    assert_eq!(drafts::last_revision(&mut c, u1).await.unwrap(), 3);
+    let h = drafts::block_history(&mut c, u1).await.unwrap();
+    let numbers: Vec<i64> = h.iter().map(|r| r.revision).collect();
+    assert_eq!(numbers, [3, 2, 1]);
+    assert_eq!(h[0].author_username.as_deref(), Some("Ada"));
+    assert_eq!(h[2].author_username, None, "imported without an author");
+    // The course's history pages by cursor, newest first, without gaps or repeats.
+    let all = drafts::course_history(&mut c, id, None, 100).await.unwrap();
+    assert_eq!(all.len(), 13);
+    let mut paged = Vec::new();
+    let mut before = None;
+    loop {
+        let page = drafts::course_history(&mut c, id, before, 5).await.unwrap();
+        let Some(last) = page.last() else { break };
+        before = Some((last.created_at, last.block_id, last.revision));
+        paged.extend(page.iter().map(|r| (r.block_id, r.revision)));
+    }
+    let expected: Vec<(i64, i64)> = all.iter().map(|r| (r.block_id, r.revision)).collect();
+    assert_eq!(paged, expected);
+    assert_eq!(all[0].revision, 3);
+    assert!(drafts::revision(&mut c, u1, 2).await.unwrap().is_some());
+    assert!(drafts::revision(&mut c, u1, 9).await.unwrap().is_none());
+}
+
+async fn learner_work_counts_each_learner_once(store: Store) {
+    let id = course(&store, "WORK", true).await;
+    let (a, b) = (user(&store, "A").await, user(&store, "B").await);
+    let mut c = store.conn().await.unwrap();
+    let rows = drafts::load(&mut c, id).await.unwrap();
+    let blocks: Vec<BlockId> = rows
+        .iter()
+        .filter(|r| r.kind == "text")
+        .map(|r| r.block())
+        .collect();
+    assert_eq!(
+        drafts::learner_work(&mut c, &blocks).await.unwrap(),
+        drafts::LearnerWork::default()
+    );
+    for (u, block) in [(a, blocks[0]), (a, blocks[1]), (b, blocks[1])] {
+        c.exec(
+            lyceum_store::q("INSERT INTO score_overrides (user_id, block_id, course_id, earned, reason, staff_id, created_at) VALUES ($1, $2, $3, 1, 'x', NULL, 0)")
+                .bind(u.0)
+                .bind(block.0)
+                .bind(id.0),
+        )
+        .await
+        .unwrap();
+    }
+    let w = drafts::learner_work(&mut c, &blocks).await.unwrap();
+    assert_eq!((w.learners, w.scored), (2, 2));
+    let w = drafts::learner_work(&mut c, &blocks[..1]).await.unwrap();
+    assert_eq!((w.learners, w.scored), (1, 1));
+    assert_eq!(
+        drafts::learner_work(&mut c, &[]).await.unwrap(),
+        drafts::LearnerWork::default()
+    );
 }
