@@ -7,6 +7,7 @@
 //! whose [`ErrorKind`] callers map in one place.
 
 pub mod accounts;
+pub mod course_admin;
 pub mod courses;
 pub mod error;
 pub mod jobs;

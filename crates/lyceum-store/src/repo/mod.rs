@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod audit;
 pub mod calendar;
+pub mod course_admin;
 pub mod courses;
 pub mod learner;
 pub mod login_limits;
