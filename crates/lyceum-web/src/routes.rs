@@ -144,6 +144,8 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
         .route("/healthz", get(health))
         // Every block kind's pages, API and staff tools, in their route families.
         .merge(kinds::routes())
+        // Creating courses, their settings, team and review (pages and API).
+        .merge(crate::handlers::course_admin::routes())
         .fallback(errors::not_found)
         .layer(CompressionLayer::new());
 

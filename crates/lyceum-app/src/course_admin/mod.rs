@@ -9,7 +9,7 @@ pub mod team;
 
 use crate::{Env, Error, ErrorKind, Result};
 use jiff::Timestamp;
-use lyceum_core::course::{CourseKey, License};
+use lyceum_core::course::{CourseKey, CourseStatus, License};
 use lyceum_core::permissions::{
     Action, Actor, CourseFacts, Decision, OrgFacts, Resource, can,
 };
@@ -174,7 +174,12 @@ impl Loaded {
 }
 
 /// Load a course for `actor`: `NotFound` unless it exists and they may see it.
-pub(crate) async fn load(db: &mut impl Db, key: &str, actor: &Actor) -> Result<Loaded> {
+pub(crate) async fn load(
+    db: &mut impl Db,
+    key: &str,
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<Loaded> {
     if key.parse::<CourseKey>().is_err() {
         return Err(Error::not_found());
     }
@@ -183,7 +188,7 @@ pub(crate) async fn load(db: &mut impl Db, key: &str, actor: &Actor) -> Result<L
         .ok_or_else(Error::not_found)?;
     let facts = CourseFacts {
         published: row.published,
-        enrollment_open: row.enrollment_open,
+        enrollment_open: row.enrollment_window(now).is_open(),
         enrolled: viewer.enrolled,
         role: viewer.role,
         org_role: viewer.org_role,
@@ -276,7 +281,7 @@ pub async fn update_settings(
 ) -> Result<()> {
     let user = user_of(actor)?;
     let mut tx = env.store.begin().await?;
-    let course = load(&mut tx, key, actor).await?;
+    let course = load(&mut tx, key, actor, env.now()).await?;
     decide(
         can(actor, Action::Edit, Resource::Course(&course.facts)),
         "lyceum-course-settings-error-forbidden",
@@ -346,7 +351,7 @@ pub async fn set_card_image(
     let user = user_of(actor)?;
     {
         let mut c = env.store.conn().await?;
-        let course = load(&mut c, key, actor).await?;
+        let course = load(&mut c, key, actor, env.now()).await?;
         decide(
             can(actor, Action::Edit, Resource::Course(&course.facts)),
             "lyceum-course-settings-error-forbidden",
@@ -355,7 +360,7 @@ pub async fn set_card_image(
     let now = env.now_ms();
     let Some(bytes) = bytes else {
         let mut tx = env.store.begin().await?;
-        let course = load(&mut tx, key, actor).await?;
+        let course = load(&mut tx, key, actor, env.now()).await?;
         repo::set_card_image(&mut tx, course.id(), None, now).await?;
         courses::bump_content_version(&mut tx, course.id(), now).await?;
         card_audit(&mut tx, user, key, None, now).await?;
@@ -377,7 +382,7 @@ pub async fn set_card_image(
     let mut staged = env.media.stage().map_err(Error::internal)?;
     let (sha, size) = staged.put(bytes).map_err(Error::internal)?;
     let mut tx = env.store.begin().await?;
-    let course = load(&mut tx, key, actor).await?;
+    let course = load(&mut tx, key, actor, env.now()).await?;
     decide(
         can(actor, Action::Edit, Resource::Course(&course.facts)),
         "lyceum-course-settings-error-forbidden",
@@ -424,6 +429,38 @@ async fn card_audit(
     )
     .await?;
     Ok(())
+}
+
+/// How long a published course may go unreviewed before it is marked "may be outdated"
+/// (site setting `review_interval_days`, default 365; 0 turns the mark off). The one
+/// place that reads it here: `settings::review_interval` replaces it when merged.
+pub async fn review_interval(db: &mut impl Db) -> Result<jiff::SignedDuration> {
+    let days = lyceum_store::repo::settings::get(db, "review_interval_days")
+        .await?
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|d| (0..=36_500).contains(d))
+        .unwrap_or(365);
+    Ok(jiff::SignedDuration::from_hours(days * 24))
+}
+
+/// Whether a course carries "may be outdated" now.
+pub fn may_be_outdated(
+    status: &str,
+    last_reviewed_at: Option<i64>,
+    last_published_at: Option<i64>,
+    now: Timestamp,
+    interval: jiff::SignedDuration,
+) -> bool {
+    use lyceum_core::clock::from_millis;
+    CourseStatus::parse(status).is_some_and(|s| {
+        lyceum_core::course::status::may_be_outdated(
+            s,
+            last_reviewed_at.map(from_millis),
+            last_published_at.map(from_millis),
+            now,
+            interval,
+        )
+    })
 }
 
 /// Where `actor` may create courses: the organisations, by name, with their slug.

@@ -28,7 +28,7 @@ pub struct RerunInput {
 pub async fn rerun(env: &Env, actor: &Actor, key: &str, input: &RerunInput) -> Result<Created> {
     let me = user_of(actor)?;
     let mut tx = env.store.begin().await?;
-    let from = load(&mut tx, key, actor).await?;
+    let from = load(&mut tx, key, actor, env.now()).await?;
     decide(
         can(actor, Action::Administer, Resource::Course(&from.facts)),
         "lyceum-course-settings-error-rerun-forbidden",

@@ -70,7 +70,7 @@ pub async fn decide_review(
         .trim()
         .to_owned();
     let mut tx = env.store.begin().await?;
-    let course = load(&mut tx, key, actor).await?;
+    let course = load(&mut tx, key, actor, env.now()).await?;
     decide(
         can(actor, Action::Review, Resource::Course(&course.facts)),
         "lyceum-review-error-forbidden",
@@ -208,7 +208,7 @@ pub async fn change_status(
         .trim()
         .to_owned();
     let mut tx = env.store.begin().await?;
-    let course = load(&mut tx, key, actor).await?;
+    let course = load(&mut tx, key, actor, env.now()).await?;
     decide(
         can(actor, Action::Administer, Resource::Course(&course.facts)),
         "lyceum-review-error-forbidden",

@@ -48,7 +48,7 @@ pub fn parse_role(s: &str) -> Result<CourseRole> {
 /// The team of a course, instructors first: for anyone on it (or who runs it).
 pub async fn list(env: &Env, actor: &Actor, key: &str) -> Result<Vec<Member>> {
     let mut c = env.store.conn().await?;
-    let course = load(&mut c, key, actor).await?;
+    let course = load(&mut c, key, actor, env.now()).await?;
     decide(
         can(actor, Action::ViewUnreleased, Resource::Course(&course.facts)),
         "lyceum-team-error-forbidden",
@@ -78,7 +78,7 @@ pub async fn set_member(
 ) -> Result<(Member, Outcome)> {
     let me = user_of(actor)?;
     let mut tx = env.store.begin().await?;
-    let course = load(&mut tx, key, actor).await?;
+    let course = load(&mut tx, key, actor, env.now()).await?;
     decide(
         can(actor, Action::ManageTeam, Resource::Course(&course.facts)),
         "lyceum-team-error-forbidden",
@@ -139,7 +139,7 @@ fn member(u: &users::UserRow, role: CourseRole) -> Member {
 pub async fn remove_member(env: &Env, actor: &Actor, key: &str, username: &str) -> Result<()> {
     let me = user_of(actor)?;
     let mut tx = env.store.begin().await?;
-    let course = load(&mut tx, key, actor).await?;
+    let course = load(&mut tx, key, actor, env.now()).await?;
     decide(
         can(actor, Action::ManageTeam, Resource::Course(&course.facts)),
         "lyceum-team-error-forbidden",

@@ -46,6 +46,8 @@ struct DashboardView {
     deadlines: Vec<DueLine>,
     /// Site admins get the site's own tools.
     admin: bool,
+    /// May create a course in some organisation.
+    can_create: bool,
 }
 
 /// Progress of one enrolment: (done, total, resume unit url_name), and its due dates.
@@ -153,6 +155,8 @@ pub struct TeachingItem {
     pub language: String,
     pub dir: &'static str,
     pub role_key: &'static str,
+    /// The course's status when it is not simply published (draft, in review, archived).
+    pub status_key: Option<&'static str>,
     pub outline_url: String,
     /// (message key, url) of each staff tool the role may use.
     pub tools: Vec<(&'static str, String)>,
@@ -207,7 +211,12 @@ async fn teaching(cx: &Cx, user: UserId) -> AppResult<Vec<TeachingItem>> {
                 "lyceum-dashboard-tool-olx",
                 format!("{base}/instructor/olx"),
             ));
+            tools.push(("lyceum-course-settings-nav", format!("{base}/settings")));
         }
+        if can(&cx.actor(), Action::ManageTeam, Resource::Course(&facts)).allowed() {
+            tools.push(("lyceum-team-nav", format!("{base}/team")));
+        }
+        let status = lyceum_core::course::CourseStatus::parse(&course.status);
         out.push((
             course.id(),
             queue_url,
@@ -222,6 +231,9 @@ async fn teaching(cx: &Cx, user: UserId) -> AppResult<Vec<TeachingItem>> {
                     CourseRole::Author => "lyceum-dashboard-role-author",
                     CourseRole::Staff => "lyceum-dashboard-role-staff",
                 },
+                status_key: status
+                    .filter(|s| *s != lyceum_core::course::CourseStatus::Published)
+                    .map(crate::handlers::course_admin::status_label),
                 outline_url: format!("{base}/courseware"),
                 tools,
                 waiting: None,
@@ -280,6 +292,8 @@ pub async fn page(cx: Cx) -> AppResult<Response> {
         teaching,
         deadlines: deadlines::lines(&cx.page, next),
         admin: can(&cx.actor(), Action::Administer, Resource::Site).allowed(),
+        can_create: lyceum_app::course_admin::may_create_somewhere(&cx.app.env(), &cx.actor())
+            .await?,
         p: cx.page.clone(),
     };
     Ok(html_response(view.render().map_err(AppError::internal)?))

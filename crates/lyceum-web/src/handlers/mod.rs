@@ -4,6 +4,7 @@ pub mod about;
 pub mod account;
 pub mod calendar;
 pub mod catalog;
+pub mod course_admin;
 pub mod courseware;
 pub mod dashboard;
 pub mod errors;
