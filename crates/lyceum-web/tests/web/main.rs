@@ -7,6 +7,7 @@ mod support;
 
 mod api;
 mod auth;
+mod course_admin;
 mod deadlines;
 mod get_writes;
 mod grades;

@@ -252,6 +252,17 @@ const STATE_CHANGING: &[(&str, &str)] = &[
     ("POST", "/api/v1/submissions/{submission_id}/return"),
     ("POST", "/api/v1/submissions/{submission_id}/peer-excuse"),
     ("POST", "/api/v1/me/notifications/read"),
+    ("POST", "/courses/new"),
+    ("POST", "/courses/about-preview"),
+    ("POST", "/courses/{key}/settings"),
+    ("POST", "/courses/{key}/status"),
+    ("POST", "/courses/{key}/rerun"),
+    ("POST", "/courses/{key}/team"),
+    ("POST", "/courses/{key}/team/remove"),
+    ("POST", "/courses/{key}/review"),
+    ("POST", "/api/v1/courses"),
+    ("PUT", "/api/v1/courses/{course_id}/team/{username}"),
+    ("DELETE", "/api/v1/courses/{course_id}/team/{username}"),
 ];
 
 /// The (method, path) of every route in `routes.rs` and the kinds' modules that is not a GET.
@@ -259,8 +270,11 @@ fn state_changing_routes_in_the_router() -> Vec<(String, String)> {
     // The site's routes, and every block kind's (merged in by the kind registry).
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     // One source per file: a route's chunk ends with its file, never runs into the next.
-    let mut sources = vec![std::fs::read_to_string(src.join("routes.rs")).unwrap()];
-    let mut dirs = vec![src.join("kinds")];
+    let mut sources = vec![
+        std::fs::read_to_string(src.join("routes.rs")).unwrap(),
+        std::fs::read_to_string(src.join("api/course_admin.rs")).unwrap(),
+    ];
+    let mut dirs = vec![src.join("kinds"), src.join("handlers/course_admin")];
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
