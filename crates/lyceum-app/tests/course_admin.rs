@@ -4,8 +4,8 @@
 //! (approve, send back, notices, audit) and archiving.
 #![allow(clippy::unwrap_used)]
 
-use lyceum_app::course_admin::review::{self, Decision};
 use lyceum_app::course_admin::rerun::{RerunInput, rerun};
+use lyceum_app::course_admin::review::{self, Decision};
 use lyceum_app::course_admin::team::{self, Outcome};
 use lyceum_app::course_admin::{self as uc, NewCourseInput, SettingsInput};
 use lyceum_app::{Env, ErrorKind};
@@ -155,7 +155,10 @@ async fn creating_a_course_takes_rights_and_good_input(store: Store) {
             .unwrap();
         assert_eq!(c.key, format!("course-v1:WIKI+{code}+2027"));
         let mut db = env.store.conn().await.unwrap();
-        let row = courses::find_by_key(&mut db, &c.key).await.unwrap().unwrap();
+        let row = courses::find_by_key(&mut db, &c.key)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(
             (row.status.as_str(), row.published, row.license.as_str()),
             ("draft", false, "CC-BY-SA-4.0")
@@ -200,7 +203,12 @@ async fn creating_a_course_takes_rights_and_good_input(store: Store) {
         (e.kind, e.error.key.0),
         (ErrorKind::Invalid, "lyceum-newcourse-error-org-unknown")
     );
-    for (code, run) in [("A B", "2027"), ("A1", "20:27"), ("", "2027"), ("A1", &"9".repeat(65) as &str)] {
+    for (code, run) in [
+        ("A B", "2027"),
+        ("A1", "20:27"),
+        ("", "2027"),
+        ("A1", &"9".repeat(65) as &str),
+    ] {
         let e = uc::create(env, &a, &input("WIKI", code, run, "T"))
             .await
             .unwrap_err();
@@ -240,9 +248,13 @@ async fn creating_a_course_takes_rights_and_good_input(store: Store) {
 }
 
 async fn created(w: &World, code: &str) -> (CourseId, String) {
-    let c = uc::create(&w.env, &actor(w.admin), &input("WIKI", code, "2027", "Cours"))
-        .await
-        .unwrap();
+    let c = uc::create(
+        &w.env,
+        &actor(w.admin),
+        &input("WIKI", code, "2027", "Cours"),
+    )
+    .await
+    .unwrap();
     (c.id, c.key)
 }
 
@@ -272,11 +284,19 @@ async fn settings_check_their_dates_and_keep_the_course_on_refusal(store: Store)
     let mut c = w.env.store.conn().await.unwrap();
     let row = courses::get(&mut c, id).await.unwrap().unwrap();
     assert_eq!(
-        (row.title.as_str(), row.language.as_str(), row.license.as_str()),
+        (
+            row.title.as_str(),
+            row.language.as_str(),
+            row.license.as_str()
+        ),
         ("Nouveau titre", "ar", "CC0-1.0")
     );
     assert_eq!(
-        (row.effort_minutes_per_week, row.effort_weeks, row.self_paced),
+        (
+            row.effort_minutes_per_week,
+            row.effort_weeks,
+            row.self_paced
+        ),
         (Some(150), Some(8), false)
     );
     assert!(row.overview_html.contains("<strong>gras</strong>"));
@@ -366,7 +386,8 @@ async fn settings_check_their_dates_and_keep_the_course_on_refusal(store: Store)
     );
 }
 
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+const PNG: &[u8] =
+    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
 
 async fn card_images_are_checked_before_anything_is_stored(store: Store) {
     let w = world(store).await;
@@ -385,7 +406,9 @@ async fn card_images_are_checked_before_anything_is_stored(store: Store) {
     assert!(assets::list(&mut c, id).await.unwrap().is_empty());
     assert!(w.env.media.list().unwrap().is_empty(), "no file stored");
     drop(c);
-    uc::set_card_image(&w.env, &a, &key, Some(PNG)).await.unwrap();
+    uc::set_card_image(&w.env, &a, &key, Some(PNG))
+        .await
+        .unwrap();
     let mut c = w.env.store.conn().await.unwrap();
     let row = courses::get(&mut c, id).await.unwrap().unwrap();
     assert_eq!(row.card_image.as_deref(), Some("course-card.png"));
@@ -463,13 +486,19 @@ async fn a_rerun_copies_published_content_not_learners(store: Store) {
         (row.title.as_str(), row.status.as_str(), row.published),
         ("Original", "draft", false)
     );
-    assert_eq!(row.start_at, Some(at("2027-01-01T00:00:00Z").unwrap().as_millisecond()));
+    assert_eq!(
+        row.start_at,
+        Some(at("2027-01-01T00:00:00Z").unwrap().as_millisecond())
+    );
     assert!(row.overview_html.contains("<em>it</em>"));
     let old = courses::load_tree(&mut c, from).await.unwrap();
     let new = courses::load_tree(&mut c, made.id).await.unwrap();
     assert_eq!(old.len(), new.len());
     for i in 0..old.len() {
-        let (o, n) = (old.node(i), new.node(new.find_url_name(&old.node(i).url_name).unwrap()));
+        let (o, n) = (
+            old.node(i),
+            new.node(new.find_url_name(&old.node(i).url_name).unwrap()),
+        );
         assert_ne!(o.id, n.id, "new ids");
         assert_eq!((&o.title, &o.kind), (&n.title, &n.kind), "same content");
     }
@@ -511,7 +540,11 @@ async fn a_rerun_copies_published_content_not_learners(store: Store) {
             .kind,
         ErrorKind::Invalid
     );
-    assert!(audit_actions(&w.env.store).await.contains(&"course.rerun".to_owned()));
+    assert!(
+        audit_actions(&w.env.store)
+            .await
+            .contains(&"course.rerun".to_owned())
+    );
 }
 
 async fn the_team_keeps_an_instructor(store: Store) {
@@ -522,7 +555,10 @@ async fn the_team_keeps_an_instructor(store: Store) {
     let (m, o) = team::set_member(&w.env, &a, &key, "bob", CourseRole::Author)
         .await
         .unwrap();
-    assert_eq!((m.user, m.role, o), (bob, CourseRole::Author, Outcome::Added));
+    assert_eq!(
+        (m.user, m.role, o),
+        (bob, CourseRole::Author, Outcome::Added)
+    );
     let (_, o) = team::set_member(&w.env, &a, &key, "Bob", CourseRole::Staff)
         .await
         .unwrap();
@@ -539,13 +575,17 @@ async fn the_team_keeps_an_instructor(store: Store) {
         (e.kind, e.error.key.0),
         (ErrorKind::Conflict, "lyceum-team-error-last-instructor")
     );
-    let e = team::remove_member(&w.env, &a, &key, "Admin").await.unwrap_err();
+    let e = team::remove_member(&w.env, &a, &key, "Admin")
+        .await
+        .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Conflict);
     // With a second instructor, the first may go.
     team::set_member(&w.env, &a, &key, "Bob", CourseRole::Instructor)
         .await
         .unwrap();
-    team::remove_member(&w.env, &a, &key, "Admin").await.unwrap();
+    team::remove_member(&w.env, &a, &key, "Admin")
+        .await
+        .unwrap();
     // Unknown people, roles, non-members.
     let bob_a = actor(bob);
     let e = team::set_member(&w.env, &bob_a, &key, "nobody", CourseRole::Staff)
@@ -555,7 +595,10 @@ async fn the_team_keeps_an_instructor(store: Store) {
         (e.kind, e.error.key.0),
         (ErrorKind::NotFound, "lyceum-team-error-unknown-user")
     );
-    assert_eq!(team::parse_role("owner").unwrap_err().kind, ErrorKind::Invalid);
+    assert_eq!(
+        team::parse_role("owner").unwrap_err().kind,
+        ErrorKind::Invalid
+    );
     let e = team::remove_member(&w.env, &bob_a, &key, "Outsider")
         .await
         .unwrap_err();
@@ -572,10 +615,16 @@ async fn the_team_keeps_an_instructor(store: Store) {
         ErrorKind::Forbidden
     );
     assert_eq!(
-        team::set_member(&w.env, &actor(w.outsider), &key, "Creator", CourseRole::Staff)
-            .await
-            .unwrap_err()
-            .kind,
+        team::set_member(
+            &w.env,
+            &actor(w.outsider),
+            &key,
+            "Creator",
+            CourseRole::Staff
+        )
+        .await
+        .unwrap_err()
+        .kind,
         ErrorKind::NotFound
     );
     let list = team::list(&w.env, &actor(w.member), &key).await.unwrap();
@@ -583,7 +632,10 @@ async fn the_team_keeps_an_instructor(store: Store) {
         list.iter()
             .map(|m| (m.username.as_str(), m.role))
             .collect::<Vec<_>>(),
-        vec![("Bob", CourseRole::Instructor), ("Member", CourseRole::Author)]
+        vec![
+            ("Bob", CourseRole::Instructor),
+            ("Member", CourseRole::Author)
+        ]
     );
     let actions = audit_actions(&w.env.store).await;
     assert_eq!(
@@ -621,16 +673,37 @@ async fn review_approves_or_sends_back_with_notices_and_audit(store: Store) {
     let reviewer = user(&w.env.store, "Reviewer", false).await;
     member(&w.env.store, w.org, reviewer, "reviewer").await;
     // The creator's course, submitted for review (the lead's publish does this).
-    let c = uc::create(&w.env, &actor(w.creator), &input("WIKI", "V1", "2027", "À relire"))
-        .await
-        .unwrap();
+    let c = uc::create(
+        &w.env,
+        &actor(w.creator),
+        &input("WIKI", "V1", "2027", "À relire"),
+    )
+    .await
+    .unwrap();
     set_status(&w.env.store, c.id, CourseStatus::Review).await;
     let rv = actor(reviewer);
     // The queue: the reviewer's and the site admin's, not a member's.
     let mut db = w.env.store.conn().await.unwrap();
-    assert_eq!(repo::review_queue(&mut db, reviewer, false).await.unwrap().len(), 1);
-    assert_eq!(repo::review_queue(&mut db, w.root, true).await.unwrap().len(), 1);
-    assert!(repo::review_queue(&mut db, w.member, false).await.unwrap().is_empty());
+    assert_eq!(
+        repo::review_queue(&mut db, reviewer, false)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        repo::review_queue(&mut db, w.root, true)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        repo::review_queue(&mut db, w.member, false)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     drop(db);
     // Sending back needs a comment; the creator (instructor) may not review.
     let e = review::decide_review(&w.env, &rv, &c.key, Decision::SendBack, "  ")
@@ -648,7 +721,10 @@ async fn review_approves_or_sends_back_with_notices_and_audit(store: Store) {
         .await
         .unwrap();
     assert_eq!(after, CourseStatus::Draft);
-    assert_eq!(notices(&w.env.store, w.creator).await, vec!["review-sent-back"]);
+    assert_eq!(
+        notices(&w.env.store, w.creator).await,
+        vec!["review-sent-back"]
+    );
     // Approving a draft is refused; submitted again, it is approved and published.
     assert_eq!(
         review::decide_review(&w.env, &rv, &c.key, Decision::Approve, "")
@@ -747,5 +823,8 @@ async fn archive_and_reopen(store: Store) {
         .unwrap();
     assert_eq!(s, CourseStatus::Published);
     let actions = audit_actions(&w.env.store).await;
-    assert_eq!(actions, vec!["course.create", "course.archive", "course.reopen"]);
+    assert_eq!(
+        actions,
+        vec!["course.create", "course.archive", "course.reopen"]
+    );
 }

@@ -336,9 +336,7 @@ async fn catalog_hides_unpublished_courses(store: Store) {
         .await
         .unwrap();
     let ids = |rows: Vec<courses::CatalogRow>| {
-        rows.into_iter()
-            .map(|r| r.course.id())
-            .collect::<Vec<_>>()
+        rows.into_iter().map(|r| r.course.id()).collect::<Vec<_>>()
     };
     // Published courses only, whoever asks: drafts are found on their team's dashboard.
     assert_eq!(

@@ -84,8 +84,14 @@ const NOTICES: &[(&str, &str)] = &[
     ("attempts-reset", "lyceum-notice-attempts-reset"),
     ("rubric-copied", "lyceum-notice-rubric-copied"),
     ("course-created", "lyceum-newcourse-notice-created"),
-    ("course-rerun-created", "lyceum-newcourse-notice-rerun-created"),
-    ("course-settings-saved", "lyceum-course-settings-notice-saved"),
+    (
+        "course-rerun-created",
+        "lyceum-newcourse-notice-rerun-created",
+    ),
+    (
+        "course-settings-saved",
+        "lyceum-course-settings-notice-saved",
+    ),
     ("course-archived", "lyceum-course-settings-notice-archived"),
     ("course-reopened", "lyceum-course-settings-notice-reopened"),
     ("team-added", "lyceum-team-notice-added"),

@@ -10,9 +10,7 @@ pub mod team;
 use crate::{Env, Error, ErrorKind, Result};
 use jiff::Timestamp;
 use lyceum_core::course::{CourseKey, CourseStatus, License};
-use lyceum_core::permissions::{
-    Action, Actor, CourseFacts, Decision, OrgFacts, Resource, can,
-};
+use lyceum_core::permissions::{Action, Actor, CourseFacts, Decision, OrgFacts, Resource, can};
 use lyceum_core::{CourseId, DomainError, UserId, limits};
 use lyceum_store::Db;
 use lyceum_store::repo::course_admin::{self as repo, Settings};
@@ -75,9 +73,7 @@ pub fn validate_settings(s: &SettingsInput) -> Result<Settings, DomainError> {
     }
     let language = s.language.trim();
     if lyceum_i18n::autonym(language).is_none() {
-        return Err(
-            DomainError::new("lyceum-course-settings-error-language").with_arg(language),
-        );
+        return Err(DomainError::new("lyceum-course-settings-error-language").with_arg(language));
     }
     let license = match s.license.as_deref().map(str::trim) {
         None | Some("") => License::default(),
@@ -88,7 +84,9 @@ pub fn validate_settings(s: &SettingsInput) -> Result<Settings, DomainError> {
     if let (Some(a), Some(b)) = (s.start, s.end)
         && b <= a
     {
-        return Err(DomainError::new("lyceum-course-settings-error-end-before-start"));
+        return Err(DomainError::new(
+            "lyceum-course-settings-error-end-before-start",
+        ));
     }
     if let (Some(a), Some(b)) = (s.enrollment_start, s.enrollment_end)
         && b <= a
@@ -110,7 +108,9 @@ pub fn validate_settings(s: &SettingsInput) -> Result<Settings, DomainError> {
     {
         return Err(DomainError::new("lyceum-course-settings-error-effort"));
     }
-    if s.effort_weeks.is_some_and(|w| w > limits::range::EFFORT_WEEKS) {
+    if s.effort_weeks
+        .is_some_and(|w| w > limits::range::EFFORT_WEEKS)
+    {
         return Err(DomainError::new("lyceum-course-settings-error-effort"));
     }
     let weeks = s.effort_weeks.filter(|w| *w > 0);
@@ -222,7 +222,11 @@ pub async fn create(env: &Env, actor: &Actor, input: &NewCourseInput) -> Result<
         ));
     };
     decide(
-        can(actor, Action::CreateCourse, Resource::Org(&OrgFacts { role: o.role() })),
+        can(
+            actor,
+            Action::CreateCourse,
+            Resource::Org(&OrgFacts { role: o.role() }),
+        ),
         "lyceum-newcourse-error-forbidden",
     )?;
     let settings = validate_settings(&input.settings).map_err(Error::invalid)?;
@@ -233,7 +237,20 @@ pub async fn create(env: &Env, actor: &Actor, input: &NewCourseInput) -> Result<
         ));
     }
     let now = env.now_ms();
-    let id = match repo::create(&mut tx, o.id(), &key, code, run, &settings, user, now).await {
+    let id = match repo::create(
+        &mut tx,
+        &repo::NewKey {
+            org: o.id(),
+            key: &key,
+            code,
+            run,
+        },
+        &settings,
+        user,
+        now,
+    )
+    .await
+    {
         Err(lyceum_store::StoreError::Conflict) => {
             return Err(Error::new(
                 ErrorKind::Conflict,
@@ -388,7 +405,16 @@ pub async fn set_card_image(
         "lyceum-course-settings-error-forbidden",
     )?;
     let before = lyceum_store::repo::media::course_hashes(&mut tx, course.id()).await?;
-    assets::put(&mut tx, course.id(), &name, content_type, size as i64, &sha, now).await?;
+    assets::put(
+        &mut tx,
+        course.id(),
+        &name,
+        content_type,
+        size as i64,
+        &sha,
+        now,
+    )
+    .await?;
     repo::set_card_image(&mut tx, course.id(), Some(&name), now).await?;
     courses::bump_content_version(&mut tx, course.id(), now).await?;
     card_audit(&mut tx, user, key, Some(&name), now).await?;
@@ -473,8 +499,12 @@ pub async fn creatable_orgs(env: &Env, actor: &Actor) -> Result<Vec<repo::OrgCho
         .await?
         .into_iter()
         .filter(|o| {
-            can(actor, Action::CreateCourse, Resource::Org(&OrgFacts { role: o.role() }))
-                .allowed()
+            can(
+                actor,
+                Action::CreateCourse,
+                Resource::Org(&OrgFacts { role: o.role() }),
+            )
+            .allowed()
         })
         .collect())
 }
@@ -490,7 +520,11 @@ pub async fn may_create_somewhere(env: &Env, actor: &Actor) -> Result<bool> {
     let mut c = env.store.conn().await?;
     let roles = repo::org_roles(&mut c, user).await?;
     Ok(roles.into_iter().any(|role| {
-        can(actor, Action::CreateCourse, Resource::Org(&OrgFacts { role: Some(role) }))
-            .allowed()
+        can(
+            actor,
+            Action::CreateCourse,
+            Resource::Org(&OrgFacts { role: Some(role) }),
+        )
+        .allowed()
     }))
 }

@@ -6,9 +6,9 @@
 use super::{Created, decide, load, user_of};
 use crate::{Env, Error, ErrorKind, Result};
 use jiff::Timestamp;
+use lyceum_core::DomainError;
 use lyceum_core::course::CourseKey;
 use lyceum_core::permissions::{Action, Actor, CourseRole, OrgFacts, Resource, can};
-use lyceum_core::DomainError;
 use lyceum_store::repo::course_admin::{self as repo, Settings};
 use lyceum_store::repo::{audit, courses};
 
@@ -93,10 +93,12 @@ pub async fn rerun(env: &Env, actor: &Actor, key: &str, input: &RerunInput) -> R
     let now = env.now_ms();
     let id = repo::create(
         &mut tx,
-        lyceum_core::OrgId(r.org_id),
-        &new_key,
-        &r.code,
-        input.run.trim(),
+        &repo::NewKey {
+            org: lyceum_core::OrgId(r.org_id),
+            key: &new_key,
+            code: &r.code,
+            run: input.run.trim(),
+        },
         &settings,
         me,
         now,

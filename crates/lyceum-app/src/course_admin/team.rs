@@ -50,7 +50,11 @@ pub async fn list(env: &Env, actor: &Actor, key: &str) -> Result<Vec<Member>> {
     let mut c = env.store.conn().await?;
     let course = load(&mut c, key, actor, env.now()).await?;
     decide(
-        can(actor, Action::ViewUnreleased, Resource::Course(&course.facts)),
+        can(
+            actor,
+            Action::ViewUnreleased,
+            Resource::Course(&course.facts),
+        ),
         "lyceum-team-error-forbidden",
     )?;
     Ok(repo::team(&mut c, course.id())
@@ -154,8 +158,7 @@ pub async fn remove_member(env: &Env, actor: &Actor, key: &str, username: &str) 
             DomainError::new("lyceum-team-error-not-member").with_arg(name),
         ));
     };
-    if before == CourseRole::Instructor
-        && repo::count_instructors(&mut tx, course.id()).await? <= 1
+    if before == CourseRole::Instructor && repo::count_instructors(&mut tx, course.id()).await? <= 1
     {
         return Err(Error::conflict("lyceum-team-error-last-instructor"));
     }

@@ -167,11 +167,26 @@ mod tests {
         let t = |s: &str| s.parse::<Timestamp>().unwrap();
         let (a, b) = (t("2027-01-01T00:00:00Z"), t("2027-02-01T00:00:00Z"));
         let w = |on, st, now| EnrollmentWindow::of(on, Some(st), Some(a), Some(b), t(now));
-        assert_eq!(w(true, Published, "2026-12-31T23:59:59Z"), EnrollmentWindow::NotYet(a));
-        assert_eq!(w(true, Published, "2027-01-01T00:00:00Z"), EnrollmentWindow::Open);
-        assert_eq!(w(true, Published, "2027-02-01T00:00:00Z"), EnrollmentWindow::Ended(b));
-        assert_eq!(w(false, Published, "2027-01-15T00:00:00Z"), EnrollmentWindow::Closed);
-        assert_eq!(w(true, Archived, "2027-01-15T00:00:00Z"), EnrollmentWindow::Closed);
+        assert_eq!(
+            w(true, Published, "2026-12-31T23:59:59Z"),
+            EnrollmentWindow::NotYet(a)
+        );
+        assert_eq!(
+            w(true, Published, "2027-01-01T00:00:00Z"),
+            EnrollmentWindow::Open
+        );
+        assert_eq!(
+            w(true, Published, "2027-02-01T00:00:00Z"),
+            EnrollmentWindow::Ended(b)
+        );
+        assert_eq!(
+            w(false, Published, "2027-01-15T00:00:00Z"),
+            EnrollmentWindow::Closed
+        );
+        assert_eq!(
+            w(true, Archived, "2027-01-15T00:00:00Z"),
+            EnrollmentWindow::Closed
+        );
         assert!(EnrollmentWindow::of(true, None, None, None, t("2027-01-15T00:00:00Z")).is_open());
     }
 

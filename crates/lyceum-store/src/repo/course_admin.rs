@@ -71,10 +71,13 @@ row! {
     }
 }
 
+/// A course's extras. `last_published_at` is its last publish, or when it was created for
+/// a course never published through Studio (imported, seeded): "may be outdated" counts
+/// from there.
 pub async fn extras(db: &mut impl Db, course: CourseId) -> Result<Option<CourseExtras>> {
     db.optional(
         q("SELECT c.overview_source, c.enrollment_start_at, c.enrollment_end_at, c.card_image, c.last_reviewed_at,
-                  (SELECT MAX(p.published_at) FROM course_publications p WHERE p.course_id = c.id) AS last_published_at,
+                  COALESCE((SELECT MAX(p.published_at) FROM course_publications p WHERE p.course_id = c.id), c.created_at) AS last_published_at,
                   c.created_by, o.requires_review
            FROM courses c JOIN organizations o ON o.id = c.org_id WHERE c.id = $1")
         .bind(course.0),
@@ -100,13 +103,19 @@ pub struct Settings {
     pub self_paced: bool,
 }
 
+/// Where a new course lives: its organisation and key (`course-v1:ORG+CODE+RUN`).
+#[derive(Clone, Copy, Debug)]
+pub struct NewKey<'a> {
+    pub org: OrgId,
+    pub key: &'a str,
+    pub code: &'a str,
+    pub run: &'a str,
+}
+
 /// A new course: no outline, status draft (unpublished), created by `creator`.
 pub async fn create(
     db: &mut impl Db,
-    org: OrgId,
-    key: &str,
-    code: &str,
-    run: &str,
+    id: &NewKey<'_>,
     s: &Settings,
     creator: UserId,
     now: i64,
@@ -118,10 +127,10 @@ pub async fn create(
                   published, status, self_paced, created_by, created_at, updated_at)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, FALSE, 'draft', $17, $18, $19, $19)
                RETURNING id")
-            .bind(org.0)
-            .bind(key)
-            .bind(code)
-            .bind(run)
+            .bind(id.org.0)
+            .bind(id.key)
+            .bind(id.code)
+            .bind(id.run)
             .bind(&s.title)
             .bind(&s.short_description)
             .bind(&s.overview_source)
@@ -149,7 +158,12 @@ pub async fn key_exists(db: &mut impl Db, key: &str) -> Result<bool> {
     Ok(n > 0)
 }
 
-pub async fn update_settings(db: &mut impl Db, course: CourseId, s: &Settings, now: i64) -> Result<()> {
+pub async fn update_settings(
+    db: &mut impl Db,
+    course: CourseId,
+    s: &Settings,
+    now: i64,
+) -> Result<()> {
     db.exec(
         q("UPDATE courses SET title = $2, short_description = $3, overview_source = $4, overview_html = $5, language = $6,
               license = $7, effort_minutes_per_week = $8, effort_weeks = $9, start_at = $10, end_at = $11,
@@ -176,7 +190,12 @@ pub async fn update_settings(db: &mut impl Db, course: CourseId, s: &Settings, n
 }
 
 /// The card image: one of the course's files, by name (`None` removes it).
-pub async fn set_card_image(db: &mut impl Db, course: CourseId, name: Option<&str>, now: i64) -> Result<()> {
+pub async fn set_card_image(
+    db: &mut impl Db,
+    course: CourseId,
+    name: Option<&str>,
+    now: i64,
+) -> Result<()> {
     db.exec(
         q("UPDATE courses SET card_image = $2, updated_at = $3 WHERE id = $1")
             .bind(course.0)
@@ -251,7 +270,11 @@ pub async fn teams_of(db: &mut impl Db, courses: &[CourseId]) -> Result<Vec<(i64
 }
 
 /// One member's role, if they are on the team.
-pub async fn role_of(db: &mut impl Db, course: CourseId, user: UserId) -> Result<Option<CourseRole>> {
+pub async fn role_of(
+    db: &mut impl Db,
+    course: CourseId,
+    user: UserId,
+) -> Result<Option<CourseRole>> {
     Ok(db
         .optional::<(String,)>(
             q("SELECT role FROM course_roles WHERE course_id = $1 AND user_id = $2")
@@ -284,7 +307,13 @@ pub async fn instructors(db: &mut impl Db, course: CourseId) -> Result<Vec<UserI
 }
 
 /// Set a course's status and the `published` flag learners' queries read with it.
-pub async fn set_status(db: &mut impl Db, course: CourseId, status: &str, published: bool, now: i64) -> Result<()> {
+pub async fn set_status(
+    db: &mut impl Db,
+    course: CourseId,
+    status: &str,
+    published: bool,
+    now: i64,
+) -> Result<()> {
     db.exec(
         q("UPDATE courses SET status = $2, published = $3, updated_at = $4 WHERE id = $1")
             .bind(course.0)
@@ -339,9 +368,11 @@ row! {
 /// A course's review history, newest first: one statement.
 pub async fn reviews(db: &mut impl Db, course: CourseId) -> Result<Vec<ReviewRow>> {
     db.all(
-        q("SELECT v.id, v.user_id, u.username, v.decision, v.comment, v.created_at
+        q(
+            "SELECT v.id, v.user_id, u.username, v.decision, v.comment, v.created_at
            FROM course_reviews v LEFT JOIN users u ON u.id = v.user_id
-           WHERE v.course_id = $1 ORDER BY v.created_at DESC, v.id DESC LIMIT 200")
+           WHERE v.course_id = $1 ORDER BY v.created_at DESC, v.id DESC LIMIT 200",
+        )
         .bind(course.0),
     )
     .await
@@ -363,7 +394,11 @@ row! {
 
 /// Courses in review that `viewer` may review: in organisations where they are an admin
 /// or a reviewer, or every one for a site admin; longest waiting first. One statement.
-pub async fn review_queue(db: &mut impl Db, viewer: UserId, site_admin: bool) -> Result<Vec<QueueRow>> {
+pub async fn review_queue(
+    db: &mut impl Db,
+    viewer: UserId,
+    site_admin: bool,
+) -> Result<Vec<QueueRow>> {
     db.all(
         q("SELECT c.id, c.course_key, c.title, c.language, o.slug AS org_slug, o.name AS org_name, c.updated_at,
                   (SELECT MAX(v.created_at) FROM course_reviews v WHERE v.course_id = c.id AND v.decision = 'submit') AS submitted_at
@@ -399,8 +434,10 @@ pub async fn copy_course_parts(db: &mut impl Db, from: CourseId, to: CourseId) -
     )
     .await?;
     db.exec(
-        q("INSERT INTO course_pages (course_id, kind, slug, title, content, position)
-           SELECT $2, kind, slug, title, content, position FROM course_pages WHERE course_id = $1")
+        q(
+            "INSERT INTO course_pages (course_id, kind, slug, title, content, position)
+           SELECT $2, kind, slug, title, content, position FROM course_pages WHERE course_id = $1",
+        )
         .bind(from.0)
         .bind(to.0),
     )

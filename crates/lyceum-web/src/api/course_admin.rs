@@ -101,7 +101,10 @@ fn body<T>(b: Result<Json<T>, JsonRejection>) -> AppResult<T> {
         (status = 409, description = "A course with this key exists"),
         (status = 422, description = "Unknown organisation, empty or overlong title, unknown language or licence")),
     tag = "studio")]
-pub async fn create(cx: Cx, b: Result<Json<CreateCourseBody>, JsonRejection>) -> AppResult<Response> {
+pub async fn create(
+    cx: Cx,
+    b: Result<Json<CreateCourseBody>, JsonRejection>,
+) -> AppResult<Response> {
     cx.require_user()?;
     let b = body(b)?;
     let input = NewCourseInput {

@@ -120,8 +120,12 @@ pub async fn page(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
     let status = lyceum_core::course::CourseStatus::parse(&row.status)
         .unwrap_or(lyceum_core::course::CourseStatus::Draft);
     let enrollment_note = match row.enrollment_window(now) {
-        EnrollmentWindow::NotYet(t) => Some(p.t1("lyceum-course-settings-enrollment-opens", p.date(t))),
-        EnrollmentWindow::Ended(t) => Some(p.t1("lyceum-course-settings-enrollment-ended", p.date(t))),
+        EnrollmentWindow::NotYet(t) => {
+            Some(p.t1("lyceum-course-settings-enrollment-opens", p.date(t)))
+        }
+        EnrollmentWindow::Ended(t) => {
+            Some(p.t1("lyceum-course-settings-enrollment-ended", p.date(t)))
+        }
         _ => None,
     };
     let view = AboutView {

@@ -38,10 +38,7 @@ const FORM_BYTES: usize = 4 * 1024 * 1024;
 pub fn routes() -> Router<App> {
     let upload = DefaultBodyLimit::max(FORM_BYTES);
     Router::new()
-        .route(
-            "/courses/new",
-            get(new_page).post(create).layer(upload),
-        )
+        .route("/courses/new", get(new_page).post(create).layer(upload))
         .route("/courses/about-preview", post(preview))
         .route(
             "/courses/{key}/settings",
@@ -49,10 +46,7 @@ pub fn routes() -> Router<App> {
         )
         .route("/courses/{key}/status", post(change_status))
         .route("/courses/{key}/rerun", get(rerun_page).post(rerun))
-        .route(
-            "/courses/{key}/team",
-            get(team::page).post(team::save),
-        )
+        .route("/courses/{key}/team", get(team::page).post(team::save))
         .route("/courses/{key}/team/remove", post(team::remove))
         .route(
             "/courses/{key}/review",
@@ -189,7 +183,9 @@ pub(crate) fn parse_local(
             .map_err(|_| bad())?
             .to_datetime(jiff::civil::Time::midnight()),
     };
-    Ok(Some(civil.to_zoned(p.tz.clone()).map_err(|_| bad())?.timestamp()))
+    Ok(Some(
+        civil.to_zoned(p.tz.clone()).map_err(|_| bad())?.timestamp(),
+    ))
 }
 
 fn parse_number(s: &str) -> Option<f64> {
@@ -297,9 +293,9 @@ fn image_problem(posted: &Posted) -> Option<DomainError> {
         );
     }
     match &posted.image {
-        Some(b) if uc::image_type(b).is_none() => Some(DomainError::new(
-            "lyceum-course-settings-error-image-type",
-        )),
+        Some(b) if uc::image_type(b).is_none() => {
+            Some(DomainError::new("lyceum-course-settings-error-image-type"))
+        }
         _ => None,
     }
 }
@@ -397,7 +393,12 @@ pub struct NewQuery {
     org: String,
 }
 
-async fn new_view(cx: &Cx, v: FormValues, preview: Option<Html>, error: Option<Html>) -> AppResult<NewView> {
+async fn new_view(
+    cx: &Cx,
+    v: FormValues,
+    preview: Option<Html>,
+    error: Option<Html>,
+) -> AppResult<NewView> {
     let orgs = uc::creatable_orgs(&cx.app.env(), &cx.actor()).await?;
     if orgs.is_empty() {
         return Err(AppError::Forbidden("lyceum-newcourse-error-nowhere"));
@@ -635,7 +636,8 @@ pub async fn save_settings(
     let refuse = |v: FormValues, e: DomainError, status: StatusCode| {
         let (cx, course) = (&cx, &course);
         async move {
-            let view = settings_view(cx, course, Some(v), None, Some(message(&cx.page, &e))).await?;
+            let view =
+                settings_view(cx, course, Some(v), None, Some(message(&cx.page, &e))).await?;
             rendered(view, status)
         }
     };
@@ -741,7 +743,12 @@ async fn load_rerunnable(cx: &Cx, key: &str) -> AppResult<CourseCx> {
     Ok(course)
 }
 
-fn rerun_view(cx: &Cx, course: &CourseCx, pairs: &[(String, String)], error: Option<Html>) -> RerunView {
+fn rerun_view(
+    cx: &Cx,
+    course: &CourseCx,
+    pairs: &[(String, String)],
+    error: Option<Html>,
+) -> RerunView {
     let f = |n: &str| {
         pairs
             .iter()
@@ -775,7 +782,11 @@ pub async fn rerun_page(cx: Cx, Path(key): Path<String>) -> AppResult<Response> 
     rendered(rerun_view(&cx, &course, &[], None), StatusCode::OK)
 }
 
-pub async fn rerun(cx: Cx, Path(key): Path<String>, body: axum::body::Bytes) -> AppResult<Response> {
+pub async fn rerun(
+    cx: Cx,
+    Path(key): Path<String>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
     let course = load_rerunnable(&cx, &key).await?;
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
     let f = |n: &str| {

@@ -186,7 +186,8 @@ pub async fn queue(cx: Cx) -> AppResult<Response> {
         return Err(AppError::NotFound);
     }
     let rows = repo::review_queue(&mut c, user, admin).await?;
-    let ids: Vec<lyceum_core::CourseId> = rows.iter().map(|r| lyceum_core::CourseId(r.id)).collect();
+    let ids: Vec<lyceum_core::CourseId> =
+        rows.iter().map(|r| lyceum_core::CourseId(r.id)).collect();
     let teams = repo::teams_of(&mut c, &ids).await?;
     drop(c);
     let p = &cx.page;
