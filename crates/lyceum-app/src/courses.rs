@@ -207,6 +207,19 @@ pub async fn store(
     let (course, created) = match existing {
         Some(row) => {
             let id = row.id();
+            // An import replaces the published course; an author's unpublished draft
+            // would be silently lost under it.
+            if lyceum_store::repo::drafts::count_changes(&mut tx, id).await? > 0 {
+                return Err(Error::conflict("lyceum-error-studio-reimport-draft"));
+            }
+            // Blocks a publish removed are matched by name like the others: an import
+            // that has them again brings them (and their learners' work) back.
+            lyceum_store::Db::exec(
+                &mut tx,
+                lyceum_store::q("UPDATE blocks SET live = TRUE WHERE course_id = $1 AND NOT live")
+                    .bind(id.0),
+            )
+            .await?;
             before = media_refs::course_hashes(&mut tx, id).await?;
             courses::update_settings(&mut tx, id, &im.course, now).await?;
             let c = courses::sync_outline(&mut tx, id, &im.blocks, author, now).await?;

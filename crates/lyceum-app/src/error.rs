@@ -70,6 +70,20 @@ impl Error {
         Error::new(ErrorKind::Forbidden, DomainError::new(key))
     }
 
+    /// `can()`'s decision as a result: not found stays not found (the actor may not know
+    /// the thing exists); forbidden and "log in first" are refused with `forbidden_key`.
+    pub fn decide(
+        decision: lyceum_core::permissions::Decision,
+        forbidden_key: &'static str,
+    ) -> Result<(), Error> {
+        use lyceum_core::permissions::Decision;
+        match decision {
+            Decision::Allow => Ok(()),
+            Decision::NotFound => Err(Error::not_found()),
+            Decision::Forbidden | Decision::NeedLogin => Err(Error::forbidden(forbidden_key)),
+        }
+    }
+
     pub fn internal(detail: impl std::fmt::Display) -> Error {
         Error {
             kind: ErrorKind::Internal,

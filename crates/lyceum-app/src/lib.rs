@@ -7,13 +7,17 @@
 //! whose [`ErrorKind`] callers map in one place.
 
 pub mod accounts;
+pub mod authoring;
 pub mod course_admin;
 pub mod courses;
 pub mod error;
 pub mod jobs;
 pub mod open_responses;
+pub mod orgs;
 pub mod problems;
+pub mod settings;
 pub mod surveys;
+pub mod users;
 
 pub use error::{Error, ErrorKind, Result};
 

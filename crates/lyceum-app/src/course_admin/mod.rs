@@ -458,15 +458,10 @@ async fn card_audit(
 }
 
 /// How long a published course may go unreviewed before it is marked "may be outdated"
-/// (site setting `review_interval_days`, default 365; 0 turns the mark off). The one
-/// place that reads it here: `settings::review_interval` replaces it when merged.
+/// (site setting `review_interval_days`, read with `settings::read` on the caller's
+/// connection so a page reads it in the statement it already has budget for).
 pub async fn review_interval(db: &mut impl Db) -> Result<jiff::SignedDuration> {
-    let days = lyceum_store::repo::settings::get(db, "review_interval_days")
-        .await?
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .filter(|d| (0..=36_500).contains(d))
-        .unwrap_or(365);
-    Ok(jiff::SignedDuration::from_hours(days * 24))
+    Ok(crate::settings::read(db).await?.review_interval())
 }
 
 /// Whether a course carries "may be outdated" now.
@@ -507,24 +502,4 @@ pub async fn creatable_orgs(env: &Env, actor: &Actor) -> Result<Vec<repo::OrgCho
             .allowed()
         })
         .collect())
-}
-
-/// Whether `actor` may create a course somewhere (the dashboard's button): one statement.
-pub async fn may_create_somewhere(env: &Env, actor: &Actor) -> Result<bool> {
-    let Some(user) = actor.user else {
-        return Ok(false);
-    };
-    if actor.site_admin {
-        return Ok(true);
-    }
-    let mut c = env.store.conn().await?;
-    let roles = repo::org_roles(&mut c, user).await?;
-    Ok(roles.into_iter().any(|role| {
-        can(
-            actor,
-            Action::CreateCourse,
-            Resource::Org(&OrgFacts { role: Some(role) }),
-        )
-        .allowed()
-    }))
 }

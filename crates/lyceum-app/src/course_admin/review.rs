@@ -106,7 +106,10 @@ pub async fn decide_review(
             status
         }
     };
-    if after != status {
+    if decision == Decision::Approve {
+        // The reviewed draft goes live, in this transaction: one new content version.
+        crate::authoring::make_live(&mut tx, course.id(), Some(me), &comment, now).await?;
+    } else if after != status {
         repo::set_status(
             &mut tx,
             course.id(),
@@ -115,8 +118,6 @@ pub async fn decide_review(
             now,
         )
         .await?;
-        // TODO(authoring): when `authoring::make_live` exists, an approval makes the
-        // reviewed draft live here, in this transaction.
     }
     if matches!(decision, Decision::Approve | Decision::MarkReviewed) {
         repo::set_last_reviewed(&mut tx, course.id(), now).await?;

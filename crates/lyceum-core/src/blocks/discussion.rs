@@ -38,4 +38,9 @@ impl BlockKind for Discussion {
     fn completion(_: &DiscussionContent) -> Option<CompletionRule> {
         None
     }
+
+    /// A topic with no name yet: the unit's title names it.
+    fn blank() -> Option<serde_json::Value> {
+        Some(serde_json::json!({}))
+    }
 }

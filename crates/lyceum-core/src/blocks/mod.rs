@@ -73,6 +73,25 @@ pub trait BlockKind {
     fn prepare(content: Self::Content, _url_name: &str) -> Result<Self::Content, DomainError> {
         Ok(content)
     }
+
+    /// What an author sends for this kind — the authoring API's `content`, what a kind's
+    /// editor form produces — as content, before `validate`. By default the stored shape.
+    fn from_authoring(value: serde_json::Value) -> Result<Self::Content, DomainError> {
+        serde_json::from_value(value)
+            .map_err(|e| DomainError::new("lyceum-error-block-content").with_arg(e.to_string()))
+    }
+
+    /// What a new block of this kind holds before its author writes anything, if the
+    /// kind can be empty (a problem cannot: it needs its question).
+    fn blank() -> Option<serde_json::Value> {
+        None
+    }
+
+    /// The content as an author edits it: the draft API's `content`, which
+    /// `from_authoring` takes back unchanged.
+    fn to_authoring(content: &Self::Content) -> serde_json::Value {
+        serde_json::to_value(content).unwrap_or_default()
+    }
 }
 
 /// How code outside a kind's module reaches its content: `ProblemKind::of(&leaf)`, never
@@ -121,6 +140,37 @@ macro_rules! kinds {
         })*
 
         impl LeafContent {
+            /// The kinds this build knows, by stored name.
+            pub const KINDS: &'static [&'static str] = &[$(<$kind as BlockKind>::KIND),*];
+
+            /// An author's content for a block of `kind` (see `BlockKind::from_authoring`),
+            /// validated. A kind this build does not know cannot be authored.
+            pub fn from_authoring(kind: &str, value: serde_json::Value) -> Result<LeafContent, DomainError> {
+                match kind {
+                    $(<$kind as BlockKind>::KIND => <$kind as BlockKind>::from_authoring(value)
+                        .and_then(<$kind as BlockKind>::validate)
+                        .map(LeafContent::$variant),)*
+                    _ => Err(DomainError::new("lyceum-error-block-kind-unknown").with_arg(kind.to_owned())),
+                }
+            }
+
+            /// A new block's authoring content when its author gave none (see `BlockKind::blank`).
+            pub fn blank(kind: &str) -> Option<serde_json::Value> {
+                match kind {
+                    $(<$kind as BlockKind>::KIND => <$kind as BlockKind>::blank(),)*
+                    _ => None,
+                }
+            }
+
+            /// The content as its author edits it (see `BlockKind::to_authoring`); content of
+            /// a kind this build does not know is given as stored.
+            pub fn to_authoring(&self) -> serde_json::Value {
+                match self {
+                    $(LeafContent::$variant(c) => <$kind as BlockKind>::to_authoring(c),)*
+                    LeafContent::Unknown { raw, .. } => serde_json::from_str(raw).unwrap_or_else(|_| serde_json::Value::String(raw.clone())),
+                }
+            }
+
             /// Decode stored content. Undecodable content of a known kind is an error (the
             /// caller decides whether to show an error block); unknown kinds are kept.
             pub fn decode(kind: &str, json: &str) -> Result<LeafContent, DomainError> {

@@ -36,7 +36,8 @@ impl GradingMethod {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ProblemContent {
-    /// The capa source: a `<problem>` element.
+    /// The capa source: a `<problem>` element (`olx` when authors send it).
+    #[serde(alias = "olx")]
     pub xml: String,
     /// Points the problem is worth; `None` = its raw points.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -191,6 +192,17 @@ impl BlockKind for ProblemKind {
         p.due
     }
 
+    /// Authors edit the problem's OLX as `olx`, beside its settings.
+    fn to_authoring(p: &ProblemContent) -> serde_json::Value {
+        let mut v = serde_json::to_value(p).unwrap_or_default();
+        if let Some(o) = v.as_object_mut()
+            && let Some(xml) = o.remove("xml")
+        {
+            o.insert("olx".to_owned(), xml);
+        }
+        v
+    }
+
     /// Parsed once, with the block's url_name (its inputs are named after it).
     fn prepare(mut p: ProblemContent, url_name: &str) -> Result<ProblemContent, DomainError> {
         p.parse(url_name)?;
@@ -214,6 +226,17 @@ mod tests {
         assert_eq!(c.possible(), (1.0, 1.0));
         c.weight = Some(5.0);
         assert_eq!(c.possible(), (1.0, 5.0));
+    }
+
+    #[test]
+    fn authors_send_olx_and_settings() {
+        let v = serde_json::json!({"olx": MC, "weight": 2.0, "max_attempts": 3});
+        let c = ProblemKind::validate(ProblemKind::from_authoring(v).unwrap()).unwrap();
+        assert_eq!((c.weight, c.max_attempts), (Some(2.0), Some(3)));
+        let back = ProblemKind::to_authoring(&c);
+        assert_eq!(back["olx"], serde_json::json!(c.xml));
+        assert!(back.get("xml").is_none());
+        assert!(ProblemKind::from_authoring(serde_json::json!({"weight": 1})).is_err());
     }
 
     #[test]

@@ -65,11 +65,78 @@ impl BlockKind for Text {
     fn completion(_: &TextContent) -> Option<CompletionRule> {
         Some(CompletionRule::OnView)
     }
+
+    fn blank() -> Option<serde_json::Value> {
+        Some(serde_json::json!({ "markdown": "" }))
+    }
+
+    /// `{"markdown": "…"}` or `{"html": "…"}` (the stored shape is taken too).
+    fn from_authoring(value: serde_json::Value) -> Result<TextContent, DomainError> {
+        let text = |v: &serde_json::Value| {
+            v.as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| DomainError::new("lyceum-error-text-authoring"))
+        };
+        match &value {
+            serde_json::Value::Object(o)
+                if o.contains_key("markdown") && !o.contains_key("html") =>
+            {
+                Ok(TextContent::markdown(text(&o["markdown"])?))
+            }
+            serde_json::Value::Object(o)
+                if o.contains_key("html")
+                    && !o.contains_key("format")
+                    && !o.contains_key("markdown") =>
+            {
+                Ok(TextContent::html(text(&o["html"])?))
+            }
+            serde_json::Value::Object(o) if o.contains_key("format") => {
+                serde_json::from_value(value)
+                    .map_err(|_| DomainError::new("lyceum-error-text-authoring"))
+            }
+            _ => Err(DomainError::new("lyceum-error-text-authoring")),
+        }
+    }
+
+    fn to_authoring(c: &TextContent) -> serde_json::Value {
+        match c.format {
+            TextFormat::Markdown => serde_json::json!({ "markdown": c.source }),
+            TextFormat::Html => serde_json::json!({ "html": c.source }),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn authors_send_markdown_or_html() {
+        let md = Text::from_authoring(serde_json::json!({"markdown": "*hi*"})).unwrap();
+        assert_eq!(md, TextContent::markdown("*hi*"));
+        assert_eq!(
+            Text::to_authoring(&md),
+            serde_json::json!({"markdown": "*hi*"})
+        );
+        let html = Text::from_authoring(serde_json::json!({"html": "<p>x</p>"})).unwrap();
+        assert_eq!(html.format, TextFormat::Html);
+        assert_eq!(
+            Text::to_authoring(&html),
+            serde_json::json!({"html": "<p>x</p>"})
+        );
+        for bad in [
+            serde_json::json!("text"),
+            serde_json::json!({"markdown": 3}),
+            serde_json::json!({"markdown": "a", "html": "b"}),
+            serde_json::json!({}),
+        ] {
+            assert_eq!(
+                Text::from_authoring(bad.clone()).unwrap_err().key.0,
+                "lyceum-error-text-authoring",
+                "{bad}"
+            );
+        }
+    }
 
     #[test]
     fn supplied_html_is_ignored_and_rebuilt() {

@@ -457,14 +457,3 @@ pub async fn copy_course_parts(db: &mut impl Db, from: CourseId, to: CourseId) -
     }
     Ok(())
 }
-
-/// Whether `user` may create courses somewhere: a site grant with any membership, or an
-/// admin or creator role in some organisation. (Site admins may anyway.)
-pub async fn org_roles(db: &mut impl Db, user: UserId) -> Result<Vec<OrgRole>> {
-    Ok(db
-        .all::<(String,)>(q("SELECT role FROM org_members WHERE user_id = $1").bind(user.0))
-        .await?
-        .into_iter()
-        .filter_map(|(r,)| OrgRole::parse(&r))
-        .collect())
-}

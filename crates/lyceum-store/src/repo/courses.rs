@@ -82,6 +82,8 @@ pub struct ViewerRow {
     /// The viewer's role in the course's organisation.
     pub org_role: Option<OrgRole>,
     pub last_unit_id: Option<BlockId>,
+    /// The course's organisation reviews courses before they are published.
+    pub requires_review: bool,
 }
 
 fn viewer_of(r: &Row) -> Result<ViewerRow> {
@@ -96,8 +98,16 @@ fn viewer_of(r: &Row) -> Result<ViewerRow> {
             .as_deref()
             .and_then(OrgRole::parse),
         last_unit_id: r.get::<Option<i64>>("last_unit_id")?.map(BlockId),
+        requires_review: r.get::<Option<bool>>("requires_review")?.unwrap_or(false),
     })
 }
+
+const VIEWER_JOINS: &str =
+    "e.active AS enrolled, e.last_unit_id, r.role, m.role AS org_role, o.requires_review
+                 FROM courses c JOIN organizations o ON o.id = c.org_id
+                 LEFT JOIN enrollments e ON e.course_id = c.id AND e.user_id = $2
+                 LEFT JOIN course_roles r ON r.course_id = c.id AND r.user_id = $2
+                 LEFT JOIN org_members m ON m.org_id = c.org_id AND m.user_id = $2";
 
 /// A course by key with the viewer's enrolment and role, in one statement.
 pub async fn find_for_viewer(
@@ -108,14 +118,29 @@ pub async fn find_for_viewer(
     let rows = db
         .rows(
             q_built(format!(
-                "SELECT {COURSE_COLUMNS}, e.active AS enrolled, e.last_unit_id, r.role, m.role AS org_role
-                 FROM courses c JOIN organizations o ON o.id = c.org_id
-                 LEFT JOIN enrollments e ON e.course_id = c.id AND e.user_id = $2
-                 LEFT JOIN course_roles r ON r.course_id = c.id AND r.user_id = $2
-                 LEFT JOIN org_members m ON m.org_id = c.org_id AND m.user_id = $2
-                 WHERE c.course_key = $1"
+                "SELECT {COURSE_COLUMNS}, {VIEWER_JOINS} WHERE c.course_key = $1"
             ))
             .bind(key)
+            .bind(viewer.map(|v| v.0)),
+        )
+        .await?;
+    rows.first()
+        .map(|r| Ok((CourseRow::from_row(r)?, viewer_of(r)?)))
+        .transpose()
+}
+
+/// A course by id with the viewer's enrolment and roles, in one statement.
+pub async fn find_for_viewer_by_id(
+    db: &mut impl Db,
+    course: CourseId,
+    viewer: Option<UserId>,
+) -> Result<Option<(CourseRow, ViewerRow)>> {
+    let rows = db
+        .rows(
+            q_built(format!(
+                "SELECT {COURSE_COLUMNS}, {VIEWER_JOINS} WHERE c.id = $1"
+            ))
+            .bind(course.0)
             .bind(viewer.map(|v| v.0)),
         )
         .await?;
@@ -139,6 +164,7 @@ row! {
         pub language: String,
         pub org_slug: String,
         pub org_name: String,
+        pub org_logo: Option<String>,
         pub courses: i64,
     }
 }
@@ -148,9 +174,9 @@ row! {
 /// (who find them on their dashboard). `$1` = the status.
 pub async fn catalog_facets(db: &mut impl Db, status: &str) -> Result<Vec<CatalogFacet>> {
     db.all(
-        q("SELECT c.language, o.slug AS org_slug, o.name AS org_name, COUNT(*) AS courses
+        q("SELECT c.language, o.slug AS org_slug, o.name AS org_name, o.logo_sha256 AS org_logo, COUNT(*) AS courses
            FROM courses c JOIN organizations o ON o.id = c.org_id WHERE c.published AND c.status = $1
-           GROUP BY c.language, o.slug, o.name")
+           GROUP BY c.language, o.slug, o.name, o.logo_sha256")
         .bind(status),
     )
     .await
@@ -224,7 +250,8 @@ pub async fn create(
         .scalar(
             q("INSERT INTO courses (org_id, course_key, code, run, title, short_description, overview_source, overview_html, outcomes,
                   language, license, effort_minutes_per_week, effort_weeks, start_at, end_at, published, self_paced, created_at, updated_at, grading_policy, status)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19, $20) RETURNING id")
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19,
+                       CASE WHEN $16 THEN 'published' ELSE 'draft' END) RETURNING id")
             .bind(org.0)
             .bind(course.key.to_string())
             .bind(&course.key.code)
@@ -243,9 +270,7 @@ pub async fn create(
             .bind(course.published)
             .bind(course.self_paced)
             .bind(now)
-            .bind(serde_json::to_string(&course.grading).map_err(|e| StoreError::Corrupt(e.to_string()))?)
-            // The status everyone sees follows the flag learners' queries read.
-            .bind(if course.published { "published" } else { "draft" }),
+            .bind(serde_json::to_string(&course.grading).map_err(|e| StoreError::Corrupt(e.to_string()))?),
         )
         .await?;
     Ok(CourseId(id))
@@ -259,7 +284,7 @@ pub async fn set_published(
 ) -> Result<()> {
     db.exec(
         q("UPDATE courses SET published = $2, updated_at = $3,
-              status = CASE WHEN $2 THEN (CASE WHEN status = 'archived' THEN status ELSE 'published' END) ELSE 'draft' END
+             status = CASE WHEN $2 THEN (CASE WHEN status = 'archived' THEN status ELSE 'published' END) ELSE 'draft' END
            WHERE id = $1")
             .bind(course.0)
             .bind(published)

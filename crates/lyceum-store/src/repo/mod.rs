@@ -1,10 +1,12 @@
 //! Repository functions, one module per area. Each takes `&mut impl Db` and returns rows.
 
+pub mod admin;
 pub mod assets;
 pub mod audit;
 pub mod calendar;
 pub mod course_admin;
 pub mod courses;
+pub mod drafts;
 pub mod learner;
 pub mod login_limits;
 pub mod media;

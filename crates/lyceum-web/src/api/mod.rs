@@ -3,11 +3,13 @@
 //! `{"error": {"code", "message"}}` in the caller's language. Described by the OpenAPI
 //! document at `/api/v1/openapi.json`.
 
+pub mod admin;
 pub mod course_admin;
 pub mod courses;
 pub mod grades;
 pub mod notifications;
 pub mod openapi;
+pub mod studio;
 
 use axum::Json;
 use axum::http::StatusCode;

@@ -1,6 +1,6 @@
 //! The OpenAPI document of the JSON API, served at `/api/v1/openapi.json`.
 
-use super::{courses, grades, notifications};
+use super::{admin, courses, grades, notifications, studio};
 use crate::kinds::open_response::api as open_responses;
 use axum::Json;
 use axum::response::IntoResponse;
@@ -8,14 +8,16 @@ use utoipa::OpenApi;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Lyceum API", description = "Catalog, courses, enrolment, progress, problems and grades. Authenticate with the session cookie from `POST /login` (form fields `username`, `password`)."),
+    info(title = "Lyceum API", description = "Catalog, courses, enrolment, progress, problems and grades, and authoring (drafts, blocks, publishing, history). Authenticate with the session cookie from `POST /login` (form fields `username`, `password`)."),
     paths(courses::catalog, courses::detail, courses::enroll, courses::unenroll, courses::my_enrollments, courses::my_deadlines, courses::me, courses::video_progress, grades::submit, grades::my_progress,
         open_responses::me, open_responses::save_draft, open_responses::submit, open_responses::add_attachment, open_responses::remove_attachment, open_responses::download,
         open_responses::current_peer, open_responses::next_peer, open_responses::peer_review, open_responses::self_review,
         open_responses::queue, open_responses::submission, open_responses::lock, open_responses::unlock, open_responses::staff_assessment,
         open_responses::return_for_revision, open_responses::peer_excuse, open_responses::cancel_assessment,
-        notifications::my_notifications, notifications::read_notifications),
-    tags((name = "courses"), (name = "enrollment"), (name = "account"), (name = "progress"), (name = "problems"), (name = "open-responses"))
+        notifications::my_notifications, notifications::read_notifications,
+        studio::draft, studio::add_block, studio::patch_block, studio::delete_block, studio::publish, studio::discard,
+        studio::history, studio::block_history, studio::restore, studio::duplicate, admin::audit),
+    tags((name = "courses"), (name = "enrollment"), (name = "account"), (name = "progress"), (name = "problems"), (name = "open-responses"), (name = "authoring"), (name = "admin"))
 )]
 pub struct ApiDoc;
 

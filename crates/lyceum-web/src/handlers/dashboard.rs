@@ -48,6 +48,16 @@ struct DashboardView {
     admin: bool,
     /// May create a course in some organisation.
     can_create: bool,
+    /// The organisations the viewer belongs to: (name, page, "create a course" link when
+    /// their role allows it).
+    orgs: Vec<OrgItem>,
+}
+
+pub struct OrgItem {
+    pub name: String,
+    pub url: String,
+    pub role_key: String,
+    pub create_url: Option<String>,
 }
 
 /// Progress of one enrolment: (done, total, resume unit url_name), and its due dates.
@@ -207,6 +217,10 @@ async fn teaching(cx: &Cx, user: UserId) -> AppResult<Vec<TeachingItem>> {
             }
         }
         if can(&cx.actor(), Action::Edit, Resource::Course(&facts)).allowed() {
+            tools.insert(
+                0,
+                ("lyceum-studio-edit-in-studio", format!("{base}/studio")),
+            );
             tools.push((
                 "lyceum-dashboard-tool-olx",
                 format!("{base}/instructor/olx"),
@@ -286,14 +300,38 @@ pub async fn page(cx: Cx) -> AppResult<Response> {
             }
         })
         .collect();
+    let memberships = {
+        let mut c = cx.app.store().conn().await?;
+        lyceum_store::repo::orgs::memberships(&mut c, user).await?
+    };
+    let actor = cx.actor();
+    let orgs = memberships
+        .into_iter()
+        .map(|m| {
+            let facts = lyceum_core::permissions::OrgFacts {
+                role: lyceum_core::permissions::OrgRole::parse(&m.role),
+            };
+            OrgItem {
+                url: format!("/orgs/{}", m.slug),
+                role_key: format!("lyceum-org-role-{}", m.role),
+                create_url: can(&actor, Action::CreateCourse, Resource::Org(&facts))
+                    .allowed()
+                    .then(|| format!("/courses/new?org={}", m.slug)),
+                name: m.name,
+            }
+        })
+        .collect::<Vec<OrgItem>>();
+    let admin = can(&actor, Action::Administer, Resource::Site).allowed();
+    // From the memberships already read: no statement of its own.
+    let can_create = admin || orgs.iter().any(|o| o.create_url.is_some());
     let view = DashboardView {
+        orgs,
         title: cx.page.text("lyceum-dashboard-title"),
         items,
         teaching,
         deadlines: deadlines::lines(&cx.page, next),
-        admin: can(&cx.actor(), Action::Administer, Resource::Site).allowed(),
-        can_create: lyceum_app::course_admin::may_create_somewhere(&cx.app.env(), &cx.actor())
-            .await?,
+        admin,
+        can_create,
         p: cx.page.clone(),
     };
     Ok(html_response(view.render().map_err(AppError::internal)?))

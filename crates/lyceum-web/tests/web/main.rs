@@ -5,8 +5,10 @@
 
 mod support;
 
+mod admin;
 mod api;
 mod auth;
+mod authoring_api;
 mod course_admin;
 mod deadlines;
 mod get_writes;
@@ -30,4 +32,5 @@ mod performance;
 mod permissions;
 mod problems;
 mod security;
+mod studio_outline;
 mod surveys;

@@ -88,6 +88,22 @@ pub(crate) fn shown_in_form(e: &UcError) -> bool {
     ) || (e.kind == ErrorKind::NotFound && e.error.key.0 != "lyceum-error-not-found")
 }
 
+/// Studio's header for a course page, for those who may edit the course; the course
+/// team's header (and navigation) stays for the others (staff, reviewers).
+pub(crate) async fn studio_head(
+    cx: &Cx,
+    key: &str,
+    tab: crate::handlers::studio::StudioTab,
+) -> AppResult<Option<crate::handlers::studio::StudioHead>> {
+    match crate::handlers::studio::load(cx, key).await {
+        Ok(draft) => Ok(Some(crate::handlers::studio::StudioHead::new(
+            cx, &draft, tab,
+        ))),
+        Err(AppError::NotFound | AppError::Forbidden(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 pub(crate) fn rendered(view: impl Template, status: StatusCode) -> AppResult<Response> {
     let mut r = html_response(view.render().map_err(AppError::internal)?);
     *r.status_mut() = status;
@@ -509,6 +525,7 @@ pub struct StatusView {
 struct SettingsView {
     p: Page,
     title: String,
+    studio: Option<crate::handlers::studio::StudioHead>,
     head: CourseHead,
     nav: Vec<NavLink>,
     key: String,
@@ -593,7 +610,14 @@ async fn settings_view(
         }),
     )
     .allowed();
+    let studio = studio_head(
+        cx,
+        course.key(),
+        crate::handlers::studio::StudioTab::Settings,
+    )
+    .await?;
     Ok(SettingsView {
+        studio,
         title: p.text("lyceum-course-settings-title"),
         head: head(cx, course, "instructor"),
         nav: nav(course, "settings"),
@@ -703,6 +727,7 @@ pub async fn change_status(
 struct RerunView {
     p: Page,
     title: String,
+    studio: Option<crate::handlers::studio::StudioHead>,
     head: CourseHead,
     nav: Vec<NavLink>,
     course_title: String,
@@ -743,12 +768,12 @@ async fn load_rerunnable(cx: &Cx, key: &str) -> AppResult<CourseCx> {
     Ok(course)
 }
 
-fn rerun_view(
+async fn rerun_view(
     cx: &Cx,
     course: &CourseCx,
     pairs: &[(String, String)],
     error: Option<Html>,
-) -> RerunView {
+) -> AppResult<RerunView> {
     let f = |n: &str| {
         pairs
             .iter()
@@ -756,7 +781,14 @@ fn rerun_view(
             .map_or(String::new(), |(_, v)| v.clone())
     };
     let p = &cx.page;
-    RerunView {
+    let studio = studio_head(
+        cx,
+        course.key(),
+        crate::handlers::studio::StudioTab::Settings,
+    )
+    .await?;
+    Ok(RerunView {
+        studio,
         title: p.text("lyceum-course-settings-rerun-title"),
         head: head(cx, course, "instructor"),
         nav: nav(course, "settings"),
@@ -774,12 +806,12 @@ fn rerun_view(
         key_max: lyceum_core::course::key::KEY_PART_MAX,
         title_max: limits::COURSE_TITLE.max_chars,
         p: p.clone(),
-    }
+    })
 }
 
 pub async fn rerun_page(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
     let course = load_rerunnable(&cx, &key).await?;
-    rendered(rerun_view(&cx, &course, &[], None), StatusCode::OK)
+    rendered(rerun_view(&cx, &course, &[], None).await?, StatusCode::OK)
 }
 
 pub async fn rerun(
@@ -825,7 +857,7 @@ pub async fn rerun(
         ))),
         Err(e) if shown_in_form(&e) => {
             let status = status_of(&e);
-            let view = rerun_view(&cx, &course, &pairs, Some(message(p, &e.error)));
+            let view = rerun_view(&cx, &course, &pairs, Some(message(p, &e.error))).await?;
             rendered(view, status)
         }
         Err(e) => Err(e.into()),

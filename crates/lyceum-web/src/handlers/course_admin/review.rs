@@ -33,6 +33,7 @@ pub struct HistoryEntry {
 struct ReviewView {
     p: Page,
     title: String,
+    studio: Option<crate::handlers::studio::StudioHead>,
     head: CourseHead,
     nav: Vec<NavLink>,
     status: &'static str,
@@ -84,7 +85,10 @@ async fn view(
     drop(c);
     let p = &cx.page;
     let status = CourseStatus::parse(&course.row.status).unwrap_or(CourseStatus::Draft);
+    let studio =
+        super::studio_head(cx, course.key(), crate::handlers::studio::StudioTab::None).await?;
     Ok(ReviewView {
+        studio,
         title: p.text("lyceum-review-course-title"),
         head: head(cx, course, "instructor"),
         nav: nav(course, "review"),

@@ -34,6 +34,7 @@ pub struct RoleChoice {
 struct TeamView {
     p: Page,
     title: String,
+    studio: Option<crate::handlers::studio::StudioHead>,
     head: CourseHead,
     nav: Vec<NavLink>,
     members: Vec<MemberView>,
@@ -82,7 +83,10 @@ async fn view(
     let p = &cx.page;
     let members = uc::list(&cx.app.env(), &cx.actor(), course.key()).await?;
     let me = cx.user_id();
+    let studio =
+        super::studio_head(cx, course.key(), crate::handlers::studio::StudioTab::Team).await?;
     Ok(TeamView {
+        studio,
         title: p.text("lyceum-team-title"),
         head: head(cx, course, "instructor"),
         nav: nav(course, "team"),
