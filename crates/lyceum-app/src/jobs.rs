@@ -18,7 +18,13 @@ pub async fn sweep_sessions(env: &Env) -> Result<u64> {
 pub async fn sweep_login_limits(env: &Env) -> Result<u64> {
     let now = env.now_ms();
     let mut c = env.store.conn().await?;
-    Ok(login_limits::sweep(&mut c, now - LOGIN_WINDOW_MS, now - LOGIN_TRUST_MS).await?)
+    let logins = login_limits::sweep(&mut c, now - LOGIN_WINDOW_MS, now - LOGIN_TRUST_MS).await?;
+    // Sign-up and password-reset counters (hourly windows), and mailed links a day after
+    // they expired.
+    let hourly =
+        login_limits::sweep_hourly(&mut c, now - crate::accounts::SIGNUP_WINDOW_MS).await?;
+    let links = lyceum_store::repo::accounts::sweep_tokens(&mut c, now - 24 * 3600 * 1000).await?;
+    Ok(logins + hourly + links)
 }
 
 /// Remove media files nothing refers to and finish interrupted moves (see

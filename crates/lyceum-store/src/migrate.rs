@@ -33,6 +33,7 @@ const MIGRATIONS: &[Migration] = migrations![
     7 "0007_deadlines",
     8 "0008_surveys",
     9 "0009_studio",
+    10 "0010_account_tokens",
 ];
 
 pub async fn run(store: &Store) -> Result<()> {

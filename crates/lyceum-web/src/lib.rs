@@ -47,6 +47,10 @@ pub async fn background_tick(app: &App, settle: bool) {
         Ok(n) => tracing::info!(mails = n, "notices mailed"),
         Err(e) => tracing::warn!(error = %e, "mailing notices failed"),
     }
+    match lyceum_app::accounts::signup_enabled(&app.env()).await {
+        Ok(open) => app.remember_signup_open(open),
+        Err(e) => tracing::warn!(error = %e, "reading the sign-up setting failed"),
+    }
     if settle && let Err(e) = open_responses::settle_all(app).await {
         tracing::warn!(error = %describe_error(&e), "settling open responses failed");
     }

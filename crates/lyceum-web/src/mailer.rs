@@ -90,6 +90,75 @@ pub async fn send_pending(app: &App) -> Result<usize, String> {
     Ok(sent)
 }
 
+/// Which account link a mail carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountMail {
+    /// Verify an e-mail address (`/email/verify/TOKEN`, a week).
+    Verify,
+    /// Set a new password (`/password/reset/TOKEN`, an hour).
+    Reset,
+}
+
+/// Mail an account link (verification, password reset) at once, in the person's language.
+/// `Ok(false)` when the site does not mail. A failure is the caller's to log: the person
+/// can ask again.
+pub async fn send_account_link(
+    app: &App,
+    link: &lyceum_app::accounts::MailLink,
+    kind: AccountMail,
+) -> Result<bool, String> {
+    let Some(cfg) = app.config().email.clone() else {
+        return Ok(false);
+    };
+    if !valid_address(&link.email) {
+        return Err("the account's address is not usable".to_owned());
+    }
+    let lang = link
+        .language
+        .as_deref()
+        .filter(|l| app.is_ui_language(l))
+        .unwrap_or("en");
+    let (path, subject_key, body_key) = match kind {
+        AccountMail::Verify => (
+            "email/verify",
+            "lyceum-account-mail-verify-subject",
+            "lyceum-account-mail-verify-body",
+        ),
+        AccountMail::Reset => (
+            "password/reset",
+            "lyceum-account-mail-reset-subject",
+            "lyceum-account-mail-reset-body",
+        ),
+    };
+    let i18n = app.i18n();
+    let site = app.config().site_name.as_str();
+    let url = format!(
+        "{}/{path}/{}",
+        app.config().public_url.trim_end_matches('/'),
+        link.token
+    );
+    let subject = format!(
+        "[{site}] {}",
+        i18n.text(lang, subject_key, &[Arg::from(site)])
+    );
+    let body = i18n.text(
+        lang,
+        body_key,
+        &[Arg::from(one_line(&link.username)), Arg::from(site)],
+    );
+    let footer = i18n.text(lang, "lyceum-account-mail-footer", &[Arg::from(site)]);
+    let message = format!(
+        "From: {}\r\nTo: {}\r\nSubject: {}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\nAuto-Submitted: auto-generated\r\n\r\n{body}\r\n\r\n{url}\r\n\r\n-- \r\n{footer}\r\n",
+        one_line(&cfg.from),
+        link.email.trim(),
+        encode_header(&one_line(&subject)),
+    );
+    tokio::task::spawn_blocking(move || pipe(&cfg.sendmail, &message))
+        .await
+        .map_err(|e| e.to_string())??;
+    Ok(true)
+}
+
 /// No header injection: one plain address, no line breaks or separators.
 pub fn valid_address(a: &str) -> bool {
     let a = a.trim();

@@ -75,6 +75,26 @@ const NOTICES: &[(&str, &str)] = &[
     ("unenrolled", "lyceum-notice-unenrolled"),
     ("saved", "lyceum-notice-saved"),
     ("logged-out", "lyceum-notice-logged-out"),
+    ("signed-up", "lyceum-account-notice-signed-up"),
+    ("account-verify-sent", "lyceum-account-notice-verify-sent"),
+    ("account-verified", "lyceum-account-notice-verified"),
+    (
+        "account-password-changed",
+        "lyceum-account-notice-password-changed",
+    ),
+    (
+        "account-password-reset",
+        "lyceum-account-notice-password-reset",
+    ),
+    (
+        "account-wikimedia-linked",
+        "lyceum-account-notice-wikimedia-linked",
+    ),
+    (
+        "account-wikimedia-unlinked",
+        "lyceum-account-notice-wikimedia-unlinked",
+    ),
+    ("account-deleted", "lyceum-account-notice-deleted"),
     ("bookmarked", "lyceum-notice-bookmarked"),
     ("unbookmarked", "lyceum-notice-unbookmarked"),
     ("marked-done", "lyceum-notice-marked-done"),
@@ -134,6 +154,26 @@ impl Page {
 
     pub fn favicon_url(&self) -> &str {
         &self.app.assets().favicon
+    }
+
+    /// Is self-service sign-up open (the header's "Create account" link)?
+    pub fn signup_open(&self) -> bool {
+        self.app.signup_open()
+    }
+
+    /// What to call a person in a record (who graded, who wrote a revision): their shown
+    /// name, or "deleted user" for the tombstone of a deleted account, whose name is gone.
+    pub fn person_name(&self, u: &lyceum_store::repo::users::UserRow) -> String {
+        if u.deleted_at.is_some() {
+            self.text("lyceum-account-deleted-user")
+        } else {
+            u.shown_name().to_owned()
+        }
+    }
+
+    /// Does the site send mail (password reset links)?
+    pub fn mails(&self) -> bool {
+        self.app.config().email.is_some()
     }
 
     pub fn site_name(&self) -> &str {

@@ -150,6 +150,8 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
         // Site administration and organisations' pages.
         .merge(crate::handlers::admin::routes())
         .merge(crate::handlers::studio::routes())
+        // Sign-up, verification, password reset and account deletion.
+        .merge(crate::handlers::accounts::routes())
         .fallback(errors::not_found)
         .layer(CompressionLayer::new());
 

@@ -36,6 +36,10 @@ pub struct PendingOAuth {
     pub verifier: String,
     pub return_to: String,
     pub started_at: i64,
+    /// Set when a logged-in user links their Wikimedia account from Preferences: the
+    /// callback attaches the identity to this user instead of logging in.
+    #[serde(default)]
+    pub link_user: Option<i64>,
 }
 
 #[derive(Clone, Debug)]

@@ -45,6 +45,9 @@ struct Inner {
     courses: CourseCache,
     oauth: Option<OAuth>,
     sessions: crate::session::SessionCache,
+    /// Whether self-service sign-up is open, as last read from the site settings (by the
+    /// sign-up pages and each minute's tick), so the header can link to it without a query.
+    signup_open: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Clone)]
@@ -108,6 +111,7 @@ impl App {
             assets: Assets::build(),
             courses: CourseCache::new(256),
             oauth,
+            signup_open: std::sync::atomic::AtomicBool::new(true),
         })))
     }
 
@@ -162,6 +166,19 @@ impl App {
 
     pub fn oauth(&self) -> Option<&OAuth> {
         self.0.oauth.as_ref()
+    }
+
+    /// Is sign-up open, as last read (see `Inner::signup_open`)?
+    pub fn signup_open(&self) -> bool {
+        self.0
+            .signup_open
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub fn remember_signup_open(&self, open: bool) {
+        self.0
+            .signup_open
+            .store(open, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub fn sessions(&self) -> &crate::session::SessionCache {

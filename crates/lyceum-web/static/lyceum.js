@@ -213,7 +213,9 @@
           list.insertBefore(row.nextElementSibling, row);
         }
         refresh(list);
-        focused.focus();
+        // A button that became disabled (the row is now first or last) cannot keep the
+        // focus: the row takes it.
+        if (focused.disabled) { row.focus(); } else { focused.focus(); }
         if (live) { live.textContent = ''; live.textContent = live.getAttribute('data-moved'); }
       }).catch(function () { button.disabled = false; form.submit(); });
     });

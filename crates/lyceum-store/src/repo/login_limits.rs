@@ -158,11 +158,18 @@ pub async fn trust(db: &mut impl Db, user: UserId, address_hash: &str, now: i64)
     Ok(())
 }
 
-/// Delete counters whose window ended before `windows_before` and trusted addresses last
-/// used before `trusted_before`; the number of rows removed.
+/// Buckets whose key starts with this count in one-hour windows (sign-ups, password-reset
+/// requests: `lyceum_app::accounts`); the login sweep leaves them to [`sweep_hourly`].
+pub const HOURLY_PREFIX: &str = "hourly:";
+
+/// Delete login counters whose window ended before `windows_before` and trusted addresses
+/// last used before `trusted_before`; the number of rows removed.
 pub async fn sweep(db: &mut impl Db, windows_before: i64, trusted_before: i64) -> Result<u64> {
     let a = db
-        .exec(q("DELETE FROM login_limits WHERE window_start <= $1").bind(windows_before))
+        .exec(
+            q("DELETE FROM login_limits WHERE window_start <= $1 AND bucket NOT LIKE 'hourly:%'")
+                .bind(windows_before),
+        )
         .await?;
     let b = db
         .exec(
@@ -171,4 +178,13 @@ pub async fn sweep(db: &mut impl Db, windows_before: i64, trusted_before: i64) -
         )
         .await?;
     Ok(a + b)
+}
+
+/// Delete the one-hour counters ([`HOURLY_PREFIX`]) whose window started before `before`.
+pub async fn sweep_hourly(db: &mut impl Db, before: i64) -> Result<u64> {
+    db.exec(
+        q("DELETE FROM login_limits WHERE window_start <= $1 AND bucket LIKE 'hourly:%'")
+            .bind(before),
+    )
+    .await
 }

@@ -16,7 +16,8 @@ use utoipa::OpenApi;
         open_responses::return_for_revision, open_responses::peer_excuse, open_responses::cancel_assessment,
         notifications::my_notifications, notifications::read_notifications,
         studio::draft, studio::add_block, studio::patch_block, studio::delete_block, studio::publish, studio::discard,
-        studio::history, studio::block_history, studio::restore, studio::duplicate, admin::audit),
+        studio::history, studio::block_history, studio::restore, studio::duplicate, admin::audit,
+        crate::handlers::accounts::api_create),
     tags((name = "courses"), (name = "enrollment"), (name = "account"), (name = "progress"), (name = "problems"), (name = "open-responses"), (name = "authoring"), (name = "admin"))
 )]
 pub struct ApiDoc;

@@ -185,8 +185,17 @@ struct PreferencesView {
     /// The stored zone is selected in its region unless it is already selected first.
     select_in_menu: bool,
     zones: Vec<ZoneGroup>,
-    /// Shown when the site mails notices.
-    email: Option<String>,
+    /// The account's e-mail address (the field is always there; without mail configured
+    /// the page says it is not verified nor used for mail).
+    email: String,
+    /// The site mails (notices, verification and reset links).
+    mail: bool,
+    /// The stored address is verified.
+    email_verified: bool,
+    /// The account has a local password (else the form adds one).
+    has_password: bool,
+    /// Wikimedia login is configured on this site.
+    wikimedia_login: bool,
     /// The viewer's private calendar feed URL, once they made one.
     calendar_url: Option<String>,
     /// The feed as a `webcal:` link that calendar apps subscribe to.
@@ -206,13 +215,16 @@ async fn preferences_view(
         email,
     } = f;
     let user = cx.require_user()?;
-    let (wikimedia_name, feed) = {
+    let (wikimedia_name, feed, has_password) = {
         let mut c = cx.app.store().conn().await?;
         (
             users::find_wikimedia_account_of_user(&mut c, user.id())
                 .await?
                 .map(|a| a.username),
             calendar::feed_token(&mut c, user.id()).await?,
+            lyceum_store::repo::accounts::password_hash(&mut c, user.id())
+                .await?
+                .is_some(),
         )
     };
     let now = cx.app.now();
@@ -242,7 +254,12 @@ async fn preferences_view(
         select_in_menu,
         first_zones,
         zones: time_zones::menu(now),
-        email: cx.app.config().email.is_some().then_some(email),
+        email_verified: user.email_verified_at.is_some()
+            && user.email.as_deref() == Some(email.trim()),
+        email,
+        mail: cx.app.config().email.is_some(),
+        has_password,
+        wikimedia_login: cx.app.oauth().is_some(),
         calendar_subscribe: feed
             .as_ref()
             .map(|t| feed::subscribe_url(&feed::feed_url(&cx.app, t))),
@@ -251,6 +268,25 @@ async fn preferences_view(
     }
     .render()
     .map_err(AppError::internal)
+}
+
+/// The preferences page with a refusal from one of its other forms (password, Wikimedia),
+/// the preferences form showing what is stored.
+pub async fn preferences_with_error(
+    cx: &Cx,
+    headers: &HeaderMap,
+    status: StatusCode,
+    message: String,
+) -> AppResult<Response> {
+    let user = cx.require_user()?.clone();
+    let form = PreferencesForm {
+        display_name: user.display_name,
+        language: user.language.unwrap_or_default(),
+        time_zone: user.time_zone.unwrap_or_default(),
+        email: user.email.unwrap_or_default(),
+    };
+    let body = preferences_view(cx, headers, Some(message), form).await?;
+    Ok((status, html_response(body)).into_response())
 }
 
 pub async fn preferences_page(cx: Cx, headers: HeaderMap) -> AppResult<Response> {
@@ -298,14 +334,7 @@ pub async fn save_preferences(
         } else {
             Some(validate_time_zone(&f.time_zone)?)
         };
-        let email = f.email.trim();
-        let email = if email.is_empty() {
-            None
-        } else if crate::mailer::valid_address(email) && email.len() <= 254 {
-            Some(email.to_owned())
-        } else {
-            return Err(lyceum_core::DomainError::new("lyceum-error-email").with_arg(email));
-        };
+        let email = lyceum_core::user::validate_email(&f.email)?;
         Ok((name, language, tz, email))
     })();
     match checked {
@@ -313,9 +342,25 @@ pub async fn save_preferences(
             let mut c = cx.app.store().conn().await?;
             users::update_preferences(&mut c, user, &name, language.as_deref(), tz.as_deref())
                 .await?;
-            // The field is only on the form when the site mails notices.
-            if cx.app.config().email.is_some() {
-                users::set_email(&mut c, user, email.as_deref()).await?;
+            drop(c);
+            // A new address is unverified; when the site mails, it gets a link to verify it.
+            let mail = cx.app.config().email.is_some();
+            let link = lyceum_app::accounts::set_email(
+                &cx.app.env(),
+                user,
+                email.as_deref().unwrap_or(""),
+                mail,
+            )
+            .await?;
+            if let Some(link) = link
+                && let Err(e) = crate::mailer::send_account_link(
+                    &cx.app,
+                    &link,
+                    crate::mailer::AccountMail::Verify,
+                )
+                .await
+            {
+                tracing::warn!(user = user.0, error = %e, "mailing a verification link failed");
             }
             cx.app.sessions().forget_user(user);
             Ok(see_other(&with_notice("/preferences", "saved")))

@@ -2,6 +2,7 @@
 
 pub mod about;
 pub mod account;
+pub mod accounts;
 pub mod admin;
 pub mod calendar;
 pub mod catalog;

@@ -88,12 +88,33 @@ pub async fn start(cx: Cx, Query(q): Query<Start>) -> AppResult<Response> {
     if cx.user().is_some() {
         return Ok(Redirect::to(&return_to).into_response());
     }
+    redirect_to_provider(&cx, oauth, return_to, None)
+}
+
+/// Preferences → "Link Wikimedia account" (a POST: it is the logged-in user's decision):
+/// the same round trip as a login, marked for this user, so the callback attaches the
+/// Wikimedia identity to them.
+pub async fn start_link(cx: Cx) -> AppResult<Response> {
+    let Some(oauth) = cx.app.oauth() else {
+        return Err(AppError::NotFound);
+    };
+    let user = cx.require_user()?.id();
+    redirect_to_provider(&cx, oauth, "/preferences".to_owned(), Some(user.0))
+}
+
+fn redirect_to_provider(
+    cx: &Cx,
+    oauth: &crate::state::OAuth,
+    return_to: String,
+    link_user: Option<i64>,
+) -> AppResult<Response> {
     let request = oauth.config.authorization_request(Some(&cx.page.lang));
     let pending = PendingOAuth {
         state: request.state,
         verifier: request.pkce_verifier,
         return_to,
         started_at: cx.app.now_ms(),
+        link_user,
     };
     let key = signing_key(oauth.config.client_secret.expose());
     let secure = cx.app.config().secure_cookies();
@@ -187,6 +208,24 @@ async fn complete(
         Ok(p) => p,
         Err(e) => return failure(cx, &e),
     };
+    if let Some(owner) = pending.link_user {
+        // Linking: only for the user who started it, still logged in in this browser.
+        if cx.user_id() != Some(lyceum_core::UserId(owner)) {
+            return failure(cx, &OAuthError::StateMismatch);
+        }
+        let identity = lyceum_app::accounts::WikimediaIdentity {
+            central_id: profile.central_id,
+            username: &profile.username,
+            registered_at: profile.registered.map(|t| t.as_millisecond()),
+        };
+        lyceum_app::accounts::link_wikimedia(&cx.app.env(), lyceum_core::UserId(owner), &identity)
+            .await?;
+        return Ok(Redirect::to(&crate::handlers::with_notice(
+            "/preferences",
+            "account-wikimedia-linked",
+        ))
+        .into_response());
+    }
     let user = accounts::login_wikimedia(cx.app.store(), &profile, cx.app.now_ms()).await?;
     // A rename on the wikis renames the user here: other sessions of theirs must reload.
     cx.app.sessions().forget_user(user);
@@ -247,6 +286,7 @@ mod tests {
             verifier: "v".repeat(43),
             return_to: "/dashboard".into(),
             started_at: 7,
+            link_user: None,
         };
         let sealed = seal(&key, &pending);
         let opened = open(&key, &sealed).expect("opens");

@@ -564,7 +564,10 @@ async fn grants_and_the_last_administrator() {
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.body.contains("You are the last site administrator"));
     let r = root
-        .post_form("/admin/users/ann/creator", &[("on", "1")])
+        .post_form(
+            "/admin/users/ann/creator",
+            &[("on", "1"), ("reason", "Runs a workshop")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let r = root
@@ -595,6 +598,7 @@ async fn grants_and_the_last_administrator() {
             "user.creator.grant"
         ]
     );
+    assert_eq!(audit_rows(&t).await[2].reason, "Runs a workshop");
     assert_eq!(
         ann.get("/admin/users/nobody").await.status,
         StatusCode::NOT_FOUND

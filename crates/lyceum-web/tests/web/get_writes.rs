@@ -129,6 +129,7 @@ async fn no_get_writes_on_the_main_pages() {
     };
 
     let c = format!("/courses/{KEY}");
+    let unit = t.block_ids(course).await["s1-1-1"];
     let learner_pages = [
         "/".to_owned(),
         "/dashboard".to_owned(),
@@ -176,6 +177,15 @@ async fn no_get_writes_on_the_main_pages() {
         format!("{c}/instructor/grades.csv"),
         format!("{c}/instructor/answers.csv"),
         format!("{c}/instructor/olx"),
+        format!("{c}/studio"),
+        format!("{c}/studio/history"),
+        format!("{c}/studio/history/{block}"),
+        format!("{c}/studio/history/{block}/1"),
+        format!("{c}/studio/outline/{unit}/delete"),
+        format!("{c}/studio/outline/{unit}/move"),
+        format!("{c}/studio/discard"),
+        format!("{c}/studio/preview"),
+        format!("{c}/studio/preview/unit/s1-1-1"),
         format!("{c}/progress?learner={}", ana.0),
         format!("/api/v1/courses/{KEY}/open-responses/queue"),
         format!("/api/v1/submissions/{submission}"),
@@ -183,7 +193,22 @@ async fn no_get_writes_on_the_main_pages() {
     for path in &staff_pages {
         reads_only(&t, &mut staff, path).await;
     }
-    for path in ["/import", "/dashboard", "/"] {
+    for path in [
+        "/import",
+        "/dashboard",
+        "/",
+        "/admin",
+        "/admin/orgs",
+        "/admin/users",
+        "/admin/users/ana",
+        "/admin/courses",
+        "/admin/audit",
+        "/admin/settings",
+        "/api/v1/admin/audit",
+        "/orgs/TESTORG",
+        "/orgs/TESTORG/edit",
+        "/orgs/TESTORG/people",
+    ] {
         reads_only(&t, &mut admin, path).await;
     }
     let mut visitor = t.client();

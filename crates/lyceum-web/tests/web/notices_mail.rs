@@ -122,7 +122,7 @@ async fn a_failing_mail_system_keeps_the_notice_for_later() {
 }
 
 #[tokio::test]
-async fn without_email_configured_nothing_is_mailed_and_no_address_is_asked() {
+async fn without_email_configured_nothing_is_mailed_and_no_verification_is_promised() {
     let t = TestApp::new().await;
     let lina = t.user("lina", false).await;
     notice(&t, lina, "feedback").await;
@@ -130,7 +130,29 @@ async fn without_email_configured_nothing_is_mailed_and_no_address_is_asked() {
     let mut c = t.login("lina").await;
     let r = c.get("/preferences").await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(!r.body.contains("name=\"email\""));
+    // The address is kept with the account (issue 12), but the page says it is neither
+    // verified nor used, and offers no verification.
+    assert!(r.body.contains("name=\"email\""));
+    assert!(r.body.contains("This site does not send e-mail"));
+    assert!(!r.body.contains("/preferences/email/resend"));
+    let r = c
+        .post_form(
+            "/preferences",
+            &[("display_name", ""), ("email", "lina@example.org")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        c.get("/preferences")
+            .await
+            .body
+            .contains("value=\"lina@example.org\"")
+    );
+    assert_eq!(
+        mailer::send_pending(&t.app).await.unwrap(),
+        0,
+        "still nothing mailed"
+    );
 }
 
 #[tokio::test]

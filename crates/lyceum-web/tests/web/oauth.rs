@@ -46,6 +46,11 @@ async fn setup() -> (TestApp, Standin) {
 /// the callback path the provider redirects the browser to.
 async fn consent(c: &mut Client, user: Option<i64>) -> String {
     let start = c.get("/auth/wikimedia?return_to=/dashboard").await;
+    consent_to(c, start, user).await
+}
+
+/// Consent on the provider to the round trip `start` (the site's redirect) began.
+async fn consent_to(c: &mut Client, start: Resp, user: Option<i64>) -> String {
     assert_eq!(start.status, StatusCode::SEE_OTHER);
     let authorize = url::Url::parse(start.location()).unwrap();
     let q: std::collections::HashMap<_, _> = authorize.query_pairs().into_owned().collect();
@@ -377,4 +382,109 @@ async fn starting_a_login_writes_nothing() {
     assert!(r.body.contains("This login link has expired"));
     assert_eq!(user_count(&t).await, 0);
     assert!(!c.cookies.contains_key("lyceum_login"), "spent");
+}
+
+/// Preferences → "Link Wikimedia account": the round trip attaches the identity to the
+/// logged-in local account; a Wikimedia account already linked elsewhere is refused;
+/// unlinking keeps a login; a Wikimedia-only account adds a password, then may unlink.
+#[tokio::test]
+async fn local_accounts_link_and_unlink_a_wikimedia_login() {
+    let (t, _standin) = setup().await;
+    let local = t.user("lina", false).await;
+    let mut c = t.login("lina").await;
+    let prefs = c.get("/preferences").await.body;
+    assert!(
+        prefs.contains("action=\"/preferences/wikimedia/link\""),
+        "{prefs}"
+    );
+    let start = c.post_empty("/preferences/wikimedia/link").await;
+    let callback = consent_to(&mut c, start, Some(555)).await;
+    let r = c.get(&callback).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), "/preferences?notice=account-wikimedia-linked");
+    let mut db = t.store.conn().await.unwrap();
+    let linked = users::find_wikimedia_account(&mut db, 555)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(linked.user_id, local.0, "attached to the logged-in account");
+    drop(db);
+    assert_eq!(user_count(&t).await, 1, "no second account");
+    // Logging in with Wikimedia now reaches the same account.
+    let mut w = t.client();
+    let cb = consent(&mut w, Some(555)).await;
+    w.get(&cb).await;
+    assert!(w.get("/preferences").await.body.contains("lina"));
+
+    // Another account cannot take that Wikimedia account.
+    t.user("omar", false).await;
+    let mut o = t.login("omar").await;
+    let start = o.post_empty("/preferences/wikimedia/link").await;
+    let cb = consent_to(&mut o, start, Some(555)).await;
+    let r = o.get(&cb).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(
+        r.body.contains("already linked to another account"),
+        "{}",
+        r.body
+    );
+    // A link started by one user cannot be finished by a browser logged out since.
+    let start = o.post_empty("/preferences/wikimedia/link").await;
+    let cb = consent_to(&mut o, start, Some(12345678)).await;
+    o.post_empty("/logout").await;
+    let r = o.get(&cb).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let mut db = t.store.conn().await.unwrap();
+    assert!(
+        users::find_wikimedia_account(&mut db, 12345678)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    drop(db);
+
+    // Unlink: the password remains.
+    let r = c.post_empty("/preferences/wikimedia/unlink").await;
+    assert_eq!(
+        r.location(),
+        "/preferences?notice=account-wikimedia-unlinked"
+    );
+    let mut db = t.store.conn().await.unwrap();
+    assert!(
+        users::find_wikimedia_account(&mut db, 555)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    drop(db);
+
+    // A Wikimedia-only account: cannot unlink its only login; adds a password first.
+    let mut wiki = t.client();
+    let cb = consent(&mut wiki, Some(12345678)).await;
+    wiki.get(&cb).await;
+    let prefs = wiki.get("/preferences").await.body;
+    assert!(prefs.contains("Add a password"), "{prefs}");
+    let r = wiki.post_empty("/preferences/wikimedia/unlink").await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("only way to log in"));
+    let r = wiki
+        .post_form(
+            "/preferences/password",
+            &[
+                ("password", "my own passphrase"),
+                ("password2", "my own passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let mut pw = t.client();
+    let r = pw
+        .post_form(
+            "/login",
+            &[("username", "Learner1"), ("password", "my own passphrase")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "a local login now");
+    let r = wiki.post_empty("/preferences/wikimedia/unlink").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
 }

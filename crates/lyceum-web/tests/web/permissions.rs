@@ -133,6 +133,36 @@ async fn pages_matrix() {
         async |c| c.get("/preferences").await,
     )
     .await;
+    for path in [
+        "/admin",
+        "/admin/orgs",
+        "/admin/users",
+        "/admin/users/learner",
+        "/admin/courses",
+        "/admin/audit",
+        "/admin/settings",
+    ] {
+        check(
+            &mut w,
+            path,
+            ["login", "404", "404", "404", "200"],
+            async |c| c.get(path).await,
+        )
+        .await;
+    }
+    check(&mut w, "organisation page", ["200"; 5], async |c| {
+        c.get("/orgs/TESTORG").await
+    })
+    .await;
+    for path in ["/orgs/TESTORG/edit", "/orgs/TESTORG/people"] {
+        check(
+            &mut w,
+            path,
+            ["login", "404", "404", "404", "200"],
+            async |c| c.get(path).await,
+        )
+        .await;
+    }
     check(
         &mut w,
         "enrol in unpublished",
@@ -149,6 +179,13 @@ async fn api_matrix() {
     check(&mut w, "api catalog", ["200"; 5], async |c| {
         c.get("/api/v1/courses").await
     })
+    .await;
+    check(
+        &mut w,
+        "api audit log",
+        ["401", "404", "404", "404", "200"],
+        async |c| c.get("/api/v1/admin/audit").await,
+    )
     .await;
     check(
         &mut w,

@@ -263,6 +263,17 @@ const STATE_CHANGING: &[(&str, &str)] = &[
     ("POST", "/api/v1/courses"),
     ("PUT", "/api/v1/courses/{course_id}/team/{username}"),
     ("DELETE", "/api/v1/courses/{course_id}/team/{username}"),
+    ("POST", "/signup"),
+    ("POST", "/api/v1/accounts"),
+    ("POST", "/email/verify/{token}"),
+    ("POST", "/preferences/email/resend"),
+    ("POST", "/password/reset"),
+    ("POST", "/password/reset/{token}"),
+    ("POST", "/preferences/password"),
+    ("POST", "/preferences/wikimedia/link"),
+    ("POST", "/preferences/wikimedia/unlink"),
+    ("POST", "/preferences/delete"),
+    ("POST", "/admin/users/{username}/delete"),
     ("POST", "/api/v1/courses/{course_id}/blocks"),
     ("POST", "/api/v1/courses/{course_id}/publish"),
     ("POST", "/api/v1/courses/{course_id}/discard"),
@@ -423,6 +434,7 @@ async fn cross_site_requests_to_every_state_changing_route_are_refused() {
             .replace("{id}", "1")
             .replace("{submission_id}", "1")
             .replace("{assessment_id}", "1")
+            .replace("{token}", "forged-token")
             .replace("{username}", "root")
             .replace("{slug}", "TESTORG")
     };

@@ -34,6 +34,25 @@ async fn world() -> World {
     let learner = t.user("learner", false).await;
     t.enroll(learner, course).await;
     t.user("root", true).await;
+    // An admin and a plain member of the course's organisation.
+    let org = {
+        let mut db = t.store.conn().await.unwrap();
+        let row = lyceum_store::repo::orgs::find_by_slug(&mut db, "TESTORG")
+            .await
+            .unwrap()
+            .unwrap();
+        lyceum_core::OrgId(row.id)
+    };
+    for (name, role) in [
+        ("orgadmin", lyceum_core::permissions::OrgRole::Admin),
+        ("orgmember", lyceum_core::permissions::OrgRole::Member),
+    ] {
+        let u = t.user(name, false).await;
+        let mut db = t.store.conn().await.unwrap();
+        lyceum_store::repo::orgs::set_member(&mut db, org, u, role, 0)
+            .await
+            .unwrap();
+    }
     let ids = t.block_ids(course).await;
     World {
         t,
@@ -90,6 +109,8 @@ async fn who_may_use_studio() {
         ("writer", StatusCode::OK),
         ("teacher", StatusCode::OK),
         ("root", StatusCode::OK),
+        ("orgadmin", StatusCode::OK),
+        ("orgmember", StatusCode::NOT_FOUND),
     ];
     for (who, status) in cases {
         let mut c = w.t.login(who).await;
@@ -347,10 +368,7 @@ async fn settings_release_due_grading_and_hiding() {
         r.body.contains("value=\"2026-09-15T17:00\""),
         "typed value kept"
     );
-    assert!(
-        r.body
-            .contains("<details class=\"studio-menu\" lang=\"en\" dir=\"ltr\" open>")
-    );
+    assert!(r.body.contains("<details class=\"studio-menu\" open>"));
     // Not a date.
     let r = c
         .post_form(
@@ -505,6 +523,14 @@ async fn learners_see_changes_only_after_publish_and_preview_shows_the_draft() {
             &[("title", "Renamed unit")],
         )
         .await;
+    // The unit holding the edited text says so, and so do its subsection and section.
+    let body = author.get(STUDIO).await.body;
+    assert_eq!(
+        body.matches(">Changes inside<").count(),
+        2,
+        "sub 1.1, section 1"
+    );
+    assert!(body.contains(">Changed<"), "the renamed unit");
     let outline = "/courses/course-v1:TESTORG+T101+2026/courseware";
     let learner_unit = "/courses/course-v1:TESTORG+T101+2026/unit/s1-1-2";
     assert!(learner.get(outline).await.body.contains("Second unit"));
@@ -675,6 +701,9 @@ async fn history_diff_and_restore() {
     assert_eq!(h.status, StatusCode::OK);
     assert!(h.body.contains("writer"));
     assert!(h.body.contains("2 edits"), "grouped: {}", h.body);
+    // Times are in the reader's time zone.
+    let h = c.get(&studio("history?uselang=fr")).await.body;
+    assert!(h.contains("2026"), "{h}");
     let b = c.get(&studio(&format!("history/{text}"))).await;
     assert_eq!(b.status, StatusCode::OK);
     assert!(b.body.contains("Current draft"));
@@ -733,6 +762,26 @@ async fn history_diff_and_restore() {
     assert!(b.contains(&format!("Restored revision {oldest}")));
     let p = c.get(&studio("preview/unit/s1-1-1")).await.body;
     assert!(p.contains("<strong>this</strong>"));
+    // An author whose account was deleted is "deleted user"; the revisions stay theirs.
+    {
+        use lyceum_store::{Db, q};
+        let mut db = w.t.store.conn().await.unwrap();
+        let other = w.t.user("gone", false).await;
+        db.exec(
+            q("UPDATE block_revisions SET author_id = $1 WHERE block_id = $2 AND revision = $3")
+                .bind(other.0)
+                .bind(text)
+                .bind(newest),
+        )
+        .await
+        .unwrap();
+        db.exec(q("UPDATE users SET deleted_at = 1 WHERE id = $1").bind(other.0))
+            .await
+            .unwrap();
+    }
+    let h = c.get(&studio("history")).await.body;
+    assert!(h.contains("deleted user"), "{h}");
+    assert!(!h.contains(">gone<"));
     // A block of another course is not found here.
     let other = w.t.seed(sample_course("OTHER", true)).await;
     let foreign = w.t.block_ids(other).await["s1-1-1-1"];
@@ -819,7 +868,7 @@ async fn studio_works_in_arabic() {
     // The course's own titles keep the course's direction.
     assert!(
         r.body
-            .contains("class=\"studio-outline\" lang=\"en\" dir=\"ltr\"")
+            .contains("class=\"studio-row__title\" lang=\"en\" dir=\"ltr\"")
     );
 }
 
@@ -847,4 +896,42 @@ async fn edit_in_studio_links_are_shown_to_editors_only() {
         }
     }
     let _ = w.course;
+}
+
+#[tokio::test]
+async fn a_course_of_an_organisation_that_reviews_goes_to_review() {
+    let t = TestApp::new().await;
+    let course = t.seed(sample_course("T101", false)).await;
+    let author = t.user("writer", false).await;
+    t.make_staff(author, course, CourseRole::Instructor).await;
+    {
+        use lyceum_store::{Db, q};
+        let mut db = t.store.conn().await.unwrap();
+        db.exec(q("UPDATE organizations SET requires_review = TRUE"))
+            .await
+            .unwrap();
+    }
+    let mut c = t.login("writer").await;
+    let page = c.get(STUDIO).await.body;
+    assert!(page.contains(">Draft<"));
+    assert!(page.contains("Submit for review"));
+    assert!(page.contains("publishing sends this course to its reviewers"));
+    let r = c
+        .post_form(&studio("publish"), &[("summary", "Ready")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let body = c.get(r.location()).await.body;
+    assert!(body.contains("Submitted for review"));
+    assert!(body.contains(">In review<"));
+    assert!(!body.contains("Submit for review</button>"));
+    assert!(!body.contains(">Publish</button>"));
+    // Learners still cannot see it.
+    t.user("learner", false).await;
+    let mut l = t.login("learner").await;
+    assert_eq!(
+        l.get("/courses/course-v1:TESTORG+T101+2026/courseware")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
 }

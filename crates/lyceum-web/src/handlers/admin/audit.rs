@@ -149,6 +149,8 @@ const SENTENCES: &[(&str, &str)] = &[
         "user.creator.revoke",
         "lyceum-audit-action-user-creator-revoke",
     ),
+    // Deletion (`lyceum_app::accounts::delete_account`): the target is the tombstone.
+    ("user.delete", "lyceum-account-audit-user-delete"),
 ];
 
 fn sentence_key(action: &str) -> Option<&'static str> {

@@ -132,10 +132,11 @@ async fn learner_page(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
+    // Staff who have since deleted their account show as "deleted user".
     let staff: HashMap<i64, String> = users::get_users(&mut c, &staff_ids)
         .await?
         .into_iter()
-        .map(|u| (u.id, u.shown_name().to_owned()))
+        .map(|u| (u.id, cx.page.person_name(&u)))
         .collect();
     drop(c);
     let tree = course.tree();

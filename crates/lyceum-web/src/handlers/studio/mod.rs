@@ -17,6 +17,7 @@ use axum::Router;
 use axum::routing::{get, post};
 use lyceum_app::authoring::{self, Draft};
 use lyceum_core::course::CourseStatus;
+use lyceum_core::permissions::{Action, Resource, can};
 
 pub fn routes() -> Router<App> {
     Router::new()
@@ -104,8 +105,6 @@ pub struct StudioHead {
     pub discard_url: String,
     pub preview_url: String,
     pub live_url: String,
-    /// Where the Publish form comes back to.
-    pub return_to: String,
     pub nav: Vec<StudioLink>,
 }
 
@@ -149,12 +148,12 @@ impl StudioHead {
             status,
             changes: draft.changes,
             goes_to_review,
-            may_publish: matches!(status, CourseStatus::Draft | CourseStatus::Published),
+            may_publish: matches!(status, CourseStatus::Draft | CourseStatus::Published)
+                && can(&cx.actor(), Action::Publish, Resource::Course(&draft.facts)).allowed(),
             publish_url: url("studio/publish"),
             discard_url: url("studio/discard"),
             preview_url: url("studio/preview"),
             live_url: url("courseware"),
-            return_to: cx.page.path.clone(),
             nav: links
                 .into_iter()
                 .map(|(tab, label_key, url)| StudioLink {

@@ -39,12 +39,17 @@ pub struct Row {
     pub changed: bool,
     /// Never published: learners have never seen it.
     pub new: bool,
+    /// Something inside it changed (or was removed) since the last publish.
+    pub inner_changed: bool,
     pub staff_only: bool,
     /// Its own release date, `YYYY-MM-DDTHH:MM` in the viewer's time zone (empty: none).
     pub release: String,
     pub graded: bool,
     pub format: String,
     pub due: String,
+    /// The stored dates, for the row's markers (the fields above may hold what was typed).
+    pub release_at: Option<Timestamp>,
+    pub due_at: Option<Timestamp>,
     pub first: bool,
     pub last: bool,
     pub parent: Option<i64>,
@@ -185,6 +190,31 @@ fn rows(p: &Page, draft: &Draft) -> Vec<Row> {
     for list in by_parent.values_mut() {
         list.sort_by_key(|b| (b.position, b.id));
     }
+    // Rows holding a change somewhere below them (a unit whose text was edited), removed
+    // blocks included: walked up once from each change.
+    let parent_of: HashMap<i64, Option<i64>> = draft
+        .blocks
+        .iter()
+        .chain(&draft.removed)
+        .map(|b| (b.id, b.parent_id))
+        .collect();
+    let mut inner: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    for b in draft
+        .blocks
+        .iter()
+        .chain(&draft.removed)
+        .filter(|b| b.changed)
+    {
+        let mut at = b.parent_id;
+        let mut guard = 0;
+        while let Some(p) = at {
+            if !inner.insert(p) || guard > 8 {
+                break;
+            }
+            at = parent_of.get(&p).copied().flatten();
+            guard += 1;
+        }
+    }
     let empty = Vec::new();
     let kids = |id: Option<i64>, kind: NodeKind| -> Vec<&DraftRow> {
         by_parent
@@ -224,6 +254,7 @@ fn rows(p: &Page, draft: &Draft) -> Vec<Row> {
             title: b.title.clone(),
             changed: b.changed && b.published_revision > 0,
             new: b.published_revision == 0,
+            inner_changed: inner.contains(&b.id),
             staff_only,
             release: match b.release_at {
                 Some(r) if !staff_only => local_input(p, from_millis(r)),
@@ -232,6 +263,8 @@ fn rows(p: &Page, draft: &Draft) -> Vec<Row> {
             graded: settings.graded,
             format: settings.format.unwrap_or_default(),
             due: settings.due.map(|d| local_input(p, d)).unwrap_or_default(),
+            release_at: b.release_at.filter(|_| !staff_only).map(from_millis),
+            due_at: settings.due,
             first: i == 0,
             last: i + 1 == n,
             parent: b.parent_id,
@@ -394,11 +427,14 @@ async fn refused(
                 title: String::new(),
                 changed: false,
                 new: false,
+                inner_changed: false,
                 staff_only: false,
                 release: String::new(),
                 graded: false,
                 format: String::new(),
                 due: String::new(),
+                release_at: None,
+                due_at: None,
                 first: false,
                 last: false,
                 parent: None,
