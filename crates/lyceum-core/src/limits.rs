@@ -62,6 +62,16 @@ pub const RUBRIC_TEXT: TextLimit = lines(2_000);
 pub const FEEDBACK: TextLimit = lines(20_000);
 /// A learner's response text.
 pub const RESPONSE: TextLimit = lines(100_000);
+/// A course's title (Open edX's display names run long; the catalog card wraps it).
+pub const COURSE_TITLE: TextLimit = line(200);
+/// A course's short description, shown on its catalog card.
+pub const COURSE_SHORT_DESCRIPTION: TextLimit = lines(1_000);
+/// A course's About page, in Markdown.
+pub const COURSE_ABOUT: TextLimit = lines(100_000);
+/// A reviewer's comment on a course (approving, sending back, commenting).
+pub const REVIEW_COMMENT: TextLimit = lines(5_000);
+/// The largest card image a course may have, in bytes.
+pub const CARD_IMAGE_BYTES: usize = 2 * 1024 * 1024;
 
 /// Longest file name, in bytes (what every common file system stores).
 pub const FILE_NAME_BYTES: usize = 255;
@@ -264,6 +274,9 @@ pub mod range {
     /// Files per response and megabytes per file an author may allow.
     pub const FILES: u32 = 20;
     pub const FILE_MB: u32 = 100;
+    /// Hours per week and weeks a course says it takes.
+    pub const EFFORT_HOURS_PER_WEEK: f64 = 168.0;
+    pub const EFFORT_WEEKS: u32 = 520;
 }
 
 #[cfg(test)]

@@ -194,6 +194,21 @@ fn dir_of(rtl: bool) -> Direction {
     if rtl { Direction::Rtl } else { Direction::Ltr }
 }
 
+/// Every language this build knows (its code and its name in itself), by code: the
+/// languages a course may be written in.
+pub fn languages() -> Vec<(&'static str, &'static str)> {
+    let mut out: Vec<(&'static str, &'static str)> = data()
+        .languages
+        .iter()
+        .filter_map(|(code, e)| match e {
+            Entry::Language { autonym, .. } => Some((*code, *autonym)),
+            Entry::Redirect(_) => None,
+        })
+        .collect();
+    out.sort_unstable();
+    out
+}
+
 /// The language's name in itself ("Deutsch", "العربية"), for language pickers.
 pub fn autonym(code: &str) -> Option<&'static str> {
     let code = normalize(code);

@@ -36,7 +36,7 @@ mod render;
 pub use arg::Arg;
 pub use catalog::{Catalog, CatalogError};
 pub use language::{
-    Direction, autonym, bcp47, direction, fallback_chain, fallback_chain_with_final,
+    Direction, autonym, bcp47, direction, fallback_chain, fallback_chain_with_final, languages,
 };
 pub use negotiate::negotiate;
 pub use number::Digits;

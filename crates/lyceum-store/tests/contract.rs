@@ -335,50 +335,53 @@ async fn course_outline_round_trips(store: Store) {
 async fn catalog_hides_unpublished_courses(store: Store) {
     let public = course(&store, "PUB", true).await;
     let draft = course(&store, "DRAFT", false).await;
-    let learner = user(&store, "Learner").await;
     let staff = user(&store, "Staff").await;
     let mut c = store.conn().await.unwrap();
     courses::set_role(&mut c, draft, staff, CourseRole::Staff, NOW)
         .await
         .unwrap();
-    let ids = |rows: Vec<courses::CourseRow>| rows.into_iter().map(|r| r.id()).collect::<Vec<_>>();
+    let ids = |rows: Vec<courses::CatalogRow>| {
+        rows.into_iter().map(|r| r.course.id()).collect::<Vec<_>>()
+    };
+    // Published courses only, whoever asks: drafts are found on their team's dashboard.
     assert_eq!(
-        ids(courses::catalog(&mut c, None, false, None, None, 100, 0)
+        ids(courses::catalog(&mut c, "published", None, None, 100, 0)
             .await
             .unwrap()),
         vec![public]
     );
-    assert_eq!(
-        ids(
-            courses::catalog(&mut c, Some(learner), false, None, None, 100, 0)
-                .await
-                .unwrap()
-        ),
-        vec![public]
-    );
-    assert_eq!(
-        courses::catalog(&mut c, Some(staff), false, None, None, 100, 0)
+    assert!(
+        courses::catalog(&mut c, "draft", None, None, 100, 0)
             .await
             .unwrap()
-            .len(),
-        2
-    );
-    assert_eq!(
-        courses::catalog(&mut c, Some(learner), true, None, None, 100, 0)
-            .await
-            .unwrap()
-            .len(),
-        2
+            .is_empty(),
+        "the catalog never lists drafts"
     );
     courses::set_published(&mut c, draft, true, NOW)
         .await
         .unwrap();
     assert_eq!(
-        courses::catalog(&mut c, None, false, None, None, 100, 0)
+        courses::catalog(&mut c, "published", None, None, 100, 0)
             .await
             .unwrap()
             .len(),
         2
+    );
+    // Archived courses leave the default list and have one of their own.
+    lyceum_store::repo::course_admin::set_status(&mut c, draft, "archived", true, NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(courses::catalog(&mut c, "published", None, None, 100, 0)
+            .await
+            .unwrap()),
+        vec![public]
+    );
+    assert_eq!(
+        ids(courses::catalog(&mut c, "archived", None, None, 100, 0)
+            .await
+            .unwrap()),
+        vec![draft]
     );
 }
 
@@ -388,7 +391,7 @@ async fn catalog_pages_filters_and_facets(store: Store) {
     course(&store, "P3", true).await;
     course(&store, "HIDDEN", false).await;
     let mut c = store.conn().await.unwrap();
-    let facets = courses::catalog_facets(&mut c, None, false).await.unwrap();
+    let facets = courses::catalog_facets(&mut c, "published").await.unwrap();
     assert_eq!(facets.len(), 1);
     assert_eq!(
         (
@@ -398,32 +401,32 @@ async fn catalog_pages_filters_and_facets(store: Store) {
         ),
         ("fr", "TESTORG", 3)
     );
-    let page1 = courses::catalog(&mut c, None, false, None, None, 2, 0)
+    let page1 = courses::catalog(&mut c, "published", None, None, 2, 0)
         .await
         .unwrap();
-    let page2 = courses::catalog(&mut c, None, false, None, None, 2, 2)
+    let page2 = courses::catalog(&mut c, "published", None, None, 2, 2)
         .await
         .unwrap();
     assert_eq!((page1.len(), page2.len()), (2, 1));
     assert!(
-        page1[0].overview_html.is_empty(),
+        page1[0].course.overview_html.is_empty(),
         "cards do not carry the overview"
     );
     assert_eq!(
-        courses::catalog(&mut c, None, false, Some("fr"), Some("TESTORG"), 10, 0)
+        courses::catalog(&mut c, "published", Some("fr"), Some("TESTORG"), 10, 0)
             .await
             .unwrap()
             .len(),
         3
     );
     assert!(
-        courses::catalog(&mut c, None, false, Some("en"), None, 10, 0)
+        courses::catalog(&mut c, "published", Some("en"), None, 10, 0)
             .await
             .unwrap()
             .is_empty()
     );
     assert!(
-        courses::catalog(&mut c, None, false, None, Some("OTHER"), 10, 0)
+        courses::catalog(&mut c, "published", None, Some("OTHER"), 10, 0)
             .await
             .unwrap()
             .is_empty()

@@ -109,6 +109,8 @@ pub struct CourseCx {
     pub facts: CourseFacts,
     pub content: Arc<CachedCourse>,
     pub vis: Visibility,
+    /// Who the course was loaded for (what the course team's navigation offers them).
+    pub actor: Actor,
 }
 
 impl CourseCx {
@@ -221,7 +223,8 @@ pub async fn load_as(
     drop(conn);
     let facts = CourseFacts {
         published: row.published,
-        enrollment_open: row.enrollment_open,
+        // The team's switch, the status and the enrolment dates.
+        enrollment_open: row.enrollment_window(app.now()).is_open(),
         enrolled: viewer.enrolled,
         role: viewer.role,
         org_role: viewer.org_role,
@@ -241,5 +244,6 @@ pub async fn load_as(
         facts,
         content,
         vis,
+        actor,
     })
 }

@@ -32,6 +32,8 @@ pub fn notice_key(kind: &str) -> Option<&'static str> {
         "feedback" => "lyceum-notice-feedback",
         "returned" => "lyceum-notice-returned",
         "reviews-needed" => "lyceum-notice-reviews-needed",
+        "review-approved" => "lyceum-review-notification-approved",
+        "review-sent-back" => "lyceum-review-notification-sent-back",
         _ => return None,
     })
 }

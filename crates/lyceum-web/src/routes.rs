@@ -145,6 +145,8 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
         .merge(api::studio::routes())
         // Every block kind's pages, API and staff tools, in their route families.
         .merge(kinds::routes())
+        // Creating courses, their settings, team and review (pages and API).
+        .merge(crate::handlers::course_admin::routes())
         // Site administration and organisations' pages.
         .merge(crate::handlers::admin::routes())
         .merge(crate::handlers::studio::routes())

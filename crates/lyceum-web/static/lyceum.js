@@ -221,3 +221,25 @@
     });
   });
 })();
+
+/* Course settings: "Preview" renders the About page's Markdown in place (the button still
+   posts the whole form, which re-renders with the preview, when script is off). */
+(function () {
+  'use strict';
+  if (!window.fetch || !window.FormData) { return; }
+  Array.prototype.forEach.call(document.querySelectorAll('[data-preview-url]'), function (b) {
+    b.addEventListener('click', function (ev) {
+      var source = document.getElementById(b.getAttribute('data-preview-source'));
+      var target = document.getElementById(b.getAttribute('data-preview-target'));
+      var body = target && target.querySelector('[data-preview-body]');
+      if (!source || !body) { return; }
+      ev.preventDefault();
+      var data = new URLSearchParams();
+      data.set('markdown', source.value);
+      fetch(b.getAttribute('data-preview-url'), { method: 'POST', body: data, credentials: 'same-origin' })
+        .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); })
+        .then(function (html) { body.innerHTML = html; target.hidden = false; })
+        .catch(function () { b.form.requestSubmit ? b.form.requestSubmit(b) : b.form.submit(); });
+    });
+  });
+})();

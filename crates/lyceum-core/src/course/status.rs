@@ -91,6 +91,42 @@ pub fn may_be_outdated(
     }
 }
 
+/// Whether a course takes enrolments now: its team's switch, its status (an archived
+/// course takes none) and its enrolment dates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnrollmentWindow {
+    Open,
+    /// Enrolment opens at this time.
+    NotYet(Timestamp),
+    /// Enrolment closed at this time.
+    Ended(Timestamp),
+    /// Closed: switched off by the team, or the course is archived.
+    Closed,
+}
+
+impl EnrollmentWindow {
+    pub fn of(
+        switched_on: bool,
+        status: Option<CourseStatus>,
+        start: Option<Timestamp>,
+        end: Option<Timestamp>,
+        now: Timestamp,
+    ) -> EnrollmentWindow {
+        if !switched_on || status == Some(CourseStatus::Archived) {
+            return EnrollmentWindow::Closed;
+        }
+        match (start, end) {
+            (Some(s), _) if now < s => EnrollmentWindow::NotYet(s),
+            (_, Some(e)) if now >= e => EnrollmentWindow::Ended(e),
+            _ => EnrollmentWindow::Open,
+        }
+    }
+
+    pub fn is_open(self) -> bool {
+        self == EnrollmentWindow::Open
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +160,34 @@ mod tests {
             assert_eq!(CourseStatus::parse(s.as_str()), Some(s));
         }
         assert!(Archived.visible_to_learners() && !Review.visible_to_learners());
+    }
+
+    #[test]
+    fn enrolment_follows_switch_status_and_dates() {
+        let t = |s: &str| s.parse::<Timestamp>().unwrap();
+        let (a, b) = (t("2027-01-01T00:00:00Z"), t("2027-02-01T00:00:00Z"));
+        let w = |on, st, now| EnrollmentWindow::of(on, Some(st), Some(a), Some(b), t(now));
+        assert_eq!(
+            w(true, Published, "2026-12-31T23:59:59Z"),
+            EnrollmentWindow::NotYet(a)
+        );
+        assert_eq!(
+            w(true, Published, "2027-01-01T00:00:00Z"),
+            EnrollmentWindow::Open
+        );
+        assert_eq!(
+            w(true, Published, "2027-02-01T00:00:00Z"),
+            EnrollmentWindow::Ended(b)
+        );
+        assert_eq!(
+            w(false, Published, "2027-01-15T00:00:00Z"),
+            EnrollmentWindow::Closed
+        );
+        assert_eq!(
+            w(true, Archived, "2027-01-15T00:00:00Z"),
+            EnrollmentWindow::Closed
+        );
+        assert!(EnrollmentWindow::of(true, None, None, None, t("2027-01-15T00:00:00Z")).is_open());
     }
 
     #[test]

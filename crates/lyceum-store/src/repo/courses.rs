@@ -33,6 +33,10 @@ row! {
         pub content_version: i64,
         pub grading_policy: String,
         pub status: String,
+        pub enrollment_start_at: Option<i64>,
+        pub enrollment_end_at: Option<i64>,
+        pub card_image: Option<String>,
+        pub last_reviewed_at: Option<i64>,
     }
 }
 
@@ -45,6 +49,20 @@ impl CourseRow {
         serde_json::from_str(&self.outcomes).unwrap_or_default()
     }
 
+    /// Whether the course takes enrolments at `now` (switch, status and dates).
+    pub fn enrollment_window(
+        &self,
+        now: jiff::Timestamp,
+    ) -> lyceum_core::course::status::EnrollmentWindow {
+        lyceum_core::course::status::EnrollmentWindow::of(
+            self.enrollment_open,
+            lyceum_core::course::CourseStatus::parse(&self.status),
+            self.enrollment_start_at.map(from_millis),
+            self.enrollment_end_at.map(from_millis),
+            now,
+        )
+    }
+
     /// The grading policy; Lyceum's default (pass at 50 %) when none is set.
     pub fn grading(&self) -> GradingPolicy {
         serde_json::from_str(&self.grading_policy).unwrap_or_default()
@@ -53,7 +71,8 @@ impl CourseRow {
 
 pub(crate) const COURSE_COLUMNS: &str = "c.id, c.org_id, o.slug AS org_slug, o.name AS org_name, c.course_key, c.code, c.run, c.title,
     c.short_description, c.overview_html, c.outcomes, c.language, c.license, c.effort_minutes_per_week, c.effort_weeks,
-    c.start_at, c.end_at, c.enrollment_open, c.published, c.self_paced, c.content_version, c.grading_policy, c.status";
+    c.start_at, c.end_at, c.enrollment_open, c.published, c.self_paced, c.content_version, c.grading_policy, c.status,
+    c.enrollment_start_at, c.enrollment_end_at, c.card_image, c.last_reviewed_at";
 
 /// The viewer's relation to a course, read together with the course.
 #[derive(Clone, Debug, Default)]
@@ -138,10 +157,6 @@ pub async fn find_by_key(db: &mut impl Db, key: &str) -> Result<Option<CourseRow
     db.optional(q_built(format!("SELECT {COURSE_COLUMNS} FROM courses c JOIN organizations o ON o.id = c.org_id WHERE c.course_key = $1")).bind(key)).await
 }
 
-/// Which courses a viewer sees in the catalog: published ones, plus unpublished ones the
-/// viewer is on the team of (or all, for site admins). `$1` = admin, `$2` = viewer.
-const CATALOG_VISIBLE: &str = "(c.published OR $1 OR EXISTS (SELECT 1 FROM course_roles r WHERE r.course_id = c.id AND r.user_id = $2))";
-
 row! {
     /// Languages and organisations of the catalog with their course counts: the filter
     /// menus and the totals, in a few rows however many courses there are.
@@ -154,51 +169,72 @@ row! {
     }
 }
 
-pub async fn catalog_facets(
-    db: &mut impl Db,
-    viewer: Option<UserId>,
-    site_admin: bool,
-) -> Result<Vec<CatalogFacet>> {
+/// The catalog lists courses of one status: `published` (the default list) or
+/// `archived`. Drafts and courses in review are never listed, not even to their team
+/// (who find them on their dashboard). `$1` = the status.
+pub async fn catalog_facets(db: &mut impl Db, status: &str) -> Result<Vec<CatalogFacet>> {
     db.all(
-        q_built(format!(
-            "SELECT c.language, o.slug AS org_slug, o.name AS org_name, o.logo_sha256 AS org_logo, COUNT(*) AS courses
-             FROM courses c JOIN organizations o ON o.id = c.org_id WHERE {CATALOG_VISIBLE}
-             GROUP BY c.language, o.slug, o.name, o.logo_sha256"
-        ))
-        .bind(site_admin)
-        .bind(viewer.map(|v| v.0)),
+        q("SELECT c.language, o.slug AS org_slug, o.name AS org_name, o.logo_sha256 AS org_logo, COUNT(*) AS courses
+           FROM courses c JOIN organizations o ON o.id = c.org_id WHERE c.published AND c.status = $1
+           GROUP BY c.language, o.slug, o.name, o.logo_sha256")
+        .bind(status),
     )
     .await
 }
 
-/// One page of the catalog, newest start first, optionally filtered. Rows carry the card
-/// fields only (no overview).
+/// A catalog card: the course's card fields, its card image and what "may be outdated"
+/// is decided on.
+#[derive(Clone, Debug)]
+pub struct CatalogRow {
+    pub course: CourseRow,
+    /// The card image's file (an asset name) and its hash.
+    pub card_image: Option<(String, String)>,
+    pub last_reviewed_at: Option<i64>,
+    /// The last publish, or when the course was created (imported courses have no
+    /// publication record).
+    pub last_published_at: Option<i64>,
+}
+
+/// One page of the catalog (courses of `status`), newest start first, optionally
+/// filtered. Rows carry the card fields only (no overview).
 pub async fn catalog(
     db: &mut impl Db,
-    viewer: Option<UserId>,
-    site_admin: bool,
+    status: &str,
     language: Option<&str>,
     org: Option<&str>,
     limit: i64,
     offset: i64,
-) -> Result<Vec<CourseRow>> {
-    db.all(
-        q_built(format!(
-            "SELECT c.id, c.org_id, o.slug AS org_slug, o.name AS org_name, c.course_key, c.code, c.run, c.title,
+) -> Result<Vec<CatalogRow>> {
+    let rows = db
+        .rows(
+            q("SELECT c.id, c.org_id, o.slug AS org_slug, o.name AS org_name, c.course_key, c.code, c.run, c.title,
                 c.short_description, '' AS overview_html, '[]' AS outcomes, c.language, c.license, c.effort_minutes_per_week, c.effort_weeks,
-                c.start_at, c.end_at, c.enrollment_open, c.published, c.self_paced, c.content_version, '' AS grading_policy, c.status
+                c.start_at, c.end_at, c.enrollment_open, c.published, c.self_paced, c.content_version, '' AS grading_policy, c.status,
+                c.enrollment_start_at, c.enrollment_end_at, c.card_image, c.last_reviewed_at, a.sha256 AS card_sha256,
+                COALESCE((SELECT MAX(p.published_at) FROM course_publications p WHERE p.course_id = c.id), c.created_at) AS last_published_at
              FROM courses c JOIN organizations o ON o.id = c.org_id
-             WHERE {CATALOG_VISIBLE} AND ($3 IS NULL OR c.language = $3) AND ($4 IS NULL OR o.slug = $4)
-             ORDER BY c.start_at DESC NULLS LAST, c.title, c.id LIMIT $5 OFFSET $6"
-        ))
-        .bind(site_admin)
-        .bind(viewer.map(|v| v.0))
-        .bind(language)
-        .bind(org)
-        .bind(limit)
-        .bind(offset),
-    )
-    .await
+             LEFT JOIN assets a ON a.course_id = c.id AND a.name = c.card_image
+             WHERE c.published AND c.status = $1 AND ($2 IS NULL OR c.language = $2) AND ($3 IS NULL OR o.slug = $3)
+             ORDER BY c.start_at DESC NULLS LAST, c.title, c.id LIMIT $4 OFFSET $5")
+            .bind(status)
+            .bind(language)
+            .bind(org)
+            .bind(limit)
+            .bind(offset),
+        )
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let image: Option<String> = r.get("card_image")?;
+        let sha: Option<String> = r.get("card_sha256")?;
+        out.push(CatalogRow {
+            course: CourseRow::from_row(r)?,
+            card_image: image.zip(sha),
+            last_reviewed_at: r.get("last_reviewed_at")?,
+            last_published_at: r.get("last_published_at")?,
+        });
+    }
+    Ok(out)
 }
 
 /// Create a course with its outline; `Conflict` if the key exists.

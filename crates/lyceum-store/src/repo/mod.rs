@@ -5,6 +5,7 @@ pub mod admin;
 pub mod assets;
 pub mod audit;
 pub mod calendar;
+pub mod course_admin;
 pub mod courses;
 pub mod drafts;
 pub mod learner;

@@ -99,23 +99,29 @@ pub struct CatalogParams {
     language: Option<String>,
     /// Only courses of this organisation (its slug).
     org: Option<String>,
+    /// `published` (the default) or `archived`.
+    status: Option<String>,
     /// Page number, from 1.
     page: Option<usize>,
     /// Courses per page (default 100, at most 1000).
     per_page: Option<usize>,
 }
 
-/// The catalog: courses the caller may see (published ones; plus, for their team and
-/// site admins, unpublished ones).
+/// The catalog: published courses (or, with `status=archived`, archived ones). Drafts
+/// and courses in review are never listed.
 #[utoipa::path(get, path = "/api/v1/courses", params(CatalogParams), responses((status = 200, body = Vec<CourseSummary>)), tag = "courses")]
 pub async fn catalog(cx: Cx, Query(q): Query<CatalogParams>) -> AppResult<Response> {
     let per_page = q.per_page.unwrap_or(100).clamp(1, 1000);
     let offset = (q.page.unwrap_or(1).max(1) - 1).saturating_mul(per_page);
     let mut c = cx.app.store().conn().await?;
+    let status = match q.status.as_deref() {
+        None | Some("published") => "published",
+        Some("archived") => "archived",
+        Some(_) => return Err(AppError::bad_request("lyceum-error-bad-form")),
+    };
     let rows = lyceum_store::repo::courses::catalog(
         &mut c,
-        cx.user_id(),
-        cx.actor().site_admin,
+        status,
         q.language.as_deref(),
         q.org.as_deref(),
         per_page as i64,
@@ -124,7 +130,7 @@ pub async fn catalog(cx: Cx, Query(q): Query<CatalogParams>) -> AppResult<Respon
     .await?;
     Ok(json(
         StatusCode::OK,
-        rows.iter().map(summary).collect::<Vec<_>>(),
+        rows.iter().map(|r| summary(&r.course)).collect::<Vec<_>>(),
     ))
 }
 

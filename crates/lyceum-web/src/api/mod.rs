@@ -4,6 +4,7 @@
 //! document at `/api/v1/openapi.json`.
 
 pub mod admin;
+pub mod course_admin;
 pub mod courses;
 pub mod grades;
 pub mod notifications;

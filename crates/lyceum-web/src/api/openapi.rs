@@ -23,5 +23,7 @@ use utoipa::OpenApi;
 pub struct ApiDoc;
 
 pub async fn document() -> impl IntoResponse {
-    Json(ApiDoc::openapi())
+    let mut doc = ApiDoc::openapi();
+    doc.merge(super::course_admin::CourseAdminDoc::openapi());
+    Json(doc)
 }

@@ -12,6 +12,7 @@ use axum::response::Response;
 use jiff::Timestamp;
 use lyceum_core::clock::from_millis;
 use lyceum_core::course::License;
+use lyceum_core::course::status::EnrollmentWindow;
 use lyceum_core::permissions::{Action, Resource, can};
 use lyceum_store::repo::learner;
 
@@ -43,7 +44,6 @@ struct AboutView {
     /// Empty when the licence has no deed (all rights reserved).
     license_url: &'static str,
     license_footer: Html,
-    published: bool,
     enrolled: bool,
     can_enroll: bool,
     needs_login: bool,
@@ -51,6 +51,16 @@ struct AboutView {
     courseware_url: String,
     enroll_url: String,
     unenroll_url: String,
+    /// The card image's URL.
+    image_url: Option<String>,
+    /// The course's instructors, by name.
+    maintainers: Vec<String>,
+    last_reviewed: Option<Timestamp>,
+    status_key: &'static str,
+    status: &'static str,
+    may_be_outdated: bool,
+    /// Why enrolment is closed, when it is closed by its dates.
+    enrollment_note: Option<Html>,
 }
 
 pub fn license_of(course: &CourseCx) -> License {
@@ -102,6 +112,22 @@ pub async fn page(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
     let license = license_of(&course);
     let row = &course.row;
     let effort = effort_of(row);
+    let mut c = cx.app.store().conn().await?;
+    let team = lyceum_store::repo::course_admin::team(&mut c, course.id()).await?;
+    let extras = lyceum_store::repo::course_admin::extras(&mut c, course.id()).await?;
+    let interval = lyceum_app::course_admin::review_interval(&mut c).await?;
+    drop(c);
+    let status = lyceum_core::course::CourseStatus::parse(&row.status)
+        .unwrap_or(lyceum_core::course::CourseStatus::Draft);
+    let enrollment_note = match row.enrollment_window(now) {
+        EnrollmentWindow::NotYet(t) => {
+            Some(p.t1("lyceum-course-settings-enrollment-opens", p.date(t)))
+        }
+        EnrollmentWindow::Ended(t) => {
+            Some(p.t1("lyceum-course-settings-enrollment-ended", p.date(t)))
+        }
+        _ => None,
+    };
     let view = AboutView {
         title: row.title.clone(),
         org_name: row.org_name.clone(),
@@ -120,7 +146,6 @@ pub async fn page(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
         license_name: license_name(p, license),
         license_url: license.url(),
         license_footer: license_footer(p, license),
-        published: row.published,
         enrolled: course.facts.enrolled,
         can_enroll: enroll.allowed(),
         needs_login: enroll == lyceum_core::permissions::Decision::NeedLogin,
@@ -128,6 +153,27 @@ pub async fn page(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
         courseware_url: course.url("courseware"),
         enroll_url: course.url("enroll"),
         unenroll_url: course.url("unenroll"),
+        image_url: row
+            .card_image
+            .as_deref()
+            .and_then(|name| course.content.assets.get(name))
+            .map(|a| courses::asset_url(course.key(), a)),
+        maintainers: team
+            .iter()
+            .filter(|m| m.role.as_str() == "instructor")
+            .map(|m| m.shown_name().to_owned())
+            .collect(),
+        last_reviewed: row.last_reviewed_at.map(from_millis),
+        status_key: crate::handlers::course_admin::status_label(status),
+        status: status.as_str(),
+        may_be_outdated: lyceum_app::course_admin::may_be_outdated(
+            &row.status,
+            row.last_reviewed_at,
+            extras.and_then(|e| e.last_published_at),
+            now,
+            interval,
+        ),
+        enrollment_note,
         p: cx.page.clone(),
     };
     Ok(html_response(view.render().map_err(AppError::internal)?))

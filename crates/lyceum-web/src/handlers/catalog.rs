@@ -21,6 +21,9 @@ pub struct CatalogQuery {
     pub language: String,
     #[serde(default)]
     pub org: String,
+    /// `archived` lists archived courses; anything else the published ones.
+    #[serde(default)]
+    pub status: String,
     pub page: Option<usize>,
 }
 
@@ -40,6 +43,9 @@ pub struct Card {
     pub effort: Option<String>,
     pub about_url: String,
     pub published: bool,
+    /// The card image's URL.
+    pub image_url: Option<String>,
+    pub may_be_outdated: bool,
 }
 
 pub struct Choice {
@@ -57,6 +63,7 @@ struct CatalogView {
     languages: Vec<Choice>,
     orgs: Vec<Choice>,
     filtered: bool,
+    archived: bool,
     total: usize,
     page: usize,
     pages: usize,
@@ -84,8 +91,9 @@ fn filter(value: &str) -> Option<&str> {
 
 pub async fn index(cx: Cx, Query(q): Query<CatalogQuery>) -> AppResult<Response> {
     let mut c = cx.app.store().conn().await?;
-    let (viewer, admin) = (cx.user_id(), cx.actor().site_admin);
-    let facets = courses::catalog_facets(&mut c, viewer, admin).await?;
+    let archived = q.status == "archived";
+    let status = if archived { "archived" } else { "published" };
+    let facets = courses::catalog_facets(&mut c, status).await?;
     let p = &cx.page;
     let mut languages: Vec<Choice> = Vec::new();
     let mut orgs: Vec<Choice> = Vec::new();
@@ -116,10 +124,10 @@ pub async fn index(cx: Cx, Query(q): Query<CatalogQuery>) -> AppResult<Response>
 
     let pages = total.div_ceil(PAGE_SIZE).max(1);
     let page = q.page.unwrap_or(1).clamp(1, pages);
+    let interval = lyceum_app::course_admin::review_interval(&mut c).await?;
     let rows = courses::catalog(
         &mut c,
-        viewer,
-        admin,
+        status,
         filter(&q.language),
         filter(&q.org),
         PAGE_SIZE as i64,
@@ -134,6 +142,9 @@ pub async fn index(cx: Cx, Query(q): Query<CatalogQuery>) -> AppResult<Response>
         }
         if !q.org.is_empty() {
             s.append_pair("org", &q.org);
+        }
+        if archived {
+            s.append_pair("status", "archived");
         }
         s.append_pair("page", &n.to_string());
         format!("/?{}", s.finish())
@@ -153,7 +164,22 @@ pub async fn index(cx: Cx, Query(q): Query<CatalogQuery>) -> AppResult<Response>
         .collect();
     let cards = rows
         .iter()
-        .map(|r| Card {
+        .map(|row| (row, &row.course))
+        .map(|(row, r)| Card {
+            image_url: row.card_image.as_ref().map(|(name, sha)| {
+                format!(
+                    "/courses/{}/media/{}/{name}",
+                    r.course_key,
+                    &sha[..12.min(sha.len())]
+                )
+            }),
+            may_be_outdated: lyceum_app::course_admin::may_be_outdated(
+                &r.status,
+                row.last_reviewed_at,
+                row.last_published_at,
+                now,
+                interval,
+            ),
             org_logo: logos.get(r.org_slug.as_str()).cloned(),
             org_name: r.org_name.clone(),
             code: r.code.clone(),
@@ -174,7 +200,8 @@ pub async fn index(cx: Cx, Query(q): Query<CatalogQuery>) -> AppResult<Response>
         cards,
         languages,
         orgs,
-        filtered: !q.language.is_empty() || !q.org.is_empty(),
+        filtered: !q.language.is_empty() || !q.org.is_empty() || archived,
+        archived,
         total,
         page,
         pages,

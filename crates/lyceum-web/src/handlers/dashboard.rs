@@ -46,6 +46,8 @@ struct DashboardView {
     deadlines: Vec<DueLine>,
     /// Site admins get the site's own tools.
     admin: bool,
+    /// May create a course in some organisation.
+    can_create: bool,
     /// The organisations the viewer belongs to: (name, page, "create a course" link when
     /// their role allows it).
     orgs: Vec<OrgItem>,
@@ -163,6 +165,8 @@ pub struct TeachingItem {
     pub language: String,
     pub dir: &'static str,
     pub role_key: &'static str,
+    /// The course's status when it is not simply published (draft, in review, archived).
+    pub status_key: Option<&'static str>,
     pub outline_url: String,
     /// (message key, url) of each staff tool the role may use.
     pub tools: Vec<(&'static str, String)>,
@@ -221,7 +225,12 @@ async fn teaching(cx: &Cx, user: UserId) -> AppResult<Vec<TeachingItem>> {
                 "lyceum-dashboard-tool-olx",
                 format!("{base}/instructor/olx"),
             ));
+            tools.push(("lyceum-course-settings-nav", format!("{base}/settings")));
         }
+        if can(&cx.actor(), Action::ManageTeam, Resource::Course(&facts)).allowed() {
+            tools.push(("lyceum-team-nav", format!("{base}/team")));
+        }
+        let status = lyceum_core::course::CourseStatus::parse(&course.status);
         out.push((
             course.id(),
             queue_url,
@@ -236,6 +245,9 @@ async fn teaching(cx: &Cx, user: UserId) -> AppResult<Vec<TeachingItem>> {
                     CourseRole::Author => "lyceum-dashboard-role-author",
                     CourseRole::Staff => "lyceum-dashboard-role-staff",
                 },
+                status_key: status
+                    .filter(|s| *s != lyceum_core::course::CourseStatus::Published)
+                    .map(crate::handlers::course_admin::status_label),
                 outline_url: format!("{base}/courseware"),
                 tools,
                 waiting: None,
@@ -308,14 +320,18 @@ pub async fn page(cx: Cx) -> AppResult<Response> {
                 name: m.name,
             }
         })
-        .collect();
+        .collect::<Vec<OrgItem>>();
+    let admin = can(&actor, Action::Administer, Resource::Site).allowed();
+    // From the memberships already read: no statement of its own.
+    let can_create = admin || orgs.iter().any(|o| o.create_url.is_some());
     let view = DashboardView {
         orgs,
         title: cx.page.text("lyceum-dashboard-title"),
         items,
         teaching,
         deadlines: deadlines::lines(&cx.page, next),
-        admin: can(&cx.actor(), Action::Administer, Resource::Site).allowed(),
+        admin,
+        can_create,
         p: cx.page.clone(),
     };
     Ok(html_response(view.render().map_err(AppError::internal)?))

@@ -10,6 +10,7 @@ mod admin;
 mod api;
 mod auth;
 mod authoring_api;
+mod course_admin;
 mod deadlines;
 mod get_writes;
 mod grades;

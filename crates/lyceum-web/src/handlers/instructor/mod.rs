@@ -46,16 +46,36 @@ pub(crate) fn nav(course: &CourseCx, current: &str) -> Vec<NavLink> {
     // The block kinds' tools (the problem list, open responses' grading queue…) before
     // course-wide ones.
     let kind_tools = crate::kinds::staff_tools().map(|t| (t.path, t.label_key));
-    tools
+    let allowed = |a: Action| can(&course.actor, a, Resource::Course(&course.facts)).allowed();
+    // An author writes the course but has no business with its learners' grades.
+    let grades = allowed(Action::Grade);
+    let mut links: Vec<NavLink> = tools
         .into_iter()
         .chain(kind_tools)
+        .filter(|_| grades)
         .chain([("olx", "lyceum-instructor-olx")])
         .map(|(path, key)| NavLink {
             label_key: key,
             url: course.url(&format!("instructor/{path}")),
             current: path == current,
         })
-        .collect()
+        .collect();
+    // The course's own settings and team, for those who may change them.
+    let course_tools = [
+        ("settings", "lyceum-course-settings-nav", Action::Edit),
+        ("team", "lyceum-team-nav", Action::ManageTeam),
+        ("review", "lyceum-review-nav", Action::ViewUnreleased),
+    ];
+    for (path, key, action) in course_tools {
+        if allowed(action) {
+            links.push(NavLink {
+                label_key: key,
+                url: course.url(path),
+                current: path == current,
+            });
+        }
+    }
+    links
 }
 
 /// A problem's title as staff read it in lists and logs: its own, or its unit's.
