@@ -8,6 +8,7 @@
 
 pub mod attempts;
 mod calc;
+pub mod form;
 mod complete;
 mod grade;
 mod layout;
