@@ -112,13 +112,13 @@ async fn render_page(cx: &Cx, s: &Studio, row: &DraftRow, input: Input<'_>) -> A
         title: p.text1(
             "lyceum-editor-block-title",
             if row.title.is_empty() {
-                p.text(&format!("lyceum-editor-kind-{}", row.kind))
+                p.text(kinds::name_key(&row.kind))
             } else {
                 row.title.clone()
             },
         ),
         head: head(cx, course, "studio"),
-        kind_label: p.text(&format!("lyceum-editor-kind-{}", row.kind)),
+        kind_label: p.text(kinds::name_key(&row.kind)),
         block_title: input.title.to_owned(),
         summary: input.summary.to_owned(),
         base_revision: input.base_revision,

@@ -20,7 +20,7 @@ use std::collections::HashMap;
 
 pub struct BlockRow {
     pub id: i64,
-    pub kind: String,
+    pub kind: Html,
     pub title: String,
     pub preview: Html,
     pub edit_url: String,
@@ -97,7 +97,7 @@ fn view(cx: &Cx, s: &Studio, unit: &DraftRow, error: Option<Html>) -> AppResult<
         .enumerate()
         .map(|(i, b)| BlockRow {
             id: b.id,
-            kind: b.kind.clone(),
+            kind: p.t(kinds::name_key(&b.kind)),
             title: b.title.clone(),
             preview: tree
                 .index_of(b.block())

@@ -14,6 +14,10 @@ impl WebKind for DiscussionBlock {
         <Discussion as lyceum_core::blocks::BlockKind>::KIND
     }
 
+    fn name_key(&self) -> &'static str {
+        "lyceum-editor-kind-discussion"
+    }
+
     fn render(&self, ctx: &BlockCtx<'_>, idx: usize, _: &BlockState) -> askama::Result<String> {
         let (p, course) = (ctx.p, ctx.course);
         let node = course.tree().node(idx);

@@ -16,6 +16,10 @@ impl WebKind for KeptBlock {
         <Olx as lyceum_core::blocks::BlockKind>::KIND
     }
 
+    fn name_key(&self) -> &'static str {
+        "lyceum-editor-kind-olx"
+    }
+
     fn render(&self, ctx: &BlockCtx<'_>, idx: usize, _: &BlockState) -> askama::Result<String> {
         let node = ctx.course.tree().node(idx);
         let Some(o) = node.content_of::<Olx>() else {

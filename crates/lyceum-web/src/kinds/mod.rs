@@ -106,6 +106,9 @@ pub trait WebKind: Sync {
 
     // --- The editor side (the Studio's block editor, `crate::editors`) ---
 
+    /// The message naming this kind in the editors ("Text", "Problem"…).
+    fn name_key(&self) -> &'static str;
+
     /// Entries of the unit editor's "Add a block" menu: one per way to start a block of
     /// this kind (a problem per problem type). None: not added from the menu.
     fn add_entries(&self) -> &'static [AddEntry] {
@@ -291,6 +294,11 @@ pub fn message(p: &Page, e: &lyceum_core::DomainError) -> Html {
 struct JsonEditor<'a> {
     cx: &'a EditorCtx<'a>,
     content: &'a str,
+}
+
+/// The message naming kind `name` in the editors.
+pub fn name_key(name: &str) -> &'static str {
+    kind_named(name).map_or("lyceum-editor-kind-olx", |k| k.name_key())
 }
 
 /// The kind registered as `name`, for the editor.

@@ -13,6 +13,10 @@ impl WebKind for TextBlock {
         <Text as lyceum_core::blocks::BlockKind>::KIND
     }
 
+    fn name_key(&self) -> &'static str {
+        "lyceum-editor-kind-text"
+    }
+
     fn render(&self, ctx: &BlockCtx<'_>, idx: usize, _: &BlockState) -> askama::Result<String> {
         let node = ctx.course.tree().node(idx);
         let Some(t) = node.content_of::<Text>() else {

@@ -30,4 +30,5 @@ mod performance;
 mod permissions;
 mod problems;
 mod security;
+mod studio_editors;
 mod surveys;

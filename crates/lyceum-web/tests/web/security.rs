@@ -259,6 +259,15 @@ const STATE_CHANGING: &[(&str, &str)] = &[
     ("DELETE", "/api/v1/blocks/{block_id}"),
     ("POST", "/api/v1/blocks/{block_id}/restore"),
     ("POST", "/api/v1/blocks/{block_id}/duplicate"),
+    ("POST", "/courses/{key}/studio/unit/{unit}/add"),
+    ("POST", "/courses/{key}/studio/unit/{unit}/rename"),
+    ("POST", "/courses/{key}/studio/block/{block}"),
+    ("POST", "/courses/{key}/studio/block/{block}/preview"),
+    ("POST", "/courses/{key}/studio/block/{block}/autosave"),
+    ("POST", "/courses/{key}/studio/block/{block}/move"),
+    ("POST", "/courses/{key}/studio/block/{block}/duplicate"),
+    ("POST", "/courses/{key}/studio/block/{block}/delete"),
+    ("POST", "/courses/{key}/problem/{block}/check"),
 ];
 
 /// The (method, path) of every route in `routes.rs` and the kinds' modules that is not a GET.

@@ -43,6 +43,10 @@ impl WebKind for OpenResponseBlock {
         OpenResponse::KIND
     }
 
+    fn name_key(&self) -> &'static str {
+        "lyceum-editor-kind-open-response"
+    }
+
     fn render(&self, ctx: &BlockCtx<'_>, idx: usize, state: &BlockState) -> askama::Result<String> {
         let node = ctx.course.tree().node(idx);
         let Some(c) = node.content_of::<OpenResponse>() else {

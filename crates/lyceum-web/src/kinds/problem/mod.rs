@@ -39,6 +39,10 @@ impl WebKind for ProblemBlock {
         ProblemKind::KIND
     }
 
+    fn name_key(&self) -> &'static str {
+        "lyceum-editor-kind-problem"
+    }
+
     fn render(&self, ctx: &BlockCtx<'_>, idx: usize, state: &BlockState) -> askama::Result<String> {
         let empty = LearnerProblem::default();
         let id = ctx.course.tree().node(idx).id;
