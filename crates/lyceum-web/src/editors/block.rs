@@ -45,6 +45,8 @@ struct BlockView {
     p: Page,
     title: String,
     head: CourseHead,
+    /// The block's title (or its kind's name), for the heading.
+    name: String,
     kind_label: String,
     block_title: String,
     summary: String,
@@ -108,15 +110,14 @@ async fn render_page(cx: &Cx, s: &Studio, row: &DraftRow, input: Input<'_>) -> A
         })
         .collect();
     let unit = row.parent_id.unwrap_or(0);
+    let name = if row.title.is_empty() {
+        p.text(kinds::name_key(&row.kind))
+    } else {
+        row.title.clone()
+    };
     let v = BlockView {
-        title: p.text1(
-            "lyceum-editor-block-title",
-            if row.title.is_empty() {
-                p.text(kinds::name_key(&row.kind))
-            } else {
-                row.title.clone()
-            },
-        ),
+        title: p.text1("lyceum-editor-block-title", name.as_str()),
+        name,
         head: head(cx, course, "studio"),
         kind_label: p.text(kinds::name_key(&row.kind)),
         block_title: input.title.to_owned(),
