@@ -146,15 +146,14 @@ impl ProblemForm {
     /// choice rows, and check the question makes sense: every fault, by field.
     pub fn clean(mut self) -> Result<ProblemForm, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let mut fix = |field: &str, text: &mut String, limit: TextLimit| match limits::clean(
-            text, limit,
-        ) {
-            Ok(t) => *text = t.trim().to_owned(),
-            Err(e) => errors.push(FieldError {
-                field: field.to_owned(),
-                error: e,
-            }),
-        };
+        let mut fix =
+            |field: &str, text: &mut String, limit: TextLimit| match limits::clean(text, limit) {
+                Ok(t) => *text = t.trim().to_owned(),
+                Err(e) => errors.push(FieldError {
+                    field: field.to_owned(),
+                    error: e,
+                }),
+            };
         fix("question", &mut self.question, QUESTION);
         fix("description", &mut self.description, QUESTION);
         fix("explanation", &mut self.explanation, QUESTION);
@@ -176,7 +175,11 @@ impl ProblemForm {
             })
         };
         if self.question.is_empty() {
-            fault(&mut errors, "question", "lyceum-editor-problem-question-required");
+            fault(
+                &mut errors,
+                "question",
+                "lyceum-editor-problem-question-required",
+            );
         }
         if self.kind.has_choices() {
             let correct = self.choices.iter().filter(|c| c.correct).count();
@@ -203,7 +206,11 @@ impl ProblemForm {
                 }
             }
         } else if self.answer.is_empty() {
-            fault(&mut errors, "answer", "lyceum-editor-problem-answer-required");
+            fault(
+                &mut errors,
+                "answer",
+                "lyceum-editor-problem-answer-required",
+            );
         }
         if self.kind == ProblemType::Numerical {
             if !self.answer.is_empty() && self.answer.replace(',', ".").parse::<f64>().is_err() {
@@ -442,7 +449,8 @@ impl ProblemForm {
                     if a.attributes().len() != 1 || elements(a)?.len() != 0 {
                         return None;
                     }
-                    form.additional_answers.push(a.attribute("answer")?.to_owned());
+                    form.additional_answers
+                        .push(a.attribute("answer")?.to_owned());
                 }
                 let t = take(&mut rest, "textline")?;
                 if t.attributes().any(|a| a.name() != "size") || elements(t)?.len() != 0 {
@@ -458,8 +466,7 @@ impl ProblemForm {
                 }
                 let input = take(&mut rest, "formulaequationinput")
                     .or_else(|| take(&mut rest, "textline"))?;
-                if input.attributes().any(|a| a.name() != "size") || elements(input)?.len() != 0
-                {
+                if input.attributes().any(|a| a.name() != "size") || elements(input)?.len() != 0 {
                     return None;
                 }
             }
@@ -468,8 +475,7 @@ impl ProblemForm {
             let [div] = elements(s)?[..] else {
                 return None;
             };
-            if div.tag_name().name() != "div"
-                || !has_attrs(div, &[("class", "detailed-solution")])
+            if div.tag_name().name() != "div" || !has_attrs(div, &[("class", "detailed-solution")])
             {
                 return None;
             }
@@ -720,8 +726,7 @@ pub fn check_olx(xml: &str) -> Result<(), OlxError> {
                 }
             }
             "additional_answer"
-                if n.attribute("answer").is_none()
-                    && n.text().unwrap_or("").trim().is_empty() =>
+                if n.attribute("answer").is_none() && n.text().unwrap_or("").trim().is_empty() =>
             {
                 return Err(missing(n, "answer"));
             }
@@ -841,12 +846,21 @@ mod tests {
         ));
         assert!(olx.contains("<solution>\n      <div class=\"detailed-solution\">\n        <p>Texts are CC BY-SA.</p>\n        <p>Media vary.</p>"));
         let olx = sample(ProblemType::TextInput).to_olx();
-        assert!(olx.contains(r#"<stringresponse answer="CC BY-SA" type="ci">"#), "{olx}");
+        assert!(
+            olx.contains(r#"<stringresponse answer="CC BY-SA" type="ci">"#),
+            "{olx}"
+        );
         assert!(olx.contains(r#"<additional_answer answer="Creative Commons BY-SA"/>"#));
         let olx = sample(ProblemType::Numerical).to_olx();
-        assert!(olx.contains(r#"<responseparam type="tolerance" default="5%"/>"#), "{olx}");
+        assert!(
+            olx.contains(r#"<responseparam type="tolerance" default="5%"/>"#),
+            "{olx}"
+        );
         let olx = sample(ProblemType::Dropdown).to_olx();
-        assert!(olx.contains(r#"<option correct="True">CC BY-SA<optionhint>"#), "{olx}");
+        assert!(
+            olx.contains(r#"<option correct="True">CC BY-SA<optionhint>"#),
+            "{olx}"
+        );
     }
 
     #[test]
@@ -863,7 +877,10 @@ mod tests {
         let p = super::super::parse("p", &f.to_olx()).unwrap();
         let id = p.inputs().next().unwrap().id.clone();
         a.clear();
-        a.insert(id.clone(), AnswerValue::One("creative commons by-sa".into()));
+        a.insert(
+            id.clone(),
+            AnswerValue::One("creative commons by-sa".into()),
+        );
         assert_eq!(
             grade(&p, &a).unwrap().inputs[&id].correctness,
             Correctness::Correct
@@ -903,7 +920,10 @@ mod tests {
         assert_eq!(
             fields(f),
             [
-                ("question".to_owned(), "lyceum-editor-problem-question-required"),
+                (
+                    "question".to_owned(),
+                    "lyceum-editor-problem-question-required"
+                ),
                 ("choices".to_owned(), "lyceum-editor-problem-two-choices")
             ]
         );
@@ -955,31 +975,43 @@ mod tests {
     fn olx_faults_point_at_their_line() {
         // Syntax: roxmltree's position.
         assert_eq!(
-            line_of("<problem>\n  <multiplechoiceresponse>\n    <label>Q</labl>\n  </multiplechoiceresponse>\n</problem>"),
+            line_of(
+                "<problem>\n  <multiplechoiceresponse>\n    <label>Q</labl>\n  </multiplechoiceresponse>\n</problem>"
+            ),
             (Some(3), "lyceum-editor-olx-syntax")
         );
         // A choice group without a correct choice: the group's line.
         assert_eq!(
-            line_of("<problem>\n<multiplechoiceresponse>\n<label>Q</label>\n<choicegroup type=\"MultipleChoice\">\n<choice correct=\"false\">a</choice>\n</choicegroup>\n</multiplechoiceresponse>\n</problem>"),
+            line_of(
+                "<problem>\n<multiplechoiceresponse>\n<label>Q</label>\n<choicegroup type=\"MultipleChoice\">\n<choice correct=\"false\">a</choice>\n</choicegroup>\n</multiplechoiceresponse>\n</problem>"
+            ),
             (Some(4), "lyceum-editor-olx-no-correct")
         );
         // A choice without `correct`.
         assert_eq!(
-            line_of("<problem>\n<multiplechoiceresponse>\n<choicegroup>\n<choice correct=\"true\">a</choice>\n<choice>b</choice>\n</choicegroup>\n</multiplechoiceresponse>\n</problem>"),
+            line_of(
+                "<problem>\n<multiplechoiceresponse>\n<choicegroup>\n<choice correct=\"true\">a</choice>\n<choice>b</choice>\n</choicegroup>\n</multiplechoiceresponse>\n</problem>"
+            ),
             (Some(5), "lyceum-error-capa-missing-attribute")
         );
         // A numerical response without its answer.
         assert_eq!(
-            line_of("<problem>\n<p>Intro</p>\n\n<numericalresponse>\n<formulaequationinput/>\n</numericalresponse>\n</problem>"),
+            line_of(
+                "<problem>\n<p>Intro</p>\n\n<numericalresponse>\n<formulaequationinput/>\n</numericalresponse>\n</problem>"
+            ),
             (Some(4), "lyceum-error-capa-missing-attribute")
         );
         // A dropdown with two correct options; a response without an input.
         assert_eq!(
-            line_of("<problem>\n<optionresponse>\n<optioninput>\n<option correct=\"True\">a</option>\n<option correct=\"True\">b</option>\n</optioninput>\n</optionresponse>\n</problem>"),
+            line_of(
+                "<problem>\n<optionresponse>\n<optioninput>\n<option correct=\"True\">a</option>\n<option correct=\"True\">b</option>\n</optioninput>\n</optionresponse>\n</problem>"
+            ),
             (Some(3), "lyceum-editor-olx-many-correct")
         );
         assert_eq!(
-            line_of("<problem>\n<stringresponse answer=\"x\">\n<label>Q</label>\n</stringresponse>\n</problem>"),
+            line_of(
+                "<problem>\n<stringresponse answer=\"x\">\n<label>Q</label>\n</stringresponse>\n</problem>"
+            ),
             (Some(2), "lyceum-error-capa-no-input")
         );
         assert_eq!(

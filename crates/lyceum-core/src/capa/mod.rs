@@ -8,8 +8,8 @@
 
 pub mod attempts;
 mod calc;
-pub mod form;
 mod complete;
+pub mod form;
 mod grade;
 mod layout;
 mod options;

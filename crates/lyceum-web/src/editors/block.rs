@@ -6,7 +6,7 @@
 //! themselves with script (`autosave`, answered in JSON).
 
 use super::unit::leaf_row;
-use super::{Studio, block_url, line_diff, load, unit_url, with_tree, DiffRow};
+use super::{DiffRow, Studio, block_url, line_diff, load, unit_url, with_tree};
 use crate::error::{AppError, AppResult};
 use crate::handlers::courseware::{CourseHead, head};
 use crate::handlers::{html_response, see_other, with_notice};
@@ -20,8 +20,8 @@ use lyceum_app::ErrorKind;
 use lyceum_app::authoring::{self, BlockPatch};
 use lyceum_core::BlockId;
 use lyceum_core::blocks::LeafContent;
-use lyceum_core::course::{CourseTree, NodeRow};
 use lyceum_core::clock::from_millis;
+use lyceum_core::course::{CourseTree, NodeRow};
 use lyceum_store::repo::drafts::DraftRow;
 use serde_json::{Value, json};
 
@@ -291,11 +291,9 @@ async fn try_save(
             current: row.revision,
             yours: content,
         }),
-        Err(e) if e.kind == ErrorKind::Invalid => Ok(Outcome::Faults(vec![FieldError::at(
-            "",
-            e.error,
-            None,
-        )])),
+        Err(e) if e.kind == ErrorKind::Invalid => {
+            Ok(Outcome::Faults(vec![FieldError::at("", e.error, None)]))
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -344,7 +342,10 @@ pub async fn save(
     };
     match page.step.as_str() {
         "" | "save" => match try_save(&cx, row, kind, &form, &page).await? {
-            Outcome::Saved(_) => Ok(see_other(&with_notice(&block_url(&s.course, block), "saved"))),
+            Outcome::Saved(_) => Ok(see_other(&with_notice(
+                &block_url(&s.course, block),
+                "saved",
+            ))),
             Outcome::Faults(errors) => Ok(with_status(
                 again(&form, &errors, None, None, base).await?,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -384,7 +385,9 @@ pub async fn save(
         }
         step => {
             let (form, errors) = kind.editor_step(&cx.page, form, step);
-            Ok(html_response(again(&form, &errors, None, None, base).await?))
+            Ok(html_response(
+                again(&form, &errors, None, None, base).await?,
+            ))
         }
     }
 }

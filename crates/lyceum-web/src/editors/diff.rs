@@ -17,28 +17,30 @@ pub fn line_diff(theirs: &str, yours: &str) -> Vec<DiffRow> {
     let a: Vec<&str> = theirs.lines().collect();
     let b: Vec<&str> = yours.lines().collect();
     let (n, m) = (a.len(), b.len());
-    let common = if n.saturating_mul(m) <= MAX_LINES * MAX_LINES / 4 && n <= MAX_LINES && m <= MAX_LINES
-    {
-        // lcs[i][j]: common lines of a[i..] and b[j..].
-        let mut lcs = vec![vec![0u32; m + 1]; n + 1];
-        for i in (0..n).rev() {
-            for j in (0..m).rev() {
-                lcs[i][j] = if a[i] == b[j] {
-                    lcs[i + 1][j + 1] + 1
-                } else {
-                    lcs[i + 1][j].max(lcs[i][j + 1])
-                };
+    let common =
+        if n.saturating_mul(m) <= MAX_LINES * MAX_LINES / 4 && n <= MAX_LINES && m <= MAX_LINES {
+            // lcs[i][j]: common lines of a[i..] and b[j..].
+            let mut lcs = vec![vec![0u32; m + 1]; n + 1];
+            for i in (0..n).rev() {
+                for j in (0..m).rev() {
+                    lcs[i][j] = if a[i] == b[j] {
+                        lcs[i + 1][j + 1] + 1
+                    } else {
+                        lcs[i + 1][j].max(lcs[i][j + 1])
+                    };
+                }
             }
-        }
-        Some(lcs)
-    } else {
-        None
-    };
+            Some(lcs)
+        } else {
+            None
+        };
     let mut out = Vec::new();
     let (mut i, mut j) = (0, 0);
     let mut gone: Vec<(usize, String)> = Vec::new();
     let mut added: Vec<(usize, String)> = Vec::new();
-    let flush = |out: &mut Vec<DiffRow>, gone: &mut Vec<(usize, String)>, added: &mut Vec<(usize, String)>| {
+    let flush = |out: &mut Vec<DiffRow>,
+                 gone: &mut Vec<(usize, String)>,
+                 added: &mut Vec<(usize, String)>| {
         let len = gone.len().max(added.len());
         let mut g = gone.drain(..);
         let mut a = added.drain(..);
@@ -68,10 +70,7 @@ pub fn line_diff(theirs: &str, yours: &str) -> Vec<DiffRow> {
             i += 1;
             j += 1;
         } else if j >= m
-            || (i < n
-                && common
-                    .as_ref()
-                    .is_some_and(|l| l[i + 1][j] >= l[i][j + 1]))
+            || (i < n && common.as_ref().is_some_and(|l| l[i + 1][j] >= l[i][j + 1]))
             || (common.is_none() && i < n)
         {
             gone.push((i + 1, a[i].to_owned()));

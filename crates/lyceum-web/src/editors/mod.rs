@@ -27,7 +27,10 @@ pub fn routes() -> Router<App> {
     Router::new()
         .route("/courses/{key}/studio/unit/{unit}", get(unit::page))
         .route("/courses/{key}/studio/unit/{unit}/add", post(unit::add))
-        .route("/courses/{key}/studio/unit/{unit}/rename", post(unit::rename))
+        .route(
+            "/courses/{key}/studio/unit/{unit}/rename",
+            post(unit::rename),
+        )
         .route(
             "/courses/{key}/studio/block/{block}",
             get(block::page).post(block::save),

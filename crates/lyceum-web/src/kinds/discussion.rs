@@ -1,11 +1,13 @@
 //! Discussion blocks: where the unit's conversation will be (a card for now).
 
-use super::{AddEntry, BlockCtx, BlockState, EditorCtx, EditorForm, FieldError, FieldErrors, WebKind};
-use serde_json::Value;
+use super::{
+    AddEntry, BlockCtx, BlockState, EditorCtx, EditorForm, FieldError, FieldErrors, WebKind,
+};
 use crate::page::Page;
 use askama::Template;
 use lyceum_core::blocks::DiscussionContent;
 use lyceum_core::blocks::discussion::Discussion;
+use serde_json::Value;
 
 pub struct DiscussionBlock;
 
@@ -75,7 +77,11 @@ impl WebKind for DiscussionBlock {
                 Err(e) => errors.push(FieldError::at(k, e, None)),
             }
         }
-        if errors.is_empty() { Ok(out) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(errors)
+        }
     }
 }
 

@@ -3,11 +3,11 @@
 //! where it came from, why it is kept, and its OLX.
 
 use super::{BlockCtx, BlockState, EditorCtx, EditorForm, FieldErrors, WebKind};
-use serde_json::Value;
 use crate::page::{Html, Page};
 use askama::Template;
 use lyceum_core::blocks::OlxContent;
 use lyceum_core::blocks::olx::Olx;
+use serde_json::Value;
 
 pub struct KeptBlock;
 

@@ -201,6 +201,15 @@ impl EditorForm {
         EditorForm { pairs }
     }
 
+    /// Each field's first value, by name.
+    pub fn to_map(&self) -> HashMap<String, String> {
+        let mut out = HashMap::new();
+        for (k, v) in &self.pairs {
+            out.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        out
+    }
+
     /// The field's (first) value; empty when absent.
     pub fn get(&self, name: &str) -> &str {
         self.pairs
@@ -281,10 +290,11 @@ impl EditorCtx<'_> {
 
 /// A domain error's message in the page's language.
 pub fn message(p: &Page, e: &lyceum_core::DomainError) -> Html {
-    let args: Vec<crate::page::Piece> = crate::page::message_args(&p.app, &p.lang, e.key.0, &e.args)
-        .into_iter()
-        .map(crate::page::Piece::Arg)
-        .collect();
+    let args: Vec<crate::page::Piece> =
+        crate::page::message_args(&p.app, &p.lang, e.key.0, &e.args)
+            .into_iter()
+            .map(crate::page::Piece::Arg)
+            .collect();
     p.tn(e.key.0, &args)
 }
 

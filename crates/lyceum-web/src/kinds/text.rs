@@ -1,10 +1,12 @@
 //! Text blocks: the author's sanitised HTML, with links to course files resolved.
 
-use super::{AddEntry, BlockCtx, BlockState, EditorCtx, EditorForm, FieldError, FieldErrors, WebKind};
+use super::{
+    AddEntry, BlockCtx, BlockState, EditorCtx, EditorForm, FieldError, FieldErrors, WebKind,
+};
 use crate::page::Html;
-use serde_json::{Value, json};
 use askama::Template;
 use lyceum_core::blocks::text::Text;
+use serde_json::{Value, json};
 
 pub struct TextBlock;
 

@@ -125,10 +125,7 @@ async fn an_author_builds_a_unit_with_text_and_a_problem_through_the_forms() {
         "problem:text_input",
         "problem:numerical",
     ] {
-        assert!(
-            page.body.contains(&format!("value=\"{entry}\"")),
-            "{entry}"
-        );
+        assert!(page.body.contains(&format!("value=\"{entry}\"")), "{entry}");
     }
     assert!(page.body.contains("Unit with video"), "previous unit");
     assert!(page.body.contains("Third unit"), "next unit");
@@ -154,7 +151,10 @@ async fn an_author_builds_a_unit_with_text_and_a_problem_through_the_forms() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let d = draft(&mut ada).await;
-    assert_eq!(block(&d, text)["content"], json!({"markdown": "Hello *world*"}));
+    assert_eq!(
+        block(&d, text)["content"],
+        json!({"markdown": "Hello *world*"})
+    );
     assert_eq!(block(&d, text)["title"], "Welcome");
     assert_eq!(block(&d, text)["revision"], 2);
 
@@ -188,7 +188,11 @@ async fn an_author_builds_a_unit_with_text_and_a_problem_through_the_forms() {
     // A multiple-choice problem from its template, then written through the form.
     let problem = add(&mut ada, unit, "problem:multiple_choice").await;
     let editor = ada.get(&block_page(problem)).await;
-    assert!(editor.body.contains(r#"name="mode" value="form""#), "{}", editor.body);
+    assert!(
+        editor.body.contains(r#"name="mode" value="form""#),
+        "{}",
+        editor.body
+    );
     assert!(editor.body.contains("Write your question here"));
     let r = ada
         .post_form(
@@ -216,10 +220,17 @@ async fn an_author_builds_a_unit_with_text_and_a_problem_through_the_forms() {
     let d = draft(&mut ada).await;
     let content = &block(&d, problem)["content"];
     let olx = content["olx"].as_str().unwrap();
-    assert!(olx.contains(r#"<choice correct="true">CC BY-SA</choice>"#), "{olx}");
+    assert!(
+        olx.contains(r#"<choice correct="true">CC BY-SA</choice>"#),
+        "{olx}"
+    );
     assert!(olx.contains("<choicehint>No: anyone may reuse them.</choicehint>"));
     assert_eq!(
-        (&content["weight"], &content["max_attempts"], &content["showanswer"]),
+        (
+            &content["weight"],
+            &content["max_attempts"],
+            &content["showanswer"]
+        ),
         (&json!(2.0), &json!(3), &json!("always"))
     );
     assert_eq!(children(&d, unit)[1..], [text, problem]);
@@ -242,13 +253,18 @@ async fn an_author_builds_a_unit_with_text_and_a_problem_through_the_forms() {
     let list = children(&d, unit);
     assert_eq!(list.len(), 4);
     assert_eq!(block(&d, list[2])["content"], block(&d, problem)["content"]);
-    let confirm = ada
-        .get(&format!("{}/delete", block_page(list[2])))
-        .await;
+    let confirm = ada.get(&format!("{}/delete", block_page(list[2]))).await;
     assert_eq!(confirm.status, StatusCode::OK);
-    assert!(confirm.body.contains("No learner has work"), "{}", confirm.body);
+    assert!(
+        confirm.body.contains("No learner has work"),
+        "{}",
+        confirm.body
+    );
     let r = ada
-        .post_form(&format!("{}/delete", block_page(list[2])), &[("confirm", "1")])
+        .post_form(
+            &format!("{}/delete", block_page(list[2])),
+            &[("confirm", "1")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let d = draft(&mut ada).await;
@@ -269,7 +285,11 @@ async fn an_author_builds_a_unit_with_text_and_a_problem_through_the_forms() {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains("Mark at least one choice as correct."), "{}", r.body);
+    assert!(
+        r.body.contains("Mark at least one choice as correct."),
+        "{}",
+        r.body
+    );
     assert!(r.body.contains("Pick the free licences"));
 }
 
@@ -290,7 +310,8 @@ async fn every_problem_type_opens_in_the_form_and_saves_back() {
         let page = ada.get(&block_page(id)).await;
         assert!(page.body.contains(r#"name="mode" value="form""#), "{ty}");
         assert!(
-            page.body.contains(&format!(r#"<option value="{ty}" selected>"#)),
+            page.body
+                .contains(&format!(r#"<option value="{ty}" selected>"#)),
             "{ty}: {}",
             page.body
         );
@@ -346,7 +367,11 @@ async fn bad_olx_names_its_line_and_keeps_the_text() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body.contains(r#"name="mode" value="advanced""#), "{}", r.body);
+    assert!(
+        r.body.contains(r#"name="mode" value="advanced""#),
+        "{}",
+        r.body
+    );
     assert!(
         unescape(&r.body).contains(r#"<numericalresponse answer="4">"#),
         "{}",
@@ -362,7 +387,10 @@ async fn bad_olx_names_its_line_and_keeps_the_text() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("Line 3:"), "{}", r.body);
-    assert!(r.body.contains("editor-listing__fault"), "the line is marked");
+    assert!(
+        r.body.contains("editor-listing__fault"),
+        "the line is marked"
+    );
     assert!(
         unescape(&r.body).contains("  <p>Count.</p>\n  <numericalresponse>"),
         "the text is kept"
@@ -402,7 +430,11 @@ async fn checking_an_answer_in_the_preview_grades_the_draft_and_stores_nothing()
     let input = format!("{url_name}_2_1");
     let page = ada.get(&block_page(id)).await;
     let check = format!("/courses/{KEY}/problem/{id}/check");
-    assert!(page.body.contains(&check), "the preview checks: {}", page.body);
+    assert!(
+        page.body.contains(&check),
+        "the preview checks: {}",
+        page.body
+    );
     let before = w.t.store.write_count();
     let r = ada.post_form(&check, &[(input.as_str(), "42")]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -415,7 +447,9 @@ async fn checking_an_answer_in_the_preview_grades_the_draft_and_stores_nothing()
     // Learners and staff cannot use it.
     let mut lea = w.t.login("lea").await;
     assert_eq!(
-        lea.post_form(&check, &[(input.as_str(), "42")]).await.status,
+        lea.post_form(&check, &[(input.as_str(), "42")])
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
 }
@@ -455,9 +489,18 @@ async fn a_stale_save_shows_both_versions_and_keeps_the_typed_text() {
     assert!(r.body.contains("Your version"));
     assert!(r.body.contains("by Ines"), "theirs shown");
     // What Ada typed is still in the form, now based on the current revision.
-    assert!(r.body.contains(">Four\nby Ada, typed with care</textarea>"), "{}", r.body);
-    let current = block(&draft(&mut ada).await, text)["revision"].as_i64().unwrap();
-    assert!(r.body.contains(&format!(r#"name="base_revision" value="{current}""#)));
+    assert!(
+        r.body.contains(">Four\nby Ada, typed with care</textarea>"),
+        "{}",
+        r.body
+    );
+    let current = block(&draft(&mut ada).await, text)["revision"]
+        .as_i64()
+        .unwrap();
+    assert!(
+        r.body
+            .contains(&format!(r#"name="base_revision" value="{current}""#))
+    );
     assert_eq!(
         block(&draft(&mut ada).await, text)["content"],
         json!({"markdown": "Four\nby Ines"}),
@@ -504,7 +547,11 @@ async fn who_may_use_the_editors() {
     ];
     let mut anon = w.t.client();
     for page in &pages {
-        assert_eq!(anon.get(page).await.status, StatusCode::NOT_FOUND, "anon {page}");
+        assert_eq!(
+            anon.get(page).await.status,
+            StatusCode::NOT_FOUND,
+            "anon {page}"
+        );
     }
     for (who, status) in [
         ("lea", StatusCode::NOT_FOUND),
@@ -527,7 +574,11 @@ async fn who_may_use_the_editors() {
             let r = c
                 .post_form(
                     &block_page(text),
-                    &[("format", "markdown"), ("source", "x"), ("base_revision", "1")],
+                    &[
+                        ("format", "markdown"),
+                        ("source", "x"),
+                        ("base_revision", "1"),
+                    ],
                 )
                 .await;
             assert_eq!(r.status, status, "{who} save");
@@ -535,10 +586,19 @@ async fn who_may_use_the_editors() {
         }
     }
     // A unit id that is not a unit, an entry the menu does not offer.
-    assert_eq!(ada.get(&unit_page(text)).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(ada.get(&block_page(unit)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        ada.get(&unit_page(text)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        ada.get(&block_page(unit)).await.status,
+        StatusCode::NOT_FOUND
+    );
     let r = ada
-        .post_form(&format!("{}/add", unit_page(unit)), &[("entry", "problem:essay")])
+        .post_form(
+            &format!("{}/add", unit_page(unit)),
+            &[("entry", "problem:essay")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
@@ -578,7 +638,11 @@ async fn the_editors_read_only_and_in_a_fixed_number_of_statements() {
             cost.push(t.queries() - q);
         }
     }
-    assert_eq!(cost[..3], cost[3..], "statements per page, small vs 300 units");
+    assert_eq!(
+        cost[..3],
+        cost[3..],
+        "statements per page, small vs 300 units"
+    );
     assert!(cost.iter().all(|&n| n <= 10), "{cost:?}");
 }
 

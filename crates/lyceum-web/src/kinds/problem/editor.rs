@@ -19,7 +19,10 @@ const SHOW_ANSWER: [(&str, &str); 8] = [
     ("attempted", "lyceum-editor-showanswer-attempted"),
     ("closed", "lyceum-editor-showanswer-closed"),
     ("past_due", "lyceum-editor-showanswer-past-due"),
-    ("correct_or_past_due", "lyceum-editor-showanswer-correct-or-past-due"),
+    (
+        "correct_or_past_due",
+        "lyceum-editor-showanswer-correct-or-past-due",
+    ),
     ("never", "lyceum-editor-showanswer-never"),
 ];
 
@@ -380,7 +383,8 @@ mod tests {
             if !f.kind.has_choices() {
                 f.answer = "12".into();
             }
-            let content = json!({ "olx": f.to_olx(), "weight": 2.0, "due": "2030-01-01T00:00:00Z" });
+            let content =
+                json!({ "olx": f.to_olx(), "weight": 2.0, "due": "2030-01-01T00:00:00Z" });
             let fields = fields(&content);
             assert_eq!(fields.get("mode"), "form", "{name}");
             assert_eq!(fields.get("ptype"), name);

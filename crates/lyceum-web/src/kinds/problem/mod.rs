@@ -19,11 +19,10 @@ use super::{
     AddEntry, BlockCtx, BlockState, BoxFuture, EditorCtx, EditorForm, FieldErrors, Own, StaffTool,
     WebKind,
 };
-use crate::page::Page;
-use serde_json::Value;
 use crate::courses::CourseCx;
 use crate::error::AppResult;
 use crate::page::Cx;
+use crate::page::Page;
 use crate::state::App;
 use axum::Router;
 use axum::routing::{get, post};
@@ -31,6 +30,7 @@ use lyceum_core::blocks::BlockKind;
 use lyceum_core::blocks::problem::ProblemKind;
 use lyceum_core::{BlockId, UserId};
 use lyceum_store::repo::problems;
+use serde_json::Value;
 
 pub struct ProblemBlock;
 
