@@ -446,14 +446,14 @@ impl ProblemForm {
             }
             ProblemType::TextInput => {
                 while let Some(a) = take(&mut rest, "additional_answer") {
-                    if a.attributes().len() != 1 || elements(a)?.len() != 0 {
+                    if a.attributes().len() != 1 || !elements(a)?.is_empty() {
                         return None;
                     }
                     form.additional_answers
                         .push(a.attribute("answer")?.to_owned());
                 }
                 let t = take(&mut rest, "textline")?;
-                if t.attributes().any(|a| a.name() != "size") || elements(t)?.len() != 0 {
+                if t.attributes().any(|a| a.name() != "size") || !elements(t)?.is_empty() {
                     return None;
                 }
             }
@@ -466,7 +466,7 @@ impl ProblemForm {
                 }
                 let input = take(&mut rest, "formulaequationinput")
                     .or_else(|| take(&mut rest, "textline"))?;
-                if input.attributes().any(|a| a.name() != "size") || elements(input)?.len() != 0 {
+                if input.attributes().any(|a| a.name() != "size") || !elements(input)?.is_empty() {
                     return None;
                 }
             }
@@ -720,10 +720,8 @@ pub fn check_olx(xml: &str) -> Result<(), OlxError> {
                     }
                 }
             }
-            "numericalresponse" | "stringresponse" => {
-                if n.attribute("answer").is_none() {
-                    return Err(missing(n, "answer"));
-                }
+            "numericalresponse" | "stringresponse" if n.attribute("answer").is_none() => {
+                return Err(missing(n, "answer"));
             }
             "additional_answer"
                 if n.attribute("answer").is_none() && n.text().unwrap_or("").trim().is_empty() =>

@@ -198,7 +198,7 @@ fn clone_course(c: &crate::courses::CourseCx) -> crate::courses::CourseCx {
         viewer: c.viewer.clone(),
         facts: c.facts,
         content: c.content.clone(),
-        vis: c.vis.clone(),
+        vis: c.vis,
     }
 }
 

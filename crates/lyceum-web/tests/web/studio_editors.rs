@@ -38,7 +38,7 @@ async fn draft(c: &mut Client) -> Value {
     r.json()
 }
 
-fn block<'a>(d: &'a Value, id: i64) -> &'a Value {
+fn block(d: &Value, id: i64) -> &Value {
     d["blocks"]
         .as_array()
         .unwrap()
