@@ -238,7 +238,10 @@ fn posted(body: &[u8]) -> (EditorForm, PageFields) {
             .unwrap_or_default()
     };
     let page = PageFields {
-        title: get("title"),
+        title: pairs
+            .iter()
+            .find(|(n, _)| n == "title")
+            .map(|(_, v)| v.clone()),
         summary: get("summary"),
         base_revision: get("base_revision").trim().parse().ok(),
         step: get("step"),
@@ -253,7 +256,8 @@ fn posted(body: &[u8]) -> (EditorForm, PageFields) {
 }
 
 struct PageFields {
-    title: String,
+    /// `None` when the form sent no title: the block keeps its own.
+    title: Option<String>,
     summary: String,
     base_revision: Option<i64>,
     step: String,
@@ -279,7 +283,7 @@ async fn try_save(
         Err(faults) => return Ok(Outcome::Faults(faults)),
     };
     let patch = BlockPatch {
-        title: Some(page.title.clone()),
+        title: page.title.clone(),
         content: Some(content.clone()),
         base_revision: Some(page.base_revision.unwrap_or(row.revision)),
         summary: page.summary.clone(),
@@ -329,7 +333,7 @@ pub async fn save(
                 row,
                 Input {
                     form: &form,
-                    title: &page.title,
+                    title: page.title.as_deref().unwrap_or(&row.title),
                     summary: &page.summary,
                     base_revision: base,
                     errors: &errors,

@@ -68,6 +68,8 @@ struct SettingsView {
     form_url: String,
     copy_url: String,
     queue_url: String,
+    /// The block editor, where authors edit the assignment with its unit's other blocks.
+    editor_url: String,
     block_title: String,
     prompts: Vec<String>,
     expected_minutes: String,
@@ -246,6 +248,7 @@ async fn view(
             node.id.0
         )),
         queue_url: course.url(&format!("instructor/open-responses?block={}", node.id.0)),
+        editor_url: crate::editors::block_url(course, node.id.0),
         block_title: node.title.clone(),
         prompts,
         expected_minutes: c
