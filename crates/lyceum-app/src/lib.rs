@@ -12,8 +12,11 @@ pub mod courses;
 pub mod error;
 pub mod jobs;
 pub mod open_responses;
+pub mod orgs;
 pub mod problems;
+pub mod settings;
 pub mod surveys;
+pub mod users;
 
 pub use error::{Error, ErrorKind, Result};
 

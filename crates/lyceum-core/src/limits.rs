@@ -50,6 +50,12 @@ pub const SEARCH: TextLimit = line(200);
 /// An organisation code typed on the import page: a course key's part, so no longer than
 /// one ([`crate::course::key::KEY_PART_MAX`]).
 pub const ORG_CODE: TextLimit = line(crate::course::key::KEY_PART_MAX);
+/// An organisation's name.
+pub const ORG_NAME: TextLimit = line(100);
+/// An organisation's description (plain text, shown on its page).
+pub const ORG_DESCRIPTION: TextLimit = lines(5_000);
+/// A web address (an organisation's website).
+pub const URL: TextLimit = line(2_000);
 /// A rubric's prompts and option explanations, a feedback question.
 pub const RUBRIC_TEXT: TextLimit = lines(2_000);
 /// Feedback in a review, per criterion and overall, and a note returning a response.

@@ -146,6 +146,9 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
         .merge(crate::editors::routes())
         // Every block kind's pages, API and staff tools, in their route families.
         .merge(kinds::routes())
+        // Site administration and organisations' pages.
+        .merge(crate::handlers::admin::routes())
+        .merge(crate::handlers::studio::routes())
         .fallback(errors::not_found)
         .layer(CompressionLayer::new());
 

@@ -169,6 +169,55 @@
       });
     }
   }
+
+  // Studio's outline: Alt+ArrowUp / Alt+ArrowDown on a row (or anything in it) moves the
+  // row among its siblings with the row's own Move up / Move down form, sent in the
+  // background; the row moves in place and keeps the focus. Without script (or if the
+  // request fails) the buttons post their forms as usual.
+  each('.studio-outline', function (outline) {
+    each('[data-studio-keys]', function (p) { p.hidden = false; });
+    var live = doc.querySelector('[data-studio-live]');
+    function ownButton(row, dir) {
+      var line = row.querySelector('.studio-row__line');
+      return line && line.querySelector('[data-studio-move="' + dir + '"]');
+    }
+    function refresh(list) {
+      var rows = Array.prototype.filter.call(list.children, function (c) { return c.hasAttribute('data-studio-row'); });
+      rows.forEach(function (r, i) {
+        var up = ownButton(r, 'up'), down = ownButton(r, 'down');
+        if (up) { up.disabled = i === 0; }
+        if (down) { down.disabled = i === rows.length - 1; }
+      });
+    }
+    outline.addEventListener('keydown', function (e) {
+      if (!e.altKey || (e.key !== 'ArrowUp' && e.key !== 'ArrowDown')) { return; }
+      var focused = doc.activeElement;
+      var row = focused && focused.closest('[data-studio-row]');
+      if (!row) { return; }
+      var dir = e.key === 'ArrowUp' ? 'up' : 'down';
+      var button = ownButton(row, dir);
+      e.preventDefault();
+      if (!button || button.disabled) { return; }
+      var form = button.form;
+      button.disabled = true;
+      fetch(form.action, {
+        method: 'POST', credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(new FormData(form)).toString()
+      }).then(function (r) {
+        if (!r.ok) { throw new Error(r.status); }
+        var list = row.parentNode;
+        if (dir === 'up' && row.previousElementSibling) {
+          list.insertBefore(row, row.previousElementSibling);
+        } else if (dir === 'down' && row.nextElementSibling) {
+          list.insertBefore(row.nextElementSibling, row);
+        }
+        refresh(list);
+        focused.focus();
+        if (live) { live.textContent = ''; live.textContent = live.getAttribute('data-moved'); }
+      }).catch(function () { button.disabled = false; form.submit(); });
+    });
+  });
 })();
 
 /* Studio block editor: the preview follows a text as it is typed, the problem type

@@ -7,7 +7,7 @@ use lyceum_core::blocks::Registered;
 use lyceum_core::blocks::open_response::OpenResponse;
 use lyceum_core::blocks::problem::ProblemKind;
 use lyceum_core::course::spec::{CourseSpec, expand};
-use lyceum_core::permissions::CourseRole;
+use lyceum_core::permissions::{Actor, CourseRole};
 use lyceum_core::{SystemClock, UserId};
 use lyceum_store::repo::{assets, courses, learner, orgs};
 use lyceum_store::{MediaStore, Store};
@@ -380,6 +380,108 @@ const SURVEY_LEARNERS: [&str; 24] = [
     "Yusuf Demir",
 ];
 
+/// Studio: the author on Partnership Building's team, the organisation admin of its
+/// organisation, and a few revisions by the instructor and the author — two published, one
+/// still in the draft — so History and the draft's "unpublished changes" show something.
+async fn seed_studio(
+    env: &lyceum_app::Env,
+    created: &[(String, lyceum_core::CourseId)],
+    instructor: UserId,
+    author: UserId,
+    org_admin: UserId,
+    now: i64,
+) -> Result<()> {
+    use lyceum_app::authoring::{self, BlockPatch};
+    let course = created
+        .iter()
+        .find(|(code, _)| code == "PB101")
+        .map(|(_, id)| *id)
+        .ok_or("PB101 missing")?;
+    let err = |e: lyceum_app::Error| crate::errors::describe(&e);
+    {
+        let mut tx = env.store.begin().await.map_err(|e| e.to_string())?;
+        courses::set_role(&mut tx, course, author, CourseRole::Author, now)
+            .await
+            .map_err(|e| e.to_string())?;
+        let row = courses::get(&mut tx, course)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("PB101 missing")?;
+        orgs::set_member(
+            &mut tx,
+            lyceum_core::OrgId(row.org_id),
+            org_admin,
+            lyceum_core::permissions::OrgRole::Admin,
+            now,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        tx.commit().await.map_err(|e| e.to_string())?;
+    }
+    let ines = Actor::user(instructor, false);
+    let arturo = Actor::user(author, false);
+    let draft = authoring::draft(env, &ines, course).await.map_err(err)?;
+    let text_in = |unit_title: &str| {
+        let unit = draft.blocks.iter().find(|b| b.title == unit_title)?;
+        draft
+            .children(Some(unit.block()))
+            .into_iter()
+            .find(|b| b.kind == "text")
+            .map(|b| (b.block(), b.content.clone()))
+    };
+    let markdown = |stored: &str| -> Result<String> {
+        let v: serde_json::Value = serde_json::from_str(stored).map_err(|e| e.to_string())?;
+        Ok(v["source"].as_str().unwrap_or_default().to_owned())
+    };
+    let edit = |who: Actor, block, md: String, summary: &'static str| async move {
+        authoring::update_block(
+            env,
+            &who,
+            block,
+            BlockPatch {
+                content: Some(serde_json::json!({ "markdown": md })),
+                summary: summary.to_owned(),
+                ..BlockPatch::default()
+            },
+        )
+        .await
+        .map_err(err)
+    };
+    let (what, source) =
+        text_in("What a partnership is, and what it is not").ok_or("PB101 unit missing")?;
+    let md = markdown(&source)?.replace(
+        "Most of the problems described later",
+        "In our 2025 cohort, four partnerships in five that ended early had this mismatch from the start. Most of the problems described later",
+    );
+    edit(ines, what, md, "Added what the 2025 cohort found").await?;
+    let (gains, source) = text_in("What each side gains").ok_or("PB101 unit missing")?;
+    let md = markdown(&source)?.replace("### The partner's side", "### What the partner gains");
+    edit(arturo, gains, md, "Clearer heading for the partner's side").await?;
+    authoring::publish(env, &ines, course, "Autumn 2026 update")
+        .await
+        .map_err(err)?;
+    // Still in the draft: the author's next change, waiting to be published.
+    let unit = draft
+        .blocks
+        .iter()
+        .find(|b| b.title == "Your starting point")
+        .ok_or("PB101 unit missing")?
+        .block();
+    authoring::update_block(
+        env,
+        &arturo,
+        unit,
+        BlockPatch {
+            title: Some("Your starting point: a self-check".into()),
+            summary: "A title that says what the unit asks".into(),
+            ..BlockPatch::default()
+        },
+    )
+    .await
+    .map_err(err)?;
+    Ok(())
+}
+
 /// What the demo learners found most useful (some leave it blank).
 const USEFUL: [&str; 8] = [
     "The partner map: I finally know where to start.",
@@ -606,6 +708,8 @@ pub async fn run(addr: &str, data: Option<PathBuf>, standin: bool) -> Result<()>
     let learner_id = mk("learner", "Lina Learner", false).await?;
     let instructor = mk("instructor", "Ines Instructor", false).await?;
     mk("admin", "Ada Admin", true).await?;
+    let author = mk("author", "Arturo Author", false).await?;
+    let org_admin = mk("orgadmin", "Olu Organiser", false).await?;
     let created = seed_content(&site.store, &site.media, Some(instructor), now).await?;
     seed_progress(&site.store, learner_id, &created, now).await?;
 
@@ -643,13 +747,14 @@ pub async fn run(addr: &str, data: Option<PathBuf>, standin: bool) -> Result<()>
     let answered = seed_answers(&app, &site.store, learner_id, &created).await?;
     seed_open_response(&app, &site.store, learner_id, instructor, &created).await?;
     let survey_responses = seed_surveys(&app, &site.store, learner_id, &created, now).await?;
+    seed_studio(&app.env(), &created, instructor, author, org_admin, now).await?;
     println!(
         "Lyceum demo: {} courses seeded in {} (the learner has answered {answered} problems; {survey_responses} survey responses)",
         created.len(),
         dir.display()
     );
     println!(
-        "Log in as learner, instructor (staff on the demo courses) or admin, password: {password}"
+        "Log in as learner, instructor (instructor of the demo courses), author (author of Partnership Building), orgadmin (admin of the Commonplace Learning Collective) or admin (site admin), password: {password}"
     );
     if let Some(s) = &_standin {
         println!(

@@ -149,6 +149,7 @@ row! {
         pub language: String,
         pub org_slug: String,
         pub org_name: String,
+        pub org_logo: Option<String>,
         pub courses: i64,
     }
 }
@@ -160,9 +161,9 @@ pub async fn catalog_facets(
 ) -> Result<Vec<CatalogFacet>> {
     db.all(
         q_built(format!(
-            "SELECT c.language, o.slug AS org_slug, o.name AS org_name, COUNT(*) AS courses
+            "SELECT c.language, o.slug AS org_slug, o.name AS org_name, o.logo_sha256 AS org_logo, COUNT(*) AS courses
              FROM courses c JOIN organizations o ON o.id = c.org_id WHERE {CATALOG_VISIBLE}
-             GROUP BY c.language, o.slug, o.name"
+             GROUP BY c.language, o.slug, o.name, o.logo_sha256"
         ))
         .bind(site_admin)
         .bind(viewer.map(|v| v.0)),

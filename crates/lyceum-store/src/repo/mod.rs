@@ -1,5 +1,6 @@
 //! Repository functions, one module per area. Each takes `&mut impl Db` and returns rows.
 
+pub mod admin;
 pub mod assets;
 pub mod audit;
 pub mod calendar;

@@ -255,3 +255,19 @@ pub async fn get_users(db: &mut impl Db, ids: &[UserId]) -> Result<Vec<UserRow>>
 pub fn is_conflict(e: &StoreError) -> bool {
     matches!(e, StoreError::Conflict)
 }
+
+/// Ids of the users with these username keys, as (key, id), in one statement.
+pub async fn ids_by_keys(db: &mut impl Db, keys: &[String]) -> Result<Vec<(String, i64)>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (1..=keys.len()).map(|i| format!("${i}")).collect();
+    let mut query = q_built(format!(
+        "SELECT username_key, id FROM users WHERE username_key IN ({})",
+        placeholders.join(", ")
+    ));
+    for k in keys {
+        query = query.bind(k.as_str());
+    }
+    db.all(query).await
+}

@@ -3,6 +3,7 @@
 //! `{"error": {"code", "message"}}` in the caller's language. Described by the OpenAPI
 //! document at `/api/v1/openapi.json`.
 
+pub mod admin;
 pub mod courses;
 pub mod grades;
 pub mod notifications;

@@ -1,6 +1,6 @@
 //! The OpenAPI document of the JSON API, served at `/api/v1/openapi.json`.
 
-use super::{courses, grades, notifications, studio};
+use super::{admin, courses, grades, notifications, studio};
 use crate::kinds::open_response::api as open_responses;
 use axum::Json;
 use axum::response::IntoResponse;
@@ -16,8 +16,8 @@ use utoipa::OpenApi;
         open_responses::return_for_revision, open_responses::peer_excuse, open_responses::cancel_assessment,
         notifications::my_notifications, notifications::read_notifications,
         studio::draft, studio::add_block, studio::patch_block, studio::delete_block, studio::publish, studio::discard,
-        studio::history, studio::block_history, studio::restore, studio::duplicate),
-    tags((name = "courses"), (name = "enrollment"), (name = "account"), (name = "progress"), (name = "problems"), (name = "open-responses"), (name = "authoring"))
+        studio::history, studio::block_history, studio::restore, studio::duplicate, admin::audit),
+    tags((name = "courses"), (name = "enrollment"), (name = "account"), (name = "progress"), (name = "problems"), (name = "open-responses"), (name = "authoring"), (name = "admin"))
 )]
 pub struct ApiDoc;
 

@@ -8,7 +8,7 @@
 use super::unit::leaf_row;
 use super::{DiffRow, Studio, block_url, line_diff, load, unit_url, with_tree};
 use crate::error::{AppError, AppResult};
-use crate::handlers::courseware::{CourseHead, head};
+use crate::handlers::studio::{StudioHead, StudioTab};
 use crate::handlers::{html_response, see_other, with_notice};
 use crate::kinds::{self, BlockCtx, BlockState, EditorCtx, EditorForm, FieldError, WebKind};
 use crate::page::{Cx, Html, Page};
@@ -44,7 +44,7 @@ pub struct Conflict {
 struct BlockView {
     p: Page,
     title: String,
-    head: CourseHead,
+    studio: StudioHead,
     /// The block's title (or its kind's name), for the heading.
     name: String,
     kind_label: String,
@@ -118,7 +118,7 @@ async fn render_page(cx: &Cx, s: &Studio, row: &DraftRow, input: Input<'_>) -> A
     let v = BlockView {
         title: p.text1("lyceum-editor-block-title", name.as_str()),
         name,
-        head: head(cx, course, "studio"),
+        studio: StudioHead::new(&cx, &s.draft, StudioTab::None),
         kind_label: p.text(kinds::name_key(&row.kind)),
         block_title: input.title.to_owned(),
         summary: input.summary.to_owned(),

@@ -4,7 +4,7 @@
 
 use super::{Studio, block_url, load, unit_url};
 use crate::error::{AppError, AppResult};
-use crate::handlers::courseware::{CourseHead, head};
+use crate::handlers::studio::{StudioHead, StudioTab};
 use crate::handlers::{html_response, see_other, with_notice};
 use crate::kinds::{self, BlockCtx, BlockState};
 use crate::page::{Cx, Html, Page};
@@ -49,7 +49,7 @@ pub struct UnitLink {
 struct UnitView {
     p: Page,
     title: String,
-    head: CourseHead,
+    studio: StudioHead,
     unit_title: String,
     rename_url: String,
     add_url: String,
@@ -132,7 +132,7 @@ fn view(cx: &Cx, s: &Studio, unit: &DraftRow, error: Option<Html>) -> AppResult<
     };
     Ok(UnitView {
         title: p.text1("lyceum-editor-unit-title", unit.title.as_str()),
-        head: head(cx, course, "studio"),
+        studio: StudioHead::new(&cx, &s.draft, StudioTab::None),
         unit_title: unit.title.clone(),
         rename_url: course.url(&format!("studio/unit/{}/rename", unit.id)),
         add_url: course.url(&format!("studio/unit/{}/add", unit.id)),
@@ -269,7 +269,7 @@ pub async fn duplicate(cx: Cx, Path((key, block)): Path<(String, i64)>) -> AppRe
 struct DeleteView {
     p: Page,
     title: String,
-    head: CourseHead,
+    studio: StudioHead,
     block_title: String,
     learners: i64,
     scored: i64,
@@ -286,7 +286,7 @@ pub async fn delete_page(cx: Cx, Path((key, block)): Path<(String, i64)>) -> App
     let p = &cx.page;
     let v = DeleteView {
         title: p.text("lyceum-editor-delete-title"),
-        head: head(&cx, &s.course, "studio"),
+        studio: StudioHead::new(&cx, &s.draft, StudioTab::None),
         block_title: row.title.clone(),
         learners: impact.work.learners,
         scored: impact.work.scored,

@@ -126,6 +126,17 @@ pub async fn login(
         )?;
         return Ok((StatusCode::UNAUTHORIZED, html_response(body)).into_response());
     };
+    // The right password for a blocked account: say it is blocked (only someone who
+    // knows the password learns it), and start no session.
+    if lyceum_app::users::is_blocked(&cx.app.env(), user).await? {
+        let body = login_view(
+            &cx,
+            &return_to,
+            &f.username,
+            Some(cx.page.text("lyceum-admin-login-blocked")),
+        )?;
+        return Ok((StatusCode::FORBIDDEN, html_response(body)).into_response());
+    }
     let now = cx.app.now_ms();
     let mut tx = cx.app.store().begin().await?;
     login_limits::succeeded(&mut tx, &attempt, user, now).await?;

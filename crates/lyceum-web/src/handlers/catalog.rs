@@ -26,6 +26,8 @@ pub struct CatalogQuery {
 
 pub struct Card {
     pub org_name: String,
+    /// The organisation's logo URL, if it has one.
+    pub org_logo: Option<String>,
     pub code: String,
     pub title: String,
     pub short_description: String,
@@ -137,9 +139,22 @@ pub async fn index(cx: Cx, Query(q): Query<CatalogQuery>) -> AppResult<Response>
         format!("/?{}", s.finish())
     };
     let now = cx.app.now();
+    // Organisations' logos come with the facets: no statement of their own.
+    let logos: std::collections::HashMap<&str, String> = facets
+        .iter()
+        .filter_map(|f| {
+            f.org_logo.as_deref().map(|h| {
+                (
+                    f.org_slug.as_str(),
+                    crate::handlers::orgs::logo_url(&f.org_slug, h),
+                )
+            })
+        })
+        .collect();
     let cards = rows
         .iter()
         .map(|r| Card {
+            org_logo: logos.get(r.org_slug.as_str()).cloned(),
             org_name: r.org_name.clone(),
             code: r.code.clone(),
             title: r.title.clone(),

@@ -108,6 +108,13 @@ pub(crate) fn head(cx: &Cx, course: &CourseCx, current: &str) -> CourseHead {
             current == "instructor",
         ));
     }
+    if can(&cx.actor(), Action::Edit, Resource::Course(&course.facts)).allowed() {
+        tabs.push(Tab::builtin(
+            "lyceum-studio-name",
+            course.url("studio"),
+            false,
+        ));
+    }
     tabs.push(Tab::builtin("lyceum-tab-about", course.url("about"), false));
     if courseware {
         for t in &pages.tabs {
@@ -219,6 +226,8 @@ struct OutlineView {
     /// For the course team: open responses (waiting for staff, stuck with peers, queue).
     /// The block kinds' notices for the course team (work waiting for them).
     staff_notices: Vec<Html>,
+    /// "Edit in Studio", for those who may edit the course.
+    studio_url: Option<String>,
 }
 
 pub async fn outline(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
@@ -299,6 +308,9 @@ pub async fn outline(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
     let staff_notices = kinds::outline_notices(&cx, &course).await?;
     let view = OutlineView {
         staff_notices,
+        studio_url: can(&cx.actor(), Action::Edit, Resource::Course(&course.facts))
+            .allowed()
+            .then(|| course.url("studio")),
         title: cx.page.text("lyceum-outline-title"),
         head: head(&cx, &course, "courseware"),
         sections,

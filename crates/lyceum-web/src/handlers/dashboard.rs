@@ -46,6 +46,16 @@ struct DashboardView {
     deadlines: Vec<DueLine>,
     /// Site admins get the site's own tools.
     admin: bool,
+    /// The organisations the viewer belongs to: (name, page, "create a course" link when
+    /// their role allows it).
+    orgs: Vec<OrgItem>,
+}
+
+pub struct OrgItem {
+    pub name: String,
+    pub url: String,
+    pub role_key: String,
+    pub create_url: Option<String>,
 }
 
 /// Progress of one enrolment: (done, total, resume unit url_name), and its due dates.
@@ -203,6 +213,10 @@ async fn teaching(cx: &Cx, user: UserId) -> AppResult<Vec<TeachingItem>> {
             }
         }
         if can(&cx.actor(), Action::Edit, Resource::Course(&facts)).allowed() {
+            tools.insert(
+                0,
+                ("lyceum-studio-edit-in-studio", format!("{base}/studio")),
+            );
             tools.push((
                 "lyceum-dashboard-tool-olx",
                 format!("{base}/instructor/olx"),
@@ -274,7 +288,29 @@ pub async fn page(cx: Cx) -> AppResult<Response> {
             }
         })
         .collect();
+    let memberships = {
+        let mut c = cx.app.store().conn().await?;
+        lyceum_store::repo::orgs::memberships(&mut c, user).await?
+    };
+    let actor = cx.actor();
+    let orgs = memberships
+        .into_iter()
+        .map(|m| {
+            let facts = lyceum_core::permissions::OrgFacts {
+                role: lyceum_core::permissions::OrgRole::parse(&m.role),
+            };
+            OrgItem {
+                url: format!("/orgs/{}", m.slug),
+                role_key: format!("lyceum-org-role-{}", m.role),
+                create_url: can(&actor, Action::CreateCourse, Resource::Org(&facts))
+                    .allowed()
+                    .then(|| format!("/courses/new?org={}", m.slug)),
+                name: m.name,
+            }
+        })
+        .collect();
     let view = DashboardView {
+        orgs,
         title: cx.page.text("lyceum-dashboard-title"),
         items,
         teaching,

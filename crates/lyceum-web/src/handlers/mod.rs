@@ -2,6 +2,7 @@
 
 pub mod about;
 pub mod account;
+pub mod admin;
 pub mod calendar;
 pub mod catalog;
 pub mod courseware;
@@ -12,8 +13,10 @@ pub mod media;
 pub mod notifications;
 pub mod oauth;
 pub mod olx;
+pub mod orgs;
 pub mod pages;
 pub mod progress;
+pub mod studio;
 
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Redirect, Response};

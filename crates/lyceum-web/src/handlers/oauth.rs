@@ -190,6 +190,17 @@ async fn complete(
     let user = accounts::login_wikimedia(cx.app.store(), &profile, cx.app.now_ms()).await?;
     // A rename on the wikis renames the user here: other sessions of theirs must reload.
     cx.app.sessions().forget_user(user);
+    // A blocked person is told so, and gets no session.
+    if lyceum_app::users::is_blocked(&cx.app.env(), user).await? {
+        let body = crate::handlers::account::login_view_with_error(
+            cx,
+            &safe_return_to(Some(&pending.return_to)),
+            cx.page.text("lyceum-admin-login-blocked"),
+        )?;
+        let mut r = crate::handlers::html_response(body);
+        *r.status_mut() = StatusCode::FORBIDDEN;
+        return Ok(r);
+    }
     let mut tx = cx.app.store().begin().await?;
     // A session the browser already had (planted or not) is replaced: no fixation.
     let cookie = session::start(

@@ -5,6 +5,7 @@
 
 mod support;
 
+mod admin;
 mod api;
 mod auth;
 mod authoring_api;
@@ -31,4 +32,5 @@ mod permissions;
 mod problems;
 mod security;
 mod studio_editors;
+mod studio_outline;
 mod surveys;

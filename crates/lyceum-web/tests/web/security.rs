@@ -268,6 +268,30 @@ const STATE_CHANGING: &[(&str, &str)] = &[
     ("POST", "/courses/{key}/studio/block/{block}/duplicate"),
     ("POST", "/courses/{key}/studio/block/{block}/delete"),
     ("POST", "/courses/{key}/problem/{block}/check"),
+    ("POST", "/admin/orgs"),
+    ("POST", "/admin/users/{username}/block"),
+    ("POST", "/admin/users/{username}/unblock"),
+    ("POST", "/admin/users/{username}/admin"),
+    ("POST", "/admin/users/{username}/creator"),
+    ("POST", "/admin/settings"),
+    ("POST", "/orgs/{slug}/edit"),
+    ("POST", "/orgs/{slug}/logo"),
+    ("POST", "/orgs/{slug}/logo/remove"),
+    ("POST", "/orgs/{slug}/people"),
+    ("POST", "/orgs/{slug}/people/{username}/role"),
+    ("POST", "/orgs/{slug}/people/{username}/remove"),
+    ("POST", "/courses/{key}/studio/outline/add"),
+    ("POST", "/courses/{key}/studio/outline/{block}/rename"),
+    ("POST", "/courses/{key}/studio/outline/{block}/move"),
+    ("POST", "/courses/{key}/studio/outline/{block}/settings"),
+    ("POST", "/courses/{key}/studio/outline/{block}/duplicate"),
+    ("POST", "/courses/{key}/studio/outline/{block}/delete"),
+    ("POST", "/courses/{key}/studio/publish"),
+    ("POST", "/courses/{key}/studio/discard"),
+    (
+        "POST",
+        "/courses/{key}/studio/history/{block}/{revision}/restore",
+    ),
 ];
 
 /// The (method, path) of every route in `routes.rs` and the kinds' modules that is not a GET.
@@ -397,6 +421,8 @@ async fn cross_site_requests_to_every_state_changing_route_are_refused() {
             .replace("{id}", "1")
             .replace("{submission_id}", "1")
             .replace("{assessment_id}", "1")
+            .replace("{username}", "root")
+            .replace("{slug}", "TESTORG")
     };
     let form = "display_name=Forged&language=fr&lang=fr&return_to=%2F&username=root\
                 &password=correct+horse+battery&s1-1-1-1_2_1=CC0&action=submit";

@@ -5,8 +5,8 @@
 use super::{LearnerProblem, Overlay, RenderInput, problem_at, render};
 use crate::editors;
 use crate::error::{AppError, AppResult};
-use crate::handlers::courseware::{CourseHead, head};
 use crate::handlers::html_response;
+use crate::handlers::studio::{StudioHead, StudioTab};
 use crate::page::{Cx, Html, Page};
 use askama::Template;
 use axum::extract::Path;
@@ -20,7 +20,7 @@ use lyceum_core::{BlockId, capa};
 struct CheckView {
     p: Page,
     title: String,
-    head: CourseHead,
+    studio: StudioHead,
     problem: Html,
     editor_url: String,
 }
@@ -74,7 +74,7 @@ pub async fn check(
     let p = &cx.page;
     let v = CheckView {
         title: p.text("lyceum-editor-check-title"),
-        head: head(&cx, course, "studio"),
+        studio: StudioHead::new(&cx, &s.draft, StudioTab::None),
         problem,
         editor_url: editors::block_url(course, block),
         p: p.clone(),
