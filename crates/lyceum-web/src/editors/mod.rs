@@ -8,6 +8,7 @@
 
 mod block;
 mod diff;
+mod files;
 mod unit;
 
 use crate::course_pages::CoursePages;
@@ -25,6 +26,14 @@ pub use diff::{DiffRow, line_diff};
 
 pub fn routes() -> Router<App> {
     Router::new()
+        .route(
+            "/courses/{key}/studio/files",
+            get(files::page)
+                .post(files::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    lyceum_core::media::UPLOAD_MAX_BYTES + 64 * 1024,
+                )),
+        )
         .route("/courses/{key}/studio/unit/{unit}", get(unit::page))
         .route("/courses/{key}/studio/unit/{unit}/add", post(unit::add))
         .route(

@@ -268,6 +268,7 @@ const STATE_CHANGING: &[(&str, &str)] = &[
     ("POST", "/courses/{key}/studio/block/{block}/duplicate"),
     ("POST", "/courses/{key}/studio/block/{block}/delete"),
     ("POST", "/courses/{key}/problem/{block}/check"),
+    ("POST", "/courses/{key}/studio/files"),
     ("POST", "/admin/orgs"),
     ("POST", "/admin/users/{username}/block"),
     ("POST", "/admin/users/{username}/unblock"),

@@ -658,3 +658,93 @@ async fn the_editors_work_in_arabic() {
     let page = ada.get(&format!("{}?uselang=ar", block_page(id))).await;
     assert!(page.body.contains("مربعات اختيار"), "{}", page.body);
 }
+
+fn multipart(name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "----lyceumeditorsboundary";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn upload(c: &mut Client, name: &str, bytes: &[u8]) -> Resp {
+    let (ct, body) = multipart(name, bytes);
+    c.request(
+        axum::http::Method::POST,
+        &format!("/courses/{KEY}/studio/files"),
+        axum::body::Body::from(body),
+        Some(&ct),
+        &[],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn files_are_listed_and_uploads_checked_before_anything_is_stored() {
+    let w = world().await;
+    let mut ada = w.t.login("ada").await;
+    let files = format!("/courses/{KEY}/studio/files");
+    let page = ada.get(&files).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("/static/intro.webm"), "{}", page.body);
+    assert!(page.body.contains("png, jpg"), "allowed types listed");
+
+    // Refused: a type not allowed, an SVG, bad subtitles, an empty file. Nothing stored.
+    let (media, writes) = (media_snapshot(&w.t), w.t.store.write_count());
+    for (name, bytes, message) in [
+        ("tool.exe", &b"MZ"[..], "cannot be uploaded"),
+        ("logo.svg", &b"<svg/>"[..], "cannot be uploaded"),
+        ("broken.vtt", &b"WEBVTT\n\nnot a cue line\n"[..], ""),
+        ("empty.png", &b""[..], "not empty"),
+    ] {
+        let r = upload(&mut ada, name, bytes).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name}: {}",
+            r.body
+        );
+        assert!(r.body.contains(message), "{name}: {}", r.body);
+    }
+    assert_eq!(media_snapshot(&w.t), media, "a refused upload left a file");
+    assert_eq!(w.t.store.write_count(), writes, "a refused upload wrote");
+
+    // Accepted: named as Open edX names assets, listed with its path.
+    let r = upload(&mut ada, "Brain green.png", b"\x89PNG\r\n\x1a\nbytes").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = ada.get(&files).await;
+    assert!(
+        page.body.contains("/static/Brain_green.png"),
+        "{}",
+        page.body
+    );
+    let r = upload(
+        &mut ada,
+        "talk.fr.srt",
+        "1\n00:00:00,000 --> 00:00:02,000\nBonjour\n".as_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    // Who may: the team's authors only.
+    let mut anon = w.t.client();
+    assert_eq!(anon.get(&files).await.status, StatusCode::NOT_FOUND);
+    for (who, status) in [
+        ("lea", StatusCode::NOT_FOUND),
+        ("tao", StatusCode::FORBIDDEN),
+        ("ines", StatusCode::OK),
+    ] {
+        let mut c = w.t.login(who).await;
+        assert_eq!(c.get(&files).await.status, status, "{who}");
+        if status != StatusCode::OK {
+            let r = upload(&mut c, "x.png", b"\x89PNG").await;
+            assert_eq!(r.status, status, "{who} upload");
+        }
+    }
+}
