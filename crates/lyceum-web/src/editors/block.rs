@@ -118,7 +118,7 @@ async fn render_page(cx: &Cx, s: &Studio, row: &DraftRow, input: Input<'_>) -> A
     let v = BlockView {
         title: p.text1("lyceum-editor-block-title", name.as_str()),
         name,
-        studio: StudioHead::new(&cx, &s.draft, StudioTab::None),
+        studio: StudioHead::new(cx, &s.draft, StudioTab::None),
         kind_label: p.text(kinds::name_key(&row.kind)),
         block_title: input.title.to_owned(),
         summary: input.summary.to_owned(),

@@ -132,7 +132,7 @@ fn view(cx: &Cx, s: &Studio, unit: &DraftRow, error: Option<Html>) -> AppResult<
     };
     Ok(UnitView {
         title: p.text1("lyceum-editor-unit-title", unit.title.as_str()),
-        studio: StudioHead::new(&cx, &s.draft, StudioTab::None),
+        studio: StudioHead::new(cx, &s.draft, StudioTab::None),
         unit_title: unit.title.clone(),
         rename_url: course.url(&format!("studio/unit/{}/rename", unit.id)),
         add_url: course.url(&format!("studio/unit/{}/add", unit.id)),

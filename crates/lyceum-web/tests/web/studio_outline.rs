@@ -307,7 +307,7 @@ async fn the_outline_editor_adds_renames_moves_duplicates_and_deletes() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let body = c.get(&r.location().to_owned()).await.body;
+    let body = c.get(r.location()).await.body;
     assert!(body.contains("Deleted. Learners see it until the next publish"));
     assert!(!titles_in_order(&body, &["Sub 2.1"]) || body.contains("Deleted, until"));
     assert!(body.contains("Deleted, until the next publish"));
