@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod authoring;
 pub mod course_admin;
+pub mod course_files;
 pub mod courses;
 pub mod error;
 pub mod jobs;

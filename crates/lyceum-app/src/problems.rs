@@ -255,6 +255,21 @@ fn stale() -> Error {
     Error::conflict(attempts::Refusal::Stale.key())
 }
 
+/// The author's "Check" in the editor's preview: `answers` graded against the problem
+/// as it is (the draft), as a learner's first attempt would be, storing nothing. The
+/// same refusals as a submission (an empty input, an unreadable number).
+pub fn check_only(at: &ProblemAt<'_>, answers: &Answers, seed: u64) -> Result<LearnerProblem> {
+    let g = grade(at, answers)?;
+    Ok(LearnerProblem {
+        attempts: 1,
+        answers: answers.clone(),
+        results: results_of(&g),
+        raw: Some((g.earned, g.possible)),
+        seed,
+        hints_shown: 0,
+    })
+}
+
 /// Grade `answers`, or say why they cannot be: nothing is stored either way.
 fn grade(at: &ProblemAt<'_>, answers: &Answers) -> Result<capa::Graded> {
     // Open edX takes a submission only once every input is answered: an empty one is

@@ -26,6 +26,45 @@ pub fn normalize_asset_name(path: &str) -> String {
         .collect()
 }
 
+/// Largest file an author uploads to a course's files (a lecture video).
+pub const UPLOAD_MAX_BYTES: usize = 100 * 1024 * 1024;
+
+/// Extensions authors may upload to a course's files. SVG is left out: it is a document
+/// that can carry script, served from the site's own origin.
+pub const UPLOAD_TYPES: [&str; 15] = [
+    "png", "jpg", "jpeg", "gif", "webp", "pdf", "txt", "webm", "mp4", "m4v", "ogv", "ogg", "mp3",
+    "vtt", "srt",
+];
+
+/// Check an upload to a course's files before anything is stored: its name (made a
+/// safe asset name as Open edX does), its type (by extension, from [`UPLOAD_TYPES`]) and
+/// its size. Subtitles must also parse (the caller checks, it has the bytes).
+pub fn check_upload(file_name: &str, size: usize) -> Result<String, crate::DomainError> {
+    let name = normalize_asset_name(file_name.trim());
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    if !UPLOAD_TYPES.contains(&ext.as_str()) {
+        return Err(crate::DomainError::new("lyceum-files-error-type")
+            .with_arg(file_name.to_owned())
+            .with_arg(UPLOAD_TYPES.join(", ")));
+    }
+    if !is_valid_asset_name(&name) {
+        return Err(
+            crate::DomainError::new("lyceum-files-error-name").with_arg(file_name.to_owned())
+        );
+    }
+    if size == 0 {
+        return Err(crate::DomainError::new("lyceum-files-error-empty"));
+    }
+    if size > UPLOAD_MAX_BYTES {
+        return Err(crate::DomainError::new("lyceum-files-error-size")
+            .with_arg((UPLOAD_MAX_BYTES / (1024 * 1024)).to_string()));
+    }
+    Ok(name)
+}
+
 /// The MIME type served for an asset, from its extension.
 pub fn content_type_for(name: &str) -> &'static str {
     let ext = name
@@ -54,6 +93,38 @@ pub fn content_type_for(name: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn uploads_are_checked_by_type_size_and_name() {
+        assert_eq!(
+            check_upload("Brain green.png", 10).unwrap(),
+            "Brain_green.png"
+        );
+        assert_eq!(
+            check_upload("a.exe", 10).unwrap_err().key.0,
+            "lyceum-files-error-type"
+        );
+        assert_eq!(
+            check_upload("a.svg", 10).unwrap_err().key.0,
+            "lyceum-files-error-type"
+        );
+        assert_eq!(
+            check_upload(".png", 10).unwrap_err().key.0,
+            "lyceum-files-error-name"
+        );
+        assert_eq!(
+            check_upload("a.vtt", 0).unwrap_err().key.0,
+            "lyceum-files-error-empty"
+        );
+        assert_eq!(
+            check_upload("a.mp4", UPLOAD_MAX_BYTES + 1)
+                .unwrap_err()
+                .key
+                .0,
+            "lyceum-files-error-size"
+        );
+        assert!(check_upload("a.mp4", UPLOAD_MAX_BYTES).is_ok());
+    }
 
     #[test]
     fn asset_names() {

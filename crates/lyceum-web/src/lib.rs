@@ -11,6 +11,7 @@ mod course_pages;
 mod courses;
 mod csv;
 mod deadlines;
+mod editors;
 mod error;
 mod format;
 mod grades;

@@ -243,3 +243,88 @@
     });
   });
 })();
+
+/* Studio block editor: the preview follows a text as it is typed, the problem type
+   applies as soon as it is chosen, and long texts are saved every 30 seconds while
+   they change (a save that someone else's got ahead of stops, and the ordinary save
+   then shows both versions). Without script, the editor's buttons do all of this. */
+(function () {
+  'use strict';
+  var doc = document;
+  var form = doc.querySelector('form.editor-form');
+  if (!form || !window.fetch || !window.URLSearchParams || !window.FormData) { return; }
+  function fields(drop) {
+    var data = new URLSearchParams(new FormData(form));
+    if (drop) { data.delete(drop); }
+    return data;
+  }
+  function plain(html) {
+    var d = doc.createElement('div');
+    d.innerHTML = html;
+    return d.textContent;
+  }
+  var stopped = false;
+  form.addEventListener('submit', function () { stopped = true; });
+
+  var ptype = form.querySelector('select[name=ptype]');
+  var retype = form.querySelector('button[value=retype]');
+  if (ptype && retype) {
+    ptype.addEventListener('change', function () { retype.click(); });
+  }
+
+  var preview = doc.querySelector('.editor-preview__body');
+  var live = form.querySelector('[data-live-preview]');
+  var previewUrl = form.getAttribute('data-preview-url');
+  if (live && preview && previewUrl) {
+    var timer;
+    var refresh = function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        fetch(previewUrl, { method: 'POST', body: fields(), credentials: 'same-origin' })
+          .then(function (r) { return r.text(); })
+          .then(function (html) { preview.innerHTML = html; })
+          .catch(function () { /* the Preview button still works */ });
+      }, 600);
+    };
+    live.addEventListener('input', refresh);
+    var format = form.querySelector('select[name=format]');
+    if (format) { format.addEventListener('change', refresh); }
+  }
+
+  var saveUrl = form.getAttribute('data-autosave-url');
+  var base = form.querySelector('input[name=base_revision]');
+  if (saveUrl && base) {
+    var status = form.querySelector('.editor-form__status');
+    var last = fields('base_revision').toString();
+    var busy = false;
+    setInterval(function () {
+      var now = fields('base_revision').toString();
+      if (stopped || busy || now === last) { return; }
+      busy = true;
+      fetch(saveUrl, { method: 'POST', body: fields(), credentials: 'same-origin' })
+        .then(function (r) {
+          if (r.status === 409) {
+            stopped = true;
+            var step = doc.createElement('input');
+            step.type = 'hidden';
+            step.name = 'step';
+            step.value = 'save';
+            form.appendChild(step);
+            form.submit();
+            return null;
+          }
+          return r.json().then(function (j) {
+            if (r.ok && j.revision) {
+              base.value = j.revision;
+              last = now;
+              if (status) { status.textContent = form.getAttribute('data-autosaved') || ''; }
+            } else if (j.errors && status) {
+              status.textContent = j.errors.map(function (e) { return plain(e.message); }).join(' ');
+            }
+          });
+        })
+        .catch(function () { /* offline: try again next time */ })
+        .then(function () { busy = false; });
+    }, 30000);
+  }
+})();

@@ -9,6 +9,7 @@
 pub mod attempts;
 mod calc;
 mod complete;
+pub mod form;
 mod grade;
 mod layout;
 mod options;

@@ -548,6 +548,7 @@ pub async fn render_unit(
         staff,
         now: cx.app.now(),
         overlay: overlay.as_ref(),
+        preview: false,
     };
     let blocks = tree
         .children(idx)

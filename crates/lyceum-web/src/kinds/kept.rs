@@ -2,17 +2,22 @@
 //! lost. Learners learn what it is and that it does not hold them back; staff also see
 //! where it came from, why it is kept, and its OLX.
 
-use super::{BlockCtx, BlockState, WebKind};
+use super::{BlockCtx, BlockState, EditorCtx, EditorForm, FieldErrors, WebKind};
 use crate::page::{Html, Page};
 use askama::Template;
 use lyceum_core::blocks::OlxContent;
 use lyceum_core::blocks::olx::Olx;
+use serde_json::Value;
 
 pub struct KeptBlock;
 
 impl WebKind for KeptBlock {
     fn kind(&self) -> &'static str {
         <Olx as lyceum_core::blocks::BlockKind>::KIND
+    }
+
+    fn name_key(&self) -> &'static str {
+        "lyceum-editor-kind-olx"
     }
 
     fn render(&self, ctx: &BlockCtx<'_>, idx: usize, _: &BlockState) -> askama::Result<String> {
@@ -22,6 +27,49 @@ impl WebKind for KeptBlock {
         };
         olx(ctx.p, node.id.0, &node.title, o, ctx.staff)
     }
+
+    /// Kept content is shown, not edited: Lyceum cannot run it, and changing OLX it
+    /// does not understand could break it for the Open edX it came from.
+    fn editable(&self) -> bool {
+        false
+    }
+
+    fn editor_fields(&self, content: &Value) -> EditorForm {
+        let mut f = EditorForm::default();
+        for k in ["tag", "xml"] {
+            f.set(k, content.get(k).and_then(Value::as_str).unwrap_or(""));
+        }
+        f
+    }
+
+    fn editor(&self, cx: &EditorCtx<'_>, form: &EditorForm) -> askama::Result<String> {
+        KeptEditor {
+            cx,
+            tag: form.get("tag"),
+            xml: form.get("xml"),
+        }
+        .render()
+    }
+
+    fn read_editor(&self, _form: &EditorForm, old: &Value) -> Result<Value, FieldErrors> {
+        Ok(old.clone())
+    }
+
+    fn editor_text(&self, content: &Value) -> String {
+        content
+            .get("xml")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "editors/kinds/olx.html")]
+struct KeptEditor<'a> {
+    cx: &'a EditorCtx<'a>,
+    tag: &'a str,
+    xml: &'a str,
 }
 
 /// What staff see of a kept Open edX block.

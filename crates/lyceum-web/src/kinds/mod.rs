@@ -103,6 +103,224 @@ pub trait WebKind: Sync {
     fn due_label(&self) -> Option<&'static str> {
         None
     }
+
+    // --- The editor side (the Studio's block editor, `crate::editors`) ---
+
+    /// The message naming this kind in the editors ("Text", "Problem"…).
+    fn name_key(&self) -> &'static str;
+
+    /// Entries of the unit editor's "Add a block" menu: one per way to start a block of
+    /// this kind (a problem per problem type). None: not added from the menu.
+    fn add_entries(&self) -> &'static [AddEntry] {
+        &[]
+    }
+
+    /// The authoring content a block added from the menu entry `variant` starts with,
+    /// with any words in the author's language; `None` when there is none.
+    fn new_content(&self, _p: &Page, _variant: &str) -> Option<serde_json::Value> {
+        lyceum_core::blocks::LeafContent::blank(self.kind())
+    }
+
+    /// Whether the editor may change the block (kept Open edX content is read-only).
+    fn editable(&self) -> bool {
+        true
+    }
+
+    /// The editor's fields for a block's authoring content (see
+    /// `lyceum_app::authoring::authoring_content`). By default the content itself, as
+    /// JSON, in one field.
+    fn editor_fields(&self, content: &serde_json::Value) -> EditorForm {
+        let mut f = EditorForm::default();
+        f.set(
+            "content",
+            &serde_json::to_string_pretty(content).unwrap_or_default(),
+        );
+        f
+    }
+
+    /// The kind's edit form fields (inside the block editor's form), from field values:
+    /// the stored content's or what the author sent.
+    fn editor(&self, cx: &EditorCtx<'_>, form: &EditorForm) -> askama::Result<String> {
+        JsonEditor {
+            cx,
+            content: form.get("content"),
+        }
+        .render()
+    }
+
+    /// The kind's authoring content from its editor's fields; `old` is the content the
+    /// editor was opened with (fields the form does not show are kept from it).
+    fn read_editor(
+        &self,
+        form: &EditorForm,
+        _old: &serde_json::Value,
+    ) -> Result<serde_json::Value, FieldErrors> {
+        serde_json::from_str(form.get("content")).map_err(|e| {
+            vec![FieldError::at(
+                "content",
+                lyceum_core::DomainError::new("lyceum-editor-json").with_arg(e.to_string()),
+                Some(e.line() as u32),
+            )]
+        })
+    }
+
+    /// A step of the editor that is not a save (the problem editor's "Edit as OLX"): the
+    /// fields to show next, and anything to say about them.
+    fn editor_step(&self, _p: &Page, form: EditorForm, _action: &str) -> (EditorForm, FieldErrors) {
+        (form, Vec::new())
+    }
+
+    /// The content as text, line by line, for the side-by-side comparison when two
+    /// authors saved the same block (Markdown for text, OLX for a problem).
+    fn editor_text(&self, content: &serde_json::Value) -> String {
+        serde_json::to_string_pretty(content).unwrap_or_default()
+    }
+
+    /// Whether the editor saves by itself every half minute with script (long texts).
+    fn autosaves(&self) -> bool {
+        false
+    }
+}
+
+/// An entry of the "Add a block" menu.
+pub struct AddEntry {
+    /// Passed back to [`WebKind::new_content`].
+    pub variant: &'static str,
+    pub label_key: &'static str,
+    pub icon: &'static str,
+}
+
+/// The fields of a kind's editor form, in order, as posted or as the kind fills them.
+#[derive(Clone, Debug, Default)]
+pub struct EditorForm {
+    pairs: Vec<(String, String)>,
+}
+
+impl EditorForm {
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> EditorForm {
+        EditorForm { pairs }
+    }
+
+    /// Each field's first value, by name.
+    pub fn to_map(&self) -> HashMap<String, String> {
+        let mut out = HashMap::new();
+        for (k, v) in &self.pairs {
+            out.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        out
+    }
+
+    /// The field's (first) value; empty when absent.
+    pub fn get(&self, name: &str) -> &str {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.pairs.iter().any(|(k, _)| k == name)
+    }
+
+    /// A checkbox: present and not "off".
+    pub fn checked(&self, name: &str) -> bool {
+        self.has(name) && self.get(name) != "off"
+    }
+
+    /// Set a field (replacing every value it had).
+    pub fn set(&mut self, name: &str, value: &str) {
+        self.pairs.retain(|(k, _)| k != name);
+        self.pairs.push((name.to_owned(), value.to_owned()));
+    }
+
+    pub fn remove(&mut self, name: &str) {
+        self.pairs.retain(|(k, _)| k != name);
+    }
+}
+
+/// A fault in an editor's field (`""`: the form as a whole), at a line of its text when
+/// it has one.
+#[derive(Clone, Debug)]
+pub struct FieldError {
+    pub field: String,
+    pub error: lyceum_core::DomainError,
+    pub line: Option<u32>,
+}
+
+impl FieldError {
+    pub fn at(field: &str, error: lyceum_core::DomainError, line: Option<u32>) -> FieldError {
+        FieldError {
+            field: field.to_owned(),
+            error,
+            line,
+        }
+    }
+}
+
+pub type FieldErrors = Vec<FieldError>;
+
+/// What a kind's editor is shown with.
+pub struct EditorCtx<'a> {
+    pub p: &'a Page,
+    /// The course's content language and its direction, for fields authors write in.
+    pub lang: &'a str,
+    pub dir: &'static str,
+    pub errors: &'a [FieldError],
+    /// Learners who have work on this block (answers, responses).
+    pub learners: i64,
+}
+
+impl EditorCtx<'_> {
+    /// The message for a fault in `field`, if there is one.
+    pub fn error(&self, field: &str) -> Option<Html> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| message(self.p, &e.error))
+    }
+
+    /// The line of a fault in `field`, if it has one.
+    pub fn error_line(&self, field: &str) -> Option<u32> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .and_then(|e| e.line)
+    }
+}
+
+/// A domain error's message in the page's language.
+pub fn message(p: &Page, e: &lyceum_core::DomainError) -> Html {
+    let args: Vec<crate::page::Piece> =
+        crate::page::message_args(&p.app, &p.lang, e.key.0, &e.args)
+            .into_iter()
+            .map(crate::page::Piece::Arg)
+            .collect();
+    p.tn(e.key.0, &args)
+}
+
+/// The editor of kinds without a form of their own: their authoring content as JSON.
+#[derive(Template)]
+#[template(path = "editors/kinds/json.html")]
+struct JsonEditor<'a> {
+    cx: &'a EditorCtx<'a>,
+    content: &'a str,
+}
+
+/// The message naming kind `name` in the editors.
+pub fn name_key(name: &str) -> &'static str {
+    kind_named(name).map_or("lyceum-editor-kind-olx", |k| k.name_key())
+}
+
+/// The kind registered as `name`, for the editor.
+pub fn editor_kind(name: &str) -> Option<&'static dyn WebKind> {
+    kind_named(name)
+}
+
+/// Every kind's "Add a block" entries, in registry order, with the kind's name.
+pub fn add_entries() -> impl Iterator<Item = (&'static str, &'static AddEntry)> {
+    KINDS
+        .iter()
+        .flat_map(|k| k.add_entries().iter().map(move |e| (k.kind(), e)))
 }
 
 /// An entry of the instructor navigation: `/courses/{key}/instructor/{path}`.
@@ -121,6 +339,8 @@ pub struct BlockCtx<'a> {
     pub now: jiff::Timestamp,
     /// What a refused post left to show again, for one block.
     pub overlay: Option<&'a Overlay>,
+    /// The editor's preview of the draft: answering a problem checks it without storing.
+    pub preview: bool,
 }
 
 impl BlockCtx<'_> {

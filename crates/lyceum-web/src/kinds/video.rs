@@ -20,6 +20,10 @@ impl WebKind for VideoBlock {
         <Video as lyceum_core::blocks::BlockKind>::KIND
     }
 
+    fn name_key(&self) -> &'static str {
+        "lyceum-editor-kind-video"
+    }
+
     fn render(&self, ctx: &BlockCtx<'_>, idx: usize, state: &BlockState) -> askama::Result<String> {
         let node = ctx.course.tree().node(idx);
         let Some(v) = node.content_of::<Video>() else {

@@ -33,5 +33,6 @@ mod performance;
 mod permissions;
 mod problems;
 mod security;
+mod studio_editors;
 mod studio_outline;
 mod surveys;

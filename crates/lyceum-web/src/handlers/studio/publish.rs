@@ -288,6 +288,8 @@ pub async fn preview_unit(
         staff: false,
         now: cx.app.now(),
         overlay: None,
+        // A problem's answers go to the editor's Check: graded on the draft, not stored.
+        preview: true,
     };
     let blank = BlockState::default();
     let blocks = tree

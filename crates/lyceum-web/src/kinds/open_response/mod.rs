@@ -9,7 +9,9 @@ pub mod learner;
 pub mod settings;
 pub mod staff;
 
-use super::{BlockCtx, BlockState, BoxFuture, Own, StaffTool, WebKind};
+use super::{
+    BlockCtx, BlockState, BoxFuture, EditorCtx, EditorForm, FieldErrors, Own, StaffTool, WebKind,
+};
 use crate::courses::CourseCx;
 use crate::error::{AppError, AppResult};
 use crate::page::{Cx, Html, Page};
@@ -41,6 +43,26 @@ const TOOLS: &[StaffTool] = &[StaffTool {
 impl WebKind for OpenResponseBlock {
     fn kind(&self) -> &'static str {
         OpenResponse::KIND
+    }
+
+    fn name_key(&self) -> &'static str {
+        "lyceum-editor-kind-open-response"
+    }
+
+    fn editor_fields(&self, content: &serde_json::Value) -> EditorForm {
+        settings::editor::fields(content)
+    }
+
+    fn editor(&self, cx: &EditorCtx<'_>, form: &EditorForm) -> askama::Result<String> {
+        settings::editor::render(cx, form)
+    }
+
+    fn read_editor(
+        &self,
+        form: &EditorForm,
+        old: &serde_json::Value,
+    ) -> Result<serde_json::Value, FieldErrors> {
+        settings::editor::read(form, old)
     }
 
     fn render(&self, ctx: &BlockCtx<'_>, idx: usize, state: &BlockState) -> askama::Result<String> {

@@ -68,6 +68,8 @@ struct SettingsView {
     form_url: String,
     copy_url: String,
     queue_url: String,
+    /// The block editor, where authors edit the assignment with its unit's other blocks.
+    editor_url: String,
     block_title: String,
     prompts: Vec<String>,
     expected_minutes: String,
@@ -246,6 +248,7 @@ async fn view(
             node.id.0
         )),
         queue_url: course.url(&format!("instructor/open-responses?block={}", node.id.0)),
+        editor_url: crate::editors::block_url(course, node.id.0),
         block_title: node.title.clone(),
         prompts,
         expected_minutes: c
@@ -717,5 +720,236 @@ mod tests {
         bad.insert("c0_remove".into(), "on".into());
         bad.insert("c1_label".into(), String::new());
         assert!(parse_form(&bad, &old).is_err());
+    }
+}
+
+/// The assignment's settings as the block editor's form: the same fields as this page,
+/// inside the Studio's block editor (`WebKind::editor`).
+pub mod editor {
+    use super::*;
+    use crate::kinds::{EditorCtx, EditorForm, FieldError, FieldErrors};
+    use serde_json::Value;
+
+    #[derive(Template)]
+    #[template(path = "editors/kinds/open_response.html")]
+    struct OpenResponseEditor<'a> {
+        cx: &'a EditorCtx<'a>,
+        prompts: Vec<String>,
+        expected_minutes: &'a str,
+        show_rubric: bool,
+        text: &'a str,
+        files: &'a str,
+        files_allowed: &'a str,
+        files_max_mb: &'a str,
+        files_max_count: &'a str,
+        steps: &'a str,
+        step_choices: Vec<(&'static str, String)>,
+        must_grade: &'a str,
+        graded_by: &'a str,
+        fallback_days: &'a str,
+        fallback_action: &'a str,
+        aggregate: &'a str,
+        allow_resubmission: bool,
+        weight: &'a str,
+        overall_feedback: &'a str,
+        feedback_prompt: &'a str,
+        criteria: Vec<CriterionRow>,
+        requirements: [(&'static str, &'static str); 3],
+    }
+
+    fn on(f: &mut EditorForm, name: &str, yes: bool) {
+        if yes {
+            f.set(name, "on");
+        }
+    }
+
+    pub fn fields(content: &Value) -> EditorForm {
+        let mut f = EditorForm::default();
+        let Ok(c) = serde_json::from_value::<OpenResponseContent>(content.clone()) else {
+            return f;
+        };
+        for (i, p) in c.prompts.iter().enumerate() {
+            f.set(&format!("prompt_{i}"), p);
+        }
+        f.set(
+            "expected_minutes",
+            &c.expected_minutes
+                .map(|m| m.to_string())
+                .unwrap_or_default(),
+        );
+        on(&mut f, "show_rubric", c.show_rubric_while_writing);
+        f.set("text", c.text.as_olx());
+        let rules = c.files.clone();
+        f.set(
+            "files",
+            rules.as_ref().map_or("none", |r| r.requirement.as_olx()),
+        );
+        let defaults = FileRules::default();
+        let r = rules.unwrap_or(defaults);
+        f.set("files_allowed", &r.allowed.join(", "));
+        f.set("files_max_mb", &r.max_mb.to_string());
+        f.set("files_max_count", &r.max_files.to_string());
+        f.set(
+            "steps",
+            &c.steps
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        f.set("must_grade", &c.peer.must_grade.to_string());
+        f.set("graded_by", &c.peer.graded_by.to_string());
+        f.set(
+            "fallback_days",
+            &c.peer
+                .fallback
+                .map(|x| x.after_days.to_string())
+                .unwrap_or_default(),
+        );
+        f.set(
+            "fallback_action",
+            match c.peer.fallback.map(|x| x.action) {
+                Some(FallbackAction::DropRequirement) => "drop",
+                _ => "staff",
+            },
+        );
+        f.set(
+            "aggregate",
+            match c.aggregate {
+                Aggregate::Median => "median",
+                Aggregate::Mean => "mean",
+            },
+        );
+        on(&mut f, "allow_resubmission", c.allow_resubmission);
+        f.set(
+            "weight",
+            &c.weight.map(|w| w.to_string()).unwrap_or_default(),
+        );
+        f.set("overall_feedback", c.rubric.overall_feedback.as_olx());
+        f.set("feedback_prompt", &c.rubric.feedback_prompt);
+        for row in criterion_rows(&c)
+            .into_iter()
+            .filter(|r| !r.label.is_empty())
+        {
+            let i = row.i;
+            f.set(&format!("c{i}_name"), &row.name);
+            f.set(&format!("c{i}_label"), &row.label);
+            f.set(&format!("c{i}_prompt"), &row.prompt);
+            f.set(&format!("c{i}_feedback"), row.feedback);
+            f.set(
+                &format!("c{i}_scale"),
+                if row.wikilearn { "wikilearn" } else { "custom" },
+            );
+            f.set(&format!("c{i}_options"), &row.options);
+        }
+        f
+    }
+
+    fn requirement_of(v: &str) -> &'static str {
+        REQUIREMENTS
+            .iter()
+            .map(|(k, _)| *k)
+            .find(|k| *k == v)
+            .unwrap_or("optional")
+    }
+
+    pub fn render(cx: &EditorCtx<'_>, f: &EditorForm) -> askama::Result<String> {
+        let mut prompts: Vec<String> = (0..)
+            .map_while(|i| {
+                f.has(&format!("prompt_{i}"))
+                    .then(|| f.get(&format!("prompt_{i}")).to_owned())
+            })
+            .collect();
+        prompts.push(String::new());
+        let mut criteria: Vec<CriterionRow> = (0..)
+            .take_while(|i| f.has(&format!("c{i}_label")))
+            .map(|i| CriterionRow {
+                i,
+                name: f.get(&format!("c{i}_name")).to_owned(),
+                label: f.get(&format!("c{i}_label")).to_owned(),
+                prompt: f.get(&format!("c{i}_prompt")).to_owned(),
+                feedback: requirement_of(f.get(&format!("c{i}_feedback"))),
+                wikilearn: f.get(&format!("c{i}_scale")) == "wikilearn",
+                options: f.get(&format!("c{i}_options")).to_owned(),
+            })
+            .collect();
+        criteria.push(CriterionRow {
+            i: criteria.len(),
+            name: String::new(),
+            label: String::new(),
+            prompt: String::new(),
+            feedback: "optional",
+            wikilearn: true,
+            options: String::new(),
+        });
+        OpenResponseEditor {
+            cx,
+            prompts,
+            expected_minutes: f.get("expected_minutes"),
+            show_rubric: f.checked("show_rubric"),
+            text: f.get("text"),
+            files: f.get("files"),
+            files_allowed: f.get("files_allowed"),
+            files_max_mb: f.get("files_max_mb"),
+            files_max_count: f.get("files_max_count"),
+            steps: f.get("steps"),
+            step_choices: STEP_CHOICES
+                .iter()
+                .map(|s| (*s, step_label(cx.p, s)))
+                .collect(),
+            must_grade: f.get("must_grade"),
+            graded_by: f.get("graded_by"),
+            fallback_days: f.get("fallback_days"),
+            fallback_action: f.get("fallback_action"),
+            aggregate: f.get("aggregate"),
+            allow_resubmission: f.checked("allow_resubmission"),
+            weight: f.get("weight"),
+            overall_feedback: f.get("overall_feedback"),
+            feedback_prompt: f.get("feedback_prompt"),
+            criteria,
+            requirements: REQUIREMENTS,
+        }
+        .render()
+    }
+
+    /// The settings from the form, through the same rules as the settings page (the
+    /// prompt is sanitised HTML; the block's validation runs on save).
+    pub fn read(form: &EditorForm, old: &Value) -> Result<Value, FieldErrors> {
+        let old: OpenResponseContent = serde_json::from_value(old.clone()).map_err(|e| {
+            vec![FieldError::at(
+                "",
+                DomainError::new("lyceum-error-block-content").with_arg(e.to_string()),
+                None,
+            )]
+        })?;
+        let (_, c) =
+            parse_form(&form.to_map(), &old).map_err(|e| vec![FieldError::at("", e, None)])?;
+        serde_json::to_value(&c).map_err(|e| {
+            vec![FieldError::at(
+                "",
+                DomainError::new("lyceum-error-block-content").with_arg(e.to_string()),
+                None,
+            )]
+        })
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn the_settings_round_trip_through_the_editor_fields() {
+            let mut c = OpenResponseContent::staff_graded("<p>Write</p>", "Clarity");
+            c.weight = Some(5.0);
+            let content = serde_json::to_value(&c).unwrap();
+            let f = fields(&content);
+            let back = read(&f, &content).unwrap();
+            let back: OpenResponseContent = serde_json::from_value(back).unwrap();
+            assert_eq!(back.prompts, c.prompts);
+            assert_eq!(back.weight, Some(5.0));
+            assert_eq!(back.rubric.criteria.len(), 1);
+            assert_eq!(back.rubric.criteria[0].name, c.rubric.criteria[0].name);
+            assert_eq!(back.steps, c.steps);
+        }
     }
 }

@@ -6,6 +6,8 @@
 //! `lyceum_app::problems`; the rules are `lyceum_core::capa::attempts`.
 
 mod actions;
+mod editor;
+mod preview;
 mod staff;
 mod view;
 
@@ -13,10 +15,14 @@ pub use view::{
     LearnerProblem, Overlay, RenderInput, Results, content_at, problem_at, render, seed_for,
 };
 
-use super::{BlockCtx, BlockState, BoxFuture, Own, StaffTool, WebKind};
+use super::{
+    AddEntry, BlockCtx, BlockState, BoxFuture, EditorCtx, EditorForm, FieldErrors, Own, StaffTool,
+    WebKind,
+};
 use crate::courses::CourseCx;
 use crate::error::AppResult;
 use crate::page::Cx;
+use crate::page::Page;
 use crate::state::App;
 use axum::Router;
 use axum::routing::{get, post};
@@ -24,12 +30,17 @@ use lyceum_core::blocks::BlockKind;
 use lyceum_core::blocks::problem::ProblemKind;
 use lyceum_core::{BlockId, UserId};
 use lyceum_store::repo::problems;
+use serde_json::Value;
 
 pub struct ProblemBlock;
 
 impl WebKind for ProblemBlock {
     fn kind(&self) -> &'static str {
         ProblemKind::KIND
+    }
+
+    fn name_key(&self) -> &'static str {
+        "lyceum-editor-kind-problem"
     }
 
     fn render(&self, ctx: &BlockCtx<'_>, idx: usize, state: &BlockState) -> askama::Result<String> {
@@ -45,6 +56,9 @@ impl WebKind for ProblemBlock {
                 staff: ctx.staff,
                 overlay: ctx.overlay_for::<Overlay>(id).cloned().unwrap_or_default(),
                 now: ctx.now,
+                preview_url: ctx
+                    .preview
+                    .then(|| ctx.course.url(&format!("problem/{}/check", id.0))),
             },
         )
         .0)
@@ -98,6 +112,69 @@ impl WebKind for ProblemBlock {
                 "/courses/{key}/instructor/answers.csv",
                 get(staff::answers_csv),
             )
+            .route("/courses/{key}/problem/{block}/check", post(preview::check))
+    }
+
+    fn add_entries(&self) -> &'static [AddEntry] {
+        &[
+            AddEntry {
+                variant: "multiple_choice",
+                label_key: "lyceum-editor-problem-multiple-choice",
+                icon: "Check",
+            },
+            AddEntry {
+                variant: "checkboxes",
+                label_key: "lyceum-editor-problem-checkboxes",
+                icon: "CheckAll",
+            },
+            AddEntry {
+                variant: "dropdown",
+                label_key: "lyceum-editor-problem-dropdown",
+                icon: "Expand",
+            },
+            AddEntry {
+                variant: "text_input",
+                label_key: "lyceum-editor-problem-text-input",
+                icon: "TextFlow",
+            },
+            AddEntry {
+                variant: "numerical",
+                label_key: "lyceum-editor-problem-numerical",
+                icon: "Function",
+            },
+        ]
+    }
+
+    fn new_content(&self, p: &Page, variant: &str) -> Option<Value> {
+        editor::template(p, variant)
+    }
+
+    fn editor_fields(&self, content: &Value) -> EditorForm {
+        editor::fields(content)
+    }
+
+    fn editor(&self, cx: &EditorCtx<'_>, form: &EditorForm) -> askama::Result<String> {
+        editor::render(cx, form)
+    }
+
+    fn read_editor(&self, form: &EditorForm, old: &Value) -> Result<Value, FieldErrors> {
+        editor::read(form, old)
+    }
+
+    fn editor_step(&self, _p: &Page, form: EditorForm, action: &str) -> (EditorForm, FieldErrors) {
+        editor::step(form, action)
+    }
+
+    fn editor_text(&self, content: &Value) -> String {
+        content
+            .get("olx")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    }
+
+    fn autosaves(&self) -> bool {
+        true
     }
 
     fn staff_tools(&self) -> &'static [StaffTool] {

@@ -111,6 +111,8 @@ pub struct RenderInput<'a> {
     pub staff: bool,
     pub overlay: Overlay,
     pub now: Timestamp,
+    /// The editor's preview: the form checks answers here, storing nothing.
+    pub preview_url: Option<String>,
 }
 
 /// Points as shown: at most two decimals (the message formats them for the language).
@@ -216,12 +218,15 @@ pub fn render(p: &Page, r: RenderInput<'_>) -> Html {
         due: course.tree().due_of(r.idx),
         unsupported,
         body,
-        form_url: course.url(&format!("problem/{id}")),
+        form_url: r
+            .preview_url
+            .clone()
+            .unwrap_or_else(|| course.url(&format!("problem/{id}"))),
         key: new_key(),
         attempts: r.learner.attempts,
         message: r.overlay.message.clone(),
         result,
-        can_submit: r.tracking && !closed,
+        can_submit: (r.tracking || r.preview_url.is_some()) && !closed,
         hint_button,
         can_show_answer: r.tracking && answer_allowed && !show_answer,
         can_reset: r.tracking && content.show_reset_button && !closed && r.learner.attempts > 0,

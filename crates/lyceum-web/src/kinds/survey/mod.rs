@@ -32,6 +32,10 @@ impl WebKind for SurveyBlock {
         Survey::KIND
     }
 
+    fn name_key(&self) -> &'static str {
+        "lyceum-editor-kind-survey"
+    }
+
     fn render(&self, ctx: &BlockCtx<'_>, idx: usize, state: &BlockState) -> askama::Result<String> {
         learner::render(ctx, idx, state.own::<lyceum_app::surveys::Stored>())
     }
