@@ -48,7 +48,13 @@ struct Inner {
     /// Whether self-service sign-up is open, as last read from the site settings (by the
     /// sign-up pages and each minute's tick), so the header can link to it without a query.
     signup_open: std::sync::atomic::AtomicBool,
+    /// The site settings as last read, and when: pages that show "may be outdated" (the
+    /// catalog, About pages) read them at most once a minute per process, not per request.
+    settings: std::sync::RwLock<Option<(std::time::Instant, lyceum_app::settings::SiteSettings)>>,
 }
+
+/// How long a process trusts the site settings it read (another process may change them).
+const SETTINGS_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
 #[derive(Clone)]
 pub struct App(Arc<Inner>);
@@ -112,6 +118,7 @@ impl App {
             courses: CourseCache::new(256),
             oauth,
             signup_open: std::sync::atomic::AtomicBool::new(true),
+            settings: std::sync::RwLock::new(None),
         })))
     }
 
@@ -173,6 +180,28 @@ impl App {
         self.0
             .signup_open
             .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The site settings, read at most once a minute (see `Inner::settings`).
+    pub async fn settings(&self) -> lyceum_app::Result<lyceum_app::settings::SiteSettings> {
+        if let Ok(guard) = self.0.settings.read()
+            && let Some((at, s)) = *guard
+            && at.elapsed() < SETTINGS_TTL
+        {
+            return Ok(s);
+        }
+        let s = lyceum_app::settings::load(&self.env()).await?;
+        if let Ok(mut guard) = self.0.settings.write() {
+            *guard = Some((std::time::Instant::now(), s));
+        }
+        Ok(s)
+    }
+
+    /// Forget the settings read, after this process changed them.
+    pub fn forget_settings(&self) {
+        if let Ok(mut guard) = self.0.settings.write() {
+            *guard = None;
+        }
     }
 
     pub fn remember_signup_open(&self, open: bool) {

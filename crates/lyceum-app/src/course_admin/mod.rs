@@ -457,13 +457,6 @@ async fn card_audit(
     Ok(())
 }
 
-/// How long a published course may go unreviewed before it is marked "may be outdated"
-/// (site setting `review_interval_days`, read with `settings::read` on the caller's
-/// connection so a page reads it in the statement it already has budget for).
-pub async fn review_interval(db: &mut impl Db) -> Result<jiff::SignedDuration> {
-    Ok(crate::settings::read(db).await?.review_interval())
-}
-
 /// Whether a course carries "may be outdated" now.
 pub fn may_be_outdated(
     status: &str,

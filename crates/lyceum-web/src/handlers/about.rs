@@ -115,7 +115,7 @@ pub async fn page(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
     let mut c = cx.app.store().conn().await?;
     let team = lyceum_store::repo::course_admin::team(&mut c, course.id()).await?;
     let extras = lyceum_store::repo::course_admin::extras(&mut c, course.id()).await?;
-    let interval = lyceum_app::course_admin::review_interval(&mut c).await?;
+    let interval = cx.app.settings().await?.review_interval();
     drop(c);
     let status = lyceum_core::course::CourseStatus::parse(&row.status)
         .unwrap_or(lyceum_core::course::CourseStatus::Draft);

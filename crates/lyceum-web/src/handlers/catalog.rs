@@ -124,7 +124,7 @@ pub async fn index(cx: Cx, Query(q): Query<CatalogQuery>) -> AppResult<Response>
 
     let pages = total.div_ceil(PAGE_SIZE).max(1);
     let page = q.page.unwrap_or(1).clamp(1, pages);
-    let interval = lyceum_app::course_admin::review_interval(&mut c).await?;
+    let interval = cx.app.settings().await?.review_interval();
     let rows = courses::catalog(
         &mut c,
         status,

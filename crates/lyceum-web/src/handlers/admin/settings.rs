@@ -73,6 +73,7 @@ pub async fn save(cx: Cx, Form(f): Form<SettingsForm>) -> AppResult<Response> {
         &f.reason,
     )
     .await;
+    cx.app.forget_settings();
     match result {
         Ok(_) => Ok(see_other(&with_notice("/admin/settings", "saved"))),
         Err(e) => {
