@@ -1,5 +1,5 @@
 //! Publishing a course's draft, on SQLite: a 2,000-unit course (20 sections × 5
-//! subsections × 20 units, each unit a text block and every fifth a problem too: 6,100
+//! subsections × 20 units, each unit a text block and every fifth a problem too: 4,520
 //! blocks) whose every block changed — the worst case, a course written in Studio and
 //! published for the first time — and the same course with 10 blocks changed, the usual
 //! case. Target: ≤ 1 s. Then one publish of the whole course while a learner's reads run

@@ -792,3 +792,293 @@ async fn every_page_is_accessible_and_fits_a_phone() {
         violations.join("\n")
     );
 }
+
+/// Set the viewport: a phone (360 px, mobile) or a desktop (1280 px).
+async fn viewport(b: &Browser, width: u32) {
+    b.cmd(
+        reqwest::Method::POST,
+        "/goog/cdp/execute",
+        json!({"cmd": "Emulation.setDeviceMetricsOverride", "params": {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600}}),
+    )
+    .await;
+}
+
+async fn log_in(b: &Browser, url: &str, who: &str) {
+    b.logout().await;
+    b.go(&format!("{url}/login")).await;
+    b.type_into("#username", who).await;
+    b.type_into("#password", "e2e password 123").await;
+    b.click("form.form-stack button[type=submit]").await;
+    b.wait_for(
+        "login",
+        "return document.querySelector('.site-nav a[href=\"/dashboard\"]') !== null",
+    )
+    .await;
+}
+
+/// Switch the interface language with the header's menu (kept for the session).
+async fn language(b: &Browser, lang: &str) {
+    b.js(&format!("var s = document.querySelector('#lang-select'); if (s.value !== '{lang}') {{ s.value = '{lang}'; s.dispatchEvent(new Event('change')); }} return true")).await;
+    b.wait_for(
+        lang,
+        &format!("return document.documentElement.lang === '{lang}'"),
+    )
+    .await;
+}
+
+/// Fill the fields of the form holding `within` (name → value; `true`/`false` tick or
+/// untick a checkbox) and press its submit button `button` (CSS inside the form), then
+/// wait for the next page.
+async fn submit(b: &Browser, within: &str, fields: &[(&str, &str)], button: &str) {
+    let fields = serde_json::to_string(fields).unwrap();
+    let ok = b
+        .js(&format!(
+            r#"var f = document.querySelector({within:?}); if (!f) return 'no form for ' + {within:?}; f = f.closest('form') || f;
+            JSON.parse({fields:?}).forEach(function (kv) {{ var e = f.querySelector('[name="' + kv[0] + '"]'); if (!e) throw new Error('no field ' + kv[0]);
+              if (e.type === 'checkbox') {{ e.checked = kv[1] === 'true'; }} else {{ e.value = kv[1]; }} }});
+            window.__leaving = true; var btn = f.querySelector({button:?}); if (!btn) return 'no button'; btn.click(); return true;"#
+        ))
+        .await;
+    if ok != json!(true) {
+        b.screenshot("studio-failed-submit").await;
+        let at = b.js("return location.href").await;
+        panic!("{within}: {ok} at {at}");
+    }
+    b.wait_for(
+        "the next page",
+        "return window.__leaving !== true && document.readyState === 'complete'",
+    )
+    .await;
+}
+
+/// What a person sees of the page's main content.
+async fn main_text(b: &Browser) -> String {
+    b.js("return (document.querySelector('main') || document.body).innerText")
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Issue 12's journey, in Chromium: an organisation's admin creates a course, adds a unit
+/// with a text and a problem through Studio's forms, previews it and publishes it; a
+/// learner takes it; the author edits the problem and the learner keeps the published
+/// version until the next publish. At phone width in English, at desktop width in Arabic.
+#[tokio::test]
+async fn a_course_is_written_published_and_taken_in_the_browser() {
+    lyceum_wiki::install_tls_provider();
+    if !chromium_available() {
+        eprintln!("skipped: chromium and chromedriver are not installed");
+        return;
+    }
+    let (_server, url) = demo().await;
+    let b = Browser::start().await;
+    for (width, lang, code) in [(WIDTH, "en", "STUDIO1"), (1280, "ar", "STUDIO2")] {
+        viewport(&b, width).await;
+        let shot = |name: &str| format!("studio-{name}-{lang}-{width}");
+        let key = format!("course-v1:COMMONPLACE+{code}+2027");
+        log_in(&b, &url, "orgadmin").await;
+        language(&b, lang).await;
+
+        // Create the course.
+        b.go(&format!("{url}/courses/new?org=COMMONPLACE")).await;
+        b.assert_fits("new course").await;
+        submit(
+            &b,
+            "#code",
+            &[
+                ("code", code),
+                ("run", "2027"),
+                ("title", "Licences in practice"),
+            ],
+            "button[name=action][value=create]",
+        )
+        .await;
+        b.wait_for(
+            "the new course's settings",
+            &format!("return location.pathname === '/courses/{key}/settings'"),
+        )
+        .await;
+
+        // The outline: a section, a subsection, a unit.
+        b.go(&format!("{url}/courses/{key}/studio")).await;
+        b.assert_fits("outline editor").await;
+        submit(
+            &b,
+            "#add-section",
+            &[("title", "Basics")],
+            "button[type=submit]",
+        )
+        .await;
+        submit(
+            &b,
+            "form.studio-add input[name=kind][value=subsection]",
+            &[("title", "Reusing texts")],
+            "button[type=submit]",
+        )
+        .await;
+        submit(
+            &b,
+            "form.studio-add input[name=kind][value=unit]",
+            &[("title", "Attribution")],
+            "button[type=submit]",
+        )
+        .await;
+        b.screenshot(&shot("outline")).await;
+        let unit_editor = b
+            .js("var a = document.querySelector(\"a[href*='/studio/unit/']\"); return a && a.getAttribute('href')")
+            .await;
+        let unit_editor = unit_editor
+            .as_str()
+            .expect("a link to the unit editor")
+            .to_owned();
+
+        // A text block, then a multiple-choice problem, through their editors.
+        b.go(&format!("{url}{unit_editor}")).await;
+        b.assert_fits("unit editor").await;
+        submit(
+            &b,
+            "button[name=entry][value^='text']",
+            &[],
+            "button[name=entry][value^='text']",
+        )
+        .await;
+        submit(
+            &b,
+            "textarea[name=source]",
+            &[("source", "Reusing a text means **crediting** its authors.")],
+            "button[name=step][value=save]",
+        )
+        .await;
+        b.go(&format!("{url}{unit_editor}")).await;
+        submit(
+            &b,
+            "button[name=entry][value='problem:multiple_choice']",
+            &[],
+            "button[name=entry][value='problem:multiple_choice']",
+        )
+        .await;
+        b.assert_fits("problem editor").await;
+        b.screenshot(&shot("problem-editor")).await;
+        submit(
+            &b,
+            "textarea[name=question]",
+            &[
+                ("question", "Which licence do Wikipedia's texts use?"),
+                ("choice_0_text", "CC BY-SA"),
+                ("choice_0_correct", "true"),
+                ("choice_1_text", "All rights reserved"),
+                ("choice_1_correct", "false"),
+            ],
+            "button[name=step][value=save]",
+        )
+        .await;
+
+        // Preview the draft as a learner, then publish.
+        b.go(&format!("{url}/courses/{key}/studio/preview")).await;
+        let preview = main_text(&b).await;
+        assert!(
+            preview.contains("crediting"),
+            "preview shows the text ({lang}): {preview}"
+        );
+        assert!(
+            preview.contains("Which licence"),
+            "preview shows the problem ({lang})"
+        );
+        b.assert_fits("preview").await;
+        b.go(&format!("{url}/courses/{key}/studio")).await;
+        submit(
+            &b,
+            "form[action$='/studio/publish'] button[type=submit]",
+            &[],
+            "button[type=submit]",
+        )
+        .await;
+        b.screenshot(&shot("published")).await;
+
+        // A learner takes it.
+        log_in(&b, &url, "learner").await;
+        language(&b, lang).await;
+        b.go(&format!("{url}/courses/{key}/about")).await;
+        submit(
+            &b,
+            &format!("form[action=\"/courses/{key}/enroll\"] button"),
+            &[],
+            "button",
+        )
+        .await;
+        b.go(&format!("{url}/courses/{key}/courseware")).await;
+        let unit = b
+            .js("var a = document.querySelector(\"a[href*='/unit/']\"); return a && a.getAttribute('href')")
+            .await;
+        let unit = format!("{url}{}", unit.as_str().expect("a unit in the outline"));
+        b.go(&unit).await;
+        let page = main_text(&b).await;
+        assert!(
+            page.contains("crediting") && page.contains("Which licence"),
+            "{page}"
+        );
+        b.js("var r = Array.prototype.find.call(document.querySelectorAll('.problem__form input[type=radio]'), function (i) { return i.closest('label, .cdx-radio, li').innerText.indexOf('CC BY-SA') >= 0; }); r.click(); return true").await;
+        submit(
+            &b,
+            ".problem__form",
+            &[],
+            "button[name=action][value=submit]",
+        )
+        .await;
+        b.wait_for("the answer's result", "return document.querySelector('.problem__form .correct, .problem__form [class*=correct]') !== null").await;
+        b.assert_fits("unit as a learner").await;
+        b.screenshot(&shot("learner")).await;
+
+        // The author changes the question; the learner keeps the published one.
+        log_in(&b, &url, "orgadmin").await;
+        // The problem is the unit's newest block: its editor is the highest block id there.
+        b.go(&format!("{url}{unit_editor}")).await;
+        let newest = b
+            .js(r#"var ids = Array.prototype.map.call(document.querySelectorAll("a[href*='/studio/block/']"), function (a) { var m = /\/studio\/block\/(\d+)$/.exec(a.getAttribute('href')); return m ? +m[1] : 0; }); return Math.max.apply(null, ids)"#)
+            .await;
+        let newest = newest.as_i64().expect("block editor links");
+        b.go(&format!("{url}/courses/{key}/studio/block/{newest}"))
+            .await;
+        submit(
+            &b,
+            "textarea[name=question]",
+            &[(
+                "question",
+                "Under which licence are Wikipedia's texts published?",
+            )],
+            "button[name=step][value=save]",
+        )
+        .await;
+        log_in(&b, &url, "learner").await;
+        b.go(&unit).await;
+        let page = main_text(&b).await;
+        assert!(
+            page.contains("Which licence") && !page.contains("Under which licence"),
+            "the learner keeps the published version ({lang})"
+        );
+        log_in(&b, &url, "orgadmin").await;
+        b.go(&format!("{url}/courses/{key}/studio")).await;
+        submit(
+            &b,
+            "form[action$='/studio/publish'] button[type=submit]",
+            &[],
+            "button[type=submit]",
+        )
+        .await;
+        log_in(&b, &url, "learner").await;
+        b.go(&unit).await;
+        let page = main_text(&b).await;
+        assert!(
+            page.contains("Under which licence"),
+            "published: the new version ({lang})"
+        );
+        if lang == "ar" {
+            assert_eq!(
+                b.js("return document.documentElement.dir").await,
+                json!("rtl")
+            );
+        }
+        b.logout().await;
+    }
+}
