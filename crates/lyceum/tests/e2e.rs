@@ -758,6 +758,26 @@ async fn every_page_is_accessible_and_fits_a_phone() {
                 pages.push((name, h.to_owned()));
             }
         }
+        // Studio: the outline editor, a unit's and a block's editor, history, files,
+        // settings, the team, the preview.
+        pages.extend([
+            ("outline editor", format!("/courses/{pb}/studio")),
+            ("studio history", format!("/courses/{pb}/studio/history")),
+            ("studio files", format!("/courses/{pb}/studio/files")),
+            ("studio preview", format!("/courses/{pb}/studio/preview")),
+            ("course settings", format!("/courses/{pb}/settings")),
+            ("course team", format!("/courses/{pb}/team")),
+        ]);
+        b.go(&q(&format!("/courses/{pb}/studio"))).await;
+        let unit_editor = b.js("var a = document.querySelector(\"a[href*='/studio/unit/']\"); return a ? a.getAttribute('href') : null").await;
+        if let Some(h) = unit_editor.as_str() {
+            pages.push(("unit editor", h.to_owned()));
+            b.go(&q(h)).await;
+            let block = b.js(r#"var a = Array.prototype.find.call(document.querySelectorAll("a[href*='/studio/block/']"), function (a) { return /\/studio\/block\/\d+$/.test(a.getAttribute('href')); }); return a ? a.getAttribute('href') : null"#).await;
+            if let Some(h) = block.as_str() {
+                pages.push(("block editor", h.to_owned()));
+            }
+        }
         b.go(&q(&format!("/courses/{pb}/instructor/gradebook")))
             .await;
         let learner = b.js("var a = document.querySelector(\"a[href*='/instructor/learners/']\"); return a ? a.getAttribute('href') : null").await;
@@ -770,8 +790,9 @@ async fn every_page_is_accessible_and_fits_a_phone() {
             // "Instructor" is the last tab: in view even when the bar scrolls.
             violations.extend(b.layout(&page, path.contains("/instructor")).await);
             violations.extend(b.axe(&page).await);
-            if name == "gradebook" {
-                b.screenshot(&format!("gradebook-{lang}")).await;
+            if name == "gradebook" || name == "outline editor" || name == "block editor" {
+                b.screenshot(&format!("{}-{lang}", name.replace(' ', "-")))
+                    .await;
             }
             if name == "submission" {
                 // Feedback boxes are Codex text areas, as wide as their field (the browser's
@@ -784,7 +805,46 @@ async fn every_page_is_accessible_and_fits_a_phone() {
                 );
             }
         }
+        // The site admin: administration, a new course, the review queue, an
+        // organisation's page; and a visitor's sign-up page.
         b.logout().await;
+        b.go(&q("/login")).await;
+        b.type_into("#username", "admin").await;
+        b.type_into("#password", "e2e password 123").await;
+        b.click("form.form-stack button[type=submit]").await;
+        b.wait_for(
+            "login",
+            "return document.querySelector('.site-nav a[href=\"/dashboard\"]') !== null",
+        )
+        .await;
+        for (name, path) in [
+            ("admin", "/admin"),
+            ("admin users", "/admin/users"),
+            ("admin user", "/admin/users/learner"),
+            ("admin organisations", "/admin/orgs"),
+            ("admin courses", "/admin/courses"),
+            ("audit log", "/admin/audit"),
+            ("site settings", "/admin/settings"),
+            ("new course", "/courses/new"),
+            ("review queue", "/review"),
+            ("organisation", "/orgs/COMMONPLACE"),
+            ("organisation people", "/orgs/COMMONPLACE/people"),
+        ] {
+            b.go(&q(path)).await;
+            let page = format!("{name} ({lang})");
+            violations.extend(b.layout(&page, false).await);
+            violations.extend(b.axe(&page).await);
+        }
+        b.logout().await;
+        for (name, path) in [
+            ("sign-up", "/signup"),
+            ("password reset", "/password/reset"),
+        ] {
+            b.go(&q(path)).await;
+            let page = format!("{name} ({lang})");
+            violations.extend(b.layout(&page, false).await);
+            violations.extend(b.axe(&page).await);
+        }
     }
     assert!(
         violations.is_empty(),
