@@ -151,6 +151,48 @@ const SENTENCES: &[(&str, &str)] = &[
     ),
     // Deletion (`lyceum_app::accounts::delete_account`): the target is the tombstone.
     ("user.delete", "lyceum-account-audit-user-delete"),
+    // Courses: creation, settings and team (`lyceum_app::course_admin`), publishing
+    // (`lyceum_app::authoring`), review and status.
+    ("course.create", "lyceum-audit-action-course-create"),
+    ("course.settings", "lyceum-audit-action-course-settings"),
+    ("course.card_image", "lyceum-audit-action-course-card-image"),
+    ("course.rerun", "lyceum-audit-action-course-rerun"),
+    ("course.publish", "lyceum-audit-action-course-publish"),
+    (
+        "course.submit-review",
+        "lyceum-audit-action-course-submit-review",
+    ),
+    (
+        "course.discard-draft",
+        "lyceum-audit-action-course-discard-draft",
+    ),
+    ("course.team.add", "lyceum-audit-action-course-team-add"),
+    (
+        "course.team.change",
+        "lyceum-audit-action-course-team-change",
+    ),
+    (
+        "course.team.remove",
+        "lyceum-audit-action-course-team-remove",
+    ),
+    (
+        "course.review.approve",
+        "lyceum-audit-action-course-review-approve",
+    ),
+    (
+        "course.review.send_back",
+        "lyceum-audit-action-course-review-send-back",
+    ),
+    (
+        "course.review.comment",
+        "lyceum-audit-action-course-review-comment",
+    ),
+    (
+        "course.review.reviewed",
+        "lyceum-audit-action-course-review-reviewed",
+    ),
+    ("course.archive", "lyceum-audit-action-course-archive"),
+    ("course.reopen", "lyceum-audit-action-course-reopen"),
 ];
 
 fn sentence_key(action: &str) -> Option<&'static str> {
