@@ -441,6 +441,33 @@ async fn place(
     Ok(at as i64)
 }
 
+/// Record `row`'s title, content and release date as revision `revision` of `block`.
+async fn revise(
+    db: &mut impl Db,
+    block: BlockId,
+    revision: i64,
+    row: &DraftRow,
+    author: Option<UserId>,
+    comment: &str,
+    now: i64,
+) -> Result<()> {
+    drafts::add_revision(
+        db,
+        &NewRevision {
+            block,
+            revision,
+            author,
+            title: &row.title,
+            content: &row.content,
+            release_at: row.release_at,
+            comment,
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
 async fn write_row(db: &mut impl Db, course: CourseId, row: &DraftRow, now: i64) -> Result<()> {
     drafts::put(
         db,
@@ -526,20 +553,7 @@ pub async fn add_block(
     row.position = place(&mut tx, &mut draft, id, input.parent, input.position, now).await?;
     row.parent_id = input.parent.map(|p| p.0);
     write_row(&mut tx, course, &row, now).await?;
-    drafts::add_revision(
-        &mut tx,
-        &NewRevision {
-            block: id,
-            revision: 1,
-            author: actor.user,
-            title: &row.title,
-            content: &row.content,
-            release_at: None,
-            comment: &comment,
-        },
-        now,
-    )
-    .await?;
+    revise(&mut tx, id, 1, &row, actor.user, &comment, now).await?;
     tx.commit().await?;
     Ok(Saved {
         block: id,
@@ -610,17 +624,13 @@ pub async fn update_block(
     if edited {
         row.revision = drafts::last_revision(&mut tx, block).await? + 1;
         let comment = summary(&patch.summary)?;
-        drafts::add_revision(
+        revise(
             &mut tx,
-            &NewRevision {
-                block,
-                revision: row.revision,
-                author: actor.user,
-                title: &row.title,
-                content: &row.content,
-                release_at: row.release_at,
-                comment: &comment,
-            },
+            block,
+            row.revision,
+            &row,
+            actor.user,
+            &comment,
             now,
         )
         .await?;
@@ -706,17 +716,13 @@ pub async fn delete_block(
         if let Some(row) = draft.blocks.iter_mut().find(|r| r.id == id.0) {
             row.deleted = true;
             row.revision = drafts::last_revision(&mut tx, *id).await? + 1;
-            drafts::add_revision(
+            revise(
                 &mut tx,
-                &NewRevision {
-                    block: *id,
-                    revision: row.revision,
-                    author: actor.user,
-                    title: &row.title,
-                    content: &row.content,
-                    release_at: row.release_at,
-                    comment: comment::DELETED,
-                },
+                *id,
+                row.revision,
+                &row,
+                actor.user,
+                comment::DELETED,
                 now,
             )
             .await?;
@@ -792,20 +798,7 @@ pub async fn duplicate_block(env: &Env, actor: &Actor, block: BlockId) -> Result
             top = Some(new);
         }
         write_row(&mut tx, course.id(), &row, now).await?;
-        drafts::add_revision(
-            &mut tx,
-            &NewRevision {
-                block: new,
-                revision: 1,
-                author: actor.user,
-                title: &row.title,
-                content: &row.content,
-                release_at: row.release_at,
-                comment: &comment,
-            },
-            now,
-        )
-        .await?;
+        revise(&mut tx, new, 1, &row, actor.user, &comment, now).await?;
     }
     tx.commit().await?;
     Ok(Saved {
@@ -854,17 +847,13 @@ pub async fn restore(env: &Env, actor: &Actor, block: BlockId, revision: i64) ->
     )?;
     row.revision = drafts::last_revision(&mut tx, block).await? + 1;
     let comment = format!("{}:{}", comment::RESTORED, revision);
-    drafts::add_revision(
+    revise(
         &mut tx,
-        &NewRevision {
-            block,
-            revision: row.revision,
-            author: actor.user,
-            title: &row.title,
-            content: &row.content,
-            release_at: row.release_at,
-            comment: &comment,
-        },
+        block,
+        row.revision,
+        &row,
+        actor.user,
+        &comment,
         now,
     )
     .await?;
