@@ -720,7 +720,7 @@ pub async fn delete_block(
                 &mut tx,
                 *id,
                 row.revision,
-                &row,
+                row,
                 actor.user,
                 comment::DELETED,
                 now,
