@@ -70,19 +70,11 @@ fn author(p: &Page, r: &RevisionRow) -> Html {
 }
 
 fn kind_label(p: &Page, kind: &str) -> Html {
-    p.t(match NodeKind::from_stored(kind) {
-        NodeKind::Leaf => match kind {
-            "text" => "lyceum-studio-kind-text",
-            "video" => "lyceum-studio-kind-video",
-            "problem" => "lyceum-studio-kind-problem",
-            "open_response" => "lyceum-studio-kind-open-response",
-            "survey" => "lyceum-studio-kind-survey",
-            "discussion" => "lyceum-studio-kind-discussion",
-            "olx" => "lyceum-studio-kind-olx",
-            _ => "lyceum-studio-kind-block",
-        },
-        k => kind_key(k),
-    })
+    match NodeKind::from_stored(kind) {
+        // A leaf is named by its kind's registration (`WebKind::name_key`).
+        NodeKind::Leaf => p.t(crate::kinds::name_key(kind)),
+        k => p.t(kind_key(k)),
+    }
 }
 
 /// A revision's summary in words: the editor's own comments in the reader's language, an
