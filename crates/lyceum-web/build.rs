@@ -67,6 +67,7 @@ const ICONS: &[&str] = &[
     "Funnel",
     "SpeechBubbles",
     "LinkExternal",
+    "Eye",
 ];
 
 fn main() {
