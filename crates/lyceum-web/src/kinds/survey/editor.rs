@@ -158,14 +158,10 @@ pub(super) fn step(mut form: EditorForm, action: &str) -> (EditorForm, FieldErro
         }
     } else if let Some(i) = at("remove_") {
         list.remove(i);
-    } else if let Some(i) = at("up_") {
-        if i > 0 {
-            list.swap(i, i - 1);
-        }
-    } else if let Some(i) = at("down_") {
-        if i + 1 < list.len() {
-            list.swap(i, i + 1);
-        }
+    } else if let Some(i) = at("up_").filter(|&i| i > 0) {
+        list.swap(i, i - 1);
+    } else if let Some(i) = at("down_").filter(|&i| i + 1 < list.len()) {
+        list.swap(i, i + 1);
     }
     put_rows(&mut form, &list);
     (form, Vec::new())
