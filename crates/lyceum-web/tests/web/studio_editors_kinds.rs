@@ -4,7 +4,8 @@
 //! with what was typed kept.
 
 use crate::support::*;
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::http::{Method, StatusCode};
 use lyceum_core::permissions::CourseRole;
 use serde_json::{Value, json};
 
@@ -201,4 +202,78 @@ async fn a_survey_is_built_and_edited_through_its_form() {
     assert!(r.body.contains("Your role, reworded?"));
     assert!(r.body.contains("next week"));
     assert_eq!(content(&draft(&mut ada).await, survey), c);
+}
+
+#[tokio::test]
+async fn a_commons_video_plays_from_commons_with_its_attribution_under_the_player() {
+    let (_t, mut ada) = author().await;
+    let d = draft(&mut ada).await;
+    let unit = id_of(&d, "Unit with video");
+    let video = d["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["parent"] == unit && b["kind"] == "video")
+        .unwrap_or_else(|| panic!("no video in {d}"))["id"]
+        .as_i64()
+        .unwrap();
+    let commons = json!({
+        "sources": [],
+        "commons_file": "File:Wiki Loves Earth.webm",
+        "attribution_author": "Ada Lovelace",
+        "attribution_license": "CC BY-SA 4.0",
+        "attribution_url": "https://commons.wikimedia.org/wiki/File:Wiki_Loves_Earth.webm"
+    });
+    let r = ada
+        .request(
+            Method::PATCH,
+            &format!("/api/v1/blocks/{video}"),
+            Body::from(json!({"content": commons}).to_string()),
+            Some("application/json"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        content(&draft(&mut ada).await, video)["commons_file"],
+        "File:Wiki Loves Earth.webm"
+    );
+
+    // The draft's learner view (the unit editor's preview): nothing is fetched here.
+    let page = ada.get(&format!("/courses/{KEY}/studio/unit/{unit}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains(
+            "src=\"https://commons.wikimedia.org/wiki/Special:FilePath/Wiki_Loves_Earth.webm\""
+        ),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("via Wikimedia Commons"), "{}", page.body);
+    assert!(page.body.contains("Ada Lovelace"));
+    assert!(
+        page.body
+            .contains("href=\"https://commons.wikimedia.org/wiki/File:Wiki_Loves_Earth.webm\"")
+    );
+
+    // Bad fields are refused and nothing changes.
+    for bad in [
+        json!({"sources": [], "commons_file": "Example.webm"}),
+        json!({"sources": [], "commons_file": "File:x.webm", "attribution_url": "http://x.org/"}),
+    ] {
+        let r = ada
+            .request(
+                Method::PATCH,
+                &format!("/api/v1/blocks/{video}"),
+                Body::from(json!({"content": bad}).to_string()),
+                Some("application/json"),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    }
+    assert_eq!(
+        content(&draft(&mut ada).await, video)["attribution_author"],
+        "Ada Lovelace"
+    );
 }
