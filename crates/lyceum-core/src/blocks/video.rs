@@ -97,6 +97,114 @@ pub struct VideoContent {
     pub start_secs: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_secs: Option<f64>,
+    /// A Wikimedia Commons file played when there is no file of the course's own.
+    #[serde(flatten, default)]
+    pub commons: CommonsVideo,
+}
+
+/// A video on Wikimedia Commons, by file name, with the attribution its licence asks
+/// for. Stored at the top level of the content (`commons_file`, `attribution_author`,
+/// `attribution_license`, `attribution_url`); content without them still decodes.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CommonsVideo {
+    /// `File:Name.webm` (or `.ogv`, `.ogg`, `.mp4`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commons_file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribution_author: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribution_license: Option<String>,
+    /// The file's description page or the author's; `https://` only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribution_url: Option<String>,
+}
+
+/// Licences offered by name for a Commons video; any other is written out (at most
+/// [`crate::limits::TITLE`]).
+pub const COMMONS_LICENSES: [&str; 5] = [
+    "CC BY-SA 4.0",
+    "CC BY 4.0",
+    "CC BY-SA 3.0",
+    "CC0",
+    "Public domain",
+];
+
+impl CommonsVideo {
+    /// Where the file plays from (Commons redirects to the file itself).
+    pub fn file_url(&self) -> Option<String> {
+        self.commons_file.as_ref().map(|f| {
+            let name = f.strip_prefix("File:").unwrap_or(f).replace(' ', "_");
+            format!(
+                "https://commons.wikimedia.org/wiki/Special:FilePath/{}",
+                path_escape(&name)
+            )
+        })
+    }
+
+    fn validate(&mut self) -> Result<(), DomainError> {
+        let trim = |v: &mut Option<String>| {
+            if let Some(s) = v {
+                *s = s.trim().to_owned();
+                if s.is_empty() {
+                    *v = None;
+                }
+            }
+        };
+        trim(&mut self.commons_file);
+        trim(&mut self.attribution_author);
+        trim(&mut self.attribution_license);
+        trim(&mut self.attribution_url);
+        if let Some(f) = &self.commons_file
+            && !is_commons_video_name(f)
+        {
+            return Err(DomainError::new("lyceum-error-video-commons-file").with_arg(f.clone()));
+        }
+        for v in [&mut self.attribution_author, &mut self.attribution_license]
+            .into_iter()
+            .flatten()
+        {
+            *v = crate::limits::clean(v, crate::limits::TITLE)?;
+        }
+        if let Some(u) = &self.attribution_url {
+            crate::limits::check(u, crate::limits::URL)?;
+            let host_ok = u
+                .strip_prefix("https://")
+                .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
+            if !host_ok || u.chars().any(|c| c.is_whitespace() || c == '"' || c == '<') {
+                return Err(DomainError::new("lyceum-error-video-attribution-url"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A file name as one URL path segment (RFC 3986 unreserved characters kept).
+fn path_escape(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~()!,'*".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `File:Something.webm|ogv|ogg|mp4`: no path, no characters MediaWiki titles refuse.
+pub fn is_commons_video_name(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix("File:") else {
+        return false;
+    };
+    let lower = rest.to_ascii_lowercase();
+    let ext_ok = [".webm", ".ogv", ".ogg", ".mp4"]
+        .iter()
+        .any(|e| lower.len() > e.len() && lower.ends_with(e));
+    ext_ok
+        && rest.chars().count() <= 240
+        && !rest
+            .chars()
+            .any(|c| c.is_control() || "#<>[]|{}/".contains(c))
 }
 
 pub struct Video;
@@ -110,13 +218,14 @@ impl BlockKind for Video {
     const KIND: &'static str = "video";
     type Content = VideoContent;
 
-    fn validate(c: VideoContent) -> Result<VideoContent, DomainError> {
+    fn validate(mut c: VideoContent) -> Result<VideoContent, DomainError> {
+        c.commons.validate()?;
         if let Some(id) = &c.youtube_id
             && !is_youtube_id(id)
         {
             return Err(DomainError::new("lyceum-error-media-reference").with_arg(id.clone()));
         }
-        if c.sources.is_empty() && c.youtube_id.is_none() {
+        if c.sources.is_empty() && c.youtube_id.is_none() && c.commons.commons_file.is_none() {
             return Err(DomainError::new("lyceum-error-video-no-source"));
         }
         for t in [c.start_secs, c.end_secs].into_iter().flatten() {
@@ -211,6 +320,7 @@ mod tests {
             edx_video_id: None,
             start_secs: None,
             end_secs: None,
+            commons: Default::default(),
         }
     }
 
@@ -272,5 +382,78 @@ mod tests {
         for bad in ["", "e", "english", "en_", "en--gb", "1a"] {
             assert!(!is_language_code(bad), "{bad}");
         }
+    }
+}
+
+#[cfg(test)]
+mod commons_tests {
+    use super::*;
+
+    fn commons(file: &str) -> VideoContent {
+        let mut c: VideoContent = serde_json::from_value(serde_json::json!({
+            "sources": [],
+            "commons_file": file,
+            "attribution_author": " Ada ",
+            "attribution_license": "CC BY-SA 4.0",
+            "attribution_url": "https://commons.wikimedia.org/wiki/File:X.webm"
+        }))
+        .unwrap();
+        c.commons.commons_file = Some(file.to_owned());
+        c
+    }
+
+    #[test]
+    fn stored_content_without_the_commons_fields_still_decodes() {
+        let c: VideoContent = serde_json::from_value(serde_json::json!({
+            "sources": [{"media": {"asset": "a.webm"}, "mime": "video/webm"}]
+        }))
+        .unwrap();
+        assert_eq!(c.commons, CommonsVideo::default());
+        let back = serde_json::to_value(&c).unwrap();
+        assert!(back.get("commons_file").is_none());
+    }
+
+    #[test]
+    fn a_commons_file_alone_is_a_source_and_plays_from_special_filepath() {
+        let c = Video::validate(commons("File:Wiki Loves Earth.webm")).unwrap();
+        assert_eq!(c.commons.attribution_author.as_deref(), Some("Ada"));
+        assert_eq!(
+            c.commons.file_url().unwrap(),
+            "https://commons.wikimedia.org/wiki/Special:FilePath/Wiki_Loves_Earth.webm"
+        );
+        let v = serde_json::to_value(&c).unwrap();
+        assert_eq!(v["commons_file"], "File:Wiki Loves Earth.webm");
+    }
+
+    #[test]
+    fn bad_commons_fields_are_refused() {
+        for name in [
+            "Example.webm",
+            "File:.webm",
+            "File:a/b.webm",
+            "File:x.png",
+            "File:x|y.ogv",
+        ] {
+            let e = Video::validate(commons(name)).unwrap_err();
+            assert_eq!(e.key.0, "lyceum-error-video-commons-file", "{name}");
+        }
+        for name in ["File:x.webm", "File:x.OGV", "File:x.ogg", "File:x.mp4"] {
+            assert!(Video::validate(commons(name)).is_ok(), "{name}");
+        }
+        let mut c = commons("File:x.webm");
+        c.commons.attribution_url = Some("http://example.org/".into());
+        assert_eq!(
+            Video::validate(c).unwrap_err().key.0,
+            "lyceum-error-video-attribution-url"
+        );
+        let mut c = commons("File:x.webm");
+        c.commons.attribution_license = Some("x".repeat(201));
+        assert!(Video::validate(c).is_err());
+        let mut c = commons("File:x.webm");
+        c.commons.commons_file = None;
+        assert_eq!(
+            Video::validate(c).unwrap_err().key.0,
+            "lyceum-error-video-no-source"
+        );
     }
 }

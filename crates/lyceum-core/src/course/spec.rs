@@ -822,6 +822,7 @@ fn expand_block(
                 edx_video_id: None,
                 start_secs: None,
                 end_secs: None,
+                commons: Default::default(),
             };
             (title, Video::into_leaf(video))
         }

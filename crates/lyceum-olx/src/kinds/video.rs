@@ -163,6 +163,7 @@ fn import(im: &mut Importer<'_>, leaf: &Leaf<'_, '_, '_>) -> Result<LeafContent,
         end_secs: attr_string(a, "end_time")
             .and_then(|t| clock_secs(&t))
             .filter(|s| *s > 0.0),
+        commons: Default::default(),
     };
     if video.sources.is_empty() && video.youtube_id.is_none() {
         return Err("no video file or YouTube id that Lyceum can play".to_owned());

@@ -102,6 +102,8 @@ struct VideoView<'a> {
     /// The part of the file that is played (`start_secs`/`end_secs`); progress counts
     /// within it.
     clip: Option<(f64, f64)>,
+    /// A Commons video's credit: the line's text and the link it points to.
+    attribution: Option<(String, String)>,
 }
 
 #[derive(Template)]
@@ -157,7 +159,7 @@ fn video(
         MediaRef::Url(u) => u.rsplit('/').next().unwrap_or("video").to_owned(),
     };
     let fragment = media_fragment(v.start_secs, v.end_secs);
-    let sources: Vec<SourceView> = v
+    let mut sources: Vec<SourceView> = v
         .sources
         .iter()
         .filter_map(|s| {
@@ -167,6 +169,38 @@ fn video(
             })
         })
         .collect();
+    // A Commons file plays when the course has no file of its own.
+    let commons = &v.commons;
+    if v.sources.is_empty()
+        && let (Some(name), Some(url)) = (&commons.commons_file, commons.file_url())
+    {
+        let lower = name.to_ascii_lowercase();
+        let mime = if lower.ends_with(".mp4") {
+            "video/mp4"
+        } else if lower.ends_with(".webm") {
+            "video/webm"
+        } else {
+            "video/ogg"
+        };
+        sources.push(SourceView {
+            url: format!("{url}{fragment}"),
+            mime: mime.to_owned(),
+        });
+    }
+    let attribution = commons.commons_file.as_ref().map(|name| {
+        let author = commons.attribution_author.clone().unwrap_or_default();
+        let licence = commons.attribution_license.clone().unwrap_or_default();
+        let link = commons.attribution_url.clone().unwrap_or_else(|| {
+            format!(
+                "https://commons.wikimedia.org/wiki/{}",
+                name.replace(' ', "_")
+            )
+        });
+        (
+            p.text2("lyceum-editor-video-attribution", author, licence),
+            link,
+        )
+    });
     let course_lang = &course.row.language;
     // Subtitles switch on by themselves only when they translate: the video is in the
     // course's language, the viewer reads another one.
@@ -249,7 +283,8 @@ fn video(
                 .collect(),
         })
         .collect();
-    if let (true, Some(yt)) = (v.sources.is_empty(), &v.youtube_id) {
+    let no_file = v.sources.is_empty() && v.commons.commons_file.is_none();
+    if let (true, Some(yt)) = (no_file, &v.youtube_id) {
         // No player from Google on the page: a link, and the transcript to read.
         return YoutubeView {
             p,
@@ -277,6 +312,7 @@ fn video(
         watched: state.complete,
         clip: (v.start_secs.is_some() || v.end_secs.is_some())
             .then(|| (v.start_secs.unwrap_or(0.0), v.end_secs.unwrap_or(0.0))),
+        attribution,
     }
     .render()
 }

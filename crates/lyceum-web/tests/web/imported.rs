@@ -56,6 +56,7 @@ fn video(sources: Vec<VideoSource>, tracks: Vec<SubtitleTrack>) -> VideoContent 
         edx_video_id: None,
         start_secs: None,
         end_secs: None,
+        commons: Default::default(),
     }
 }
 

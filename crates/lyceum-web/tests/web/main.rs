@@ -34,5 +34,6 @@ mod permissions;
 mod problems;
 mod security;
 mod studio_editors;
+mod studio_editors_kinds;
 mod studio_outline;
 mod surveys;

@@ -1,6 +1,8 @@
-//! The author's settings page of an open response: who may see and change it, every
-//! setting through the form (steps, fallback, WikiLearn scale, own options), errors that
-//! keep what was typed, and copying a rubric from another open response of the course.
+//! An open response's settings: the old settings page now sends people who may edit the
+//! course to the Studio's block editor (which saves into the draft, never the live
+//! block) and stays a read-only view for the rest of the course team; every setting goes
+//! through the block editor's form (steps, fallback, WikiLearn scale, own options),
+//! errors keep what was typed, and a rubric is copied from another open response.
 
 use crate::support::*;
 use axum::http::StatusCode;
@@ -69,6 +71,28 @@ async fn setup() -> (TestApp, CourseId) {
     (t, course)
 }
 
+fn editor_url(block: BlockId) -> String {
+    format!("/courses/{OR_KEY}/studio/block/{}", block.0)
+}
+
+/// The block's title and content in the course's draft.
+async fn draft(c: &mut Client, block: BlockId) -> (String, OpenResponseContent) {
+    let r = c.get(&format!("/api/v1/courses/{OR_KEY}/draft")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let d: serde_json::Value = r.json();
+    let b = d["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["id"] == block.0)
+        .unwrap()
+        .clone();
+    (
+        b["title"].as_str().unwrap().to_owned(),
+        serde_json::from_value(b["content"].clone()).unwrap(),
+    )
+}
+
 fn settings_url(block: BlockId) -> String {
     format!(
         "/courses/{OR_KEY}/instructor/open-responses/{}/settings",
@@ -77,9 +101,9 @@ fn settings_url(block: BlockId) -> String {
 }
 
 #[tokio::test]
-async fn only_the_team_sees_the_settings_and_only_instructors_change_them() {
+async fn only_the_team_sees_the_settings_and_editors_are_sent_to_the_block_editor() {
     let (t, course) = setup().await;
-    let (block, _, _) = content(&t, course, "Mission statement").await;
+    let (block, _, before) = content(&t, course, "Mission statement").await;
     let mut lina = t.login("lina").await;
     assert_eq!(
         lina.get(&settings_url(block)).await.status,
@@ -90,27 +114,45 @@ async fn only_the_team_sees_the_settings_and_only_instructors_change_them() {
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 
+    // A teaching assistant may not edit: the settings stay readable here.
     let mut tara = t.login("tara").await;
     let r = tara.get(&settings_url(block)).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("You can read these settings"), "{}", r.body);
-    let r = tara
-        .post_form(
-            &settings_url(block),
-            &[("title", "Changed"), ("steps", "staff")],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let (_, title, _) = content(&t, course, "Mission statement").await;
-    assert_eq!(title, "Mission statement", "nothing changed");
+
+    // An instructor is sent to the block editor, which saves into the draft.
+    let mut ines = t.login("ines").await;
+    let r = ines.get(&settings_url(block)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), editor_url(block));
+    assert_eq!(ines.get(&editor_url(block)).await.status, StatusCode::OK);
+
+    // A post from an old copy of the page writes nothing, for anyone on the team.
+    for c in [&mut tara, &mut ines] {
+        let r = c
+            .post_form(
+                &settings_url(block),
+                &[("title", "Changed"), ("steps", "staff")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(r.location(), editor_url(block));
+    }
+    let (_, title, after) = content(&t, course, "Mission statement").await;
+    assert_eq!(
+        (title.as_str(), &after),
+        ("Mission statement", &before),
+        "nothing changed"
+    );
+    assert_eq!(draft(&mut ines, block).await.0, "Mission statement");
 }
 
 #[tokio::test]
-async fn every_setting_goes_through_the_form() {
+async fn every_setting_goes_through_the_block_editor_into_the_draft() {
     let (t, course) = setup().await;
     let (block, _, before) = content(&t, course, "Mission statement").await;
     let mut ines = t.login("ines").await;
-    let r = ines.get(&settings_url(block)).await;
+    let r = ines.get(&editor_url(block)).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("WikiLearn scale"), "{}", r.body);
     assert!(
@@ -120,7 +162,7 @@ async fn every_setting_goes_through_the_form() {
 
     let r = ines
         .post_form(
-            &settings_url(block),
+            &editor_url(block),
             &[
                 ("title", "Mission statement, revised"),
                 ("prompt_0", "<p>Write it <script>alert(1)</script>well.</p>"),
@@ -158,13 +200,11 @@ async fn every_setting_goes_through_the_form() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert!(
-        r.location().ends_with("/settings?notice=saved"),
-        "{}",
-        r.location()
-    );
-    let (same, title, c) = content(&t, course, "Mission statement, revised").await;
-    assert_eq!(same, block);
+    assert!(r.location().ends_with("?notice=saved"), "{}", r.location());
+    // Learners still see the published block; the draft has every setting.
+    let (_, live_title, live) = content(&t, course, "Mission statement").await;
+    assert_eq!((live_title.as_str(), &live), ("Mission statement", &before));
+    let (title, c) = draft(&mut ines, block).await;
     assert_eq!(title, "Mission statement, revised");
     assert_eq!(
         c.prompts,
@@ -207,7 +247,7 @@ async fn every_setting_goes_through_the_form() {
     assert_eq!(sources.options[2].explanation, "Reliable and cited");
     assert_eq!(c.rubric.max_points(), 7);
     assert_ne!(c, before);
-    // The saved page shows the notice and the new values.
+    // The editor shows the new values.
     let r = ines.get(r.location()).await;
     assert!(
         r.body.contains("value=\"Mission statement, revised\""),
@@ -224,7 +264,7 @@ async fn a_bad_option_line_is_refused_and_what_was_typed_stays() {
     let mut ines = t.login("ines").await;
     let r = ines
         .post_form(
-            &settings_url(block),
+            &editor_url(block),
             &[
                 ("title", "Mission statement"),
                 ("prompt_0", "<p>Write.</p>"),
@@ -247,6 +287,7 @@ async fn a_bad_option_line_is_refused_and_what_was_typed_stays() {
     );
     let (_, _, after) = content(&t, course, "Mission statement").await;
     assert_eq!(after, before, "nothing stored");
+    assert_eq!(draft(&mut ines, block).await.1, before, "nor in the draft");
 }
 
 #[tokio::test]
@@ -255,8 +296,6 @@ async fn a_rubric_is_copied_from_another_open_response() {
     let (mission, _, _) = content(&t, course, "Mission statement").await;
     let (plan, _, plan_content) = content(&t, course, "Outreach plan").await;
     let mut ines = t.login("ines").await;
-    let r = ines.get(&settings_url(mission)).await;
-    assert!(r.body.contains("Outreach plan"), "offered as a source");
     let r = ines
         .post_form(
             &format!(

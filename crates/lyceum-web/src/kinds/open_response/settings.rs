@@ -9,10 +9,9 @@ use crate::error::{AppError, AppResult};
 use crate::handlers::courseware::{CourseHead, head};
 use crate::handlers::instructor::{NavLink, load, nav};
 use crate::handlers::{html_response, see_other, with_notice};
-use crate::page::{Cx, Html, Page, Piece, escape};
+use crate::page::{Cx, Html, Page, escape};
 use askama::Template;
 use axum::extract::Path;
-use axum::http::StatusCode;
 use axum::response::Response;
 use lyceum_app::open_responses as uc;
 use lyceum_core::blocks::BlockKind;
@@ -300,9 +299,15 @@ async fn view(
     })
 }
 
+/// The settings moved to the Studio's block editor, which saves into the draft: people
+/// who may edit the course are sent there; the rest of the course team (staff, teaching
+/// assistants) still read the settings here.
 pub async fn page(cx: Cx, Path((key, block)): Path<(String, i64)>) -> AppResult<Response> {
     let course = load(&cx, &key).await?;
     let (idx, c) = assignment(&course, block)?;
+    if can(&cx.actor(), Action::Edit, Resource::Course(&course.facts)).allowed() {
+        return Ok(see_other(&course.url(&format!("studio/block/{block}"))));
+    }
     let v = view(&cx, &course, idx, &c, None).await?;
     Ok(html_response(v.render().map_err(AppError::internal)?))
 }
@@ -517,63 +522,12 @@ fn parse_criteria(
     Ok(criteria)
 }
 
-fn error_html(p: &Page, e: &DomainError) -> Html {
-    let args: Vec<Piece> = e
-        .args
-        .iter()
-        .map(|a| Piece::Arg(a.clone().into()))
-        .collect();
-    p.tn(e.key.0, &args)
-}
-
-pub async fn save(
-    cx: Cx,
-    Path((key, block)): Path<(String, i64)>,
-    body: axum::body::Bytes,
-) -> AppResult<Response> {
+/// Posts from an old copy of this page: nothing is written here any more (that wrote the
+/// live block, past the draft); the author is sent to the block editor.
+pub async fn save(cx: Cx, Path((key, block)): Path<(String, i64)>) -> AppResult<Response> {
     let course = load(&cx, &key).await?;
-    decide(
-        can(&cx.actor(), Action::Edit, Resource::Course(&course.facts)),
-        &cx,
-        "lyceum-error-forbidden",
-    )?;
-    let (idx, old) = assignment(&course, block)?;
-    let fields: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
-    match parse_form(&fields, &old) {
-        Ok((title, c)) => {
-            let staff = cx.require_user()?.id();
-            let a = uc_assignment(&course, idx)?;
-            uc::save_settings(&cx.app.env(), &a, staff, &title, c).await?;
-            Ok(see_other(&with_notice(
-                &course.url(&format!("instructor/open-responses/{block}/settings")),
-                "saved",
-            )))
-        }
-        Err(e) => {
-            // Show the form as typed is not possible for every field without script; show
-            // the stored settings with what was wrong, and keep the typed prompts and rubric.
-            let mut v = view(&cx, &course, idx, &old, Some(error_html(&cx.page, &e))).await?;
-            let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
-            for (i, prompt) in v.prompts.iter_mut().enumerate() {
-                if let Some(t) = fields.get(&format!("prompt_{i}")) {
-                    *prompt = t.clone();
-                }
-            }
-            for row in &mut v.criteria {
-                if fields.contains_key(&format!("c{}_label", row.i)) {
-                    row.label = get(&format!("c{}_label", row.i));
-                    row.prompt = get(&format!("c{}_prompt", row.i));
-                    row.options = get(&format!("c{}_options", row.i));
-                    row.wikilearn = get(&format!("c{}_scale", row.i)) == "wikilearn";
-                }
-            }
-            v.title = get("title");
-            v.block_title = get("title");
-            let mut r = html_response(v.render().map_err(AppError::internal)?);
-            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(r)
-        }
-    }
+    assignment(&course, block)?;
+    Ok(see_other(&course.url(&format!("studio/block/{block}"))))
 }
 
 #[derive(serde::Deserialize)]

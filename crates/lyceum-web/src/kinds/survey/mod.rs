@@ -5,10 +5,14 @@
 //! only turns requests into their calls and answers into pages and JSON.
 
 mod api;
+mod editor;
 mod learner;
 mod staff;
 
-use super::{BlockCtx, BlockState, BoxFuture, Own, StaffTool, WebKind};
+use super::{
+    AddEntry, BlockCtx, BlockState, BoxFuture, EditorCtx, EditorForm, FieldErrors, Own, StaffTool,
+    WebKind,
+};
 use crate::courses::{self, CourseCx};
 use crate::error::{AppError, AppResult};
 use crate::page::{Cx, Page};
@@ -34,6 +38,43 @@ impl WebKind for SurveyBlock {
 
     fn name_key(&self) -> &'static str {
         "lyceum-editor-kind-survey"
+    }
+
+    fn add_entries(&self) -> &'static [AddEntry] {
+        &[AddEntry {
+            variant: "",
+            label_key: "lyceum-editor-survey-add",
+            icon: "ListBullet",
+        }]
+    }
+
+    /// A new survey starts with one rating question, in the author's language.
+    fn new_content(&self, p: &Page, _variant: &str) -> Option<serde_json::Value> {
+        Some(serde_json::json!({"questions": [{
+            "id": "q1",
+            "type": "rating",
+            "text": p.text("lyceum-editor-survey-new-question"),
+        }]}))
+    }
+
+    fn editor_fields(&self, content: &serde_json::Value) -> EditorForm {
+        editor::fields(content)
+    }
+
+    fn editor(&self, cx: &EditorCtx<'_>, form: &EditorForm) -> askama::Result<String> {
+        editor::render(cx, form)
+    }
+
+    fn read_editor(
+        &self,
+        form: &EditorForm,
+        old: &serde_json::Value,
+    ) -> Result<serde_json::Value, FieldErrors> {
+        editor::read(form, old)
+    }
+
+    fn editor_step(&self, _p: &Page, form: EditorForm, action: &str) -> (EditorForm, FieldErrors) {
+        editor::step(form, action)
     }
 
     fn render(&self, ctx: &BlockCtx<'_>, idx: usize, state: &BlockState) -> askama::Result<String> {
