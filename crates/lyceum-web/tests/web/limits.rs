@@ -160,10 +160,7 @@ async fn stored_content(
 async fn staff_numbers_are_range_checked_and_names_cleaned() {
     let w = world().await;
     let mut ines = w.t.login("ines").await;
-    let url = format!(
-        "/courses/{KEY}/instructor/open-responses/{}/settings",
-        w.block
-    );
+    let url = format!("/courses/{KEY}/studio/block/{}", w.block);
     let (_, before) = stored_content(&w.t, w.course).await;
     let form = |extra: &[(&'static str, &'static str)]| {
         let mut f: Vec<(&str, &str)> = vec![
@@ -179,6 +176,7 @@ async fn staff_numbers_are_range_checked_and_names_cleaned() {
             ("c0_feedback", "optional"),
             ("c0_scale", "custom"),
             ("c0_options", "0 | Weak\n2 | Strong"),
+            ("step", "save"),
         ];
         for (k, v) in extra {
             f.retain(|(name, _)| name != k);
@@ -256,6 +254,9 @@ async fn staff_numbers_are_range_checked_and_names_cleaned() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // Saved into the draft: published, learners see it.
+    let r = ines.post_empty(&format!("/api/v1/courses/{KEY}/publish")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let (title, c) = stored_content(&w.t, w.course).await;
     assert_eq!(title, "Essay txt.exe");
     assert_eq!(c.rubric.criteria[0].label, "Ideas");
@@ -400,10 +401,7 @@ async fn response_text_loses_control_characters_but_keeps_its_lines() {
 async fn a_deeply_nested_prompt_is_refused_in_the_authors_language() {
     let w = world().await;
     let mut ines = w.t.login("ines").await;
-    let url = format!(
-        "/courses/{KEY}/instructor/open-responses/{}/settings?uselang=fr",
-        w.block
-    );
+    let url = format!("/courses/{KEY}/studio/block/{}?uselang=fr", w.block);
     let (_, before) = stored_content(&w.t, w.course).await;
     let deep = format!("{}Why?", "<blockquote>".repeat(150));
     let form: Vec<(&str, &str)> = vec![
@@ -419,6 +417,7 @@ async fn a_deeply_nested_prompt_is_refused_in_the_authors_language() {
         ("c0_feedback", "optional"),
         ("c0_scale", "custom"),
         ("c0_options", "0 | Weak\n2 | Strong"),
+        ("step", "save"),
     ];
     let r = ines.post_form(&url, &form).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -448,6 +447,11 @@ async fn a_deeply_nested_prompt_is_refused_in_the_authors_language() {
         "{}",
         r.status
     );
+    // Saved into the draft: learners see it once it is published.
+    let r = ines
+        .post_empty(&format!("/api/v1/courses/{KEY}/publish"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let (_, after) = stored_content(&w.t, w.course).await;
     assert_ne!(after, before, "stored");
 }

@@ -41,7 +41,16 @@ pub(super) struct Row {
 }
 
 fn type_label(t: &QuestionType) -> String {
-    format!("lyceum-editor-survey-type-{}", t.as_str())
+    // Written out, so the message checker sees every key.
+    match t {
+        QuestionType::SingleChoice => "lyceum-editor-survey-type-single-choice",
+        QuestionType::MultipleChoice => "lyceum-editor-survey-type-multiple-choice",
+        QuestionType::Likert => "lyceum-editor-survey-type-likert",
+        QuestionType::Rating => "lyceum-editor-survey-type-rating",
+        QuestionType::ShortText => "lyceum-editor-survey-type-short-text",
+        QuestionType::LongText => "lyceum-editor-survey-type-long-text",
+    }
+    .to_owned()
 }
 
 fn parse_type(s: &str) -> Option<QuestionType> {
