@@ -255,7 +255,9 @@ async fn staff_numbers_are_range_checked_and_names_cleaned() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     // Saved into the draft: published, learners see it.
-    let r = ines.post_empty(&format!("/api/v1/courses/{KEY}/publish")).await;
+    let r = ines
+        .post_empty(&format!("/api/v1/courses/{KEY}/publish"))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let (title, c) = stored_content(&w.t, w.course).await;
     assert_eq!(title, "Essay txt.exe");
