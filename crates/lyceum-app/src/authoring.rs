@@ -189,6 +189,23 @@ async fn block_for(
     Ok((course, row))
 }
 
+/// The draft of the course `block` belongs to, loaded for `actor` to edit, and the block
+/// as the draft has it (a removed one too).
+async fn block_in_draft(
+    db: &mut impl Db,
+    actor: &Actor,
+    block: BlockId,
+) -> Result<(Draft, DraftRow)> {
+    let (course, row) = drafts::get(db, block).await?.ok_or_else(Error::not_found)?;
+    let draft = load_draft_in(db, actor, course).await?;
+    Ok((draft, row))
+}
+
+/// Not in the draft: removed by it, or by an earlier publish.
+fn removed(row: &DraftRow) -> bool {
+    row.deleted || (!row.live && !row.changed)
+}
+
 trait NotFoundUnlessAllowed {
     fn max_not_found(self) -> Self;
 }
@@ -572,8 +589,9 @@ pub async fn update_block(
 ) -> Result<Saved> {
     let now = env.now_ms();
     let mut tx = env.store.begin().await?;
-    let (course, current) = block_for(&mut tx, actor, block, Action::Edit).await?;
-    if current.deleted || (!current.live && !current.changed) {
+    let (mut draft, current) = block_in_draft(&mut tx, actor, block).await?;
+    let course = draft.course.id();
+    if removed(&current) {
         return Err(Error::not_found());
     }
     if let Some(base) = patch.base_revision
@@ -584,7 +602,6 @@ pub async fn update_block(
             DomainError::new("lyceum-error-studio-stale").with_arg(current.revision.to_string()),
         ));
     }
-    let mut draft = load_draft_in(&mut tx, actor, course.id()).await?;
     let kind = NodeKind::from_stored(&current.kind);
     let mut row = current.clone();
     if let Some(title) = &patch.title {
@@ -637,7 +654,7 @@ pub async fn update_block(
     }
     let moved = row.parent_id != current.parent_id || row.position != current.position;
     if edited || moved {
-        write_row(&mut tx, course.id(), &row, now).await?;
+        write_row(&mut tx, course, &row, now).await?;
     }
     tx.commit().await?;
     Ok(Saved {
@@ -659,8 +676,7 @@ pub struct Impact {
 /// their grades, what changing its answer key would rescore.
 pub async fn impact(env: &Env, actor: &Actor, block: BlockId) -> Result<Impact> {
     let mut db = env.store.conn().await?;
-    let (course, _) = block_for(&mut db, actor, block, Action::Edit).await?;
-    let draft = load_draft_in(&mut db, actor, course.id()).await?;
+    let (draft, _) = block_in_draft(&mut db, actor, block).await?;
     let subtree = draft.subtree(block);
     let work = drafts::learner_work(&mut db, &subtree).await?;
     Ok(Impact {
@@ -681,11 +697,11 @@ pub async fn delete_block(
 ) -> Result<Impact> {
     let now = env.now_ms();
     let mut tx = env.store.begin().await?;
-    let (course, current) = block_for(&mut tx, actor, block, Action::Edit).await?;
-    if current.deleted || (!current.live && !current.changed) {
+    let (mut draft, current) = block_in_draft(&mut tx, actor, block).await?;
+    let course = draft.course.id();
+    if removed(&current) {
         return Err(Error::not_found());
     }
-    let mut draft = load_draft_in(&mut tx, actor, course.id()).await?;
     let subtree = draft.subtree(block);
     let work = drafts::learner_work(&mut tx, &subtree).await?;
     if work.learners > 0 && !confirmed {
@@ -709,7 +725,7 @@ pub async fn delete_block(
             && row.position != i as i64
         {
             row.position = i as i64;
-            write_row(&mut tx, course.id(), row, now).await?;
+            write_row(&mut tx, course, row, now).await?;
         }
     }
     for id in &subtree {
@@ -726,7 +742,7 @@ pub async fn delete_block(
                 now,
             )
             .await?;
-            write_row(&mut tx, course.id(), row, now).await?;
+            write_row(&mut tx, course, row, now).await?;
         }
     }
     tx.commit().await?;
@@ -741,11 +757,11 @@ pub async fn delete_block(
 pub async fn duplicate_block(env: &Env, actor: &Actor, block: BlockId) -> Result<Saved> {
     let now = env.now_ms();
     let mut tx = env.store.begin().await?;
-    let (course, current) = block_for(&mut tx, actor, block, Action::Edit).await?;
-    if current.deleted || (!current.live && !current.changed) {
+    let (mut draft, current) = block_in_draft(&mut tx, actor, block).await?;
+    let course = draft.course.id();
+    if removed(&current) {
         return Err(Error::not_found());
     }
-    let mut draft = load_draft_in(&mut tx, actor, course.id()).await?;
     let comment = format!("{}:{}", comment::DUPLICATED, block.0);
     let mut copies: HashMap<BlockId, BlockId> = HashMap::new();
     let mut top = None;
@@ -755,7 +771,7 @@ pub async fn duplicate_block(env: &Env, actor: &Actor, block: BlockId) -> Result
         };
         let new = drafts::insert_new(
             &mut tx,
-            course.id(),
+            course,
             &src.kind,
             &new_url_name(),
             &src.title,
@@ -797,7 +813,7 @@ pub async fn duplicate_block(env: &Env, actor: &Actor, block: BlockId) -> Result
             .await?;
             top = Some(new);
         }
-        write_row(&mut tx, course.id(), &row, now).await?;
+        write_row(&mut tx, course, &row, now).await?;
         revise(&mut tx, new, 1, &row, actor.user, &comment, now).await?;
     }
     tx.commit().await?;
@@ -812,13 +828,13 @@ pub async fn duplicate_block(env: &Env, actor: &Actor, block: BlockId) -> Result
 pub async fn restore(env: &Env, actor: &Actor, block: BlockId, revision: i64) -> Result<Saved> {
     let now = env.now_ms();
     let mut tx = env.store.begin().await?;
-    let (course, current) = block_for(&mut tx, actor, block, Action::Edit).await?;
+    let (mut draft, current) = block_in_draft(&mut tx, actor, block).await?;
+    let course = draft.course.id();
     let old = drafts::revision(&mut tx, block, revision)
         .await?
         .ok_or_else(Error::not_found)?;
-    let mut draft = load_draft_in(&mut tx, actor, course.id()).await?;
     let mut row = current.clone();
-    let was_removed = current.deleted || (!current.live && !current.changed);
+    let was_removed = removed(&current);
     if was_removed {
         let parent = current.parent_id.map(BlockId);
         if parent.is_some() && draft.get(parent.unwrap_or(BlockId(0))).is_none() {
@@ -857,7 +873,7 @@ pub async fn restore(env: &Env, actor: &Actor, block: BlockId, revision: i64) ->
         now,
     )
     .await?;
-    write_row(&mut tx, course.id(), &row, now).await?;
+    write_row(&mut tx, course, &row, now).await?;
     tx.commit().await?;
     Ok(Saved {
         block,
