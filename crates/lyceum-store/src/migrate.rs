@@ -34,6 +34,7 @@ const MIGRATIONS: &[Migration] = migrations![
     8 "0008_surveys",
     9 "0009_studio",
     10 "0010_account_tokens",
+    11 "0011_forks",
 ];
 
 pub async fn run(store: &Store) -> Result<()> {
