@@ -11,6 +11,7 @@ pub mod drafts;
 pub mod learner;
 pub mod login_limits;
 pub mod media;
+pub mod moderation;
 pub mod notifications;
 pub mod open_responses;
 pub mod orgs;
