@@ -13,6 +13,7 @@ pub mod course_files;
 pub mod courses;
 pub mod error;
 pub mod jobs;
+pub mod moderation;
 pub mod open_responses;
 pub mod orgs;
 pub mod problems;

@@ -362,3 +362,12 @@ pub async fn public_courses_of(db: &mut impl Db, user: UserId) -> Result<Vec<Pub
     )
     .await
 }
+
+/// In how many organisations `user` moderates (as moderator or admin).
+pub async fn orgs_moderated(db: &mut impl Db, user: UserId) -> Result<i64> {
+    db.scalar(
+        q("SELECT COUNT(*) FROM org_members WHERE user_id = $1 AND role IN ('admin', 'moderator')")
+            .bind(user.0),
+    )
+    .await
+}
