@@ -10,7 +10,7 @@ use lyceum_core::permissions::{
     Action, Actor, CourseFacts, CourseRole, PersonFacts, Resource, can,
 };
 use lyceum_core::{BlockId, CourseId, DomainError, OrgId, UserId, clock::from_millis, limits};
-use lyceum_store::Tx;
+use lyceum_store::{Db, Tx};
 use lyceum_store::repo::moderation::{self as repo, ActionRow, NewAction, NewReport, ReportRow};
 use lyceum_store::repo::notifications::{self, NewNotice};
 use lyceum_store::repo::users::UserRow;
@@ -167,7 +167,7 @@ impl Found {
 
 /// Find a target as `actor` may see it: anything they may not see is not found (a
 /// learner learns nothing of unpublished courses, unreleased or hidden units).
-async fn find(tx: &mut Tx, env: &Env, actor: &Actor, target: &Target) -> Result<Found> {
+async fn find(tx: &mut impl Db, env: &Env, actor: &Actor, target: &Target) -> Result<Found> {
     let course_of = |row: &courses::CourseRow, viewer: &courses::ViewerRow| CourseFacts {
         published: row.published,
         enrollment_open: row.enrollment_open,
@@ -285,6 +285,35 @@ async fn report_rate_allowed(
         return Err(Error::conflict("lyceum-report-error-too-many"));
     }
     Ok(())
+}
+
+/// What a report form shows about its target.
+#[derive(Clone, Debug)]
+pub struct ReportTarget {
+    pub target_type: &'static str,
+    /// The API's id: course key, block id, username.
+    pub id: String,
+    pub title: String,
+    /// The course it belongs to (course and block targets).
+    pub course_key: Option<String>,
+    pub course_title: Option<String>,
+}
+
+/// The target of a report form, if the actor may report it (read only: the form's GET).
+pub async fn report_target(env: &Env, actor: &Actor, target: &Target) -> Result<ReportTarget> {
+    let mut c = env.store.conn().await?;
+    let found = find(&mut c, env, actor, target).await?;
+    Error::decide(
+        can(actor, Action::Report, found.resource()),
+        "lyceum-report-error-forbidden",
+    )?;
+    Ok(ReportTarget {
+        target_type: found.target_type,
+        id: found.public_id.clone(),
+        title: found.title.clone(),
+        course_key: found.course.as_ref().map(|c| c.course_key.clone()),
+        course_title: found.course.as_ref().map(|c| c.title.clone()),
+    })
 }
 
 /// Report something to the moderators. Answers the report's id. Anyone logged in, about
@@ -635,7 +664,7 @@ pub async fn act(env: &Env, actor: &Actor, d: &Decision<'_>) -> Result<Outcome> 
             actor: Some(moderator),
             action: audit_action(d.action),
             target_type: found.target_type,
-            target_id: &found.public_id,
+            target_id: &found.target_id,
             reason: &reason,
             details: json!({
                 "title": found.title,
@@ -747,6 +776,22 @@ pub async fn notice(env: &Env, actor: &Actor, action: i64) -> Result<Notice> {
         open_appeal,
         action: a,
     })
+}
+
+/// The action that hid a course or block, for the banner's appeal link: the notice of
+/// the latest `hide` on it, if the actor may read it.
+pub async fn hiding_action(env: &Env, actor: &Actor, target_type: &str, id: &str) -> Result<i64> {
+    if !matches!(target_type, "course" | "block") {
+        return Err(Error::not_found());
+    }
+    let mut c = env.store.conn().await?;
+    let action = repo::latest_action(&mut c, target_type, id, "hide")
+        .await?
+        .ok_or_else(Error::not_found)?;
+    drop(c);
+    // The notice decides who may see it.
+    notice(env, actor, action).await?;
+    Ok(action)
 }
 
 /// Appeal an action: files an `appeal` into the queue, linked to the action and routed to

@@ -371,3 +371,19 @@ pub async fn orgs_moderated(db: &mut impl Db, user: UserId) -> Result<i64> {
     )
     .await
 }
+
+/// The latest action of a kind on a target (the one a hidden course's banner appeals).
+pub async fn latest_action(
+    db: &mut impl Db,
+    target_type: &str,
+    target_id: &str,
+    action: &str,
+) -> Result<Option<i64>> {
+    db.scalar(
+        q("SELECT MAX(id) FROM moderation_actions WHERE target_type = $1 AND target_id = $2 AND action = $3")
+            .bind(target_type)
+            .bind(target_id)
+            .bind(action),
+    )
+    .await
+}

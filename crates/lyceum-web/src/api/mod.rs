@@ -7,6 +7,7 @@ pub mod admin;
 pub mod course_admin;
 pub mod courses;
 pub mod grades;
+pub mod moderation;
 pub mod notifications;
 pub mod openapi;
 pub mod studio;

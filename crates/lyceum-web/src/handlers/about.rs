@@ -61,6 +61,10 @@ struct AboutView {
     may_be_outdated: bool,
     /// Why enrolment is closed, when it is closed by its dates.
     enrollment_note: Option<Html>,
+    /// Hidden by a moderator (only its team and moderators see it): the banner.
+    hidden: Option<crate::handlers::moderation::HiddenBanner>,
+    /// "Report this course", for those who may.
+    report_url: Option<String>,
 }
 
 pub fn license_of(course: &CourseCx) -> License {
@@ -174,6 +178,9 @@ pub async fn page(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
             interval,
         ),
         enrollment_note,
+        hidden: crate::handlers::moderation::course_banner(&course),
+        report_url: crate::handlers::moderation::may_report(&cx, &course)
+            .then(|| crate::handlers::moderation::report_url("course", course.key())),
         p: cx.page.clone(),
     };
     Ok(html_response(view.render().map_err(AppError::internal)?))

@@ -12,6 +12,7 @@ pub mod dashboard;
 pub mod errors;
 pub mod instructor;
 pub mod media;
+pub mod moderation;
 pub mod notifications;
 pub mod oauth;
 pub mod olx;
