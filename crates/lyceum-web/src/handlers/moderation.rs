@@ -47,7 +47,10 @@ pub fn course_banner(course: &crate::courses::CourseCx) -> Option<HiddenBanner> 
     course.row.hidden_at?;
     Some(HiddenBanner {
         reason: course.row.hidden_reason.clone(),
-        appeal_url: format!("/appeals/new?target=course&id={}", course.key()),
+        appeal_url: format!(
+            "/appeals/new?target=course&id={}",
+            url::form_urlencoded::byte_serialize(course.key().as_bytes()).collect::<String>()
+        ),
     })
 }
 
