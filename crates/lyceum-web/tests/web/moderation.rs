@@ -407,3 +407,82 @@ async fn the_pages_work_without_script() {
     assert!(home.contains("href=\"/moderation\""));
     assert_eq!(otto.get("/api/v1/moderation/queue").await.status, StatusCode::OK);
 }
+
+/// The moderation pages read only, and the queue costs the same statements with 2 reports
+/// or 40.
+#[tokio::test]
+async fn moderation_pages_never_write_and_do_not_grow_with_the_queue() {
+    use lyceum_app::moderation::{self as uc, Target};
+    use lyceum_core::permissions::Actor;
+    let w = world().await;
+    let env = w.t.app.env();
+    let mut reporters = Vec::new();
+    for i in 0..8 {
+        reporters.push(w.t.user(&format!("r{i}"), false).await);
+    }
+    let mut people = Vec::new();
+    for i in 0..5 {
+        people.push(format!("p{i}"));
+        w.t.user(&format!("p{i}"), false).await;
+    }
+    let mut file = |n: usize| {
+        let mut out = Vec::new();
+        for k in 0..n {
+            let reporter = reporters[k % reporters.len()];
+            let target = if k % 2 == 0 {
+                Target::User(people[k % people.len()].clone())
+            } else {
+                Target::Block(lyceum_core::BlockId(w.unit))
+            };
+            out.push((reporter, target));
+        }
+        out
+    };
+    let mut mo = w.t.login("mo").await;
+    // The session is cached after the first request.
+    mo.get("/moderation").await;
+    let mut counts = Vec::new();
+    for n in [2, 40] {
+        for (reporter, target) in file(n) {
+            // Duplicates (same reporter and target) are refused: fine, the queue still grows.
+            let _ = uc::report(&env, &Actor::user(reporter, false), &target, "spam", "x").await;
+        }
+        let before = w.t.queries();
+        mo.get("/moderation").await;
+        let page = w.t.queries() - before;
+        let before = w.t.queries();
+        mo.get("/api/v1/moderation/queue").await;
+        counts.push((page, w.t.queries() - before));
+    }
+    assert_eq!(counts[0], counts[1], "statements for the queue page and API");
+    // Every GET reads only, for moderators, the people affected and learners.
+    let r = mo
+        .post_json(
+            "/api/v1/moderation/actions",
+            action(json!({"type": "block", "id": w.unit}), "hide", "Spam"),
+        )
+        .await;
+    let action_id = r.json()["id"].as_i64().unwrap();
+    let mut ines = w.t.login("ines").await;
+    let mut lea = w.t.login("lea").await;
+    let unit_id = w.unit.to_string();
+    let first = w.t.block_ids(w.course).await["s1-1-1"];
+    let reads: [(usize, String); 9] = [
+        (0, "/moderation".into()),
+        (0, "/moderation?status=closed".into()),
+        (0, "/api/v1/moderation/queue".into()),
+        (1, format!("/appeals/new?action={action_id}")),
+        (1, format!("/appeals/new?target=block&id={unit_id}")),
+        (1, unit_path("s1-1-2")),
+        (2, format!("/report?type=block&id={first}")),
+        (2, "/report?type=user&id=ines".into()),
+        (2, "/people/ines".into()),
+    ];
+    let mut clients = [mo, ines, lea];
+    for (who, path) in reads {
+        let before = w.t.store.write_count();
+        let r = clients[who].get(&path).await;
+        assert!(r.status.is_success(), "GET {path}: {}", r.status);
+        assert_eq!(w.t.store.write_count(), before, "GET {path} wrote");
+    }
+}
