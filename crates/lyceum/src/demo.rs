@@ -711,6 +711,14 @@ pub async fn run(addr: &str, data: Option<PathBuf>, standin: bool) -> Result<()>
     mk("admin", "Ada Admin", true).await?;
     let author = mk("author", "Arturo Author", false).await?;
     let org_admin = mk("orgadmin", "Olu Organiser", false).await?;
+    let moderator = mk("moderator", "Mona Moderator", false).await?;
+    {
+        // A site moderator: the moderation queue and its actions.
+        let mut c = site.store.conn().await.map_err(|e| e.to_string())?;
+        lyceum_store::repo::moderation::set_moderator(&mut c, moderator, true)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
     let created = seed_content(&site.store, &site.media, Some(instructor), now).await?;
     seed_progress(&site.store, learner_id, &created, now).await?;
 
@@ -755,7 +763,7 @@ pub async fn run(addr: &str, data: Option<PathBuf>, standin: bool) -> Result<()>
         dir.display()
     );
     println!(
-        "Log in as learner, instructor (instructor of the demo courses), author (author of Partnership Building), orgadmin (admin of the Commonplace Learning Collective) or admin (site admin), password: {password}"
+        "Log in as learner, instructor (instructor of the demo courses), author (author of Partnership Building), orgadmin (admin of the Commonplace Learning Collective), moderator (site moderator) or admin (site admin), password: {password}"
     );
     if let Some(s) = &_standin {
         println!(

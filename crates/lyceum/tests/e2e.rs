@@ -681,6 +681,11 @@ async fn every_page_is_accessible_and_fits_a_phone() {
             ("preferences", "/preferences".to_owned()),
             ("notifications", "/notifications".to_owned()),
             ("Arabic course", format!("/courses/{arabic}/about")),
+            (
+                "report form",
+                format!("/report?type=course&id={}", pb.replace('+', "%2B")),
+            ),
+            ("person", "/people/instructor".to_owned()),
         ] {
             b.go(&q(&path)).await;
             let page = format!("{name} ({lang})");
@@ -829,6 +834,7 @@ async fn every_page_is_accessible_and_fits_a_phone() {
             ("review queue", "/review"),
             ("organisation", "/orgs/COMMONPLACE"),
             ("organisation people", "/orgs/COMMONPLACE/people"),
+            ("moderation queue", "/moderation"),
         ] {
             b.go(&q(path)).await;
             let page = format!("{name} ({lang})");
@@ -1141,4 +1147,128 @@ async fn a_course_is_written_published_and_taken_in_the_browser() {
         }
         b.logout().await;
     }
+}
+
+/// Issue 13's moderation journey, in Chromium at phone width: a learner reports a unit
+/// from its footer; the demo's site moderator hides it from the queue; the learner no
+/// longer finds it; the course team still sees it, with the banner and the way to appeal.
+/// The queue, the report form and the notice are checked for layout and accessibility in
+/// English and Arabic.
+#[tokio::test]
+async fn a_reported_unit_is_hidden_by_a_moderator_in_the_browser() {
+    lyceum_wiki::install_tls_provider();
+    if !chromium_available() {
+        eprintln!("skipped: chromium and chromedriver are not installed");
+        return;
+    }
+    let (_server, url) = demo().await;
+    let b = Browser::start().await;
+    viewport(&b, WIDTH).await;
+    let pb = "course-v1:COMMONPLACE+PB101+2026";
+    let unit = format!("{url}/courses/{pb}/unit/s1-1-1");
+    let mut violations: Vec<String> = Vec::new();
+
+    // The learner reports the unit from its footer.
+    log_in(&b, &url, "learner").await;
+    b.go(&unit).await;
+    b.click(".report-link a").await;
+    b.wait_for(
+        "the report form",
+        "return location.pathname === '/report' && document.querySelector('#reason-spam') !== null",
+    )
+    .await;
+    violations.extend(b.layout("report form (unit)", false).await);
+    violations.extend(b.axe("report form (unit)").await);
+    b.js("document.querySelector('#reason-spam').checked = true; return true")
+        .await;
+    submit(
+        &b,
+        "#report-text",
+        &[("text", "Links to a shop in every paragraph")],
+        "button[type=submit]",
+    )
+    .await;
+    b.wait_for(
+        "back at the unit, thanked",
+        "return location.pathname.indexOf('/unit/s1-1-1') > 0 && document.querySelector('.cdx-message--success') !== null",
+    )
+    .await;
+
+    // The moderator finds it in the queue and hides it.
+    log_in(&b, &url, "moderator").await;
+    for lang in ["en", "ar"] {
+        b.go(&format!("{url}/moderation?uselang={lang}")).await;
+        let page = format!("moderation queue with a report ({lang})");
+        violations.extend(b.layout(&page, false).await);
+        violations.extend(b.axe(&page).await);
+    }
+    b.go(&format!("{url}/moderation")).await;
+    let queue = main_text(&b).await;
+    assert!(
+        queue.contains("Links to a shop in every paragraph"),
+        "the report is in the queue: {queue}"
+    );
+    b.screenshot("moderation-queue-en").await;
+    submit(
+        &b,
+        "form.mod-form select[name=action]",
+        &[("action", "hide"), ("reason", "Advertising, hidden pending review")],
+        "button[type=submit]",
+    )
+    .await;
+    b.wait_for(
+        "the queue, done",
+        "return location.pathname === '/moderation' && document.querySelector('.cdx-message--success') !== null",
+    )
+    .await;
+
+    // Gone for the learner: the unit answers "not found", the outline does not list it.
+    log_in(&b, &url, "learner").await;
+    b.go(&unit).await;
+    let gone = main_text(&b).await;
+    assert!(
+        !gone.contains("Links to a shop") && b.js("return document.querySelector('.unit-blocks') === null").await == json!(true),
+        "the learner no longer sees the unit: {gone}"
+    );
+    b.go(&format!("{url}/courses/{pb}/courseware")).await;
+    assert_eq!(
+        b.js("return document.querySelector('a[href$=\"/unit/s1-1-1\"]') === null").await,
+        json!(true),
+        "the outline no longer lists the unit"
+    );
+
+    // Still there for the team, with the banner; its link leads to the decision.
+    log_in(&b, &url, "instructor").await;
+    b.go(&unit).await;
+    let seen = main_text(&b).await;
+    assert!(
+        seen.contains("Hidden by a moderator") && seen.contains("Advertising, hidden pending review"),
+        "the team sees the unit with the banner: {seen}"
+    );
+    assert_eq!(
+        b.js("return document.querySelector('.unit-blocks') !== null").await,
+        json!(true)
+    );
+    b.screenshot("moderation-hidden-unit-en").await;
+    violations.extend(b.layout("hidden unit (team)", true).await);
+    violations.extend(b.axe("hidden unit (team)").await);
+    b.click(".mod-banner a").await;
+    b.wait_for(
+        "the decision and its appeal form",
+        "return location.pathname === '/appeals/new' && document.querySelector('#appeal-text') !== null",
+    )
+    .await;
+    let here = b.js("return location.pathname + location.search").await;
+    let here = here.as_str().unwrap_or_default().to_owned();
+    for lang in ["en", "ar"] {
+        b.go(&format!("{url}{here}&uselang={lang}")).await;
+        let page = format!("moderation notice and appeal ({lang})");
+        violations.extend(b.layout(&page, false).await);
+        violations.extend(b.axe(&page).await);
+    }
+    assert!(
+        violations.is_empty(),
+        "layout problems or serious/critical axe-core violations:\n{}",
+        violations.join("\n")
+    );
 }

@@ -87,7 +87,10 @@ pub fn may_report(cx: &Cx, course: &crate::courses::CourseCx) -> bool {
 /// Where a target is seen, for links back to it.
 pub fn target_link(t: &uc::ReportTarget, unit_url_name: Option<&str>) -> String {
     match (t.target_type, &t.course_key) {
-        ("user", _) => format!("/people/{}", t.id),
+        ("user", _) => format!(
+            "/people/{}",
+            url::form_urlencoded::byte_serialize(t.id.as_bytes()).collect::<String>()
+        ),
         ("block", Some(k)) => match unit_url_name {
             Some(u) => format!("/courses/{k}/unit/{u}"),
             None => format!("/courses/{k}/courseware"),
@@ -97,11 +100,12 @@ pub fn target_link(t: &uc::ReportTarget, unit_url_name: Option<&str>) -> String 
     }
 }
 
-/// The link to report something, for pages to show.
-pub fn report_url(target_type: &str, id: &str) -> String {
+/// The link to report something, for pages to show; the form comes back to `back`.
+pub fn report_url(target_type: &str, id: &str, back: &str) -> String {
     let mut s = url::form_urlencoded::Serializer::new(String::new());
     s.append_pair("type", target_type);
     s.append_pair("id", id);
+    s.append_pair("back", back);
     format!("/report?{}", s.finish())
 }
 
@@ -210,7 +214,12 @@ async fn report_view(cx: &Cx, q: &ReportQuery) -> AppResult<ReportView> {
     Ok(ReportView {
         title: p.text1("lyceum-report-title", p.bdi(&t.title)),
         kind_key: kind_key(t.target_type),
-        back: crate::handlers::safe_return_to(q.back.as_deref().or(Some(&target_link(&t, None)))),
+        back: crate::handlers::safe_return_to(
+            q.back
+                .as_deref()
+                .filter(|b| !b.is_empty())
+                .or(Some(&target_link(&t, None))),
+        ),
         target: t,
         reasons: reasons(""),
         text: String::new(),
@@ -589,7 +598,14 @@ pub async fn person_page(cx: Cx, Path(username): Path<String>) -> AppResult<Resp
     let p = &cx.page;
     render(&PersonView {
         title: person.name.clone(),
-        report_url: report_url("user", &person.username),
+        report_url: report_url(
+            "user",
+            &person.username,
+            &format!(
+                "/people/{}",
+                url::form_urlencoded::byte_serialize(person.username.as_bytes()).collect::<String>()
+            ),
+        ),
         person,
         p: p.clone(),
     })
