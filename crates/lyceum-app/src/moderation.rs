@@ -10,11 +10,11 @@ use lyceum_core::permissions::{
     Action, Actor, CourseFacts, CourseRole, PersonFacts, Resource, can,
 };
 use lyceum_core::{BlockId, CourseId, DomainError, OrgId, UserId, clock::from_millis, limits};
-use lyceum_store::{Db, Tx};
 use lyceum_store::repo::moderation::{self as repo, ActionRow, NewAction, NewReport, ReportRow};
 use lyceum_store::repo::notifications::{self, NewNotice};
 use lyceum_store::repo::users::UserRow;
 use lyceum_store::repo::{admin, audit, course_admin, courses, users};
+use lyceum_store::{Db, Tx};
 use serde_json::json;
 
 /// What a report or an action is about.
@@ -217,8 +217,8 @@ async fn find(tx: &mut impl Db, env: &Env, actor: &Actor, target: &Target) -> Re
                     course_start: row.start_at.map(from_millis),
                     see_unreleased,
                 };
-                let shown = block.live
-                    && tree.index_of(*id).is_some_and(|i| tree.is_visible(i, &vis));
+                let shown =
+                    block.live && tree.index_of(*id).is_some_and(|i| tree.is_visible(i, &vis));
                 if !shown {
                     return Err(Error::not_found());
                 }

@@ -187,20 +187,38 @@ async fn reports_are_for_what_one_can_see(store: Store) {
         assert_eq!(e.kind, ErrorKind::NotFound, "{hidden:?}");
     }
     // The team sees the unreleased unit, so may report it.
-    moderation::report(&w.env, &w.instructor, &Target::Block(w.draft_unit), "other", "x")
-        .await
-        .unwrap();
+    moderation::report(
+        &w.env,
+        &w.instructor,
+        &Target::Block(w.draft_unit),
+        "other",
+        "x",
+    )
+    .await
+    .unwrap();
     // People: anyone else, not oneself; unknown people are not found.
-    moderation::report(&w.env, &w.learner, &Target::User("ines".into()), "harassment", "")
-        .await
-        .unwrap();
+    moderation::report(
+        &w.env,
+        &w.learner,
+        &Target::User("ines".into()),
+        "harassment",
+        "",
+    )
+    .await
+    .unwrap();
     let e = moderation::report(&w.env, &w.learner, &Target::User("Lea".into()), "spam", "")
         .await
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Forbidden);
-    let e = moderation::report(&w.env, &w.learner, &Target::User("nobody".into()), "spam", "")
-        .await
-        .unwrap_err();
+    let e = moderation::report(
+        &w.env,
+        &w.learner,
+        &Target::User("nobody".into()),
+        "spam",
+        "",
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e.kind, ErrorKind::NotFound);
     // Bad reasons and text too long.
     let e = moderation::report(&w.env, &w.other, &course, "boring", "")
@@ -227,7 +245,10 @@ async fn reports_are_for_what_one_can_see(store: Store) {
         .await
         .unwrap();
     let item = q.iter().find(|i| i.target_type == "course").unwrap();
-    assert_eq!((item.target_id.as_str(), item.title.as_str()), (KEY, "Moderated"));
+    assert_eq!(
+        (item.target_id.as_str(), item.title.as_str()),
+        (KEY, "Moderated")
+    );
     assert_eq!(item.reports.len(), 1);
     assert_eq!(item.reports[0].text, "Ads everywhere");
     // Nobody else has a queue.
@@ -247,7 +268,10 @@ async fn hiding_a_unit_removes_it_for_learners_only(store: Store) {
         .unwrap();
     let version_before = {
         let mut c = w.env.store.conn().await.unwrap();
-        courses::content_version(&mut c, w.course).await.unwrap().unwrap()
+        courses::content_version(&mut c, w.course)
+            .await
+            .unwrap()
+            .unwrap()
     };
     // Learners and the course's own team do not moderate it.
     for a in [w.learner, w.instructor] {
@@ -270,7 +294,13 @@ async fn hiding_a_unit_removes_it_for_learners_only(store: Store) {
     let mut c = w.env.store.conn().await.unwrap();
     // The content version moved on (cached trees reload), and the tree hides the unit
     // from learners while the team sees it with the reason.
-    assert!(courses::content_version(&mut c, w.course).await.unwrap().unwrap() > version_before);
+    assert!(
+        courses::content_version(&mut c, w.course)
+            .await
+            .unwrap()
+            .unwrap()
+            > version_before
+    );
     let tree = courses::load_tree(&mut c, w.course).await.unwrap();
     let idx = tree.index_of(w.unit2).unwrap();
     let learner = Visibility {
@@ -305,13 +335,21 @@ async fn hiding_a_unit_removes_it_for_learners_only(store: Store) {
     assert_eq!(q[0].reports[0].status, "resolved");
     assert!(q[0].hidden);
     // Hiding twice conflicts; showing it again works.
-    let e = moderation::act(&w.env, &w.moderator, &decide(unit.clone(), ModAction::Hide, "x"))
-        .await
-        .unwrap_err();
+    let e = moderation::act(
+        &w.env,
+        &w.moderator,
+        &decide(unit.clone(), ModAction::Hide, "x"),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Conflict);
-    moderation::act(&w.env, &w.moderator, &decide(unit, ModAction::Unhide, "Fixed"))
-        .await
-        .unwrap();
+    moderation::act(
+        &w.env,
+        &w.moderator,
+        &decide(unit, ModAction::Unhide, "Fixed"),
+    )
+    .await
+    .unwrap();
     let mut c = w.env.store.conn().await.unwrap();
     let tree = courses::load_tree(&mut c, w.course).await.unwrap();
     assert!(tree.is_visible(tree.index_of(w.unit2).unwrap(), &learner));
@@ -342,14 +380,20 @@ async fn hiding_a_course_and_appealing(store: Store) {
         .await
         .unwrap();
     // The notice: for the instructor and the site moderators, nobody else.
-    let n = moderation::notice(&w.env, &w.instructor, action).await.unwrap();
+    let n = moderation::notice(&w.env, &w.instructor, action)
+        .await
+        .unwrap();
     assert!(n.may_appeal);
     assert_eq!(n.action.reason, "Copied from a book");
-    moderation::notice(&w.env, &w.moderator, action).await.unwrap();
+    moderation::notice(&w.env, &w.moderator, action)
+        .await
+        .unwrap();
     for a in [w.learner, w.other, Actor::ANONYMOUS] {
         let e = moderation::notice(&w.env, &a, action).await.unwrap_err();
         assert_eq!(e.kind, ErrorKind::NotFound, "{a:?}");
-        let e = moderation::appeal(&w.env, &a, action, "please").await.unwrap_err();
+        let e = moderation::appeal(&w.env, &a, action, "please")
+            .await
+            .unwrap_err();
         assert_eq!(e.kind, ErrorKind::NotFound, "{a:?}");
     }
     let e = moderation::appeal(&w.env, &w.instructor, action, "  ")
@@ -363,7 +407,12 @@ async fn hiding_a_course_and_appealing(store: Store) {
         .await
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Conflict);
-    assert!(!moderation::notice(&w.env, &w.instructor, action).await.unwrap().may_appeal);
+    assert!(
+        !moderation::notice(&w.env, &w.instructor, action)
+            .await
+            .unwrap()
+            .may_appeal
+    );
     // Appeals go to the site's moderators, not the organisation's.
     let site = moderation::queue(&w.env, &w.moderator, QueueFilter::default())
         .await
@@ -374,7 +423,10 @@ async fn hiding_a_course_and_appealing(store: Store) {
     let org = moderation::queue(&w.env, &w.org_moderator, QueueFilter::default())
         .await
         .unwrap();
-    assert!(org.iter().all(|i| i.reports.iter().all(|r| r.kind != "appeal")));
+    assert!(
+        org.iter()
+            .all(|i| i.reports.iter().all(|r| r.kind != "appeal"))
+    );
     // The site moderator grants it: the course shows again, the appeal is closed.
     moderation::act(
         &w.env,
@@ -402,15 +454,27 @@ async fn people_are_warned_suspended_and_blocked_by_the_right_people(store: Stor
     let lea = Target::User("Lea".into());
     let until = "2026-03-08T12:00:00Z".parse().unwrap();
     // Organisation moderators act on content, not on people.
-    let e = moderation::act(&w.env, &w.org_moderator, &decide(lea.clone(), ModAction::Warn, "x"))
-        .await
-        .unwrap_err();
+    let e = moderation::act(
+        &w.env,
+        &w.org_moderator,
+        &decide(lea.clone(), ModAction::Warn, "x"),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Forbidden);
-    moderation::act(&w.env, &w.moderator, &decide(lea.clone(), ModAction::Warn, "Be kind"))
-        .await
-        .unwrap();
+    moderation::act(
+        &w.env,
+        &w.moderator,
+        &decide(lea.clone(), ModAction::Warn, "Be kind"),
+    )
+    .await
+    .unwrap();
     // A suspension needs a date in the future, at most a year ahead.
-    for bad in [None, Some("2026-02-01T00:00:00Z"), Some("2028-01-01T00:00:00Z")] {
+    for bad in [
+        None,
+        Some("2026-02-01T00:00:00Z"),
+        Some("2028-01-01T00:00:00Z"),
+    ] {
         let e = moderation::act(
             &w.env,
             &w.moderator,
@@ -435,27 +499,49 @@ async fn people_are_warned_suspended_and_blocked_by_the_right_people(store: Stor
     .unwrap();
     assert_eq!(out.person, w.learner.user);
     let mut c = w.env.store.conn().await.unwrap();
-    let row = users::get_user(&mut c, w.learner.user.unwrap()).await.unwrap().unwrap();
+    let row = users::get_user(&mut c, w.learner.user.unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(row.suspended_at(w.env.now_ms()));
     assert!(!row.suspended_at(until.as_millisecond()));
     // Moderators never act on admins or other moderators; admins act on moderators.
     for (who, target) in [(w.moderator, "Root"), (w.moderator, "Mo")] {
-        let e = moderation::act(&w.env, &who, &decide(Target::User(target.into()), ModAction::Block, "x"))
-            .await
-            .unwrap_err();
+        let e = moderation::act(
+            &w.env,
+            &who,
+            &decide(Target::User(target.into()), ModAction::Block, "x"),
+        )
+        .await
+        .unwrap_err();
         assert_eq!(e.kind, ErrorKind::Forbidden, "{target}");
     }
-    moderation::act(&w.env, &w.admin, &decide(Target::User("Mo".into()), ModAction::Warn, "Careful"))
-        .await
-        .unwrap();
+    moderation::act(
+        &w.env,
+        &w.admin,
+        &decide(Target::User("Mo".into()), ModAction::Warn, "Careful"),
+    )
+    .await
+    .unwrap();
     // Blocking ends the person's sessions; they are told (by mail when configured).
-    sessions::create(&mut c, "h", Some(w.learner.user.unwrap()), "{}", 0, i64::MAX)
-        .await
-        .unwrap();
+    sessions::create(
+        &mut c,
+        "h",
+        Some(w.learner.user.unwrap()),
+        "{}",
+        0,
+        i64::MAX,
+    )
+    .await
+    .unwrap();
     drop(c);
-    moderation::act(&w.env, &w.moderator, &decide(lea.clone(), ModAction::Block, "Spam bot"))
-        .await
-        .unwrap();
+    moderation::act(
+        &w.env,
+        &w.moderator,
+        &decide(lea.clone(), ModAction::Block, "Spam bot"),
+    )
+    .await
+    .unwrap();
     let mut c = w.env.store.conn().await.unwrap();
     assert!(sessions::load(&mut c, "h", 1).await.unwrap().is_none());
     let kinds: Vec<String> = notices(&w.env, w.learner.user.unwrap())
@@ -464,9 +550,13 @@ async fn people_are_warned_suspended_and_blocked_by_the_right_people(store: Stor
         .map(|n| n.0)
         .collect();
     assert_eq!(kinds, ["mod-blocked", "mod-suspended", "mod-warned"]);
-    let e = moderation::act(&w.env, &w.moderator, &decide(lea, ModAction::Block, "again"))
-        .await
-        .unwrap_err();
+    let e = moderation::act(
+        &w.env,
+        &w.moderator,
+        &decide(lea, ModAction::Block, "again"),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Conflict);
     let log = audit_actions(&w.env).await;
     for a in ["moderation.warn", "moderation.suspend", "moderation.block"] {
@@ -511,9 +601,18 @@ async fn bad_actions_are_refused(store: Store) {
     let w = world(store).await;
     let course = Target::Course(KEY.into());
     let cases: [(Decision<'_>, ErrorKind); 4] = [
-        (decide(course.clone(), ModAction::Hide, "   "), ErrorKind::Invalid),
-        (decide(course.clone(), ModAction::Suspend, "x"), ErrorKind::Invalid),
-        (decide(Target::User("Lea".into()), ModAction::Hide, "x"), ErrorKind::Invalid),
+        (
+            decide(course.clone(), ModAction::Hide, "   "),
+            ErrorKind::Invalid,
+        ),
+        (
+            decide(course.clone(), ModAction::Suspend, "x"),
+            ErrorKind::Invalid,
+        ),
+        (
+            decide(Target::User("Lea".into()), ModAction::Hide, "x"),
+            ErrorKind::Invalid,
+        ),
         (
             Decision {
                 report: Some(987_654),
@@ -552,6 +651,12 @@ async fn bad_actions_are_refused(store: Store) {
         .await
         .unwrap();
     let mut c = w.env.store.conn().await.unwrap();
-    assert!(users::get_user(&mut c, lea).await.unwrap().unwrap().is_moderator);
+    assert!(
+        users::get_user(&mut c, lea)
+            .await
+            .unwrap()
+            .unwrap()
+            .is_moderator
+    );
     assert_eq!(audit_actions(&w.env).await, ["user.moderator.grant"]);
 }

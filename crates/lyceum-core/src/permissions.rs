@@ -1005,7 +1005,11 @@ mod tests {
             (Actor::user(STAFF, false).with_moderation(true), A),
             (Actor::user(ADMIN, true), A),
         ] {
-            assert_eq!(can(&actor, Action::Moderate, Resource::Site), want, "{actor:?}");
+            assert_eq!(
+                can(&actor, Action::Moderate, Resource::Site),
+                want,
+                "{actor:?}"
+            );
         }
         for (role, want) in [
             (None, F),
@@ -1015,7 +1019,11 @@ mod tests {
             (Some(OrgRole::Admin), A),
         ] {
             assert_eq!(
-                can(&Actor::user(STAFF, false), Action::Moderate, Resource::Org(&OrgFacts { role })),
+                can(
+                    &Actor::user(STAFF, false),
+                    Action::Moderate,
+                    Resource::Org(&OrgFacts { role })
+                ),
                 want,
                 "{role:?}"
             );
@@ -1026,7 +1034,9 @@ mod tests {
             can(
                 &suspended,
                 Action::CreateCourse,
-                Resource::Org(&OrgFacts { role: Some(OrgRole::Admin) })
+                Resource::Org(&OrgFacts {
+                    role: Some(OrgRole::Admin)
+                })
             ),
             F
         );

@@ -1212,7 +1212,10 @@ async fn a_reported_unit_is_hidden_by_a_moderator_in_the_browser() {
     submit(
         &b,
         "form.mod-form select[name=action]",
-        &[("action", "hide"), ("reason", "Advertising, hidden pending review")],
+        &[
+            ("action", "hide"),
+            ("reason", "Advertising, hidden pending review"),
+        ],
         "button[type=submit]",
     )
     .await;
@@ -1227,12 +1230,16 @@ async fn a_reported_unit_is_hidden_by_a_moderator_in_the_browser() {
     b.go(&unit).await;
     let gone = main_text(&b).await;
     assert!(
-        !gone.contains("Links to a shop") && b.js("return document.querySelector('.unit-blocks') === null").await == json!(true),
+        !gone.contains("Links to a shop")
+            && b.js("return document.querySelector('.unit-blocks') === null")
+                .await
+                == json!(true),
         "the learner no longer sees the unit: {gone}"
     );
     b.go(&format!("{url}/courses/{pb}/courseware")).await;
     assert_eq!(
-        b.js("return document.querySelector('a[href$=\"/unit/s1-1-1\"]') === null").await,
+        b.js("return document.querySelector('a[href$=\"/unit/s1-1-1\"]') === null")
+            .await,
         json!(true),
         "the outline no longer lists the unit"
     );
@@ -1242,11 +1249,13 @@ async fn a_reported_unit_is_hidden_by_a_moderator_in_the_browser() {
     b.go(&unit).await;
     let seen = main_text(&b).await;
     assert!(
-        seen.contains("Hidden by a moderator") && seen.contains("Advertising, hidden pending review"),
+        seen.contains("Hidden by a moderator")
+            && seen.contains("Advertising, hidden pending review"),
         "the team sees the unit with the banner: {seen}"
     );
     assert_eq!(
-        b.js("return document.querySelector('.unit-blocks') !== null").await,
+        b.js("return document.querySelector('.unit-blocks') !== null")
+            .await,
         json!(true)
     );
     b.screenshot("moderation-hidden-unit-en").await;

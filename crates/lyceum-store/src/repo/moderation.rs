@@ -171,8 +171,10 @@ pub async fn resolve_target(
     now: i64,
 ) -> Result<u64> {
     db.exec(
-        q("UPDATE reports SET status = $3, resolution = $4, resolved_by = $5, resolved_at = $6
-           WHERE target_type = $1 AND target_id = $2 AND status = 'open'")
+        q(
+            "UPDATE reports SET status = $3, resolution = $4, resolved_by = $5, resolved_at = $6
+           WHERE target_type = $1 AND target_id = $2 AND status = 'open'",
+        )
         .bind(target_type)
         .bind(target_id)
         .bind(status)

@@ -179,14 +179,9 @@ pub async fn page(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
         ),
         enrollment_note,
         hidden: crate::handlers::moderation::course_banner(&course),
-        report_url: crate::handlers::moderation::may_report(&cx, &course)
-            .then(|| {
-                crate::handlers::moderation::report_url(
-                    "course",
-                    course.key(),
-                    &course.url("about"),
-                )
-            }),
+        report_url: crate::handlers::moderation::may_report(&cx, &course).then(|| {
+            crate::handlers::moderation::report_url("course", course.key(), &course.url("about"))
+        }),
         p: cx.page.clone(),
     };
     Ok(html_response(view.render().map_err(AppError::internal)?))

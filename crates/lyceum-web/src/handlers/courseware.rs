@@ -597,14 +597,13 @@ pub async fn render_unit(
         seen_url: tracking.then(|| course.url(&format!("unit/{}/seen", node.url_name))),
         seen_completes,
         hidden: crate::handlers::moderation::block_banner(course, idx),
-        report_url: crate::handlers::moderation::may_report(cx, course)
-            .then(|| {
-                crate::handlers::moderation::report_url(
-                    "block",
-                    &node.id.0.to_string(),
-                    &course.url(&format!("unit/{}", node.url_name)),
-                )
-            }),
+        report_url: crate::handlers::moderation::may_report(cx, course).then(|| {
+            crate::handlers::moderation::report_url(
+                "block",
+                &node.id.0.to_string(),
+                &course.url(&format!("unit/{}", node.url_name)),
+            )
+        }),
         unreleased_notice: node.effective_release.is_some_and(|r| r > now)
             || course
                 .row

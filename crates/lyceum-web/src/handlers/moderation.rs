@@ -28,10 +28,7 @@ pub fn routes() -> Router<App> {
         .route("/appeals/new", get(appeal_page))
         .route("/appeals", post(appeal_post))
         .route("/people/{username}", get(person_page))
-        .route(
-            "/admin/users/{username}/moderator",
-            post(set_moderator),
-        )
+        .route("/admin/users/{username}/moderator", post(set_moderator))
         .merge(crate::api::moderation::routes())
 }
 
@@ -349,11 +346,7 @@ async fn queue_view(cx: &Cx, closed: bool) -> AppResult<QueueView> {
             ItemLine {
                 kind_key: kind_key(&it.target_type),
                 count: it.reports.iter().filter(|r| r.kind == "report").count(),
-                first_report: it
-                    .reports
-                    .iter()
-                    .find(|r| r.status == "open")
-                    .map(|r| r.id),
+                first_report: it.reports.iter().find(|r| r.status == "open").map(|r| r.id),
                 suspend: it.target_type == "user",
                 form_id: format!("item-{i}"),
                 reports: it
@@ -552,9 +545,7 @@ pub async fn appeal_page(cx: Cx, Query(q): Query<AppealQuery>) -> AppResult<Resp
     cx.require_user()?;
     let action = match (q.action, q.target.as_deref(), q.id.as_deref()) {
         (Some(a), _, _) => a,
-        (None, Some(t), Some(id)) => {
-            uc::hiding_action(&cx.app.env(), &cx.actor(), t, id).await?
-        }
+        (None, Some(t), Some(id)) => uc::hiding_action(&cx.app.env(), &cx.actor(), t, id).await?,
         _ => return Err(AppError::NotFound),
     };
     render(&appeal_view(&cx, action).await?)
@@ -603,7 +594,8 @@ pub async fn person_page(cx: Cx, Path(username): Path<String>) -> AppResult<Resp
             &person.username,
             &format!(
                 "/people/{}",
-                url::form_urlencoded::byte_serialize(person.username.as_bytes()).collect::<String>()
+                url::form_urlencoded::byte_serialize(person.username.as_bytes())
+                    .collect::<String>()
             ),
         ),
         person,
