@@ -5,6 +5,7 @@ pub mod key;
 pub mod spec;
 pub mod status;
 pub mod tree;
+pub mod upstream;
 
 pub use key::CourseKey;
 pub use status::{CourseStatus, StatusChange};
