@@ -18,6 +18,7 @@ pub mod orgs;
 pub mod problems;
 pub mod settings;
 pub mod surveys;
+pub mod upstream;
 pub mod users;
 
 pub use error::{Error, ErrorKind, Result};

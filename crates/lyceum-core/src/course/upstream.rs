@@ -92,8 +92,12 @@ pub struct Change {
     pub descendants: Vec<i64>,
 }
 
-/// The source blocks in reading order (children by position, then id).
-fn reading_order(source: &[SourceBlock]) -> Vec<&SourceBlock> {
+/// The ids of a course's blocks in reading order (children by position, then id).
+pub fn reading_order(blocks: &[SourceBlock]) -> Vec<i64> {
+    ordered(blocks).into_iter().map(|b| b.id).collect()
+}
+
+fn ordered(source: &[SourceBlock]) -> Vec<&SourceBlock> {
     let mut children: HashMap<Option<i64>, Vec<&SourceBlock>> = HashMap::new();
     for b in source {
         children.entry(b.parent).or_default().push(b);
@@ -127,12 +131,14 @@ pub fn changes(source: &[SourceBlock], fork: &[ForkBlock], links: &[Link]) -> Ve
     let live: HashMap<i64, &SourceBlock> = source.iter().map(|b| (b.id, b)).collect();
     let in_draft = |id: i64| fork_by_id.get(&id).is_some_and(|b| !b.removed);
     let mut out: Vec<Change> = Vec::new();
-    let order = reading_order(source);
+    let order = ordered(source);
     // New source blocks: the topmost of each new subtree is listed, the rest ride along.
     let mut top_of: HashMap<i64, usize> = HashMap::new();
     for b in &order {
         let link = by_source.get(&b.id).copied();
-        let fork_block = link.map(|l| l.fork_block).filter(|f| fork_by_id.contains_key(f));
+        let fork_block = link
+            .map(|l| l.fork_block)
+            .filter(|f| fork_by_id.contains_key(f));
         let Some(fork_id) = fork_block else {
             // Added (or its link's block is gone from the fork altogether).
             if let Some(p) = b.parent
