@@ -941,6 +941,8 @@ pub async fn make_live(
     now: i64,
 ) -> Result<Publication> {
     let (version, changed) = drafts::publish(db, course, by, summary, now).await?;
+    // A fork says "changes were made" once its published content differs from its source.
+    crate::forks::after_publish(db, course).await?;
     db.exec(
         lyceum_store::q("UPDATE courses SET status = 'published', published = TRUE WHERE id = $1 AND status IN ('draft', 'review')")
             .bind(course.0),

@@ -12,6 +12,7 @@ pub mod course_admin;
 pub mod course_files;
 pub mod courses;
 pub mod error;
+pub mod forks;
 pub mod jobs;
 pub mod open_responses;
 pub mod orgs;

@@ -152,6 +152,12 @@ pub enum Resource<'a> {
     },
     /// A user's account and preferences.
     Account(UserId),
+    /// A course as the source of a fork: the course and whether its licence allows
+    /// adaptations (CC BY-SA, CC BY, CC0; never "all rights reserved").
+    ForkSource {
+        course: &'a CourseFacts,
+        adaptable: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -184,6 +190,10 @@ pub enum Action {
     /// The site: its users, organisations and audit log. A course: its status (archive,
     /// reopen) and rerun. An organisation: rename it, and whether it needs review.
     Administer,
+    /// Copy a course's published content into a new course of one's own (a fork), on a
+    /// [`Resource::ForkSource`]: anyone logged in who sees the course, when its licence
+    /// allows adaptations. Where the copy goes is `CreateCourse`'s question.
+    Fork,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -309,6 +319,17 @@ pub fn can(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision {
                 Action::Grade if team => Allow,
                 // Someone else's work: not even its existence shows.
                 _ => NotFound,
+            }
+        }
+        Resource::ForkSource { course, adaptable } => {
+            if !course_visible(actor, course) {
+                return NotFound;
+            }
+            match action {
+                Action::Fork | Action::View if !logged_in => NeedLogin,
+                Action::View => Allow,
+                Action::Fork if adaptable => Allow,
+                _ => Forbidden,
             }
         }
         Resource::Account(owner) => {
@@ -749,6 +770,54 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn fork_matrix() {
+        // Anonymous, enrolled learner, other learner, staff, site admin.
+        let fork = |adaptable| {
+            move |w: Who, f: &CourseFacts| {
+                can(
+                    &actor(w),
+                    Action::Fork,
+                    Resource::ForkSource {
+                        course: f,
+                        adaptable,
+                    },
+                )
+            }
+        };
+        check(
+            fork(true),
+            true,
+            [NeedLogin, Allow, Allow, Allow, Allow],
+            "fork a free published course",
+        );
+        check(
+            fork(false),
+            true,
+            [NeedLogin, Forbidden, Forbidden, Forbidden, Forbidden],
+            "all rights reserved: nobody forks, not even an admin",
+        );
+        check(
+            fork(true),
+            false,
+            [NotFound, NotFound, NotFound, Allow, Allow],
+            "an unpublished course: only those who see it",
+        );
+        check(
+            fork(false),
+            false,
+            [NotFound, NotFound, NotFound, Forbidden, Forbidden],
+            "unpublished and not free",
+        );
+        // Fork is no action on a course as such.
+        check(
+            |w, f| can(&actor(w), Action::Fork, Resource::Course(f)),
+            true,
+            [NeedLogin, Forbidden, Forbidden, Forbidden, Forbidden],
+            "fork needs the licence fact",
+        );
     }
 
     #[test]

@@ -37,10 +37,39 @@ row! {
         pub enrollment_end_at: Option<i64>,
         pub card_image: Option<String>,
         pub last_reviewed_at: Option<i64>,
+        // The owner of the course's organisation when it is a personal space.
+        pub org_personal_user_id: Option<i64>,
+        // For a fork: its source's key (now, or the last one known), title, licence,
+        // authors (a JSON array of names) and whether the fork changed what it took.
+        pub fork_source_key: Option<String>,
+        pub fork_source_title: Option<String>,
+        pub fork_source_license: Option<String>,
+        pub fork_source_authors: Option<String>,
+        pub fork_modified: Option<bool>,
     }
 }
 
 impl CourseRow {
+    /// The course's source, when it is a fork.
+    pub fn fork_source(&self) -> Option<ForkSource> {
+        Some(ForkSource {
+            key: self.fork_source_key.clone()?,
+            title: self.fork_source_title.clone().unwrap_or_default(),
+            license: self.fork_source_license.clone().unwrap_or_default(),
+            authors: self
+                .fork_source_authors
+                .as_deref()
+                .and_then(|a| serde_json::from_str(a).ok())
+                .unwrap_or_default(),
+            modified: self.fork_modified.unwrap_or(false),
+        })
+    }
+
+    /// The course is in someone's personal space (unlisted).
+    pub fn personal(&self) -> bool {
+        self.org_personal_user_id.is_some()
+    }
+
     pub fn id(&self) -> CourseId {
         CourseId(self.id)
     }
@@ -69,10 +98,28 @@ impl CourseRow {
     }
 }
 
+/// What a fork's pages say about its source (CC BY-SA attribution).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ForkSource {
+    pub key: String,
+    pub title: String,
+    pub license: String,
+    pub authors: Vec<String>,
+    /// The fork's published content differs from what it took ("changes were made").
+    pub modified: bool,
+}
+
+/// A course's columns; a fork's source comes along by primary-key lookups in the same
+/// statement, so the pages that show the attribution read nothing more.
 pub(crate) const COURSE_COLUMNS: &str = "c.id, c.org_id, o.slug AS org_slug, o.name AS org_name, c.course_key, c.code, c.run, c.title,
     c.short_description, c.overview_html, c.outcomes, c.language, c.license, c.effort_minutes_per_week, c.effort_weeks,
     c.start_at, c.end_at, c.enrollment_open, c.published, c.self_paced, c.content_version, c.grading_policy, c.status,
-    c.enrollment_start_at, c.enrollment_end_at, c.card_image, c.last_reviewed_at";
+    c.enrollment_start_at, c.enrollment_end_at, c.card_image, c.last_reviewed_at, o.personal_user_id AS org_personal_user_id,
+    (SELECT COALESCE(s.course_key, f.source_key) FROM course_forks f LEFT JOIN courses s ON s.id = f.source_course_id WHERE f.course_id = c.id) AS fork_source_key,
+    (SELECT f.source_title FROM course_forks f WHERE f.course_id = c.id) AS fork_source_title,
+    (SELECT f.source_license FROM course_forks f WHERE f.course_id = c.id) AS fork_source_license,
+    (SELECT f.source_authors FROM course_forks f WHERE f.course_id = c.id) AS fork_source_authors,
+    (SELECT f.modified FROM course_forks f WHERE f.course_id = c.id) AS fork_modified";
 
 /// The viewer's relation to a course, read together with the course.
 #[derive(Clone, Debug, Default)]
