@@ -145,11 +145,10 @@ impl Upstream {
     }
 }
 
+/// A course that is no fork has no upstream: a conflict with a message saying so (only
+/// its team gets this far; anyone else was told "not found" before).
 fn not_a_fork() -> Error {
-    Error::new(
-        ErrorKind::NotFound,
-        DomainError::new("lyceum-upstream-error-not-fork"),
-    )
+    Error::conflict("lyceum-upstream-error-not-fork")
 }
 
 /// Everything a comparison needs, read in a fixed number of statements.
@@ -182,8 +181,11 @@ async fn load(db: &mut impl Db, actor: &Actor, course: CourseId) -> Result<Loade
 }
 
 fn compare(l: &Loaded) -> Vec<Change> {
-    let source: Vec<rules::SourceBlock> = l
-        .source
+    compare_parts(&l.draft, &l.source, &l.links)
+}
+
+fn compare_parts(draft: &Draft, source: &[PublishedRow], links: &[repo::LinkRow]) -> Vec<Change> {
+    let source: Vec<rules::SourceBlock> = source
         .iter()
         .map(|b| rules::SourceBlock {
             id: b.id,
@@ -192,12 +194,11 @@ fn compare(l: &Loaded) -> Vec<Change> {
             revision: b.revision,
         })
         .collect();
-    let fork: Vec<rules::ForkBlock> = l
-        .draft
+    let fork: Vec<rules::ForkBlock> = draft
         .blocks
         .iter()
         .map(|b| (b, false))
-        .chain(l.draft.removed.iter().map(|b| (b, true)))
+        .chain(draft.removed.iter().map(|b| (b, true)))
         .map(|(b, removed)| rules::ForkBlock {
             id: b.id,
             parent: b.parent_id,
@@ -206,8 +207,7 @@ fn compare(l: &Loaded) -> Vec<Change> {
             removed,
         })
         .collect();
-    let links: Vec<rules::Link> = l
-        .links
+    let links: Vec<rules::Link> = links
         .iter()
         .map(|r| rules::Link {
             fork_block: r.block_id,
@@ -289,15 +289,33 @@ pub async fn changes(env: &Env, actor: &Actor, fork: CourseId) -> Result<Upstrea
     })
 }
 
-/// How many source changes a fork has not taken; `None` when the course is not a fork.
-/// For the Studio outline's "N changes in the source" link.
-pub async fn pending(env: &Env, actor: &Actor, course: CourseId) -> Result<Option<usize>> {
+/// What Studio's outline links to: a fork's changes not taken, its forks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StudioLinks {
+    /// A fork: how many of its source's changes it has not taken (`None`: no fork).
+    pub pending: Option<usize>,
+    /// How many forks the course has.
+    pub forks: i64,
+}
+
+/// [`StudioLinks`] for a draft its author loaded: one statement for a course that is no
+/// fork, four for a fork (its record, the source's published blocks, the links).
+pub async fn studio_links(env: &Env, draft: &Draft) -> Result<StudioLinks> {
     let mut db = env.store.conn().await?;
-    if repo::fork_of(&mut db, course).await?.is_none() {
-        return Ok(None);
+    let course = draft.course.id();
+    let (is_fork, forks) = repo::relations(&mut db, course).await?;
+    let mut pending = None;
+    if is_fork && let Some(fork) = repo::fork_of(&mut db, course).await? {
+        pending = Some(match (SourceState::of(&fork), fork.source_course_id) {
+            (SourceState::Open, Some(src)) => {
+                let source = repo::published(&mut db, CourseId(src)).await?;
+                let links = repo::links(&mut db, course).await?;
+                compare_parts(draft, &source, &links).len()
+            }
+            _ => 0,
+        });
     }
-    drop(db);
-    Ok(Some(changes(env, actor, course).await?.changes.len()))
+    Ok(StudioLinks { pending, forks })
 }
 
 /// One change taken into the fork.

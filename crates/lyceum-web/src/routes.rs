@@ -143,6 +143,7 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
         )
         .route("/healthz", get(health))
         .merge(api::studio::routes())
+        .merge(api::upstream::routes())
         .merge(crate::editors::routes())
         // Every block kind's pages, API and staff tools, in their route families.
         .merge(kinds::routes())

@@ -193,6 +193,9 @@ const SENTENCES: &[(&str, &str)] = &[
     ),
     ("course.archive", "lyceum-audit-action-course-archive"),
     ("course.reopen", "lyceum-audit-action-course-reopen"),
+    // Upstream sync (`lyceum_app::upstream`).
+    ("course.upstream-pull", "lyceum-upstream-audit-pull"),
+    ("course.upstream-resolve", "lyceum-upstream-audit-resolve"),
 ];
 
 fn sentence_key(action: &str) -> Option<&'static str> {
