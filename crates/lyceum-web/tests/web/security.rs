@@ -315,6 +315,11 @@ const STATE_CHANGING: &[(&str, &str)] = &[
         "POST",
         "/courses/{key}/studio/history/{block}/{revision}/restore",
     ),
+    // Upstream sync (`api/upstream.rs`, `handlers/studio/upstream.rs`).
+    ("POST", "/api/v1/courses/{course_id}/upstream/pull"),
+    ("POST", "/api/v1/courses/{course_id}/upstream/resolve"),
+    ("POST", "/courses/{key}/studio/upstream/pull"),
+    ("POST", "/courses/{key}/studio/upstream/{block}/resolve"),
 ];
 
 /// The (method, path) of every route in `routes.rs` and the kinds' modules that is not a GET.

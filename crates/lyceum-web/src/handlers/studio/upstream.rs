@@ -164,6 +164,24 @@ pub struct DoneQuery {
     n: Option<usize>,
 }
 
+/// The course a Studio URL names, for a use case that loads it with the actor's rights
+/// itself: someone not logged in is asked to log in, a key that cannot be is 404.
+async fn course_of(cx: &Cx, key: &str) -> AppResult<lyceum_core::CourseId> {
+    if cx.user().is_none() {
+        return Err(AppError::LoginRequired {
+            return_to: cx.page.path.clone(),
+        });
+    }
+    if key.parse::<lyceum_core::course::CourseKey>().is_err() {
+        return Err(AppError::NotFound);
+    }
+    let mut db = cx.app.store().conn().await?;
+    Ok(lyceum_store::repo::courses::find_by_key(&mut db, key)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .id())
+}
+
 async fn page_with(
     cx: &Cx,
     key: &str,
@@ -171,8 +189,8 @@ async fn page_with(
     error: Option<Html>,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let draft = load(cx, key).await?;
-    let up = upstream::changes(&cx.app.env(), &cx.actor(), draft.course.id()).await?;
+    let course = course_of(cx, key).await?;
+    let up = upstream::changes(&cx.app.env(), &cx.actor(), course).await?;
     let p = &cx.page;
     let (conflicts, items): (Vec<Item>, Vec<Item>) = up
         .changes
@@ -236,7 +254,7 @@ fn refused_status(e: &lyceum_app::Error) -> StatusCode {
 
 /// "Pull selected": the ticked changes into the draft.
 pub async fn pull(cx: Cx, Path(key): Path<String>, body: axum::body::Bytes) -> AppResult<Response> {
-    let draft = load(&cx, &key).await?;
+    let course = course_of(&cx, &key).await?;
     let mut ids = Vec::new();
     for (k, v) in fields(&body) {
         if k == "blocks" {
@@ -246,7 +264,7 @@ pub async fn pull(cx: Cx, Path(key): Path<String>, body: axum::body::Bytes) -> A
             );
         }
     }
-    match upstream::pull(&cx.app.env(), &cx.actor(), draft.course.id(), &ids).await {
+    match upstream::pull(&cx.app.env(), &cx.actor(), course, &ids).await {
         Ok(done) => Ok(see_other(&format!(
             "/courses/{key}/studio/upstream?done=pulled&n={}",
             done.len()
@@ -267,7 +285,7 @@ pub async fn resolve(
     body: axum::body::Bytes,
 ) -> AppResult<Response> {
     let block: i64 = block.parse().map_err(|_| AppError::NotFound)?;
-    let draft = load(&cx, &key).await?;
+    let course = course_of(&cx, &key).await?;
     let env = cx.app.env();
     let actor = cx.actor();
     let f = fields(&body);
@@ -276,7 +294,6 @@ pub async fn resolve(
             .find(|(k, _)| k == n)
             .map_or(String::new(), |(_, v)| v.clone())
     };
-    let course = draft.course.id();
     let result = match field("choice").as_str() {
         "theirs" => upstream::pull(&env, &actor, course, &[block])
             .await
@@ -451,18 +468,7 @@ fn diff_item(p: &Page, d: &ForkDiff) -> DiffItem {
 /// What a fork changed from the source version it is based on: its published content
 /// against the source's revisions it took. For the source's team and the fork's.
 pub async fn fork_changes(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
-    if cx.user().is_none() {
-        return Err(AppError::LoginRequired {
-            return_to: cx.page.path.clone(),
-        });
-    }
-    let id = {
-        let mut db = cx.app.store().conn().await?;
-        lyceum_store::repo::courses::find_by_key(&mut db, &key)
-            .await?
-            .ok_or(AppError::NotFound)?
-            .id()
-    };
+    let id = course_of(&cx, &key).await?;
     let (course, record, diffs) = upstream::fork_changes(&cx.app.env(), &cx.actor(), id).await?;
     let p = &cx.page;
     let v = ForkChangesView {
