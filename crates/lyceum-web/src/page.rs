@@ -108,6 +108,7 @@ const NOTICES: &[(&str, &str)] = &[
         "course-rerun-created",
         "lyceum-newcourse-notice-rerun-created",
     ),
+    ("course-forked", "lyceum-fork-notice-created"),
     (
         "course-settings-saved",
         "lyceum-course-settings-notice-saved",

@@ -149,6 +149,7 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
         .merge(kinds::routes())
         // Creating courses, their settings, team and review (pages and API).
         .merge(crate::handlers::course_admin::routes())
+        .merge(crate::handlers::forks::routes())
         // Site administration and organisations' pages.
         .merge(crate::handlers::admin::routes())
         .merge(crate::handlers::studio::routes())

@@ -218,11 +218,13 @@ row! {
 
 /// The catalog lists courses of one status: `published` (the default list) or
 /// `archived`. Drafts and courses in review are never listed, not even to their team
-/// (who find them on their dashboard). `$1` = the status.
+/// (who find them on their dashboard), nor are courses in personal spaces (unlisted,
+/// reachable by their link). `$1` = the status.
 pub async fn catalog_facets(db: &mut impl Db, status: &str) -> Result<Vec<CatalogFacet>> {
     db.all(
         q("SELECT c.language, o.slug AS org_slug, o.name AS org_name, o.logo_sha256 AS org_logo, COUNT(*) AS courses
-           FROM courses c JOIN organizations o ON o.id = c.org_id WHERE c.published AND c.status = $1
+           FROM courses c JOIN organizations o ON o.id = c.org_id
+           WHERE c.published AND c.status = $1 AND o.personal_user_id IS NULL
            GROUP BY c.language, o.slug, o.name, o.logo_sha256")
         .bind(status),
     )
@@ -258,10 +260,12 @@ pub async fn catalog(
                 c.short_description, '' AS overview_html, '[]' AS outcomes, c.language, c.license, c.effort_minutes_per_week, c.effort_weeks,
                 c.start_at, c.end_at, c.enrollment_open, c.published, c.self_paced, c.content_version, '' AS grading_policy, c.status,
                 c.enrollment_start_at, c.enrollment_end_at, c.card_image, c.last_reviewed_at, a.sha256 AS card_sha256,
+                NULL AS org_personal_user_id, NULL AS fork_source_key, NULL AS fork_source_title, NULL AS fork_source_license,
+                NULL AS fork_source_authors, NULL AS fork_modified,
                 COALESCE((SELECT MAX(p.published_at) FROM course_publications p WHERE p.course_id = c.id), c.created_at) AS last_published_at
              FROM courses c JOIN organizations o ON o.id = c.org_id
              LEFT JOIN assets a ON a.course_id = c.id AND a.name = c.card_image
-             WHERE c.published AND c.status = $1 AND ($2 IS NULL OR c.language = $2) AND ($3 IS NULL OR o.slug = $3)
+             WHERE c.published AND c.status = $1 AND o.personal_user_id IS NULL AND ($2 IS NULL OR c.language = $2) AND ($3 IS NULL OR o.slug = $3)
              ORDER BY c.start_at DESC NULLS LAST, c.title, c.id LIMIT $4 OFFSET $5")
             .bind(status)
             .bind(language)

@@ -198,6 +198,8 @@ const STATE_CHANGING: &[(&str, &str)] = &[
         "/courses/{key}/open-response/{block}/peer-review/next",
     ),
     ("POST", "/notifications/read"),
+    ("POST", "/courses/{key}/fork"),
+    ("POST", "/api/v1/courses/{course_id}/fork"),
     ("POST", "/notifications/{id}/open"),
     (
         "POST",
