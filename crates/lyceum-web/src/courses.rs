@@ -228,6 +228,7 @@ pub async fn load_as(
         enrolled: viewer.enrolled,
         role: viewer.role,
         org_role: viewer.org_role,
+        hidden: row.hidden_at.is_some(),
     };
     let content = app
         .courses()

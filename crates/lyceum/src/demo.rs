@@ -531,6 +531,7 @@ async fn seed_surveys(
             enrolled: true,
             role: None,
             org_role: None,
+            hidden: false,
         },
         actor: Actor::user(user, false),
     };

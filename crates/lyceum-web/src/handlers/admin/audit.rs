@@ -198,6 +198,17 @@ const SENTENCES: &[(&str, &str)] = &[
     // Upstream sync (`lyceum_app::upstream`).
     ("course.upstream-pull", "lyceum-upstream-audit-pull"),
     ("course.upstream-resolve", "lyceum-upstream-audit-resolve"),
+    // Moderation (`lyceum_app::moderation`): the target is a course key, a block id or a
+    // user id; appeals name the moderation action.
+    ("moderation.hide", "lyceum-mod-audit-hide"),
+    ("moderation.unhide", "lyceum-mod-audit-unhide"),
+    ("moderation.warn", "lyceum-mod-audit-warn"),
+    ("moderation.suspend", "lyceum-mod-audit-suspend"),
+    ("moderation.block", "lyceum-mod-audit-block"),
+    ("moderation.dismiss", "lyceum-mod-audit-dismiss"),
+    ("moderation.appeal", "lyceum-mod-audit-appeal"),
+    ("user.moderator.grant", "lyceum-mod-audit-moderator-grant"),
+    ("user.moderator.revoke", "lyceum-mod-audit-moderator-revoke"),
 ];
 
 fn sentence_key(action: &str) -> Option<&'static str> {
@@ -229,7 +240,7 @@ fn detail_text(v: &serde_json::Value) -> String {
 
 fn role_text(p: &Page, role: Option<&str>) -> String {
     match role {
-        Some(r @ ("admin" | "reviewer" | "creator" | "member")) => {
+        Some(r @ ("admin" | "reviewer" | "creator" | "member" | "moderator")) => {
             p.text(&format!("lyceum-org-role-{r}"))
         }
         Some(other) => other.to_owned(),
