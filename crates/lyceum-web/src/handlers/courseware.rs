@@ -137,7 +137,6 @@ pub(crate) fn head(cx: &Cx, course: &CourseCx, current: &str) -> CourseHead {
         about_url: course.url("about"),
         tabs,
         license_footer: course_footer(&cx.page, &course.row),
-        license_footer: license_footer(&cx.page, license_of(course)),
         hidden: crate::handlers::moderation::course_banner(course),
     }
 }

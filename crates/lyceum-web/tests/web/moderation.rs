@@ -65,7 +65,7 @@ async fn reports_over_the_api() {
         .post_json("/api/v1/reports", report("course", json!(KEY), "spam"))
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    let mut lea = w.t.login("lea").await;
+    let lea = w.t.login("lea").await;
     let r = lea
         .post_json("/api/v1/reports", report("course", json!(KEY), "spam"))
         .await;
@@ -123,7 +123,7 @@ async fn reports_over_the_api() {
 #[tokio::test]
 async fn the_queue_is_for_moderators() {
     let w = world().await;
-    let mut lea = w.t.login("lea").await;
+    let lea = w.t.login("lea").await;
     lea.post_json("/api/v1/reports", report("course", json!(KEY), "spam")).await;
     lea.post_json("/api/v1/reports", report("user", json!("otto"), "spam")).await;
     let mut otto = w.t.login("otto").await;
@@ -170,7 +170,7 @@ fn action(target: serde_json::Value, action: &str, reason: &str) -> serde_json::
 #[tokio::test]
 async fn hiding_a_unit_over_the_api_hides_it_from_learners_only() {
     let w = world().await;
-    let mut lea = w.t.login("lea").await;
+    let lea = w.t.login("lea").await;
     let report_id = lea
         .post_json("/api/v1/reports", report("block", json!(w.unit), "spam"))
         .await
@@ -222,7 +222,7 @@ async fn hiding_a_unit_over_the_api_hides_it_from_learners_only() {
     let first = lea.get(&unit_path("s1-1-1")).await.body;
     assert!(!first.contains("s1-1-2"));
     // There for the team, with the banner and the reason.
-    let mut ines = w.t.login("ines").await;
+    let ines = w.t.login("ines").await;
     let page = ines.get(&unit_path("s1-1-2")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Hidden by a moderator"));
@@ -300,10 +300,10 @@ async fn a_hidden_course_is_gone_for_learners_and_there_for_its_team() {
     let mut anon = w.t.client();
     assert!(!anon.get("/").await.body.contains("Sample course T101"));
     assert_eq!(anon.get(&format!("/courses/{KEY}/about")).await.status, StatusCode::NOT_FOUND);
-    let mut lea = w.t.login("lea").await;
+    let lea = w.t.login("lea").await;
     assert_eq!(lea.get(&format!("/courses/{KEY}/courseware")).await.status, StatusCode::NOT_FOUND);
     assert_eq!(lea.get("/dashboard").await.status, StatusCode::OK);
-    let mut ines = w.t.login("ines").await;
+    let ines = w.t.login("ines").await;
     let about = ines.get(&format!("/courses/{KEY}/about")).await;
     assert_eq!(about.status, StatusCode::OK);
     assert!(about.body.contains("Copied from a book"));
@@ -340,7 +340,7 @@ async fn a_hidden_course_is_gone_for_learners_and_there_for_its_team() {
 #[tokio::test]
 async fn the_pages_work_without_script() {
     let w = world().await;
-    let mut lea = w.t.login("lea").await;
+    let lea = w.t.login("lea").await;
     // The About page and the unit offer "Report"; the form lists the reasons.
     let about = lea.get(&format!("/courses/{KEY}/about")).await.body;
     assert!(about.contains("/report?type=course"));
@@ -425,7 +425,7 @@ async fn moderation_pages_never_write_and_do_not_grow_with_the_queue() {
         people.push(format!("p{i}"));
         w.t.user(&format!("p{i}"), false).await;
     }
-    let mut file = |n: usize| {
+    let file = |n: usize| {
         let mut out = Vec::new();
         for k in 0..n {
             let reporter = reporters[k % reporters.len()];
@@ -463,8 +463,8 @@ async fn moderation_pages_never_write_and_do_not_grow_with_the_queue() {
         )
         .await;
     let action_id = r.json()["id"].as_i64().unwrap();
-    let mut ines = w.t.login("ines").await;
-    let mut lea = w.t.login("lea").await;
+    let ines = w.t.login("ines").await;
+    let lea = w.t.login("lea").await;
     let unit_id = w.unit.to_string();
     let first = w.t.block_ids(w.course).await["s1-1-1"];
     let reads: [(usize, String); 9] = [
