@@ -685,7 +685,9 @@ async fn every_page_is_accessible_and_fits_a_phone() {
         ] {
             b.go(&q(&path)).await;
             let page = format!("{name} ({lang})");
-            let tabs = path.contains("/courses/") && !path.ends_with("/about");
+            // The fork form is no page of the course: no course tabs.
+            let tabs =
+                path.contains("/courses/") && !path.ends_with("/about") && !path.ends_with("/fork");
             violations.extend(b.layout(&page, tabs).await);
             violations.extend(b.axe(&page).await);
             if name == "unit with a wide table" || name == "bookmarks" {
