@@ -198,7 +198,8 @@ pub async fn fork(
         },
     )
     .await?;
-    let link = format!("/courses/{source_key}/about");
+    // The source's list of its forks (Studio), where its team sees what forks changed.
+    let link = format!("/courses/{source_key}/studio/forks");
     for u in repo::instructors(&mut tx, from.id()).await? {
         if u == me {
             continue;

@@ -260,12 +260,33 @@ async fn a_fork_credits_its_source_on_every_page() {
         .await
         .unwrap();
     }
+    let source_id = {
+        let mut c = t.store.conn().await.unwrap();
+        courses::find_by_key(&mut c, KEY)
+            .await
+            .unwrap()
+            .unwrap()
+            .id()
+    };
+    t.make_staff(
+        author,
+        source_id,
+        lyceum_core::permissions::CourseRole::Instructor,
+    )
+    .await;
     let mut carla = t.login("carla").await;
     let r = carla
         .post_json(&fork_path(KEY), json!({"org": OTHER_ORG}))
         .await;
     let fork = r.json()["id"].as_str().unwrap().to_owned();
     publish(&mut carla, &fork).await;
+    // The source's instructor is told, with a link to the source's forks.
+    let r = t.login("ines").await.get("/notifications").await;
+    assert!(
+        r.body.contains("Your course was forked into") && r.body.contains("Sample course T101"),
+        "{}",
+        r.body
+    );
     let about = t.client().get(&format!("/courses/{fork}/about")).await;
     assert_eq!(about.status, StatusCode::OK);
     for want in [
