@@ -116,6 +116,7 @@ const NOTICES: &[(&str, &str)] = &[
         "lyceum-newcourse-notice-rerun-created",
     ),
     ("course-forked", "lyceum-fork-notice-created"),
+    ("course-moved", "lyceum-fork-notice-moved"),
     (
         "course-settings-saved",
         "lyceum-course-settings-notice-saved",

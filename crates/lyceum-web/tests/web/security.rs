@@ -200,6 +200,8 @@ const STATE_CHANGING: &[(&str, &str)] = &[
     ("POST", "/notifications/read"),
     ("POST", "/courses/{key}/fork"),
     ("POST", "/api/v1/courses/{course_id}/fork"),
+    ("POST", "/courses/{key}/move"),
+    ("POST", "/api/v1/courses/{course_id}/move"),
     ("POST", "/notifications/{id}/open"),
     (
         "POST",

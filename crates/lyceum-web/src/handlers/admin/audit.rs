@@ -159,6 +159,7 @@ const SENTENCES: &[(&str, &str)] = &[
     ("course.rerun", "lyceum-audit-action-course-rerun"),
     // Forks (`lyceum_app::forks`): the target is the fork, `from` its source.
     ("course.fork", "lyceum-fork-audit"),
+    ("course.move", "lyceum-fork-audit-move"),
     ("course.publish", "lyceum-audit-action-course-publish"),
     (
         "course.submit-review",
@@ -302,7 +303,7 @@ pub async fn lines(cx: &Cx, rows: Vec<EntryRow>) -> AppResult<Vec<AuditLine>> {
             let sentence = if let Some(key) = sentence_key(&e.action) {
                 let (second, third) = match e.action.as_str() {
                     "site.setting" => (detail_text(&details["old"]), detail_text(&details["new"])),
-                    "course.fork" => (detail_text(&details["from"]), String::new()),
+                    "course.fork" | "course.move" => (detail_text(&details["from"]), String::new()),
                     a if a.starts_with("org.member.") => (
                         details["user"].as_str().unwrap_or_default().to_owned(),
                         role_text(p, details["new"].as_str()),
