@@ -12,6 +12,7 @@ pub mod course_admin;
 pub mod course_files;
 pub mod courses;
 pub mod error;
+pub mod forks;
 pub mod jobs;
 pub mod moderation;
 pub mod open_responses;
@@ -19,6 +20,7 @@ pub mod orgs;
 pub mod problems;
 pub mod settings;
 pub mod surveys;
+pub mod upstream;
 pub mod users;
 
 pub use error::{Error, ErrorKind, Result};

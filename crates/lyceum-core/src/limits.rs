@@ -83,6 +83,9 @@ pub const REVIEW_COMMENT: TextLimit = lines(5_000);
 /// The largest card image a course may have, in bytes.
 pub const CARD_IMAGE_BYTES: usize = 2 * 1024 * 1024;
 
+/// Most blocks one upstream pull may name (a request naming more is refused whole).
+pub const UPSTREAM_PULL: usize = 1_000;
+
 /// Longest file name, in bytes (what every common file system stores).
 pub const FILE_NAME_BYTES: usize = 255;
 

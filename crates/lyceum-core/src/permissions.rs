@@ -188,6 +188,12 @@ pub enum Resource<'a> {
     },
     /// A user's account and preferences.
     Account(UserId),
+    /// A course as the source of a fork: the course and whether its licence allows
+    /// adaptations (CC BY-SA, CC BY, CC0; never "all rights reserved").
+    ForkSource {
+        course: &'a CourseFacts,
+        adaptable: bool,
+    },
     /// A person, as reports and moderation see them (their public page, their standing).
     Person(&'a PersonFacts),
 }
@@ -222,6 +228,10 @@ pub enum Action {
     /// The site: its users, organisations and audit log. A course: its status (archive,
     /// reopen) and rerun. An organisation: rename it, and whether it needs review.
     Administer,
+    /// Copy a course's published content into a new course of one's own (a fork), on a
+    /// [`Resource::ForkSource`]: anyone logged in who sees the course, when its licence
+    /// allows adaptations. Where the copy goes is `CreateCourse`'s question.
+    Fork,
     /// Report something to the moderators: anyone logged in, on what they can see.
     Report,
     /// Act as a moderator: the queue, hiding content, warning, suspending and blocking
@@ -384,6 +394,17 @@ pub fn can(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision {
                 Action::Grade if team => Allow,
                 // Someone else's work: not even its existence shows.
                 _ => NotFound,
+            }
+        }
+        Resource::ForkSource { course, adaptable } => {
+            if !course_visible(actor, course) {
+                return NotFound;
+            }
+            match action {
+                Action::Fork | Action::View if !logged_in => NeedLogin,
+                Action::View => Allow,
+                Action::Fork if adaptable => Allow,
+                _ => Forbidden,
             }
         }
         Resource::Account(owner) => {
@@ -845,6 +866,54 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn fork_matrix() {
+        // Anonymous, enrolled learner, other learner, staff, site admin.
+        let fork = |adaptable| {
+            move |w: Who, f: &CourseFacts| {
+                can(
+                    &actor(w),
+                    Action::Fork,
+                    Resource::ForkSource {
+                        course: f,
+                        adaptable,
+                    },
+                )
+            }
+        };
+        check(
+            fork(true),
+            true,
+            [NeedLogin, Allow, Allow, Allow, Allow],
+            "fork a free published course",
+        );
+        check(
+            fork(false),
+            true,
+            [NeedLogin, Forbidden, Forbidden, Forbidden, Forbidden],
+            "all rights reserved: nobody forks, not even an admin",
+        );
+        check(
+            fork(true),
+            false,
+            [NotFound, NotFound, NotFound, Allow, Allow],
+            "an unpublished course: only those who see it",
+        );
+        check(
+            fork(false),
+            false,
+            [NotFound, NotFound, NotFound, Forbidden, Forbidden],
+            "unpublished and not free",
+        );
+        // Fork is no action on a course as such.
+        check(
+            |w, f| can(&actor(w), Action::Fork, Resource::Course(f)),
+            true,
+            [NeedLogin, Forbidden, Forbidden, Forbidden, Forbidden],
+            "fork needs the licence fact",
+        );
     }
 
     #[test]

@@ -115,6 +115,8 @@ const NOTICES: &[(&str, &str)] = &[
         "course-rerun-created",
         "lyceum-newcourse-notice-rerun-created",
     ),
+    ("course-forked", "lyceum-fork-notice-created"),
+    ("course-moved", "lyceum-fork-notice-moved"),
     (
         "course-settings-saved",
         "lyceum-course-settings-notice-saved",

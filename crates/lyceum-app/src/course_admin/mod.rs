@@ -305,6 +305,8 @@ pub async fn update_settings(
         "lyceum-course-settings-error-forbidden",
     )?;
     let mut settings = validate_settings(input).map_err(Error::invalid)?;
+    // A fork keeps a licence its source allows (CC BY-SA stays CC BY-SA).
+    crate::forks::check_licence(&mut tx, course.id(), &settings.license).await?;
     let extras = repo::extras(&mut tx, course.id())
         .await?
         .ok_or_else(Error::not_found)?;

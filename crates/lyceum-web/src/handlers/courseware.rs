@@ -4,7 +4,7 @@
 use crate::courses::{self, CourseCx, decide};
 use crate::deadlines;
 use crate::error::{AppError, AppResult};
-use crate::handlers::about::{license_footer, license_of};
+use crate::handlers::about::course_footer;
 use crate::handlers::catalog::content_dir;
 use crate::handlers::{html_response, see_other, with_notice};
 use crate::kinds::{self, BlockCtx, BlockState, Overlay};
@@ -130,13 +130,13 @@ pub(crate) fn head(cx: &Cx, course: &CourseCx, current: &str) -> CourseHead {
     }
     CourseHead {
         title: course.row.title.clone(),
-        org_name: course.row.org_name.clone(),
+        org_name: crate::handlers::about::org_name(&cx.page, &course.row),
         code: course.row.code.clone(),
         language: course.row.language.clone(),
         dir: content_dir(&course.row.language),
         about_url: course.url("about"),
         tabs,
-        license_footer: license_footer(&cx.page, license_of(course)),
+        license_footer: course_footer(&cx.page, &course.row),
         hidden: crate::handlers::moderation::course_banner(course),
     }
 }

@@ -10,6 +10,7 @@ pub mod course_admin;
 pub mod courseware;
 pub mod dashboard;
 pub mod errors;
+pub mod forks;
 pub mod instructor;
 pub mod media;
 pub mod moderation;
