@@ -99,6 +99,8 @@ struct OrgPage {
     courses: Vec<CourseLine>,
     can_edit: bool,
     can_manage: bool,
+    /// The organisation's moderators and admins: a link to their moderation queue.
+    can_moderate: bool,
     create_url: Option<String>,
 }
 
@@ -130,6 +132,7 @@ pub async fn page(cx: Cx, Path(slug): Path<String>) -> AppResult<Response> {
             .collect(),
         can_edit: view.may(&actor, Action::Edit),
         can_manage: view.may(&actor, Action::ManageTeam),
+        can_moderate: view.may(&actor, Action::Moderate),
         create_url: view
             .may(&actor, Action::CreateCourse)
             .then(|| format!("/courses/new?org={}", org.slug)),

@@ -202,9 +202,20 @@ async fn the_queue_is_for_moderators() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     // The page: the same people.
     assert_eq!(mo.get("/moderation").await.status, StatusCode::OK);
-    assert_eq!(
-        w.t.login("oma").await.get("/moderation").await.status,
-        StatusCode::OK
+    let mut oma = w.t.login("oma").await;
+    assert_eq!(oma.get("/moderation").await.status, StatusCode::OK);
+    // The organisation's page links its moderators to the queue, not its learners.
+    assert!(
+        oma.get("/orgs/TESTORG")
+            .await
+            .body
+            .contains("href=\"/moderation\"")
+    );
+    assert!(
+        !lea.get("/orgs/TESTORG")
+            .await
+            .body
+            .contains("href=\"/moderation\"")
     );
     assert_eq!(lea.get("/moderation").await.status, StatusCode::FORBIDDEN);
     let r = w.t.client().get("/moderation").await;
