@@ -772,7 +772,9 @@ pub async fn notice(env: &Env, actor: &Actor, action: i64) -> Result<Notice> {
     }
     let open_appeal = a.open_appeal;
     Ok(Notice {
-        may_appeal: affected && open_appeal.is_none() && a.action != "unhide",
+        may_appeal: affected
+            && open_appeal.is_none()
+            && !matches!(a.action.as_str(), "unhide" | "unsuspend"),
         open_appeal,
         action: a,
     })
@@ -811,7 +813,7 @@ pub async fn appeal(env: &Env, actor: &Actor, action: i64, text: &str) -> Result
     if !is_affected(actor, &a) {
         return Err(Error::not_found());
     }
-    if a.action == "unhide" {
+    if matches!(a.action.as_str(), "unhide" | "unsuspend") {
         return Err(Error::invalid(DomainError::new(
             "lyceum-mod-error-appeal-unhide",
         )));
@@ -900,6 +902,80 @@ pub async fn set_site_moderator(
     Ok(())
 }
 
+/// Lift a person's suspension before it ends (a mistake, an appeal granted): site
+/// moderators and admins, with a reason, audited, and the person told.
+pub async fn lift_suspension(
+    env: &Env,
+    actor: &Actor,
+    username: &str,
+    reason: &str,
+) -> Result<UserId> {
+    let moderator = actor
+        .user
+        .ok_or_else(|| Error::forbidden("lyceum-mod-error-forbidden"))?;
+    let reason = required(
+        reason,
+        limits::MODERATION_REASON,
+        "lyceum-mod-error-reason-required",
+    )?;
+    let mut tx = env.store.begin().await?;
+    let found = find(&mut tx, env, actor, &Target::User(username.to_owned())).await?;
+    Error::decide(
+        can(actor, Action::Moderate, found.resource()),
+        "lyceum-mod-error-forbidden",
+    )?;
+    let u = found.user.as_ref().ok_or_else(Error::not_found)?;
+    let now = env.now_ms();
+    if !u.suspended_at(now) {
+        return Err(Error::conflict("lyceum-mod-error-not-suspended"));
+    }
+    repo::set_suspended(&mut tx, u.id(), None).await?;
+    let action_id = repo::insert_action(
+        &mut tx,
+        &NewAction {
+            actor: moderator,
+            action: "unsuspend",
+            target_type: "user",
+            target_id: &found.target_id,
+            course: None,
+            user: Some(u.id()),
+            subject: &found.title,
+            reason: &reason,
+            until: None,
+            now,
+        },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        &audit::NewEntry {
+            actor: Some(moderator),
+            action: "moderation.unsuspend",
+            target_type: "user",
+            target_id: &found.target_id,
+            reason: &reason,
+            details: json!({ "username": u.username, "moderation_action": action_id }),
+            now,
+        },
+    )
+    .await?;
+    let link = format!("/appeals/new?action={action_id}");
+    notifications::notify(
+        &mut tx,
+        &NewNotice {
+            user: u.id(),
+            course: None,
+            kind: "mod-unsuspended",
+            link: &link,
+            subject: &reason,
+            now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(u.id())
+}
+
 /// A person's public page: their shown name and the published courses they teach or
 /// write. Deleted and blocked accounts have none.
 #[derive(Clone, Debug)]
@@ -908,6 +984,8 @@ pub struct Person {
     pub name: String,
     pub courses: Vec<repo::PublicCourseRow>,
     pub may_report: bool,
+    /// For those who may moderate the person: suspended until (when now).
+    pub moderated: Option<Option<i64>>,
 }
 
 pub async fn person(env: &Env, actor: &Actor, username: &str) -> Result<Person> {
@@ -927,5 +1005,8 @@ pub async fn person(env: &Env, actor: &Actor, username: &str) -> Result<Person> 
         name: u.shown_name().to_owned(),
         courses,
         may_report: can(actor, Action::Report, Resource::Person(&facts)).allowed(),
+        moderated: can(actor, Action::Moderate, Resource::Person(&facts))
+            .allowed()
+            .then(|| u.suspended_until.filter(|t| *t > env.now_ms())),
     })
 }

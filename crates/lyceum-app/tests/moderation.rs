@@ -505,6 +505,27 @@ async fn people_are_warned_suspended_and_blocked_by_the_right_people(store: Stor
         .unwrap();
     assert!(row.suspended_at(w.env.now_ms()));
     assert!(!row.suspended_at(until.as_millisecond()));
+    // Lifting it: moderators only, with a reason; once.
+    let e = moderation::lift_suspension(&w.env, &w.org_moderator, "Lea", "x")
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Forbidden);
+    let e = moderation::lift_suspension(&w.env, &w.moderator, "Lea", " ")
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Invalid);
+    moderation::lift_suspension(&w.env, &w.moderator, "Lea", "Appeal granted")
+        .await
+        .unwrap();
+    let e = moderation::lift_suspension(&w.env, &w.moderator, "Lea", "again")
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Conflict);
+    let row = users::get_user(&mut c, w.learner.user.unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!row.suspended_at(w.env.now_ms()));
     // Moderators never act on admins or other moderators; admins act on moderators.
     for (who, target) in [(w.moderator, "Root"), (w.moderator, "Mo")] {
         let e = moderation::act(
@@ -549,7 +570,15 @@ async fn people_are_warned_suspended_and_blocked_by_the_right_people(store: Stor
         .into_iter()
         .map(|n| n.0)
         .collect();
-    assert_eq!(kinds, ["mod-blocked", "mod-suspended", "mod-warned"]);
+    assert_eq!(
+        kinds,
+        [
+            "mod-blocked",
+            "mod-unsuspended",
+            "mod-suspended",
+            "mod-warned"
+        ]
+    );
     let e = moderation::act(
         &w.env,
         &w.moderator,
@@ -559,7 +588,12 @@ async fn people_are_warned_suspended_and_blocked_by_the_right_people(store: Stor
     .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Conflict);
     let log = audit_actions(&w.env).await;
-    for a in ["moderation.warn", "moderation.suspend", "moderation.block"] {
+    for a in [
+        "moderation.warn",
+        "moderation.suspend",
+        "moderation.unsuspend",
+        "moderation.block",
+    ] {
         assert!(log.iter().any(|l| l == a), "{a}");
     }
 }

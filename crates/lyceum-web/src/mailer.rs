@@ -39,6 +39,7 @@ pub fn notice_key(kind: &str) -> Option<&'static str> {
         "mod-unhidden" => "lyceum-mod-notice-unhidden",
         "mod-warned" => "lyceum-mod-notice-warned",
         "mod-suspended" => "lyceum-mod-notice-suspended",
+        "mod-unsuspended" => "lyceum-mod-notice-unsuspended",
         "mod-blocked" => "lyceum-mod-notice-blocked",
         _ => return None,
     })

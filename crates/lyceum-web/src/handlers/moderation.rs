@@ -28,6 +28,7 @@ pub fn routes() -> Router<App> {
         .route("/appeals/new", get(appeal_page))
         .route("/appeals", post(appeal_post))
         .route("/people/{username}", get(person_page))
+        .route("/people/{username}/unsuspend", post(unsuspend))
         .route("/admin/users/{username}/moderator", post(set_moderator))
         .merge(crate::api::moderation::routes())
 }
@@ -519,6 +520,7 @@ async fn appeal_view(cx: &Cx, action: i64) -> AppResult<AppealView> {
         "unhide" => ("lyceum-mod-notice-unhidden", &a.subject),
         "warn" => ("lyceum-mod-notice-warned", &a.reason),
         "suspend" => ("lyceum-mod-notice-suspended", &a.reason),
+        "unsuspend" => ("lyceum-mod-notice-unsuspended", &a.reason),
         _ => ("lyceum-mod-notice-blocked", &a.reason),
     };
     let link = match (a.target_type.as_str(), &a.course_key) {
@@ -582,6 +584,10 @@ struct PersonView {
     title: String,
     person: uc::Person,
     report_url: String,
+    /// Moderators: suspended until (now), and where to lift it.
+    suspended_until: Option<Timestamp>,
+    unsuspend_url: String,
+    reason_max: usize,
 }
 
 pub async fn person_page(cx: Cx, Path(username): Path<String>) -> AppResult<Response> {
@@ -589,6 +595,12 @@ pub async fn person_page(cx: Cx, Path(username): Path<String>) -> AppResult<Resp
     let p = &cx.page;
     render(&PersonView {
         title: person.name.clone(),
+        suspended_until: person.moderated.flatten().map(from_millis),
+        unsuspend_url: format!(
+            "/people/{}/unsuspend",
+            url::form_urlencoded::byte_serialize(person.username.as_bytes()).collect::<String>()
+        ),
+        reason_max: limits::MODERATION_REASON.max_chars,
         report_url: report_url(
             "user",
             &person.username,
@@ -601,6 +613,28 @@ pub async fn person_page(cx: Cx, Path(username): Path<String>) -> AppResult<Resp
         person,
         p: p.clone(),
     })
+}
+
+#[derive(Deserialize, Default)]
+pub struct LiftForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// Lift a suspension from the person's page (moderators), then back to it.
+pub async fn unsuspend(
+    cx: Cx,
+    Path(username): Path<String>,
+    Form(f): Form<LiftForm>,
+) -> AppResult<Response> {
+    cx.require_user()?;
+    let user = uc::lift_suspension(&cx.app.env(), &cx.actor(), &username, &f.reason).await?;
+    cx.app.sessions().forget_user(user);
+    let back = format!(
+        "/people/{}",
+        url::form_urlencoded::byte_serialize(username.as_bytes()).collect::<String>()
+    );
+    Ok(see_other(&with_notice(&back, "moderated")))
 }
 
 #[derive(Deserialize, Default)]

@@ -613,6 +613,19 @@ async fn the_pages_work_without_script() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // The moderator sees the suspension on the person's page and lifts it there.
+    let page = mo.get("/people/otto").await.body;
+    assert!(page.contains("/people/otto/unsuspend"));
+    assert!(!lea.get("/people/otto").await.body.contains("/unsuspend"));
+    let r = lea
+        .post_form("/people/otto/unsuspend", &[("reason", "x")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = mo
+        .post_form("/people/otto/unsuspend", &[("reason", "Mistake")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(!mo.get("/people/otto").await.body.contains("/unsuspend"));
     // A person's public page: name, published courses, a report link; nothing private.
     let page = lea.get("/people/ines").await;
     assert_eq!(page.status, StatusCode::OK);

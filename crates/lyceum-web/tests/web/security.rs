@@ -329,6 +329,7 @@ const STATE_CHANGING: &[(&str, &str)] = &[
     ("POST", "/moderation/act"),
     ("POST", "/appeals"),
     ("POST", "/admin/users/{username}/moderator"),
+    ("POST", "/people/{username}/unsuspend"),
     ("POST", "/api/v1/reports"),
     ("POST", "/api/v1/moderation/actions"),
 ];

@@ -205,6 +205,7 @@ const SENTENCES: &[(&str, &str)] = &[
     ("moderation.unhide", "lyceum-mod-audit-unhide"),
     ("moderation.warn", "lyceum-mod-audit-warn"),
     ("moderation.suspend", "lyceum-mod-audit-suspend"),
+    ("moderation.unsuspend", "lyceum-mod-audit-unsuspend"),
     ("moderation.block", "lyceum-mod-audit-block"),
     ("moderation.dismiss", "lyceum-mod-audit-dismiss"),
     ("moderation.appeal", "lyceum-mod-audit-appeal"),
