@@ -227,7 +227,7 @@ fn mine_of(draft: &Draft, id: i64) -> Option<&DraftRow> {
         .find(|b| b.id == id)
 }
 
-/// What the source changed since the fork last took from it. Seven statements whatever
+/// What the source changed since the fork last took from it. Six statements whatever
 /// the course's size: the fork and the actor's rights, its draft, its record, the source's
 /// published blocks, the links, and the revisions last taken.
 pub async fn changes(env: &Env, actor: &Actor, fork: CourseId) -> Result<Upstream> {
@@ -830,7 +830,7 @@ pub struct ForkLine {
 
 /// The forks of a course, for its team (who may see its unreleased content). A fork
 /// nobody outside its team may see yet (not published) is listed without its title or
-/// key — only that it exists and when — unless the viewer is on its team: a volunteer's
+/// key — only that it exists, who forked it and when — unless the viewer is on its team: a volunteer's
 /// personal adaptation stays theirs until they publish it. Three statements.
 pub async fn forks(
     env: &Env,
