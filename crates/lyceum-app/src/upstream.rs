@@ -298,23 +298,30 @@ pub struct StudioLinks {
     pub forks: i64,
 }
 
-/// [`StudioLinks`] for a draft its author loaded: one statement for a course that is no
-/// fork, four for a fork (its record, the source's published blocks, the links).
+/// [`StudioLinks`] for a draft its author loaded: no statement for a course that is no
+/// fork (the course row says whether it is one and how many forks it has), three for a
+/// fork (its record, the source's published blocks, the links).
 pub async fn studio_links(env: &Env, draft: &Draft) -> Result<StudioLinks> {
+    let forks = draft.course.fork_count.unwrap_or(0);
+    if draft.course.fork_source_key.is_none() {
+        return Ok(StudioLinks {
+            pending: None,
+            forks,
+        });
+    }
     let mut db = env.store.conn().await?;
     let course = draft.course.id();
-    let (is_fork, forks) = repo::relations(&mut db, course).await?;
-    let mut pending = None;
-    if is_fork && let Some(fork) = repo::fork_of(&mut db, course).await? {
-        pending = Some(match (SourceState::of(&fork), fork.source_course_id) {
+    let pending = match repo::fork_of(&mut db, course).await? {
+        None => None,
+        Some(fork) => Some(match (SourceState::of(&fork), fork.source_course_id) {
             (SourceState::Open, Some(src)) => {
                 let source = repo::published(&mut db, CourseId(src)).await?;
                 let links = repo::links(&mut db, course).await?;
                 compare_parts(draft, &source, &links).len()
             }
             _ => 0,
-        });
-    }
+        }),
+    };
     Ok(StudioLinks { pending, forks })
 }
 

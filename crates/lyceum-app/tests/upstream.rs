@@ -507,11 +507,11 @@ async fn who_may_sync(store: Store) {
         .await
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::NotFound);
-    // A course that is no fork: not found, saying so.
+    // A course that is no fork: a conflict, saying so.
     let e = upstream::changes(&w.env, &w.ines, w.source)
         .await
         .unwrap_err();
-    assert_eq!(e.kind, ErrorKind::NotFound);
+    assert_eq!(e.kind, ErrorKind::Conflict);
     assert_eq!(e.error.key.0, "lyceum-upstream-error-not-fork");
 }
 
