@@ -174,6 +174,7 @@ pub(crate) async fn course_for(
         enrolled: viewer.enrolled,
         role: viewer.role,
         org_role: viewer.org_role,
+        hidden: row.hidden_at.is_some(),
     };
     // Someone who may not see the unreleased course gets "not found" rather than
     // "forbidden" for its draft: a learner learns nothing about what is being written.

@@ -198,7 +198,8 @@ pub async fn fork(
         },
     )
     .await?;
-    let link = format!("/courses/{source_key}/about");
+    // The source's list of its forks (Studio), where its team sees what forks changed.
+    let link = format!("/courses/{source_key}/studio/forks");
     for u in repo::instructors(&mut tx, from.id()).await? {
         if u == me {
             continue;
@@ -349,4 +350,78 @@ pub async fn licence_choices(env: &Env, course: CourseId) -> Result<Vec<License>
 pub async fn after_publish(db: &mut impl Db, course: CourseId) -> Result<()> {
     forks::recompute_modified(db, course).await?;
     Ok(())
+}
+
+/// Move a course out of its personal space into an organisation where the person may
+/// create courses (they must run the course: `Administer`). Its key becomes
+/// `course-v1:ORG+CODE+RUN` in the organisation; the old key stays an alias, so links to
+/// it keep working. Refused for a course not in a personal space (422), into an unknown
+/// organisation or a personal space (422), without the right to create there (403), or
+/// when the new key is taken (409). Returns the new key.
+pub async fn move_to_org(env: &Env, actor: &Actor, key: &str, org: &str) -> Result<String> {
+    let me = user_of(actor)?;
+    let mut tx = env.store.begin().await?;
+    let course = load(&mut tx, key, actor, env.now()).await?;
+    decide(
+        can(actor, Action::Administer, Resource::Course(&course.facts)),
+        "lyceum-fork-error-move-forbidden",
+    )?;
+    if !course.row.personal() {
+        return Err(Error::invalid(DomainError::new(
+            "lyceum-fork-error-move-not-personal",
+        )));
+    }
+    let slug = org.trim();
+    let Some(o) = repo::org_with_role(&mut tx, slug, me).await? else {
+        return Err(Error::invalid(
+            DomainError::new("lyceum-newcourse-error-org-unknown").with_arg(slug),
+        ));
+    };
+    if forks::is_personal(&mut tx, o.id()).await? {
+        return Err(Error::invalid(
+            DomainError::new("lyceum-newcourse-error-org-unknown").with_arg(slug),
+        ));
+    }
+    decide(
+        can(
+            actor,
+            Action::CreateCourse,
+            Resource::Org(&OrgFacts { role: o.role() }),
+        ),
+        "lyceum-newcourse-error-forbidden",
+    )?;
+    let new_key = CourseKey::new(&o.slug, &course.row.code, &course.row.run)
+        .map_err(Error::invalid)?
+        .to_string();
+    if repo::key_exists(&mut tx, &new_key).await? {
+        return Err(Error::new(
+            ErrorKind::Conflict,
+            DomainError::new("lyceum-newcourse-error-exists").with_arg(new_key),
+        ));
+    }
+    let now = env.now_ms();
+    forks::move_course(&mut tx, course.id(), key, o.id(), &new_key, now).await?;
+    // Pages cached under the old key's content go stale.
+    courses::bump_content_version(&mut tx, course.id(), now).await?;
+    audit::record(
+        &mut tx,
+        &audit::NewEntry {
+            actor: Some(me),
+            action: "course.move",
+            target_type: "course",
+            target_id: &new_key,
+            reason: "",
+            details: serde_json::json!({"from": key, "org": o.slug}),
+            now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(new_key)
+}
+
+/// The key now of a course that used to have `old_key` (moved out of a personal space).
+pub async fn moved_to(env: &Env, old_key: &str) -> Result<Option<String>> {
+    let mut c = env.store.conn().await?;
+    Ok(forks::alias_target(&mut c, old_key).await?)
 }

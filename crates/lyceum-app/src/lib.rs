@@ -14,6 +14,7 @@ pub mod courses;
 pub mod error;
 pub mod forks;
 pub mod jobs;
+pub mod moderation;
 pub mod open_responses;
 pub mod orgs;
 pub mod problems;

@@ -856,8 +856,9 @@ pub async fn forks(
                 enrolled: false,
                 role: viewer.role,
                 org_role: viewer.org_role,
+                hidden: row.hidden,
             };
-            let visible = row.published
+            let visible = (row.published && !row.hidden)
                 || can(actor, Action::ViewUnreleased, Resource::Course(&facts)).allowed();
             ForkLine { row, visible }
         })
@@ -902,9 +903,10 @@ pub async fn fork_changes(
         enrolled: viewer.enrolled,
         role: viewer.role,
         org_role: viewer.org_role,
+        hidden: row.hidden_at.is_some(),
     };
     let team = can(actor, Action::ViewUnreleased, Resource::Course(&facts)).allowed();
-    if !(team || (row.published && actor.user.is_some())) {
+    if !(team || (row.published && !facts.hidden && actor.user.is_some())) {
         return Err(Error::not_found());
     }
     let record = repo::fork_of(&mut db, fork).await?.ok_or_else(not_a_fork)?;

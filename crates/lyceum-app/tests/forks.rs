@@ -34,6 +34,7 @@ both!(
     a_fork_keeps_a_licence_its_source_allows,
     changes_were_made_once_the_fork_differs,
     a_fork_of_a_fork_names_its_direct_source,
+    a_personal_course_moves_into_an_organisation,
 );
 
 const SOURCE: &str = "course-v1:WIKI+CP101+2026";
@@ -568,4 +569,79 @@ async fn a_fork_of_a_fork_names_its_direct_source(store: Store) {
     }
     let _ = w.other;
     let _ = w.mo;
+}
+
+async fn a_personal_course_moves_into_an_organisation(store: Store) {
+    let w = world(store, "CC-BY-SA-4.0").await;
+    let env = &w.env;
+    let personal = forks::fork(
+        env,
+        &w.olga,
+        SOURCE,
+        &ForkTarget::Personal,
+        &ForkInput::default(),
+    )
+    .await
+    .unwrap();
+    // Olga may not create courses in OTHER yet; an unknown organisation is bad input.
+    let e = forks::move_to_org(env, &w.olga, &personal.key, "OTHER")
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Forbidden);
+    let e = forks::move_to_org(env, &w.olga, &personal.key, "NOWHERE")
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Invalid);
+    // Someone else does not even see the draft.
+    let e = forks::move_to_org(env, &w.carla, &personal.key, "OTHER")
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotFound);
+    member(&env.store, w.other, w.olga.user.unwrap(), "creator").await;
+    // The key it would take is taken: a conflict, nothing changes.
+    let taken = forks::fork(env, &w.carla, SOURCE, &to("OTHER"), &ForkInput::default())
+        .await
+        .unwrap();
+    assert_eq!(taken.key, "course-v1:OTHER+CP101+2026-fork");
+    let e = forks::move_to_org(env, &w.olga, &personal.key, "OTHER")
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Conflict);
+    let second = forks::fork(
+        env,
+        &w.olga,
+        SOURCE,
+        &ForkTarget::Personal,
+        &ForkInput::default(),
+    )
+    .await
+    .unwrap();
+    let moved = forks::move_to_org(env, &w.olga, &second.key, "OTHER")
+        .await
+        .unwrap();
+    assert_eq!(moved, "course-v1:OTHER+CP101+2026-fork-2");
+    let mut c = env.store.conn().await.unwrap();
+    let row = courses::find_by_key(&mut c, &moved).await.unwrap().unwrap();
+    assert_eq!(row.id(), second.id);
+    assert!(!row.personal());
+    assert!(row.fork_source().is_some(), "still a fork");
+    drop(c);
+    assert_eq!(
+        forks::moved_to(env, &second.key).await.unwrap(),
+        Some(moved.clone())
+    );
+    assert_eq!(forks::moved_to(env, SOURCE).await.unwrap(), None);
+    // A course in an organisation does not move again this way.
+    let e = forks::move_to_org(env, &w.olga, &moved, "OTHER")
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Invalid);
+    let mut c = env.store.conn().await.unwrap();
+    let entries = audit::list(&mut c, &audit::Filter::default(), 20)
+        .await
+        .unwrap();
+    assert_eq!(
+        entries.iter().filter(|e| e.action == "course.move").count(),
+        1
+    );
 }

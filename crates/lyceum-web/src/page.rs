@@ -37,6 +37,10 @@ pub struct Viewer {
     pub name: String,
     pub is_admin: bool,
     pub can_create_courses: bool,
+    /// A site moderator (the header links to the moderation queue).
+    pub is_moderator: bool,
+    /// Suspended by a moderator now: no publishing or creating courses.
+    pub suspended: bool,
 }
 
 /// Language and user, shared with the error renderer so error pages match the page
@@ -74,6 +78,9 @@ const NOTICES: &[(&str, &str)] = &[
     ("enrolled", "lyceum-notice-enrolled"),
     ("unenrolled", "lyceum-notice-unenrolled"),
     ("saved", "lyceum-notice-saved"),
+    ("reported", "lyceum-report-notice-sent"),
+    ("moderated", "lyceum-mod-notice-done"),
+    ("appealed", "lyceum-mod-notice-appealed"),
     ("logged-out", "lyceum-notice-logged-out"),
     ("signed-up", "lyceum-account-notice-signed-up"),
     ("account-verify-sent", "lyceum-account-notice-verify-sent"),
@@ -109,6 +116,7 @@ const NOTICES: &[(&str, &str)] = &[
         "lyceum-newcourse-notice-rerun-created",
     ),
     ("course-forked", "lyceum-fork-notice-created"),
+    ("course-moved", "lyceum-fork-notice-moved"),
     (
         "course-settings-saved",
         "lyceum-course-settings-notice-saved",
@@ -183,7 +191,10 @@ impl Page {
 
     pub fn actor(&self) -> Actor {
         match &self.viewer {
-            Some(v) => Actor::user(v.id, v.is_admin).with_course_creation(v.can_create_courses),
+            Some(v) => Actor::user(v.id, v.is_admin)
+                .with_course_creation(v.can_create_courses)
+                .with_moderation(v.is_moderator)
+                .with_suspension(v.suspended),
             None => Actor::ANONYMOUS,
         }
     }
@@ -539,6 +550,8 @@ pub fn build_page(app: &App, uri: &Uri, headers: &HeaderMap, user: Option<&UserR
             name: u.shown_name().to_owned(),
             is_admin: u.is_admin,
             can_create_courses: u.can_create_courses,
+            is_moderator: u.is_moderator,
+            suspended: u.suspended_at(app.now_ms()),
         }),
         path: uri
             .path_and_query()

@@ -155,6 +155,8 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
         .merge(crate::handlers::studio::routes())
         // Sign-up, verification, password reset and account deletion.
         .merge(crate::handlers::accounts::routes())
+        // Reports, the moderation queue, appeals and people's pages (pages and API).
+        .merge(crate::handlers::moderation::routes())
         .fallback(errors::not_found)
         .layer(CompressionLayer::new());
 

@@ -284,6 +284,8 @@ mod tests {
             blocked_at: None,
             deleted_at: None,
             email_verified_at: None,
+            is_moderator: false,
+            suspended_until: None,
         };
         SessionRow {
             id_hash: id.into(),

@@ -192,6 +192,7 @@ pub(crate) async fn load(
         enrolled: viewer.enrolled,
         role: viewer.role,
         org_role: viewer.org_role,
+        hidden: row.hidden_at.is_some(),
     };
     if !can(actor, Action::View, Resource::Course(&facts)).allowed() {
         return Err(Error::not_found());

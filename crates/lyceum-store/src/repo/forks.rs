@@ -283,3 +283,59 @@ pub async fn create_personal_space(
     .await?;
     Ok(OrgId(id))
 }
+
+/// Whether an organisation is someone's personal space.
+pub async fn is_personal(db: &mut impl Db, org: OrgId) -> Result<bool> {
+    let n: i64 = db
+        .scalar(
+            q("SELECT COUNT(*) FROM organizations WHERE id = $1 AND personal_user_id IS NOT NULL")
+                .bind(org.0),
+        )
+        .await?;
+    Ok(n > 0)
+}
+
+/// Move a course into another organisation under a new key; its old key becomes an
+/// alias (and any alias that pointed to it keeps pointing to the course).
+pub async fn move_course(
+    db: &mut impl Db,
+    course: CourseId,
+    old_key: &str,
+    org: OrgId,
+    new_key: &str,
+    now: i64,
+) -> Result<()> {
+    db.exec(
+        q("UPDATE courses SET org_id = $2, course_key = $3, updated_at = $4 WHERE id = $1")
+            .bind(course.0)
+            .bind(org.0)
+            .bind(new_key)
+            .bind(now),
+    )
+    .await?;
+    // The new key may have been someone's old key: a course's own key wins.
+    db.exec(q("DELETE FROM course_key_aliases WHERE old_key = $1").bind(new_key))
+        .await?;
+    db.exec(
+        q("INSERT INTO course_key_aliases (old_key, course_id, created_at) VALUES ($1, $2, $3)")
+            .bind(old_key)
+            .bind(course.0)
+            .bind(now),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The key now of the course that had `old_key`, if one did.
+pub async fn alias_target(db: &mut impl Db, old_key: &str) -> Result<Option<String>> {
+    Ok(db
+        .optional::<(String,)>(
+            q(
+                "SELECT c.course_key FROM course_key_aliases a JOIN courses c ON c.id = a.course_id
+               WHERE a.old_key = $1",
+            )
+            .bind(old_key),
+        )
+        .await?
+        .map(|(k,)| k))
+}

@@ -12,6 +12,7 @@ pub mod forks;
 pub mod learner;
 pub mod login_limits;
 pub mod media;
+pub mod moderation;
 pub mod notifications;
 pub mod open_responses;
 pub mod orgs;

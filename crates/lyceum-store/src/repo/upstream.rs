@@ -236,6 +236,8 @@ row! {
         // The fork lives in someone's personal space.
         pub personal: bool,
         pub published: bool,
+        // Hidden by a moderator.
+        pub hidden: bool,
         pub status: String,
         pub forked_by: Option<i64>,
         pub forked_by_name: Option<String>,
@@ -256,7 +258,7 @@ pub async fn forks_of(
     let rows = db
         .rows(
             q("SELECT c.id AS course_id, c.course_key, c.title, o.slug AS org_slug, o.name AS org_name,
-                 o.personal_user_id IS NOT NULL AS personal, c.published, c.status,
+                 o.personal_user_id IS NOT NULL AS personal, c.published, c.hidden_at IS NOT NULL AS hidden, c.status,
                  f.forked_by, CASE WHEN u.deleted_at IS NOT NULL THEN NULL WHEN u.display_name <> '' THEN u.display_name ELSE u.username END AS forked_by_name,
                  f.forked_at, f.forked_version, f.synced_version, f.modified,
                  r.role AS role, m.role AS org_role

@@ -17,13 +17,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
 pub fn routes() -> Router<App> {
-    Router::new().route("/api/v1/courses/{course_id}/fork", post(fork))
+    Router::new()
+        .route("/api/v1/courses/{course_id}/fork", post(fork))
+        .route("/api/v1/courses/{course_id}/move", post(move_course))
 }
 
 /// The fork API's part of the OpenAPI document (merged into `/api/v1/openapi.json`).
 #[derive(OpenApi)]
 #[openapi(
-    paths(fork),
+    paths(fork, move_course),
     tags((name = "forks", description = "Forking courses under their free licence"))
 )]
 pub struct ForkDoc;
@@ -87,4 +89,39 @@ pub async fn fork(
     };
     let created = uc::fork(&cx.app.env(), &cx.actor(), &course_id, &target, &input).await?;
     Ok(json(StatusCode::CREATED, ForkedJson { id: created.key }))
+}
+
+/// Where to move a course out of its personal space.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveBody {
+    /// The slug of an organisation where the caller may create courses.
+    pub org: String,
+}
+
+/// Move a course out of the caller's personal space into an organisation (for those who
+/// run the course). Its key becomes `course-v1:ORG+CODE+RUN`; its old key keeps leading
+/// to it (pages redirect with 301).
+#[utoipa::path(post, path = "/api/v1/courses/{course_id}/move",
+    params(("course_id" = String, Path, description = "The course's key in the personal space")),
+    request_body = MoveBody,
+    responses((status = 200, description = "Moved; its new key", body = ForkedJson),
+        (status = 400, description = "Not JSON, or unknown fields"),
+        (status = 401, description = "Not logged in"),
+        (status = 403, description = "Does not run the course, or no right to create courses in this organisation"),
+        (status = 404, description = "No such course, or not visible to the caller"),
+        (status = 409, description = "The organisation has a course with this key"),
+        (status = 422, description = "Not in a personal space, or unknown organisation")),
+    tag = "forks")]
+pub async fn move_course(
+    cx: Cx,
+    Path(course_id): Path<String>,
+    b: Result<Json<MoveBody>, JsonRejection>,
+) -> AppResult<Response> {
+    cx.require_user()?;
+    let b = b
+        .map(|Json(x)| x)
+        .map_err(|_| AppError::bad_request("lyceum-error-bad-form"))?;
+    let key = uc::move_to_org(&cx.app.env(), &cx.actor(), &course_id, &b.org).await?;
+    Ok(json(StatusCode::OK, ForkedJson { id: key }))
 }

@@ -8,6 +8,7 @@ pub mod course_admin;
 pub mod courses;
 pub mod forks;
 pub mod grades;
+pub mod moderation;
 pub mod notifications;
 pub mod openapi;
 pub mod studio;

@@ -27,5 +27,6 @@ pub async fn document() -> impl IntoResponse {
     doc.merge(super::course_admin::CourseAdminDoc::openapi());
     doc.merge(super::forks::ForkDoc::openapi());
     doc.merge(super::upstream::UpstreamDoc::openapi());
+    doc.merge(super::moderation::ModerationDoc::openapi());
     Json(doc)
 }

@@ -69,6 +69,10 @@ struct AboutView {
     fork_needs_login: bool,
     /// …or the line saying the licence does not allow adaptations.
     fork_forbidden: bool,
+    /// Hidden by a moderator (only its team and moderators see it): the banner.
+    hidden: Option<crate::handlers::moderation::HiddenBanner>,
+    /// "Report this course", for those who may.
+    report_url: Option<String>,
 }
 
 pub fn license_of(course: &CourseCx) -> License {
@@ -228,6 +232,9 @@ pub async fn page(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
             interval,
         ),
         enrollment_note,
+        hidden: crate::handlers::moderation::course_banner(&course),
+        report_url: crate::handlers::moderation::may_report(&cx, &course)
+            .then(|| crate::handlers::moderation::report_url("course", course.key())),
         p: cx.page.clone(),
     };
     Ok(html_response(view.render().map_err(AppError::internal)?))

@@ -26,6 +26,7 @@ use lyceum_store::repo::forks;
 pub fn routes() -> Router<crate::state::App> {
     Router::new()
         .route("/courses/{key}/fork", get(form_page).post(submit))
+        .route("/courses/{key}/move", get(move_page).post(move_submit))
         .merge(crate::api::forks::routes())
 }
 
@@ -250,6 +251,106 @@ pub async fn submit(
         Err(e) if shown_in_form(&e) => {
             let status = status_of(&e);
             let v = view(&cx, &course, &pairs, Some(message(&cx.page, &e.error))).await?;
+            rendered(v, status)
+        }
+        Err(e) => Err(AppError::from(e)),
+    }
+}
+
+// --- Moving a personal course into an organisation -----------------------------------------
+
+#[derive(Template)]
+#[template(path = "course/move.html")]
+struct MoveView {
+    p: Page,
+    title: String,
+    course_title: String,
+    settings_url: String,
+    targets: Vec<TargetChoice>,
+    error: Option<Html>,
+    form_url: String,
+}
+
+/// The course, for someone who runs it (others: 404 or 403 as `can` says).
+async fn load_movable(cx: &Cx, key: &str) -> AppResult<CourseCx> {
+    cx.require_user()?;
+    let course = courses::load(cx, key).await?;
+    crate::courses::decide(
+        can(
+            &cx.actor(),
+            Action::Administer,
+            Resource::Course(&course.facts),
+        ),
+        cx,
+        "lyceum-fork-error-move-forbidden",
+    )?;
+    Ok(course)
+}
+
+async fn move_view(
+    cx: &Cx,
+    course: &CourseCx,
+    chosen: Option<&str>,
+    error: Option<Html>,
+) -> AppResult<MoveView> {
+    let p = &cx.page;
+    let orgs = lyceum_app::course_admin::creatable_orgs(&cx.app.env(), &cx.actor()).await?;
+    let me = cx.require_user()?.id();
+    let mut c = cx.app.store().conn().await?;
+    let personal = forks::personal_space(&mut c, me).await?;
+    drop(c);
+    let mut targets: Vec<TargetChoice> = orgs
+        .into_iter()
+        .filter(|o| personal.as_ref().is_none_or(|(id, _)| *id != o.id()))
+        .filter(|o| o.id != course.row.org_id)
+        .map(|o| TargetChoice {
+            selected: chosen == Some(o.slug.as_str()),
+            value: o.slug,
+            label: o.name,
+        })
+        .collect();
+    if let Some(first) = targets.first_mut()
+        && chosen.is_none()
+    {
+        first.selected = true;
+    }
+    Ok(MoveView {
+        title: p.text1("lyceum-fork-move-title", p.bdi(&course.row.title)),
+        course_title: course.row.title.clone(),
+        settings_url: course.url("settings"),
+        targets,
+        error,
+        form_url: course.url("move"),
+        p: p.clone(),
+    })
+}
+
+pub async fn move_page(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
+    let course = load_movable(&cx, &key).await?;
+    if !course.row.personal() {
+        return Err(AppError::NotFound);
+    }
+    rendered(move_view(&cx, &course, None, None).await?, StatusCode::OK)
+}
+
+pub async fn move_submit(
+    cx: Cx,
+    Path(key): Path<String>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
+    let course = load_movable(&cx, &key).await?;
+    let org = url::form_urlencoded::parse(&body)
+        .find(|(k, _)| k == "org")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    match uc::move_to_org(&cx.app.env(), &cx.actor(), &key, &org).await {
+        Ok(new_key) => Ok(see_other(&with_notice(
+            &format!("/courses/{new_key}/settings"),
+            "course-moved",
+        ))),
+        Err(e) if shown_in_form(&e) => {
+            let status = status_of(&e);
+            let v = move_view(&cx, &course, Some(&org), Some(message(&cx.page, &e.error))).await?;
             rendered(v, status)
         }
         Err(e) => Err(AppError::from(e)),

@@ -13,6 +13,7 @@ pub mod errors;
 pub mod forks;
 pub mod instructor;
 pub mod media;
+pub mod moderation;
 pub mod notifications;
 pub mod oauth;
 pub mod olx;

@@ -260,12 +260,33 @@ async fn a_fork_credits_its_source_on_every_page() {
         .await
         .unwrap();
     }
+    let source_id = {
+        let mut c = t.store.conn().await.unwrap();
+        courses::find_by_key(&mut c, KEY)
+            .await
+            .unwrap()
+            .unwrap()
+            .id()
+    };
+    t.make_staff(
+        author,
+        source_id,
+        lyceum_core::permissions::CourseRole::Instructor,
+    )
+    .await;
     let mut carla = t.login("carla").await;
     let r = carla
         .post_json(&fork_path(KEY), json!({"org": OTHER_ORG}))
         .await;
     let fork = r.json()["id"].as_str().unwrap().to_owned();
     publish(&mut carla, &fork).await;
+    // The source's instructor is told, with a link to the source's forks.
+    let r = t.login("ines").await.get("/notifications").await;
+    assert!(
+        r.body.contains("Your course was forked into") && r.body.contains("Sample course T101"),
+        "{}",
+        r.body
+    );
     let about = t.client().get(&format!("/courses/{fork}/about")).await;
     assert_eq!(about.status, StatusCode::OK);
     for want in [
@@ -370,4 +391,85 @@ async fn personal_spaces_are_unlisted() {
     let r = root.get("/admin/orgs?personal=1").await;
     assert!(r.body.contains("~mo"));
     assert!(r.body.contains("Personal space"));
+}
+
+#[tokio::test]
+async fn a_personal_course_moves_and_its_old_links_follow() {
+    let t = world().await;
+    let mut mo = t.login("mo").await;
+    let r = mo.post_json(&fork_path(KEY), json!({"org": null})).await;
+    let old = r.json()["id"].as_str().unwrap().to_owned();
+    // The settings page offers the move and says the course is unlisted.
+    let r = mo.get(&format!("/courses/{old}/settings")).await;
+    assert!(
+        r.body.contains(&format!("href=\"/courses/{old}/move\"")),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("not listed in the catalog"));
+    // Mo may create courses nowhere: the page says so; the API refuses.
+    let r = mo.get(&format!("/courses/{old}/move")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body
+            .contains("You may not create courses in any organisation yet")
+    );
+    let r = mo
+        .post_json(
+            &format!("/api/v1/courses/{old}/move"),
+            json!({"org": OTHER_ORG}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let r = mo
+        .post_json(
+            &format!("/api/v1/courses/{old}/move"),
+            json!({"organisation": OTHER_ORG}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // Someone else: the course is a draft they do not see.
+    let mut carla = t.login("carla").await;
+    let r = carla
+        .post_json(
+            &format!("/api/v1/courses/{old}/move"),
+            json!({"org": OTHER_ORG}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // Made a creator there, Mo moves it with the form.
+    {
+        let mut c = t.store.conn().await.unwrap();
+        c.exec(q("UPDATE org_members SET role = 'creator' WHERE user_id = (SELECT id FROM users WHERE username = 'mo')"))
+            .await
+            .unwrap();
+    }
+    let r = mo.get(&format!("/courses/{old}/move")).await;
+    assert!(r.body.contains("value=\"OTHERORG\" checked"));
+    let r = mo
+        .post_form(&format!("/courses/{old}/move"), &[("org", "NOWHERE")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("role=\"alert\""));
+    let r = mo
+        .post_form(&format!("/courses/{old}/move"), &[("org", OTHER_ORG)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let new = "course-v1:OTHERORG+T101+2026-fork";
+    assert_eq!(
+        r.location(),
+        format!("/courses/{new}/settings?notice=course-moved")
+    );
+    // Old links lead to the course where it is now.
+    let r = mo.get(&format!("/courses/{old}/settings")).await;
+    assert_eq!(r.status, StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(r.location(), format!("/courses/{new}/settings"));
+    let r = mo.get(&format!("/courses/{old}/about")).await;
+    assert_eq!(r.location(), format!("/courses/{new}/about"));
+    // A key nobody had is still a 404.
+    let r = mo.get("/courses/course-v1:~mo+NOPE+1/about").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // Not personal any more: no move page.
+    let r = mo.get(&format!("/courses/{new}/move")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
 }

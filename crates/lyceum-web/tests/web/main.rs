@@ -20,6 +20,7 @@ mod i18n;
 mod imported;
 mod limits;
 mod media;
+mod moderation;
 mod notices_mail;
 mod oauth;
 mod olx;

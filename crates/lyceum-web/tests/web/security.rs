@@ -200,6 +200,8 @@ const STATE_CHANGING: &[(&str, &str)] = &[
     ("POST", "/notifications/read"),
     ("POST", "/courses/{key}/fork"),
     ("POST", "/api/v1/courses/{course_id}/fork"),
+    ("POST", "/courses/{key}/move"),
+    ("POST", "/api/v1/courses/{course_id}/move"),
     ("POST", "/notifications/{id}/open"),
     (
         "POST",
@@ -322,6 +324,13 @@ const STATE_CHANGING: &[(&str, &str)] = &[
     ("POST", "/api/v1/courses/{course_id}/upstream/resolve"),
     ("POST", "/courses/{key}/studio/upstream/pull"),
     ("POST", "/courses/{key}/studio/upstream/{block}/resolve"),
+    // Moderation: reports, the queue's actions, appeals, the site moderator grant.
+    ("POST", "/report"),
+    ("POST", "/moderation/act"),
+    ("POST", "/appeals"),
+    ("POST", "/admin/users/{username}/moderator"),
+    ("POST", "/api/v1/reports"),
+    ("POST", "/api/v1/moderation/actions"),
 ];
 
 /// The (method, path) of every route in `routes.rs` and the kinds' modules that is not a GET.
