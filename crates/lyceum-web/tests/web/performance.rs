@@ -296,8 +296,18 @@ async fn upstream_pages_do_not_grow_with_course_size() {
             .json();
         assert_eq!(up["changes"].as_array().unwrap().len(), units, "{code}");
         let writes = t.store.write_count();
-        let page = queries_for(&t, &mut f, &format!("/courses/{}/studio/upstream", fork.key)).await;
-        let api = queries_for(&t, &mut f, &format!("/api/v1/courses/{}/upstream", fork.key)).await;
+        let page = queries_for(
+            &t,
+            &mut f,
+            &format!("/courses/{}/studio/upstream", fork.key),
+        )
+        .await;
+        let api = queries_for(
+            &t,
+            &mut f,
+            &format!("/api/v1/courses/{}/upstream", fork.key),
+        )
+        .await;
         let forks = queries_for(&t, &mut q, &format!("/courses/{key}/studio/forks")).await;
         let changed = queries_for(&t, &mut q, &format!("/courses/{}/fork-changes", fork.key)).await;
         assert_eq!(t.store.write_count(), writes, "a GET wrote");
