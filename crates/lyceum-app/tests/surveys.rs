@@ -180,6 +180,7 @@ impl World {
                 user,
                 site_admin: false,
                 course_creator: false,
+                trusted: false,
             },
         }
     }

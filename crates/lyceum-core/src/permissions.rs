@@ -12,6 +12,11 @@ pub struct Actor {
     /// Granted course creation by a site admin: may create courses in any organisation
     /// they belong to (an organisation's admins and creators may without this grant).
     pub course_creator: bool,
+    /// Trusted (see `crate::trust`): may create courses and upload files. Site admins
+    /// and holders of the course-creation grant always are; the web fills it from the
+    /// session (grants, roles, Wikimedia standing, a stamped track record), and the app
+    /// re-reads it from the store before refusing (`lyceum_app::trust::effective`).
+    pub trusted: bool,
 }
 
 impl Actor {
@@ -19,6 +24,7 @@ impl Actor {
         user: None,
         site_admin: false,
         course_creator: false,
+        trusted: false,
     };
 
     pub fn user(id: UserId, site_admin: bool) -> Actor {
@@ -26,11 +32,20 @@ impl Actor {
             user: Some(id),
             site_admin,
             course_creator: false,
+            trusted: site_admin,
         }
     }
 
+    /// With the site's course-creation grant (which makes the account trusted too).
     pub fn with_course_creation(mut self, allowed: bool) -> Actor {
         self.course_creator = allowed;
+        self.trusted |= allowed;
+        self
+    }
+
+    /// Trusted or not; site admins and course creators stay trusted.
+    pub fn with_trust(mut self, trusted: bool) -> Actor {
+        self.trusted = trusted || self.site_admin || self.course_creator;
         self
     }
 }
@@ -179,8 +194,14 @@ pub enum Action {
     /// Approve a course for publication, or send it back, in an organisation that
     /// requires review; mark a course reviewed.
     Review,
-    /// Create a course in an organisation.
+    /// Create a course in an organisation (a new course, a rerun, a fork): trusted
+    /// accounts only (`crate::trust`).
     CreateCourse,
+    /// Upload a file: a course's files (images, video, subtitles) and its card image,
+    /// an organisation's logo — writers of the course, admins of the organisation, and
+    /// only trusted accounts. (Learners' open-response attachments are their answers,
+    /// under `Respond`, and stay allowed.)
+    Upload,
     /// The site: its users, organisations and audit log. A course: its status (archive,
     /// reopen) and rerun. An organisation: rename it, and whether it needs review.
     Administer,
@@ -248,11 +269,13 @@ pub fn can(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision {
                 Action::View => Allow,
                 _ if !logged_in => NeedLogin,
                 Action::Edit | Action::ManageTeam if admin => Allow,
+                Action::Upload if admin && actor.trusted => Allow,
                 Action::Review if admin || o.role == Some(OrgRole::Reviewer) => Allow,
                 Action::CreateCourse
-                    if admin
-                        || o.role == Some(OrgRole::Creator)
-                        || (actor.course_creator && o.role.is_some()) =>
+                    if actor.trusted
+                        && (admin
+                            || o.role == Some(OrgRole::Creator)
+                            || (actor.course_creator && o.role.is_some())) =>
                 {
                     Allow
                 }
@@ -280,6 +303,7 @@ pub fn can(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision {
                 Action::ViewCourseware if c.enrolled || on_team(actor, c) => Allow,
                 Action::ViewUnreleased if on_team(actor, c) => Allow,
                 Action::Edit | Action::Publish if writes(actor, c) => Allow,
+                Action::Upload if writes(actor, c) && actor.trusted => Allow,
                 Action::ManageTeam | Action::Administer if runs(actor, c) => Allow,
                 Action::Review if reviews(actor, c) => Allow,
                 _ => Forbidden,
@@ -754,8 +778,15 @@ mod tests {
     #[test]
     fn organisation_matrix() {
         let member = |role: Option<OrgRole>, creator: bool| {
+            // The web's actor is trusted for these roles (`crate::trust`).
+            let trusted = matches!(
+                role,
+                Some(OrgRole::Admin | OrgRole::Reviewer | OrgRole::Creator)
+            );
             (
-                Actor::user(STAFF, false).with_course_creation(creator),
+                Actor::user(STAFF, false)
+                    .with_course_creation(creator)
+                    .with_trust(trusted),
                 OrgFacts { role },
             )
         };
@@ -809,5 +840,89 @@ mod tests {
                 "{action:?}"
             );
         }
+    }
+
+    /// Trust (issue 13): creating courses and uploading files need a trusted account on
+    /// top of the role; editing, publishing and learners' answers do not.
+    #[test]
+    fn trust_matrix() {
+        let org = |role| OrgFacts { role: Some(role) };
+        let course = |role| CourseFacts {
+            published: true,
+            enrollment_open: true,
+            enrolled: false,
+            role,
+            org_role: None,
+        };
+        for trusted in [false, true] {
+            let actor = Actor::user(STAFF, false).with_trust(trusted);
+            let want = if trusted { Allow } else { Forbidden };
+            for role in [OrgRole::Admin, OrgRole::Creator] {
+                assert_eq!(
+                    can(&actor, Action::CreateCourse, Resource::Org(&org(role))),
+                    want,
+                    "create as {role:?}, trusted {trusted}"
+                );
+            }
+            assert_eq!(
+                can(&actor, Action::Upload, Resource::Org(&org(OrgRole::Admin))),
+                want,
+                "logo, trusted {trusted}"
+            );
+            assert_eq!(
+                can(
+                    &actor,
+                    Action::Upload,
+                    Resource::Org(&org(OrgRole::Creator))
+                ),
+                Forbidden
+            );
+            assert_eq!(
+                can(&actor, Action::Edit, Resource::Org(&org(OrgRole::Admin))),
+                Allow
+            );
+            for role in [CourseRole::Instructor, CourseRole::Author] {
+                let f = course(Some(role));
+                assert_eq!(
+                    can(&actor, Action::Upload, Resource::Course(&f)),
+                    want,
+                    "files as {role:?}, trusted {trusted}"
+                );
+                assert_eq!(can(&actor, Action::Edit, Resource::Course(&f)), Allow);
+                assert_eq!(can(&actor, Action::Publish, Resource::Course(&f)), Allow);
+            }
+            // Staff and learners upload nothing to the course, trusted or not; a
+            // learner's answers (attachments included) stay theirs to give.
+            let staff = course(Some(CourseRole::Staff));
+            assert_eq!(
+                can(&actor, Action::Upload, Resource::Course(&staff)),
+                Forbidden
+            );
+            let learner = CourseFacts {
+                enrolled: true,
+                ..course(None)
+            };
+            assert_eq!(
+                can(&actor, Action::Upload, Resource::Course(&learner)),
+                Forbidden
+            );
+            assert_eq!(
+                can(&actor, Action::Respond, Resource::Course(&learner)),
+                Allow
+            );
+        }
+        // Site admins and course creators are trusted by their grant.
+        assert!(Actor::user(ADMIN, true).trusted);
+        assert!(Actor::user(STAFF, false).with_course_creation(true).trusted);
+        assert!(Actor::user(ADMIN, true).with_trust(false).trusted);
+        assert!(!Actor::user(STAFF, false).trusted);
+        assert_eq!(
+            can(
+                &Actor::ANONYMOUS,
+                Action::Upload,
+                Resource::Org(&OrgFacts::default())
+            ),
+            NeedLogin
+        );
     }
 }

@@ -35,6 +35,7 @@ const MIGRATIONS: &[Migration] = migrations![
     9 "0009_studio",
     10 "0010_account_tokens",
     11 "0011_forks",
+    14 "0014_trust",
 ];
 
 pub async fn run(store: &Store) -> Result<()> {

@@ -37,6 +37,9 @@ pub struct Viewer {
     pub name: String,
     pub is_admin: bool,
     pub can_create_courses: bool,
+    /// Trusted (`lyceum_core::trust`): a stored trust (grant, Wikimedia standing, track
+    /// record) or a trusted role, from the session's columns.
+    pub trusted: bool,
 }
 
 /// Language and user, shared with the error renderer so error pages match the page
@@ -74,6 +77,7 @@ const NOTICES: &[(&str, &str)] = &[
     ("enrolled", "lyceum-notice-enrolled"),
     ("unenrolled", "lyceum-notice-unenrolled"),
     ("saved", "lyceum-notice-saved"),
+    ("conduct-accepted", "lyceum-conduct-notice-accepted"),
     ("logged-out", "lyceum-notice-logged-out"),
     ("signed-up", "lyceum-account-notice-signed-up"),
     ("account-verify-sent", "lyceum-account-notice-verify-sent"),
@@ -182,7 +186,9 @@ impl Page {
 
     pub fn actor(&self) -> Actor {
         match &self.viewer {
-            Some(v) => Actor::user(v.id, v.is_admin).with_course_creation(v.can_create_courses),
+            Some(v) => Actor::user(v.id, v.is_admin)
+                .with_course_creation(v.can_create_courses)
+                .with_trust(v.trusted),
             None => Actor::ANONYMOUS,
         }
     }
@@ -538,6 +544,7 @@ pub fn build_page(app: &App, uri: &Uri, headers: &HeaderMap, user: Option<&UserR
             name: u.shown_name().to_owned(),
             is_admin: u.is_admin,
             can_create_courses: u.can_create_courses,
+            trusted: u.trust_source.as_deref().is_some_and(|s| s != "revoked"),
         }),
         path: uri
             .path_and_query()
@@ -559,6 +566,9 @@ impl FromRequestParts<App> for Cx {
         let mut page = build_page(app, &parts.uri, &parts.headers, user);
         // The header's notification count came with the session.
         page.unread = session.as_ref().map_or(0, |s| s.unread);
+        if let Some(v) = page.viewer.as_mut() {
+            v.trusted |= session.as_ref().is_some_and(|s| s.trusted_role);
+        }
         if let Some(slot) = parts.extensions.get::<SeedSlot>()
             && let Ok(mut seed) = slot.lock()
         {

@@ -153,6 +153,8 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
         .merge(crate::handlers::studio::routes())
         // Sign-up, verification, password reset and account deletion.
         .merge(crate::handlers::accounts::routes())
+        // The code of conduct (issue 13: trust).
+        .merge(crate::handlers::conduct::routes())
         .fallback(errors::not_found)
         .layer(CompressionLayer::new());
 

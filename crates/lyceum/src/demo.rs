@@ -707,9 +707,24 @@ pub async fn run(addr: &str, data: Option<PathBuf>, standin: bool) -> Result<()>
     };
     let learner_id = mk("learner", "Lina Learner", false).await?;
     let instructor = mk("instructor", "Ines Instructor", false).await?;
-    mk("admin", "Ada Admin", true).await?;
+    let admin = mk("admin", "Ada Admin", true).await?;
     let author = mk("author", "Arturo Author", false).await?;
     let org_admin = mk("orgadmin", "Olu Organiser", false).await?;
+    // The people who author have accepted the code of conduct; the learner has not (the
+    // first time they publish or report, the site shows it to them).
+    {
+        let mut c = site.store.conn().await.map_err(|e| e.to_string())?;
+        for u in [instructor, admin, author, org_admin] {
+            lyceum_store::repo::trust::accept_conduct(
+                &mut c,
+                u,
+                lyceum_app::conduct::DEFAULT_VERSION,
+                now,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        }
+    }
     let created = seed_content(&site.store, &site.media, Some(instructor), now).await?;
     seed_progress(&site.store, learner_id, &created, now).await?;
 

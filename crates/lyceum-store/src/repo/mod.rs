@@ -19,4 +19,5 @@ pub mod problems;
 pub mod sessions;
 pub mod settings;
 pub mod surveys;
+pub mod trust;
 pub mod users;
