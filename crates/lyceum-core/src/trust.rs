@@ -292,25 +292,39 @@ mod tests {
         assert_eq!(TrustSource::parse("other"), None);
     }
 
-    /// A real answer of MediaWiki 1.43's Action API (formatversion=2) for an
-    /// autoconfirmed user, and one for a name that does not exist.
+    /// Real answers of MediaWiki 1.39.17's Action API (the test wiki of
+    /// `/work/shared/mediawiki`, recorded 2026-12-06) to
+    /// `action=query&list=users&ususers=NAME&usprop=groups|editcount|registration&formatversion=2`:
+    /// a new account (stock MediaWiki makes it autoconfirmed at once), a sysop, a name
+    /// that does not exist and an invalid one.
     #[test]
     fn the_action_api_answer_is_read() {
-        let answer: serde_json::Value = serde_json::from_str(
-            r#"{"batchcomplete":true,"query":{"users":[{"userid":3,"name":"Lyceum Tester",
-            "editcount":27,"registration":"2024-05-01T10:00:00Z",
-            "groups":["*","user","autoconfirmed"]}]}}"#,
+        let read = |s: &str| parse_wiki_standing(&serde_json::from_str(s).unwrap());
+        let learner = read(
+            r#"{"batchcomplete":true,"query":{"users":[{"userid":3,"name":"Learner1","editcount":0,"registration":"2026-12-06T15:39:01Z","groups":["*","user","autoconfirmed"]}]}}"#,
         )
         .unwrap();
-        let s = parse_wiki_standing(&answer).unwrap();
-        assert_eq!(s.editcount, 27);
-        assert!(wiki_trusted(&s.groups));
-        let missing: serde_json::Value = serde_json::from_str(
-            r#"{"batchcomplete":true,"query":{"users":[{"name":"Nobody here","missing":true}]}}"#,
+        assert_eq!(learner.editcount, 0);
+        assert_eq!(learner.groups, ["*", "user", "autoconfirmed"]);
+        assert!(wiki_trusted(&learner.groups));
+        let admin = read(
+            r#"{"batchcomplete":true,"query":{"users":[{"userid":1,"name":"Admin","editcount":0,"registration":"2026-12-06T15:39:00Z","groups":["bureaucrat","interface-admin","sysop","*","user","autoconfirmed"]}]}}"#,
         )
         .unwrap();
-        assert_eq!(parse_wiki_standing(&missing), None);
+        assert!(wiki_trusted(&admin.groups));
+        assert_eq!(
+            read(
+                r#"{"batchcomplete":true,"query":{"users":[{"name":"Nobody here","missing":true}]}}"#
+            ),
+            None
+        );
+        assert_eq!(
+            read(r#"{"batchcomplete":true,"query":{"users":[{"name":"","invalid":true}]}}"#),
+            None
+        );
         assert_eq!(parse_wiki_standing(&serde_json::json!({"error": {}})), None);
+        // A user only in the implicit groups is not trusted by them.
+        assert!(!wiki_trusted(&["*".to_owned(), "user".to_owned()]));
     }
 
     #[test]

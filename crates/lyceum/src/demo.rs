@@ -748,6 +748,7 @@ pub async fn run(addr: &str, data: Option<PathBuf>, standin: bool) -> Result<()>
             client_id: "lyceum-demo".into(),
             client_secret: Secret::new("demo-secret"),
             scopes: vec![],
+            home_wiki_api: None,
         });
         Some(s)
     } else {

@@ -36,6 +36,7 @@ async fn setup() -> (TestApp, Standin) {
             client_id: "lyceum-test".into(),
             client_secret: Secret::new("s3cret"),
             scopes: vec![],
+            home_wiki_api: None,
         });
     })
     .await;
