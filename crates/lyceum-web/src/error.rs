@@ -63,6 +63,8 @@ impl From<lyceum_app::Error> for AppError {
             K::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
             K::Conflict => StatusCode::CONFLICT,
             K::NotFound => return AppError::NotFound,
+            // A refusal whose message has arguments (what a new account needs) keeps them.
+            K::Forbidden if !e.error.args.is_empty() => StatusCode::FORBIDDEN,
             K::Forbidden => return AppError::Forbidden(e.error.key.0),
             K::Unavailable => return AppError::Unavailable(e.error.key.0),
             K::RateLimited => {

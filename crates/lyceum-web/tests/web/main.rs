@@ -37,3 +37,4 @@ mod studio_editors;
 mod studio_editors_kinds;
 mod studio_outline;
 mod surveys;
+mod trust;
