@@ -10,6 +10,7 @@ pub mod grades;
 pub mod notifications;
 pub mod openapi;
 pub mod studio;
+pub mod trust;
 
 use axum::Json;
 use axum::http::StatusCode;

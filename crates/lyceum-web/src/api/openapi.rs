@@ -25,5 +25,6 @@ pub struct ApiDoc;
 pub async fn document() -> impl IntoResponse {
     let mut doc = ApiDoc::openapi();
     doc.merge(super::course_admin::CourseAdminDoc::openapi());
+    doc.merge(super::trust::TrustDoc::openapi());
     Json(doc)
 }

@@ -1,4 +1,4 @@
-//! `/code-of-conduct`: the site's code of conduct (`lyceum_app::conduct`), readable by
+//! Issue 13's trust routes. `/code-of-conduct`: the site's code of conduct (`lyceum_app::conduct`), readable by
 //! anyone, with "I accept" for a logged-in person who has not accepted it yet. People
 //! sent here before publishing or creating come back to `next` once they accept.
 
@@ -17,7 +17,10 @@ use lyceum_core::clock::from_millis;
 use serde::Deserialize;
 
 pub fn routes() -> Router<App> {
-    Router::new().route("/code-of-conduct", get(page).post(accept))
+    Router::new()
+        .route("/code-of-conduct", get(page).post(accept))
+        // Trusting an account over JSON (`crate::api::trust`).
+        .merge(crate::api::trust::routes())
 }
 
 #[derive(Template)]

@@ -299,6 +299,7 @@ const STATE_CHANGING: &[(&str, &str)] = &[
     ("POST", "/admin/users/{username}/trust"),
     ("POST", "/admin/users/{username}/untrust"),
     ("POST", "/code-of-conduct"),
+    ("POST", "/api/v1/users/{username}/trust"),
     ("POST", "/admin/settings"),
     ("POST", "/orgs/{slug}/edit"),
     ("POST", "/orgs/{slug}/logo"),

@@ -518,3 +518,72 @@ async fn the_settings_page_sets_the_trust_thresholds_and_the_code_of_conduct() {
     let page = t.client().get("/code-of-conduct").await;
     assert!(page.body.contains("Universal_Code_of_Conduct"));
 }
+
+#[tokio::test]
+async fn the_api_trusts_and_revokes() {
+    let t = TestApp::new().await;
+    t.user("root", true).await;
+    t.newcomer("nina").await;
+    let mut anon = t.client();
+    let r = anon
+        .post_json(
+            "/api/v1/users/nina/trust",
+            json!({"trusted": true, "reason": "x"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let mut n = t.login("nina").await;
+    let r = n
+        .post_json(
+            "/api/v1/users/nina/trust",
+            json!({"trusted": true, "reason": "me"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let mut root = t.login("root").await;
+    for (body, status) in [
+        (json!({"trusted": true}), StatusCode::BAD_REQUEST),
+        (
+            json!({"trusted": true, "reason": "x", "extra": 1}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json!({"trusted": true, "reason": " "}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"trusted": true, "reason": "x".repeat(501)}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ] {
+        let r = root
+            .post_json("/api/v1/users/nina/trust", body.clone())
+            .await;
+        assert_eq!(r.status, status, "{body}: {}", r.body);
+    }
+    let r = root
+        .post_json(
+            "/api/v1/users/nobody/trust",
+            json!({"trusted": true, "reason": "x"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = root
+        .post_json(
+            "/api/v1/users/nina/trust",
+            json!({"trusted": true, "reason": "Known"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json(), json!({"username": "nina", "trusted": true}));
+    let r = root
+        .post_json(
+            "/api/v1/users/nina/trust",
+            json!({"trusted": false, "reason": "Spam"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let doc = anon.get("/api/v1/openapi.json").await.json();
+    assert!(doc["paths"]["/api/v1/users/{username}/trust"]["post"].is_object());
+    assert!(doc["components"]["schemas"]["TrustBody"].is_object());
+}
