@@ -648,6 +648,7 @@ async fn every_page_is_accessible_and_fits_a_phone() {
             ("login", "/login".to_owned()),
             ("catalog", "/".to_owned()),
             ("about", format!("/courses/{pb}/about")),
+            ("code of conduct", "/code-of-conduct".to_owned()),
         ] {
             b.go(&q(&path)).await;
             let page = format!("{name} ({lang})");
@@ -680,6 +681,10 @@ async fn every_page_is_accessible_and_fits_a_phone() {
             ("bookmarks", format!("/courses/{pb}/bookmarks")),
             ("preferences", "/preferences".to_owned()),
             ("notifications", "/notifications".to_owned()),
+            (
+                "code of conduct, to accept",
+                "/code-of-conduct?next=%2Fdashboard".to_owned(),
+            ),
             ("Arabic course", format!("/courses/{arabic}/about")),
         ] {
             b.go(&q(&path)).await;
