@@ -301,7 +301,8 @@ pub async fn record_wiki_standing(
     Ok(())
 }
 
-/// Forget rate-limit windows that ended over a day ago (the jobs runner calls it).
+/// Forget rate-limit windows that ended over a day ago (the hourly sweep does it too,
+/// in `jobs::sweep_login_limits`).
 pub async fn sweep(env: &Env) -> Result<u64> {
     let mut c = env.store.conn().await?;
     Ok(repo::sweep(&mut c, env.now_ms() - 24 * 3600 * 1000).await?)
