@@ -1147,3 +1147,39 @@ async fn a_course_is_written_published_and_taken_in_the_browser() {
         b.logout().await;
     }
 }
+
+/// Issue 13: the demo learner has not accepted the code of conduct; from the footer, in
+/// Arabic at phone width, they read it, accept it once, and the page says so.
+#[tokio::test]
+async fn a_newcomer_accepts_the_code_of_conduct_in_the_browser() {
+    lyceum_wiki::install_tls_provider();
+    if !chromium_available() {
+        eprintln!("skipped: chromium and chromedriver are not installed");
+        return;
+    }
+    let (_server, url) = demo().await;
+    let b = Browser::start().await;
+    viewport(&b, WIDTH).await;
+    log_in(&b, &url, "learner").await;
+    language(&b, "ar").await;
+    b.go(&format!("{url}/dashboard")).await;
+    b.click("footer a[href='/code-of-conduct']").await;
+    b.wait_for(
+        "the code of conduct",
+        "return document.querySelector('form[action=\"/code-of-conduct\"]') !== null",
+    )
+    .await;
+    b.assert_fits("code of conduct").await;
+    let page = main_text(&b).await;
+    assert!(page.contains("مدونة السلوك العالمية"), "{page}");
+    b.click("form[action='/code-of-conduct'] button[type=submit]")
+        .await;
+    b.wait_for(
+        "the acceptance",
+        "return document.querySelector('form[action=\"/code-of-conduct\"]') === null",
+    )
+    .await;
+    let page = main_text(&b).await;
+    assert!(page.contains("قبلت مدونة السلوك"), "{page}");
+    b.screenshot("code-of-conduct-accepted-ar").await;
+}
