@@ -36,6 +36,12 @@ pub mod comment {
     pub const DELETED: &str = "lyceum:deleted";
     pub const DUPLICATED: &str = "lyceum:duplicated";
     pub const RESTORED: &str = "lyceum:restored";
+    /// `lyceum:pulled:<source revision>`: a revision of a fork's source taken into the
+    /// fork (its author is the source revision's).
+    pub const PULLED: &str = "lyceum:pulled";
+    /// `lyceum:merged:<source revision>`: the fork's author merged the source's revision
+    /// with their own.
+    pub const MERGED: &str = "lyceum:merged";
 }
 
 /// A course as an editor works on it: its row, the actor's facts, and its draft.
@@ -128,12 +134,17 @@ impl Draft {
 /// A block's content as its author edits it: the settings of a section, subsection or
 /// unit; the kind's own authoring form for a leaf (see `BlockKind::to_authoring`).
 pub fn authoring_content(row: &DraftRow) -> Value {
-    match NodeKind::from_stored(&row.kind) {
-        NodeKind::Leaf => match LeafContent::decode(&row.kind, &row.content) {
+    content_value(&row.kind, &row.content)
+}
+
+/// Stored content of a block of `kind` as its author edits it (see [`authoring_content`]).
+pub fn content_value(kind: &str, content: &str) -> Value {
+    match NodeKind::from_stored(kind) {
+        NodeKind::Leaf => match LeafContent::decode(kind, content) {
             Ok(c) => c.to_authoring(),
-            Err(_) => serde_json::from_str(&row.content).unwrap_or(Value::Null),
+            Err(_) => serde_json::from_str(content).unwrap_or(Value::Null),
         },
-        _ => serde_json::from_str::<StructureSettings>(&row.content)
+        _ => serde_json::from_str::<StructureSettings>(content)
             .ok()
             .and_then(|s| serde_json::to_value(s).ok())
             .unwrap_or_else(|| json!({})),
@@ -148,7 +159,7 @@ pub fn is_staff_only(row: &DraftRow) -> bool {
 }
 
 /// Load a course for `action` by the actor, in `db`.
-async fn course_for(
+pub(crate) async fn course_for(
     db: &mut impl Db,
     actor: &Actor,
     course: CourseId,
@@ -163,6 +174,7 @@ async fn course_for(
         enrolled: viewer.enrolled,
         role: viewer.role,
         org_role: viewer.org_role,
+        hidden: row.hidden_at.is_some(),
     };
     // Someone who may not see the unreleased course gets "not found" rather than
     // "forbidden" for its draft: a learner learns nothing about what is being written.
@@ -202,7 +214,7 @@ async fn block_in_draft(
 }
 
 /// Not in the draft: removed by it, or by an earlier publish.
-fn removed(row: &DraftRow) -> bool {
+pub(crate) fn removed(row: &DraftRow) -> bool {
     row.deleted || (!row.live && !row.changed)
 }
 
@@ -310,7 +322,7 @@ fn check_placement(draft: &Draft, kind: NodeKind, parent: Option<BlockId>) -> Re
     Ok(())
 }
 
-fn clean_title(kind: NodeKind, title: &str) -> Result<String> {
+pub(crate) fn clean_title(kind: NodeKind, title: &str) -> Result<String> {
     let title = limits::clean(title, limits::TITLE).map_err(Error::invalid)?;
     if kind != NodeKind::Leaf && title.trim().is_empty() {
         return Err(Error::invalid(DomainError::new(
@@ -321,7 +333,7 @@ fn clean_title(kind: NodeKind, title: &str) -> Result<String> {
 }
 
 /// Stored content for a block of `kind` from its authoring content.
-fn stored_content(kind: &str, content: Option<Value>) -> Result<String> {
+pub(crate) fn stored_content(kind: &str, content: Option<Value>) -> Result<String> {
     match NodeKind::from_stored(kind) {
         NodeKind::Leaf => {
             let value = match content {
@@ -375,7 +387,7 @@ fn effective_release(draft: &Draft, mut at: Option<BlockId>, own: Option<i64>) -
 }
 
 /// A subsection's (or problem's) due date must not come before its release date.
-fn check_dates(
+pub(crate) fn check_dates(
     draft: &Draft,
     kind: &str,
     parent: Option<BlockId>,
@@ -402,14 +414,14 @@ fn check_dates(
 
 /// A fresh url_name for a block made in the editor: 32 hex digits, as Open edX names
 /// blocks made in Studio.
-fn new_url_name() -> String {
+pub(crate) fn new_url_name() -> String {
     let bytes: [u8; 16] = rand::random();
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Put `moving` at `position` among `parent`'s children (removing it from wherever it
 /// was), and write the draft rows of every sibling whose position changes.
-async fn place(
+pub(crate) async fn place(
     db: &mut impl Db,
     draft: &mut Draft,
     moving: BlockId,
@@ -459,7 +471,7 @@ async fn place(
 }
 
 /// Record `row`'s title, content and release date as revision `revision` of `block`.
-async fn revise(
+pub(crate) async fn revise(
     db: &mut impl Db,
     block: BlockId,
     revision: i64,
@@ -485,7 +497,12 @@ async fn revise(
     Ok(())
 }
 
-async fn write_row(db: &mut impl Db, course: CourseId, row: &DraftRow, now: i64) -> Result<()> {
+pub(crate) async fn write_row(
+    db: &mut impl Db,
+    course: CourseId,
+    row: &DraftRow,
+    now: i64,
+) -> Result<()> {
     drafts::put(
         db,
         &DraftWrite {
@@ -505,7 +522,11 @@ async fn write_row(db: &mut impl Db, course: CourseId, row: &DraftRow, now: i64)
     Ok(())
 }
 
-async fn load_draft_in(db: &mut impl Db, actor: &Actor, course: CourseId) -> Result<Draft> {
+pub(crate) async fn load_draft_in(
+    db: &mut impl Db,
+    actor: &Actor,
+    course: CourseId,
+) -> Result<Draft> {
     let (row, facts, requires_review) = course_for(db, actor, course, Action::Edit).await?;
     let rows = drafts::load(db, course).await?;
     Ok(Draft::new(row, facts, requires_review, rows))
@@ -702,7 +723,6 @@ pub async fn delete_block(
     let now = env.now_ms();
     let mut tx = env.store.begin().await?;
     let (mut draft, current) = block_in_draft(&mut tx, actor, block).await?;
-    let course = draft.course.id();
     if removed(&current) {
         return Err(Error::not_found());
     }
@@ -716,8 +736,37 @@ pub async fn delete_block(
                 .with_arg(work.scored.to_string()),
         ));
     }
+    remove_subtree(
+        &mut tx,
+        &mut draft,
+        block,
+        actor.user,
+        comment::DELETED,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Impact {
+        blocks: subtree.len(),
+        work,
+    })
+}
+
+/// Remove `block` and everything under it from the draft (each with a revision saying
+/// so), closing the gap among its siblings. Returns the removed blocks with their new
+/// revisions.
+pub(crate) async fn remove_subtree(
+    db: &mut impl Db,
+    draft: &mut Draft,
+    block: BlockId,
+    author: Option<UserId>,
+    comment: &str,
+    now: i64,
+) -> Result<Vec<(BlockId, i64)>> {
+    let course = draft.course.id();
+    let subtree = draft.subtree(block);
+    let parent = draft.get(block).and_then(|r| r.parent_id.map(BlockId));
     // Close the gap among its siblings first, then mark the subtree removed.
-    let parent = current.parent_id.map(BlockId);
     let rest: Vec<BlockId> = draft
         .children(parent)
         .into_iter()
@@ -729,31 +778,20 @@ pub async fn delete_block(
             && row.position != i as i64
         {
             row.position = i as i64;
-            write_row(&mut tx, course, row, now).await?;
+            write_row(db, course, row, now).await?;
         }
     }
+    let mut out = Vec::with_capacity(subtree.len());
     for id in &subtree {
         if let Some(row) = draft.blocks.iter_mut().find(|r| r.id == id.0) {
             row.deleted = true;
-            row.revision = drafts::last_revision(&mut tx, *id).await? + 1;
-            revise(
-                &mut tx,
-                *id,
-                row.revision,
-                row,
-                actor.user,
-                comment::DELETED,
-                now,
-            )
-            .await?;
-            write_row(&mut tx, course, row, now).await?;
+            row.revision = drafts::last_revision(db, *id).await? + 1;
+            revise(db, *id, row.revision, row, author, comment, now).await?;
+            write_row(db, course, row, now).await?;
+            out.push((*id, row.revision));
         }
     }
-    tx.commit().await?;
-    Ok(Impact {
-        blocks: subtree.len(),
-        work,
-    })
+    Ok(out)
 }
 
 /// Copy a block and everything in it, placed right after it. The copies are new blocks
@@ -908,6 +946,8 @@ pub async fn make_live(
     now: i64,
 ) -> Result<Publication> {
     let (version, changed) = drafts::publish(db, course, by, summary, now).await?;
+    // A fork says "changes were made" once its published content differs from its source.
+    crate::forks::after_publish(db, course).await?;
     db.exec(
         lyceum_store::q("UPDATE courses SET status = 'published', published = TRUE WHERE id = $1 AND status IN ('draft', 'review')")
             .bind(course.0),

@@ -13,13 +13,16 @@ pub mod course_admin;
 pub mod course_files;
 pub mod courses;
 pub mod error;
+pub mod forks;
 pub mod jobs;
+pub mod moderation;
 pub mod open_responses;
 pub mod orgs;
 pub mod problems;
 pub mod settings;
 pub mod surveys;
 pub mod trust;
+pub mod upstream;
 pub mod users;
 
 pub use error::{Error, ErrorKind, Result};

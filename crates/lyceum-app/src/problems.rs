@@ -522,6 +522,7 @@ pub async fn submit_as_learner(
         enrolled: viewer.enrolled,
         role: viewer.role,
         org_role: viewer.org_role,
+        hidden: row.hidden_at.is_some(),
     };
     let idx = tree.index_of(block).ok_or_else(Error::not_found)?;
     let problem = ProblemAt::in_tree(&tree, idx, &row, facts)?;

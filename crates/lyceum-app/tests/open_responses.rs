@@ -488,6 +488,7 @@ async fn a_second_grader_changes_nothing(store: Store) {
         enrolled: false,
         role: Some(CourseRole::Staff),
         org_role: None,
+        hidden: false,
     };
     let access = uc::submission_access(&w.env, s.id, ta).await.unwrap();
     let viewer = access.viewer(&Actor::user(ta, false), &facts).unwrap();
@@ -566,6 +567,7 @@ async fn who_sees_a_submission(store: Store) {
         enrolled,
         role,
         org_role: None,
+        hidden: false,
     };
     let viewer = |user: UserId, f: CourseFacts| {
         let env = w.env.clone();

@@ -59,6 +59,7 @@ impl World {
             enrolled: user == self.learner,
             role: (user == self.ta).then_some(CourseRole::Staff),
             org_role: None,
+            hidden: false,
         }
     }
 

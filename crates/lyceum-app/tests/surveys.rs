@@ -175,12 +175,11 @@ impl World {
                 enrolled,
                 role,
                 org_role: None,
+                hidden: false,
             },
             actor: Actor {
                 user,
-                site_admin: false,
-                course_creator: false,
-                trusted: false,
+                ..Actor::ANONYMOUS
             },
         }
     }

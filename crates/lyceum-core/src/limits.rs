@@ -66,6 +66,16 @@ pub const ORG_DESCRIPTION: TextLimit = lines(5_000);
 pub const URL: TextLimit = line(2_000);
 /// A rubric's prompts and option explanations, a feedback question.
 pub const RUBRIC_TEXT: TextLimit = lines(2_000);
+/// What a person writes when reporting something to the moderators.
+pub const REPORT_TEXT: TextLimit = lines(5_000);
+/// What a person writes when appealing a moderator's action.
+pub const APPEAL_TEXT: TextLimit = lines(5_000);
+/// A moderator's reason for an action (shown to the person affected; required).
+pub const MODERATION_REASON: TextLimit = lines(2_000);
+/// The longest suspension a moderator may give, in days (longer: block the account).
+pub const MAX_SUSPENSION_DAYS: i64 = 366;
+/// Reports one person may file in an hour (the trust module may tighten it).
+pub const REPORTS_PER_HOUR: i64 = 10;
 /// Feedback in a review, per criterion and overall, and a note returning a response.
 pub const FEEDBACK: TextLimit = lines(20_000);
 /// A learner's response text.
@@ -80,6 +90,9 @@ pub const COURSE_ABOUT: TextLimit = lines(100_000);
 pub const REVIEW_COMMENT: TextLimit = lines(5_000);
 /// The largest card image a course may have, in bytes.
 pub const CARD_IMAGE_BYTES: usize = 2 * 1024 * 1024;
+
+/// Most blocks one upstream pull may name (a request naming more is refused whole).
+pub const UPSTREAM_PULL: usize = 1_000;
 
 /// Longest file name, in bytes (what every common file system stores).
 pub const FILE_NAME_BYTES: usize = 255;

@@ -17,6 +17,12 @@ pub struct Actor {
     /// session (grants, roles, Wikimedia standing, a stamped track record), and the app
     /// re-reads it from the store before refusing (`lyceum_app::trust::effective`).
     pub trusted: bool,
+    /// A site moderator: acts on reports and content everywhere (never on admins or
+    /// other moderators).
+    pub moderator: bool,
+    /// Suspended now by a moderator: may not publish or create courses (learning,
+    /// reading and submitting work go on).
+    pub suspended: bool,
 }
 
 impl Actor {
@@ -25,6 +31,8 @@ impl Actor {
         site_admin: false,
         course_creator: false,
         trusted: false,
+        moderator: false,
+        suspended: false,
     };
 
     pub fn user(id: UserId, site_admin: bool) -> Actor {
@@ -33,6 +41,8 @@ impl Actor {
             site_admin,
             course_creator: false,
             trusted: site_admin,
+            moderator: false,
+            suspended: false,
         }
     }
 
@@ -43,9 +53,21 @@ impl Actor {
         self
     }
 
-    /// Trusted or not; site admins and course creators stay trusted.
+    /// Trusted or not; site admins, course creators and site moderators stay trusted.
     pub fn with_trust(mut self, trusted: bool) -> Actor {
-        self.trusted = trusted || self.site_admin || self.course_creator;
+        self.trusted = trusted || self.site_admin || self.course_creator || self.moderator;
+        self
+    }
+
+    pub fn with_moderation(mut self, moderator: bool) -> Actor {
+        self.moderator = moderator;
+        // A site moderator holds a trusted role (`crate::trust`).
+        self.trusted |= moderator;
+        self
+    }
+
+    pub fn with_suspension(mut self, suspended: bool) -> Actor {
+        self.suspended = suspended;
         self
     }
 }
@@ -99,12 +121,15 @@ pub enum OrgRole {
     Creator,
     /// Belongs to the organisation; may create courses there with a site grant.
     Member,
+    /// Moderates the organisation's courses: reports routed to it, hiding content.
+    Moderator,
 }
 
 impl OrgRole {
-    pub const ALL: [OrgRole; 4] = [
+    pub const ALL: [OrgRole; 5] = [
         OrgRole::Admin,
         OrgRole::Reviewer,
+        OrgRole::Moderator,
         OrgRole::Creator,
         OrgRole::Member,
     ];
@@ -115,6 +140,7 @@ impl OrgRole {
             OrgRole::Reviewer => "reviewer",
             OrgRole::Creator => "creator",
             OrgRole::Member => "member",
+            OrgRole::Moderator => "moderator",
         }
     }
 
@@ -124,6 +150,7 @@ impl OrgRole {
             "reviewer" => Some(OrgRole::Reviewer),
             "creator" => Some(OrgRole::Creator),
             "member" => Some(OrgRole::Member),
+            "moderator" => Some(OrgRole::Moderator),
             _ => None,
         }
     }
@@ -140,12 +167,23 @@ pub struct CourseFacts {
     pub role: Option<CourseRole>,
     /// The actor's role in the organisation the course belongs to, if any.
     pub org_role: Option<OrgRole>,
+    /// Hidden by a moderator: gone for learners and visitors, there for its team and
+    /// moderators.
+    pub hidden: bool,
 }
 
 /// What is known about an organisation and the actor's place in it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct OrgFacts {
     pub role: Option<OrgRole>,
+}
+
+/// A person as a moderator sees them: whether they hold a role no moderator may act on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PersonFacts {
+    pub user: UserId,
+    pub site_admin: bool,
+    pub moderator: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -167,6 +205,14 @@ pub enum Resource<'a> {
     },
     /// A user's account and preferences.
     Account(UserId),
+    /// A course as the source of a fork: the course and whether its licence allows
+    /// adaptations (CC BY-SA, CC BY, CC0; never "all rights reserved").
+    ForkSource {
+        course: &'a CourseFacts,
+        adaptable: bool,
+    },
+    /// A person, as reports and moderation see them (their public page, their standing).
+    Person(&'a PersonFacts),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -205,6 +251,18 @@ pub enum Action {
     /// The site: its users, organisations and audit log. A course: its status (archive,
     /// reopen) and rerun. An organisation: rename it, and whether it needs review.
     Administer,
+    /// Copy a course's published content into a new course of one's own (a fork), on a
+    /// [`Resource::ForkSource`]: anyone logged in who sees the course, when its licence
+    /// allows adaptations. Where the copy goes is `CreateCourse`'s question.
+    Fork,
+    /// Report something to the moderators: anyone logged in, on what they can see.
+    Report,
+    /// Act as a moderator: the queue, hiding content, warning, suspending and blocking
+    /// people, dismissing reports. Site moderators and admins everywhere; an
+    /// organisation's moderators and admins on its courses. Never on oneself, never on a
+    /// course one works on (unless site admin), and a moderator never on an admin or
+    /// another moderator.
+    Moderate,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -249,8 +307,20 @@ fn on_team(actor: &Actor, c: &CourseFacts) -> bool {
     c.role.is_some() || runs(actor, c) || reviews(actor, c)
 }
 
+/// A site moderator or admin (logged in).
+fn moderates_site(actor: &Actor) -> bool {
+    actor.user.is_some() && (actor.site_admin || actor.moderator)
+}
+
+/// Moderates the course: site moderators and admins, its organisation's moderators and
+/// admins.
+fn moderates(actor: &Actor, c: &CourseFacts) -> bool {
+    moderates_site(actor)
+        || (actor.user.is_some() && matches!(c.org_role, Some(OrgRole::Admin | OrgRole::Moderator)))
+}
+
 fn course_visible(actor: &Actor, c: &CourseFacts) -> bool {
-    c.published || on_team(actor, c)
+    (c.published && !c.hidden) || on_team(actor, c) || moderates(actor, c)
 }
 
 pub fn can(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision {
@@ -261,6 +331,7 @@ pub fn can(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision {
             Action::View => Allow,
             Action::Administer if actor.site_admin => Allow,
             _ if !logged_in => NeedLogin,
+            Action::Moderate if moderates_site(actor) => Allow,
             _ => Forbidden,
         },
         Resource::Org(o) => {
@@ -271,6 +342,13 @@ pub fn can(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision {
                 Action::Edit | Action::ManageTeam if admin => Allow,
                 Action::Upload if admin && actor.trusted => Allow,
                 Action::Review if admin || o.role == Some(OrgRole::Reviewer) => Allow,
+                Action::Moderate
+                    if moderates_site(actor) || o.role == Some(OrgRole::Moderator) || admin =>
+                {
+                    Allow
+                }
+                // Suspended: no new courses until the suspension ends.
+                Action::CreateCourse if actor.suspended => Forbidden,
                 Action::CreateCourse
                     if actor.trusted
                         && (admin
@@ -295,6 +373,13 @@ pub fn can(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision {
                 // Learners' grades are private: not even their existence shows.
                 Action::Grade => NotFound,
                 _ if !logged_in => NeedLogin,
+                Action::Report => Allow,
+                // One does not moderate a course one works on (site admins excepted).
+                Action::Moderate if actor.site_admin => Allow,
+                Action::Moderate if c.role.is_none() && moderates(actor, c) => Allow,
+                Action::Moderate => Forbidden,
+                // Moderators look at what they judge, hidden and unreleased parts included.
+                Action::ViewCourseware | Action::ViewUnreleased if moderates(actor, c) => Allow,
                 Action::Respond if c.enrolled || on_team(actor, c) => Allow,
                 // Not enrolled: a course's work is private to its learners and team.
                 Action::Respond => NotFound,
@@ -302,6 +387,8 @@ pub fn can(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision {
                 Action::Unenroll => Allow,
                 Action::ViewCourseware if c.enrolled || on_team(actor, c) => Allow,
                 Action::ViewUnreleased if on_team(actor, c) => Allow,
+                // Suspended: writing drafts goes on, publishing waits.
+                Action::Publish if actor.suspended => Forbidden,
                 Action::Edit | Action::Publish if writes(actor, c) => Allow,
                 Action::Upload if writes(actor, c) && actor.trusted => Allow,
                 Action::ManageTeam | Action::Administer if runs(actor, c) => Allow,
@@ -335,6 +422,17 @@ pub fn can(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision {
                 _ => NotFound,
             }
         }
+        Resource::ForkSource { course, adaptable } => {
+            if !course_visible(actor, course) {
+                return NotFound;
+            }
+            match action {
+                Action::Fork | Action::View if !logged_in => NeedLogin,
+                Action::View => Allow,
+                Action::Fork if adaptable => Allow,
+                _ => Forbidden,
+            }
+        }
         Resource::Account(owner) => {
             if !logged_in {
                 return NeedLogin;
@@ -344,6 +442,20 @@ pub fn can(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision {
                     Allow
                 }
                 _ => NotFound,
+            }
+        }
+        Resource::Person(p) => {
+            let own = actor.user == Some(p.user);
+            match action {
+                Action::View => Allow,
+                _ if !logged_in => NeedLogin,
+                Action::Report if !own => Allow,
+                // Nobody moderates themselves; admins are acted on by admins only, and
+                // moderators by admins only.
+                Action::Moderate if own => Forbidden,
+                Action::Moderate if actor.site_admin => Allow,
+                Action::Moderate if actor.moderator && !p.site_admin && !p.moderator => Allow,
+                _ => Forbidden,
             }
         }
     }
@@ -394,6 +506,7 @@ mod tests {
             enrolled: matches!(w, Who::Learner),
             role: matches!(w, Who::Staff).then_some(CourseRole::Staff),
             org_role: None,
+            hidden: false,
         }
     }
 
@@ -495,6 +608,7 @@ mod tests {
             enrolled: false,
             role: Some(CourseRole::Instructor),
             org_role: None,
+            hidden: false,
         };
         let a = Actor::user(STAFF, false);
         assert_eq!(can(&a, Action::Edit, Resource::Course(&f)), Allow);
@@ -564,6 +678,7 @@ mod tests {
             enrolled: false,
             role: None,
             org_role: None,
+            hidden: false,
         };
         assert_eq!(
             can(
@@ -702,6 +817,7 @@ mod tests {
                     P::OrgCreator => Some(OrgRole::Creator),
                     _ => None,
                 },
+                hidden: false,
             };
             (actor, facts)
         }
@@ -710,7 +826,7 @@ mod tests {
         const N: Decision = NotFound;
         const L: Decision = NeedLogin;
         #[rustfmt::skip]
-        let published: [(Action, [Decision; 9]); 10] = [
+        let published: [(Action, [Decision; 9]); 12] = [
             //                          anon learner instr author staff oadmin orev ocreat admin
             (Action::View,            [A,   A,      A,    A,     A,    A,     A,   A,     A]),
             (Action::ViewCourseware,  [L,   A,      A,    A,     A,    A,     A,   F,     A]),
@@ -722,6 +838,9 @@ mod tests {
             (Action::Grade,           [N,   N,      A,    F,     A,    A,     F,   N,     A]),
             (Action::Review,          [L,   F,      F,    F,     F,    A,     A,   F,     A]),
             (Action::Respond,         [L,   A,      A,    A,     A,    A,     A,   N,     A]),
+            (Action::Report,          [L,   A,      A,    A,     A,    A,     A,   A,     A]),
+            // Nobody moderates a course they work on; an org admin (no course role) does.
+            (Action::Moderate,        [L,   F,      F,    F,     F,    A,     F,   F,     A]),
         ];
         for (action, row) in published {
             for (p, want) in PEOPLE.into_iter().zip(row) {
@@ -773,6 +892,54 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn fork_matrix() {
+        // Anonymous, enrolled learner, other learner, staff, site admin.
+        let fork = |adaptable| {
+            move |w: Who, f: &CourseFacts| {
+                can(
+                    &actor(w),
+                    Action::Fork,
+                    Resource::ForkSource {
+                        course: f,
+                        adaptable,
+                    },
+                )
+            }
+        };
+        check(
+            fork(true),
+            true,
+            [NeedLogin, Allow, Allow, Allow, Allow],
+            "fork a free published course",
+        );
+        check(
+            fork(false),
+            true,
+            [NeedLogin, Forbidden, Forbidden, Forbidden, Forbidden],
+            "all rights reserved: nobody forks, not even an admin",
+        );
+        check(
+            fork(true),
+            false,
+            [NotFound, NotFound, NotFound, Allow, Allow],
+            "an unpublished course: only those who see it",
+        );
+        check(
+            fork(false),
+            false,
+            [NotFound, NotFound, NotFound, Forbidden, Forbidden],
+            "unpublished and not free",
+        );
+        // Fork is no action on a course as such.
+        check(
+            |w, f| can(&actor(w), Action::Fork, Resource::Course(f)),
+            true,
+            [NeedLogin, Forbidden, Forbidden, Forbidden, Forbidden],
+            "fork needs the licence fact",
+        );
     }
 
     #[test]
@@ -924,5 +1091,184 @@ mod tests {
             ),
             NeedLogin
         );
+    }
+    /// Reports and moderation over courses, hidden ones included. Columns: anonymous,
+    /// enrolled learner, instructor, org moderator, org moderator who is also the
+    /// course's author, org admin, site moderator, site admin, suspended instructor.
+    #[test]
+    fn moderation_matrix() {
+        #[derive(Clone, Copy, Debug)]
+        enum P {
+            Anon,
+            Learner,
+            Instructor,
+            OrgModerator,
+            OrgModeratorAuthor,
+            OrgAdmin,
+            SiteModerator,
+            SiteAdmin,
+            SuspendedInstructor,
+        }
+        const PEOPLE: [P; 9] = [
+            P::Anon,
+            P::Learner,
+            P::Instructor,
+            P::OrgModerator,
+            P::OrgModeratorAuthor,
+            P::OrgAdmin,
+            P::SiteModerator,
+            P::SiteAdmin,
+            P::SuspendedInstructor,
+        ];
+        fn who(p: P, hidden: bool) -> (Actor, CourseFacts) {
+            let actor = match p {
+                P::Anon => Actor::ANONYMOUS,
+                P::SiteAdmin => Actor::user(ADMIN, true),
+                P::SiteModerator => Actor::user(STAFF, false).with_moderation(true),
+                P::SuspendedInstructor => Actor::user(STAFF, false).with_suspension(true),
+                _ => Actor::user(STAFF, false),
+            };
+            let facts = CourseFacts {
+                published: true,
+                enrollment_open: true,
+                enrolled: matches!(p, P::Learner),
+                role: match p {
+                    P::Instructor | P::SuspendedInstructor => Some(CourseRole::Instructor),
+                    P::OrgModeratorAuthor => Some(CourseRole::Author),
+                    _ => None,
+                },
+                org_role: match p {
+                    P::OrgModerator | P::OrgModeratorAuthor => Some(OrgRole::Moderator),
+                    P::OrgAdmin => Some(OrgRole::Admin),
+                    _ => None,
+                },
+                hidden,
+            };
+            (actor, facts)
+        }
+        const A: Decision = Allow;
+        const F: Decision = Forbidden;
+        const N: Decision = NotFound;
+        const L: Decision = NeedLogin;
+        #[rustfmt::skip]
+        let visible: [(Action, [Decision; 9]); 6] = [
+            //                          anon learner instr omod omodauth oadmin smod sadmin susp
+            (Action::View,            [A,   A,      A,    A,   A,       A,     A,   A,     A]),
+            (Action::ViewCourseware,  [L,   A,      A,    A,   A,       A,     A,   A,     A]),
+            (Action::Report,          [L,   A,      A,    A,   A,       A,     A,   A,     A]),
+            (Action::Moderate,        [L,   F,      F,    A,   F,       A,     A,   A,     F]),
+            (Action::Edit,            [L,   F,      A,    F,   A,       A,     F,   A,     A]),
+            (Action::Publish,         [L,   F,      A,    F,   A,       A,     F,   A,     F]),
+        ];
+        #[rustfmt::skip]
+        let hidden: [(Action, [Decision; 9]); 6] = [
+            // Gone for learners and visitors; there for its team and moderators.
+            (Action::View,            [N,   N,      A,    A,   A,       A,     A,   A,     A]),
+            (Action::ViewCourseware,  [N,   N,      A,    A,   A,       A,     A,   A,     A]),
+            (Action::Report,          [N,   N,      A,    A,   A,       A,     A,   A,     A]),
+            (Action::Moderate,        [N,   N,      F,    A,   F,       A,     A,   A,     F]),
+            (Action::Edit,            [N,   N,      A,    F,   A,       A,     F,   A,     A]),
+            (Action::Publish,         [N,   N,      A,    F,   A,       A,     F,   A,     F]),
+        ];
+        for (is_hidden, rows) in [(false, visible), (true, hidden)] {
+            for (action, row) in rows {
+                for (p, want) in PEOPLE.into_iter().zip(row) {
+                    let (actor, facts) = who(p, is_hidden);
+                    assert_eq!(
+                        can(&actor, action, Resource::Course(&facts)),
+                        want,
+                        "{action:?} by {p:?} (hidden: {is_hidden})"
+                    );
+                }
+            }
+        }
+        // The queue: site moderators and admins for the site; an organisation's
+        // moderators and admins for it.
+        for (actor, want) in [
+            (Actor::ANONYMOUS, L),
+            (Actor::user(STAFF, false), F),
+            (Actor::user(STAFF, false).with_moderation(true), A),
+            (Actor::user(ADMIN, true), A),
+        ] {
+            assert_eq!(
+                can(&actor, Action::Moderate, Resource::Site),
+                want,
+                "{actor:?}"
+            );
+        }
+        for (role, want) in [
+            (None, F),
+            (Some(OrgRole::Member), F),
+            (Some(OrgRole::Reviewer), F),
+            (Some(OrgRole::Moderator), A),
+            (Some(OrgRole::Admin), A),
+        ] {
+            assert_eq!(
+                can(
+                    &Actor::user(STAFF, false),
+                    Action::Moderate,
+                    Resource::Org(&OrgFacts { role })
+                ),
+                want,
+                "{role:?}"
+            );
+        }
+        // A suspended person creates no course, even where they could.
+        let suspended = Actor::user(STAFF, false).with_suspension(true);
+        assert_eq!(
+            can(
+                &suspended,
+                Action::CreateCourse,
+                Resource::Org(&OrgFacts {
+                    role: Some(OrgRole::Admin)
+                })
+            ),
+            F
+        );
+    }
+
+    /// Acting on people: nobody on themselves, moderators on ordinary people only, admins
+    /// on anyone else. Reporting: anyone logged in, about anyone but themselves.
+    #[test]
+    fn people_moderation_matrix() {
+        let person = |user, site_admin, moderator| PersonFacts {
+            user,
+            site_admin,
+            moderator,
+        };
+        let ordinary = person(LEARNER, false, false);
+        let a_moderator = person(OTHER, false, true);
+        let an_admin = person(ADMIN, true, false);
+        let other_admin = person(UserId(9), true, false);
+        let moderator = Actor::user(STAFF, false).with_moderation(true);
+        let admin = Actor::user(ADMIN, true);
+        let learner = Actor::user(LEARNER, false);
+        #[rustfmt::skip]
+        let cases: [(Actor, PersonFacts, Decision, Decision); 10] = [
+            // actor, target, report, moderate
+            (Actor::ANONYMOUS, ordinary,    NeedLogin, NeedLogin),
+            (learner,          ordinary,    Forbidden, Forbidden),
+            (learner,          a_moderator, Allow,     Forbidden),
+            (moderator,        ordinary,    Allow,     Allow),
+            (moderator,        a_moderator, Allow,     Forbidden),
+            (moderator,        an_admin,    Allow,     Forbidden),
+            (moderator,        person(STAFF, false, true), Forbidden, Forbidden),
+            (admin,            a_moderator, Allow,     Allow),
+            (admin,            other_admin, Allow,     Allow),
+            (admin,            an_admin,    Forbidden, Forbidden),
+        ];
+        for (actor, target, report, moderate) in cases {
+            assert_eq!(can(&actor, Action::View, Resource::Person(&target)), Allow);
+            assert_eq!(
+                can(&actor, Action::Report, Resource::Person(&target)),
+                report,
+                "{actor:?} reports {target:?}"
+            );
+            assert_eq!(
+                can(&actor, Action::Moderate, Resource::Person(&target)),
+                moderate,
+                "{actor:?} moderates {target:?}"
+            );
+        }
     }
 }

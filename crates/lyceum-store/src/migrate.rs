@@ -35,6 +35,8 @@ const MIGRATIONS: &[Migration] = migrations![
     9 "0009_studio",
     10 "0010_account_tokens",
     11 "0011_forks",
+    12 "0012_fork_extras",
+    13 "0013_moderation",
     14 "0014_trust",
 ];
 

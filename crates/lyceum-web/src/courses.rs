@@ -196,13 +196,41 @@ pub fn decide(decision: Decision, cx: &Cx, forbidden_key: &'static str) -> AppRe
 /// Load a course the viewer may see; anything else is a 404, including unpublished
 /// courses of other teams and malformed keys.
 pub async fn load(cx: &Cx, key: &str) -> AppResult<CourseCx> {
-    let course = load_as(&cx.app, key, cx.user_id(), cx.actor()).await?;
+    let course = match load_as(&cx.app, key, cx.user_id(), cx.actor()).await {
+        // A course moved out of a personal space: its old links lead to it (one lookup,
+        // on a miss only).
+        Err(AppError::NotFound) if key.parse::<CourseKey>().is_ok() => {
+            return Err(
+                match lyceum_app::forks::moved_to(&cx.app.env(), key).await? {
+                    Some(now) => AppError::Moved(moved_path(&cx.page.path, key, &now)),
+                    None => AppError::NotFound,
+                },
+            );
+        }
+        other => other?,
+    };
     decide(
         can(&cx.actor(), Action::View, Resource::Course(&course.facts)),
         cx,
         "lyceum-error-forbidden",
     )?;
     Ok(course)
+}
+
+/// `path` with the course's old key replaced by its key now (its About page when the key
+/// is not found in it as sent).
+fn moved_path(path: &str, old: &str, now: &str) -> String {
+    // As sent: raw, or with the key's punctuation percent-encoded.
+    let encoded = old
+        .replace(':', "%3A")
+        .replace('+', "%2B")
+        .replace('~', "%7E");
+    for form in [old, encoded.as_str()] {
+        if let Some(rest) = path.strip_prefix(&format!("/courses/{form}")) {
+            return format!("/courses/{now}{rest}");
+        }
+    }
+    format!("/courses/{now}/about")
 }
 
 /// A course as `actor` (the user `user`) sees it, without checking they may: the caller
@@ -228,6 +256,7 @@ pub async fn load_as(
         enrolled: viewer.enrolled,
         role: viewer.role,
         org_role: viewer.org_role,
+        hidden: row.hidden_at.is_some(),
     };
     let content = app
         .courses()

@@ -32,6 +32,9 @@ pub enum AppError {
     Unavailable(&'static str),
     /// Anything unexpected: logged with a request id, shown as a plain 500 page.
     Internal(String),
+    /// The thing lives at another (local) address now: 301 there (a course moved out of
+    /// a personal space keeps its old links).
+    Moved(String),
 }
 
 impl AppError {
@@ -158,6 +161,13 @@ impl IntoResponse for AppError {
                     "lyceum-conduct-required",
                     "lyceum-error-forbidden-title",
                 ));
+                return r;
+            }
+            AppError::Moved(to) => {
+                let mut r = StatusCode::MOVED_PERMANENTLY.into_response();
+                if let Ok(v) = HeaderValue::from_str(&to) {
+                    r.headers_mut().insert(header::LOCATION, v);
+                }
                 return r;
             }
             AppError::Unavailable(key) => (

@@ -70,7 +70,7 @@ pub fn describe_error(e: &AppError) -> String {
     let (key, args): (&str, Vec<String>) = match e {
         AppError::Invalid { error, .. } => (error.key.0, error.args.clone()),
         AppError::Internal(detail) => return format!("internal error: {detail}"),
-        AppError::NotFound => ("lyceum-error-not-found", vec![]),
+        AppError::NotFound | AppError::Moved(_) => ("lyceum-error-not-found", vec![]),
         AppError::Forbidden(k) | AppError::Unavailable(k) => (k, vec![]),
         AppError::LoginRequired { .. } => ("lyceum-error-login-required", vec![]),
         AppError::RateLimited { .. } => ("lyceum-error-rate-limited-title", vec![]),

@@ -34,6 +34,12 @@ pub fn notice_key(kind: &str) -> Option<&'static str> {
         "reviews-needed" => "lyceum-notice-reviews-needed",
         "review-approved" => "lyceum-review-notification-approved",
         "review-sent-back" => "lyceum-review-notification-sent-back",
+        "forked" => "lyceum-fork-notice-forked",
+        "mod-hidden" => "lyceum-mod-notice-hidden",
+        "mod-unhidden" => "lyceum-mod-notice-unhidden",
+        "mod-warned" => "lyceum-mod-notice-warned",
+        "mod-suspended" => "lyceum-mod-notice-suspended",
+        "mod-blocked" => "lyceum-mod-notice-blocked",
         _ => return None,
     })
 }

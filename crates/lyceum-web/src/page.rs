@@ -40,6 +40,10 @@ pub struct Viewer {
     /// Trusted (`lyceum_core::trust`): a stored trust (grant, Wikimedia standing, track
     /// record) or a trusted role, from the session's columns.
     pub trusted: bool,
+    /// A site moderator (the header links to the moderation queue).
+    pub is_moderator: bool,
+    /// Suspended by a moderator now: no publishing or creating courses.
+    pub suspended: bool,
 }
 
 /// Language and user, shared with the error renderer so error pages match the page
@@ -78,6 +82,9 @@ const NOTICES: &[(&str, &str)] = &[
     ("unenrolled", "lyceum-notice-unenrolled"),
     ("saved", "lyceum-notice-saved"),
     ("conduct-accepted", "lyceum-conduct-notice-accepted"),
+    ("reported", "lyceum-report-notice-sent"),
+    ("moderated", "lyceum-mod-notice-done"),
+    ("appealed", "lyceum-mod-notice-appealed"),
     ("logged-out", "lyceum-notice-logged-out"),
     ("signed-up", "lyceum-account-notice-signed-up"),
     ("account-verify-sent", "lyceum-account-notice-verify-sent"),
@@ -112,6 +119,8 @@ const NOTICES: &[(&str, &str)] = &[
         "course-rerun-created",
         "lyceum-newcourse-notice-rerun-created",
     ),
+    ("course-forked", "lyceum-fork-notice-created"),
+    ("course-moved", "lyceum-fork-notice-moved"),
     (
         "course-settings-saved",
         "lyceum-course-settings-notice-saved",
@@ -188,6 +197,8 @@ impl Page {
         match &self.viewer {
             Some(v) => Actor::user(v.id, v.is_admin)
                 .with_course_creation(v.can_create_courses)
+                .with_moderation(v.is_moderator)
+                .with_suspension(v.suspended)
                 .with_trust(v.trusted),
             None => Actor::ANONYMOUS,
         }
@@ -545,6 +556,8 @@ pub fn build_page(app: &App, uri: &Uri, headers: &HeaderMap, user: Option<&UserR
             is_admin: u.is_admin,
             can_create_courses: u.can_create_courses,
             trusted: u.trust_source.as_deref().is_some_and(|s| s != "revoked"),
+            is_moderator: u.is_moderator,
+            suspended: u.suspended_at(app.now_ms()),
         }),
         path: uri
             .path_and_query()

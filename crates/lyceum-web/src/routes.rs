@@ -143,16 +143,20 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
         )
         .route("/healthz", get(health))
         .merge(api::studio::routes())
+        .merge(api::upstream::routes())
         .merge(crate::editors::routes())
         // Every block kind's pages, API and staff tools, in their route families.
         .merge(kinds::routes())
         // Creating courses, their settings, team and review (pages and API).
         .merge(crate::handlers::course_admin::routes())
+        .merge(crate::handlers::forks::routes())
         // Site administration and organisations' pages.
         .merge(crate::handlers::admin::routes())
         .merge(crate::handlers::studio::routes())
         // Sign-up, verification, password reset and account deletion.
         .merge(crate::handlers::accounts::routes())
+        // Reports, the moderation queue, appeals and people's pages (pages and API).
+        .merge(crate::handlers::moderation::routes())
         // The code of conduct (issue 13: trust).
         .merge(crate::handlers::conduct::routes())
         .fallback(errors::not_found)

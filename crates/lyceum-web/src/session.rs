@@ -289,6 +289,8 @@ mod tests {
             email_verified_at: None,
             trust_source: None,
             conduct_accepted_at: None,
+            is_moderator: false,
+            suspended_until: None,
         };
         SessionRow {
             id_hash: id.into(),

@@ -416,6 +416,21 @@ async fn seed_studio(
         )
         .await
         .map_err(|e| e.to_string())?;
+        // A second organisation where the organiser may create courses: where they fork
+        // the collective's courses to adapt them (issue 13).
+        let rivages = orgs::find_by_slug(&mut tx, "RIVAGES")
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("RIVAGES missing")?;
+        orgs::set_member(
+            &mut tx,
+            lyceum_core::OrgId(rivages.id),
+            org_admin,
+            lyceum_core::permissions::OrgRole::Creator,
+            now,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
         tx.commit().await.map_err(|e| e.to_string())?;
     }
     let ines = Actor::user(instructor, false);
@@ -531,6 +546,7 @@ async fn seed_surveys(
             enrolled: true,
             role: None,
             org_role: None,
+            hidden: false,
         },
         actor: Actor::user(user, false),
     };
@@ -770,7 +786,7 @@ pub async fn run(addr: &str, data: Option<PathBuf>, standin: bool) -> Result<()>
         dir.display()
     );
     println!(
-        "Log in as learner, instructor (instructor of the demo courses), author (author of Partnership Building), orgadmin (admin of the Commonplace Learning Collective) or admin (site admin), password: {password}"
+        "Log in as learner, instructor (instructor of the demo courses), author (author of Partnership Building), orgadmin (admin of the Commonplace Learning Collective, course creator at Rivages) or admin (site admin), password: {password}"
     );
     if let Some(s) = &_standin {
         println!(

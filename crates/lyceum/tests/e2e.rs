@@ -686,10 +686,13 @@ async fn every_page_is_accessible_and_fits_a_phone() {
                 "/code-of-conduct?next=%2Fdashboard".to_owned(),
             ),
             ("Arabic course", format!("/courses/{arabic}/about")),
+            ("fork form", format!("/courses/{pb}/fork")),
         ] {
             b.go(&q(&path)).await;
             let page = format!("{name} ({lang})");
-            let tabs = path.contains("/courses/") && !path.ends_with("/about");
+            // The fork form is no page of the course: no course tabs.
+            let tabs =
+                path.contains("/courses/") && !path.ends_with("/about") && !path.ends_with("/fork");
             violations.extend(b.layout(&page, tabs).await);
             violations.extend(b.axe(&page).await);
             if name == "unit with a wide table" || name == "bookmarks" {
@@ -1146,6 +1149,98 @@ async fn a_course_is_written_published_and_taken_in_the_browser() {
         }
         b.logout().await;
     }
+}
+
+/// Issue 13's fork, in Chromium: the organiser (admin of the Commonplace collective and a
+/// course creator at Rivages) forks Partnership Building into Rivages from its About page,
+/// publishes the fork, and its About page and a unit's footer credit the source: its
+/// title linked to it, its authors, its licence. The form also fits a phone in Arabic.
+#[tokio::test]
+async fn a_course_is_forked_into_another_organisation_with_its_attribution() {
+    lyceum_wiki::install_tls_provider();
+    if !chromium_available() {
+        eprintln!("skipped: chromium and chromedriver are not installed");
+        return;
+    }
+    let (_server, url) = demo().await;
+    let b = Browser::start().await;
+    viewport(&b, WIDTH).await;
+    let pb = "course-v1:COMMONPLACE+PB101+2026";
+    let fork = "course-v1:RIVAGES+PB101+2026-fork";
+    log_in(&b, &url, "orgadmin").await;
+    b.go(&format!("{url}/courses/{pb}/about")).await;
+    b.click(&format!("a[href='/courses/{pb}/fork']")).await;
+    b.wait_for(
+        "the fork form",
+        &format!("return location.pathname === '/courses/{pb}/fork'"),
+    )
+    .await;
+    b.assert_fits("fork form").await;
+    b.screenshot("fork-form-en").await;
+    let picked = b
+        .js("var r = document.querySelector('input[name=org][value=RIVAGES]'); if (!r) return false; r.checked = true; return true")
+        .await;
+    assert_eq!(picked, json!(true), "Rivages is offered");
+    submit(
+        &b,
+        "input[name=org][value=RIVAGES]",
+        &[("title", "Partnership Building (Rivages)")],
+        "button[type=submit]",
+    )
+    .await;
+    b.wait_for(
+        "the fork's outline",
+        &format!("return location.pathname === '/courses/{fork}/studio'"),
+    )
+    .await;
+    assert!(main_text(&b).await.contains("Your fork was created"));
+    submit(
+        &b,
+        "form[action$='/studio/publish'] button[type=submit]",
+        &[],
+        "button[type=submit]",
+    )
+    .await;
+    // The fork's About page credits its source.
+    b.go(&format!("{url}/courses/{fork}/about")).await;
+    b.assert_fits("fork about").await;
+    b.screenshot("fork-about-en").await;
+    let about = main_text(&b).await;
+    assert!(about.contains("Partnership Building (Rivages)"), "{about}");
+    assert!(
+        about.contains("Adapted from Partnership Building by")
+            && about.contains("Ines Instructor")
+            && about.contains("CC BY-SA 4.0"),
+        "{about}"
+    );
+    assert_eq!(
+        b.js(&format!(
+            "return document.querySelector(\"main a[href='/courses/{pb}/about']\") !== null"
+        ))
+        .await,
+        json!(true),
+        "a link to the source"
+    );
+    // And so does every unit's footer.
+    b.go(&format!("{url}/courses/{fork}/unit/s1-1-1")).await;
+    let footer = b
+        .js("return document.querySelector('.site-footer').innerText")
+        .await;
+    let footer = footer.as_str().unwrap_or_default();
+    assert!(
+        footer.contains("Adapted from Partnership Building") && footer.contains("CC BY-SA 4.0"),
+        "{footer}"
+    );
+    // The form in Arabic, at phone width.
+    language(&b, "ar").await;
+    b.go(&format!("{url}/courses/{pb}/fork")).await;
+    b.assert_fits("fork form (ar)").await;
+    b.screenshot("fork-form-ar").await;
+    assert_eq!(
+        b.js("return document.documentElement.dir").await,
+        json!("rtl")
+    );
+    b.logout().await;
 }
 
 /// Issue 13: the demo learner has not accepted the code of conduct; from the footer, in

@@ -192,6 +192,7 @@ pub(crate) async fn load(
         enrolled: viewer.enrolled,
         role: viewer.role,
         org_role: viewer.org_role,
+        hidden: row.hidden_at.is_some(),
     };
     if !can(actor, Action::View, Resource::Course(&facts)).allowed() {
         return Err(Error::not_found());
@@ -311,6 +312,8 @@ pub async fn update_settings(
     let author = crate::trust::effective(&mut tx, env.now_ms(), actor).await?;
     let mut settings = crate::trust::with_links_of(&author, || validate_settings(input))
         .map_err(Error::invalid)?;
+    // A fork keeps a licence its source allows (CC BY-SA stays CC BY-SA).
+    crate::forks::check_licence(&mut tx, course.id(), &settings.license).await?;
     let extras = repo::extras(&mut tx, course.id())
         .await?
         .ok_or_else(Error::not_found)?;

@@ -5,6 +5,7 @@ pub mod key;
 pub mod spec;
 pub mod status;
 pub mod tree;
+pub mod upstream;
 
 pub use key::CourseKey;
 pub use status::{CourseStatus, StatusChange};
@@ -94,6 +95,26 @@ impl License {
         }
     }
 
+    /// Whether others may adapt (fork) material under this licence: the free licences
+    /// yes, "all rights reserved" never.
+    pub fn allows_adaptation(self) -> bool {
+        self != License::AllRightsReserved
+    }
+
+    /// The licences an adaptation of material under this licence may carry, the one it
+    /// gets by default first. CC BY-SA is share-alike: adaptations stay CC BY-SA 4.0. CC
+    /// BY lets the adapter choose any licence that keeps the attribution (CC BY or CC
+    /// BY-SA here; never CC0, which would waive the source authors' credit). CC0 asks
+    /// nothing: any licence. "All rights reserved" allows no adaptation at all.
+    pub fn adaptation_licences(self) -> &'static [License] {
+        match self {
+            License::CcBySa40 => &[License::CcBySa40],
+            License::CcBy40 => &[License::CcBy40, License::CcBySa40],
+            License::Cc0 => &[License::Cc0, License::CcBy40, License::CcBySa40],
+            License::AllRightsReserved => &[],
+        }
+    }
+
     /// The licence's deed; `""` when there is none.
     pub fn url(self) -> &'static str {
         match self {
@@ -122,6 +143,29 @@ impl Effort {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn adaptations_keep_what_the_licence_asks() {
+        assert!(!License::AllRightsReserved.allows_adaptation());
+        assert!(License::AllRightsReserved.adaptation_licences().is_empty());
+        assert_eq!(
+            License::CcBySa40.adaptation_licences(),
+            &[License::CcBySa40]
+        );
+        assert!(
+            !License::CcBy40
+                .adaptation_licences()
+                .contains(&License::Cc0)
+        );
+        for l in License::ALL {
+            assert!(l.allows_adaptation());
+            assert_eq!(
+                l.adaptation_licences()[0],
+                l,
+                "{l:?} keeps itself by default"
+            );
+        }
+    }
 
     #[test]
     fn licence_ids_round_trip() {

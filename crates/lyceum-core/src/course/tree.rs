@@ -74,6 +74,10 @@ pub struct Node {
     pub content: Option<Result<LeafContent, DomainError>>,
     /// Grading settings of a subsection (`graded`, `format` = assignment type, `due`).
     pub settings: StructureSettings,
+    /// Hidden by a moderator, with the reason: this node itself.
+    pub hidden_reason: Option<String>,
+    /// This node or one above it is hidden: gone for learners, like unreleased content.
+    pub hidden: bool,
     parent: Option<usize>,
     children: Vec<usize>,
 }
@@ -224,6 +228,8 @@ impl CourseTree {
             release_at: row.release_at,
             effective_release,
             content,
+            hidden_reason: None,
+            hidden: false,
             parent,
             children: Vec::new(),
         });
@@ -321,8 +327,25 @@ impl CourseTree {
         out
     }
 
+    /// Mark the blocks a moderator hid (with their reasons), and everything below them.
+    pub fn hide(&mut self, hidden: &[(BlockId, String)]) {
+        for (id, reason) in hidden {
+            if let Some(&idx) = self.by_id.get(id) {
+                self.nodes[idx].hidden_reason = Some(reason.clone());
+            }
+        }
+        // Nodes are stored parents first (depth-first), so one pass carries it down.
+        for i in 0..self.nodes.len() {
+            let above = self.nodes[i].parent.is_some_and(|p| self.nodes[p].hidden);
+            self.nodes[i].hidden = above || self.nodes[i].hidden_reason.is_some();
+        }
+    }
+
+    /// Whether the viewer sees a node: released (for learners) and not hidden by a
+    /// moderator — the team and moderators (`see_unreleased`) see both.
     pub fn is_visible(&self, idx: usize, vis: &Visibility) -> bool {
         vis.is_released_at(self.nodes[idx].effective_release)
+            && (vis.see_unreleased || !self.nodes[idx].hidden)
     }
 
     pub fn visible_units(&self, vis: &Visibility) -> Vec<usize> {
@@ -688,5 +711,39 @@ mod tests {
         }
         assert!(is_staff_only_release(at("9000-01-01T00:00:00Z")));
         assert!(!is_staff_only_release(at("8999-12-31T23:59:59Z")));
+    }
+
+    #[test]
+    fn hidden_blocks_are_gone_for_learners_like_unreleased_ones() {
+        let mut tree = CourseTree::build(vec![
+            row(1, None, 0, "section", None),
+            row(2, Some(1), 0, "subsection", None),
+            row(3, Some(2), 0, "unit", None),
+            row(4, Some(2), 1, "unit", None),
+            row(5, Some(2), 2, "unit", None),
+        ]);
+        tree.hide(&[(BlockId(4), "spam".into())]);
+        let learner = Visibility {
+            now: "2026-01-01T00:00:00Z".parse().unwrap(),
+            course_start: None,
+            see_unreleased: false,
+        };
+        let team = Visibility {
+            see_unreleased: true,
+            ..learner
+        };
+        let (u3, u4, u5) = (
+            tree.index_of(BlockId(3)).unwrap(),
+            tree.index_of(BlockId(4)).unwrap(),
+            tree.index_of(BlockId(5)).unwrap(),
+        );
+        assert_eq!(tree.visible_units(&learner), vec![u3, u5]);
+        assert_eq!(tree.neighbours(u3, &learner), (None, Some(u5)));
+        assert_eq!(tree.visible_units(&team).len(), 3);
+        assert_eq!(tree.node(u4).hidden_reason.as_deref(), Some("spam"));
+        // Hiding a section hides everything in it.
+        tree.hide(&[(BlockId(1), "copyright".into())]);
+        assert!(tree.visible_units(&learner).is_empty());
+        assert!(tree.node(u3).hidden && tree.node(u3).hidden_reason.is_none());
     }
 }

@@ -237,7 +237,7 @@ pub async fn org_courses(
     db.all(
         q(
             "SELECT c.course_key, c.title, c.language, c.short_description, c.status FROM courses c
-           WHERE c.org_id = $1 AND (c.published OR $2) ORDER BY LOWER(c.title), c.course_key",
+           WHERE c.org_id = $1 AND ((c.published AND c.hidden_at IS NULL) OR $2) ORDER BY LOWER(c.title), c.course_key",
         )
         .bind(org.0)
         .bind(all),

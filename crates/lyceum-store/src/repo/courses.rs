@@ -37,10 +37,41 @@ row! {
         pub enrollment_end_at: Option<i64>,
         pub card_image: Option<String>,
         pub last_reviewed_at: Option<i64>,
+        // The owner of the course's organisation when it is a personal space.
+        pub org_personal_user_id: Option<i64>,
+        // For a fork: its source's key (now, or the last one known), title, licence,
+        // authors (a JSON array of names) and whether the fork changed what it took.
+        pub fork_source_key: Option<String>,
+        pub fork_source_title: Option<String>,
+        pub fork_source_license: Option<String>,
+        pub fork_source_authors: Option<String>,
+        pub fork_modified: Option<bool>,
+        pub hidden_at: Option<i64>,
+        pub hidden_reason: String,
     }
 }
 
 impl CourseRow {
+    /// The course's source, when it is a fork.
+    pub fn fork_source(&self) -> Option<ForkSource> {
+        Some(ForkSource {
+            key: self.fork_source_key.clone()?,
+            title: self.fork_source_title.clone().unwrap_or_default(),
+            license: self.fork_source_license.clone().unwrap_or_default(),
+            authors: self
+                .fork_source_authors
+                .as_deref()
+                .and_then(|a| serde_json::from_str(a).ok())
+                .unwrap_or_default(),
+            modified: self.fork_modified.unwrap_or(false),
+        })
+    }
+
+    /// The course is in someone's personal space (unlisted).
+    pub fn personal(&self) -> bool {
+        self.org_personal_user_id.is_some()
+    }
+
     pub fn id(&self) -> CourseId {
         CourseId(self.id)
     }
@@ -69,10 +100,28 @@ impl CourseRow {
     }
 }
 
+/// What a fork's pages say about its source (CC BY-SA attribution).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ForkSource {
+    pub key: String,
+    pub title: String,
+    pub license: String,
+    pub authors: Vec<String>,
+    /// The fork's published content differs from what it took ("changes were made").
+    pub modified: bool,
+}
+
+/// A course's columns; a fork's source comes along by primary-key lookups in the same
+/// statement, so the pages that show the attribution read nothing more.
 pub(crate) const COURSE_COLUMNS: &str = "c.id, c.org_id, o.slug AS org_slug, o.name AS org_name, c.course_key, c.code, c.run, c.title,
     c.short_description, c.overview_html, c.outcomes, c.language, c.license, c.effort_minutes_per_week, c.effort_weeks,
     c.start_at, c.end_at, c.enrollment_open, c.published, c.self_paced, c.content_version, c.grading_policy, c.status,
-    c.enrollment_start_at, c.enrollment_end_at, c.card_image, c.last_reviewed_at";
+    c.enrollment_start_at, c.enrollment_end_at, c.card_image, c.last_reviewed_at, c.hidden_at, c.hidden_reason, o.personal_user_id AS org_personal_user_id,
+    (SELECT COALESCE(s.course_key, f.source_key) FROM course_forks f LEFT JOIN courses s ON s.id = f.source_course_id WHERE f.course_id = c.id) AS fork_source_key,
+    (SELECT f.source_title FROM course_forks f WHERE f.course_id = c.id) AS fork_source_title,
+    (SELECT f.source_license FROM course_forks f WHERE f.course_id = c.id) AS fork_source_license,
+    (SELECT f.source_authors FROM course_forks f WHERE f.course_id = c.id) AS fork_source_authors,
+    (SELECT f.modified FROM course_forks f WHERE f.course_id = c.id) AS fork_modified";
 
 /// The viewer's relation to a course, read together with the course.
 #[derive(Clone, Debug, Default)]
@@ -171,11 +220,13 @@ row! {
 
 /// The catalog lists courses of one status: `published` (the default list) or
 /// `archived`. Drafts and courses in review are never listed, not even to their team
-/// (who find them on their dashboard). `$1` = the status.
+/// (who find them on their dashboard), nor are courses in personal spaces (unlisted,
+/// reachable by their link). `$1` = the status.
 pub async fn catalog_facets(db: &mut impl Db, status: &str) -> Result<Vec<CatalogFacet>> {
     db.all(
         q("SELECT c.language, o.slug AS org_slug, o.name AS org_name, o.logo_sha256 AS org_logo, COUNT(*) AS courses
-           FROM courses c JOIN organizations o ON o.id = c.org_id WHERE c.published AND c.status = $1
+           FROM courses c JOIN organizations o ON o.id = c.org_id
+           WHERE c.published AND c.hidden_at IS NULL AND c.status = $1 AND o.personal_user_id IS NULL
            GROUP BY c.language, o.slug, o.name, o.logo_sha256")
         .bind(status),
     )
@@ -210,11 +261,13 @@ pub async fn catalog(
             q("SELECT c.id, c.org_id, o.slug AS org_slug, o.name AS org_name, c.course_key, c.code, c.run, c.title,
                 c.short_description, '' AS overview_html, '[]' AS outcomes, c.language, c.license, c.effort_minutes_per_week, c.effort_weeks,
                 c.start_at, c.end_at, c.enrollment_open, c.published, c.self_paced, c.content_version, '' AS grading_policy, c.status,
-                c.enrollment_start_at, c.enrollment_end_at, c.card_image, c.last_reviewed_at, a.sha256 AS card_sha256,
+                c.enrollment_start_at, c.enrollment_end_at, c.card_image, c.last_reviewed_at, c.hidden_at, c.hidden_reason, a.sha256 AS card_sha256,
+                NULL AS org_personal_user_id, NULL AS fork_source_key, NULL AS fork_source_title, NULL AS fork_source_license,
+                NULL AS fork_source_authors, NULL AS fork_modified,
                 COALESCE((SELECT MAX(p.published_at) FROM course_publications p WHERE p.course_id = c.id), c.created_at) AS last_published_at
              FROM courses c JOIN organizations o ON o.id = c.org_id
              LEFT JOIN assets a ON a.course_id = c.id AND a.name = c.card_image
-             WHERE c.published AND c.status = $1 AND ($2 IS NULL OR c.language = $2) AND ($3 IS NULL OR o.slug = $3)
+             WHERE c.published AND c.hidden_at IS NULL AND c.status = $1 AND o.personal_user_id IS NULL AND ($2 IS NULL OR c.language = $2) AND ($3 IS NULL OR o.slug = $3)
              ORDER BY c.start_at DESC NULLS LAST, c.title, c.id LIMIT $4 OFFSET $5")
             .bind(status)
             .bind(language)
@@ -419,7 +472,7 @@ pub async fn sync_outline(
         }
         walk.extend(&b.children);
     }
-    let existing: Vec<BlockRow> = db.all(q("SELECT id, parent_id, position, kind, url_name, title, release_at, content FROM blocks WHERE course_id = $1").bind(course.0)).await?;
+    let existing: Vec<BlockRow> = db.all(q("SELECT id, parent_id, position, kind, url_name, title, release_at, content, CASE WHEN hidden_at IS NULL THEN NULL ELSE hidden_reason END AS hidden_reason FROM blocks WHERE course_id = $1").bind(course.0)).await?;
     let by_name: std::collections::HashMap<&str, &BlockRow> =
         existing.iter().map(|r| (r.url_name.as_str(), r)).collect();
     let mut counts = SyncCounts::default();
@@ -589,13 +642,15 @@ row! {
         pub title: String,
         pub release_at: Option<i64>,
         pub content: String,
+        // Hidden by a moderator: the reason (NULL when shown).
+        pub hidden_reason: Option<String>,
     }
 }
 
 /// A course's outline as stored (content undecoded), sections at the top, every list in
 /// position order: what export writes.
 pub async fn load_outline(db: &mut impl Db, course: CourseId) -> Result<Vec<NewBlock>> {
-    let mut rows: Vec<BlockRow> = db.all(q("SELECT id, parent_id, position, kind, url_name, title, release_at, content FROM blocks WHERE course_id = $1 AND live").bind(course.0)).await?;
+    let mut rows: Vec<BlockRow> = db.all(q("SELECT id, parent_id, position, kind, url_name, title, release_at, content, CASE WHEN hidden_at IS NULL THEN NULL ELSE hidden_reason END AS hidden_reason FROM blocks WHERE course_id = $1 AND live").bind(course.0)).await?;
     rows.sort_by_key(|r| (r.parent_id, r.position, r.id));
     let mut children: std::collections::HashMap<Option<i64>, Vec<&BlockRow>> =
         std::collections::HashMap::new();
@@ -631,8 +686,12 @@ pub async fn load_outline(db: &mut impl Db, course: CourseId) -> Result<Vec<NewB
 
 /// Every block of a course, for building its tree: one statement whatever the size.
 pub async fn load_tree(db: &mut impl Db, course: CourseId) -> Result<CourseTree> {
-    let rows: Vec<BlockRow> = db.all(q("SELECT id, parent_id, position, kind, url_name, title, release_at, content FROM blocks WHERE course_id = $1 AND live").bind(course.0)).await?;
-    Ok(CourseTree::build(
+    let rows: Vec<BlockRow> = db.all(q("SELECT id, parent_id, position, kind, url_name, title, release_at, content, CASE WHEN hidden_at IS NULL THEN NULL ELSE hidden_reason END AS hidden_reason FROM blocks WHERE course_id = $1 AND live").bind(course.0)).await?;
+    let hidden: Vec<(BlockId, String)> = rows
+        .iter()
+        .filter_map(|r| Some((BlockId(r.id), r.hidden_reason.clone()?)))
+        .collect();
+    let mut tree = CourseTree::build(
         rows.into_iter()
             .map(|r| NodeRow {
                 id: BlockId(r.id),
@@ -645,7 +704,9 @@ pub async fn load_tree(db: &mut impl Db, course: CourseId) -> Result<CourseTree>
                 content: r.content,
             })
             .collect(),
-    ))
+    );
+    tree.hide(&hidden);
+    Ok(tree)
 }
 
 pub async fn content_version(db: &mut impl Db, course: CourseId) -> Result<Option<i64>> {

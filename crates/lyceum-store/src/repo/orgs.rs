@@ -194,6 +194,8 @@ row! {
         pub requires_review: bool,
         pub courses: i64,
         pub members: i64,
+        // A person's personal space (unlisted), not an organisation proper.
+        pub personal: bool,
     }
 }
 
@@ -202,7 +204,8 @@ pub async fn summaries(db: &mut impl Db) -> Result<Vec<OrgSummary>> {
     db.all(q(
         "SELECT o.id, o.slug, o.name, o.logo_sha256, o.requires_review,
                 (SELECT COUNT(*) FROM courses c WHERE c.org_id = o.id) AS courses,
-                (SELECT COUNT(*) FROM org_members m WHERE m.org_id = o.id) AS members
+                (SELECT COUNT(*) FROM org_members m WHERE m.org_id = o.id) AS members,
+                o.personal_user_id IS NOT NULL AS personal
          FROM organizations o ORDER BY LOWER(o.name), o.slug",
     ))
     .await

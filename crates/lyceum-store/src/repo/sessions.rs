@@ -46,7 +46,7 @@ pub async fn load(db: &mut impl Db, id_hash: &str, now: i64) -> Result<Option<Se
             q_built(format!("SELECT s.id_hash, s.data, s.expires_at, u.id, u.username, u.display_name, u.email, u.is_admin,
                   u.language, u.time_zone, u.created_at, u.last_login_at,
                   u.can_create_courses, u.blocked_at, u.deleted_at, u.email_verified_at,
-                  u.trust_source, u.conduct_accepted_at,
+                  u.trust_source, u.conduct_accepted_at, u.is_moderator, u.suspended_until,
                   (SELECT COUNT(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread,
                   CASE WHEN u.id IS NULL THEN FALSE ELSE {} END AS trusted_role
                FROM sessions s LEFT JOIN users u

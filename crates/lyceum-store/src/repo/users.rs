@@ -21,12 +21,19 @@ row! {
         pub email_verified_at: Option<i64>,
         pub trust_source: Option<String>,
         pub conduct_accepted_at: Option<i64>,
+        pub is_moderator: bool,
+        pub suspended_until: Option<i64>,
     }
 }
 
 impl UserRow {
     pub fn id(&self) -> UserId {
         UserId(self.id)
+    }
+
+    /// Suspended by a moderator at `now`: no publishing or creating courses.
+    pub fn suspended_at(&self, now: i64) -> bool {
+        self.suspended_until.is_some_and(|t| t > now)
     }
 
     /// What to call the user: their display name, else their username.
@@ -39,7 +46,7 @@ impl UserRow {
     }
 }
 
-pub(crate) const USER_COLUMNS: &str = "id, username, display_name, email, is_admin, language, time_zone, created_at, last_login_at, can_create_courses, blocked_at, deleted_at, email_verified_at, trust_source, conduct_accepted_at";
+pub(crate) const USER_COLUMNS: &str = "id, username, display_name, email, is_admin, language, time_zone, created_at, last_login_at, can_create_courses, blocked_at, deleted_at, email_verified_at, trust_source, conduct_accepted_at, is_moderator, suspended_until";
 
 pub async fn create_user(
     db: &mut impl Db,

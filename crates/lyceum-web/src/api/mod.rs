@@ -6,11 +6,14 @@
 pub mod admin;
 pub mod course_admin;
 pub mod courses;
+pub mod forks;
 pub mod grades;
+pub mod moderation;
 pub mod notifications;
 pub mod openapi;
 pub mod studio;
 pub mod trust;
+pub mod upstream;
 
 use axum::Json;
 use axum::http::StatusCode;

@@ -25,6 +25,9 @@ pub struct ApiDoc;
 pub async fn document() -> impl IntoResponse {
     let mut doc = ApiDoc::openapi();
     doc.merge(super::course_admin::CourseAdminDoc::openapi());
+    doc.merge(super::forks::ForkDoc::openapi());
+    doc.merge(super::upstream::UpstreamDoc::openapi());
+    doc.merge(super::moderation::ModerationDoc::openapi());
     doc.merge(super::trust::TrustDoc::openapi());
     Json(doc)
 }

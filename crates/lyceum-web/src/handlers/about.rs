@@ -61,6 +61,18 @@ struct AboutView {
     may_be_outdated: bool,
     /// Why enrolment is closed, when it is closed by its dates.
     enrollment_note: Option<Html>,
+    /// A fork's attribution, with every author of its source.
+    attribution: Option<Html>,
+    /// "Fork this course": the form's URL when the viewer may fork it…
+    fork_url: Option<String>,
+    /// …a log-in link for the anonymous…
+    fork_needs_login: bool,
+    /// …or the line saying the licence does not allow adaptations.
+    fork_forbidden: bool,
+    /// Hidden by a moderator (only its team and moderators see it): the banner.
+    hidden: Option<crate::handlers::moderation::HiddenBanner>,
+    /// "Report this course", for those who may.
+    report_url: Option<String>,
 }
 
 pub fn license_of(course: &CourseCx) -> License {
@@ -73,6 +85,35 @@ fn license_name(p: &Page, l: License) -> Html {
         License::AllRightsReserved => p.t("lyceum-license-all-rights-reserved"),
         _ => Html(escape(l.short_name())),
     }
+}
+
+/// The name of a course's organisation as pages show it: a personal space is "NAME's
+/// space" in the viewer's language (the organisation row stores the person's name).
+pub fn org_name(p: &Page, row: &lyceum_store::repo::courses::CourseRow) -> String {
+    if row.personal() {
+        p.text1("lyceum-fork-personal-space", p.bdi(&row.org_name))
+    } else {
+        row.org_name.clone()
+    }
+}
+
+/// The footer of a course's pages: its licence and, for a fork, the attribution of its
+/// source (its first authors, the rest on the About page).
+pub fn course_footer(p: &Page, row: &lyceum_store::repo::courses::CourseRow) -> Html {
+    let mut h = license_footer(p, License::parse(&row.license).unwrap_or_default()).0;
+    if let Some(src) = row.fork_source() {
+        h.push(' ');
+        h.push_str(
+            &crate::handlers::forks::attribution(
+                p,
+                &src,
+                &format!("/courses/{}/about", row.course_key),
+                true,
+            )
+            .0,
+        );
+    }
+    Html(h)
 }
 
 /// The footer line of a course's pages: its licence, linked to the licence's deed.
@@ -128,9 +169,26 @@ pub async fn page(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
         }
         _ => None,
     };
+    let fork = can(
+        &actor,
+        Action::Fork,
+        Resource::ForkSource {
+            course: &course.facts,
+            adaptable: license.allows_adaptation(),
+        },
+    );
+    let fork_shown = row.published;
     let view = AboutView {
+        attribution: row
+            .fork_source()
+            .map(|src| crate::handlers::forks::attribution(p, &src, &course.url("about"), false)),
+        fork_url: (fork_shown && fork.allowed()).then(|| course.url("fork")),
+        fork_needs_login: fork_shown && fork == lyceum_core::permissions::Decision::NeedLogin,
+        fork_forbidden: fork_shown
+            && fork == lyceum_core::permissions::Decision::Forbidden
+            && !license.allows_adaptation(),
         title: row.title.clone(),
-        org_name: row.org_name.clone(),
+        org_name: org_name(p, row),
         code: row.code.clone(),
         language_name: format::language_name(&row.language),
         content_dir: content_dir(&row.language),
@@ -145,7 +203,7 @@ pub async fn page(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
         end: row.end_at.map(from_millis),
         license_name: license_name(p, license),
         license_url: license.url(),
-        license_footer: license_footer(p, license),
+        license_footer: course_footer(p, row),
         enrolled: course.facts.enrolled,
         can_enroll: enroll.allowed(),
         needs_login: enroll == lyceum_core::permissions::Decision::NeedLogin,
@@ -174,6 +232,9 @@ pub async fn page(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
             interval,
         ),
         enrollment_note,
+        hidden: crate::handlers::moderation::course_banner(&course),
+        report_url: crate::handlers::moderation::may_report(&cx, &course)
+            .then(|| crate::handlers::moderation::report_url("course", course.key())),
         p: cx.page.clone(),
     };
     Ok(html_response(view.render().map_err(AppError::internal)?))

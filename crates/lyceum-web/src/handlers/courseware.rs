@@ -4,7 +4,7 @@
 use crate::courses::{self, CourseCx, decide};
 use crate::deadlines;
 use crate::error::{AppError, AppResult};
-use crate::handlers::about::{license_footer, license_of};
+use crate::handlers::about::course_footer;
 use crate::handlers::catalog::content_dir;
 use crate::handlers::{html_response, see_other, with_notice};
 use crate::kinds::{self, BlockCtx, BlockState, Overlay};
@@ -57,6 +57,8 @@ pub struct CourseHead {
     pub tabs: Vec<Tab>,
     /// The footer line with the course's licence.
     pub license_footer: Html,
+    /// Hidden by a moderator (only its team and moderators see it): the banner.
+    pub hidden: Option<crate::handlers::moderation::HiddenBanner>,
 }
 
 /// `current` names the tab of the page: `courseware`, `dates`…, or `page:SLUG` for a
@@ -128,13 +130,14 @@ pub(crate) fn head(cx: &Cx, course: &CourseCx, current: &str) -> CourseHead {
     }
     CourseHead {
         title: course.row.title.clone(),
-        org_name: course.row.org_name.clone(),
+        org_name: crate::handlers::about::org_name(&cx.page, &course.row),
         code: course.row.code.clone(),
         language: course.row.language.clone(),
         dir: content_dir(&course.row.language),
         about_url: course.url("about"),
         tabs,
-        license_footer: license_footer(&cx.page, license_of(course)),
+        license_footer: course_footer(&cx.page, &course.row),
+        hidden: crate::handlers::moderation::course_banner(course),
     }
 }
 
@@ -351,6 +354,10 @@ struct UnitView {
     /// Seeing the unit completes it: the page shows so once its report is taken.
     seen_completes: bool,
     unreleased_notice: bool,
+    /// The unit (or a part above it) is hidden by a moderator: the team's banner.
+    hidden: Option<crate::handlers::moderation::HiddenBanner>,
+    /// "Report this unit", for those who may.
+    report_url: Option<String>,
 }
 
 /// Find a visible unit by its url_name; hidden and unknown units are both 404.
@@ -589,6 +596,9 @@ pub async fn render_unit(
         done_url: course.url(&format!("unit/{}/done", node.url_name)),
         seen_url: tracking.then(|| course.url(&format!("unit/{}/seen", node.url_name))),
         seen_completes,
+        hidden: crate::handlers::moderation::block_banner(course, idx),
+        report_url: crate::handlers::moderation::may_report(cx, course)
+            .then(|| crate::handlers::moderation::report_url("block", &node.id.0.to_string())),
         unreleased_notice: node.effective_release.is_some_and(|r| r > now)
             || course
                 .row

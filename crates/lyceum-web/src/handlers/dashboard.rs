@@ -108,6 +108,7 @@ pub async fn progress_of(
             enrolled: true,
             role: None,
             org_role: None,
+            hidden: course.hidden_at.is_some(),
         };
         // A course unpublished after enrolment stays listed but shows no content.
         let see = can(actor, Action::ViewCourseware, Resource::Course(&facts)).allowed();
@@ -195,6 +196,7 @@ async fn teaching(cx: &Cx, user: UserId) -> AppResult<Vec<TeachingItem>> {
             enrolled: false,
             role: Some(role),
             org_role: None,
+            hidden: course.hidden_at.is_some(),
         };
         let base = format!("/courses/{}", course.course_key);
         let mut tools = Vec::new();

@@ -416,9 +416,10 @@ struct PeoplePage {
     username_max: usize,
 }
 
-const ROLE_KEYS: [(OrgRole, &str); 4] = [
+const ROLE_KEYS: [(OrgRole, &str); 5] = [
     (OrgRole::Admin, "lyceum-org-role-admin"),
     (OrgRole::Reviewer, "lyceum-org-role-reviewer"),
+    (OrgRole::Moderator, "lyceum-org-role-moderator"),
     (OrgRole::Creator, "lyceum-org-role-creator"),
     (OrgRole::Member, "lyceum-org-role-member"),
 ];

@@ -179,6 +179,7 @@ async fn no_get_writes_on_the_main_pages() {
         format!("{c}/instructor/olx"),
         format!("{c}/studio"),
         format!("{c}/studio/history"),
+        format!("{c}/studio/forks"),
         format!("{c}/studio/history/{block}"),
         format!("{c}/studio/history/{block}/1"),
         format!("{c}/studio/outline/{unit}/delete"),

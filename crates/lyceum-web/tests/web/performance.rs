@@ -231,3 +231,100 @@ async fn the_dashboard_does_not_grow_with_courses_taken_or_taught() {
     // course taught together (submissions, their assessments, reviews given).
     assert!(counts[1] <= 8, "dashboard: {counts:?}");
 }
+
+/// A fork's upstream page and API, its source's forks page and "What they changed" cost
+/// the same few statements for a 5-unit course and a 300-unit one, every block changed in
+/// the source; and none of them writes.
+#[tokio::test]
+async fn upstream_pages_do_not_grow_with_course_size() {
+    use lyceum_app::forks::{ForkInput, ForkTarget};
+    use lyceum_core::permissions::{Actor, CourseRole};
+    let t = TestApp::new().await;
+    let owner = t.user("q", false).await;
+    let forker = t.user("f", false).await;
+    let mut counts = Vec::new();
+    for (code, units) in [("SMALL", 5), ("BIG", 300)] {
+        let source = t.seed(big_course(code, units)).await;
+        t.make_staff(owner, source, CourseRole::Instructor).await;
+        let key = format!("course-v1:TESTORG+{code}+2026");
+        let env = t.app.env();
+        let fork = lyceum_app::forks::fork(
+            &env,
+            &Actor::user(forker, false),
+            &key,
+            &ForkTarget::Personal,
+            &ForkInput::default(),
+        )
+        .await
+        .unwrap();
+        // The fork publishes (so its source's team may compare it), then the source
+        // changes every text and publishes.
+        lyceum_app::authoring::publish(&env, &Actor::user(forker, false), fork.id, "")
+            .await
+            .unwrap();
+        let mut db = t.store.conn().await.unwrap();
+        use lyceum_store::Db;
+        db.exec(
+            lyceum_store::q(
+                "INSERT INTO block_drafts (block_id, course_id, parent_id, position, title, release_at, content, revision, deleted, updated_at)
+                 SELECT id, course_id, parent_id, position, title, release_at, REPLACE(content, 'Text', 'Changed text'), revision + 1, FALSE, 0
+                 FROM blocks WHERE course_id = $1 AND kind = 'text'",
+            )
+            .bind(source.0),
+        )
+        .await
+        .unwrap();
+        db.exec(
+            lyceum_store::q(
+                "INSERT INTO block_revisions (block_id, revision, author_id, title, content, comment, created_at)
+                 SELECT block_id, revision, $2, title, content, '', 0 FROM block_drafts WHERE course_id = $1",
+            )
+            .bind(source.0)
+            .bind(owner.0),
+        )
+        .await
+        .unwrap();
+        drop(db);
+        lyceum_app::authoring::publish(&env, &Actor::user(owner, false), source, "")
+            .await
+            .unwrap();
+        let mut f = t.login("f").await;
+        let mut q = t.login("q").await;
+        let up = f
+            .get(&format!("/api/v1/courses/{}/upstream", fork.key))
+            .await
+            .json();
+        assert_eq!(up["changes"].as_array().unwrap().len(), units, "{code}");
+        let writes = t.store.write_count();
+        let page = queries_for(
+            &t,
+            &mut f,
+            &format!("/courses/{}/studio/upstream", fork.key),
+        )
+        .await;
+        let api = queries_for(
+            &t,
+            &mut f,
+            &format!("/api/v1/courses/{}/upstream", fork.key),
+        )
+        .await;
+        let forks = queries_for(&t, &mut q, &format!("/courses/{key}/studio/forks")).await;
+        let changed = queries_for(&t, &mut q, &format!("/courses/{}/fork-changes", fork.key)).await;
+        assert_eq!(t.store.write_count(), writes, "a GET wrote");
+        counts.push((page, api, forks, changed));
+    }
+    println!("upstream page, API, forks page, what they changed: {counts:?}");
+    assert_eq!(counts[0], counts[1], "{counts:?}");
+    let (page, api, forks, changed) = counts[1];
+    // The course by key, then with the actor's rights, the draft, the fork's record, the
+    // source's published blocks, the links, the revisions last taken (+ the session on
+    // PostgreSQL).
+    assert!(page <= 8, "upstream page: {page}");
+    assert!(api <= 8, "upstream API: {api}");
+    // The course and rights and its draft (Studio's header), its forks (+ the session on
+    // PostgreSQL).
+    assert!(forks <= 6, "forks page: {forks}");
+    // The fork by key, with the viewer's rights, its record, its published blocks, its
+    // links, the source revisions it took.
+    assert!(changed <= 7, "what they changed: {changed}");
+}

@@ -182,6 +182,29 @@ async fn pages_matrix() {
         )
         .await;
     }
+    // Forks: anyone logged in who sees the course may open the fork form; moving is
+    // for those who run a course in a personal space (this one is in an organisation).
+    check(
+        &mut w,
+        "fork form",
+        ["login", "200", "200", "200", "200"],
+        async |c| c.get(&format!("/courses/{KEY}/fork")).await,
+    )
+    .await;
+    check(
+        &mut w,
+        "unpublished fork form",
+        ["login", "404", "404", "200", "200"],
+        async |c| c.get(&format!("/courses/{draft}/fork")).await,
+    )
+    .await;
+    check(
+        &mut w,
+        "move page",
+        ["login", "403", "403", "403", "404"],
+        async |c| c.get(&format!("/courses/{KEY}/move")).await,
+    )
+    .await;
     check(
         &mut w,
         "enrol in unpublished",

@@ -198,6 +198,10 @@ const STATE_CHANGING: &[(&str, &str)] = &[
         "/courses/{key}/open-response/{block}/peer-review/next",
     ),
     ("POST", "/notifications/read"),
+    ("POST", "/courses/{key}/fork"),
+    ("POST", "/api/v1/courses/{course_id}/fork"),
+    ("POST", "/courses/{key}/move"),
+    ("POST", "/api/v1/courses/{course_id}/move"),
     ("POST", "/notifications/{id}/open"),
     (
         "POST",
@@ -320,6 +324,18 @@ const STATE_CHANGING: &[(&str, &str)] = &[
         "POST",
         "/courses/{key}/studio/history/{block}/{revision}/restore",
     ),
+    // Upstream sync (`api/upstream.rs`, `handlers/studio/upstream.rs`).
+    ("POST", "/api/v1/courses/{course_id}/upstream/pull"),
+    ("POST", "/api/v1/courses/{course_id}/upstream/resolve"),
+    ("POST", "/courses/{key}/studio/upstream/pull"),
+    ("POST", "/courses/{key}/studio/upstream/{block}/resolve"),
+    // Moderation: reports, the queue's actions, appeals, the site moderator grant.
+    ("POST", "/report"),
+    ("POST", "/moderation/act"),
+    ("POST", "/appeals"),
+    ("POST", "/admin/users/{username}/moderator"),
+    ("POST", "/api/v1/reports"),
+    ("POST", "/api/v1/moderation/actions"),
 ];
 
 /// The (method, path) of every route in `routes.rs` and the kinds' modules that is not a GET.

@@ -160,6 +160,9 @@ const SENTENCES: &[(&str, &str)] = &[
     ("course.settings", "lyceum-audit-action-course-settings"),
     ("course.card_image", "lyceum-audit-action-course-card-image"),
     ("course.rerun", "lyceum-audit-action-course-rerun"),
+    // Forks (`lyceum_app::forks`): the target is the fork, `from` its source.
+    ("course.fork", "lyceum-fork-audit"),
+    ("course.move", "lyceum-fork-audit-move"),
     ("course.publish", "lyceum-audit-action-course-publish"),
     (
         "course.submit-review",
@@ -196,6 +199,20 @@ const SENTENCES: &[(&str, &str)] = &[
     ),
     ("course.archive", "lyceum-audit-action-course-archive"),
     ("course.reopen", "lyceum-audit-action-course-reopen"),
+    // Upstream sync (`lyceum_app::upstream`).
+    ("course.upstream-pull", "lyceum-upstream-audit-pull"),
+    ("course.upstream-resolve", "lyceum-upstream-audit-resolve"),
+    // Moderation (`lyceum_app::moderation`): the target is a course key, a block id or a
+    // user id; appeals name the moderation action.
+    ("moderation.hide", "lyceum-mod-audit-hide"),
+    ("moderation.unhide", "lyceum-mod-audit-unhide"),
+    ("moderation.warn", "lyceum-mod-audit-warn"),
+    ("moderation.suspend", "lyceum-mod-audit-suspend"),
+    ("moderation.block", "lyceum-mod-audit-block"),
+    ("moderation.dismiss", "lyceum-mod-audit-dismiss"),
+    ("moderation.appeal", "lyceum-mod-audit-appeal"),
+    ("user.moderator.grant", "lyceum-mod-audit-moderator-grant"),
+    ("user.moderator.revoke", "lyceum-mod-audit-moderator-revoke"),
 ];
 
 fn sentence_key(action: &str) -> Option<&'static str> {
@@ -227,7 +244,7 @@ fn detail_text(v: &serde_json::Value) -> String {
 
 fn role_text(p: &Page, role: Option<&str>) -> String {
     match role {
-        Some(r @ ("admin" | "reviewer" | "creator" | "member")) => {
+        Some(r @ ("admin" | "reviewer" | "creator" | "member" | "moderator")) => {
             p.text(&format!("lyceum-org-role-{r}"))
         }
         Some(other) => other.to_owned(),
@@ -289,6 +306,7 @@ pub async fn lines(cx: &Cx, rows: Vec<EntryRow>) -> AppResult<Vec<AuditLine>> {
             let sentence = if let Some(key) = sentence_key(&e.action) {
                 let (second, third) = match e.action.as_str() {
                     "site.setting" => (detail_text(&details["old"]), detail_text(&details["new"])),
+                    "course.fork" | "course.move" => (detail_text(&details["from"]), String::new()),
                     a if a.starts_with("org.member.") => (
                         details["user"].as_str().unwrap_or_default().to_owned(),
                         role_text(p, details["new"].as_str()),

@@ -23,6 +23,14 @@ pub struct OrgLine {
     pub courses: i64,
     pub members: i64,
     pub requires_review: bool,
+    pub personal: bool,
+}
+
+/// `?personal=1` lists people's personal spaces too (hidden by default).
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    personal: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -50,18 +58,28 @@ struct OrgsView {
     name_max: usize,
     description_max: usize,
     url_max: usize,
+    /// Personal spaces are listed; how many there are.
+    show_personal: bool,
+    personal_count: usize,
 }
 
-async fn view(cx: &Cx, form: CreateForm, error: Option<Html>) -> AppResult<OrgsView> {
+async fn view(
+    cx: &Cx,
+    form: CreateForm,
+    error: Option<Html>,
+    show_personal: bool,
+) -> AppResult<OrgsView> {
     let rows = {
         let mut c = cx.app.store().conn().await?;
         repo::summaries(&mut c).await?
     };
+    let personal_count = rows.iter().filter(|o| o.personal).count();
     Ok(OrgsView {
         title: cx.page.text("lyceum-admin-orgs-title"),
         nav: nav("/admin/orgs"),
         orgs: rows
             .into_iter()
+            .filter(|o| show_personal || !o.personal)
             .map(|o| OrgLine {
                 url: format!("/orgs/{}", o.slug),
                 edit_url: format!("/orgs/{}/edit", o.slug),
@@ -71,6 +89,7 @@ async fn view(cx: &Cx, form: CreateForm, error: Option<Html>) -> AppResult<OrgsV
                 courses: o.courses,
                 members: o.members,
                 requires_review: o.requires_review,
+                personal: o.personal,
             })
             .collect(),
         form,
@@ -79,13 +98,19 @@ async fn view(cx: &Cx, form: CreateForm, error: Option<Html>) -> AppResult<OrgsV
         name_max: limits::ORG_NAME.max_chars,
         description_max: limits::ORG_DESCRIPTION.max_chars,
         url_max: limits::URL.max_chars,
+        show_personal,
+        personal_count,
         p: cx.page.clone(),
     })
 }
 
-pub async fn list(cx: Cx) -> AppResult<Response> {
+pub async fn list(
+    cx: Cx,
+    axum::extract::Query(q): axum::extract::Query<ListQuery>,
+) -> AppResult<Response> {
     require_admin(&cx)?;
-    render(&view(&cx, CreateForm::default(), None).await?)
+    let personal = q.personal.as_deref() == Some("1");
+    render(&view(&cx, CreateForm::default(), None, personal).await?)
 }
 
 pub async fn create(cx: Cx, Form(f): Form<CreateForm>) -> AppResult<Response> {
@@ -108,7 +133,7 @@ pub async fn create(cx: Cx, Form(f): Form<CreateForm>) -> AppResult<Response> {
         ))),
         Err(e) => {
             let (status, message) = form_error(&cx.page, e)?;
-            render_status(status, &view(&cx, f, Some(message)).await?)
+            render_status(status, &view(&cx, f, Some(message), false).await?)
         }
     }
 }

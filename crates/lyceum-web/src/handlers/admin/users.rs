@@ -128,6 +128,9 @@ struct UserView {
     last_login: Option<Timestamp>,
     admin: bool,
     creator: bool,
+    /// A site moderator; suspended by a moderator until.
+    moderator: bool,
+    suspended_until: Option<Timestamp>,
     blocked: Option<Timestamp>,
     blocked_reason: String,
     /// The viewer is looking at themselves.
@@ -251,6 +254,11 @@ async fn user_view(cx: &Cx, username: &str) -> AppResult<(UserView, UserId)> {
         last_login: u.last_login_at.map(from_millis),
         admin: u.is_admin,
         creator: u.can_create_courses,
+        moderator: u.is_moderator,
+        suspended_until: u
+            .suspended_until
+            .filter(|t| *t > cx.app.now_ms())
+            .map(from_millis),
         blocked: u.blocked_at.map(from_millis),
         blocked_reason: facts.blocked_reason,
         taught: taught

@@ -535,6 +535,8 @@ struct SettingsView {
     error: Option<Html>,
     status: StatusView,
     can_rerun: bool,
+    /// In a personal space: "Move to an organisation".
+    can_move: bool,
     form_url: String,
     title_max: usize,
 }
@@ -618,13 +620,23 @@ async fn settings_view(
         crate::handlers::studio::StudioTab::Settings,
     )
     .await?;
+    let mut f = fields(p, v, preview, card_url);
+    // A fork may carry only the licences its source's allows (CC BY-SA stays CC BY-SA);
+    // the source's licence comes with the course row.
+    if let Some(src) = r.fork_source() {
+        let allowed = License::parse(&src.license)
+            .unwrap_or(License::AllRightsReserved)
+            .adaptation_licences();
+        f.licenses
+            .retain(|c| License::parse(&c.value).is_some_and(|l| allowed.contains(&l)));
+    }
     Ok(SettingsView {
         studio,
         title: p.text("lyceum-course-settings-title"),
         head: head(cx, course, "instructor"),
         nav: nav(course, "settings"),
         key: course.key().to_owned(),
-        f: fields(p, v, preview, card_url),
+        f,
         error,
         status: StatusView {
             status: status.as_str(),
@@ -633,6 +645,7 @@ async fn settings_view(
             can_reopen: administer && status.after(StatusChange::Reopen, false).is_some(),
         },
         can_rerun: administer && create_here,
+        can_move: administer && r.personal(),
         form_url: course.url("settings"),
         title_max: limits::COURSE_TITLE.max_chars,
         p: p.clone(),

@@ -69,7 +69,7 @@ fn author(p: &Page, r: &RevisionRow) -> Html {
     }
 }
 
-fn kind_label(p: &Page, kind: &str) -> Html {
+pub(crate) fn kind_label(p: &Page, kind: &str) -> Html {
     match NodeKind::from_stored(kind) {
         // A leaf is named by its kind's registration (`WebKind::name_key`).
         NodeKind::Leaf => p.t(crate::kinds::name_key(kind)),
@@ -99,6 +99,8 @@ fn summary(p: &Page, key: &str, text: &str) -> Option<Html> {
             p.t1("lyceum-studio-history-duplicated", Html(link))
         }
         comment::RESTORED => p.t1("lyceum-studio-history-restored", arg.to_owned()),
+        comment::PULLED => p.t1("lyceum-upstream-history-pulled", arg.to_owned()),
+        comment::MERGED => p.t1("lyceum-upstream-history-merged", arg.to_owned()),
         _ if text.starts_with("lyceum:") => p.t("lyceum-studio-history-changed"),
         _ => Html(format!("<bdi>{}</bdi>", crate::page::escape(text))),
     })
@@ -390,22 +392,13 @@ pub fn line_diff(old: &str, new: &str) -> Diff {
 /// compared word by word), a problem's OLX followed by its settings, or any other
 /// kind's settings as JSON.
 fn source(r: &RevisionRow) -> (String, bool) {
-    let row = DraftRow {
-        id: r.block_id,
-        kind: r.kind.clone(),
-        url_name: String::new(),
-        parent_id: None,
-        position: 0,
-        title: r.title.clone(),
-        release_at: r.release_at,
-        content: r.content.clone(),
-        revision: r.revision,
-        published_revision: 0,
-        live: false,
-        changed: false,
-        deleted: false,
-    };
-    let mut value = authoring::authoring_content(&row);
+    source_text(&r.kind, &r.content)
+}
+
+/// What an author edits of a block's stored `content`, as text (see [`source`]); also
+/// what the upstream pages and API compare.
+pub fn source_text(kind: &str, content: &str) -> (String, bool) {
+    let mut value = authoring::content_value(kind, content);
     let text_field = ["markdown", "html"]
         .into_iter()
         .find(|k| value.get(k).is_some_and(Value::is_string));

@@ -8,6 +8,7 @@
 pub mod history;
 pub mod outline;
 pub mod publish;
+pub mod upstream;
 
 use crate::error::{AppError, AppResult};
 use crate::handlers::catalog::content_dir;
@@ -54,6 +55,14 @@ pub fn routes() -> Router<App> {
             get(publish::preview_unit),
         )
         .route("/courses/{key}/studio/history", get(history::course))
+        .route("/courses/{key}/studio/upstream", get(upstream::page))
+        .route("/courses/{key}/studio/upstream/pull", post(upstream::pull))
+        .route(
+            "/courses/{key}/studio/upstream/{block}/resolve",
+            post(upstream::resolve),
+        )
+        .route("/courses/{key}/studio/forks", get(upstream::forks))
+        .route("/courses/{key}/fork-changes", get(upstream::fork_changes))
         .route("/courses/{key}/studio/history/{block}", get(history::block))
         .route(
             "/courses/{key}/studio/history/{block}/{revision}",
@@ -106,6 +115,12 @@ pub struct StudioHead {
     pub preview_url: String,
     pub live_url: String,
     pub nav: Vec<StudioLink>,
+    /// A fork: its upstream page and how many changes of its source it has not taken
+    /// (set by the pages that know: the outline and the upstream page).
+    pub upstream: Option<(String, usize)>,
+    /// How many forks the course has (its forks page is linked when there are).
+    pub forks: usize,
+    pub forks_url: String,
 }
 
 impl StudioHead {
@@ -154,6 +169,9 @@ impl StudioHead {
             discard_url: url("studio/discard"),
             preview_url: url("studio/preview"),
             live_url: url("courseware"),
+            upstream: None,
+            forks: 0,
+            forks_url: url("studio/forks"),
             nav: links
                 .into_iter()
                 .map(|(tab, label_key, url)| StudioLink {

@@ -373,7 +373,12 @@ pub async fn page(
     Query(q): Query<super::publish::DoneQuery>,
 ) -> AppResult<Response> {
     let draft = load(&cx, &key).await?;
+    let links = lyceum_app::upstream::studio_links(&cx.app.env(), &draft).await?;
     let mut v = view(&cx, &draft);
+    v.studio.upstream = links
+        .pending
+        .map(|n| (format!("/courses/{key}/studio/upstream"), n));
+    v.studio.forks = links.forks as usize;
     v.published_notice = super::publish::done_notice(&cx.page, &draft, &q);
     render(v, StatusCode::OK)
 }
