@@ -39,6 +39,7 @@ both!(
     untrusted_authors_links_are_nofollow_ugc_and_capped,
     uploads_wait_for_trust,
     the_code_of_conduct_is_accepted_once_before_publishing,
+    a_newcomer_forks_once_trusted_and_accepted,
 );
 
 const T0: &str = "2026-11-21T12:00:00Z";
@@ -737,4 +738,53 @@ async fn the_code_of_conduct_is_accepted_once_before_publishing(store: Store) {
     .await
     .unwrap_err();
     assert_eq!(e.kind, ErrorKind::ConductRequired);
+}
+
+async fn a_newcomer_forks_once_trusted_and_accepted(store: Store) {
+    use lyceum_app::forks::{self, ForkInput, ForkTarget};
+    let w = world(store).await;
+    seed(&w, w.org, "SRC", 1).await;
+    let source = "course-v1:WIKI+SRC+2026";
+    let newbie = user_at(&w.env.store, "Newbie", false, w.now(), false).await;
+    let a = Actor::user(newbie, false);
+    let fork = async || {
+        forks::fork(
+            &w.env,
+            &a,
+            source,
+            &ForkTarget::Personal,
+            &ForkInput::default(),
+        )
+        .await
+    };
+    // Untrusted: no fork, not even into a personal space, and the reason says when.
+    let e = fork().await.unwrap_err();
+    assert_eq!(
+        (e.kind, e.error.key.0),
+        (ErrorKind::Forbidden, "lyceum-trust-error-create")
+    );
+    // Trusted (a Wikimedia volunteer), the code of conduct comes first.
+    trust::record_wiki_standing(
+        &w.env,
+        newbie,
+        &WikiStanding {
+            groups: vec!["autoconfirmed".into()],
+            editcount: 40,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(fork().await.unwrap_err().kind, ErrorKind::ConductRequired);
+    conduct::accept(&w.env, &a).await.unwrap();
+    let created = fork().await.unwrap();
+    assert!(
+        created.key.starts_with("course-v1:~Newbie+SRC+"),
+        "{}",
+        created.key
+    );
+    // Forks are rate limited like everything else an account creates.
+    for _ in 1..Creation::Fork.quota(true) {
+        fork().await.unwrap();
+    }
+    assert_eq!(fork().await.unwrap_err().kind, ErrorKind::RateLimited);
 }
