@@ -390,7 +390,7 @@ pub async fn move_to_org(env: &Env, actor: &Actor, key: &str, org: &str) -> Resu
             DomainError::new("lyceum-newcourse-error-org-unknown").with_arg(slug),
         ));
     };
-    if forks::is_personal(&mut tx, o.id()).await? {
+    if o.personal {
         return Err(Error::invalid(
             DomainError::new("lyceum-newcourse-error-org-unknown").with_arg(slug),
         ));

@@ -227,7 +227,7 @@ fn mine_of(draft: &Draft, id: i64) -> Option<&DraftRow> {
         .find(|b| b.id == id)
 }
 
-/// What the source changed since the fork last took from it. Seven statements whatever
+/// What the source changed since the fork last took from it. Six statements whatever
 /// the course's size: the fork and the actor's rights, its draft, its record, the source's
 /// published blocks, the links, and the revisions last taken.
 pub async fn changes(env: &Env, actor: &Actor, fork: CourseId) -> Result<Upstream> {
@@ -298,23 +298,30 @@ pub struct StudioLinks {
     pub forks: i64,
 }
 
-/// [`StudioLinks`] for a draft its author loaded: one statement for a course that is no
-/// fork, four for a fork (its record, the source's published blocks, the links).
+/// [`StudioLinks`] for a draft its author loaded: no statement for a course that is no
+/// fork (the course row says whether it is one and how many forks it has), three for a
+/// fork (its record, the source's published blocks, the links).
 pub async fn studio_links(env: &Env, draft: &Draft) -> Result<StudioLinks> {
+    let forks = draft.course.fork_count.unwrap_or(0);
+    if draft.course.fork_source_key.is_none() {
+        return Ok(StudioLinks {
+            pending: None,
+            forks,
+        });
+    }
     let mut db = env.store.conn().await?;
     let course = draft.course.id();
-    let (is_fork, forks) = repo::relations(&mut db, course).await?;
-    let mut pending = None;
-    if is_fork && let Some(fork) = repo::fork_of(&mut db, course).await? {
-        pending = Some(match (SourceState::of(&fork), fork.source_course_id) {
+    let pending = match repo::fork_of(&mut db, course).await? {
+        None => None,
+        Some(fork) => Some(match (SourceState::of(&fork), fork.source_course_id) {
             (SourceState::Open, Some(src)) => {
                 let source = repo::published(&mut db, CourseId(src)).await?;
                 let links = repo::links(&mut db, course).await?;
                 compare_parts(draft, &source, &links).len()
             }
             _ => 0,
-        });
-    }
+        }),
+    };
     Ok(StudioLinks { pending, forks })
 }
 
@@ -830,7 +837,7 @@ pub struct ForkLine {
 
 /// The forks of a course, for its team (who may see its unreleased content). A fork
 /// nobody outside its team may see yet (not published) is listed without its title or
-/// key — only that it exists and when — unless the viewer is on its team: a volunteer's
+/// key — only that it exists, who forked it and when — unless the viewer is on its team: a volunteer's
 /// personal adaptation stays theirs until they publish it. Three statements.
 pub async fn forks(
     env: &Env,

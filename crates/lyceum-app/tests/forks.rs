@@ -443,6 +443,22 @@ async fn personal_spaces_are_made_once_and_owned(store: Store) {
         .await
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Forbidden);
+    // A personal space holds forks: no course from scratch there, and the new-course
+    // form does not offer it.
+    let e = uc::create(
+        env,
+        &w.olga,
+        &lyceum_app::course_admin::NewCourseInput {
+            org: "~Olga".into(),
+            code: "NEW".into(),
+            run: "1".into(),
+            settings: settings("CC-BY-SA-4.0"),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Forbidden);
+    assert!(uc::creatable_orgs(env, &w.olga).await.unwrap().is_empty());
     // Slugs are ASCII and valid key parts whatever the username.
     assert_eq!(forks::personal_slug("Zoë Ü", UserId(7)), "~Zo");
     assert_eq!(forks::personal_slug("Ωμέγα", UserId(7)), "~u7");

@@ -203,6 +203,23 @@ async fn activities(w: &World, user: UserId, n: usize) {
     }
 }
 
+const SOURCE: &str = "course-v1:WIKI+SRC+2026";
+
+/// Fork the published course `SOURCE` into the actor's personal space: the one way an
+/// account without a role creates a course (a personal space takes no course from
+/// scratch).
+async fn fork_personal(w: &World, a: &Actor) -> lyceum_app::Result<uc::Created> {
+    use lyceum_app::forks::{self, ForkInput, ForkTarget};
+    forks::fork(
+        &w.env,
+        a,
+        SOURCE,
+        &ForkTarget::Personal,
+        &ForkInput::default(),
+    )
+    .await
+}
+
 async fn stored_source(w: &World, user: UserId) -> Option<String> {
     let mut c = w.env.store.conn().await.unwrap();
     users::get_user(&mut c, user)
@@ -226,22 +243,18 @@ async fn audit_actions(store: &Store) -> Vec<String> {
 
 async fn a_new_account_waits_for_its_track_record(store: Store) {
     let w = world(store).await;
+    seed(&w, w.org, "SRC", 1).await;
     let newbie = user_at(&w.env.store, "Newbie", false, w.now(), true).await;
-    personal_space(&w.env.store, newbie, "newbie-space").await;
     let a = Actor::user(newbie, false);
     // Day 0, no activity: refused, and told what it takes.
-    let e = uc::create(&w.env, &a, &new_course("newbie-space", "N1"))
-        .await
-        .unwrap_err();
+    let e = fork_personal(&w, &a).await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::Forbidden);
     assert_eq!(e.error.key.0, "lyceum-trust-error-create");
     assert_eq!(e.error.args, ["4", "10", "0"]);
     // Ten activities but three days old: still refused.
     activities(&w, newbie, 10).await;
     w.advance_days(3);
-    let e = uc::create(&w.env, &a, &new_course("newbie-space", "N1"))
-        .await
-        .unwrap_err();
+    let e = fork_personal(&w, &a).await.unwrap_err();
     assert_eq!(e.error.key.0, "lyceum-trust-error-create");
     assert_eq!(e.error.args, ["4", "10", "10"]);
     assert_eq!(
@@ -251,10 +264,8 @@ async fn a_new_account_waits_for_its_track_record(store: Store) {
     );
     // Four days: the record is met; the account is stamped and the course created.
     w.advance_days(1);
-    let c = uc::create(&w.env, &a, &new_course("newbie-space", "N1"))
-        .await
-        .unwrap();
-    assert_eq!(c.key, "course-v1:newbie-space+N1+2027");
+    let c = fork_personal(&w, &a).await.unwrap();
+    assert!(c.key.starts_with("course-v1:~Newbie+SRC+"), "{}", c.key);
     assert_eq!(stored_source(&w, newbie).await.as_deref(), Some("record"));
     // From now on one column says so, even if the activity were gone.
     let mut conn = w.env.store.conn().await.unwrap();
@@ -270,6 +281,7 @@ async fn a_new_account_waits_for_its_track_record(store: Store) {
 
 async fn the_site_sets_the_track_record(store: Store) {
     let w = world(store).await;
+    seed(&w, w.org, "SRC", 1).await;
     let root = Actor::user(w.root, true);
     // Only site admins, and only numbers in range.
     let e = settings::set_trust_thresholds(&w.env, &Actor::user(w.org_admin, false), "1", "0", "")
@@ -291,24 +303,19 @@ async fn the_site_sets_the_track_record(store: Store) {
         ["site.setting", "site.setting"]
     );
     let newbie = user_at(&w.env.store, "Newbie", false, w.now(), true).await;
-    personal_space(&w.env.store, newbie, "nb").await;
     let a = Actor::user(newbie, false);
-    let e = uc::create(&w.env, &a, &new_course("nb", "N1"))
-        .await
-        .unwrap_err();
+    let e = fork_personal(&w, &a).await.unwrap_err();
     assert_eq!(e.error.args, ["1", "0", "0"]);
     w.advance_days(1);
-    uc::create(&w.env, &a, &new_course("nb", "N1"))
-        .await
-        .unwrap();
+    fork_personal(&w, &a).await.unwrap();
 }
 
 async fn grants_and_revocations_are_audited_and_limited(store: Store) {
     let w = world(store).await;
+    seed(&w, w.org, "SRC", 1).await;
     let inside = user_at(&w.env.store, "Inside", false, w.now(), true).await;
     let outside = user_at(&w.env.store, "Outside", false, w.now(), true).await;
     member(&w.env.store, w.org, inside, "member").await;
-    personal_space(&w.env.store, inside, "inside-space").await;
     let org_admin = Actor::user(w.org_admin, false).with_trust(true);
     let root = Actor::user(w.root, true);
     // A reason is required.
@@ -344,14 +351,10 @@ async fn grants_and_revocations_are_audited_and_limited(store: Store) {
         ErrorKind::NotFound,
         "the trust page is the site admins'"
     );
-    // Trusted at once: a course in their own space.
-    uc::create(
-        &w.env,
-        &Actor::user(inside, false),
-        &new_course("inside-space", "I1"),
-    )
-    .await
-    .unwrap();
+    // Trusted at once: a fork in their own space.
+    fork_personal(&w, &Actor::user(inside, false))
+        .await
+        .unwrap();
     // Revoking is for site admins; afterwards neither record nor wiki trusts again.
     assert_eq!(
         trust::revoke(&w.env, &org_admin, inside, "no")
@@ -375,13 +378,9 @@ async fn grants_and_revocations_are_audited_and_limited(store: Store) {
     )
     .await
     .unwrap();
-    let e = uc::create(
-        &w.env,
-        &Actor::user(inside, false),
-        &new_course("inside-space", "I2"),
-    )
-    .await
-    .unwrap_err();
+    let e = fork_personal(&w, &Actor::user(inside, false))
+        .await
+        .unwrap_err();
     assert_eq!(e.error.key.0, "lyceum-trust-error-create");
     assert_eq!(stored_source(&w, inside).await.as_deref(), Some("revoked"));
     let status = trust::status(&w.env, &root, inside).await.unwrap();
@@ -390,13 +389,9 @@ async fn grants_and_revocations_are_audited_and_limited(store: Store) {
     trust::grant(&w.env, &root, inside, "Cleaned up")
         .await
         .unwrap();
-    uc::create(
-        &w.env,
-        &Actor::user(inside, false),
-        &new_course("inside-space", "I2"),
-    )
-    .await
-    .unwrap();
+    fork_personal(&w, &Actor::user(inside, false))
+        .await
+        .unwrap();
     let actions = audit_actions(&w.env.store).await;
     let trust_actions: Vec<&str> = actions
         .iter()
@@ -744,7 +739,7 @@ async fn a_newcomer_forks_once_trusted_and_accepted(store: Store) {
     use lyceum_app::forks::{self, ForkInput, ForkTarget};
     let w = world(store).await;
     seed(&w, w.org, "SRC", 1).await;
-    let source = "course-v1:WIKI+SRC+2026";
+    let source = SOURCE;
     let newbie = user_at(&w.env.store, "Newbie", false, w.now(), false).await;
     let a = Actor::user(newbie, false);
     let fork = async || {

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 use lyceum_app::authoring::{self, BlockPatch, NewBlockInput};
+use lyceum_app::forks::{self, ForkInput, ForkTarget};
 use lyceum_app::upstream::{self, Resolution, SourceState};
 use lyceum_app::{Env, ErrorKind};
 use lyceum_core::course::spec::{CourseSpec, expand};
@@ -95,56 +96,72 @@ async fn course(store: &Store, code: &str, published: bool) -> (CourseId, Vec<i6
     (id, ids)
 }
 
-/// A fork as the fork operation leaves it: its own blocks (the same content, new ids,
-/// the revision it took) linked to the source's. Blocks are inserted depth first, so
-/// both courses' ids pair up in order.
+/// The source course, and its fork made by the fork operation into Fiona's personal
+/// space (a draft with blocks of its own linked to the source's).
 async fn world(store: Store) -> World {
-    let (source, src_ids) = course(&store, "EDIT", true).await;
-    let (fork, fork_ids) = course(&store, "EDITF", false).await;
-    let mut tx = store.begin().await.unwrap();
-    tx.exec(
-        q("INSERT INTO course_forks (course_id, source_course_id, source_key, source_title, source_license, source_authors, forked_version, synced_version, forked_at)
-           VALUES ($1, $2, 'course-v1:WIKI+EDIT+2026', 'Editing EDIT', 'CC-BY-SA-4.0', '[]', 1, 1, 0)")
-            .bind(fork.0)
-            .bind(source.0),
-    )
-    .await
-    .unwrap();
-    for (f, s) in fork_ids.iter().zip(&src_ids) {
-        tx.exec(
-            q("INSERT INTO fork_blocks (block_id, course_id, source_block_id, source_revision, revision) VALUES ($1, $2, $3, 1, 1)")
-                .bind(*f)
-                .bind(fork.0)
-                .bind(*s),
+    let (source, _) = course(&store, "EDIT", true).await;
+    let mut people = Vec::new();
+    for name in ["Ines", "Ada", "Fiona", "Tao", "Lea"] {
+        people.push(Actor::user(user(&store, name).await, false));
+    }
+    {
+        let mut c = store.conn().await.unwrap();
+        courses::set_role(
+            &mut c,
+            source,
+            people[0].user.unwrap(),
+            CourseRole::Instructor,
+            0,
         )
         .await
         .unwrap();
-    }
-    tx.commit().await.unwrap();
-    let mut people = Vec::new();
-    for (name, course, role) in [
-        ("Ines", source, Some(CourseRole::Instructor)),
-        ("Ada", source, Some(CourseRole::Author)),
-        ("Fiona", fork, Some(CourseRole::Instructor)),
-        ("Tao", fork, Some(CourseRole::Staff)),
-        ("Lea", fork, None),
-    ] {
-        let u = user(&store, name).await;
-        let mut c = store.conn().await.unwrap();
-        match role {
-            Some(r) => courses::set_role(&mut c, course, u, r, 0).await.unwrap(),
-            None => learner::enroll(&mut c, u, course, 0).await.unwrap(),
-        }
-        people.push(Actor::user(u, false));
+        courses::set_role(
+            &mut c,
+            source,
+            people[1].user.unwrap(),
+            CourseRole::Author,
+            0,
+        )
+        .await
+        .unwrap();
+        // Fiona, the volunteer who forks, is autoconfirmed on the home wiki: her account
+        // is trusted to fork into a personal space (issue 13).
+        let fiona = people[2].user.unwrap();
+        lyceum_store::repo::trust::set_wiki_standing(&mut c, fiona, r#"["*","user","autoconfirmed"]"#, 50, 0)
+            .await
+            .unwrap();
+        lyceum_store::repo::trust::stamp(&mut c, fiona, "wiki", 0)
+            .await
+            .unwrap();
     }
     let media = tempfile::tempdir().unwrap();
     let clock = Arc::new(FixedClock::new("2026-03-01T12:00:00Z".parse().unwrap()));
+    let env = Env {
+        store,
+        media: MediaStore::new(media.path()).unwrap(),
+        clock: clock.clone(),
+    };
+    let fork = forks::fork(
+        &env,
+        &people[2],
+        "course-v1:WIKI+EDIT+2026",
+        &ForkTarget::Personal,
+        &ForkInput::default(),
+    )
+    .await
+    .unwrap()
+    .id;
+    {
+        let mut c = env.store.conn().await.unwrap();
+        courses::set_role(&mut c, fork, people[3].user.unwrap(), CourseRole::Staff, 0)
+            .await
+            .unwrap();
+        learner::enroll(&mut c, people[4].user.unwrap(), fork, 0)
+            .await
+            .unwrap();
+    }
     World {
-        env: Env {
-            store,
-            media: MediaStore::new(media.path()).unwrap(),
-            clock: clock.clone(),
-        },
+        env,
         clock,
         source,
         fork,
@@ -512,11 +529,11 @@ async fn who_may_sync(store: Store) {
         .await
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::NotFound);
-    // A course that is no fork: not found, saying so.
+    // A course that is no fork: a conflict, saying so.
     let e = upstream::changes(&w.env, &w.ines, w.source)
         .await
         .unwrap_err();
-    assert_eq!(e.kind, ErrorKind::NotFound);
+    assert_eq!(e.kind, ErrorKind::Conflict);
     assert_eq!(e.error.key.0, "lyceum-upstream-error-not-fork");
 }
 

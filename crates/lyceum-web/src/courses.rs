@@ -225,9 +225,11 @@ fn moved_path(path: &str, old: &str, now: &str) -> String {
         .replace(':', "%3A")
         .replace('+', "%2B")
         .replace('~', "%7E");
-    for form in [old, encoded.as_str()] {
-        if let Some(rest) = path.strip_prefix(&format!("/courses/{form}")) {
-            return format!("/courses/{now}{rest}");
+    for prefix in ["/courses/", "/api/v1/courses/"] {
+        for form in [old, encoded.as_str()] {
+            if let Some(rest) = path.strip_prefix(&format!("{prefix}{form}")) {
+                return format!("{prefix}{now}{rest}");
+            }
         }
     }
     format!("/courses/{now}/about")

@@ -636,6 +636,7 @@ async fn every_page_is_accessible_and_fits_a_phone() {
     let pb = "course-v1:COMMONPLACE+PB101+2026";
     let arabic = "course-v1:RIVAGES+SAFE101+2026";
     let mut violations: Vec<String> = Vec::new();
+    let mut fork_key: Option<String> = None;
 
     for lang in ["en", "ar"] {
         let q = |path: &str| {
@@ -733,6 +734,31 @@ async fn every_page_is_accessible_and_fits_a_phone() {
             "the table scrolls in its box ({lang})"
         );
 
+        // A fork of PB101 in the learner's personal space: its Studio page of the
+        // source's changes and its "What they changed" page.
+        if fork_key.is_none() {
+            let made = b.cmd(
+                reqwest::Method::POST,
+                "/execute/async",
+                json!({"script": format!("var done = arguments[arguments.length - 1]; fetch('/api/v1/courses/{pb}/fork', {{method: 'POST', headers: {{'Content-Type': 'application/json'}}, body: JSON.stringify({{org: null}})}}).then(function (r) {{ return r.json(); }}).then(function (j) {{ done(j.id); }}).catch(function (e) {{ done(String(e)); }});"), "args": []}),
+            )
+            .await;
+            fork_key = made.as_str().map(str::to_owned);
+        }
+        let fork = fork_key.clone().expect("the learner's fork");
+        for (name, path) in [
+            ("fork upstream", format!("/courses/{fork}/studio/upstream")),
+            (
+                "what a fork changed",
+                format!("/courses/{fork}/fork-changes"),
+            ),
+        ] {
+            b.go(&q(&path)).await;
+            let page = format!("{name} ({lang})");
+            violations.extend(b.layout(&page, false).await);
+            violations.extend(b.axe(&page).await);
+        }
+
         // The instructor: the staff tabs, the gradebook, the grading queue.
         b.logout().await;
         b.go(&q("/login")).await;
@@ -775,6 +801,7 @@ async fn every_page_is_accessible_and_fits_a_phone() {
             ("studio preview", format!("/courses/{pb}/studio/preview")),
             ("course settings", format!("/courses/{pb}/settings")),
             ("course team", format!("/courses/{pb}/team")),
+            ("forks of a course", format!("/courses/{pb}/studio/forks")),
         ]);
         b.go(&q(&format!("/courses/{pb}/studio"))).await;
         let unit_editor = b.js("var a = document.querySelector(\"a[href*='/studio/unit/']\"); return a ? a.getAttribute('href') : null").await;
@@ -1241,6 +1268,146 @@ async fn a_course_is_forked_into_another_organisation_with_its_attribution() {
         json!("rtl")
     );
     b.logout().await;
+}
+
+/// Run `body` (JavaScript with `done` to call with the result) asynchronously in the page:
+/// the site's own JSON API from the logged-in browser.
+async fn run_async(b: &Browser, body: &str) -> Value {
+    b.cmd(
+        reqwest::Method::POST,
+        "/execute/async",
+        json!({"script": format!("var done = arguments[arguments.length - 1]; {body}"), "args": []}),
+    )
+    .await
+}
+
+/// Issue 13's upstream sync in Chromium at 360 px: a volunteer forks PB101 into their
+/// personal space; the source's instructor changes a text and publishes; the fork's
+/// Studio says there is a change, its upstream page shows it with its diff, the volunteer
+/// pulls it, and the fork's preview shows it (its learners would only after a publish).
+/// The upstream page is then looked at in Arabic.
+#[tokio::test]
+async fn a_source_change_is_pulled_into_a_fork_in_the_browser() {
+    lyceum_wiki::install_tls_provider();
+    if !chromium_available() {
+        eprintln!("skipped: chromium and chromedriver are not installed");
+        return;
+    }
+    let (_server, url) = demo().await;
+    let b = Browser::start().await;
+    viewport(&b, WIDTH).await;
+    let pb = "course-v1:COMMONPLACE+PB101+2026";
+
+    // The volunteer forks PB101 into their personal space with the fork form.
+    log_in(&b, &url, "learner").await;
+    b.go(&format!("{url}/courses/{pb}/fork")).await;
+    b.assert_fits("fork form").await;
+    // Personal space: the radio with an empty value.
+    b.js("document.querySelector(\"input[name=org][value='']\").checked = true; return true")
+        .await;
+    submit(&b, "input[name=org][value='']", &[], "button[type=submit]").await;
+    let at = b.js("return location.pathname").await;
+    let at = at.as_str().unwrap_or_default().to_owned();
+    assert!(at.ends_with("/studio"), "after forking: {at}");
+    let fork = at
+        .trim_start_matches("/courses/")
+        .trim_end_matches("/studio")
+        .to_owned();
+    assert!(fork.contains("PB101"), "{fork}");
+
+    // The source's instructor changes its first text and publishes.
+    log_in(&b, &url, "instructor").await;
+    let changed = run_async(
+        &b,
+        &format!(
+            r#"fetch('/api/v1/courses/{pb}/draft').then(function (r) {{ return r.json(); }}).then(function (d) {{
+              var t = d.blocks.find(function (b) {{ return b.kind === 'text' && (b.content.markdown || b.content.html); }});
+              var content = t.content.markdown ? {{markdown: t.content.markdown + '\n\nRevised upstream for everyone.'}} : {{html: t.content.html + '<p>Revised upstream for everyone.</p>'}};
+              var unit = d.blocks.find(function (b) {{ return b.id === t.parent; }});
+              return fetch('/api/v1/blocks/' + t.id, {{method: 'PATCH', headers: {{'Content-Type': 'application/json'}}, body: JSON.stringify({{content: content, summary: 'Clearer'}})}})
+                .then(function (r) {{ done([r.status, unit.url_name]); }});
+            }}).catch(function (e) {{ done(String(e)); }});"#
+        ),
+    )
+    .await;
+    assert_eq!(changed[0], json!(200), "{changed}");
+    let unit = changed[1].as_str().unwrap().to_owned();
+    b.go(&format!("{url}/courses/{pb}/studio")).await;
+    submit(&b, "form.studio-publish", &[], "button[type=submit]").await;
+    let version = run_async(
+        &b,
+        &format!("fetch('/api/v1/courses/{pb}/draft').then(function (r) {{ return r.json(); }}).then(function (d) {{ done(d.changes); }});"),
+    )
+    .await;
+    assert_eq!(version, json!(0), "the source's draft is published");
+
+    // The fork's Studio says so; its upstream page shows the change with its diff.
+    log_in(&b, &url, "learner").await;
+    b.go(&format!("{url}/courses/{fork}/studio")).await;
+    let text = main_text(&b).await;
+    // The demo's PB101 may have had other unpublished edits that went out with this
+    // publish: at least this one.
+    assert!(text.contains("in the source since you forked"), "{text}");
+    b.click("a[href$='/studio/upstream']").await;
+    b.wait_for(
+        "the upstream page",
+        "return location.pathname.endsWith('/studio/upstream')",
+    )
+    .await;
+    b.assert_fits("upstream page").await;
+    let inserted = b
+        .js("return Array.prototype.map.call(document.querySelectorAll('.upstream-change ins'), function (e) { return e.textContent; }).join(' ')")
+        .await;
+    assert!(
+        inserted
+            .as_str()
+            .unwrap_or_default()
+            .contains("Revised upstream"),
+        "the diff shows what the source added: {inserted}"
+    );
+    b.screenshot("upstream-en").await;
+    // Tick that change (and only it) and pull it.
+    let id = b
+        .js("var li = Array.prototype.find.call(document.querySelectorAll('.upstream-change'), function (l) { return l.textContent.indexOf('Revised upstream') >= 0; }); var c = li && li.querySelector('input[name=blocks]'); if (!c) return null; c.checked = true; return c.value;")
+        .await;
+    let id = id.as_str().expect("the change to tick").to_owned();
+    submit(
+        &b,
+        ".upstream-form button[type=submit]",
+        &[],
+        "button[type=submit]",
+    )
+    .await;
+    let text = main_text(&b).await;
+    assert!(text.contains("One change was taken"), "{text}");
+    let left = b
+        .js(&format!(
+            "return document.querySelector('#c-{id}') === null"
+        ))
+        .await;
+    assert_eq!(left, json!(true), "the pulled change is no longer listed");
+    // The fork's preview shows it.
+    b.go(&format!("{url}/courses/{fork}/studio/preview/unit/{unit}"))
+        .await;
+    let text = main_text(&b).await;
+    assert!(text.contains("Revised upstream for everyone."), "{text}");
+    // The history credits the instructor with the pulled revision.
+    b.go(&format!("{url}/courses/{fork}/studio/history")).await;
+    let text = main_text(&b).await;
+    assert!(text.contains("Taken from the source"), "{text}");
+
+    // In Arabic, right to left, at phone width: the page still fits.
+    language(&b, "ar").await;
+    b.go(&format!("{url}/courses/{fork}/studio/upstream")).await;
+    b.assert_fits("upstream page (ar)").await;
+    b.screenshot("upstream-ar").await;
+    // The source's team sees the fork listed.
+    log_in(&b, &url, "instructor").await;
+    b.go(&format!("{url}/courses/{pb}/studio/forks")).await;
+    b.assert_fits("forks page").await;
+    let text = main_text(&b).await;
+    assert!(text.contains("Forks of this course"), "{text}");
+    b.screenshot("forks-en").await;
 }
 
 /// Issue 13: the demo learner has not accepted the code of conduct; from the footer, in

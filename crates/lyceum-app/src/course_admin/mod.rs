@@ -222,6 +222,10 @@ pub async fn create(env: &Env, actor: &Actor, input: &NewCourseInput) -> Result<
             DomainError::new("lyceum-newcourse-error-org-unknown").with_arg(org),
         ));
     };
+    // A personal space holds its owner's forks; a new course needs an organisation.
+    if o.personal {
+        return Err(Error::forbidden("lyceum-newcourse-error-forbidden"));
+    }
     let now = env.now_ms();
     let actor = &crate::trust::decide(
         &mut tx,
@@ -505,7 +509,9 @@ pub fn may_be_outdated(
     })
 }
 
-/// Where `actor` may create courses: the organisations, by name, with their slug.
+/// Where `actor` may create courses: the organisations, by name, with their slug. Not
+/// personal spaces: they hold their owner's forks, and a new course from scratch needs a
+/// right to create courses in an organisation.
 pub async fn creatable_orgs(env: &Env, actor: &Actor) -> Result<Vec<repo::OrgChoiceRow>> {
     let Some(user) = actor.user else {
         return Ok(Vec::new());
@@ -514,6 +520,7 @@ pub async fn creatable_orgs(env: &Env, actor: &Actor) -> Result<Vec<repo::OrgCho
     Ok(repo::orgs_with_role(&mut c, user)
         .await?
         .into_iter()
+        .filter(|o| !o.personal)
         .filter(|o| {
             can(
                 actor,

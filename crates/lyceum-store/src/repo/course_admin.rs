@@ -15,6 +15,8 @@ row! {
         pub name: String,
         pub requires_review: bool,
         pub role: Option<String>,
+        // Someone's personal space (it holds their forks).
+        pub personal: bool,
     }
 }
 
@@ -32,7 +34,7 @@ impl OrgChoiceRow {
 /// statement.
 pub async fn orgs_with_role(db: &mut impl Db, user: UserId) -> Result<Vec<OrgChoiceRow>> {
     db.all(
-        q("SELECT o.id, o.slug, o.name, o.requires_review, m.role
+        q("SELECT o.id, o.slug, o.name, o.requires_review, m.role, o.personal_user_id IS NOT NULL AS personal
            FROM organizations o LEFT JOIN org_members m ON m.org_id = o.id AND m.user_id = $1
            ORDER BY o.name, o.slug")
         .bind(user.0),
@@ -47,7 +49,7 @@ pub async fn org_with_role(
     user: UserId,
 ) -> Result<Option<OrgChoiceRow>> {
     db.optional(
-        q("SELECT o.id, o.slug, o.name, o.requires_review, m.role
+        q("SELECT o.id, o.slug, o.name, o.requires_review, m.role, o.personal_user_id IS NOT NULL AS personal
            FROM organizations o LEFT JOIN org_members m ON m.org_id = o.id AND m.user_id = $2
            WHERE o.slug = $1")
         .bind(slug)

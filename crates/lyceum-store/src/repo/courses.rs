@@ -46,6 +46,8 @@ row! {
         pub fork_source_license: Option<String>,
         pub fork_source_authors: Option<String>,
         pub fork_modified: Option<bool>,
+        // How many forks the course has (Studio links to them); absent in the catalog.
+        pub fork_count: Option<i64>,
         pub hidden_at: Option<i64>,
         pub hidden_reason: String,
     }
@@ -121,7 +123,8 @@ pub(crate) const COURSE_COLUMNS: &str = "c.id, c.org_id, o.slug AS org_slug, o.n
     (SELECT f.source_title FROM course_forks f WHERE f.course_id = c.id) AS fork_source_title,
     (SELECT f.source_license FROM course_forks f WHERE f.course_id = c.id) AS fork_source_license,
     (SELECT f.source_authors FROM course_forks f WHERE f.course_id = c.id) AS fork_source_authors,
-    (SELECT f.modified FROM course_forks f WHERE f.course_id = c.id) AS fork_modified";
+    (SELECT f.modified FROM course_forks f WHERE f.course_id = c.id) AS fork_modified,
+    (SELECT COUNT(*) FROM course_forks f WHERE f.source_course_id = c.id) AS fork_count";
 
 /// The viewer's relation to a course, read together with the course.
 #[derive(Clone, Debug, Default)]
@@ -263,7 +266,7 @@ pub async fn catalog(
                 c.start_at, c.end_at, c.enrollment_open, c.published, c.self_paced, c.content_version, '' AS grading_policy, c.status,
                 c.enrollment_start_at, c.enrollment_end_at, c.card_image, c.last_reviewed_at, c.hidden_at, c.hidden_reason, a.sha256 AS card_sha256,
                 NULL AS org_personal_user_id, NULL AS fork_source_key, NULL AS fork_source_title, NULL AS fork_source_license,
-                NULL AS fork_source_authors, NULL AS fork_modified,
+                NULL AS fork_source_authors, NULL AS fork_modified, NULL AS fork_count,
                 COALESCE((SELECT MAX(p.published_at) FROM course_publications p WHERE p.course_id = c.id), c.created_at) AS last_published_at
              FROM courses c JOIN organizations o ON o.id = c.org_id
              LEFT JOIN assets a ON a.course_id = c.id AND a.name = c.card_image

@@ -284,17 +284,6 @@ pub async fn create_personal_space(
     Ok(OrgId(id))
 }
 
-/// Whether an organisation is someone's personal space.
-pub async fn is_personal(db: &mut impl Db, org: OrgId) -> Result<bool> {
-    let n: i64 = db
-        .scalar(
-            q("SELECT COUNT(*) FROM organizations WHERE id = $1 AND personal_user_id IS NOT NULL")
-                .bind(org.0),
-        )
-        .await?;
-    Ok(n > 0)
-}
-
 /// Move a course into another organisation under a new key; its old key becomes an
 /// alias (and any alias that pointed to it keeps pointing to the course).
 pub async fn move_course(

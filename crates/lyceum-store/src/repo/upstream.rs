@@ -296,15 +296,3 @@ pub async fn fork_count(db: &mut impl Db, source: CourseId) -> Result<i64> {
     db.scalar(q("SELECT COUNT(*) FROM course_forks WHERE source_course_id = $1").bind(source.0))
         .await
 }
-
-/// Whether a course is a fork, and how many forks it has: one statement.
-pub async fn relations(db: &mut impl Db, course: CourseId) -> Result<(bool, i64)> {
-    db.one(
-        q(
-            "SELECT EXISTS (SELECT 1 FROM course_forks WHERE course_id = $1) AS is_fork,
-             (SELECT COUNT(*) FROM course_forks WHERE source_course_id = $1) AS forks",
-        )
-        .bind(course.0),
-    )
-    .await
-}

@@ -184,6 +184,38 @@ pub struct CourseDetail {
     /// `null` for anonymous callers.
     pub enrolled: Option<bool>,
     pub outline: Vec<SectionJson>,
+    /// For a fork: the course it was adapted from (`null` otherwise).
+    pub adapted_from: Option<AdaptedFromJson>,
+}
+
+/// A fork's source, as its attribution names it.
+#[derive(Serialize, ToSchema)]
+pub struct AdaptedFromJson {
+    /// The source's key (now, or the last known one if it was deleted).
+    pub id: String,
+    /// Its title when the fork last took from it.
+    pub title: String,
+    pub license: LicenseJson,
+    /// Its authors' shown names, from its history, the most prolific first.
+    pub authors: Vec<String>,
+    /// The fork's published content differs from what it took ("changes were made").
+    pub changed: bool,
+}
+
+fn adapted_from(r: &CourseRow) -> Option<AdaptedFromJson> {
+    let src = r.fork_source()?;
+    let l = License::parse(&src.license).unwrap_or(License::AllRightsReserved);
+    Some(AdaptedFromJson {
+        id: src.key,
+        title: src.title,
+        license: LicenseJson {
+            id: l.id(),
+            name: l.short_name(),
+            url: l.url(),
+        },
+        authors: src.authors,
+        changed: src.modified,
+    })
 }
 
 fn outline(course: &CourseCx, done: Option<&HashSet<BlockId>>) -> Vec<SectionJson> {
@@ -274,6 +306,7 @@ pub async fn detail(cx: Cx, Path(course_id): Path<String>) -> AppResult<Response
         outcomes: course.row.outcomes(),
         enrolled: cx.user().map(|_| course.facts.enrolled),
         outline: outline(&course, done.as_ref()),
+        adapted_from: adapted_from(&course.row),
     };
     Ok(json(StatusCode::OK, body))
 }

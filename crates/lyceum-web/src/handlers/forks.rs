@@ -18,10 +18,8 @@ use axum::routing::get;
 use lyceum_app::forks::{self as uc, ForkInput, ForkTarget};
 use lyceum_core::course::License;
 use lyceum_core::limits;
-use lyceum_core::permissions::{Action, OrgFacts, Resource, can};
-use lyceum_store::repo::course_admin as repo;
+use lyceum_core::permissions::{Action, Resource, can};
 use lyceum_store::repo::courses::ForkSource;
-use lyceum_store::repo::forks;
 
 pub fn routes() -> Router<crate::state::App> {
     Router::new()
@@ -145,24 +143,11 @@ async fn view(
 ) -> AppResult<ForkView> {
     let f = |n: &str| pairs.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
     let p = &cx.page;
-    let me = cx.require_user()?.id();
-    let actor = cx.actor();
-    let mut c = cx.app.store().conn().await?;
-    let orgs = repo::orgs_with_role(&mut c, me).await?;
-    let personal = forks::personal_space(&mut c, me).await?;
-    drop(c);
+    cx.require_user()?;
+    let orgs = lyceum_app::course_admin::creatable_orgs(&cx.app.env(), &cx.actor()).await?;
     let chosen = f("org");
     let mut targets: Vec<TargetChoice> = orgs
         .iter()
-        .filter(|o| personal.as_ref().is_none_or(|(id, _)| *id != o.id()))
-        .filter(|o| {
-            can(
-                &actor,
-                Action::CreateCourse,
-                Resource::Org(&OrgFacts { role: o.role() }),
-            )
-            .allowed()
-        })
         .map(|o| TargetChoice {
             value: o.slug.clone(),
             label: o.name.clone(),
@@ -295,13 +280,8 @@ async fn move_view(
 ) -> AppResult<MoveView> {
     let p = &cx.page;
     let orgs = lyceum_app::course_admin::creatable_orgs(&cx.app.env(), &cx.actor()).await?;
-    let me = cx.require_user()?.id();
-    let mut c = cx.app.store().conn().await?;
-    let personal = forks::personal_space(&mut c, me).await?;
-    drop(c);
     let mut targets: Vec<TargetChoice> = orgs
         .into_iter()
-        .filter(|o| personal.as_ref().is_none_or(|(id, _)| *id != o.id()))
         .filter(|o| o.id != course.row.org_id)
         .map(|o| TargetChoice {
             selected: chosen == Some(o.slug.as_str()),

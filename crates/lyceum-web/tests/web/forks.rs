@@ -54,7 +54,9 @@ async fn world() -> TestApp {
     t.seed_sample().await;
     let carla = t.user("carla", false).await;
     org_member(&t, OTHER_ORG, carla, "creator").await;
-    let mo = t.user("mo", false).await;
+    // Mo, a member only, forks into his personal space: a Wikimedia volunteer
+    // (autoconfirmed), so his account is trusted (issue 13).
+    let mo = t.volunteer("mo").await;
     org_member(&t, OTHER_ORG, mo, "member").await;
     t
 }
@@ -350,6 +352,23 @@ async fn a_fork_credits_its_source_on_every_page() {
     assert!(about.body.contains("Changes were made."));
     let r = lea.get(&unit).await;
     assert!(r.body.contains("Changes were made."));
+    // The API says the same.
+    let d = t
+        .client()
+        .get(&format!("/api/v1/courses/{fork}"))
+        .await
+        .json();
+    assert_eq!(d["adapted_from"]["id"], KEY);
+    assert_eq!(d["adapted_from"]["title"], "Sample course T101");
+    assert_eq!(d["adapted_from"]["license"]["id"], "CC-BY-SA-4.0");
+    assert_eq!(d["adapted_from"]["authors"], json!(["Ines Ndiaye"]));
+    assert_eq!(d["adapted_from"]["changed"], true);
+    let d = t
+        .client()
+        .get(&format!("/api/v1/courses/{KEY}"))
+        .await
+        .json();
+    assert!(d["adapted_from"].is_null());
     // The source is no fork: no attribution there.
     let r = t.client().get(&format!("/courses/{KEY}/about")).await;
     assert!(!r.body.contains("Adapted from"));
@@ -466,6 +485,9 @@ async fn a_personal_course_moves_and_its_old_links_follow() {
     assert_eq!(r.location(), format!("/courses/{new}/settings"));
     let r = mo.get(&format!("/courses/{old}/about")).await;
     assert_eq!(r.location(), format!("/courses/{new}/about"));
+    let r = mo.get(&format!("/api/v1/courses/{old}")).await;
+    assert_eq!(r.status, StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(r.location(), format!("/api/v1/courses/{new}"));
     // A key nobody had is still a 404.
     let r = mo.get("/courses/course-v1:~mo+NOPE+1/about").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);

@@ -93,6 +93,26 @@ impl TestApp {
         id
     }
 
+    /// A Wikimedia volunteer's account (a `user`, autoconfirmed on the home wiki): trusted
+    /// to fork into a personal space without any role (issue 13).
+    pub async fn volunteer(&self, name: &str) -> UserId {
+        let id = self.user(name, false).await;
+        let mut c = self.store.conn().await.unwrap();
+        lyceum_store::repo::trust::set_wiki_standing(
+            &mut c,
+            id,
+            r#"["*","user","autoconfirmed"]"#,
+            50,
+            0,
+        )
+        .await
+        .unwrap();
+        lyceum_store::repo::trust::stamp(&mut c, id, "wiki", 0)
+            .await
+            .unwrap();
+        id
+    }
+
     /// A brand-new local account (created now, no activity, no role): not trusted, and
     /// it has not accepted the code of conduct.
     pub async fn newcomer(&self, name: &str) -> UserId {

@@ -21,6 +21,9 @@ use lyceum_core::clock::from_millis;
 use lyceum_core::course::upstream::ChangeKind;
 use serde::Deserialize;
 
+/// Texts longer than this many lines are compared line by line (see [`compare`]).
+const LONG_TEXT_LINES: usize = 12;
+
 /// Two versions compared: the title's change and the content's.
 pub struct Compared {
     pub title: Option<Diff>,
@@ -34,7 +37,10 @@ fn compare(kind: &str, old: Option<&Version>, new: Option<&Version>) -> Option<C
         old.map_or("", |v| v.title.as_str()),
         new.map_or("", |v| v.title.as_str()),
     );
-    let content = if words {
+    // A long text compared word by word would be shown whole: beyond a screenful, line
+    // by line with only the context around each change.
+    let long = old_text.lines().count().max(new_text.lines().count()) > LONG_TEXT_LINES;
+    let content = if words && !long {
         word_diff(&old_text, &new_text)
     } else {
         line_diff(&old_text, &new_text)
