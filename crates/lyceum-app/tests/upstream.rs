@@ -127,9 +127,15 @@ async fn world(store: Store) -> World {
         // Fiona, the volunteer who forks, is autoconfirmed on the home wiki: her account
         // is trusted to fork into a personal space (issue 13).
         let fiona = people[2].user.unwrap();
-        lyceum_store::repo::trust::set_wiki_standing(&mut c, fiona, r#"["*","user","autoconfirmed"]"#, 50, 0)
-            .await
-            .unwrap();
+        lyceum_store::repo::trust::set_wiki_standing(
+            &mut c,
+            fiona,
+            r#"["*","user","autoconfirmed"]"#,
+            50,
+            0,
+        )
+        .await
+        .unwrap();
         lyceum_store::repo::trust::stamp(&mut c, fiona, "wiki", 0)
             .await
             .unwrap();
