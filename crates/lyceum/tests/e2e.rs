@@ -1306,6 +1306,20 @@ async fn a_source_change_is_pulled_into_a_fork_in_the_browser() {
     b.js("document.querySelector(\"input[name=org][value='']\").checked = true; return true")
         .await;
     submit(&b, "input[name=org][value='']", &[], "button[type=submit]").await;
+    // The learner never accepted the code of conduct (issue 13): the site shows it, and
+    // once accepted goes back to the fork form.
+    let at = b.js("return location.pathname").await;
+    assert_eq!(at, json!("/code-of-conduct"), "sent to the code of conduct");
+    b.click("form[action='/code-of-conduct'] button[type=submit]")
+        .await;
+    b.wait_for(
+        "back to the fork form",
+        &format!("return location.pathname === '/courses/{pb}/fork'"),
+    )
+    .await;
+    b.js("document.querySelector(\"input[name=org][value='']\").checked = true; return true")
+        .await;
+    submit(&b, "input[name=org][value='']", &[], "button[type=submit]").await;
     let at = b.js("return location.pathname").await;
     let at = at.as_str().unwrap_or_default().to_owned();
     assert!(at.ends_with("/studio"), "after forking: {at}");
