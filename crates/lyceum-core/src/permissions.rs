@@ -1020,6 +1020,7 @@ mod tests {
             enrolled: false,
             role,
             org_role: None,
+            hidden: false,
         };
         for trusted in [false, true] {
             let actor = Actor::user(STAFF, false).with_trust(trusted);

@@ -5,8 +5,9 @@
 //! An account is trusted when any of these holds (the first that holds is its *source*):
 //! - **grant**: a site admin, or an admin of an organisation the person belongs to,
 //!   trusted it (with a reason; site admins may revoke it);
-//! - **role**: site admin, the site's course-creation grant, admin, reviewer or creator
-//!   of an organisation (not a personal space), or a member of any course team;
+//! - **role**: site admin, site moderator, the site's course-creation grant, admin,
+//!   reviewer, creator or moderator of an organisation (not a personal space), or a
+//!   member of any course team (not in a personal space);
 //! - **wiki**: its Wikimedia account is autoconfirmed (or better) on the site's home
 //!   wiki, as read from the Action API at the last Wikimedia login;
 //! - **record**: it is at least `min_account_days` old AND has at least `min_activity`

@@ -6,12 +6,13 @@ use crate::Result;
 use crate::db::{Db, q, q_built, row};
 use lyceum_core::UserId;
 
-/// SQL: does user `u` hold a trusted role — site admin, the course-creation grant, admin,
-/// reviewer or creator of an organisation, on any course's team (personal spaces and
+/// SQL: does user `u` hold a trusted role — site admin, site moderator, the
+/// course-creation grant, admin, reviewer, creator or moderator of an organisation, on
+/// any course's team (personal spaces and
 /// their courses do not count: anyone can have one). Needs `users` aliased `u`.
-pub const TRUSTED_ROLE_SQL: &str = "(u.is_admin OR u.can_create_courses
+pub const TRUSTED_ROLE_SQL: &str = "(u.is_admin OR u.can_create_courses OR u.is_moderator
     OR EXISTS (SELECT 1 FROM org_members m JOIN organizations o ON o.id = m.org_id
-               WHERE m.user_id = u.id AND m.role IN ('admin', 'reviewer', 'creator')
+               WHERE m.user_id = u.id AND m.role IN ('admin', 'reviewer', 'creator', 'moderator')
                  AND o.personal_user_id IS NULL)
     OR EXISTS (SELECT 1 FROM course_roles r JOIN courses c ON c.id = r.course_id
                JOIN organizations o ON o.id = c.org_id
