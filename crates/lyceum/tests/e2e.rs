@@ -734,13 +734,14 @@ async fn every_page_is_accessible_and_fits_a_phone() {
             "the table scrolls in its box ({lang})"
         );
 
-        // A fork of PB101 in the learner's personal space: its Studio page of the
-        // source's changes and its "What they changed" page.
+        // A fork of PB101 in the learner's personal space (she accepts the code of
+        // conduct first): its Studio page of the source's changes and its "What they
+        // changed" page.
         if fork_key.is_none() {
             let made = b.cmd(
                 reqwest::Method::POST,
                 "/execute/async",
-                json!({"script": format!("var done = arguments[arguments.length - 1]; fetch('/api/v1/courses/{pb}/fork', {{method: 'POST', headers: {{'Content-Type': 'application/json'}}, body: JSON.stringify({{org: null}})}}).then(function (r) {{ return r.json(); }}).then(function (j) {{ done(j.id); }}).catch(function (e) {{ done(String(e)); }});"), "args": []}),
+                json!({"script": format!("var done = arguments[arguments.length - 1]; fetch('/code-of-conduct', {{method: 'POST', headers: {{'Content-Type': 'application/x-www-form-urlencoded'}}, body: ''}}).then(function () {{ return fetch('/api/v1/courses/{pb}/fork', {{method: 'POST', headers: {{'Content-Type': 'application/json'}}, body: JSON.stringify({{org: null}})}}); }}).then(function (r) {{ return r.json(); }}).then(function (j) {{ done(j.id); }}).catch(function (e) {{ done(String(e)); }});"), "args": []}),
             )
             .await;
             fork_key = made.as_str().map(str::to_owned);
