@@ -553,13 +553,15 @@ pub async fn add_block(
         ));
     }
     let title = clean_title(kind, &input.title)?;
-    let content = stored_content(&kind_name, input.content)?;
     let comment = match summary(&input.summary)? {
         s if s.is_empty() => comment::CREATED.to_owned(),
         s => s,
     };
     let mut tx = env.store.begin().await?;
+    let actor = &crate::trust::effective(&mut tx, now, actor).await?;
+    let content = crate::trust::with_links_of(actor, || stored_content(&kind_name, input.content))?;
     let mut draft = load_draft_in(&mut tx, actor, course).await?;
+    crate::trust::check_rate(&mut tx, now, actor, crate::trust::Creation::Block).await?;
     check_placement(&draft, kind, input.parent)?;
     check_dates(&draft, &kind_name, input.parent, None, &content)?;
     let id = drafts::insert_new(
@@ -629,7 +631,9 @@ pub async fn update_block(
         row.title = clean_title(kind, title)?;
     }
     if let Some(content) = patch.content {
-        row.content = stored_content(&row.kind, Some(content))?;
+        let actor = crate::trust::effective(&mut tx, now, actor).await?;
+        row.content =
+            crate::trust::with_links_of(&actor, || stored_content(&row.kind, Some(content)))?;
     }
     if let Some(release) = patch.release_at {
         row.release_at = release.map(|t| t.as_millisecond());
@@ -968,6 +972,8 @@ pub async fn publish(
     let summary_text = summary(summary_text)?;
     let mut tx = env.store.begin().await?;
     let (row, _, requires_review) = course_for(&mut tx, actor, course, Action::Publish).await?;
+    // Publishing (or sending for review) is for people who accepted the code of conduct.
+    crate::conduct::require(&mut tx, actor).await?;
     let status = CourseStatus::parse(&row.status).unwrap_or(CourseStatus::Draft);
     let out = match status.after(StatusChange::Publish, requires_review) {
         Some(CourseStatus::Review) => {

@@ -27,6 +27,20 @@ pub async fn upload(
     bytes: &[u8],
 ) -> Result<String> {
     let draft = authoring::draft_by_key(env, actor, key).await?;
+    let now = env.now_ms();
+    let actor = &{
+        let mut c = env.store.conn().await?;
+        crate::trust::decide(
+            &mut c,
+            now,
+            actor,
+            lyceum_core::permissions::Action::Upload,
+            lyceum_core::permissions::Resource::Course(&draft.facts),
+            "lyceum-error-studio-forbidden",
+            "lyceum-trust-error-upload",
+        )
+        .await?
+    };
     let name = check_upload(file_name, bytes.len()).map_err(Error::invalid)?;
     let lower = name.to_ascii_lowercase();
     if lower.ends_with(".vtt") || lower.ends_with(".srt") {
@@ -39,8 +53,8 @@ pub async fn upload(
     }
     let mut staged = env.media.stage().map_err(Error::internal)?;
     let (sha, size) = staged.put(bytes).map_err(Error::internal)?;
-    let now = env.now_ms();
     let mut tx = env.store.begin().await?;
+    crate::trust::check_rate(&mut tx, now, actor, crate::trust::Creation::Upload).await?;
     assets::put(
         &mut tx,
         draft.course.id(),

@@ -23,6 +23,12 @@ pub enum ErrorKind {
     Forbidden,
     /// A dependency is busy or down: try again soon.
     Unavailable,
+    /// Too many creations in a short time (`trust::check_rate`): try again after
+    /// `Error::retry_after_secs`.
+    RateLimited,
+    /// The person has not accepted the code of conduct yet (`conduct::require`): show
+    /// it to them, then come back.
+    ConductRequired,
     /// A bug or a broken invariant: logged, shown as a plain internal error.
     Internal,
 }
@@ -36,6 +42,8 @@ pub struct Error {
     pub error: DomainError,
     /// For `Internal`: what went wrong, for the log only.
     pub detail: Option<String>,
+    /// For `RateLimited`: seconds until the action is allowed again.
+    pub retry_after_secs: Option<u64>,
 }
 
 impl Error {
@@ -44,6 +52,7 @@ impl Error {
             kind,
             error,
             detail: None,
+            retry_after_secs: None,
         }
     }
 
@@ -89,6 +98,7 @@ impl Error {
             kind: ErrorKind::Internal,
             error: DomainError::new("lyceum-error-internal"),
             detail: Some(detail.to_string()),
+            retry_after_secs: None,
         }
     }
 }

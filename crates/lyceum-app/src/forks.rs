@@ -68,7 +68,7 @@ pub async fn fork(
         "lyceum-fork-error-licence",
     )?;
     let now = env.now_ms();
-    let (org_id, org_slug) = match target {
+    let (org_id, org_slug, actor) = match target {
         ForkTarget::Org(slug) => {
             let slug = slug.trim();
             let Some(o) = repo::org_with_role(&mut tx, slug, me).await? else {
@@ -76,18 +76,31 @@ pub async fn fork(
                     DomainError::new("lyceum-newcourse-error-org-unknown").with_arg(slug),
                 ));
             };
-            decide(
-                can(
-                    actor,
-                    Action::CreateCourse,
-                    Resource::Org(&OrgFacts { role: o.role() }),
-                ),
+            // Trust for new accounts (issue 13): `CreateCourse` needs a trusted account,
+            // and the refusal says what a new one needs.
+            let a = crate::trust::decide(
+                &mut tx,
+                now,
+                actor,
+                Action::CreateCourse,
+                Resource::Org(&OrgFacts { role: o.role() }),
                 "lyceum-newcourse-error-forbidden",
-            )?;
-            (o.id(), o.slug)
+                "lyceum-trust-error-create",
+            )
+            .await?;
+            (o.id(), o.slug, a)
         }
-        ForkTarget::Personal => personal_space_in(&mut tx, me, now).await?,
+        ForkTarget::Personal => {
+            // A personal space is no role: only a trusted account forks into it.
+            let a = crate::trust::require_trusted(&mut tx, now, actor, "lyceum-trust-error-create")
+                .await?;
+            let (id, slug) = personal_space_in(&mut tx, me, now).await?;
+            (id, slug, a)
+        }
     };
+    let actor = &actor;
+    crate::conduct::require(&mut tx, actor).await?;
+    crate::trust::check_rate(&mut tx, now, actor, crate::trust::Creation::Fork).await?;
     let r = &from.row;
     let title = if input.title.trim().is_empty() {
         r.title.clone()
@@ -382,14 +395,18 @@ pub async fn move_to_org(env: &Env, actor: &Actor, key: &str, org: &str) -> Resu
             DomainError::new("lyceum-newcourse-error-org-unknown").with_arg(slug),
         ));
     }
-    decide(
-        can(
-            actor,
-            Action::CreateCourse,
-            Resource::Org(&OrgFacts { role: o.role() }),
-        ),
+    // Moving a course into an organisation creates one there: the same gate as a new
+    // course, trust included (issue 13).
+    crate::trust::decide(
+        &mut tx,
+        env.now_ms(),
+        actor,
+        Action::CreateCourse,
+        Resource::Org(&OrgFacts { role: o.role() }),
         "lyceum-newcourse-error-forbidden",
-    )?;
+        "lyceum-trust-error-create",
+    )
+    .await?;
     let new_key = CourseKey::new(&o.slug, &course.row.code, &course.row.run)
         .map_err(Error::invalid)?
         .to_string();

@@ -14,7 +14,8 @@ pub async fn sweep_sessions(env: &Env) -> Result<u64> {
     Ok(sessions::delete_expired(&mut c, env.now_ms()).await?)
 }
 
-/// Remove ended login-limit windows and addresses not used for a login in 90 days.
+/// Remove ended login-limit windows and addresses not used for a login in 90 days, and
+/// ended creation rate-limit windows.
 pub async fn sweep_login_limits(env: &Env) -> Result<u64> {
     let now = env.now_ms();
     let mut c = env.store.conn().await?;
@@ -24,7 +25,9 @@ pub async fn sweep_login_limits(env: &Env) -> Result<u64> {
     let hourly =
         login_limits::sweep_hourly(&mut c, now - crate::accounts::SIGNUP_WINDOW_MS).await?;
     let links = lyceum_store::repo::accounts::sweep_tokens(&mut c, now - 24 * 3600 * 1000).await?;
-    Ok(logins + hourly + links)
+    // Creation rate-limit windows (`crate::trust::check_rate`) a day after they ended.
+    let creations = lyceum_store::repo::trust::sweep(&mut c, now - 24 * 3600 * 1000).await?;
+    Ok(logins + hourly + links + creations)
 }
 
 /// Remove media files nothing refers to and finish interrupted moves (see

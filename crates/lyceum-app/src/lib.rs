@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod authoring;
+pub mod conduct;
 pub mod course_admin;
 pub mod course_files;
 pub mod courses;
@@ -20,6 +21,7 @@ pub mod orgs;
 pub mod problems;
 pub mod settings;
 pub mod surveys;
+pub mod trust;
 pub mod upstream;
 pub mod users;
 

@@ -262,11 +262,25 @@ pub async fn set_logo(env: &Env, actor: &Actor, slug: &str, bytes: &[u8]) -> Res
         find(&mut c, actor, slug).await?
     };
     require(actor, Action::Edit, &view.facts)?;
+    let now = env.now_ms();
+    let actor = &{
+        let mut c = env.store.conn().await?;
+        crate::trust::decide(
+            &mut c,
+            now,
+            actor,
+            Action::Upload,
+            Resource::Org(&view.facts),
+            "lyceum-org-error-forbidden",
+            "lyceum-trust-error-upload",
+        )
+        .await?
+    };
     let content_type = check_logo(bytes).map_err(Error::invalid)?;
     let mut staged = env.media.stage().map_err(Error::internal)?;
     let (sha, size) = staged.put(bytes).map_err(Error::internal)?;
-    let now = env.now_ms();
     let mut tx = env.store.begin().await?;
+    crate::trust::check_rate(&mut tx, now, actor, crate::trust::Creation::Upload).await?;
     // Read again inside the transaction: the logo it replaces is the one it removes.
     let current = find(&mut tx, actor, slug).await?;
     repo::set_logo(&mut tx, current.org.id(), Some((&sha, content_type))).await?;

@@ -8,6 +8,9 @@
 //! |---|---|---|
 //! | `signup_enabled` | anyone may create a local account (`"true"` / `"false"`) | on |
 //! | `review_interval_days` | a published course not reviewed for this many days is marked "may be outdated"; `0` turns the mark off | 365 |
+//! | `trust_min_account_days` | a new account is trusted by its track record after this many days… | 4 |
+//! | `trust_min_activity` | …and this many activities (units completed, problems and open responses submitted) | 10 |
+//! | `conduct_text` | the code of conduct (Markdown; empty: the default text of `i18n`), see `crate::conduct` | empty |
 //!
 //! A stored value that does not parse (edited by hand) reads as the default, so a typo in
 //! the database cannot close sign-up or break the catalog.
@@ -26,6 +29,11 @@ pub const SIGNUP_ENABLED: &str = "signup_enabled";
 /// Key: days after which a published, unreviewed course may be outdated (0 = never).
 pub const REVIEW_INTERVAL_DAYS: &str = "review_interval_days";
 
+/// Key: days an account must exist to be trusted by its track record.
+pub const TRUST_MIN_ACCOUNT_DAYS: &str = "trust_min_account_days";
+/// Key: activities an account must have to be trusted by its track record.
+pub const TRUST_MIN_ACTIVITY: &str = "trust_min_activity";
+
 /// Sign-up is on until an administrator turns it off.
 pub const DEFAULT_SIGNUP_ENABLED: bool = true;
 /// A year.
@@ -39,6 +47,8 @@ pub struct SiteSettings {
     pub signup_enabled: bool,
     /// 0: courses are never marked "may be outdated".
     pub review_interval_days: u32,
+    /// When a new account's track record trusts it (`lyceum_core::trust`).
+    pub trust: lyceum_core::trust::TrustPolicy,
 }
 
 impl Default for SiteSettings {
@@ -46,6 +56,7 @@ impl Default for SiteSettings {
         SiteSettings {
             signup_enabled: DEFAULT_SIGNUP_ENABLED,
             review_interval_days: DEFAULT_REVIEW_INTERVAL_DAYS,
+            trust: lyceum_core::trust::TrustPolicy::default(),
         }
     }
 }
@@ -70,6 +81,20 @@ impl SiteSettings {
                         && d <= MAX_REVIEW_INTERVAL_DAYS
                     {
                         s.review_interval_days = d;
+                    }
+                }
+                TRUST_MIN_ACCOUNT_DAYS => {
+                    if let Ok(d) = v.trim().parse::<u32>()
+                        && d <= lyceum_core::trust::MAX_MIN_ACCOUNT_DAYS
+                    {
+                        s.trust.min_account_days = d;
+                    }
+                }
+                TRUST_MIN_ACTIVITY => {
+                    if let Ok(d) = v.trim().parse::<u32>()
+                        && d <= lyceum_core::trust::MAX_MIN_ACTIVITY
+                    {
+                        s.trust.min_activity = d;
                     }
                 }
                 _ => {}
@@ -143,6 +168,7 @@ pub async fn update(
     let new = SiteSettings {
         signup_enabled: input.signup_enabled,
         review_interval_days: days,
+        ..old
     };
     let changes = [
         (
@@ -163,6 +189,59 @@ pub async fn update(
             continue;
         }
         repo::set(&mut tx, key, &text, now).await?;
+        audit::record(
+            &mut tx,
+            &audit::NewEntry {
+                actor: actor.user,
+                action: "site.setting",
+                target_type: "site",
+                target_id: key,
+                reason: &reason,
+                details: json!({ "key": key, "old": before, "new": after }),
+                now,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(new)
+}
+
+/// Set the track record that trusts a new account (site admins only): days since the
+/// account was created, and activities. One audit row (`site.setting`) per change.
+pub async fn set_trust_thresholds(
+    env: &Env,
+    actor: &Actor,
+    min_account_days: &str,
+    min_activity: &str,
+    reason: &str,
+) -> Result<SiteSettings> {
+    if !can(actor, Action::Administer, Resource::Site).allowed() {
+        return Err(Error::not_found());
+    }
+    let days = limits::whole(
+        min_account_days,
+        0,
+        lyceum_core::trust::MAX_MIN_ACCOUNT_DAYS,
+    )
+    .map_err(Error::invalid)?;
+    let activity = limits::whole(min_activity, 0, lyceum_core::trust::MAX_MIN_ACTIVITY)
+        .map_err(Error::invalid)?;
+    let reason = limits::clean(reason, limits::REASON).map_err(Error::invalid)?;
+    let now = env.now_ms();
+    let mut tx = env.store.begin().await?;
+    let old = read(&mut tx).await?;
+    let mut new = old;
+    new.trust.min_account_days = days;
+    new.trust.min_activity = activity;
+    for (key, before, after) in [
+        (TRUST_MIN_ACCOUNT_DAYS, old.trust.min_account_days, days),
+        (TRUST_MIN_ACTIVITY, old.trust.min_activity, activity),
+    ] {
+        if before == after {
+            continue;
+        }
+        repo::set(&mut tx, key, &after.to_string(), now).await?;
         audit::record(
             &mut tx,
             &audit::NewEntry {

@@ -53,11 +53,16 @@ struct World {
     _media: tempfile::TempDir,
 }
 
+/// A person who works on courses: they accepted the code of conduct.
 async fn user(store: &Store, name: &str) -> UserId {
     let mut c = store.conn().await.unwrap();
-    users::create_user(&mut c, name, name, "", false, 0)
+    let id = users::create_user(&mut c, name, name, "", false, 0)
         .await
-        .unwrap()
+        .unwrap();
+    lyceum_store::repo::trust::accept_conduct(&mut c, id, "default", 0)
+        .await
+        .unwrap();
+    id
 }
 
 async fn world_with(store: Store, review: bool) -> World {

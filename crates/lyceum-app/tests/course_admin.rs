@@ -54,11 +54,16 @@ struct World {
     _media: tempfile::TempDir,
 }
 
+/// A person who works on courses: they accepted the code of conduct.
 async fn user(store: &Store, name: &str, admin: bool) -> UserId {
     let mut c = store.conn().await.unwrap();
-    users::create_user(&mut c, name, &name.to_lowercase(), "", admin, 0)
+    let id = users::create_user(&mut c, name, &name.to_lowercase(), "", admin, 0)
         .await
-        .unwrap()
+        .unwrap();
+    lyceum_store::repo::trust::accept_conduct(&mut c, id, "default", 0)
+        .await
+        .unwrap();
+    id
 }
 
 async fn member(store: &Store, org: OrgId, user: UserId, role: &str) {

@@ -52,11 +52,16 @@ struct World {
     _media: tempfile::TempDir,
 }
 
+/// People who work on courses: they accepted the code of conduct (issue 13).
 async fn user(store: &Store, name: &str, display: &str) -> UserId {
     let mut c = store.conn().await.unwrap();
-    users::create_user(&mut c, name, &name.to_lowercase(), display, false, 0)
+    let id = users::create_user(&mut c, name, &name.to_lowercase(), display, false, 0)
         .await
-        .unwrap()
+        .unwrap();
+    lyceum_store::repo::trust::accept_conduct(&mut c, id, "default", 0)
+        .await
+        .unwrap();
+    id
 }
 
 async fn member(store: &Store, org: OrgId, user: UserId, role: &str) {
@@ -104,6 +109,22 @@ async fn world(store: Store, license: &str) -> World {
     tx.commit().await.unwrap();
     member(&store, other, carla, "creator").await;
     member(&store, other, mo, "member").await;
+    // Olga is a Wikimedia volunteer in no organisation: autoconfirmed on the home wiki,
+    // which trusts her account to fork into a personal space (issue 13).
+    let mut c = store.conn().await.unwrap();
+    lyceum_store::repo::trust::set_wiki_standing(
+        &mut c,
+        olga,
+        r#"["*","user","autoconfirmed"]"#,
+        120,
+        0,
+    )
+    .await
+    .unwrap();
+    lyceum_store::repo::trust::stamp(&mut c, olga, "wiki", 0)
+        .await
+        .unwrap();
+    drop(c);
     let media = tempfile::tempdir().unwrap();
     World {
         env: Env {

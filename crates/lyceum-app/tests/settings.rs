@@ -80,7 +80,8 @@ async fn admins_change_settings_with_audit_rows(store: Store) {
         s,
         SiteSettings {
             signup_enabled: false,
-            review_interval_days: 30
+            review_interval_days: 30,
+            trust: Default::default(),
         }
     );
     assert!(!settings::signup_enabled(&env).await.unwrap());

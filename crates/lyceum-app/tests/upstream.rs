@@ -54,11 +54,16 @@ struct World {
     _media: tempfile::TempDir,
 }
 
+/// People who work on courses: they accepted the code of conduct (issue 13).
 async fn user(store: &Store, name: &str) -> UserId {
     let mut c = store.conn().await.unwrap();
-    users::create_user(&mut c, name, name, "", false, 0)
+    let id = users::create_user(&mut c, name, name, "", false, 0)
         .await
-        .unwrap()
+        .unwrap();
+    lyceum_store::repo::trust::accept_conduct(&mut c, id, "default", 0)
+        .await
+        .unwrap();
+    id
 }
 
 async fn course(store: &Store, code: &str, published: bool) -> (CourseId, Vec<i64>) {
@@ -119,6 +124,21 @@ async fn world(store: Store) -> World {
         )
         .await
         .unwrap();
+        // Fiona, the volunteer who forks, is autoconfirmed on the home wiki: her account
+        // is trusted to fork into a personal space (issue 13).
+        let fiona = people[2].user.unwrap();
+        lyceum_store::repo::trust::set_wiki_standing(
+            &mut c,
+            fiona,
+            r#"["*","user","autoconfirmed"]"#,
+            50,
+            0,
+        )
+        .await
+        .unwrap();
+        lyceum_store::repo::trust::stamp(&mut c, fiona, "wiki", 0)
+            .await
+            .unwrap();
     }
     let media = tempfile::tempdir().unwrap();
     let clock = Arc::new(FixedClock::new("2026-03-01T12:00:00Z".parse().unwrap()));

@@ -31,6 +31,14 @@ const fn lines(max_chars: usize) -> TextLimit {
     }
 }
 
+/// External links one piece of content (a text block, an About page) by an untrusted
+/// author may hold (issue 13, trust; `sanitize::Links`).
+pub const UNTRUSTED_EXTERNAL_LINKS: usize = 10;
+/// A site's code of conduct (Markdown).
+pub const CONDUCT_TEXT: TextLimit = lines(50_000);
+/// The reason given when trusting an account or revoking its trust.
+pub const TRUST_REASON: TextLimit = line(500);
+
 /// A local username (MediaWiki's limit).
 pub const USERNAME: TextLimit = line(85);
 /// A display name.

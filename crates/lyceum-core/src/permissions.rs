@@ -12,6 +12,11 @@ pub struct Actor {
     /// Granted course creation by a site admin: may create courses in any organisation
     /// they belong to (an organisation's admins and creators may without this grant).
     pub course_creator: bool,
+    /// Trusted (see `crate::trust`): may create courses and upload files. Site admins
+    /// and holders of the course-creation grant always are; the web fills it from the
+    /// session (grants, roles, Wikimedia standing, a stamped track record), and the app
+    /// re-reads it from the store before refusing (`lyceum_app::trust::effective`).
+    pub trusted: bool,
     /// A site moderator: acts on reports and content everywhere (never on admins or
     /// other moderators).
     pub moderator: bool,
@@ -25,6 +30,7 @@ impl Actor {
         user: None,
         site_admin: false,
         course_creator: false,
+        trusted: false,
         moderator: false,
         suspended: false,
     };
@@ -34,18 +40,29 @@ impl Actor {
             user: Some(id),
             site_admin,
             course_creator: false,
+            trusted: site_admin,
             moderator: false,
             suspended: false,
         }
     }
 
+    /// With the site's course-creation grant (which makes the account trusted too).
     pub fn with_course_creation(mut self, allowed: bool) -> Actor {
         self.course_creator = allowed;
+        self.trusted |= allowed;
+        self
+    }
+
+    /// Trusted or not; site admins, course creators and site moderators stay trusted.
+    pub fn with_trust(mut self, trusted: bool) -> Actor {
+        self.trusted = trusted || self.site_admin || self.course_creator || self.moderator;
         self
     }
 
     pub fn with_moderation(mut self, moderator: bool) -> Actor {
         self.moderator = moderator;
+        // A site moderator holds a trusted role (`crate::trust`).
+        self.trusted |= moderator;
         self
     }
 
@@ -223,8 +240,14 @@ pub enum Action {
     /// Approve a course for publication, or send it back, in an organisation that
     /// requires review; mark a course reviewed.
     Review,
-    /// Create a course in an organisation.
+    /// Create a course in an organisation (a new course, a rerun, a fork): trusted
+    /// accounts only (`crate::trust`).
     CreateCourse,
+    /// Upload a file: a course's files (images, video, subtitles) and its card image,
+    /// an organisation's logo — writers of the course, admins of the organisation, and
+    /// only trusted accounts. (Learners' open-response attachments are their answers,
+    /// under `Respond`, and stay allowed.)
+    Upload,
     /// The site: its users, organisations and audit log. A course: its status (archive,
     /// reopen) and rerun. An organisation: rename it, and whether it needs review.
     Administer,
@@ -317,6 +340,7 @@ pub fn can(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision {
                 Action::View => Allow,
                 _ if !logged_in => NeedLogin,
                 Action::Edit | Action::ManageTeam if admin => Allow,
+                Action::Upload if admin && actor.trusted => Allow,
                 Action::Review if admin || o.role == Some(OrgRole::Reviewer) => Allow,
                 Action::Moderate
                     if moderates_site(actor) || o.role == Some(OrgRole::Moderator) || admin =>
@@ -326,9 +350,10 @@ pub fn can(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision {
                 // Suspended: no new courses until the suspension ends.
                 Action::CreateCourse if actor.suspended => Forbidden,
                 Action::CreateCourse
-                    if admin
-                        || o.role == Some(OrgRole::Creator)
-                        || (actor.course_creator && o.role.is_some()) =>
+                    if actor.trusted
+                        && (admin
+                            || o.role == Some(OrgRole::Creator)
+                            || (actor.course_creator && o.role.is_some())) =>
                 {
                     Allow
                 }
@@ -365,6 +390,7 @@ pub fn can(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision {
                 // Suspended: writing drafts goes on, publishing waits.
                 Action::Publish if actor.suspended => Forbidden,
                 Action::Edit | Action::Publish if writes(actor, c) => Allow,
+                Action::Upload if writes(actor, c) && actor.trusted => Allow,
                 Action::ManageTeam | Action::Administer if runs(actor, c) => Allow,
                 Action::Review if reviews(actor, c) => Allow,
                 _ => Forbidden,
@@ -919,8 +945,15 @@ mod tests {
     #[test]
     fn organisation_matrix() {
         let member = |role: Option<OrgRole>, creator: bool| {
+            // The web's actor is trusted for these roles (`crate::trust`).
+            let trusted = matches!(
+                role,
+                Some(OrgRole::Admin | OrgRole::Reviewer | OrgRole::Creator)
+            );
             (
-                Actor::user(STAFF, false).with_course_creation(creator),
+                Actor::user(STAFF, false)
+                    .with_course_creation(creator)
+                    .with_trust(trusted),
                 OrgFacts { role },
             )
         };
@@ -976,6 +1009,90 @@ mod tests {
         }
     }
 
+    /// Trust (issue 13): creating courses and uploading files need a trusted account on
+    /// top of the role; editing, publishing and learners' answers do not.
+    #[test]
+    fn trust_matrix() {
+        let org = |role| OrgFacts { role: Some(role) };
+        let course = |role| CourseFacts {
+            published: true,
+            enrollment_open: true,
+            enrolled: false,
+            role,
+            org_role: None,
+            hidden: false,
+        };
+        for trusted in [false, true] {
+            let actor = Actor::user(STAFF, false).with_trust(trusted);
+            let want = if trusted { Allow } else { Forbidden };
+            for role in [OrgRole::Admin, OrgRole::Creator] {
+                assert_eq!(
+                    can(&actor, Action::CreateCourse, Resource::Org(&org(role))),
+                    want,
+                    "create as {role:?}, trusted {trusted}"
+                );
+            }
+            assert_eq!(
+                can(&actor, Action::Upload, Resource::Org(&org(OrgRole::Admin))),
+                want,
+                "logo, trusted {trusted}"
+            );
+            assert_eq!(
+                can(
+                    &actor,
+                    Action::Upload,
+                    Resource::Org(&org(OrgRole::Creator))
+                ),
+                Forbidden
+            );
+            assert_eq!(
+                can(&actor, Action::Edit, Resource::Org(&org(OrgRole::Admin))),
+                Allow
+            );
+            for role in [CourseRole::Instructor, CourseRole::Author] {
+                let f = course(Some(role));
+                assert_eq!(
+                    can(&actor, Action::Upload, Resource::Course(&f)),
+                    want,
+                    "files as {role:?}, trusted {trusted}"
+                );
+                assert_eq!(can(&actor, Action::Edit, Resource::Course(&f)), Allow);
+                assert_eq!(can(&actor, Action::Publish, Resource::Course(&f)), Allow);
+            }
+            // Staff and learners upload nothing to the course, trusted or not; a
+            // learner's answers (attachments included) stay theirs to give.
+            let staff = course(Some(CourseRole::Staff));
+            assert_eq!(
+                can(&actor, Action::Upload, Resource::Course(&staff)),
+                Forbidden
+            );
+            let learner = CourseFacts {
+                enrolled: true,
+                ..course(None)
+            };
+            assert_eq!(
+                can(&actor, Action::Upload, Resource::Course(&learner)),
+                Forbidden
+            );
+            assert_eq!(
+                can(&actor, Action::Respond, Resource::Course(&learner)),
+                Allow
+            );
+        }
+        // Site admins and course creators are trusted by their grant.
+        assert!(Actor::user(ADMIN, true).trusted);
+        assert!(Actor::user(STAFF, false).with_course_creation(true).trusted);
+        assert!(Actor::user(ADMIN, true).with_trust(false).trusted);
+        assert!(!Actor::user(STAFF, false).trusted);
+        assert_eq!(
+            can(
+                &Actor::ANONYMOUS,
+                Action::Upload,
+                Resource::Org(&OrgFacts::default())
+            ),
+            NeedLogin
+        );
+    }
     /// Reports and moderation over courses, hidden ones included. Columns: anonymous,
     /// enrolled learner, instructor, org moderator, org moderator who is also the
     /// course's author, org admin, site moderator, site admin, suspended instructor.

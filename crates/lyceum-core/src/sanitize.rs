@@ -7,9 +7,64 @@ use crate::error::DomainError;
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
+/// Whose content is being sanitised, for its links (issue 13, trust): an untrusted
+/// author's external links get `rel="nofollow ugc"` and are capped at
+/// [`crate::limits::UNTRUSTED_EXTERNAL_LINKS`]; a trusted author's are followed. Content
+/// of no known author (rendering, imports) keeps `nofollow`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Links {
+    #[default]
+    Unattributed,
+    Trusted,
+    Untrusted,
+}
+
+impl Links {
+    pub fn of(trusted: bool) -> Links {
+        if trusted {
+            Links::Trusted
+        } else {
+            Links::Untrusted
+        }
+    }
+
+    fn rel(self) -> &'static str {
+        match self {
+            Links::Unattributed => "noopener noreferrer nofollow",
+            Links::Trusted => "noopener noreferrer",
+            Links::Untrusted => "noopener noreferrer nofollow ugc",
+        }
+    }
+}
+
+thread_local! {
+    static LINKS: std::cell::Cell<Links> = const { std::cell::Cell::new(Links::Unattributed) };
+}
+
+/// Run `f` (synchronous: a save's validation) with every sanitisation in it treating
+/// links as `links` says. This is how the authoring save paths pass the author's trust
+/// down to the block kinds' validation without a parameter on every kind.
+pub fn with_links<T>(links: Links, f: impl FnOnce() -> T) -> T {
+    let before = LINKS.with(|l| l.replace(links));
+    let out = f();
+    LINKS.with(|l| l.set(before));
+    out
+}
+
 fn cleaner() -> &'static ammonia::Builder<'static> {
-    static CLEANER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
-    CLEANER.get_or_init(|| {
+    static CLEANERS: OnceLock<[ammonia::Builder<'static>; 3]> = OnceLock::new();
+    let all = CLEANERS.get_or_init(|| {
+        [
+            build_cleaner(Links::Unattributed),
+            build_cleaner(Links::Trusted),
+            build_cleaner(Links::Untrusted),
+        ]
+    });
+    &all[LINKS.with(|l| l.get()) as usize]
+}
+
+fn build_cleaner(links: Links) -> ammonia::Builder<'static> {
+    {
         let mut b = ammonia::Builder::default();
         // Multilingual content needs lang/dir on any element (an Arabic quote in a French
         // course); nothing else is allowed globally.
@@ -28,9 +83,15 @@ fn cleaner() -> &'static ammonia::Builder<'static> {
         b.add_tag_attributes("img", ["width", "height", "loading"]);
         b.add_tag_attributes("time", ["datetime"]);
         b.url_schemes(HashSet::from(["http", "https", "mailto"]));
-        b.link_rel(Some("noopener noreferrer nofollow"));
+        b.link_rel(Some(links.rel()));
         b
-    })
+    }
+}
+
+/// External links (absolute `http(s)` addresses) in sanitised HTML.
+pub fn external_links(clean_html: &str) -> usize {
+    clean_html.matches("<a href=\"http://").count()
+        + clean_html.matches("<a href=\"https://").count()
 }
 
 /// Sanitise author HTML: scripts, event handlers, styles, iframes and `javascript:` URLs go.
@@ -46,7 +107,17 @@ pub fn sanitize_html(html: &str) -> String {
 /// every path saving untrusted author HTML goes through.
 pub fn try_sanitize_html(html: &str) -> Result<String, DomainError> {
     check_html_nesting(html)?;
-    Ok(cleaner().clean(html).to_string())
+    let clean = cleaner().clean(html).to_string();
+    if LINKS.with(|l| l.get()) == Links::Untrusted {
+        let max = crate::limits::UNTRUSTED_EXTERNAL_LINKS;
+        let found = external_links(&clean);
+        if found > max {
+            return Err(DomainError::new("lyceum-trust-error-links")
+                .with_arg(max.to_string())
+                .with_arg(found.to_string()));
+        }
+    }
+    Ok(clean)
 }
 
 /// Render CommonMark (with tables and strikethrough) and sanitise the result; Markdown
@@ -738,7 +809,7 @@ pub fn scrollable_tables<'h>(html: &'h str, label: &str) -> std::borrow::Cow<'h,
 
 #[cfg(test)]
 mod table_tests {
-    use super::scrollable_tables;
+    use super::*;
 
     #[test]
     fn tables_get_a_scrolling_box() {
@@ -757,5 +828,42 @@ mod table_tests {
         for (input, want) in cases {
             assert_eq!(scrollable_tables(input, "T \"x\""), want, "{input}");
         }
+    }
+
+    #[test]
+    fn untrusted_authors_links_are_nofollow_ugc_and_capped() {
+        let html = r#"<p><a href="https://example.org/">x</a> <a href="/static/a.pdf">a</a></p>"#;
+        let plain = try_sanitize_html(html).unwrap();
+        assert!(
+            plain.contains(r#"rel="noopener noreferrer nofollow""#),
+            "{plain}"
+        );
+        let trusted = with_links(Links::Trusted, || try_sanitize_html(html)).unwrap();
+        assert!(
+            trusted.contains(r#"rel="noopener noreferrer""#),
+            "{trusted}"
+        );
+        assert!(!trusted.contains("nofollow"), "{trusted}");
+        let untrusted = with_links(Links::Untrusted, || try_sanitize_html(html)).unwrap();
+        assert!(
+            untrusted.contains(r#"rel="noopener noreferrer nofollow ugc""#),
+            "{untrusted}"
+        );
+        assert_eq!(external_links(&untrusted), 1);
+        // The option ends with the closure.
+        assert!(!try_sanitize_html(html).unwrap().contains("ugc"));
+
+        let max = crate::limits::UNTRUSTED_EXTERNAL_LINKS;
+        let many: String = (0..=max)
+            .map(|i| format!("[l{i}](https://example.org/{i}) "))
+            .collect();
+        let e = with_links(Links::Untrusted, || try_markdown_to_html(&many)).unwrap_err();
+        assert_eq!(e.key.0, "lyceum-trust-error-links");
+        assert_eq!(e.args, vec![max.to_string(), (max + 1).to_string()]);
+        assert!(with_links(Links::Trusted, || try_markdown_to_html(&many)).is_ok());
+        let at_limit: String = (0..max)
+            .map(|i| format!("[l{i}](https://example.org/{i}) "))
+            .collect();
+        assert!(with_links(Links::Untrusted, || try_markdown_to_html(&at_limit)).is_ok());
     }
 }

@@ -37,6 +37,7 @@ const MIGRATIONS: &[Migration] = migrations![
     11 "0011_forks",
     12 "0012_fork_extras",
     13 "0013_moderation",
+    14 "0014_trust",
 ];
 
 pub async fn run(store: &Store) -> Result<()> {

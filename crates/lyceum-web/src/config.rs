@@ -85,6 +85,12 @@ pub struct WikimediaLogin {
     /// `mwoauth-authonly` unless e-mail is wanted (`mwoauth-authonlyprivate`).
     #[serde(default)]
     pub scopes: Vec<String>,
+    /// The site's home wiki's Action API (`https://en.wikipedia.org/w/api.php`): at each
+    /// Wikimedia login the person's groups there are read, and autoconfirmed (or better)
+    /// makes their account trusted (`lyceum_core::trust`). Unset: the groups the login
+    /// profile reports (Meta-Wiki's) are used. A wiki that is down never fails a login.
+    #[serde(default)]
+    pub home_wiki_api: Option<String>,
 }
 
 fn default_site_name() -> String {

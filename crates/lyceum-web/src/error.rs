@@ -20,9 +20,14 @@ pub enum AppError {
         status: StatusCode,
         error: DomainError,
     },
+    /// Too many attempts: `key` says which (its $1: the minutes to wait).
     RateLimited {
         retry_after_secs: u64,
+        key: &'static str,
     },
+    /// Accept the code of conduct first: pages redirect to `/code-of-conduct?next=…`
+    /// (where the person was), the API answers 403 `lyceum-conduct-required`.
+    ConductRequired,
     /// Database pool exhausted or a dependency down: try again soon.
     Unavailable(&'static str),
     /// Anything unexpected: logged with a request id, shown as a plain 500 page.
@@ -61,8 +66,17 @@ impl From<lyceum_app::Error> for AppError {
             K::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
             K::Conflict => StatusCode::CONFLICT,
             K::NotFound => return AppError::NotFound,
+            // A refusal whose message has arguments (what a new account needs) keeps them.
+            K::Forbidden if !e.error.args.is_empty() => StatusCode::FORBIDDEN,
             K::Forbidden => return AppError::Forbidden(e.error.key.0),
             K::Unavailable => return AppError::Unavailable(e.error.key.0),
+            K::RateLimited => {
+                return AppError::RateLimited {
+                    retry_after_secs: e.retry_after_secs.unwrap_or(60),
+                    key: e.error.key.0,
+                };
+            }
+            K::ConductRequired => return AppError::ConductRequired,
             K::Internal => {
                 return AppError::Internal(e.detail.unwrap_or_else(|| e.error.key.0.to_owned()));
             }
@@ -123,18 +137,30 @@ impl IntoResponse for AppError {
                     internal: None,
                 },
             ),
-            AppError::RateLimited { retry_after_secs } => {
+            AppError::RateLimited {
+                retry_after_secs,
+                key,
+            } => {
                 let mut r = StatusCode::TOO_MANY_REQUESTS.into_response();
                 if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                     r.headers_mut().insert(header::RETRY_AFTER, v);
                 }
                 let mins = retry_after_secs.div_ceil(60).to_string();
                 r.extensions_mut().insert(ErrorInfo {
-                    key: "lyceum-error-rate-limited",
+                    key,
                     args: vec![mins],
                     title_key: "lyceum-error-rate-limited-title",
                     internal: None,
                 });
+                return r;
+            }
+            AppError::ConductRequired => {
+                let mut r = StatusCode::FORBIDDEN.into_response();
+                r.extensions_mut().insert(ConductRedirect);
+                r.extensions_mut().insert(info(
+                    "lyceum-conduct-required",
+                    "lyceum-error-forbidden-title",
+                ));
                 return r;
             }
             AppError::Moved(to) => {
@@ -170,6 +196,10 @@ fn info(key: &'static str, title_key: &'static str) -> ErrorInfo {
         internal: None,
     }
 }
+
+/// Marks a 403 that a browser should see as a redirect to the code of conduct.
+#[derive(Clone, Copy, Debug)]
+pub struct ConductRedirect;
 
 /// Marks a 401 that a browser should see as a redirect to the login page.
 #[derive(Clone, Debug)]

@@ -74,6 +74,7 @@ pub fn describe_error(e: &AppError) -> String {
         AppError::Forbidden(k) | AppError::Unavailable(k) => (k, vec![]),
         AppError::LoginRequired { .. } => ("lyceum-error-login-required", vec![]),
         AppError::RateLimited { .. } => ("lyceum-error-rate-limited-title", vec![]),
+        AppError::ConductRequired => ("lyceum-conduct-required", vec![]),
     };
     let args: Vec<lyceum_i18n::Arg> = args.into_iter().map(lyceum_i18n::Arg::from).collect();
     catalog

@@ -37,6 +37,9 @@ pub struct Viewer {
     pub name: String,
     pub is_admin: bool,
     pub can_create_courses: bool,
+    /// Trusted (`lyceum_core::trust`): a stored trust (grant, Wikimedia standing, track
+    /// record) or a trusted role, from the session's columns.
+    pub trusted: bool,
     /// A site moderator (the header links to the moderation queue).
     pub is_moderator: bool,
     /// Suspended by a moderator now: no publishing or creating courses.
@@ -78,6 +81,7 @@ const NOTICES: &[(&str, &str)] = &[
     ("enrolled", "lyceum-notice-enrolled"),
     ("unenrolled", "lyceum-notice-unenrolled"),
     ("saved", "lyceum-notice-saved"),
+    ("conduct-accepted", "lyceum-conduct-notice-accepted"),
     ("reported", "lyceum-report-notice-sent"),
     ("moderated", "lyceum-mod-notice-done"),
     ("appealed", "lyceum-mod-notice-appealed"),
@@ -194,7 +198,8 @@ impl Page {
             Some(v) => Actor::user(v.id, v.is_admin)
                 .with_course_creation(v.can_create_courses)
                 .with_moderation(v.is_moderator)
-                .with_suspension(v.suspended),
+                .with_suspension(v.suspended)
+                .with_trust(v.trusted),
             None => Actor::ANONYMOUS,
         }
     }
@@ -550,6 +555,7 @@ pub fn build_page(app: &App, uri: &Uri, headers: &HeaderMap, user: Option<&UserR
             name: u.shown_name().to_owned(),
             is_admin: u.is_admin,
             can_create_courses: u.can_create_courses,
+            trusted: u.trust_source.as_deref().is_some_and(|s| s != "revoked"),
             is_moderator: u.is_moderator,
             suspended: u.suspended_at(app.now_ms()),
         }),
@@ -573,6 +579,9 @@ impl FromRequestParts<App> for Cx {
         let mut page = build_page(app, &parts.uri, &parts.headers, user);
         // The header's notification count came with the session.
         page.unread = session.as_ref().map_or(0, |s| s.unread);
+        if let Some(v) = page.viewer.as_mut() {
+            v.trusted |= session.as_ref().is_some_and(|s| s.trusted_role);
+        }
         if let Some(slot) = parts.extensions.get::<SeedSlot>()
             && let Ok(mut seed) = slot.lock()
         {

@@ -49,6 +49,8 @@ pub struct Session {
     /// Unread notifications of the user (cached with the session; dropped from the cache
     /// when a notice arrives or is read).
     pub unread: i64,
+    /// The user holds a trusted role (read with the session).
+    pub trusted_role: bool,
 }
 
 pub fn cookie_name(secure: bool) -> &'static str {
@@ -205,6 +207,7 @@ pub async fn load(app: &App, headers: &HeaderMap) -> Result<Option<Session>> {
         id_hash: row.id_hash,
         user: row.user,
         unread: row.unread,
+        trusted_role: row.trusted_role,
     }))
 }
 
@@ -284,6 +287,8 @@ mod tests {
             blocked_at: None,
             deleted_at: None,
             email_verified_at: None,
+            trust_source: None,
+            conduct_accepted_at: None,
             is_moderator: false,
             suspended_until: None,
         };
@@ -293,6 +298,7 @@ mod tests {
             expires_at: 1_000,
             user: Some(user),
             unread: 0,
+            trusted_role: false,
         }
     }
 

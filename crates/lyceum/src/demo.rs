@@ -10,7 +10,7 @@ use lyceum_core::course::spec::{CourseSpec, expand};
 use lyceum_core::permissions::{Actor, CourseRole};
 use lyceum_core::{SystemClock, UserId};
 use lyceum_store::repo::{assets, courses, learner, orgs};
-use lyceum_store::{MediaStore, Store};
+use lyceum_store::{Db, MediaStore, Store};
 use lyceum_web::{App, AppParts, WikimediaLogin};
 use lyceum_wiki::oauth::Secret;
 use lyceum_wiki::standin::{Standin, StandinConfig, StandinUser};
@@ -723,7 +723,7 @@ pub async fn run(addr: &str, data: Option<PathBuf>, standin: bool) -> Result<()>
     };
     let learner_id = mk("learner", "Lina Learner", false).await?;
     let instructor = mk("instructor", "Ines Instructor", false).await?;
-    mk("admin", "Ada Admin", true).await?;
+    let admin = mk("admin", "Ada Admin", true).await?;
     let author = mk("author", "Arturo Author", false).await?;
     let org_admin = mk("orgadmin", "Olu Organiser", false).await?;
     let moderator = mk("moderator", "Mona Moderator", false).await?;
@@ -733,6 +733,30 @@ pub async fn run(addr: &str, data: Option<PathBuf>, standin: bool) -> Result<()>
         lyceum_store::repo::moderation::set_moderator(&mut c, moderator, true)
             .await
             .map_err(|e| e.to_string())?;
+    }
+    // The people who author have accepted the code of conduct; the learner has not (the
+    // first time they publish, fork or report, the site shows it to them). The learner has
+    // been learning here for two months: with the progress and answers seeded below, her
+    // track record trusts her account (issue 13), so she may fork a course to adapt it.
+    {
+        let mut c = site.store.conn().await.map_err(|e| e.to_string())?;
+        c.exec(
+            lyceum_store::q("UPDATE users SET created_at = $2 WHERE id = $1")
+                .bind(learner_id.0)
+                .bind(now - 60 * 24 * 3600 * 1000),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        for u in [instructor, admin, author, org_admin, moderator] {
+            lyceum_store::repo::trust::accept_conduct(
+                &mut c,
+                u,
+                lyceum_app::conduct::DEFAULT_VERSION,
+                now,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        }
     }
     let created = seed_content(&site.store, &site.media, Some(instructor), now).await?;
     seed_progress(&site.store, learner_id, &created, now).await?;
@@ -757,6 +781,7 @@ pub async fn run(addr: &str, data: Option<PathBuf>, standin: bool) -> Result<()>
             client_id: "lyceum-demo".into(),
             client_secret: Secret::new("demo-secret"),
             scopes: vec![],
+            home_wiki_api: None,
         });
         Some(s)
     } else {

@@ -649,6 +649,7 @@ async fn every_page_is_accessible_and_fits_a_phone() {
             ("login", "/login".to_owned()),
             ("catalog", "/".to_owned()),
             ("about", format!("/courses/{pb}/about")),
+            ("code of conduct", "/code-of-conduct".to_owned()),
         ] {
             b.go(&q(&path)).await;
             let page = format!("{name} ({lang})");
@@ -681,6 +682,10 @@ async fn every_page_is_accessible_and_fits_a_phone() {
             ("bookmarks", format!("/courses/{pb}/bookmarks")),
             ("preferences", "/preferences".to_owned()),
             ("notifications", "/notifications".to_owned()),
+            (
+                "code of conduct, to accept",
+                "/code-of-conduct?next=%2Fdashboard".to_owned(),
+            ),
             ("Arabic course", format!("/courses/{arabic}/about")),
             (
                 "report form",
@@ -734,13 +739,14 @@ async fn every_page_is_accessible_and_fits_a_phone() {
             "the table scrolls in its box ({lang})"
         );
 
-        // A fork of PB101 in the learner's personal space: its Studio page of the
-        // source's changes and its "What they changed" page.
+        // A fork of PB101 in the learner's personal space (she accepts the code of
+        // conduct first): its Studio page of the source's changes and its "What they
+        // changed" page.
         if fork_key.is_none() {
             let made = b.cmd(
                 reqwest::Method::POST,
                 "/execute/async",
-                json!({"script": format!("var done = arguments[arguments.length - 1]; fetch('/api/v1/courses/{pb}/fork', {{method: 'POST', headers: {{'Content-Type': 'application/json'}}, body: JSON.stringify({{org: null}})}}).then(function (r) {{ return r.json(); }}).then(function (j) {{ done(j.id); }}).catch(function (e) {{ done(String(e)); }});"), "args": []}),
+                json!({"script": format!("var done = arguments[arguments.length - 1]; fetch('/code-of-conduct', {{method: 'POST', headers: {{'Content-Type': 'application/x-www-form-urlencoded'}}, body: ''}}).then(function () {{ return fetch('/api/v1/courses/{pb}/fork', {{method: 'POST', headers: {{'Content-Type': 'application/json'}}, body: JSON.stringify({{org: null}})}}); }}).then(function (r) {{ return r.json(); }}).then(function (j) {{ done(j.id); }}).catch(function (e) {{ done(String(e)); }});"), "args": []}),
             )
             .await;
             fork_key = made.as_str().map(str::to_owned);
@@ -1307,6 +1313,20 @@ async fn a_source_change_is_pulled_into_a_fork_in_the_browser() {
     b.js("document.querySelector(\"input[name=org][value='']\").checked = true; return true")
         .await;
     submit(&b, "input[name=org][value='']", &[], "button[type=submit]").await;
+    // The learner never accepted the code of conduct (issue 13): the site shows it, and
+    // once accepted goes back to the fork form.
+    let at = b.js("return location.pathname").await;
+    assert_eq!(at, json!("/code-of-conduct"), "sent to the code of conduct");
+    b.click("form[action='/code-of-conduct'] button[type=submit]")
+        .await;
+    b.wait_for(
+        "back to the fork form",
+        &format!("return location.pathname === '/courses/{pb}/fork'"),
+    )
+    .await;
+    b.js("document.querySelector(\"input[name=org][value='']\").checked = true; return true")
+        .await;
+    submit(&b, "input[name=org][value='']", &[], "button[type=submit]").await;
     let at = b.js("return location.pathname").await;
     let at = at.as_str().unwrap_or_default().to_owned();
     assert!(at.ends_with("/studio"), "after forking: {at}");
@@ -1542,4 +1562,40 @@ async fn a_reported_unit_is_hidden_by_a_moderator_in_the_browser() {
         "layout problems or serious/critical axe-core violations:\n{}",
         violations.join("\n")
     );
+}
+
+/// Issue 13: the demo learner has not accepted the code of conduct; from the footer, in
+/// Arabic at phone width, they read it, accept it once, and the page says so.
+#[tokio::test]
+async fn a_newcomer_accepts_the_code_of_conduct_in_the_browser() {
+    lyceum_wiki::install_tls_provider();
+    if !chromium_available() {
+        eprintln!("skipped: chromium and chromedriver are not installed");
+        return;
+    }
+    let (_server, url) = demo().await;
+    let b = Browser::start().await;
+    viewport(&b, WIDTH).await;
+    log_in(&b, &url, "learner").await;
+    language(&b, "ar").await;
+    b.go(&format!("{url}/dashboard")).await;
+    b.click("footer a[href='/code-of-conduct']").await;
+    b.wait_for(
+        "the code of conduct",
+        "return document.querySelector('form[action=\"/code-of-conduct\"]') !== null",
+    )
+    .await;
+    b.assert_fits("code of conduct").await;
+    let page = main_text(&b).await;
+    assert!(page.contains("مدونة السلوك العالمية"), "{page}");
+    b.click("form[action='/code-of-conduct'] button[type=submit]")
+        .await;
+    b.wait_for(
+        "the acceptance",
+        "return document.querySelector('form[action=\"/code-of-conduct\"]') === null",
+    )
+    .await;
+    let page = main_text(&b).await;
+    assert!(page.contains("قبلت مدونة السلوك"), "{page}");
+    b.screenshot("code-of-conduct-accepted-ar").await;
 }

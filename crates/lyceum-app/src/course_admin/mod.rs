@@ -226,22 +226,27 @@ pub async fn create(env: &Env, actor: &Actor, input: &NewCourseInput) -> Result<
     if o.personal {
         return Err(Error::forbidden("lyceum-newcourse-error-forbidden"));
     }
-    decide(
-        can(
-            actor,
-            Action::CreateCourse,
-            Resource::Org(&OrgFacts { role: o.role() }),
-        ),
+    let now = env.now_ms();
+    let actor = &crate::trust::decide(
+        &mut tx,
+        now,
+        actor,
+        Action::CreateCourse,
+        Resource::Org(&OrgFacts { role: o.role() }),
         "lyceum-newcourse-error-forbidden",
-    )?;
-    let settings = validate_settings(&input.settings).map_err(Error::invalid)?;
+        "lyceum-trust-error-create",
+    )
+    .await?;
+    let settings = crate::trust::with_links_of(actor, || validate_settings(&input.settings))
+        .map_err(Error::invalid)?;
+    crate::conduct::require(&mut tx, actor).await?;
+    crate::trust::check_rate(&mut tx, now, actor, crate::trust::Creation::Course).await?;
     if repo::key_exists(&mut tx, &key).await? {
         return Err(Error::new(
             ErrorKind::Conflict,
             DomainError::new("lyceum-newcourse-error-exists").with_arg(key),
         ));
     }
-    let now = env.now_ms();
     let id = match repo::create(
         &mut tx,
         &repo::NewKey {
@@ -308,7 +313,9 @@ pub async fn update_settings(
         can(actor, Action::Edit, Resource::Course(&course.facts)),
         "lyceum-course-settings-error-forbidden",
     )?;
-    let mut settings = validate_settings(input).map_err(Error::invalid)?;
+    let author = crate::trust::effective(&mut tx, env.now_ms(), actor).await?;
+    let mut settings = crate::trust::with_links_of(&author, || validate_settings(input))
+        .map_err(Error::invalid)?;
     // A fork keeps a licence its source allows (CC BY-SA stays CC BY-SA).
     crate::forks::check_licence(&mut tx, course.id(), &settings.license).await?;
     let extras = repo::extras(&mut tx, course.id())
@@ -382,6 +389,23 @@ pub async fn set_card_image(
         )?;
     }
     let now = env.now_ms();
+    // Removing the image uploads nothing; a new one is an upload: trusted accounts only.
+    let actor = &if bytes.is_some() {
+        let mut c = env.store.conn().await?;
+        let course = load(&mut c, key, actor, env.now()).await?;
+        crate::trust::decide(
+            &mut c,
+            now,
+            actor,
+            Action::Upload,
+            Resource::Course(&course.facts),
+            "lyceum-course-settings-error-forbidden",
+            "lyceum-trust-error-upload",
+        )
+        .await?
+    } else {
+        *actor
+    };
     let Some(bytes) = bytes else {
         let mut tx = env.store.begin().await?;
         let course = load(&mut tx, key, actor, env.now()).await?;
@@ -408,9 +432,10 @@ pub async fn set_card_image(
     let mut tx = env.store.begin().await?;
     let course = load(&mut tx, key, actor, env.now()).await?;
     decide(
-        can(actor, Action::Edit, Resource::Course(&course.facts)),
+        can(actor, Action::Upload, Resource::Course(&course.facts)),
         "lyceum-course-settings-error-forbidden",
     )?;
+    crate::trust::check_rate(&mut tx, now, actor, crate::trust::Creation::Upload).await?;
     let before = lyceum_store::repo::media::course_hashes(&mut tx, course.id()).await?;
     assets::put(
         &mut tx,

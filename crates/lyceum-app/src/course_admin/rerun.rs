@@ -33,16 +33,20 @@ pub async fn rerun(env: &Env, actor: &Actor, key: &str, input: &RerunInput) -> R
         can(actor, Action::Administer, Resource::Course(&from.facts)),
         "lyceum-course-settings-error-rerun-forbidden",
     )?;
-    decide(
-        can(
-            actor,
-            Action::CreateCourse,
-            Resource::Org(&OrgFacts {
-                role: from.viewer.org_role,
-            }),
-        ),
+    let actor = &crate::trust::decide(
+        &mut tx,
+        env.now_ms(),
+        actor,
+        Action::CreateCourse,
+        Resource::Org(&OrgFacts {
+            role: from.viewer.org_role,
+        }),
         "lyceum-course-settings-error-rerun-forbidden",
-    )?;
+        "lyceum-trust-error-create",
+    )
+    .await?;
+    crate::conduct::require(&mut tx, actor).await?;
+    crate::trust::check_rate(&mut tx, env.now_ms(), actor, crate::trust::Creation::Course).await?;
     let r = &from.row;
     let new_key = CourseKey::new(&r.org_slug, &r.code, input.run.trim())
         .map_err(|e| Error::new(ErrorKind::Invalid, e))?

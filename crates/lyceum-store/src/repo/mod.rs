@@ -21,5 +21,6 @@ pub mod problems;
 pub mod sessions;
 pub mod settings;
 pub mod surveys;
+pub mod trust;
 pub mod upstream;
 pub mod users;

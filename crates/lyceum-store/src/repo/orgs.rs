@@ -219,16 +219,21 @@ row! {
         pub display_name: String,
         pub role: String,
         pub created_at: i64,
+        pub trusted: bool,
     }
 }
 
-/// The organisation's people, admins first, then by username.
+/// The organisation's people, admins first, then by username, each with whether their
+/// account is trusted by a stored trust or a role (a track record not yet stamped shows
+/// as not trusted until it is used).
 pub async fn members(db: &mut impl Db, org: OrgId) -> Result<Vec<MemberRow>> {
     db.all(
-        q("SELECT m.user_id, u.username, u.display_name, m.role, m.created_at
+        crate::db::q_built(format!("SELECT m.user_id, u.username, u.display_name, m.role, m.created_at,
+                  ((u.trust_source IS NOT NULL AND u.trust_source <> 'revoked') OR {}) AS trusted
            FROM org_members m JOIN users u ON u.id = m.user_id
            WHERE m.org_id = $1 AND u.deleted_at IS NULL
-           ORDER BY CASE m.role WHEN 'admin' THEN 0 WHEN 'reviewer' THEN 1 WHEN 'creator' THEN 2 ELSE 3 END, u.username_key")
+           ORDER BY CASE m.role WHEN 'admin' THEN 0 WHEN 'reviewer' THEN 1 WHEN 'creator' THEN 2 ELSE 3 END, u.username_key",
+           crate::repo::trust::TRUSTED_ROLE_SQL))
         .bind(org.0),
     )
     .await

@@ -2,7 +2,7 @@
 //! database does not let anyone take over a session.
 
 use crate::Result;
-use crate::db::{Db, q};
+use crate::db::{Db, q, q_built};
 use crate::repo::users::UserRow;
 use lyceum_core::UserId;
 
@@ -14,6 +14,8 @@ pub struct SessionRow {
     pub user: Option<UserRow>,
     /// The user's unread notifications (the header's count), read with the session.
     pub unread: i64,
+    /// The user holds a trusted role (`trust::TRUSTED_ROLE_SQL`), read with the session.
+    pub trusted_role: bool,
 }
 
 pub async fn create(
@@ -41,14 +43,15 @@ pub async fn create(
 pub async fn load(db: &mut impl Db, id_hash: &str, now: i64) -> Result<Option<SessionRow>> {
     let rows = db
         .rows(
-            q("SELECT s.id_hash, s.data, s.expires_at, u.id, u.username, u.display_name, u.email, u.is_admin,
+            q_built(format!("SELECT s.id_hash, s.data, s.expires_at, u.id, u.username, u.display_name, u.email, u.is_admin,
                   u.language, u.time_zone, u.created_at, u.last_login_at,
                   u.can_create_courses, u.blocked_at, u.deleted_at, u.email_verified_at,
-                  u.is_moderator, u.suspended_until,
-                  (SELECT COUNT(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread
+                  u.trust_source, u.conduct_accepted_at, u.is_moderator, u.suspended_until,
+                  (SELECT COUNT(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread,
+                  CASE WHEN u.id IS NULL THEN FALSE ELSE {} END AS trusted_role
                FROM sessions s LEFT JOIN users u
                  ON u.id = s.user_id AND u.blocked_at IS NULL AND u.deleted_at IS NULL
-               WHERE s.id_hash = $1 AND s.expires_at > $2")
+               WHERE s.id_hash = $1 AND s.expires_at > $2", crate::repo::trust::TRUSTED_ROLE_SQL))
             .bind(id_hash)
             .bind(now),
         )
@@ -65,6 +68,7 @@ pub async fn load(db: &mut impl Db, id_hash: &str, now: i64) -> Result<Option<Se
         data: r.get("data")?,
         expires_at: r.get("expires_at")?,
         unread: if user.is_some() { r.get("unread")? } else { 0 },
+        trusted_role: user.is_some() && r.get::<bool>("trusted_role")?,
         user,
     }))
 }

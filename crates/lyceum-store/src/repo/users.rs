@@ -19,6 +19,8 @@ row! {
         pub blocked_at: Option<i64>,
         pub deleted_at: Option<i64>,
         pub email_verified_at: Option<i64>,
+        pub trust_source: Option<String>,
+        pub conduct_accepted_at: Option<i64>,
         pub is_moderator: bool,
         pub suspended_until: Option<i64>,
     }
@@ -44,7 +46,7 @@ impl UserRow {
     }
 }
 
-pub(crate) const USER_COLUMNS: &str = "id, username, display_name, email, is_admin, language, time_zone, created_at, last_login_at, can_create_courses, blocked_at, deleted_at, email_verified_at, is_moderator, suspended_until";
+pub(crate) const USER_COLUMNS: &str = "id, username, display_name, email, is_admin, language, time_zone, created_at, last_login_at, can_create_courses, blocked_at, deleted_at, email_verified_at, trust_source, conduct_accepted_at, is_moderator, suspended_until";
 
 pub async fn create_user(
     db: &mut impl Db,

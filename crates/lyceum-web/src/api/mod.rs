@@ -12,6 +12,7 @@ pub mod moderation;
 pub mod notifications;
 pub mod openapi;
 pub mod studio;
+pub mod trust;
 pub mod upstream;
 
 use axum::Json;

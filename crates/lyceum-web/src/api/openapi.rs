@@ -28,5 +28,6 @@ pub async fn document() -> impl IntoResponse {
     doc.merge(super::forks::ForkDoc::openapi());
     doc.merge(super::upstream::UpstreamDoc::openapi());
     doc.merge(super::moderation::ModerationDoc::openapi());
+    doc.merge(super::trust::TrustDoc::openapi());
     Json(doc)
 }

@@ -107,6 +107,7 @@ pub async fn login(
         Ok(a) => a,
         Err(wait) => {
             return Err(AppError::RateLimited {
+                key: "lyceum-error-rate-limited",
                 retry_after_secs: wait,
             });
         }

@@ -83,6 +83,7 @@ fn shown_on_form(e: &UcError) -> bool {
 
 fn rate_limited(r: RateLimited) -> AppError {
     AppError::RateLimited {
+        key: "lyceum-error-rate-limited",
         retry_after_secs: r.0,
     }
 }

@@ -1,7 +1,7 @@
 //! Turns error responses into pages (or JSON under `/api/`) in the user's language, and
 //! gives every request an id that 500 pages show and logs record.
 
-use crate::error::{ErrorInfo, LoginRedirect};
+use crate::error::{ConductRedirect, ErrorInfo, LoginRedirect};
 use crate::page::{Page, PageSeed, SeedSlot, error_page};
 use crate::state::App;
 use askama::Template;
@@ -34,6 +34,29 @@ pub async fn render(State(app): State<App>, mut req: Request, next: Next) -> Res
             headers.append(name.clone(), v.clone());
         }
     }
+    // Where a person sent to the code of conduct comes back to: this page, or for a
+    // form's POST the page the form was on (its Referer, on this site only).
+    let back = if req.method() == axum::http::Method::GET {
+        uri.path_and_query().map(|p| p.as_str().to_owned())
+    } else {
+        req.headers()
+            .get(header::REFERER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|r| url::Url::parse(r).ok())
+            .filter(|u| {
+                req.headers()
+                    .get(header::HOST)
+                    .and_then(|h| h.to_str().ok())
+                    .is_some_and(|h| {
+                        u.host_str()
+                            .is_some_and(|uh| h.split(':').next() == Some(uh))
+                    })
+            })
+            .map(|u| match u.query() {
+                Some(q) => format!("{}?{q}", u.path()),
+                None => u.path().to_owned(),
+            })
+    };
     let res = next.run(req).await;
     let Some(info) = res.extensions().get::<ErrorInfo>().cloned() else {
         return res;
@@ -54,6 +77,14 @@ pub async fn render(State(app): State<App>, mut req: Request, next: Next) -> Res
         let mut r = (status, axum::Json(body)).into_response();
         copy_header(&res, &mut r, header::RETRY_AFTER);
         return r;
+    }
+    if res.extensions().get::<ConductRedirect>().is_some() {
+        let next = back.unwrap_or_else(|| "/".to_owned());
+        let to = format!(
+            "/code-of-conduct?next={}",
+            url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+        );
+        return Redirect::to(&to).into_response();
     }
     if let Some(LoginRedirect(return_to)) = res.extensions().get::<LoginRedirect>() {
         let to = format!(

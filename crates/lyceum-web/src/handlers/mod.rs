@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod admin;
 pub mod calendar;
 pub mod catalog;
+pub mod conduct;
 pub mod course_admin;
 pub mod courseware;
 pub mod dashboard;

@@ -240,6 +240,7 @@ async fn complete(
         *r.status_mut() = StatusCode::FORBIDDEN;
         return Ok(r);
     }
+    record_standing(cx, oauth, user, &profile).await;
     let mut tx = cx.app.store().begin().await?;
     // A session the browser already had (planted or not) is replaced: no fixation.
     let cookie = session::start(
@@ -254,6 +255,43 @@ async fn complete(
     let mut r = Redirect::to(&safe_return_to(Some(&pending.return_to))).into_response();
     r.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(r)
+}
+
+/// Read and store the person's Wikimedia standing (issue 13, trust): their groups and
+/// edit count on the site's home wiki (its Action API, when configured), else the ones
+/// the login profile reports. Autoconfirmed or better trusts the account. A wiki that
+/// is down or answers oddly is logged and never fails the login.
+async fn record_standing(
+    cx: &Cx,
+    oauth: &crate::state::OAuth,
+    user: lyceum_core::UserId,
+    profile: &lyceum_wiki::oauth::Profile,
+) {
+    let from_profile = || lyceum_core::trust::WikiStanding {
+        groups: profile.groups.clone(),
+        editcount: profile.editcount.unwrap_or(0),
+    };
+    let home = cx
+        .app
+        .config()
+        .wikimedia
+        .as_ref()
+        .and_then(|w| w.home_wiki_api.clone());
+    let standing = match home {
+        Some(api) => match oauth.client.user_standing(&api, &profile.username).await {
+            Ok(answer) => lyceum_core::trust::parse_wiki_standing(&answer),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the Wikimedia standing; the login goes on");
+                None
+            }
+        },
+        None => Some(from_profile()),
+    };
+    if let Some(s) = standing
+        && let Err(e) = lyceum_app::trust::record_wiki_standing(&cx.app.env(), user, &s).await
+    {
+        tracing::warn!(error = %e.error.key.0, "cannot store the Wikimedia standing");
+    }
 }
 
 #[cfg(test)]

@@ -35,6 +35,7 @@ pub fn routes() -> Router<App> {
         .route("/orgs/{slug}/people", get(people_page).post(add_person))
         .route("/orgs/{slug}/people/{username}/role", post(change_role))
         .route("/orgs/{slug}/people/{username}/remove", post(remove_person))
+        .route("/orgs/{slug}/people/{username}/trust", post(trust_person))
 }
 
 /// Where an organisation's logo is served: the hash in the URL makes it cacheable for
@@ -349,6 +350,40 @@ pub async fn logo(
 
 // ---------- People ----------
 
+/// `POST /orgs/{slug}/people/{username}/trust`: an admin of the organisation trusts one
+/// of its people at once (`lyceum_app::trust::grant`, with the reason given).
+pub async fn trust_person(
+    cx: Cx,
+    Path((slug, username)): Path<(String, String)>,
+    Form(f): Form<TrustForm>,
+) -> AppResult<Response> {
+    load_for(&cx, &slug, Action::ManageTeam).await?;
+    let env = cx.app.env();
+    let target = {
+        let mut c = cx.app.store().conn().await?;
+        lyceum_store::repo::users::find_user_by_key(
+            &mut c,
+            &lyceum_core::user::username_key(&username),
+        )
+        .await?
+        .filter(|u| u.deleted_at.is_none())
+        .ok_or(AppError::NotFound)?
+    };
+    let result = lyceum_app::trust::grant(&env, &cx.actor(), target.id(), &f.reason)
+        .await
+        .map_err(AppError::from);
+    if result.is_ok() {
+        cx.app.sessions().forget_user(target.id());
+    }
+    people_result(&cx, &slug, PersonForm::default(), result).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct TrustForm {
+    #[serde(default)]
+    reason: String,
+}
+
 pub struct Person {
     pub username: String,
     pub display_name: String,
@@ -357,6 +392,9 @@ pub struct Person {
     pub role_url: String,
     pub remove_url: String,
     pub admin_url: Option<String>,
+    /// Trusted (`lyceum_core::trust`); if not, `trust_url` trusts them.
+    pub trusted: bool,
+    pub trust_url: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -415,6 +453,8 @@ async fn people_view(
                     role_url: format!("{base}/{enc}/role"),
                     remove_url: format!("{base}/{enc}/remove"),
                     admin_url: site_admin.then(|| format!("/admin/users/{enc}")),
+                    trusted: m.trusted,
+                    trust_url: format!("{base}/{enc}/trust"),
                     username: m.username,
                     display_name: m.display_name,
                 }

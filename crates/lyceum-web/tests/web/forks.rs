@@ -54,7 +54,9 @@ async fn world() -> TestApp {
     t.seed_sample().await;
     let carla = t.user("carla", false).await;
     org_member(&t, OTHER_ORG, carla, "creator").await;
-    let mo = t.user("mo", false).await;
+    // Mo, a member only, forks into his personal space: a Wikimedia volunteer
+    // (autoconfirmed), so his account is trusted (issue 13).
+    let mo = t.volunteer("mo").await;
     org_member(&t, OTHER_ORG, mo, "member").await;
     t
 }

@@ -39,4 +39,5 @@ mod studio_editors;
 mod studio_editors_kinds;
 mod studio_outline;
 mod surveys;
+mod trust;
 mod upstream;

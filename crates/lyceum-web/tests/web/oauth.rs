@@ -11,6 +11,14 @@ use lyceum_wiki::standin::{Mode, Standin, StandinConfig, StandinUser};
 const CALLBACK: &str = "http://lyceum.test/auth/wikimedia/callback";
 
 async fn setup() -> (TestApp, Standin) {
+    setup_with(None).await
+}
+
+/// The stand-in provider, and a site whose home wiki's Action API is `home_wiki_api`.
+async fn setup_with(home_wiki_api: Option<String>) -> (TestApp, Standin) {
+    let mut fresh = StandinUser::new(777, "Fresh");
+    fresh.groups = vec!["*".into(), "user".into()];
+    fresh.editcount = 3;
     let mut suppressed = StandinUser::new(99, "Hidden");
     suppressed.suppressed = true;
     let mut learner = StandinUser::new(12345678, "Learner1");
@@ -20,6 +28,7 @@ async fn setup() -> (TestApp, Standin) {
         StandinUser::new(0, "NoCentral"),
         suppressed,
         StandinUser::new(555, "ada"),
+        fresh,
     ];
     let standin = Standin::start(StandinConfig {
         client_id: "lyceum-test".into(),
@@ -36,10 +45,58 @@ async fn setup() -> (TestApp, Standin) {
             client_id: "lyceum-test".into(),
             client_secret: Secret::new("s3cret"),
             scopes: vec![],
+            home_wiki_api,
         });
     })
     .await;
     (t, standin)
+}
+
+/// The stored trust source, wiki groups and edit count of a local username.
+async fn standing(t: &TestApp, key: &str) -> (Option<String>, Option<i64>) {
+    let mut db = t.store.conn().await.unwrap();
+    let u = users::find_user_by_key(&mut db, key)
+        .await
+        .unwrap()
+        .unwrap();
+    let f = lyceum_store::repo::trust::facts(&mut db, u.id())
+        .await
+        .unwrap()
+        .unwrap();
+    (f.trust_source, f.wiki_editcount)
+}
+
+/// Issue 13: the Wikimedia standing read at login trusts an autoconfirmed account.
+#[tokio::test]
+async fn a_wikimedia_login_brings_its_standing() {
+    let (t, _standin) = setup().await;
+    let mut c = t.client();
+    let callback = consent(&mut c, Some(12345678)).await;
+    assert_eq!(c.get(&callback).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        standing(&t, "learner1").await,
+        (Some("wiki".into()), Some(0))
+    );
+    let mut c = t.client();
+    let callback = consent(&mut c, Some(777)).await;
+    assert_eq!(c.get(&callback).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        standing(&t, "fresh").await,
+        (None, Some(3)),
+        "not autoconfirmed"
+    );
+}
+
+#[tokio::test]
+async fn a_home_wiki_that_is_down_never_fails_a_login() {
+    // Nothing listens on the discard port.
+    let (t, _standin) = setup_with(Some("http://127.0.0.1:9/w/api.php".into())).await;
+    let mut c = t.client();
+    let callback = consent(&mut c, Some(12345678)).await;
+    let r = c.get(&callback).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), "/dashboard");
+    assert_eq!(standing(&t, "learner1").await, (None, None));
 }
 
 /// Start login on the site, consent on the provider as `user` (or cancel), and return

@@ -241,7 +241,7 @@ async fn upstream_pages_do_not_grow_with_course_size() {
     use lyceum_core::permissions::{Actor, CourseRole};
     let t = TestApp::new().await;
     let owner = t.user("q", false).await;
-    let forker = t.user("f", false).await;
+    let forker = t.volunteer("f").await;
     let mut counts = Vec::new();
     for (code, units) in [("SMALL", 5), ("BIG", 300)] {
         let source = t.seed(big_course(code, units)).await;

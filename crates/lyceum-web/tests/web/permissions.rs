@@ -163,6 +163,25 @@ async fn pages_matrix() {
         )
         .await;
     }
+    // Trust (issue 13): the code of conduct is for everyone to read; trusting someone is
+    // for site admins and the organisation's admins.
+    check(&mut w, "code of conduct", ["200"; 5], async |c| {
+        c.get("/code-of-conduct").await
+    })
+    .await;
+    for path in [
+        "/admin/users/other/trust",
+        "/orgs/TESTORG/people/other/trust",
+        "/admin/users/other/untrust",
+    ] {
+        check(
+            &mut w,
+            path,
+            ["login", "404", "404", "404", "303"],
+            async |c| c.post_form(path, &[("reason", "known")]).await,
+        )
+        .await;
+    }
     // Forks: anyone logged in who sees the course may open the fork form; moving is
     // for those who run a course in a personal space (this one is in an organisation).
     check(

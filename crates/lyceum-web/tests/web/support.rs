@@ -80,9 +80,43 @@ impl TestApp {
         }
     }
 
-    /// A local account with the test password.
+    /// A local account with the test password, created long ago, that has accepted the
+    /// code of conduct (the fixture for people who work on courses; see `newcomer`).
     pub async fn user(&self, name: &str, admin: bool) -> UserId {
-        lyceum_web::create_local_user(&self.store, name, "", PASSWORD, admin, 0)
+        let id = lyceum_web::create_local_user(&self.store, name, "", PASSWORD, admin, 0)
+            .await
+            .unwrap();
+        let mut c = self.store.conn().await.unwrap();
+        lyceum_store::repo::trust::accept_conduct(&mut c, id, "default", 0)
+            .await
+            .unwrap();
+        id
+    }
+
+    /// A Wikimedia volunteer's account (a `user`, autoconfirmed on the home wiki): trusted
+    /// to fork into a personal space without any role (issue 13).
+    pub async fn volunteer(&self, name: &str) -> UserId {
+        let id = self.user(name, false).await;
+        let mut c = self.store.conn().await.unwrap();
+        lyceum_store::repo::trust::set_wiki_standing(
+            &mut c,
+            id,
+            r#"["*","user","autoconfirmed"]"#,
+            50,
+            0,
+        )
+        .await
+        .unwrap();
+        lyceum_store::repo::trust::stamp(&mut c, id, "wiki", 0)
+            .await
+            .unwrap();
+        id
+    }
+
+    /// A brand-new local account (created now, no activity, no role): not trusted, and
+    /// it has not accepted the code of conduct.
+    pub async fn newcomer(&self, name: &str) -> UserId {
+        lyceum_web::create_local_user(&self.store, name, "", PASSWORD, false, self.app.now_ms())
             .await
             .unwrap()
     }

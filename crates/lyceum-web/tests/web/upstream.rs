@@ -26,7 +26,8 @@ async fn world() -> World {
         let u = t.user(name, false).await;
         t.make_staff(u, course, role).await;
     }
-    let fiona = t.user("fiona", false).await;
+    // The volunteer who forks into a personal space: autoconfirmed on the home wiki.
+    let fiona = t.volunteer("fiona").await;
     let created = lyceum_app::forks::fork(
         &t.app.env(),
         &Actor::user(fiona, false),

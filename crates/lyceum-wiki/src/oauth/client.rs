@@ -218,6 +218,50 @@ impl WikiClient {
     }
 }
 
+impl WikiClient {
+    /// One user's standing on a wiki, from its Action API (`api_url`, e.g.
+    /// `https://en.wikipedia.org/w/api.php`): the raw answer of
+    /// `action=query&list=users&ususers=NAME&usprop=groups|editcount|registration`
+    /// (JSON, formatversion 2), for `lyceum_core::trust::parse_wiki_standing`.
+    pub async fn user_standing(
+        &self,
+        api_url: &str,
+        username: &str,
+    ) -> Result<serde_json::Value, OAuthError> {
+        let url = reqwest::Url::parse_with_params(
+            api_url,
+            &[
+                ("action", "query"),
+                ("list", "users"),
+                ("ususers", username),
+                ("usprop", "groups|editcount|registration"),
+                ("format", "json"),
+                ("formatversion", "2"),
+            ],
+        )
+        .map_err(|e| OAuthError::InvalidResponse(format!("home wiki API address: {e}")))?;
+        let response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| transport_error("user standing request", e))?;
+        let status = response.status();
+        if let Some(err) = unavailable(status) {
+            return Err(err);
+        }
+        let body = read_body(response, "user standing").await?;
+        if status != StatusCode::OK {
+            return Err(OAuthError::InvalidResponse(format!(
+                "user standing: HTTP {status}: {}",
+                snippet(&body)
+            )));
+        }
+        serde_json::from_slice(&body)
+            .map_err(|e| OAuthError::InvalidResponse(format!("user standing is not JSON ({e})")))
+    }
+}
+
 /// 5xx and 429 mean "try again later", whatever the body says.
 fn unavailable(status: StatusCode) -> Option<OAuthError> {
     (status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS)

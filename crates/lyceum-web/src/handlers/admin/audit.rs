@@ -149,6 +149,9 @@ const SENTENCES: &[(&str, &str)] = &[
         "user.creator.revoke",
         "lyceum-audit-action-user-creator-revoke",
     ),
+    // Trust for new accounts (`lyceum_app::trust`).
+    ("user.trust", "lyceum-trust-audit-trust"),
+    ("user.untrust", "lyceum-trust-audit-untrust"),
     // Deletion (`lyceum_app::accounts::delete_account`): the target is the tombstone.
     ("user.delete", "lyceum-account-audit-user-delete"),
     // Courses: creation, settings and team (`lyceum_app::course_admin`), publishing

@@ -32,6 +32,8 @@ pub fn routes() -> Router<App> {
         .route("/admin/users/{username}/unblock", post(users::unblock))
         .route("/admin/users/{username}/admin", post(users::set_admin))
         .route("/admin/users/{username}/creator", post(users::set_creator))
+        .route("/admin/users/{username}/trust", post(users::trust))
+        .route("/admin/users/{username}/untrust", post(users::untrust))
         .route("/admin/courses", get(courses::list))
         .route("/admin/audit", get(audit::page))
         .route("/admin/settings", get(settings::page).post(settings::save))

@@ -141,6 +141,74 @@ struct UserView {
     error: Option<Html>,
     reason: String,
     reason_max: usize,
+    trust: TrustView,
+}
+
+/// The person's trust as the page shows it: whether and why (which rule), the facts
+/// behind it, and the grant or revocation with who, when and why.
+pub struct TrustView {
+    /// `lyceum-trust-state-…`: grant, role, wiki, record, none, revoked.
+    pub state: &'static str,
+    pub trusted: bool,
+    pub revoked: bool,
+    /// Who trusted (or revoked) and when, if it was a person or a stamp.
+    pub given: Option<Html>,
+    pub reason: String,
+    /// Age and activity against the site's thresholds.
+    pub record: Html,
+    /// The Wikimedia groups and edit count read at the last login.
+    pub wiki: Option<Html>,
+}
+
+fn trust_view(p: &Page, s: lyceum_app::trust::TrustStatus, now: i64) -> TrustView {
+    use crate::page::Piece;
+    use lyceum_core::trust::TrustSource;
+    use lyceum_i18n::Arg;
+    let state = match (s.source, s.revoked) {
+        (Some(TrustSource::Grant), _) => "lyceum-trust-state-grant",
+        (Some(TrustSource::Role), _) => "lyceum-trust-state-role",
+        (Some(TrustSource::Wiki), _) => "lyceum-trust-state-wiki",
+        (Some(TrustSource::Record), _) => "lyceum-trust-state-record",
+        (None, true) => "lyceum-trust-state-revoked",
+        (None, false) => "lyceum-trust-state-none",
+    };
+    let num = |n: i64| Piece::Arg(Arg::from(n));
+    let given = s.at.map(from_millis).map(|at| match &s.by {
+        Some(by) => p.tn(
+            "lyceum-trust-admin-by",
+            &[Piece::Isolated(by.clone()), Piece::Html(p.datetime(at).0)],
+        ),
+        None => p.t1("lyceum-trust-admin-since", p.datetime(at)),
+    });
+    let record = p.tn(
+        "lyceum-trust-admin-record",
+        &[
+            num(((now - s.created_at) / (24 * 3600 * 1000)).max(0)),
+            num(i64::from(s.policy.min_account_days)),
+            num(s.activity),
+            num(i64::from(s.policy.min_activity)),
+        ],
+    );
+    let wiki = s.wiki_groups.map(|g| {
+        let groups = g
+            .into_iter()
+            .filter(|g| g != "*")
+            .collect::<Vec<_>>()
+            .join(", ");
+        p.tn(
+            "lyceum-trust-admin-wiki",
+            &[Piece::Isolated(groups), num(s.wiki_editcount.unwrap_or(0))],
+        )
+    });
+    TrustView {
+        state,
+        trusted: s.source.is_some(),
+        revoked: s.revoked,
+        given,
+        reason: s.reason,
+        record,
+        wiki,
+    }
 }
 
 async fn user_view(cx: &Cx, username: &str) -> AppResult<(UserView, UserId)> {
@@ -163,8 +231,14 @@ async fn user_view(cx: &Cx, username: &str) -> AppResult<(UserView, UserId)> {
     .await?;
     drop(c);
     let entries = lines(cx, rows).await?;
+    let trust = trust_view(
+        &cx.page,
+        lyceum_app::trust::status(&cx.app.env(), &cx.actor(), u.id()).await?,
+        cx.app.now_ms(),
+    );
     let p = &cx.page;
     let view = UserView {
+        trust,
         title: p.text1("lyceum-admin-user-title", p.bdi(&u.username)),
         nav: nav("/admin/users"),
         base: user_url(&u.username),
@@ -297,6 +371,30 @@ pub async fn set_creator(
 ) -> AppResult<Response> {
     change(cx, username, f, |env, actor, id, f| async move {
         app::set_course_creation(&env, &actor, id, f.on == "1", &f.reason).await
+    })
+    .await
+}
+
+/// `POST /admin/users/{username}/trust`: trust the account at once, with a reason.
+pub async fn trust(
+    cx: Cx,
+    Path(username): Path<String>,
+    Form(f): Form<ChangeForm>,
+) -> AppResult<Response> {
+    change(cx, username, f, |env, actor, id, f| async move {
+        lyceum_app::trust::grant(&env, &actor, id, &f.reason).await
+    })
+    .await
+}
+
+/// `POST /admin/users/{username}/untrust`: revoke the account's trust, with a reason.
+pub async fn untrust(
+    cx: Cx,
+    Path(username): Path<String>,
+    Form(f): Form<ChangeForm>,
+) -> AppResult<Response> {
+    change(cx, username, f, |env, actor, id, f| async move {
+        lyceum_app::trust::revoke(&env, &actor, id, &f.reason).await
     })
     .await
 }
