@@ -267,12 +267,12 @@ fn required(text: &str, limit: limits::TextLimit, key: &'static str) -> Result<S
     Ok(text)
 }
 
-/// May this person file another report now? The one place the site's rate limit for
-/// reports applies: until the trust module's limiter is wired here, one open report per
-/// person and target and [`limits::REPORTS_PER_HOUR`] an hour.
+/// May this person file another report now? One open report per person and target, and
+/// the site's creation quota for reports (`trust::check_rate`: tighter for new accounts).
 async fn report_rate_allowed(
     tx: &mut Tx,
     env: &Env,
+    actor: &Actor,
     reporter: UserId,
     target_type: &str,
     target_id: &str,
@@ -280,11 +280,7 @@ async fn report_rate_allowed(
     if repo::has_open_report(tx, reporter, "report", target_type, target_id).await? {
         return Err(Error::conflict("lyceum-report-error-already"));
     }
-    let hour_ago = env.now_ms() - 3_600_000;
-    if repo::reports_since(tx, reporter, hour_ago).await? >= limits::REPORTS_PER_HOUR {
-        return Err(Error::conflict("lyceum-report-error-too-many"));
-    }
-    Ok(())
+    crate::trust::check_rate(tx, env.now_ms(), actor, crate::trust::Creation::Report).await
 }
 
 /// What a report form shows about its target.
@@ -337,7 +333,15 @@ pub async fn report(
         can(actor, Action::Report, found.resource()),
         "lyceum-report-error-forbidden",
     )?;
-    report_rate_allowed(&mut tx, env, reporter, found.target_type, &found.target_id).await?;
+    report_rate_allowed(
+        &mut tx,
+        env,
+        actor,
+        reporter,
+        found.target_type,
+        &found.target_id,
+    )
+    .await?;
     let id = repo::insert_report(
         &mut tx,
         &NewReport {

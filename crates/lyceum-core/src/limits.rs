@@ -74,8 +74,6 @@ pub const APPEAL_TEXT: TextLimit = lines(5_000);
 pub const MODERATION_REASON: TextLimit = lines(2_000);
 /// The longest suspension a moderator may give, in days (longer: block the account).
 pub const MAX_SUSPENSION_DAYS: i64 = 366;
-/// Reports one person may file in an hour (the trust module may tighten it).
-pub const REPORTS_PER_HOUR: i64 = 10;
 /// Feedback in a review, per criterion and overall, and a note returning a response.
 pub const FEEDBACK: TextLimit = lines(20_000);
 /// A learner's response text.

@@ -64,16 +64,6 @@ pub async fn has_open_report(
     Ok(n > 0)
 }
 
-/// How many reports `reporter` filed since `since`.
-pub async fn reports_since(db: &mut impl Db, reporter: UserId, since: i64) -> Result<i64> {
-    db.scalar(
-        q("SELECT COUNT(*) FROM reports WHERE reporter_id = $1 AND created_at >= $2")
-            .bind(reporter.0)
-            .bind(since),
-    )
-    .await
-}
-
 row! {
     /// A report or an appeal, with what the queue shows about its target.
     pub struct ReportRow {
