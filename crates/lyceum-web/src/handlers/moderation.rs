@@ -210,7 +210,7 @@ async fn report_view(cx: &Cx, q: &ReportQuery) -> AppResult<ReportView> {
     let t = uc::report_target(&cx.app.env(), &cx.actor(), &target).await?;
     let p = &cx.page;
     Ok(ReportView {
-        title: p.text1("lyceum-report-title", p.bdi(&t.title)),
+        title: p.text1("lyceum-report-title", p.bdi(&shown_title(p, &t.title))),
         kind_key: kind_key(t.target_type),
         back: crate::handlers::safe_return_to(
             q.back
@@ -225,6 +225,16 @@ async fn report_view(cx: &Cx, q: &ReportQuery) -> AppResult<ReportView> {
         error: None,
         p: p.clone(),
     })
+}
+
+/// A block without a title of its own (a component inside a unit) is named "(untitled)"
+/// rather than shown as empty quotes.
+fn shown_title(p: &crate::page::Page, title: &str) -> String {
+    if title.trim().is_empty() {
+        p.text("lyceum-studio-history-untitled")
+    } else {
+        title.to_owned()
+    }
 }
 
 pub async fn report_page(cx: Cx, Query(q): Query<ReportQuery>) -> AppResult<Response> {
@@ -370,7 +380,7 @@ async fn queue_view(cx: &Cx, closed: bool) -> AppResult<QueueView> {
                 actions,
                 target_type: it.target_type,
                 target_id: it.target_id,
-                title: it.title,
+                title: shown_title(p, &it.title),
                 course_title: it.course_title,
                 link: it.link,
                 hidden: it.hidden,

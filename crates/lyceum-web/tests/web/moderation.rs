@@ -526,6 +526,25 @@ async fn the_pages_work_without_script() {
             "{reason}"
         );
     }
+    // A block without a title of its own is named "(untitled)", not empty quotes.
+    let mut c = w.t.store.conn().await.unwrap();
+    let title: String = c
+        .scalar(q("SELECT title FROM blocks WHERE id = $1").bind(w.unit))
+        .await
+        .unwrap();
+    c.exec(q("UPDATE blocks SET title = '' WHERE id = $1").bind(w.unit))
+        .await
+        .unwrap();
+    let form = lea.get(&format!("/report?type=block&id={}", w.unit)).await;
+    assert!(form.body.contains("(untitled)"), "{}", form.body);
+    c.exec(
+        q("UPDATE blocks SET title = $2 WHERE id = $1")
+            .bind(w.unit)
+            .bind(title),
+    )
+    .await
+    .unwrap();
+    drop(c);
     // A bad post keeps what was typed.
     let unit_id = w.unit.to_string();
     let r = lea
