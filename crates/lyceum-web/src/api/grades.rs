@@ -111,8 +111,9 @@ pub async fn submit(
     let idx = tree
         .index_of(block)
         .filter(|&i| {
-            tree.unit_of(i)
-                .is_some_and(|u| tree.is_visible(u, &course.vis))
+            // The block itself (hidden or unreleased on its own, or by an ancestor),
+            // in a unit.
+            tree.is_visible(i, &course.vis) && tree.unit_of(i).is_some()
         })
         .ok_or(AppError::NotFound)?;
     let at = problems::problem_at(&course, idx)?;

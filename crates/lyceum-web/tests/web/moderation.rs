@@ -764,3 +764,51 @@ async fn moderation_pages_never_write_and_do_not_grow_with_the_queue() {
         assert_eq!(w.t.store.write_count(), before, "GET {path} wrote");
     }
 }
+
+/// A problem a moderator hid on its own (its unit stays) takes no more answers from
+/// learners, through the page's form or the API; its team may still try it.
+#[tokio::test]
+async fn a_hidden_problem_takes_no_answers_from_learners() {
+    let t = TestApp::new().await;
+    let course = t.seed(quiz_course("Q101")).await;
+    let learner = t.user("lea", false).await;
+    t.enroll(learner, course).await;
+    let teacher = t.user("ines", false).await;
+    t.make_staff(teacher, course, CourseRole::Instructor).await;
+    let mo = t.user("mo", false).await;
+    let mut c = t.store.conn().await.unwrap();
+    c.exec(q("UPDATE users SET is_moderator = TRUE WHERE id = $1").bind(mo.0))
+        .await
+        .unwrap();
+    drop(c);
+    let ids = t.block_ids(course).await;
+    let (hidden, other) = (ids["s1-1-1-1"], ids["s1-1-1-4"]);
+    let submit = |block: i64, input: &str, answer: &str| {
+        (
+            format!("/api/v1/problems/{block}/submit"),
+            json!({"answers": {format!("{input}_2_1"): answer}}),
+        )
+    };
+    let r = t
+        .login("mo")
+        .await
+        .post_json(
+            "/api/v1/moderation/actions",
+            action(json!({"type": "block", "id": hidden}), "hide", "Spam"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mut lea = t.login("lea").await;
+    let (path, body) = submit(hidden, "s1-1-1-1", "choice_1");
+    assert_eq!(
+        lea.post_json(&path, body).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // The rest of the unit still takes answers.
+    let (path, body) = submit(other, "s1-1-1-4", "WD");
+    assert_eq!(lea.post_json(&path, body).await.status, StatusCode::OK);
+    // The team still sees and tries the hidden problem.
+    let (path, body) = submit(hidden, "s1-1-1-1", "choice_1");
+    let r = t.login("ines").await.post_json(&path, body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}

@@ -81,8 +81,9 @@ pub fn at(course: CourseCx, block: BlockId) -> AppResult<Assignment> {
     let idx = tree
         .index_of(block)
         .filter(|&i| {
-            tree.unit_of(i)
-                .is_some_and(|u| tree.is_visible(u, &course.vis))
+            // The block itself (hidden or unreleased on its own, or by an ancestor),
+            // in a unit.
+            tree.is_visible(i, &course.vis) && tree.unit_of(i).is_some()
         })
         .filter(|&i| app::content_at(tree, i).is_some())
         .ok_or(AppError::NotFound)?;
