@@ -381,6 +381,15 @@ async fn personal_spaces_are_unlisted() {
     let r = mo.post_json(&fork_path(KEY), json!({"org": null})).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let fork = r.json()["id"].as_str().unwrap().to_owned();
+    // Studio names the space the same way.
+    let studio = mo.get(&format!("/courses/{fork}/studio")).await;
+    assert!(
+        studio
+            .body
+            .contains("\u{2068}mo\u{2069}&#39;s space · T101"),
+        "{}",
+        studio.body
+    );
     publish(&mut mo, &fork).await;
     // Reachable by its link, named as the person's space.
     let about = t.client().get(&format!("/courses/{fork}/about")).await;

@@ -158,7 +158,9 @@ impl StudioHead {
             dir: content_dir(&draft.course.language),
             code_line: format!(
                 "{} · {} · {}",
-                draft.course.org_name, draft.course.code, draft.course.run
+                crate::handlers::about::org_name(&cx.page, &draft.course),
+                draft.course.code,
+                draft.course.run
             ),
             status,
             changes: draft.changes,
