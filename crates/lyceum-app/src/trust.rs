@@ -37,15 +37,6 @@ pub enum Creation {
 pub const WINDOW_MS: i64 = 3600 * 1000;
 
 impl Creation {
-    pub const ALL: [Creation; 6] = [
-        Creation::Course,
-        Creation::Block,
-        Creation::Upload,
-        Creation::Report,
-        Creation::Post,
-        Creation::Fork,
-    ];
-
     pub fn as_str(self) -> &'static str {
         match self {
             Creation::Course => "course",

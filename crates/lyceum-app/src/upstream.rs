@@ -866,12 +866,6 @@ pub async fn forks(
     Ok((row, lines))
 }
 
-/// How many forks a course has (Studio's outline links to them when there are).
-pub async fn fork_count(env: &Env, source: CourseId) -> Result<i64> {
-    let mut db = env.store.conn().await?;
-    Ok(repo::fork_count(&mut db, source).await?)
-}
-
 /// One difference of a fork's published content from the source version it took.
 #[derive(Clone, Debug)]
 pub struct ForkDiff {

@@ -290,9 +290,3 @@ pub async fn forks_of(
         })
         .collect()
 }
-
-/// How many forks a course has (Studio's navigation links to them when there are).
-pub async fn fork_count(db: &mut impl Db, source: CourseId) -> Result<i64> {
-    db.scalar(q("SELECT COUNT(*) FROM course_forks WHERE source_course_id = $1").bind(source.0))
-        .await
-}
