@@ -24,6 +24,7 @@ pub mod surveys;
 pub mod trust;
 pub mod upstream;
 pub mod users;
+pub mod wiki_tasks;
 
 pub use error::{Error, ErrorKind, Result};
 

@@ -19,6 +19,7 @@ pub mod sanitize;
 pub mod subtitles;
 pub mod trust;
 pub mod user;
+pub mod wiki;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{DomainError, ErrorKey};

@@ -38,6 +38,7 @@ const MIGRATIONS: &[Migration] = migrations![
     12 "0012_fork_extras",
     13 "0013_moderation",
     14 "0014_trust",
+    15 "0015_wiki_tasks",
 ];
 
 pub async fn run(store: &Store) -> Result<()> {

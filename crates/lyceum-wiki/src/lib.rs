@@ -1,6 +1,10 @@
-//! Wikimedia integration: OAuth 2.0 login against Extension:OAuth (and, with `standin`, a local stand-in provider).
+//! Wikimedia integration: OAuth 2.0 login against Extension:OAuth (and, with `standin`, a
+//! local stand-in provider), and reading learners' work on the wikis through the Action API
+//! (`action`, the wikis a site reads in `registry`).
 
+pub mod action;
 pub mod oauth;
+pub mod registry;
 
 #[cfg(feature = "standin")]
 pub mod standin;

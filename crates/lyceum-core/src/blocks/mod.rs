@@ -11,6 +11,7 @@ pub mod problem;
 pub mod survey;
 pub mod text;
 pub mod video;
+pub mod wiki_task;
 
 use crate::error::DomainError;
 use jiff::Timestamp;
@@ -22,6 +23,7 @@ pub use open_response::OpenResponseContent;
 pub use problem::{GradingMethod, ProblemContent};
 pub use text::{TextContent, TextFormat};
 pub use video::{MediaRef, SubtitleTrack, VideoContent, VideoSource};
+pub use wiki_task::WikiTaskContent;
 
 /// What makes a block count as done for a learner.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -264,6 +266,7 @@ kinds! {
     Olx => olx::Olx,
     OpenResponse => open_response::OpenResponse,
     Survey => survey::Survey,
+    WikiTask => wiki_task::WikiTask,
 }
 
 #[cfg(test)]

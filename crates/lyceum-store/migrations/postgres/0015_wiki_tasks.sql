@@ -1,0 +1,107 @@
+-- Learning on the wikis (issue 14): what learners did on the wikis, read through the
+-- Action API and kept per (learner, wiki), and the verdicts of wiki task blocks.
+
+-- What was read last for a learner on a wiki, so each run fetches only what is new.
+-- `username`: the name the contributions were read under (renames are followed through
+-- the account's central id before each read). A wiki that failed is retried after
+-- `next_at` (backoff); its failure is kept for the staff and the "last checked" line.
+CREATE TABLE wiki_sync_state (
+    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    wiki TEXT NOT NULL,
+    username TEXT NOT NULL,
+    -- The newest edit and upload already stored (ms); the next read starts there.
+    edits_until BIGINT,
+    uploads_until BIGINT,
+    -- The last read that succeeded, and the last one that failed (with why, for staff).
+    checked_at BIGINT,
+    failed_at BIGINT,
+    failures BIGINT NOT NULL DEFAULT 0,
+    error TEXT NOT NULL DEFAULT '',
+    next_at BIGINT,
+    PRIMARY KEY (user_id, wiki)
+);
+CREATE INDEX wiki_sync_state_next ON wiki_sync_state(next_at);
+
+-- A learner's edits, as `list=usercontribs` gave them, with what was computed from the
+-- revision's content against its parent (NULL: not read yet).
+CREATE TABLE wiki_edits (
+    wiki TEXT NOT NULL,
+    revid BIGINT NOT NULL,
+    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    parentid BIGINT NOT NULL,
+    pageid BIGINT NOT NULL,
+    ns BIGINT NOT NULL,
+    title TEXT NOT NULL,
+    edited_at BIGINT NOT NULL,
+    size BIGINT NOT NULL,
+    sizediff BIGINT NOT NULL,
+    is_new BOOLEAN NOT NULL,
+    -- JSON array of change tag names.
+    tags TEXT NOT NULL DEFAULT '[]',
+    refs_added BIGINT,
+    -- Seen reverted (`mw-reverted` tag) or gone (deleted or hidden) at a later read.
+    reverted BOOLEAN NOT NULL DEFAULT FALSE,
+    deleted BOOLEAN NOT NULL DEFAULT FALSE,
+    PRIMARY KEY (wiki, revid)
+);
+CREATE INDEX wiki_edits_user ON wiki_edits(user_id, wiki, edited_at);
+
+-- A learner's uploads (`list=logevents&letype=upload`).
+CREATE TABLE wiki_uploads (
+    wiki TEXT NOT NULL,
+    logid BIGINT NOT NULL,
+    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    title TEXT NOT NULL,
+    uploaded_at BIGINT NOT NULL,
+    deleted BOOLEAN NOT NULL DEFAULT FALSE,
+    PRIMARY KEY (wiki, logid)
+);
+CREATE INDEX wiki_uploads_user ON wiki_uploads(user_id, wiki, uploaded_at);
+
+-- A learner's state on a wiki task: `status` 'not_started', 'done' or 'flagged';
+-- `checked_at` the last check (by the learner or the sync job), `check_error` why it
+-- could not be completed ('' when it was). Credit confirmed by staff is never withdrawn
+-- by a later re-check.
+CREATE TABLE wiki_task_states (
+    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    block_id BIGINT NOT NULL REFERENCES blocks(id) ON DELETE CASCADE,
+    course_id BIGINT NOT NULL REFERENCES courses(id) ON DELETE CASCADE,
+    status TEXT NOT NULL DEFAULT 'not_started',
+    done_at BIGINT,
+    flagged_at BIGINT,
+    checked_at BIGINT,
+    check_error TEXT NOT NULL DEFAULT '',
+    confirmed_by BIGINT REFERENCES users(id) ON DELETE SET NULL,
+    confirmed_at BIGINT,
+    PRIMARY KEY (user_id, block_id)
+);
+CREATE INDEX wiki_task_states_course ON wiki_task_states(course_id, block_id);
+
+-- The evidence a check found: one row per qualifying edit or upload, written once and
+-- never changed except for the flag a later re-check sets ('reverted' or 'deleted').
+CREATE TABLE wiki_task_evidence (
+    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    block_id BIGINT NOT NULL REFERENCES blocks(id) ON DELETE CASCADE,
+    wiki TEXT NOT NULL,
+    -- A revision id, or for an upload its log id (`is_upload`).
+    revid BIGINT NOT NULL,
+    is_upload BOOLEAN NOT NULL DEFAULT FALSE,
+    title TEXT NOT NULL,
+    edited_at BIGINT NOT NULL,
+    sizediff BIGINT NOT NULL,
+    tags TEXT NOT NULL DEFAULT '[]',
+    found_at BIGINT NOT NULL,
+    flag TEXT NOT NULL DEFAULT '',
+    flagged_at BIGINT,
+    PRIMARY KEY (user_id, block_id, wiki, revid, is_upload)
+);
+
+-- When a learner first opened a unit (the page's "seen" beacon), for tasks whose window
+-- starts there.
+CREATE TABLE unit_opens (
+    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    unit_id BIGINT NOT NULL REFERENCES blocks(id) ON DELETE CASCADE,
+    course_id BIGINT NOT NULL REFERENCES courses(id) ON DELETE CASCADE,
+    first_at BIGINT NOT NULL,
+    PRIMARY KEY (user_id, unit_id)
+);
