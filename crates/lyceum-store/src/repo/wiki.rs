@@ -857,6 +857,8 @@ row! {
 
 /// Each enrolled learner's edits summed per wiki over the course's window: from
 /// `from` (or their enrolment, if later) to `until`. One statement whatever the cohort.
+/// Counted as `lyceum_core::blocks::wiki_task::activity::Activity::of_edits` does: every
+/// edit, distinct pages created and edited, positive size differences, references read.
 pub async fn edit_sums(
     db: &mut impl Db,
     course: CourseId,
@@ -866,7 +868,7 @@ pub async fn edit_sums(
 ) -> Result<Vec<ActivityRow>> {
     db.all(
         q("SELECT ed.user_id, ed.wiki, COUNT(*) AS edits,
-                  CAST(COALESCE(SUM(CASE WHEN ed.is_new THEN 1 ELSE 0 END), 0) AS BIGINT) AS pages_created,
+                  COUNT(DISTINCT CASE WHEN ed.is_new THEN ed.pageid END) AS pages_created,
                   COUNT(DISTINCT ed.pageid) AS pages_edited,
                   CAST(COALESCE(SUM(CASE WHEN ed.sizediff > 0 THEN ed.sizediff ELSE 0 END), 0) AS BIGINT) AS bytes_added,
                   CAST(COALESCE(SUM(ed.refs_added), 0) AS BIGINT) AS refs_added

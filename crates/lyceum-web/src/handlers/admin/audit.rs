@@ -216,7 +216,10 @@ const SENTENCES: &[(&str, &str)] = &[
     ("user.moderator.revoke", "lyceum-mod-audit-moderator-revoke"),
     // Wiki tasks (`lyceum_app::wiki_tasks::confirm`): the target is the learner.
     ("wikitask.confirm", "lyceum-wikitask-notice-audit-confirm"),
-    ("wikitask.unconfirm", "lyceum-wikitask-notice-audit-unconfirm"),
+    (
+        "wikitask.unconfirm",
+        "lyceum-wikitask-notice-audit-unconfirm",
+    ),
 ];
 
 fn sentence_key(action: &str) -> Option<&'static str> {
