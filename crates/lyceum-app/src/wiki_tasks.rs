@@ -498,14 +498,8 @@ async fn refresh_one(
     let state = repo::sync_state(&mut c, user, &wiki.id).await?;
     drop(c);
     let name = identity.username.clone();
-    let edits_since = state
-        .as_ref()
-        .and_then(|s| s.edits_until)
-        .map_or(first_from, |t| t - OVERLAP_MS);
-    let uploads_since = state
-        .as_ref()
-        .and_then(|s| s.uploads_until)
-        .map_or(first_from, |t| t - OVERLAP_MS);
+    let edits_since = read_from(state.as_ref().and_then(|s| s.edits_until), first_from);
+    let uploads_since = read_from(state.as_ref().and_then(|s| s.uploads_until), first_from);
     let read = async {
         let edits = api
             .contributions(wiki, &[name.as_str()], Some(ts(edits_since)))
@@ -521,7 +515,16 @@ async fn refresh_one(
     let mut tx = env.store.begin().await?;
     let outcome = match read {
         Ok((edits, ups)) => {
-            let edits: Vec<WikiEdit> = edits.into_iter().map(|(_, e)| e).collect();
+            let edits: Vec<WikiEdit> = edits
+                .into_iter()
+                .map(|(_, e)| e)
+                .filter(|e| e.timestamp.as_millisecond() >= first_from)
+                .collect();
+            let ups: Option<Vec<WikiUpload>> = ups.map(|u| {
+                u.into_iter()
+                    .filter(|u| u.timestamp.as_millisecond() >= first_from)
+                    .collect()
+            });
             repo::insert_edits(&mut tx, &wiki.id, user, &edits).await?;
             let newest = edits.iter().map(|e| e.timestamp.as_millisecond()).max();
             let mut uploads_until = None;
@@ -562,6 +565,12 @@ async fn refresh_one(
     };
     tx.commit().await?;
     Ok(outcome)
+}
+
+/// Where the next read starts: a little before the newest item stored (see
+/// [`OVERLAP_MS`]), never before the earliest time any window of the learner's starts.
+fn read_from(until: Option<i64>, from: i64) -> i64 {
+    until.map_or(from, |t| (t - OVERLAP_MS).max(from))
 }
 
 /// Flag evidence whose revision was reverted or is gone, and uploads whose file page is
@@ -1305,12 +1314,7 @@ async fn sync_wiki(
     }
     let since = learners
         .values()
-        .map(|l| {
-            states
-                .get(&l.user.0)
-                .and_then(|s| s.edits_until)
-                .map_or(l.from, |t| t - OVERLAP_MS)
-        })
+        .map(|l| read_from(states.get(&l.user.0).and_then(|s| s.edits_until), l.from))
         .min()
         .unwrap_or(now);
     let names: Vec<&str> = learners
@@ -1321,12 +1325,9 @@ async fn sync_wiki(
         let edits = api.contributions(wiki, &names, Some(ts(since))).await?;
         let mut ups = HashMap::new();
         for l in learners.values().filter(|l| l.uploads) {
-            let since = states
-                .get(&l.user.0)
-                .and_then(|s| s.uploads_until)
-                .map_or(l.from, |t| t - OVERLAP_MS);
+            let from = read_from(states.get(&l.user.0).and_then(|s| s.uploads_until), l.from);
             let got = api
-                .uploads(wiki, &l.identity.username, Some(ts(since)))
+                .uploads(wiki, &l.identity.username, Some(ts(from)))
                 .await?;
             ups.insert(l.user.0, got);
         }
@@ -1360,8 +1361,14 @@ async fn sync_wiki(
         .map(|l| (l.identity.username.replace('_', " "), l.user.0))
         .collect();
     let mut per_user: HashMap<i64, Vec<WikiEdit>> = HashMap::new();
+    // Each learner keeps only what is in their windows (the batch read from the oldest
+    // point among them).
     for (name, e) in edits {
-        if let Some(&u) = by_name.get(&name.replace('_', " ")) {
+        if let Some(&u) = by_name.get(&name.replace('_', " "))
+            && learners
+                .get(&u)
+                .is_some_and(|l| e.timestamp.as_millisecond() >= l.from)
+        {
             per_user.entry(u).or_default().push(e);
         }
     }
@@ -1372,7 +1379,12 @@ async fn sync_wiki(
         let newest = mine.iter().map(|e| e.timestamp.as_millisecond()).max();
         let mut uploads_until = None;
         if let Some(got) = ups.get(&l.user.0) {
-            report.uploads += repo::insert_uploads(&mut tx, &wiki.id, l.user, got).await?;
+            let got: Vec<WikiUpload> = got
+                .iter()
+                .filter(|u| u.timestamp.as_millisecond() >= l.from)
+                .cloned()
+                .collect();
+            report.uploads += repo::insert_uploads(&mut tx, &wiki.id, l.user, &got).await?;
             uploads_until = got.iter().map(|u| u.timestamp.as_millisecond()).max();
         }
         let keep = |new: Option<i64>, old: Option<i64>| match (new, old) {

@@ -108,16 +108,14 @@ fn mw() -> &'static Mw {
     })
 }
 
-/// Something unique to this run, for titles.
-fn run_id() -> &'static str {
-    static ID: OnceLock<String> = OnceLock::new();
-    ID.get_or_init(|| {
-        format!(
-            "{}-{}",
-            Timestamp::now().as_millisecond(),
-            std::process::id()
-        )
-    })
+/// Something unique to each call in this run, for titles (both databases' tests share the
+/// wiki, and earlier runs may have left pages there).
+fn run_id() -> String {
+    static START: OnceLock<i64> = OnceLock::new();
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let start = START.get_or_init(|| Timestamp::now().as_millisecond());
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{start}-{}-{n}", std::process::id())
 }
 
 /// A logged-in account on the test wiki (bot password), editing through the Action API.
