@@ -229,6 +229,8 @@ pub async fn unlink_wikimedia(db: &mut impl Db, user: UserId) -> Result<bool> {
 /// | or_peer_assignments | reviewer_id | deleted | reviews they will never write go back to the pool |
 /// | or_locks, or_grader_drafts | staff_id | deleted | a grader's unfinished work |
 /// | survey_responses | user_id | deleted | their answers |
+/// | wiki_sync_state, wiki_edits, wiki_uploads, wiki_task_states, wiki_task_evidence, unit_opens | user_id | deleted | what was read of their wiki work, their wiki task verdicts, when they opened units |
+/// | wiki_task_states | confirmed_by | kept, points to the tombstone | staff's confirmation of another learner's task |
 /// | course_roles, org_members | user_id | deleted | team and organisation memberships |
 /// | block_revisions | author_id | kept | authorship of published content (CC BY-SA) |
 /// | course_publications | published_by | kept | who published, attribution |
@@ -261,6 +263,12 @@ pub const ERASED: &[(&str, &str)] = &[
     // grader drafts and attachments of these submissions go with them by cascade).
     ("or_submissions", "user_id"),
     ("survey_responses", "user_id"),
+    ("wiki_sync_state", "user_id"),
+    ("wiki_edits", "user_id"),
+    ("wiki_uploads", "user_id"),
+    ("wiki_task_evidence", "user_id"),
+    ("wiki_task_states", "user_id"),
+    ("unit_opens", "user_id"),
     ("course_roles", "user_id"),
     ("org_members", "user_id"),
 ];
@@ -276,6 +284,7 @@ pub const KEPT: &[(&str, &str)] = &[
     ("course_reviews", "user_id"),
     ("courses", "created_by"),
     ("audit_log", "actor_id"),
+    ("wiki_task_states", "confirmed_by"),
 ];
 
 /// Remove everything personal of `user` listed in [`ERASED`]; the number of rows removed.
