@@ -84,10 +84,6 @@ fn mw() -> &'static Mw {
             .arg(script)
             .arg(&dir)
             .arg(&port)
-            .env(
-                "MW_SKIP_APT",
-                std::env::var("MW_SKIP_APT").unwrap_or_default(),
-            )
             .output()
             .expect("run scripts/mediawiki/start-mediawiki.sh");
         assert!(
