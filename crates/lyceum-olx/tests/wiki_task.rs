@@ -93,6 +93,7 @@ const VERTICAL: &str = r#"<vertical display_name="V">
   </wiki_task>
   <wiki_task url_name="statement" wiki="www.wikidata.org" due="2026-06-01T00:00:00Z"><criteria>{"type":"wikidata","property":"p31","with_reference":true}</criteria></wiki_task>
   <wiki_task url_name="map" wiki="commons.wikimedia.org" due="2026-05-01T00:00:00Z"><instructions>&lt;p onclick="x()"&gt;Upload a map&lt;/p&gt;</instructions><criteria>{"type":"upload","category":"Category:Maps of France"}</criteria></wiki_task>
+  <lyceum_wiki_task url_name="early" display_name="Early" content='{"wiki":"fr.wikipedia.org","instructions":"&lt;p&gt;Old&lt;/p&gt;","criteria":{"type":"edit","tag":"visualeditor"},"due":"2026-05-02T00:00:00Z"}'/>
   <wiki_task url_name="broken" wiki="fr.wikipedia.org"><criteria>{"type":"edit","min_edits":0}</criteria></wiki_task>
   <wiki_task url_name="nowiki"><criteria>{"type":"edit"}</criteria></wiki_task>
 </vertical>"#;
@@ -102,7 +103,7 @@ fn wiki_tasks_import_validated_and_go_back_out_unchanged() {
     let im = import(&small_course(VERTICAL), &ImportOptions::default()).unwrap();
     let found = tasks(&im);
     let names: Vec<&str> = found.iter().map(|(n, _, _)| n.as_str()).collect();
-    assert_eq!(names, ["draft", "statement", "map"]);
+    assert_eq!(names, ["draft", "statement", "map", "early"]);
 
     let (_, title, draft) = &found[0];
     assert_eq!(title, "Your first draft");
@@ -133,6 +134,11 @@ fn wiki_tasks_import_validated_and_go_back_out_unchanged() {
     let map = &found[2].2;
     assert_eq!(map.due, Some("2026-05-01T00:00:00Z".parse().unwrap()));
     assert_eq!(map.instructions, "<p>Upload a map</p>", "sanitised");
+
+    // The element an early build wrote, with the whole content in one attribute.
+    let early = &found[3].2;
+    assert_eq!(early.instructions, "<p>Old</p>");
+    assert_eq!(early.due, Some("2026-05-02T00:00:00Z".parse().unwrap()));
 
     // The ones that do not make a task are kept as OLX, each reported.
     let mut all = Vec::new();

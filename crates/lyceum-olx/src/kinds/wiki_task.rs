@@ -31,7 +31,7 @@ use roxmltree::Node;
 
 pub(super) const OLX: OlxKind = OlxKind {
     kind: WikiTask::KIND,
-    tags: &[TAG],
+    tags: &[TAG, WHOLE_TAG],
     import,
     export,
     title: None,
@@ -39,6 +39,9 @@ pub(super) const OLX: OlxKind = OlxKind {
 };
 
 const TAG: &str = "wiki_task";
+/// The element an early build of issue 14 wrote: the whole content as JSON in its
+/// `content` attribute. Read, never written.
+const WHOLE_TAG: &str = "lyceum_wiki_task";
 
 /// `<wiki_task>` → a wiki task; `Err` (kept as OLX, reported) when it lacks its wiki or
 /// criteria or does not make a valid task.
@@ -46,7 +49,11 @@ fn import(im: &mut Importer<'_>, leaf: &Leaf<'_, '_, '_>) -> Result<LeafContent,
     let def = leaf.def;
     let mut c = read(def.node, &def.attrs)?;
     // Its own due date only when it differs from the subsection's (as problems do).
-    let own = im.date_value(def.attrs.get("due"), &def.path);
+    let own = if def.node.has_tag_name(WHOLE_TAG) {
+        attr_content_due(&def.attrs)
+    } else {
+        im.date_value(def.attrs.get("due"), &def.path)
+    };
     let parent_due = leaf
         .parent
         .0
@@ -54,6 +61,15 @@ fn import(im: &mut Importer<'_>, leaf: &Leaf<'_, '_, '_>) -> Result<LeafContent,
         .and_then(|v| v.as_str().and_then(parse_date));
     c.due = own.filter(|d| Some(*d) != parent_due);
     WikiTask::into_leaf(c).validate().map_err(|e| e.to_string())
+}
+
+/// The due date inside a `<lyceum_wiki_task>`'s content.
+fn attr_content_due(attrs: &crate::import::Attrs) -> Option<jiff::Timestamp> {
+    let content = match attrs.get("content")? {
+        serde_json::Value::String(s) => serde_json::from_str(s).ok()?,
+        v => v.clone(),
+    };
+    content.get("due")?.as_str().and_then(parse_date)
 }
 
 /// Inline in the unit.
@@ -73,6 +89,16 @@ fn text_of(node: Node<'_, '_>) -> String {
 /// The content an element holds (its due date aside, which needs the importer's date
 /// reading and the parent's dates).
 fn read(node: Node<'_, '_>, attrs: &crate::import::Attrs) -> Result<WikiTaskContent, String> {
+    if node.has_tag_name(WHOLE_TAG) {
+        let mut c: WikiTaskContent = match attrs.get("content") {
+            Some(serde_json::Value::String(s)) => serde_json::from_str(s),
+            Some(v) => serde_json::from_value(v.clone()),
+            None => return Err("no content".to_owned()),
+        }
+        .map_err(|e| format!("content: {e}"))?;
+        c.due = None;
+        return Ok(c);
+    }
     let wiki = attr_string(attrs, "wiki").ok_or("no wiki")?;
     let child = |name: &str| elements(node).find(|e| e.has_tag_name(name));
     let criteria = child("criteria").ok_or("no <criteria>")?;
@@ -281,5 +307,26 @@ mod tests {
         assert_eq!(c.instructions, "<p>Go</p>");
         assert_eq!(c.window, Window::default());
         assert!(!c.graded);
+    }
+
+    #[test]
+    fn the_early_whole_content_element_is_read() {
+        let c = task(Criteria::Wikidata(WikidataCriteria {
+            property: "P31".into(),
+            with_reference: false,
+            min_edits: 1,
+        }));
+        let xml = format!(
+            "{}/>",
+            open_tag(
+                WHOLE_TAG,
+                &[
+                    ("url_name", "x".into()),
+                    ("content", serde_json::to_string(&c).unwrap())
+                ]
+            )
+        );
+        assert_eq!(parse(&xml).unwrap(), c);
+        assert!(parse("<lyceum_wiki_task url_name=\"x\"/>").is_err());
     }
 }
