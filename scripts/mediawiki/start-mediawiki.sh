@@ -248,6 +248,9 @@ EOF
 \$wgExtraNamespaces[119] = 'Draft_talk';
 # Admin hides revisions' text (revision deletion) in tests of "deleted or hidden".
 \$wgGroupPermissions['sysop']['deleterevision'] = true;
+# Renames (tests follow an account's current name by its id): Extension:Renameuser's
+# maintenance script, shipped by Debian's package.
+wfLoadExtension( 'Renameuser' );
 EOF
   NEW_INSTALL=1
 fi
