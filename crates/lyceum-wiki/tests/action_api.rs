@@ -811,3 +811,59 @@ fn a_contact_is_required() {
     assert!(matches!(ActionApi::new("  "), Err(ApiError::Config(_))));
     assert!(matches!(ActionApi::new("a\nb"), Err(ApiError::Config(_))));
 }
+
+/// `bytes` as a gzip stream with one stored (uncompressed) deflate block: enough to check
+/// that the client inflates what it asked for with `Accept-Encoding: gzip`.
+fn gzip_stored(bytes: &[u8]) -> Vec<u8> {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    let len = u16::try_from(bytes.len()).unwrap();
+    let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    out.push(1); // the last block, stored
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&(!len).to_le_bytes());
+    out.extend_from_slice(bytes);
+    out.extend_from_slice(&(!crc).to_le_bytes());
+    out.extend_from_slice(&u32::from(len).to_le_bytes());
+    out
+}
+
+#[tokio::test]
+async fn a_gzipped_answer_is_inflated() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let body = gzip_stored(
+        json!({"batchcomplete": true, "query": {"users": [{"userid": 3, "name": "Learner1", "editcount": 4}]}})
+            .to_string()
+            .as_bytes(),
+    );
+    tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = sock.read(&mut buf).await.unwrap();
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        sock.write_all(head.as_bytes()).await.unwrap();
+        sock.write_all(&body).await.unwrap();
+        sock.shutdown().await.unwrap();
+    });
+    let wiki = Wiki::at(
+        "gz",
+        &Url::parse(&format!("http://127.0.0.1:{port}")).unwrap(),
+    );
+    let users = client().users(&wiki, &["Learner1"]).await.unwrap();
+    assert_eq!(users[0].editcount, 4);
+    assert_eq!(users[0].userid, Some(3));
+}
