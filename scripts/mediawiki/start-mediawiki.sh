@@ -7,6 +7,7 @@
 # standing for Wikidata items, a Draft namespace, the `learning-platform` change tag.
 #
 # Usage:  start-mediawiki.sh [DIR] [PORT]
+#         start-mediawiki.sh --packages-only   (install the Debian packages, start nothing)
 #   DIR   state directory (LocalSettings.php, SQLite files, logs, pid file).
 #         Default: $MW_DIR, else ${TMPDIR:-/tmp}/mediawiki-test-$PORT
 #   PORT  TCP port on 127.0.0.1. Default: $MW_PORT, else 18080
@@ -34,6 +35,9 @@ die() { log "ERROR: $*"; exit 1; }
 
 T0=$(date +%s.%N)
 elapsed() { awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}'; }
+
+PACKAGES_ONLY=0
+if [[ ${1:-} == --packages-only ]]; then PACKAGES_ONLY=1; shift; fi
 
 PORT=${2:-${MW_PORT:-18080}}
 [[ "$PORT" =~ ^[0-9]+$ ]] && (( PORT > 0 && PORT < 65536 )) || die "invalid port '$PORT'"
@@ -105,6 +109,7 @@ if [[ -n "$MISSING" ]]; then
   log "packages installed ($(elapsed)s)"
 fi
 [[ -f $MW_IP/api.php && -f $MW_IP/maintenance/install.php ]] || die "$MW_IP does not look like a MediaWiki installation"
+[[ $PACKAGES_ONLY == 1 ]] && exit 0
 
 # ---------------------------------------------------------------- helpers
 port_in_use() { (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null; }
@@ -248,6 +253,9 @@ EOF
 \$wgExtraNamespaces[119] = 'Draft_talk';
 # Admin hides revisions' text (revision deletion) in tests of "deleted or hidden".
 \$wgGroupPermissions['sysop']['deleterevision'] = true;
+# Renames (tests follow an account's current name by its id): Extension:Renameuser's
+# maintenance script, shipped by Debian's package.
+wfLoadExtension( 'Renameuser' );
 EOF
   NEW_INSTALL=1
 fi

@@ -367,7 +367,10 @@ struct Normalized {
 /// The pages of a `prop=categories|templates` answer (names without their namespace
 /// prefix, whatever the wiki's language calls it), and the `normalized` title pairs
 /// (`from` as sent → `to` as the wiki writes it).
-pub(super) fn page_links(v: &Value) -> Result<(Vec<PageLinks>, Vec<(String, String)>), ApiError> {
+/// Title pairs `(from, to)`: a title as sent, and as the wiki writes it.
+pub(super) type Renames = Vec<(String, String)>;
+
+pub(super) fn page_links(v: &Value) -> Result<(Vec<PageLinks>, Renames), ApiError> {
     let pages: Vec<LinksPage> = optional_query_part(v, "pages")?;
     let normalized: Vec<Normalized> = optional_query_part(v, "normalized")?;
     let strip = |l: Link| match l.title.split_once(':') {
