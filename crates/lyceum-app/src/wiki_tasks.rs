@@ -1717,3 +1717,37 @@ pub async fn learner_activity(
     items.sort_by(|a, b| b.timestamp.cmp(&a.timestamp).then(b.revid.cmp(&a.revid)));
     Ok(LearnerActivity { line, items })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failing_wiki_backs_off_from_five_minutes_doubling_to_six_hours() {
+        let min = 60 * 1000;
+        let waits: Vec<i64> = (0..8).map(backoff_ms).collect();
+        assert_eq!(
+            waits,
+            vec![
+                5 * min,
+                10 * min,
+                20 * min,
+                40 * min,
+                80 * min,
+                160 * min,
+                320 * min,
+                360 * min
+            ]
+        );
+        assert_eq!(backoff_ms(1_000), BACKOFF_MAX_MS);
+        assert_eq!(backoff_ms(-3), BACKOFF_MIN_MS);
+    }
+
+    #[test]
+    fn reads_restart_a_little_before_the_newest_item_but_never_before_the_window() {
+        assert_eq!(read_from(None, 1_000), 1_000);
+        let newest = 10 * OVERLAP_MS;
+        assert_eq!(read_from(Some(newest), 0), newest - OVERLAP_MS);
+        assert_eq!(read_from(Some(newest), newest - 1), newest - 1);
+    }
+}

@@ -501,6 +501,17 @@ async fn a_draft_with_a_reference_is_done_with_evidence_and_credit(store: Store)
     .await
     .unwrap();
     assert_eq!(views.len(), 2);
+    // One read whatever the number of tasks: five statements.
+    let before = w.env.store.query_count();
+    wiki_tasks::views_in(
+        &w.env,
+        &w.wikis,
+        &me_ref,
+        &[draft, w.id("upload"), w.id("item")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(w.env.store.query_count() - before, 5);
     assert_eq!(views[0].status, Status::Done);
     assert_eq!(views[1].note, Some(CheckNote::WikiNotAvailable));
     let v = wiki_tasks::check(&w.env, &w.wikis, &me_ref, w.id("elsewhere"))
