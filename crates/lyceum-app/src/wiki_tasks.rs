@@ -462,22 +462,24 @@ pub async fn views_in(
 // ---- reading the wiki ----
 
 /// Follow a rename: the account's current name on `wiki`, kept when it changed. A wiki
-/// that cannot say leaves the stored name.
+/// that cannot say leaves the stored name; a wiki that cannot be reached at all is that
+/// read's failure (`Err`), so nothing more is asked of it now.
 async fn follow_rename(
     env: &Env,
     api: &ActionApi,
     wiki: &Wiki,
     identity: &mut IdentityRow,
-) -> Result<()> {
-    if let Ok(Some(name)) = api.current_name(wiki, identity.central_id).await
-        && !name.is_empty()
-        && name != identity.username
-    {
-        let mut c = env.store.conn().await?;
-        repo::rename_identity(&mut c, identity.central_id, &name).await?;
-        identity.username = name;
+) -> Result<std::result::Result<(), ApiError>> {
+    match api.current_name(wiki, identity.central_id).await {
+        Ok(Some(name)) if !name.is_empty() && name != identity.username => {
+            let mut c = env.store.conn().await?;
+            repo::rename_identity(&mut c, identity.central_id, &name).await?;
+            identity.username = name;
+        }
+        Err(e @ ApiError::Unavailable(_)) => return Ok(Err(e)),
+        _ => {}
     }
-    Ok(())
+    Ok(Ok(()))
 }
 
 /// Read what is new on `wiki` for one learner (edits, and uploads when asked), store it
@@ -493,7 +495,7 @@ async fn refresh_one(
     uploads: bool,
     now: i64,
 ) -> Result<std::result::Result<(), ApiError>> {
-    follow_rename(env, api, wiki, identity).await?;
+    let renamed = follow_rename(env, api, wiki, identity).await?;
     let mut c = env.store.conn().await?;
     let state = repo::sync_state(&mut c, user, &wiki.id).await?;
     drop(c);
@@ -501,6 +503,7 @@ async fn refresh_one(
     let edits_since = read_from(state.as_ref().and_then(|s| s.edits_until), first_from);
     let uploads_since = read_from(state.as_ref().and_then(|s| s.uploads_until), first_from);
     let read = async {
+        renamed?;
         let edits = api
             .contributions(wiki, &[name.as_str()], Some(ts(edits_since)))
             .await?;
@@ -1309,8 +1312,14 @@ async fn sync_wiki(
     if states.values().any(|s| s.next_at.is_some_and(|n| n > now)) {
         return Ok(());
     }
+    // Renames first (one question per learner); a wiki that cannot be reached fails
+    // the run at the first.
+    let mut reached = Ok(());
     for l in learners.values_mut() {
-        follow_rename(env, api, wiki, &mut l.identity).await?;
+        reached = follow_rename(env, api, wiki, &mut l.identity).await?;
+        if reached.is_err() {
+            break;
+        }
     }
     let since = learners
         .values()
@@ -1322,6 +1331,7 @@ async fn sync_wiki(
         .map(|l| l.identity.username.as_str())
         .collect();
     let read = async {
+        reached?;
         let edits = api.contributions(wiki, &names, Some(ts(since))).await?;
         let mut ups = HashMap::new();
         for l in learners.values().filter(|l| l.uploads) {
