@@ -48,7 +48,9 @@ async fn contributions_follow_continuation_oldest_first() {
     }
 
     // Five per page: three pages, continuation followed.
-    let api = client().with_page_size(5);
+    let wikis = mw.wikis("local", Some(5));
+    assert_eq!(wikis.registry.get("local"), Some(mw.wiki("local")));
+    let api = wikis.api;
     let edits = api
         .contributions(&mw.wiki("local"), &[learner.user.as_str()], None)
         .await
