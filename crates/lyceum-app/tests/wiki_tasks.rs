@@ -17,7 +17,8 @@ use lyceum_app::surveys::CourseRef;
 use lyceum_app::wiki_tasks::{self, CheckNote, Status};
 use lyceum_app::{Env, ErrorKind};
 use lyceum_core::blocks::wiki_task::{
-    Criteria, EditCriteria, UploadCriteria, WikiTask, WikiTaskContent, WikidataCriteria,
+    Criteria, EditCriteria, UploadCriteria, WikiTask, WikiTaskContent, WikidataCriteria, Window,
+    WindowStart,
 };
 use lyceum_core::blocks::{BlockKind, Registered};
 use lyceum_core::course::spec::{CourseSpec, NewBlock, expand};
@@ -45,6 +46,7 @@ macro_rules! both {
 
 both!(
     a_draft_with_a_reference_is_done_with_evidence_and_credit,
+    due_dates_and_unit_opens_bound_the_window,
     work_out_of_the_window_or_by_an_unknown_account_is_nothing_found_yet,
     reverted_work_is_flagged_and_only_unconfirmed_credit_withdrawn,
     a_deleted_page_is_flagged_deleted,
@@ -233,7 +235,8 @@ async fn world(store: Store, base: &str, start: Timestamp) -> World {
         "org": "WIKI", "code": "TASKS", "run": "2026", "language": "en",
         "title": "Editing basics", "short_description": "", "overview": "", "published": true,
         "sections": [{"title": "S", "subsections": [{"title": "SS", "units": [
-            {"title": "U", "blocks": [{"kind": "text", "markdown": "Edit the wiki"}]}
+            {"title": "U", "blocks": [{"kind": "text", "markdown": "Edit the wiki"}]},
+            {"title": "U2", "blocks": [{"kind": "text", "markdown": "Later"}]}
         ]}]}]
     }))
     .unwrap();
@@ -269,6 +272,23 @@ async fn world(store: Store, base: &str, start: Timestamp) -> World {
         "elsewhere",
         task("nowhere.example.org", draft_criteria(), false),
     ));
+    // Due a second before the learners enrol: nothing they do counts.
+    unit.children.push(leaf(
+        "late",
+        WikiTaskContent {
+            due: Some(start - SignedDuration::from_secs(1)),
+            ..task(WIKI_ID, draft_criteria(), false)
+        },
+    ));
+    // In the second unit, counting from the first time the learner opened it.
+    let mut opened = task(WIKI_ID, draft_criteria(), false);
+    opened.window = Window {
+        from: WindowStart::UnitOpened,
+        until_due: true,
+    };
+    e.blocks[0].children[0].children[1]
+        .children
+        .push(leaf("opened", opened));
     let mut tx = store.begin().await.unwrap();
     let org = orgs::upsert(&mut tx, "WIKI", "Wiki", "", None, 0)
         .await
@@ -543,6 +563,50 @@ async fn a_draft_with_a_reference_is_done_with_evidence_and_credit(store: Store)
         .await
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Forbidden);
+}
+
+async fn due_dates_and_unit_opens_bound_the_window(store: Store) {
+    let Some(tw) = test_wiki().await else {
+        return;
+    };
+    let _turn = WIKI.lock().await;
+    let mut ed = Editor::login(&tw, "LEARNER1").await;
+    let w = world(store, tw.server.as_str(), fresh_second().await).await;
+    let (draft, late, opened) = (w.id("draft"), w.id("late"), w.id("opened"));
+    let ana = w.learner("Ana", Some((ed.id, &ed.name))).await;
+    let title = format!("User:{}/Window {}", ed.name, run_id());
+    ed.edit(&title, "Fact.<ref>Source</ref>").await;
+    assert_eq!(w.check(ana, draft).await.unwrap().status, Status::Done);
+
+    // After the due date: not counted; the view says until when work counted.
+    let v = w.check(ana, late).await.unwrap();
+    assert_eq!(v.status, Status::NotStarted);
+    assert_eq!(v.note, Some(CheckNote::NothingFoundYet));
+    assert_eq!(v.until, Some(w.start - SignedDuration::from_secs(1)));
+
+    // Counting from the unit's first opening: the edit before it does not count, one
+    // after it does.
+    let unit = w
+        .tree
+        .node(w.tree.unit_of(w.tree.index_of(opened).unwrap()).unwrap())
+        .id;
+    let opened_at = fresh_second().await;
+    w.clock.set(opened_at);
+    wiki_tasks::record_unit_open(&w.env, ana, w.course, unit)
+        .await
+        .unwrap();
+    let v = w.check(ana, opened).await.unwrap();
+    assert_eq!(v.from, Some(opened_at));
+    assert_eq!(v.status, Status::NotStarted);
+    let rev = ed
+        .edit(&title, "Fact.<ref>Source</ref> More.<ref>Another</ref>")
+        .await;
+    let v = w.check(ana, opened).await.unwrap();
+    assert_eq!(v.status, Status::Done, "{v:?}");
+    assert_eq!(
+        v.evidence.iter().map(|e| e.revid).collect::<Vec<_>>(),
+        vec![rev]
+    );
 }
 
 async fn work_out_of_the_window_or_by_an_unknown_account_is_nothing_found_yet(store: Store) {
@@ -928,8 +992,9 @@ async fn sync_reads_only_what_is_new_and_fills_the_dashboard(store: Store) {
     assert_eq!(r.edits, 4);
     assert_eq!(r.uploads, 1);
     assert_eq!(r.failures, 0);
-    // Ana's draft is done by the job (it has references); Bo's upload task too.
-    assert_eq!(r.tasks_done, 2, "{r:?}");
+    // Ana's draft is done by the job (it has references), twice (the task counting from
+    // the unit's opening counts from enrolment when she never opened it); Bo's upload too.
+    assert_eq!(r.tasks_done, 3, "{r:?}");
     assert_eq!(w.credit(ana, w.id("draft")).await, Some(1.0));
     assert_eq!(w.credit(bo, w.id("upload")).await, Some(1.0));
     let edits_until = |u: UserId| {
