@@ -1175,6 +1175,25 @@ async fn confirmation_is_for_staff_and_audited(store: Store) {
     );
     drop(c);
 
+    // The hourly cap on checks: past it, a check is refused before the wiki is read.
+    let bo = w.learner("Bo", Some((42, "Bo on the wiki"))).await;
+    let quota = lyceum_app::trust::Creation::WikiCheck.quota(false);
+    let now = w.env.now_ms();
+    let window = now - now.rem_euclid(lyceum_app::trust::WINDOW_MS);
+    let mut c = w.env.store.conn().await.unwrap();
+    for _ in 0..quota {
+        lyceum_store::repo::trust::hit(&mut c, bo, "wiki-check", window)
+            .await
+            .unwrap();
+    }
+    drop(c);
+    let e = wiki_tasks::check(&w.env, &w.wikis, &w.as_(bo, true, None, &vis), draft)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::RateLimited);
+    assert_eq!(e.error.key.0, "lyceum-wikitask-notice-rate");
+    assert!(e.retry_after_secs.is_some_and(|s| s <= 3600));
+
     // Unit opens are kept once, at the first time.
     let unit = w
         .tree
