@@ -497,7 +497,10 @@ async fn refresh_one(
 ) -> Result<std::result::Result<(), ApiError>> {
     let renamed = follow_rename(env, api, wiki, identity).await?;
     let mut c = env.store.conn().await?;
-    let state = repo::sync_state(&mut c, user, &wiki.id).await?;
+    // What was read of another account (the learner linked a new one) does not count.
+    let state = repo::sync_state(&mut c, user, &wiki.id)
+        .await?
+        .filter(|s| s.central_id == Some(identity.central_id));
     drop(c);
     let name = identity.username.clone();
     let edits_since = read_from(state.as_ref().and_then(|s| s.edits_until), first_from);
@@ -544,6 +547,7 @@ async fn refresh_one(
                 user,
                 &wiki.id,
                 &name,
+                identity.central_id,
                 keep(newest, state.as_ref().and_then(|s| s.edits_until)),
                 keep(uploads_until, state.as_ref().and_then(|s| s.uploads_until)),
                 now,
@@ -558,6 +562,7 @@ async fn refresh_one(
                 user,
                 &wiki.id,
                 &name,
+                identity.central_id,
                 &e.to_string(),
                 now,
                 now + backoff_ms(failures),
@@ -1312,6 +1317,15 @@ async fn sync_wiki(
     if states.values().any(|s| s.next_at.is_some_and(|n| n > now)) {
         return Ok(());
     }
+    // What was read of another account (a learner linked a new one) does not count.
+    let states: HashMap<i64, repo::SyncRow> = states
+        .into_iter()
+        .filter(|(u, s)| {
+            learners
+                .get(u)
+                .is_some_and(|l| s.central_id == Some(l.identity.central_id))
+        })
+        .collect();
     // Renames first (one question per learner); a wiki that cannot be reached fails
     // the run at the first.
     let mut reached = Ok(());
@@ -1355,6 +1369,7 @@ async fn sync_wiki(
                     l.user,
                     &wiki.id,
                     &l.identity.username,
+                    l.identity.central_id,
                     &e.to_string(),
                     now,
                     now + backoff_ms(failures),
@@ -1406,6 +1421,7 @@ async fn sync_wiki(
             l.user,
             &wiki.id,
             &l.identity.username,
+            l.identity.central_id,
             keep(newest, state.and_then(|s| s.edits_until)),
             keep(uploads_until, state.and_then(|s| s.uploads_until)),
             now,

@@ -955,6 +955,39 @@ async fn renames_are_followed_through_the_central_id(store: Store) {
         .await;
     let v = w.check(bo, draft).await.unwrap();
     assert_eq!(v.username.as_deref(), Some(l1.name.as_str()));
+
+    // Bo links another account instead: where the old one's reading stopped (here far
+    // ahead) says nothing of the new one, whose work in the window is read from its start.
+    let other = tw.create_account("Lyceum relinked").await;
+    let mut ed2 = Editor::of(&tw, tw.login(&other.user, &other.password).await);
+    let page = format!("User:{}/Relinked {}", ed2.name, run_id());
+    ed2.edit(&page, "Fact.<ref>Source</ref>").await;
+    let mut c = w.env.store.conn().await.unwrap();
+    c.exec(
+        q("UPDATE wiki_sync_state SET edits_until = $2 WHERE user_id = $1")
+            .bind(bo.0)
+            .bind(w.env.now_ms() + 3_600_000),
+    )
+    .await
+    .unwrap();
+    // (The test clock runs ahead of the wiki's: Bo enrolled when the world began.)
+    c.exec(
+        q("UPDATE enrollments SET created_at = $2 WHERE user_id = $1")
+            .bind(bo.0)
+            .bind(w.start.as_millisecond()),
+    )
+    .await
+    .unwrap();
+    c.exec(q("DELETE FROM wikimedia_accounts WHERE user_id = $1").bind(bo.0))
+        .await
+        .unwrap();
+    users::insert_wikimedia_account(&mut c, ed2.id, bo, &ed2.name, None, 0)
+        .await
+        .unwrap();
+    drop(c);
+    let v = w.check(bo, draft).await.unwrap();
+    assert_eq!(v.status, Status::Done, "{v:?}");
+    assert_eq!(v.evidence[0].title, page);
 }
 
 async fn sync_reads_only_what_is_new_and_fills_the_dashboard(store: Store) {

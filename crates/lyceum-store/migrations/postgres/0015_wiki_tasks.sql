@@ -9,6 +9,9 @@ CREATE TABLE wiki_sync_state (
     user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     wiki TEXT NOT NULL,
     username TEXT NOT NULL,
+    -- The account read (`wikimedia_accounts.central_id`): when the learner links another
+    -- account, what was read of the old one says nothing of where to start.
+    central_id BIGINT,
     -- The newest edit and upload already stored (ms); the next read starts there.
     edits_until BIGINT,
     uploads_until BIGINT,

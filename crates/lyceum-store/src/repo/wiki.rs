@@ -57,6 +57,7 @@ row! {
         pub user_id: i64,
         pub wiki: String,
         pub username: String,
+        pub central_id: Option<i64>,
         pub edits_until: Option<i64>,
         pub uploads_until: Option<i64>,
         pub checked_at: Option<i64>,
@@ -67,7 +68,7 @@ row! {
     }
 }
 
-const SYNC_COLUMNS: &str = "user_id, wiki, username, edits_until, uploads_until, checked_at, failed_at, failures, error, next_at";
+const SYNC_COLUMNS: &str = "user_id, wiki, username, central_id, edits_until, uploads_until, checked_at, failed_at, failures, error, next_at";
 
 pub async fn sync_state(db: &mut impl Db, user: UserId, wiki: &str) -> Result<Option<SyncRow>> {
     db.optional(
@@ -95,27 +96,30 @@ pub async fn sync_states(db: &mut impl Db, wiki: &str, users: &[UserId]) -> Resu
     .await
 }
 
-/// A read that succeeded: what is stored now reaches `edits_until` / `uploads_until`
-/// (`None` keeps what was stored), the failures are forgotten.
+/// A read that succeeded: what is stored now reaches `edits_until` / `uploads_until` (as
+/// the caller computed them, the stored ones included), the failures are forgotten.
+#[allow(clippy::too_many_arguments)]
 pub async fn sync_succeeded(
     db: &mut impl Db,
     user: UserId,
     wiki: &str,
     username: &str,
+    central_id: i64,
     edits_until: Option<i64>,
     uploads_until: Option<i64>,
     now: i64,
 ) -> Result<()> {
     db.exec(
-        q("INSERT INTO wiki_sync_state (user_id, wiki, username, edits_until, uploads_until, checked_at, failures, error, next_at)
-           VALUES ($1, $2, $3, $4, $5, $6, 0, '', NULL)
+        q("INSERT INTO wiki_sync_state (user_id, wiki, username, central_id, edits_until, uploads_until, checked_at, failures, error, next_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, 0, '', NULL)
            ON CONFLICT (user_id, wiki) DO UPDATE SET username = excluded.username,
-              edits_until = COALESCE(excluded.edits_until, wiki_sync_state.edits_until),
-              uploads_until = COALESCE(excluded.uploads_until, wiki_sync_state.uploads_until),
+              central_id = excluded.central_id, edits_until = excluded.edits_until,
+              uploads_until = excluded.uploads_until,
               checked_at = excluded.checked_at, failures = 0, error = '', next_at = NULL")
         .bind(user.0)
         .bind(wiki)
         .bind(username)
+        .bind(central_id)
         .bind(edits_until)
         .bind(uploads_until)
         .bind(now),
@@ -124,25 +128,34 @@ pub async fn sync_succeeded(
     Ok(())
 }
 
-/// A read that failed: kept with why, and not retried by the job before `next_at`.
+/// A read that failed: kept with why, and not retried by the job before `next_at`. When
+/// the account is not the one read before, where reading stopped is forgotten.
+#[allow(clippy::too_many_arguments)]
 pub async fn sync_failed(
     db: &mut impl Db,
     user: UserId,
     wiki: &str,
     username: &str,
+    central_id: i64,
     error: &str,
     now: i64,
     next_at: i64,
 ) -> Result<()> {
     db.exec(
-        q("INSERT INTO wiki_sync_state (user_id, wiki, username, failed_at, failures, error, next_at)
-           VALUES ($1, $2, $3, $4, 1, $5, $6)
+        q("INSERT INTO wiki_sync_state (user_id, wiki, username, central_id, failed_at, failures, error, next_at)
+           VALUES ($1, $2, $3, $4, $5, 1, $6, $7)
            ON CONFLICT (user_id, wiki) DO UPDATE SET username = excluded.username,
+              edits_until = CASE WHEN wiki_sync_state.central_id = excluded.central_id
+                 THEN wiki_sync_state.edits_until ELSE NULL END,
+              uploads_until = CASE WHEN wiki_sync_state.central_id = excluded.central_id
+                 THEN wiki_sync_state.uploads_until ELSE NULL END,
+              central_id = excluded.central_id,
               failed_at = excluded.failed_at, failures = wiki_sync_state.failures + 1,
               error = excluded.error, next_at = excluded.next_at")
         .bind(user.0)
         .bind(wiki)
         .bind(username)
+        .bind(central_id)
         .bind(now)
         .bind(error)
         .bind(next_at),
