@@ -216,6 +216,27 @@ async fn a_wiki_task_is_added_from_the_menu_and_edited_through_its_form() {
     }
     assert!(body.contains("aria-invalid=\"true\""));
     assert_eq!(content(&draft(&mut ada).await, task), c);
+
+    // A save over a newer revision (the one above is 2) shows both versions side by
+    // side, a setting per line, and keeps what was typed.
+    let r = ada
+        .post_form(
+            &block_page(task),
+            &[
+                ("wiki", "fr.wikipedia.org"),
+                ("type", "wikidata"),
+                ("wd_property", "P569"),
+                ("base_revision", "1"),
+                ("step", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let body = plain(&r.body);
+    assert!(body.contains("wiki: www.wikidata.org"), "{body}");
+    assert!(body.contains("wiki: fr.wikipedia.org"), "{body}");
+    assert!(body.contains("property: P569"), "{body}");
+    assert_eq!(content(&draft(&mut ada).await, task), c);
 }
 
 #[tokio::test]
