@@ -24,6 +24,7 @@ pub(crate) mod problem;
 mod survey;
 mod text;
 mod video;
+pub(crate) mod wiki_task;
 
 use crate::courses::CourseCx;
 use crate::error::AppResult;
@@ -46,6 +47,7 @@ static KINDS: &[&dyn WebKind] = &[
     &kept::KeptBlock,
     &open_response::OpenResponseBlock,
     &survey::SurveyBlock,
+    &wiki_task::WikiTaskBlock,
 ];
 
 /// A kind's own learner state or overlay, which only that kind reads.

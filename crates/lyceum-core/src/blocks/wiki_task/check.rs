@@ -338,6 +338,57 @@ pub fn title_matches(pattern: &str, username: &str, title: &str) -> bool {
     glob(&tokens, &title)
 }
 
+/// Numbers of the namespaces in [`NAMESPACES`] that are the same on every wiki (core's,
+/// and those the extensions that define them give the same number everywhere).
+const NUMBERS: &[(&str, i64)] = &[
+    ("Talk", 1),
+    ("User", 2),
+    ("User talk", 3),
+    ("Project", 4),
+    ("Wikipedia", 4),
+    ("Project talk", 5),
+    ("Wikipedia talk", 5),
+    ("File", 6),
+    ("File talk", 7),
+    ("MediaWiki", 8),
+    ("MediaWiki talk", 9),
+    ("Template", 10),
+    ("Template talk", 11),
+    ("Help", 12),
+    ("Help talk", 13),
+    ("Category", 14),
+    ("Category talk", 15),
+    ("Portal", 100),
+    ("Portal talk", 101),
+    ("Draft", 118),
+    ("Draft talk", 119),
+    ("Module", 828),
+    ("Module talk", 829),
+];
+
+/// [`title_matches`] for a title the wiki gives with the page's namespace number `ns`:
+/// a pattern written with a canonical English namespace name (`User:{username}/*`) also
+/// matches the wiki's own name for that namespace (`Utilisateur:Ada/Brouillon` on the
+/// French Wikipedia, `مستخدم:…` on the Arabic one), since `list=usercontribs` gives
+/// titles in the wiki's language while every wiki understands the English names.
+pub fn title_matches_in(pattern: &str, username: &str, title: &str, ns: i64) -> bool {
+    if title_matches(pattern, username, title) {
+        return true;
+    }
+    if ns == 0 {
+        return false;
+    }
+    let pattern = normalise_title(pattern.trim());
+    let Some((prefix, rest)) = pattern.split_once(':') else {
+        return false;
+    };
+    let same_namespace = NUMBERS.iter().any(|(n, num)| *n == prefix && *num == ns);
+    match (same_namespace, normalise_title(title).split_once(':')) {
+        (true, Some((_, title_rest))) => title_matches(rest, username, title_rest),
+        _ => false,
+    }
+}
+
 /// Wildcard matching with one backtracking point (the last `*` seen): linear in practice,
 /// at worst the product of the lengths.
 fn glob(pattern: &[Token], text: &[char]) -> bool {
@@ -393,7 +444,7 @@ pub fn edit_candidates<'a>(
         })
         .filter(|e| c.min_bytes <= 0 || e.sizediff >= c.min_bytes)
         .filter(|e| c.tag.is_empty() || e.tags.contains(&c.tag))
-        .filter(|e| title_matches(&c.title_pattern, username, &e.title))
+        .filter(|e| title_matches_in(&c.title_pattern, username, &e.title, e.ns))
         .collect();
     by_time(found, |e| (e.timestamp, e.revid))
 }

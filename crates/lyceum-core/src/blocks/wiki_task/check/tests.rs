@@ -147,6 +147,63 @@ fn title_patterns_match_as_authors_expect() {
 }
 
 #[test]
+fn canonical_namespace_names_match_the_wikis_own() {
+    // (pattern, title, ns, matches)
+    let table: &[(&str, &str, i64, bool)] = &[
+        ("User:{username}/*", "Utilisateur:Ada/Brouillon", 2, true),
+        ("User:{username}/*", "مستخدم:Ada/مسودة", 2, true),
+        ("user:{username}/*", "Benutzer:Ada/Entwurf", 2, true),
+        ("User:{username}/*", "Utilisateur:Bob/Brouillon", 2, false),
+        // The number must be the canonical name's: User talk is 3, not 2.
+        (
+            "User:{username}/*",
+            "Discussion utilisateur:Ada/Brouillon",
+            3,
+            false,
+        ),
+        (
+            "User talk:{username}",
+            "Discussion utilisateur:Ada",
+            3,
+            true,
+        ),
+        ("Draft:*", "Brouillon:Paris", 118, true),
+        ("Wikipedia:*", "Wikipédia:Bac à sable", 4, true),
+        ("Category:Maps*", "Catégorie:Maps of France", 14, true),
+        ("Category:Maps*", "Catégorie:Cartes", 14, false),
+        // A local name in the pattern is compared as written.
+        (
+            "Utilisateur:{username}/*",
+            "Utilisateur:Ada/Brouillon",
+            2,
+            true,
+        ),
+        // Main namespace titles with a colon are never read as prefixed.
+        ("User:*", "User:Ada", 0, true),
+        ("User:*", "Utilisateur:Ada", 0, false),
+        // A namespace this list does not number: compared as written.
+        ("Item:*", "Élément:Q1", 120, false),
+    ];
+    for (pattern, title, ns, want) in table {
+        assert_eq!(
+            title_matches_in(pattern, "ada", title, *ns),
+            *want,
+            "{pattern:?} {title:?} {ns}"
+        );
+    }
+    // edit_candidates compares so.
+    let mut e = edit(5, "Utilisateur:Ada/Brouillon", "2026-03-05T00:00:00Z");
+    e.ns = 2;
+    let edits = [e];
+    let c = EditCriteria {
+        title_pattern: "User:{username}/*".into(),
+        min_edits: 1,
+        ..EditCriteria::default()
+    };
+    assert_eq!(edit_candidates(&c, "Ada", bounds(), &edits).len(), 1);
+}
+
+#[test]
 fn a_long_pattern_against_a_long_title_stays_quick() {
     let pattern = "*a".repeat(100);
     let title = "a".repeat(250) + "b";
