@@ -999,8 +999,7 @@ pub async fn check(
     course: &CourseRef<'_>,
     block: BlockId,
 ) -> Result<TaskView> {
-    participant(course)?;
-    let user = course.actor.user.ok_or_else(Error::not_found)?;
+    let user = participant(course)?;
     let at = locate(course, block)?;
     if !course.facts.enrolled {
         return Err(Error::forbidden("lyceum-error-enroll-first"));
