@@ -8,7 +8,7 @@
 //! A kind's routes ([`WebKind::routes`]) are merged into the site's router here, written
 //! out in full so that a URL can be found with grep. They follow one family per kind,
 //! named by its path segment (`problem`/`problems`, `open-response`/`open-responses`,
-//! `survey`/`surveys`):
+//! `survey`/`surveys`, `wiki-task`/`wiki-tasks`):
 //! - pages that act on one block: `/courses/{key}/{segment}/{block}…`;
 //! - the JSON API on one block: `/api/v1/{segments}/{block_id}…`, and the course team's
 //!   course-wide calls: `/api/v1/courses/{course_id}/{segments}…`;
@@ -24,6 +24,7 @@ pub(crate) mod problem;
 mod survey;
 mod text;
 mod video;
+pub(crate) mod wiki_task;
 
 use crate::courses::CourseCx;
 use crate::error::AppResult;
@@ -46,6 +47,7 @@ static KINDS: &[&dyn WebKind] = &[
     &kept::KeptBlock,
     &open_response::OpenResponseBlock,
     &survey::SurveyBlock,
+    &wiki_task::WikiTaskBlock,
 ];
 
 /// A kind's own learner state or overlay, which only that kind reads.
