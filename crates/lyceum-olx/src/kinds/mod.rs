@@ -14,6 +14,7 @@ mod open_response;
 mod problem;
 mod survey;
 mod video;
+mod wiki_task;
 
 use crate::export::Files;
 use crate::import::{Def, Importer, Inherited};
@@ -30,6 +31,7 @@ static KINDS: &[OlxKind] = &[
     open_response::OLX,
     discussion::OLX,
     survey::OLX,
+    wiki_task::OLX,
     kept::OLX,
 ];
 
