@@ -89,6 +89,22 @@ pub const REVIEW_COMMENT: TextLimit = lines(5_000);
 /// The largest card image a course may have, in bytes.
 pub const CARD_IMAGE_BYTES: usize = 2 * 1024 * 1024;
 
+/// A wiki task (issue 14): the wiki it is done on (a domain or a site-configured name).
+pub const WIKI_ID: TextLimit = line(100);
+/// A wiki task's instructions (Markdown or HTML).
+pub const WIKI_TASK_INSTRUCTIONS: TextLimit = lines(20_000);
+/// A page title or title pattern on a wiki (MediaWiki allows 255 bytes; a pattern's
+/// `{username}` and `*` make room for more).
+pub const WIKI_TITLE: TextLimit = line(300);
+/// An edit summary pre-filled for the learner (MediaWiki's own limit).
+pub const WIKI_SUMMARY: TextLimit = line(500);
+/// One text a wiki task's edit must contain (`<ref`, `{{Infobox`).
+pub const WIKI_SNIPPET: TextLimit = line(200);
+/// A change tag a wiki task's edit must carry.
+pub const WIKI_TAG: TextLimit = line(100);
+/// A category or licence template an upload's file page must use.
+pub const WIKI_PAGE_NAME: TextLimit = line(255);
+
 /// Most blocks one upstream pull may name (a request naming more is refused whole).
 pub const UPSTREAM_PULL: usize = 1_000;
 
@@ -296,6 +312,15 @@ pub mod range {
     /// Hours per week and weeks a course says it takes.
     pub const EFFORT_HOURS_PER_WEEK: f64 = 168.0;
     pub const EFFORT_WEEKS: u32 = 520;
+    /// A wiki task: texts the edit must contain, namespaces it may be in (each within
+    /// `WIKI_NAMESPACE_MIN..=WIKI_NAMESPACE_MAX`), matching edits or uploads it asks
+    /// for, bytes an edit must add.
+    pub const WIKI_MUST_CONTAIN: usize = 10;
+    pub const WIKI_NAMESPACES: usize = 20;
+    pub const WIKI_NAMESPACE_MIN: i64 = -2;
+    pub const WIKI_NAMESPACE_MAX: i64 = 10_000;
+    pub const WIKI_MIN_COUNT: u32 = 100;
+    pub const WIKI_MIN_BYTES: i64 = 1_000_000;
 }
 
 #[cfg(test)]

@@ -28,6 +28,11 @@ pub struct WikiTaskContent {
     /// What to do, as sanitised HTML (authors write Markdown in the editor).
     #[serde(default)]
     pub instructions: String,
+    /// What the author wrote for `instructions`, when they wrote Markdown (the editor and
+    /// the demo do): kept so the editor gives it back, and `instructions` is rendered from
+    /// it on every save. Empty: `instructions` is the author's own HTML, sanitised.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub instructions_markdown: String,
     /// What counts.
     pub criteria: Criteria,
     /// When the work counts.
