@@ -41,3 +41,4 @@ mod studio_outline;
 mod surveys;
 mod trust;
 mod upstream;
+mod wiki_tasks;
