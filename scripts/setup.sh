@@ -14,6 +14,12 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo_ apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
 fi
+# The tests' MediaWiki (scripts/mediawiki: Debian's mediawiki, php-cli, php-sqlite3,
+# php-intl, php-mbstring, php-xml, curl). Its start script installs them, keeping the
+# apache2 that `mediawiki` pulls in from starting; lyceum_wiki::testing starts the wiki.
+if [ "${LYCEUM_SETUP_TESTS:-1}" = 1 ] && [ "${LYCEUM_TEST_NO_MEDIAWIKI:-0}" != 1 ]; then
+  scripts/mediawiki/start-mediawiki.sh --packages-only
+fi
 # The Codex CSS and icons come from npm (build.rs reads them; nothing from Node runs later);
 # axe-core (a devDependency) is injected into pages by the browser tests.
 { [ -d node_modules/@wikimedia/codex ] && [ -f node_modules/axe-core/axe.min.js ]; } || npm ci --ignore-scripts --no-audit --no-fund >&2

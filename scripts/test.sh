@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: formatting, lints, unit and HTTP tests on SQLite
 # and PostgreSQL, the CLI, and end-to-end tests in real Chromium. Installs what a fresh
-# Debian 12 machine lacks (PostgreSQL, Chromium + ChromeDriver, Node.js for the Codex
-# assets) when run as root or with sudo.
+# Debian 12 machine lacks (PostgreSQL, Chromium + ChromeDriver, MediaWiki and PHP for the
+# wiki task tests, Node.js for the Codex assets) when run as root or with sudo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -14,7 +14,10 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 echo "== PostgreSQL for the tests"
 LYCEUM_TEST_POSTGRES_URL=$(scripts/test-postgres.sh)
 export LYCEUM_TEST_POSTGRES_URL
-trap 'scripts/test-postgres.sh --stop' EXIT
+# The tests start the MediaWiki of scripts/mediawiki themselves (lyceum_wiki::testing);
+# stop it when done.
+MW_TEST_DIR="${CARGO_TARGET_DIR:-target}/mediawiki-test-${LYCEUM_TEST_MW_PORT:-18091}"
+trap 'scripts/test-postgres.sh --stop; scripts/mediawiki/stop-mediawiki.sh "$MW_TEST_DIR" || true' EXIT
 
 echo "== tests (SQLite, PostgreSQL for the repository contract)"
 cargo test --workspace --all-features --no-fail-fast -- --test-threads="${LYCEUM_TEST_THREADS:-4}"

@@ -9,6 +9,9 @@ pub mod registry;
 #[cfg(feature = "standin")]
 pub mod standin;
 
+#[cfg(feature = "testing")]
+pub mod testing;
+
 /// Make ring the process's TLS crypto provider (reqwest is built without a bundled one,
 /// to avoid a C build of aws-lc). Harmless when one is installed already.
 pub fn install_tls_provider() {
