@@ -466,3 +466,103 @@ async fn opening_a_unit_with_a_task_is_recorded_once() {
     .unwrap();
     assert_eq!(rows.len(), 1);
 }
+
+/// On the real MediaWiki (`lyceum_wiki::testing`): a learner makes a draft in their user
+/// space with a reference, presses "Check my work", and the task is done with the edit
+/// as evidence; the course team's dashboard counts the edit, the page and the reference.
+/// A fresh wiki account keeps other tests' edits out of the verdict.
+#[tokio::test]
+async fn a_draft_made_on_a_real_mediawiki_is_checked_done_and_counted() {
+    let Some(w) = lyceum_wiki::testing::mediawiki().await else {
+        eprintln!("skipped: LYCEUM_TEST_NO_MEDIAWIKI=1");
+        return;
+    };
+    let account = w.create_account("Wweb").await;
+    let mut editor = w.login(&account.user, &account.password).await;
+    let f = fixture_at(w.server.as_str(), editor.userid).await;
+    // The learner's link names the account as the wiki does.
+    {
+        let mut c = f.t.store.conn().await.unwrap();
+        c_exec(
+            &mut c,
+            "UPDATE wikimedia_accounts SET username = $2 WHERE user_id = $1",
+            f.learner.0,
+            &editor.user,
+        )
+        .await;
+    }
+    // The site's clock at the wiki's time: the edit is made now.
+    f.t.clock.set(jiff::Timestamp::now());
+    let mut learner = f.t.login("learner").await;
+
+    // The link opens the edit form of the draft, under the learner's wiki name.
+    let v = learner.get(&wiki_api(f.task)).await.json();
+    let link = v["wiki_url"].as_str().unwrap().to_owned();
+    assert!(link.starts_with(w.index.as_str()), "{link}");
+    assert!(link.contains("action=edit"), "{link}");
+
+    // Nothing yet.
+    let check = format!("{}/check", wiki_api(f.task));
+    let v = learner.post_empty(&check).await.json();
+    assert_eq!(v["status"], "not_started", "{v}");
+    assert_eq!(v["note"], "nothing_found_yet", "{v}");
+
+    let title = format!(
+        "User:{}/{}",
+        editor.user,
+        lyceum_wiki::testing::unique("Draft")
+    );
+    let saved = editor
+        .create(
+            &title,
+            "Lyceum is a learning platform.<ref>https://example.org/lyceum</ref>\n\n== References ==\n<references />",
+            "Editing basics: my first draft",
+            &[],
+        )
+        .await;
+    // Past the wait between checks.
+    f.t.clock.set(jiff::Timestamp::now() + jiff::SignedDuration::from_mins(10));
+    let r = learner
+        .post_form(&format!("/courses/{WKEY}/wiki-task/{}/check", f.task), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let v = learner.get(&wiki_api(f.task)).await.json();
+    assert_eq!(v["status"], "done", "{v}");
+    let ev = &v["evidence"][0];
+    assert_eq!(ev["revid"], saved.revid, "{v}");
+    assert_eq!(ev["title"], saved.title);
+    assert_eq!(ev["wiki"], "localwiki");
+    assert!(ev["sizediff"].as_i64().unwrap() > 0);
+    assert!(ev["url"].as_str().unwrap().contains(&saved.revid.to_string()));
+    assert!(v["last_checked"].is_string());
+    let page = learner.get(&format!("/courses/{WKEY}/unit/s1-1-1")).await;
+    assert!(page.body.contains("wiki-task__status--done"), "{}", page.body);
+    assert!(page.body.contains(&format!("diff={}", saved.revid)));
+
+    let mut teacher = f.t.login("teacher").await;
+    let a = teacher
+        .get(&format!("/api/v1/courses/{WKEY}/wiki-activity"))
+        .await
+        .json();
+    let me = a["learners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["username"] == "learner")
+        .unwrap()
+        .clone();
+    assert!(me["edits"].as_i64().unwrap() >= 1, "{a}");
+    assert!(me["pages_created"].as_i64().unwrap() >= 1, "{a}");
+    assert!(me["bytes_added"].as_i64().unwrap() > 0, "{a}");
+    let page = teacher
+        .get(&format!("/courses/{WKEY}/instructor/wiki-activity/learner"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&format!("diff={}", saved.revid)), "{}", page.body);
+}
+
+async fn c_exec(c: &mut lyceum_store::Conn, sql: &'static str, id: i64, s: &str) {
+    lyceum_store::Db::exec(c, lyceum_store::q(sql).bind(id).bind(s))
+        .await
+        .unwrap();
+}
