@@ -180,11 +180,13 @@ async fn a_wiki_this_site_does_not_read_says_so() {
     let v = c.get(&wiki_api(ids["s1-1-1-2"])).await.json();
     assert_eq!(v["note"], "wiki_not_available");
     assert_eq!(v["wiki_url"], Value::Null);
-    let page = c
-        .get(&format!("/courses/{WKEY}/unit/s1-1-1"))
-        .await;
+    let page = c.get(&format!("/courses/{WKEY}/unit/s1-1-1")).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("not available on this site"), "{}", page.body);
+    assert!(
+        page.body.contains("not available on this site"),
+        "{}",
+        page.body
+    );
     // No link to a wiki the site does not read, and nothing to check.
     assert!(!page.body.contains("wiki-task__go"));
     assert!(!page.body.contains("/check\""));
@@ -198,15 +200,25 @@ async fn check_my_work_is_a_form_that_works_without_script() {
     let page = learner.get(&unit).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let action = format!("/courses/{WKEY}/wiki-task/{}/check", f.task);
-    assert!(page.body.contains(&format!("action=\"{action}\"")), "{}", page.body);
+    assert!(
+        page.body.contains(&format!("action=\"{action}\"")),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("Check my work"));
     assert!(page.body.contains("Do it on the wiki"));
     // What counts, in plain words, with the learner's wiki name.
-    assert!(page.body.contains("Create or edit a page whose title matches"));
+    assert!(
+        page.body
+            .contains("Create or edit a page whose title matches")
+    );
     assert!(page.body.contains("User:Learner1/*"));
     assert!(page.body.contains("With at least one reference"));
     assert!(page.body.contains("Not done yet"));
-    assert!(page.body.contains(&format!("/courses/{WKEY}/wiki-activity")));
+    assert!(
+        page.body
+            .contains(&format!("/courses/{WKEY}/wiki-activity"))
+    );
 
     let r = learner.post_form(&action, &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -251,13 +263,15 @@ async fn a_learner_without_a_linked_account_is_told_where_to_link_it() {
     };
     f.t.enroll(other, lyceum_core::CourseId(course)).await;
     let mut c = f.t.login("newbie").await;
-    let r = c
-        .post_empty(&format!("{}/check", wiki_api(f.task)))
-        .await;
+    let r = c.post_empty(&format!("{}/check", wiki_api(f.task))).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["note"], "no_identity");
     let page = c.get(&format!("/courses/{WKEY}/unit/s1-1-1")).await;
-    assert!(page.body.contains("href=\"/preferences#wikimedia\""), "{}", page.body);
+    assert!(
+        page.body.contains("href=\"/preferences#wikimedia\""),
+        "{}",
+        page.body
+    );
 }
 
 #[tokio::test]
@@ -272,9 +286,10 @@ async fn the_wiki_activity_is_for_the_course_team_with_csv_escaped() {
             .unwrap()
             .id
     };
-    let sly = lyceum_web::create_local_user(&f.t.store, "sly", "=HYPERLINK(\"x\")", PASSWORD, false, 0)
-        .await
-        .unwrap();
+    let sly =
+        lyceum_web::create_local_user(&f.t.store, "sly", "=HYPERLINK(\"x\")", PASSWORD, false, 0)
+            .await
+            .unwrap();
     f.t.enroll(sly, lyceum_core::CourseId(course)).await;
 
     let json_path = format!("/api/v1/courses/{WKEY}/wiki-activity");
@@ -403,7 +418,10 @@ async fn staff_confirm_a_learners_credit_from_their_page() {
     );
     let mut teacher = f.t.login("teacher").await;
     assert_eq!(
-        teacher.post_form(&confirm, &[("block", &block)]).await.status,
+        teacher
+            .post_form(&confirm, &[("block", &block)])
+            .await
+            .status,
         StatusCode::BAD_REQUEST
     );
 
@@ -413,7 +431,11 @@ async fn staff_confirm_a_learners_credit_from_their_page() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(r.location(), format!("{one}#task-{block}"));
     let page = teacher.get(&one).await;
-    assert!(page.body.contains("Withdraw the confirmation"), "{}", page.body);
+    assert!(
+        page.body.contains("Withdraw the confirmation"),
+        "{}",
+        page.body
+    );
     // The learner sees the confirmation on the task.
     let v = learner.get(&wiki_api(f.task)).await.json();
     assert!(v["confirmed_at"].is_string(), "{v}");
@@ -423,12 +445,11 @@ async fn staff_confirm_a_learners_credit_from_their_page() {
 #[tokio::test]
 async fn the_course_api_outline_names_the_wiki_task_kind() {
     let f = fixture().await;
-    let v = f
-        .t
-        .client()
-        .get(&format!("/api/v1/courses/{WKEY}"))
-        .await
-        .json();
+    let v =
+        f.t.client()
+            .get(&format!("/api/v1/courses/{WKEY}"))
+            .await
+            .json();
     fn kinds(v: &Value, out: &mut Vec<String>) {
         match v {
             Value::Object(o) => {
@@ -455,8 +476,14 @@ async fn opening_a_unit_with_a_task_is_recorded_once() {
     let f = fixture().await;
     let mut learner = f.t.login("learner").await;
     let seen = format!("/courses/{WKEY}/unit/s1-1-1/seen");
-    assert_eq!(learner.post_empty(&seen).await.status, StatusCode::NO_CONTENT);
-    assert_eq!(learner.post_empty(&seen).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        learner.post_empty(&seen).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        learner.post_empty(&seen).await.status,
+        StatusCode::NO_CONTENT
+    );
     let mut c = f.t.store.conn().await.unwrap();
     let rows = lyceum_store::Db::rows(
         &mut c,
@@ -521,7 +548,8 @@ async fn a_draft_made_on_a_real_mediawiki_is_checked_done_and_counted() {
         )
         .await;
     // Past the wait between checks.
-    f.t.clock.set(jiff::Timestamp::now() + jiff::SignedDuration::from_mins(10));
+    f.t.clock
+        .set(jiff::Timestamp::now() + jiff::SignedDuration::from_mins(10));
     let r = learner
         .post_form(&format!("/courses/{WKEY}/wiki-task/{}/check", f.task), &[])
         .await;
@@ -533,10 +561,19 @@ async fn a_draft_made_on_a_real_mediawiki_is_checked_done_and_counted() {
     assert_eq!(ev["title"], saved.title);
     assert_eq!(ev["wiki"], "localwiki");
     assert!(ev["sizediff"].as_i64().unwrap() > 0);
-    assert!(ev["url"].as_str().unwrap().contains(&saved.revid.to_string()));
+    assert!(
+        ev["url"]
+            .as_str()
+            .unwrap()
+            .contains(&saved.revid.to_string())
+    );
     assert!(v["last_checked"].is_string());
     let page = learner.get(&format!("/courses/{WKEY}/unit/s1-1-1")).await;
-    assert!(page.body.contains("wiki-task__status--done"), "{}", page.body);
+    assert!(
+        page.body.contains("wiki-task__status--done"),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains(&format!("diff={}", saved.revid)));
 
     let mut teacher = f.t.login("teacher").await;
@@ -558,7 +595,11 @@ async fn a_draft_made_on_a_real_mediawiki_is_checked_done_and_counted() {
         .get(&format!("/courses/{WKEY}/instructor/wiki-activity/learner"))
         .await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains(&format!("diff={}", saved.revid)), "{}", page.body);
+    assert!(
+        page.body.contains(&format!("diff={}", saved.revid)),
+        "{}",
+        page.body
+    );
 }
 
 async fn c_exec(c: &mut lyceum_store::Conn, sql: &'static str, id: i64, s: &str) {

@@ -4,8 +4,7 @@
 //! are the stable interface.
 
 use super::{
-    course_of_block, course_ref, require_participant, task_at, title_at, wiki_link,
-    with_username,
+    course_of_block, course_ref, require_participant, task_at, title_at, wiki_link, with_username,
 };
 use crate::api::{json, timestamp};
 use crate::courses::CourseCx;

@@ -182,9 +182,7 @@ pub fn render(ctx: &BlockCtx<'_>, idx: usize, view: Option<&TaskView>) -> askama
         check_url: (learner && wiki.is_some())
             .then(|| course.url(&format!("wiki-task/{}/check", node.id.0))),
         own_url: learner.then(|| course.url("wiki-activity")),
-        staff_url: ctx
-            .staff
-            .then(|| course.url("instructor/wiki-activity")),
+        staff_url: ctx.staff.then(|| course.url("instructor/wiki-activity")),
     }
     .render()
 }
@@ -302,7 +300,7 @@ pub fn activity_part(
             },
         })
         .collect();
-    items.sort_by(|a, b| b.at.cmp(&a.at));
+    items.sort_by_key(|i| std::cmp::Reverse(i.at));
     ActivityPart {
         wiki_username: a.line.wiki_username.clone(),
         total: figures(p, &a.line.total),

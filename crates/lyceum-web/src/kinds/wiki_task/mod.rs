@@ -303,10 +303,7 @@ fn criteria_lines(p: &Page, c: &WikiTaskContent, username: Option<&str>) -> Vec<
                 out.push(p.t1("lyceum-wikitask-crit-category", p.bdi(&u.category)));
             }
             if !u.licence_template.is_empty() {
-                out.push(p.t1(
-                    "lyceum-wikitask-crit-licence",
-                    p.bdi(&u.licence_template),
-                ));
+                out.push(p.t1("lyceum-wikitask-crit-licence", p.bdi(&u.licence_template)));
             }
             if u.min_uploads > 1 {
                 out.push(p.t1("lyceum-wikitask-crit-min-uploads", u.min_uploads));
@@ -330,7 +327,9 @@ fn criteria_lines(p: &Page, c: &WikiTaskContent, username: Option<&str>) -> Vec<
 fn window_line(p: &Page, c: &WikiTaskContent, v: Option<&TaskView>) -> Html {
     use lyceum_core::blocks::wiki_task::WindowStart;
     let from = v.and_then(|v| v.from);
-    let until = v.and_then(|v| v.until).or(c.due.filter(|_| c.window.until_due));
+    let until = v
+        .and_then(|v| v.until)
+        .or(c.due.filter(|_| c.window.until_due));
     match (from, until) {
         (Some(f), Some(u)) => p.t2("lyceum-wikitask-window-from-until", p.date(f), p.date(u)),
         (Some(f), None) => p.t1("lyceum-wikitask-window-from", p.date(f)),

@@ -3,7 +3,9 @@
 //! learner's edits and uploads with diff links, per-wiki sums and their task verdicts,
 //! with "Confirm credit".
 
-use super::learner::{ActivityPart, Figure, TaskLine, activity_part, figures, status_html as task_status, window_text};
+use super::learner::{
+    ActivityPart, Figure, TaskLine, activity_part, figures, status_html as task_status, window_text,
+};
 use super::{course_ref, title_at, unit_url};
 use crate::courses::CourseCx;
 use crate::error::{AppError, AppResult};
@@ -45,8 +47,7 @@ struct DashboardView {
     csv_url: String,
 }
 
-fn name_of(p: &Page, username: &str, display: &str) -> String {
-    let _ = p;
+fn name_of(username: &str, display: &str) -> String {
     if display.trim().is_empty() {
         username.to_owned()
     } else {
@@ -67,7 +68,7 @@ pub async fn dashboard(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
             let n = |x: i64| crate::format::number(p, x as f64);
             let t = &l.total;
             LearnerRow {
-                name: name_of(p, &l.username, &l.display_name),
+                name: name_of(&l.username, &l.display_name),
                 username: l.username.clone(),
                 wiki_username: l.wiki_username.clone(),
                 url: course.url(&format!(
@@ -220,7 +221,7 @@ pub async fn learner_page(
             }
         })
         .collect();
-    let name = name_of(p, &learner.username, &learner.display_name);
+    let name = name_of(&learner.username, &learner.display_name);
     let view = LearnerView {
         title: p.text1("lyceum-wikitask-learner-title", name),
         head: head(&cx, &course, "instructor"),
@@ -260,7 +261,14 @@ pub async fn confirm(
     };
     super::task_at(&course, BlockId(block))?;
     let cref = course_ref(&cx, &course);
-    wiki_tasks::confirm(&cx.app.env(), &cref, learner.id(), BlockId(block), confirmed).await?;
+    wiki_tasks::confirm(
+        &cx.app.env(),
+        &cref,
+        learner.id(),
+        BlockId(block),
+        confirmed,
+    )
+    .await?;
     Ok(see_other(&format!(
         "{}#task-{block}",
         course.url(&format!(
