@@ -31,6 +31,8 @@ pub enum Creation {
     Post,
     /// A fork of a course.
     Fork,
+    /// A "Check my work" on a wiki task (each reads the wiki: kept gentle).
+    WikiCheck,
 }
 
 /// The length of one rate-limit window: an hour.
@@ -45,6 +47,7 @@ impl Creation {
             Creation::Report => "report",
             Creation::Post => "post",
             Creation::Fork => "fork",
+            Creation::WikiCheck => "wiki-check",
         }
     }
 
@@ -66,6 +69,8 @@ impl Creation {
             (Creation::Post, false) => 10,
             (Creation::Fork, true) => 20,
             (Creation::Fork, false) => 2,
+            (Creation::WikiCheck, true) => 120,
+            (Creation::WikiCheck, false) => 60,
         }
     }
 }

@@ -41,6 +41,8 @@ pub fn notice_key(kind: &str) -> Option<&'static str> {
         "mod-suspended" => "lyceum-mod-notice-suspended",
         "mod-unsuspended" => "lyceum-mod-notice-unsuspended",
         "mod-blocked" => "lyceum-mod-notice-blocked",
+        "wikitask-withdrawn" => "lyceum-wikitask-notice-withdrawn",
+        "wikitask-flagged" => "lyceum-wikitask-notice-flagged",
         _ => return None,
     })
 }

@@ -14,7 +14,8 @@
 //! then skip themselves). Otherwise a wiki that cannot start fails the test, loudly: CI
 //! must run these tests.
 
-use crate::registry::{Wiki, WikiRegistry};
+use crate::action::ActionApi;
+use crate::registry::{Wiki, WikiRegistry, Wikis};
 use jiff::Timestamp;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -163,6 +164,20 @@ impl TestWiki {
         WikiRegistry {
             wikimedia: false,
             sites: vec![self.wiki(id)],
+        }
+    }
+
+    /// The client and a registry holding only this wiki (as `id`), as use cases take
+    /// them. Pages of `page_size` items when given (continuation with few edits).
+    pub fn wikis(&self, id: &str, page_size: Option<u32>) -> Wikis {
+        let api = ActionApi::new("https://lyceum.example/tests (local test wiki)")
+            .expect("an Action API client");
+        Wikis {
+            api: match page_size {
+                Some(n) => api.with_page_size(n),
+                None => api,
+            },
+            registry: self.registry(id),
         }
     }
 

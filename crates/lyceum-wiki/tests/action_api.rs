@@ -48,7 +48,9 @@ async fn contributions_follow_continuation_oldest_first() {
     }
 
     // Five per page: three pages, continuation followed.
-    let api = client().with_page_size(5);
+    let wikis = mw.wikis("local", Some(5));
+    assert_eq!(wikis.registry.get("local"), Some(mw.wiki("local")));
+    let api = wikis.api;
     let edits = api
         .contributions(&mw.wiki("local"), &[learner.user.as_str()], None)
         .await
@@ -866,4 +868,45 @@ async fn a_gzipped_answer_is_inflated() {
     let users = client().users(&wiki, &["Learner1"]).await.unwrap();
     assert_eq!(users[0].editcount, 4);
     assert_eq!(users[0].userid, Some(3));
+}
+
+#[tokio::test]
+async fn a_long_retry_after_is_capped() {
+    let (wiki, count, _) = fake_server(Duration::ZERO, |n, _| {
+        if n == 0 {
+            let (status, mut headers, body) = maxlag();
+            headers.retain(|(k, _)| *k != "Retry-After");
+            headers.push(("Retry-After", "3600".to_owned()));
+            (status, headers, body)
+        } else {
+            empty_contribs()
+        }
+    })
+    .await;
+    let api = ActionApi::with_options(
+        CONTACT,
+        Options {
+            max_retry_wait: Duration::from_millis(200),
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    let started = Instant::now();
+    api.contributions(&wiki, &["A"], None).await.unwrap();
+    assert_eq!(count.load(Ordering::SeqCst), 2);
+    assert!(started.elapsed() < Duration::from_secs(3));
+
+    // The total wait is bounded too: with a 1 s budget, a second wait is not made.
+    let (wiki, count, _) = fake_server(Duration::ZERO, |_, _| maxlag()).await;
+    let api = ActionApi::with_options(
+        CONTACT,
+        Options {
+            max_total_wait: Duration::from_millis(1500),
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    let err = api.contributions(&wiki, &["A"], None).await.unwrap_err();
+    assert!(matches!(err, ApiError::Unavailable(_)), "{err:?}");
+    assert_eq!(count.load(Ordering::SeqCst), 2);
 }

@@ -59,8 +59,8 @@ CREATE TABLE wiki_uploads (
 CREATE INDEX wiki_uploads_user ON wiki_uploads(user_id, wiki, uploaded_at);
 
 -- A learner's state on a wiki task: `status` 'not_started', 'done' or 'flagged';
--- `checked_at` the last check (by the learner or the sync job), `check_error` why it
--- could not be completed ('' when it was). Credit confirmed by staff is never withdrawn
+-- `checked_at` the last check that read the wiki (by the learner or the sync job),
+-- `check_error` why the last try could not ('' when it could). Credit confirmed by staff is never withdrawn
 -- by a later re-check.
 CREATE TABLE wiki_task_states (
     user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
@@ -70,6 +70,8 @@ CREATE TABLE wiki_task_states (
     done_at INTEGER,
     flagged_at INTEGER,
     checked_at INTEGER,
+    -- The last time a check was tried (succeeded or not): the per-learner rate limit.
+    attempted_at INTEGER,
     check_error TEXT NOT NULL DEFAULT '',
     confirmed_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
     confirmed_at INTEGER,

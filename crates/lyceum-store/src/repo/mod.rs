@@ -24,3 +24,4 @@ pub mod surveys;
 pub mod trust;
 pub mod upstream;
 pub mod users;
+pub mod wiki;

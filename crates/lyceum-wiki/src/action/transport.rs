@@ -170,7 +170,11 @@ impl Transport {
             match self.try_once(&url).await? {
                 Try::Answer(v) => return Ok(v),
                 Try::Lagged(after, why) => {
-                    let wait = after.clamp(Duration::from_secs(1), self.options.max_retry_wait);
+                    // At least a second (Retry-After: 0 is no licence to hammer), at
+                    // most `max_retry_wait` (a wiki cannot park the sync for an hour).
+                    let wait = after
+                        .max(Duration::from_secs(1))
+                        .min(self.options.max_retry_wait);
                     if tries >= self.options.max_tries
                         || waited + wait > self.options.max_total_wait
                     {

@@ -214,6 +214,12 @@ const SENTENCES: &[(&str, &str)] = &[
     ("moderation.appeal", "lyceum-mod-audit-appeal"),
     ("user.moderator.grant", "lyceum-mod-audit-moderator-grant"),
     ("user.moderator.revoke", "lyceum-mod-audit-moderator-revoke"),
+    // Wiki tasks (`lyceum_app::wiki_tasks::confirm`): the target is the learner.
+    ("wikitask.confirm", "lyceum-wikitask-notice-audit-confirm"),
+    (
+        "wikitask.unconfirm",
+        "lyceum-wikitask-notice-audit-unconfirm",
+    ),
 ];
 
 fn sentence_key(action: &str) -> Option<&'static str> {
