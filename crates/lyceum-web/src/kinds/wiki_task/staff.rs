@@ -7,7 +7,6 @@ use super::learner::{
     ActivityPart, Figure, TaskLine, activity_part, figures, status_html as task_status, window_text,
 };
 use super::{course_ref, title_at, unit_url};
-use crate::courses::CourseCx;
 use crate::error::{AppError, AppResult};
 use crate::handlers::courseware::{CourseHead, head};
 use crate::handlers::instructor::{NavLink, load, nav};
@@ -137,32 +136,19 @@ async fn learner_named(cx: &Cx, username: &str) -> AppResult<users::UserRow> {
         .ok_or(AppError::NotFound)
 }
 
-/// The learner's verdicts on the course's tasks, read in one statement: status, and
-/// when staff confirmed the credit.
+/// The learner's verdicts on the course's tasks `blocks`, read in one statement: status,
+/// and when staff confirmed the credit.
 async fn verdicts(
     cx: &Cx,
-    course: &CourseCx,
     learner: UserId,
+    blocks: &[BlockId],
 ) -> AppResult<Vec<(i64, String, Option<i64>)>> {
     let mut c = cx.app.store().conn().await?;
-    let rows = lyceum_store::Db::rows(
-        &mut c,
-        lyceum_store::q(
-            "SELECT block_id, status, confirmed_at FROM wiki_task_states WHERE course_id = $1 AND user_id = $2",
-        )
-        .bind(course.id().0)
-        .bind(learner.0),
-    )
-    .await?;
-    let mut out = Vec::new();
-    for r in rows {
-        out.push((
-            r.get::<i64>("block_id")?,
-            r.get::<String>("status")?,
-            r.get::<Option<i64>>("confirmed_at")?,
-        ));
-    }
-    Ok(out)
+    let rows = lyceum_store::repo::wiki::task_states_in(&mut c, learner, blocks).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.block_id, r.status, r.confirmed_at))
+        .collect())
 }
 
 /// `GET /courses/{key}/instructor/wiki-activity/{username}`: one learner's edits and
@@ -176,14 +162,18 @@ pub async fn learner_page(
     let cref = course_ref(&cx, &course);
     let wikis = cx.app.wikis();
     let a = wiki_tasks::learner_activity(&cx.app.env(), wikis, &cref, learner.id()).await?;
-    let states = verdicts(&cx, &course, learner.id()).await?;
     let p = &cx.page;
     let tree = course.tree();
-    let tasks = tree
+    let task_idx: Vec<usize> = tree
         .units()
         .iter()
         .flat_map(|&u| tree.children(u).iter().copied())
         .filter(|&i| tree.node(i).content_of::<WikiTask>().is_some())
+        .collect();
+    let blocks: Vec<BlockId> = task_idx.iter().map(|&i| tree.node(i).id).collect();
+    let states = verdicts(&cx, learner.id(), &blocks).await?;
+    let tasks = task_idx
+        .into_iter()
         .map(|idx| {
             let block = tree.node(idx).id.0;
             let st = states.iter().find(|s| s.0 == block);
