@@ -607,3 +607,69 @@ async fn c_exec(c: &mut lyceum_store::Conn, sql: &'static str, id: i64, s: &str)
         .await
         .unwrap();
 }
+
+async fn statements(t: &TestApp, c: &mut Client, path: &str) -> u64 {
+    assert_eq!(c.get(path).await.status, StatusCode::OK, "{path}");
+    let before = t.queries();
+    assert_eq!(c.get(path).await.status, StatusCode::OK, "{path}");
+    t.queries() - before
+}
+
+/// The wiki pages read in a fixed number of statements, whatever the cohort's size.
+#[tokio::test]
+async fn wiki_pages_do_not_grow_with_the_cohort() {
+    let f = fixture().await;
+    let course = {
+        let mut c = f.t.store.conn().await.unwrap();
+        lyceum_store::repo::courses::find_by_key(&mut c, WKEY)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    let pages_staff = [
+        format!("/courses/{WKEY}/instructor/wiki-activity"),
+        format!("/courses/{WKEY}/instructor/wiki-activity/learner"),
+        format!("/api/v1/courses/{WKEY}/wiki-activity"),
+    ];
+    let pages_learner = [
+        format!("/courses/{WKEY}/unit/s1-1-1"),
+        format!("/courses/{WKEY}/wiki-activity"),
+        wiki_api(f.task),
+    ];
+    let mut teacher = f.t.login("teacher").await;
+    let mut learner = f.t.login("learner").await;
+    let mut small = Vec::new();
+    for p in &pages_staff {
+        small.push(statements(&f.t, &mut teacher, p).await);
+    }
+    for p in &pages_learner {
+        small.push(statements(&f.t, &mut learner, p).await);
+    }
+    for i in 0..12 {
+        let u = f.t.user(&format!("more{i}"), false).await;
+        f.t.enroll(u, lyceum_core::CourseId(course)).await;
+        let mut c = f.t.store.conn().await.unwrap();
+        lyceum_store::repo::users::insert_wikimedia_account(
+            &mut c,
+            1000 + i,
+            u,
+            &format!("More {i}"),
+            None,
+            0,
+        )
+        .await
+        .unwrap();
+    }
+    let mut big = Vec::new();
+    for p in &pages_staff {
+        big.push(statements(&f.t, &mut teacher, p).await);
+    }
+    for p in &pages_learner {
+        big.push(statements(&f.t, &mut learner, p).await);
+    }
+    assert_eq!(small, big, "statements per page with 1 and 13 learners");
+    for (n, p) in big.iter().zip(pages_staff.iter().chain(&pages_learner)) {
+        assert!(*n <= 12, "{p}: {n} statements");
+    }
+}
