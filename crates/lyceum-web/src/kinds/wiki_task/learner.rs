@@ -39,10 +39,11 @@ pub struct EvidenceLine {
 /// A size difference as a reader reads it: signed, in their digits, with "bytes".
 pub fn size_text(p: &Page, d: i64) -> String {
     let n = crate::format::number(p, d.unsigned_abs() as f64);
+    // Isolated left to right: a sign stays before its number in right-to-left text.
     let signed = if d > 0 {
-        format!("+{n}")
+        format!("\u{2066}+{n}\u{2069}")
     } else if d < 0 {
-        format!("\u{2212}{n}")
+        format!("\u{2066}\u{2212}{n}\u{2069}")
     } else {
         n
     };
