@@ -179,3 +179,42 @@ impl WebConfig {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn wikis_default_to_wikimedia_and_configured_sites_parse() {
+        let c: WebConfig =
+            serde_json::from_value(serde_json::json!({"public_url": "http://x.test"})).unwrap();
+        assert!(c.wikis.wikimedia);
+        assert!(c.wikis.sites.is_empty());
+        let c: WebConfig = serde_json::from_value(serde_json::json!({
+            "public_url": "http://x.test",
+            "wikis": {"wikimedia": false, "sites": [{"name": "localwiki", "url": "http://127.0.0.1:18080"}]},
+        }))
+        .unwrap();
+        let reg = c.wikis.registry().unwrap();
+        assert!(!reg.wikimedia);
+        let w = reg.get("localwiki").unwrap();
+        assert_eq!(w.api.as_str(), "http://127.0.0.1:18080/w/api.php");
+        assert!(reg.get("en.wikipedia.org").is_none());
+        // A typo is an error, and so is a URL that does not parse.
+        assert!(
+            serde_json::from_value::<WebConfig>(serde_json::json!({
+                "public_url": "http://x.test", "wikis": {"wikimedai": true},
+            }))
+            .is_err()
+        );
+        let bad = WikisConfig {
+            wikimedia: false,
+            sites: vec![WikiSite {
+                name: "w".into(),
+                url: "not a url".into(),
+            }],
+        };
+        assert!(bad.registry().is_err());
+    }
+}

@@ -1658,13 +1658,19 @@ async fn a_wiki_task_is_done_on_the_wiki_and_checked_in_the_browser() {
     assert!(href.starts_with(w.index.as_str()), "{href}");
     assert!(href.contains("action=edit"), "{href}");
     assert!(href.contains("Learner1"), "{href}");
-    // Following it opens the wiki's page for the draft.
+    // Following it opens the wiki's edit form for the draft (the wiki asks a visitor who
+    // is not logged in there to log in first).
     b.go(&href).await;
-    let title = b.js("return document.title").await;
+    let at = b.js("return location.href").await;
+    let at = at.as_str().unwrap_or_default();
     assert!(
-        title.as_str().unwrap_or_default().contains("Learner1"),
-        "{title}"
+        at.starts_with(w.index.as_str()) && at.contains("Learner1"),
+        "{at}"
     );
+    let wiki_page = b
+        .js("return document.querySelector('#mw-content-text') !== null")
+        .await;
+    assert_eq!(wiki_page, json!(true), "a page of the wiki");
 
     // The edit, made on the wiki as Learner1.
     let mut editor = w.learner1().await;

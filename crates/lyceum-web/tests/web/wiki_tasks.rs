@@ -393,6 +393,9 @@ async fn the_dashboard_and_activity_pages_render_for_whom_they_are() {
     assert!(r.body.contains("Learner1"));
     assert!(r.body.contains("A draft with a reference"));
     assert!(r.body.contains("Upload an image"));
+    // Linked from the learner's Progress page.
+    let r = learner.get(&format!("/courses/{WKEY}/progress")).await;
+    assert!(r.body.contains(&format!("href=\"{own}\"")), "{}", r.body);
 
     // Anyone else: nothing there.
     let mut stranger = f.t.login("stranger").await;

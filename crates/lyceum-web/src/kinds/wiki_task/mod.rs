@@ -136,6 +136,13 @@ pub(crate) fn unit_has_task(course: &CourseCx, unit: usize) -> bool {
         .any(|&i| tree.node(i).content_of::<WikiTask>().is_some())
 }
 
+/// Whether the course holds a wiki task (the Progress page then links to the learner's
+/// work on the wikis).
+pub(crate) fn course_has_tasks(course: &CourseCx) -> bool {
+    let tree = course.tree();
+    tree.units().iter().any(|&u| unit_has_task(course, u))
+}
+
 /// The course as the use cases take it.
 fn course_ref<'a>(cx: &Cx, course: &'a CourseCx) -> CourseRef<'a> {
     CourseRef {
