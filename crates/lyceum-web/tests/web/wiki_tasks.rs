@@ -676,3 +676,41 @@ async fn wiki_pages_do_not_grow_with_the_cohort() {
         assert!(*n <= 12, "{p}: {n} statements");
     }
 }
+
+/// Reading a task, the activity pages and their JSON and CSV never writes; only "Check
+/// my work" (a POST) does.
+#[tokio::test]
+async fn no_get_on_wiki_pages_writes() {
+    let f = fixture().await;
+    let mut learner = f.t.login("learner").await;
+    let mut teacher = f.t.login("teacher").await;
+    let check = format!("{}/check", wiki_api(f.task));
+    assert_eq!(learner.post_empty(&check).await.status, StatusCode::OK);
+    let learner_pages = [
+        format!("/courses/{WKEY}/unit/s1-1-1"),
+        format!("/courses/{WKEY}/unit/s1-1-2"),
+        format!("/courses/{WKEY}/wiki-activity"),
+        format!("/courses/{WKEY}/progress"),
+        wiki_api(f.task),
+    ];
+    let staff_pages = [
+        format!("/courses/{WKEY}/unit/s1-1-1"),
+        format!("/courses/{WKEY}/instructor/wiki-activity"),
+        format!("/courses/{WKEY}/instructor/wiki-activity.csv"),
+        format!("/courses/{WKEY}/instructor/wiki-activity/learner"),
+        format!("/api/v1/courses/{WKEY}/wiki-activity"),
+        format!("/api/v1/courses/{WKEY}/wiki-activity.csv"),
+        wiki_api(f.task),
+    ];
+    for (c, pages) in [
+        (&mut learner, &learner_pages[..]),
+        (&mut teacher, &staff_pages[..]),
+    ] {
+        for p in pages {
+            let before = f.t.store.write_count();
+            let r = c.get(p).await;
+            assert!(r.status.is_success(), "GET {p}: {}", r.status);
+            assert_eq!(f.t.store.write_count(), before, "GET {p} wrote");
+        }
+    }
+}
