@@ -719,3 +719,47 @@ async fn no_get_on_wiki_pages_writes() {
         }
     }
 }
+
+/// The serve loop's wiki sync (`lyceum_web::wiki_sync_tick`, every 15 minutes) checks
+/// the tasks of enrolled learners without anyone pressing "Check my work"; a wiki that
+/// cannot be reached makes it log, never fail.
+#[tokio::test]
+async fn the_background_sync_finds_work_done_on_the_wiki() {
+    // Unreachable: the tick logs and returns.
+    let f = fixture().await;
+    lyceum_web::wiki_sync_tick(&f.t.app).await;
+
+    let Some(w) = lyceum_wiki::testing::mediawiki().await else {
+        eprintln!("skipped: LYCEUM_TEST_NO_MEDIAWIKI=1");
+        return;
+    };
+    let account = w.create_account("Wsync").await;
+    let mut editor = w.login(&account.user, &account.password).await;
+    let f = fixture_at(w.server.as_str(), editor.userid).await;
+    {
+        let mut c = f.t.store.conn().await.unwrap();
+        c_exec(
+            &mut c,
+            "UPDATE wikimedia_accounts SET username = $2 WHERE user_id = $1",
+            f.learner.0,
+            &editor.user,
+        )
+        .await;
+    }
+    f.t.clock.set(jiff::Timestamp::now());
+    let title = format!(
+        "User:{}/{}",
+        editor.user,
+        lyceum_wiki::testing::unique("Synced")
+    );
+    let saved = editor
+        .create(&title, "A fact.<ref>A source</ref>", "sync", &[])
+        .await;
+    f.t.clock
+        .set(jiff::Timestamp::now() + jiff::SignedDuration::from_mins(1));
+    lyceum_web::wiki_sync_tick(&f.t.app).await;
+    let mut learner = f.t.login("learner").await;
+    let v = learner.get(&wiki_api(f.task)).await.json();
+    assert_eq!(v["status"], "done", "{v}");
+    assert_eq!(v["evidence"][0]["revid"], saved.revid);
+}
