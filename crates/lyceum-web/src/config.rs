@@ -27,6 +27,55 @@ pub struct WebConfig {
     /// Mail notices too (`[email]`); in-app only when absent.
     #[serde(default)]
     pub email: Option<crate::mailer::EmailConfig>,
+    /// The wikis wiki tasks may be done on (`[wikis]`).
+    #[serde(default)]
+    pub wikis: WikisConfig,
+}
+
+/// Which wikis this site reads for wiki tasks: Wikimedia's, by domain (unless turned
+/// off), and MediaWikis the operator names here.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct WikisConfig {
+    /// Tasks may name any Wikimedia wiki by its domain (`en.wikipedia.org`).
+    pub wikimedia: bool,
+    /// Other MediaWikis, by the name tasks use and their base URL
+    /// (`{ name = "localwiki", url = "http://127.0.0.1:18080" }`).
+    pub sites: Vec<WikiSite>,
+}
+
+impl Default for WikisConfig {
+    fn default() -> Self {
+        WikisConfig {
+            wikimedia: true,
+            sites: Vec::new(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct WikiSite {
+    pub name: String,
+    /// The wiki's base URL, laid out as Wikimedia's (`…/w/api.php`, `…/w/index.php`).
+    pub url: String,
+}
+
+impl WikisConfig {
+    /// The registry these settings describe; a site whose URL does not parse is an
+    /// error at start, not a task that silently never checks.
+    pub fn registry(&self) -> Result<lyceum_wiki::registry::WikiRegistry, String> {
+        let mut sites = Vec::new();
+        for s in &self.sites {
+            let base = url::Url::parse(&s.url)
+                .map_err(|e| format!("wikis.sites {}: {}: {e}", s.name, s.url))?;
+            sites.push(lyceum_wiki::registry::Wiki::at(&s.name, &base));
+        }
+        Ok(lyceum_wiki::registry::WikiRegistry {
+            wikimedia: self.wikimedia,
+            sites,
+        })
+    }
 }
 
 /// Caps on an uploaded course archive; an archive over any of them is refused whole.
@@ -115,6 +164,7 @@ impl WebConfig {
             trust_forwarded_for: false,
             import: ImportLimits::default(),
             email: None,
+            wikis: WikisConfig::default(),
         }
     }
 
@@ -127,5 +177,44 @@ impl WebConfig {
             "{}/auth/wikimedia/callback",
             self.public_url.trim_end_matches('/')
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn wikis_default_to_wikimedia_and_configured_sites_parse() {
+        let c: WebConfig =
+            serde_json::from_value(serde_json::json!({"public_url": "http://x.test"})).unwrap();
+        assert!(c.wikis.wikimedia);
+        assert!(c.wikis.sites.is_empty());
+        let c: WebConfig = serde_json::from_value(serde_json::json!({
+            "public_url": "http://x.test",
+            "wikis": {"wikimedia": false, "sites": [{"name": "localwiki", "url": "http://127.0.0.1:18080"}]},
+        }))
+        .unwrap();
+        let reg = c.wikis.registry().unwrap();
+        assert!(!reg.wikimedia);
+        let w = reg.get("localwiki").unwrap();
+        assert_eq!(w.api.as_str(), "http://127.0.0.1:18080/w/api.php");
+        assert!(reg.get("en.wikipedia.org").is_none());
+        // A typo is an error, and so is a URL that does not parse.
+        assert!(
+            serde_json::from_value::<WebConfig>(serde_json::json!({
+                "public_url": "http://x.test", "wikis": {"wikimedai": true},
+            }))
+            .is_err()
+        );
+        let bad = WikisConfig {
+            wikimedia: false,
+            sites: vec![WikiSite {
+                name: "w".into(),
+                url: "not a url".into(),
+            }],
+        };
+        assert!(bad.registry().is_err());
     }
 }

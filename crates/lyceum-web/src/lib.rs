@@ -33,7 +33,7 @@ mod time_zones;
 pub mod zipfile;
 
 pub use accounts::create_local_user;
-pub use config::{WebConfig, WikimediaLogin};
+pub use config::{WebConfig, WikiSite, WikimediaLogin, WikisConfig};
 pub use error::AppError;
 pub use routes::{router, router_with};
 pub use state::{App, AppParts};
@@ -54,6 +54,32 @@ pub async fn background_tick(app: &App, settle: bool) {
     }
     if settle && let Err(e) = open_responses::settle_all(app).await {
         tracing::warn!(error = %describe_error(&e), "settling open responses failed");
+    }
+}
+
+/// How often the wiki tasks' background sync runs: gently, as a guest of the wikis.
+pub const WIKI_SYNC_EVERY: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// One run of the wiki tasks' background sync (`lyceum_app::wiki_tasks::sync`): enrolled
+/// learners' new contributions read and their tasks re-checked. Run apart from the
+/// minute's tick (a slow wiki must not hold up mail); a failure, or even a panic, is
+/// logged and the next run comes as planned.
+pub async fn wiki_sync_tick(app: &App) {
+    let env = app.env();
+    let wikis = app.wikis().clone();
+    let run = tokio::spawn(async move { lyceum_app::wiki_tasks::sync(&env, &wikis).await });
+    match run.await {
+        Ok(Ok(r)) => tracing::info!(
+            learners = r.learners,
+            edits = r.edits,
+            uploads = r.uploads,
+            failures = r.failures,
+            tasks_done = r.tasks_done,
+            tasks_flagged = r.tasks_flagged,
+            "wiki tasks synced"
+        ),
+        Ok(Err(e)) => tracing::warn!(error = %e, "syncing wiki tasks failed"),
+        Err(e) => tracing::error!(error = %e, "syncing wiki tasks panicked"),
     }
 }
 

@@ -44,6 +44,8 @@ struct Inner {
     assets: Assets,
     courses: CourseCache,
     oauth: Option<OAuth>,
+    /// The wikis wiki tasks are checked on, and the Action API client reading them.
+    wikis: lyceum_wiki::registry::Wikis,
     sessions: crate::session::SessionCache,
     /// Whether self-service sign-up is open, as last read from the site settings (by the
     /// sign-up pages and each minute's tick), so the header can link to it without a query.
@@ -101,6 +103,11 @@ impl App {
                 Some(OAuth { config, client })
             }
         };
+        let wikis = lyceum_wiki::registry::Wikis {
+            api: lyceum_wiki::action::ActionApi::new(&parts.config.contact)
+                .map_err(|e| format!("wiki client: {e}"))?,
+            registry: parts.config.wikis.registry()?,
+        };
         // Only SQLite's single server may trust what it read a minute ago.
         let session_ttl = match parts.store.backend() {
             lyceum_store::Backend::Sqlite => Duration::from_secs(60),
@@ -117,6 +124,7 @@ impl App {
             assets: Assets::build(),
             courses: CourseCache::new(256),
             oauth,
+            wikis,
             signup_open: std::sync::atomic::AtomicBool::new(true),
             settings: std::sync::RwLock::new(None),
         })))
@@ -173,6 +181,11 @@ impl App {
 
     pub fn oauth(&self) -> Option<&OAuth> {
         self.0.oauth.as_ref()
+    }
+
+    /// The wikis wiki tasks are done on, and the client that reads them.
+    pub fn wikis(&self) -> &lyceum_wiki::registry::Wikis {
+        &self.0.wikis
     }
 
     /// Is sign-up open, as last read (see `Inner::signup_open`)?

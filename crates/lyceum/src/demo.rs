@@ -11,7 +11,7 @@ use lyceum_core::permissions::{Actor, CourseRole};
 use lyceum_core::{SystemClock, UserId};
 use lyceum_store::repo::{assets, courses, learner, orgs};
 use lyceum_store::{Db, MediaStore, Store};
-use lyceum_web::{App, AppParts, WikimediaLogin};
+use lyceum_web::{App, AppParts, WikiSite, WikimediaLogin, WikisConfig};
 use lyceum_wiki::oauth::Secret;
 use lyceum_wiki::standin::{Standin, StandinConfig, StandinUser};
 use rand::Rng;
@@ -124,7 +124,7 @@ async fn seed_progress(
 ) -> Result<()> {
     let mut c = store.conn().await.map_err(|e| e.to_string())?;
     for (code, course) in courses_by_code {
-        if code != "PB101" && code != "WD101" {
+        if code != "PB101" && code != "WD101" && code != "EB101" {
             continue;
         }
         learner::enroll(&mut c, learner_id, *course, now)
@@ -676,7 +676,60 @@ fn new_temp_dir() -> Result<PathBuf> {
     Err("cannot create a temporary directory".to_owned())
 }
 
-pub async fn run(addr: &str, data: Option<PathBuf>, standin: bool) -> Result<()> {
+/// The name the demo's wiki tasks use for the wiki given with `--wiki`.
+pub const DEMO_WIKI: &str = "localwiki";
+
+/// The demo learner's account on the demo wiki (the one `start-mediawiki.sh` creates).
+const DEMO_WIKI_ACCOUNT: &str = "Learner1";
+
+/// Link the demo learner to the demo wiki's account `Learner1`, keyed on its user id
+/// there (what a Wikimedia login would give as the central id). A wiki that cannot be
+/// read leaves the learner unlinked, with a warning: the demo still runs.
+async fn link_demo_wiki_account(app: &App, learner_id: UserId, now: i64) -> Result<Option<String>> {
+    let wikis = app.wikis();
+    let Some(wiki) = wikis.registry.get(DEMO_WIKI) else {
+        return Ok(None);
+    };
+    let users = match wikis.api.users(&wiki, &[DEMO_WIKI_ACCOUNT]).await {
+        Ok(u) => u,
+        Err(e) => {
+            eprintln!(
+                "lyceum demo: warning: the wiki at {} cannot be read ({e}); the demo learner is not linked to {DEMO_WIKI_ACCOUNT}",
+                wiki.api
+            );
+            return Ok(None);
+        }
+    };
+    let Some(id) = users
+        .iter()
+        .find(|u| u.name == DEMO_WIKI_ACCOUNT)
+        .and_then(|u| u.userid)
+    else {
+        eprintln!(
+            "lyceum demo: warning: the wiki has no account {DEMO_WIKI_ACCOUNT}; the demo learner is not linked"
+        );
+        return Ok(None);
+    };
+    let mut c = app.store().conn().await.map_err(|e| e.to_string())?;
+    lyceum_store::repo::users::insert_wikimedia_account(
+        &mut c,
+        id,
+        learner_id,
+        DEMO_WIKI_ACCOUNT,
+        None,
+        now,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(Some(DEMO_WIKI_ACCOUNT.to_owned()))
+}
+
+pub async fn run(
+    addr: &str,
+    data: Option<PathBuf>,
+    standin: bool,
+    wiki: Option<String>,
+) -> Result<()> {
     let dir = match data {
         Some(d) => {
             if d.exists()
@@ -762,6 +815,17 @@ pub async fn run(addr: &str, data: Option<PathBuf>, standin: bool) -> Result<()>
     seed_progress(&site.store, learner_id, &created, now).await?;
 
     let mut config = site::load_config(None, &site.dir, bound)?;
+    // The demo never reads Wikimedia's production wikis: only the wiki it is given.
+    config.wikis = WikisConfig {
+        wikimedia: false,
+        sites: wiki
+            .iter()
+            .map(|url| WikiSite {
+                name: DEMO_WIKI.to_owned(),
+                url: url.trim_end_matches('/').to_owned(),
+            })
+            .collect(),
+    };
     let _standin = if standin && config.wikimedia.is_none() {
         let users = vec![
             StandinUser::new(3, "Learner1"),
@@ -797,6 +861,7 @@ pub async fn run(addr: &str, data: Option<PathBuf>, standin: bool) -> Result<()>
     seed_open_response(&app, &site.store, learner_id, instructor, &created).await?;
     let survey_responses = seed_surveys(&app, &site.store, learner_id, &created, now).await?;
     seed_studio(&app.env(), &created, instructor, author, org_admin, now).await?;
+    let linked = link_demo_wiki_account(&app, learner_id, now).await?;
     println!(
         "Lyceum demo: {} courses seeded in {} (the learner has answered {answered} problems; {survey_responses} survey responses)",
         created.len(),
@@ -805,6 +870,17 @@ pub async fn run(addr: &str, data: Option<PathBuf>, standin: bool) -> Result<()>
     println!(
         "Log in as learner, instructor (instructor of the demo courses), author (author of Partnership Building), orgadmin (admin of the Commonplace Learning Collective, course creator at Rivages), moderator (site moderator) or admin (site admin), password: {password}"
     );
+    match (&wiki, &linked) {
+        (Some(url), Some(name)) => println!(
+            "The wiki tasks of Editing basics are done on {url} (as \"{DEMO_WIKI}\"); the learner is linked to its account {name}"
+        ),
+        (Some(url), None) => println!(
+            "The wiki tasks of Editing basics are done on {url} (as \"{DEMO_WIKI}\"); the learner is not linked to a wiki account"
+        ),
+        (None, _) => println!(
+            "No --wiki given: the wiki tasks of Editing basics say that their wiki is not available on this site"
+        ),
+    }
     if let Some(s) = &_standin {
         println!(
             "\"Log in with Wikimedia\" goes to a local stand-in of Wikimedia's login at {}",
@@ -833,7 +909,7 @@ mod tests {
         let media = MediaStore::new(media_dir.path()).unwrap();
         let now = 1_790_000_000_000;
         let seeded = seed_content(&db.store, &media, None, now).await.unwrap();
-        assert_eq!(seeded.len(), 4);
+        assert_eq!(seeded.len(), 5);
         let other = testing::sqlite().await.unwrap();
         let other_dir = tempfile::tempdir().unwrap();
         let other_media = MediaStore::new(other_dir.path()).unwrap();

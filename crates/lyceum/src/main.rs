@@ -52,6 +52,11 @@ enum Command {
         /// Do not start the local stand-in for Wikimedia's login.
         #[arg(long)]
         no_wikimedia_standin: bool,
+        /// A MediaWiki for the demo's wiki tasks (its base URL, e.g. http://127.0.0.1:18080):
+        /// named "localwiki" on the site, and the demo learner linked to its account
+        /// Learner1. Wikimedia's own wikis are never read by the demo.
+        #[arg(long, value_name = "URL")]
+        wiki: Option<String>,
     },
     /// Manage accounts.
     User {
@@ -162,7 +167,8 @@ fn main() -> ExitCode {
                 addr,
                 data,
                 no_wikimedia_standin,
-            } => demo::run(&addr, data, !no_wikimedia_standin).await,
+                wiki,
+            } => demo::run(&addr, data, !no_wikimedia_standin, wiki).await,
             Command::User {
                 command: UserCommand::Add { name, admin, data },
             } => site::add_user(&name, admin, &data).await,

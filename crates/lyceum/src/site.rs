@@ -83,7 +83,8 @@ pub fn load_config(file: Option<&Path>, data_dir: &Path, bound: SocketAddr) -> R
 }
 
 /// Serve the app until Ctrl-C or SIGTERM; expired sessions, login limits and unused
-/// media files are swept hourly (`lyceum_app::jobs::sweep`), notices mailed each minute.
+/// media files are swept hourly (`lyceum_app::jobs::sweep`), notices mailed each minute,
+/// learners' work on the wikis synced every 15 minutes.
 pub async fn run(listener: tokio::net::TcpListener, app: App) -> Result<()> {
     let env = app.env();
     tokio::spawn(async move {
@@ -99,6 +100,16 @@ pub async fn run(listener: tokio::net::TcpListener, app: App) -> Result<()> {
         for minute in 0u64.. {
             every.tick().await;
             lyceum_web::background_tick(&background, minute % 60 == 0).await;
+        }
+    });
+    let wikis = app.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(lyceum_web::WIKI_SYNC_EVERY);
+        // The first run waits a period: a site starting is busy enough.
+        every.tick().await;
+        loop {
+            every.tick().await;
+            lyceum_web::wiki_sync_tick(&wikis).await;
         }
     });
     let service = lyceum_web::router(app).into_make_service_with_connect_info::<SocketAddr>();

@@ -128,8 +128,8 @@ async fn demo_seeds_a_new_directory_and_serve_reopens_it() {
         .collect();
     assert_eq!(
         courses.as_array().unwrap().len(),
-        3,
-        "three published demo courses"
+        4,
+        "four published demo courses (Editing basics among them)"
     );
     for l in ["en", "fr", "ar"] {
         assert!(langs.contains(&l), "{l}");

@@ -253,11 +253,17 @@ axe.run(document, { resultTypes: ['violations'], rules: rules }).then(function (
 "#;
 
 async fn demo() -> (Killed, String) {
+    demo_with(&[]).await
+}
+
+/// The demo with more arguments (`--wiki URL`).
+async fn demo_with(extra: &[&str]) -> (Killed, String) {
     let dir = tempfile::tempdir().unwrap().keep();
     let mut child = Killed(
         Command::new(BIN)
             .args(["demo", "--addr", "127.0.0.1:0", "--data"])
             .arg(dir.join("site"))
+            .args(extra)
             .env("LYCEUM_DEMO_PASSWORD", "e2e password 123")
             .stdout(Stdio::piped())
             .spawn()
@@ -693,6 +699,14 @@ async fn every_page_is_accessible_and_fits_a_phone() {
             ),
             ("person", "/people/instructor".to_owned()),
             ("fork form", format!("/courses/{pb}/fork")),
+            (
+                "unit with a wiki task",
+                "/courses/course-v1:COMMONPLACE+EB101+2026/unit/s1-1-1".to_owned(),
+            ),
+            (
+                "my work on the wikis",
+                "/courses/course-v1:COMMONPLACE+EB101+2026/wiki-activity".to_owned(),
+            ),
         ] {
             b.go(&q(&path)).await;
             let page = format!("{name} ({lang})");
@@ -808,6 +822,15 @@ async fn every_page_is_accessible_and_fits_a_phone() {
             ("course settings", format!("/courses/{pb}/settings")),
             ("course team", format!("/courses/{pb}/team")),
             ("forks of a course", format!("/courses/{pb}/studio/forks")),
+            (
+                "wiki activity",
+                "/courses/course-v1:COMMONPLACE+EB101+2026/instructor/wiki-activity".to_owned(),
+            ),
+            (
+                "a learner's wiki activity",
+                "/courses/course-v1:COMMONPLACE+EB101+2026/instructor/wiki-activity/learner"
+                    .to_owned(),
+            ),
         ]);
         b.go(&q(&format!("/courses/{pb}/studio"))).await;
         let unit_editor = b.js("var a = document.querySelector(\"a[href*='/studio/unit/']\"); return a ? a.getAttribute('href') : null").await;
@@ -1598,4 +1621,115 @@ async fn a_newcomer_accepts_the_code_of_conduct_in_the_browser() {
     let page = main_text(&b).await;
     assert!(page.contains("قبلت مدونة السلوك"), "{page}");
     b.screenshot("code-of-conduct-accepted-ar").await;
+}
+
+/// Issue 14's journey, in Chromium at phone width: the demo runs with a real MediaWiki
+/// (`--wiki`, the tests' harness); the learner opens the graded draft task of Editing
+/// basics, whose link leads to the wiki's edit form of her draft; the edit is made on the
+/// wiki (through the harness, as Learner1, the account the demo links her to); "Check my
+/// work" finds it done with the edit as evidence; the instructor's dashboard counts it,
+/// in English and in Arabic.
+#[tokio::test]
+async fn a_wiki_task_is_done_on_the_wiki_and_checked_in_the_browser() {
+    lyceum_wiki::install_tls_provider();
+    if !chromium_available() {
+        eprintln!("skipped: chromium and chromedriver are not installed");
+        return;
+    }
+    let Some(w) = lyceum_wiki::testing::mediawiki().await else {
+        eprintln!("skipped: LYCEUM_TEST_NO_MEDIAWIKI=1");
+        return;
+    };
+    let (_server, url) = demo_with(&["--wiki", w.server.as_str().trim_end_matches('/')]).await;
+    let eb = "course-v1:COMMONPLACE+EB101+2026";
+    let unit = format!("{url}/courses/{eb}/unit/s1-1-1");
+    let b = Browser::start().await;
+    viewport(&b, WIDTH).await;
+    log_in(&b, &url, "learner").await;
+    b.go(&unit).await;
+    b.assert_fits("a wiki task").await;
+    let text = main_text(&b).await;
+    assert!(text.contains("User:Learner1/*"), "{text}");
+    assert!(text.contains("Not done yet"), "{text}");
+    let href = b
+        .js("var a = document.querySelector('.wiki-task__go a'); return a ? a.getAttribute('href') : null")
+        .await;
+    let href = href.as_str().expect("the link to the wiki").to_owned();
+    assert!(href.starts_with(w.index.as_str()), "{href}");
+    assert!(href.contains("action=edit"), "{href}");
+    assert!(href.contains("Learner1"), "{href}");
+    // Following it opens the wiki's edit form for the draft (the wiki asks a visitor who
+    // is not logged in there to log in first).
+    b.go(&href).await;
+    let at = b.js("return location.href").await;
+    let at = at.as_str().unwrap_or_default();
+    assert!(
+        at.starts_with(w.index.as_str()) && at.contains("Learner1"),
+        "{at}"
+    );
+    let wiki_page = b
+        .js("return document.querySelector('#mw-content-text') !== null")
+        .await;
+    assert_eq!(wiki_page, json!(true), "a page of the wiki");
+
+    // The edit, made on the wiki as Learner1.
+    let mut editor = w.learner1().await;
+    let page = format!(
+        "User:Learner1/{}",
+        lyceum_wiki::testing::unique("Draft").replace(' ', "-")
+    );
+    let saved = editor
+        .create(
+            &page,
+            "Lyceum is a learning platform.<ref>https://example.org/lyceum</ref>\n\n== References ==\n<references />",
+            "Editing basics: my first draft",
+            &[],
+        )
+        .await;
+
+    b.go(&unit).await;
+    b.click(".wiki-task__check button[type=submit]").await;
+    b.wait_for(
+        "the task done",
+        "return document.querySelector('.wiki-task__status--done') !== null",
+    )
+    .await;
+    let text = main_text(&b).await;
+    assert!(text.contains("Done"), "{text}");
+    let diff = b
+        .js(&format!(
+            "return document.querySelector('.wiki-evidence a[href*=\"diff={}\"]') !== null",
+            saved.revid
+        ))
+        .await;
+    assert_eq!(diff, json!(true), "the evidence links to the diff");
+    b.assert_fits("a wiki task done").await;
+    b.screenshot("wiki-task-done-en").await;
+
+    // The course team's dashboard counts it.
+    log_in(&b, &url, "instructor").await;
+    b.go(&format!("{url}/courses/{eb}/instructor/wiki-activity"))
+        .await;
+    let text = main_text(&b).await;
+    assert!(text.contains("Learner1"), "{text}");
+    b.assert_fits("wiki activity").await;
+    language(&b, "ar").await;
+    b.go(&format!("{url}/courses/{eb}/instructor/wiki-activity"))
+        .await;
+    let text = main_text(&b).await;
+    assert!(text.contains("النشاط على الويكي"), "{text}");
+    b.assert_fits("wiki activity (ar)").await;
+    b.screenshot("wiki-activity-ar").await;
+    b.go(&format!(
+        "{url}/courses/{eb}/instructor/wiki-activity/learner"
+    ))
+    .await;
+    let found = b
+        .js(&format!(
+            "return document.querySelector('a[href*=\"diff={}\"]') !== null",
+            saved.revid
+        ))
+        .await;
+    assert_eq!(found, json!(true), "the learner's page links to the diff");
+    b.assert_fits("a learner's wiki activity (ar)").await;
 }

@@ -152,6 +152,30 @@ pub enum BlockSpec {
     OpenResponse(Box<OpenResponseSpec>),
     /// A survey (see [`SurveySpec`]).
     Survey(Box<SurveySpec>),
+    /// An exercise done on a wiki (see [`WikiTaskSpec`]).
+    #[serde(rename = "wiki_task")]
+    WikiTask(Box<WikiTaskSpec>),
+}
+
+/// A wiki task (`kind = "wiki_task"`): its title and the task's own content, written as
+/// the block stores it (`wiki`, `instructions` as HTML, `criteria`, `window`, `prefill`,
+/// `graded`).
+///
+/// ```toml
+/// [[sections.subsections.units.blocks]]
+/// kind = "wiki_task"
+/// title = "A draft with a reference"
+/// wiki = "localwiki"
+/// graded = true
+/// criteria = { type = "edit", title_pattern = "User:{username}/*", must_contain = ["<ref"] }
+/// prefill = { title = "User:{username}/Draft", summary = "Course exercise" }
+/// ```
+#[derive(Clone, Debug, Deserialize)]
+pub struct WikiTaskSpec {
+    #[serde(default)]
+    pub title: String,
+    #[serde(flatten)]
+    pub content: crate::blocks::wiki_task::WikiTaskContent,
 }
 
 /// A survey (`kind = "survey"`): its title and the survey's own content, written as the
@@ -834,6 +858,13 @@ fn expand_block(
         BlockSpec::Survey(s) => {
             let SurveySpec { title, content } = *s;
             (title, crate::blocks::survey::Survey::into_leaf(content))
+        }
+        BlockSpec::WikiTask(w) => {
+            let WikiTaskSpec { title, content } = *w;
+            (
+                title,
+                crate::blocks::wiki_task::WikiTask::into_leaf(content),
+            )
         }
     };
     let content = content.validate()?;

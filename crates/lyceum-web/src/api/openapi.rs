@@ -29,5 +29,6 @@ pub async fn document() -> impl IntoResponse {
     doc.merge(super::upstream::UpstreamDoc::openapi());
     doc.merge(super::moderation::ModerationDoc::openapi());
     doc.merge(super::trust::TrustDoc::openapi());
+    doc.merge(crate::kinds::wiki_task::api::WikiTaskDoc::openapi());
     Json(doc)
 }

@@ -747,6 +747,12 @@ pub async fn seen(cx: Cx, Path((key, unit)): Path<(String, String)>) -> AppResul
     if course.viewer.last_unit_id != Some(block) {
         learner::set_last_unit(&mut c, user, course.id(), block).await?;
     }
+    drop(c);
+    // Wiki tasks may count work from the first opening of their unit: kept only for
+    // units that hold one.
+    if crate::kinds::wiki_task::unit_has_task(&course, idx) {
+        lyceum_app::wiki_tasks::record_unit_open(&cx.app.env(), user, course.id(), block).await?;
+    }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -64,6 +64,8 @@ struct ProgressView {
     title: String,
     head: CourseHead,
     gradebook_url: Option<String>,
+    /// The learner's own work on the wikis, in a course with wiki tasks.
+    wiki_url: Option<String>,
     done: usize,
     total: usize,
     completion: u8,
@@ -326,6 +328,8 @@ fn build(
         head: head(cx, course, "progress"),
         gradebook_url: (on_team && learner_name.is_some())
             .then(|| course.url("instructor/gradebook")),
+        wiki_url: (learner_name.is_none() && crate::kinds::wiki_task::course_has_tasks(course))
+            .then(|| course.url("wiki-activity")),
         done,
         total,
         completion: percent(done, total),

@@ -8,7 +8,7 @@
 //! A kind's routes ([`WebKind::routes`]) are merged into the site's router here, written
 //! out in full so that a URL can be found with grep. They follow one family per kind,
 //! named by its path segment (`problem`/`problems`, `open-response`/`open-responses`,
-//! `survey`/`surveys`):
+//! `survey`/`surveys`, `wiki-task`/`wiki-tasks`):
 //! - pages that act on one block: `/courses/{key}/{segment}/{block}…`;
 //! - the JSON API on one block: `/api/v1/{segments}/{block_id}…`, and the course team's
 //!   course-wide calls: `/api/v1/courses/{course_id}/{segments}…`;

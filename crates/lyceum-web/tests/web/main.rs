@@ -42,3 +42,4 @@ mod surveys;
 mod trust;
 mod upstream;
 mod wiki_task_editor;
+mod wiki_tasks;

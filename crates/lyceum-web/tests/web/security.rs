@@ -234,6 +234,12 @@ const STATE_CHANGING: &[(&str, &str)] = &[
     ("POST", "/api/v1/blocks/{block_id}/progress"),
     ("PUT", "/api/v1/open-responses/{block_id}/draft"),
     ("PUT", "/api/v1/surveys/{block_id}/response"),
+    ("POST", "/courses/{key}/wiki-task/{block}/check"),
+    ("POST", "/api/v1/wiki-tasks/{block_id}/check"),
+    (
+        "POST",
+        "/courses/{key}/instructor/wiki-activity/{username}/confirm",
+    ),
     ("POST", "/api/v1/open-responses/{block_id}/submit"),
     ("POST", "/api/v1/open-responses/{block_id}/attachments"),
     (
