@@ -44,8 +44,22 @@ struct Fixture {
 /// enrolled and linked to the wiki account `Learner1` (user id `central`), an
 /// instructor, and a stranger.
 async fn fixture_at(url: &str, central: i64) -> Fixture {
+    fixture_with(url, central, false).await
+}
+
+/// With `login`, the site offers Wikimedia login (so Preferences can link an account).
+async fn fixture_with(url: &str, central: i64, login: bool) -> Fixture {
     let url = url.to_owned();
     let t = TestApp::with(backend(), move |c| {
+        if login {
+            c.wikimedia = Some(lyceum_web::WikimediaLogin {
+                rest_base: "http://127.0.0.1:9/w/rest.php".into(),
+                client_id: "lyceum-test".into(),
+                client_secret: lyceum_wiki::oauth::Secret::new("s3cret"),
+                scopes: vec![],
+                home_wiki_api: None,
+            });
+        }
         c.wikis.wikimedia = false;
         c.wikis.sites = vec![lyceum_web::WikiSite {
             name: "localwiki".into(),
@@ -266,12 +280,36 @@ async fn a_learner_without_a_linked_account_is_told_where_to_link_it() {
     let r = c.post_empty(&format!("{}/check", wiki_api(f.task))).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["note"], "no_identity");
+    // This site offers no Wikimedia login: no dead link to Preferences, but who can help.
+    let page = c.get(&format!("/courses/{WKEY}/unit/s1-1-1")).await;
+    assert!(!page.body.contains("href=\"/preferences#wikimedia\""));
+    assert!(
+        page.body.contains("does not offer Wikimedia login"),
+        "{}",
+        page.body
+    );
+
+    // Where it does, the note links to the Preferences section that links an account.
+    let f = fixture_with("http://127.0.0.1:9", 3, true).await;
+    let other = f.t.user("newbie", false).await;
+    let course = {
+        let mut c = f.t.store.conn().await.unwrap();
+        lyceum_store::repo::courses::find_by_key(&mut c, WKEY)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    f.t.enroll(other, lyceum_core::CourseId(course)).await;
+    let mut c = f.t.login("newbie").await;
     let page = c.get(&format!("/courses/{WKEY}/unit/s1-1-1")).await;
     assert!(
         page.body.contains("href=\"/preferences#wikimedia\""),
         "{}",
         page.body
     );
+    let prefs = c.get("/preferences").await;
+    assert!(prefs.body.contains("id=\"wikimedia\""));
 }
 
 #[tokio::test]

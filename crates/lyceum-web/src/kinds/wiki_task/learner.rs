@@ -95,8 +95,16 @@ fn note_html(p: &Page, v: &TaskView) -> Option<(Html, &'static str)> {
     })
 }
 
-/// "Link your Wikimedia account", with the link to the Preferences section that does.
+/// "Link your Wikimedia account", with the link to the Preferences section that does; on
+/// a site without Wikimedia login (where Preferences cannot link one), who can help.
 pub fn no_identity(p: &Page) -> Html {
+    if p.app.oauth().is_none() {
+        return Html(format!(
+            "{} {}",
+            p.t("lyceum-wikitask-note-no-identity").0,
+            p.t("lyceum-wikitask-no-login-here").0
+        ));
+    }
     Html(format!(
         r#"{} <a href="/preferences#wikimedia">{}</a>"#,
         p.t("lyceum-wikitask-note-no-identity").0,
