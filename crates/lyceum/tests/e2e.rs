@@ -842,6 +842,17 @@ async fn every_page_is_accessible_and_fits_a_phone() {
                 pages.push(("block editor", h.to_owned()));
             }
         }
+        // The wiki task's form editor: the task of Editing basics' second unit.
+        b.go(&q("/courses/course-v1:COMMONPLACE+EB101+2026/studio"))
+            .await;
+        let unit_editor = b.js("var a = document.querySelectorAll(\"a[href*='/studio/unit/']\")[1]; return a ? a.getAttribute('href') : null").await;
+        let unit_editor = unit_editor.as_str().expect("Editing basics' second unit");
+        b.go(&q(unit_editor)).await;
+        let block = b.js(r#"var a = Array.prototype.find.call(document.querySelectorAll("a[href*='/studio/block/']"), function (a) { return /\/studio\/block\/\d+$/.test(a.getAttribute('href')); }); return a ? a.getAttribute('href') : null"#).await;
+        let block = block
+            .as_str()
+            .expect("the wiki task of Editing basics' second unit");
+        pages.push(("wiki task editor", block.to_owned()));
         b.go(&q(&format!("/courses/{pb}/instructor/gradebook")))
             .await;
         let learner = b.js("var a = document.querySelector(\"a[href*='/instructor/learners/']\"); return a ? a.getAttribute('href') : null").await;
@@ -854,7 +865,11 @@ async fn every_page_is_accessible_and_fits_a_phone() {
             // "Instructor" is the last tab: in view even when the bar scrolls.
             violations.extend(b.layout(&page, path.contains("/instructor")).await);
             violations.extend(b.axe(&page).await);
-            if name == "gradebook" || name == "outline editor" || name == "block editor" {
+            if name == "gradebook"
+                || name == "outline editor"
+                || name == "block editor"
+                || name == "wiki task editor"
+            {
                 b.screenshot(&format!("{}-{lang}", name.replace(' ', "-")))
                     .await;
             }

@@ -289,6 +289,38 @@ async fn upload_and_wikidata_tasks_start_on_their_wikis_in_the_authors_language(
     assert!(page.body.contains("dir=\"rtl\""));
     assert!(page.body.contains("قالب الترخيص"), "{}", page.body);
 
+    // The wikis this site reads are suggested; one it does not read can be named (a
+    // site may add it later) but the author is warned.
+    let page = ada.get(&block_page(wikidata)).await;
+    assert!(page.body.contains("list=\"wt-wikis\""), "{}", page.body);
+    assert!(
+        page.body
+            .contains("<option value=\"commons.wikimedia.org\">")
+    );
+    assert!(!page.body.contains("This site does not read this wiki"));
+    let r = ada
+        .post_form(
+            &block_page(wikidata),
+            &[
+                ("wiki", "wiki.example.org"),
+                ("type", "wikidata"),
+                ("wd_property", "P31"),
+                ("step", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        content(&draft(&mut ada).await, wikidata)["wiki"],
+        "wiki.example.org"
+    );
+    let page = ada.get(&block_page(wikidata)).await;
+    assert!(
+        plain(&page.body).contains("This site does not read this wiki"),
+        "{}",
+        page.body
+    );
+
     // An unknown menu entry is refused.
     let r = ada
         .post_form(

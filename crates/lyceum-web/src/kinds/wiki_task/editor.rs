@@ -48,13 +48,36 @@ fn wikipedia_of(p: &Page) -> String {
     format!("{}.wikipedia.org", if plausible { &lang } else { "en" })
 }
 
+/// The wikis to suggest in the form: those the site configures, and (when it reads
+/// Wikimedia's) the author's Wikipedia, Commons and Wikidata.
+fn suggested_wikis(p: &Page) -> Vec<String> {
+    let registry = &p.app.wikis().registry;
+    let mut out: Vec<String> = registry.sites.iter().map(|w| w.id.clone()).collect();
+    if registry.wikimedia {
+        out.extend([
+            wikipedia_of(p),
+            "commons.wikimedia.org".to_owned(),
+            "www.wikidata.org".to_owned(),
+        ]);
+    }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|w| seen.insert(w.clone()));
+    out
+}
+
 /// A new task of the kind the menu entry names, ready to save and in the author's
 /// language: a draft with a reference in the user's space on their Wikipedia, a photo on
-/// Commons, an "instance of" statement with a reference on Wikidata.
+/// Commons, an "instance of" statement with a reference on Wikidata — or, on a site that
+/// reads only wikis it configures, on the first of those.
 pub(super) fn new_content(p: &Page, variant: &str) -> Option<Value> {
+    let registry = &p.app.wikis().registry;
+    let only_site = (!registry.wikimedia)
+        .then(|| registry.sites.first().map(|w| w.id.clone()))
+        .flatten();
+    let wiki = |wikimedia: String| only_site.clone().unwrap_or(wikimedia);
     let c = match variant {
         "edit" => json!({
-            "wiki": wikipedia_of(p),
+            "wiki": wiki(wikipedia_of(p)),
             "instructions_markdown": p.text("lyceum-wikitask-editor-new-edit"),
             "criteria": {
                 "type": "edit",
@@ -70,12 +93,12 @@ pub(super) fn new_content(p: &Page, variant: &str) -> Option<Value> {
             },
         }),
         "upload" => json!({
-            "wiki": "commons.wikimedia.org",
+            "wiki": wiki("commons.wikimedia.org".to_owned()),
             "instructions_markdown": p.text("lyceum-wikitask-editor-new-upload"),
             "criteria": {"type": "upload", "min_uploads": 1},
         }),
         "wikidata" => json!({
-            "wiki": "www.wikidata.org",
+            "wiki": wiki("www.wikidata.org".to_owned()),
             "instructions_markdown": p.text("lyceum-wikitask-editor-new-wikidata"),
             "criteria": {
                 "type": "wikidata",
@@ -479,6 +502,9 @@ struct WikiTaskEditor<'a> {
     max_tag: usize,
     max_name: usize,
     max_wiki: usize,
+    /// The wikis to suggest, and whether this site reads the one the form names.
+    wikis: Vec<String>,
+    unreadable: bool,
 }
 
 pub(super) fn render(cx: &EditorCtx<'_>, form: &EditorForm) -> askama::Result<String> {
@@ -516,6 +542,9 @@ pub(super) fn render(cx: &EditorCtx<'_>, form: &EditorForm) -> askama::Result<St
         max_tag: limits::WIKI_TAG.max_chars,
         max_name: limits::WIKI_PAGE_NAME.max_chars,
         max_wiki: limits::WIKI_ID.max_chars,
+        wikis: suggested_wikis(cx.p),
+        unreadable: check::wiki_id(form.get("wiki"))
+            .is_ok_and(|id| cx.p.app.wikis().registry.get(&id).is_none()),
     }
     .render()
 }
