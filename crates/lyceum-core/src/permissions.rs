@@ -263,6 +263,16 @@ pub enum Action {
     /// course one works on (unless site admin), and a moderator never on an admin or
     /// another moderator.
     Moderate,
+    /// Read and write a course's discussions (issue 15): its enrolled learners, its team
+    /// and its moderators. To anyone else — anonymous visitors included — a course's
+    /// discussions do not exist. (Writing also needs the person not suspended, muted or
+    /// banned: the use cases check those, with the reason and end date.)
+    Discuss,
+    /// Moderate a course's discussions: pin, close, edit with a reason, hide, delete
+    /// softly, mute and ban from them, review held posts. Those who teach the course
+    /// (instructors, staff, its organisation's admins) and its moderators (site
+    /// moderators and admins, the organisation's moderators).
+    ModerateDiscussion,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -372,6 +382,22 @@ pub fn can(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision {
                 Action::Grade if logged_in && on_team(actor, c) => Forbidden,
                 // Learners' grades are private: not even their existence shows.
                 Action::Grade => NotFound,
+                Action::ModerateDiscussion
+                    if logged_in && (teaches(actor, c) || moderates(actor, c)) =>
+                {
+                    Allow
+                }
+                Action::Discuss | Action::ModerateDiscussion
+                    if logged_in && (c.enrolled || on_team(actor, c) || moderates(actor, c)) =>
+                {
+                    if action == Action::Discuss {
+                        Allow
+                    } else {
+                        Forbidden
+                    }
+                }
+                // Not enrolled and not on the team: its discussions do not exist.
+                Action::Discuss | Action::ModerateDiscussion => NotFound,
                 _ if !logged_in => NeedLogin,
                 Action::Report => Allow,
                 // One does not moderate a course one works on (site admins excepted).
@@ -826,7 +852,7 @@ mod tests {
         const N: Decision = NotFound;
         const L: Decision = NeedLogin;
         #[rustfmt::skip]
-        let published: [(Action, [Decision; 9]); 12] = [
+        let published: [(Action, [Decision; 9]); 14] = [
             //                          anon learner instr author staff oadmin orev ocreat admin
             (Action::View,            [A,   A,      A,    A,     A,    A,     A,   A,     A]),
             (Action::ViewCourseware,  [L,   A,      A,    A,     A,    A,     A,   F,     A]),
@@ -841,6 +867,9 @@ mod tests {
             (Action::Report,          [L,   A,      A,    A,     A,    A,     A,   A,     A]),
             // Nobody moderates a course they work on; an org admin (no course role) does.
             (Action::Moderate,        [L,   F,      F,    F,     F,    A,     F,   F,     A]),
+            // Discussions: members only; those who teach and moderators moderate them.
+            (Action::Discuss,         [N,   A,      A,    A,     A,    A,     A,   N,     A]),
+            (Action::ModerateDiscussion, [N, F,     A,    F,     A,    A,     F,   N,     A]),
         ];
         for (action, row) in published {
             for (p, want) in PEOPLE.into_iter().zip(row) {
@@ -1152,7 +1181,7 @@ mod tests {
         const N: Decision = NotFound;
         const L: Decision = NeedLogin;
         #[rustfmt::skip]
-        let visible: [(Action, [Decision; 9]); 6] = [
+        let visible: [(Action, [Decision; 9]); 8] = [
             //                          anon learner instr omod omodauth oadmin smod sadmin susp
             (Action::View,            [A,   A,      A,    A,   A,       A,     A,   A,     A]),
             (Action::ViewCourseware,  [L,   A,      A,    A,   A,       A,     A,   A,     A]),
@@ -1160,9 +1189,11 @@ mod tests {
             (Action::Moderate,        [L,   F,      F,    A,   F,       A,     A,   A,     F]),
             (Action::Edit,            [L,   F,      A,    F,   A,       A,     F,   A,     A]),
             (Action::Publish,         [L,   F,      A,    F,   A,       A,     F,   A,     F]),
+            (Action::Discuss,         [N,   A,      A,    A,   A,       A,     A,   A,     A]),
+            (Action::ModerateDiscussion, [N, F,     A,    A,   A,       A,     A,   A,     A]),
         ];
         #[rustfmt::skip]
-        let hidden: [(Action, [Decision; 9]); 6] = [
+        let hidden: [(Action, [Decision; 9]); 8] = [
             // Gone for learners and visitors; there for its team and moderators.
             (Action::View,            [N,   N,      A,    A,   A,       A,     A,   A,     A]),
             (Action::ViewCourseware,  [N,   N,      A,    A,   A,       A,     A,   A,     A]),
@@ -1170,6 +1201,8 @@ mod tests {
             (Action::Moderate,        [N,   N,      F,    A,   F,       A,     A,   A,     F]),
             (Action::Edit,            [N,   N,      A,    F,   A,       A,     F,   A,     A]),
             (Action::Publish,         [N,   N,      A,    F,   A,       A,     F,   A,     F]),
+            (Action::Discuss,         [N,   N,      A,    A,   A,       A,     A,   A,     A]),
+            (Action::ModerateDiscussion, [N, N,     A,    A,   A,       A,     A,   A,     A]),
         ];
         for (is_hidden, rows) in [(false, visible), (true, hidden)] {
             for (action, row) in rows {

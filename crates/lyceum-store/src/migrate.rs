@@ -39,6 +39,7 @@ const MIGRATIONS: &[Migration] = migrations![
     13 "0013_moderation",
     14 "0014_trust",
     15 "0015_wiki_tasks",
+    16 "0016_discussions",
 ];
 
 pub async fn run(store: &Store) -> Result<()> {
