@@ -29,6 +29,18 @@ pub struct CourseRef<'a> {
     pub actor: Actor,
 }
 
+impl CourseRef<'_> {
+    /// The logged-in actor, if `can` allows them `action` on the course; to anyone else
+    /// the thing asked about does not exist.
+    pub fn user_who_may(&self, action: Action) -> Result<UserId> {
+        let user = self.actor.user.ok_or_else(Error::not_found)?;
+        if !can(&self.actor, action, Resource::Course(&self.facts)).allowed() {
+            return Err(Error::not_found());
+        }
+        Ok(user)
+    }
+}
+
 /// A survey block of the course.
 pub struct SurveyAt<'a> {
     pub block: BlockId,
@@ -91,17 +103,7 @@ pub struct View<'a> {
 /// The actor, who must be enrolled or on the course team; anyone else is told the survey
 /// does not exist.
 fn participant(course: &CourseRef<'_>) -> Result<UserId> {
-    let user = course.actor.user.ok_or_else(Error::not_found)?;
-    if !can(
-        &course.actor,
-        Action::ViewCourseware,
-        Resource::Course(&course.facts),
-    )
-    .allowed()
-    {
-        return Err(Error::not_found());
-    }
-    Ok(user)
+    course.user_who_may(Action::ViewCourseware)
 }
 
 /// The survey with the actor's response.

@@ -37,7 +37,7 @@ use lyceum_core::blocks::wiki_task::activity::Activity;
 use lyceum_core::blocks::wiki_task::check::{self as judge, Bounds};
 use lyceum_core::blocks::wiki_task::{Criteria, WikiTask, WikiTaskContent, WindowStart};
 use lyceum_core::course::{CourseTree, Visibility};
-use lyceum_core::permissions::{Action, Resource, can};
+use lyceum_core::permissions::Action;
 use lyceum_core::wiki::{WikiEdit, WikiUpload};
 use lyceum_core::{BlockId, CourseId, DomainError, UserId};
 use lyceum_store::repo::wiki::{self as repo, EditRow, EvidenceRow, IdentityRow, TaskStateRow};
@@ -246,33 +246,13 @@ fn locate<'a>(course: &CourseRef<'a>, block: BlockId) -> Result<TaskAt<'a>> {
 /// The actor, who must be enrolled or on the course team; anyone else is told the task
 /// does not exist.
 fn participant(course: &CourseRef<'_>) -> Result<UserId> {
-    let user = course.actor.user.ok_or_else(Error::not_found)?;
-    if !can(
-        &course.actor,
-        Action::ViewCourseware,
-        Resource::Course(&course.facts),
-    )
-    .allowed()
-    {
-        return Err(Error::not_found());
-    }
-    Ok(user)
+    course.user_who_may(Action::ViewCourseware)
 }
 
 /// The actor, who must be on the course team with grading rights; to anyone else the
 /// thing asked about does not exist.
 fn staff(course: &CourseRef<'_>) -> Result<UserId> {
-    let user = course.actor.user.ok_or_else(Error::not_found)?;
-    if !can(
-        &course.actor,
-        Action::Grade,
-        Resource::Course(&course.facts),
-    )
-    .allowed()
-    {
-        return Err(Error::not_found());
-    }
-    Ok(user)
+    course.user_who_may(Action::Grade)
 }
 
 /// When work counts for a learner on a task.
