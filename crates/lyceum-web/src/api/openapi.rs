@@ -30,5 +30,6 @@ pub async fn document() -> impl IntoResponse {
     doc.merge(super::moderation::ModerationDoc::openapi());
     doc.merge(super::trust::TrustDoc::openapi());
     doc.merge(crate::kinds::wiki_task::api::WikiTaskDoc::openapi());
+    doc.merge(super::discussions::DiscussionDoc::openapi());
     Json(doc)
 }
