@@ -73,6 +73,158 @@ fn quiz_spec(problems: usize) -> serde_json::Value {
         "sections": sections})
 }
 
+/// Words of the seeded discussions, in the languages of the movement: what search finds.
+const WORDS: [&str; 24] = [
+    "partnership",
+    "library",
+    "museum",
+    "archive",
+    "volunteers",
+    "licence",
+    "citation",
+    "partenariat",
+    "bibliothèque",
+    "musée",
+    "bénévoles",
+    "référence",
+    "sources",
+    "شراكة",
+    "مكتبة",
+    "متحف",
+    "متطوعون",
+    "مرجع",
+    "biblioteca",
+    "voluntarios",
+    "socios",
+    "wikidata",
+    "commons",
+    "edit-a-thon",
+];
+
+/// Discussions in the large course for the load test: `threads` threads of `per_thread`
+/// posts each (the opening post and its replies) by its learners, in one course-wide
+/// topic, indexed for search as the site indexes them; and `posters` learners with live
+/// sessions (their cookie values written to DIR/posters.txt, one per line) who post
+/// through the API during the run, trusted so their hourly quota is the trusted one.
+/// Writes the threads the posters reply to (DIR/discussion-threads.txt).
+async fn seed_discussions(
+    store: &Store,
+    dir: &std::path::Path,
+    course: CourseId,
+    authors: &[UserId],
+    threads: usize,
+    per_thread: usize,
+    posters: usize,
+    now: i64,
+) -> Result<(), String> {
+    use lyceum_store::repo::discussions::{self, NewPost, NewThread};
+    use sha2::{Digest, Sha256};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    // Words as people write them: a vocabulary of 2,000 in a Zipf-like spread (the
+    // commonest in nearly every post, most rare), and in about a third of the posts one
+    // of the topical words (each then in about 1.4 % of the posts) that the run searches for.
+    let text = |rng: &mut rand::rngs::StdRng, n: usize| -> String {
+        let mut words: Vec<String> = (0..n)
+            .map(|_| {
+                let rank = (2000f64.powf(rng.random::<f64>()) as usize).max(1);
+                format!("w{rank}")
+            })
+            .collect();
+        if rng.random_range(0..3) == 0 {
+            let at = rng.random_range(0..words.len());
+            words[at] = WORDS[rng.random_range(0..WORDS.len())].to_owned();
+        }
+        words.join(" ")
+    };
+    let mut tx = store.begin().await.map_err(|e| e.to_string())?;
+    discussions::create_topic(&mut tx, course, "general", "General", now)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut ids = Vec::with_capacity(threads);
+    for t in 0..threads {
+        let title = format!("Question {t}: {}", text(&mut rng, 5));
+        let body = text(&mut rng, 30);
+        let html = lyceum_core::sanitize::markdown_to_html(&body);
+        let at = now - ((threads - t) as i64) * 60_000;
+        let (thread, _) = discussions::create_thread(
+            &mut tx,
+            &NewThread {
+                course,
+                topic_key: "general",
+                kind: if t % 2 == 0 { "question" } else { "discussion" },
+                title: &title,
+                author: authors[t % authors.len()],
+                anonymous: false,
+                body: &body,
+                html: &html,
+                held: false,
+                now: at,
+            },
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        for r in 1..per_thread {
+            let body = text(&mut rng, 25);
+            let html = lyceum_core::sanitize::markdown_to_html(&body);
+            discussions::reply(
+                &mut tx,
+                &NewPost {
+                    course,
+                    thread,
+                    parent: None,
+                    author: authors[(t * 7 + r) % authors.len()],
+                    anonymous: false,
+                    body: &body,
+                    html: &html,
+                    held: false,
+                    now: at + r as i64 * 1000,
+                },
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        }
+        ids.push(thread);
+    }
+    tx.commit().await.map_err(|e| e.to_string())?;
+    eprintln!(
+        "discussions: {threads} threads, {} posts",
+        threads * per_thread
+    );
+
+    // Posters: learners with a session each, as a login would leave it.
+    let mut tx = store.begin().await.map_err(|e| e.to_string())?;
+    let mut cookies = String::new();
+    for i in 0..posters {
+        let name = format!("poster{i:04}");
+        let u = users::create_user(&mut tx, &name, &name, "", false, now)
+            .await
+            .map_err(|e| e.to_string())?;
+        learner::enroll(&mut tx, u, course, now)
+            .await
+            .map_err(|e| e.to_string())?;
+        lyceum_store::repo::trust::stamp(&mut tx, u, "grant", now)
+            .await
+            .map_err(|e| e.to_string())?;
+        let id = format!("bench-poster-session-{i}-{}", rng.random::<u64>());
+        let hash = format!("{:x}", Sha256::digest(id.as_bytes()));
+        lyceum_store::repo::sessions::create(&mut tx, &hash, Some(u), "{}", now, now + 86_400_000)
+            .await
+            .map_err(|e| e.to_string())?;
+        cookies.push_str(&id);
+        cookies.push('\n');
+    }
+    tx.commit().await.map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("posters.txt"), cookies).map_err(|e| e.to_string())?;
+    let list: String = ids
+        .iter()
+        .rev()
+        .take(200)
+        .map(|t| format!("{t}\n"))
+        .collect();
+    std::fs::write(dir.join("discussion-threads.txt"), list).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
 /// Answers of the right shape that score nothing.
 fn wrong(right: &lyceum_core::capa::Answers) -> lyceum_core::capa::Answers {
     use lyceum_core::capa::AnswerValue;
@@ -321,6 +473,10 @@ async fn main() -> Result<(), String> {
         problems.len(),
         quiz_learners.len()
     );
+
+    // Discussions: 100,000 posts in the large course, and 1,000 posters for the run.
+    let big_learners: Vec<UserId> = user_ids.iter().step_by(3).copied().collect();
+    seed_discussions(&store, &dir, big, &big_learners, 10_000, 10, 1_000, now).await?;
 
     println!(
         "course-v1:BIGORG+BIG+2026 {}",

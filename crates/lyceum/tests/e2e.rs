@@ -1748,3 +1748,135 @@ async fn a_wiki_task_is_done_on_the_wiki_and_checked_in_the_browser() {
     assert_eq!(found, json!(true), "the learner's page links to the diff");
     b.assert_fits("a learner's wiki activity (ar)").await;
 }
+
+/// Issue 15, in Chromium at phone width: a learner asks a question in a unit's
+/// discussion, the instructor answers it on the thread page, and the learner marks the
+/// answer. The unit and the thread are checked for layout and accessibility in English
+/// and Arabic, and a script in the question stays inert.
+#[tokio::test]
+async fn a_question_asked_in_a_unit_is_answered_and_marked_in_the_browser() {
+    lyceum_wiki::install_tls_provider();
+    if !chromium_available() {
+        eprintln!("skipped: chromium and chromedriver are not installed");
+        return;
+    }
+    let (_server, url) = demo().await;
+    let pb = "course-v1:COMMONPLACE+PB101+2026";
+    let unit = format!("{url}/courses/{pb}/unit/s1-2-1");
+    let b = Browser::start().await;
+    viewport(&b, WIDTH).await;
+    let mut violations: Vec<String> = Vec::new();
+
+    // The learner asks in the unit: its discussion block holds the form.
+    log_in(&b, &url, "learner").await;
+    for lang in ["en", "ar"] {
+        b.go(&format!("{unit}?uselang={lang}")).await;
+        assert_eq!(
+            b.js("var d = document.querySelector('.block--discussion details.discussion__ask'); if (!d) return false; d.open = true; return true")
+                .await,
+            json!(true),
+            "the unit's discussion block offers to ask ({lang})"
+        );
+        let page = format!("unit with its discussion ({lang})");
+        violations.extend(b.layout(&page, true).await);
+        violations.extend(b.axe(&page).await);
+        b.screenshot(&format!("discussion-unit-{lang}")).await;
+    }
+    b.go(&unit).await;
+    b.js("document.querySelector('.discussion__ask').open = true; return true")
+        .await;
+    submit(
+        &b,
+        ".discussion__ask textarea[name=body]",
+        &[
+            ("title", "Is a room booking ever a partnership?"),
+            (
+                "body",
+                "Our library lends us a room every month.<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\"> Is that a **partnership**?",
+            ),
+        ],
+        "button[type=submit]:not([name=action])",
+    )
+    .await;
+    b.wait_for(
+        "the new thread",
+        "return document.querySelector('.discussion__post') !== null",
+    )
+    .await;
+    let thread = b.js("return location.pathname").await;
+    let thread = format!("{url}{}", thread.as_str().unwrap_or_default());
+    let text = main_text(&b).await;
+    assert!(
+        text.contains("Is a room booking ever a partnership?")
+            && text.contains("Our library lends us a room every month."),
+        "the question, posted: {text}"
+    );
+    assert_eq!(
+        b.js("return window.__pwned === undefined").await,
+        json!(true),
+        "the question's markup stays inert"
+    );
+
+    // The instructor answers on the thread page.
+    log_in(&b, &url, "instructor").await;
+    b.go(&thread).await;
+    submit(
+        &b,
+        "#post-body",
+        &[(
+            "body",
+            "On its own a room booking is hosting. It becomes a partnership when the library plans the event with you.",
+        )],
+        "button[name=action][value=reply]",
+    )
+    .await;
+    b.wait_for(
+        "the reply on the thread",
+        "return document.querySelectorAll('.discussion__post').length >= 2",
+    )
+    .await;
+
+    // The learner, who asked, marks it as the answer.
+    log_in(&b, &url, "learner").await;
+    b.go(&thread).await;
+    let text = main_text(&b).await;
+    assert!(
+        text.contains("It becomes a partnership when the library plans"),
+        "the learner sees the answer: {text}"
+    );
+    b.click("form:has(input[name=action][value=answer]) button")
+        .await;
+    b.wait_for(
+        "the answer marked",
+        "return document.querySelector('.discussion__post--answer') !== null",
+    )
+    .await;
+    let marked = b
+        .js("return document.querySelector('.discussion__post--answer').innerText")
+        .await;
+    assert!(
+        marked
+            .as_str()
+            .unwrap_or_default()
+            .contains("plans the event with you"),
+        "the instructor's reply is the answer: {marked}"
+    );
+    for lang in ["en", "ar"] {
+        b.go(&format!("{thread}?uselang={lang}")).await;
+        let page = format!("answered question ({lang})");
+        violations.extend(b.layout(&page, true).await);
+        violations.extend(b.axe(&page).await);
+        b.screenshot(&format!("discussion-thread-{lang}")).await;
+        b.go(&format!("{url}/courses/{pb}/discussion?uselang={lang}"))
+            .await;
+        let page = format!("discussion tab ({lang})");
+        violations.extend(b.layout(&page, true).await);
+        violations.extend(b.axe(&page).await);
+        b.screenshot(&format!("discussion-list-{lang}")).await;
+    }
+    assert!(
+        violations.is_empty(),
+        "layout problems or serious/critical axe-core violations:\n{}",
+        violations.join("\n")
+    );
+}
