@@ -114,6 +114,8 @@ pub async fn send(env: &Env, actor: &Actor, to: &str, course_key: &str, body: &s
         },
     )
     .await?;
+    // Replying reads what the other person wrote.
+    repo::mark_read(&mut tx, me, other.id(), now).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -313,4 +315,11 @@ pub async fn report(
         &full,
     )
     .await
+}
+
+/// The teams of the courses the actor is enrolled in: the people they can always write to.
+pub async fn team_contacts(env: &Env, actor: &Actor) -> Result<Vec<repo::TeamContactRow>> {
+    let me = login(actor)?;
+    let mut c = env.store.conn().await?;
+    Ok(repo::team_contacts(&mut c, me, 200).await?)
 }

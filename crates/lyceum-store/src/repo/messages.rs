@@ -243,3 +243,37 @@ pub async fn blocks_of(db: &mut impl Db, user: UserId) -> Result<Vec<BlockedRow>
     )
     .await
 }
+
+row! {
+    /// A member of the team of a course someone is enrolled in: whom they can write to.
+    pub struct TeamContactRow {
+        pub username: String,
+        pub display_name: String,
+        pub role: String,
+        pub course_key: String,
+        pub course_title: String,
+    }
+}
+
+/// The teams of the courses `user` is enrolled in (not `user`), by course and name:
+/// one statement.
+pub async fn team_contacts(
+    db: &mut impl Db,
+    user: UserId,
+    limit: i64,
+) -> Result<Vec<TeamContactRow>> {
+    db.all(
+        q(
+            "SELECT u.username, u.display_name, r.role, c.course_key, c.title AS course_title
+           FROM enrollments e
+           JOIN courses c ON c.id = e.course_id
+           JOIN course_roles r ON r.course_id = e.course_id
+           JOIN users u ON u.id = r.user_id
+           WHERE e.user_id = $1 AND e.active AND r.user_id <> $1 AND u.deleted_at IS NULL
+           ORDER BY c.title, c.id, u.username LIMIT $2",
+        )
+        .bind(user.0)
+        .bind(limit),
+    )
+    .await
+}

@@ -30,5 +30,8 @@ pub async fn document() -> impl IntoResponse {
     doc.merge(super::moderation::ModerationDoc::openapi());
     doc.merge(super::trust::TrustDoc::openapi());
     doc.merge(crate::kinds::wiki_task::api::WikiTaskDoc::openapi());
+    // Messages and announcements (issue 15).
+    doc.merge(super::messages::MessagesDoc::openapi());
+    doc.merge(super::announcements::AnnouncementsDoc::openapi());
     Json(doc)
 }
