@@ -11,7 +11,7 @@ use crate::{Env, Error, Result};
 use lyceum_core::clock::from_millis;
 use lyceum_core::course::Visibility;
 use lyceum_core::grading::learner::{RawScore, learner_grade};
-use lyceum_core::permissions::{Action, Actor, CourseFacts, Resource, can};
+use lyceum_core::permissions::{Action, Actor, CourseFacts, Decision, Resource, can};
 use lyceum_core::sanitize::{Links, try_markdown_to_html, with_links};
 use lyceum_core::{BlockId, CourseId, DomainError, UserId, limits};
 use lyceum_store::Db;
@@ -71,14 +71,21 @@ async fn course(
     Ok((row, facts))
 }
 
-/// A course the actor teaches (`Action::Grade`); to learners it is forbidden, to anyone
-/// outside it not found.
+/// A course the actor teaches (`Action::Grade`); to its other members (learners,
+/// authors) it is forbidden, to anyone outside it not found.
 async fn taught(db: &mut impl Db, actor: &Actor, key: &str) -> Result<courses::CourseRow> {
     let (row, facts) = course(db, actor, key).await?;
-    Error::decide(
-        can(actor, Action::Grade, Resource::Course(&facts)),
-        "lyceum-announcement-error-forbidden",
-    )?;
+    let decision = match can(actor, Action::Grade, Resource::Course(&facts)) {
+        // Grades hide their existence from learners; announcements are no secret to
+        // the course's members, who are told plainly that posting is not theirs.
+        Decision::NotFound
+            if can(actor, Action::ViewCourseware, Resource::Course(&facts)).allowed() =>
+        {
+            Decision::Forbidden
+        }
+        d => d,
+    };
+    Error::decide(decision, "lyceum-announcement-error-forbidden")?;
     Ok(row)
 }
 
