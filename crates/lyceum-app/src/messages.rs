@@ -3,7 +3,7 @@
 //! allows it (its discussion settings). A person who blocked the sender gets nothing
 //! (the sender is told only that the message cannot be delivered); suspended people
 //! cannot write. Bodies are Markdown, sanitised, with an untrusted author's links
-//! `nofollow ugc`; writing counts against the posting quota (`trust::Creation::Post`).
+//! `nofollow ugc`; writing counts against the messages' quota (`trust::Creation::Message`).
 //! A message is reported to the moderators as a report about its sender, quoting it.
 
 use crate::trust::{Creation, check_rate, effective};
@@ -84,7 +84,7 @@ pub async fn send(env: &Env, actor: &Actor, to: &str, course_key: &str, body: &s
         return Err(Error::forbidden("lyceum-message-error-undeliverable"));
     }
     let actor = effective(&mut tx, now, actor).await?;
-    check_rate(&mut tx, now, &actor, Creation::Post).await?;
+    check_rate(&mut tx, now, &actor, Creation::Message).await?;
     let html = with_links(Links::of(actor.trusted), || try_markdown_to_html(&body))
         .map_err(Error::invalid)?;
     let id = repo::insert(

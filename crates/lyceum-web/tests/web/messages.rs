@@ -440,3 +440,26 @@ async fn the_pages_work_in_arabic() {
         assert!(r.body.contains("الرسائل"), "{path}: {}", r.body);
     }
 }
+
+#[tokio::test]
+async fn a_new_account_sends_a_few_dozen_messages_an_hour() {
+    let w = world().await;
+    let t = &w.t;
+    let mut ana = t.login("ana").await;
+    let quota = lyceum_app::trust::Creation::Message.quota(false);
+    for i in 0..quota {
+        let r = send(&mut ana, "tom", &format!("m{i}")).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{i}: {}", r.body);
+    }
+    let r = send(&mut ana, "tom", "one too many").await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    assert!(!r.header("retry-after").is_empty());
+    // The refused message left nothing behind.
+    let conv = t
+        .login("tom")
+        .await
+        .get("/api/v1/messages/ana")
+        .await
+        .json();
+    assert_eq!(conv["messages"].as_array().unwrap().len() as i64, quota);
+}
