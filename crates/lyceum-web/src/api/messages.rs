@@ -28,6 +28,7 @@ pub fn routes() -> Router<App> {
             axum::routing::delete(unblock),
         )
         .route("/api/v1/messages/blocks/{username}/unblock", post(unblock))
+        .route("/api/v1/messages/unblock", post(unblock_body))
         .route("/api/v1/messages/reports", post(report))
         .route("/api/v1/messages/{username}", get(conversation))
         .route("/api/v1/messages/{username}/read", post(read))
@@ -36,7 +37,7 @@ pub fn routes() -> Router<App> {
 /// The messages API's part of the OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    paths(conversations, conversation, send, read, blocks, block, unblock, report),
+    paths(conversations, conversation, send, read, blocks, block, unblock, unblock_body, report),
     tags((name = "messages", description = "Private messages between members of a course"))
 )]
 pub struct MessagesDoc;
@@ -300,6 +301,22 @@ pub async fn block(cx: Cx, b: Result<Json<BlockBody>, JsonRejection>) -> AppResu
 pub async fn unblock(cx: Cx, Path(username): Path<String>) -> AppResult<Response> {
     cx.require_user()?;
     uc::unblock(&cx.app.env(), &cx.actor(), &username).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Unblock a person named in the body (`{"username"}`), like `DELETE
+/// /api/v1/messages/blocks/{username}`.
+#[utoipa::path(post, path = "/api/v1/messages/unblock", request_body = BlockBody,
+    responses((status = 204, description = "Unblocked (or was not blocked)"), (status = 401, description = "Not logged in"),
+        (status = 404, description = "No such person")),
+    tag = "messages")]
+pub async fn unblock_body(
+    cx: Cx,
+    b: Result<Json<BlockBody>, JsonRejection>,
+) -> AppResult<Response> {
+    cx.require_user()?;
+    let b = body(b)?;
+    uc::unblock(&cx.app.env(), &cx.actor(), &b.username).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -182,6 +182,23 @@ async fn a_block_stops_delivery_without_saying_more() {
         send(&mut ana, "tom", "Thanks").await.status,
         StatusCode::CREATED
     );
+    // … and by name in the body.
+    tom.post_json("/api/v1/messages/blocks", json!({"username": "ana"}))
+        .await;
+    assert_eq!(
+        send(&mut ana, "tom", "Blocked again").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        tom.post_json("/api/v1/messages/unblock", json!({"username": "ana"}))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        send(&mut ana, "tom", "Thanks again").await.status,
+        StatusCode::CREATED
+    );
     // The pages: block from the conversation, unblock from the list.
     assert_eq!(
         tom.post_form("/messages/ana/block", &[]).await.status,

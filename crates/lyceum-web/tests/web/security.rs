@@ -354,6 +354,7 @@ const STATE_CHANGING: &[(&str, &str)] = &[
     ("POST", "/api/v1/messages/blocks"),
     ("DELETE", "/api/v1/messages/blocks/{username}"),
     ("POST", "/api/v1/messages/blocks/{username}/unblock"),
+    ("POST", "/api/v1/messages/unblock"),
     ("POST", "/api/v1/messages/reports"),
     ("POST", "/courses/{key}/instructor/announcements"),
     (
