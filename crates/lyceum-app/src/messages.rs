@@ -37,6 +37,18 @@ async fn person(db: &mut impl Db, username: &str) -> Result<UserRow> {
         .ok_or_else(Error::not_found)
 }
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn conversation_paths_are_one_segment() {
+        assert_eq!(super::conversation_path("ana"), "/messages/ana");
+        assert_eq!(
+            super::conversation_path("Ana María/x?y"),
+            "/messages/Ana%20Mar%C3%ADa%2Fx%3Fy"
+        );
+    }
+}
+
 /// Whether two members of a course may write to each other there.
 fn may_write(c: &SharedCourseRow) -> bool {
     c.a_staff || c.b_staff || c.learner_messages
@@ -108,7 +120,7 @@ pub async fn send(env: &Env, actor: &Actor, to: &str, course_key: &str, body: &s
             user: other.id(),
             course: Some(CourseId(course.id)),
             kind: "message",
-            link: &format!("/messages/{}", sender.username),
+            link: &conversation_path(&sender.username),
             subject: sender.shown_name(),
             now,
         },
@@ -118,6 +130,20 @@ pub async fn send(env: &Env, actor: &Actor, to: &str, course_key: &str, body: &s
     repo::mark_read(&mut tx, me, other.id(), now).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// The conversation page with a person: `/messages/` and the username as one path
+/// segment (usernames may hold spaces and any script).
+pub fn conversation_path(username: &str) -> String {
+    let mut out = String::from("/messages/");
+    for b in username.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// One conversation in the list.

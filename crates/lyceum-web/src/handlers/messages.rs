@@ -36,10 +36,7 @@ pub fn routes() -> Router<App> {
 
 /// The conversation page of a person, as a path.
 pub fn conversation_url(username: &str) -> String {
-    format!(
-        "/messages/{}",
-        url::form_urlencoded::byte_serialize(username.as_bytes()).collect::<String>()
-    )
+    uc::conversation_path(username)
 }
 
 /// A link to write to a person about a course (for lists of course members).
