@@ -432,6 +432,27 @@ async fn a_received_message_is_reported_as_its_sender_with_the_message_quoted() 
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // Once is enough: a second report of the same person waits for the first.
+    let r = ben
+        .post_form(
+            &format!("/messages/ana/report/{id}"),
+            &[("reason", "harassment"), ("text", "Again")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    // Tom reports through the page's form.
+    let mut tom = t.login("tom").await;
+    let id2 = send(&mut ana, "tom", "Spam spam spam").await.json()["id"]
+        .as_i64()
+        .unwrap();
+    let r = tom
+        .post_form(
+            &format!("/messages/ana/report/{id2}"),
+            &[("reason", "spam"), ("text", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(r.location().contains("notice=reported"));
     t.user("root", true).await;
     let mut mods = t.login("root").await;
     let q = mods.get("/api/v1/moderation/queue").await;
