@@ -7,6 +7,7 @@
 //! whose [`ErrorKind`] callers map in one place.
 
 pub mod accounts;
+pub mod announcements;
 pub mod authoring;
 pub mod conduct;
 pub mod course_admin;
@@ -16,7 +17,9 @@ pub mod discussions;
 pub mod error;
 pub mod forks;
 pub mod jobs;
+pub mod messages;
 pub mod moderation;
+pub mod notification_settings;
 pub mod open_responses;
 pub mod orgs;
 pub mod problems;

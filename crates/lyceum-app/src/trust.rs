@@ -33,6 +33,8 @@ pub enum Creation {
     Fork,
     /// A "Check my work" on a wiki task (each reads the wiki: kept gentle).
     WikiCheck,
+    /// A private message (issue 15).
+    Message,
 }
 
 /// The length of one rate-limit window: an hour.
@@ -48,6 +50,7 @@ impl Creation {
             Creation::Post => "post",
             Creation::Fork => "fork",
             Creation::WikiCheck => "wiki-check",
+            Creation::Message => "message",
         }
     }
 
@@ -71,6 +74,10 @@ impl Creation {
             (Creation::Fork, false) => 2,
             (Creation::WikiCheck, true) => 120,
             (Creation::WikiCheck, false) => 60,
+            // A conversation with a teacher runs to more than ten messages an hour; a
+            // newcomer's messages still stop well short of a spam run.
+            (Creation::Message, true) => 200,
+            (Creation::Message, false) => 30,
         }
     }
 }

@@ -39,7 +39,7 @@ pub use routes::{router, router_with};
 pub use state::{App, AppParts};
 
 /// Periodic work of a running site that needs the web's settings and code, each
-/// minute: mail pending notices; each hour (`settle`), settle open-response scores that
+/// minute: mail pending notices and the daily digests due; each hour (`settle`), settle open-response scores that
 /// time made final (the peer-review fallback), so grades never wait for someone to open a
 /// page. The sweeps (sessions, login limits, media) are `lyceum_app::jobs::sweep`.
 pub async fn background_tick(app: &App, settle: bool) {
@@ -47,6 +47,12 @@ pub async fn background_tick(app: &App, settle: bool) {
         Ok(0) => {}
         Ok(n) => tracing::info!(mails = n, "notices mailed"),
         Err(e) => tracing::warn!(error = %e, "mailing notices failed"),
+    }
+    // The daily digests (issue 15): each is due a day after the last.
+    match mailer::send_digests(app).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(mails = n, "digests mailed"),
+        Err(e) => tracing::warn!(error = %e, "mailing digests failed"),
     }
     match lyceum_app::accounts::signup_enabled(&app.env()).await {
         Ok(open) => app.remember_signup_open(open),

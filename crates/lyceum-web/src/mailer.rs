@@ -5,6 +5,7 @@
 
 use crate::state::App;
 use lyceum_i18n::Arg;
+use lyceum_store::repo::notification_settings;
 use lyceum_store::repo::notifications::{self, NoticeRow};
 use lyceum_store::repo::users;
 use serde::Deserialize;
@@ -46,18 +47,26 @@ pub fn notice_key(kind: &str) -> Option<&'static str> {
         "discussion-reply" => "lyceum-discussion-notice-reply",
         "discussion-mention" => "lyceum-discussion-notice-mention",
         "discussion-answer" => "lyceum-discussion-notice-answer",
+        // Issue 15: messages and announcements.
+        "message" => "lyceum-notice-message",
+        "announcement" => "lyceum-notice-announcement",
         _ => return None,
     })
 }
 
-/// Mail the notices not mailed yet; returns how many mails went out. Notices of users
-/// without an address are marked too, so they are not looked at again.
+/// Mail the notices not mailed yet of people who want them at once (the default);
+/// returns how many mails went out. Notices of users without an address are marked too,
+/// so they are not looked at again; so are those of people who want no e-mail (settled
+/// without a mail); people on the daily digest wait for [`send_digests`].
 pub async fn send_pending(app: &App) -> Result<usize, String> {
     let Some(cfg) = app.config().email.clone() else {
         return Ok(0);
     };
     let mut c = app.store().conn().await.map_err(|e| e.to_string())?;
-    let pending = notifications::unemailed(&mut c, 200)
+    notification_settings::skip_app_only(&mut c, app.now_ms())
+        .await
+        .map_err(|e| e.to_string())?;
+    let pending = notification_settings::unemailed_now(&mut c, 200)
         .await
         .map_err(|e| e.to_string())?;
     if pending.is_empty() {
@@ -100,6 +109,134 @@ pub async fn send_pending(app: &App) -> Result<usize, String> {
             .map_err(|e| e.to_string())?;
     }
     Ok(sent)
+}
+
+/// The most notices one digest lists (the rest wait for the next one).
+const DIGEST_MAX: i64 = 100;
+
+/// The daily digests due: each person on the daily digest whose last one is a day old
+/// gets one mail listing their notices not mailed yet, which are then marked mailed.
+/// Returns how many mails went out. A person without an address is settled the same
+/// way, without a mail; a failing mail system leaves the digest for the next round.
+pub async fn send_digests(app: &App) -> Result<usize, String> {
+    let Some(cfg) = app.config().email.clone() else {
+        return Ok(0);
+    };
+    let now = app.now_ms();
+    let mut c = app.store().conn().await.map_err(|e| e.to_string())?;
+    let due = notification_settings::digests_due(&mut c, now, 100)
+        .await
+        .map_err(|e| e.to_string())?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let people: HashMap<i64, users::UserRow> = users::get_users(&mut c, &due)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    drop(c);
+    let mut sent = 0;
+    for user in due {
+        let mut c = app.store().conn().await.map_err(|e| e.to_string())?;
+        let notices = notification_settings::unemailed_of(&mut c, user, DIGEST_MAX)
+            .await
+            .map_err(|e| e.to_string())?;
+        drop(c);
+        let Some(last) = notices.last().map(|n| n.id) else {
+            continue;
+        };
+        let to = people
+            .get(&user.0)
+            .and_then(|u| u.email.clone().map(|e| (u, e)));
+        if let Some((person, address)) = to.filter(|(_, a)| valid_address(a)) {
+            let message = compose_digest(app, &cfg, person, &address, &notices);
+            let program = cfg.sendmail.clone();
+            let result = tokio::task::spawn_blocking(move || pipe(&program, &message))
+                .await
+                .map_err(|e| e.to_string())?;
+            if let Err(e) = result {
+                tracing::warn!(user = user.0, error = %e, "mailing a digest failed");
+                continue;
+            }
+            sent += 1;
+        }
+        let mut c = app.store().conn().await.map_err(|e| e.to_string())?;
+        notification_settings::digest_sent(&mut c, user, last, now)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(sent)
+}
+
+/// One notice as a line of text (its sentence, and the course on a line of its own).
+fn notice_text(app: &App, lang: &str, n: &NoticeRow) -> String {
+    let i18n = app.i18n();
+    let text = match notice_key(&n.kind) {
+        // The title is the author's, perhaps in another script: isolated (FSI … PDI).
+        Some(key) => i18n.text(
+            lang,
+            key,
+            &[Arg::from(crate::page::isolate_text(&n.subject))],
+        ),
+        None => n.subject.clone(),
+    };
+    // The course it is about, on a line of its own (isolated from the sentence around it
+    // by the line break, so no bidi marks are needed in plain text).
+    match n.course_title.as_deref().filter(|t| !t.trim().is_empty()) {
+        Some(course) => format!(
+            "{text}\r\n{}",
+            i18n.text(lang, "lyceum-notice-course", &[Arg::from(one_line(course))])
+        ),
+        None => text,
+    }
+}
+
+fn compose_digest(
+    app: &App,
+    cfg: &EmailConfig,
+    user: &users::UserRow,
+    address: &str,
+    notices: &[NoticeRow],
+) -> String {
+    let lang = user.language.as_deref().unwrap_or("en");
+    let i18n = app.i18n();
+    let site = &app.config().site_name;
+    let count = notices.len().to_string();
+    let subject = format!(
+        "[{site}] {}",
+        i18n.text(
+            lang,
+            "lyceum-notice-digest-subject",
+            &[Arg::from(count.as_str())]
+        )
+    );
+    let mut body = i18n.text(
+        lang,
+        "lyceum-notice-digest-intro",
+        &[Arg::from(count.as_str())],
+    );
+    body.push_str("\r\n");
+    for n in notices {
+        body.push_str(&format!(
+            "\r\n* {}\r\n  {}{}\r\n",
+            notice_text(app, lang, n).replace("\r\n", "\r\n  "),
+            app.config().public_url,
+            n.link
+        ));
+    }
+    let footer = i18n.text(
+        lang,
+        "lyceum-notice-digest-footer",
+        &[Arg::from(site.as_str())],
+    );
+    format!(
+        "From: {}\r\nTo: {}\r\nSubject: {}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\nAuto-Submitted: auto-generated\r\n\r\n{body}\r\n-- \r\n{footer}\r\n",
+        one_line(&cfg.from),
+        address.trim(),
+        encode_header(&one_line(&subject)),
+    )
 }
 
 /// Which account link a mail carries.
@@ -190,24 +327,7 @@ fn compose(
 ) -> String {
     let lang = user.language.as_deref().unwrap_or("en");
     let i18n = app.i18n();
-    let text = match notice_key(&n.kind) {
-        // The title is the author's, perhaps in another script: isolated (FSI … PDI).
-        Some(key) => i18n.text(
-            lang,
-            key,
-            &[Arg::from(crate::page::isolate_text(&n.subject))],
-        ),
-        None => n.subject.clone(),
-    };
-    // The course it is about, on a line of its own (isolated from the sentence around it
-    // by the line break, so no bidi marks are needed in plain text).
-    let text = match n.course_title.as_deref().filter(|t| !t.trim().is_empty()) {
-        Some(course) => format!(
-            "{text}\r\n{}",
-            i18n.text(lang, "lyceum-notice-course", &[Arg::from(one_line(course))])
-        ),
-        None => text,
-    };
+    let text = notice_text(app, lang, n);
     let site = &app.config().site_name;
     let link = format!("{}{}", app.config().public_url, n.link);
     let footer = i18n.text(

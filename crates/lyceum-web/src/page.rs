@@ -142,6 +142,17 @@ const NOTICES: &[(&str, &str)] = &[
     ("or-self-reviewed", "lyceum-or-notice-self-reviewed"),
     ("or-review-saved", "lyceum-or-notice-review-saved"),
     ("calendar-reset", "lyceum-notice-calendar-reset"),
+    // Messages and announcements (issue 15).
+    ("message-sent", "lyceum-message-notice-sent"),
+    ("message-read", "lyceum-message-notice-read"),
+    ("message-blocked", "lyceum-message-notice-blocked"),
+    ("message-unblocked", "lyceum-message-notice-unblocked"),
+    ("announcement-posted", "lyceum-announcement-notice-posted"),
+    ("announcement-deleted", "lyceum-announcement-notice-deleted"),
+    (
+        "notifications-saved",
+        "lyceum-notification-settings-notice-saved",
+    ),
 ];
 
 impl Page {

@@ -47,6 +47,10 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
             get(account::preferences_page).post(account::save_preferences),
         )
         .route("/preferences/calendar", post(calendar::reset))
+        .route(
+            "/preferences/notifications",
+            post(account::save_notifications),
+        )
         .route("/calendar/{file}", get(calendar::feed))
         .route("/language", post(account::set_language))
         .route("/dashboard", get(dashboard::page))
@@ -162,6 +166,9 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
         // Course discussions (issue 15): the Discussion tab's pages and the JSON API.
         .merge(api::discussions::routes())
         .merge(crate::handlers::discussions::routes())
+        // Private messages and course announcements (issue 15; pages and API).
+        .merge(crate::handlers::messages::routes())
+        .merge(crate::handlers::announcements::routes())
         .fallback(errors::not_found)
         .layer(CompressionLayer::new());
 

@@ -383,6 +383,43 @@ const SURVEY_LEARNERS: [&str; 24] = [
 /// Studio: the author on Partnership Building's team, the organisation admin of its
 /// organisation, and a few revisions by the instructor and the author — two published, one
 /// still in the draft — so History and the draft's "unpublished changes" show something.
+/// Issue 15: a private conversation between the learner and the instructor of
+/// Partnership Building, and an announcement to its learners.
+async fn seed_messages(env: &lyceum_app::Env, learner: UserId, instructor: UserId) -> Result<()> {
+    let err = |e: lyceum_app::Error| crate::errors::describe(&e);
+    let pb = "course-v1:COMMONPLACE+PB101+2026";
+    let (lina, ines) = (Actor::user(learner, false), Actor::user(instructor, false));
+    lyceum_app::messages::send(
+        env,
+        &lina,
+        "instructor",
+        pb,
+        "Hello! Is the partnership plan due before the second section, or at the end of the course?",
+    )
+    .await
+    .map_err(err)?;
+    lyceum_app::messages::send(
+        env,
+        &ines,
+        "learner",
+        pb,
+        "At the end of the course, **after** the second section: take your time with the interviews.",
+    )
+    .await
+    .map_err(err)?;
+    lyceum_app::announcements::post(
+        env,
+        &ines,
+        pb,
+        "Office hours on Thursday",
+        "Bring your questions about partnership plans: we meet on Thursday at 15:00 UTC.\n\nThe link is on the *Course info* page.",
+        "all",
+    )
+    .await
+    .map_err(err)?;
+    Ok(())
+}
+
 async fn seed_studio(
     env: &lyceum_app::Env,
     created: &[(String, lyceum_core::CourseId)],
@@ -861,6 +898,7 @@ pub async fn run(
     seed_open_response(&app, &site.store, learner_id, instructor, &created).await?;
     let survey_responses = seed_surveys(&app, &site.store, learner_id, &created, now).await?;
     seed_studio(&app.env(), &created, instructor, author, org_admin, now).await?;
+    seed_messages(&app.env(), learner_id, instructor).await?;
     let linked = link_demo_wiki_account(&app, learner_id, now).await?;
     println!(
         "Lyceum demo: {} courses seeded in {} (the learner has answered {answered} problems; {survey_responses} survey responses)",

@@ -707,6 +707,9 @@ async fn every_page_is_accessible_and_fits_a_phone() {
                 "my work on the wikis",
                 "/courses/course-v1:COMMONPLACE+EB101+2026/wiki-activity".to_owned(),
             ),
+            // Private messages (issue 15).
+            ("messages", "/messages".to_owned()),
+            ("a conversation", "/messages/instructor".to_owned()),
         ] {
             b.go(&q(&path)).await;
             let page = format!("{name} ({lang})");
@@ -796,6 +799,10 @@ async fn every_page_is_accessible_and_fits_a_phone() {
             ("gradebook", format!("/courses/{pb}/instructor/gradebook")),
             ("problems", format!("/courses/{pb}/instructor/problems")),
             ("grading", format!("/courses/{pb}/instructor/grading")),
+            (
+                "announcements",
+                format!("/courses/{pb}/instructor/announcements"),
+            ),
             (
                 "open responses",
                 format!("/courses/{pb}/instructor/open-responses"),

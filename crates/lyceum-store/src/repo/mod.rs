@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod announcements;
 pub mod assets;
 pub mod audit;
 pub mod calendar;
@@ -14,7 +15,9 @@ pub mod forks;
 pub mod learner;
 pub mod login_limits;
 pub mod media;
+pub mod messages;
 pub mod moderation;
+pub mod notification_settings;
 pub mod notifications;
 pub mod open_responses;
 pub mod orgs;

@@ -4,11 +4,13 @@
 //! document at `/api/v1/openapi.json`.
 
 pub mod admin;
+pub mod announcements;
 pub mod course_admin;
 pub mod courses;
 pub mod discussions;
 pub mod forks;
 pub mod grades;
+pub mod messages;
 pub mod moderation;
 pub mod notifications;
 pub mod openapi;

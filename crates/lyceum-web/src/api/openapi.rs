@@ -31,5 +31,8 @@ pub async fn document() -> impl IntoResponse {
     doc.merge(super::trust::TrustDoc::openapi());
     doc.merge(crate::kinds::wiki_task::api::WikiTaskDoc::openapi());
     doc.merge(super::discussions::DiscussionDoc::openapi());
+    // Messages and announcements (issue 15).
+    doc.merge(super::messages::MessagesDoc::openapi());
+    doc.merge(super::announcements::AnnouncementsDoc::openapi());
     Json(doc)
 }

@@ -201,6 +201,8 @@ struct PreferencesView {
     calendar_url: Option<String>,
     /// The feed as a `webcal:` link that calendar apps subscribe to.
     calendar_subscribe: Option<String>,
+    /// How notices reach the person (issue 15): `app`, `now` or `daily`.
+    notify_email: String,
 }
 
 async fn preferences_view(
@@ -216,7 +218,7 @@ async fn preferences_view(
         email,
     } = f;
     let user = cx.require_user()?;
-    let (wikimedia_name, feed, has_password) = {
+    let (wikimedia_name, feed, has_password, notify_email) = {
         let mut c = cx.app.store().conn().await?;
         (
             users::find_wikimedia_account_of_user(&mut c, user.id())
@@ -226,6 +228,7 @@ async fn preferences_view(
             lyceum_store::repo::accounts::password_hash(&mut c, user.id())
                 .await?
                 .is_some(),
+            lyceum_store::repo::notification_settings::email(&mut c, user.id()).await?,
         )
     };
     let now = cx.app.now();
@@ -265,6 +268,7 @@ async fn preferences_view(
             .as_ref()
             .map(|t| feed::subscribe_url(&feed::feed_url(&cx.app, t))),
         calendar_url: feed.map(|t| feed::feed_url(&cx.app, &t)),
+        notify_email,
         p: cx.page.clone(),
     }
     .render()
@@ -377,6 +381,32 @@ pub async fn save_preferences(
             );
             let body = preferences_view(&cx, &headers, Some(msg), f).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html_response(body)).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct NotificationsForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// `POST /preferences/notifications`: how notices reach the person (in the app only, by
+/// e-mail at once, or in a daily digest).
+pub async fn save_notifications(
+    cx: Cx,
+    headers: HeaderMap,
+    Form(f): Form<NotificationsForm>,
+) -> AppResult<Response> {
+    cx.require_user()?;
+    match lyceum_app::notification_settings::set_email(&cx.app.env(), &cx.actor(), &f.email).await {
+        Ok(()) => Ok(see_other(&with_notice(
+            "/preferences#notifications",
+            "notifications-saved",
+        ))),
+        Err(e) => {
+            let (status, message) = crate::handlers::admin::form_error(&cx.page, e)?;
+            preferences_with_error(&cx, &headers, status, message.0).await
         }
     }
 }

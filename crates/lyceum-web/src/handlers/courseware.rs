@@ -247,6 +247,8 @@ struct OutlineView {
     staff_notices: Vec<Html>,
     /// "Edit in Studio", for those who may edit the course.
     studio_url: Option<String>,
+    /// The latest announcements (issue 15), newest first.
+    announcements: Vec<crate::handlers::announcements::AnnouncementItem>,
 }
 
 pub async fn outline(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
@@ -353,7 +355,9 @@ pub async fn outline(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
         .or(visible.first().copied());
     let start = course.row.start_at.map(from_millis);
     let staff_notices = kinds::outline_notices(&cx, &course).await?;
+    let announcements = crate::handlers::announcements::on_home(&cx, &course).await?;
     let view = OutlineView {
+        announcements,
         staff_notices,
         studio_url: can(&cx.actor(), Action::Edit, Resource::Course(&course.facts))
             .allowed()

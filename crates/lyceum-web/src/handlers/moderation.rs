@@ -184,7 +184,7 @@ struct ReportView {
     error: Option<Html>,
 }
 
-fn reasons(chosen: &str) -> Vec<ReasonChoice> {
+pub(crate) fn reasons(chosen: &str) -> Vec<ReasonChoice> {
     Reason::ALL
         .into_iter()
         .map(|r| ReasonChoice {

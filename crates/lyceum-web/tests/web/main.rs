@@ -7,6 +7,7 @@ mod support;
 
 mod accounts;
 mod admin;
+mod announcements;
 mod api;
 mod auth;
 mod authoring_api;
@@ -21,6 +22,7 @@ mod i18n;
 mod imported;
 mod limits;
 mod media;
+mod messages;
 mod moderation;
 mod notices_mail;
 mod oauth;

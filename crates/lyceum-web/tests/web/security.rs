@@ -354,6 +354,27 @@ const STATE_CHANGING: &[(&str, &str)] = &[
     ("POST", "/courses/{key}/discussion/topics"),
     ("POST", "/courses/{key}/discussion/threads/{id}"),
     ("POST", "/courses/{key}/discussion/posts/{post}"),
+    // Messages, announcements and notification settings (issue 15).
+    ("POST", "/messages/{username}"),
+    ("POST", "/messages/{username}/read"),
+    ("POST", "/messages/{username}/block"),
+    ("POST", "/messages/{username}/unblock"),
+    ("POST", "/messages/{username}/report/{id}"),
+    ("POST", "/api/v1/messages"),
+    ("POST", "/api/v1/messages/{username}/read"),
+    ("POST", "/api/v1/messages/blocks"),
+    ("DELETE", "/api/v1/messages/blocks/{username}"),
+    ("POST", "/api/v1/messages/blocks/{username}/unblock"),
+    ("POST", "/api/v1/messages/unblock"),
+    ("POST", "/api/v1/messages/reports"),
+    ("POST", "/courses/{key}/instructor/announcements"),
+    (
+        "POST",
+        "/courses/{key}/instructor/announcements/{id}/delete",
+    ),
+    ("POST", "/api/v1/courses/{course_id}/announcements"),
+    ("DELETE", "/api/v1/courses/{course_id}/announcements/{id}"),
+    ("POST", "/preferences/notifications"),
 ];
 
 /// The (method, path) of every route in `routes.rs` and the kinds' modules that is not a GET.

@@ -76,6 +76,8 @@ struct LearnerView {
     problems: Vec<ProblemLine>,
     actions: Vec<ActionLine>,
     back_url: String,
+    /// Write to the learner (issue 15: private messages).
+    message_url: String,
 }
 
 /// The learner `id` of this course (enrolled), or 404.
@@ -199,6 +201,7 @@ async fn learner_page(
         problems: lines,
         actions,
         back_url: course.url("instructor/gradebook"),
+        message_url: crate::handlers::messages::write_url(&user.username, course.key()),
         p: p.clone(),
     };
     let mut r = html_response(view.render().map_err(AppError::internal)?);

@@ -42,6 +42,7 @@ pub(crate) fn nav(course: &CourseCx, current: &str) -> Vec<NavLink> {
     let tools = [
         ("gradebook", "lyceum-instructor-gradebook"),
         ("grading", "lyceum-instructor-grading"),
+        ("announcements", "lyceum-announcement-nav"),
     ];
     // The block kinds' tools (the problem list, open responses' grading queue…) before
     // course-wide ones.
