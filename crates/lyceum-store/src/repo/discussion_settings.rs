@@ -78,10 +78,12 @@ pub async fn active_mute(
     now: i64,
 ) -> Result<Option<ActiveMuteRow>> {
     db.optional(
-        q("SELECT id, until_at, reason, created_at FROM discussion_mutes
+        q(
+            "SELECT id, until_at, reason, created_at FROM discussion_mutes
            WHERE course_id = $1 AND user_id = $2 AND lifted_at IS NULL
              AND (until_at IS NULL OR until_at > $3)
-           ORDER BY (until_at IS NULL) DESC, until_at DESC LIMIT 1")
+           ORDER BY (until_at IS NULL) DESC, until_at DESC LIMIT 1",
+        )
         .bind(course.0)
         .bind(user.0)
         .bind(now),

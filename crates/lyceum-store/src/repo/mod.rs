@@ -7,6 +7,7 @@ pub mod audit;
 pub mod calendar;
 pub mod course_admin;
 pub mod courses;
+pub mod discussion_moderation;
 pub mod discussion_settings;
 pub mod drafts;
 pub mod forks;
