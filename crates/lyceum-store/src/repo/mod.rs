@@ -9,6 +9,7 @@ pub mod course_admin;
 pub mod courses;
 pub mod discussion_moderation;
 pub mod discussion_settings;
+pub mod discussions;
 pub mod drafts;
 pub mod forks;
 pub mod learner;
