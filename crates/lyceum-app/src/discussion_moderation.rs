@@ -16,7 +16,7 @@ use lyceum_store::repo::discussion_moderation::{
 use lyceum_store::repo::discussion_settings::{self, DiscussionSettingsRow};
 use lyceum_store::repo::moderation::{self as modrepo, NewAction};
 use lyceum_store::repo::notifications::{self, NewNotice};
-use lyceum_store::repo::{audit, courses, users};
+use lyceum_store::repo::{audit, courses, discussions, users};
 use serde_json::json;
 
 /// The most mutes, actions and held posts a moderation page reads.
@@ -149,11 +149,9 @@ pub async fn mute(
     until: Option<jiff::Timestamp>,
     reason: &str,
 ) -> Result<Mute> {
-    let me = actor
-        .user
-        .ok_or_else(|| Error::forbidden("lyceum-dmod-error-forbidden"))?;
     let mut tx = env.store.begin().await?;
     let course = by_key(&mut tx, actor, course_key).await?;
+    let me = actor.user.ok_or_else(Error::not_found)?;
     let reason = required(
         reason,
         limits::MODERATION_REASON,
@@ -279,11 +277,9 @@ pub async fn lift(
     mute_id: i64,
     reason: &str,
 ) -> Result<Mute> {
-    let me = actor
-        .user
-        .ok_or_else(|| Error::forbidden("lyceum-dmod-error-forbidden"))?;
     let mut tx = env.store.begin().await?;
     let course = by_key(&mut tx, actor, course_key).await?;
+    let me = actor.user.ok_or_else(Error::not_found)?;
     let reason = optional(reason, limits::MODERATION_REASON)?;
     let m = repo::get_mute(&mut tx, mute_id)
         .await?
@@ -527,9 +523,8 @@ pub async fn act_on_post(
     action: PostAction,
     reason: &str,
 ) -> Result<Done> {
-    let me = actor
-        .user
-        .ok_or_else(|| Error::forbidden("lyceum-dmod-error-forbidden"))?;
+    // Anonymous visitors do not know a course's discussions exist.
+    let me = actor.user.ok_or_else(Error::not_found)?;
     let mut tx = env.store.begin().await?;
     let post = repo::post(&mut tx, post_id)
         .await?
@@ -559,6 +554,8 @@ pub async fn act_on_post(
             repo::set_post_hidden(&mut tx, post.id, by).await?;
             if opening {
                 repo::set_thread_hidden(&mut tx, post.thread_id, by).await?;
+            } else {
+                discussions::recount(&mut tx, post.thread_id).await?;
             }
         }
         PostAction::Delete | PostAction::Restore => {
@@ -570,10 +567,17 @@ pub async fn act_on_post(
                     "lyceum-dmod-error-not-deleted"
                 }));
             }
-            let by = delete.then_some((me, now));
-            repo::set_post_deleted(&mut tx, post.id, by).await?;
-            if opening {
-                repo::set_thread_deleted(&mut tx, post.thread_id, by).await?;
+            if delete {
+                // Out of the search index, off the answer, out of the counts.
+                discussions::delete_post(&mut tx, post.id, me, now).await?;
+            } else {
+                repo::set_post_deleted(&mut tx, post.id, None).await?;
+                if opening {
+                    repo::set_thread_deleted(&mut tx, post.thread_id, None).await?;
+                } else {
+                    discussions::recount(&mut tx, post.thread_id).await?;
+                }
+                discussions::reindex_post(&mut tx, post.id).await?;
             }
         }
     }
@@ -629,9 +633,8 @@ pub async fn lock_thread(
     lock: bool,
     reason: &str,
 ) -> Result<Done> {
-    let me = actor
-        .user
-        .ok_or_else(|| Error::forbidden("lyceum-dmod-error-forbidden"))?;
+    // Anonymous visitors do not know a course's discussions exist.
+    let me = actor.user.ok_or_else(Error::not_found)?;
     let mut tx = env.store.begin().await?;
     let thread: ModThreadRow = repo::thread(&mut tx, thread_id)
         .await?
@@ -715,9 +718,8 @@ async fn review(
     approve: bool,
     reason: &str,
 ) -> Result<Done> {
-    let me = actor
-        .user
-        .ok_or_else(|| Error::forbidden("lyceum-dmod-error-forbidden"))?;
+    // Anonymous visitors do not know a course's discussions exist.
+    let me = actor.user.ok_or_else(Error::not_found)?;
     let mut tx = env.store.begin().await?;
     let post: ModPostRow = repo::post(&mut tx, post_id)
         .await?
@@ -738,11 +740,9 @@ async fn review(
     let now = env.now_ms();
     if approve {
         repo::release_post(&mut tx, &post, now).await?;
+        discussions::recount(&mut tx, post.thread_id).await?;
     } else {
-        repo::set_post_deleted(&mut tx, post.id, Some((me, now))).await?;
-        if post.depth == 0 {
-            repo::set_thread_deleted(&mut tx, post.thread_id, Some((me, now))).await?;
-        }
+        discussions::delete_post(&mut tx, post.id, me, now).await?;
     }
     let action_id = record(
         &mut tx,
@@ -795,11 +795,9 @@ pub async fn set_settings(
     course_key: &str,
     s: &DiscussionSettingsRow,
 ) -> Result<()> {
-    let me = actor
-        .user
-        .ok_or_else(|| Error::forbidden("lyceum-dmod-error-forbidden"))?;
     let mut tx = env.store.begin().await?;
     let course = by_key(&mut tx, actor, course_key).await?;
+    let me = actor.user.ok_or_else(Error::not_found)?;
     // Grading is what "teaches" means in `can`: instructors, staff, org admins, site
     // admins. Moderators from outside the team may moderate but not set the course up.
     if !can(actor, Action::Grade, Resource::Course(&course.facts)).allowed() {

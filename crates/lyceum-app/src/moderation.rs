@@ -506,10 +506,15 @@ pub async fn queue(env: &Env, actor: &Actor, filter: QueueFilter) -> Result<Vec<
     Ok(items)
 }
 
+/// A report as the queue shows its target (for pages listing reports of their own).
+pub fn queue_item(r: &ReportRow, now: i64) -> QueueItem {
+    item_of(r, now)
+}
+
 /// How much of a reported post the queue shows.
 pub const POST_EXCERPT_CHARS: usize = 200;
 
-pub(crate) fn item_of(r: &ReportRow, now: i64) -> QueueItem {
+fn item_of(r: &ReportRow, now: i64) -> QueueItem {
     let (target_id, title, link, hidden) = match r.target_type.as_str() {
         "user" => {
             let name = r.user_username.clone().unwrap_or_default();
@@ -699,6 +704,8 @@ pub async fn act(env: &Env, actor: &Actor, d: &Decision<'_>) -> Result<Outcome> 
                         dmod::set_post_hidden(&mut tx, p.id, by).await?;
                         if p.depth == 0 {
                             dmod::set_thread_hidden(&mut tx, p.thread_id, by).await?;
+                        } else {
+                            lyceum_store::repo::discussions::recount(&mut tx, p.thread_id).await?;
                         }
                     }
                 }
@@ -864,6 +871,14 @@ fn is_affected(actor: &Actor, a: &ActionRow) -> bool {
     }
 }
 
+/// An action that gives back (showing, lifting, approving): nothing to appeal.
+fn undoes(action: &str) -> bool {
+    matches!(
+        action,
+        "unhide" | "unsuspend" | "discussion-unmute" | "restore" | "unlock" | "approve"
+    )
+}
+
 /// The notice of an action: for the people affected and the site's moderators; anyone
 /// else does not know it exists.
 pub async fn notice(env: &Env, actor: &Actor, action: i64) -> Result<Notice> {
@@ -878,9 +893,7 @@ pub async fn notice(env: &Env, actor: &Actor, action: i64) -> Result<Notice> {
     }
     let open_appeal = a.open_appeal;
     Ok(Notice {
-        may_appeal: affected
-            && open_appeal.is_none()
-            && !matches!(a.action.as_str(), "unhide" | "unsuspend"),
+        may_appeal: affected && open_appeal.is_none() && !undoes(&a.action),
         open_appeal,
         action: a,
     })
@@ -919,7 +932,7 @@ pub async fn appeal(env: &Env, actor: &Actor, action: i64, text: &str) -> Result
     if !is_affected(actor, &a) {
         return Err(Error::not_found());
     }
-    if matches!(a.action.as_str(), "unhide" | "unsuspend") {
+    if undoes(&a.action) {
         return Err(Error::invalid(DomainError::new(
             "lyceum-mod-error-appeal-unhide",
         )));
