@@ -741,6 +741,30 @@ async fn review(
     if approve {
         repo::release_post(&mut tx, &post, now).await?;
         discussions::recount(&mut tx, post.thread_id).await?;
+        // A reply approved now reaches the thread's followers as any reply does.
+        if post.depth > 0 {
+            let link = format!(
+                "/courses/{}/discussion/threads/{}#post-{}",
+                course.key, post.thread_id, post.id
+            );
+            for user in discussions::followers(&mut tx, post.thread_id).await? {
+                if Some(user.0) == post.author_id || user == me {
+                    continue;
+                }
+                notifications::notify(
+                    &mut tx,
+                    &NewNotice {
+                        user,
+                        course: Some(course.id),
+                        kind: "discussion-reply",
+                        link: &link,
+                        subject: &post.thread_title,
+                        now,
+                    },
+                )
+                .await?;
+            }
+        }
     } else {
         discussions::delete_post(&mut tx, post.id, me, now).await?;
     }

@@ -12,6 +12,7 @@ mod auth;
 mod authoring_api;
 mod course_admin;
 mod deadlines;
+mod discussion_moderation;
 mod forks;
 mod get_writes;
 mod grades;
