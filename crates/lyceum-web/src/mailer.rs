@@ -52,6 +52,9 @@ pub fn notice_key(kind: &str) -> Option<&'static str> {
         "discussion-post-rejected" => "lyceum-dmod-notice-post-rejected",
         "wikitask-withdrawn" => "lyceum-wikitask-notice-withdrawn",
         "wikitask-flagged" => "lyceum-wikitask-notice-flagged",
+        "discussion-reply" => "lyceum-discussion-notice-reply",
+        "discussion-mention" => "lyceum-discussion-notice-mention",
+        "discussion-answer" => "lyceum-discussion-notice-answer",
         _ => return None,
     })
 }

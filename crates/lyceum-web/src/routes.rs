@@ -162,6 +162,8 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
         .merge(crate::handlers::discussion_moderation::routes())
         // The code of conduct (issue 13: trust).
         .merge(crate::handlers::conduct::routes())
+        // Course discussions (issue 15): the Discussion tab's pages and the JSON API.
+        .merge(api::discussions::routes())
         .fallback(errors::not_found)
         .layer(CompressionLayer::new());
 

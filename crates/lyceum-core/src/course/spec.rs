@@ -155,6 +155,17 @@ pub enum BlockSpec {
     /// An exercise done on a wiki (see [`WikiTaskSpec`]).
     #[serde(rename = "wiki_task")]
     WikiTask(Box<WikiTaskSpec>),
+    /// A unit's discussion topic (issue 15): its id (what threads name), category and name.
+    Discussion {
+        #[serde(default)]
+        title: String,
+        #[serde(default)]
+        discussion_id: String,
+        #[serde(default)]
+        category: String,
+        #[serde(default)]
+        target: String,
+    },
 }
 
 /// A wiki task (`kind = "wiki_task"`): its title and the task's own content, written as
@@ -866,6 +877,19 @@ fn expand_block(
                 crate::blocks::wiki_task::WikiTask::into_leaf(content),
             )
         }
+        BlockSpec::Discussion {
+            title,
+            discussion_id,
+            category,
+            target,
+        } => (
+            title,
+            crate::blocks::discussion::Discussion::into_leaf(crate::blocks::DiscussionContent {
+                discussion_id,
+                category,
+                target,
+            }),
+        ),
     };
     let content = content.validate()?;
     Ok(NewBlock {

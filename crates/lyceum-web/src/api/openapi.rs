@@ -32,5 +32,6 @@ pub async fn document() -> impl IntoResponse {
     // Discussion moderation (issue 15).
     doc.merge(super::discussion_moderation::DiscussionModerationDoc::openapi());
     doc.merge(crate::kinds::wiki_task::api::WikiTaskDoc::openapi());
+    doc.merge(super::discussions::DiscussionDoc::openapi());
     Json(doc)
 }

@@ -73,7 +73,21 @@ pub async fn render(State(app): State<App>, mut req: Request, next: Next) -> Res
     let message = app.i18n().text(&page.lang, info.key, &args);
 
     if uri.path().starts_with("/api/") {
-        let body = serde_json::json!({ "error": { "code": info.key, "message": message } });
+        let mut body = serde_json::json!({ "error": { "code": info.key, "message": message } });
+        // A muted or banned person is told why and until when, as fields too (issue 15).
+        let (reason, until) = match (info.key, info.args.as_slice()) {
+            ("lyceum-discussion-error-muted", [until, reason, ..]) => {
+                (Some(reason.clone()), Some(until.clone()))
+            }
+            ("lyceum-discussion-error-banned", [reason, ..]) => (Some(reason.clone()), None),
+            _ => (None, None),
+        };
+        if let Some(reason) = reason {
+            body["error"]["reason"] = serde_json::json!(reason);
+            body["error"]["until"] = serde_json::json!(until);
+            body["reason"] = serde_json::json!(reason);
+            body["until"] = serde_json::json!(until);
+        }
         let mut r = (status, axum::Json(body)).into_response();
         copy_header(&res, &mut r, header::RETRY_AFTER);
         return r;
