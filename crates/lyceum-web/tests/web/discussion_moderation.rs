@@ -471,6 +471,16 @@ async fn hiding_the_opening_post_hides_the_thread_and_locking_stops_replies() {
     assert!(closed.is_some());
     assert_eq!(why, "Answered");
     drop(c);
+    // Locked: learners cannot reply (the opening post is hidden, so show it first).
+    sam.post_json(&format!("/api/v1/posts/{}/unhide", w.opening), json!({}))
+        .await;
+    let r = lea
+        .post_json(
+            &format!("/api/v1/threads/{}/replies", w.thread),
+            json!({"body": "One more thing"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert_eq!(
         sam.post_empty(&format!("/api/v1/threads/{}/unlock", w.thread))
             .await
@@ -834,4 +844,182 @@ async fn the_moderation_page_mutes_lifts_and_renders_reasons_inert() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let list = sam.get(&mutes_url(QKEY)).await.json();
     assert_eq!(list["mutes"][0]["active"], false);
+}
+
+fn new_thread(title: &str) -> serde_json::Value {
+    json!({"topic": "course-general", "type": "discussion", "title": title, "body": "Hello all"})
+}
+
+#[tokio::test]
+async fn a_muted_learner_keeps_learning_and_reading_but_cannot_post_until_the_end() {
+    let w = world().await;
+    let before = enrolments(&w.t).await;
+    let mut sam = w.t.login("sam").await;
+    let r = sam
+        .post_json(
+            &mutes_url(QKEY),
+            json!({"username": "mut", "until": "2026-11-23T12:00:00Z", "reason": "Insults in replies"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let mut muted = w.t.login("mut").await;
+    // Learning goes on: the course, a problem, the discussions to read.
+    assert_eq!(
+        muted
+            .get(&format!("/courses/{QKEY}/courseware"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let ids = w.t.block_ids(w.course).await;
+    let r = muted
+        .post_json(
+            &format!("/api/v1/problems/{}/submit", ids["s1-1-1-1"]),
+            json!({"answers": {"s1-1-1-1_2_1": "choice_1"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let threads = format!("/api/v1/courses/{QKEY}/discussions/threads");
+    assert_eq!(muted.get(&threads).await.status, StatusCode::OK);
+    assert_eq!(
+        muted
+            .get(&format!("/api/v1/threads/{}", w.thread))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // Posting: 403 with the reason and the end.
+    let r = muted.post_json(&threads, new_thread("Let me speak")).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let e = r.json();
+    assert_eq!(e["error"]["reason"], "Insults in replies", "{e}");
+    assert!(
+        e["error"]["until"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("2026-11-23T12:00")),
+        "{e}"
+    );
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Insults in replies")
+    );
+    let r = muted
+        .post_json(
+            &format!("/api/v1/threads/{}/replies", w.thread),
+            json!({"body": "Me too"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Others post as before.
+    let mut lea = w.t.login("lea").await;
+    assert_eq!(
+        lea.post_json(&threads, new_thread("Still here"))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    // When the mute ends, posting comes back by itself.
+    w.t.clock.advance(jiff::SignedDuration::from_hours(48));
+    let mut muted = w.t.login("mut").await;
+    let r = muted.post_json(&threads, new_thread("I am back")).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert!(r.json()["id"].as_i64().is_some());
+    assert_eq!(before, enrolments(&w.t).await, "nobody was unenrolled");
+}
+
+#[tokio::test]
+async fn a_ban_has_no_end_until_it_is_lifted() {
+    let w = world().await;
+    let before = enrolments(&w.t).await;
+    let mut sam = w.t.login("sam").await;
+    let r = sam
+        .post_json(
+            &mutes_url(QKEY),
+            json!({"username": "mut", "reason": "Spam"}),
+        )
+        .await;
+    let id = r.json()["id"].as_i64().unwrap();
+    let threads = format!("/api/v1/courses/{QKEY}/discussions/threads");
+    let mut muted = w.t.login("mut").await;
+    let r = muted.post_json(&threads, new_thread("Buy")).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(r.json()["error"]["reason"], "Spam");
+    assert_eq!(r.json()["error"]["until"], serde_json::Value::Null);
+    // A year later, still banned; still learning.
+    w.t.clock
+        .advance(jiff::SignedDuration::from_hours(24 * 400));
+    let mut muted = w.t.login("mut").await;
+    assert_eq!(
+        muted.post_json(&threads, new_thread("Buy")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        muted
+            .get(&format!("/courses/{QKEY}/courseware"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // Lifted: posting again.
+    let mut sam = w.t.login("sam").await;
+    assert_eq!(
+        sam.delete(&format!("{}/{id}", mutes_url(QKEY)))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let r = muted.post_json(&threads, new_thread("Sorry")).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(before, enrolments(&w.t).await);
+}
+
+#[tokio::test]
+async fn hidden_posts_are_gone_for_learners_and_kept_for_the_team() {
+    let w = world().await;
+    let mut sam = w.t.login("sam").await;
+    let r = sam
+        .post_json(
+            &format!("/api/v1/posts/{}/hide", w.reply),
+            json!({"reason": "Rude <b>words</b>"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let thread = format!("/api/v1/threads/{}", w.thread);
+    for who in ["lea", "mut"] {
+        let mut c = w.t.login(who).await;
+        let t = c.get(&thread).await;
+        assert_eq!(t.status, StatusCode::OK);
+        assert!(
+            !t.body.contains("Spammy reply"),
+            "{who} must not read a hidden post: {}",
+            t.body
+        );
+    }
+    let t = sam.get(&thread).await.json();
+    let reply = t["replies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == w.reply)
+        .unwrap()
+        .clone();
+    assert_eq!(reply["hidden"], true);
+    assert_eq!(reply["body"], "Spammy reply");
+    // The reason is kept for the team (and shown, escaped, on the moderation page).
+    let page = sam
+        .get(&format!("/courses/{QKEY}/discussion/moderation"))
+        .await
+        .body;
+    assert!(page.contains("Rude &#60;b&#62;words&#60;/b&#62;"), "{page}");
+    // A hidden opening post takes its thread away from learners, not from the team.
+    sam.post_json(
+        &format!("/api/v1/posts/{}/hide", w.opening),
+        json!({"reason": "Personal data"}),
+    )
+    .await;
+    let mut muted = w.t.login("mut").await;
+    assert_eq!(muted.get(&thread).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(sam.get(&thread).await.status, StatusCode::OK);
 }
