@@ -85,6 +85,7 @@ const NOTICES: &[(&str, &str)] = &[
     ("reported", "lyceum-report-notice-sent"),
     ("moderated", "lyceum-mod-notice-done"),
     ("appealed", "lyceum-mod-notice-appealed"),
+    ("discussion-held", "lyceum-discussion-notice-held"),
     ("logged-out", "lyceum-notice-logged-out"),
     ("signed-up", "lyceum-account-notice-signed-up"),
     ("account-verify-sent", "lyceum-account-notice-verify-sent"),

@@ -164,6 +164,7 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
         .merge(crate::handlers::conduct::routes())
         // Course discussions (issue 15): the Discussion tab's pages and the JSON API.
         .merge(api::discussions::routes())
+        .merge(crate::handlers::discussions::routes())
         .fallback(errors::not_found)
         .layer(CompressionLayer::new());
 

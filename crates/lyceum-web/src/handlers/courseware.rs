@@ -96,6 +96,20 @@ pub(crate) fn head(cx: &Cx, course: &CourseCx, current: &str) -> CourseHead {
             current == "progress",
         ));
     }
+    // Course discussions (issue 15): members only, as `can` says.
+    if can(
+        &cx.actor(),
+        Action::Discuss,
+        Resource::Course(&course.facts),
+    )
+    .allowed()
+    {
+        tabs.push(Tab::builtin(
+            "lyceum-discussion-tab",
+            course.url("discussion"),
+            current == "discussion",
+        ));
+    }
     if cx.user().is_some() {
         tabs.push(Tab::builtin(
             "lyceum-tab-bookmarks",

@@ -382,6 +382,17 @@ const STATE_CHANGING: &[(&str, &str)] = &[
     ("POST", "/api/v1/posts/{post_id}/reject"),
     ("POST", "/api/v1/threads/{thread_id}/lock"),
     ("POST", "/api/v1/threads/{thread_id}/unlock"),
+    // Course discussions (issue 15).
+    ("POST", "/api/v1/courses/{course_id}/discussions/threads"),
+    ("POST", "/api/v1/threads/{thread_id}/replies"),
+    ("POST", "/api/v1/threads/{thread_id}/read"),
+    ("POST", "/api/v1/posts/{post_id}/vote"),
+    ("POST", "/api/v1/posts/{post_id}/answer"),
+    ("POST", "/api/v1/posts/{post_id}/follow"),
+    ("POST", "/courses/{key}/discussion/new"),
+    ("POST", "/courses/{key}/discussion/topics"),
+    ("POST", "/courses/{key}/discussion/threads/{id}"),
+    ("POST", "/courses/{key}/discussion/posts/{post}"),
 ];
 
 /// The (method, path) of every route in `routes.rs` and the kinds' modules that is not a GET.
