@@ -62,10 +62,10 @@ pub fn routes() -> Router<App> {
         .merge(crate::api::discussion_moderation::routes())
 }
 
-/// The moderation buttons of one post, for the thread page to include
-/// (`discussion_moderation/actions.html`, which reads a variable `m` of this type).
+/// The moderation buttons of one post, for the thread page: its `post` macro includes
+/// `discussion_moderation/post_tools.html`, which builds this with [`PostModeration::of`]
+/// for those who moderate, and a report link ([`report_link`]) for everyone else.
 #[derive(Clone, Debug)]
-#[allow(dead_code)] // until the thread page includes it
 pub struct PostModeration {
     pub post_id: i64,
     /// The thread's id when the post opens it (lock and unlock go with it).
@@ -75,34 +75,47 @@ pub struct PostModeration {
     pub locked: bool,
     /// Where the forms post: `/courses/{key}/discussion/moderation`.
     pub base: String,
-    /// Where to come back to (the thread page).
+    /// Where to come back to (the thread page, at the post).
     pub back: String,
     pub reason_max: usize,
 }
 
-#[allow(dead_code)]
+/// The course's URL prefix (`/courses/{key}/`) of a page under it.
+fn course_prefix(page_url: &str) -> &str {
+    match page_url.find("/discussion/") {
+        Some(i) => &page_url[..=i],
+        None => page_url,
+    }
+}
+
 impl PostModeration {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        course_key: &str,
-        post_id: i64,
-        opening_thread: Option<i64>,
-        hidden: bool,
-        deleted: bool,
-        locked: bool,
-        back: &str,
+    /// The buttons of `post` on the thread page at `thread_url`
+    /// (`/courses/{key}/discussion/threads/{id}`).
+    pub fn of(
+        thread_url: &str,
+        post: &lyceum_app::discussions::PostView,
+        thread: &lyceum_app::discussions::ThreadSummary,
     ) -> PostModeration {
         PostModeration {
-            post_id,
-            thread_id: opening_thread,
-            hidden,
-            deleted,
-            locked,
-            base: format!("/courses/{course_key}/discussion/moderation"),
-            back: back.to_owned(),
+            post_id: post.id,
+            thread_id: (post.depth == 0).then_some(thread.id),
+            hidden: post.hidden,
+            deleted: post.deleted,
+            locked: thread.closed,
+            base: format!("{}discussion/moderation", course_prefix(thread_url)),
+            back: format!("{thread_url}#post-{}", post.id),
             reason_max: limits::MODERATION_REASON.max_chars,
         }
     }
+}
+
+/// The link to report a post, coming back to it on the thread page.
+pub fn report_link(thread_url: &str, post: &i64) -> String {
+    crate::handlers::moderation::report_url(
+        "post",
+        &post.to_string(),
+        &format!("{thread_url}#post-{post}"),
+    )
 }
 
 async fn course_for(cx: &Cx, key: &str) -> AppResult<CourseCx> {

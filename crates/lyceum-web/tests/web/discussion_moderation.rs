@@ -1023,3 +1023,74 @@ async fn hidden_posts_are_gone_for_learners_and_kept_for_the_team() {
     assert_eq!(muted.get(&thread).await.status, StatusCode::NOT_FOUND);
     assert_eq!(sam.get(&thread).await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_thread_page_offers_moderation_to_the_team_and_reporting_to_learners() {
+    let w = world().await;
+    let page = format!("/courses/{QKEY}/discussion/threads/{}", w.thread);
+    let hide_form = format!(
+        r#"action="/courses/{QKEY}/discussion/moderation/posts/{}/hide""#,
+        w.reply
+    );
+    // A learner (not the author): a report link back to the post, no moderation forms.
+    let mut muted = w.t.login("mut").await;
+    let r = muted.get(&page).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(!r.body.contains(&hide_form));
+    assert!(r.body.contains("/report?type=post&#38;id="), "{}", r.body);
+    let report = format!(
+        "/report?type=post&id={}&back={}",
+        w.reply,
+        url::form_urlencoded::byte_serialize(format!("{page}#post-{}", w.reply).as_bytes())
+            .collect::<String>()
+    );
+    let form = muted.get(&report).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    let r = muted
+        .post_form(
+            "/report",
+            &[
+                ("type", "post"),
+                ("id", &w.reply.to_string()),
+                ("reason", "harassment"),
+                ("text", "Mean"),
+                ("back", &format!("{page}#post-{}", w.reply)),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(r.location().starts_with(&page), "{}", r.location());
+    // The team: the buttons; hiding from the page comes back to the post.
+    let mut sam = w.t.login("sam").await;
+    let r = sam.get(&page).await;
+    assert!(r.body.contains(&hide_form), "{}", r.body);
+    assert!(r.body.contains(&format!(
+        r#"action="/courses/{QKEY}/discussion/moderation/threads/{}/lock""#,
+        w.thread
+    )));
+    let r = sam
+        .post_form(
+            &format!(
+                "/courses/{QKEY}/discussion/moderation/posts/{}/hide",
+                w.reply
+            ),
+            &[
+                ("reason", "Insulting"),
+                ("back", &format!("{page}#post-{}", w.reply)),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r.location().starts_with(&page), "{}", r.location());
+    // Kept for the team with its reason; gone for learners.
+    let r = sam.get(&page).await;
+    assert!(r.body.contains("Spammy reply"));
+    assert!(r.body.contains("Insulting"));
+    assert!(r.body.contains(&format!(
+        r#"action="/courses/{QKEY}/discussion/moderation/posts/{}/unhide""#,
+        w.reply
+    )));
+    let r = muted.get(&page).await;
+    assert!(!r.body.contains("Spammy reply"));
+    assert!(!r.body.contains("Insulting"));
+}
