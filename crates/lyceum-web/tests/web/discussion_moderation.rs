@@ -148,7 +148,16 @@ async fn who_may_mute_and_ban() {
         otto.get(&mutes_url(QKEY)).await.status,
         StatusCode::NOT_FOUND
     );
-    // Learners (the one about to be muted too): forbidden.
+    // Learners, a muted one too: forbidden.
+    let r =
+        w.t.login("root")
+            .await
+            .post_json(
+                &mutes_url(QKEY),
+                json!({"username": "lea", "until": "2026-11-30", "reason": "Heated"}),
+            )
+            .await;
+    assert_eq!(r.status, StatusCode::CREATED);
     for who in ["lea", "mut"] {
         let mut c = w.t.login(who).await;
         let r = c.post_json(&mutes_url(QKEY), body.clone()).await;
@@ -174,7 +183,7 @@ async fn who_may_mute_and_ban() {
             .as_array()
             .unwrap()
             .iter()
-            .filter(|m| m["active"] == true)
+            .filter(|m| m["active"] == true && m["username"] == "mut")
             .cloned()
             .collect();
         assert_eq!(active.len(), 1, "{who}: one in force");
@@ -353,6 +362,16 @@ async fn who_may_hide_a_post() {
     let hide = format!("/api/v1/posts/{}/hide", w.reply);
     let unhide = format!("/api/v1/posts/{}/unhide", w.reply);
     let reason = json!({"reason": "Off topic"});
+    // `mut` is muted: a muted learner moderates no more than any learner.
+    let r =
+        w.t.login("sam")
+            .await
+            .post_json(
+                &mutes_url(QKEY),
+                json!({"username": "mut", "until": "2026-11-30", "reason": "Heated"}),
+            )
+            .await;
+    assert_eq!(r.status, StatusCode::CREATED);
     let mut anon = w.t.client();
     assert_eq!(
         anon.post_json(&hide, reason.clone()).await.status,
@@ -1093,4 +1112,51 @@ async fn the_thread_page_offers_moderation_to_the_team_and_reporting_to_learners
     let r = muted.get(&page).await;
     assert!(!r.body.contains("Spammy reply"));
     assert!(!r.body.contains("Insulting"));
+}
+
+#[tokio::test]
+async fn a_new_accounts_first_post_waits_for_review_where_the_course_holds_them() {
+    let w = world().await;
+    let newbie = w.t.newcomer("newbie").await;
+    w.t.enroll(newbie, w.course).await;
+    {
+        let mut c = w.t.store.conn().await.unwrap();
+        lyceum_store::repo::trust::accept_conduct(&mut c, newbie, "default", 0)
+            .await
+            .unwrap();
+    }
+    let mut sam = w.t.login("sam").await;
+    let r = sam
+        .post_form(
+            &format!("/courses/{QKEY}/discussion/settings"),
+            &[("hold_first_posts", "on"), ("learner_messages", "on")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let mut nb = w.t.login("newbie").await;
+    let threads = format!("/api/v1/courses/{QKEY}/discussions/threads");
+    let r = nb
+        .post_json(&threads, new_thread("My first question"))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let thread = r.json()["id"].as_i64().unwrap();
+    // Others do not see it yet; the team reviews it.
+    let mut lea = w.t.login("lea").await;
+    assert!(!lea.get(&threads).await.body.contains("My first question"));
+    let review = format!("/courses/{QKEY}/discussion/review");
+    let page = sam.get(&review).await;
+    assert!(page.body.contains("My first question"), "{}", page.body);
+    let held = sam
+        .get(&format!("/api/v1/courses/{QKEY}/discussions/held"))
+        .await
+        .json();
+    let post = held["posts"][0]["id"].as_i64().unwrap();
+    assert_eq!(held["posts"][0]["thread"], thread);
+    assert_eq!(held["posts"][0]["author"], "newbie");
+    let r = sam
+        .post_form(&format!("{review}/{post}/approve"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(lea.get(&threads).await.body.contains("My first question"));
+    assert!(!sam.get(&review).await.body.contains("My first question"));
 }
