@@ -207,6 +207,8 @@ pub struct UnitLine {
     pub url: String,
     pub complete: bool,
     pub bookmarked: bool,
+    /// Threads in the unit's discussion topics (issue 15), for members of the discussions.
+    pub threads: Option<i64>,
 }
 
 pub struct SubsectionLine {
@@ -270,6 +272,33 @@ pub async fn outline(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
             due_by_subsection.entry(ss).or_default().push(item);
         }
     }
+    // Threads per unit topic: one statement, for members of the discussions only.
+    let discussion_counts = if can(
+        &cx.actor(),
+        Action::Discuss,
+        Resource::Course(&course.facts),
+    )
+    .allowed()
+    {
+        lyceum_app::discussions::outline_counts(
+            &cx.app.env(),
+            &crate::api::discussions::here(&cx, &course),
+        )
+        .await?
+    } else {
+        std::collections::HashMap::new()
+    };
+    let unit_threads = |u: usize| -> Option<i64> {
+        let mut found = None;
+        for &b in tree.children(u) {
+            let n = tree.node(b);
+            if let Some(d) = n.content_of::<lyceum_core::blocks::discussion::Discussion>() {
+                let key = lyceum_app::discussions::unit_topic_key(d, &n.url_name);
+                *found.get_or_insert(0) += discussion_counts.get(&key).copied().unwrap_or(0);
+            }
+        }
+        found.filter(|&n| n > 0)
+    };
     let mut sections = Vec::new();
     for &s in tree.sections() {
         if !tree.is_visible(s, &vis) {
@@ -293,6 +322,7 @@ pub async fn outline(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
                     url: course.url(&format!("unit/{}", tree.node(u).url_name)),
                     complete,
                     bookmarked: false,
+                    threads: unit_threads(u),
                 });
             }
             subs.push(SubsectionLine {

@@ -1,4 +1,6 @@
-//! Discussion blocks: where the unit's conversation will be (a card for now).
+//! Discussion blocks: a unit's discussion topic, inline (issue 15): its latest threads,
+//! an "ask a question" form and a link to the whole topic on the Discussion tab. Members
+//! of the course see it; others see where the conversation is.
 
 use super::{
     AddEntry, BlockCtx, BlockState, EditorCtx, EditorForm, FieldError, FieldErrors, WebKind,
@@ -8,6 +10,14 @@ use askama::Template;
 use lyceum_core::blocks::DiscussionContent;
 use lyceum_core::blocks::discussion::Discussion;
 use serde_json::Value;
+
+/// The topic's latest threads, read with the unit (one statement per discussion block).
+pub struct TopicState {
+    pub threads: Vec<lyceum_app::discussions::ThreadSummary>,
+}
+
+/// Threads shown inline.
+const LATEST: usize = 5;
 
 pub struct DiscussionBlock;
 
@@ -20,13 +30,42 @@ impl WebKind for DiscussionBlock {
         "lyceum-editor-kind-discussion"
     }
 
-    fn render(&self, ctx: &BlockCtx<'_>, idx: usize, _: &BlockState) -> askama::Result<String> {
+    fn render(&self, ctx: &BlockCtx<'_>, idx: usize, state: &BlockState) -> askama::Result<String> {
         let (p, course) = (ctx.p, ctx.course);
         let node = course.tree().node(idx);
         let Some(d) = node.content_of::<Discussion>() else {
             return Ok(String::new());
         };
+        let key = lyceum_app::discussions::unit_topic_key(d, &node.url_name);
+        let topic_url = format!(
+            "{}?topic={}",
+            course.url("discussion"),
+            crate::handlers::discussions::enc(&key)
+        );
+        let threads: Vec<(String, String, i64, bool)> = state
+            .own::<TopicState>()
+            .map(|s| {
+                s.threads
+                    .iter()
+                    .take(LATEST)
+                    .map(|t| {
+                        (
+                            t.title.clone(),
+                            course.url(&format!("discussion/threads/{}", t.id)),
+                            t.reply_count,
+                            t.answered,
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         DiscussionView {
+            member: state.own::<TopicState>().is_some(),
+            threads,
+            topic_key: key,
+            topic_url,
+            ask_url: course.url("discussion/new"),
+            discussion_url: course.url("discussion"),
             p,
             id: node.id.0,
             title: &node.title,
@@ -37,6 +76,48 @@ impl WebKind for DiscussionBlock {
             staff_id: discussion_staff_id(d, ctx.staff),
         }
         .render()
+    }
+
+    fn unit_state<'a>(
+        &'a self,
+        cx: &'a crate::page::Cx,
+        course: &'a crate::courses::CourseCx,
+        _user: lyceum_core::UserId,
+        unit: usize,
+    ) -> super::BoxFuture<'a, crate::error::AppResult<Vec<(lyceum_core::BlockId, super::Own)>>>
+    {
+        Box::pin(async move {
+            let tree = course.tree();
+            let h = crate::api::discussions::here(cx, course);
+            let env = cx.app.env();
+            let mut out: Vec<(lyceum_core::BlockId, super::Own)> = Vec::new();
+            for &i in tree.children(unit) {
+                let node = tree.node(i);
+                let Some(d) = node.content_of::<Discussion>() else {
+                    continue;
+                };
+                let key = lyceum_app::discussions::unit_topic_key(d, &node.url_name);
+                let list = lyceum_app::discussions::threads(
+                    &env,
+                    &h,
+                    &lyceum_app::discussions::ListQuery {
+                        topic: Some(&key),
+                        words: "",
+                        filter: lyceum_app::discussions::Filter::All,
+                        sort: lyceum_app::discussions::Sort::Recent,
+                        page: 1,
+                    },
+                )
+                .await;
+                match list {
+                    Ok(l) => out.push((node.id, Box::new(TopicState { threads: l.threads }))),
+                    // Not a member of the discussions (a site moderator reading): no inline topic.
+                    Err(e) if e.kind == lyceum_app::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Ok(out)
+        })
     }
 
     fn add_entries(&self) -> &'static [AddEntry] {
@@ -97,6 +178,14 @@ struct DiscussionEditor<'a> {
 #[template(path = "blocks/discussion.html")]
 struct DiscussionView<'a> {
     p: &'a Page,
+    /// The viewer may read and post (the topic's threads were read for them).
+    member: bool,
+    /// Title, link, replies, answered.
+    threads: Vec<(String, String, i64, bool)>,
+    topic_key: String,
+    topic_url: String,
+    ask_url: String,
+    discussion_url: String,
     id: i64,
     title: &'a str,
     content_lang: &'a str,

@@ -531,3 +531,179 @@ async fn statement_counts_do_not_grow_with_posts() {
     let n = count(&t, &mut b, &api_list).await;
     assert!(n <= 8, "{n} statements for the thread list");
 }
+
+#[tokio::test]
+async fn ask_in_a_unit_answer_and_mark_it_on_the_pages() {
+    let (t, course, _) = setup().await;
+    let (_, mut a) = learner(&t, "Ana", course).await;
+    let staff = t.user("Teacher", false).await;
+    t.make_staff(staff, course, CourseRole::Staff).await;
+    let mut s = t.login("Teacher").await;
+    let unit = format!("/courses/{KEY}/unit/s1-1-1");
+    let r = a.get(&unit).await;
+    assert!(r.body.contains("Talk about the video"), "{}", r.body);
+    assert!(r.body.contains(&format!("/courses/{KEY}/discussion/new")));
+    // Ask from the unit.
+    let r = a
+        .post_form(
+            &format!("/courses/{KEY}/discussion/new"),
+            &[
+                ("topic", "unit-one-talk"),
+                ("kind", "question"),
+                ("title", "Where is the transcript?"),
+                ("body", "I cannot find it."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let thread_url = r.location().to_owned();
+    let id: i64 = thread_url.rsplit('/').next().unwrap().parse().unwrap();
+    assert!(a.get(&unit).await.body.contains("Where is the transcript?"));
+    // The outline counts the unit's threads.
+    let r = a.get(&format!("/courses/{KEY}/courseware")).await;
+    assert!(r.body.contains("1 thread"), "{}", r.body);
+    // Staff answer; the asker marks it.
+    let r = s
+        .post_form(
+            &thread_url,
+            &[("action", "reply"), ("body", "Under the video.")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let reply = a.get(&format!("/api/v1/threads/{id}")).await.json()["replies"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let posts = format!("/courses/{KEY}/discussion/posts/{reply}");
+    let r = a.post_form(&posts, &[("action", "answer")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = a.get(&thread_url).await;
+    assert!(page.body.contains("discussion__post--answer"));
+    // Staff edit with a reason, shown on the post; close with a reason.
+    let opening = a.get(&format!("/api/v1/threads/{id}")).await.json()["post"]
+        .as_i64()
+        .unwrap();
+    let edit = format!("/courses/{KEY}/discussion/posts/{opening}");
+    assert_eq!(s.get(&edit).await.status, StatusCode::OK);
+    let r = s
+        .post_form(
+            &edit,
+            &[
+                ("action", "edit"),
+                ("title", "Where is the transcript?"),
+                ("body", "I cannot find it!"),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a reason is needed"
+    );
+    let r = s
+        .post_form(
+            &edit,
+            &[
+                ("action", "edit"),
+                ("title", "Where is the transcript?"),
+                ("body", "I cannot find it!"),
+                ("reason", "Typo"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = s
+        .post_form(&thread_url, &[("action", "close"), ("reason", "Answered")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = a.get(&thread_url).await;
+    assert!(
+        page.body.contains("Edited by staff: <bdi>Typo</bdi>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("This thread is closed: <bdi>Answered</bdi>")
+    );
+    let r = a
+        .post_form(&thread_url, &[("action", "reply"), ("body", "one more")])
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    // A learner cannot pin or close.
+    let r = a.post_form(&thread_url, &[("action", "pin")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Preview renders without storing.
+    let before = t.store.write_count();
+    let r = a
+        .post_form(
+            &format!("/courses/{KEY}/discussion/new"),
+            &[
+                ("action", "preview"),
+                ("title", "x"),
+                ("body", "**bold** <script>x</script>"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("<strong>bold</strong>"));
+    assert!(!r.body.contains("<script>x"));
+    assert_eq!(t.store.write_count(), before);
+}
+
+#[tokio::test]
+async fn pages_never_write_on_get_and_read_right_to_left() {
+    let (t, course, _) = setup().await;
+    let (_, mut a) = learner(&t, "Ana", course).await;
+    let thread = new_thread(&mut a, "سؤال عن المصادر", "كيف أضيف مرجعًا؟").await;
+    new_reply(&mut a, thread, "بالقالب", None).await;
+    let staff = t.user("Teacher", false).await;
+    t.make_staff(staff, course, CourseRole::Staff).await;
+    let mut s = t.login("Teacher").await;
+    let paths = [
+        format!("/courses/{KEY}/discussion"),
+        format!("/courses/{KEY}/discussion?filter=unread&sort=votes&q=مرجعًا"),
+        format!("/courses/{KEY}/discussion/threads/{thread}"),
+        format!("/courses/{KEY}/discussion/new"),
+        format!("/courses/{KEY}/discussion/mine"),
+        format!("/courses/{KEY}/courseware"),
+        format!("/courses/{KEY}/unit/s1-1-1"),
+    ];
+    for path in &paths {
+        for c in [&mut a, &mut s] {
+            assert_eq!(c.get(path).await.status, StatusCode::OK, "{path}");
+            let before = t.store.write_count();
+            let r = c.get_with(path, &[("accept-language", "ar")]).await;
+            assert_eq!(r.status, StatusCode::OK, "{path}");
+            assert!(r.body.contains("dir=\"rtl\""), "{path}");
+            assert_eq!(t.store.write_count(), before, "GET {path} wrote");
+        }
+    }
+    let r = s.get(&format!("/courses/{KEY}/discussion/topics")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        a.get(&format!("/courses/{KEY}/discussion/topics"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // The search found the Arabic thread.
+    let r = a
+        .get(&format!("/courses/{KEY}/discussion?q={}", enc("مرجعًا")))
+        .await;
+    assert!(r.body.contains("سؤال عن المصادر"));
+    // Opening a thread from the list marks it read (a POST).
+    let r = a
+        .post_form(
+            &format!("/courses/{KEY}/discussion/threads/{thread}"),
+            &[("action", "open")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = a.get(&api("threads?filter=unread")).await;
+    assert_eq!(r.json()["threads"].as_array().unwrap().len(), 0);
+}
+
+fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}

@@ -346,16 +346,21 @@ async fn staff_see_the_kept_xml_escaped_with_where_it_came_from() {
 }
 
 #[tokio::test]
-async fn a_discussion_shows_its_topic_and_says_it_is_not_here_yet() {
+async fn a_discussion_shows_its_topic_inline() {
     let s = site().await;
     let mut c = s.t.login("learner").await;
     let body = c.get(&unit_url("s1-1-1")).await.body;
     let d = block(&body, s.ids["disc1"]);
     assert!(d.contains("Talk about it"));
     assert!(d.contains(r#"<dd lang="en" dir="ltr">Week 1</dd>"#), "{d}");
-    assert!(d.contains(r#"<dd lang="en" dir="ltr">Your first edit</dd>"#));
-    assert!(d.contains("Discussing this unit with other learners is not available on Lyceum yet."));
-    assert!(!d.contains("d-42"), "the id is for staff");
+    assert!(
+        d.contains(r#"<span lang="en" dir="ltr">Your first edit</span>"#),
+        "{d}"
+    );
+    // Issue 15: the unit's topic, inline, with a question form.
+    assert!(d.contains("Ask a question"), "{d}");
+    assert!(d.contains("discussion?topic=d-42"), "{d}");
+    assert!(!d.contains("Discussion id: d-42"), "the id is for staff");
     let ar = c
         .get(&format!("{}?uselang=ar", unit_url("s1-1-1")))
         .await
@@ -365,7 +370,7 @@ async fn a_discussion_shows_its_topic_and_says_it_is_not_here_yet() {
         d.contains(r#"class="side-card" lang="ar" dir="rtl""#),
         "{d}"
     );
-    assert!(d.contains("غير متاح على Lyceum بعد"));
+    assert!(d.contains("اطرح سؤالًا"));
 }
 
 #[tokio::test]
