@@ -109,6 +109,12 @@ impl PostModeration {
     }
 }
 
+/// The course's discussion moderation page, from the URL of another of its discussion
+/// pages (for the Discussion tab's links).
+pub fn moderation_link(discussion_url: &str) -> String {
+    format!("{}discussion/moderation", course_prefix(discussion_url))
+}
+
 /// The link to report a post, coming back to it on the thread page.
 pub fn report_link(thread_url: &str, post: &i64) -> String {
     crate::handlers::moderation::report_url(

@@ -775,6 +775,11 @@ async fn the_team_sets_the_discussion_settings() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // The Discussion tab leads those who moderate to the moderation page.
+    let tab = format!("/courses/{QKEY}/discussion");
+    let link = format!(r#"href="/courses/{QKEY}/discussion/moderation""#);
+    assert!(sam.get(&tab).await.body.contains(&link));
+    assert!(!lea.get(&tab).await.body.contains(&link));
     // The team's navigation leads there.
     let nav = sam
         .get(&format!("/courses/{QKEY}/discussion/moderation"))
