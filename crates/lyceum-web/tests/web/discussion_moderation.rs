@@ -1165,3 +1165,64 @@ async fn a_new_accounts_first_post_waits_for_review_where_the_course_holds_them(
     assert!(lea.get(&threads).await.body.contains("My first question"));
     assert!(!sam.get(&review).await.body.contains("My first question"));
 }
+
+#[tokio::test]
+async fn the_moderation_pages_issue_a_fixed_number_of_statements() {
+    let w = world().await;
+    let mut sam = w.t.login("sam").await;
+    let page = format!("/courses/{QKEY}/discussion/moderation");
+    let review = format!("/courses/{QKEY}/discussion/review");
+    let count = |t: &TestApp| t.queries();
+    // Warm the course cache, then count.
+    sam.get(&page).await;
+    sam.get(&review).await;
+    let measure = async |c: &mut Client, url: &str| {
+        let before = count(&w.t);
+        let r = c.get(url).await;
+        assert_eq!(r.status, StatusCode::OK);
+        count(&w.t) - before
+    };
+    let small = (
+        measure(&mut sam, &page).await,
+        measure(&mut sam, &review).await,
+    );
+    // Many more mutes, actions, reports and held posts.
+    {
+        let mut c = w.t.store.conn().await.unwrap();
+        let now = w.t.app.now_ms();
+        for i in 0..30 {
+            lyceum_store::repo::discussion_moderation::insert_mute(
+                &mut c,
+                w.course,
+                w.learner,
+                Some(now + 1000 + i),
+                "again",
+                w.staff,
+                now,
+            )
+            .await
+            .unwrap();
+            d::reply(
+                &mut c,
+                &NewPost {
+                    course: w.course,
+                    thread: w.thread,
+                    parent: None,
+                    author: w.learner,
+                    anonymous: false,
+                    body: "held",
+                    html: "<p>held</p>",
+                    held: true,
+                    now,
+                },
+            )
+            .await
+            .unwrap();
+        }
+    }
+    let large = (
+        measure(&mut sam, &page).await,
+        measure(&mut sam, &review).await,
+    );
+    assert_eq!(small, large);
+}
