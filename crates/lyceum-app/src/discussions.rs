@@ -799,12 +799,8 @@ fn url_path_segment(s: &str) -> String {
 
 /// Whether a new post by the actor waits for review: the course holds first posts, the
 /// account is not trusted, and nothing of theirs is visible in the course yet.
-async fn held(db: &mut impl Db, here: &Here<'_>, m: &Member, now: i64) -> Result<bool> {
-    if m.moderates {
-        return Ok(false);
-    }
-    let actor = crate::trust::effective(db, now, &here.course.actor).await?;
-    if actor.trusted {
+async fn held(db: &mut impl Db, here: &Here<'_>, m: &Member, trusted: bool) -> Result<bool> {
+    if m.moderates || trusted {
         return Ok(false);
     }
     if !discussion_settings::settings(db, here.course.id)
@@ -895,7 +891,7 @@ pub async fn create_thread(env: &Env, here: &Here<'_>, input: &NewThreadIn<'_>) 
     let actor = crate::trust::effective(&mut tx, now, &here.course.actor).await?;
     let mentioned = repo::members_named(&mut tx, here.course.id, &mentions_in(&body)).await?;
     let html = render(&body, actor.trusted, &mentioned)?;
-    let is_held = held(&mut tx, here, &m, now).await?;
+    let is_held = held(&mut tx, here, &m, actor.trusted).await?;
     let (thread, post) = repo::create_thread(
         &mut tx,
         &repo::NewThread {
@@ -1003,7 +999,7 @@ pub async fn reply(
     let actor = crate::trust::effective(&mut tx, now, &here.course.actor).await?;
     let mentioned = repo::members_named(&mut tx, here.course.id, &mentions_in(&body)).await?;
     let html = render(&body, actor.trusted, &mentioned)?;
-    let is_held = held(&mut tx, here, &m, now).await?;
+    let is_held = held(&mut tx, here, &m, actor.trusted).await?;
     let followers = repo::followers(&mut tx, thread).await?;
     let post = repo::reply(
         &mut tx,

@@ -580,7 +580,7 @@ pub async fn thread_post(
         "reply" => uc::reply(&env, &h, id, &f.body, parent, f.anonymous.is_some())
             .await
             .map(|c| {
-                let to = format!("{back}?page=last#post-{}", c.post);
+                let to = format!("{back}#post-{}", c.post);
                 if c.held {
                     crate::handlers::with_notice(&to, "discussion-held")
                 } else {

@@ -707,3 +707,112 @@ async fn pages_never_write_on_get_and_read_right_to_left() {
 fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+/// Where the course holds first posts, a new account's first post waits for review:
+/// its author sees it (marked), others do not; once approved, later posts go out at once.
+#[tokio::test]
+async fn a_new_accounts_first_post_waits_where_the_course_holds_them() {
+    let (t, course, _) = setup().await;
+    {
+        let mut c = t.store.conn().await.unwrap();
+        lyceum_store::repo::discussion_settings::set_settings(
+            &mut c,
+            course,
+            &lyceum_store::repo::discussion_settings::DiscussionSettingsRow {
+                hold_first_posts: true,
+                ..Default::default()
+            },
+            0,
+        )
+        .await
+        .unwrap();
+    }
+    let (_, mut old) = learner(&t, "Old", course).await;
+    let fresh = t.newcomer("Fresh").await;
+    t.enroll(fresh, course).await;
+    let mut f = t.login("Fresh").await;
+    let r = f
+        .post_json(
+            &api("threads"),
+            json!({"topic": "course-general", "type": "question", "title": "Held?", "body": "First"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["held"], true);
+    let id = r.json()["id"].as_i64().unwrap();
+    assert_eq!(
+        f.get(&format!("/api/v1/threads/{id}")).await.json()["held"],
+        true
+    );
+    assert_eq!(
+        old.get(&format!("/api/v1/threads/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(old.get(&api("threads")).await.json()["threads"], json!([]));
+    // The page tells the author it waits.
+    let r = f
+        .post_form(
+            &format!("/courses/{KEY}/discussion/new"),
+            &[("kind", "question"), ("title", "Again"), ("body", "Second")],
+        )
+        .await;
+    assert!(
+        r.location().contains("notice=discussion-held"),
+        "{}",
+        r.location()
+    );
+    // Approved (what the review queue does): visible, and the next post is not held.
+    {
+        let mut c = t.store.conn().await.unwrap();
+        c.exec(q("UPDATE discussion_posts SET held_at = NULL WHERE thread_id = $1").bind(id))
+            .await
+            .unwrap();
+        c.exec(q("UPDATE discussion_threads SET held_at = NULL WHERE id = $1").bind(id))
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        old.get(&format!("/api/v1/threads/{id}")).await.status,
+        StatusCode::OK
+    );
+    let r = f
+        .post_json(
+            &format!("/api/v1/threads/{id}/replies"),
+            json!({"body": "more"}),
+        )
+        .await;
+    assert_eq!(r.json()["held"], false);
+}
+
+#[tokio::test]
+async fn a_suspended_member_reads_but_does_not_write() {
+    let (t, course, _) = setup().await;
+    let (_, mut a) = learner(&t, "Ana", course).await;
+    let thread = new_thread(&mut a, "Q", "B").await;
+    let (s, mut sus) = learner(&t, "Sus", course).await;
+    {
+        let mut c = t.store.conn().await.unwrap();
+        lyceum_store::repo::moderation::set_suspended(
+            &mut c,
+            s,
+            Some((t.app.now_ms() + 86_400_000, "spam")),
+        )
+        .await
+        .unwrap();
+    }
+    assert_eq!(
+        sus.get(&format!("/api/v1/threads/{thread}")).await.status,
+        StatusCode::OK
+    );
+    let r = sus
+        .post_json(
+            &format!("/api/v1/threads/{thread}/replies"),
+            json!({"body": "x"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        r.json()["error"]["code"],
+        "lyceum-discussion-error-suspended"
+    );
+}

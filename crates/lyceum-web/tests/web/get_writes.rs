@@ -156,11 +156,19 @@ async fn no_get_writes_on_the_main_pages() {
         format!("/api/v1/open-responses/{block}/me"),
         format!("/api/v1/open-responses/{block}/peer-review/next"),
         "/api/v1/me/notifications".to_owned(),
+        // Course discussions (issue 15).
+        format!("{c}/discussion"),
+        format!("{c}/discussion?filter=unread&q=word"),
+        format!("{c}/discussion/new"),
+        format!("{c}/discussion/mine"),
+        format!("/api/v1/courses/{KEY}/discussions/topics"),
+        format!("/api/v1/courses/{KEY}/discussions/threads"),
     ];
     for path in &learner_pages {
         reads_only(&t, &mut ana_c, path).await;
     }
     let staff_pages = [
+        format!("{c}/discussion/topics"),
         c.clone(),
         format!("{c}/courseware"),
         format!("{c}/unit/s1-1-1"),
