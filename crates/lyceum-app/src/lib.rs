@@ -13,6 +13,7 @@ pub mod conduct;
 pub mod course_admin;
 pub mod course_files;
 pub mod courses;
+pub mod discussion_moderation;
 pub mod discussions;
 pub mod error;
 pub mod forks;

@@ -26,6 +26,8 @@ pub enum Target {
     Block(BlockId),
     /// A person, by username.
     User(String),
+    /// A post in a course's discussions, by its id (issue 15).
+    Post(i64),
 }
 
 impl Target {
@@ -34,6 +36,7 @@ impl Target {
             Target::Course(_) => "course",
             Target::Block(_) => "block",
             Target::User(_) => "user",
+            Target::Post(_) => "post",
         }
     }
 
@@ -47,6 +50,11 @@ impl Target {
                 .map(|b| Target::Block(BlockId(b)))
                 .map_err(|_| Error::malformed("lyceum-report-error-block-id")),
             "user" => Ok(Target::User(id.trim().to_owned())),
+            "post" => id
+                .trim()
+                .parse::<i64>()
+                .map(Target::Post)
+                .map_err(|_| Error::malformed("lyceum-report-error-post-id")),
             _ => Err(Error::malformed("lyceum-report-error-target-type")),
         }
     }
@@ -125,7 +133,9 @@ impl ModAction {
     /// The actions that make sense on a kind of target.
     pub fn applies_to(self, target_type: &str) -> bool {
         match self {
-            ModAction::Hide | ModAction::Unhide => matches!(target_type, "course" | "block"),
+            ModAction::Hide | ModAction::Unhide => {
+                matches!(target_type, "course" | "block" | "post")
+            }
             ModAction::Suspend | ModAction::Block => target_type == "user",
             ModAction::Warn | ModAction::Dismiss => true,
         }
@@ -145,6 +155,8 @@ struct Found {
     user: Option<UserRow>,
     facts: Option<CourseFacts>,
     person: Option<PersonFacts>,
+    /// A discussion post (its author is `user`, to be told).
+    post: Option<lyceum_store::repo::discussion_moderation::ModPostRow>,
 }
 
 impl Found {
@@ -195,6 +207,7 @@ async fn find(tx: &mut impl Db, env: &Env, actor: &Actor, target: &Target) -> Re
                 user: None,
                 facts: Some(facts),
                 person: None,
+                post: None,
             })
         }
         Target::Block(id) => {
@@ -233,6 +246,7 @@ async fn find(tx: &mut impl Db, env: &Env, actor: &Actor, target: &Target) -> Re
                 user: None,
                 facts: Some(facts),
                 person: None,
+                post: None,
             })
         }
         Target::User(name) => {
@@ -254,6 +268,44 @@ async fn find(tx: &mut impl Db, env: &Env, actor: &Actor, target: &Target) -> Re
                 block: None,
                 user: Some(u),
                 facts: None,
+                post: None,
+            })
+        }
+        Target::Post(id) => {
+            use lyceum_store::repo::discussion_moderation as dmod;
+            let post = dmod::post(tx, *id).await?.ok_or_else(Error::not_found)?;
+            let (row, viewer) =
+                courses::find_for_viewer_by_id(tx, CourseId(post.course_id), actor.user)
+                    .await?
+                    .ok_or_else(Error::not_found)?;
+            let facts = course_of(&row, &viewer);
+            // A course's discussions exist for its members and moderators only; a post
+            // hidden, deleted or held is there for those who moderate them.
+            if !can(actor, Action::Discuss, Resource::Course(&facts)).allowed() {
+                return Err(Error::not_found());
+            }
+            let withheld =
+                post.hidden_at.is_some() || post.deleted_at.is_some() || post.held_at.is_some();
+            if withheld
+                && !can(actor, Action::ModerateDiscussion, Resource::Course(&facts)).allowed()
+            {
+                return Err(Error::not_found());
+            }
+            let author = match post.author_id {
+                Some(a) => users::get_user(tx, UserId(a)).await?,
+                None => None,
+            };
+            Ok(Found {
+                target_type: "post",
+                target_id: post.id.to_string(),
+                public_id: post.id.to_string(),
+                title: post.thread_title.clone(),
+                course: Some(row),
+                block: None,
+                user: author,
+                facts: Some(facts),
+                person: None,
+                post: Some(post),
             })
         }
     }
@@ -454,6 +506,14 @@ pub async fn queue(env: &Env, actor: &Actor, filter: QueueFilter) -> Result<Vec<
     Ok(items)
 }
 
+/// A report as the queue shows its target (for pages listing reports of their own).
+pub fn queue_item(r: &ReportRow, now: i64) -> QueueItem {
+    item_of(r, now)
+}
+
+/// How much of a reported post the queue shows.
+pub const POST_EXCERPT_CHARS: usize = 200;
+
 fn item_of(r: &ReportRow, now: i64) -> QueueItem {
     let (target_id, title, link, hidden) = match r.target_type.as_str() {
         "user" => {
@@ -464,6 +524,33 @@ fn item_of(r: &ReportRow, now: i64) -> QueueItem {
                 .filter(|d| !d.trim().is_empty())
                 .unwrap_or_else(|| name.clone());
             (name.clone(), shown, Some(format!("/people/{name}")), false)
+        }
+        "post" => {
+            let excerpt: String = r
+                .post_body
+                .as_deref()
+                .unwrap_or_default()
+                .chars()
+                .take(POST_EXCERPT_CHARS)
+                .collect();
+            let title = match r.post_thread_title.as_deref() {
+                Some(t) if excerpt.is_empty() => t.to_owned(),
+                Some(t) => format!("{t} — {excerpt}"),
+                None => excerpt,
+            };
+            let link = match (&r.course_key, r.post_thread_id) {
+                (Some(k), Some(t)) => Some(format!(
+                    "/courses/{k}/discussion/threads/{t}#post-{}",
+                    r.target_id
+                )),
+                _ => None,
+            };
+            (
+                r.target_id.clone(),
+                title,
+                link,
+                r.post_hidden_at.is_some() || r.post_deleted_at.is_some(),
+            )
         }
         "block" => {
             let link = match (&r.course_key, &r.block_url_name, r.block_kind.as_deref()) {
@@ -493,8 +580,8 @@ fn item_of(r: &ReportRow, now: i64) -> QueueItem {
         course_title: r.course_title.clone(),
         link,
         hidden,
-        blocked: r.user_blocked_at.is_some(),
-        suspended: r.user_suspended_until.is_some_and(|t| t > now),
+        blocked: r.target_type == "user" && r.user_blocked_at.is_some(),
+        suspended: r.target_type == "user" && r.user_suspended_until.is_some_and(|t| t > now),
         reports: Vec::new(),
     }
 }
@@ -560,8 +647,15 @@ pub async fn act(env: &Env, actor: &Actor, d: &Decision<'_>) -> Result<Outcome> 
     };
     let mut tx = env.store.begin().await?;
     let found = find(&mut tx, env, actor, &d.target).await?;
+    // A post is moderated by those who moderate the course's discussions: its team as
+    // well as the moderators.
+    let needed = if found.post.is_some() {
+        Action::ModerateDiscussion
+    } else {
+        Action::Moderate
+    };
     Error::decide(
-        can(actor, Action::Moderate, found.resource()),
+        can(actor, needed, found.resource()),
         "lyceum-mod-error-forbidden",
     )?;
     if !d.action.applies_to(found.target_type) {
@@ -588,6 +682,9 @@ pub async fn act(env: &Env, actor: &Actor, d: &Decision<'_>) -> Result<Outcome> 
         ModAction::Hide | ModAction::Unhide => {
             let hide = d.action == ModAction::Hide;
             let hidden_now = match (&found.block, &found.course) {
+                _ if found.post.is_some() => {
+                    found.post.as_ref().is_some_and(|p| p.hidden_at.is_some())
+                }
                 (Some(b), _) => b.hidden_at.is_some(),
                 (None, Some(c)) => c.hidden_at.is_some(),
                 _ => false,
@@ -601,6 +698,17 @@ pub async fn act(env: &Env, actor: &Actor, d: &Decision<'_>) -> Result<Outcome> 
             }
             let by = hide.then_some((moderator, now_ms, reason.as_str()));
             match (&found.block, &found.course) {
+                _ if found.post.is_some() => {
+                    use lyceum_store::repo::discussion_moderation as dmod;
+                    if let Some(p) = &found.post {
+                        dmod::set_post_hidden(&mut tx, p.id, by).await?;
+                        if p.depth == 0 {
+                            dmod::set_thread_hidden(&mut tx, p.thread_id, by).await?;
+                        } else {
+                            lyceum_store::repo::discussions::recount(&mut tx, p.thread_id).await?;
+                        }
+                    }
+                }
                 (Some(b), Some(c)) => {
                     repo::set_block_hidden(&mut tx, BlockId(b.id), by).await?;
                     // Cached trees are keyed on the content version: move it on.
@@ -757,9 +865,18 @@ pub struct Notice {
 fn is_affected(actor: &Actor, a: &ActionRow) -> bool {
     let Some(me) = actor.user else { return false };
     match a.target_type.as_str() {
-        "user" => a.user_id == Some(me.0),
+        // People, and the authors of discussion posts and threads.
+        "user" | "post" | "thread" => a.user_id == Some(me.0),
         _ => matches!(a.viewer_role.as_deref(), Some("instructor" | "author")),
     }
+}
+
+/// An action that gives back (showing, lifting, approving): nothing to appeal.
+fn undoes(action: &str) -> bool {
+    matches!(
+        action,
+        "unhide" | "unsuspend" | "discussion-unmute" | "restore" | "unlock" | "approve"
+    )
 }
 
 /// The notice of an action: for the people affected and the site's moderators; anyone
@@ -776,9 +893,7 @@ pub async fn notice(env: &Env, actor: &Actor, action: i64) -> Result<Notice> {
     }
     let open_appeal = a.open_appeal;
     Ok(Notice {
-        may_appeal: affected
-            && open_appeal.is_none()
-            && !matches!(a.action.as_str(), "unhide" | "unsuspend"),
+        may_appeal: affected && open_appeal.is_none() && !undoes(&a.action),
         open_appeal,
         action: a,
     })
@@ -817,7 +932,7 @@ pub async fn appeal(env: &Env, actor: &Actor, action: i64, text: &str) -> Result
     if !is_affected(actor, &a) {
         return Err(Error::not_found());
     }
-    if matches!(a.action.as_str(), "unhide" | "unsuspend") {
+    if undoes(&a.action) {
         return Err(Error::invalid(DomainError::new(
             "lyceum-mod-error-appeal-unhide",
         )));

@@ -161,6 +161,9 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
         .merge(crate::handlers::accounts::routes())
         // Reports, the moderation queue, appeals and people's pages (pages and API).
         .merge(crate::handlers::moderation::routes())
+        // Discussion moderation (issue 15): mutes and bans, hidden and deleted posts,
+        // locked threads, held posts and the course's discussion settings.
+        .merge(crate::handlers::discussion_moderation::routes())
         // The code of conduct (issue 13: trust).
         .merge(crate::handlers::conduct::routes())
         // Course discussions (issue 15): the Discussion tab's pages and the JSON API.

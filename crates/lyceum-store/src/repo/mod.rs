@@ -8,6 +8,7 @@ pub mod audit;
 pub mod calendar;
 pub mod course_admin;
 pub mod courses;
+pub mod discussion_moderation;
 pub mod discussion_settings;
 pub mod discussions;
 pub mod drafts;

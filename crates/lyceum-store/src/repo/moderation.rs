@@ -96,6 +96,12 @@ row! {
         pub user_display_name: Option<String>,
         pub user_blocked_at: Option<i64>,
         pub user_suspended_until: Option<i64>,
+        // A reported discussion post: its text, thread and state.
+        pub post_body: Option<String>,
+        pub post_thread_id: Option<i64>,
+        pub post_thread_title: Option<String>,
+        pub post_hidden_at: Option<i64>,
+        pub post_deleted_at: Option<i64>,
     }
 }
 
@@ -105,13 +111,18 @@ const REPORT_SELECT: &str = "SELECT r.id, r.kind, r.reporter_id, rp.username AS 
     c.course_key, c.title AS course_title, c.hidden_at AS course_hidden_at,
     b.title AS block_title, b.url_name AS block_url_name, b.kind AS block_kind, b.hidden_at AS block_hidden_at,
     t.username AS user_username, t.display_name AS user_display_name, t.blocked_at AS user_blocked_at,
-    t.suspended_until AS user_suspended_until
+    t.suspended_until AS user_suspended_until,
+    dp.body AS post_body, dp.thread_id AS post_thread_id, dt.title AS post_thread_title,
+    dp.hidden_at AS post_hidden_at, dp.deleted_at AS post_deleted_at
     FROM reports r
     LEFT JOIN users rp ON rp.id = r.reporter_id
     LEFT JOIN users rb ON rb.id = r.resolved_by
     LEFT JOIN courses c ON c.id = r.course_id
     LEFT JOIN blocks b ON b.id = r.block_id
-    LEFT JOIN users t ON t.id = r.user_id";
+    LEFT JOIN users t ON t.id = r.user_id
+    LEFT JOIN discussion_posts dp
+      ON dp.id = (CASE WHEN r.target_type = 'post' THEN CAST(r.target_id AS BIGINT) END)
+    LEFT JOIN discussion_threads dt ON dt.id = dp.thread_id";
 
 pub async fn get_report(db: &mut impl Db, id: i64) -> Result<Option<ReportRow>> {
     db.optional(crate::db::q_built(format!("{REPORT_SELECT} WHERE r.id = $1")).bind(id))
@@ -145,6 +156,25 @@ pub async fn queue(
         .bind(open)
         .bind(all)
         .bind(user.0)
+        .bind(limit),
+    )
+    .await
+}
+
+/// The open reports about a course's discussion posts (for those who moderate its
+/// discussions), oldest first: one statement.
+pub async fn course_post_reports(
+    db: &mut impl Db,
+    course: CourseId,
+    limit: i64,
+) -> Result<Vec<ReportRow>> {
+    db.all(
+        crate::db::q_built(format!(
+            "{REPORT_SELECT}
+             WHERE r.course_id = $1 AND r.target_type = 'post' AND r.status = 'open'
+             ORDER BY r.created_at, r.id LIMIT $2"
+        ))
+        .bind(course.0)
         .bind(limit),
     )
     .await

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod announcements;
 pub mod course_admin;
 pub mod courses;
+pub mod discussion_moderation;
 pub mod discussions;
 pub mod forks;
 pub mod grades;

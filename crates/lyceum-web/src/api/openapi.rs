@@ -29,6 +29,8 @@ pub async fn document() -> impl IntoResponse {
     doc.merge(super::upstream::UpstreamDoc::openapi());
     doc.merge(super::moderation::ModerationDoc::openapi());
     doc.merge(super::trust::TrustDoc::openapi());
+    // Discussion moderation (issue 15).
+    doc.merge(super::discussion_moderation::DiscussionModerationDoc::openapi());
     doc.merge(crate::kinds::wiki_task::api::WikiTaskDoc::openapi());
     doc.merge(super::discussions::DiscussionDoc::openapi());
     // Messages and announcements (issue 15).

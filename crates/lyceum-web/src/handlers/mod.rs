@@ -11,6 +11,7 @@ pub mod conduct;
 pub mod course_admin;
 pub mod courseware;
 pub mod dashboard;
+pub mod discussion_moderation;
 pub mod discussions;
 pub mod errors;
 pub mod forks;

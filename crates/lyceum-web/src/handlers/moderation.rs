@@ -200,6 +200,7 @@ fn kind_key(kind: &str) -> &'static str {
     match kind {
         "course" => "lyceum-report-kind-course",
         "block" => "lyceum-report-kind-block",
+        "post" => "lyceum-report-kind-post",
         _ => "lyceum-report-kind-user",
     }
 }
@@ -531,17 +532,31 @@ async fn appeal_view(cx: &Cx, action: i64) -> AppResult<AppealView> {
         "warn" => ("lyceum-mod-notice-warned", &a.reason),
         "suspend" => ("lyceum-mod-notice-suspended", &a.reason),
         "unsuspend" => ("lyceum-mod-notice-unsuspended", &a.reason),
+        // Discussion moderation (issue 15): the course or the thread is named; the
+        // reason is quoted below.
+        "discussion-mute" => ("lyceum-dmod-notice-muted", &a.subject),
+        "discussion-ban" => ("lyceum-dmod-notice-banned", &a.subject),
+        "discussion-unmute" => ("lyceum-dmod-notice-unmuted", &a.subject),
+        "delete" => ("lyceum-dmod-notice-post-deleted", &a.subject),
+        "restore" => ("lyceum-dmod-notice-post-restored", &a.subject),
+        "lock" => ("lyceum-dmod-notice-thread-locked", &a.subject),
+        "unlock" => ("lyceum-dmod-notice-thread-unlocked", &a.subject),
+        "approve" => ("lyceum-dmod-notice-post-approved", &a.subject),
+        "reject" => ("lyceum-dmod-notice-post-rejected", &a.subject),
         _ => ("lyceum-mod-notice-blocked", &a.reason),
     };
+    let discussion =
+        a.action.starts_with("discussion-") || matches!(a.target_type.as_str(), "post" | "thread");
     let link = match (a.target_type.as_str(), &a.course_key) {
         ("course", Some(k)) => Some(format!("/courses/{k}/about")),
         ("block", Some(k)) => Some(format!("/courses/{k}/courseware")),
+        (_, Some(k)) if discussion => Some(format!("/courses/{k}/discussion")),
         _ => None,
     };
     Ok(AppealView {
         title: p.text("lyceum-mod-notice-title"),
         sentence: p.t1(key, p.bdi(subject)),
-        content: a.target_type != "user",
+        content: a.target_type != "user" || discussion,
         at: from_millis(a.created_at),
         until: a.until_at.map(from_millis),
         link,

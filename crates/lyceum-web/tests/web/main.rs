@@ -13,6 +13,7 @@ mod auth;
 mod authoring_api;
 mod course_admin;
 mod deadlines;
+mod discussion_moderation;
 mod discussions;
 mod forks;
 mod get_writes;

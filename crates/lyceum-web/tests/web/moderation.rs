@@ -118,7 +118,7 @@ async fn reports_over_the_api() {
             StatusCode::BAD_REQUEST,
         ),
         (
-            json!({"target": {"type": "post", "id": "1"}, "reason": "spam"}),
+            json!({"target": {"type": "widget", "id": "1"}, "reason": "spam"}),
             StatusCode::BAD_REQUEST,
         ),
         (

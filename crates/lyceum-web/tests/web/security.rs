@@ -343,6 +343,45 @@ const STATE_CHANGING: &[(&str, &str)] = &[
     ("POST", "/people/{username}/unsuspend"),
     ("POST", "/api/v1/reports"),
     ("POST", "/api/v1/moderation/actions"),
+    // Discussion moderation (issue 15: `handlers/discussion_moderation.rs`,
+    // `api/discussion_moderation.rs`).
+    ("POST", "/courses/{key}/discussion/moderation/mutes"),
+    (
+        "POST",
+        "/courses/{key}/discussion/moderation/mutes/{id}/lift",
+    ),
+    (
+        "POST",
+        "/courses/{key}/discussion/moderation/posts/{post}/{action}",
+    ),
+    (
+        "POST",
+        "/courses/{key}/discussion/moderation/threads/{thread}/{action}",
+    ),
+    (
+        "POST",
+        "/courses/{key}/discussion/moderation/reports/{post}/dismiss",
+    ),
+    ("POST", "/courses/{key}/discussion/review/{post}/{decision}"),
+    ("POST", "/courses/{key}/discussion/settings"),
+    ("POST", "/api/v1/courses/{course_id}/discussions/mutes"),
+    (
+        "POST",
+        "/api/v1/courses/{course_id}/discussions/mutes/{id}/lift",
+    ),
+    (
+        "DELETE",
+        "/api/v1/courses/{course_id}/discussions/mutes/{id}",
+    ),
+    ("PUT", "/api/v1/courses/{course_id}/discussions/settings"),
+    ("POST", "/api/v1/posts/{post_id}/hide"),
+    ("POST", "/api/v1/posts/{post_id}/unhide"),
+    ("POST", "/api/v1/posts/{post_id}/delete"),
+    ("POST", "/api/v1/posts/{post_id}/restore"),
+    ("POST", "/api/v1/posts/{post_id}/approve"),
+    ("POST", "/api/v1/posts/{post_id}/reject"),
+    ("POST", "/api/v1/threads/{thread_id}/lock"),
+    ("POST", "/api/v1/threads/{thread_id}/unlock"),
     // Course discussions (issue 15).
     ("POST", "/api/v1/courses/{course_id}/discussions/threads"),
     ("POST", "/api/v1/threads/{thread_id}/replies"),

@@ -214,6 +214,23 @@ const SENTENCES: &[(&str, &str)] = &[
     ("moderation.appeal", "lyceum-mod-audit-appeal"),
     ("user.moderator.grant", "lyceum-mod-audit-moderator-grant"),
     ("user.moderator.revoke", "lyceum-mod-audit-moderator-revoke"),
+    // Discussion moderation (`lyceum_app::discussion_moderation`): the target is the
+    // person muted, the post or thread, or the course (settings).
+    ("discussion.mute", "lyceum-dmod-audit-mute"),
+    ("discussion.ban", "lyceum-dmod-audit-ban"),
+    ("discussion.unmute", "lyceum-dmod-audit-unmute"),
+    ("discussion.post.hide", "lyceum-dmod-audit-post-hide"),
+    ("discussion.post.unhide", "lyceum-dmod-audit-post-unhide"),
+    ("discussion.post.delete", "lyceum-dmod-audit-post-delete"),
+    ("discussion.post.restore", "lyceum-dmod-audit-post-restore"),
+    ("discussion.post.approve", "lyceum-dmod-audit-post-approve"),
+    ("discussion.post.reject", "lyceum-dmod-audit-post-reject"),
+    ("discussion.thread.lock", "lyceum-dmod-audit-thread-lock"),
+    (
+        "discussion.thread.unlock",
+        "lyceum-dmod-audit-thread-unlock",
+    ),
+    ("discussion.settings", "lyceum-dmod-audit-settings"),
     // Wiki tasks (`lyceum_app::wiki_tasks::confirm`): the target is the learner.
     ("wikitask.confirm", "lyceum-wikitask-notice-audit-confirm"),
     (

@@ -76,6 +76,22 @@ pub(crate) fn nav(course: &CourseCx, current: &str) -> Vec<NavLink> {
             });
         }
     }
+    // Discussion moderation (issue 15): mutes, reports, held posts; the settings for
+    // those who teach the course.
+    if lyceum_app::discussion_moderation::may_moderate(&course.actor, &course.facts) {
+        links.push(NavLink {
+            label_key: "lyceum-dmod-nav",
+            url: course.url("discussion/moderation"),
+            current: current == "discussion-moderation",
+        });
+        if allowed(Action::Grade) {
+            links.push(NavLink {
+                label_key: "lyceum-dmod-settings-nav",
+                url: course.url("discussion/settings"),
+                current: current == "discussion-settings",
+            });
+        }
+    }
     links
 }
 
