@@ -48,3 +48,37 @@ fn project_message_files_are_valid() {
         }
     }
 }
+
+/// A key written twice in one file keeps only its last message when the file is read:
+/// the first (a label, say) silently shows the second's text (an error). One message per
+/// key, in every file.
+#[test]
+fn no_message_file_has_a_key_twice() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../i18n");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    for path in entries.map(|e| e.unwrap().path()) {
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut seen = std::collections::HashSet::new();
+        let mut twice = Vec::new();
+        for (line, key) in text.lines().enumerate().filter_map(|(i, l)| {
+            let l = l.trim_start();
+            let rest = l.strip_prefix('"')?;
+            let end = rest.find("\":")?;
+            Some((i + 1, &rest[..end]))
+        }) {
+            if !seen.insert(key) {
+                twice.push(format!("{key} (line {line})"));
+            }
+        }
+        assert!(
+            twice.is_empty(),
+            "{}: keys given twice: {twice:?}",
+            path.display()
+        );
+    }
+}

@@ -220,7 +220,7 @@ impl ProblemForm {
             }
             let t = self.tolerance.trim_end_matches('%').replace(',', ".");
             if !self.tolerance.is_empty() && t.parse::<f64>().map_or(true, |v| v < 0.0) {
-                fault(&mut errors, "tolerance", "lyceum-editor-problem-tolerance");
+                fault(&mut errors, "tolerance", "lyceum-editor-problem-tolerance-invalid");
             } else {
                 self.tolerance = self.tolerance.replace(',', ".");
             }
@@ -946,7 +946,7 @@ mod tests {
             fields(f),
             [
                 ("answer".to_owned(), "lyceum-editor-problem-number"),
-                ("tolerance".to_owned(), "lyceum-editor-problem-tolerance")
+                ("tolerance".to_owned(), "lyceum-editor-problem-tolerance-invalid")
             ]
         );
         let mut f = sample(ProblemType::TextInput);
