@@ -112,9 +112,7 @@ async fn seed_discussions(
     dir: &std::path::Path,
     course: CourseId,
     authors: &[UserId],
-    threads: usize,
-    per_thread: usize,
-    posters: usize,
+    (threads, per_thread, posters): (usize, usize, usize),
     now: i64,
 ) -> Result<(), String> {
     use lyceum_store::repo::discussions::{self, NewPost, NewThread};
@@ -476,7 +474,7 @@ async fn main() -> Result<(), String> {
 
     // Discussions: 100,000 posts in the large course, and 1,000 posters for the run.
     let big_learners: Vec<UserId> = user_ids.iter().step_by(3).copied().collect();
-    seed_discussions(&store, &dir, big, &big_learners, 10_000, 10, 1_000, now).await?;
+    seed_discussions(&store, &dir, big, &big_learners, (10_000, 10, 1_000), now).await?;
 
     println!(
         "course-v1:BIGORG+BIG+2026 {}",

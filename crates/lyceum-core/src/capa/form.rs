@@ -220,7 +220,11 @@ impl ProblemForm {
             }
             let t = self.tolerance.trim_end_matches('%').replace(',', ".");
             if !self.tolerance.is_empty() && t.parse::<f64>().map_or(true, |v| v < 0.0) {
-                fault(&mut errors, "tolerance", "lyceum-editor-problem-tolerance-invalid");
+                fault(
+                    &mut errors,
+                    "tolerance",
+                    "lyceum-editor-problem-tolerance-invalid",
+                );
             } else {
                 self.tolerance = self.tolerance.replace(',', ".");
             }
@@ -946,7 +950,10 @@ mod tests {
             fields(f),
             [
                 ("answer".to_owned(), "lyceum-editor-problem-number"),
-                ("tolerance".to_owned(), "lyceum-editor-problem-tolerance-invalid")
+                (
+                    "tolerance".to_owned(),
+                    "lyceum-editor-problem-tolerance-invalid"
+                )
             ]
         );
         let mut f = sample(ProblemType::TextInput);
