@@ -274,13 +274,22 @@ pub async fn outline(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
             due_by_subsection.entry(ss).or_default().push(item);
         }
     }
-    // Threads per unit topic: one statement, for members of the discussions only.
-    let discussion_counts = if can(
-        &cx.actor(),
-        Action::Discuss,
-        Resource::Course(&course.facts),
-    )
-    .allowed()
+    // Threads per unit topic: one statement, for members of the discussions only, and
+    // only when some unit has a discussion to count.
+    let has_unit_topics = tree.units().iter().any(|&u| {
+        tree.children(u).iter().any(|&b| {
+            tree.node(b)
+                .content_of::<lyceum_core::blocks::discussion::Discussion>()
+                .is_some()
+        })
+    });
+    let discussion_counts = if has_unit_topics
+        && can(
+            &cx.actor(),
+            Action::Discuss,
+            Resource::Course(&course.facts),
+        )
+        .allowed()
     {
         lyceum_app::discussions::outline_counts(
             &cx.app.env(),
