@@ -68,6 +68,9 @@ const ICONS: &[&str] = &[
     "SpeechBubbles",
     "LinkExternal",
     "Eye",
+    "Add",
+    "ArrowUp",
+    "ArrowDown",
 ];
 
 fn main() {

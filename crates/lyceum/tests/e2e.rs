@@ -1799,7 +1799,7 @@ async fn a_question_asked_in_a_unit_is_answered_and_marked_in_the_browser() {
             ("title", "Is a room booking ever a partnership?"),
             (
                 "body",
-                "Our library lends us a room every month.<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\"> Is that a **partnership**?",
+                "Our library lends us a room every month.<script>window.__pwned = 1</script><img src=x alt=\"\" onerror=\"window.__pwned = 2\"> Is that a **partnership**?",
             ),
         ],
         "button[type=submit]:not([name=action])",

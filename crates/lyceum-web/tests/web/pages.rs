@@ -430,3 +430,35 @@ async fn preferences_reject_bad_input_without_changing_anything() {
     let page = c.get("/preferences").await.body;
     assert!(page.contains(r#"value="Good Name""#), "nothing was changed");
 }
+
+/// Every icon a template or handler asks for (`icon("…")`) is one the build bundles: an
+/// unknown name renders nothing, silently (a button with a gap where its icon should be).
+#[tokio::test]
+async fn every_icon_the_pages_use_is_bundled() {
+    let t = TestApp::new().await;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut missing = Vec::new();
+    let mut stack = vec![root.join("templates"), root.join("src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            for (i, _) in text.match_indices("icon(\"") {
+                let rest = &text[i + 6..];
+                let Some(end) = rest.find('"') else { continue };
+                let name = &rest[..end];
+                if name.chars().all(|c| c.is_ascii_alphanumeric()) && !t.app.assets().has_icon(name)
+                {
+                    missing.push(format!("{name} ({})", path.display()));
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "icons not bundled: {missing:?}");
+}
