@@ -42,7 +42,7 @@ server=$!
 trap 'kill $server 2>/dev/null; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null; true' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 
-cookie=$(curl -s -o /dev/null -D - -d username=bench -d 'password=bench password 123' "http://127.0.0.1:$port/login" \
+cookie=$(curl -s -o /dev/null -D - -d username=bench -d 'password=load test password 123' "http://127.0.0.1:$port/login" \
   | tr -d '\r' | sed -n 's/^set-cookie: \(lyceum_session=[^;]*\).*/\1/ip')
 [ -n "$cookie" ] || { echo "login failed" >&2; exit 1; }
 unit_url="http://127.0.0.1:$port/courses/$course/unit/$unit"

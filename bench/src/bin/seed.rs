@@ -203,7 +203,8 @@ async fn seed_discussions(
         lyceum_store::repo::trust::stamp(&mut tx, u, "grant", now)
             .await
             .map_err(|e| e.to_string())?;
-        let id = format!("bench-poster-session-{i}-{}", rng.random::<u64>());
+        // A session id is 43 URL-safe characters, as the site makes them.
+        let id = format!("{:0>43}", format!("poster{i}x{}", rng.random::<u64>()));
         let hash = format!("{:x}", Sha256::digest(id.as_bytes()));
         lyceum_store::repo::sessions::create(&mut tx, &hash, Some(u), "{}", now, now + 86_400_000)
             .await
@@ -362,7 +363,7 @@ async fn main() -> Result<(), String> {
         &store,
         "bench",
         "Bench Learner",
-        "bench password 123",
+        "load test password 123",
         false,
         now,
     )

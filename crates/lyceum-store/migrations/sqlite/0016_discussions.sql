@@ -60,7 +60,10 @@ CREATE TABLE discussion_threads (
     deleted_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
     held_at INTEGER
 );
-CREATE INDEX discussion_threads_course ON discussion_threads(course_id, topic_key, last_activity_at);
+-- Lists in their order (pinned first, then the latest activity): a topic's, and the whole
+-- course's; the page is read from the index, not sorted.
+CREATE INDEX discussion_threads_topic ON discussion_threads(course_id, topic_key, (pinned_at IS NULL), last_activity_at DESC, id DESC);
+CREATE INDEX discussion_threads_recent ON discussion_threads(course_id, (pinned_at IS NULL), last_activity_at DESC, id DESC);
 CREATE INDEX discussion_threads_author ON discussion_threads(author_id, course_id);
 
 -- Posts: a thread's opening post (depth 0), its replies (depth 1) and comments on a

@@ -278,10 +278,11 @@ pub async fn threads(
     viewer: &Viewer,
     tq: &ThreadQuery<'_>,
 ) -> Result<Vec<ThreadRow>> {
+    // The page is chosen first (an index gives the order) and only its rows are then
+    // joined to their authors and to the viewer's follow and read marks: the cost is the
+    // page's, not the topic's.
     let mut sql = format!(
-        "SELECT {} FROM discussion_threads t LEFT JOIN users u ON u.id = t.author_id
-         WHERE t.course_id = $1 AND {}",
-        thread_columns(viewer),
+        "SELECT t.* FROM discussion_threads t WHERE t.course_id = $1 AND {}",
         thread_visible(viewer, "t")
     );
     let mut n = 1;
@@ -335,17 +336,22 @@ pub async fn threads(
             binds.push(m);
         }
     }
-    sql.push_str(match tq.sort {
+    let order = match tq.sort {
         Sort::Recent => " ORDER BY (t.pinned_at IS NULL), t.last_activity_at DESC, t.id DESC",
         Sort::Votes => {
             " ORDER BY (t.pinned_at IS NULL), t.vote_count DESC, t.last_activity_at DESC, t.id DESC"
         }
-    });
+    };
+    sql.push_str(order);
     sql.push_str(&format!(
         " LIMIT {} OFFSET {}",
         tq.limit.max(0),
         tq.offset.max(0)
     ));
+    let sql = format!(
+        "SELECT {} FROM ({sql}) t LEFT JOIN users u ON u.id = t.author_id{order}",
+        thread_columns(viewer)
+    );
     let mut query = q_built(sql).bind(tq.course.0);
     for b in binds {
         query = query.bind(b);
