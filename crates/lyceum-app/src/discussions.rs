@@ -26,7 +26,7 @@ use lyceum_store::Db;
 use lyceum_store::repo::discussion_settings;
 use lyceum_store::repo::discussions::{self as repo, PostRow, ThreadRow, Viewer};
 pub use lyceum_store::repo::discussions::{Filter, Sort};
-use lyceum_store::repo::notifications::{self, NewNotice};
+use lyceum_store::repo::notifications;
 use std::collections::HashMap;
 
 /// The course-wide topic every course has until its team sets its own.
@@ -829,20 +829,7 @@ async fn notify_all(
     subject: &str,
     now: i64,
 ) -> Result<()> {
-    for &user in users {
-        notifications::notify(
-            db,
-            &NewNotice {
-                user,
-                course: Some(here.course.id),
-                kind,
-                link,
-                subject,
-                now,
-            },
-        )
-        .await?;
-    }
+    notifications::notify_many(db, users, Some(here.course.id), kind, link, subject, now).await?;
     Ok(())
 }
 

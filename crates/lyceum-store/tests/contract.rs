@@ -50,6 +50,7 @@ contract!(
     peer_reviews_go_to_the_least_reviewed_response,
     grading_locks_belong_to_one_grader,
     notifications_count_and_read,
+    one_notice_to_many_people_in_one_statement,
     every_media_column_is_a_known_reference,
     media_references_of_every_kind,
     released_files_go_unless_still_referred_to,
@@ -1682,6 +1683,46 @@ async fn grading_locks_belong_to_one_grader(store: Store) {
     assert_eq!(ors::grader_draft(&mut c, id, s2).await.unwrap(), None);
     ors::delete_grader_draft(&mut c, id, s1).await.unwrap();
     assert_eq!(ors::grader_draft(&mut c, id, s1).await.unwrap(), None);
+}
+
+async fn one_notice_to_many_people_in_one_statement(store: Store) {
+    let (course, _, _) = problem_course(&store).await;
+    let a = user(&store, "Ama").await;
+    let b = user(&store, "Bea").await;
+    let other = user(&store, "Cyd").await;
+    let mut c = store.conn().await.unwrap();
+    let none = notifications::notify_many(
+        &mut c,
+        &[],
+        Some(course),
+        "discussion-reply",
+        "/x",
+        "T",
+        NOW,
+    )
+    .await
+    .unwrap();
+    assert_eq!(none, 0);
+    let n = notifications::notify_many(
+        &mut c,
+        &[a, b],
+        Some(course),
+        "discussion-reply",
+        "/courses/x/discussion/threads/1",
+        "A thread",
+        NOW,
+    )
+    .await
+    .unwrap();
+    assert_eq!(n, 2);
+    for u in [a, b] {
+        assert_eq!(notifications::unread_count(&mut c, u).await.unwrap(), 1);
+        let got = notifications::recent(&mut c, u, 5).await.unwrap();
+        assert_eq!(got[0].kind, "discussion-reply");
+        assert_eq!(got[0].subject, "A thread");
+        assert_eq!(got[0].course_id, Some(course.0));
+    }
+    assert_eq!(notifications::unread_count(&mut c, other).await.unwrap(), 0);
 }
 
 async fn notifications_count_and_read(store: Store) {
