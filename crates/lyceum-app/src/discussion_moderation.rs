@@ -747,23 +747,21 @@ async fn review(
                 "/courses/{}/discussion/threads/{}#post-{}",
                 course.key, post.thread_id, post.id
             );
-            for user in discussions::followers(&mut tx, post.thread_id).await? {
-                if Some(user.0) == post.author_id || user == me {
-                    continue;
-                }
-                notifications::notify(
-                    &mut tx,
-                    &NewNotice {
-                        user,
-                        course: Some(course.id),
-                        kind: "discussion-reply",
-                        link: &link,
-                        subject: &post.thread_title,
-                        now,
-                    },
-                )
-                .await?;
-            }
+            let told: Vec<_> = discussions::followers(&mut tx, post.thread_id)
+                .await?
+                .into_iter()
+                .filter(|&u| Some(u.0) != post.author_id && u != me)
+                .collect();
+            notifications::notify_many(
+                &mut tx,
+                &told,
+                Some(course.id),
+                "discussion-reply",
+                &link,
+                &post.thread_title,
+                now,
+            )
+            .await?;
         }
     } else {
         discussions::delete_post(&mut tx, post.id, me, now).await?;
