@@ -743,22 +743,14 @@ async fn review(
         discussions::recount(&mut tx, post.thread_id).await?;
         // A reply approved now reaches the thread's followers as any reply does.
         if post.depth > 0 {
-            let link = format!(
-                "/courses/{}/discussion/threads/{}#post-{}",
-                course.key, post.thread_id, post.id
-            );
-            let told: Vec<_> = discussions::followers(&mut tx, post.thread_id)
-                .await?
-                .into_iter()
-                .filter(|&u| Some(u.0) != post.author_id && u != me)
-                .collect();
-            notifications::notify_many(
+            let author: Vec<UserId> = post.author_id.map(UserId).into_iter().collect();
+            crate::discussions::tell_followers(
                 &mut tx,
-                &told,
-                Some(course.id),
-                "discussion-reply",
-                &link,
+                (course.id, &course.key),
+                post.thread_id,
+                post.id,
                 &post.thread_title,
+                &[author, vec![me]].concat(),
                 now,
             )
             .await?;

@@ -21,7 +21,7 @@ use crate::{Env, Error, ErrorKind, Result};
 use lyceum_core::blocks::discussion::Discussion;
 use lyceum_core::permissions::{Action, Resource, can};
 use lyceum_core::sanitize::{Links, try_markdown_to_html, with_links};
-use lyceum_core::{BlockId, DomainError, UserId};
+use lyceum_core::{BlockId, CourseId, DomainError, UserId};
 use lyceum_store::Db;
 use lyceum_store::repo::discussion_settings;
 use lyceum_store::repo::discussions::{self as repo, PostRow, ThreadRow, Viewer};
@@ -220,6 +220,12 @@ fn member(here: &Here<'_>) -> Result<Member> {
     )
     .allowed();
     Ok(Member { user, moderates })
+}
+
+/// Whether the actor may read this course's discussions (not found otherwise): the
+/// check the write routes make before reading a body, without any statement.
+pub fn require_member(here: &Here<'_>) -> Result<()> {
+    member(here).map(|_| ())
 }
 
 /// A member who may write now: not suspended, not muted or banned here.
@@ -620,7 +626,10 @@ pub async fn mark_read(env: &Env, here: &Here<'_>, id: i64) -> Result<()> {
     let m = member(here)?;
     let mut c = env.store.conn().await?;
     visible_thread(&mut c, here, &m, id).await?;
-    repo::mark_read(&mut c, id, m.user, env.now_ms()).await?;
+    let now = env.now_ms();
+    repo::mark_read(&mut c, id, m.user, now).await?;
+    // Its notices too: the next reply tells them again.
+    notifications::mark_read_about(&mut c, m.user, &thread_link(here, id, None), now).await?;
     Ok(())
 }
 
@@ -813,10 +822,48 @@ async fn held(db: &mut impl Db, here: &Here<'_>, m: &Member, trusted: bool) -> R
 }
 
 fn thread_link(here: &Here<'_>, thread: i64, post: Option<i64>) -> String {
+    thread_link_of(here.key, thread, post)
+}
+
+fn thread_link_of(course_key: &str, thread: i64, post: Option<i64>) -> String {
     match post {
-        Some(p) => format!("/courses/{}/discussion/threads/{thread}#post-{p}", here.key),
-        None => format!("/courses/{}/discussion/threads/{thread}", here.key),
+        Some(p) => format!("/courses/{course_key}/discussion/threads/{thread}#post-{p}"),
+        None => format!("/courses/{course_key}/discussion/threads/{thread}"),
     }
+}
+
+/// Tell a thread's followers, but `skip`, of its new reply `post` — once per thread
+/// until they have seen it: who has an unread notice of the thread's replies is not told
+/// again (it already leads them to the first reply they have not seen). Returns the
+/// followers told or already told.
+pub(crate) async fn tell_followers(
+    db: &mut impl Db,
+    course: (CourseId, &str),
+    thread: i64,
+    post: i64,
+    title: &str,
+    skip: &[UserId],
+    now: i64,
+) -> Result<Vec<UserId>> {
+    let (course_id, key) = course;
+    let told: Vec<UserId> = repo::followers(db, thread)
+        .await?
+        .into_iter()
+        .filter(|u| !skip.contains(u))
+        .collect();
+    let page = thread_link_of(key, thread, None);
+    notifications::notify_many_once(
+        db,
+        &told,
+        Some(course_id),
+        "discussion-reply",
+        &thread_link_of(key, thread, Some(post)),
+        title,
+        now,
+        &format!("{page}#"),
+    )
+    .await?;
+    Ok(told)
 }
 
 /// Tell the members mentioned (not the author, not those told otherwise already).
@@ -987,7 +1034,6 @@ pub async fn reply(
     let mentioned = repo::members_named(&mut tx, here.course.id, &mentions_in(&body)).await?;
     let html = render(&body, actor.trusted, &mentioned)?;
     let is_held = held(&mut tx, here, &m, actor.trusted).await?;
-    let followers = repo::followers(&mut tx, thread).await?;
     let post = repo::reply(
         &mut tx,
         &repo::NewPost {
@@ -1004,18 +1050,17 @@ pub async fn reply(
     )
     .await?;
     if !is_held {
-        let link = thread_link(here, thread, Some(post));
-        let told: Vec<UserId> = followers.into_iter().filter(|&u| u != m.user).collect();
-        notify_all(
+        let told = tell_followers(
             &mut tx,
-            here,
-            &told,
-            "discussion-reply",
-            &link,
+            (here.course.id, here.key),
+            thread,
+            post,
             &t.title,
+            &[m.user],
             now,
         )
         .await?;
+        let link = thread_link(here, thread, Some(post));
         let mentioned: Vec<UserId> = mentioned
             .iter()
             .map(|(u, _)| *u)

@@ -22,21 +22,20 @@ pub struct Viewer {
 }
 
 impl Viewer {
-    fn uid(&self) -> i64 {
-        self.user.map_or(0, |u| u.0)
+    /// The viewer's id as the statements' second parameter (0: nobody).
+    fn bind(&self, q: crate::db::Query) -> crate::db::Query {
+        q.bind(self.user.map_or(0, |u| u.0))
     }
 }
-
-/// A thread's visibility to `viewer`, as SQL over alias `t` (`$V` the viewer's id and `$M`
-/// whether they moderate are spliced as numbers: they are ours, not user text).
-fn thread_visible(v: &Viewer, alias: &str) -> String {
+/// What of a table aliased `a` (a thread or a post) `v` may see, as SQL. The viewer's id
+/// is always the statement's second parameter (`$2`, bound by [`Viewer::bind`]), so the
+/// text is the same for everyone and each statement is prepared once, not per person.
+fn visible(v: &Viewer, a: &str) -> String {
     if v.moderates {
-        "TRUE".to_owned()
+        format!("(TRUE OR {a}.author_id = $2)")
     } else {
-        let a = alias;
         format!(
-            "({a}.hidden_at IS NULL AND {a}.deleted_at IS NULL AND ({a}.held_at IS NULL OR {a}.author_id = {}))",
-            v.uid()
+            "({a}.hidden_at IS NULL AND {a}.deleted_at IS NULL AND ({a}.held_at IS NULL OR {a}.author_id = $2))"
         )
     }
 }
@@ -136,9 +135,9 @@ pub async fn counts_by_topic(
     let sql = format!(
         "SELECT t.topic_key, COUNT(*) AS n FROM discussion_threads t
          WHERE t.course_id = $1 AND {} GROUP BY t.topic_key",
-        thread_visible(viewer, "t")
+        visible(viewer, "t")
     );
-    db.all(q_built(sql).bind(course.0)).await
+    db.all(viewer.bind(q_built(sql).bind(course.0))).await
 }
 
 // ---------------------------------------------------------------------------------------
@@ -231,13 +230,9 @@ const THREAD_COLUMNS: &str = "t.id, t.course_id, t.topic_key, t.kind, t.title, t
     u.username AS author_username, u.display_name AS author_name, t.anonymous, t.pinned_at,
     t.closed_at, t.close_reason, t.answer_post_id, t.reply_count, t.vote_count,
     t.last_activity_at, t.created_at, t.hidden_at, t.hidden_reason, t.deleted_at, t.held_at,
-    EXISTS (SELECT 1 FROM discussion_follows f WHERE f.thread_id = t.id AND f.user_id = $VIEWER) AS following,
-    NOT EXISTS (SELECT 1 FROM discussion_reads r WHERE r.thread_id = t.id AND r.user_id = $VIEWER
+    EXISTS (SELECT 1 FROM discussion_follows f WHERE f.thread_id = t.id AND f.user_id = $2) AS following,
+    NOT EXISTS (SELECT 1 FROM discussion_reads r WHERE r.thread_id = t.id AND r.user_id = $2
                 AND r.read_at >= t.last_activity_at) AS unread";
-
-fn thread_columns(v: &Viewer) -> String {
-    THREAD_COLUMNS.replace("$VIEWER", &v.uid().to_string())
-}
 
 /// Which threads a list shows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -283,29 +278,28 @@ pub async fn threads(
     // page's, not the topic's.
     let mut sql = format!(
         "SELECT t.* FROM discussion_threads t WHERE t.course_id = $1 AND {}",
-        thread_visible(viewer, "t")
+        visible(viewer, "t")
     );
-    let mut n = 1;
+    let mut n = 2;
     let mut binds: Vec<String> = Vec::new();
     if let Some(topic) = tq.topic {
         n += 1;
         sql.push_str(&format!(" AND t.topic_key = ${n}"));
         binds.push(topic.to_owned());
     }
-    let uid = viewer.uid();
     match tq.filter {
         Filter::All => {}
         Filter::Unanswered => {
             sql.push_str(" AND t.kind = 'question' AND t.answer_post_id IS NULL AND t.closed_at IS NULL")
         }
-        Filter::Unread => sql.push_str(&format!(
+        Filter::Unread => sql.push_str(
             " AND NOT EXISTS (SELECT 1 FROM discussion_reads r WHERE r.thread_id = t.id
-               AND r.user_id = {uid} AND r.read_at >= t.last_activity_at)"
-        )),
-        Filter::Following => sql.push_str(&format!(
-            " AND EXISTS (SELECT 1 FROM discussion_follows f WHERE f.thread_id = t.id AND f.user_id = {uid})"
-        )),
-        Filter::Mine => sql.push_str(&format!(" AND t.author_id = {uid}")),
+               AND r.user_id = $2 AND r.read_at >= t.last_activity_at)",
+        ),
+        Filter::Following => sql.push_str(
+            " AND EXISTS (SELECT 1 FROM discussion_follows f WHERE f.thread_id = t.id AND f.user_id = $2)",
+        ),
+        Filter::Mine => sql.push_str(" AND t.author_id = $2"),
     }
     let search = search_query(db.backend(), tq.words);
     match search {
@@ -313,13 +307,7 @@ pub async fn threads(
         Search::Nothing => return Ok(Vec::new()),
         Search::Match(m) => {
             n += 1;
-            let posts_visible = if viewer.moderates {
-                String::new()
-            } else {
-                format!(
-                    " AND p.hidden_at IS NULL AND p.deleted_at IS NULL AND (p.held_at IS NULL OR p.author_id = {uid})"
-                )
-            };
+            let posts_visible = visible(viewer, "p");
             let matching = match db.backend() {
                 Backend::Sqlite => format!(
                     "SELECT rowid FROM discussion_search WHERE discussion_search MATCH ${n}"
@@ -331,7 +319,7 @@ pub async fn threads(
             };
             sql.push_str(&format!(
                 " AND t.id IN (SELECT p.thread_id FROM discussion_posts p WHERE p.course_id = $1
-                   AND p.id IN ({matching}){posts_visible})"
+                   AND p.id IN ({matching}) AND {posts_visible})"
             ));
             binds.push(m);
         }
@@ -343,20 +331,16 @@ pub async fn threads(
         }
     };
     sql.push_str(order);
-    sql.push_str(&format!(
-        " LIMIT {} OFFSET {}",
-        tq.limit.max(0),
-        tq.offset.max(0)
-    ));
+    sql.push_str(&format!(" LIMIT ${} OFFSET ${}", n + 1, n + 2));
     let sql = format!(
-        "SELECT {} FROM ({sql}) t LEFT JOIN users u ON u.id = t.author_id{order}",
-        thread_columns(viewer)
+        "SELECT {THREAD_COLUMNS} FROM ({sql}) t LEFT JOIN users u ON u.id = t.author_id{order}"
     );
-    let mut query = q_built(sql).bind(tq.course.0);
+    let mut query = viewer.bind(q_built(sql).bind(tq.course.0));
     for b in binds {
         query = query.bind(b);
     }
-    db.all(query).await
+    db.all(query.bind(tq.limit.max(0)).bind(tq.offset.max(0)))
+        .await
 }
 
 /// One thread as `viewer` may see it.
@@ -364,26 +348,40 @@ pub async fn thread(db: &mut impl Db, viewer: &Viewer, id: i64) -> Result<Option
     let sql = format!(
         "SELECT {} FROM discussion_threads t LEFT JOIN users u ON u.id = t.author_id
          WHERE t.id = $1 AND {}",
-        thread_columns(viewer),
-        thread_visible(viewer, "t")
+        THREAD_COLUMNS,
+        visible(viewer, "t")
     );
-    db.optional(q_built(sql).bind(id)).await
+    db.optional(viewer.bind(q_built(sql).bind(id))).await
 }
 
-/// The course a thread is in (whatever its state): where a request for it goes.
-pub async fn course_of_thread(db: &mut impl Db, id: i64) -> Result<Option<CourseId>> {
-    let rows: Vec<(i64,)> = db
-        .all(q("SELECT course_id FROM discussion_threads WHERE id = $1").bind(id))
+/// The key of the course a thread is in (whatever the thread's state): where a request
+/// for it goes.
+pub async fn course_key_of_thread(db: &mut impl Db, id: i64) -> Result<Option<String>> {
+    let rows: Vec<(String,)> = db
+        .all(
+            q(
+                "SELECT c.course_key FROM discussion_threads t JOIN courses c ON c.id = t.course_id
+               WHERE t.id = $1",
+            )
+            .bind(id),
+        )
         .await?;
-    Ok(rows.into_iter().next().map(|(c,)| CourseId(c)))
+    Ok(rows.into_iter().next().map(|(k,)| k))
 }
 
-/// The thread and course a post is in.
-pub async fn thread_of_post(db: &mut impl Db, post: i64) -> Result<Option<(i64, CourseId)>> {
-    let rows: Vec<(i64, i64)> = db
-        .all(q("SELECT thread_id, course_id FROM discussion_posts WHERE id = $1").bind(post))
+/// The thread a post is in, and its course's key.
+pub async fn thread_and_course_key_of_post(
+    db: &mut impl Db,
+    post: i64,
+) -> Result<Option<(i64, String)>> {
+    let rows: Vec<(i64, String)> = db
+        .all(
+            q("SELECT p.thread_id, c.course_key FROM discussion_posts p
+               JOIN courses c ON c.id = p.course_id WHERE p.id = $1")
+            .bind(post),
+        )
         .await?;
-    Ok(rows.into_iter().next().map(|(t, c)| (t, CourseId(c))))
+    Ok(rows.into_iter().next())
 }
 
 /// Recount a thread's visible replies and comments (after a write that changed which
@@ -536,32 +534,17 @@ const POST_COLUMNS: &str = "p.id, p.thread_id, p.parent_id, p.depth, p.author_id
     u.username AS author_username, u.display_name AS author_name, p.anonymous, p.body, p.html,
     p.vote_count, p.created_at, p.edited_at, p.edited_by, p.edit_reason, p.hidden_at,
     p.hidden_reason, p.deleted_at, p.held_at,
-    EXISTS (SELECT 1 FROM discussion_votes v WHERE v.post_id = p.id AND v.user_id = $VIEWER) AS voted";
-
-fn post_columns(v: &Viewer) -> String {
-    POST_COLUMNS.replace("$VIEWER", &v.uid().to_string())
-}
-
-fn post_visible(v: &Viewer, a: &str) -> String {
-    if v.moderates {
-        "TRUE".to_owned()
-    } else {
-        format!(
-            "({a}.hidden_at IS NULL AND {a}.deleted_at IS NULL AND ({a}.held_at IS NULL OR {a}.author_id = {}))",
-            v.uid()
-        )
-    }
-}
+    EXISTS (SELECT 1 FROM discussion_votes v WHERE v.post_id = p.id AND v.user_id = $2) AS voted";
 
 /// One post (whatever its depth) as `viewer` may see it.
 pub async fn post(db: &mut impl Db, viewer: &Viewer, id: i64) -> Result<Option<PostRow>> {
     let sql = format!(
         "SELECT {} FROM discussion_posts p LEFT JOIN users u ON u.id = p.author_id
          WHERE p.id = $1 AND {}",
-        post_columns(viewer),
-        post_visible(viewer, "p")
+        POST_COLUMNS,
+        visible(viewer, "p")
     );
-    db.optional(q_built(sql).bind(id)).await
+    db.optional(viewer.bind(q_built(sql).bind(id))).await
 }
 
 /// A thread's opening post, a page of its replies (oldest first; the answer first when
@@ -573,21 +556,25 @@ pub async fn posts_page(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<PostRow>> {
-    let vis = post_visible(viewer, "p");
-    let vis_r = post_visible(viewer, "r");
+    let vis = visible(viewer, "p");
+    let vis_r = visible(viewer, "r");
     let page = format!(
         "SELECT r.id FROM discussion_posts r WHERE r.thread_id = $1 AND r.depth = 1 AND {vis_r}
-         ORDER BY r.created_at, r.id LIMIT {} OFFSET {}",
-        limit.max(0),
-        offset.max(0)
+         ORDER BY r.created_at, r.id LIMIT $3 OFFSET $4"
     );
     let sql = format!(
         "SELECT {} FROM discussion_posts p LEFT JOIN users u ON u.id = p.author_id
          WHERE p.thread_id = $1 AND {vis} AND (p.depth = 0 OR p.id IN ({page}) OR p.parent_id IN ({page}))
          ORDER BY p.depth = 0 DESC, p.created_at, p.id",
-        post_columns(viewer)
+        POST_COLUMNS
     );
-    db.all(q_built(sql).bind(thread)).await
+    db.all(
+        viewer
+            .bind(q_built(sql).bind(thread))
+            .bind(limit.max(0))
+            .bind(offset.max(0)),
+    )
+    .await
 }
 
 row! {

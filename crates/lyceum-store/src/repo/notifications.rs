@@ -2,7 +2,7 @@
 //! on the notifications page and counted in the header; email goes out when configured.
 
 use crate::Result;
-use crate::db::{Db, q, q_built, row};
+use crate::db::{Backend, Db, q, q_built, row};
 use lyceum_core::{CourseId, UserId};
 
 row! {
@@ -45,8 +45,7 @@ pub async fn notify(db: &mut impl Db, n: &NewNotice<'_>) -> Result<i64> {
 }
 
 /// The same notice to many people, in one statement (a reply to a thread with hundreds
-/// of followers costs one insert, not hundreds). Ids are numbers, written into the
-/// statement; none: nothing is written.
+/// of followers costs one insert, not hundreds); none: nothing is written.
 pub async fn notify_many(
     db: &mut impl Db,
     users: &[UserId],
@@ -56,23 +55,68 @@ pub async fn notify_many(
     subject: &str,
     now: i64,
 ) -> Result<u64> {
+    insert_many(db, users, course, kind, link, subject, now, None).await
+}
+
+/// As [`notify_many`], but not to those who already have an unread notice of `kind`
+/// whose link starts with `group` (a thread's page): a busy thread leaves one notice,
+/// leading to the first reply not yet seen, rather than one per reply.
+#[allow(clippy::too_many_arguments)]
+pub async fn notify_many_once(
+    db: &mut impl Db,
+    users: &[UserId],
+    course: Option<CourseId>,
+    kind: &str,
+    link: &str,
+    subject: &str,
+    now: i64,
+    group: &str,
+) -> Result<u64> {
+    insert_many(db, users, course, kind, link, subject, now, Some(group)).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_many(
+    db: &mut impl Db,
+    users: &[UserId],
+    course: Option<CourseId>,
+    kind: &str,
+    link: &str,
+    subject: &str,
+    now: i64,
+    group: Option<&str>,
+) -> Result<u64> {
     if users.is_empty() {
         return Ok(0);
     }
+    // The ids go in as one JSON array, so the statement's text is the same whoever is
+    // told (and is prepared once).
     let ids: Vec<String> = users.iter().map(|u| u.0.to_string()).collect();
-    db.exec(
-        q_built(format!(
-            "INSERT INTO notifications (user_id, course_id, kind, link, subject, created_at)
-             SELECT u.id, $1, $2, $3, $4, $5 FROM users u WHERE u.id IN ({})",
-            ids.join(", ")
-        ))
-        .bind(course.map(|c| c.0))
-        .bind(kind)
-        .bind(link)
-        .bind(subject)
-        .bind(now),
-    )
-    .await
+    let ids = format!("[{}]", ids.join(","));
+    let who = match db.backend() {
+        Backend::Sqlite => "SELECT value FROM json_each($6)",
+        Backend::Postgres => "SELECT value::bigint FROM jsonb_array_elements_text($6::jsonb)",
+    };
+    let unless = if group.is_some() {
+        " AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.user_id = u.id
+             AND n.read_at IS NULL AND n.kind = $2 AND substr(n.link, 1, length($7)) = $7)"
+    } else {
+        ""
+    };
+    let mut query = q_built(format!(
+        "INSERT INTO notifications (user_id, course_id, kind, link, subject, created_at)
+         SELECT u.id, $1, $2, $3, $4, $5 FROM users u WHERE u.id IN ({who}){unless}"
+    ))
+    .bind(course.map(|c| c.0))
+    .bind(kind)
+    .bind(link)
+    .bind(subject)
+    .bind(now)
+    .bind(ids);
+    if let Some(g) = group {
+        query = query.bind(g);
+    }
+    db.exec(query).await
 }
 
 pub async fn unread_count(db: &mut impl Db, user: UserId) -> Result<i64> {
@@ -115,6 +159,21 @@ pub async fn mark_all_read(db: &mut impl Db, user: UserId, now: i64) -> Result<u
         q("UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL")
             .bind(user.0)
             .bind(now),
+    )
+    .await
+}
+
+/// Mark read `user`'s notices that lead to `page` or into it (`page#…`): reading a
+/// thread settles its notices.
+pub async fn mark_read_about(db: &mut impl Db, user: UserId, page: &str, now: i64) -> Result<u64> {
+    db.exec(
+        q(
+            "UPDATE notifications SET read_at = $3 WHERE user_id = $1 AND read_at IS NULL
+           AND (link = $2 OR substr(link, 1, length($2) + 1) = $2 || '#')",
+        )
+        .bind(user.0)
+        .bind(page)
+        .bind(now),
     )
     .await
 }

@@ -64,13 +64,9 @@ pub fn here<'a>(cx: &Cx, course: &'a CourseCx) -> Here<'a> {
 /// The course a thread is in, loaded for the viewer (404 when there is none they may see).
 pub async fn course_of_thread(cx: &Cx, thread: i64) -> AppResult<CourseCx> {
     let mut c = cx.app.store().conn().await?;
-    let course = lyceum_store::repo::discussions::course_of_thread(&mut c, thread)
+    let key = lyceum_store::repo::discussions::course_key_of_thread(&mut c, thread)
         .await?
         .ok_or(AppError::NotFound)?;
-    let key = lyceum_store::repo::courses::get(&mut c, course)
-        .await?
-        .ok_or(AppError::NotFound)?
-        .course_key;
     drop(c);
     courses::load(cx, &key).await
 }
@@ -78,13 +74,10 @@ pub async fn course_of_thread(cx: &Cx, thread: i64) -> AppResult<CourseCx> {
 /// The course and thread a post is in.
 pub async fn course_of_post(cx: &Cx, post: i64) -> AppResult<(CourseCx, i64)> {
     let mut c = cx.app.store().conn().await?;
-    let (thread, course) = lyceum_store::repo::discussions::thread_of_post(&mut c, post)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let key = lyceum_store::repo::courses::get(&mut c, course)
-        .await?
-        .ok_or(AppError::NotFound)?
-        .course_key;
+    let (thread, key) =
+        lyceum_store::repo::discussions::thread_and_course_key_of_post(&mut c, post)
+            .await?
+            .ok_or(AppError::NotFound)?;
     drop(c);
     Ok((courses::load(cx, &key).await?, thread))
 }
@@ -336,7 +329,7 @@ pub async fn create_thread(
     let course = courses::load(&cx, &course_id).await?;
     let h = here(&cx, &course);
     // A non-member's malformed body is still a 404: membership first.
-    uc::topics(&cx.app.env(), &h).await?;
+    uc::require_member(&h)?;
     let b = body(b)?;
     let created = uc::create_thread(
         &cx.app.env(),
@@ -498,7 +491,7 @@ pub async fn reply(
 ) -> AppResult<Response> {
     let course = course_of_thread(&cx, thread_id).await?;
     let h = here(&cx, &course);
-    uc::topics(&cx.app.env(), &h).await?;
+    uc::require_member(&h)?;
     let b = body(b)?;
     let created = uc::reply(&cx.app.env(), &h, thread_id, &b.body, b.parent, b.anonymous).await?;
     Ok(json(

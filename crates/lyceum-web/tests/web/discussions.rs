@@ -83,6 +83,51 @@ async fn notices(t: &TestApp, user: UserId) -> Vec<String> {
     rows.into_iter().map(|(k,)| k).collect()
 }
 
+/// A busy thread leaves a follower one unread notice (leading to the first reply they
+/// have not seen), not one per reply; reading the thread settles it, and the next reply
+/// tells them again.
+#[tokio::test]
+async fn a_busy_thread_leaves_one_notice_until_it_is_read() {
+    let (t, course, _) = setup().await;
+    let (ana, mut a) = learner(&t, "Ana", course).await;
+    let (_, mut b) = learner(&t, "Bo", course).await;
+    let thread = new_thread(&mut a, "Which licence?", "For the photos.").await;
+    let first = new_reply(&mut b, thread, "CC BY-SA 4.0.", None).await;
+    new_reply(&mut b, thread, "Or CC0 for data.", None).await;
+    new_reply(&mut b, thread, "See Commons' licensing page.", None).await;
+    assert_eq!(notices(&t, ana).await, ["discussion-reply"]);
+    let mut c = t.store.conn().await.unwrap();
+    let links: Vec<(String, Option<i64>)> = c
+        .all(q("SELECT link, read_at FROM notifications WHERE user_id = $1").bind(ana.0))
+        .await
+        .unwrap();
+    assert!(
+        links[0]
+            .0
+            .ends_with(&format!("/discussion/threads/{thread}#post-{first}")),
+        "{links:?}"
+    );
+    assert_eq!(links[0].1, None);
+
+    let r = a
+        .post_empty(&format!("/api/v1/threads/{thread}/read"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let unread: i64 = c
+        .scalar(
+            q("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
+                .bind(ana.0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(unread, 0, "reading the thread settles its notice");
+    new_reply(&mut b, thread, "One more thought.", None).await;
+    assert_eq!(
+        notices(&t, ana).await,
+        ["discussion-reply", "discussion-reply"]
+    );
+}
+
 #[tokio::test]
 async fn ask_reply_comment_vote_answer_and_follow() {
     let (t, course, _) = setup().await;
