@@ -26,7 +26,7 @@ use lyceum_store::Db;
 use lyceum_store::repo::discussion_settings;
 use lyceum_store::repo::discussions::{self as repo, PostRow, ThreadRow, Viewer};
 pub use lyceum_store::repo::discussions::{Filter, Sort};
-use lyceum_store::repo::notifications;
+use lyceum_store::repo::{audit, notifications};
 use std::collections::HashMap;
 
 /// The course-wide topic every course has until its team sets its own.
@@ -252,6 +252,42 @@ fn moderator(here: &Here<'_>) -> Result<Member> {
         return Err(Error::forbidden("lyceum-discussion-error-not-staff"));
     }
     Ok(m)
+}
+
+/// The audit row of a staff action on a thread or a post (pin, close, reopen, an edit of
+/// someone else's post), beside those the moderation queue writes: the audit page shows
+/// who did it, why, and — for an edit — what the post said before.
+#[allow(clippy::too_many_arguments)]
+async fn audit_staff(
+    db: &mut impl Db,
+    here: &Here<'_>,
+    m: &Member,
+    action: &str,
+    target: (&str, i64),
+    title: &str,
+    reason: &str,
+    extra: serde_json::Value,
+    now: i64,
+) -> Result<()> {
+    let (target_type, id) = target;
+    let mut details = serde_json::json!({"course": here.key, "title": title});
+    if let (Some(d), serde_json::Value::Object(more)) = (details.as_object_mut(), extra) {
+        d.extend(more);
+    }
+    audit::record(
+        db,
+        &audit::NewEntry {
+            actor: Some(m.user),
+            action,
+            target_type,
+            target_id: &id.to_string(),
+            reason,
+            details,
+            now,
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// RFC 3339 in UTC (what the API and the muted message show).
@@ -1098,7 +1134,7 @@ pub async fn edit_post(
     let now = env.now_ms();
     let mut tx = env.store.begin().await?;
     let m = writer(&mut tx, here, now).await?;
-    let (p, _) = visible_post(&mut tx, here, &m, post).await?;
+    let (p, t) = visible_post(&mut tx, here, &m, post).await?;
     let own = p.author_id == Some(m.user.0);
     if p.deleted_at.is_some() {
         return Err(Error::not_found());
@@ -1150,6 +1186,21 @@ pub async fn edit_post(
         },
     )
     .await?;
+    if !own {
+        let before = serde_json::json!({"author": p.author_id, "before": p.body, "title_before": (p.depth == 0).then_some(&t.title)});
+        audit_staff(
+            &mut tx,
+            here,
+            &m,
+            "discussion.post.edit",
+            ("post", post),
+            &t.title,
+            reason,
+            before,
+            now,
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(())
 }
@@ -1237,9 +1288,30 @@ pub async fn thread_of_post(env: &Env, here: &Here<'_>, post: i64) -> Result<i64
 /// Pin a thread at the top of its lists, or unpin it (those who moderate).
 pub async fn pin(env: &Env, here: &Here<'_>, thread: i64, pinned: bool) -> Result<()> {
     let m = moderator(here)?;
+    let now = env.now_ms();
     let mut tx = env.store.begin().await?;
-    visible_thread(&mut tx, here, &m, thread).await?;
-    repo::set_pinned(&mut tx, thread, pinned, env.now_ms()).await?;
+    let t = visible_thread(&mut tx, here, &m, thread).await?;
+    if t.pinned_at.is_some() == pinned {
+        return Ok(());
+    }
+    repo::set_pinned(&mut tx, thread, pinned, now).await?;
+    let action = if pinned {
+        "discussion.thread.pin"
+    } else {
+        "discussion.thread.unpin"
+    };
+    audit_staff(
+        &mut tx,
+        here,
+        &m,
+        action,
+        ("thread", thread),
+        &t.title,
+        "",
+        serde_json::Value::Null,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -1248,18 +1320,48 @@ pub async fn pin(env: &Env, here: &Here<'_>, thread: i64, pinned: bool) -> Resul
 pub async fn close(env: &Env, here: &Here<'_>, thread: i64, reason: &str) -> Result<()> {
     let m = moderator(here)?;
     let reason = text_in(reason, REASON_MAX_CHARS, "lyceum-discussion-error-reason")?;
+    let now = env.now_ms();
     let mut tx = env.store.begin().await?;
-    visible_thread(&mut tx, here, &m, thread).await?;
-    repo::set_closed(&mut tx, thread, Some((m.user, &reason)), env.now_ms()).await?;
+    let t = visible_thread(&mut tx, here, &m, thread).await?;
+    repo::set_closed(&mut tx, thread, Some((m.user, &reason)), now).await?;
+    // Closing is the moderation queue's "lock" by another door: the same audit line.
+    audit_staff(
+        &mut tx,
+        here,
+        &m,
+        "discussion.thread.lock",
+        ("thread", thread),
+        &t.title,
+        &reason,
+        serde_json::Value::Null,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 pub async fn reopen(env: &Env, here: &Here<'_>, thread: i64) -> Result<()> {
     let m = moderator(here)?;
+    let now = env.now_ms();
     let mut tx = env.store.begin().await?;
-    visible_thread(&mut tx, here, &m, thread).await?;
-    repo::set_closed(&mut tx, thread, None, env.now_ms()).await?;
+    let t = visible_thread(&mut tx, here, &m, thread).await?;
+    if t.closed_at.is_none() {
+        return Ok(());
+    }
+    repo::set_closed(&mut tx, thread, None, now).await?;
+    audit_staff(
+        &mut tx,
+        here,
+        &m,
+        "discussion.thread.unlock",
+        ("thread", thread),
+        &t.title,
+        "",
+        serde_json::Value::Null,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

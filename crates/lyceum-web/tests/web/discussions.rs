@@ -675,6 +675,28 @@ async fn ask_in_a_unit_answer_and_mark_it_on_the_pages() {
         .post_form(&thread_url, &[("action", "reply"), ("body", "one more")])
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
+    // Staff actions are in the audit log: who, why, and what the post said before.
+    let r = s.post_form(&thread_url, &[("action", "pin")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let mut c = t.store.conn().await.unwrap();
+    let audit: Vec<(String, String, String)> = c
+        .all(q("SELECT action, reason, details FROM audit_log WHERE action LIKE 'discussion.%' ORDER BY id"))
+        .await
+        .unwrap();
+    let actions: Vec<&str> = audit.iter().map(|(a, _, _)| a.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "discussion.post.edit",
+            "discussion.thread.lock",
+            "discussion.thread.pin"
+        ]
+    );
+    assert_eq!(audit[0].1, "Typo");
+    let before: serde_json::Value = serde_json::from_str(&audit[0].2).unwrap();
+    assert_eq!(before["course"], KEY);
+    assert!(before["before"].is_string(), "{before}");
+    assert_eq!(audit[1].1, "Answered");
     // A learner cannot pin or close.
     let r = a.post_form(&thread_url, &[("action", "pin")]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);

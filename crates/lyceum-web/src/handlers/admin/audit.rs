@@ -230,6 +230,9 @@ const SENTENCES: &[(&str, &str)] = &[
         "discussion.thread.unlock",
         "lyceum-dmod-audit-thread-unlock",
     ),
+    ("discussion.thread.pin", "lyceum-dmod-audit-thread-pin"),
+    ("discussion.thread.unpin", "lyceum-dmod-audit-thread-unpin"),
+    ("discussion.post.edit", "lyceum-dmod-audit-post-edit"),
     ("discussion.settings", "lyceum-dmod-audit-settings"),
     // Wiki tasks (`lyceum_app::wiki_tasks::confirm`): the target is the learner.
     ("wikitask.confirm", "lyceum-wikitask-notice-audit-confirm"),
