@@ -145,11 +145,22 @@ pub struct ThreadView {
     pub page: i64,
     pub pages: i64,
     pub moderates: bool,
-    /// The viewer may reply (not closed, or they moderate; not muted is checked on
-    /// posting, where the reason can be told).
+    /// The viewer may reply: not closed (or they moderate), not muted or banned, not
+    /// suspended.
     pub may_reply: bool,
+    /// Why the viewer may not post here now, if muted or banned.
+    pub muted: Option<Muted>,
     /// The topic it is in, if the viewer can see it.
     pub topic: Option<Topic>,
+}
+
+/// Why a member may not post in a course's discussions now: muted until a time, or
+/// banned (`until` none), with the reason the team gave. The pages say so before anyone
+/// writes, in the words the refusal of a post uses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Muted {
+    pub until: Option<i64>,
+    pub reason: String,
 }
 
 #[derive(Clone, Debug)]
@@ -234,8 +245,8 @@ async fn writer(db: &mut impl Db, here: &Here<'_>, now: i64) -> Result<Member> {
     if here.course.actor.suspended {
         return Err(Error::forbidden("lyceum-discussion-error-suspended"));
     }
-    if let Some(mute) = discussion_settings::active_mute(db, here.course.id, m.user, now).await? {
-        let e = match mute.until_at {
+    if let Some(mute) = muted(db, here, &m, now).await? {
+        let e = match mute.until {
             Some(until) => DomainError::new("lyceum-discussion-error-muted")
                 .with_arg(iso(until))
                 .with_arg(mute.reason),
@@ -244,6 +255,25 @@ async fn writer(db: &mut impl Db, here: &Here<'_>, now: i64) -> Result<Member> {
         return Err(Error::new(ErrorKind::Forbidden, e));
     }
     Ok(m)
+}
+
+async fn muted(db: &mut impl Db, here: &Here<'_>, m: &Member, now: i64) -> Result<Option<Muted>> {
+    Ok(
+        discussion_settings::active_mute(db, here.course.id, m.user, now)
+            .await?
+            .map(|r| Muted {
+                until: r.until_at,
+                reason: r.reason,
+            }),
+    )
+}
+
+/// Whether the actor is muted or banned in this course's discussions now (for the
+/// pages' banner).
+pub async fn my_mute(env: &Env, here: &Here<'_>) -> Result<Option<Muted>> {
+    let m = member(here)?;
+    let mut c = env.store.conn().await?;
+    muted(&mut c, here, &m, env.now_ms()).await
 }
 
 fn moderator(here: &Here<'_>) -> Result<Member> {
@@ -602,7 +632,7 @@ fn post_view(m: &Member, t: &ThreadRow, asker: bool, p: PostRow) -> PostView {
     }
 }
 
-/// A thread with a page of its replies (each with its comments). Four statements,
+/// A thread with a page of its replies (each with its comments). Five statements,
 /// whatever the number of posts.
 pub async fn thread(env: &Env, here: &Here<'_>, id: i64, page: i64) -> Result<ThreadView> {
     let m = member(here)?;
@@ -621,6 +651,7 @@ pub async fn thread(env: &Env, here: &Here<'_>, id: i64, page: i64) -> Result<Th
     )
     .await?;
     let topics = all_topics(&mut c, &here.course).await?;
+    let muted = muted(&mut c, here, &m, env.now_ms()).await?;
     drop(c);
     let asker = t.author_id == Some(m.user.0);
     let mut opening = None;
@@ -646,7 +677,8 @@ pub async fn thread(env: &Env, here: &Here<'_>, id: i64, page: i64) -> Result<Th
     let topic = topics.into_iter().find(|tp| tp.key == t.topic_key);
     let closed = t.closed_at.is_some();
     Ok(ThreadView {
-        may_reply: !closed || m.moderates,
+        may_reply: (!closed || m.moderates) && muted.is_none() && !here.course.actor.suspended,
+        muted,
         thread: summary(&m, t),
         opening,
         replies,

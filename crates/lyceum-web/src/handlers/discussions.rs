@@ -68,7 +68,7 @@ pub fn who(p: &Page, a: &Author) -> String {
     }
 }
 
-fn ts(ms: i64) -> jiff::Timestamp {
+pub(crate) fn ts(ms: i64) -> jiff::Timestamp {
     from_millis(ms)
 }
 
@@ -154,6 +154,7 @@ struct ListView {
     new_url: String,
     mine_url: String,
     topics_url: Option<String>,
+    muted: Option<uc::Muted>,
 }
 
 pub async fn list(
@@ -261,6 +262,7 @@ pub async fn list(
         },
         mine_url: course.url("discussion/mine"),
         topics_url: moderates.then(|| course.url("discussion/topics")),
+        muted: uc::my_mute(&env, &h).await?,
         topic,
         q,
         base,
@@ -441,6 +443,7 @@ struct ThreadPage {
     p: Page,
     title: String,
     head: CourseHead,
+    muted: Option<uc::Muted>,
     v: ThreadView,
     opening: PostLine,
     replies: Vec<ReplyLine>,
@@ -492,6 +495,7 @@ async fn thread_view(cx: &Cx, course: &CourseCx, id: i64, page: i64) -> AppResul
         None => (String::new(), course.url("discussion")),
     };
     Ok(ThreadPage {
+        muted: v.muted.clone(),
         title: v.thread.title.clone(),
         head: head(cx, course, "discussion"),
         opening: line(p, v.opening.clone()),

@@ -450,11 +450,41 @@ async fn a_muted_learner_is_told_why_and_until_when() {
             .unwrap()
             .contains("Off-topic posts")
     );
-    // They still read.
+    // They still read, and the pages say why they cannot post before they try: the
+    // thread offers no reply form.
     assert_eq!(
         muted.get(&format!("/api/v1/threads/{thread}")).await.status,
         StatusCode::OK
     );
+    for page in [
+        format!("/courses/{KEY}/discussion"),
+        format!("/courses/{KEY}/discussion/threads/{thread}"),
+    ] {
+        let r = muted.get(&page).await;
+        assert_eq!(r.status, StatusCode::OK, "{page}: {}", r.body);
+        assert!(
+            r.body.contains("cdx-message--warning"),
+            "{page}: {}",
+            r.body
+        );
+        assert!(r.body.contains("Off-topic posts"), "{page}");
+        assert!(
+            r.body.contains("2026-11-24T12:00"),
+            "{page}: the end, as a time element"
+        );
+    }
+    let r = muted
+        .get(&format!("/courses/{KEY}/discussion/threads/{thread}"))
+        .await;
+    assert!(
+        !r.body.contains("name=\"body\""),
+        "no reply form: {}",
+        r.body
+    );
+    let r = a
+        .get(&format!("/courses/{KEY}/discussion/threads/{thread}"))
+        .await;
+    assert!(!r.body.contains("cdx-message--warning") && r.body.contains("name=\"body\""));
     // A ban has no end.
     let (b, mut banned) = learner(&t, "Banned", course).await;
     mute(&t, course, b, None, "Harassment").await;
