@@ -1319,79 +1319,68 @@ pub async fn thread_of_post(env: &Env, here: &Here<'_>, post: i64) -> Result<i64
 
 /// Pin a thread at the top of its lists, or unpin it (those who moderate).
 pub async fn pin(env: &Env, here: &Here<'_>, thread: i64, pinned: bool) -> Result<()> {
-    let m = moderator(here)?;
-    let now = env.now_ms();
-    let mut tx = env.store.begin().await?;
-    let t = visible_thread(&mut tx, here, &m, thread).await?;
-    if t.pinned_at.is_some() == pinned {
-        return Ok(());
-    }
-    repo::set_pinned(&mut tx, thread, pinned, now).await?;
-    let action = if pinned {
-        "discussion.thread.pin"
-    } else {
-        "discussion.thread.unpin"
-    };
-    audit_staff(
-        &mut tx,
-        here,
-        &m,
-        action,
-        ("thread", thread),
-        &t.title,
-        "",
-        serde_json::Value::Null,
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    change_thread(env, here, thread, ThreadChange::Pin(pinned)).await
 }
 
 /// Close a thread to new replies, with the reason shown on it.
 pub async fn close(env: &Env, here: &Here<'_>, thread: i64, reason: &str) -> Result<()> {
-    let m = moderator(here)?;
+    moderator(here)?;
     let reason = text_in(reason, REASON_MAX_CHARS, "lyceum-discussion-error-reason")?;
-    let now = env.now_ms();
-    let mut tx = env.store.begin().await?;
-    let t = visible_thread(&mut tx, here, &m, thread).await?;
-    repo::set_closed(&mut tx, thread, Some((m.user, &reason)), now).await?;
-    // Closing is the moderation queue's "lock" by another door: the same audit line.
-    audit_staff(
-        &mut tx,
-        here,
-        &m,
-        "discussion.thread.lock",
-        ("thread", thread),
-        &t.title,
-        &reason,
-        serde_json::Value::Null,
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    change_thread(env, here, thread, ThreadChange::Close(&reason)).await
 }
 
 pub async fn reopen(env: &Env, here: &Here<'_>, thread: i64) -> Result<()> {
+    change_thread(env, here, thread, ThreadChange::Reopen).await
+}
+
+enum ThreadChange<'a> {
+    Pin(bool),
+    Close(&'a str),
+    Reopen,
+}
+
+/// A staff change to a thread, with its audit row. Closing is the moderation queue's
+/// "lock" by another door, so it writes the same audit line. A change that changes
+/// nothing (pinning a pinned thread, reopening an open one) records nothing.
+async fn change_thread(
+    env: &Env,
+    here: &Here<'_>,
+    thread: i64,
+    change: ThreadChange<'_>,
+) -> Result<()> {
     let m = moderator(here)?;
     let now = env.now_ms();
     let mut tx = env.store.begin().await?;
     let t = visible_thread(&mut tx, here, &m, thread).await?;
-    if t.closed_at.is_none() {
-        return Ok(());
-    }
-    repo::set_closed(&mut tx, thread, None, now).await?;
+    let (action, reason) = match change {
+        ThreadChange::Pin(pinned) => {
+            if t.pinned_at.is_some() == pinned {
+                return Ok(());
+            }
+            repo::set_pinned(&mut tx, thread, pinned, now).await?;
+            let action = if pinned {
+                "discussion.thread.pin"
+            } else {
+                "discussion.thread.unpin"
+            };
+            (action, "")
+        }
+        ThreadChange::Close(reason) => {
+            repo::set_closed(&mut tx, thread, Some((m.user, reason)), now).await?;
+            ("discussion.thread.lock", reason)
+        }
+        ThreadChange::Reopen => {
+            if t.closed_at.is_none() {
+                return Ok(());
+            }
+            repo::set_closed(&mut tx, thread, None, now).await?;
+            ("discussion.thread.unlock", "")
+        }
+    };
+    let target = ("thread", thread);
+    let none = serde_json::Value::Null;
     audit_staff(
-        &mut tx,
-        here,
-        &m,
-        "discussion.thread.unlock",
-        ("thread", thread),
-        &t.title,
-        "",
-        serde_json::Value::Null,
-        now,
+        &mut tx, here, &m, action, target, &t.title, reason, none, now,
     )
     .await?;
     tx.commit().await?;
