@@ -35,6 +35,15 @@ if [ ! -f "$data/posters.txt" ]; then
   echo "seeded in $(( $(date +%s) - t0 )) s"
 fi
 read -r course unit < "$work/seed.out"
+# Every run starts from the site as seeded: the write runs (submissions, replies) add tens
+# of thousands of rows, and a second run on their leftovers would measure a bigger site.
+if [ ! -d "$work/site.seeded" ] || [ "$data/posters.txt" -nt "$work/site.seeded" ]; then
+  rm -rf "$work/site.seeded"
+  cp -a "$data" "$work/site.seeded"
+else
+  rm -rf "$data"
+  cp -a "$work/site.seeded" "$data"
+fi
 
 port=18181
 target/release/lyceum serve --addr 127.0.0.1:$port --data "$data" > "$work/serve.log" 2>&1 &
@@ -121,6 +130,12 @@ function request()
   n = n + 1
   return wrk.format("GET", "/api/v1/courses/$course_id/discussions/threads?q=" .. words[(n % #words) + 1])
 end
+-- wrk prints p90 and p99; the target is a p95.
+function done(summary, latency, requests)
+  local f = io.open("$work/search-p95.txt", "w")
+  f:write(string.format("%.3f", latency:percentile(95) / 1000))
+  f:close()
+end
 LUA
 first_thread=$(head -n 1 "$data/discussion-threads.txt")
 search_url="http://127.0.0.1:$port/api/v1/courses/$course_id/discussions/threads?q=museum"
@@ -176,10 +191,11 @@ run unit "$unit_url" "$cookie"
 run catalog "$catalog_url" "$cookie"
 run progress "$progress_url" "$cookie"
 run submit "$submit_url" "$cookie" "$work/submit.lua"
-run post "$post_url" "" "$work/post.lua"
+# The discussion reads first, over the 100,000 posts as seeded; then the replies.
 run search "$search_url" "$cookie" "$work/search.lua"
 run topic "$topic_url" "$cookie"
 run thread "$thread_url" "$cookie"
+run post "$post_url" "" "$work/post.lua"
 rss_kb=$(ps -o rss= -p $server | tr -d ' ')
 html_bytes=$(wc -c < "$work/static/unit.html")
 html_gz=$(gzip -9c "$work/static/unit.html" | wc -c)
@@ -197,6 +213,7 @@ def parse(name):
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
     return rps, lat(50), lat(99), int(errors.group(1)) if errors else 0, lat(90)
 rows = {n: parse(n) for n in ["static", "unit", "catalog", "progress", "submit", "post", "search", "topic", "thread"]}
+search_p95 = float(open(f"{work}/search-p95.txt").read())
 cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
 ratio = rows["unit"][0] / rows["static"][0] * 100
 ok_ratio = ratio >= 30
@@ -226,7 +243,7 @@ lines += [
     f"- Progress page p99 **{rows['progress'][2]:.2f} ms** (target ≤ 15 ms): {'met' if rows['progress'][2] <= 15 else 'NOT met'}.",
     f"- Submission p99 **{rows['submit'][2]:.2f} ms** at {conns} connections on SQLite (target ≤ 10 ms): {'met' if rows['submit'][2] <= 10 else 'NOT met'}.",
     f"- Discussion reply p99 **{rows['post'][2]:.2f} ms** at {conns} connections on SQLite (target ≤ 20 ms): {'met' if rows['post'][2] <= 20 else 'NOT met'}.",
-    f"- Discussion search p99 **{rows['search'][2]:.2f} ms** over 100,000 posts (target p95 ≤ 20 ms; wrk reports p90 {rows['search'][4]:.2f} ms and p99): {'met' if rows['search'][2] <= 20 else 'NOT met'}.",
+    f"- Discussion search p95 **{search_p95:.2f} ms** over 100,000 posts (target ≤ 20 ms; p90 {rows['search'][4]:.2f} ms, p99 {rows['search'][2]:.2f} ms): {'met' if search_p95 <= 20 else 'NOT met'}.",
     f"- Lyceum's resident memory after the runs: {int(rss)/1024:.0f} MiB.",
     "",
 ]
