@@ -1881,6 +1881,44 @@ async fn a_question_asked_in_a_unit_is_answered_and_marked_in_the_browser() {
         violations.extend(b.axe(&page).await);
         b.screenshot(&format!("discussion-list-{lang}")).await;
     }
+
+    // The instructor mutes the learner for a week: the learner keeps reading, and the
+    // pages say why and until when rather than offer a form that would be refused.
+    log_in(&b, &url, "instructor").await;
+    b.go(&thread).await;
+    let status = b
+        .js(&format!(
+            "return fetch('/api/v1/courses/{pb}/discussions/mutes', {{method: 'POST', \
+             headers: {{'Content-Type': 'application/json'}}, body: JSON.stringify({{username: 'learner', \
+             until: new Date(Date.now() + 7 * 86400000).toISOString(), reason: 'Off-topic posts, three times'}})}}) \
+             .then(r => r.status)"
+        ))
+        .await;
+    assert_eq!(status, json!(201), "the mute is made");
+    log_in(&b, &url, "learner").await;
+    for lang in ["en", "ar"] {
+        b.go(&format!("{thread}?uselang={lang}")).await;
+        let banner = b
+            .js("var m = document.querySelector('.cdx-message--warning'); return m ? m.innerText : ''")
+            .await;
+        assert!(
+            banner
+                .as_str()
+                .unwrap_or_default()
+                .contains("Off-topic posts, three times"),
+            "the muted learner reads why ({lang}): {banner}"
+        );
+        assert_eq!(
+            b.js("return document.querySelector('textarea[name=body]') === null")
+                .await,
+            json!(true),
+            "no reply form for the muted learner ({lang})"
+        );
+        let page = format!("thread, muted ({lang})");
+        violations.extend(b.layout(&page, true).await);
+        violations.extend(b.axe(&page).await);
+        b.screenshot(&format!("discussion-muted-{lang}")).await;
+    }
     assert!(
         violations.is_empty(),
         "layout problems or serious/critical axe-core violations:\n{}",
