@@ -108,6 +108,24 @@ impl MediaStore {
         &self.root
     }
 
+    /// Whether the store can take a file now: its scratch directory is there (it is not
+    /// recreated: a volume that went away must fail the check) and accepts a file,
+    /// written and removed at once. What `/readyz` asks.
+    pub fn check(&self) -> io::Result<()> {
+        static PROBES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let dir = self.root.join(TMP);
+        if !dir.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("{} is not a directory", dir.display()),
+            ));
+        }
+        let n = PROBES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let probe = dir.join(format!("ready-{}-{n}", std::process::id()));
+        std::fs::write(&probe, b"")?;
+        std::fs::remove_file(&probe)
+    }
+
     /// Where the file with this hash lives. `sha256` must be 64 hex digits (it always
     /// comes from our own rows); anything else maps to a path that cannot exist.
     pub fn path(&self, sha256: &str) -> PathBuf {

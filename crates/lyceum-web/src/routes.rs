@@ -146,6 +146,7 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
             post(api::notifications::read_notifications),
         )
         .route("/healthz", get(health))
+        .route("/readyz", get(ready))
         .merge(api::studio::routes())
         .merge(api::upstream::routes())
         .merge(crate::editors::routes())
@@ -195,6 +196,37 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
         .layer(from_fn_with_state(app.clone(), errors::render))
         .layer(from_fn(security::headers))
         .with_state(app)
+}
+
+/// Readiness, for load balancers: the database answers and the media store takes a file.
+/// 200 `{"status": "ready", "database": "ok", "media": "ok"}`, or 503 naming what failed.
+async fn ready(State(app): State<App>) -> Response {
+    let database = app.store().ping().await;
+    let media = app.media().clone();
+    let media = tokio::task::spawn_blocking(move || media.check())
+        .await
+        .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
+    if let Err(e) = &database {
+        tracing::error!(error = %e, "readiness: database unreachable");
+    }
+    if let Err(e) = &media {
+        tracing::error!(error = %e, "readiness: media store unusable");
+    }
+    let word = |ok: bool| if ok { "ok" } else { "unavailable" };
+    let ready = database.is_ok() && media.is_ok();
+    (
+        if ready {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        },
+        axum::Json(serde_json::json!({
+            "status": if ready { "ready" } else { "unavailable" },
+            "database": word(database.is_ok()),
+            "media": word(media.is_ok()),
+        })),
+    )
+        .into_response()
 }
 
 /// Liveness and database reachability, for load balancers and monitoring.

@@ -136,3 +136,27 @@ async fn health_check() {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json()["status"], "ok");
 }
+
+/// `/readyz`: ready while the database answers and the media store takes a file; a media
+/// volume that went away makes the node unready (503, naming it), not silently recreated.
+#[tokio::test]
+async fn readiness_names_what_is_missing() {
+    let t = TestApp::new().await;
+    let r = t.client().get("/readyz").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        r.json(),
+        serde_json::json!({"status": "ready", "database": "ok", "media": "ok"})
+    );
+    std::fs::remove_dir_all(t.media.root()).unwrap();
+    let r = t.client().get("/readyz").await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
+    assert_eq!(r.json()["database"], "ok");
+    assert_eq!(r.json()["media"], "unavailable");
+    assert!(
+        !t.media.root().exists(),
+        "the check does not recreate the store"
+    );
+    // Alive all the same: a load balancer restarts only what /healthz fails.
+    assert_eq!(t.client().get("/healthz").await.status, StatusCode::OK);
+}
