@@ -743,14 +743,15 @@ async fn review(
         discussions::recount(&mut tx, post.thread_id).await?;
         // A reply approved now reaches the thread's followers as any reply does.
         if post.depth > 0 {
-            let author: Vec<UserId> = post.author_id.map(UserId).into_iter().collect();
+            let mut skip = vec![me];
+            skip.extend(post.author_id.map(UserId));
             crate::discussions::tell_followers(
                 &mut tx,
                 (course.id, &course.key),
                 post.thread_id,
                 post.id,
                 &post.thread_title,
-                &[author, vec![me]].concat(),
+                &skip,
                 now,
             )
             .await?;

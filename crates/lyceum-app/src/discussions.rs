@@ -902,8 +902,7 @@ fn thread_link_of(course_key: &str, thread: i64, post: Option<i64>) -> String {
 
 /// Tell a thread's followers, but `skip`, of its new reply `post` — once per thread
 /// until they have seen it: who has an unread notice of the thread's replies is not told
-/// again (it already leads them to the first reply they have not seen). Returns the
-/// followers told or already told.
+/// again (it already leads them to the first reply they have not seen).
 pub(crate) async fn tell_followers(
     db: &mut impl Db,
     course: (CourseId, &str),
@@ -912,7 +911,7 @@ pub(crate) async fn tell_followers(
     title: &str,
     skip: &[UserId],
     now: i64,
-) -> Result<Vec<UserId>> {
+) -> Result<()> {
     let (course_id, key) = course;
     let told: Vec<UserId> = repo::followers(db, thread)
         .await?
@@ -931,7 +930,7 @@ pub(crate) async fn tell_followers(
         &format!("{page}#"),
     )
     .await?;
-    Ok(told)
+    Ok(())
 }
 
 /// Tell the members mentioned (not the author, not those told otherwise already).
@@ -1118,29 +1117,32 @@ pub async fn reply(
     )
     .await?;
     if !is_held {
-        let told = tell_followers(
+        // A mention is personal: those mentioned are told so, even when an unread notice
+        // of the thread's replies would keep them from being told of this reply.
+        let mut told: Vec<UserId> = mentioned
+            .iter()
+            .map(|(u, _)| *u)
+            .filter(|u| *u != m.user)
+            .collect();
+        let link = thread_link(here, thread, Some(post));
+        notify_all(
+            &mut tx,
+            here,
+            &told,
+            "discussion-mention",
+            &link,
+            &t.title,
+            now,
+        )
+        .await?;
+        told.push(m.user);
+        tell_followers(
             &mut tx,
             (here.course.id, here.key),
             thread,
             post,
             &t.title,
-            &[m.user],
-            now,
-        )
-        .await?;
-        let link = thread_link(here, thread, Some(post));
-        let mentioned: Vec<UserId> = mentioned
-            .iter()
-            .map(|(u, _)| *u)
-            .filter(|u| *u != m.user && !told.contains(u))
-            .collect();
-        notify_all(
-            &mut tx,
-            here,
-            &mentioned,
-            "discussion-mention",
-            &link,
-            &t.title,
+            &told,
             now,
         )
         .await?;

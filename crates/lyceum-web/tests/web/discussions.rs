@@ -126,6 +126,12 @@ async fn a_busy_thread_leaves_one_notice_until_it_is_read() {
         notices(&t, ana).await,
         ["discussion-reply", "discussion-reply"]
     );
+    // A mention is personal: told even while the thread's reply notice is unread.
+    new_reply(&mut b, thread, "@Ana, does that answer it?", None).await;
+    assert_eq!(
+        notices(&t, ana).await,
+        ["discussion-reply", "discussion-reply", "discussion-mention"]
+    );
 }
 
 #[tokio::test]
