@@ -42,6 +42,11 @@ const MIGRATIONS: &[Migration] = migrations![
     16 "0016_discussions",
 ];
 
+/// The schema version this build brings a database up to (its last migration).
+pub fn latest_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
 pub async fn run(store: &Store) -> Result<()> {
     let mut tx = store.begin().await?;
     if store.backend() == Backend::Postgres {

@@ -50,9 +50,36 @@ pub async fn open(args: &DataArgs) -> Result<Site> {
         .migrate()
         .await
         .map_err(|e| format!("cannot migrate the database: {e}"))?;
-    let media = MediaStore::new(dir.join("media"))
-        .map_err(|e| format!("cannot create the media directory: {e}"))?;
+    let media = open_media(args)?;
     Ok(Site { store, media, dir })
+}
+
+/// Refuse a PostgreSQL database that already has tables in its schema (`advice` says
+/// what to do instead): for commands that must start from nothing.
+pub async fn require_empty_postgres(url: &str, advice: &str) -> Result<()> {
+    use lyceum_store::{Db, q};
+    let store = Store::open_postgres(url)
+        .await
+        .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
+    let mut c = store.conn().await.map_err(|e| e.to_string())?;
+    let (tables,): (i64,) = c
+        .one(q(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()",
+        ))
+        .await
+        .map_err(|e| e.to_string())?;
+    drop(c);
+    store.close().await;
+    if tables > 0 {
+        return Err(format!("the PostgreSQL database is not empty: {advice}"));
+    }
+    Ok(())
+}
+
+/// The site's media store (created when needed).
+pub fn open_media(args: &DataArgs) -> Result<MediaStore> {
+    MediaStore::new(data_dir(args).join("media"))
+        .map_err(|e| format!("cannot create the media directory: {e}"))
 }
 
 /// Settings from `lyceum.toml` (or the given file), with secrets from the environment.
