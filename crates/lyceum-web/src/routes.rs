@@ -147,6 +147,7 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
         )
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
+        .route("/metrics", get(crate::metrics::page))
         .merge(api::studio::routes())
         .merge(api::upstream::routes())
         .merge(crate::editors::routes())
@@ -195,6 +196,11 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
         .layer(CatchPanicLayer::custom(errors::panicked))
         .layer(from_fn_with_state(app.clone(), errors::render))
         .layer(from_fn(security::headers))
+        // Outermost: counts what the client gets, under the route's template.
+        .layer(from_fn_with_state(
+            app.clone(),
+            crate::metrics::http::record,
+        ))
         .with_state(app)
 }
 
