@@ -296,6 +296,44 @@ type SqliteConn = rusqlite::Connection;
 struct SqlitePool {
     readers: Vec<Mutex<SqliteConn>>,
     writer: Arc<tokio::sync::Mutex<SqliteConn>>,
+    /// How statements queue for the writer, for monitoring (`Store::pool_stats`).
+    writer_queue: WriterQueue,
+}
+
+/// Tasks waiting for SQLite's writer now, and how often and how long they waited in all:
+/// the one place where SQLite's writes contend. Only a wait is counted, so an uncontended
+/// write costs nothing more than before.
+#[derive(Default)]
+struct WriterQueue {
+    waiting: AtomicU64,
+    waits: AtomicU64,
+    wait_micros: AtomicU64,
+}
+
+/// One task in the writer's queue; leaves it when dropped, whether it got the writer or
+/// gave up (its request was cancelled).
+struct InQueue<'a> {
+    queue: &'a WriterQueue,
+    since: std::time::Instant,
+}
+
+impl<'a> InQueue<'a> {
+    fn join(queue: &'a WriterQueue) -> Self {
+        queue.waiting.fetch_add(1, Ordering::Relaxed);
+        queue.waits.fetch_add(1, Ordering::Relaxed);
+        InQueue {
+            queue,
+            since: std::time::Instant::now(),
+        }
+    }
+}
+
+impl Drop for InQueue<'_> {
+    fn drop(&mut self) {
+        let waited = u64::try_from(self.since.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.queue.wait_micros.fetch_add(waited, Ordering::Relaxed);
+        self.queue.waiting.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 fn open_sqlite_conn(path: &Path) -> Result<SqliteConn> {
@@ -448,6 +486,15 @@ fn sqlite_exec(c: &SqliteConn, q: &Query) -> Result<u64> {
 }
 
 impl SqlitePool {
+    /// The writer connection, in turn (`tokio`'s mutex is first come, first served).
+    async fn writer_in_turn(&self) -> tokio::sync::OwnedMutexGuard<SqliteConn> {
+        if let Ok(free) = self.writer.clone().try_lock_owned() {
+            return free;
+        }
+        let _queued = InQueue::join(&self.writer_queue);
+        self.writer.clone().lock_owned().await
+    }
+
     /// Run a read on a free reader connection, inline.
     fn read(&self, q: &Query) -> Result<Vec<Row>> {
         // Each thread starts at a reader of its own, so the runtime's worker threads do
@@ -597,6 +644,34 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// A snapshot of a store's connections (`Store::pool_stats`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PoolStats {
+    pub backend: Backend,
+    /// Connections open: PostgreSQL's pooled connections (idle ones included), or SQLite's
+    /// reader connections (all opened at start).
+    pub open: u32,
+    /// Of those, the ones not running a statement or transaction now.
+    pub idle: u32,
+    /// The most the pool opens.
+    pub max: u32,
+    /// SQLite's single writer connection (`None` on PostgreSQL, whose writes share the pool).
+    pub writer: Option<WriterStats>,
+}
+
+/// SQLite's writer: every transaction and write statement takes it in turn.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WriterStats {
+    /// Held now (by a transaction or a write statement).
+    pub busy: bool,
+    /// Tasks waiting for it now.
+    pub waiting: u64,
+    /// Times a task found it held and had to wait, since the store opened.
+    pub waits: u64,
+    /// Seconds spent waiting in all, since the store opened.
+    pub wait_seconds: f64,
+}
+
 /// How long a request waits for a PostgreSQL connection before the caller answers 503.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -614,6 +689,7 @@ impl Store {
             Ok(SqlitePool {
                 readers,
                 writer: Arc::new(tokio::sync::Mutex::new(writer)),
+                writer_queue: WriterQueue::default(),
             })
         })
         .await
@@ -680,7 +756,7 @@ impl Store {
     pub async fn begin(&self) -> Result<Tx> {
         let inner = match &self.pool {
             Pool::Sqlite(p) => {
-                let guard = p.writer.clone().lock_owned().await;
+                let guard = p.writer_in_turn().await;
                 // IMMEDIATE: take the write lock now, so a transaction never fails half-way
                 // on a lock another process holds.
                 guard.execute_batch("BEGIN IMMEDIATE").map_err(sqlite_err)?;
@@ -705,6 +781,39 @@ impl Store {
     /// count): a page that only reads leaves it unchanged.
     pub fn write_count(&self) -> u64 {
         self.counts.writes.load(Ordering::Relaxed)
+    }
+
+    /// What the connections are doing now, for monitoring. Reads only counters and lock
+    /// states: no statement, no waiting, so a scrape works while the database is busy.
+    pub fn pool_stats(&self) -> PoolStats {
+        match &self.pool {
+            Pool::Sqlite(p) => {
+                // A reader another thread holds is in use; one taken here is free, and
+                // is let go at once (a read arriving meanwhile tries the next reader).
+                let idle = p.readers.iter().filter(|r| r.try_lock().is_ok()).count();
+                let readers = u32::try_from(p.readers.len()).unwrap_or(u32::MAX);
+                let q = &p.writer_queue;
+                PoolStats {
+                    backend: Backend::Sqlite,
+                    open: readers,
+                    idle: u32::try_from(idle).unwrap_or(u32::MAX),
+                    max: readers,
+                    writer: Some(WriterStats {
+                        busy: p.writer.try_lock().is_err(),
+                        waiting: q.waiting.load(Ordering::Relaxed),
+                        waits: q.waits.load(Ordering::Relaxed),
+                        wait_seconds: q.wait_micros.load(Ordering::Relaxed) as f64 / 1e6,
+                    }),
+                }
+            }
+            Pool::Postgres(p) => PoolStats {
+                backend: Backend::Postgres,
+                open: p.size(),
+                idle: u32::try_from(p.num_idle()).unwrap_or(u32::MAX),
+                max: p.options().get_max_connections(),
+                writer: None,
+            },
+        }
     }
 
     /// Is the database reachable?
@@ -846,7 +955,7 @@ impl Db for Conn {
             match &mut self.inner {
                 ConnInner::Sqlite(p) if q.is_read() => p.read(&q),
                 ConnInner::Sqlite(p) => {
-                    let w = p.writer.lock().await;
+                    let w = p.writer_in_turn().await;
                     sqlite_rows(&w, &q)
                 }
                 ConnInner::Postgres(c) => pg_rows(c, &q).await,
@@ -859,7 +968,7 @@ impl Db for Conn {
         async move {
             match &mut self.inner {
                 ConnInner::Sqlite(p) => {
-                    let w = p.writer.lock().await;
+                    let w = p.writer_in_turn().await;
                     sqlite_exec(&w, &q)
                 }
                 ConnInner::Postgres(c) => pg_exec(c, &q).await,

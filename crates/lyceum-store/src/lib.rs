@@ -14,7 +14,10 @@ pub mod repo;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use db::{Backend, Conn, Db, FromRow, FromValue, Query, Row, Store, Tx, q, q_built};
+pub use db::{
+    Backend, Conn, Db, FromRow, FromValue, PoolStats, Query, Row, Store, Tx, WriterStats, q,
+    q_built,
+};
 pub use error::StoreError;
 pub use media::{MediaStore, Staging};
 pub use migrate::latest_version as latest_schema_version;

@@ -30,6 +30,11 @@ pub struct WebConfig {
     /// The wikis wiki tasks may be done on (`[wikis]`).
     #[serde(default)]
     pub wikis: WikisConfig,
+    /// `GET /metrics` answers requests bearing this token (`Authorization: Bearer …`), from
+    /// anywhere; without one, only unproxied requests from this machine. Also
+    /// `LYCEUM_METRICS_TOKEN`.
+    #[serde(default)]
+    pub metrics_token: Option<Secret>,
 }
 
 /// Which wikis this site reads for wiki tasks: Wikimedia's, by domain (unless turned
@@ -165,6 +170,7 @@ impl WebConfig {
             import: ImportLimits::default(),
             email: None,
             wikis: WikisConfig::default(),
+            metrics_token: None,
         }
     }
 

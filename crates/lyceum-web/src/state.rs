@@ -53,6 +53,8 @@ struct Inner {
     /// The site settings as last read, and when: pages that show "may be outdated" (the
     /// catalog, About pages) read them at most once a minute per process, not per request.
     settings: std::sync::RwLock<Option<(std::time::Instant, lyceum_app::settings::SiteSettings)>>,
+    /// Requests counted for `/metrics`.
+    http_metrics: crate::metrics::HttpMetrics,
 }
 
 /// How long a process trusts the site settings it read (another process may change them).
@@ -84,6 +86,15 @@ impl App {
             })
             .collect();
         ui_languages.sort_by(|a, b| a.code.cmp(&b.code));
+        if parts
+            .config
+            .metrics_token
+            .as_ref()
+            .is_some_and(|t| t.expose().trim().is_empty())
+        {
+            // Rather than a token anyone could send, or /metrics silently closed.
+            return Err("metrics_token is empty: set a long random value, or remove it".into());
+        }
         let oauth = match &parts.config.wikimedia {
             None => None,
             Some(w) => {
@@ -127,6 +138,7 @@ impl App {
             wikis,
             signup_open: std::sync::atomic::AtomicBool::new(true),
             settings: std::sync::RwLock::new(None),
+            http_metrics: crate::metrics::HttpMetrics::default(),
         })))
     }
 
@@ -221,6 +233,11 @@ impl App {
         self.0
             .signup_open
             .store(open, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The requests counted so far, for `/metrics`.
+    pub fn http_metrics(&self) -> &crate::metrics::HttpMetrics {
+        &self.0.http_metrics
     }
 
     pub fn sessions(&self) -> &crate::session::SessionCache {

@@ -106,6 +106,9 @@ pub fn load_config(file: Option<&Path>, data_dir: &Path, bound: SocketAddr) -> R
     ) {
         w.client_secret = lyceum_wiki::oauth::Secret::new(secret);
     }
+    if let Ok(token) = std::env::var("LYCEUM_METRICS_TOKEN") {
+        config.metrics_token = Some(lyceum_wiki::oauth::Secret::new(token));
+    }
     Ok(config)
 }
 

@@ -129,12 +129,27 @@ async fn enrolment_through_the_api_with_the_login_cookie() {
     );
 }
 
+/// `/healthz` says the process is alive and nothing more: it asks nothing of the
+/// database, so a database outage makes nodes unready (`/readyz`), not restarted.
 #[tokio::test]
 async fn health_check() {
     let t = TestApp::new().await;
+    let before = t.queries();
     let r = t.client().get("/healthz").await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(r.json()["status"], "ok");
+    assert_eq!(r.json(), serde_json::json!({"status": "ok"}));
+    assert_eq!(t.queries(), before, "no statement");
+    // A closed pool (PostgreSQL's can be closed; SQLite's cannot): alive, not ready.
+    if t.store.backend() == lyceum_store::Backend::Postgres {
+        t.store.close().await;
+        assert_eq!(
+            t.client().get("/readyz").await.status,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        let r = t.client().get("/healthz").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.json()["status"], "ok");
+    }
 }
 
 /// `/readyz`: ready while the database answers and the media store takes a file; a media

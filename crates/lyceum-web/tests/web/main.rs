@@ -24,6 +24,7 @@ mod imported;
 mod limits;
 mod media;
 mod messages;
+mod metrics;
 mod moderation;
 mod notices_mail;
 mod oauth;
