@@ -40,6 +40,7 @@ const MIGRATIONS: &[Migration] = migrations![
     14 "0014_trust",
     15 "0015_wiki_tasks",
     16 "0016_discussions",
+    17 "0017_jobs",
 ];
 
 /// The schema version this build brings a database up to (its last migration).

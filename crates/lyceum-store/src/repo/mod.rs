@@ -13,6 +13,7 @@ pub mod discussion_settings;
 pub mod discussions;
 pub mod drafts;
 pub mod forks;
+pub mod jobs;
 pub mod learner;
 pub mod login_limits;
 pub mod media;
