@@ -40,6 +40,7 @@ const MIGRATIONS: &[Migration] = migrations![
     14 "0014_trust",
     15 "0015_wiki_tasks",
     16 "0016_discussions",
+    18 "0018_media_deletions",
 ];
 
 pub async fn run(store: &Store) -> Result<()> {

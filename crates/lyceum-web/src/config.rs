@@ -30,6 +30,12 @@ pub struct WebConfig {
     /// The wikis wiki tasks may be done on (`[wikis]`).
     #[serde(default)]
     pub wikis: WikisConfig,
+    /// With media on S3: answer a media request (after its permission check) with a
+    /// redirect to a URL signed for a few minutes, so the bytes come straight from the
+    /// bucket, instead of streaming them through this node. Off by default; no effect on
+    /// a local media directory.
+    #[serde(default)]
+    pub media_signed_urls: bool,
 }
 
 /// Which wikis this site reads for wiki tasks: Wikimedia's, by domain (unless turned
@@ -165,6 +171,7 @@ impl WebConfig {
             import: ImportLimits::default(),
             email: None,
             wikis: WikisConfig::default(),
+            media_signed_urls: false,
         }
     }
 

@@ -50,9 +50,23 @@ pub async fn open(args: &DataArgs) -> Result<Site> {
         .migrate()
         .await
         .map_err(|e| format!("cannot migrate the database: {e}"))?;
-    let media = MediaStore::new(dir.join("media"))
-        .map_err(|e| format!("cannot create the media directory: {e}"))?;
+    let media = open_media(args, &dir)?;
     Ok(Site { store, media, dir })
+}
+
+/// The media store `--media-url` names (`DIR/media` without one). An S3 store keeps its
+/// scratch files (uploads being received) in `DIR/tmp`.
+pub fn open_media(args: &DataArgs, dir: &Path) -> Result<MediaStore> {
+    let url = match &args.media_url {
+        Some(u) => lyceum_store::media::MediaUrl::parse(u)?,
+        None => lyceum_store::media::MediaUrl::Dir(dir.join("media")),
+    };
+    MediaStore::open(&url, dir.join("tmp")).map_err(|e| {
+        format!(
+            "cannot open the media store {}: {e}",
+            args.media_url.as_deref().unwrap_or("(DIR/media)")
+        )
+    })
 }
 
 /// Settings from `lyceum.toml` (or the given file), with secrets from the environment.
