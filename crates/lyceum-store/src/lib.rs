@@ -17,5 +17,6 @@ pub mod testing;
 pub use db::{Backend, Conn, Db, FromRow, FromValue, Query, Row, Store, Tx, q, q_built};
 pub use error::StoreError;
 pub use media::{MediaStore, Staging};
+pub use migrate::latest_version as latest_schema_version;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -43,6 +43,11 @@ const MIGRATIONS: &[Migration] = migrations![
     18 "0018_media_deletions",
 ];
 
+/// The schema version this build brings a database up to (its last migration).
+pub fn latest_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
 pub async fn run(store: &Store) -> Result<()> {
     let mut tx = store.begin().await?;
     if store.backend() == Backend::Postgres {

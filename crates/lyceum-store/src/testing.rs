@@ -233,3 +233,50 @@ pub struct MediaGuard {
     _dir: tempfile::TempDir,
     _s3: Option<TestS3>,
 }
+
+/// The URL of a new, empty database of its own on the test PostgreSQL server (not a
+/// schema): for tools that work on whole databases, such as `pg_dump` and `pg_restore`.
+pub async fn postgres_database() -> Result<String> {
+    let url = std::env::var(POSTGRES_URL_VAR)
+        .unwrap_or_else(|_| panic!("{POSTGRES_URL_VAR} is not set: start PostgreSQL with scripts/test-postgres.sh (the README's test command does this)"));
+    let name = format!("t_{}_{}", std::process::id(), next_id());
+    let opts =
+        PgConnectOptions::from_str(&url).map_err(|e| crate::StoreError::Database(e.to_string()))?;
+    let admin = Store::open_postgres_with(opts, 1).await?;
+    crate::db::pg_admin_exec(&admin, &format!("CREATE DATABASE {name}")).await?;
+    admin.close().await;
+    Ok(with_database(&url, &name))
+}
+
+/// `url` with its database name replaced.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let host_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[host_end..].find('/') {
+        Some(i) => &base[..host_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_url_gets_another_database() {
+        use super::with_database;
+        assert_eq!(
+            with_database("postgres://u@h:5/a", "b"),
+            "postgres://u@h:5/b"
+        );
+        assert_eq!(
+            with_database("postgres://u@h:5/a?sslmode=disable", "b"),
+            "postgres://u@h:5/b?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://u@h", "b"), "postgres://u@h/b");
+    }
+}

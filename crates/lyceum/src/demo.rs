@@ -767,6 +767,7 @@ async fn link_demo_wiki_account(app: &App, learner_id: UserId, now: i64) -> Resu
 pub async fn run(
     addr: &str,
     data: Option<PathBuf>,
+    database_url: Option<String>,
     standin: bool,
     wiki: Option<String>,
 ) -> Result<()> {
@@ -788,9 +789,16 @@ pub async fn run(
         }
         None => new_temp_dir()?,
     };
+    if let Some(url) = &database_url {
+        site::require_empty_postgres(
+            url,
+            "the demo only seeds a new, empty database (or run `lyceum serve --database-url …`)",
+        )
+        .await?;
+    }
     let site = site::open(&DataArgs {
         data: Some(dir.clone()),
-        database_url: None,
+        database_url,
         media_url: None,
     })
     .await?;

@@ -1,5 +1,6 @@
 //! The `lyceum` command: run the site, run the demo, manage users and the database.
 
+mod backup;
 mod demo;
 mod errors;
 mod site;
@@ -55,6 +56,10 @@ enum Command {
         /// Must not exist or be empty; default: a new temporary directory.
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
+        /// Seed a new, empty PostgreSQL database (postgres://…) instead of a SQLite file
+        /// in --data (which then holds only the media files).
+        #[arg(long, value_name = "URL")]
+        database_url: Option<String>,
         /// Do not start the local stand-in for Wikimedia's login.
         #[arg(long)]
         no_wikimedia_standin: bool,
@@ -99,6 +104,22 @@ enum Command {
     Media {
         #[command(subcommand)]
         command: MediaCommand,
+    },
+    /// Back up the whole site — database and media files — into a new directory, while
+    /// the site keeps serving. SQLite: an online backup; PostgreSQL: pg_dump (its client
+    /// tools must be installed, matching the server's version).
+    Backup {
+        /// A directory that does not exist yet, or is empty.
+        dest: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Restore a backup made by `lyceum backup` into an empty site (a new data directory,
+    /// or a PostgreSQL database without tables). Never overwrites a site.
+    Restore {
+        src: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
     },
     /// Create or upgrade the database schema.
     Migrate {
@@ -172,9 +193,10 @@ fn main() -> ExitCode {
             Command::Demo {
                 addr,
                 data,
+                database_url,
                 no_wikimedia_standin,
                 wiki,
-            } => demo::run(&addr, data, !no_wikimedia_standin, wiki).await,
+            } => demo::run(&addr, data, database_url, !no_wikimedia_standin, wiki).await,
             Command::User {
                 command: UserCommand::Add { name, admin, data },
             } => site::add_user(&name, admin, &data).await,
@@ -194,6 +216,8 @@ fn main() -> ExitCode {
             Command::Media {
                 command: MediaCommand::Gc { data },
             } => site::media_gc(&data).await,
+            Command::Backup { dest, data } => backup::backup(&dest, &data).await,
+            Command::Restore { src, data } => backup::restore(&src, &data).await,
             Command::Migrate { data } => site::open(&data)
                 .await
                 .map(|_| println!("The database is up to date.")),

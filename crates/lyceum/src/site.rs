@@ -50,13 +50,36 @@ pub async fn open(args: &DataArgs) -> Result<Site> {
         .migrate()
         .await
         .map_err(|e| format!("cannot migrate the database: {e}"))?;
-    let media = open_media(args, &dir)?;
+    let media = open_media(args)?;
     Ok(Site { store, media, dir })
 }
 
-/// The media store `--media-url` names (`DIR/media` without one). An S3 store keeps its
-/// scratch files (uploads being received) in `DIR/tmp`.
-pub fn open_media(args: &DataArgs, dir: &Path) -> Result<MediaStore> {
+/// Refuse a PostgreSQL database that already has tables in its schema (`advice` says
+/// what to do instead): for commands that must start from nothing.
+pub async fn require_empty_postgres(url: &str, advice: &str) -> Result<()> {
+    use lyceum_store::{Db, q};
+    let store = Store::open_postgres(url)
+        .await
+        .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
+    let mut c = store.conn().await.map_err(|e| e.to_string())?;
+    let (tables,): (i64,) = c
+        .one(q(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()",
+        ))
+        .await
+        .map_err(|e| e.to_string())?;
+    drop(c);
+    store.close().await;
+    if tables > 0 {
+        return Err(format!("the PostgreSQL database is not empty: {advice}"));
+    }
+    Ok(())
+}
+
+/// The media store `--media-url` names (`DIR/media` without one; created when needed).
+/// An S3 store keeps its scratch files (uploads being received) in `DIR/tmp`.
+pub fn open_media(args: &DataArgs) -> Result<MediaStore> {
+    let dir = data_dir(args);
     let url = match &args.media_url {
         Some(u) => lyceum_store::media::MediaUrl::parse(u)?,
         None => lyceum_store::media::MediaUrl::Dir(dir.join("media")),

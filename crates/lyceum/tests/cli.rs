@@ -755,3 +755,329 @@ fn import_refuses_cyclic_and_too_deep_courses() {
         "nothing was stored: {err}"
     );
 }
+
+/// The demo learner's enrolments and PB101 progress, as the API shows them.
+async fn learner_view(url: &str) -> (serde_json::Value, serde_json::Value) {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = client
+        .post(format!("{url}/login"))
+        .form(&[("username", "learner"), ("password", "demo password 1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "the demo learner logs in");
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let get = |path: &str| {
+        client
+            .get(format!("{url}{path}"))
+            .header("cookie", &cookie)
+            .send()
+    };
+    let enrolments: serde_json::Value = get("/api/v1/me/enrollments")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let progress: serde_json::Value =
+        get("/api/v1/me/courses/course-v1:COMMONPLACE+PB101+2026/progress")
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    (enrolments, progress)
+}
+
+/// The content files of a media directory (`ab/abcd…`), with their bytes.
+fn media_files(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    tree(dir)
+        .into_iter()
+        .filter(|(name, _)| {
+            name.split_once('/').is_some_and(|(prefix, file)| {
+                prefix.len() == 2 && file.len() == 64 && file.starts_with(prefix)
+            })
+        })
+        .collect()
+}
+
+/// Every row of every table of a SQLite database, as text, table by table.
+fn sqlite_rows(path: &std::path::Path) -> std::collections::BTreeMap<String, Vec<String>> {
+    let c = rusqlite::Connection::open(path).unwrap();
+    let tables: Vec<String> = c
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let mut out = std::collections::BTreeMap::new();
+    for t in tables {
+        let mut stmt = c.prepare(&format!("SELECT * FROM \"{t}\"")).unwrap();
+        let n = stmt.column_count();
+        let mut rows: Vec<String> = stmt
+            .query_map([], |r| {
+                Ok((0..n)
+                    .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+                    .collect::<Vec<_>>()
+                    .join("|"))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        rows.sort();
+        out.insert(t, rows);
+    }
+    out
+}
+
+/// `lyceum backup` of the demo site while it serves, and `lyceum restore` into a new
+/// directory: the restored site shows the learner the same work; a backup of the
+/// stopped site restores to the same rows in every table and the same media files; and
+/// bad restores are refused with the site left untouched.
+#[tokio::test]
+async fn backup_and_restore_a_sqlite_site() {
+    lyceum_wiki::install_tls_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    let site_arg = site.to_str().unwrap();
+    let (demo, _) = start(&[
+        "demo",
+        "--addr",
+        "127.0.0.1:0",
+        "--data",
+        site_arg,
+        "--no-wikimedia-standin",
+    ]);
+    drop(demo);
+
+    // Online: the site serves while it is backed up.
+    let (server, url) = start(&["serve", "--addr", "127.0.0.1:0", "--data", site_arg]);
+    let seen = learner_view(&url).await;
+    assert!(
+        seen.1["subsections"]
+            .as_array()
+            .is_some_and(|s| !s.is_empty()),
+        "the learner has graded work: {}",
+        seen.1
+    );
+    let online = dir.path().join("online");
+    let (ok, out, err) = lyceum(&["backup", online.to_str().unwrap()], &site);
+    assert!(ok, "{err}");
+    assert!(out.contains("Backed up the sqlite database"), "{out}");
+    drop(server);
+    let restored = dir.path().join("restored");
+    let (ok, out, err) = lyceum(&["restore", online.to_str().unwrap()], &restored);
+    assert!(ok, "{err}");
+    assert!(out.contains("Restored the sqlite database"), "{out}");
+    let (server, url) = start(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--data",
+        restored.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        learner_view(&url).await,
+        seen,
+        "the learner's work is all there"
+    );
+    drop(server);
+
+    // Offline: exactly the same rows and files.
+    let offline = dir.path().join("offline");
+    let (ok, _, err) = lyceum(&["backup", offline.to_str().unwrap()], &site);
+    assert!(ok, "{err}");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(offline.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["format"], "lyceum-backup");
+    assert_eq!(manifest["database"]["backend"], "sqlite");
+    assert_eq!(manifest["media"]["missing"], serde_json::json!([]));
+    let again = dir.path().join("again");
+    let (ok, _, err) = lyceum(&["restore", offline.to_str().unwrap()], &again);
+    assert!(ok, "{err}");
+    let original = sqlite_rows(&site.join("lyceum.sqlite"));
+    assert!(
+        !original["or_submissions"].is_empty(),
+        "open responses seeded"
+    );
+    assert_eq!(sqlite_rows(&again.join("lyceum.sqlite")), original);
+    let files = media_files(&site.join("media"));
+    assert!(!files.is_empty());
+    assert_eq!(media_files(&again.join("media")), files);
+    assert_eq!(
+        manifest["media"]["files"].as_u64(),
+        Some(files.len() as u64)
+    );
+
+    // Refusals, each leaving the target as it was.
+    let (ok, _, err) = lyceum(&["restore", offline.to_str().unwrap()], &again);
+    assert!(!ok && err.contains("already has a database"), "{err}");
+    let (ok, _, err) = lyceum(&["backup", offline.to_str().unwrap()], &site);
+    assert!(!ok && err.contains("is not empty"), "{err}");
+    let (ok, _, err) = lyceum(&["restore", site_arg], &dir.path().join("x"));
+    assert!(!ok && err.contains("not a complete Lyceum backup"), "{err}");
+    // A damaged media file: nothing reaches the database.
+    let (name, _) = files.iter().next().unwrap();
+    let damaged = offline.join("media").join(name);
+    std::fs::write(&damaged, b"not what was stored").unwrap();
+    let target = dir.path().join("damaged");
+    let (ok, _, err) = lyceum(&["restore", offline.to_str().unwrap()], &target);
+    assert!(!ok && err.contains("is damaged"), "{err}");
+    assert!(!target.join("lyceum.sqlite").exists());
+}
+
+/// The same on PostgreSQL: the demo seeded into a new database, backed up with pg_dump
+/// while it serves, restored into another new database; every table holds the same rows.
+#[tokio::test]
+async fn backup_and_restore_a_postgresql_site() {
+    lyceum_wiki::install_tls_provider();
+    let source = lyceum_store::testing::postgres_database().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let media = dir.path().join("site");
+    let media_arg = media.to_str().unwrap();
+    let (demo, _) = start(&[
+        "demo",
+        "--addr",
+        "127.0.0.1:0",
+        "--data",
+        media_arg,
+        "--database-url",
+        &source,
+        "--no-wikimedia-standin",
+    ]);
+    drop(demo);
+    let (server, url) = start(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--data",
+        media_arg,
+        "--database-url",
+        &source,
+    ]);
+    let seen = learner_view(&url).await;
+    let backup = dir.path().join("backup");
+    let (ok, out, err) = lyceum(
+        &[
+            "backup",
+            backup.to_str().unwrap(),
+            "--database-url",
+            &source,
+        ],
+        &media,
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("Backed up the postgres database"), "{out}");
+    drop(server);
+    assert!(backup.join("database.pgdump").is_file());
+
+    let target = lyceum_store::testing::postgres_database().await.unwrap();
+    let restored = dir.path().join("restored");
+    let (ok, out, err) = lyceum(
+        &[
+            "restore",
+            backup.to_str().unwrap(),
+            "--database-url",
+            &target,
+        ],
+        &restored,
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("Restored the postgres database"), "{out}");
+    let (server, url) = start(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--data",
+        restored.to_str().unwrap(),
+        "--database-url",
+        &target,
+    ]);
+    assert_eq!(
+        learner_view(&url).await,
+        seen,
+        "the learner's work is all there"
+    );
+    drop(server);
+    assert_eq!(
+        media_files(&restored.join("media")),
+        media_files(&media.join("media"))
+    );
+
+    // Offline, every row of every table.
+    let offline = dir.path().join("offline");
+    let (ok, _, err) = lyceum(
+        &[
+            "backup",
+            offline.to_str().unwrap(),
+            "--database-url",
+            &source,
+        ],
+        &media,
+    );
+    assert!(ok, "{err}");
+    let again = lyceum_store::testing::postgres_database().await.unwrap();
+    let (ok, _, err) = lyceum(
+        &[
+            "restore",
+            offline.to_str().unwrap(),
+            "--database-url",
+            &again,
+        ],
+        &dir.path().join("again"),
+    );
+    assert!(ok, "{err}");
+    assert_eq!(pg_rows(&again).await, pg_rows(&source).await);
+
+    // Refusals: a database with tables; a backup of the other kind.
+    let (ok, _, err) = lyceum(
+        &[
+            "restore",
+            offline.to_str().unwrap(),
+            "--database-url",
+            &again,
+        ],
+        &dir.path().join("again2"),
+    );
+    assert!(!ok && err.contains("not empty"), "{err}");
+    let (ok, _, err) = lyceum(
+        &["restore", offline.to_str().unwrap()],
+        &dir.path().join("y"),
+    );
+    assert!(!ok && err.contains("--database-url"), "{err}");
+}
+
+/// Each table's rows of a PostgreSQL database, as a digest per table.
+async fn pg_rows(url: &str) -> std::collections::BTreeMap<String, (i64, String)> {
+    use lyceum_store::{Db, q, q_built};
+    let store = lyceum_store::Store::open_postgres(url).await.unwrap();
+    let mut c = store.conn().await.unwrap();
+    let tables: Vec<(String,)> = c
+        .all(q(
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1",
+        ))
+        .await
+        .unwrap();
+    let mut out = std::collections::BTreeMap::new();
+    for (t,) in tables {
+        let (n, digest): (i64, Option<String>) = c
+            .one(q_built(format!(
+                "SELECT COUNT(*), md5(string_agg(x::text, '|' ORDER BY x::text)) FROM \"{t}\" x"
+            )))
+            .await
+            .unwrap();
+        out.insert(t, (n, digest.unwrap_or_default()));
+    }
+    assert!(out["or_submissions"].0 >= 1, "open responses seeded");
+    out
+}

@@ -71,6 +71,17 @@ pub async fn course_hashes(db: &mut impl Db, course: CourseId) -> Result<BTreeSe
     Ok(rows.into_iter().map(|(h,)| h).collect())
 }
 
+/// Every file some row refers to.
+pub async fn all_hashes(db: &mut impl Db) -> Result<BTreeSet<String>> {
+    let rows: Vec<(String,)> = db.all(q_built(all_hashes_sql())).await?;
+    Ok(rows.into_iter().map(|(h,)| h).collect())
+}
+
+/// The statement of [`all_hashes`] (also run on a raw SQLite backup copy).
+pub(crate) fn all_hashes_sql() -> String {
+    union_of(|_| Some("1 = 1".to_owned()))
+}
+
 /// The hashes of every reference whose row matches `condition` (references it gives no
 /// condition for are left out), as one statement.
 fn union_of(condition: impl Fn(&MediaReference) -> Option<String>) -> String {
