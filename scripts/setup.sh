@@ -23,3 +23,15 @@ fi
 # The Codex CSS and icons come from npm (build.rs reads them; nothing from Node runs later);
 # axe-core (a devDependency) is injected into pages by the browser tests.
 { [ -d node_modules/@wikimedia/codex ] && [ -f node_modules/axe-core/axe.min.js ]; } || npm ci --ignore-scripts --no-audit --no-fund >&2
+# The S3 media tests' server: s3s-fs, a small S3-protocol server over a directory
+# (0.14.1 is the last that builds with our Rust), built once into the target directory
+# and found by lyceum_store::testing through LYCEUM_TEST_S3FS.
+if [ "${LYCEUM_SETUP_TESTS:-1}" = 1 ]; then
+  s3fs_root="${CARGO_TARGET_DIR:-target}/tools"
+  if [ ! -x "$s3fs_root/bin/s3s-fs" ]; then
+    echo "building s3s-fs (once) into $s3fs_root" >&2
+    cargo install --locked --quiet --root "$s3fs_root" s3s-fs --version 0.14.1 --features binary >&2
+  fi
+  LYCEUM_TEST_S3FS="$(cd "$s3fs_root/bin" && pwd)/s3s-fs"
+  export LYCEUM_TEST_S3FS
+fi

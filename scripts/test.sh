@@ -25,6 +25,9 @@ cargo test --workspace --all-features --no-fail-fast -- --test-threads="${LYCEUM
 echo "== HTTP tests on PostgreSQL"
 LYCEUM_TEST_BACKEND=postgres cargo test -p lyceum-web --test web -- --test-threads="${LYCEUM_TEST_THREADS:-4}"
 
+echo "== media-touching HTTP tests on PostgreSQL with media on S3 (the multi-node setup)"
+LYCEUM_TEST_BACKEND=postgres LYCEUM_TEST_MEDIA=s3 cargo test -p lyceum-web --test web -- --test-threads="${LYCEUM_TEST_THREADS:-4}" media olx attach file
+
 echo "== end-to-end in Chromium"
 LYCEUM_E2E=1 cargo test -p lyceum --test e2e -- --test-threads=1
 echo "All tests passed."

@@ -65,7 +65,7 @@ pub async fn upload(
         now,
     )
     .await?;
-    staged.committing();
+    staged.committing(&mut tx).await?;
     tx.commit().await?;
     match tokio::task::spawn_blocking(move || staged.publish()).await {
         Ok(Ok(())) => {}

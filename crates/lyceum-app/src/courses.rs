@@ -297,7 +297,7 @@ pub async fn store(
     courses::bump_content_version(&mut tx, course, now).await?;
     // From here, a failed or interrupted commit leaves the staged files to the sweep,
     // which keeps exactly those that committed rows refer to.
-    staged.committing();
+    staged.committing(&mut tx).await?;
     tx.commit().await?;
     // Only now do the files become part of the media store.
     match tokio::task::spawn_blocking(move || staged.publish()).await {
@@ -397,12 +397,13 @@ pub async fn export(
     let export_assets: Vec<lyceum_olx::export::ExportAsset> = asset_rows
         .into_iter()
         .map(|a| lyceum_olx::export::ExportAsset {
-            path: media.path(&a.sha256),
+            path: a.sha256.into(),
             name: a.name,
         })
         .collect();
+    let media = media.clone();
     tokio::task::spawn_blocking(move || {
-        lyceum_olx::export::export(
+        lyceum_olx::export::export_from(
             &lyceum_olx::export::ExportCourse {
                 course: &new_course,
                 blocks: &blocks,
@@ -410,6 +411,16 @@ pub async fn export(
                 assets: &export_assets,
             },
             out,
+            &|a: &lyceum_olx::export::ExportAsset| {
+                let sha = a.path.to_str().unwrap_or("");
+                let (r, len) = media.reader(sha)?.ok_or_else(|| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        "missing from the media store",
+                    )
+                })?;
+                Ok((r as Box<dyn std::io::Read>, len))
+            },
         )
         .map_err(Error::invalid)
     })

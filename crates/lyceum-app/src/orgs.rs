@@ -297,7 +297,7 @@ pub async fn set_logo(env: &Env, actor: &Actor, slug: &str, bytes: &[u8]) -> Res
         },
     )
     .await?;
-    staged.committing();
+    staged.committing(&mut tx).await?;
     tx.commit().await?;
     match tokio::task::spawn_blocking(move || staged.publish()).await {
         Ok(Ok(())) => {}

@@ -196,7 +196,9 @@ async fn logos_are_checked_before_anything_is_stored(store: Store) {
     orgs::create(&w.env, &w.root, &new_org("A", "Org A"))
         .await
         .unwrap();
-    let before = std::fs::read_dir(w.env.media.root()).unwrap().count();
+    let before = std::fs::read_dir(w.env.media.local_root().unwrap())
+        .unwrap()
+        .count();
     let big = [PNG, &vec![0u8; orgs::LOGO_MAX_BYTES]].concat();
     for (bytes, key) in [
         (
@@ -217,7 +219,9 @@ async fn logos_are_checked_before_anything_is_stored(store: Store) {
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Forbidden);
     assert_eq!(
-        std::fs::read_dir(w.env.media.root()).unwrap().count(),
+        std::fs::read_dir(w.env.media.local_root().unwrap())
+            .unwrap()
+            .count(),
         before
     );
     assert!(log(&w.env).await.iter().all(|r| r.action == "org.create"));
@@ -230,11 +234,11 @@ async fn logos_are_checked_before_anything_is_stored(store: Store) {
         .unwrap();
     let first = o.logo_sha256.clone().unwrap();
     assert_eq!(o.logo_content_type.as_deref(), Some("image/png"));
-    assert!(w.env.media.path(&first).exists());
+    assert!(w.env.media.exists(&first).unwrap());
     // A new logo replaces the old one, whose file goes.
     let jpeg = [&[0xFF, 0xD8, 0xFF, 0xE0][..], b"jfif-logo"].concat();
     orgs::set_logo(&w.env, &w.root, "A", &jpeg).await.unwrap();
-    assert!(!w.env.media.path(&first).exists());
+    assert!(!w.env.media.exists(&first).unwrap());
     orgs::remove_logo(&w.env, &w.root, "A").await.unwrap();
     let (o, _) = org_repo::detail_by_slug(&mut c, "A", None)
         .await

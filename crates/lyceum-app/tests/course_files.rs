@@ -114,7 +114,7 @@ async fn uploads_are_checked_listed_and_kept_to_editors(store: Store) {
         (files[0].content_type.as_str(), files[0].size),
         ("image/png", 8)
     );
-    assert!(env.media.path(&files[0].sha256).is_file());
+    assert!(env.media.exists(&files[0].sha256).unwrap());
 
     // Only editors: staff are refused, learners do not see it exists.
     let e = course_files::list(&env, &tao, KEY).await.unwrap_err();

@@ -229,7 +229,7 @@ async fn drafts_and_files_follow_the_authors_rules(store: Store) {
     let refused = |e: lyceum_app::Error| (e.kind, e.error.key.0);
     assert_eq!(
         refused(
-            uc::add_attachment(&w.env, &a, alice, &up("x.exe", ""))
+            uc::add_attachment(&w.env, &a, alice, &up("x.exe", ""), None)
                 .await
                 .unwrap_err()
         ),
@@ -237,20 +237,20 @@ async fn drafts_and_files_follow_the_authors_rules(store: Store) {
     );
     assert_eq!(
         refused(
-            uc::add_attachment(&w.env, &a, alice, &up("map.png", " "))
+            uc::add_attachment(&w.env, &a, alice, &up("map.png", " "), None)
                 .await
                 .unwrap_err()
         ),
         (ErrorKind::Invalid, "lyceum-error-or-alt-required")
     );
-    let file = uc::add_attachment(&w.env, &a, alice, &up("notes.pdf", ""))
+    let file = uc::add_attachment(&w.env, &a, alice, &up("notes.pdf", ""), None)
         .await
         .unwrap();
     assert_eq!(file.file_name, "notes.pdf");
     // One file at most on this assignment.
     assert_eq!(
         refused(
-            uc::add_attachment(&w.env, &a, alice, &up("more.pdf", ""))
+            uc::add_attachment(&w.env, &a, alice, &up("more.pdf", ""), None)
                 .await
                 .unwrap_err()
         ),

@@ -44,7 +44,8 @@ pub struct ExportCourse<'a> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExportAsset {
     pub name: String,
-    /// The file on disk (the media store's copy).
+    /// The file on disk (the media store's copy) for [`export`]; for [`export_from`],
+    /// whatever its opener understands (Lyceum's media store: the file's SHA-256).
     pub path: PathBuf,
 }
 
@@ -68,9 +69,31 @@ const DEFAULT_TABS: [(&str, &str); 6] = [
 /// I/O failure (an asset file that cannot be read, `out` failing) is
 /// `lyceum-error-olx-export-io`, after which `out` holds a partial archive.
 pub fn export(course: &ExportCourse<'_>, out: impl Write) -> Result<(), DomainError> {
+    export_from(course, out, &|a: &ExportAsset| {
+        let file = std::fs::File::open(&a.path)?;
+        let meta = file.metadata()?;
+        if !meta.is_file() {
+            return Err(std::io::Error::other("not a regular file"));
+        }
+        Ok((Box::new(file) as Box<dyn std::io::Read>, meta.len()))
+    })
+}
+
+/// Opens an asset's bytes for the archive, with their size: what [`export_from`] reads
+/// assets through (a media store that is not a directory names files its own way in
+/// [`ExportAsset::path`]).
+pub type OpenAsset<'a> =
+    dyn Fn(&ExportAsset) -> std::io::Result<(Box<dyn std::io::Read + 'a>, u64)> + 'a;
+
+/// [`export`], reading each asset through `open` (streamed, never whole in memory).
+pub fn export_from(
+    course: &ExportCourse<'_>,
+    out: impl Write,
+    open: &OpenAsset<'_>,
+) -> Result<(), DomainError> {
     let files = text_files(course)?;
     let statics = static_files(course.assets)?;
-    write_archive(&files, &statics, out)
+    write_archive(&files, &statics, out, open)
 }
 
 /// Every file outside `static/`, in archive order.
@@ -388,6 +411,7 @@ fn write_archive(
     files: &Files,
     statics: &[&ExportAsset],
     out: impl Write,
+    open: &OpenAsset<'_>,
 ) -> Result<(), DomainError> {
     let mut tar = tar::Builder::new(GzEncoder::new(out, Compression::fast()));
     for (path, body) in &files.entries {
@@ -397,16 +421,11 @@ fn write_archive(
     }
     for asset in statics {
         let path = format!("static/{}", asset.name);
-        let file = std::fs::File::open(&asset.path).map_err(|e| io_error(&path, &e))?;
-        let meta = file.metadata().map_err(|e| io_error(&path, &e))?;
-        if !meta.is_file() {
-            return Err(DomainError::new("lyceum-error-olx-export-io")
-                .with_arg(format!("{path}: not a regular file")));
-        }
-        let mut header = header(meta.len());
+        let (file, len) = open(asset).map_err(|e| io_error(&path, &e))?;
+        let mut header = header(len);
         let data = Exact {
             inner: file,
-            left: meta.len(),
+            left: len,
         };
         tar.append_data(&mut header, format!("{ROOT}/{path}"), data)
             .map_err(|e| io_error(&path, &e))?;

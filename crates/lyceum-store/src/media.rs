@@ -1,41 +1,47 @@
-//! Media files on disk, content-addressed by SHA-256: the same video uploaded to two
-//! courses is stored once, and a file's name never comes from user input.
+//! Media files, content-addressed by SHA-256: the same video uploaded to two courses is
+//! stored once, and a file's name never comes from user input. One facade,
+//! [`MediaStore`], over two backends chosen by `--media-url`: a local directory
+//! (`file:///path`, the default `DATA/media`; [`local`]) and S3-compatible object storage
+//! (`s3://BUCKET[/prefix]`; [`s3`]), for sites with several nodes.
 //!
-//! Under the media root:
-//! - `ab/abcd…` — the store: each file named by its SHA-256, in a folder named by the
-//!   hash's first two digits;
-//! - `staging/ID/` — the files of one operation (an upload, an import) whose transaction
-//!   has not committed yet, with a `lock` file the operation holds locked while it runs;
-//! - `tmp/` — scratch files of requests in progress (uploads being received);
-//! - `.lock` — held by whoever removes files from the store, one at a time.
-//!
-//! The rule: a file enters the store only once the transaction whose rows refer to it has
-//! committed. An operation writes into a [`Staging`] area, commits its rows, then
+//! The rule, on both: a file enters the store only once the transaction whose rows refer
+//! to it has committed. An operation writes into a [`Staging`] area, calls
+//! [`Staging::committing`] inside its transaction, commits its rows, then
 //! [`Staging::publish`]es; an operation that is refused or fails drops its staging area
 //! and the store is exactly as it was. A crash between commit and publish leaves a staging
-//! area whose lock nobody holds; the sweep (`crate::media_gc`) moves the files committed
-//! rows refer to into the store and deletes the rest.
+//! area that the sweep (`crate::media_gc`) finishes: files committed rows refer to move
+//! into the store, the rest is deleted.
+//!
+//! Callers never see paths: they read a whole small file ([`MediaStore::read`]), stream
+//! one ([`MediaStore::reader`] on a blocking thread, [`MediaStore::get`] for a response,
+//! with a byte range), or ask for a signed URL ([`MediaStore::signed_url`], S3 only).
+//! Uploads reach the store through [`Staging::put_reader`], which streams: a local file
+//! is written as it is read, an S3 object goes up in parts from a local spool.
+//!
+//! The methods that are not `async` block: call them from a blocking thread
+//! (`spawn_blocking`) or outside a runtime. [`MediaStore::check`] too.
 
-use sha2::{Digest, Sha256};
+pub mod local;
+pub mod s3;
+
 use std::collections::BTreeSet;
-use std::fs::{File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-const STAGING: &str = "staging";
-const TMP: &str = "tmp";
-const LOCK: &str = "lock";
-const REMOVE_LOCK: &str = ".lock";
-/// A staging area is created under this prefix and renamed once its lock is held, so the
-/// sweep never sees an area whose owner has not locked it yet.
-const NEW_PREFIX: &str = ".new-";
-/// Suffix of a store file set aside while its removal is decided.
-const REMOVING: &str = ".removing";
+pub use s3::Object;
 
 #[derive(Clone, Debug)]
 pub struct MediaStore {
-    root: PathBuf,
+    backend: Backend,
+}
+
+#[derive(Clone, Debug)]
+enum Backend {
+    Local(local::Local),
+    S3(Arc<s3::S3>),
 }
 
 /// One file of the store, as the sweep or a removal saw it.
@@ -45,9 +51,16 @@ pub struct StoredFile {
     pub print: Fingerprint,
 }
 
-/// Which file a path held at one moment: the inode and its modification time. A file
-/// published over the same name later is another inode with a newer time, so a removal
-/// that finds a different fingerprint knows the name was reused and keeps it.
+impl StoredFile {
+    pub fn bytes(&self) -> u64 {
+        self.print.len
+    }
+}
+
+/// Which file a name held at one moment: on disk the inode and its modification time. A
+/// file published over the same name later is another inode with a newer time, so a
+/// removal that finds a different fingerprint knows the name was reused and keeps it.
+/// (Objects have no inode: the S3 backend's removals do not rely on this.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Fingerprint {
     inode: u64,
@@ -82,99 +95,135 @@ pub struct Removed {
 }
 
 /// A staging area whose operation ended without publishing it (a crash, or a commit whose
-/// outcome is unknown): its lock is now held by the sweep that found it.
+/// outcome is unknown).
 #[derive(Debug)]
-pub struct Abandoned {
-    pub dir: PathBuf,
+pub enum Abandoned {
+    Local(local::Abandoned),
+    S3(s3::Abandoned),
+}
+
+impl Abandoned {
     /// The staged files by hash, with their sizes.
-    pub files: Vec<(String, u64)>,
-    /// Half-written files (`.part-*`) and anything else that is not a staged file.
-    pub junk: Vec<PathBuf>,
-    _lock: File,
+    pub fn files(&self) -> &[(String, u64)] {
+        match self {
+            Abandoned::Local(a) => &a.files,
+            Abandoned::S3(a) => &a.files,
+        }
+    }
+}
+
+/// Where media live, as `--media-url` names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MediaUrl {
+    Dir(PathBuf),
+    /// `s3://BUCKET[/prefix]`.
+    S3(String),
+}
+
+impl MediaUrl {
+    pub fn parse(s: &str) -> Result<MediaUrl, String> {
+        if let Some(rest) = s.strip_prefix("s3://") {
+            let bucket = rest.split('/').next().unwrap_or("");
+            if bucket.is_empty() {
+                return Err(format!("{s}: name a bucket (s3://BUCKET)"));
+            }
+            Ok(MediaUrl::S3(s.to_owned()))
+        } else if s.starts_with("file://") {
+            let url = url::Url::parse(s).map_err(|e| format!("{s}: {e}"))?;
+            url.to_file_path()
+                .map(MediaUrl::Dir)
+                .map_err(|()| format!("{s}: not a local path (file:///absolute/path)"))
+        } else {
+            Err(format!(
+                "{s}: the media URL is file:///path or s3://BUCKET[/prefix]"
+            ))
+        }
+    }
 }
 
 impl MediaStore {
+    /// A local directory (created when missing).
     pub fn new(root: impl Into<PathBuf>) -> io::Result<MediaStore> {
-        let root = root.into();
-        std::fs::create_dir_all(root.join(TMP))?;
-        std::fs::create_dir_all(root.join(STAGING))?;
-        let store = MediaStore { root };
-        // Created up front, so the first removal does not change the directory's shape.
-        drop(store.lock_file()?);
-        Ok(store)
+        Ok(MediaStore {
+            backend: Backend::Local(local::Local::new(root)?),
+        })
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
+    /// A bucket: `url` is `s3://BUCKET[/prefix]`, settings come from the `AWS_*`
+    /// environment and then `config` (`object_store`'s option names: `aws_endpoint`,
+    /// `aws_access_key_id`, …; tests pass them here). `scratch` is local space for files
+    /// being received or hashed.
+    pub fn s3(url: &str, scratch: PathBuf, config: &[(String, String)]) -> io::Result<MediaStore> {
+        Ok(MediaStore {
+            backend: Backend::S3(Arc::new(s3::S3::open(url, scratch, config)?)),
+        })
     }
 
-    /// Whether the store can take a file now: its scratch directory is there (it is not
-    /// recreated: a volume that went away must fail the check) and accepts a file,
-    /// written and removed at once. What `/readyz` asks.
+    /// Open what `url` names; `scratch` serves an S3 store as in [`MediaStore::s3`].
+    pub fn open(url: &MediaUrl, scratch: PathBuf) -> io::Result<MediaStore> {
+        match url {
+            MediaUrl::Dir(d) => MediaStore::new(d),
+            MediaUrl::S3(u) => MediaStore::s3(u, scratch, &[]),
+        }
+    }
+
+    /// `file:///…` or `s3://…`, for logs and reports.
+    pub fn url(&self) -> String {
+        match &self.backend {
+            Backend::Local(l) => format!("file://{}", l.root().display()),
+            Backend::S3(s) => s.url(),
+        }
+    }
+
+    /// The directory of a local store (tests look inside it); `None` for a bucket.
+    pub fn local_root(&self) -> Option<&Path> {
+        match &self.backend {
+            Backend::Local(l) => Some(l.root()),
+            Backend::S3(_) => None,
+        }
+    }
+
+    pub fn is_local(&self) -> bool {
+        matches!(self.backend, Backend::Local(_))
+    }
+
+    /// Whether the store can take a file now (a file written and removed at once; a
+    /// bucket is given a few seconds to answer). What `/readyz` asks.
     pub fn check(&self) -> io::Result<()> {
-        static PROBES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let dir = self.root.join(TMP);
-        if !dir.is_dir() {
-            return Err(io::Error::new(
-                io::ErrorKind::NotFound,
-                format!("{} is not a directory", dir.display()),
-            ));
+        match &self.backend {
+            Backend::Local(l) => l.check(),
+            Backend::S3(s) => s.check(),
         }
-        let n = PROBES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let probe = dir.join(format!("ready-{}-{n}", std::process::id()));
-        std::fs::write(&probe, b"")?;
-        std::fs::remove_file(&probe)
     }
 
-    /// Where the file with this hash lives. `sha256` must be 64 hex digits (it always
-    /// comes from our own rows); anything else maps to a path that cannot exist.
-    pub fn path(&self, sha256: &str) -> PathBuf {
-        if !is_sha256(sha256) {
-            return self.root.join("invalid");
-        }
-        self.root.join(&sha256[..2]).join(sha256)
-    }
-
-    /// A scratch folder beside the media, on the same disk: uploads too large for memory
-    /// wait there while they are read. Files left in it by a crash are safe to delete.
+    /// A scratch folder on this machine (beside the media for a local store): uploads too
+    /// large for memory wait there while they are read. Files left in it by a crash are
+    /// safe to delete; the sweep deletes them after a day.
     pub fn temp_dir(&self) -> PathBuf {
-        self.root.join(TMP)
+        match &self.backend {
+            Backend::Local(l) => l.temp_dir(),
+            Backend::S3(s) => s.scratch(),
+        }
     }
 
     /// A new staging area for the files of one operation (see the module's rule).
     pub fn stage(&self) -> io::Result<Staging> {
-        let staging = self.root.join(STAGING);
-        std::fs::create_dir_all(&staging)?;
-        loop {
-            let id = unique_name();
-            let new = staging.join(format!("{NEW_PREFIX}{id}"));
-            match std::fs::create_dir(&new) {
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                r => r?,
-            }
-            let lock = File::create_new(new.join(LOCK))?;
-            lock.lock()?;
-            let dir = staging.join(&id);
-            std::fs::rename(&new, &dir)?;
-            return Ok(Staging {
-                media: self.clone(),
-                dir,
-                lock: Some(lock),
-                files: BTreeSet::new(),
-                parts: 0,
-                state: StagingState::Open,
-            });
-        }
+        Ok(Staging {
+            inner: match &self.backend {
+                Backend::Local(l) => StagingInner::Local(l.stage()?),
+                Backend::S3(s) => StagingInner::S3(s3::S3Staging::new(s.clone())),
+            },
+        })
     }
 
     /// Store bytes at once: stage, then publish. Only for callers whose referring rows are
     /// already committed or are written by the same trusted process right after (tests,
-    /// fixtures); request paths stage, commit, then publish.
+    /// fixtures, restoring a backup); request paths stage, commit, then publish.
     pub fn put(&self, bytes: &[u8]) -> io::Result<(String, u64)> {
         self.put_reader(bytes)
     }
 
-    /// [`MediaStore::put`] from a reader.
+    /// [`MediaStore::put`] from a reader, streaming.
     pub fn put_reader(&self, reader: impl Read) -> io::Result<(String, u64)> {
         let mut s = self.stage()?;
         let r = s.put_reader(reader)?;
@@ -184,286 +233,219 @@ impl MediaStore {
 
     /// The file of the store with this hash as it is now, or `None` if there is none.
     pub fn stat(&self, sha256: &str) -> io::Result<Option<StoredFile>> {
-        match std::fs::metadata(self.path(sha256)) {
-            Ok(m) if m.is_file() => Ok(Some(StoredFile {
-                sha256: sha256.to_owned(),
-                print: Fingerprint::of(&m),
-            })),
-            Ok(_) => Ok(None),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
+        match &self.backend {
+            Backend::Local(l) => l.stat(sha256),
+            Backend::S3(s) => s.stat(sha256),
         }
+    }
+
+    pub fn exists(&self, sha256: &str) -> io::Result<bool> {
+        Ok(self.stat(sha256)?.is_some())
     }
 
     /// Every file of the store, in hash order.
     pub fn list(&self) -> io::Result<Vec<StoredFile>> {
-        let mut out = Vec::new();
-        for (prefix, shard) in self.shards()? {
-            for file in read_dir_sorted(&shard)? {
-                let Some(name) = file.file_name().and_then(|n| n.to_str()) else {
-                    continue;
-                };
-                if !is_sha256(name) || !name.starts_with(&prefix) {
-                    continue;
-                }
-                match std::fs::symlink_metadata(&file) {
-                    Ok(m) if m.is_file() => out.push(StoredFile {
-                        sha256: name.to_owned(),
-                        print: Fingerprint::of(&m),
-                    }),
-                    Ok(_) => {}
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                    Err(e) => return Err(e),
-                }
-            }
+        match &self.backend {
+            Backend::Local(l) => l.list(),
+            Backend::S3(s) => s.list(),
         }
+    }
+
+    /// A whole file, for small ones (a logo, a subtitle track); `NotFound` if missing.
+    pub fn read(&self, sha256: &str) -> io::Result<Vec<u8>> {
+        let (mut r, size) = self.reader(sha256)?.ok_or_else(|| {
+            io::Error::new(io::ErrorKind::NotFound, format!("no media file {sha256}"))
+        })?;
+        let mut out = Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(1 << 24));
+        r.read_to_end(&mut out)?;
         Ok(out)
     }
 
-    /// Remove files of the store that no committed row referred to when the caller looked.
-    ///
-    /// Each candidate carries the fingerprint its file had *before* the caller asked the
-    /// database whether anything refers to it. Another operation may have committed a row
-    /// for the same content since and published its own copy under the same name; so each
-    /// file is first renamed aside (atomic), and deleted only if what was set aside is
-    /// still the file the caller looked at — a newly published file is a new inode with a
-    /// newer time, and is put back. Removals are serialised by the store's `.lock`; files
-    /// a crashed removal set aside are put back by [`MediaStore::recover_set_aside`].
-    pub fn remove_unreferenced(&self, candidates: &[StoredFile]) -> io::Result<Vec<Removed>> {
-        let _lock = self.removal_lock()?;
-        let mut removed = Vec::new();
-        for c in candidates {
-            let dest = self.path(&c.sha256);
-            let aside = dest.with_file_name(format!("{}{REMOVING}", c.sha256));
-            match std::fs::rename(&dest, &aside) {
-                Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(e),
-            }
-            let now = std::fs::symlink_metadata(&aside)?;
-            if Fingerprint::of(&now) == c.print {
-                std::fs::remove_file(&aside)?;
-                removed.push(Removed {
-                    name: c.sha256.clone(),
-                    bytes: now.len(),
-                });
-            } else {
-                // Published again since the caller looked: it stays (if yet another copy
-                // arrived meanwhile, this one replaces it with the same bytes).
-                std::fs::rename(&aside, &dest)?;
-            }
+    /// A file as a stream of bytes, with its size, or `None` if there is none.
+    pub fn reader(&self, sha256: &str) -> io::Result<Option<(Box<dyn Read + Send>, u64)>> {
+        match &self.backend {
+            Backend::Local(l) => match std::fs::File::open(l.path(sha256)) {
+                Ok(f) => {
+                    let size = f.metadata()?.len();
+                    Ok(Some((Box::new(f), size)))
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(e),
+            },
+            Backend::S3(s) => s.reader(sha256),
         }
-        Ok(removed)
     }
 
-    /// The store's folders (`ab/`), by name, with their two-digit names.
-    fn shards(&self) -> io::Result<Vec<(String, PathBuf)>> {
-        let mut out = Vec::new();
-        for dir in read_dir_sorted(&self.root)? {
-            let Some(name) = dir.file_name().and_then(|n| n.to_str()) else {
-                continue;
-            };
-            if name.len() == 2 && name.bytes().all(|b| b.is_ascii_hexdigit()) && dir.is_dir() {
-                out.push((name.to_owned(), dir));
-            }
+    /// For serving: where a local file is (`ServeFile` answers Range and conditional
+    /// requests from it), or `None` for a bucket (use [`MediaStore::get`]).
+    pub fn local_path(&self, sha256: &str) -> Option<PathBuf> {
+        match &self.backend {
+            Backend::Local(l) => Some(l.path(sha256)),
+            Backend::S3(_) => None,
         }
-        Ok(out)
     }
 
-    fn lock_file(&self) -> io::Result<File> {
-        OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(self.root.join(REMOVE_LOCK))
-    }
-
-    fn removal_lock(&self) -> io::Result<File> {
-        let f = self.lock_file()?;
-        f.lock()?;
-        Ok(f)
-    }
-
-    /// Put back files a removal set aside and did not finish with (it crashed). Keeping a
-    /// file is always safe; the next sweep decides about it.
-    pub fn recover_set_aside(&self) -> io::Result<()> {
-        // With the lock, no removal is in progress: whatever is set aside is left over.
-        let _lock = self.removal_lock()?;
-        for (_, shard) in self.shards()? {
-            for file in read_dir_sorted(&shard)? {
-                let Some(sha) = file
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .and_then(|n| n.strip_suffix(REMOVING))
-                    .filter(|s| is_sha256(s))
-                    .map(str::to_owned)
-                else {
-                    continue;
-                };
-                let dest = self.path(&sha);
-                if dest.exists() {
-                    std::fs::remove_file(&file)?;
-                } else {
-                    std::fs::rename(&file, &dest)?;
-                }
-            }
+    /// A file's bytes as they arrive (`range`: only those bytes; it must lie within the
+    /// file), or `None` if there is no such file. Never holds the file in memory.
+    pub async fn get(&self, sha256: &str, range: Option<Range<u64>>) -> io::Result<Option<Object>> {
+        match &self.backend {
+            Backend::Local(l) => local_get(l.path(sha256), range).await,
+            Backend::S3(s) => s.get(sha256, range).await,
         }
-        Ok(())
     }
 
-    /// Staging areas whose operation is gone: their lock could be taken. Areas still in
-    /// use (locked) are left alone whatever their age; half-created ones (`.new-*`, a
-    /// crash between creating and locking) are removed once older than `stale`.
-    pub fn abandoned_staging(&self, stale: Duration) -> io::Result<(Vec<Abandoned>, Vec<Removed>)> {
-        let mut found = Vec::new();
-        let mut removed = Vec::new();
-        let now = SystemTime::now();
-        for dir in read_dir_sorted(&self.root.join(STAGING))? {
-            let Some(name) = dir.file_name().and_then(|n| n.to_str()).map(str::to_owned) else {
-                continue;
-            };
-            if !dir.is_dir() {
-                continue;
-            }
-            if name.starts_with(NEW_PREFIX) {
-                let old = std::fs::metadata(&dir)
-                    .and_then(|m| m.modified())
-                    .is_ok_and(|t| now.duration_since(t).is_ok_and(|age| age > stale));
-                if old {
-                    removed.extend(remove_tree(&dir, &format!("{STAGING}/{name}"))?);
-                }
-                continue;
-            }
-            let lock = match OpenOptions::new().write(true).open(dir.join(LOCK)) {
-                Ok(f) => f,
-                // Every area is created with its lock: without one, either its operation
-                // just finished and removed it, or it is debris.
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    match OpenOptions::new()
-                        .write(true)
-                        .create_new(true)
-                        .open(dir.join(LOCK))
-                    {
-                        Ok(f) => f,
-                        Err(e)
-                            if matches!(
-                                e.kind(),
-                                io::ErrorKind::NotFound | io::ErrorKind::AlreadyExists
-                            ) =>
-                        {
-                            continue;
-                        }
-                        Err(e) => return Err(e),
-                    }
-                }
-                Err(e) => return Err(e),
-            };
-            match lock.try_lock() {
-                Ok(()) => {}
-                Err(std::fs::TryLockError::WouldBlock) => continue,
-                Err(std::fs::TryLockError::Error(e)) => return Err(e),
-            }
-            let mut files = Vec::new();
-            let mut junk = Vec::new();
-            for f in read_dir_sorted(&dir)? {
-                let fname = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                if fname == LOCK {
-                    continue;
-                }
-                match std::fs::symlink_metadata(&f) {
-                    Ok(m) if m.is_file() && is_sha256(fname) => {
-                        files.push((fname.to_owned(), m.len()));
-                    }
-                    _ => junk.push(f),
-                }
-            }
-            found.push(Abandoned {
-                dir,
-                files,
-                junk,
-                _lock: lock,
-            });
+    /// A URL that fetches the file straight from the bucket for `expires`, answered with
+    /// these headers; `None` for a local store.
+    pub async fn signed_url(
+        &self,
+        sha256: &str,
+        expires: Duration,
+        content_type: &str,
+        disposition: Option<&str>,
+    ) -> io::Result<Option<url::Url>> {
+        match &self.backend {
+            Backend::Local(_) => Ok(None),
+            Backend::S3(s) => s
+                .signed_url(sha256, expires, content_type, disposition)
+                .await
+                .map(Some),
         }
-        Ok((found, removed))
     }
 
-    /// Finish an abandoned staging area: files in `publish` (committed rows refer to
-    /// them) move into the store, the rest is deleted with the area.
-    pub fn settle_abandoned(
+    // ---- For the sweep (`crate::media_gc`) ----
+
+    /// For the sweep. Local store: remove files nothing referred to when the caller looked, keeping any
+    /// published again since (see [`local::Local::remove_unreferenced`]). Bucket: delete
+    /// them; the caller holds their deletion candidates locked.
+    pub fn remove_files(&self, files: &[StoredFile]) -> io::Result<Vec<Removed>> {
+        match &self.backend {
+            Backend::Local(l) => l.remove_unreferenced(files),
+            Backend::S3(s) => s.remove(files),
+        }
+    }
+
+    pub(crate) fn recover_set_aside(&self) -> io::Result<()> {
+        match &self.backend {
+            Backend::Local(l) => l.recover_set_aside(),
+            Backend::S3(_) => Ok(()),
+        }
+    }
+
+    pub(crate) fn abandoned_staging(
+        &self,
+        stale: Duration,
+    ) -> io::Result<(Vec<Abandoned>, Vec<Removed>)> {
+        match &self.backend {
+            Backend::Local(l) => {
+                let (a, r) = l.abandoned_staging(stale)?;
+                Ok((a.into_iter().map(Abandoned::Local).collect(), r))
+            }
+            Backend::S3(s) => Ok((
+                s.abandoned_staging(stale)?
+                    .into_iter()
+                    .map(Abandoned::S3)
+                    .collect(),
+                Vec::new(),
+            )),
+        }
+    }
+
+    pub(crate) fn settle_abandoned(
         &self,
         area: Abandoned,
         publish: &BTreeSet<String>,
     ) -> io::Result<(Vec<String>, Vec<Removed>)> {
-        let id = area
-            .dir
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("")
-            .to_owned();
-        let mut published = Vec::new();
-        let mut removed = Vec::new();
-        for (sha, size) in &area.files {
-            let src = area.dir.join(sha);
-            if publish.contains(sha) {
-                publish_file(&src, &self.path(sha))?;
-                published.push(sha.clone());
-            } else {
-                std::fs::remove_file(&src)?;
-                removed.push(Removed {
-                    name: format!("{STAGING}/{id}/{sha}"),
-                    bytes: *size,
-                });
-            }
+        match (&self.backend, area) {
+            (Backend::Local(l), Abandoned::Local(a)) => l.settle_abandoned(a, publish),
+            (Backend::S3(s), Abandoned::S3(a)) => s.settle_abandoned(a, publish),
+            _ => Err(io::Error::other("a staging area of another media store")),
         }
-        for j in &area.junk {
-            let name = j.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            removed.extend(remove_tree(j, &format!("{STAGING}/{id}/{name}"))?);
-        }
-        match std::fs::remove_dir_all(&area.dir) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-            _ => {}
-        }
-        Ok((published, removed))
     }
 
     /// Scratch files older than `stale` (a request that crashed mid-upload left them).
-    pub fn remove_stale_temp(&self, stale: Duration) -> io::Result<Vec<Removed>> {
-        let now = SystemTime::now();
-        let mut removed = Vec::new();
-        for f in read_dir_sorted(&self.temp_dir())? {
-            let Ok(m) = std::fs::symlink_metadata(&f) else {
-                continue;
-            };
-            let old = m
-                .modified()
-                .is_ok_and(|t| now.duration_since(t).is_ok_and(|age| age > stale));
-            if old {
-                let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                removed.extend(remove_tree(&f, &format!("{TMP}/{name}"))?);
+    pub(crate) fn remove_stale_temp(&self, stale: Duration) -> io::Result<Vec<Removed>> {
+        match &self.backend {
+            Backend::Local(l) => l.remove_stale_temp(stale),
+            Backend::S3(s) => {
+                let mut removed = local::remove_stale_in(&s.scratch(), "scratch", stale)?;
+                removed.extend(s.remove_stale_probes(stale)?);
+                Ok(removed)
             }
         }
-        Ok(removed)
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum StagingState {
-    /// Nothing committed refers to the files: dropping deletes them.
-    Open,
-    /// A commit may refer to them: dropping leaves them to the sweep.
-    Kept,
+/// A local file's bytes, read by a blocking thread in chunks through a small channel.
+async fn local_get(path: PathBuf, range: Option<Range<u64>>) -> io::Result<Option<Object>> {
+    use futures_util::StreamExt;
+    use std::io::{Seek, SeekFrom};
+    let opened = tokio::task::spawn_blocking(move || -> io::Result<Option<_>> {
+        let mut f = match std::fs::File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let m = f.metadata()?;
+        let size = m.len();
+        let range = range.unwrap_or(0..size);
+        if range.end > size || range.start > range.end {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "range outside the file",
+            ));
+        }
+        f.seek(SeekFrom::Start(range.start))?;
+        let modified = m.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+        Ok(Some((f, size, range, modified)))
+    })
+    .await
+    .map_err(io::Error::other)??;
+    let Some((f, size, range, last_modified)) = opened else {
+        return Ok(None);
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel::<io::Result<bytes::Bytes>>(4);
+    let len = range.end - range.start;
+    tokio::task::spawn_blocking(move || {
+        let mut r = f.take(len);
+        loop {
+            let mut buf = vec![0u8; 64 * 1024];
+            match r.read(&mut buf) {
+                Ok(0) => return,
+                Ok(n) => {
+                    buf.truncate(n);
+                    if tx.blocking_send(Ok(buf.into())).is_err() {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(e));
+                    return;
+                }
+            }
+        }
+    });
+    let body =
+        futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) })
+            .boxed();
+    Ok(Some(Object {
+        size,
+        range,
+        last_modified,
+        body,
+    }))
 }
 
 /// The files of one operation, outside the store until its transaction commits. Dropped
 /// without [`Staging::publish`] (refused, failed, panicked), it deletes its files.
 #[derive(Debug)]
 pub struct Staging {
-    media: MediaStore,
-    dir: PathBuf,
-    lock: Option<File>,
-    files: BTreeSet<String>,
-    parts: u64,
-    state: StagingState,
+    inner: StagingInner,
+}
+
+#[derive(Debug)]
+enum StagingInner {
+    Local(local::LocalStaging),
+    S3(s3::S3Staging),
 }
 
 impl Staging {
@@ -473,294 +455,94 @@ impl Staging {
     }
 
     /// Stream a file in, hashing as it goes; a half-written file never gets a hash's name.
-    pub fn put_reader(&mut self, mut reader: impl Read) -> io::Result<(String, u64)> {
-        self.parts += 1;
-        let part = self.dir.join(format!(".part-{}", self.parts));
-        let mut out = File::create_new(&part)?;
-        let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; 64 * 1024];
-        let mut size = 0u64;
-        let copied = (|| -> io::Result<()> {
-            loop {
-                let n = reader.read(&mut buf)?;
-                if n == 0 {
-                    break;
-                }
-                hasher.update(&buf[..n]);
-                out.write_all(&buf[..n])?;
-                size += n as u64;
-            }
-            out.sync_all()
-        })();
-        drop(out);
-        if let Err(e) = copied {
-            let _ = std::fs::remove_file(&part);
-            return Err(e);
+    pub fn put_reader(&mut self, reader: impl Read) -> io::Result<(String, u64)> {
+        match &mut self.inner {
+            StagingInner::Local(s) => s.put_reader(reader),
+            StagingInner::S3(s) => s.put_reader(reader),
         }
-        let sha = format!("{:x}", hasher.finalize());
-        // The same content twice in one operation: one file (same bytes, same name).
-        std::fs::rename(&part, self.dir.join(&sha))?;
-        self.files.insert(sha.clone());
-        Ok((sha, size))
     }
 
     /// The hashes staged so far.
-    pub fn hashes(&self) -> impl Iterator<Item = &str> {
-        self.files.iter().map(String::as_str)
+    pub fn hashes(&self) -> Vec<String> {
+        match &self.inner {
+            StagingInner::Local(s) => s.hashes().map(str::to_owned).collect(),
+            StagingInner::S3(s) => s.files().iter().cloned().collect(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
+        match &self.inner {
+            StagingInner::Local(s) => s.is_empty(),
+            StagingInner::S3(s) => s.files().is_empty(),
+        }
     }
 
     /// Move the files into the store. Call only after the transaction that refers to them
-    /// has committed. Each file is renamed over its name even when the store has it
-    /// already (same hash, same bytes): a removal that decided on the old copy then finds
-    /// a new file and keeps it. On an error the area is left for the sweep, which
+    /// has committed. Each file is written over its name even when the store has it
+    /// already (same hash, same bytes): a removal deciding on the old copy at the same time
+    /// must not take the new one. On an error the area is left for the sweep, which
     /// finishes the move for every file a committed row refers to.
-    pub fn publish(mut self) -> io::Result<()> {
-        self.state = StagingState::Kept;
-        for sha in &self.files {
-            publish_file(&self.dir.join(sha), &self.media.path(sha))?;
+    pub fn publish(self) -> io::Result<()> {
+        match self.inner {
+            StagingInner::Local(s) => s.publish(),
+            StagingInner::S3(s) => s.publish(),
         }
-        std::fs::remove_dir_all(&self.dir)?;
-        Ok(())
     }
 
     /// Delete the staged files now, whatever [`Staging::committing`] said: for a caller
     /// that knows its transaction stored nothing (it was refused).
-    pub fn discard(mut self) {
-        self.state = StagingState::Open;
-    }
-
-    /// Call just before committing the transaction that refers to the files: from then on
-    /// a drop (the commit failed, or the request was cancelled while it committed) keeps
-    /// the files for the sweep, which publishes those a committed row refers to and
-    /// deletes the rest. Until then a drop deletes them.
-    pub fn committing(&mut self) {
-        self.state = StagingState::Kept;
-    }
-}
-
-impl Drop for Staging {
-    fn drop(&mut self) {
-        if self.state == StagingState::Open
-            && let Err(e) = std::fs::remove_dir_all(&self.dir)
-            && e.kind() != io::ErrorKind::NotFound
-        {
-            tracing::warn!(dir = %self.dir.display(), error = %e, "cannot remove a staging area; the media sweep will");
+    pub fn discard(self) {
+        match self.inner {
+            StagingInner::Local(s) => s.discard(),
+            StagingInner::S3(s) => s.discard(),
         }
-        // Unlocks: the sweep may now take an area that was kept.
-        self.lock.take();
     }
-}
 
-/// Move one staged file into the store, with a fresh modification time (see
-/// [`MediaStore::remove_unreferenced`]).
-fn publish_file(src: &Path, dest: &Path) -> io::Result<()> {
-    OpenOptions::new()
-        .write(true)
-        .open(src)?
-        .set_modified(SystemTime::now())?;
-    if let Some(dir) = dest.parent() {
-        std::fs::create_dir_all(dir)?;
+    /// Call inside the transaction that refers to the files, just before committing it:
+    /// it withdraws the files from any removal in progress (the bucket's deletion
+    /// candidates, see `crate::media_gc`; waiting for a sweep that holds them), and from
+    /// then on a drop (the commit failed, or the request was cancelled while it
+    /// committed) keeps the files for the sweep, which publishes those a committed row
+    /// refers to and deletes the rest. Until then a drop deletes them.
+    pub async fn committing(&mut self, tx: &mut crate::Tx) -> crate::Result<()> {
+        if let StagingInner::S3(s) = &self.inner {
+            let hashes: Vec<String> = s.files().iter().cloned().collect();
+            crate::repo::media::claim_for_publication(tx, &hashes).await?;
+        }
+        self.kept();
+        Ok(())
     }
-    std::fs::rename(src, dest)
+
+    /// [`Staging::committing`] for a caller whose rows are written outside a transaction
+    /// it holds (tests, fixtures): nothing is withdrawn from a concurrent removal.
+    pub fn kept(&mut self) {
+        match &mut self.inner {
+            StagingInner::Local(s) => s.committing(),
+            StagingInner::S3(s) => s.committing(),
+        }
+    }
 }
 
 pub fn is_sha256(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
-fn unique_name() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!(
-        "{}-{}-{nanos:x}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-/// Entries of a folder in name order; a folder that does not exist is empty.
-fn read_dir_sorted(dir: &Path) -> io::Result<Vec<PathBuf>> {
-    let mut out = match std::fs::read_dir(dir) {
-        Ok(rd) => rd
-            .map(|e| e.map(|e| e.path()))
-            .collect::<io::Result<Vec<_>>>()?,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(e),
-    };
-    out.sort();
-    Ok(out)
-}
-
-/// Delete a file or folder, reporting each file with its size under `label`.
-fn remove_tree(path: &Path, label: &str) -> io::Result<Vec<Removed>> {
-    let m = std::fs::symlink_metadata(path)?;
-    let mut removed = Vec::new();
-    if m.is_dir() {
-        for p in read_dir_sorted(path)? {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            removed.extend(remove_tree(&p, &format!("{label}/{name}"))?);
-        }
-        std::fs::remove_dir(path)?;
-    } else {
-        std::fs::remove_file(path)?;
-        removed.push(Removed {
-            name: label.to_owned(),
-            bytes: m.len(),
-        });
-    }
-    Ok(removed)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn files_under(dir: &Path) -> Vec<String> {
-        let mut out = Vec::new();
-        for p in read_dir_sorted(dir).unwrap() {
-            if p.is_dir() {
-                out.extend(files_under(&p));
-            } else {
-                out.push(p.strip_prefix(dir).unwrap().display().to_string());
-            }
-        }
-        out
-    }
-
     #[test]
-    fn stores_by_hash_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let m = MediaStore::new(dir.path()).unwrap();
-        let (sha, size) = m.put(b"hello").unwrap();
+    fn media_urls() {
         assert_eq!(
-            sha,
-            "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
-        );
-        assert_eq!(size, 5);
-        assert_eq!(std::fs::read(m.path(&sha)).unwrap(), b"hello");
-        let (sha2, _) = m.put(b"hello").unwrap();
-        assert_eq!(sha, sha2);
-        assert_eq!(
-            std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
-            0
+            MediaUrl::parse("file:///srv/media").unwrap(),
+            MediaUrl::Dir(PathBuf::from("/srv/media"))
         );
         assert_eq!(
-            std::fs::read_dir(dir.path().join("staging"))
-                .unwrap()
-                .count(),
-            0
+            MediaUrl::parse("s3://bucket/pre").unwrap(),
+            MediaUrl::S3("s3://bucket/pre".into())
         );
-        assert_eq!(m.list().unwrap().len(), 1);
-    }
-
-    #[test]
-    fn hostile_hashes_do_not_escape() {
-        let m = MediaStore::new(tempfile::tempdir().unwrap().path()).unwrap();
-        assert!(m.path("../../etc/passwd").ends_with("invalid"));
-    }
-
-    #[test]
-    fn a_dropped_staging_area_leaves_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let m = MediaStore::new(dir.path()).unwrap();
-        let before = files_under(dir.path());
-        let mut s = m.stage().unwrap();
-        let (sha, _) = s.put(b"refused").unwrap();
-        s.put(b"refused").unwrap();
-        assert!(!m.path(&sha).exists(), "not in the store before publish");
-        drop(s);
-        assert_eq!(files_under(dir.path()), before);
-        assert!(m.list().unwrap().is_empty());
-    }
-
-    #[test]
-    fn a_failing_reader_leaves_no_half_file() {
-        struct Broken;
-        impl Read for Broken {
-            fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
-                Err(io::Error::other("cut"))
-            }
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let m = MediaStore::new(dir.path()).unwrap();
-        let mut s = m.stage().unwrap();
-        assert!(s.put_reader(Broken).is_err());
-        assert!(s.is_empty());
-        s.publish().unwrap();
-        assert!(m.list().unwrap().is_empty());
-    }
-
-    #[test]
-    fn an_area_in_use_is_not_abandoned_and_a_kept_one_is() {
-        let dir = tempfile::tempdir().unwrap();
-        let m = MediaStore::new(dir.path()).unwrap();
-        let mut s = m.stage().unwrap();
-        let (a, _) = s.put(b"committed").unwrap();
-        let (b, _) = s.put(b"not referred to").unwrap();
-        let (found, _) = m.abandoned_staging(Duration::ZERO).unwrap();
-        assert!(found.is_empty(), "locked by its operation");
-        s.committing();
-        drop(s);
-        let (mut found, _) = m.abandoned_staging(Duration::ZERO).unwrap();
-        assert_eq!(found.len(), 1);
-        let area = found.remove(0);
-        let keep = [a.clone()].into_iter().collect();
-        let (published, removed) = m.settle_abandoned(area, &keep).unwrap();
-        assert_eq!(published, vec![a.clone()]);
-        assert_eq!(removed.len(), 1);
-        assert!(removed[0].name.ends_with(&b));
-        assert_eq!(std::fs::read(m.path(&a)).unwrap(), b"committed");
-        assert!(!m.path(&b).exists());
-        assert_eq!(
-            std::fs::read_dir(dir.path().join("staging"))
-                .unwrap()
-                .count(),
-            0
-        );
-    }
-
-    #[test]
-    fn removal_keeps_a_file_published_again_after_the_check() {
-        let dir = tempfile::tempdir().unwrap();
-        let m = MediaStore::new(dir.path()).unwrap();
-        let (sha, _) = m.put(b"shared").unwrap();
-        let seen = m.stat(&sha).unwrap().unwrap();
-        // Another operation commits a row for the same content and publishes it after
-        // the caller found no reference.
-        let mut s = m.stage().unwrap();
-        s.put(b"shared").unwrap();
-        s.publish().unwrap();
-        assert!(m.remove_unreferenced(&[seen]).unwrap().is_empty());
-        assert_eq!(std::fs::read(m.path(&sha)).unwrap(), b"shared");
-        // Unchanged since the check: removed.
-        let seen = m.stat(&sha).unwrap().unwrap();
-        let removed = m.remove_unreferenced(&[seen]).unwrap();
-        assert_eq!(
-            removed,
-            vec![Removed {
-                name: sha.clone(),
-                bytes: 6
-            }]
-        );
-        assert!(!m.path(&sha).exists());
-        assert!(files_under(dir.path()).iter().all(|f| f == ".lock"));
-    }
-
-    #[test]
-    fn a_crashed_removal_puts_the_file_back() {
-        let dir = tempfile::tempdir().unwrap();
-        let m = MediaStore::new(dir.path()).unwrap();
-        let (sha, _) = m.put(b"set aside").unwrap();
-        let path = m.path(&sha);
-        std::fs::rename(&path, path.with_file_name(format!("{sha}{REMOVING}"))).unwrap();
-        m.recover_set_aside().unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"set aside");
+        assert!(MediaUrl::parse("s3://").is_err());
+        assert!(MediaUrl::parse("/srv/media").is_err());
+        assert!(MediaUrl::parse("file://host/x").is_err());
     }
 }

@@ -19,6 +19,27 @@
 //! - A staging area whose operation is gone (its lock is free: the process crashed, or
 //!   its commit failed midway) is finished: files committed rows refer to move into the
 //!   store (a crash between commit and publish), the rest is deleted.
+//!
+//! On S3 there are no inodes, no rename and no conditional delete, so the second point
+//! is kept another way, through the database. The race to close: the sweep lists object
+//! X (old, unreferenced), asks the database (no rows), then another node commits a row
+//! referring to X and publishes X, then the sweep deletes X. Instead:
+//! 1. the sweep records X as a deletion candidate (`media_deletions`, committed);
+//! 2. in one transaction it locks X's candidate row (`FOR UPDATE`; on SQLite the
+//!    transaction holds the one writer), asks again whether a committed row refers to X,
+//!    deletes the object if none does, deletes the candidate, and commits;
+//! 3. every operation that publishes X writes and deletes X's candidate row inside the
+//!    transaction that writes its rows ([`crate::Staging::committing`],
+//!    [`refs::claim_for_publication`]) and publishes after it commits. Writing the row
+//!    (not only deleting it) matters: it locks the key even when no candidate exists yet.
+//!
+//! If the operation's claim comes first, the sweep's step 1 or 2 waits for the
+//! operation's transaction, then finds no candidate or finds the committed row referring
+//! to X, and X stays. If the sweep's lock comes first, the operation waits for the
+//! sweep's commit — X is deleted by then — and then publishes X again from its staging
+//! area. If the operation committed before step 2 asked, the question finds its row. In every order a committed row's file exists
+//! once its operation has published. Staged objects are never candidates (the sweep
+//! lists only the store's keys).
 
 use crate::Result;
 use crate::media::{MediaStore, Removed, StoredFile};
@@ -113,8 +134,40 @@ async fn remove_unless_referenced(
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
+    if media.is_local() {
+        let m = media.clone();
+        return blocking(move || m.remove_files(&candidates)).await;
+    }
+    remove_through_candidates(store, media, candidates).await
+}
+
+/// The object-store removal: steps 1 and 2 of the module's comment.
+async fn remove_through_candidates(
+    store: &Store,
+    media: &MediaStore,
+    candidates: Vec<StoredFile>,
+) -> Result<Vec<Removed>> {
+    let keys: Vec<String> = candidates.iter().map(|f| f.sha256.clone()).collect();
+    let now = jiff::Timestamp::now().as_millisecond();
+    let mut c = store.conn().await?;
+    refs::mark_deletion_candidates(&mut c, &keys, now).await?;
+    drop(c);
+    let mut tx = store.begin().await?;
+    let locked: BTreeSet<String> = refs::lock_deletion_candidates(&mut tx, &keys)
+        .await?
+        .into_iter()
+        .collect();
+    let still: Vec<String> = locked.iter().cloned().collect();
+    let referenced = refs::referenced_among(&mut tx, &still).await?;
+    let doomed: Vec<StoredFile> = candidates
+        .into_iter()
+        .filter(|f| locked.contains(&f.sha256) && !referenced.contains(&f.sha256))
+        .collect();
     let m = media.clone();
-    blocking(move || m.remove_unreferenced(&candidates)).await
+    let removed = blocking(move || m.remove_files(&doomed)).await?;
+    refs::clear_deletion_candidates(&mut tx, &still).await?;
+    tx.commit().await?;
+    Ok(removed)
 }
 
 /// Sweep the media directory: delete store files nothing refers to (older than
@@ -125,6 +178,17 @@ pub async fn sweep(store: &Store, media: &MediaStore) -> Result<SweepReport> {
 
 /// [`sweep`] with another grace period (tests).
 pub async fn sweep_with(store: &Store, media: &MediaStore, grace: Duration) -> Result<SweepReport> {
+    sweep_with_times(store, media, grace, STALE).await
+}
+
+/// [`sweep`] with another grace period and stale threshold (tests: a crashed operation's
+/// staging area on S3 is recognised by its age).
+pub async fn sweep_with_times(
+    store: &Store,
+    media: &MediaStore,
+    grace: Duration,
+    stale: Duration,
+) -> Result<SweepReport> {
     let mut report = SweepReport::default();
     let m = media.clone();
     blocking(move || m.recover_set_aside()).await?;
@@ -132,10 +196,10 @@ pub async fn sweep_with(store: &Store, media: &MediaStore, grace: Duration) -> R
     // Staging areas first: a crash between commit and publish is repaired before the
     // store is judged.
     let m = media.clone();
-    let (areas, removed) = blocking(move || m.abandoned_staging(STALE)).await?;
+    let (areas, removed) = blocking(move || m.abandoned_staging(stale)).await?;
     report.removed.extend(removed);
     for area in areas {
-        let hashes: Vec<String> = area.files.iter().map(|(h, _)| h.clone()).collect();
+        let hashes: Vec<String> = area.files().iter().map(|(h, _)| h.clone()).collect();
         let referenced = referenced_among(store, &hashes).await?;
         let m = media.clone();
         let (published, removed) = blocking(move || m.settle_abandoned(area, &referenced)).await?;
@@ -168,6 +232,6 @@ pub async fn sweep_with(store: &Store, media: &MediaStore, grace: Duration) -> R
     let m = media.clone();
     report
         .removed
-        .extend(blocking(move || m.remove_stale_temp(STALE)).await?);
+        .extend(blocking(move || m.remove_stale_temp(stale)).await?);
     Ok(report)
 }

@@ -41,6 +41,7 @@ const MIGRATIONS: &[Migration] = migrations![
     15 "0015_wiki_tasks",
     16 "0016_discussions",
     17 "0017_jobs",
+    18 "0018_media_deletions",
 ];
 
 /// The schema version this build brings a database up to (its last migration).

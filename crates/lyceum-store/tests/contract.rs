@@ -1902,8 +1902,8 @@ async fn released_files_go_unless_still_referred_to(store: Store) {
     assert_eq!(removed.len(), 1);
     assert_eq!(removed[0].name, own);
     assert_eq!(removed[0].bytes, 12);
-    assert!(!m.path(&own).exists());
-    assert_eq!(std::fs::read(m.path(&shared)).unwrap(), b"shared notes");
+    assert!(!m.exists(&own).unwrap());
+    assert_eq!(m.read(&shared).unwrap(), b"shared notes");
     // Releasing a file that is gone already, or was never there, does nothing.
     assert!(
         media_gc::release(&store, &m, [own, hash(9)])
@@ -1932,7 +1932,7 @@ async fn the_media_sweep_keeps_what_rows_refer_to(store: Store) {
     let mut crashed = m.stage().unwrap();
     let (recovered, _) = crashed.put(b"committed, not moved").unwrap();
     let (dropped, _) = crashed.put(b"never committed").unwrap();
-    crashed.committing();
+    crashed.kept();
     let mut c = store.conn().await.unwrap();
     assets::put(&mut c, first, "b.txt", "text/plain", 20, &recovered, NOW)
         .await
@@ -1944,16 +1944,13 @@ async fn the_media_sweep_keeps_what_rows_refer_to(store: Store) {
 
     // Young files wait for the grace period.
     let r = media_gc::sweep(&store, &m).await.unwrap();
-    assert!(m.path(&orphan).exists());
+    assert!(m.exists(&orphan).unwrap());
     assert_eq!(r.young, 1, "{r:?}");
     assert_eq!(r.recovered, vec![recovered.clone()]);
     assert_eq!(r.removed.len(), 1, "{r:?}");
     assert!(r.removed[0].name.ends_with(&dropped), "{r:?}");
-    assert_eq!(
-        std::fs::read(m.path(&recovered)).unwrap(),
-        b"committed, not moved"
-    );
-    assert!(!m.path(&dropped).exists());
+    assert_eq!(m.read(&recovered).unwrap(), b"committed, not moved");
+    assert!(!m.exists(&dropped).unwrap());
 
     let r = media_gc::sweep_with(&store, &m, std::time::Duration::ZERO)
         .await
@@ -1967,9 +1964,9 @@ async fn the_media_sweep_keeps_what_rows_refer_to(store: Store) {
     );
     assert_eq!(r.bytes(), 20);
     assert_eq!(r.kept, 3);
-    assert!(!m.path(&orphan).exists());
+    assert!(!m.exists(&orphan).unwrap());
     for kept in [&asset, &file, &recovered] {
-        assert!(m.path(kept).exists());
+        assert!(m.exists(kept).unwrap());
     }
     // The running operation finishes after the sweep: its file arrives whole.
     let mut c = store.conn().await.unwrap();
@@ -1977,9 +1974,9 @@ async fn the_media_sweep_keeps_what_rows_refer_to(store: Store) {
         .await
         .unwrap();
     drop(c);
-    running.committing();
+    running.kept();
     running.publish().unwrap();
-    assert_eq!(std::fs::read(m.path(&in_flight)).unwrap(), b"uploading");
+    assert_eq!(m.read(&in_flight).unwrap(), b"uploading");
     let r = media_gc::sweep_with(&store, &m, std::time::Duration::ZERO)
         .await
         .unwrap();

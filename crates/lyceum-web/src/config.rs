@@ -35,6 +35,12 @@ pub struct WebConfig {
     /// `LYCEUM_METRICS_TOKEN`.
     #[serde(default)]
     pub metrics_token: Option<Secret>,
+    /// With media on S3: answer a media request (after its permission check) with a
+    /// redirect to a URL signed for a few minutes, so the bytes come straight from the
+    /// bucket, instead of streaming them through this node. Off by default; no effect on
+    /// a local media directory.
+    #[serde(default)]
+    pub media_signed_urls: bool,
 }
 
 /// Which wikis this site reads for wiki tasks: Wikimedia's, by domain (unless turned
@@ -171,6 +177,7 @@ impl WebConfig {
             email: None,
             wikis: WikisConfig::default(),
             metrics_token: None,
+            media_signed_urls: false,
         }
     }
 

@@ -398,9 +398,9 @@ async fn copy_one(media: &MediaStore, sha: &str, dir: &Path) -> Result<Option<u6
     }
     let (media, sha, dir) = (media.clone(), sha.to_owned(), dir.to_path_buf());
     tokio::task::spawn_blocking(move || {
-        let reader = match std::fs::File::open(media.path(&sha)) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        let reader = match media.reader(&sha) {
+            Ok(Some((r, _size))) => r,
+            Ok(None) => return Ok(None),
             Err(e) => return Err(format!("cannot read media file {sha}: {e}")),
         };
         let target = backup_path(&dir, &sha);

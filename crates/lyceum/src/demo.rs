@@ -109,7 +109,10 @@ pub async fn seed_content(
         }
         created.push((code, course));
     }
-    staged.committing();
+    staged
+        .committing(&mut tx)
+        .await
+        .map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
     staged.publish().map_err(|e| e.to_string())?;
     Ok(created)
@@ -796,6 +799,7 @@ pub async fn run(
     let site = site::open(&DataArgs {
         data: Some(dir.clone()),
         database_url,
+        media_url: None,
     })
     .await?;
     let (listener, bound) = site::bind(addr).await?;

@@ -26,9 +26,15 @@ pub struct DataArgs {
     /// Data directory: SQLite database, media files, lyceum.toml.
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
-    /// PostgreSQL instead of SQLite (postgres://…); media still go to --data.
+    /// PostgreSQL instead of SQLite (postgres://…).
     #[arg(long, value_name = "URL", env = "LYCEUM_DATABASE_URL")]
     pub database_url: Option<String>,
+    /// Where media files live: file:///path (a directory) or s3://BUCKET[/prefix] (an
+    /// S3-compatible object store, reached with the standard AWS_* variables:
+    /// AWS_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION,
+    /// AWS_ALLOW_HTTP). Default: DIR/media.
+    #[arg(long, value_name = "URL", env = "LYCEUM_MEDIA_URL")]
+    pub media_url: Option<String>,
 }
 
 #[derive(Subcommand)]

@@ -76,10 +76,20 @@ pub async fn require_empty_postgres(url: &str, advice: &str) -> Result<()> {
     Ok(())
 }
 
-/// The site's media store (created when needed).
+/// The media store `--media-url` names (`DIR/media` without one; created when needed).
+/// An S3 store keeps its scratch files (uploads being received) in `DIR/tmp`.
 pub fn open_media(args: &DataArgs) -> Result<MediaStore> {
-    MediaStore::new(data_dir(args).join("media"))
-        .map_err(|e| format!("cannot create the media directory: {e}"))
+    let dir = data_dir(args);
+    let url = match &args.media_url {
+        Some(u) => lyceum_store::media::MediaUrl::parse(u)?,
+        None => lyceum_store::media::MediaUrl::Dir(dir.join("media")),
+    };
+    MediaStore::open(&url, dir.join("tmp")).map_err(|e| {
+        format!(
+            "cannot open the media store {}: {e}",
+            args.media_url.as_deref().unwrap_or("(DIR/media)")
+        )
+    })
 }
 
 /// Settings from `lyceum.toml` (or the given file), with secrets from the environment.

@@ -597,7 +597,7 @@ fn refused_imports_leave_media_alone_and_media_gc_removes_orphans() {
     let media = lyceum_store::MediaStore::new(&media_dir).unwrap();
     let (orphan, _) = media.put(b"nobody refers to me").unwrap();
     let (young, _) = media.put(b"just written").unwrap();
-    age(&media.path(&orphan), 2);
+    age(&media.local_path(&orphan).unwrap(), 2);
     let referenced: Vec<String> = media
         .list()
         .unwrap()
@@ -606,7 +606,7 @@ fn refused_imports_leave_media_alone_and_media_gc_removes_orphans() {
         .collect();
     for f in media.list().unwrap() {
         if f.sha256 != young {
-            age(&media.path(&f.sha256), 2);
+            age(&media.local_path(&f.sha256).unwrap(), 2);
         }
     }
     let crashed = media_dir.join("staging").join("123-0-abc");
@@ -630,11 +630,11 @@ fn refused_imports_leave_media_alone_and_media_gc_removes_orphans() {
         out.contains("Left 1 unused file younger than 60 minutes for a later sweep."),
         "{out}"
     );
-    assert!(!media.path(&orphan).exists());
+    assert!(!media.exists(&orphan).unwrap());
     assert!(!crashed.exists());
-    assert!(media.path(&young).exists());
+    assert!(media.exists(&young).unwrap());
     for sha in referenced.iter().filter(|s| **s != orphan && **s != young) {
-        assert_eq!(std::fs::read(media.path(sha)).unwrap(), b"Course notes");
+        assert_eq!(media.read(sha).unwrap(), b"Course notes");
     }
 
     // Nothing more to do.
@@ -668,7 +668,7 @@ async fn media_gc_runs_on_postgresql() {
     let media = lyceum_store::MediaStore::new(dir.path().join("media")).unwrap();
     let (orphan, _) = media.put(b"orphan").unwrap();
     for f in media.list().unwrap() {
-        age(&media.path(&f.sha256), 2);
+        age(&media.local_path(&f.sha256).unwrap(), 2);
     }
     let (ok, out, err) = run(&["media", "gc"]);
     assert!(ok, "{err}");

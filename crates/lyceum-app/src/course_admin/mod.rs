@@ -450,7 +450,7 @@ pub async fn set_card_image(
     repo::set_card_image(&mut tx, course.id(), Some(&name), now).await?;
     courses::bump_content_version(&mut tx, course.id(), now).await?;
     card_audit(&mut tx, user, key, Some(&name), now).await?;
-    staged.committing();
+    staged.committing(&mut tx).await?;
     tx.commit().await?;
     if let Err(e) = tokio::task::spawn_blocking(move || staged.publish())
         .await

@@ -184,6 +184,7 @@ pub async fn add_attachment(
     a: &Assignment<'_>,
     user: UserId,
     up: &Upload<'_>,
+    staged: Option<&mut lyceum_store::Staging>,
 ) -> Result<AttachmentRow> {
     // The one place attachments are recorded: names and alt text are made safe here,
     // whichever way they came (docs/LIMITS.md).
@@ -208,9 +209,11 @@ pub async fn add_attachment(
         state.draft_files.len(),
     )
     .map_err(Error::invalid)?;
-    let mut c = env.store.conn().await?;
+    // The row and the claim on its file's content commit together (see
+    // `lyceum_store::Staging::committing`).
+    let mut tx = env.store.begin().await?;
     let id = repo::add_attachment(
-        &mut c,
+        &mut tx,
         &repo::NewAttachment {
             user,
             block: a.block,
@@ -224,6 +227,11 @@ pub async fn add_attachment(
         },
     )
     .await?;
+    if let Some(s) = staged {
+        s.committing(&mut tx).await?;
+    }
+    tx.commit().await?;
+    let mut c = env.store.conn().await?;
     repo::attachment(&mut c, id)
         .await?
         .ok_or_else(|| Error::internal("an attachment just stored is missing"))

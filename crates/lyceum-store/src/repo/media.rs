@@ -4,7 +4,7 @@
 //! contract test fails if a table has a `sha256` column this list does not name).
 
 use crate::Result;
-use crate::db::{Db, q_built};
+use crate::db::{Backend, Db, Tx, q, q_built};
 use lyceum_core::CourseId;
 use std::collections::BTreeSet;
 
@@ -97,4 +97,86 @@ fn union_of(condition: impl Fn(&MediaReference) -> Option<String>) -> String {
         })
         .collect::<Vec<_>>()
         .join(" UNION ")
+}
+
+// ---- Deletion candidates (the S3 backend's removals; see `crate::media_gc`) ----
+
+/// Record `hashes` as about to be deleted (those recorded already stay as they are).
+pub async fn mark_deletion_candidates(db: &mut impl Db, hashes: &[String], now: i64) -> Result<()> {
+    for h in hashes {
+        db.exec(
+            q("INSERT INTO media_deletions (content_hash, marked_at) VALUES ($1, $2) ON CONFLICT (content_hash) DO NOTHING")
+                .bind(h.as_str())
+                .bind(now),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Of `hashes`, the candidates still recorded, locked until the transaction ends (on
+/// SQLite the transaction holds the one writer, which is a lock on every row).
+pub async fn lock_deletion_candidates(tx: &mut Tx, hashes: &[String]) -> Result<Vec<String>> {
+    let mut found = Vec::new();
+    let lock = match tx.backend() {
+        Backend::Postgres => " ORDER BY content_hash FOR UPDATE",
+        Backend::Sqlite => " ORDER BY content_hash",
+    };
+    for chunk in hashes.chunks(CHUNK) {
+        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let mut query = q_built(format!(
+            "SELECT content_hash FROM media_deletions WHERE content_hash IN ({}){lock}",
+            list.join(", ")
+        ));
+        for h in chunk {
+            query = query.bind(h.as_str());
+        }
+        let rows: Vec<(String,)> = tx.all(query).await?;
+        found.extend(rows.into_iter().map(|(h,)| h));
+    }
+    Ok(found)
+}
+
+/// Take `hashes` out of any removal, for an operation about to publish them: inside the
+/// transaction that refers to them. Each hash's candidate row is written (created if
+/// missing) and then deleted, so until this transaction ends its row is locked: a sweep
+/// holding it locked is waited for (its deletion happens before this publishes), and a
+/// sweep recording or locking it later waits for this commit and then finds the rows
+/// that refer to the content. (Deleting a row that is not there would lock nothing.)
+pub async fn claim_for_publication(db: &mut impl Db, hashes: &[String]) -> Result<()> {
+    for chunk in hashes.chunks(CHUNK) {
+        if chunk.is_empty() {
+            continue;
+        }
+        let values: Vec<String> = (1..=chunk.len()).map(|i| format!("(${i}, 0)")).collect();
+        let mut query = q_built(format!(
+            "INSERT INTO media_deletions (content_hash, marked_at) VALUES {} \
+             ON CONFLICT (content_hash) DO UPDATE SET marked_at = 0",
+            values.join(", ")
+        ));
+        for h in chunk {
+            query = query.bind(h.as_str());
+        }
+        db.exec(query).await?;
+    }
+    clear_deletion_candidates(db, hashes).await
+}
+
+/// Delete the candidate rows of `hashes`.
+pub async fn clear_deletion_candidates(db: &mut impl Db, hashes: &[String]) -> Result<()> {
+    for chunk in hashes.chunks(CHUNK) {
+        if chunk.is_empty() {
+            continue;
+        }
+        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let mut query = q_built(format!(
+            "DELETE FROM media_deletions WHERE content_hash IN ({})",
+            list.join(", ")
+        ));
+        for h in chunk {
+            query = query.bind(h.as_str());
+        }
+        db.exec(query).await?;
+    }
+    Ok(())
 }

@@ -4,12 +4,8 @@
 use crate::courses;
 use crate::error::{AppError, AppResult};
 use crate::page::Cx;
-use axum::body::Body;
 use axum::extract::{Path, Request};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
-use tower::ServiceExt;
-use tower_http::services::ServeFile;
+use axum::response::Response;
 
 pub async fn serve(
     cx: Cx,
@@ -27,32 +23,25 @@ pub async fn serve(
         .uri()
         .query()
         .is_some_and(|q| q.split('&').any(|kv| kv == "download=1"));
-    let path = cx.app.media().path(&asset.sha256);
-    let res = ServeFile::new(path)
-        .oneshot(req)
-        .await
-        .map_err(AppError::internal)?;
-    if res.status() == axum::http::StatusCode::NOT_FOUND {
-        tracing::error!(asset = %asset.name, sha = %asset.sha256, "media file missing from the media directory");
-        return Err(AppError::NotFound);
-    }
-    let mut res = res.map(Body::new).into_response();
-    let h = res.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&asset.content_type) {
-        h.insert(header::CONTENT_TYPE, v);
-    }
     // Published media may sit in shared caches; an unpublished course's may not.
-    let cache = if course.row.published {
+    let cache_control = if course.row.published {
         "public, max-age=31536000, immutable"
     } else {
         "private, max-age=31536000, immutable"
     };
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    if download {
-        // Asset names are restricted to [A-Za-z0-9._%-], so they need no quoting rules.
-        if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", asset.name)) {
-            h.insert(header::CONTENT_DISPOSITION, v);
-        }
-    }
-    Ok(res)
+    // Asset names are restricted to [A-Za-z0-9._%-], so they need no quoting rules.
+    let disposition = download.then(|| format!("attachment; filename=\"{}\"", asset.name));
+    crate::media_files::send(
+        &cx.app,
+        &crate::media_files::MediaFile {
+            sha256: &asset.sha256,
+            content_type: &asset.content_type,
+            cache_control,
+            disposition,
+            nosniff: false,
+            what: &asset.name,
+        },
+        req,
+    )
+    .await
 }

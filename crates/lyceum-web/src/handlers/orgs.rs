@@ -9,11 +9,10 @@ use crate::handlers::{see_other, with_notice};
 use crate::page::{Cx, Html, Page};
 use crate::state::App;
 use askama::Template;
-use axum::body::Body;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Request};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use lyceum_app::orgs::{self as app, LOGO_MAX_BYTES, OrgEdit, OrgView};
@@ -22,8 +21,6 @@ use lyceum_core::limits;
 use lyceum_core::permissions::{Action, OrgRole};
 use lyceum_store::repo::admin as admin_repo;
 use serde::Deserialize;
-use tower::ServiceExt;
-use tower_http::services::ServeFile;
 
 pub fn routes() -> Router<App> {
     Router::new()
@@ -328,24 +325,19 @@ pub async fn logo(
     if hash.len() < 12 || !sha.starts_with(&hash) {
         return Err(AppError::NotFound);
     }
-    let res = ServeFile::new(cx.app.media().path(&sha))
-        .oneshot(req)
-        .await
-        .map_err(AppError::internal)?;
-    if res.status() == StatusCode::NOT_FOUND {
-        tracing::error!(org = %slug, sha = %sha, "logo file missing from the media directory");
-        return Err(AppError::NotFound);
-    }
-    let mut res = res.map(Body::new).into_response();
-    let h = res.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&content_type) {
-        h.insert(header::CONTENT_TYPE, v);
-    }
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=31536000, immutable"),
-    );
-    Ok(res)
+    crate::media_files::send(
+        &cx.app,
+        &crate::media_files::MediaFile {
+            sha256: &sha,
+            content_type: &content_type,
+            cache_control: "public, max-age=31536000, immutable",
+            disposition: None,
+            nosniff: false,
+            what: &slug,
+        },
+        req,
+    )
+    .await
 }
 
 // ---------- People ----------

@@ -163,13 +163,13 @@ async fn readiness_names_what_is_missing() {
         r.json(),
         serde_json::json!({"status": "ready", "database": "ok", "media": "ok"})
     );
-    std::fs::remove_dir_all(t.media.root()).unwrap();
+    std::fs::remove_dir_all(t.media.local_root().unwrap()).unwrap();
     let r = t.client().get("/readyz").await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
     assert_eq!(r.json()["database"], "ok");
     assert_eq!(r.json()["media"], "unavailable");
     assert!(
-        !t.media.root().exists(),
+        !t.media.local_root().unwrap().exists(),
         "the check does not recreate the store"
     );
     // Alive all the same: a load balancer restarts only what /healthz fails.

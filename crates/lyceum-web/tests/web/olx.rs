@@ -742,7 +742,7 @@ async fn a_reimport_releases_the_files_it_replaces() {
     // Unchanged: the file stays.
     let r = upload(&mut admin, "/import", &[], &small_course()).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(std::fs::read(t.media.path(&old)).unwrap(), b"Course notes");
+    assert_eq!(t.media.read(&old).unwrap(), b"Course notes");
     // New notes under the same name: the old file goes, the new one is there.
     let files: Vec<(String, Vec<u8>)> = small_files("SMALLORG", "Small OLX course")
         .into_iter()
@@ -758,8 +758,11 @@ async fn a_reimport_releases_the_files_it_replaces() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let new = sha_of("notes.txt").await.unwrap();
     assert_ne!(new, old);
-    assert_eq!(std::fs::read(t.media.path(&new)).unwrap(), b"Revised notes");
-    assert!(!t.media.path(&old).exists(), "the replaced file is removed");
+    assert_eq!(t.media.read(&new).unwrap(), b"Revised notes");
+    assert!(
+        !t.media.exists(&old).unwrap(),
+        "the replaced file is removed"
+    );
     let stored: Vec<String> = t
         .media
         .list()
@@ -768,7 +771,7 @@ async fn a_reimport_releases_the_files_it_replaces() {
         .map(|f| f.sha256)
         .collect();
     assert_eq!(stored, vec![new]);
-    let staging = std::fs::read_dir(t.media.root().join("staging"))
+    let staging = std::fs::read_dir(t.media.local_root().unwrap().join("staging"))
         .unwrap()
         .count();
     assert_eq!(staging, 0, "no staging area is left");

@@ -952,7 +952,7 @@ async fn a_deleted_attachment_takes_its_file_unless_shared() {
             assert_eq!(r.json()["error"]["code"], "lyceum-error-or-too-many-files");
             let files = w.t.media.list().unwrap().len();
             assert_eq!(files, i, "the refused file is not kept");
-            let staging = std::fs::read_dir(w.t.media.root().join("staging"))
+            let staging = std::fs::read_dir(w.t.media.local_root().unwrap().join("staging"))
                 .unwrap()
                 .count();
             assert_eq!(staging, 0);
@@ -989,7 +989,7 @@ async fn a_reimport_that_removes_a_block_removes_its_files() {
         }
     };
     let essay_file = sha(r.json()["id"].as_i64().unwrap()).await;
-    assert!(w.t.media.path(&essay_file).exists());
+    assert!(w.t.media.exists(&essay_file).unwrap());
 
     // The same course, without the essay's unit.
     let dir = tempfile::tempdir().unwrap();
@@ -1030,7 +1030,7 @@ async fn a_reimport_that_removes_a_block_removes_its_files() {
     assert!(!summary.created);
     assert!(summary.outline.removed > 0);
     assert!(
-        !w.t.media.path(&essay_file).exists(),
+        !w.t.media.exists(&essay_file).unwrap(),
         "the removed block's file is gone"
     );
     assert!(w.t.media.list().unwrap().is_empty());

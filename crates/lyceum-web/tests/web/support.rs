@@ -27,11 +27,12 @@ pub struct TestApp {
     pub media: MediaStore,
     pub clock: Arc<FixedClock>,
     _db: TestDb,
-    _media_dir: tempfile::TempDir,
+    _media: testing::MediaGuard,
 }
 
 impl TestApp {
-    /// On SQLite, or on PostgreSQL when `LYCEUM_TEST_BACKEND=postgres` (CI runs both).
+    /// On SQLite, or on PostgreSQL when `LYCEUM_TEST_BACKEND=postgres` (CI runs both);
+    /// media on S3 when `LYCEUM_TEST_MEDIA=s3` (CI's PostgreSQL run: the multi-node setup).
     pub async fn new() -> TestApp {
         Self::with(backend(), |_| {}).await
     }
@@ -41,8 +42,8 @@ impl TestApp {
             Backend::Sqlite => testing::sqlite().await.unwrap(),
             Backend::Postgres => testing::postgres().await.unwrap(),
         };
-        let media_dir = tempfile::tempdir().unwrap();
-        let media = MediaStore::new(media_dir.path()).unwrap();
+        // A directory, or a bucket on a test S3 server when `LYCEUM_TEST_MEDIA=s3`.
+        let (media, media_guard) = testing::media_from_env();
         let clock = Arc::new(FixedClock::new(NOW.parse().unwrap()));
         let mut config = WebConfig::new("http://lyceum.test");
         configure(&mut config);
@@ -61,7 +62,7 @@ impl TestApp {
             media,
             clock,
             _db: db,
-            _media_dir: media_dir,
+            _media: media_guard,
         }
     }
 
@@ -585,6 +586,10 @@ pub fn media_snapshot(t: &TestApp) -> std::collections::BTreeMap<String, Option<
         }
     }
     let mut out = std::collections::BTreeMap::new();
-    walk(t.media.root(), t.media.root(), &mut out);
+    walk(
+        t.media.local_root().unwrap(),
+        t.media.local_root().unwrap(),
+        &mut out,
+    );
     out
 }

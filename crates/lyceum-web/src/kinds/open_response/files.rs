@@ -8,19 +8,16 @@ use super::assignment::{self as ors, Assignment, Upload};
 use crate::courses;
 use crate::error::{AppError, AppResult};
 use crate::page::Cx;
-use axum::body::Body;
 use axum::extract::multipart::{Field, MultipartError};
 use axum::extract::{Multipart, Request};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use lyceum_app::open_responses as uc;
 use lyceum_core::blocks::open_response::is_image;
 use lyceum_core::{BlockId, DomainError, UserId};
 use lyceum_store::repo::courses::course_key_of_block;
 use lyceum_store::repo::open_responses::AttachmentRow;
 use tokio::io::AsyncWriteExt;
-use tower::ServiceExt;
-use tower_http::services::ServeFile;
 
 /// Largest request body of an upload: the largest file an author may allow, the text
 /// sent along and the form around them (each upload is also capped by its block's rules).
@@ -141,7 +138,6 @@ pub async fn store(
     .map_err(AppError::internal)?
     .map_err(storage)?;
     // If the request is cancelled while the row is written, the sweep decides.
-    staged.committing();
     let added = uc::add_attachment(
         &cx.app.env(),
         &a.app(),
@@ -153,6 +149,7 @@ pub async fn store(
             size: stored,
             sha256: &sha,
         },
+        Some(&mut staged),
     )
     .await
     .map_err(AppError::from);
@@ -201,27 +198,6 @@ fn check_file(a: &Assignment, name: &str, size: u64) -> AppResult<()> {
 
 /// Send a file as a download (never shown inline: learners' files are not trusted).
 pub async fn serve(cx: &Cx, f: &AttachmentRow, req: Request) -> AppResult<Response> {
-    let res = ServeFile::new(cx.app.media().path(&f.sha256))
-        .oneshot(req)
-        .await
-        .map_err(AppError::internal)?;
-    if res.status() == StatusCode::NOT_FOUND {
-        tracing::error!(file = f.id, sha = %f.sha256, "open-response file missing from the media directory");
-        return Err(AppError::NotFound);
-    }
-    let mut res = res.map(Body::new).into_response();
-    let h = res.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&f.content_type) {
-        h.insert(header::CONTENT_TYPE, v);
-    }
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-cache"),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
     let encoded: String = url::form_urlencoded::byte_serialize(f.file_name.as_bytes())
         .collect::<String>()
         .replace('+', "%20");
@@ -236,10 +212,20 @@ pub async fn serve(cx: &Cx, f: &AttachmentRow, req: Request) -> AppResult<Respon
             }
         })
         .collect();
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
-    )) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(res)
+    let what = format!("open-response file {}", f.id);
+    crate::media_files::send(
+        &cx.app,
+        &crate::media_files::MediaFile {
+            sha256: &f.sha256,
+            content_type: &f.content_type,
+            cache_control: "private, no-cache",
+            disposition: Some(format!(
+                "attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
+            )),
+            nosniff: true,
+            what: &what,
+        },
+        req,
+    )
+    .await
 }

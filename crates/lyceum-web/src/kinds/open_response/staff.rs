@@ -1020,7 +1020,8 @@ fn ext_label(ext: &str) -> &'static str {
 
 enum Source {
     Text(String),
-    File(std::path::PathBuf),
+    /// A file of the media store, by hash.
+    File(String),
 }
 
 /// Every version of every learner's response, with its files: `USERNAME/v1.txt` and
@@ -1074,20 +1075,21 @@ pub async fn responses_zip(cx: Cx, Path((key, block)): Path<(String, i64)>) -> A
             }
             entries.push((
                 format!("{folder}/v{}/{name}", v.version),
-                Source::File(cx.app.media().path(&f.sha256)),
+                Source::File(f.sha256.clone()),
                 zipfile::dos_time(from_millis(f.created_at)),
             ));
         }
     }
+    let media = cx.app.media().clone();
     let bytes = tokio::task::spawn_blocking(move || -> AppResult<Vec<u8>> {
         let mut z = ZipWriter::new();
         for (name, source, when) in entries {
             match source {
                 Source::Text(t) => z.add(&name, t.as_bytes(), when),
-                Source::File(path) => match std::fs::read(&path) {
+                Source::File(sha) => match media.read(&sha) {
                     Ok(data) => z.add(&name, &data, when),
                     Err(e) => {
-                        tracing::warn!(file = %path.display(), error = %e, "response file missing from the media store");
+                        tracing::warn!(sha = %sha, error = %e, "response file missing from the media store");
                         continue;
                     }
                 },
