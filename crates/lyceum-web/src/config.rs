@@ -230,4 +230,21 @@ mod tests {
         };
         assert!(bad.registry().is_err());
     }
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn the_metrics_token_is_read_and_never_printed() {
+        let c: WebConfig = serde_json::from_value(serde_json::json!({
+            "public_url": "http://x.test", "metrics_token": "hush-0123456789",
+        }))
+        .unwrap();
+        assert_eq!(
+            c.metrics_token.as_ref().unwrap().expose(),
+            "hush-0123456789"
+        );
+        assert!(!format!("{c:?}").contains("hush"));
+        let c: WebConfig =
+            serde_json::from_value(serde_json::json!({"public_url": "http://x.test"})).unwrap();
+        assert!(c.metrics_token.is_none());
+    }
 }

@@ -93,7 +93,11 @@ impl App {
             .is_some_and(|t| t.expose().trim().is_empty())
         {
             // Rather than a token anyone could send, or /metrics silently closed.
-            return Err("metrics_token is empty: set a long random value, or remove it".into());
+            return Err(
+                "metrics_token (or LYCEUM_METRICS_TOKEN) is empty: set a long random value, \
+                 or remove it"
+                    .into(),
+            );
         }
         let oauth = match &parts.config.wikimedia {
             None => None,
