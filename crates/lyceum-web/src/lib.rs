@@ -20,8 +20,8 @@ mod ical;
 mod kinds;
 pub mod login_limits;
 pub mod mailer;
-mod metrics;
 mod media_files;
+mod metrics;
 /// Open responses outside a request: the demo's seeding and the hourly settling.
 pub mod open_responses {
     pub use crate::kinds::open_response::assignment::{assess_as, settle_all, submit_as};

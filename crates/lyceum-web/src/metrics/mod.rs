@@ -93,17 +93,44 @@ pub async fn render(app: &App) -> String {
     app.http_metrics().write(&mut e);
     database(app, &mut e);
 
-    // Background jobs: queue depth and failures by kind. The jobs table is being added on
-    // another branch; when it lands, `lyceum_app::jobs::queue_stats(&app.env())` (rows of
-    // kind, state and count) is written here as one family, for example:
-    //     let mut f = e.family("lyceum_jobs", Kind::Gauge, "Background jobs by kind and state.");
-    //     for (kind, state, n) in stats { f.sample(&[("kind", &kind), ("state", &state)], n); }
-    // (a failed read is logged and the family left out: the rest of a scrape must not
-    // depend on the database answering).
-    // JOBS-METRICS: wire `queue_stats` here.
+    jobs(app, &mut e).await;
 
     process::write(&mut e);
     e.finish()
+}
+
+/// Background jobs: the shared table's queue by kind and state, and the failed attempts
+/// by kind, so any node's scrape shows the whole site's queue. Kinds come from the code, so
+/// the labels stay bounded. A failed read is logged and the families left out: the rest of
+/// a scrape must not depend on the database answering.
+async fn jobs(app: &App, e: &mut Exposition) {
+    let rows = match lyceum_app::jobs::queue_stats(&app.env()).await {
+        Ok(rows) => rows,
+        Err(err) => {
+            tracing::warn!(error = %err, "metrics: reading the job queue failed");
+            return;
+        }
+    };
+    let mut f = e.family(
+        "lyceum_jobs",
+        Kind::Gauge,
+        "Background jobs in the shared table, by kind and state (queued, running, done, failed).",
+    );
+    for r in &rows {
+        f.sample(&[("kind", &r.kind), ("state", &r.state)], r.count);
+    }
+    let mut failures = std::collections::BTreeMap::<&str, i64>::new();
+    for r in &rows {
+        *failures.entry(r.kind.as_str()).or_default() += r.failed_attempts;
+    }
+    let mut f = e.family(
+        "lyceum_job_failed_attempts",
+        Kind::Gauge,
+        "Attempts that failed (an error, a panic, a node that stopped) of the jobs still in the table, by kind.",
+    );
+    for (kind, n) in failures {
+        f.sample(&[("kind", kind)], n);
+    }
 }
 
 /// The database's connections and statements; no statement is run to read them.

@@ -493,3 +493,49 @@ fn the_checker_refuses_what_the_format_does_not_allow() {
         );
     }
 }
+
+/// The shared job table's queue by kind and state, and failed attempts by kind.
+#[tokio::test]
+async fn the_job_queue_is_in_the_scrape() {
+    use lyceum_store::repo::jobs;
+    let t = TestApp::new().await;
+    let mut c = t.store.conn().await.unwrap();
+    let job = |key: &'static str| jobs::NewJob {
+        kind: "mail",
+        dedupe_key: Some(key),
+        payload: "{}",
+        max_attempts: 5,
+        run_after: 0,
+    };
+    for key in ["mail:a", "mail:b"] {
+        jobs::enqueue(&mut c, &job(key), 0).await.unwrap().unwrap();
+    }
+    // One attempt fails and is queued again for later.
+    let claimed = jobs::claim(&mut c, "node-a", 1, 60_000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        jobs::fail(
+            &mut c,
+            claimed.id,
+            "node-a",
+            claimed.attempts,
+            "mail server down",
+            Some(120_000),
+            2
+        )
+        .await
+        .unwrap()
+    );
+    drop(c);
+    let s = scrape(&t).await;
+    assert_eq!(
+        s.value("lyceum_jobs", &[("kind", "mail"), ("state", "queued")]),
+        Some(2.0)
+    );
+    assert_eq!(
+        s.value("lyceum_job_failed_attempts", &[("kind", "mail")]),
+        Some(1.0)
+    );
+}
