@@ -771,8 +771,6 @@ async fn a_reimport_releases_the_files_it_replaces() {
         .map(|f| f.sha256)
         .collect();
     assert_eq!(stored, vec![new]);
-    let staging = std::fs::read_dir(t.media.local_root().unwrap().join("staging"))
-        .unwrap()
-        .count();
+    let staging = t.media.staging_leftovers().unwrap();
     assert_eq!(staging, 0, "no staging area is left");
 }
