@@ -26,7 +26,12 @@ echo "== HTTP tests on PostgreSQL"
 LYCEUM_TEST_BACKEND=postgres cargo test -p lyceum-web --test web -- --test-threads="${LYCEUM_TEST_THREADS:-4}"
 
 echo "== media-touching HTTP tests on PostgreSQL with media on S3 (the multi-node setup)"
-LYCEUM_TEST_BACKEND=postgres LYCEUM_TEST_MEDIA=s3 cargo test -p lyceum-web --test web -- --test-threads="${LYCEUM_TEST_THREADS:-4}" media olx attach file
+# Course media with Range and signed URLs, /readyz, OLX import/export and re-imports that
+# release files, open-response attachments, Studio files, org logos. (The media sweep on
+# S3 is tested in lyceum-store's tests/media.rs, which always starts its own s3s-fs.)
+LYCEUM_TEST_BACKEND=postgres LYCEUM_TEST_MEDIA=s3 cargo test -p lyceum-web --test web -- --test-threads="${LYCEUM_TEST_THREADS:-4}" \
+  media:: olx imported:: hostile:: open_responses_api:: open_responses_pages::files_ open_responses_staff::responses_zip \
+  studio_editors::files_ permissions::unpublished_media logo api::readiness
 
 echo "== end-to-end in Chromium"
 LYCEUM_E2E=1 cargo test -p lyceum --test e2e -- --test-threads=1

@@ -183,6 +183,64 @@ impl MediaStore {
         }
     }
 
+    /// Everything the store keeps, with the bytes of each file (`None` for a folder): the
+    /// directory's tree for a local store; for a bucket, its objects and the local scratch
+    /// files (under `scratch/`). Two snapshots are equal only if nothing was added, removed
+    /// or changed — what tests of refused operations compare.
+    #[cfg(feature = "testing")]
+    pub fn snapshot(&self) -> io::Result<std::collections::BTreeMap<String, Option<Vec<u8>>>> {
+        fn walk(
+            root: &Path,
+            dir: &Path,
+            label: &str,
+            out: &mut std::collections::BTreeMap<String, Option<Vec<u8>>>,
+        ) -> io::Result<()> {
+            if !dir.exists() {
+                return Ok(());
+            }
+            for e in std::fs::read_dir(dir)? {
+                let p = e?.path();
+                let name = format!("{label}{}", p.strip_prefix(root).unwrap_or(&p).display());
+                if p.is_dir() {
+                    out.insert(format!("{name}/"), None);
+                    walk(root, &p, label, out)?;
+                } else {
+                    out.insert(name, Some(std::fs::read(&p)?));
+                }
+            }
+            Ok(())
+        }
+        let mut out = std::collections::BTreeMap::new();
+        match &self.backend {
+            Backend::Local(l) => walk(l.root(), l.root(), "", &mut out)?,
+            Backend::S3(s) => {
+                for (key, bytes) in s.objects()? {
+                    out.insert(key, Some(bytes));
+                }
+                let scratch = s.scratch();
+                walk(&scratch, &scratch, "scratch/", &mut out)?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// How many staging areas (and, for a bucket, files being staged) are left: 0 once
+    /// every operation has published or discarded what it staged.
+    #[cfg(feature = "testing")]
+    pub fn staging_leftovers(&self) -> io::Result<usize> {
+        Ok(self
+            .snapshot()?
+            .into_keys()
+            .filter(|k| match &self.backend {
+                // `staging/ID/` folders (and anything else directly under staging/).
+                Backend::Local(_) => k
+                    .strip_prefix("staging/")
+                    .is_some_and(|r| !r.is_empty() && !r.trim_end_matches('/').contains('/')),
+                Backend::S3(_) => k.starts_with("staging/") || k.starts_with("scratch/stage-"),
+            })
+            .count())
+    }
+
     pub fn is_local(&self) -> bool {
         matches!(self.backend, Backend::Local(_))
     }

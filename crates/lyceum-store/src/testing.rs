@@ -205,19 +205,12 @@ impl TestS3 {
 /// A media store for a test: S3 (on its own server) when `LYCEUM_TEST_MEDIA=s3`, a
 /// temporary directory otherwise. Keep the guard as long as the store.
 pub fn media_from_env() -> (crate::MediaStore, MediaGuard) {
-    let dir = tempfile::tempdir().expect("a temporary directory");
     if std::env::var("LYCEUM_TEST_MEDIA").is_ok_and(|v| v == "s3")
-        && let Some(server) = TestS3::start()
+        && let Some(s3) = s3_media()
     {
-        let media = server.media("", dir.path().join("scratch"));
-        return (
-            media,
-            MediaGuard {
-                _dir: dir,
-                _s3: Some(server),
-            },
-        );
+        return s3;
     }
+    let dir = tempfile::tempdir().expect("a temporary directory");
     let media = crate::MediaStore::new(dir.path().join("media")).expect("a media directory");
     (
         media,
@@ -228,10 +221,41 @@ pub fn media_from_env() -> (crate::MediaStore, MediaGuard) {
     )
 }
 
+/// A media store on an S3 server of its own, whatever `LYCEUM_TEST_MEDIA` says (for
+/// tests of what only a bucket does), or `None` when `s3s-fs` is not installed here
+/// (see [`TestS3::start`]).
+pub fn s3_media() -> Option<(crate::MediaStore, MediaGuard)> {
+    let server = TestS3::start()?;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let media = server.media("", dir.path().join("scratch"));
+    Some((
+        media,
+        MediaGuard {
+            _dir: dir,
+            _s3: Some(server),
+        },
+    ))
+}
+
 /// Keeps a test's media (its directory, its S3 server) alive.
 pub struct MediaGuard {
     _dir: tempfile::TempDir,
     _s3: Option<TestS3>,
+}
+
+impl MediaGuard {
+    /// Stop the S3 server behind the store (a bucket that went away); false for a
+    /// local store.
+    pub fn stop_s3(&mut self) -> bool {
+        match &mut self._s3 {
+            Some(s) => {
+                let _ = s.child.kill();
+                let _ = s.child.wait();
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 /// The URL of a new, empty database of its own on the test PostgreSQL server (not a

@@ -1081,3 +1081,145 @@ async fn pg_rows(url: &str) -> std::collections::BTreeMap<String, (i64, String)>
     assert!(out["or_submissions"].0 >= 1, "open responses seeded");
     out
 }
+
+/// A site whose media are in a bucket: `lyceum import --media-url s3://…` stores the
+/// course's files there, and `lyceum serve` with the same URL answers for them, byte
+/// ranges included (the `AWS_*` variables reach a test S3 server).
+#[tokio::test]
+async fn import_and_serve_with_media_on_s3() {
+    let Some(s3) = lyceum_store::testing::TestS3::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    let olx = dir.path().join("olx");
+    let notes: Vec<u8> = (0..5000u32).flat_map(|i| i.to_le_bytes()).collect();
+    small_olx(&olx, &[("notes.bin", notes.clone())]);
+    let media_url = s3.url();
+    let out = Command::new(BIN)
+        .args([
+            "import",
+            olx.to_str().unwrap(),
+            "--media-url",
+            &media_url,
+            "--data",
+        ])
+        .arg(&site)
+        .envs(s3.env())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sha = {
+        use sha2::Digest;
+        format!("{:x}", sha2::Sha256::digest(&notes))
+    };
+    assert!(
+        s3.root()
+            .join(&s3.bucket)
+            .join(&sha[..2])
+            .join(&sha)
+            .is_file(),
+        "the file is in the bucket"
+    );
+    assert!(
+        !site.join("media").join(&sha[..2]).exists(),
+        "and not in the data directory"
+    );
+    let added = user_add(&site, "Admin", "admin password 1", true);
+    assert!(added.status.success(), "{added:?}");
+
+    let mut cmd = Command::new(BIN);
+    cmd.args([
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--media-url",
+        &media_url,
+        "--data",
+    ])
+    .arg(&site)
+    .envs(s3.env())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::inherit());
+    let mut child = Killed(cmd.spawn().unwrap());
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    let url = loop {
+        let line = lines.next().expect("the server prints its URL").unwrap();
+        if let Some(u) = line.strip_prefix("Lyceum is listening on ") {
+            break u.trim_end_matches('/').to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = client
+        .post(format!("{url}/login"))
+        .form(&[("username", "Admin"), ("password", "admin password 1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "the admin logs in");
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let file = format!(
+        "{url}/courses/course-v1:CLIORG+C101+2026/media/{}/notes.bin",
+        &sha[..16]
+    );
+    let r = client
+        .get(&file)
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().await.unwrap().to_vec(), notes);
+    let r = client
+        .get(&file)
+        .header("cookie", &cookie)
+        .header("range", "bytes=100-199")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 206);
+    assert_eq!(
+        r.headers()["content-range"].to_str().unwrap(),
+        format!("bytes 100-199/{}", notes.len())
+    );
+    assert_eq!(r.bytes().await.unwrap().to_vec(), &notes[100..200]);
+    drop(child);
+
+    // `lyceum backup` reads the files from the bucket.
+    let backup = dir.path().join("backup");
+    let out = Command::new(BIN)
+        .args([
+            "backup",
+            backup.to_str().unwrap(),
+            "--media-url",
+            &media_url,
+            "--data",
+        ])
+        .arg(&site)
+        .envs(s3.env())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read(backup.join("media").join(&sha[..2]).join(&sha)).unwrap(),
+        notes
+    );
+}

@@ -280,6 +280,22 @@ impl S3 {
             .collect())
     }
 
+    /// Every object under the prefix (key relative to it) with its bytes: for tests that
+    /// check an operation left the bucket exactly as it was.
+    #[cfg(feature = "testing")]
+    pub fn objects(&self) -> io::Result<Vec<(String, Vec<u8>)>> {
+        let mut out = Vec::new();
+        for (rel, m) in self.list_rel(None)? {
+            let store = self.store.clone();
+            let bytes = self.block(async move {
+                let r = store.get(&m.location).await.map_err(os_err)?;
+                r.bytes().await.map_err(os_err)
+            })?;
+            out.push((rel, bytes.to_vec()));
+        }
+        Ok(out)
+    }
+
     pub fn list(&self) -> io::Result<Vec<StoredFile>> {
         let mut out: Vec<StoredFile> = self
             .list_rel(None)?

@@ -134,3 +134,66 @@ async fn watching_ninety_percent_completes_the_video_and_the_unit() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// With `media_signed_urls` a bucket's files are not streamed through the node: the
+/// node checks who asks, then redirects to a short-lived presigned URL that nobody may
+/// cache, and that URL alone fetches the bytes from the object store.
+#[tokio::test]
+async fn signed_urls_redirect_to_the_bucket_after_the_permission_check() {
+    let Some(t) = TestApp::with_s3(|c| c.media_signed_urls = true).await else {
+        return;
+    };
+    let course = t.seed_sample().await;
+    let u = t.user("sig", false).await;
+    t.enroll(u, course).await;
+    let mut c = t.login("sig").await;
+    let url = media_url(&mut c, "webm").await;
+    let r = c.get(&url).await;
+    assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
+    assert_eq!(r.header("cache-control"), "private, no-store");
+    let location = r.header("location").to_string();
+    assert!(
+        location.starts_with("http://127.0.0.1:"),
+        "a URL of the object store: {location}"
+    );
+    let fetched = reqwest::get(&location).await.unwrap();
+    assert_eq!(fetched.status(), reqwest::StatusCode::OK);
+    assert_eq!(
+        fetched.bytes().await.unwrap().to_vec(),
+        sample_media("intro.webm").unwrap()
+    );
+
+    // The URL comes only after the permission check: once the course is a draft again,
+    // someone not on its team gets a 404, not a URL.
+    let mut db = t.store.conn().await.unwrap();
+    lyceum_store::repo::courses::set_published(&mut db, course, false, 0)
+        .await
+        .unwrap();
+    drop(db);
+    t.user("outsider", false).await;
+    let mut o = t.login("outsider").await;
+    let r = o.get(&url).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    assert!(r.headers.get("location").is_none());
+}
+
+/// `/readyz` on a bucket: ready while the object store answers; once it is gone, 503
+/// naming the media (the database is still fine), and the node stays alive.
+#[tokio::test]
+async fn readiness_on_s3_names_a_bucket_that_went_away() {
+    let Some(mut t) = TestApp::with_s3(|_| {}).await else {
+        return;
+    };
+    let r = t.client().get("/readyz").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        r.json(),
+        serde_json::json!({"status": "ready", "database": "ok", "media": "ok"})
+    );
+    assert!(t.media_guard.stop_s3());
+    let r = t.client().get("/readyz").await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
+    assert_eq!(r.json()["database"], "ok");
+    assert_eq!(r.json()["media"], "unavailable");
+    assert_eq!(t.client().get("/healthz").await.status, StatusCode::OK);
+}

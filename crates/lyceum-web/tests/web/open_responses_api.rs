@@ -952,9 +952,7 @@ async fn a_deleted_attachment_takes_its_file_unless_shared() {
             assert_eq!(r.json()["error"]["code"], "lyceum-error-or-too-many-files");
             let files = w.t.media.list().unwrap().len();
             assert_eq!(files, i, "the refused file is not kept");
-            let staging = std::fs::read_dir(w.t.media.local_root().unwrap().join("staging"))
-                .unwrap()
-                .count();
+            let staging = w.t.media.staging_leftovers().unwrap();
             assert_eq!(staging, 0);
             return;
         }

@@ -27,7 +27,7 @@ pub struct TestApp {
     pub media: MediaStore,
     pub clock: Arc<FixedClock>,
     _db: TestDb,
-    _media: testing::MediaGuard,
+    pub media_guard: testing::MediaGuard,
 }
 
 impl TestApp {
@@ -38,12 +38,26 @@ impl TestApp {
     }
 
     pub async fn with(backend: Backend, configure: impl FnOnce(&mut WebConfig)) -> TestApp {
+        // A directory, or a bucket on a test S3 server when `LYCEUM_TEST_MEDIA=s3`.
+        Self::with_media(backend, testing::media_from_env(), configure).await
+    }
+
+    /// Media in a bucket on an S3 server of the test's own, whatever
+    /// `LYCEUM_TEST_MEDIA` says; `None` (the test skips, loudly) without `s3s-fs`.
+    pub async fn with_s3(configure: impl FnOnce(&mut WebConfig)) -> Option<TestApp> {
+        let media = testing::s3_media()?;
+        Some(Self::with_media(backend(), media, configure).await)
+    }
+
+    async fn with_media(
+        backend: Backend,
+        (media, media_guard): (MediaStore, testing::MediaGuard),
+        configure: impl FnOnce(&mut WebConfig),
+    ) -> TestApp {
         let db = match backend {
             Backend::Sqlite => testing::sqlite().await.unwrap(),
             Backend::Postgres => testing::postgres().await.unwrap(),
         };
-        // A directory, or a bucket on a test S3 server when `LYCEUM_TEST_MEDIA=s3`.
-        let (media, media_guard) = testing::media_from_env();
         let clock = Arc::new(FixedClock::new(NOW.parse().unwrap()));
         let mut config = WebConfig::new("http://lyceum.test");
         configure(&mut config);
@@ -62,7 +76,7 @@ impl TestApp {
             media,
             clock,
             _db: db,
-            _media: media_guard,
+            media_guard,
         }
     }
 
@@ -566,30 +580,9 @@ pub fn graded_course(code: &str, problems: usize) -> serde_json::Value {
         "sections": sections})
 }
 
-/// Every file and folder under the media directory, with the files' bytes: two snapshots
-/// are equal only if the directory is byte for byte the same.
+/// Everything the media store keeps, with the files' bytes (a directory's tree, or a
+/// bucket's objects and scratch files): two snapshots are equal only if the store is byte
+/// for byte the same.
 pub fn media_snapshot(t: &TestApp) -> std::collections::BTreeMap<String, Option<Vec<u8>>> {
-    fn walk(
-        root: &std::path::Path,
-        dir: &std::path::Path,
-        out: &mut std::collections::BTreeMap<String, Option<Vec<u8>>>,
-    ) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            let name = p.strip_prefix(root).unwrap().display().to_string();
-            if p.is_dir() {
-                out.insert(format!("{name}/"), None);
-                walk(root, &p, out);
-            } else {
-                out.insert(name, Some(std::fs::read(&p).unwrap()));
-            }
-        }
-    }
-    let mut out = std::collections::BTreeMap::new();
-    walk(
-        t.media.local_root().unwrap(),
-        t.media.local_root().unwrap(),
-        &mut out,
-    );
-    out
+    t.media.snapshot().unwrap()
 }
