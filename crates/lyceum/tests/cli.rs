@@ -1087,6 +1087,7 @@ async fn pg_rows(url: &str) -> std::collections::BTreeMap<String, (i64, String)>
 /// ranges included (the `AWS_*` variables reach a test S3 server).
 #[tokio::test]
 async fn import_and_serve_with_media_on_s3() {
+    lyceum_wiki::install_tls_provider();
     let Some(s3) = lyceum_store::testing::TestS3::start() else {
         return;
     };
@@ -1129,7 +1130,7 @@ async fn import_and_serve_with_media_on_s3() {
         !site.join("media").join(&sha[..2]).exists(),
         "and not in the data directory"
     );
-    let added = user_add(&site, "Admin", "admin password 1", true);
+    let added = user_add(&site, "Admin", "bucket keeper 4096", true);
     assert!(added.status.success(), "{added:?}");
 
     let mut cmd = Command::new(BIN);
@@ -1160,7 +1161,7 @@ async fn import_and_serve_with_media_on_s3() {
         .unwrap();
     let r = client
         .post(format!("{url}/login"))
-        .form(&[("username", "Admin"), ("password", "admin password 1")])
+        .form(&[("username", "Admin"), ("password", "bucket keeper 4096")])
         .send()
         .await
         .unwrap();
