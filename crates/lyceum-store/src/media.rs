@@ -581,6 +581,25 @@ impl Staging {
     }
 }
 
+/// Copy `reader` to `out`, hashing as it goes: the content's SHA-256 (its name in the
+/// store) and its size. Every way a file enters or leaves the store copies through this.
+pub fn copy_hashing(mut reader: impl Read, out: &mut impl io::Write) -> io::Result<(String, u64)> {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        out.write_all(&buf[..n])?;
+        size += n as u64;
+    }
+    Ok((format!("{:x}", hasher.finalize()), size))
+}
+
 pub fn is_sha256(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }

@@ -27,7 +27,6 @@
 use crate::DataArgs;
 use crate::site::{self, Result};
 use lyceum_store::{Backend, Db, MediaStore, Store, q};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -419,27 +418,16 @@ async fn copy_one(media: &MediaStore, sha: &str, dir: &Path) -> Result<Option<u6
 }
 
 /// Write `reader` to `target` (through a `.part` file, synced), returning its SHA-256.
-fn copy_hashing(mut reader: impl Read, target: &Path) -> std::io::Result<(String, u64)> {
+fn copy_hashing(reader: impl Read, target: &Path) -> std::io::Result<(String, u64)> {
     if let Some(parent) = target.parent() {
         std::fs::create_dir_all(parent)?;
     }
     let part = target.with_extension("part");
     let mut out = std::fs::File::create(&part)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut total = 0u64;
-    loop {
-        let n = reader.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        out.write_all(&buf[..n])?;
-        total += n as u64;
-    }
+    let copied = lyceum_store::media::copy_hashing(reader, &mut out)?;
     out.sync_all()?;
     std::fs::rename(&part, target)?;
-    Ok((format!("{:x}", hasher.finalize()), total))
+    Ok(copied)
 }
 
 fn copy_file_synced(from: &Path, to: &Path) -> Result<()> {

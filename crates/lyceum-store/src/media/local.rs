@@ -14,10 +14,9 @@
 //! published again after the database was asked (see [`Local::remove_unreferenced`]).
 
 use super::{Fingerprint, Removed, StoredFile, is_sha256};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -437,31 +436,22 @@ impl LocalStaging {
     }
 
     /// Stream a file in, hashing as it goes; a half-written file never gets a hash's name.
-    pub fn put_reader(&mut self, mut reader: impl Read) -> io::Result<(String, u64)> {
+    pub fn put_reader(&mut self, reader: impl Read) -> io::Result<(String, u64)> {
         self.parts += 1;
         let part = self.dir.join(format!(".part-{}", self.parts));
         let mut out = File::create_new(&part)?;
-        let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; 64 * 1024];
-        let mut size = 0u64;
-        let copied = (|| -> io::Result<()> {
-            loop {
-                let n = reader.read(&mut buf)?;
-                if n == 0 {
-                    break;
-                }
-                hasher.update(&buf[..n]);
-                out.write_all(&buf[..n])?;
-                size += n as u64;
-            }
-            out.sync_all()
-        })();
+        let copied = super::copy_hashing(reader, &mut out).and_then(|r| {
+            out.sync_all()?;
+            Ok(r)
+        });
         drop(out);
-        if let Err(e) = copied {
-            let _ = std::fs::remove_file(&part);
-            return Err(e);
-        }
-        let sha = format!("{:x}", hasher.finalize());
+        let (sha, size) = match copied {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = std::fs::remove_file(&part);
+                return Err(e);
+            }
+        };
         // The same content twice in one operation: one file (same bytes, same name).
         std::fs::rename(&part, self.dir.join(&sha))?;
         self.files.insert(sha.clone());

@@ -335,29 +335,16 @@ impl S3 {
         &self,
         op: &str,
         known: &BTreeSet<String>,
-        mut reader: impl Read,
+        reader: impl Read,
     ) -> io::Result<(String, u64)> {
-        use sha2::{Digest, Sha256};
         let spool = self
             .scratch
             .join(format!("stage-{}", super::local::unique_name()));
         let result = (|| -> io::Result<(String, u64)> {
             let mut out = std::fs::File::create_new(&spool)?;
-            let mut hasher = Sha256::new();
-            let mut buf = vec![0u8; 64 * 1024];
-            let mut size = 0u64;
-            loop {
-                let n = reader.read(&mut buf)?;
-                if n == 0 {
-                    break;
-                }
-                hasher.update(&buf[..n]);
-                out.write_all(&buf[..n])?;
-                size += n as u64;
-            }
+            let (sha, size) = super::copy_hashing(reader, &mut out)?;
             out.flush()?;
             drop(out);
-            let sha = format!("{:x}", hasher.finalize());
             if !known.contains(&sha) {
                 let key = self.staging_key(op, &sha);
                 self.block(Self::upload(self.store.clone(), key, spool.clone()))?;
