@@ -44,6 +44,7 @@ both!(
     a_dead_nodes_job_is_taken_again_and_its_late_completion_ignored,
     admins_see_the_queue_and_retry_a_failed_job,
     the_sweep_prunes_old_finished_jobs,
+    long_jobs_renew_their_lease_and_stop_when_it_is_lost,
 );
 
 struct World {
@@ -568,6 +569,102 @@ async fn the_sweep_prunes_old_finished_jobs(store: Store, _: Option<String>) {
         .unwrap();
     assert_eq!(worker.drain().await.unwrap()[0].outcome, Outcome::Done);
     assert!(states(w.env.clone()).await.is_empty());
+}
+
+async fn long_jobs_renew_their_lease_and_stop_when_it_is_lost(store: Store, url: Option<String>) {
+    let w = world(store);
+    let lease = Duration::from_millis(60);
+    let finished = Arc::new(AtomicUsize::new(0));
+    let renewed_to = Arc::new(Mutex::new(None));
+    let mut registry = Registry::new();
+    let (clock, seen) = (w.clock.clone(), renewed_to.clone());
+    // Runs past several heartbeats: the lease moves with the clock.
+    registry.on("long", move |cx: JobCx| {
+        let (clock, seen) = (clock.clone(), seen.clone());
+        async move {
+            clock.advance(secs(1));
+            let want = cx.env.now_ms() + 60;
+            for _ in 0..200 {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                let mut c = cx.env.store.conn().await.unwrap();
+                let r = repo::get(&mut c, cx.id).await.unwrap().unwrap();
+                if r.lease_until == Some(want) {
+                    *seen.lock().unwrap() = r.lease_until;
+                    break;
+                }
+            }
+            Ok(())
+        }
+    });
+    // Stalls past its lease while another node takes the job: the next heartbeat finds it
+    // gone and the handler is stopped before it finishes.
+    let (done, b_env) = (finished.clone(), node(&w, &url).await);
+    let stopped = Arc::new(AtomicUsize::new(0));
+    let dropped = stopped.clone();
+    registry.on("stalls", move |_| {
+        let (done, b_env, dropped) = (done.clone(), b_env.clone(), dropped.clone());
+        async move {
+            let _guard = OnDrop(dropped);
+            // Node B, an hour on by its own clock (A's heartbeats would otherwise keep
+            // moving the lease with the shared test clock), finds the lease run out.
+            let later = b_env.now_ms() + 3_600_000;
+            let mut c = b_env.store.conn().await.unwrap();
+            let taken = repo::claim(&mut c, "node-b", later, later + 60_000)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(taken.attempts, 2);
+            drop(c);
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            done.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+    });
+    let a = Worker::new(w.env.clone(), Arc::new(registry), "node-a").lease(lease);
+    let long = jobs::enqueue(&w.env, "long", &serde_json::json!({}), None)
+        .await
+        .unwrap()
+        .unwrap();
+    let ran = a.run_one().await.unwrap().unwrap();
+    assert_eq!((ran.id, ran.outcome), (long, Outcome::Done));
+    assert_eq!(
+        *renewed_to.lock().unwrap(),
+        Some(w.env.now_ms() + 60),
+        "renewed"
+    );
+
+    let stalls = jobs::enqueue(&w.env, "stalls", &serde_json::json!({}), None)
+        .await
+        .unwrap()
+        .unwrap();
+    let ran = a.run_one().await.unwrap().unwrap();
+    assert_eq!((ran.id, ran.outcome), (stalls, Outcome::Lost));
+    for _ in 0..100 {
+        if stopped.load(Ordering::SeqCst) == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(stopped.load(Ordering::SeqCst), 1, "the handler was dropped");
+    assert_eq!(
+        finished.load(Ordering::SeqCst),
+        0,
+        "the handler was stopped"
+    );
+    let r = row(&w.env, stalls).await;
+    assert_eq!(
+        (r.state.as_str(), r.lease_owner.as_deref(), r.attempts),
+        ("running", Some("node-b"), 2)
+    );
+}
+
+/// Counts up when dropped: a handler's future dropped before it finished was stopped.
+struct OnDrop(Arc<AtomicUsize>);
+
+impl Drop for OnDrop {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
 }
 
 /// Several nodes, each with its own connections and two workers, claim 300 jobs at once:

@@ -17,12 +17,13 @@ mod format;
 mod grades;
 mod handlers;
 mod ical;
+pub mod jobs;
 mod kinds;
 pub mod login_limits;
 pub mod mailer;
 mod media_files;
 mod metrics;
-/// Open responses outside a request: the demo's seeding and the hourly settling.
+/// Open responses outside a request: the demo's seeding and the hourly settling job.
 pub mod open_responses {
     pub use crate::kinds::open_response::assignment::{assess_as, settle_all, submit_as};
 }
@@ -40,56 +41,17 @@ pub use error::AppError;
 pub use routes::{router, router_with};
 pub use state::{App, AppParts};
 
-/// Periodic work of a running site that needs the web's settings and code, each
-/// minute: mail pending notices and the daily digests due; each hour (`settle`), settle open-response scores that
-/// time made final (the peer-review fallback), so grades never wait for someone to open a
-/// page. The sweeps (sessions, login limits, media) are `lyceum_app::jobs::sweep`.
-pub async fn background_tick(app: &App, settle: bool) {
-    match mailer::send_pending(app).await {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(mails = n, "notices mailed"),
-        Err(e) => tracing::warn!(error = %e, "mailing notices failed"),
-    }
-    // The daily digests (issue 15): each is due a day after the last.
-    match mailer::send_digests(app).await {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(mails = n, "digests mailed"),
-        Err(e) => tracing::warn!(error = %e, "mailing digests failed"),
-    }
+/// This node's own periodic work, each minute: refresh what it caches of the site's
+/// settings (whether sign-up is open). Work for the site as a whole is jobs (`jobs`).
+pub async fn node_tick(app: &App) {
     match lyceum_app::accounts::signup_enabled(&app.env()).await {
         Ok(open) => app.remember_signup_open(open),
         Err(e) => tracing::warn!(error = %e, "reading the sign-up setting failed"),
-    }
-    if settle && let Err(e) = open_responses::settle_all(app).await {
-        tracing::warn!(error = %describe_error(&e), "settling open responses failed");
     }
 }
 
 /// How often the wiki tasks' background sync runs: gently, as a guest of the wikis.
 pub const WIKI_SYNC_EVERY: std::time::Duration = std::time::Duration::from_secs(15 * 60);
-
-/// One run of the wiki tasks' background sync (`lyceum_app::wiki_tasks::sync`): enrolled
-/// learners' new contributions read and their tasks re-checked. Run apart from the
-/// minute's tick (a slow wiki must not hold up mail); a failure, or even a panic, is
-/// logged and the next run comes as planned.
-pub async fn wiki_sync_tick(app: &App) {
-    let env = app.env();
-    let wikis = app.wikis().clone();
-    let run = tokio::spawn(async move { lyceum_app::wiki_tasks::sync(&env, &wikis).await });
-    match run.await {
-        Ok(Ok(r)) => tracing::info!(
-            learners = r.learners,
-            edits = r.edits,
-            uploads = r.uploads,
-            failures = r.failures,
-            tasks_done = r.tasks_done,
-            tasks_flagged = r.tasks_flagged,
-            "wiki tasks synced"
-        ),
-        Ok(Err(e)) => tracing::warn!(error = %e, "syncing wiki tasks failed"),
-        Err(e) => tracing::error!(error = %e, "syncing wiki tasks panicked"),
-    }
-}
 
 pub fn message_files() -> &'static [(&'static str, &'static str)] {
     assets::MESSAGE_FILES

@@ -81,6 +81,7 @@ const NOTICES: &[(&str, &str)] = &[
     ("enrolled", "lyceum-notice-enrolled"),
     ("unenrolled", "lyceum-notice-unenrolled"),
     ("saved", "lyceum-notice-saved"),
+    ("job-retried", "lyceum-jobs-notice-retried"),
     ("conduct-accepted", "lyceum-conduct-notice-accepted"),
     ("reported", "lyceum-report-notice-sent"),
     ("moderated", "lyceum-mod-notice-done"),

@@ -122,41 +122,73 @@ pub fn load_config(file: Option<&Path>, data_dir: &Path, bound: SocketAddr) -> R
     Ok(config)
 }
 
-/// Serve the app until Ctrl-C or SIGTERM; expired sessions, login limits and unused
-/// media files are swept hourly (`lyceum_app::jobs::sweep`), notices mailed each minute,
-/// learners' work on the wikis synced every 15 minutes.
+/// How often each node's scheduler looks whether a new period began (and so a periodic
+/// job is due); well under the shortest period, a minute.
+const SCHEDULE_EVERY: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Serve the app until Ctrl-C or SIGTERM. Background work (mail, digests, settling, the
+/// sweeps, the wiki sync) is jobs in the database (`lyceum_app::jobs`): this node's
+/// scheduler enqueues each period's jobs (one per period whatever the number of nodes) and
+/// its worker runs jobs any node enqueued. On shutdown the server stops taking requests
+/// and the worker stops claiming jobs and lets the running ones finish (for a bounded
+/// time: anything cut short is taken again by another node once its lease runs out).
 pub async fn run(listener: tokio::net::TcpListener, app: App) -> Result<()> {
     let env = app.env();
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
-        loop {
-            every.tick().await;
-            lyceum_app::jobs::sweep(&env).await;
-        }
-    });
-    let background = app.clone();
-    tokio::spawn(async move {
+    let registry = Arc::new(lyceum_web::jobs::registry(&app));
+    let node = lyceum_app::jobs::node_id();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let stop = Arc::new(stop);
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let scheduler = {
+        let (env, registry, wake, mut stopped) =
+            (env.clone(), registry.clone(), wake.clone(), stopped.clone());
+        tokio::spawn(async move {
+            let mut jobs = lyceum_app::jobs::Scheduler::new();
+            let mut every = tokio::time::interval(SCHEDULE_EVERY);
+            loop {
+                tokio::select! {
+                    _ = every.tick() => {}
+                    _ = stopped.changed() => return,
+                }
+                match jobs.tick(&env, &registry).await {
+                    Ok(0) => {}
+                    Ok(_) => wake.notify_one(),
+                    Err(e) => tracing::warn!(error = %e, "enqueueing periodic jobs failed"),
+                }
+            }
+        })
+    };
+    let worker =
+        tokio::spawn(lyceum_app::jobs::Worker::new(env, registry, node).run(stopped.clone(), wake));
+    // What this process caches of the site's settings, refreshed each minute.
+    let node_cache = app.clone();
+    let mut cache_stopped = stopped;
+    let cache = tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
-        for minute in 0u64.. {
-            every.tick().await;
-            lyceum_web::background_tick(&background, minute % 60 == 0).await;
-        }
-    });
-    let wikis = app.clone();
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(lyceum_web::WIKI_SYNC_EVERY);
-        // The first run waits a period: a site starting is busy enough.
-        every.tick().await;
         loop {
-            every.tick().await;
-            lyceum_web::wiki_sync_tick(&wikis).await;
+            tokio::select! {
+                _ = every.tick() => lyceum_web::node_tick(&node_cache).await,
+                _ = cache_stopped.changed() => return,
+            }
         }
     });
     let service = lyceum_web::router(app).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown())
+    // The signal stops the jobs and the server together: requests and jobs in flight
+    // finish side by side.
+    let signalled = stop.clone();
+    let served = axum::serve(listener, service)
+        .with_graceful_shutdown(async move {
+            shutdown().await;
+            let _ = signalled.send(true);
+        })
         .await
-        .map_err(|e| format!("server error: {e}"))
+        .map_err(|e| format!("server error: {e}"));
+    let _ = stop.send(true);
+    for task in [scheduler, cache] {
+        let _ = task.await;
+    }
+    let _ = worker.await;
+    served
 }
 
 async fn shutdown() {

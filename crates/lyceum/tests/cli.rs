@@ -381,6 +381,97 @@ async fn serve_runs_on_postgresql() {
     );
 }
 
+/// Two `serve` nodes on one PostgreSQL share the background work: each period's jobs
+/// (mail, digests, settling, the sweeps, the wiki sync) are enqueued once and run once,
+/// by one node or the other; SIGTERM stops a node cleanly.
+#[tokio::test]
+async fn two_serve_nodes_run_each_background_job_once() {
+    use lyceum_store::Db;
+    lyceum_wiki::install_tls_provider();
+    let db = lyceum_store::testing::postgres().await.unwrap();
+    let url = db.url.clone().unwrap();
+    let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let node = |dir: &tempfile::TempDir| {
+        start(&[
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--database-url",
+            &url,
+            "--data",
+            dir.path().to_str().unwrap(),
+        ])
+    };
+    let (mut a, _) = node(&a_dir);
+    let (_b, _) = node(&b_dir);
+    // Both schedule at start: one job per kind and slot, all done, each on its first try.
+    let kinds = [
+        "digests",
+        "mail",
+        "media-sweep",
+        "settle-open-responses",
+        "sweep",
+        "wiki-sync",
+    ];
+    let mut jobs: Vec<(String, String, i64)> = Vec::new();
+    for _ in 0..300 {
+        let mut c = db.store.conn().await.unwrap();
+        jobs = c
+            .all(lyceum_store::q(
+                "SELECT kind, state, attempts FROM jobs ORDER BY kind, id",
+            ))
+            .await
+            .unwrap();
+        let done = |k: &str| {
+            jobs.iter()
+                .any(|(kind, state, _)| kind == k && state == "done")
+        };
+        if kinds.iter().all(|k| done(k)) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    for k in kinds {
+        assert!(
+            jobs.iter()
+                .any(|(kind, state, _)| kind == k && state == "done"),
+            "{k}: {jobs:?}"
+        );
+    }
+    assert!(
+        jobs.iter()
+            .all(|(_, state, attempts)| state != "failed" && *attempts <= 1),
+        "{jobs:?}"
+    );
+    let mut c = db.store.conn().await.unwrap();
+    let slots: i64 = c
+        .scalar(lyceum_store::q(
+            "SELECT COUNT(*) FROM jobs WHERE dedupe_key LIKE 'sweep:%'",
+        ))
+        .await
+        .unwrap();
+    assert!(
+        slots <= 2,
+        "one sweep per hour, whatever the nodes: {jobs:?}"
+    );
+    drop(c);
+    // SIGTERM: the node stops taking requests and jobs and exits cleanly.
+    let term = Command::new("kill")
+        .args(["-TERM", &a.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let mut exited = None;
+    for _ in 0..300 {
+        if let Some(status) = a.0.try_wait().unwrap() {
+            exited = Some(status);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(exited.is_some_and(|s| s.success()), "{exited:?}");
+}
+
 fn lyceum(args: &[&str], dir: &std::path::Path) -> (bool, String, String) {
     let out = Command::new(BIN)
         .args(args)

@@ -258,6 +258,12 @@ async fn demo() -> (Killed, String) {
 
 /// The demo with more arguments (`--wiki URL`).
 async fn demo_with(extra: &[&str]) -> (Killed, String) {
+    let (server, url, _) = demo_in(extra).await;
+    (server, url)
+}
+
+/// The demo, and the directory of its data (`site/lyceum.sqlite`, `site/media`).
+async fn demo_in(extra: &[&str]) -> (Killed, String, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap().keep();
     let mut child = Killed(
         Command::new(BIN)
@@ -274,10 +280,45 @@ async fn demo_with(extra: &[&str]) -> (Killed, String) {
         if let Some(url) = line.unwrap().strip_prefix("Lyceum is listening on ") {
             let url = url.trim_end_matches('/').to_owned();
             std::thread::spawn(move || for _ in lines {});
-            return (child, url);
+            return (child, url, dir.join("site"));
         }
     }
     panic!("the demo did not start");
+}
+
+/// A job the demo's worker fails at once (a kind it does not know, named without spaces to
+/// wrap), so the background jobs page shows a failed job and its error at phone width.
+async fn failed_job(data: &std::path::Path) {
+    let store = lyceum_store::Store::open_sqlite(&data.join("lyceum.sqlite"))
+        .await
+        .unwrap();
+    let now = jiff::Timestamp::now().as_millisecond();
+    let mut c = store.conn().await.unwrap();
+    let id = lyceum_store::repo::jobs::enqueue(
+        &mut c,
+        &lyceum_store::repo::jobs::NewJob {
+            kind: "e2e-a-kind-this-node-does-not-know-with-a-rather-long-name",
+            dedupe_key: None,
+            payload: "{}",
+            max_attempts: 1,
+            run_after: now,
+        },
+        now,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    for _ in 0..200 {
+        let job = lyceum_store::repo::jobs::get(&mut c, id)
+            .await
+            .unwrap()
+            .unwrap();
+        if job.state == "failed" {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the demo's worker did not fail the job");
 }
 
 fn chromium_available() -> bool {
@@ -630,7 +671,8 @@ async fn every_page_is_accessible_and_fits_a_phone() {
         eprintln!("skipped: chromium and chromedriver are not installed");
         return;
     }
-    let (_server, url) = demo().await;
+    let (_server, url, data) = demo_in(&[]).await;
+    failed_job(&data).await;
     let b = Browser::start().await;
     // A phone's viewport: headless windows do not get narrower than 500 px.
     b.cmd(
@@ -911,6 +953,7 @@ async fn every_page_is_accessible_and_fits_a_phone() {
             ("admin courses", "/admin/courses"),
             ("audit log", "/admin/audit"),
             ("site settings", "/admin/settings"),
+            ("background jobs", "/admin/jobs"),
             ("new course", "/courses/new"),
             ("review queue", "/review"),
             ("organisation", "/orgs/COMMONPLACE"),

@@ -273,7 +273,7 @@ pub async fn failed(db: &mut impl Db, limit: i64) -> Result<Vec<JobRow>> {
 pub async fn retrying(db: &mut impl Db, limit: i64) -> Result<Vec<JobRow>> {
     db.all(
         q("SELECT id, kind, dedupe_key, payload, state, attempts, max_attempts, failures, run_after, lease_owner, lease_until, last_error, created_at, started_at, finished_at
-           FROM jobs WHERE state = 'queued' AND last_error IS NOT NULL ORDER BY run_after, id LIMIT $1")
+           FROM jobs WHERE state = 'queued' AND attempts > 0 ORDER BY run_after, id LIMIT $1")
         .bind(limit),
     )
     .await

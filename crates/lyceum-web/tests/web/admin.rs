@@ -86,6 +86,7 @@ const ADMIN_PAGES: &[&str] = &[
     "/admin/audit",
     "/admin/audit?actor=root&target_type=user&target=ann",
     "/admin/settings",
+    "/admin/jobs",
 ];
 
 #[tokio::test]
@@ -126,6 +127,7 @@ async fn admin_pages_and_forms_are_for_site_admins_only() {
                 "/admin/settings",
                 &[("review_interval_days", "1"), ("reason", "x")],
             ),
+            ("/admin/jobs/1/retry", &[]),
         ];
         for (path, form) in posts {
             let r = c.post_form(path, form).await;
@@ -150,6 +152,7 @@ async fn admin_pages_and_forms_are_for_site_admins_only() {
             "/admin/users",
             "/admin/audit",
             "/admin/settings",
+            "/admin/jobs",
         ] {
             assert!(
                 r.body.contains(&format!("href=\"{section}\"")),

@@ -21,6 +21,7 @@ mod grades;
 mod hostile;
 mod i18n;
 mod imported;
+mod jobs;
 mod limits;
 mod media;
 mod messages;

@@ -311,6 +311,7 @@ const STATE_CHANGING: &[(&str, &str)] = &[
     ("POST", "/code-of-conduct"),
     ("POST", "/api/v1/users/{username}/trust"),
     ("POST", "/admin/settings"),
+    ("POST", "/admin/jobs/{id}/retry"),
     ("POST", "/orgs/{slug}/edit"),
     ("POST", "/orgs/{slug}/logo"),
     ("POST", "/orgs/{slug}/logo/remove"),

@@ -758,14 +758,24 @@ async fn no_get_on_wiki_pages_writes() {
     }
 }
 
-/// The serve loop's wiki sync (`lyceum_web::wiki_sync_tick`, every 15 minutes) checks
-/// the tasks of enrolled learners without anyone pressing "Check my work"; a wiki that
-/// cannot be reached makes it log, never fail.
+/// The wiki sync job (`lyceum_app::jobs::kind::WIKI_SYNC`, enqueued every 15 minutes)
+/// checks the tasks of enrolled learners without anyone pressing "Check my work"; a wiki
+/// that cannot be reached makes it log, never fail.
+/// One wiki sync job, run here; its outcome.
+async fn sync(app: &lyceum_web::App) -> lyceum_app::jobs::Outcome {
+    let ran = lyceum_web::jobs::run_now(app, lyceum_app::jobs::kind::WIKI_SYNC)
+        .await
+        .unwrap();
+    assert_eq!(ran.len(), 1, "{ran:?}");
+    ran[0].outcome.clone()
+}
+
 #[tokio::test]
 async fn the_background_sync_finds_work_done_on_the_wiki() {
-    // Unreachable: the tick logs and returns.
+    // Unreachable: the job logs and is done.
     let f = fixture().await;
-    lyceum_web::wiki_sync_tick(&f.t.app).await;
+    let ran = sync(&f.t.app).await;
+    assert_eq!(ran, lyceum_app::jobs::Outcome::Done);
 
     let Some(w) = lyceum_wiki::testing::mediawiki().await else {
         eprintln!("skipped: LYCEUM_TEST_NO_MEDIAWIKI=1");
@@ -795,7 +805,7 @@ async fn the_background_sync_finds_work_done_on_the_wiki() {
         .await;
     f.t.clock
         .set(jiff::Timestamp::now() + jiff::SignedDuration::from_mins(1));
-    lyceum_web::wiki_sync_tick(&f.t.app).await;
+    assert_eq!(sync(&f.t.app).await, lyceum_app::jobs::Outcome::Done);
     let mut learner = f.t.login("learner").await;
     let v = learner.get(&wiki_api(f.task)).await.json();
     assert_eq!(v["status"], "done", "{v}");

@@ -236,6 +236,8 @@ const SENTENCES: &[(&str, &str)] = &[
     ("discussion.settings", "lyceum-dmod-audit-settings"),
     // Wiki tasks (`lyceum_app::wiki_tasks::confirm`): the target is the learner.
     ("wikitask.confirm", "lyceum-wikitask-notice-audit-confirm"),
+    // Background jobs (`lyceum_app::jobs::retry_now`): the target is the job's id.
+    ("job.retry", "lyceum-jobs-audit-retry"),
     (
         "wikitask.unconfirm",
         "lyceum-wikitask-notice-audit-unconfirm",
@@ -328,6 +330,10 @@ pub async fn lines(cx: &Cx, rows: Vec<EntryRow>) -> AppResult<Vec<AuditLine>> {
                     Some(format!("/courses/{}/about", e.target_id)),
                 ),
                 "site" => (e.target_id.clone(), Some("/admin/settings".to_owned())),
+                "job" => (
+                    format!("#{}", e.target_id),
+                    Some(format!("/admin/jobs#job-{}", e.target_id)),
+                ),
                 _ => (e.target_id.clone(), None),
             };
             let sentence = if let Some(key) = sentence_key(&e.action) {

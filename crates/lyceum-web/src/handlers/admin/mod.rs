@@ -1,11 +1,12 @@
-//! Site administration (`/admin`): organisations, people, every course, the audit log
-//! and the site settings, for site administrators only — to anyone else these pages do
+//! Site administration (`/admin`): organisations, people, every course, the audit log,
+//! the site settings and the background jobs, for site administrators only — to anyone else these pages do
 //! not exist (visitors are asked to log in first). The work is `lyceum_app::{orgs,
 //! users, settings}`; organisations' own pages (which their admins use too) are
 //! `handlers::orgs`.
 
 pub mod audit;
 pub mod courses;
+pub mod jobs;
 pub mod orgs;
 pub mod settings;
 pub mod users;
@@ -37,6 +38,8 @@ pub fn routes() -> Router<App> {
         .route("/admin/courses", get(courses::list))
         .route("/admin/audit", get(audit::page))
         .route("/admin/settings", get(settings::page).post(settings::save))
+        .route("/admin/jobs", get(jobs::page))
+        .route("/admin/jobs/{id}/retry", post(jobs::retry))
         .route("/api/v1/admin/audit", get(audit::api))
         .merge(crate::handlers::orgs::routes())
 }
@@ -67,6 +70,7 @@ pub(crate) fn nav(current: &str) -> Vec<NavLink> {
         ("/admin/courses", "lyceum-admin-nav-courses"),
         ("/admin/audit", "lyceum-admin-nav-audit"),
         ("/admin/settings", "lyceum-admin-nav-settings"),
+        ("/admin/jobs", "lyceum-admin-nav-jobs"),
     ]
     .into_iter()
     .map(|(url, label_key)| NavLink {
@@ -165,6 +169,11 @@ pub async fn home(cx: Cx) -> AppResult<Response> {
                 "/admin/settings",
                 "lyceum-admin-nav-settings",
                 "lyceum-admin-home-settings",
+            ),
+            (
+                "/admin/jobs",
+                "lyceum-admin-nav-jobs",
+                "lyceum-admin-home-jobs",
             ),
         ],
         p: cx.page.clone(),
