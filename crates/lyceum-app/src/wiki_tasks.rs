@@ -830,6 +830,8 @@ struct Judging<'a, 'b> {
     /// This learner's evidence on this task, re-checked already.
     evidence: &'b [EvidenceRow],
     text_since: Option<i64>,
+    /// The learner's own "Check my work" (their rate limit), not the sync job.
+    by_learner: bool,
 }
 
 /// Judge one learner's task from what is stored (and the texts or file pages of its
@@ -846,7 +848,16 @@ async fn settle(env: &Env, api: &ActionApi, j: &Judging<'_, '_>, now: i64) -> Re
         .collect();
     if status == Status::Done && open.len() >= min {
         let mut c = env.store.conn().await?;
-        repo::touch_check(&mut c, j.user, j.at.block, j.course, now, true, "").await?;
+        repo::touch_check(
+            &mut c,
+            j.user,
+            j.at.block,
+            j.course,
+            now,
+            Ok(()),
+            j.by_learner,
+        )
+        .await?;
         return Ok(Outcome::StillDone);
     }
     let excluded: HashSet<(i64, bool)> = j
@@ -880,8 +891,8 @@ async fn settle(env: &Env, api: &ActionApi, j: &Judging<'_, '_>, now: i64) -> Re
                 j.at.block,
                 j.course,
                 now,
-                false,
-                &e.to_string(),
+                Err(&e.to_string()),
+                j.by_learner,
             )
             .await?;
             return Ok(Outcome::Unavailable);
@@ -965,7 +976,16 @@ async fn settle(env: &Env, api: &ActionApi, j: &Judging<'_, '_>, now: i64) -> Re
     } else {
         Outcome::NothingYet
     };
-    repo::touch_check(&mut tx, j.user, j.at.block, j.course, now, true, "").await?;
+    repo::touch_check(
+        &mut tx,
+        j.user,
+        j.at.block,
+        j.course,
+        now,
+        Ok(()),
+        j.by_learner,
+    )
+    .await?;
     tx.commit().await?;
     Ok(outcome)
 }
@@ -1046,7 +1066,16 @@ pub async fn check(
     match rechecked {
         Err(e) => {
             let mut c = env.store.conn().await?;
-            repo::touch_check(&mut c, user, block, course.id, now, false, &e.to_string()).await?;
+            repo::touch_check(
+                &mut c,
+                user,
+                block,
+                course.id,
+                now,
+                Err(&e.to_string()),
+                true,
+            )
+            .await?;
         }
         Ok(evidence) => {
             settle(
@@ -1062,6 +1091,7 @@ pub async fn check(
                     state,
                     evidence: &evidence,
                     text_since: None,
+                    by_learner: true,
                 },
                 now,
             )
@@ -1471,6 +1501,7 @@ async fn sync_wiki(
                         state,
                         evidence: evidence.get(&key).map_or(&[], |v| v.as_slice()),
                         text_since: state.and_then(|s| s.checked_at).map(|t| t - OVERLAP_MS),
+                        by_learner: false,
                     },
                     now,
                 )

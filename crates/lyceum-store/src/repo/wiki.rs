@@ -485,29 +485,37 @@ pub async fn task_states_of_course(
     .await
 }
 
-/// A check was tried: `checked_at` moves only when the wiki was read (`read`), the
-/// error is kept ('' when there was none).
+/// A check was tried: `checked_at` moves only when the wiki was read (`read` is `Ok`),
+/// the error is kept ('' when there was none); `attempted_at`, the learner's rate limit,
+/// moves only for the learner's own checks (`by_learner`).
 pub async fn touch_check(
     db: &mut impl Db,
     user: UserId,
     block: BlockId,
     course: CourseId,
     now: i64,
-    read: bool,
-    error: &str,
+    read: std::result::Result<(), &str>,
+    by_learner: bool,
 ) -> Result<()> {
-    let checked = read.then_some(now);
+    let (checked, error) = match read {
+        Ok(()) => (Some(now), ""),
+        Err(e) => (None, e),
+    };
+    // Only the learner's own checks count towards their rate limit: the sync job reading
+    // the wiki a moment ago must not make "Check my work" wait after an edit.
+    let attempted = by_learner.then_some(now);
     db.exec(
         q("INSERT INTO wiki_task_states (user_id, block_id, course_id, checked_at, attempted_at, check_error)
            VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (user_id, block_id) DO UPDATE SET
               checked_at = COALESCE(excluded.checked_at, wiki_task_states.checked_at),
-              attempted_at = excluded.attempted_at, check_error = excluded.check_error")
+              attempted_at = COALESCE(excluded.attempted_at, wiki_task_states.attempted_at),
+              check_error = excluded.check_error")
         .bind(user.0)
         .bind(block.0)
         .bind(course.0)
         .bind(checked)
-        .bind(now)
+        .bind(attempted)
         .bind(error),
     )
     .await?;

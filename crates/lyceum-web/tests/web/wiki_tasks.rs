@@ -172,6 +172,9 @@ async fn a_wiki_that_cannot_be_reached_is_a_note_and_rapid_checks_wait() {
     let f = fixture().await;
     let path = format!("{}/check", wiki_api(f.task));
     let mut learner = f.t.login("learner").await;
+    // The sync job has just tried the wiki: that is not the learner's check, and does
+    // not make them wait (they may have made their edit a second ago).
+    sync(&f.t.app).await;
     let r = learner.post_empty(&path).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let v = r.json();
@@ -758,9 +761,6 @@ async fn no_get_on_wiki_pages_writes() {
     }
 }
 
-/// The wiki sync job (`lyceum_app::jobs::kind::WIKI_SYNC`, enqueued every 15 minutes)
-/// checks the tasks of enrolled learners without anyone pressing "Check my work"; a wiki
-/// that cannot be reached makes it log, never fail.
 /// One wiki sync job, run here; its outcome.
 async fn sync(app: &lyceum_web::App) -> lyceum_app::jobs::Outcome {
     let ran = lyceum_web::jobs::run_now(app, lyceum_app::jobs::kind::WIKI_SYNC)
@@ -770,6 +770,9 @@ async fn sync(app: &lyceum_web::App) -> lyceum_app::jobs::Outcome {
     ran[0].outcome.clone()
 }
 
+/// The wiki sync job (`lyceum_app::jobs::kind::WIKI_SYNC`, enqueued every 15 minutes)
+/// checks the tasks of enrolled learners without anyone pressing "Check my work"; a wiki
+/// that cannot be reached makes it log, never fail.
 #[tokio::test]
 async fn the_background_sync_finds_work_done_on_the_wiki() {
     // Unreachable: the job logs and is done.
