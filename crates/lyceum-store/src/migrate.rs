@@ -42,6 +42,7 @@ const MIGRATIONS: &[Migration] = migrations![
     16 "0016_discussions",
     17 "0017_jobs",
     18 "0018_media_deletions",
+    19 "0019_catalog",
 ];
 
 /// The schema version this build brings a database up to (its last migration).

@@ -6,6 +6,7 @@ use crate::config::WebConfig;
 use crate::courses::CourseCache;
 use lyceum_core::Clock;
 use lyceum_i18n::Catalog;
+use lyceum_store::repo::courses::{self, CatalogFacet};
 use lyceum_store::{MediaStore, Store};
 use lyceum_wiki::oauth::{OAuthConfig, WikiClient};
 use std::sync::Arc;
@@ -55,6 +56,9 @@ struct Inner {
     settings: std::sync::RwLock<Option<(std::time::Instant, lyceum_app::settings::SiteSettings)>>,
     /// Requests counted for `/metrics`.
     http_metrics: crate::metrics::HttpMetrics,
+    /// The catalog's filters as last counted, per status, with the catalog version they
+    /// were counted at ([`App::catalog_facets`]).
+    catalog_facets: std::sync::Mutex<Vec<(String, i64, Arc<Vec<CatalogFacet>>)>>,
 }
 
 /// How long a process trusts the site settings it read (another process may change them).
@@ -143,6 +147,7 @@ impl App {
             signup_open: std::sync::atomic::AtomicBool::new(true),
             settings: std::sync::RwLock::new(None),
             http_metrics: crate::metrics::HttpMetrics::default(),
+            catalog_facets: std::sync::Mutex::default(),
         })))
     }
 
@@ -224,6 +229,32 @@ impl App {
             *guard = Some((std::time::Instant::now(), s));
         }
         Ok(s)
+    }
+
+    /// The catalog's languages and organisations with their course counts (courses of
+    /// `status`). Counting reads every listed course, so the counts are kept while the
+    /// catalog version (one indexed read, changed by the database on any course or
+    /// organisation change, on whichever node) stays the same.
+    pub async fn catalog_facets(
+        &self,
+        db: &mut impl lyceum_store::Db,
+        status: &str,
+    ) -> lyceum_store::Result<Arc<Vec<CatalogFacet>>> {
+        let version = courses::catalog_version(db).await?;
+        let lock = || {
+            self.0
+                .catalog_facets
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+        };
+        if let Some((_, _, f)) = lock().iter().find(|(s, v, _)| s == status && *v == version) {
+            return Ok(f.clone());
+        }
+        let facets = Arc::new(courses::catalog_facets(db, status).await?);
+        let mut kept = lock();
+        kept.retain(|(s, v, _)| s != status && *v == version);
+        kept.push((status.to_owned(), version, facets.clone()));
+        Ok(facets)
     }
 
     /// Forget the settings read, after this process changed them.

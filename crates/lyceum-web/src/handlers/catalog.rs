@@ -93,12 +93,12 @@ pub async fn index(cx: Cx, Query(q): Query<CatalogQuery>) -> AppResult<Response>
     let mut c = cx.app.store().conn().await?;
     let archived = q.status == "archived";
     let status = if archived { "archived" } else { "published" };
-    let facets = courses::catalog_facets(&mut c, status).await?;
+    let facets = cx.app.catalog_facets(&mut c, status).await?;
     let p = &cx.page;
     let mut languages: Vec<Choice> = Vec::new();
     let mut orgs: Vec<Choice> = Vec::new();
     let mut total = 0;
-    for f in &facets {
+    for f in facets.iter() {
         if !languages.iter().any(|c| c.value == f.language) {
             languages.push(Choice {
                 value: f.language.clone(),

@@ -328,3 +328,59 @@ async fn upstream_pages_do_not_grow_with_course_size() {
     // links, the source revisions it took.
     assert!(changed <= 7, "what they changed: {changed}");
 }
+
+/// The catalog's filters count every listed course, so a node counts them once per change
+/// to the catalog, not per view; a change made anywhere (here: by another node, or a
+/// statement outside the application) is seen on the next view of every node.
+#[tokio::test]
+async fn the_catalog_counts_its_filters_once_per_change_on_every_node() {
+    let t = TestApp::new().await;
+    for n in 0..30 {
+        t.seed(sample_course(&format!("C{n:02}"), true)).await;
+    }
+    let mut c = t.client();
+    let first = {
+        let before = t.queries();
+        assert_eq!(c.get("/").await.status, StatusCode::OK);
+        t.queries() - before
+    };
+    let again = queries_for(&t, &mut c, "/").await;
+    assert!(
+        again < first,
+        "a second view counts nothing again ({again} statements, the first {first})"
+    );
+
+    // A second node on the same database, with its own caches.
+    let other = lyceum_web::App::new(lyceum_web::AppParts {
+        store: t.store.clone(),
+        media: t.media.clone(),
+        config: lyceum_web::WebConfig::new("http://lyceum.test"),
+        clock: t.clock.clone(),
+    })
+    .unwrap();
+    let mut on_other = Client::for_router(lyceum_web::router(other));
+    let b = on_other.get("/").await.body;
+    // The language menu of the interface offers Arabic too: the catalog's filter is a
+    // second such option.
+    let arabic = r#"<option value="ar" lang="ar">العربية</option>"#;
+    assert_eq!(b.matches(arabic).count(), 1, "{b}");
+    // Another node (here: a statement) moves a course to Arabic.
+    let mut db = t.store.conn().await.unwrap();
+    lyceum_store::Db::exec(
+        &mut db,
+        lyceum_store::q("UPDATE courses SET language = 'ar' WHERE code = 'C07'"),
+    )
+    .await
+    .unwrap();
+    drop(db);
+    for (node, client) in [("this node", &mut c), ("the other node", &mut on_other)] {
+        let b = client.get("/").await.body;
+        assert!(
+            b.matches(arabic).count() == 2,
+            "{node} offers the new language: {b}"
+        );
+        let b = client.get("/?language=ar").await.body;
+        assert!(b.contains("C07"), "{node} lists the course under it: {b}");
+        assert!(!b.contains("C08"), "{b}");
+    }
+}
