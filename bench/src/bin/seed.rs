@@ -3,6 +3,9 @@
 //!
 //!   seed DIR [LEARNERS] [COURSES] [BIG_UNITS]      (defaults: 10000 500 2000)
 //!
+//! With `LYCEUM_DATABASE_URL` set (postgres://…), the site goes into that PostgreSQL
+//! database instead of DIR/lyceum.sqlite; DIR still gets the media and the lists.
+//!
 //! Prints the key of the large course and the url_name of a unit in its middle. Also
 //! seeds a graded course of 200 problems (`course-v1:BENCH+QUIZ+2026`) in which `bench`
 //! and 50 other learners have answered everything, and writes its problems' block ids,
@@ -277,9 +280,11 @@ async fn main() -> Result<(), String> {
     let num = |i: usize, d: usize| args.get(i).and_then(|s| s.parse().ok()).unwrap_or(d);
     let (learners, n_courses, big_units) = (num(2, 10_000), num(3, 500), num(4, 2_000));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let store = Store::open_sqlite(&dir.join("lyceum.sqlite"))
-        .await
-        .map_err(|e| e.to_string())?;
+    let store = match std::env::var("LYCEUM_DATABASE_URL") {
+        Ok(url) => Store::open_postgres(&url).await,
+        Err(_) => Store::open_sqlite(&dir.join("lyceum.sqlite")).await,
+    }
+    .map_err(|e| e.to_string())?;
     store.migrate().await.map_err(|e| e.to_string())?;
     MediaStore::new(dir.join("media")).map_err(|e| e.to_string())?;
     let now = jiff::Timestamp::now().as_millisecond();
