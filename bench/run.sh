@@ -8,12 +8,21 @@
 # API (1,000 learners in turn), search, a topic's thread list and a thread.
 # Writes the figures to docs/PERFORMANCE.md.
 #   bench/run.sh [SECONDS_PER_RUN]      (default 15)
+# Environment:
+#   BENCH_BACKEND=postgres   the same site on PostgreSQL: a private server with its default,
+#                            durable settings (fsync, synchronous commit) in $BENCH_DIR/pg,
+#                            on port 18183; seeded once into database lyceum_seeded, and every
+#                            run starts from a copy of it (CREATE DATABASE … TEMPLATE)
+#   BENCH_CONNECTIONS=N      wrk's connections (default 16)
+#   BENCH_BIN=PATH           serve with this lyceum binary instead of building one
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-15}
-conns=16
+conns=${BENCH_CONNECTIONS:-16}
 threads=2
 work=${BENCH_DIR:-target/bench}
+backend=${BENCH_BACKEND:-sqlite}
+bin_dir=${CARGO_TARGET_DIR:-target}/release
 mkdir -p "$work"
 
 need=()
@@ -25,30 +34,70 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
-cargo build --release -q --bin lyceum --bin seed
-data="$work/site"
-if [ ! -f "$data/posters.txt" ]; then
-  rm -rf "$data"
-  echo "seeding $data …"
-  t0=$(date +%s)
-  target/release/seed "$data" 10000 500 2000 > "$work/seed.out"
-  echo "seeded in $(( $(date +%s) - t0 )) s"
-fi
-read -r course unit < "$work/seed.out"
-# Every run starts from the site as seeded: the write runs (submissions, replies) add tens
-# of thousands of rows, and a second run on their leftovers would measure a bigger site.
-if [ ! -d "$work/site.seeded" ] || [ "$data/posters.txt" -nt "$work/site.seeded" ]; then
-  rm -rf "$work/site.seeded"
-  cp -a "$data" "$work/site.seeded"
+if [ -n "${BENCH_BIN:-}" ]; then
+  [ -x "$bin_dir/seed" ] || cargo build --release -q --bin seed
+  lyceum=$BENCH_BIN
 else
-  rm -rf "$data"
-  cp -a "$work/site.seeded" "$data"
+  cargo build --release -q --bin lyceum --bin seed
+  lyceum=$bin_dir/lyceum
 fi
 
+pg_stop() { :; }
+if [ "$backend" = postgres ]; then
+  data="$work/site-pg"
+  seed_out="$work/seed-pg.out"
+  pg_dir="$PWD/$work/pg"
+  pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  as_pg=()
+  if [ "$(id -u)" = 0 ]; then as_pg=(runuser -u postgres --); fi
+  mkdir -p "$pg_dir"
+  if [ "$(id -u)" = 0 ]; then chown postgres "$pg_dir"; fi
+  [ -f "$pg_dir/data/PG_VERSION" ] || "${as_pg[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U lyceum \
+    --auth=trust -E UTF8 --locale=C.UTF-8 > "$pg_dir/initdb.log"
+  "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 \
+    -o "-p 18183 -k $pg_dir -c listen_addresses=127.0.0.1 -c shared_buffers=256MB" start > /dev/null
+  pg_stop() { "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast stop > /dev/null; }
+  psql_() { "$pg_bin/psql" -q -h 127.0.0.1 -p 18183 -U lyceum -d postgres "$@"; }
+  pg_url=postgres://lyceum@127.0.0.1:18183
+  if [ ! -f "$data/posters.txt" ]; then
+    rm -rf "$data"
+    psql_ -c "DROP DATABASE IF EXISTS lyceum_seeded" -c "CREATE DATABASE lyceum_seeded"
+    echo "seeding PostgreSQL (and $data) …"
+    t0=$(date +%s)
+    "$bin_dir/seed" --database-url "$pg_url/lyceum_seeded" "$data" 10000 500 2000 > "$seed_out"
+    psql_ -d lyceum_seeded -c "VACUUM ANALYZE"
+    echo "seeded in $(( $(date +%s) - t0 )) s"
+  fi
+  # Every run starts from the site as seeded (see below).
+  psql_ -c "DROP DATABASE IF EXISTS lyceum_bench" -c "CREATE DATABASE lyceum_bench TEMPLATE lyceum_seeded"
+  db_args=(--database-url "$pg_url/lyceum_bench")
+else
+  data="$work/site"
+  seed_out="$work/seed.out"
+  if [ ! -f "$data/posters.txt" ]; then
+    rm -rf "$data"
+    echo "seeding $data …"
+    t0=$(date +%s)
+    "$bin_dir/seed" "$data" 10000 500 2000 > "$seed_out"
+    echo "seeded in $(( $(date +%s) - t0 )) s"
+  fi
+  # Every run starts from the site as seeded: the write runs (submissions, replies) add tens
+  # of thousands of rows, and a second run on their leftovers would measure a bigger site.
+  if [ ! -d "$work/site.seeded" ] || [ "$data/posters.txt" -nt "$work/site.seeded" ]; then
+    rm -rf "$work/site.seeded"
+    cp -a "$data" "$work/site.seeded"
+  else
+    rm -rf "$data"
+    cp -a "$work/site.seeded" "$data"
+  fi
+  db_args=()
+fi
+read -r course unit < "$seed_out"
+
 port=18181
-target/release/lyceum serve --addr 127.0.0.1:$port --data "$data" > "$work/serve.log" 2>&1 &
+env -u LYCEUM_DATABASE_URL "$lyceum" serve --addr 127.0.0.1:$port --data "$data" "${db_args[@]}" > "$work/serve.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null; true' EXIT
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null; pg_stop; true' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 
 cookie=$(curl -s -o /dev/null -D - -d username=bench -d 'password=load test password 123' "http://127.0.0.1:$port/login" \
@@ -200,9 +249,11 @@ rss_kb=$(ps -o rss= -p $server | tr -d ' ')
 html_bytes=$(wc -c < "$work/static/unit.html")
 html_gz=$(gzip -9c "$work/static/unit.html" | wc -c)
 
-python3 - "$work" "$secs" "$conns" "$threads" "$rss_kb" "$html_bytes" "$html_gz" "$course" "$unit" <<'PY'
+python3 - "$work" "$secs" "$conns" "$threads" "$rss_kb" "$html_bytes" "$html_gz" "$course" "$unit" "$backend" <<'PY'
 import re, sys, datetime, os, subprocess
-work, secs, conns, threads, rss, html, html_gz, course, unit = sys.argv[1:]
+work, secs, conns, threads, rss, html, html_gz, course, unit, backend = sys.argv[1:]
+db = "PostgreSQL" if backend == "postgres" else "SQLite"
+site_db = "PostgreSQL with its default, durable settings and shared_buffers 256 MB, on the same machine" if backend == "postgres" else "SQLite, WAL"
 def parse(name):
     t = open(f"{work}/wrk-{name}.txt").read()
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
@@ -212,6 +263,8 @@ def parse(name):
         return v / 1000 if u == "us" else v * 1000 if u == "s" else v
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
     return rps, lat(50), lat(99), int(errors.group(1)) if errors else 0, lat(90)
+marker = "<!-- bench/run.sh writes this section; do not edit by hand -->" if backend != "postgres" else "<!-- bench/run.sh writes this section on PostgreSQL; do not edit by hand -->"
+end_marker = "<!-- end of bench/run.sh section -->" if backend != "postgres" else "<!-- end of bench/run.sh section on PostgreSQL -->"
 rows = {n: parse(n) for n in ["static", "unit", "catalog", "progress", "submit", "post", "search", "topic", "thread"]}
 search_p95 = float(open(f"{work}/search-p95.txt").read())
 cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
@@ -219,10 +272,10 @@ ratio = rows["unit"][0] / rows["static"][0] * 100
 ok_ratio = ratio >= 30
 ok_p99 = rows["unit"][2] <= 10
 lines = [
-    "<!-- bench/run.sh writes this section; do not edit by hand -->",
-    f"## Load test ({datetime.date.today()}, `bench/run.sh`)",
+    marker,
+    f"## Load test{' on PostgreSQL' if backend == 'postgres' else ''} ({datetime.date.today()}, `{'BENCH_BACKEND=postgres ' if backend == 'postgres' else ''}bench/run.sh`)",
     "",
-    f"Site: 10,000 learners, 500 courses, one of 2,000 units, one of 200 graded problems answered by 51 learners, 100,000 discussion posts in 10,000 threads (SQLite, WAL). Machine: {os.cpu_count()} cores ({cpu}).",
+    f"Site: 10,000 learners, 500 courses, one of 2,000 units, one of 200 graded problems answered by 51 learners, 100,000 discussion posts in 10,000 threads ({site_db}). Machine: {os.cpu_count()} cores ({cpu}).",
     f"wrk: {threads} threads, {conns} connections, {secs} s per run after a 2 s warm-up, on the same machine as the servers.",
     f"Unit page: `{course}` unit `{unit}` as a logged-in, enrolled learner ({int(html):,} bytes; {int(html_gz):,} gzipped).",
     "",
@@ -241,19 +294,19 @@ lines += [
     f"- Unit page at **{ratio:.0f} %** of the static file's rate (target ≥ 30 %): {'met' if ok_ratio else 'NOT met'}.",
     f"- Unit page p99 **{rows['unit'][2]:.2f} ms** at {conns} connections (target ≤ 10 ms): {'met' if ok_p99 else 'NOT met'}.",
     f"- Progress page p99 **{rows['progress'][2]:.2f} ms** (target ≤ 15 ms): {'met' if rows['progress'][2] <= 15 else 'NOT met'}.",
-    f"- Submission p99 **{rows['submit'][2]:.2f} ms** at {conns} connections on SQLite (target ≤ 10 ms): {'met' if rows['submit'][2] <= 10 else 'NOT met'}.",
-    f"- Discussion reply p99 **{rows['post'][2]:.2f} ms** at {conns} connections on SQLite (target ≤ 20 ms): {'met' if rows['post'][2] <= 20 else 'NOT met'}.",
+    f"- Submission p99 **{rows['submit'][2]:.2f} ms** at {conns} connections on {db} (target ≤ 10 ms): {'met' if rows['submit'][2] <= 10 else 'NOT met'}.",
+    f"- Discussion reply p99 **{rows['post'][2]:.2f} ms** at {conns} connections on {db} (target ≤ 20 ms): {'met' if rows['post'][2] <= 20 else 'NOT met'}.",
     f"- Discussion search p95 **{search_p95:.2f} ms** over 100,000 posts (target ≤ 20 ms; p90 {rows['search'][4]:.2f} ms, p99 {rows['search'][2]:.2f} ms): {'met' if search_p95 <= 20 else 'NOT met'}.",
     f"- Lyceum's resident memory after the runs: {int(rss)/1024:.0f} MiB.",
     "",
 ]
 path = "docs/PERFORMANCE.md"
 text = open(path).read() if os.path.exists(path) else "# Performance\n\n"
-start = text.find("<!-- bench/run.sh writes this section")
+start = text.find(marker)
 if start >= 0:
-    end = text.find("<!-- end of bench/run.sh section -->", start)
-    text = text[:start] + text[end + len("<!-- end of bench/run.sh section -->\n"):] if end >= 0 else text[:start]
-text = text.rstrip("\n") + "\n\n" + "\n".join(lines) + "<!-- end of bench/run.sh section -->\n"
+    end = text.find(end_marker, start)
+    text = text[:start] + text[end + len(end_marker + "\n"):] if end >= 0 else text[:start]
+text = text.rstrip("\n") + "\n\n" + "\n".join(lines) + end_marker + "\n"
 open(path, "w").write(text)
 print("\n".join(lines))
 PY

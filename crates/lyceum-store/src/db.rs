@@ -7,18 +7,21 @@
 //! set of reader connections and run inline: in WAL mode readers never wait for writers,
 //! and a point read takes microseconds, less than handing it to another thread would.
 //! All writes and transactions go to one writer connection behind an async mutex, so
-//! writers queue without blocking threads on SQLite's lock. PostgreSQL uses sqlx's pool.
+//! writers queue without blocking threads on SQLite's lock. PostgreSQL uses sqlx's pool,
+//! and keeps connections between statements instead of testing them at each hand-over
+//! (`PgPool`).
 
 use crate::{Result, StoreError};
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{Column, PgConnection, PgPool, Postgres, Row as _, TypeInfo, ValueRef};
+use sqlx::{Column, PgConnection, Postgres, Row as _, TypeInfo, ValueRef};
 use std::borrow::Cow;
 use std::future::Future;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -407,7 +410,7 @@ fn prepared(sql: &str) -> Prepared {
         if let Some(hit) = map.get(sql) {
             return hit.clone();
         }
-        // Statements with inlined ids vary without bound; start over rather than grow.
+        // A bound, should statements built at run time ever vary without one.
         if map.len() >= 1024 {
             map.clear();
         }
@@ -546,10 +549,10 @@ fn pg_query(q: &Query) -> sqlx::query::Query<'_, Postgres, sqlx::postgres::PgArg
 
 fn pg_value(row: &sqlx::postgres::PgRow, i: usize) -> Result<Value> {
     let raw = row.try_get_raw(i).map_err(pg_err)?;
-    let name = raw.type_info().name().to_owned();
     let null = raw.is_null();
+    let info = raw.type_info();
     let get = |r: sqlx::Result<Value>| r.map_err(pg_err);
-    Ok(match name.as_str() {
+    Ok(match info.name() {
         "INT8" if null => Value::Null(Ty::Int),
         "INT8" => get(row.try_get::<i64, _>(i).map(Value::Int))?,
         "INT4" if null => Value::Null(Ty::Int),
@@ -574,8 +577,7 @@ fn pg_value(row: &sqlx::postgres::PgRow, i: usize) -> Result<Value> {
     })
 }
 
-async fn pg_rows(c: &mut PgConnection, q: &Query) -> Result<Vec<Row>> {
-    let rows = pg_query(q).fetch_all(&mut *c).await.map_err(pg_err)?;
+fn pg_rows(rows: Vec<sqlx::postgres::PgRow>) -> Result<Vec<Row>> {
     let Some(first) = rows.first() else {
         return Ok(Vec::new());
     };
@@ -596,12 +598,155 @@ async fn pg_rows(c: &mut PgConnection, q: &Query) -> Result<Vec<Row>> {
         .collect()
 }
 
-async fn pg_exec(c: &mut PgConnection, q: &Query) -> Result<u64> {
-    Ok(pg_query(q)
-        .execute(&mut *c)
-        .await
-        .map_err(pg_err)?
-        .rows_affected())
+/// sqlx's pool, and the connections this process keeps between statements.
+///
+/// sqlx tests a pooled connection with a round trip when it hands it out, and again when
+/// it is given back (in a task of its own): three round trips for a statement that needs
+/// one, and on a unit page (three statements) more time than the statements. So a
+/// connection taken from sqlx is kept here while unused (`spare`), given back to the
+/// next user untested after a clean use, and tested only when it sat unused for a
+/// while. One that failed, was abandoned mid-statement (a cancelled request) or inside a
+/// transaction goes back to sqlx instead, which tests it and rolls it back or closes it.
+/// The permits (one per connection) make waiting for a connection first come, first
+/// served and bounded ([`ACQUIRE_TIMEOUT`]), and mean that whoever holds one finds a
+/// spare connection or gets one from sqlx at once.
+struct PgPool {
+    pool: sqlx::PgPool,
+    permits: Arc<tokio::sync::Semaphore>,
+    /// Most recently used last; each with the time it was put back.
+    spare: Mutex<Vec<(PoolConnection<Postgres>, Instant)>>,
+}
+
+/// A spare connection unused this long is tested (one round trip) before it is used.
+const TEST_IF_IDLE: Duration = Duration::from_secs(1);
+/// A spare connection unused this long goes back to sqlx, whose idle timeout closes it.
+const RETURN_IF_IDLE: Duration = Duration::from_secs(60);
+
+impl PgPool {
+    fn spare(&self) -> std::sync::MutexGuard<'_, Vec<(PoolConnection<Postgres>, Instant)>> {
+        self.spare.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A PostgreSQL connection held by one `Conn` or `Tx`; given back when dropped.
+struct PgHeld {
+    conn: Option<PoolConnection<Postgres>>,
+    pool: Arc<PgPool>,
+    permit: Option<tokio::sync::OwnedSemaphorePermit>,
+    /// A statement was sent and its answer not read (the request was cancelled).
+    busy: bool,
+    /// An error that may have left the connection unusable (anything but one the
+    /// server reported for a statement).
+    broken: bool,
+    /// `BEGIN` sent, and neither `COMMIT` nor `ROLLBACK` since.
+    in_tx: bool,
+}
+
+impl PgHeld {
+    async fn take(pool: &Arc<PgPool>) -> Result<PgHeld> {
+        let permit = tokio::time::timeout(ACQUIRE_TIMEOUT, pool.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| StoreError::Busy)?
+            .map_err(|_| StoreError::Database("the pool is closed".into()))?;
+        let conn = loop {
+            let spare = pool.spare().pop();
+            match spare {
+                Some((c, at)) if at.elapsed() < TEST_IF_IDLE => break c,
+                // Unused for a while: the server may have closed it meanwhile.
+                Some((mut c, _)) => match sqlx::Connection::ping(&mut *c).await {
+                    Ok(()) => break c,
+                    Err(_) => c.close_on_drop(),
+                },
+                // With a permit, sqlx has a connection for us (or may open one).
+                None => break pool.pool.acquire().await.map_err(pg_err)?,
+            }
+        };
+        Ok(PgHeld {
+            conn: Some(conn),
+            pool: pool.clone(),
+            permit: Some(permit),
+            busy: false,
+            broken: false,
+            in_tx: false,
+        })
+    }
+
+    fn conn(&mut self) -> Result<&mut PgConnection> {
+        match &mut self.conn {
+            Some(c) => Ok(&mut **c),
+            None => Err(StoreError::Corrupt("connection already given back".into())),
+        }
+    }
+
+    fn failed(&mut self, e: sqlx::Error) -> StoreError {
+        if !matches!(e, sqlx::Error::Database(_)) {
+            self.broken = true;
+        }
+        pg_err(e)
+    }
+
+    async fn rows(&mut self, q: &Query) -> Result<Vec<Row>> {
+        self.busy = true;
+        let r = pg_query(q).fetch_all(self.conn()?).await;
+        self.busy = false;
+        pg_rows(r.map_err(|e| self.failed(e))?)
+    }
+
+    async fn exec(&mut self, q: &Query) -> Result<u64> {
+        self.busy = true;
+        let r = pg_query(q).execute(self.conn()?).await;
+        self.busy = false;
+        Ok(r.map_err(|e| self.failed(e))?.rows_affected())
+    }
+
+    /// Statements in the simple protocol (no parameters), such as `BEGIN` or a migration.
+    async fn batch(&mut self, sql: &str) -> Result<()> {
+        self.busy = true;
+        let r = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(self.conn()?)
+            .await;
+        self.busy = false;
+        r.map(|_| ()).map_err(|e| self.failed(e))
+    }
+}
+
+impl Drop for PgHeld {
+    fn drop(&mut self) {
+        let Some(mut c) = self.conn.take() else {
+            return;
+        };
+        if self.in_tx {
+            // Never hand on a connection inside a transaction: roll it back first (the
+            // transaction was dropped, not committed), or close it.
+            let permit = self.permit.take();
+            match tokio::runtime::Handle::try_current() {
+                Ok(rt) => {
+                    rt.spawn(async move {
+                        if sqlx::raw_sql("ROLLBACK").execute(&mut *c).await.is_err() {
+                            c.close_on_drop();
+                        }
+                        drop(c);
+                        drop(permit);
+                    });
+                }
+                Err(_) => c.close_on_drop(),
+            }
+            return;
+        }
+        if self.busy || self.broken {
+            // sqlx tests it (reading what a cancelled statement left) or closes it.
+            return;
+        }
+        let mut spare = self.pool.spare();
+        let stale = spare
+            .first()
+            .is_some_and(|(_, at)| at.elapsed() > RETURN_IF_IDLE);
+        let old = stale.then(|| spare.remove(0));
+        spare.push((c, Instant::now()));
+        drop(spare);
+        // Given back to sqlx (outside the lock: that spawns its test).
+        drop(old);
+    }
 }
 
 // ---- The store ----
@@ -609,7 +754,7 @@ async fn pg_exec(c: &mut PgConnection, q: &Query) -> Result<u64> {
 #[derive(Clone)]
 enum Pool {
     Sqlite(Arc<SqlitePool>),
-    Postgres(PgPool),
+    Postgres(Arc<PgPool>),
 }
 
 /// The database: connections to one backend. Cheap to clone.
@@ -706,14 +851,22 @@ impl Store {
     }
 
     pub async fn open_postgres_with(opts: PgConnectOptions, max_connections: u32) -> Result<Store> {
+        // Room for every statement a busy site runs (sqlx's default keeps 100 per
+        // connection): an evicted statement is parsed and planned again on its next use.
+        let opts = opts.statement_cache_capacity(256);
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(opts)
             .await
             .map_err(pg_err)?;
+        let permits = usize::try_from(max_connections).unwrap_or(usize::MAX);
         Ok(Store {
-            pool: Pool::Postgres(pool),
+            pool: Pool::Postgres(Arc::new(PgPool {
+                pool,
+                permits: Arc::new(tokio::sync::Semaphore::new(permits)),
+                spare: Mutex::new(Vec::new()),
+            })),
             counts: Arc::default(),
         })
     }
@@ -745,7 +898,7 @@ impl Store {
     pub async fn conn(&self) -> Result<Conn> {
         let inner = match &self.pool {
             Pool::Sqlite(p) => ConnInner::Sqlite(p.clone()),
-            Pool::Postgres(p) => ConnInner::Postgres(p.acquire().await.map_err(pg_err)?),
+            Pool::Postgres(p) => ConnInner::Postgres(PgHeld::take(p).await?),
         };
         Ok(Conn {
             inner,
@@ -762,7 +915,12 @@ impl Store {
                 guard.execute_batch("BEGIN IMMEDIATE").map_err(sqlite_err)?;
                 TxInner::Sqlite(Some(guard))
             }
-            Pool::Postgres(p) => TxInner::Postgres(p.begin().await.map_err(pg_err)?),
+            Pool::Postgres(p) => {
+                let mut held = PgHeld::take(p).await?;
+                held.in_tx = true;
+                held.batch("BEGIN").await?;
+                TxInner::Postgres(held)
+            }
         };
         self.counts.queries.fetch_add(1, Ordering::Relaxed);
         self.counts.writes.fetch_add(1, Ordering::Relaxed);
@@ -808,9 +966,11 @@ impl Store {
             }
             Pool::Postgres(p) => PoolStats {
                 backend: Backend::Postgres,
-                open: p.size(),
-                idle: u32::try_from(p.num_idle()).unwrap_or(u32::MAX),
-                max: p.options().get_max_connections(),
+                open: p.pool.size(),
+                // sqlx's idle connections, and the ones this store keeps between
+                // statements (in use to sqlx, idle to us).
+                idle: u32::try_from(p.pool.num_idle() + p.spare().len()).unwrap_or(u32::MAX),
+                max: p.pool.options().get_max_connections(),
                 writer: None,
             },
         }
@@ -867,7 +1027,10 @@ impl Store {
 
     pub async fn close(&self) {
         if let Pool::Postgres(p) = &self.pool {
-            p.close().await;
+            // Spare connections go back to sqlx first, which waits for every one.
+            let spare = std::mem::take(&mut *p.spare());
+            drop(spare);
+            p.pool.close().await;
         }
     }
 
@@ -878,18 +1041,14 @@ impl Store {
             TxInner::Sqlite(None) => {
                 Err(StoreError::Corrupt("transaction already finished".into()))
             }
-            TxInner::Postgres(t) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
-                .execute(&mut **t)
-                .await
-                .map(|_| ())
-                .map_err(pg_err),
+            TxInner::Postgres(t) => t.batch(sql).await,
         }
     }
 }
 
 enum ConnInner {
     Sqlite(Arc<SqlitePool>),
-    Postgres(sqlx::pool::PoolConnection<Postgres>),
+    Postgres(PgHeld),
 }
 
 /// A connection; each statement commits on its own.
@@ -901,7 +1060,8 @@ pub struct Conn {
 enum TxInner {
     /// `None` once committed or rolled back.
     Sqlite(Option<tokio::sync::OwnedMutexGuard<SqliteConn>>),
-    Postgres(sqlx::Transaction<'static, Postgres>),
+    /// Given back (and, if not committed, rolled back) when dropped.
+    Postgres(PgHeld),
 }
 
 /// A transaction: nothing is visible to others until `commit`; dropped = rolled back.
@@ -918,13 +1078,10 @@ impl Tx {
                 Some(c) => c.execute_batch("COMMIT").map_err(sqlite_err),
                 None => Ok(()),
             },
-            TxInner::Postgres(_) => {
-                let TxInner::Postgres(t) =
-                    std::mem::replace(&mut self.inner, TxInner::Sqlite(None))
-                else {
-                    return Ok(());
-                };
-                t.commit().await.map_err(pg_err)
+            TxInner::Postgres(t) => {
+                t.batch("COMMIT").await?;
+                t.in_tx = false;
+                Ok(())
             }
         }
     }
@@ -958,7 +1115,7 @@ impl Db for Conn {
                     let w = p.writer_in_turn().await;
                     sqlite_rows(&w, &q)
                 }
-                ConnInner::Postgres(c) => pg_rows(c, &q).await,
+                ConnInner::Postgres(c) => c.rows(&q).await,
             }
         }
     }
@@ -971,7 +1128,7 @@ impl Db for Conn {
                     let w = p.writer_in_turn().await;
                     sqlite_exec(&w, &q)
                 }
-                ConnInner::Postgres(c) => pg_exec(c, &q).await,
+                ConnInner::Postgres(c) => c.exec(&q).await,
             }
         }
     }
@@ -993,7 +1150,7 @@ impl Db for Tx {
                 TxInner::Sqlite(None) => {
                     Err(StoreError::Corrupt("transaction already finished".into()))
                 }
-                TxInner::Postgres(t) => pg_rows(t, &q).await,
+                TxInner::Postgres(t) => t.rows(&q).await,
             }
         }
     }
@@ -1006,7 +1163,7 @@ impl Db for Tx {
                 TxInner::Sqlite(None) => {
                     Err(StoreError::Corrupt("transaction already finished".into()))
                 }
-                TxInner::Postgres(t) => pg_exec(t, &q).await,
+                TxInner::Postgres(t) => t.exec(&q).await,
             }
         }
     }
@@ -1029,15 +1186,55 @@ pub(crate) fn json_list(backend: Backend, expr: &str) -> String {
     }
 }
 
+/// What a list parameter holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Elem {
+    Int,
+    Text,
+}
+
+/// A list bound as one parameter: the rows of the JSON array in `param` (`"$3"`), as a
+/// `SELECT` of one column named `value`, for `x IN ({})` or `INSERT … SELECT … FROM ({}) l`.
+/// Bind the list with [`ints`] or [`texts`]. The statement's text is then the same however
+/// long the list is: PostgreSQL prepares it once and SQLite's statement cache keeps it.
+/// (Lists spliced into the text made every list a statement of its own, parsed and
+/// planned each time, pushing the hot statements out of both caches.)
+pub(crate) fn list_rows(backend: Backend, param: &str, elem: Elem) -> String {
+    match (backend, elem) {
+        (Backend::Sqlite, _) => format!("SELECT value FROM json_each({param})"),
+        (Backend::Postgres, Elem::Int) => {
+            format!("SELECT value::bigint AS value FROM jsonb_array_elements_text({param}::jsonb)")
+        }
+        (Backend::Postgres, Elem::Text) => {
+            format!("SELECT value FROM jsonb_array_elements_text({param}::jsonb)")
+        }
+    }
+}
+
+/// Integers as the JSON array a [`list_rows`] parameter takes.
+pub(crate) fn ints(items: impl IntoIterator<Item = i64>) -> String {
+    let mut out = String::from("[");
+    for (i, v) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&v.to_string());
+    }
+    out.push(']');
+    out
+}
+
+/// Strings as the JSON array a [`list_rows`] parameter takes.
+pub(crate) fn texts<S: AsRef<str>>(items: &[S]) -> String {
+    let items: Vec<&str> = items.iter().map(AsRef::as_ref).collect();
+    serde_json::to_string(&items).unwrap_or_else(|_| "[]".to_owned())
+}
+
 /// Raw access for the test harness (creating a PostgreSQL schema per test).
 #[cfg(feature = "testing")]
 pub(crate) async fn pg_admin_exec(store: &Store, sql: &str) -> Result<()> {
     match &store.pool {
-        Pool::Postgres(p) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
-            .execute(p)
-            .await
-            .map(|_| ())
-            .map_err(pg_err),
+        Pool::Postgres(p) => PgHeld::take(p).await?.batch(sql).await,
         Pool::Sqlite(_) => Ok(()),
     }
 }

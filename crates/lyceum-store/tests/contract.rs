@@ -64,6 +64,7 @@ contract!(
     discarding_a_draft_drops_only_what_was_never_published,
     revisions_are_listed_newest_first_with_their_authors,
     learner_work_counts_each_learner_once,
+    lists_go_in_as_one_parameter,
 );
 
 const NOW: i64 = 1_790_000_000_000;
@@ -707,6 +708,151 @@ async fn dropped_transactions_leave_nothing(store: Store) {
         before + 1,
         "every statement is counted"
     );
+}
+
+/// Lists of ids and of names are bound as one parameter (`db::list_rows`): the same rows
+/// come back for none, one and a thousand, names with quotes and non-ASCII letters
+/// included, and a multi-row insert from a list writes each row once.
+async fn lists_go_in_as_one_parameter(store: Store) {
+    let names = ["O'Brien", "Zoë", "مكتبة", "plain", "a\"b"];
+    let mut ids = Vec::new();
+    for n in names {
+        ids.push(user(&store, n).await);
+    }
+    let mut c = store.conn().await.unwrap();
+    assert!(users::get_users(&mut c, &[]).await.unwrap().is_empty());
+    let one = users::get_users(&mut c, &ids[1..2]).await.unwrap();
+    assert_eq!(one.len(), 1);
+    assert_eq!(one[0].username, "Zoë");
+    // A thousand ids, most of them of nobody, and one twice.
+    let mut many: Vec<UserId> = (1_000_000..1_001_000).map(UserId).collect();
+    many.extend(&ids);
+    many.push(ids[0]);
+    let mut found: Vec<i64> = users::get_users(&mut c, &many)
+        .await
+        .unwrap()
+        .iter()
+        .map(|u| u.id)
+        .collect();
+    found.sort_unstable();
+    let mut want: Vec<i64> = ids.iter().map(|u| u.0).collect();
+    want.sort_unstable();
+    assert_eq!(found, want);
+    let keys: Vec<String> = names
+        .iter()
+        .map(|n| n.to_lowercase())
+        .chain(["nobody".to_owned(), "o''brien".to_owned()])
+        .collect();
+    let mut by_key = users::ids_by_keys(&mut c, &keys).await.unwrap();
+    by_key.sort();
+    let mut expected: Vec<(String, i64)> = names
+        .iter()
+        .zip(&ids)
+        .map(|(n, u)| (n.to_lowercase(), u.0))
+        .collect();
+    expected.sort();
+    assert_eq!(by_key, expected);
+    // Completions from a list: each block once, whatever repeats.
+    let a = course(&store, "LST", true).await;
+    let tree = courses::load_tree(&mut c, a).await.unwrap();
+    let leaves: Vec<BlockId> = tree
+        .children(tree.units()[0])
+        .iter()
+        .map(|&i| tree.node(i).id)
+        .collect();
+    let mut twice = leaves.clone();
+    twice.extend(&leaves);
+    learner::record_completions(
+        &mut c,
+        ids[2],
+        a,
+        &twice,
+        learner::CompletionSource::View,
+        NOW,
+    )
+    .await
+    .unwrap();
+    let mut done = learner::completed_in_course(&mut c, ids[2], a)
+        .await
+        .unwrap();
+    done.sort();
+    assert_eq!(done, leaves);
+}
+
+/// A second store on a PostgreSQL test database's schema, with a single connection, so
+/// that every statement reuses the one before's connection.
+async fn one_connection(db: &testing::TestDb) -> Store {
+    let url = db.url.as_deref().unwrap();
+    let opts = std::str::FromStr::from_str(url).unwrap();
+    Store::open_postgres_with(opts, 1).await.unwrap()
+}
+
+/// PostgreSQL connections are kept between uses rather than tested on every hand-over:
+/// a transaction dropped without commit is rolled back before its connection is used
+/// again, and a statement abandoned half-way (a cancelled request) does not leave its
+/// answer for the next user of the connection.
+#[tokio::test]
+async fn postgres_connections_are_handed_on_clean() {
+    let db = testing::postgres().await.unwrap();
+    let store = one_connection(&db).await;
+    {
+        let mut tx = store.begin().await.unwrap();
+        users::create_user(&mut tx, "Dropped", "dropped", "", false, NOW)
+            .await
+            .unwrap();
+    }
+    // The next user of the only connection: outside any transaction, so this commits.
+    let mut c = store.conn().await.unwrap();
+    users::create_user(&mut c, "Kept", "kept", "", false, NOW)
+        .await
+        .unwrap();
+    drop(c);
+    let mut other = db.store.conn().await.unwrap();
+    assert!(
+        users::find_user_by_key(&mut other, "dropped")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        users::find_user_by_key(&mut other, "kept")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // A statement cancelled while the server works on it.
+    let slow = async {
+        let mut c = store.conn().await.unwrap();
+        c.rows(lyceum_store::q(
+            "SELECT CAST(7 AS BIGINT) AS n FROM pg_sleep(0.3)",
+        ))
+        .await
+    };
+    assert!(
+        tokio::time::timeout(std::time::Duration::from_millis(50), slow)
+            .await
+            .is_err()
+    );
+    let mut c = store.conn().await.unwrap();
+    let n: i64 = c
+        .scalar(lyceum_store::q("SELECT CAST(42 AS BIGINT)"))
+        .await
+        .unwrap();
+    assert_eq!(n, 42);
+    // A committed transaction hands its connection on too.
+    drop(c);
+    let mut tx = store.begin().await.unwrap();
+    users::create_user(&mut tx, "Committed", "committed", "", false, NOW)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(
+        users::find_user_by_key(&mut other, "committed")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    store.close().await;
 }
 
 #[tokio::test]

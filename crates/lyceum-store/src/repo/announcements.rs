@@ -4,7 +4,7 @@
 //! caller) — in one `INSERT … SELECT`, whatever the cohort's size.
 
 use crate::Result;
-use crate::db::{Db, q, q_built, row};
+use crate::db::{Backend, Db, Elem, Query, ints, list_rows, q, q_built, row};
 use lyceum_core::{CourseId, UserId};
 
 /// Which of a course's learners (active enrolments, not on its team, accounts not
@@ -18,8 +18,10 @@ pub enum Audience<'a> {
     Among(&'a [UserId]),
 }
 
-/// The `FROM … WHERE` naming the audience's learners as `e.user_id`; `$1` is the course.
-fn audience_sql(audience: Audience<'_>) -> String {
+/// The `FROM … WHERE` naming the audience's learners as `e.user_id`; `$1` is the course,
+/// and the ids of [`Audience::Among`] are the list parameter `ids` (bound by
+/// [`bind_audience`]).
+fn audience_sql(backend: Backend, audience: Audience<'_>, ids: &str) -> String {
     let extra = match audience {
         Audience::All => String::new(),
         Audience::NotStarted => " AND e.last_unit_id IS NULL
@@ -27,14 +29,7 @@ fn audience_sql(audience: Audience<'_>) -> String {
             AND NOT EXISTS (SELECT 1 FROM problem_states s WHERE s.user_id = e.user_id AND s.course_id = e.course_id)"
             .to_owned(),
         Audience::Among([]) => " AND 1 = 0".to_owned(),
-        // Ids are integers from our own rows, so inlining them is safe.
-        Audience::Among(ids) => format!(
-            " AND e.user_id IN ({})",
-            ids.iter()
-                .map(|u| u.0.to_string())
-                .collect::<Vec<_>>()
-                .join(",")
-        ),
+        Audience::Among(_) => format!(" AND e.user_id IN ({})", list_rows(backend, ids, Elem::Int)),
     };
     format!(
         "FROM enrollments e JOIN users u ON u.id = e.user_id
@@ -43,13 +38,21 @@ fn audience_sql(audience: Audience<'_>) -> String {
     )
 }
 
+/// Bind the ids of an [`Audience::Among`] (the next parameter), if the SQL names them.
+fn bind_audience(q: Query, audience: Audience<'_>) -> Query {
+    match audience {
+        Audience::Among(users) if !users.is_empty() => q.bind(ints(users.iter().map(|u| u.0))),
+        _ => q,
+    }
+}
+
 /// Every learner of the course (as [`Audience::All`] counts them), by id.
 pub async fn learners(db: &mut impl Db, course: CourseId) -> Result<Vec<UserId>> {
     let rows: Vec<(i64,)> = db
         .all(
             q_built(format!(
                 "SELECT e.user_id {} ORDER BY e.user_id",
-                audience_sql(Audience::All)
+                audience_sql(db.backend(), Audience::All, "$2")
             ))
             .bind(course.0),
         )
@@ -63,7 +66,11 @@ pub async fn count_audience(
     course: CourseId,
     audience: Audience<'_>,
 ) -> Result<i64> {
-    db.scalar(q_built(format!("SELECT COUNT(*) {}", audience_sql(audience))).bind(course.0))
+    let sql = format!(
+        "SELECT COUNT(*) {}",
+        audience_sql(db.backend(), audience, "$2")
+    );
+    db.scalar(bind_audience(q_built(sql).bind(course.0), audience))
         .await
 }
 
@@ -77,19 +84,17 @@ pub async fn notify_audience(
     subject: &str,
     now: i64,
 ) -> Result<u64> {
-    db.exec(
-        q_built(format!(
-            "INSERT INTO notifications (user_id, course_id, kind, link, subject, created_at)
+    let query = q_built(format!(
+        "INSERT INTO notifications (user_id, course_id, kind, link, subject, created_at)
              SELECT e.user_id, e.course_id, $2, $3, $4, $5 {}",
-            audience_sql(audience)
-        ))
-        .bind(course.0)
-        .bind(kind)
-        .bind(link)
-        .bind(subject)
-        .bind(now),
-    )
-    .await
+        audience_sql(db.backend(), audience, "$6")
+    ))
+    .bind(course.0)
+    .bind(kind)
+    .bind(link)
+    .bind(subject)
+    .bind(now);
+    db.exec(bind_audience(query, audience)).await
 }
 
 #[derive(Clone, Debug)]

@@ -2,7 +2,7 @@
 //! content (enrolment dates, card image, About source, status), its team with names, its
 //! review history and the review queue, and the copy a rerun starts from.
 
-use crate::db::{Db, q, q_built, row};
+use crate::db::{Db, Elem, ints, list_rows, q, q_built, row};
 use crate::{Result, StoreError};
 use lyceum_core::permissions::{CourseRole, OrgRole};
 use lyceum_core::{CourseId, OrgId, UserId};
@@ -250,18 +250,17 @@ pub async fn teams_of(db: &mut impl Db, courses: &[CourseId]) -> Result<Vec<(i64
     if courses.is_empty() {
         return Ok(Vec::new());
     }
-    let list = courses
-        .iter()
-        .map(|c| c.0.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
+    let list = list_rows(db.backend(), "$1", Elem::Int);
     let rows = db
-        .rows(q_built(format!(
-            "SELECT r.course_id, r.user_id, u.username, u.display_name, r.role, r.created_at
+        .rows(
+            q_built(format!(
+                "SELECT r.course_id, r.user_id, u.username, u.display_name, r.role, r.created_at
              FROM course_roles r JOIN users u ON u.id = r.user_id
              WHERE r.course_id IN ({list}) AND r.role = 'instructor'
              ORDER BY u.username"
-        )))
+            ))
+            .bind(ints(courses.iter().map(|c| c.0))),
+        )
         .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {

@@ -830,18 +830,14 @@ pub async fn members_named(
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    // A few names at most (the caller caps them): one statement with a parameter each.
-    let marks: Vec<String> = (0..keys.len()).map(|i| format!("${}", i + 2)).collect();
+    // The names as one list parameter: the same statement however many are named.
     let sql = format!(
         "SELECT u.id, u.username FROM users u WHERE u.username_key IN ({})
          AND (EXISTS (SELECT 1 FROM enrollments e WHERE e.user_id = u.id AND e.course_id = $1 AND e.active)
               OR EXISTS (SELECT 1 FROM course_roles r WHERE r.user_id = u.id AND r.course_id = $1))",
-        marks.join(", ")
+        crate::db::list_rows(db.backend(), "$2", crate::db::Elem::Text)
     );
-    let mut query = q_built(sql).bind(course.0);
-    for k in keys {
-        query = query.bind(k.as_str());
-    }
+    let query = q_built(sql).bind(course.0).bind(crate::db::texts(keys));
     let rows: Vec<(i64, String)> = db.all(query).await?;
     Ok(rows.into_iter().map(|(i, n)| (UserId(i), n)).collect())
 }

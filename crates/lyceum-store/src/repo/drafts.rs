@@ -12,7 +12,7 @@
 //! history pages, restore, and the attribution CC BY-SA asks for.
 
 use crate::Result;
-use crate::db::{Db, q, q_built, row};
+use crate::db::{Db, Elem, ints, list_rows, q, q_built, row};
 use lyceum_core::{BlockId, CourseId, UserId};
 
 row! {
@@ -370,14 +370,11 @@ pub async fn learner_work(db: &mut impl Db, blocks: &[BlockId]) -> Result<Learne
     if blocks.is_empty() {
         return Ok(LearnerWork::default());
     }
-    let list = blocks
-        .iter()
-        .map(|b| b.0.to_string())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = list_rows(db.backend(), "$1", Elem::Int);
     let row: (i64, i64) = db
-        .one(q_built(format!(
-            "SELECT
+        .one(
+            q_built(format!(
+                "SELECT
                (SELECT COUNT(*) FROM (
                   SELECT user_id FROM problem_states WHERE block_id IN ({list}) AND attempts > 0
                   UNION SELECT user_id FROM or_submissions WHERE block_id IN ({list})
@@ -387,7 +384,9 @@ pub async fn learner_work(db: &mut impl Db, blocks: &[BlockId]) -> Result<Learne
                (SELECT COUNT(*) FROM (
                   SELECT user_id FROM problem_states WHERE block_id IN ({list}) AND attempts > 0
                   UNION SELECT user_id FROM score_overrides WHERE block_id IN ({list})) s)"
-        )))
+            ))
+            .bind(ints(blocks.iter().map(|b| b.0))),
+        )
         .await?;
     Ok(LearnerWork {
         learners: row.0,

@@ -1,7 +1,7 @@
 //! A learner's state in courses: enrolments, completion, video progress, bookmarks.
 //! Private to the learner and the course team; callers check that with `can` first.
 
-use crate::db::{Db, FromRow, Row, json_list, json_rows, q, q_built, row};
+use crate::db::{Db, Elem, FromRow, Row, ints, json_list, json_rows, list_rows, q, q_built, row};
 use crate::repo::courses::{COURSE_COLUMNS, CourseRow};
 use crate::{Result, StoreError};
 use lyceum_core::{BlockId, CourseId, UserId};
@@ -106,18 +106,21 @@ pub async fn record_completions(
     if blocks.is_empty() {
         return Ok(());
     }
-    // Ids are integers from our own tree, so inlining them is safe.
-    let values = blocks
-        .iter()
-        .map(|b| format!("($1, {}, $2, $3, $4)", b.0))
-        .collect::<Vec<_>>()
-        .join(", ");
+    // The ids as one list parameter: one statement text for any blocks (a submission
+    // records its problem's completion here, and each problem's id made a new statement).
+    // SQLite needs the WHERE to read ON CONFLICT as the upsert, not as a join's ON.
     db.exec(
-        q_built(format!("INSERT INTO completions (user_id, block_id, course_id, source, completed_at) VALUES {values} ON CONFLICT (user_id, block_id) DO NOTHING"))
-            .bind(user.0)
-            .bind(course.0)
-            .bind(source.as_str())
-            .bind(now),
+        q_built(format!(
+            "INSERT INTO completions (user_id, block_id, course_id, source, completed_at)
+             SELECT $1, l.value, $2, $3, $4 FROM ({}) l WHERE TRUE
+             ON CONFLICT (user_id, block_id) DO NOTHING",
+            list_rows(db.backend(), "$5", Elem::Int)
+        ))
+        .bind(user.0)
+        .bind(course.0)
+        .bind(source.as_str())
+        .bind(now)
+        .bind(ints(blocks.iter().map(|b| b.0))),
     )
     .await?;
     Ok(())
@@ -182,16 +185,20 @@ pub struct UnitState {
 pub async fn unit_state(db: &mut impl Db, user: UserId, unit: BlockId) -> Result<UnitState> {
     // One fixed statement for every unit, so it stays prepared; each branch is an index
     // lookup (the unit's blocks by parent, then primary keys), never a scan of the
-    // learner's rows. CROSS JOIN keeps SQLite's planner on that order.
+    // learner's rows. The learner's rows are read by scalar subqueries, which neither
+    // database turns into a join: as a join, PostgreSQL's generic plan hashed all of the
+    // learner's completions (1,200 in the load test: 0.25 ms instead of 0.05).
     let sql = format!(
         "SELECT {} FROM (
-            SELECT 'c' AS k, c.block_id, CAST(0 AS DOUBLE PRECISION) AS p
-                FROM blocks b CROSS JOIN completions c WHERE b.parent_id = $2 AND c.user_id = $1 AND c.block_id = b.id
+            SELECT 'c' AS k, b.id AS block_id, CAST(0 AS DOUBLE PRECISION) AS p FROM blocks b
+                WHERE b.parent_id = $2
+                  AND (SELECT 1 FROM completions c WHERE c.user_id = $1 AND c.block_id = b.id) IS NOT NULL
             UNION ALL SELECT 'c', block_id, CAST(0 AS DOUBLE PRECISION) FROM completions WHERE user_id = $1 AND block_id = $2
             UNION ALL SELECT 'b', block_id, CAST(0 AS DOUBLE PRECISION) FROM bookmarks WHERE user_id = $1 AND block_id = $2
-            UNION ALL SELECT 'v', v.block_id, v.position
-                FROM blocks b CROSS JOIN video_progress v WHERE b.parent_id = $2 AND v.user_id = $1 AND v.block_id = b.id
-        ) t",
+            UNION ALL SELECT 'v', b.id,
+                  (SELECT v.position FROM video_progress v WHERE v.user_id = $1 AND v.block_id = b.id)
+                FROM blocks b WHERE b.parent_id = $2
+        ) t WHERE t.p IS NOT NULL",
         json_rows(db.backend(), "k, block_id, p")
     );
     let json: String = db.scalar(q_built(sql).bind(user.0).bind(unit.0)).await?;

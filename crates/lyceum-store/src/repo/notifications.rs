@@ -2,7 +2,7 @@
 //! on the notifications page and counted in the header; email goes out when configured.
 
 use crate::Result;
-use crate::db::{Backend, Db, q, q_built, row};
+use crate::db::{Db, Elem, ints, list_rows, q, q_built, row};
 use lyceum_core::{CourseId, UserId};
 
 row! {
@@ -89,14 +89,9 @@ async fn insert_many(
     if users.is_empty() {
         return Ok(0);
     }
-    // The ids go in as one JSON array, so the statement's text is the same whoever is
-    // told (and is prepared once).
-    let ids: Vec<String> = users.iter().map(|u| u.0.to_string()).collect();
-    let ids = format!("[{}]", ids.join(","));
-    let who = match db.backend() {
-        Backend::Sqlite => "SELECT value FROM json_each($6)",
-        Backend::Postgres => "SELECT value::bigint FROM jsonb_array_elements_text($6::jsonb)",
-    };
+    // The ids go in as one list parameter, so the statement's text is the same whoever
+    // is told (and is prepared once).
+    let who = list_rows(db.backend(), "$6", Elem::Int);
     let unless = if group.is_some() {
         " AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.user_id = u.id
              AND n.read_at IS NULL AND n.kind = $2 AND substr(n.link, 1, length($7)) = $7)"
@@ -112,7 +107,7 @@ async fn insert_many(
     .bind(link)
     .bind(subject)
     .bind(now)
-    .bind(ids);
+    .bind(ints(users.iter().map(|u| u.0)));
     if let Some(g) = group {
         query = query.bind(g);
     }

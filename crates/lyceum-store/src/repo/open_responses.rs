@@ -2,7 +2,7 @@
 //! grading locks and graders' unsaved work. Private to the learner, the peers assigned to
 //! a response (who never get the learner's name from here) and the course team.
 
-use crate::db::{Db, q, q_built, row};
+use crate::db::{Db, Elem, ints, list_rows, q, q_built, row};
 use crate::{Result, StoreError};
 use lyceum_core::{BlockId, CourseId, UserId};
 
@@ -171,11 +171,10 @@ pub async fn current_in_courses(
     if courses.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<i64> = courses.iter().map(|c| c.0).collect();
     db.all(q_built(format!(
         "SELECT {SUBMISSION_COLUMNS} FROM or_submissions s WHERE s.course_id IN ({}) AND s.state <> 'superseded' ORDER BY s.submitted_at, s.id",
-        int_list(&ids)
-    )))
+        list_rows(db.backend(), "$1", Elem::Int)
+    )).bind(ints(courses.iter().map(|c| c.0))))
     .await
 }
 
@@ -405,8 +404,8 @@ pub async fn assessments_of(db: &mut impl Db, submissions: &[i64]) -> Result<Vec
     }
     db.all(q_built(format!(
         "SELECT {ASSESSMENT_COLUMNS} FROM or_assessments WHERE submission_id IN ({}) ORDER BY created_at, id",
-        int_list(submissions)
-    )))
+        list_rows(db.backend(), "$1", Elem::Int)
+    )).bind(ints(submissions.iter().copied())))
     .await
 }
 
@@ -481,15 +480,15 @@ pub async fn reviews_given_in_courses(
     if courses.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<i64> = courses.iter().map(|c| c.0).collect();
     db.all(
         q_built(format!(
             "SELECT a.assessor_id, a.block_id, COUNT(*) FROM or_assessments a JOIN or_submissions s ON s.id = a.submission_id
            WHERE s.course_id IN ({}) AND a.step = 'peer' AND a.by_staff = $1 AND a.cancelled_at IS NULL AND a.assessor_id IS NOT NULL
            GROUP BY a.assessor_id, a.block_id",
-            int_list(&ids)
+            list_rows(db.backend(), "$2", Elem::Int)
         ))
-        .bind(false),
+        .bind(false)
+        .bind(ints(courses.iter().map(|c| c.0))),
     )
     .await
 }
@@ -742,9 +741,4 @@ pub async fn record_score(
     )
     .await?;
     Ok(())
-}
-
-/// Ids are our own integers: safe to inline in an `IN (…)` list.
-fn int_list(ids: &[i64]) -> String {
-    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
 }

@@ -1,7 +1,7 @@
 //! Learners' work on problems: current state, every submission, staff overrides and the
 //! log of grading actions. Private to the learner and the course team.
 
-use crate::db::{Db, json_rows, q, q_built, row};
+use crate::db::{Db, Elem, ints, json_rows, list_rows, q, q_built, row};
 use crate::{Result, StoreError};
 use lyceum_core::{BlockId, CourseId, UserId};
 
@@ -92,20 +92,21 @@ pub async fn scores_of_learners(
     if users.is_empty() {
         return Ok(Vec::new());
     }
-    // Ids are integers from our own rows, so inlining them is safe.
-    let ids = users
-        .iter()
-        .map(|u| u.0.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
     let sql = format!(
-        "SELECT {} FROM problem_states WHERE course_id = $1 AND user_id IN ({ids})",
+        "SELECT {} FROM problem_states WHERE course_id = $1 AND user_id IN ({})",
         json_rows(
             db.backend(),
             "user_id, block_id, raw_earned, raw_possible, attempts"
-        )
+        ),
+        list_rows(db.backend(), "$2", Elem::Int)
     );
-    let json: String = db.scalar(q_built(sql).bind(course.0)).await?;
+    let json: String = db
+        .scalar(
+            q_built(sql)
+                .bind(course.0)
+                .bind(ints(users.iter().map(|u| u.0))),
+        )
+        .await?;
     Ok(parse_scores(&json)?
         .into_iter()
         .map(|(u, s)| (UserId(u), s))
@@ -119,18 +120,22 @@ pub async fn overrides(
     course: CourseId,
     users: Option<&[UserId]>,
 ) -> Result<Vec<OverrideRow>> {
-    let filter = match users {
-        Some([]) => return Ok(Vec::new()),
-        Some(list) => format!(
-            " AND user_id IN ({})",
-            list.iter()
-                .map(|u| u.0.to_string())
-                .collect::<Vec<_>>()
-                .join(",")
-        ),
-        None => String::new(),
-    };
-    db.all(q_built(format!("SELECT user_id, block_id, earned, reason, staff_id, created_at FROM score_overrides WHERE course_id = $1{filter}")).bind(course.0)).await
+    let sql = "SELECT user_id, block_id, earned, reason, staff_id, created_at FROM score_overrides WHERE course_id = $1";
+    match users {
+        Some([]) => Ok(Vec::new()),
+        Some(users) => {
+            db.all(
+                q_built(format!(
+                    "{sql} AND user_id IN ({})",
+                    list_rows(db.backend(), "$2", Elem::Int)
+                ))
+                .bind(course.0)
+                .bind(ints(users.iter().map(|u| u.0))),
+            )
+            .await
+        }
+        None => db.all(q(sql).bind(course.0)).await,
+    }
 }
 
 row! {

@@ -3,7 +3,7 @@
 //! which for anonymous surveys never shows who answered.
 
 use crate::Result;
-use crate::db::{Db, q, q_built, row};
+use crate::db::{Db, Elem, ints, list_rows, q, q_built, row};
 use lyceum_core::{BlockId, CourseId, UserId};
 
 row! {
@@ -54,17 +54,13 @@ pub async fn responses_in(
     if blocks.is_empty() {
         return Ok(Vec::new());
     }
-    // Block ids are integers from our own tree: safe to inline.
-    let ids = blocks
-        .iter()
-        .map(|b| b.0.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
     db.all(
         q_built(format!(
-            "SELECT {COLUMNS} FROM survey_responses WHERE user_id = $1 AND block_id IN ({ids}) ORDER BY block_id"
+            "SELECT {COLUMNS} FROM survey_responses WHERE user_id = $1 AND block_id IN ({}) ORDER BY block_id",
+            list_rows(db.backend(), "$2", Elem::Int)
         ))
-        .bind(user.0),
+        .bind(user.0)
+        .bind(ints(blocks.iter().map(|b| b.0))),
     )
     .await
 }

@@ -1,6 +1,6 @@
 //! Accounts: local (username + password hash) and Wikimedia (keyed on the central id).
 
-use crate::db::{Db, q, q_built, row};
+use crate::db::{Db, Elem, ints, list_rows, q, q_built, row, texts};
 use crate::{Result, StoreError};
 use lyceum_core::UserId;
 
@@ -249,15 +249,13 @@ pub async fn get_users(db: &mut impl Db, ids: &[UserId]) -> Result<Vec<UserRow>>
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    // Ids are integers formatted by us, so inlining them is safe.
-    let list = ids
-        .iter()
-        .map(|i| i.0.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
-    db.all(q_built(format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE id IN ({list})"
-    )))
+    db.all(
+        q_built(format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE id IN ({})",
+            list_rows(db.backend(), "$1", Elem::Int)
+        ))
+        .bind(ints(ids.iter().map(|i| i.0))),
+    )
     .await
 }
 
@@ -270,13 +268,12 @@ pub async fn ids_by_keys(db: &mut impl Db, keys: &[String]) -> Result<Vec<(Strin
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    let placeholders: Vec<String> = (1..=keys.len()).map(|i| format!("${i}")).collect();
-    let mut query = q_built(format!(
-        "SELECT username_key, id FROM users WHERE username_key IN ({})",
-        placeholders.join(", ")
-    ));
-    for k in keys {
-        query = query.bind(k.as_str());
-    }
-    db.all(query).await
+    db.all(
+        q_built(format!(
+            "SELECT username_key, id FROM users WHERE username_key IN ({})",
+            list_rows(db.backend(), "$1", Elem::Text)
+        ))
+        .bind(texts(keys)),
+    )
+    .await
 }

@@ -4,20 +4,13 @@
 //! evidence, when learners first opened units, and the cohort's sums for the course
 //! team's dashboard.
 //!
-//! Times are milliseconds. Lists of ids from our own tree or store are inlined as
-//! integers; everything else goes in as parameters. The same SQL runs on both backends.
+//! Times are milliseconds. Lists of ids go in as one list parameter each (`db::list`),
+//! like every other value. The same SQL runs on both backends.
 
 use crate::Result;
-use crate::db::{Db, q, q_built, row};
+use crate::db::{Db, Elem, ints, list_rows, q, q_built, row};
 use lyceum_core::wiki::{WikiEdit, WikiUpload};
 use lyceum_core::{BlockId, CourseId, UserId};
-
-fn ids(v: impl IntoIterator<Item = i64>) -> String {
-    v.into_iter()
-        .map(|i| i.to_string())
-        .collect::<Vec<_>>()
-        .join(",")
-}
 
 // ---- identities ----
 
@@ -89,9 +82,10 @@ pub async fn sync_states(db: &mut impl Db, wiki: &str, users: &[UserId]) -> Resu
     db.all(
         q_built(format!(
             "SELECT {SYNC_COLUMNS} FROM wiki_sync_state WHERE wiki = $1 AND user_id IN ({}) ORDER BY user_id",
-            ids(users.iter().map(|u| u.0))
+            list_rows(db.backend(), "$2", Elem::Int)
         ))
-        .bind(wiki),
+        .bind(wiki)
+        .bind(ints(users.iter().map(|u| u.0))),
     )
     .await
 }
@@ -277,10 +271,11 @@ pub async fn edits_of_users(
         q_built(format!(
             "SELECT {EDIT_COLUMNS} FROM wiki_edits WHERE wiki = $1 AND edited_at >= $2 AND user_id IN ({})
              ORDER BY edited_at, revid",
-            ids(users.iter().map(|u| u.0))
+            list_rows(db.backend(), "$3", Elem::Int)
         ))
         .bind(wiki)
-        .bind(from),
+        .bind(from)
+        .bind(ints(users.iter().map(|u| u.0))),
     )
     .await
 }
@@ -299,9 +294,10 @@ pub async fn mark_edits(
     db.exec(
         q_built(format!(
             "UPDATE wiki_edits SET {column} = TRUE WHERE wiki = $1 AND revid IN ({})",
-            ids(revids.iter().copied())
+            list_rows(db.backend(), "$2", Elem::Int)
         ))
-        .bind(wiki),
+        .bind(wiki)
+        .bind(ints(revids.iter().copied())),
     )
     .await?;
     Ok(())
@@ -336,11 +332,12 @@ pub async fn edits_without_refs(
             q_built(format!(
                 "SELECT revid FROM wiki_edits WHERE wiki = $1 AND refs_added IS NULL AND NOT deleted AND edited_at >= $2
                    AND user_id IN ({}) ORDER BY edited_at DESC, revid DESC LIMIT $3",
-                ids(users.iter().map(|u| u.0))
+                list_rows(db.backend(), "$4", Elem::Int)
             ))
             .bind(wiki)
             .bind(from)
-            .bind(limit),
+            .bind(limit)
+            .bind(ints(users.iter().map(|u| u.0))),
         )
         .await?;
     Ok(rows.into_iter().map(|(r,)| r).collect())
@@ -464,9 +461,10 @@ pub async fn task_states_in(
     db.all(
         q_built(format!(
             "{STATE_SELECT} WHERE s.user_id = $1 AND s.block_id IN ({}) ORDER BY s.block_id",
-            ids(blocks.iter().map(|b| b.0))
+            list_rows(db.backend(), "$2", Elem::Int)
         ))
-        .bind(user.0),
+        .bind(user.0)
+        .bind(ints(blocks.iter().map(|b| b.0))),
     )
     .await
 }
@@ -675,9 +673,10 @@ pub async fn evidence_in(
         q_built(format!(
             "SELECT {EVIDENCE_COLUMNS} FROM wiki_task_evidence WHERE user_id = $1 AND block_id IN ({})
              ORDER BY block_id, edited_at, revid",
-            ids(blocks.iter().map(|b| b.0))
+            list_rows(db.backend(), "$2", Elem::Int)
         ))
-        .bind(user.0),
+        .bind(user.0)
+        .bind(ints(blocks.iter().map(|b| b.0))),
     )
     .await
 }
@@ -687,11 +686,14 @@ pub async fn evidence_of_blocks(db: &mut impl Db, blocks: &[BlockId]) -> Result<
     if blocks.is_empty() {
         return Ok(Vec::new());
     }
-    db.all(q_built(format!(
-        "SELECT {EVIDENCE_COLUMNS} FROM wiki_task_evidence WHERE block_id IN ({})
+    db.all(
+        q_built(format!(
+            "SELECT {EVIDENCE_COLUMNS} FROM wiki_task_evidence WHERE block_id IN ({})
          ORDER BY user_id, block_id, edited_at, revid",
-        ids(blocks.iter().map(|b| b.0))
-    )))
+            list_rows(db.backend(), "$1", Elem::Int)
+        ))
+        .bind(ints(blocks.iter().map(|b| b.0))),
+    )
     .await
 }
 
@@ -809,12 +811,15 @@ pub async fn enrolled_identities(
     if courses.is_empty() {
         return Ok(Vec::new());
     }
-    db.all(q_built(format!(
-        "SELECT e.course_id, e.user_id, e.created_at AS enrolled_at, w.central_id, w.username
+    db.all(
+        q_built(format!(
+            "SELECT e.course_id, e.user_id, e.created_at AS enrolled_at, w.central_id, w.username
          FROM enrollments e JOIN wikimedia_accounts w ON w.user_id = e.user_id
          WHERE e.active AND e.course_id IN ({}) ORDER BY e.course_id, e.user_id",
-        ids(courses.iter().map(|c| c.0))
-    )))
+            list_rows(db.backend(), "$1", Elem::Int)
+        ))
+        .bind(ints(courses.iter().map(|c| c.0))),
+    )
     .await
 }
 
