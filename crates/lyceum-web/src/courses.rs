@@ -59,13 +59,45 @@ impl CourseCache {
         }
     }
 
+    /// How many courses are kept.
+    pub fn len(&self) -> usize {
+        self.entries.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// The content of `course` at `version`, loading it (three queries) when the cache has
-    /// an older version or none.
+    /// an older version or none, and keeping it.
     pub async fn get(
         &self,
         store: &Store,
         course: CourseId,
         version: i64,
+    ) -> Result<Arc<CachedCourse>> {
+        self.get_keeping(store, course, version, true).await
+    }
+
+    /// Like [`get`](Self::get), but a course loaded here is not kept: for background work
+    /// that walks many courses once (settling every course's open responses), which
+    /// would otherwise push the courses learners are reading out of the cache and hold
+    /// up to its capacity in memory on whichever node ran the job.
+    pub async fn get_passing(
+        &self,
+        store: &Store,
+        course: CourseId,
+        version: i64,
+    ) -> Result<Arc<CachedCourse>> {
+        self.get_keeping(store, course, version, false).await
+    }
+
+    async fn get_keeping(
+        &self,
+        store: &Store,
+        course: CourseId,
+        version: i64,
+        keep: bool,
     ) -> Result<Arc<CachedCourse>> {
         if let Some(c) = self
             .entries
@@ -90,6 +122,9 @@ impl CourseCache {
             assets,
             pages,
         });
+        if !keep {
+            return Ok(loaded);
+        }
         let mut map = self.entries.write().unwrap_or_else(|e| e.into_inner());
         if map.len() >= self.capacity && !map.contains_key(&course) {
             // Drop an arbitrary entry: any course is one cheap reload away.
@@ -243,6 +278,27 @@ pub async fn load_as(
     user: Option<lyceum_core::UserId>,
     actor: Actor,
 ) -> AppResult<CourseCx> {
+    load_keeping(app, key, user, actor, true).await
+}
+
+/// A course for background work that walks many courses once: as [`load_as`], without
+/// keeping its content in the cache (see [`CourseCache::get_passing`]).
+pub async fn load_passing(
+    app: &crate::state::App,
+    key: &str,
+    user: Option<lyceum_core::UserId>,
+    actor: Actor,
+) -> AppResult<CourseCx> {
+    load_keeping(app, key, user, actor, false).await
+}
+
+async fn load_keeping(
+    app: &crate::state::App,
+    key: &str,
+    user: Option<lyceum_core::UserId>,
+    actor: Actor,
+    keep: bool,
+) -> AppResult<CourseCx> {
     if key.parse::<CourseKey>().is_err() {
         return Err(AppError::NotFound);
     }
@@ -262,7 +318,7 @@ pub async fn load_as(
     };
     let content = app
         .courses()
-        .get(app.store(), row.id(), row.content_version)
+        .get_keeping(app.store(), row.id(), row.content_version, keep)
         .await?;
     let vis = Visibility {
         now: app.now(),

@@ -58,7 +58,14 @@ struct Inner {
     http_metrics: crate::metrics::HttpMetrics,
     /// The catalog's filters as last counted, per status, with the catalog version they
     /// were counted at ([`App::catalog_facets`]).
-    catalog_facets: std::sync::Mutex<Vec<(String, i64, Arc<Vec<CatalogFacet>>)>>,
+    catalog_facets: std::sync::Mutex<Vec<KeptFacets>>,
+}
+
+/// The catalog's facets of one status, and the catalog version they were counted at.
+struct KeptFacets {
+    status: String,
+    version: i64,
+    facets: Arc<Vec<CatalogFacet>>,
 }
 
 /// How long a process trusts the site settings it read (another process may change them).
@@ -247,13 +254,21 @@ impl App {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
         };
-        if let Some((_, _, f)) = lock().iter().find(|(s, v, _)| s == status && *v == version) {
-            return Ok(f.clone());
+        if let Some(k) = lock()
+            .iter()
+            .find(|k| k.status == status && k.version == version)
+        {
+            return Ok(k.facets.clone());
         }
         let facets = Arc::new(courses::catalog_facets(db, status).await?);
         let mut kept = lock();
-        kept.retain(|(s, v, _)| s != status && *v == version);
-        kept.push((status.to_owned(), version, facets.clone()));
+        // Other statuses' counts stay only if counted at this version too.
+        kept.retain(|k| k.status != status && k.version == version);
+        kept.push(KeptFacets {
+            status: status.to_owned(),
+            version,
+            facets: facets.clone(),
+        });
         Ok(facets)
     }
 

@@ -79,12 +79,21 @@ async fn the_fallback_makes_a_score_final_and_the_learner_is_told_once() {
     assert_eq!(earned(clients[0].get(&progress).await.json()), json!(0.0));
     let before = unread(&mut clients[0]).await["unread"].as_i64().unwrap();
 
-    // Three days later, with nobody looking, the hourly settling finds the score final.
+    // Three days later, with nobody looking, the hourly settling finds the score final:
+    // here on a node of its own, which reads the course without keeping it (the job walks
+    // every course; its node's cache is for the courses learners read).
     t.clock
         .advance(jiff::SignedDuration::from_hours(3 * 24 + 1));
-    lyceum_web::open_responses::settle_all(&t.app)
-        .await
-        .unwrap();
+    let node = lyceum_web::App::new(lyceum_web::AppParts {
+        store: t.store.clone(),
+        media: t.media.clone(),
+        config: lyceum_web::WebConfig::new("http://lyceum.test"),
+        clock: t.clock.clone(),
+    })
+    .unwrap();
+    let settled = lyceum_web::open_responses::settle_all(&node).await.unwrap();
+    assert!(settled > 0);
+    assert!(node.courses().is_empty());
     assert_eq!(earned(clients[0].get(&progress).await.json()), json!(2.0));
     let n = unread(&mut clients[0]).await;
     assert_eq!(n["unread"].as_i64().unwrap(), before + 1, "{n}");
