@@ -789,6 +789,41 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// A channel listened to ([`Store::listen`]). Notifications are `SCHEMA PAYLOAD`: only
+/// those of this store's schema are heard (one database may hold several sites, or
+/// the tests' stores).
+pub struct Listener {
+    l: sqlx::postgres::PgListener,
+    schema: String,
+}
+
+/// What a [`Listener`] heard.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Heard {
+    /// A notification's payload.
+    Message(String),
+    /// The connection was lost and is back (listening again): notifications sent
+    /// meanwhile are lost.
+    Reconnected,
+}
+
+impl Listener {
+    /// The next notification; `Heard::Reconnected` after a lost connection was made
+    /// again; an error when it cannot be (call again to retry).
+    pub async fn recv(&mut self) -> Result<Heard> {
+        loop {
+            let Some(n) = self.l.try_recv().await.map_err(pg_err)? else {
+                return Ok(Heard::Reconnected);
+            };
+            if let Some((schema, payload)) = n.payload().split_once(' ')
+                && schema == self.schema
+            {
+                return Ok(Heard::Message(payload.to_owned()));
+            }
+        }
+    }
+}
+
 /// A snapshot of a store's connections (`Store::pool_stats`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PoolStats {
@@ -1023,6 +1058,31 @@ impl Store {
         })
         .await
         .map_err(|e| StoreError::Database(e.to_string()))?
+    }
+
+    /// Notifications on a PostgreSQL channel (`LISTEN`), on a connection of their own
+    /// (outside the pool, so it never takes one from requests); `None` on SQLite, where
+    /// one process is the only writer.
+    pub async fn listen(&self, channel: &str) -> Result<Option<Listener>> {
+        let Pool::Postgres(p) = &self.pool else {
+            return Ok(None);
+        };
+        let own = PgPoolOptions::new()
+            .max_connections(1)
+            .min_connections(0)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_lazy_with((*p.pool.connect_options()).clone());
+        let mut l = sqlx::postgres::PgListener::connect_with(&own)
+            .await
+            .map_err(pg_err)?;
+        l.listen(channel).await.map_err(pg_err)?;
+        let schema: String = sqlx::query_scalar("SELECT current_schema()")
+            .fetch_one(&mut l)
+            .await
+            .map_err(pg_err)?;
+        Ok(Some(Listener { l, schema }))
     }
 
     pub async fn close(&self) {

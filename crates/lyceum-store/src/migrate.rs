@@ -43,6 +43,7 @@ const MIGRATIONS: &[Migration] = migrations![
     17 "0017_jobs",
     18 "0018_media_deletions",
     19 "0019_catalog",
+    20 "0020_session_changes",
 ];
 
 /// The schema version this build brings a database up to (its last migration).

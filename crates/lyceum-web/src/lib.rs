@@ -39,6 +39,7 @@ pub use accounts::create_local_user;
 pub use config::{WebConfig, WikiSite, WikimediaLogin, WikisConfig};
 pub use error::AppError;
 pub use routes::{router, router_with};
+pub use session::follow_changes as follow_session_changes;
 pub use state::{App, AppParts};
 
 /// This node's own periodic work, each minute: refresh what it caches of the site's

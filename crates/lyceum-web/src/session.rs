@@ -101,39 +101,93 @@ pub fn set_cookie(
 }
 
 /// Sessions recently read from the database, by id hash, so most requests of a
-/// logged-in user need no session query. Exact only while this process is the sole
-/// writer of sessions and users, so it is on for SQLite and off (TTL 0) for PostgreSQL,
-/// where other servers may log a user out; every session or user write made here
-/// drops the affected entries.
+/// logged-in user need no session query.
+///
+/// Every session or user write made here drops the affected entries. On SQLite this
+/// process is the only writer, so that is exact. On PostgreSQL other servers write too:
+/// the database announces every change to a session, an account, its notifications or
+/// its roles on the channel [`CHANGES_CHANNEL`] (triggers, so no write can forget to), and
+/// [`follow_changes`] drops the entries each announcement names. The cache serves only
+/// while that listener is connected ([`SessionCache::set_live`]): a lost connection may
+/// have lost announcements, so the cache is emptied and bypassed until it is back.
 pub struct SessionCache {
     ttl: Duration,
-    map: Mutex<HashMap<String, (Instant, SessionRow)>>,
-    /// Bumped by every invalidation. A row read from the database is cached only if no
-    /// invalidation happened while it was being read, so a concurrent request can never
-    /// put back what a write has just made stale.
+    inner: Mutex<Entries>,
+    /// Bumped by every invalidation, which records the new value: a row read from the
+    /// database is served only if nothing it carries was invalidated after its read
+    /// began, so a concurrent request can never put back what a write made stale.
     epoch: std::sync::atomic::AtomicU64,
+    /// Whether invalidations reach this cache: always on SQLite; on PostgreSQL while the
+    /// listener is connected.
+    live: std::sync::atomic::AtomicBool,
 }
 
-/// Entries kept at most; past that the cache starts over rather than grow.
+#[derive(Default)]
+struct Entries {
+    /// By id hash: when it was read, the epoch it was read at, the row.
+    map: HashMap<String, (Instant, u64, SessionRow)>,
+    /// Sessions and users changed, with the epoch of the change: an entry read at an
+    /// earlier epoch is stale. (Recorded rather than searched for, so that forgetting a
+    /// user costs the same however many sessions are kept: a notice to 10,000 learners
+    /// is 10,000 announcements.)
+    forgotten_sessions: HashMap<String, u64>,
+    forgotten_users: HashMap<UserId, u64>,
+}
+
+impl Entries {
+    fn clear(&mut self) {
+        self.map.clear();
+        self.forgotten_sessions.clear();
+        self.forgotten_users.clear();
+    }
+
+    /// Whether `row`, read at `read_epoch`, was changed since it was read began.
+    fn stale(&self, row: &SessionRow, read_epoch: u64) -> bool {
+        let after = |changed: Option<&u64>| changed.is_some_and(|&at| at > read_epoch);
+        after(self.forgotten_sessions.get(&row.id_hash))
+            || row
+                .user
+                .as_ref()
+                .is_some_and(|u| after(self.forgotten_users.get(&u.id())))
+    }
+}
+
+/// The PostgreSQL channel on which the database announces changes to sessions
+/// (`s:ID_HASH`) and to what a session carries of its user (`u:USER_ID`).
+pub const CHANGES_CHANNEL: &str = "lyceum_sessions";
+
+/// Entries kept at most (and users remembered as changed); past that the cache starts
+/// over rather than grow.
 const SESSION_CACHE_MAX: usize = 50_000;
 
 impl SessionCache {
-    pub fn new(ttl: Duration) -> SessionCache {
+    /// A cache that serves at once (`live`) or only once [`set_live`](Self::set_live)
+    /// says invalidations arrive.
+    pub fn new(ttl: Duration, live: bool) -> SessionCache {
         SessionCache {
             ttl,
-            map: Mutex::new(HashMap::new()),
+            inner: Mutex::default(),
             epoch: std::sync::atomic::AtomicU64::new(0),
+            live: std::sync::atomic::AtomicBool::new(live),
         }
     }
 
+    fn on(&self) -> bool {
+        !self.ttl.is_zero() && self.live.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn get(&self, id_hash: &str, now_ms: i64) -> Option<SessionRow> {
-        if self.ttl.is_zero() {
+        if !self.on() {
             return None;
         }
-        let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(id_hash)
-            .filter(|(at, row)| at.elapsed() < self.ttl && row.expires_at > now_ms)
-            .map(|(_, row)| row.clone())
+        let e = self.lock();
+        let (at, read_epoch, row) = e.map.get(id_hash)?;
+        (!e.stale(row, *read_epoch) && at.elapsed() < self.ttl && row.expires_at > now_ms)
+            .then(|| row.clone())
     }
 
     fn epoch(&self) -> u64 {
@@ -141,32 +195,100 @@ impl SessionCache {
     }
 
     fn put(&self, row: &SessionRow, epoch_before_read: u64) {
-        if self.ttl.is_zero() {
+        if !self.on() {
             return;
         }
-        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        if self.epoch() != epoch_before_read {
+        let mut e = self.lock();
+        // Changed while it was read: what was read may be the old state.
+        if e.stale(row, epoch_before_read) {
             return;
         }
-        if map.len() >= SESSION_CACHE_MAX {
-            map.clear();
+        if e.map.len() >= SESSION_CACHE_MAX {
+            e.clear();
         }
-        map.insert(row.id_hash.clone(), (Instant::now(), row.clone()));
+        e.map.insert(
+            row.id_hash.clone(),
+            (Instant::now(), epoch_before_read, row.clone()),
+        );
     }
 
     /// Call after the write that made the entry stale.
     pub fn forget(&self, id_hash: &str) {
-        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        self.epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        map.remove(id_hash);
+        let mut e = self.lock();
+        let epoch = self.epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        e.map.remove(id_hash);
+        if e.forgotten_sessions.len() >= SESSION_CACHE_MAX {
+            e.clear();
+        }
+        e.forgotten_sessions.insert(id_hash.to_owned(), epoch);
     }
 
-    /// A user's account changed (name, language, time zone): drop their sessions.
-    /// Call after the write that changed the account.
+    /// A user's account changed (name, language, time zone, notifications, roles): drop
+    /// their sessions. Call after the write that changed the account.
     pub fn forget_user(&self, user: UserId) {
-        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        let mut e = self.lock();
+        let epoch = self.epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        if e.forgotten_users.len() >= SESSION_CACHE_MAX {
+            e.clear();
+        }
+        e.forgotten_users.insert(user, epoch);
+    }
+
+    /// Whether the cache serves: on SQLite always, on PostgreSQL while its listener hears
+    /// the other servers' changes.
+    pub fn is_live(&self) -> bool {
+        self.on()
+    }
+
+    /// Forget everything, and serve from the cache again only if `live`.
+    pub fn set_live(&self, live: bool) {
+        let mut e = self.lock();
         self.epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        map.retain(|_, (_, row)| row.user.as_ref().is_none_or(|u| u.id() != user));
+        self.live.store(live, std::sync::atomic::Ordering::SeqCst);
+        e.clear();
+    }
+
+    /// An announcement on [`CHANGES_CHANNEL`]: drop what it names. Anything else (a
+    /// newer version's announcement) empties the cache, to be safe.
+    pub fn heard(&self, payload: &str) {
+        match payload.split_once(':') {
+            Some(("s", hash)) => self.forget(hash),
+            Some(("u", id)) => match id.parse() {
+                Ok(id) => self.forget_user(UserId(id)),
+                Err(_) => self.set_live(self.live.load(std::sync::atomic::Ordering::SeqCst)),
+            },
+            _ => self.set_live(self.live.load(std::sync::atomic::Ordering::SeqCst)),
+        }
+    }
+}
+
+/// Keep `app`'s session cache in step with the other servers on one PostgreSQL: listen
+/// on [`CHANGES_CHANNEL`] and drop what each announcement names; while the listener is
+/// not connected, the cache is off (see [`SessionCache`]). Runs until the process ends;
+/// returns at once on SQLite.
+pub async fn follow_changes(app: App) {
+    let mut listener = loop {
+        match app.store().listen(CHANGES_CHANNEL).await {
+            Ok(Some(l)) => break l,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "listening for session changes failed; retrying");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        }
+    };
+    app.sessions().set_live(true);
+    loop {
+        match listener.recv().await {
+            Ok(lyceum_store::Heard::Message(payload)) => app.sessions().heard(&payload),
+            // Reconnected: what was said meanwhile is lost, so start over.
+            Ok(lyceum_store::Heard::Reconnected) => app.sessions().set_live(true),
+            Err(e) => {
+                app.sessions().set_live(false);
+                tracing::warn!(error = %e, "the session-change listener lost its connection; the session cache is off until it is back");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
     }
 }
 
@@ -304,7 +426,7 @@ mod tests {
 
     #[test]
     fn the_cache_never_keeps_what_a_write_made_stale() {
-        let cache = SessionCache::new(Duration::from_secs(60));
+        let cache = SessionCache::new(Duration::from_secs(60), true);
         let e = cache.epoch();
         cache.put(&row("a", 1), e);
         assert!(cache.get("a", 0).is_some());
@@ -314,15 +436,35 @@ mod tests {
         );
         cache.forget_user(UserId(1));
         assert!(cache.get("a", 0).is_none());
-        // A read that started before an invalidation must not be cached after it.
+        // A read that started before an invalidation of what it read must not be cached
+        // after it; one of another session's does not matter.
+        let before = cache.epoch();
+        cache.forget("a");
+        cache.put(&row("a", 1), before);
+        assert!(cache.get("a", 0).is_none());
         let before = cache.epoch();
         cache.forget("b");
         cache.put(&row("a", 1), before);
-        assert!(cache.get("a", 0).is_none());
-        // Off for PostgreSQL.
-        let off = SessionCache::new(Duration::ZERO);
+        assert!(cache.get("a", 0).is_some());
+        // A user changed after their session was read: stale; read again: served.
+        let e = cache.epoch();
+        cache.put(&row("c", 2), e);
+        cache.heard("u:2");
+        assert!(cache.get("c", 0).is_none());
+        let e = cache.epoch();
+        cache.put(&row("c", 2), e);
+        assert!(cache.get("c", 0).is_some());
+        cache.heard("s:c");
+        assert!(cache.get("c", 0).is_none());
+        // Not live (PostgreSQL without its listener): nothing is served.
+        let off = SessionCache::new(Duration::from_secs(60), false);
         off.put(&row("a", 1), off.epoch());
         assert!(off.get("a", 0).is_none());
+        off.set_live(true);
+        off.put(&row("a", 1), off.epoch());
+        assert!(off.get("a", 0).is_some());
+        off.set_live(false);
+        assert!(off.get("a", 0).is_none(), "losing the listener empties it");
     }
 
     #[test]

@@ -134,13 +134,11 @@ impl App {
                 .map_err(|e| format!("wiki client: {e}"))?,
             registry: parts.config.wikis.registry()?,
         };
-        // Only SQLite's single server may trust what it read a minute ago.
-        let session_ttl = match parts.store.backend() {
-            lyceum_store::Backend::Sqlite => Duration::from_secs(60),
-            lyceum_store::Backend::Postgres => Duration::ZERO,
-        };
+        // SQLite's single server may trust what it read a minute ago; a server on
+        // PostgreSQL once it hears the other servers' changes (`session::follow_changes`).
+        let sessions_live = parts.store.backend() == lyceum_store::Backend::Sqlite;
         Ok(App(Arc::new(Inner {
-            sessions: crate::session::SessionCache::new(session_ttl),
+            sessions: crate::session::SessionCache::new(Duration::from_secs(60), sessions_live),
             store: parts.store,
             media: parts.media,
             config: parts.config,

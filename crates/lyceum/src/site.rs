@@ -172,6 +172,9 @@ pub async fn run(listener: tokio::net::TcpListener, app: App) -> Result<()> {
             }
         }
     });
+    // On PostgreSQL, other nodes' session and account changes reach this node's session
+    // cache (which serves only while they do); nothing to do on SQLite.
+    let sessions = tokio::spawn(lyceum_web::follow_session_changes(app.clone()));
     let service = lyceum_web::router(app).into_make_service_with_connect_info::<SocketAddr>();
     // The signal stops the jobs and the server together: requests and jobs in flight
     // finish side by side.
@@ -184,6 +187,7 @@ pub async fn run(listener: tokio::net::TcpListener, app: App) -> Result<()> {
         .await
         .map_err(|e| format!("server error: {e}"));
     let _ = stop.send(true);
+    sessions.abort();
     for task in [scheduler, cache] {
         let _ = task.await;
     }

@@ -252,13 +252,7 @@ async fn guesses_sent_together_cannot_outrun_the_limit() {
         StatusCode::TOO_MANY_REQUESTS
     );
     // The count is in the database, not in this process: a second server sees it.
-    let other_server = lyceum_web::App::new(lyceum_web::AppParts {
-        store: t.store.clone(),
-        media: t.media.clone(),
-        config: lyceum_web::WebConfig::new("http://lyceum.test"),
-        clock: t.clock.clone(),
-    })
-    .unwrap();
+    let other_server = t.another_node();
     let mut c = Client::for_router(lyceum_web::router(other_server));
     c.peer = Some("203.0.113.5:1".parse().unwrap());
     assert_eq!(

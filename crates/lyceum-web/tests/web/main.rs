@@ -27,6 +27,7 @@ mod media;
 mod messages;
 mod metrics;
 mod moderation;
+mod nodes;
 mod notices_mail;
 mod oauth;
 mod olx;

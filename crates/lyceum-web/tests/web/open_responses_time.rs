@@ -84,13 +84,7 @@ async fn the_fallback_makes_a_score_final_and_the_learner_is_told_once() {
     // every course; its node's cache is for the courses learners read).
     t.clock
         .advance(jiff::SignedDuration::from_hours(3 * 24 + 1));
-    let node = lyceum_web::App::new(lyceum_web::AppParts {
-        store: t.store.clone(),
-        media: t.media.clone(),
-        config: lyceum_web::WebConfig::new("http://lyceum.test"),
-        clock: t.clock.clone(),
-    })
-    .unwrap();
+    let node = t.another_node();
     let settled = lyceum_web::open_responses::settle_all(&node).await.unwrap();
     assert!(settled > 0);
     assert!(node.courses().is_empty());

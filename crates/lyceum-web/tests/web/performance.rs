@@ -351,13 +351,7 @@ async fn the_catalog_counts_its_filters_once_per_change_on_every_node() {
     );
 
     // A second node on the same database, with its own caches.
-    let other = lyceum_web::App::new(lyceum_web::AppParts {
-        store: t.store.clone(),
-        media: t.media.clone(),
-        config: lyceum_web::WebConfig::new("http://lyceum.test"),
-        clock: t.clock.clone(),
-    })
-    .unwrap();
+    let other = t.another_node();
     let mut on_other = Client::for_router(lyceum_web::router(other));
     let b = on_other.get("/").await.body;
     // The language menu of the interface offers Arabic too: the catalog's filter is a

@@ -86,6 +86,18 @@ impl TestApp {
         self
     }
 
+    /// Another server on the same database, media store and clock, with caches of its
+    /// own (as a second `lyceum serve` behind a load balancer).
+    pub fn another_node(&self) -> App {
+        App::new(AppParts {
+            store: self.store.clone(),
+            media: self.media.clone(),
+            config: WebConfig::new("http://lyceum.test"),
+            clock: self.clock.clone(),
+        })
+        .unwrap()
+    }
+
     pub fn client(&self) -> Client {
         Client {
             router: self.router.clone(),

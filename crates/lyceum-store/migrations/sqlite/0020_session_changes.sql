@@ -1,0 +1,3 @@
+-- On PostgreSQL this migration announces session and account changes to the other
+-- servers (LISTEN/NOTIFY). SQLite has one server, which drops what it changes itself:
+-- nothing to do, but every migration exists in both dialects.
