@@ -310,6 +310,7 @@ impl MediaStore {
     }
 
     /// A whole file, for small ones (a logo, a subtitle track); `NotFound` if missing.
+    /// Blocking, as [`reader`](Self::reader) is.
     pub fn read(&self, sha256: &str) -> io::Result<Vec<u8>> {
         let (mut r, size) = self.reader(sha256)?.ok_or_else(|| {
             io::Error::new(io::ErrorKind::NotFound, format!("no media file {sha256}"))
@@ -320,6 +321,11 @@ impl MediaStore {
     }
 
     /// A file as a stream of bytes, with its size, or `None` if there is none.
+    ///
+    /// Blocking: call it from a thread that may block (`tokio::task::spawn_blocking`, or
+    /// outside any runtime), never from async code — on S3 the reader waits for the
+    /// store's own runtime, and tokio refuses (panics) when that wait happens on one of
+    /// its worker threads. Async code uses [`get`](Self::get), which streams.
     pub fn reader(&self, sha256: &str) -> io::Result<Option<(Box<dyn Read + Send>, u64)>> {
         match &self.backend {
             Backend::Local(l) => match std::fs::File::open(l.path(sha256)) {

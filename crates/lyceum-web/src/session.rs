@@ -132,19 +132,25 @@ struct Entries {
     /// is 10,000 announcements.)
     forgotten_sessions: HashMap<String, u64>,
     forgotten_users: HashMap<UserId, u64>,
+    /// The epoch of the last time everything was forgotten (records of changes included):
+    /// a read that began before it is stale.
+    cleared_at: u64,
 }
 
 impl Entries {
-    fn clear(&mut self) {
+    /// Forget everything, at `epoch` (a new one).
+    fn clear(&mut self, epoch: u64) {
         self.map.clear();
         self.forgotten_sessions.clear();
         self.forgotten_users.clear();
+        self.cleared_at = epoch;
     }
 
     /// Whether `row`, read at `read_epoch`, was changed since it was read began.
     fn stale(&self, row: &SessionRow, read_epoch: u64) -> bool {
         let after = |changed: Option<&u64>| changed.is_some_and(|&at| at > read_epoch);
-        after(self.forgotten_sessions.get(&row.id_hash))
+        self.cleared_at > read_epoch
+            || after(self.forgotten_sessions.get(&row.id_hash))
             || row
                 .user
                 .as_ref()
@@ -156,9 +162,10 @@ impl Entries {
 /// (`s:ID_HASH`) and to what a session carries of its user (`u:USER_ID`).
 pub const CHANGES_CHANNEL: &str = "lyceum_sessions";
 
-/// Entries kept at most (and users remembered as changed); past that the cache starts
-/// over rather than grow.
-const SESSION_CACHE_MAX: usize = 50_000;
+/// Entries kept at most (and sessions or users remembered as changed): about 5 MiB of
+/// sessions, the people active within the time-to-live on a busy node. When full, the
+/// entries past their time-to-live go; if that is not enough, the cache starts over.
+const SESSION_CACHE_MAX: usize = 10_000;
 
 impl SessionCache {
     /// A cache that serves at once (`live`) or only once [`set_live`](Self::set_live)
@@ -204,7 +211,11 @@ impl SessionCache {
             return;
         }
         if e.map.len() >= SESSION_CACHE_MAX {
-            e.clear();
+            let ttl = self.ttl;
+            e.map.retain(|_, (at, _, _)| at.elapsed() < ttl);
+            if e.map.len() >= SESSION_CACHE_MAX {
+                e.clear(self.next_epoch());
+            }
         }
         e.map.insert(
             row.id_hash.clone(),
@@ -215,21 +226,26 @@ impl SessionCache {
     /// Call after the write that made the entry stale.
     pub fn forget(&self, id_hash: &str) {
         let mut e = self.lock();
-        let epoch = self.epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        let epoch = self.next_epoch();
         e.map.remove(id_hash);
         if e.forgotten_sessions.len() >= SESSION_CACHE_MAX {
-            e.clear();
+            e.clear(epoch);
         }
         e.forgotten_sessions.insert(id_hash.to_owned(), epoch);
+    }
+
+    /// A new epoch (the lock is held).
+    fn next_epoch(&self) -> u64 {
+        self.epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1
     }
 
     /// A user's account changed (name, language, time zone, notifications, roles): drop
     /// their sessions. Call after the write that changed the account.
     pub fn forget_user(&self, user: UserId) {
         let mut e = self.lock();
-        let epoch = self.epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        let epoch = self.next_epoch();
         if e.forgotten_users.len() >= SESSION_CACHE_MAX {
-            e.clear();
+            e.clear(epoch);
         }
         e.forgotten_users.insert(user, epoch);
     }
@@ -243,9 +259,9 @@ impl SessionCache {
     /// Forget everything, and serve from the cache again only if `live`.
     pub fn set_live(&self, live: bool) {
         let mut e = self.lock();
-        self.epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let epoch = self.next_epoch();
         self.live.store(live, std::sync::atomic::Ordering::SeqCst);
-        e.clear();
+        e.clear(epoch);
     }
 
     /// An announcement on [`CHANGES_CHANNEL`]: drop what it names. Anything else (a
@@ -465,6 +481,12 @@ mod tests {
         assert!(off.get("a", 0).is_some());
         off.set_live(false);
         assert!(off.get("a", 0).is_none(), "losing the listener empties it");
+        // A read begun before the cache was emptied is not kept after (its change's record
+        // went with the rest).
+        let before = off.epoch();
+        off.set_live(true);
+        off.put(&row("a", 1), before);
+        assert!(off.get("a", 0).is_none());
     }
 
     #[test]

@@ -54,6 +54,19 @@ fn user_add_reads_the_password_from_stdin_and_validates() {
 }
 
 /// Run a server command and wait for the URL it prints.
+/// `lyceum serve` on a free port of loopback, on the PostgreSQL database `url`.
+fn serve_on_postgres(url: &str, data: &std::path::Path) -> (Killed, String) {
+    start(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--database-url",
+        url,
+        "--data",
+        data.to_str().unwrap(),
+    ])
+}
+
 fn start(args: &[&str]) -> (Killed, String) {
     let mut child = Killed(
         Command::new(BIN)
@@ -349,16 +362,7 @@ async fn serve_runs_on_postgresql() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let (child, base) = start(&[
-        "serve",
-        "--addr",
-        "127.0.0.1:0",
-        "--database-url",
-        &url,
-        "--data",
-        dir.path().to_str().unwrap(),
-    ]);
-    let _server = child;
+    let (_server, base) = serve_on_postgres(&url, dir.path());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -391,17 +395,7 @@ async fn two_serve_nodes_run_each_background_job_once() {
     let db = lyceum_store::testing::postgres().await.unwrap();
     let url = db.url.clone().unwrap();
     let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let node = |dir: &tempfile::TempDir| {
-        start(&[
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--database-url",
-            &url,
-            "--data",
-            dir.path().to_str().unwrap(),
-        ])
-    };
+    let node = |dir: &tempfile::TempDir| serve_on_postgres(&url, dir.path());
     let (mut a, _) = node(&a_dir);
     let (_b, _) = node(&b_dir);
     // Both schedule at start: one job per kind and slot, all done, each on its first try.
