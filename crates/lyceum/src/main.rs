@@ -6,6 +6,45 @@ mod errors;
 mod site;
 
 use clap::{Args, Parser, Subcommand};
+
+/// mimalloc rather than glibc's allocator: under concurrent page renders glibc keeps the
+/// memory it freed (per-thread arenas; `malloc_trim` gave back 15 MiB of a node's 40),
+/// while mimalloc, told to (see [`ALLOCATOR_SETTINGS`]), hands freed pages back to the
+/// system at once: one node under load peaked at 57 MiB against glibc's 83, and rendered
+/// Progress pages 70 % faster (docs/PERFORMANCE.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// mimalloc's settings, read from the environment when the process starts: commit memory
+/// as it is used rather than a whole arena up front (which doubled an idle node's
+/// memory), and return freed pages at once rather than after a delay.
+const ALLOCATOR_SETTINGS: [(&str, &str); 2] = [
+    ("MIMALLOC_ARENA_EAGER_COMMIT", "0"),
+    ("MIMALLOC_PURGE_DELAY", "0"),
+];
+
+/// mimalloc reads its settings before `main`, and a program may not change its own
+/// environment safely; so when they are not set, run this program again with them
+/// (`exec`: the same process id, nothing else happens before). Set either variable to
+/// choose otherwise.
+fn with_allocator_settings() {
+    use std::os::unix::process::CommandExt;
+    if ALLOCATOR_SETTINGS
+        .iter()
+        .any(|(name, _)| std::env::var_os(name).is_some())
+    {
+        return;
+    }
+    let Ok(me) = std::env::current_exe() else {
+        return;
+    };
+    let e = std::process::Command::new(me)
+        .args(std::env::args_os().skip(1))
+        .envs(ALLOCATOR_SETTINGS)
+        .exec();
+    // Only reached when exec failed: carry on with mimalloc's defaults.
+    eprintln!("lyceum: could not apply the allocator's settings ({e}); going on without");
+}
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -167,6 +206,7 @@ enum UserCommand {
 }
 
 fn main() -> ExitCode {
+    with_allocator_settings();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("LYCEUM_LOG")
