@@ -834,6 +834,23 @@ struct Judging<'a, 'b> {
     by_learner: bool,
 }
 
+impl Judging<'_, '_> {
+    /// Record a check of this task that read the wiki.
+    async fn read_ok(&self, db: &mut impl lyceum_store::Db, now: i64) -> Result<()> {
+        repo::touch_check(
+            db,
+            self.user,
+            self.at.block,
+            self.course,
+            now,
+            Ok(()),
+            self.by_learner,
+        )
+        .await?;
+        Ok(())
+    }
+}
+
 /// Judge one learner's task from what is stored (and the texts or file pages of its
 /// candidates), and store the verdict in one transaction: new evidence, the status, the
 /// completion, the credit, and a notice when work it rested on was reverted or deleted.
@@ -848,16 +865,7 @@ async fn settle(env: &Env, api: &ActionApi, j: &Judging<'_, '_>, now: i64) -> Re
         .collect();
     if status == Status::Done && open.len() >= min {
         let mut c = env.store.conn().await?;
-        repo::touch_check(
-            &mut c,
-            j.user,
-            j.at.block,
-            j.course,
-            now,
-            Ok(()),
-            j.by_learner,
-        )
-        .await?;
+        j.read_ok(&mut c, now).await?;
         return Ok(Outcome::StillDone);
     }
     let excluded: HashSet<(i64, bool)> = j
@@ -976,16 +984,7 @@ async fn settle(env: &Env, api: &ActionApi, j: &Judging<'_, '_>, now: i64) -> Re
     } else {
         Outcome::NothingYet
     };
-    repo::touch_check(
-        &mut tx,
-        j.user,
-        j.at.block,
-        j.course,
-        now,
-        Ok(()),
-        j.by_learner,
-    )
-    .await?;
+    j.read_ok(&mut tx, now).await?;
     tx.commit().await?;
     Ok(outcome)
 }
