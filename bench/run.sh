@@ -17,6 +17,7 @@
 #   BENCH_BIN=PATH           serve with this lyceum binary instead of building one
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 secs=${1:-15}
 conns=${BENCH_CONNECTIONS:-16}
 threads=2
@@ -108,38 +109,7 @@ catalog_url="http://127.0.0.1:$port/"
 progress_url="http://127.0.0.1:$port/courses/course-v1:BENCH+QUIZ+2026/progress"
 submit_url="http://127.0.0.1:$port/api/v1/problems"
 
-# Submissions: each wrk thread answers its own half of the 200 problems in turn, with
-# answers that change every round, so every request grades and stores a new attempt.
-{
-  echo "local problems = {"
-  while read -r block input kind; do echo "  {$block, \"$input\", \"$kind\"},"; done < "$data/quiz-problems.txt"
-  cat <<'LUA'
-}
-local made = 0
-function setup(thread)
-  thread:set("tid", made)
-  made = made + 1
-end
-function init(args)
-  n = 0
-  per = math.floor(#problems / 2)
-  wrk.headers["Content-Type"] = "application/json"
-end
-local options = {"CC0", "CC BY-SA", "GFDL"}
-function request()
-  n = n + 1
-  local p = problems[tid * per + (n % per) + 1]
-  local round = math.floor(n / per)
-  local v
-  if p[3] == "radio" then v = '"choice_' .. (round % 3) .. '"'
-  elseif p[3] == "checkbox" then v = '["choice_' .. (round % 4) .. '"]'
-  elseif p[3] == "select" then v = '"' .. options[(round % 3) + 1] .. '"'
-  elseif p[3] == "number" then v = '"' .. (790 + round % 30) .. '"'
-  else v = '"answer ' .. round .. '"' end
-  return wrk.format("POST", "/api/v1/problems/" .. p[1] .. "/submit", nil, '{"answers":{"' .. p[2] .. '":' .. v .. '}}')
-end
-LUA
-} > "$work/submit.lua"
+submit_lua "$data" "$work/submit.lua"
 
 # Discussions: each request a new reply, by the next of 1,000 learners (each within the
 # trusted hourly quota), to one of 200 recent threads; search for words in English,

@@ -18,6 +18,7 @@
 # under 1 GB, else (the 10^6 site, 4.4 GB) the seeded database itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 secs=${1:-15}
 conns=16
 threads=2
@@ -211,38 +212,6 @@ run() { # site name url [lua script]
   echo "  $2: $(grep 'Requests/sec' "$work/wrk-$1-$2.txt")"
 }
 
-submit_lua() { # site-dir out
-  {
-    echo "local problems = {"
-    while read -r block input kind; do echo "  {$block, \"$input\", \"$kind\"},"; done < "$1/quiz-problems.txt"
-    cat <<'LUA'
-}
-local made = 0
-function setup(thread)
-  thread:set("tid", made)
-  made = made + 1
-end
-function init(args)
-  n = 0
-  per = math.floor(#problems / 2)
-  wrk.headers["Content-Type"] = "application/json"
-end
-local options = {"CC0", "CC BY-SA", "GFDL"}
-function request()
-  n = n + 1
-  local p = problems[tid * per + (n % per) + 1]
-  local round = math.floor(n / per)
-  local v
-  if p[3] == "radio" then v = '"choice_' .. (round % 3) .. '"'
-  elseif p[3] == "checkbox" then v = '["choice_' .. (round % 4) .. '"]'
-  elseif p[3] == "select" then v = '"' .. options[(round % 3) + 1] .. '"'
-  elseif p[3] == "number" then v = '"' .. (790 + round % 30) .. '"'
-  else v = '"answer ' .. round .. '"' end
-  return wrk.format("POST", "/api/v1/problems/" .. p[1] .. "/submit", nil, '{"answers":{"' .. p[2] .. '":' .. v .. '}}')
-end
-LUA
-  } > "$2"
-}
 
 # The job table, when this lyceum has one: counts by state, and what must never be.
 jobs_exist() { [ "$(psql_ -d "$1" -c "SELECT to_regclass('jobs') IS NOT NULL")" = t ]; }

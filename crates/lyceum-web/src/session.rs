@@ -269,10 +269,7 @@ impl SessionCache {
     pub fn heard(&self, payload: &str) {
         match payload.split_once(':') {
             Some(("s", hash)) => self.forget(hash),
-            Some(("u", id)) => match id.parse() {
-                Ok(id) => self.forget_user(UserId(id)),
-                Err(_) => self.set_live(self.live.load(std::sync::atomic::Ordering::SeqCst)),
-            },
+            Some(("u", id)) if let Ok(id) = id.parse() => self.forget_user(UserId(id)),
             _ => self.set_live(self.live.load(std::sync::atomic::Ordering::SeqCst)),
         }
     }

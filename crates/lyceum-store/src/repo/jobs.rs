@@ -79,42 +79,34 @@ pub async fn claim(
 ) -> Result<Option<JobRow>> {
     // `$1` owner, `$2` now, `$3` lease expiry. The CASEs read the row as it was before this
     // claim: a running row is one whose node stopped.
+    // The same statement on both; PostgreSQL's claimers skip each other's rows (SQLite
+    // has one writer at a time, and no row locks).
+    macro_rules! claim {
+        ($lock:literal) => {
+            concat!(
+                "UPDATE jobs SET
+                   failures = failures + CASE WHEN state = 'running' THEN 1 ELSE 0 END,
+                   last_error = CASE WHEN state = 'running'
+                     THEN 'the node running it stopped (' || COALESCE(lease_owner, '?') || ')'
+                     ELSE last_error END,
+                   state = 'running', attempts = attempts + 1,
+                   lease_owner = $1, lease_until = $3, started_at = $2
+                 WHERE id = (
+                   SELECT id FROM jobs
+                   WHERE (state = 'queued' AND run_after <= $2)
+                      OR (state = 'running' AND lease_until <= $2 AND attempts < max_attempts)
+                   ORDER BY run_after, id
+                   LIMIT 1",
+                $lock,
+                ")
+                 RETURNING id, kind, dedupe_key, payload, state, attempts, max_attempts, failures,
+                   run_after, lease_owner, lease_until, last_error, created_at, started_at, finished_at"
+            )
+        };
+    }
     let sql = match db.backend() {
-        Backend::Postgres => {
-            "UPDATE jobs SET
-               failures = failures + CASE WHEN state = 'running' THEN 1 ELSE 0 END,
-               last_error = CASE WHEN state = 'running'
-                 THEN 'the node running it stopped (' || COALESCE(lease_owner, '?') || ')'
-                 ELSE last_error END,
-               state = 'running', attempts = attempts + 1,
-               lease_owner = $1, lease_until = $3, started_at = $2
-             WHERE id = (
-               SELECT id FROM jobs
-               WHERE (state = 'queued' AND run_after <= $2)
-                  OR (state = 'running' AND lease_until <= $2 AND attempts < max_attempts)
-               ORDER BY run_after, id
-               LIMIT 1
-               FOR UPDATE SKIP LOCKED)
-             RETURNING id, kind, dedupe_key, payload, state, attempts, max_attempts, failures,
-               run_after, lease_owner, lease_until, last_error, created_at, started_at, finished_at"
-        }
-        Backend::Sqlite => {
-            "UPDATE jobs SET
-               failures = failures + CASE WHEN state = 'running' THEN 1 ELSE 0 END,
-               last_error = CASE WHEN state = 'running'
-                 THEN 'the node running it stopped (' || COALESCE(lease_owner, '?') || ')'
-                 ELSE last_error END,
-               state = 'running', attempts = attempts + 1,
-               lease_owner = $1, lease_until = $3, started_at = $2
-             WHERE id = (
-               SELECT id FROM jobs
-               WHERE (state = 'queued' AND run_after <= $2)
-                  OR (state = 'running' AND lease_until <= $2 AND attempts < max_attempts)
-               ORDER BY run_after, id
-               LIMIT 1)
-             RETURNING id, kind, dedupe_key, payload, state, attempts, max_attempts, failures,
-               run_after, lease_owner, lease_until, last_error, created_at, started_at, finished_at"
-        }
+        Backend::Postgres => claim!(" FOR UPDATE SKIP LOCKED"),
+        Backend::Sqlite => claim!(""),
     };
     db.optional(q(sql).bind(owner).bind(now).bind(lease_until))
         .await
