@@ -10,7 +10,7 @@ use lyceum_core::blocks::MediaRef;
 use lyceum_core::course::{CourseKey, CourseTree, Visibility};
 use lyceum_core::olx_links::{CourseLinks, rewrite_course_links};
 use lyceum_core::permissions::{Action, Actor, CourseFacts, Decision, Resource, can};
-use lyceum_core::{CourseId, clock::from_millis};
+use lyceum_core::{BlockId, CourseId, clock::from_millis};
 use lyceum_store::repo::assets::{self, AssetRow};
 use lyceum_store::repo::courses::{self, CourseRow, ViewerRow};
 use lyceum_store::repo::pages;
@@ -270,6 +270,18 @@ fn moved_path(path: &str, old: &str, now: &str) -> String {
     format!("/courses/{now}/about")
 }
 
+/// The course holding `block`, as [`load`]: 404 for a block of no course, or of a course
+/// the viewer may not see. One statement finds the course with the viewer's relation to it.
+pub async fn load_of_block(cx: &Cx, block: BlockId) -> AppResult<CourseCx> {
+    let course = load_by(&cx.app, By::Block(block), cx.user_id(), cx.actor(), true).await?;
+    decide(
+        can(&cx.actor(), Action::View, Resource::Course(&course.facts)),
+        cx,
+        "lyceum-error-forbidden",
+    )?;
+    Ok(course)
+}
+
 /// A course as `actor` (the user `user`) sees it, without checking they may: the caller
 /// decides.
 pub async fn load_as(
@@ -278,7 +290,17 @@ pub async fn load_as(
     user: Option<lyceum_core::UserId>,
     actor: Actor,
 ) -> AppResult<CourseCx> {
-    load_keeping(app, key, user, actor, true).await
+    load_by(app, By::Key(key), user, actor, true).await
+}
+
+/// The course holding `block`, as [`load_as`].
+pub async fn load_as_of_block(
+    app: &crate::state::App,
+    block: BlockId,
+    user: Option<lyceum_core::UserId>,
+    actor: Actor,
+) -> AppResult<CourseCx> {
+    load_by(app, By::Block(block), user, actor, true).await
 }
 
 /// A course for background work that walks many courses once: as [`load_as`], without
@@ -289,23 +311,35 @@ pub async fn load_passing(
     user: Option<lyceum_core::UserId>,
     actor: Actor,
 ) -> AppResult<CourseCx> {
-    load_keeping(app, key, user, actor, false).await
+    load_by(app, By::Key(key), user, actor, false).await
 }
 
-async fn load_keeping(
+/// How a request names its course.
+#[derive(Clone, Copy)]
+enum By<'a> {
+    Key(&'a str),
+    /// By one of its blocks.
+    Block(BlockId),
+}
+
+async fn load_by(
     app: &crate::state::App,
-    key: &str,
+    by: By<'_>,
     user: Option<lyceum_core::UserId>,
     actor: Actor,
     keep: bool,
 ) -> AppResult<CourseCx> {
-    if key.parse::<CourseKey>().is_err() {
-        return Err(AppError::NotFound);
-    }
     let mut conn = app.store().conn().await?;
-    let (row, viewer) = courses::find_for_viewer(&mut conn, key, user)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let found = match by {
+        By::Key(key) => {
+            if key.parse::<CourseKey>().is_err() {
+                return Err(AppError::NotFound);
+            }
+            courses::find_for_viewer(&mut conn, key, user).await?
+        }
+        By::Block(block) => courses::find_for_viewer_of_block(&mut conn, block, user).await?,
+    };
+    let (row, viewer) = found.ok_or(AppError::NotFound)?;
     drop(conn);
     let facts = CourseFacts {
         published: row.published,

@@ -181,6 +181,27 @@ pub async fn find_for_viewer(
         .transpose()
 }
 
+/// The course holding `block`, with the viewer's enrolment and roles, in one statement
+/// (a request addressed to a block: a submission, a survey answer, a wiki check).
+pub async fn find_for_viewer_of_block(
+    db: &mut impl Db,
+    block: BlockId,
+    viewer: Option<UserId>,
+) -> Result<Option<(CourseRow, ViewerRow)>> {
+    let rows = db
+        .rows(
+            q_built(format!(
+                "SELECT {COURSE_COLUMNS}, {VIEWER_JOINS} WHERE c.id = (SELECT b.course_id FROM blocks b WHERE b.id = $1)"
+            ))
+            .bind(block.0)
+            .bind(viewer.map(|v| v.0)),
+        )
+        .await?;
+    rows.first()
+        .map(|r| Ok((CourseRow::from_row(r)?, viewer_of(r)?)))
+        .transpose()
+}
+
 /// A course by id with the viewer's enrolment and roles, in one statement.
 pub async fn find_for_viewer_by_id(
     db: &mut impl Db,
@@ -768,11 +789,6 @@ pub async fn remove_role(db: &mut impl Db, course: CourseId, user: UserId) -> Re
 
 pub async fn count_courses(db: &mut impl Db) -> Result<i64> {
     db.scalar(q("SELECT COUNT(*) FROM courses")).await
-}
-
-/// The key of the course a block belongs to.
-pub async fn course_key_of_block(db: &mut impl Db, block: BlockId) -> Result<Option<String>> {
-    Ok(db.optional::<(String,)>(q("SELECT c.course_key FROM blocks b JOIN courses c ON c.id = b.course_id WHERE b.id = $1").bind(block.0)).await?.map(|(k,)| k))
 }
 
 /// The courses a user is on the team of, with their role, by title: one statement.

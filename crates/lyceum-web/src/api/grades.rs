@@ -16,7 +16,6 @@ use lyceum_app::problems::{self as app_problems, Outcome};
 use lyceum_core::BlockId;
 use lyceum_core::capa::{Answers, Correctness, attempts};
 use lyceum_core::permissions::{Action, Decision, Resource, can};
-use lyceum_store::repo::courses::course_key_of_block;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
@@ -105,7 +104,7 @@ pub async fn submit(
     cx.require_user()?;
     let Json(b) = body.map_err(|_| AppError::bad_request("lyceum-error-bad-submission"))?;
     let block = BlockId(block_id);
-    let course = course_of(&cx, block).await?;
+    let course = courses::load_of_block(&cx, block).await?;
     courseware_or_404(&cx, &course)?;
     let tree = course.tree();
     let idx = tree
@@ -147,15 +146,6 @@ fn courseware_or_404(cx: &Cx, course: &CourseCx) -> AppResult<()> {
         Decision::Allow => Ok(()),
         _ => Err(AppError::NotFound),
     }
-}
-
-async fn course_of(cx: &Cx, block: BlockId) -> AppResult<CourseCx> {
-    let mut c = cx.app.store().conn().await?;
-    let key = course_key_of_block(&mut c, block)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    drop(c);
-    courses::load(cx, &key).await
 }
 
 #[derive(Serialize, ToSchema)]

@@ -987,12 +987,7 @@ pub async fn record_video_progress(
     {
         return Err(AppError::bad_request("lyceum-error-bad-progress"));
     }
-    let mut c = cx.app.store().conn().await?;
-    let key = lyceum_store::repo::courses::course_key_of_block(&mut c, block)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    drop(c);
-    let course = courses::load(cx, &key).await?;
+    let course = courses::load_of_block(cx, block).await?;
     if !course.facts.enrolled {
         return Err(AppError::NotFound);
     }

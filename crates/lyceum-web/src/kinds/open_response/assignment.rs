@@ -11,7 +11,6 @@ use lyceum_app::open_responses::{self as app, CourseRef, Told};
 use lyceum_core::blocks::open_response::{AssessmentInput, OpenResponseContent, RubricOption};
 use lyceum_core::permissions::{Action, Actor, Resource, can};
 use lyceum_core::{BlockId, CourseId, UserId};
-use lyceum_store::repo::courses::course_key_of_block;
 use lyceum_store::repo::open_responses::SubmissionRow;
 use lyceum_store::repo::users::UserRow;
 use std::collections::HashMap;
@@ -107,19 +106,8 @@ pub fn respond_in(cx: &Cx, course: CourseCx, block: BlockId) -> AppResult<Assign
 
 /// The assignment with this block id, for a caller who may respond in its course.
 pub async fn for_learner(cx: &Cx, block: BlockId) -> AppResult<Assignment> {
-    let course = course_of_block(cx, block).await?;
+    let course = courses::load_of_block(cx, block).await?;
     respond_in(cx, course, block)
-}
-
-/// The course a block belongs to, as the caller may see it (not found otherwise). A
-/// database error stays an error: it is never mistaken for "not there".
-pub async fn course_of_block(cx: &Cx, block: BlockId) -> AppResult<CourseCx> {
-    let mut c = cx.app.store().conn().await?;
-    let key = course_key_of_block(&mut c, block)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    drop(c);
-    courses::load(cx, &key).await
 }
 
 /// A rubric option's label for the reader: the author's, or for a preset option (the
@@ -171,7 +159,7 @@ pub async fn view(cx: &Cx, id: i64) -> AppResult<SubmissionView> {
     let env = cx.app.env();
     let access = app::submission_access(&env, id, user).await?;
     let block = BlockId(access.submission.block_id);
-    let course = course_of_block(cx, block).await?;
+    let course = courses::load_of_block(cx, block).await?;
     let viewer = access.viewer(&cx.actor(), &course.facts)?;
     let assignment = if viewer == Viewer::Staff {
         // Staff see submissions of blocks not yet released too.

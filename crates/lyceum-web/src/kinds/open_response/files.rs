@@ -15,7 +15,6 @@ use axum::response::Response;
 use lyceum_app::open_responses as uc;
 use lyceum_core::blocks::open_response::is_image;
 use lyceum_core::{BlockId, DomainError, UserId};
-use lyceum_store::repo::courses::course_key_of_block;
 use lyceum_store::repo::open_responses::AttachmentRow;
 use tokio::io::AsyncWriteExt;
 
@@ -176,14 +175,10 @@ pub async fn store(
 pub async fn readable(cx: &Cx, id: i64) -> AppResult<AttachmentRow> {
     let user = cx.require_user()?.id();
     let (f, assigned_peer) = uc::attachment_access(&cx.app.env(), id, user).await?;
-    let mut c = cx.app.store().conn().await?;
-    let key = course_key_of_block(&mut c, BlockId(f.block_id))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    drop(c);
     // The caller's relation to the course, whether or not they may see the course itself:
     // `can` on the submission decides.
-    let course = courses::load_as(&cx.app, &key, Some(user), cx.actor()).await?;
+    let course =
+        courses::load_as_of_block(&cx.app, BlockId(f.block_id), Some(user), cx.actor()).await?;
     uc::viewer_of(&cx.actor(), &course.facts, UserId(f.user_id), assigned_peer)?;
     Ok(f)
 }

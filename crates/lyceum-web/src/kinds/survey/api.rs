@@ -2,7 +2,7 @@
 //! course team's report (JSON and CSV).
 
 use super::staff::{self, label_text};
-use super::{course_of_block, course_ref, scale_label, title_at};
+use super::{course_ref, scale_label, title_at};
 use crate::api::{json, time};
 use crate::courses::{self};
 use crate::error::{AppError, AppResult};
@@ -84,7 +84,7 @@ fn survey_json(p: &Page, course: &courses::CourseCx, v: &View<'_>) -> Value {
 /// `GET /api/v1/surveys/{block_id}`: the questions and the caller's response.
 pub async fn get_survey(cx: Cx, Path(block_id): Path<i64>) -> AppResult<Response> {
     cx.require_user()?;
-    let course = course_of_block(&cx, BlockId(block_id)).await?;
+    let course = crate::courses::load_of_block(&cx, BlockId(block_id)).await?;
     let cref = course_ref(&cx, &course);
     let v = surveys::view(&cx.app.env(), &cref, BlockId(block_id)).await?;
     Ok(json(StatusCode::OK, survey_json(&cx.page, &course, &v)))
@@ -103,7 +103,7 @@ pub async fn put_response(
 ) -> AppResult<Response> {
     cx.require_user()?;
     let block = BlockId(block_id);
-    let course = course_of_block(&cx, block).await?;
+    let course = crate::courses::load_of_block(&cx, block).await?;
     let cref = course_ref(&cx, &course);
     // Access first: a survey the caller cannot see is 404 whatever the body.
     surveys::view(&cx.app.env(), &cref, block).await?;

@@ -13,8 +13,8 @@ use super::{
     AddEntry, BlockCtx, BlockState, BoxFuture, EditorCtx, EditorForm, FieldErrors, Own, StaffTool,
     WebKind,
 };
-use crate::courses::{self, CourseCx};
-use crate::error::{AppError, AppResult};
+use crate::courses::CourseCx;
+use crate::error::AppResult;
 use crate::page::{Cx, Page};
 use crate::state::App;
 use axum::Router;
@@ -151,16 +151,6 @@ fn course_ref<'a>(cx: &Cx, course: &'a CourseCx) -> CourseRef<'a> {
         facts: course.facts,
         actor: cx.actor(),
     }
-}
-
-/// The course holding `block`, as the viewer may see it (404 otherwise).
-async fn course_of_block(cx: &Cx, block: BlockId) -> AppResult<CourseCx> {
-    let mut c = cx.app.store().conn().await?;
-    let key = lyceum_store::repo::courses::course_key_of_block(&mut c, block)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    drop(c);
-    courses::load(cx, &key).await
 }
 
 /// The label of a Likert point in the reader's language; a rating is its number.

@@ -3,9 +3,7 @@
 //! cohort (`/api/v1/courses/{course_id}/wiki-activity`, and as CSV). The field names
 //! are the stable interface.
 
-use super::{
-    course_of_block, course_ref, require_participant, task_at, title_at, wiki_link, with_username,
-};
+use super::{course_ref, require_participant, task_at, title_at, wiki_link, with_username};
 use crate::api::{json, timestamp};
 use crate::courses::CourseCx;
 use crate::csv::Csv;
@@ -148,7 +146,7 @@ fn task_json(cx: &Cx, course: &CourseCx, v: &TaskView) -> AppResult<TaskJson> {
 /// The task `block_id`'s course, for an enrolled learner or the course team (404 to
 /// anyone else).
 async fn load_task(cx: &Cx, block_id: i64) -> AppResult<CourseCx> {
-    let course = course_of_block(cx, BlockId(block_id)).await?;
+    let course = crate::courses::load_of_block(cx, BlockId(block_id)).await?;
     require_participant(cx, &course)?;
     task_at(&course, BlockId(block_id))?;
     Ok(course)

@@ -15,7 +15,7 @@ use super::{
     AddEntry, BlockCtx, BlockState, BoxFuture, EditorCtx, EditorForm, FieldErrors, Own, StaffTool,
     WebKind,
 };
-use crate::courses::{self, CourseCx};
+use crate::courses::CourseCx;
 use crate::error::{AppError, AppResult};
 use crate::page::{Cx, Html, Page};
 use crate::state::App;
@@ -192,16 +192,6 @@ fn require_participant(cx: &Cx, course: &CourseCx) -> AppResult<()> {
     } else {
         Err(AppError::NotFound)
     }
-}
-
-/// The course holding `block`, as the viewer may see it (404 otherwise).
-async fn course_of_block(cx: &Cx, block: BlockId) -> AppResult<CourseCx> {
-    let mut c = cx.app.store().conn().await?;
-    let key = lyceum_store::repo::courses::course_key_of_block(&mut c, block)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    drop(c);
-    courses::load(cx, &key).await
 }
 
 /// The task block `block` of the course: its index and content, or 404.
