@@ -17,7 +17,6 @@ use lyceum_core::permissions::{Action, Actor, CourseFacts, Decision, Resource, c
 use lyceum_core::{BlockId, CourseId, DomainError, UserId};
 use lyceum_store::StoreError;
 use lyceum_store::repo::courses::{self, CourseRow};
-use lyceum_store::repo::learner::{self, CompletionSource};
 use lyceum_store::repo::problems::{self, NewSubmission, ProblemStateRow};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -320,13 +319,11 @@ pub async fn submit(
     let (content, block) = (at.content, at.block);
     at.answerable(&answers)?;
     let mut c = env.store.conn().await?;
-    // The last submission first, then the state: a submission committed in between shows
-    // in the state but not in `last`, so this request takes the same number as it and
-    // the unique constraint refuses one of them. (Read the other way round, a racing tab
-    // could pass with the next number and an attempt count that misses the other one.)
-    let last = problems::last_submission(&mut c, user, block).await?;
-    let learner = problems::state(&mut c, user, block)
-        .await?
+    // The state and the last submission from one snapshot: a submission another tab
+    // commits after it takes the number this request takes too, and the unique
+    // constraint refuses one of them.
+    let (state_row, last) = problems::state_and_last(&mut c, user, block).await?;
+    let learner = state_row
         .map(|r| LearnerProblem::from_row(&r))
         .unwrap_or_default();
     let state = learner.attempt_state(content, at.past_due(now), staff);
@@ -464,11 +461,9 @@ async fn record(
     env: &Env,
     new: &NewSubmission<'_>,
 ) -> Result<Option<(problems::SubmissionRow, i64)>> {
-    let mut tx = env.store.begin().await?;
-    match problems::record_submission(&mut tx, new).await {
-        Ok(()) => {}
+    match problems::record_graded(&env.store, new).await {
+        Ok(()) => Ok(None),
         Err(StoreError::Conflict) => {
-            drop(tx);
             let mut c = env.store.conn().await?;
             let first = match new.idempotency_key {
                 Some(k) => problems::submission_by_key(&mut c, new.user, new.block, k).await?,
@@ -477,26 +472,15 @@ async fn record(
             let attempts = problems::state(&mut c, new.user, new.block)
                 .await?
                 .map_or(new.attempts, |s| s.attempts);
-            return match first {
+            match first {
                 Some(s) if new.idempotency_key.is_some() || s.answers == new.answers => {
                     Ok(Some((s, attempts)))
                 }
                 _ => Err(stale()),
-            };
+            }
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => Err(e.into()),
     }
-    learner::record_completions(
-        &mut tx,
-        new.user,
-        new.course,
-        &[new.block],
-        CompletionSource::Submit,
-        new.now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(None)
 }
 
 /// Submit `answers` as `user` to the problem `block` of the course `course_key`, at

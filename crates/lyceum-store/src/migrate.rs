@@ -44,6 +44,7 @@ const MIGRATIONS: &[Migration] = migrations![
     18 "0018_media_deletions",
     19 "0019_catalog",
     20 "0020_session_changes",
+    21 "0021_submission_keys",
 ];
 
 /// The schema version this build brings a database up to (its last migration).

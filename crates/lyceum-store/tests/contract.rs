@@ -41,6 +41,7 @@ contract!(
     assets_replace_by_name,
     dropped_transactions_leave_nothing,
     problem_submissions_count_once,
+    graded_submissions_are_all_or_nothing,
     scores_overrides_and_resets,
     gradebook_learners_search_and_log,
     grading_policy_round_trips,
@@ -922,6 +923,49 @@ fn submission<'a>(
         seed: 1,
         now: NOW + seq,
     }
+}
+
+async fn graded_submissions_are_all_or_nothing(store: Store) {
+    let (course, p1, _) = problem_course(&store).await;
+    let u = user(&store, "Noor").await;
+    let mut c = store.conn().await.unwrap();
+    let (state, last) = problems::state_and_last(&mut c, u, p1).await.unwrap();
+    assert!(state.is_none() && last.is_none());
+    problems::record_graded(&store, &submission(u, p1, course, 1, 1, 0.0, Some("k1")))
+        .await
+        .unwrap();
+    let (state, last) = problems::state_and_last(&mut c, u, p1).await.unwrap();
+    assert_eq!(state.unwrap().attempts, 1);
+    assert_eq!(last.unwrap().attempt, 1);
+    assert_eq!(
+        learner::completed_in_course(&mut c, u, course)
+            .await
+            .unwrap(),
+        vec![p1]
+    );
+    // The same number again, or the same key: refused, and neither the state nor the
+    // submissions change.
+    for (seq, key) in [(1, None), (2, Some("k1"))] {
+        let e = problems::record_graded(&store, &submission(u, p1, course, seq, 5, 1.0, key))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Conflict), "{e:?}");
+    }
+    let (state, last) = problems::state_and_last(&mut c, u, p1).await.unwrap();
+    let state = state.unwrap();
+    assert_eq!((state.attempts, state.raw_earned), (1, Some(0.0)));
+    assert_eq!(last.unwrap().attempt, 1);
+    problems::record_graded(&store, &submission(u, p1, course, 2, 2, 1.0, None))
+        .await
+        .unwrap();
+    let (state, last) = problems::state_and_last(&mut c, u, p1).await.unwrap();
+    assert_eq!(state.unwrap().attempts, 2);
+    let last = last.unwrap();
+    assert_eq!((last.attempt, last.raw_earned), (2, 1.0));
+    // Another learner's work is not theirs.
+    let other = user(&store, "Ines").await;
+    let (state, last) = problems::state_and_last(&mut c, other, p1).await.unwrap();
+    assert!(state.is_none() && last.is_none());
 }
 
 async fn problem_submissions_count_once(store: Store) {

@@ -1,7 +1,7 @@
 //! Learners' work on problems: current state, every submission, staff overrides and the
 //! log of grading actions. Private to the learner and the course team.
 
-use crate::db::{Db, Elem, ints, json_rows, list_rows, q, q_built, row};
+use crate::db::{Backend, Db, Elem, FromRow, Store, ints, json_rows, list_rows, q, q_built, row};
 use crate::{Result, StoreError};
 use lyceum_core::{BlockId, CourseId, UserId};
 
@@ -171,13 +171,21 @@ pub struct NewSubmission<'a> {
     pub now: i64,
 }
 
-/// Record a graded submission and the new state. `Conflict` when another request
-/// recorded attempt N first, or the idempotency key was already used: the caller then
-/// returns what is stored instead of counting an attempt twice.
-pub async fn record_submission(db: &mut impl Db, s: &NewSubmission<'_>) -> Result<()> {
-    db.exec(
-        q("INSERT INTO problem_submissions (user_id, block_id, course_id, attempt, answers, results, raw_earned, raw_possible, idempotency_key, submitted_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+// A graded submission's three writes, numbered alike so that one statement can hold them
+// all (`record_graded`): each binds the first 10, 13 or 14 values of `bind_graded`.
+const INSERT_SUBMISSION: &str = "INSERT INTO problem_submissions (user_id, block_id, course_id, attempt, answers, results, raw_earned, raw_possible, idempotency_key, submitted_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+const UPSERT_STATE: &str = "INSERT INTO problem_states (user_id, block_id, course_id, attempts, answers, results, raw_earned, raw_possible, seed, hints_shown, updated_at)
+     VALUES ($1, $2, $3, $11, $5, $6, $12, $8, $13, 0, $10)
+     ON CONFLICT (user_id, block_id) DO UPDATE SET attempts = excluded.attempts, answers = excluded.answers, results = excluded.results,
+        raw_earned = excluded.raw_earned, raw_possible = excluded.raw_possible, updated_at = excluded.updated_at";
+const INSERT_COMPLETION: &str =
+    "INSERT INTO completions (user_id, block_id, course_id, source, completed_at)
+     VALUES ($1, $2, $3, $14, $10) ON CONFLICT (user_id, block_id) DO NOTHING";
+
+/// `sql` with the first `n` values of a graded submission bound.
+fn bind_graded(sql: &str, s: &NewSubmission<'_>, n: usize) -> crate::db::Query {
+    let q = q_built(sql.to_owned())
         .bind(s.user.0)
         .bind(s.block.0)
         .bind(s.course.0)
@@ -187,27 +195,47 @@ pub async fn record_submission(db: &mut impl Db, s: &NewSubmission<'_>) -> Resul
         .bind(s.raw_earned)
         .bind(s.raw_possible)
         .bind(s.idempotency_key)
-        .bind(s.now),
-    )
-    .await?;
-    db.exec(
-        q("INSERT INTO problem_states (user_id, block_id, course_id, attempts, answers, results, raw_earned, raw_possible, seed, hints_shown, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10)
-           ON CONFLICT (user_id, block_id) DO UPDATE SET attempts = excluded.attempts, answers = excluded.answers, results = excluded.results,
-              raw_earned = excluded.raw_earned, raw_possible = excluded.raw_possible, updated_at = excluded.updated_at")
-        .bind(s.user.0)
-        .bind(s.block.0)
-        .bind(s.course.0)
-        .bind(s.attempts)
-        .bind(s.answers)
-        .bind(s.results)
-        .bind(s.score)
-        .bind(s.raw_possible)
-        .bind(s.seed)
-        .bind(s.now),
-    )
-    .await?;
+        .bind(s.now);
+    let q = if n > 10 {
+        q.bind(s.attempts).bind(s.score).bind(s.seed)
+    } else {
+        q
+    };
+    if n > 13 { q.bind("submit") } else { q }
+}
+
+/// Record a graded submission and the new state. `Conflict` when another request
+/// recorded attempt N first, or the idempotency key was already used: the caller then
+/// returns what is stored instead of counting an attempt twice.
+pub async fn record_submission(db: &mut impl Db, s: &NewSubmission<'_>) -> Result<()> {
+    db.exec(bind_graded(INSERT_SUBMISSION, s, 10)).await?;
+    db.exec(bind_graded(UPSERT_STATE, s, 13)).await?;
     Ok(())
+}
+
+/// Record a graded submission, the new state and the problem's completion (as submitted,
+/// if it was not complete yet), all or nothing; `Conflict` as `record_submission`. On
+/// PostgreSQL it is one statement (three inserts in a `WITH`), one round trip and one
+/// commit where a transaction took five; on SQLite, whose statements cost no round trip,
+/// a transaction on the writer.
+pub async fn record_graded(store: &Store, s: &NewSubmission<'_>) -> Result<()> {
+    match store.backend() {
+        Backend::Postgres => {
+            let sql = format!(
+                "WITH submitted AS ({INSERT_SUBMISSION} RETURNING 1), state AS ({UPSERT_STATE}),
+                      completed AS ({INSERT_COMPLETION})
+                 SELECT count(*) FROM submitted"
+            );
+            store.conn().await?.exec(bind_graded(&sql, s, 14)).await?;
+            Ok(())
+        }
+        Backend::Sqlite => {
+            let mut tx = store.begin().await?;
+            record_submission(&mut tx, s).await?;
+            tx.exec(bind_graded(INSERT_COMPLETION, s, 14)).await?;
+            tx.commit().await
+        }
+    }
 }
 
 row! {
@@ -243,6 +271,60 @@ pub async fn last_submission(
     block: BlockId,
 ) -> Result<Option<SubmissionRow>> {
     db.optional(q_built(format!("SELECT {SUBMISSION_COLUMNS} FROM problem_submissions WHERE user_id = $1 AND block_id = $2 ORDER BY attempt DESC LIMIT 1")).bind(user.0).bind(block.0)).await
+}
+
+/// A learner's state on a problem and their latest submission, read together: one
+/// statement, so one snapshot (a submission committed meanwhile shows in both or in
+/// neither). What a new submission is checked against.
+pub async fn state_and_last(
+    db: &mut impl Db,
+    user: UserId,
+    block: BlockId,
+) -> Result<(Option<ProblemStateRow>, Option<SubmissionRow>)> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let state = STATE_COLUMNS
+            .split(", ")
+            .map(|c| format!("s.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let last = SUBMISSION_COLUMNS
+            .split(", ")
+            .map(|c| format!("l.{c} AS last_{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(
+            "SELECT {state}, {last} FROM (SELECT 1 AS one) k
+             LEFT JOIN problem_states s ON s.user_id = $1 AND s.block_id = $2
+             LEFT JOIN problem_submissions l ON l.user_id = $1 AND l.block_id = $2
+               AND l.attempt = (SELECT x.attempt FROM problem_submissions x WHERE x.user_id = $1 AND x.block_id = $2
+                                 ORDER BY x.attempt DESC LIMIT 1)"
+        )
+    });
+    let rows = db
+        .rows(q_built(SQL.clone()).bind(user.0).bind(block.0))
+        .await?;
+    let Some(r) = rows.first() else {
+        return Ok((None, None));
+    };
+    let state = match r.get::<Option<i64>>("attempts")? {
+        Some(_) => Some(ProblemStateRow::from_row(r)?),
+        None => None,
+    };
+    let last = match r.get::<Option<i64>>("last_id")? {
+        Some(id) => Some(SubmissionRow {
+            id,
+            user_id: r.get("last_user_id")?,
+            block_id: r.get("last_block_id")?,
+            attempt: r.get("last_attempt")?,
+            answers: r.get("last_answers")?,
+            results: r.get("last_results")?,
+            raw_earned: r.get("last_raw_earned")?,
+            raw_possible: r.get("last_raw_possible")?,
+            submitted_at: r.get("last_submitted_at")?,
+        }),
+        None => None,
+    };
+    Ok((state, last))
 }
 
 /// Every submission of a learner on a problem, oldest first.
