@@ -333,6 +333,9 @@ impl Checkpointer {
     /// it once the log is long enough.
     fn start(path: &Path, writer: &mut SqliteConn) -> Result<Checkpointer> {
         let conn = open_sqlite_conn(path)?;
+        // It copies frames through a buffer of its own: no page cache to keep.
+        conn.execute_batch("PRAGMA cache_size = -64")
+            .map_err(sqlite_err)?;
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let stopped = stop.clone();
         let thread = std::thread::Builder::new()
