@@ -1408,15 +1408,22 @@ mod tests {
         assert!(!q("UPDATE x SET a = 1").is_read());
     }
 
-    /// The log reaches the database file without the writer's help: the writer only
-    /// checkpoints past 20,000 pages, and 3 MB of rows are far fewer.
-    #[tokio::test]
-    async fn the_checkpointer_copies_the_log_into_the_database() {
+    /// A SQLite store in a new directory, with a table `t (v TEXT)`.
+    async fn store_with_table() -> (tempfile::TempDir, std::path::PathBuf, Store) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db.sqlite3");
         let store = Store::open_sqlite(&path).await.unwrap();
         let mut c = store.conn().await.unwrap();
         c.exec(q("CREATE TABLE t (v TEXT NOT NULL)")).await.unwrap();
+        (dir, path, store)
+    }
+
+    /// The log reaches the database file without the writer's help: the writer only
+    /// checkpoints past 20,000 pages, and 3 MB of rows are far fewer.
+    #[tokio::test]
+    async fn the_checkpointer_copies_the_log_into_the_database() {
+        let (_dir, path, store) = store_with_table().await;
+        let mut c = store.conn().await.unwrap();
         let before = std::fs::metadata(&path).unwrap().len();
         for _ in 0..30 {
             let mut tx = store.begin().await.unwrap();
@@ -1448,12 +1455,9 @@ mod tests {
     /// commit (which has happened by then), and the log must restart, not grow on.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn commits_never_fail_on_the_checkpoint_and_the_log_restarts() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("db.sqlite3");
-        let store = Store::open_sqlite(&path).await.unwrap();
+        let (_dir, path, store) = store_with_table().await;
         let mut c = store.conn().await.unwrap();
-        c.exec(q("CREATE TABLE t (v TEXT NOT NULL)")).await.unwrap();
-        let wal = dir.path().join("db.sqlite3-wal");
+        let wal = path.with_extension("sqlite3-wal");
         let limit = u64::try_from(WRITER_CHECKPOINT_PAGES).unwrap() * 4096;
         let mut largest = 0;
         // 240 MB in all, three times what the log may hold.

@@ -244,6 +244,11 @@ pub async fn load(cx: &Cx, key: &str) -> AppResult<CourseCx> {
         }
         other => other?,
     };
+    viewable(cx, course)
+}
+
+/// `course` if the viewer may see it: 404 or 403 (`decide`) otherwise.
+fn viewable(cx: &Cx, course: CourseCx) -> AppResult<CourseCx> {
     decide(
         can(&cx.actor(), Action::View, Resource::Course(&course.facts)),
         cx,
@@ -274,12 +279,7 @@ fn moved_path(path: &str, old: &str, now: &str) -> String {
 /// the viewer may not see. One statement finds the course with the viewer's relation to it.
 pub async fn load_of_block(cx: &Cx, block: BlockId) -> AppResult<CourseCx> {
     let course = load_by(&cx.app, By::Block(block), cx.user_id(), cx.actor(), true).await?;
-    decide(
-        can(&cx.actor(), Action::View, Resource::Course(&course.facts)),
-        cx,
-        "lyceum-error-forbidden",
-    )?;
-    Ok(course)
+    viewable(cx, course)
 }
 
 /// A course as `actor` (the user `user`) sees it, without checking they may: the caller

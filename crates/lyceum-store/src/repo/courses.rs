@@ -1,6 +1,6 @@
 //! Courses, their team and their block tree.
 
-use crate::db::{Db, FromRow, Row, q, q_built, row};
+use crate::db::{Db, FromRow, Row, ToValue, q, q_built, row};
 use crate::{Result, StoreError};
 use lyceum_core::course::spec::{NewBlock, NewCourse};
 use lyceum_core::course::{CourseTree, NodeRow};
@@ -167,18 +167,7 @@ pub async fn find_for_viewer(
     key: &str,
     viewer: Option<UserId>,
 ) -> Result<Option<(CourseRow, ViewerRow)>> {
-    let rows = db
-        .rows(
-            q_built(format!(
-                "SELECT {COURSE_COLUMNS}, {VIEWER_JOINS} WHERE c.course_key = $1"
-            ))
-            .bind(key)
-            .bind(viewer.map(|v| v.0)),
-        )
-        .await?;
-    rows.first()
-        .map(|r| Ok((CourseRow::from_row(r)?, viewer_of(r)?)))
-        .transpose()
+    for_viewer(db, "c.course_key = $1", key, viewer).await
 }
 
 /// The course holding `block`, with the viewer's enrolment and roles, in one statement
@@ -188,18 +177,8 @@ pub async fn find_for_viewer_of_block(
     block: BlockId,
     viewer: Option<UserId>,
 ) -> Result<Option<(CourseRow, ViewerRow)>> {
-    let rows = db
-        .rows(
-            q_built(format!(
-                "SELECT {COURSE_COLUMNS}, {VIEWER_JOINS} WHERE c.id = (SELECT b.course_id FROM blocks b WHERE b.id = $1)"
-            ))
-            .bind(block.0)
-            .bind(viewer.map(|v| v.0)),
-        )
-        .await?;
-    rows.first()
-        .map(|r| Ok((CourseRow::from_row(r)?, viewer_of(r)?)))
-        .transpose()
+    let which = "c.id = (SELECT b.course_id FROM blocks b WHERE b.id = $1)";
+    for_viewer(db, which, block.0, viewer).await
 }
 
 /// A course by id with the viewer's enrolment and roles, in one statement.
@@ -208,12 +187,22 @@ pub async fn find_for_viewer_by_id(
     course: CourseId,
     viewer: Option<UserId>,
 ) -> Result<Option<(CourseRow, ViewerRow)>> {
+    for_viewer(db, "c.id = $1", course.0, viewer).await
+}
+
+/// The course `which` picks (by `$1`, bound to `id`) with the viewer's relation to it.
+async fn for_viewer(
+    db: &mut impl Db,
+    which: &str,
+    id: impl ToValue,
+    viewer: Option<UserId>,
+) -> Result<Option<(CourseRow, ViewerRow)>> {
     let rows = db
         .rows(
             q_built(format!(
-                "SELECT {COURSE_COLUMNS}, {VIEWER_JOINS} WHERE c.id = $1"
+                "SELECT {COURSE_COLUMNS}, {VIEWER_JOINS} WHERE {which}"
             ))
-            .bind(course.0)
+            .bind(id)
             .bind(viewer.map(|v| v.0)),
         )
         .await?;
