@@ -1,5 +1,17 @@
 # Shell functions bench/run.sh and bench/scale.sh share (sourced).
 
+# wrk's setup giving each of its threads a number, `tid` (0, 1, …), for scripts that
+# split their requests between threads.
+lua_thread_ids() {
+  cat <<'LUA'
+local made = 0
+function setup(thread)
+  thread:set("tid", made)
+  made = made + 1
+end
+LUA
+}
+
 # wrk's script for problem submissions: each wrk thread answers its own half of the
 # graded course's 200 problems in turn, with answers that change every round, so every
 # request grades and stores a new attempt. From the seed's quiz-problems.txt in DIR.
@@ -7,13 +19,9 @@ submit_lua() { # site-dir out
   {
     echo "local problems = {"
     while read -r block input kind; do echo "  {$block, \"$input\", \"$kind\"},"; done < "$1/quiz-problems.txt"
+    echo "}"
+    lua_thread_ids
     cat <<'LUA'
-}
-local made = 0
-function setup(thread)
-  thread:set("tid", made)
-  made = made + 1
-end
 function init(args)
   n = 0
   per = math.floor(#problems / 2)

@@ -122,12 +122,8 @@ course_id="$course"
   echo "local threads = {"
   while read -r t; do echo "  $t,"; done < "$data/discussion-threads.txt"
   echo "}"
+  lua_thread_ids
   cat <<'LUA'
-local made = 0
-function setup(thread)
-  thread:set("tid", made)
-  made = made + 1
-end
 function init(args)
   n = 0
   wrk.headers["Content-Type"] = "application/json"

@@ -1418,6 +1418,21 @@ mod tests {
         (dir, path, store)
     }
 
+    /// `commits` transactions of `rows` 4 KB rows each into `t`, calling `after` once each
+    /// has committed.
+    async fn write_rows(store: &Store, commits: usize, rows: usize, mut after: impl FnMut()) {
+        for _ in 0..commits {
+            let mut tx = store.begin().await.unwrap();
+            for _ in 0..rows {
+                tx.exec(q("INSERT INTO t (v) VALUES ($1)").bind("x".repeat(4000)))
+                    .await
+                    .unwrap();
+            }
+            tx.commit().await.unwrap();
+            after();
+        }
+    }
+
     /// The log reaches the database file without the writer's help: the writer only
     /// checkpoints past 20,000 pages, and 3 MB of rows are far fewer.
     #[tokio::test]
@@ -1425,15 +1440,7 @@ mod tests {
         let (_dir, path, store) = store_with_table().await;
         let mut c = store.conn().await.unwrap();
         let before = std::fs::metadata(&path).unwrap().len();
-        for _ in 0..30 {
-            let mut tx = store.begin().await.unwrap();
-            for _ in 0..25 {
-                tx.exec(q("INSERT INTO t (v) VALUES ($1)").bind("x".repeat(4000)))
-                    .await
-                    .unwrap();
-            }
-            tx.commit().await.unwrap();
-        }
+        write_rows(&store, 30, 25, || ()).await;
         let mut size = before;
         for _ in 0..100 {
             size = std::fs::metadata(&path).unwrap().len();
@@ -1461,16 +1468,10 @@ mod tests {
         let limit = u64::try_from(WRITER_CHECKPOINT_PAGES).unwrap() * 4096;
         let mut largest = 0;
         // 240 MB in all, three times what the log may hold.
-        for _ in 0..1000 {
-            let mut tx = store.begin().await.unwrap();
-            for _ in 0..60 {
-                tx.exec(q("INSERT INTO t (v) VALUES ($1)").bind("x".repeat(4000)))
-                    .await
-                    .unwrap();
-            }
-            tx.commit().await.unwrap();
+        write_rows(&store, 1000, 60, || {
             largest = largest.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
-        }
+        })
+        .await;
         let n: i64 = c.scalar(q("SELECT count(*) FROM t")).await.unwrap();
         assert_eq!(n, 60_000);
         // Past the threshold, the writer's checkpoint waits for the checkpointer's round

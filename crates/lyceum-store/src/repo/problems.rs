@@ -221,12 +221,14 @@ pub async fn record_submission(db: &mut impl Db, s: &NewSubmission<'_>) -> Resul
 pub async fn record_graded(store: &Store, s: &NewSubmission<'_>) -> Result<()> {
     match store.backend() {
         Backend::Postgres => {
-            let sql = format!(
-                "WITH submitted AS ({INSERT_SUBMISSION} RETURNING 1), state AS ({UPSERT_STATE}),
-                      completed AS ({INSERT_COMPLETION})
-                 SELECT count(*) FROM submitted"
-            );
-            store.conn().await?.exec(bind_graded(&sql, s, 14)).await?;
+            static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+                format!(
+                    "WITH submitted AS ({INSERT_SUBMISSION} RETURNING 1), state AS ({UPSERT_STATE}),
+                          completed AS ({INSERT_COMPLETION})
+                     SELECT count(*) FROM submitted"
+                )
+            });
+            store.conn().await?.exec(bind_graded(&SQL, s, 14)).await?;
             Ok(())
         }
         Backend::Sqlite => {
