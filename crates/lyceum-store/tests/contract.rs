@@ -648,6 +648,33 @@ async fn learner_unit_state_in_one_row(store: Store) {
     let before = store.query_count();
     learner::unit_state(&mut c, u, unit_id).await.unwrap();
     assert_eq!(store.query_count(), before + 1);
+
+    // The unit page reads the same state with the course, in its one statement.
+    let key = courses::get(&mut c, a).await.unwrap().unwrap().course_key;
+    let url_name = t.node(unit).url_name.clone();
+    let before = store.query_count();
+    let (row, _, found) = courses::find_for_viewer_with_unit(&mut c, &key, u, &url_name)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(store.query_count(), before + 1);
+    assert_eq!(row.id(), a);
+    let (id, with_course) = found.expect("the unit is found by its name");
+    assert_eq!(id, unit_id);
+    assert_eq!(with_course.completed, s.completed);
+    assert_eq!(with_course.bookmarked, s.bookmarked);
+    assert_eq!(with_course.positions, s.positions);
+    let (_, _, none) = courses::find_for_viewer_with_unit(&mut c, &key, u, "no-such-unit")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(none.is_none());
+    assert!(
+        courses::find_for_viewer_with_unit(&mut c, "course-v1:NO+SUCH+RUN", u, &url_name)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 async fn assets_replace_by_name(store: Store) {

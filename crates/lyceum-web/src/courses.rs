@@ -13,7 +13,7 @@ use lyceum_core::permissions::{Action, Actor, CourseFacts, Decision, Resource, c
 use lyceum_core::{BlockId, CourseId, clock::from_millis};
 use lyceum_store::repo::assets::{self, AssetRow};
 use lyceum_store::repo::courses::{self, CourseRow, ViewerRow};
-use lyceum_store::repo::pages;
+use lyceum_store::repo::{learner, pages};
 use lyceum_store::{Result, Store};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -231,10 +231,27 @@ pub fn decide(decision: Decision, cx: &Cx, forbidden_key: &'static str) -> AppRe
 /// Load a course the viewer may see; anything else is a 404, including unpublished
 /// courses of other teams and malformed keys.
 pub async fn load(cx: &Cx, key: &str) -> AppResult<CourseCx> {
-    let course = match load_as(&cx.app, key, cx.user_id(), cx.actor()).await {
+    Ok(load_with(cx, By::Key(key)).await?.0)
+}
+
+/// The learner's state in a course's unit, read with the course: see [`load_with_unit`].
+pub type UnitPrefetch = Option<(BlockId, learner::UnitState)>;
+
+/// A course by key, as [`load`], with the signed-in viewer's state in its block named
+/// `unit` (`None` for a visitor, or when the course has no such block), read in the same
+/// statement: a unit page then costs one statement for the course and the learner.
+pub async fn load_with_unit(cx: &Cx, key: &str, unit: &str) -> AppResult<(CourseCx, UnitPrefetch)> {
+    load_with(cx, By::Unit { key, unit }).await
+}
+
+async fn load_with(cx: &Cx, by: By<'_>) -> AppResult<(CourseCx, UnitPrefetch)> {
+    let (course, unit) = match load_unit_by(&cx.app, by, cx.user_id(), cx.actor(), true).await {
         // A course moved out of a personal space: its old links lead to it (one lookup,
         // on a miss only).
-        Err(AppError::NotFound) if key.parse::<CourseKey>().is_ok() => {
+        Err(AppError::NotFound)
+            if let Some(key) = by.key()
+                && key.parse::<CourseKey>().is_ok() =>
+        {
             return Err(
                 match lyceum_app::forks::moved_to(&cx.app.env(), key).await? {
                     Some(now) => AppError::Moved(moved_path(&cx.page.path, key, &now)),
@@ -244,7 +261,7 @@ pub async fn load(cx: &Cx, key: &str) -> AppResult<CourseCx> {
         }
         other => other?,
     };
-    viewable(cx, course)
+    Ok((viewable(cx, course)?, unit))
 }
 
 /// `course` if the viewer may see it: 404 or 403 (`decide`) otherwise.
@@ -320,6 +337,20 @@ enum By<'a> {
     Key(&'a str),
     /// By one of its blocks.
     Block(BlockId),
+    /// By key, for a page of its unit `unit`: a signed-in viewer's state in it is read too.
+    Unit {
+        key: &'a str,
+        unit: &'a str,
+    },
+}
+
+impl By<'_> {
+    fn key(&self) -> Option<&str> {
+        match self {
+            By::Key(key) | By::Unit { key, .. } => Some(key),
+            By::Block(_) => None,
+        }
+    }
 }
 
 async fn load_by(
@@ -329,17 +360,34 @@ async fn load_by(
     actor: Actor,
     keep: bool,
 ) -> AppResult<CourseCx> {
+    Ok(load_unit_by(app, by, user, actor, keep).await?.0)
+}
+
+async fn load_unit_by(
+    app: &crate::state::App,
+    by: By<'_>,
+    user: Option<lyceum_core::UserId>,
+    actor: Actor,
+    keep: bool,
+) -> AppResult<(CourseCx, UnitPrefetch)> {
+    if let Some(key) = by.key()
+        && key.parse::<CourseKey>().is_err()
+    {
+        return Err(AppError::NotFound);
+    }
     let mut conn = app.store().conn().await?;
-    let found = match by {
-        By::Key(key) => {
-            if key.parse::<CourseKey>().is_err() {
-                return Err(AppError::NotFound);
-            }
-            courses::find_for_viewer(&mut conn, key, user).await?
+    let found = match (by, user) {
+        (By::Unit { key, unit }, Some(user)) => {
+            courses::find_for_viewer_with_unit(&mut conn, key, user, unit).await?
         }
-        By::Block(block) => courses::find_for_viewer_of_block(&mut conn, block, user).await?,
+        (By::Key(key) | By::Unit { key, .. }, _) => courses::find_for_viewer(&mut conn, key, user)
+            .await?
+            .map(|(row, viewer)| (row, viewer, None)),
+        (By::Block(block), _) => courses::find_for_viewer_of_block(&mut conn, block, user)
+            .await?
+            .map(|(row, viewer)| (row, viewer, None)),
     };
-    let (row, viewer) = found.ok_or(AppError::NotFound)?;
+    let (row, viewer, unit) = found.ok_or(AppError::NotFound)?;
     drop(conn);
     let facts = CourseFacts {
         published: row.published,
@@ -359,12 +407,15 @@ async fn load_by(
         course_start: row.start_at.map(from_millis),
         see_unreleased: can(&actor, Action::ViewUnreleased, Resource::Course(&facts)).allowed(),
     };
-    Ok(CourseCx {
-        row,
-        viewer,
-        facts,
-        content,
-        vis,
-        actor,
-    })
+    Ok((
+        CourseCx {
+            row,
+            viewer,
+            facts,
+            content,
+            vis,
+            actor,
+        },
+        unit,
+    ))
 }

@@ -1,8 +1,10 @@
 //! A learner's state in courses: enrolments, completion, video progress, bookmarks.
 //! Private to the learner and the course team; callers check that with `can` first.
 
-use crate::db::{Db, Elem, FromRow, Row, ints, json_list, json_rows, list_rows, q, q_built, row};
-use crate::repo::courses::{COURSE_COLUMNS, CourseRow};
+use crate::db::{
+    Backend, Db, Elem, FromRow, Row, ints, json_list, json_rows, list_rows, q, q_built, row,
+};
+use crate::repo::courses::{COURSE_COLUMNS, CourseRow, FORK_JOINS};
 use crate::{Result, StoreError};
 use lyceum_core::{BlockId, CourseId, UserId};
 use std::collections::{HashMap, HashSet};
@@ -48,7 +50,7 @@ pub async fn enrollments_of(db: &mut impl Db, user: UserId) -> Result<Vec<Enroll
     db.all(
         q_built(format!(
             "SELECT {COURSE_COLUMNS}, e.created_at AS enrolled_at, e.last_unit_id
-             FROM enrollments e JOIN courses c ON c.id = e.course_id JOIN organizations o ON o.id = c.org_id
+             FROM enrollments e JOIN courses c ON c.id = e.course_id JOIN organizations o ON o.id = c.org_id {FORK_JOINS}
              WHERE e.user_id = $1 AND e.active
              ORDER BY e.updated_at DESC, c.id"
         ))
@@ -183,40 +185,55 @@ pub struct UnitState {
 }
 
 pub async fn unit_state(db: &mut impl Db, user: UserId, unit: BlockId) -> Result<UnitState> {
-    // One fixed statement for every unit, so it stays prepared; each branch is an index
-    // lookup (the unit's blocks by parent, then primary keys), never a scan of the
-    // learner's rows. The learner's rows are read by scalar subqueries, which neither
-    // database turns into a join: as a join, PostgreSQL's generic plan hashed all of the
-    // learner's completions (1,200 in the load test: 0.25 ms instead of 0.05).
-    let sql = format!(
+    let sql = unit_state_select(db.backend(), "$1", "$2");
+    let json: String = db.scalar(q_built(sql).bind(user.0).bind(unit.0)).await?;
+    UnitState::from_json(&json)
+}
+
+/// The statement [`unit_state`] runs, for the learner `user` and the unit `unit` (each a
+/// parameter or a column of an enclosing query, which may then take it as a scalar
+/// subquery: the course's statement on a unit page does). One JSON value, read by
+/// [`UnitState::from_json`].
+///
+/// Each branch is an index lookup (the unit's blocks by parent, then primary keys), never
+/// a scan of the learner's rows. The learner's rows are read by scalar subqueries, which
+/// neither database turns into a join: as a join, PostgreSQL's generic plan hashed all of
+/// the learner's completions (1,200 in the load test: 0.25 ms instead of 0.05).
+pub(crate) fn unit_state_select(backend: Backend, user: &str, unit: &str) -> String {
+    format!(
         "SELECT {} FROM (
             SELECT 'c' AS k, b.id AS block_id, CAST(0 AS DOUBLE PRECISION) AS p FROM blocks b
-                WHERE b.parent_id = $2
-                  AND (SELECT 1 FROM completions c WHERE c.user_id = $1 AND c.block_id = b.id) IS NOT NULL
-            UNION ALL SELECT 'c', block_id, CAST(0 AS DOUBLE PRECISION) FROM completions WHERE user_id = $1 AND block_id = $2
-            UNION ALL SELECT 'b', block_id, CAST(0 AS DOUBLE PRECISION) FROM bookmarks WHERE user_id = $1 AND block_id = $2
+                WHERE b.parent_id = {unit}
+                  AND (SELECT 1 FROM completions c WHERE c.user_id = {user} AND c.block_id = b.id) IS NOT NULL
+            UNION ALL SELECT 'c', block_id, CAST(0 AS DOUBLE PRECISION) FROM completions WHERE user_id = {user} AND block_id = {unit}
+            UNION ALL SELECT 'b', block_id, CAST(0 AS DOUBLE PRECISION) FROM bookmarks WHERE user_id = {user} AND block_id = {unit}
             UNION ALL SELECT 'v', b.id,
-                  (SELECT v.position FROM video_progress v WHERE v.user_id = $1 AND v.block_id = b.id)
-                FROM blocks b WHERE b.parent_id = $2
+                  (SELECT v.position FROM video_progress v WHERE v.user_id = {user} AND v.block_id = b.id)
+                FROM blocks b WHERE b.parent_id = {unit}
         ) t WHERE t.p IS NOT NULL",
-        json_rows(db.backend(), "k, block_id, p")
-    );
-    let json: String = db.scalar(q_built(sql).bind(user.0).bind(unit.0)).await?;
-    let rows: Vec<(String, i64, f64)> =
-        serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let mut state = UnitState::default();
-    for (kind, block, position) in rows {
-        match kind.as_str() {
-            "c" => {
-                state.completed.insert(BlockId(block));
-            }
-            "b" => state.bookmarked = true,
-            _ => {
-                state.positions.insert(BlockId(block), position);
+        json_rows(backend, "k, block_id, p")
+    )
+}
+
+impl UnitState {
+    /// What [`unit_state_select`] returned.
+    pub(crate) fn from_json(json: &str) -> Result<Self> {
+        let rows: Vec<(String, i64, f64)> =
+            serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut state = UnitState::default();
+        for (kind, block, position) in rows {
+            match kind.as_str() {
+                "c" => {
+                    state.completed.insert(BlockId(block));
+                }
+                "b" => state.bookmarked = true,
+                _ => {
+                    state.positions.insert(BlockId(block), position);
+                }
             }
         }
+        Ok(state)
     }
-    Ok(state)
 }
 
 row! {

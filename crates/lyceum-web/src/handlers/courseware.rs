@@ -1,7 +1,7 @@
 //! The courseware: outline with progress, unit pages with navigation, bookmarks, dates,
 //! and the learner's "mark as done" and "bookmark" actions.
 
-use crate::courses::{self, CourseCx, decide};
+use crate::courses::{self, CourseCx, UnitPrefetch, decide};
 use crate::deadlines;
 use crate::error::{AppError, AppResult};
 use crate::handlers::about::course_footer;
@@ -158,7 +158,21 @@ pub(crate) fn head(cx: &Cx, course: &CourseCx, current: &str) -> CourseHead {
 /// Load a course for its courseware: learners must be enrolled (otherwise they are sent
 /// to the About page, where the Enrol button is).
 pub(crate) async fn load_courseware(cx: &Cx, key: &str) -> AppResult<Result<CourseCx, Response>> {
-    let course = courses::load(cx, key).await?;
+    may_see_courseware(cx, courses::load(cx, key).await?)
+}
+
+/// [`load_courseware`] for a page of its unit `unit`, with the learner's state in it
+/// (read with the course: [`courses::load_with_unit`]).
+async fn load_courseware_unit(
+    cx: &Cx,
+    key: &str,
+    unit: &str,
+) -> AppResult<Result<(CourseCx, UnitPrefetch), Response>> {
+    let (course, prefetch) = courses::load_with_unit(cx, key, unit).await?;
+    Ok(may_see_courseware(cx, course)?.map(|c| (c, prefetch)))
+}
+
+fn may_see_courseware(cx: &Cx, course: CourseCx) -> AppResult<Result<CourseCx, Response>> {
     match can(
         &cx.actor(),
         Action::ViewCourseware,
@@ -516,7 +530,7 @@ pub async fn unit(
     Path((key, unit)): Path<(String, String)>,
     Query(q): Query<UnitQuery>,
 ) -> AppResult<Response> {
-    let course = match load_courseware(&cx, &key).await? {
+    let (course, prefetch) = match load_courseware_unit(&cx, &key, &unit).await? {
         Ok(c) => c,
         Err(redirect) => return Ok(redirect),
     };
@@ -539,7 +553,7 @@ pub async fn unit(
             },
         )
     });
-    render_unit(&cx, &course, idx, overlay, StatusCode::OK).await
+    render_unit_read(&cx, &course, idx, overlay, StatusCode::OK, prefetch).await
 }
 
 /// What seeing unit `idx` records for a learner who completed `done`: its read-only
@@ -570,6 +584,19 @@ pub async fn render_unit(
     overlay: Option<Overlay>,
     status: StatusCode,
 ) -> AppResult<Response> {
+    render_unit_read(cx, course, idx, overlay, status, None).await
+}
+
+/// [`render_unit`] with the learner's state in the unit when it was read already (with
+/// the course); it is read here otherwise.
+async fn render_unit_read(
+    cx: &Cx,
+    course: &CourseCx,
+    idx: usize,
+    overlay: Option<Overlay>,
+    status: StatusCode,
+    prefetch: UnitPrefetch,
+) -> AppResult<Response> {
     let tree = course.tree();
     let node = tree.node(idx);
     let staff = course.on_team(cx);
@@ -579,10 +606,14 @@ pub async fn render_unit(
     let mut bookmarked = false;
     let mut block_state: Vec<BlockState> = Vec::with_capacity(tree.children(idx).len());
     if let Some(user) = cx.user_id() {
-        let mut c = cx.app.store().conn().await?;
         // Only this unit's state: a unit page reads a handful of rows in any course.
-        let state = learner::unit_state(&mut c, user, node.id).await?;
-        drop(c);
+        let state = match prefetch {
+            Some((unit, state)) if unit == node.id => state,
+            _ => {
+                let mut c = cx.app.store().conn().await?;
+                learner::unit_state(&mut c, user, node.id).await?
+            }
+        };
         bookmarked = state.bookmarked;
         if course.facts.enrolled {
             // Only read: seeing the unit is recorded by the page's own POST (`seen`).
