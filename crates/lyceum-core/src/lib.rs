@@ -17,6 +17,7 @@ pub mod open_response;
 pub mod permissions;
 pub mod sanitize;
 pub mod subtitles;
+pub mod translation;
 pub mod trust;
 pub mod user;
 pub mod wiki;

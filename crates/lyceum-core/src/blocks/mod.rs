@@ -14,6 +14,7 @@ pub mod video;
 pub mod wiki_task;
 
 use crate::error::DomainError;
+use crate::translation::Field;
 use jiff::Timestamp;
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -94,6 +95,13 @@ pub trait BlockKind {
     fn to_authoring(content: &Self::Content) -> serde_json::Value {
         serde_json::to_value(content).unwrap_or_default()
     }
+
+    /// The block's translatable text, field by field, in reading order (see
+    /// [`crate::translation`]). `visit` gets each piece with its field and may change it,
+    /// so one walk both lists a block's segments and translates a copy of it. Machine
+    /// values — a choice's name, the answers checked against, a file's address — are
+    /// never visited. By default a kind has no translatable text.
+    fn translatable(_content: &mut Self::Content, _visit: &mut dyn FnMut(Field<'_>, &mut String)) {}
 }
 
 /// How code outside a kind's module reaches its content: `ProblemKind::of(&leaf)`, never
@@ -170,6 +178,15 @@ macro_rules! kinds {
                 match self {
                     $(LeafContent::$variant(c) => <$kind as BlockKind>::to_authoring(c),)*
                     LeafContent::Unknown { raw, .. } => serde_json::from_str(raw).unwrap_or_else(|_| serde_json::Value::String(raw.clone())),
+                }
+            }
+
+            /// The block's translatable text (see `BlockKind::translatable`); a kind this
+            /// build does not know has none.
+            pub fn translatable(&mut self, visit: &mut dyn FnMut(Field<'_>, &mut String)) {
+                match self {
+                    $(LeafContent::$variant(c) => <$kind as BlockKind>::translatable(c, visit),)*
+                    LeafContent::Unknown { .. } => {}
                 }
             }
 

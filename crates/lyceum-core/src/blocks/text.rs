@@ -3,6 +3,8 @@
 use super::{BlockKind, CompletionRule};
 use crate::error::DomainError;
 use crate::sanitize::{try_markdown_to_html, try_sanitize_html};
+use crate::translation::Field;
+use crate::translation::html::replace_segments;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,6 +105,17 @@ impl BlockKind for Text {
             TextFormat::Markdown => serde_json::json!({ "markdown": c.source }),
             TextFormat::Html => serde_json::json!({ "html": c.source }),
         }
+    }
+
+    /// Each paragraph, heading, list item and table cell of the rendered HTML, as inline
+    /// HTML: a change to one paragraph outdates one segment. A translated copy changes
+    /// the rendering only (`source` stays the author's, for editing).
+    fn translatable(c: &mut TextContent, visit: &mut dyn FnMut(Field<'_>, &mut String)) {
+        c.html = replace_segments(&c.html, |segment| {
+            let mut text = segment.to_owned();
+            visit(Field::list("p", true), &mut text);
+            text
+        });
     }
 }
 

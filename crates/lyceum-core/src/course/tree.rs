@@ -5,6 +5,7 @@
 use crate::blocks::{CompletionRule, LeafContent};
 use crate::error::DomainError;
 use crate::ids::BlockId;
+use crate::translation::{Field, Piece, Segment};
 use jiff::Timestamp;
 use std::collections::{HashMap, HashSet};
 
@@ -244,6 +245,80 @@ impl CourseTree {
 
     pub fn node(&self, idx: usize) -> &Node {
         &self.nodes[idx]
+    }
+
+    /// Every node in reading order: each section, then its subsections, each followed by
+    /// its units and each unit by its blocks.
+    pub fn reading_order(&self) -> Vec<usize> {
+        let mut out = Vec::with_capacity(self.nodes.len());
+        let mut stack: Vec<usize> = self.sections.iter().rev().copied().collect();
+        while let Some(idx) = stack.pop() {
+            out.push(idx);
+            stack.extend(self.nodes[idx].children.iter().rev());
+        }
+        out
+    }
+
+    /// The course's translatable text in reading order (see [`crate::translation`]):
+    /// each node's title, then a block's own fields as its kind names them, each piece in
+    /// the group `{url_name}.{field}`. Blocks whose content does not decode have none.
+    pub fn translatable_pieces(&self) -> Vec<Piece> {
+        let mut pieces = Vec::new();
+        for idx in self.reading_order() {
+            let node = &self.nodes[idx];
+            let mut push = |field: Field<'_>, text: &mut String| {
+                pieces.push(Piece {
+                    group: format!("{}.{}", node.url_name, field.name),
+                    list: field.list,
+                    html: field.html,
+                    text: text.clone(),
+                });
+            };
+            if !node.title.trim().is_empty() {
+                push(Field::text("title"), &mut node.title.clone());
+            }
+            if let Some(Ok(content)) = &node.content {
+                content.clone().translatable(&mut push);
+            }
+        }
+        pieces
+    }
+
+    /// A copy of the tree in another language. `segments` are the ids given to this
+    /// tree's [`translatable_pieces`](Self::translatable_pieces) (in the same order, as
+    /// [`crate::translation::assign_ids`] returns them); `translate` gives the text to
+    /// show for a segment, or `None` to keep the source's. A piece whose segment does not
+    /// line up (ids given to other content) keeps the source's text.
+    pub fn translated(
+        &self,
+        segments: &[Segment],
+        mut translate: impl FnMut(&Segment) -> Option<String>,
+    ) -> CourseTree {
+        let mut tree = self.clone();
+        let mut next = segments.iter();
+        let mut apply = |url_name: &str, field: Field<'_>, text: &mut String| {
+            let Some(seg) = next.next() else { return };
+            let lined_up = seg
+                .group()
+                .strip_prefix(url_name)
+                .and_then(|r| r.strip_prefix('.'))
+                == Some(field.name)
+                && seg.text == *text;
+            if lined_up && let Some(t) = translate(seg) {
+                *text = t;
+            }
+        };
+        for idx in self.reading_order() {
+            let node = &mut tree.nodes[idx];
+            if !node.title.trim().is_empty() {
+                apply(&node.url_name, Field::text("title"), &mut node.title);
+            }
+            if let Some(Ok(content)) = &mut node.content {
+                let url_name = node.url_name.clone();
+                content.translatable(&mut |f, t| apply(&url_name, f, t));
+            }
+        }
+        tree
     }
 
     pub fn len(&self) -> usize {
@@ -745,5 +820,60 @@ mod tests {
         tree.hide(&[(BlockId(1), "copyright".into())]);
         assert!(tree.visible_units(&learner).is_empty());
         assert!(tree.node(u3).hidden && tree.node(u3).hidden_reason.is_none());
+    }
+
+    #[test]
+    fn translatable_pieces_follow_reading_order_and_name_their_block() {
+        let tree = sample();
+        let pieces = tree.translatable_pieces();
+        let groups: Vec<&str> = pieces.iter().map(|p| p.group.as_str()).collect();
+        assert_eq!(
+            &groups[..6],
+            [
+                "b1.title",
+                "b11.title",
+                "b111.title",
+                "b1111.title",
+                "b1111.p",
+                "b1112.title"
+            ]
+        );
+        let para = &pieces[4];
+        assert!(para.list && para.html);
+        assert_eq!(para.text, "x");
+        // Every titled node and every text block's paragraph; the poll (unknown kind)
+        // and the video have only their titles.
+        assert_eq!(pieces.iter().filter(|p| p.group.ends_with(".p")).count(), 3);
+    }
+
+    #[test]
+    fn a_translated_copy_shows_what_is_translated_and_the_source_elsewhere() {
+        use crate::blocks::text::Text;
+        use crate::translation::assign_ids;
+        let tree = sample();
+        let segments = assign_ids(&[], &tree.translatable_pieces());
+        let fr = tree.translated(&segments, |s| match s.id.as_str() {
+            "b1.title" => Some("Semaine 1".into()),
+            "b1111.p.1" => Some("<em>x</em> en français".into()),
+            _ => None,
+        });
+        let first = fr.sections()[0];
+        assert_eq!(fr.node(first).title, "Semaine 1");
+        let text = fr.index_of(BlockId(1111)).unwrap();
+        let html = &fr.node(text).content_of::<Text>().unwrap().html;
+        assert_eq!(html, "<p><em>x</em> en français</p>");
+        assert_eq!(fr.node(fr.index_of(BlockId(11)).unwrap()).title, "Block 11");
+        // The source tree is untouched.
+        assert_eq!(tree.node(first).title, "Block 1");
+        // Ids given to other content line nothing up: the source shows.
+        let stale: Vec<_> = segments
+            .iter()
+            .map(|s| crate::translation::Segment {
+                text: format!("{} (old)", s.text),
+                ..s.clone()
+            })
+            .collect();
+        let none = tree.translated(&stale, |_| Some("?".into()));
+        assert_eq!(none.node(first).title, "Block 1");
     }
 }

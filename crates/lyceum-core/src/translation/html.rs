@@ -1,0 +1,291 @@
+//! Text blocks by paragraph: the runs of inline content in sanitised HTML, so that a
+//! change to one paragraph, heading or list item outdates one segment, not the page.
+//!
+//! The input is the sanitiser's own output (html5ever's serialisation: every element
+//! closed or void, attribute values quoted, `<` escaped in text), which is what text
+//! blocks store; anything else is read as well as it can be and never panics.
+
+use std::ops::Range;
+
+/// Elements that break inline content into separate segments. Everything else (links,
+/// emphasis, code, images, line breaks…) stays inside the segment it appears in.
+const BLOCKS: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "caption",
+    "dd",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+];
+
+const VOID: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr",
+];
+
+/// The byte ranges of `html`'s segments, in document order: each a maximal run of inline
+/// content (text and inline elements) with something other than white space in it,
+/// trimmed of the white space at its ends.
+pub fn segment_ranges(html: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut run: Option<Range<usize>> = None;
+    // Open inline elements inside the current run: a block tag inside them (invalid,
+    // but possible) does not split the run's markup in two.
+    let mut inline_depth = 0usize;
+    let bytes = html.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'<' {
+            let end = tag_end(bytes, i);
+            let tag = Tag::read(&html[i..end]);
+            let is_block = tag.name.as_deref().is_some_and(|n| BLOCKS.contains(&n));
+            if is_block && inline_depth == 0 {
+                flush(html, &mut run, &mut out);
+            } else {
+                extend(&mut run, i, end);
+                match tag.name.as_deref() {
+                    Some(name) if !VOID.contains(&name) && !tag.self_closing => {
+                        if tag.closing {
+                            inline_depth = inline_depth.saturating_sub(1);
+                        } else {
+                            inline_depth += 1;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            i = end;
+        } else {
+            let next = html[i..].find('<').map_or(html.len(), |n| i + n);
+            extend(&mut run, i, next);
+            i = next;
+        }
+    }
+    flush(html, &mut run, &mut out);
+    out
+}
+
+/// `html` with each segment (as [`segment_ranges`] finds them) replaced by what
+/// `replace` gives for it.
+pub fn replace_segments(html: &str, mut replace: impl FnMut(&str) -> String) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut at = 0;
+    for r in segment_ranges(html) {
+        out.push_str(&html[at..r.start]);
+        out.push_str(&replace(&html[r.clone()]));
+        at = r.end;
+    }
+    out.push_str(&html[at..]);
+    out
+}
+
+/// The names of the elements in an HTML fragment, opening tags only, in order: what a
+/// translation must keep of its source's markup (links, emphasis, code).
+pub fn element_names(html: &str) -> Vec<String> {
+    let bytes = html.as_bytes();
+    let mut names = Vec::new();
+    let mut i = 0;
+    while let Some(n) = html[i..].find('<') {
+        let start = i + n;
+        let end = tag_end(bytes, start);
+        let tag = Tag::read(&html[start..end]);
+        if let (Some(name), false) = (tag.name, tag.closing) {
+            names.push(name);
+        }
+        i = end.max(start + 1);
+    }
+    names
+}
+
+fn extend(run: &mut Option<Range<usize>>, start: usize, end: usize) {
+    match run {
+        Some(r) => r.end = end,
+        None => *run = Some(start..end),
+    }
+}
+
+fn flush(html: &str, run: &mut Option<Range<usize>>, out: &mut Vec<Range<usize>>) {
+    if let Some(r) = run.take() {
+        let text = &html[r.clone()];
+        let lead = text.len() - text.trim_start().len();
+        let trimmed = r.start + lead..r.start + lead + text.trim().len();
+        if has_text(&html[trimmed.clone()]) {
+            out.push(trimmed);
+        }
+    }
+}
+
+/// Whether a run shows anything to read: text outside tags, or an image (its alt text).
+fn has_text(run: &str) -> bool {
+    let mut in_tag = false;
+    for c in run.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag && !c.is_whitespace() => return true,
+            _ => {}
+        }
+    }
+    run.contains("<img")
+}
+
+/// The end (exclusive) of the tag starting at `start`: the first `>` outside quotes.
+fn tag_end(bytes: &[u8], start: usize) -> usize {
+    let mut quote = None;
+    for (j, &b) in bytes.iter().enumerate().skip(start + 1) {
+        match (quote, b) {
+            (None, b'"' | b'\'') => quote = Some(b),
+            (Some(q), b) if b == q => quote = None,
+            (None, b'>') => return j + 1,
+            _ => {}
+        }
+    }
+    bytes.len()
+}
+
+struct Tag {
+    /// Lower-case element name; `None` for a comment, a doctype or a stray `<`.
+    name: Option<String>,
+    closing: bool,
+    self_closing: bool,
+}
+
+impl Tag {
+    fn read(tag: &str) -> Tag {
+        let inner = tag.trim_start_matches('<').trim_end_matches('>');
+        let closing = inner.starts_with('/');
+        let inner = inner.trim_start_matches('/');
+        let name: String = inner
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        Tag {
+            name: (!name.is_empty() && inner.starts_with(|c: char| c.is_ascii_alphabetic()))
+                .then(|| name.to_ascii_lowercase()),
+            closing,
+            self_closing: inner.ends_with('/'),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn segments(html: &str) -> Vec<&str> {
+        segment_ranges(html).into_iter().map(|r| &html[r]).collect()
+    }
+
+    #[test]
+    fn paragraphs_headings_and_items_are_segments_of_their_own() {
+        let html = "<h2>Partners</h2>\n<p>Find <a href=\"https://x.org/\">allies</a> early.</p>\n\
+                    <ul>\n<li>Listen</li>\n<li>Agree <em>in writing</em></li>\n</ul>\n";
+        assert_eq!(
+            segments(html),
+            [
+                "Partners",
+                "Find <a href=\"https://x.org/\">allies</a> early.",
+                "Listen",
+                "Agree <em>in writing</em>"
+            ]
+        );
+    }
+
+    #[test]
+    fn nested_lists_and_tables_split_at_every_block() {
+        let html = "<ol><li>One<ul><li>One a</li></ul></li><li>Two</li></ol>\
+                    <table><thead><tr><th>Name</th></tr></thead><tbody><tr><td>Ada</td></tr></tbody></table>\
+                    <blockquote><p>Quoted</p></blockquote><div>Loose text <br> here</div>";
+        assert_eq!(
+            segments(html),
+            [
+                "One",
+                "One a",
+                "Two",
+                "Name",
+                "Ada",
+                "Quoted",
+                "Loose text <br> here"
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_runs_and_markup_only_runs_are_not_segments() {
+        assert!(segments("<p> </p>\n<hr>\n<p><br></p>").is_empty());
+        assert_eq!(
+            segments("<p><img src=\"a.png\" alt=\"A map\"></p>"),
+            ["<img src=\"a.png\" alt=\"A map\">"]
+        );
+    }
+
+    #[test]
+    fn a_quoted_greater_than_sign_does_not_end_a_tag() {
+        let html = "<p><a title=\"a > b\" href=\"#x\">x</a> y</p>";
+        assert_eq!(segments(html), ["<a title=\"a > b\" href=\"#x\">x</a> y"]);
+    }
+
+    #[test]
+    fn replacing_keeps_everything_around_the_segments() {
+        let html = "<h2>Hello</h2>\n<p>World <b>here</b></p>\n";
+        let out = replace_segments(html, |s| format!("[{s}]"));
+        assert_eq!(out, "<h2>[Hello]</h2>\n<p>[World <b>here</b>]</p>\n");
+    }
+
+    #[test]
+    fn element_names_are_the_opening_tags_in_order() {
+        assert_eq!(
+            element_names("Find <a href=\"x\">allies <em>early</em></a><br>"),
+            ["a", "em", "br"]
+        );
+        assert!(element_names("plain & simple").is_empty());
+    }
+
+    #[test]
+    fn broken_markup_never_panics() {
+        for html in [
+            "<",
+            "<p",
+            "<p>x",
+            "</p>",
+            "<a href=\"x>y",
+            "<<>>",
+            "<é>é</é>",
+        ] {
+            let _ = segment_ranges(html);
+            let _ = element_names(html);
+            let _ = replace_segments(html, |s| s.to_owned());
+        }
+    }
+}
