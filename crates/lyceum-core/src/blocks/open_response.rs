@@ -3,6 +3,8 @@
 //! assessment, `<openassessment>`). This module is the block's content; the workflow
 //! (where a submission stands, what its score is) is [`crate::open_response`].
 
+use crate::translation::Field;
+use crate::translation::html::visit_paragraphs;
 use super::{BlockKind, CompletionRule};
 use crate::error::DomainError;
 use crate::sanitize::try_sanitize_html;
@@ -565,6 +567,27 @@ impl BlockKind for OpenResponse {
 
     fn due(o: &OpenResponseContent) -> Option<Timestamp> {
         o.due
+    }
+
+    /// The prompt by paragraph; each rubric criterion's label and prompt, each option's
+    /// label and explanation (by name: assessments store names, so they count alike in
+    /// every language); the overall feedback's prompt and default text.
+    fn translatable(c: &mut OpenResponseContent, visit: &mut dyn FnMut(Field<'_>, &mut String)) {
+        for prompt in &mut c.prompts {
+            visit_paragraphs(prompt, "prompt", visit);
+        }
+        for criterion in &mut c.rubric.criteria {
+            let name = format!("criterion.{}", criterion.name);
+            visit(Field::text(&name), &mut criterion.label);
+            visit(Field::text(&format!("{name}.prompt")), &mut criterion.prompt);
+            for option in &mut criterion.options {
+                let option_name = format!("{name}.option.{}", option.name);
+                visit(Field::text(&option_name), &mut option.label);
+                visit(Field::text(&format!("{option_name}.explanation")), &mut option.explanation);
+            }
+        }
+        visit(Field::text("feedback_prompt"), &mut c.rubric.feedback_prompt);
+        visit(Field::text("feedback_default_text"), &mut c.rubric.feedback_default_text);
     }
 }
 

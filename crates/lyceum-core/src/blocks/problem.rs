@@ -5,6 +5,8 @@
 use super::{BlockKind, CompletionRule};
 use crate::capa::{self, Problem, ShowAnswer, ShowCorrectness};
 use crate::error::DomainError;
+use crate::translation::Field;
+use crate::translation::html::replace_capa_segments;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -208,6 +210,34 @@ impl BlockKind for ProblemKind {
         p.parse(url_name)?;
         Ok(p)
     }
+
+    /// The problem's text, element by element — prompts, labels, choices, hints,
+    /// explanations — and never its machine values: choices keep their names and
+    /// correctness, a dropdown its options, a text answer what it is checked against, so
+    /// an answer given in any language scores exactly as in the source. A translated copy
+    /// is parsed again (its inputs keep their ids); a translated text that would break
+    /// the problem's XML is left out, and the source's text shows in its place.
+    fn translatable(c: &mut ProblemContent, visit: &mut dyn FnMut(Field<'_>, &mut String)) {
+        let source = c.xml.clone();
+        c.xml = replace_capa_segments(&source, |segment| {
+            let mut text = segment.to_owned();
+            visit(Field::list("text", true), &mut text);
+            let fragment = format!("<x>{text}</x>");
+            if text != segment && roxmltree::Document::parse(&fragment).is_err() {
+                segment.to_owned()
+            } else {
+                text
+            }
+        });
+        if c.xml != source
+            && let Some(parsed) = &c.parsed
+        {
+            match capa::parse(&parsed.url_name, &c.xml) {
+                Ok(p) => c.parsed = Some(Arc::new(p)),
+                Err(_) => c.xml = source,
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -237,6 +267,43 @@ mod tests {
         assert_eq!(back["olx"], serde_json::json!(c.xml));
         assert!(back.get("xml").is_none());
         assert!(ProblemKind::from_authoring(serde_json::json!({"weight": 1})).is_err());
+    }
+
+    #[test]
+    fn a_translated_problem_scores_as_the_source_does() {
+        let mut c = ProblemContent::new(MC);
+        c.parse("p1").unwrap();
+        let mut texts = Vec::new();
+        c.clone().translatable_into(&mut texts);
+        assert_eq!(texts, ["Pick B", "A", "B"]);
+        let mut fr = c.clone();
+        let mut french = ["Choisissez B", "A (fr)", "B (fr)"].into_iter();
+        ProblemKind::translatable(&mut fr, &mut |f, t| {
+            assert_eq!(f, Field::list("text", true));
+            *t = french.next().unwrap().to_owned();
+        });
+        let (src, tr) = (c.parsed.unwrap(), fr.parsed.unwrap());
+        let input = src.inputs().next().unwrap().id.clone();
+        assert_eq!(tr.inputs().next().unwrap().id, input, "inputs keep their ids");
+        assert_eq!(tr.inputs().next().unwrap().label.as_deref(), Some("Choisissez B"));
+        for (choice, earned) in [("choice_0", 0.0), ("choice_1", 1.0)] {
+            let answers: capa::Answers =
+                [(input.clone(), capa::AnswerValue::One(choice.into()))].into();
+            for problem in [&src, &tr] {
+                assert_eq!(capa::grade(problem, &answers).unwrap().earned, earned);
+            }
+        }
+        // A translation that would break the XML is left out: the source's text shows.
+        let mut broken = ProblemContent::new(MC);
+        broken.parse("p1").unwrap();
+        ProblemKind::translatable(&mut broken, &mut |_, t| *t = format!("{t} & <oops"));
+        assert_eq!(broken.xml, MC);
+    }
+
+    impl ProblemContent {
+        fn translatable_into(mut self, out: &mut Vec<String>) {
+            ProblemKind::translatable(&mut self, &mut |_, t| out.push(t.clone()));
+        }
     }
 
     #[test]

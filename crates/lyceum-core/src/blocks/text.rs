@@ -4,7 +4,7 @@ use super::{BlockKind, CompletionRule};
 use crate::error::DomainError;
 use crate::sanitize::{try_markdown_to_html, try_sanitize_html};
 use crate::translation::Field;
-use crate::translation::html::replace_segments;
+use crate::translation::html::visit_paragraphs;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,11 +111,7 @@ impl BlockKind for Text {
     /// HTML: a change to one paragraph outdates one segment. A translated copy changes
     /// the rendering only (`source` stays the author's, for editing).
     fn translatable(c: &mut TextContent, visit: &mut dyn FnMut(Field<'_>, &mut String)) {
-        c.html = replace_segments(&c.html, |segment| {
-            let mut text = segment.to_owned();
-            visit(Field::list("p", true), &mut text);
-            text
-        });
+        visit_paragraphs(&mut c.html, "p", visit);
     }
 }
 

@@ -261,12 +261,16 @@ impl CourseTree {
 
     /// The course's translatable text in reading order (see [`crate::translation`]):
     /// each node's title, then a block's own fields as its kind names them, each piece in
-    /// the group `{url_name}.{field}`. Blocks whose content does not decode have none.
+    /// the group `{url_name}.{field}`. Empty fields are not segments; blocks whose content
+    /// does not decode have none.
     pub fn translatable_pieces(&self) -> Vec<Piece> {
         let mut pieces = Vec::new();
         for idx in self.reading_order() {
             let node = &self.nodes[idx];
             let mut push = |field: Field<'_>, text: &mut String| {
+                if text.trim().is_empty() {
+                    return;
+                }
                 pieces.push(Piece {
                     group: format!("{}.{}", node.url_name, field.name),
                     list: field.list,
@@ -274,9 +278,7 @@ impl CourseTree {
                     text: text.clone(),
                 });
             };
-            if !node.title.trim().is_empty() {
-                push(Field::text("title"), &mut node.title.clone());
-            }
+            push(Field::text("title"), &mut node.title.clone());
             if let Some(Ok(content)) = &node.content {
                 content.clone().translatable(&mut push);
             }
@@ -297,6 +299,9 @@ impl CourseTree {
         let mut tree = self.clone();
         let mut next = segments.iter();
         let mut apply = |url_name: &str, field: Field<'_>, text: &mut String| {
+            if text.trim().is_empty() {
+                return;
+            }
             let Some(seg) = next.next() else { return };
             let lined_up = seg
                 .group()
@@ -310,9 +315,7 @@ impl CourseTree {
         };
         for idx in self.reading_order() {
             let node = &mut tree.nodes[idx];
-            if !node.title.trim().is_empty() {
-                apply(&node.url_name, Field::text("title"), &mut node.title);
-            }
+            apply(&node.url_name, Field::text("title"), &mut node.title);
             if let Some(Ok(content)) = &mut node.content {
                 let url_name = node.url_name.clone();
                 content.translatable(&mut |f, t| apply(&url_name, f, t));

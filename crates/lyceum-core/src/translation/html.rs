@@ -58,6 +58,55 @@ const VOID: &[&str] = &[
 /// content (text and inline elements) with something other than white space in it,
 /// trimmed of the white space at its ends.
 pub fn segment_ranges(html: &str) -> Vec<Range<usize>> {
+    ranges(html, Markup::Html)
+}
+
+/// How a document's elements split it into segments.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Markup {
+    /// HTML: the elements of [`BLOCKS`] split, all others are inline.
+    Html,
+    /// A capa problem's XML: only HTML's inline elements are inline; every other element
+    /// (`choice`, `label`, `hint`, `solution`, `p`…) splits, and the content of
+    /// [`OPAQUE`] elements is never a segment (scripts, and the options of a dropdown,
+    /// whose text is also the value answers are checked against).
+    CapaXml,
+}
+
+const INLINE: &[&str] = &[
+    "a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "del", "dfn", "em", "i", "img", "ins",
+    "kbd", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "tt", "u",
+    "var", "wbr",
+];
+
+const OPAQUE: &[&str] = &[
+    "additional_answer",
+    "answer",
+    "formulaequationinput",
+    "math",
+    "option",
+    "optioninput",
+    "responseparam",
+    "script",
+    "style",
+    "textline",
+];
+
+impl Markup {
+    fn splits(self, name: &str) -> bool {
+        match self {
+            Markup::Html => BLOCKS.contains(&name),
+            Markup::CapaXml => !INLINE.contains(&name),
+        }
+    }
+}
+
+/// [`segment_ranges`] of a capa problem's XML (see [`Markup::CapaXml`]).
+pub fn capa_segment_ranges(xml: &str) -> Vec<Range<usize>> {
+    ranges(xml, Markup::CapaXml)
+}
+
+fn ranges(html: &str, markup: Markup) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut run: Option<Range<usize>> = None;
     // Open inline elements inside the current run: a block tag inside them (invalid,
@@ -69,7 +118,25 @@ pub fn segment_ranges(html: &str) -> Vec<Range<usize>> {
         if bytes[i] == b'<' {
             let end = tag_end(bytes, i);
             let tag = Tag::read(&html[i..end]);
-            let is_block = tag.name.as_deref().is_some_and(|n| BLOCKS.contains(&n));
+            if markup == Markup::CapaXml
+                && let Some(name) = tag.name.as_deref()
+                && OPAQUE.contains(&name)
+            {
+                // Skipped whole, up to its closing tag: what is inside (a script's code,
+                // a dropdown's values) is never read as markup or text.
+                flush(html, &mut run, &mut out);
+                i = if tag.closing || tag.self_closing {
+                    end
+                } else {
+                    let close = format!("</{name}");
+                    html[end..]
+                        .to_ascii_lowercase()
+                        .find(&close)
+                        .map_or(html.len(), |n| tag_end(bytes, end + n))
+                };
+                continue;
+            }
+            let is_block = tag.name.as_deref().is_some_and(|n| markup.splits(n));
             if is_block && inline_depth == 0 {
                 flush(html, &mut run, &mut out);
             } else {
@@ -98,16 +165,44 @@ pub fn segment_ranges(html: &str) -> Vec<Range<usize>> {
 
 /// `html` with each segment (as [`segment_ranges`] finds them) replaced by what
 /// `replace` gives for it.
-pub fn replace_segments(html: &str, mut replace: impl FnMut(&str) -> String) -> String {
+pub fn replace_segments(html: &str, replace: impl FnMut(&str) -> String) -> String {
+    replace_ranges(html, segment_ranges(html), replace)
+}
+
+/// `xml` (a capa problem) with each segment as [`capa_segment_ranges`] finds them
+/// replaced by what `replace` gives for it.
+pub fn replace_capa_segments(xml: &str, replace: impl FnMut(&str) -> String) -> String {
+    replace_ranges(xml, capa_segment_ranges(xml), replace)
+}
+
+fn replace_ranges(
+    html: &str,
+    ranges: Vec<Range<usize>>,
+    mut replace: impl FnMut(&str) -> String,
+) -> String {
     let mut out = String::with_capacity(html.len());
     let mut at = 0;
-    for r in segment_ranges(html) {
+    for r in ranges {
         out.push_str(&html[at..r.start]);
         out.push_str(&replace(&html[r.clone()]));
         at = r.end;
     }
     out.push_str(&html[at..]);
     out
+}
+
+/// Visit each segment of sanitised `html` as one of the list field `field` (a text
+/// block's paragraphs, a prompt's): the one way kinds make HTML translatable.
+pub fn visit_paragraphs(
+    html: &mut String,
+    field: &str,
+    visit: &mut dyn FnMut(super::Field<'_>, &mut String),
+) {
+    *html = replace_segments(html, |segment| {
+        let mut text = segment.to_owned();
+        visit(super::Field::list(field, true), &mut text);
+        text
+    });
 }
 
 /// The names of the elements in an HTML fragment, opening tags only, in order: what a
@@ -188,7 +283,7 @@ impl Tag {
         let inner = inner.trim_start_matches('/');
         let name: String = inner
             .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ':' | '.'))
             .collect();
         Tag {
             name: (!name.is_empty() && inner.starts_with(|c: char| c.is_ascii_alphabetic()))
@@ -273,6 +368,39 @@ mod tests {
     }
 
     #[test]
+    fn a_problem_is_split_by_its_elements_and_never_at_its_machine_values() {
+        let xml = "<problem>\n<multiplechoiceresponse>\n\
+            <label>Which is a <b>free</b> licence?</label>\n\
+            <choicegroup type=\"MultipleChoice\">\n\
+            <choice correct=\"true\" name=\"bysa\">CC BY-SA<choicehint>Yes: free.</choicehint></choice>\n\
+            <choice correct=\"false\">All rights reserved</choice>\n\
+            </choicegroup></multiplechoiceresponse>\n\
+            <optionresponse><p>Pick one</p><optioninput options=\"('yes','no')\" correct=\"yes\"/></optionresponse>\n\
+            <optionresponse><optioninput><option correct=\"True\">oui</option><option>non</option></optioninput></optionresponse>\n\
+            <stringresponse answer=\"Paris\"><additional_answer answer=\"paris\">x</additional_answer><textline size=\"20\"/></stringresponse>\n\
+            <script type=\"loncapa/python\">x = 1 < 2</script>\n\
+            <demandhint><hint>Think of Wikipedia.</hint></demandhint>\n\
+            <solution><div><p>BY-SA is free.</p></div></solution>\n\
+            </problem>";
+        let found: Vec<&str> = capa_segment_ranges(xml)
+            .into_iter()
+            .map(|r| &xml[r])
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "Which is a <b>free</b> licence?",
+                "CC BY-SA",
+                "Yes: free.",
+                "All rights reserved",
+                "Pick one",
+                "Think of Wikipedia.",
+                "BY-SA is free."
+            ]
+        );
+    }
+
+    #[test]
     fn broken_markup_never_panics() {
         for html in [
             "<",
@@ -286,6 +414,7 @@ mod tests {
             let _ = segment_ranges(html);
             let _ = element_names(html);
             let _ = replace_segments(html, |s| s.to_owned());
+            let _ = capa_segment_ranges(html);
         }
     }
 }

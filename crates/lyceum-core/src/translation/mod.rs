@@ -70,19 +70,18 @@ pub struct Segment {
     pub text: String,
     #[serde(default)]
     pub html: bool,
+    /// One of a list field's segments (its id ends in its number).
+    #[serde(default)]
+    pub list: bool,
 }
 
 impl Segment {
     /// The group (`{block}.{field}`) a segment's id belongs to.
     pub fn group(&self) -> &str {
-        group_of(&self.id)
-    }
-}
-
-fn group_of(id: &str) -> &str {
-    match id.rsplit_once('.') {
-        Some((group, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => group,
-        _ => id,
+        match self.id.rsplit_once('.') {
+            Some((group, _)) if self.list => group,
+            _ => &self.id,
+        }
     }
 }
 
@@ -124,6 +123,7 @@ pub fn assign_ids(previous: &[Segment], pieces: &[Piece]) -> Vec<Segment> {
                     },
                     text: p.text.clone(),
                     html: p.html,
+                    list: false,
                 });
             }
         }
@@ -167,6 +167,7 @@ fn assign_list(group: &str, old: &[&Segment], new: &[Piece]) -> Vec<Segment> {
             }),
             text: p.text.clone(),
             html: p.html,
+            list: true,
         })
         .collect()
 }
@@ -429,6 +430,12 @@ mod tests {
         let after = assign_ids(&before, &[one("Week one")]);
         assert_eq!(ids(&after), ["week1.title"]);
         assert_eq!(after[0].group(), "week1.title");
+        // A single field's name may end in a number (a choice named 2): still its own group.
+        let choice = Piece {
+            group: "poll.choice.2".into(),
+            ..one("Yes")
+        };
+        assert_eq!(assign_ids(&[], &[choice])[0].group(), "poll.choice.2");
     }
 
     #[test]
@@ -467,6 +474,7 @@ mod tests {
             id: "x".into(),
             text: text.into(),
             html,
+            list: false,
         }
     }
 

@@ -11,6 +11,7 @@
 pub mod answers;
 pub mod report;
 
+use crate::translation::Field;
 use super::{BlockKind, CompletionRule, Scoring};
 use crate::error::DomainError;
 use crate::limits::{self, TextLimit};
@@ -371,6 +372,24 @@ impl BlockKind for Survey {
             raw_possible: 1.0,
             weight: Some(w),
         })
+    }
+
+    /// The introduction, each question and choice (by their ids, never the ids
+    /// themselves: answers are stored by id, so a translated survey's answers count
+    /// alike), image descriptions, and the thank-you text. All plain text.
+    fn translatable(c: &mut SurveyContent, visit: &mut dyn FnMut(Field<'_>, &mut String)) {
+        visit(Field::text("intro"), &mut c.intro);
+        for q in &mut c.questions {
+            let name = format!("q.{}", q.id);
+            visit(Field::text(&name), &mut q.text);
+            visit(Field::text(&format!("{name}.alt")), &mut q.img_alt);
+            for choice in &mut q.choices {
+                let choice_name = format!("{name}.choice.{}", choice.id);
+                visit(Field::text(&choice_name), &mut choice.label);
+                visit(Field::text(&format!("{choice_name}.alt")), &mut choice.img_alt);
+            }
+        }
+        visit(Field::text("thanks"), &mut c.thanks);
     }
 }
 

@@ -12,6 +12,8 @@
 pub mod activity;
 pub mod check;
 
+use crate::translation::Field;
+use crate::translation::html::visit_paragraphs;
 use super::{BlockKind, CompletionRule, Scoring};
 use crate::error::DomainError;
 use jiff::Timestamp;
@@ -206,5 +208,11 @@ impl BlockKind for WikiTask {
 
     fn due(c: &WikiTaskContent) -> Option<Timestamp> {
         c.due
+    }
+
+    /// The instructions, by paragraph (what the wiki checks — pages, categories, edit
+    /// counts — is not text to translate).
+    fn translatable(c: &mut WikiTaskContent, visit: &mut dyn FnMut(Field<'_>, &mut String)) {
+        visit_paragraphs(&mut c.instructions, "instructions", visit);
     }
 }
