@@ -26,6 +26,7 @@ pub mod orgs;
 pub mod problems;
 pub mod settings;
 pub mod surveys;
+pub mod translations;
 pub mod trust;
 pub mod upstream;
 pub mod users;

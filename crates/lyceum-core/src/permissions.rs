@@ -81,13 +81,17 @@ pub enum CourseRole {
     Author,
     /// Teaching assistant: grading and learners' records, unreleased content; no editing.
     Staff,
+    /// Translates the course's content (all of it, unreleased parts too); no editing of
+    /// the source, no learners' records, no publishing of a language.
+    Translator,
 }
 
 impl CourseRole {
-    pub const ALL: [CourseRole; 3] = [
+    pub const ALL: [CourseRole; 4] = [
         CourseRole::Instructor,
         CourseRole::Author,
         CourseRole::Staff,
+        CourseRole::Translator,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -95,6 +99,7 @@ impl CourseRole {
             CourseRole::Instructor => "instructor",
             CourseRole::Author => "author",
             CourseRole::Staff => "staff",
+            CourseRole::Translator => "translator",
         }
     }
 
@@ -103,6 +108,7 @@ impl CourseRole {
             "instructor" => Some(CourseRole::Instructor),
             "author" => Some(CourseRole::Author),
             "staff" => Some(CourseRole::Staff),
+            "translator" => Some(CourseRole::Translator),
             _ => None,
         }
     }
@@ -273,6 +279,11 @@ pub enum Action {
     /// (instructors, staff, its organisation's admins) and its moderators (site
     /// moderators and admins, the organisation's moderators).
     ModerateDiscussion,
+    /// Translate a course's content into another language (issue 17): its translators
+    /// and those who write it (instructors, authors, its organisation's admins).
+    Translate,
+    /// Publish (or withdraw) a language of a course for its learners: those who write it.
+    PublishTranslation,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -419,6 +430,12 @@ pub fn can(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision {
                 Action::Upload if writes(actor, c) && actor.trusted => Allow,
                 Action::ManageTeam | Action::Administer if runs(actor, c) => Allow,
                 Action::Review if reviews(actor, c) => Allow,
+                // Translating: the course's translators and those who write it; a language
+                // is published for learners by those who write the course.
+                Action::Translate if writes(actor, c) || c.role == Some(CourseRole::Translator) => {
+                    Allow
+                }
+                Action::PublishTranslation if writes(actor, c) => Allow,
                 _ => Forbidden,
             }
         }

@@ -45,6 +45,7 @@ const MIGRATIONS: &[Migration] = migrations![
     19 "0019_catalog",
     20 "0020_session_changes",
     21 "0021_submission_keys",
+    22 "0022_translations",
 ];
 
 /// The schema version this build brings a database up to (its last migration).

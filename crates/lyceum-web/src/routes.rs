@@ -150,6 +150,7 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
         .route("/metrics", get(crate::metrics::page))
         .merge(api::studio::routes())
         .merge(api::upstream::routes())
+        .merge(api::translations::routes())
         .merge(crate::editors::routes())
         // Every block kind's pages, API and staff tools, in their route families.
         .merge(kinds::routes())

@@ -3,11 +3,11 @@
 //! assessment, `<openassessment>`). This module is the block's content; the workflow
 //! (where a submission stands, what its score is) is [`crate::open_response`].
 
-use crate::translation::Field;
-use crate::translation::html::visit_paragraphs;
 use super::{BlockKind, CompletionRule};
 use crate::error::DomainError;
 use crate::sanitize::try_sanitize_html;
+use crate::translation::Field;
+use crate::translation::html::visit_paragraphs;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
@@ -579,15 +579,27 @@ impl BlockKind for OpenResponse {
         for criterion in &mut c.rubric.criteria {
             let name = format!("criterion.{}", criterion.name);
             visit(Field::text(&name), &mut criterion.label);
-            visit(Field::text(&format!("{name}.prompt")), &mut criterion.prompt);
+            visit(
+                Field::text(&format!("{name}.prompt")),
+                &mut criterion.prompt,
+            );
             for option in &mut criterion.options {
                 let option_name = format!("{name}.option.{}", option.name);
                 visit(Field::text(&option_name), &mut option.label);
-                visit(Field::text(&format!("{option_name}.explanation")), &mut option.explanation);
+                visit(
+                    Field::text(&format!("{option_name}.explanation")),
+                    &mut option.explanation,
+                );
             }
         }
-        visit(Field::text("feedback_prompt"), &mut c.rubric.feedback_prompt);
-        visit(Field::text("feedback_default_text"), &mut c.rubric.feedback_default_text);
+        visit(
+            Field::text("feedback_prompt"),
+            &mut c.rubric.feedback_prompt,
+        );
+        visit(
+            Field::text("feedback_default_text"),
+            &mut c.rubric.feedback_default_text,
+        );
     }
 }
 

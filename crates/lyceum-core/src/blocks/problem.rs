@@ -284,8 +284,15 @@ mod tests {
         });
         let (src, tr) = (c.parsed.unwrap(), fr.parsed.unwrap());
         let input = src.inputs().next().unwrap().id.clone();
-        assert_eq!(tr.inputs().next().unwrap().id, input, "inputs keep their ids");
-        assert_eq!(tr.inputs().next().unwrap().label.as_deref(), Some("Choisissez B"));
+        assert_eq!(
+            tr.inputs().next().unwrap().id,
+            input,
+            "inputs keep their ids"
+        );
+        assert_eq!(
+            tr.inputs().next().unwrap().label.as_deref(),
+            Some("Choisissez B")
+        );
         for (choice, earned) in [("choice_0", 0.0), ("choice_1", 1.0)] {
             let answers: capa::Answers =
                 [(input.clone(), capa::AnswerValue::One(choice.into()))].into();

@@ -28,6 +28,7 @@ pub mod problems;
 pub mod sessions;
 pub mod settings;
 pub mod surveys;
+pub mod translations;
 pub mod trust;
 pub mod upstream;
 pub mod users;

@@ -16,6 +16,7 @@ pub mod moderation;
 pub mod notifications;
 pub mod openapi;
 pub mod studio;
+pub mod translations;
 pub mod trust;
 pub mod upstream;
 

@@ -26,6 +26,7 @@ pub async fn document() -> impl IntoResponse {
     let mut doc = ApiDoc::openapi();
     doc.merge(super::course_admin::CourseAdminDoc::openapi());
     doc.merge(super::forks::ForkDoc::openapi());
+    doc.merge(super::translations::TranslationsDoc::openapi());
     doc.merge(super::upstream::UpstreamDoc::openapi());
     doc.merge(super::moderation::ModerationDoc::openapi());
     doc.merge(super::trust::TrustDoc::openapi());

@@ -246,6 +246,7 @@ async fn teaching(cx: &Cx, user: UserId) -> AppResult<Vec<TeachingItem>> {
                     CourseRole::Instructor => "lyceum-dashboard-role-instructor",
                     CourseRole::Author => "lyceum-dashboard-role-author",
                     CourseRole::Staff => "lyceum-dashboard-role-staff",
+                    CourseRole::Translator => "lyceum-dashboard-role-translator",
                 },
                 status_key: status
                     .filter(|s| *s != lyceum_core::course::CourseStatus::Published)

@@ -76,6 +76,7 @@ fn role_key(role: &str) -> &'static str {
     match role {
         "instructor" => "lyceum-team-role-instructor",
         "author" => "lyceum-team-role-author",
+        "translator" => "lyceum-team-role-translator",
         _ => "lyceum-team-role-staff",
     }
 }

@@ -46,6 +46,7 @@ mod studio_editors;
 mod studio_editors_kinds;
 mod studio_outline;
 mod surveys;
+mod translations;
 mod trust;
 mod upstream;
 mod wiki_task_editor;

@@ -467,6 +467,17 @@ impl Client {
         .await
     }
 
+    pub async fn put_json(&mut self, path: &str, json: serde_json::Value) -> Resp {
+        self.request(
+            Method::PUT,
+            path,
+            Body::from(json.to_string()),
+            Some("application/json"),
+            &[],
+        )
+        .await
+    }
+
     pub async fn post_empty(&mut self, path: &str) -> Resp {
         self.request(Method::POST, path, Body::empty(), None, &[])
             .await

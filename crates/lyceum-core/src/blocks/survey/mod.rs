@@ -11,10 +11,10 @@
 pub mod answers;
 pub mod report;
 
-use crate::translation::Field;
 use super::{BlockKind, CompletionRule, Scoring};
 use crate::error::DomainError;
 use crate::limits::{self, TextLimit};
+use crate::translation::Field;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
@@ -386,7 +386,10 @@ impl BlockKind for Survey {
             for choice in &mut q.choices {
                 let choice_name = format!("{name}.choice.{}", choice.id);
                 visit(Field::text(&choice_name), &mut choice.label);
-                visit(Field::text(&format!("{choice_name}.alt")), &mut choice.img_alt);
+                visit(
+                    Field::text(&format!("{choice_name}.alt")),
+                    &mut choice.img_alt,
+                );
             }
         }
         visit(Field::text("thanks"), &mut c.thanks);

@@ -12,10 +12,10 @@
 pub mod activity;
 pub mod check;
 
-use crate::translation::Field;
-use crate::translation::html::visit_paragraphs;
 use super::{BlockKind, CompletionRule, Scoring};
 use crate::error::DomainError;
+use crate::translation::Field;
+use crate::translation::html::visit_paragraphs;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 

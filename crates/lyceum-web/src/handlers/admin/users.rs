@@ -267,6 +267,7 @@ async fn user_view(cx: &Cx, username: &str) -> AppResult<(UserView, UserId)> {
                 let role = match t.role.as_str() {
                     "instructor" => "lyceum-dashboard-role-instructor",
                     "author" => "lyceum-dashboard-role-author",
+                    "translator" => "lyceum-dashboard-role-translator",
                     _ => "lyceum-dashboard-role-staff",
                 };
                 (format!("/courses/{}/about", t.course_key), t.title, role)

@@ -53,6 +53,7 @@ pub(crate) fn role_key(r: CourseRole) -> &'static str {
         CourseRole::Instructor => "lyceum-team-role-instructor",
         CourseRole::Author => "lyceum-team-role-author",
         CourseRole::Staff => "lyceum-team-role-staff",
+        CourseRole::Translator => "lyceum-team-role-translator",
     }
 }
 
@@ -61,6 +62,7 @@ fn role_help(r: CourseRole) -> &'static str {
         CourseRole::Instructor => "lyceum-team-role-instructor-help",
         CourseRole::Author => "lyceum-team-role-author-help",
         CourseRole::Staff => "lyceum-team-role-staff-help",
+        CourseRole::Translator => "lyceum-team-role-translator-help",
     }
 }
 

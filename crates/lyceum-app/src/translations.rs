@@ -1,0 +1,371 @@
+//! One course, many languages (issue 17): the course's segments (its published content's
+//! translatable text, with ids kept across edits), each language's translations and
+//! where they stand, and publishing a language for learners.
+//!
+//! The segments are taken from the published content whenever its version moved since
+//! they were last taken (lazily, by whoever reads them first), so every way content is
+//! published — Studio, an import, a fork's update — is covered by one path.
+
+use crate::course_admin::{Loaded, decide, load, user_of};
+use crate::{Env, Error, Result};
+use lyceum_core::DomainError;
+use lyceum_core::permissions::{Action, Actor, Resource, can};
+use lyceum_core::translation::{self, Piece, Refusal, Segment, SegmentState};
+use lyceum_store::Db;
+use lyceum_store::repo::courses::{self, CourseRow};
+use lyceum_store::repo::translations as repo;
+use std::collections::HashMap;
+
+/// The group of the course's own segments (its title, its About page), which no block's
+/// url_name can take (`@` is not allowed in them).
+pub const COURSE_GROUP: &str = "@course";
+
+/// The course's segments as they are now: taken again from its published content when it
+/// changed since they were last stored.
+pub async fn current_segments(db: &mut impl Db, row: &CourseRow, now: i64) -> Result<Vec<Segment>> {
+    let stored = repo::segments(db, row.id()).await?;
+    let mut pieces = course_pieces(row);
+    // The course's own text (title, About page) changes without a new content version.
+    if let Some((version, segments)) = &stored
+        && *version == row.content_version
+        && same_texts(&pieces, segments)
+    {
+        return Ok(segments.clone());
+    }
+    let tree = courses::load_tree(db, row.id()).await?;
+    pieces.extend(tree.translatable_pieces());
+    let previous = stored.map(|(_, s)| s).unwrap_or_default();
+    let segments = translation::assign_ids(&previous, &pieces);
+    repo::save_segments(db, row.id(), row.content_version, &segments, now).await?;
+    Ok(segments)
+}
+
+/// Whether `segments` start with the course's own pieces, unchanged.
+fn same_texts(course: &[Piece], segments: &[Segment]) -> bool {
+    let stored = segments
+        .iter()
+        .take_while(|s| s.id.starts_with(COURSE_GROUP));
+    stored.clone().count() == course.len() && stored.zip(course).all(|(s, p)| s.text == p.text)
+}
+
+/// The course's own translatable text: its title, short description and About page (by
+/// paragraph).
+fn course_pieces(row: &CourseRow) -> Vec<Piece> {
+    let mut pieces = Vec::new();
+    let mut push = |field: translation::Field<'_>, text: &mut String| {
+        if !text.trim().is_empty() {
+            pieces.push(Piece {
+                group: format!("{COURSE_GROUP}.{}", field.name),
+                list: field.list,
+                html: field.html,
+                text: text.clone(),
+            });
+        }
+    };
+    push(translation::Field::text("title"), &mut row.title.clone());
+    push(
+        translation::Field::text("description"),
+        &mut row.short_description.clone(),
+    );
+    translation::html::visit_paragraphs(&mut row.overview_html.clone(), "about", &mut push);
+    pieces
+}
+
+/// Where a language stands, for the per-language table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LanguageStatus {
+    pub lang: String,
+    pub segments: usize,
+    pub translated: usize,
+    pub outdated: usize,
+    pub published: bool,
+    /// The last translation saved in it (ms).
+    pub last_activity: Option<i64>,
+}
+
+/// A course's target languages with their progress. Those who translate the course see
+/// every language; everyone else who sees the course sees the published ones.
+pub async fn languages(
+    env: &Env,
+    actor: &Actor,
+    key: &str,
+) -> Result<(String, Vec<LanguageStatus>)> {
+    let mut c = env.store.conn().await?;
+    let course = load(&mut c, key, actor, env.now()).await?;
+    let translates = can(actor, Action::Translate, Resource::Course(&course.facts)).allowed();
+    let segments = current_segments(&mut c, &course.row, env.now_ms()).await?;
+    let source: HashMap<&str, &str> = segments
+        .iter()
+        .map(|s| (s.id.as_str(), s.text.as_str()))
+        .collect();
+    let mut out: Vec<LanguageStatus> = repo::languages(&mut c, course.row.id())
+        .await?
+        .into_iter()
+        .filter(|l| translates || l.published)
+        .map(|l| LanguageStatus {
+            lang: l.lang,
+            segments: segments.len(),
+            translated: 0,
+            outdated: 0,
+            published: l.published,
+            last_activity: None,
+        })
+        .collect();
+    for t in repo::of_course(&mut c, course.row.id()).await? {
+        let Some(status) = out.iter_mut().find(|l| l.lang == t.lang) else {
+            continue;
+        };
+        let Some(now) = source.get(t.segment_id.as_str()) else {
+            continue;
+        };
+        match SegmentState::of(now, Some(&t.source_text)) {
+            SegmentState::Outdated => status.outdated += 1,
+            _ => status.translated += 1,
+        }
+        status.last_activity = status.last_activity.max(Some(t.updated_at));
+    }
+    Ok((course.row.language.clone(), out))
+}
+
+/// Which segments a translator asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StateFilter {
+    All,
+    Untranslated,
+    Outdated,
+}
+
+impl StateFilter {
+    pub fn parse(s: &str) -> Option<StateFilter> {
+        match s {
+            "all" => Some(StateFilter::All),
+            "untranslated" => Some(StateFilter::Untranslated),
+            "outdated" => Some(StateFilter::Outdated),
+            _ => None,
+        }
+    }
+}
+
+/// One segment as a translator works on it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SegmentView {
+    pub id: String,
+    pub source: String,
+    pub html: bool,
+    pub translation: Option<String>,
+    pub state: SegmentState,
+    /// When outdated: the source text the translation was made from (for the diff).
+    pub translated_from: Option<String>,
+    pub author: Option<String>,
+    pub updated_at: Option<i64>,
+}
+
+/// A language's segments in reading order, filtered by state. For those who translate
+/// the course (404 to those who do not see it, 403 to others).
+pub async fn segments(
+    env: &Env,
+    actor: &Actor,
+    key: &str,
+    lang: &str,
+    filter: StateFilter,
+) -> Result<Vec<SegmentView>> {
+    let mut c = env.store.conn().await?;
+    let course = load_for(&mut c, env, actor, key, Action::Translate).await?;
+    let lang = target_language(&course.row, lang)?;
+    let segments = current_segments(&mut c, &course.row, env.now_ms()).await?;
+    let mut done: HashMap<String, repo::TranslationRow> =
+        repo::of_language(&mut c, course.row.id(), &lang)
+            .await?
+            .into_iter()
+            .map(|t| (t.segment_id.clone(), t))
+            .collect();
+    Ok(segments
+        .into_iter()
+        .map(|s| {
+            let t = done.remove(&s.id);
+            let state = SegmentState::of(&s.text, t.as_ref().map(|t| t.source_text.as_str()));
+            SegmentView {
+                translated_from: t
+                    .as_ref()
+                    .filter(|_| state == SegmentState::Outdated)
+                    .map(|t| t.source_text.clone()),
+                author: t.as_ref().and_then(|t| t.author_name.clone()),
+                updated_at: t.as_ref().map(|t| t.updated_at),
+                translation: t.map(|t| t.text),
+                id: s.id,
+                source: s.text,
+                html: s.html,
+                state,
+            }
+        })
+        .filter(|v| match filter {
+            StateFilter::All => true,
+            StateFilter::Untranslated => v.state == SegmentState::Untranslated,
+            StateFilter::Outdated => v.state == SegmentState::Outdated,
+        })
+        .collect())
+}
+
+/// Save a translation of one segment, made from its source as it is now. Checked: the
+/// segment exists (404), the text keeps the source's markup and placeholders (422, with
+/// what is wrong). The language becomes one of the course's target languages.
+pub async fn put(
+    env: &Env,
+    actor: &Actor,
+    key: &str,
+    lang: &str,
+    segment_id: &str,
+    text: &str,
+) -> Result<SegmentView> {
+    let me = user_of(actor)?;
+    let mut tx = env.store.begin().await?;
+    let course = load_for(&mut tx, env, actor, key, Action::Translate).await?;
+    let lang = target_language(&course.row, lang)?;
+    let now = env.now_ms();
+    let segments = current_segments(&mut tx, &course.row, now).await?;
+    let Some(source) = segments.into_iter().find(|s| s.id == segment_id) else {
+        return Err(Error::not_found());
+    };
+    let text = text.trim();
+    translation::check(&source, text).map_err(|r| Error::invalid(refusal(&r)))?;
+    repo::add_language(&mut tx, course.row.id(), &lang, now).await?;
+    repo::put(
+        &mut tx,
+        course.row.id(),
+        &lang,
+        &source.id,
+        text,
+        &source.text,
+        me,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(SegmentView {
+        id: source.id,
+        html: source.html,
+        source: source.text,
+        translation: Some(text.to_owned()),
+        state: SegmentState::Translated,
+        translated_from: None,
+        author: None,
+        updated_at: Some(now),
+    })
+}
+
+/// Publish (`true`) or withdraw a language for the course's learners: those who write
+/// the course. Publishing makes it a target language if it was not one.
+pub async fn publish(
+    env: &Env,
+    actor: &Actor,
+    key: &str,
+    lang: &str,
+    published: bool,
+) -> Result<()> {
+    user_of(actor)?;
+    let mut tx = env.store.begin().await?;
+    let course = load_for(&mut tx, env, actor, key, Action::PublishTranslation).await?;
+    let lang = target_language(&course.row, lang)?;
+    let now = env.now_ms();
+    if published {
+        repo::add_language(&mut tx, course.row.id(), &lang, now).await?;
+    }
+    if !repo::set_published(&mut tx, course.row.id(), &lang, published, now).await? {
+        return Err(Error::not_found());
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The course as `actor` sees it, if they may take `action` on it.
+async fn load_for(
+    db: &mut impl Db,
+    env: &Env,
+    actor: &Actor,
+    key: &str,
+    action: Action,
+) -> Result<Loaded> {
+    let course = load(db, key, actor, env.now()).await?;
+    decide(
+        can(actor, action, Resource::Course(&course.facts)),
+        "lyceum-translate-error-forbidden",
+    )?;
+    Ok(course)
+}
+
+/// A language code a course may be translated into: a BCP 47 tag (`fr`, `pt-BR`,
+/// `zh-Hant`), not the course's own language. Returned in its usual case.
+pub fn target_language(row: &CourseRow, lang: &str) -> Result<String> {
+    let lang = normalise_language(lang).ok_or_else(|| {
+        Error::invalid(DomainError::new("lyceum-translate-error-language").with_arg(lang))
+    })?;
+    if lang.eq_ignore_ascii_case(&row.language) {
+        return Err(Error::invalid(
+            DomainError::new("lyceum-translate-error-source-language").with_arg(lang),
+        ));
+    }
+    Ok(lang)
+}
+
+/// `lang` as a BCP 47 tag in its usual case (`pt-br` → `pt-BR`), if it is one.
+pub fn normalise_language(lang: &str) -> Option<String> {
+    let mut parts = lang.split('-');
+    let primary = parts.next()?;
+    if !(2..=3).contains(&primary.len()) || !primary.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    let mut out = primary.to_ascii_lowercase();
+    for part in parts {
+        if part.is_empty() || part.len() > 8 || !part.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return None;
+        }
+        out.push('-');
+        match part.len() {
+            2 if part.bytes().all(|b| b.is_ascii_alphabetic()) => {
+                out.push_str(&part.to_ascii_uppercase())
+            }
+            4 => {
+                let mut c = part.chars();
+                out.extend(c.next().map(|f| f.to_ascii_uppercase()));
+                out.push_str(&c.as_str().to_ascii_lowercase());
+            }
+            _ => out.push_str(&part.to_ascii_lowercase()),
+        }
+    }
+    (out.len() <= 35).then_some(out)
+}
+
+/// What is wrong with a translation, in the translator's language.
+fn refusal(r: &Refusal) -> DomainError {
+    match r {
+        Refusal::Empty => DomainError::new("lyceum-translate-error-empty"),
+        Refusal::TooLong => DomainError::new("lyceum-translate-error-too-long")
+            .with_arg(translation::MAX_SEGMENT_BYTES.to_string()),
+        Refusal::Markup { source, .. } => DomainError::new("lyceum-translate-error-markup")
+            .with_arg(if source.is_empty() {
+                "—".to_owned()
+            } else {
+                source.join(", ")
+            }),
+        Refusal::MarkupInText => DomainError::new("lyceum-translate-error-markup-in-text"),
+        Refusal::Placeholder(p) => {
+            DomainError::new("lyceum-translate-error-placeholder").with_arg(p.clone())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_tags_are_checked_and_put_in_their_usual_case() {
+        assert_eq!(normalise_language("fr").as_deref(), Some("fr"));
+        assert_eq!(normalise_language("PT-br").as_deref(), Some("pt-BR"));
+        assert_eq!(normalise_language("zh-hant").as_deref(), Some("zh-Hant"));
+        assert_eq!(normalise_language("ast").as_deref(), Some("ast"));
+        for bad in ["", "f", "french", "fr_FR", "fr-", "<b>", "fr-toolongtag1"] {
+            assert_eq!(normalise_language(bad), None, "{bad}");
+        }
+    }
+}

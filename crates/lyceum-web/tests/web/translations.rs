@@ -1,0 +1,303 @@
+//! One course, many languages (issue 17): the translation API — the per-language table,
+//! a language's segments, saving translations, publishing — with its permissions, its
+//! checks, and outdated segments after the source changes.
+
+use crate::support::*;
+use axum::http::StatusCode;
+use lyceum_core::permissions::CourseRole;
+use lyceum_store::{Db, q};
+use serde_json::{Value, json};
+
+const API: &str = "/api/v1/courses/course-v1:TESTORG+TR1+2026/translations";
+
+struct Site {
+    t: TestApp,
+    course: lyceum_core::CourseId,
+}
+
+async fn site() -> Site {
+    let t = TestApp::new().await;
+    let course = t.seed(quiz_course("TR1")).await;
+    for (name, role) in [
+        ("tina", Some(CourseRole::Translator)),
+        ("arun", Some(CourseRole::Author)),
+        ("sam", Some(CourseRole::Staff)),
+        ("lea", None),
+        ("olga", None),
+    ] {
+        let u = t.user(name, false).await;
+        match role {
+            Some(role) => t.make_staff(u, course, role).await,
+            None if name == "lea" => t.enroll(u, course).await,
+            None => {}
+        }
+    }
+    Site { t, course }
+}
+
+fn segment<'a>(list: &'a Value, id: &str) -> &'a Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no segment {id} in {list}"))
+}
+
+fn with_source<'a>(list: &'a Value, source: &str) -> &'a Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["source"] == source)
+        .unwrap_or_else(|| panic!("no segment with source {source:?}"))
+}
+
+#[tokio::test]
+async fn a_translator_translates_segments_and_an_author_publishes_the_language() {
+    let s = site().await;
+    let mut tina = s.t.login("tina").await;
+
+    // Nothing yet: no target language.
+    let r = tina.get(API).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json(), json!([]));
+
+    // The course's segments: its title first, then the outline and the blocks' text;
+    // never a problem's machine values.
+    let r = tina.get(&format!("{API}/fr/segments")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let list = r.json();
+    let all = list.as_array().unwrap();
+    assert_eq!(all[0]["id"], "@course.title");
+    assert_eq!(all[0]["source"], "Quiz course TR1");
+    assert!(all.iter().all(|s| s["state"] == "untranslated"));
+    let label = with_source(&list, "Which licence do Wikipedia's texts use?");
+    assert_eq!(label["html"], true);
+    assert!(with_source(&list, "CC BY-SA 4.0")["id"].is_string());
+    // (A checkbox's choice text is shown, and translated; its value is its position.)
+    assert!(with_source(&list, "Wikidata")["id"].is_string());
+    for value in ["3.14", "1%", "WD", "GFDL", "CC0','CC BY-SA"] {
+        assert!(
+            all.iter()
+                .all(|s| !s["source"].as_str().unwrap().contains(value)),
+            "{value}: answers checked against are not segments"
+        );
+    }
+    assert!(all.iter().any(|s| s["source"] == "Quiz one"), "unit titles");
+
+    // Saved, then found translated.
+    let title = format!("{API}/fr/segments/@course.title");
+    let r = tina
+        .put_json(&title, json!({"text": "Quiz, cours TR1"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["state"], "translated");
+    let label_id = label["id"].as_str().unwrap().to_owned();
+    let r = tina
+        .put_json(
+            &format!("{API}/fr/segments/{label_id}"),
+            json!({"text": "Quelle licence utilisent les textes de Wikipédia ?"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    let r = tina.get(API).await;
+    let fr = &r.json()[0];
+    assert_eq!(fr["lang"], "fr");
+    assert_eq!(fr["translated"], 2);
+    assert_eq!(fr["outdated"], 0);
+    assert_eq!(fr["published"], false);
+    assert_eq!(fr["segments"].as_u64().unwrap() as usize, all.len());
+    assert!(fr["last_activity"].is_string());
+
+    let r = tina
+        .get(&format!("{API}/fr/segments?state=untranslated"))
+        .await;
+    assert_eq!(r.json().as_array().unwrap().len(), all.len() - 2);
+    let r = tina.get(&format!("{API}/fr/segments?state=all")).await;
+    assert_eq!(
+        segment(&r.json(), "@course.title")["translation"],
+        "Quiz, cours TR1"
+    );
+    let r = tina.get(&format!("{API}/fr/segments?state=nonsense")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+
+    // Learners do not see an unpublished language.
+    let mut lea = s.t.login("lea").await;
+    assert_eq!(lea.get(API).await.json(), json!([]));
+
+    // Translators do not publish; those who write the course do.
+    let publish = format!("{API}/fr/publish");
+    assert_eq!(
+        tina.post_empty(&publish).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let mut arun = s.t.login("arun").await;
+    let r = arun.post_empty(&publish).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json(), json!({"lang": "fr", "published": true}));
+    let r = lea.get(API).await;
+    assert_eq!(r.json()[0]["lang"], "fr");
+    assert_eq!(r.json()[0]["published"], true);
+    // Withdrawn: gone for learners, kept for translators.
+    assert_eq!(arun.delete(&publish).await.status, StatusCode::OK);
+    assert_eq!(lea.get(API).await.json(), json!([]));
+    assert_eq!(tina.get(API).await.json()[0]["translated"], 2);
+}
+
+#[tokio::test]
+async fn only_translators_and_writers_translate() {
+    let s = site().await;
+    let put = format!("{API}/fr/segments/@course.title");
+    let body = json!({"text": "Titre"});
+    let mut anon = s.t.client();
+    assert_eq!(
+        anon.put_json(&put, body.clone()).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    for who in ["lea", "olga", "sam"] {
+        let mut c = s.t.login(who).await;
+        let r = c.put_json(&put, body.clone()).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}: {}", r.body);
+        assert_eq!(
+            c.get(&format!("{API}/fr/segments")).await.status,
+            StatusCode::FORBIDDEN,
+            "{who}"
+        );
+        assert_eq!(
+            c.post_empty(&format!("{API}/fr/publish")).await.status,
+            StatusCode::FORBIDDEN,
+            "{who}"
+        );
+    }
+    let mut arun = s.t.login("arun").await;
+    assert_eq!(arun.put_json(&put, body).await.status, StatusCode::OK);
+    // An unknown course is 404 whoever asks.
+    let mut tina = s.t.login("tina").await;
+    let r = tina
+        .get("/api/v1/courses/course-v1:NO+SUCH+RUN/translations/fr/segments")
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn bad_translations_are_refused_with_what_is_wrong_and_nothing_is_stored() {
+    let s = site().await;
+    let mut tina = s.t.login("tina").await;
+    set_accept_language(&mut tina, "fr");
+    let list = tina.get(&format!("{API}/fr/segments")).await.json();
+    // A segment with markup: its elements must stay.
+    let hint = with_source(&list, "Think of share-alike.")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let label = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["source"].as_str().unwrap_or("").contains("<"))
+        .map(|s| s["id"].as_str().unwrap().to_owned());
+    let url = |id: &str| format!("{API}/fr/segments/{id}");
+    let cases = [
+        (
+            url(&hint),
+            json!({"text": "  "}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "vide",
+        ),
+        (
+            url(&hint),
+            json!({"text": "Pensez <b>partage</b>"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "balisage",
+        ),
+        (
+            url("no.such.segment"),
+            json!({"text": "x"}),
+            StatusCode::NOT_FOUND,
+            "",
+        ),
+        (url(&hint), json!({"txt": "x"}), StatusCode::BAD_REQUEST, ""),
+        (
+            format!(
+                "/api/v1/courses/course-v1:TESTORG+TR1+2026/translations/french/segments/{hint}"
+            ),
+            json!({"text": "x"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "french",
+        ),
+        (
+            format!("/api/v1/courses/course-v1:TESTORG+TR1+2026/translations/en/segments/{hint}"),
+            json!({"text": "x"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "en",
+        ),
+    ];
+    for (path, body, status, says) in cases {
+        let r = tina.put_json(&path, body.clone()).await;
+        assert_eq!(r.status, status, "{path} {body}: {}", r.body);
+        assert!(r.body.contains(says), "{path}: {}", r.body);
+    }
+    if let Some(label) = label {
+        let r = tina
+            .put_json(&url(&label), json!({"text": "sans balises"}))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    }
+    // Nothing was stored: no language appeared.
+    assert_eq!(tina.get(API).await.json(), json!([]));
+}
+
+#[tokio::test]
+async fn a_changed_source_outdates_its_translation_and_only_that_one() {
+    let s = site().await;
+    let mut tina = s.t.login("tina").await;
+    let list = tina.get(&format!("{API}/fr/segments")).await.json();
+    let unit = with_source(&list, "Quiz one")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (id, text) in [
+        ("@course.title", "Quiz, cours TR1"),
+        (unit.as_str(), "Quiz un"),
+    ] {
+        let r = tina
+            .put_json(&format!("{API}/fr/segments/{id}"), json!({"text": text}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    // The author renames the course.
+    let mut c = s.t.store.conn().await.unwrap();
+    c.exec(
+        q("UPDATE courses SET title = 'Quiz course TR1, revised' WHERE id = $1").bind(s.course.0),
+    )
+    .await
+    .unwrap();
+    drop(c);
+
+    let r = tina.get(&format!("{API}/fr/segments?state=outdated")).await;
+    let outdated = r.json();
+    assert_eq!(outdated.as_array().unwrap().len(), 1, "{outdated}");
+    let title = &outdated[0];
+    assert_eq!(title["id"], "@course.title", "the id survived the edit");
+    assert_eq!(title["source"], "Quiz course TR1, revised");
+    assert_eq!(title["translation"], "Quiz, cours TR1");
+    assert_eq!(title["translated_from"], "Quiz course TR1");
+    let fr = &tina.get(API).await.json()[0];
+    assert_eq!(
+        (fr["translated"].as_u64(), fr["outdated"].as_u64()),
+        (Some(1), Some(1))
+    );
+    // Saved again from the new source: up to date.
+    let r = tina
+        .put_json(
+            &format!("{API}/fr/segments/@course.title"),
+            json!({"text": "Quiz, cours TR1, révisé"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let fr = &tina.get(API).await.json()[0];
+    assert_eq!(
+        (fr["translated"].as_u64(), fr["outdated"].as_u64()),
+        (Some(2), Some(0))
+    );
+}
