@@ -277,6 +277,31 @@ pub async fn publish(
     Ok(())
 }
 
+/// Keep the language an enrolled learner reads the course in: its own or a published
+/// one (422 otherwise; 403 when not enrolled). Returns the language kept.
+pub async fn choose_language(env: &Env, actor: &Actor, key: &str, lang: &str) -> Result<String> {
+    let me = user_of(actor)?;
+    let mut tx = env.store.begin().await?;
+    let course = load(&mut tx, key, actor, env.now()).await?;
+    let unknown =
+        || Error::invalid(DomainError::new("lyceum-translate-error-not-offered").with_arg(lang));
+    let lang = normalise_language(lang).ok_or_else(unknown)?;
+    let source = lang.eq_ignore_ascii_case(&course.row.language);
+    if !source
+        && !repo::published_languages(&mut tx, course.row.id())
+            .await?
+            .contains(&lang)
+    {
+        return Err(unknown());
+    }
+    let kept = if source { None } else { Some(lang.as_str()) };
+    if !repo::set_content_language(&mut tx, me, course.row.id(), kept).await? {
+        return Err(Error::forbidden("lyceum-error-enroll-first"));
+    }
+    tx.commit().await?;
+    Ok(if source { course.row.language } else { lang })
+}
+
 /// The course as `actor` sees it, if they may take `action` on it.
 async fn load_for(
     db: &mut impl Db,

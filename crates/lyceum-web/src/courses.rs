@@ -13,7 +13,7 @@ use lyceum_core::permissions::{Action, Actor, CourseFacts, Decision, Resource, c
 use lyceum_core::{BlockId, CourseId, clock::from_millis};
 use lyceum_store::repo::assets::{self, AssetRow};
 use lyceum_store::repo::courses::{self, CourseRow, ViewerRow};
-use lyceum_store::repo::{learner, pages};
+use lyceum_store::repo::{learner, pages, translations};
 use lyceum_store::{Result, Store};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -23,11 +23,36 @@ use std::sync::{Arc, RwLock};
 pub struct CachedCourse {
     pub version: i64,
     pub tree: CourseTree,
-    pub assets: HashMap<String, AssetRow>,
-    pub pages: CoursePages,
+    pub assets: Arc<HashMap<String, AssetRow>>,
+    pub pages: Arc<CoursePages>,
+    /// A translated copy (issue 17): its language, the translations version it was made
+    /// at, and the course's own texts in it.
+    pub translation: Option<Translation>,
+}
+
+/// What a translated copy of a course adds to its content: the course's own texts in
+/// its language, each `None` where untranslated.
+pub struct Translation {
+    pub lang: String,
+    pub version: i64,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub about_html: Option<String>,
 }
 
 impl CachedCourse {
+    /// Content showing `tree` (a draft, a preview) with this content's files and no
+    /// pages of its own, at `version`.
+    pub fn showing(&self, version: i64, tree: CourseTree) -> CachedCourse {
+        CachedCourse {
+            version,
+            tree,
+            assets: self.assets.clone(),
+            pages: Arc::default(),
+            translation: None,
+        }
+    }
+
     /// The URL a learner's browser fetches a media reference from. Asset URLs carry the
     /// file's hash, so they can be cached for a year and change when the file does.
     pub fn media_url(&self, course_key: &str, media: &MediaRef) -> Option<String> {
@@ -49,14 +74,131 @@ pub fn asset_url(course_key: &str, a: &AssetRow) -> String {
 pub struct CourseCache {
     entries: RwLock<HashMap<CourseId, Arc<CachedCourse>>>,
     capacity: usize,
+    /// Translated copies by course and language (issue 17), and each translated course's
+    /// published languages, both kept while the versions they were made at hold.
+    translated: RwLock<HashMap<(CourseId, String), Arc<CachedCourse>>>,
+    languages: RwLock<HashMap<CourseId, (i64, Languages)>>,
 }
+
+/// A course's published languages besides its own, by code.
+pub type Languages = Arc<Vec<String>>;
 
 impl CourseCache {
     pub fn new(capacity: usize) -> CourseCache {
         CourseCache {
             entries: RwLock::new(HashMap::new()),
             capacity,
+            translated: RwLock::new(HashMap::new()),
+            languages: RwLock::new(HashMap::new()),
         }
+    }
+
+    /// The languages `course` is published in, as of its translations version `version`
+    /// (one statement when not kept).
+    pub async fn published_languages(
+        &self,
+        store: &Store,
+        course: CourseId,
+        version: i64,
+    ) -> Result<Languages> {
+        if let Some((v, langs)) = self
+            .languages
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&course)
+            && *v == version
+        {
+            return Ok(langs.clone());
+        }
+        let mut conn = store.conn().await?;
+        let langs = Arc::new(translations::published_languages(&mut conn, course).await?);
+        let mut map = self.languages.write().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= self.capacity && !map.contains_key(&course) {
+            map.clear();
+        }
+        map.insert(course, (version, langs.clone()));
+        Ok(langs)
+    }
+
+    /// `source` (the course's content) in `lang`: its segments' translations put in, the
+    /// source's text where there is none. Made when the content or the translations
+    /// changed since the copy kept (a few statements), else shared.
+    pub async fn translated(
+        &self,
+        app: &crate::state::App,
+        row: &CourseRow,
+        source: &Arc<CachedCourse>,
+        lang: &str,
+    ) -> Result<Arc<CachedCourse>> {
+        let version = row.translations_version.unwrap_or(0);
+        let key = (row.id(), lang.to_owned());
+        if let Some(c) = self
+            .translated
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            && c.version == source.version
+            && c.translation.as_ref().is_some_and(|t| t.version == version)
+        {
+            return Ok(c.clone());
+        }
+        let mut conn = app.store().conn().await?;
+        let segments = lyceum_app::translations::current_segments(&mut conn, row, app.now_ms())
+            .await
+            .map_err(|e| lyceum_store::StoreError::Corrupt(e.to_string()))?;
+        let texts: HashMap<String, String> = translations::of_language(&mut conn, row.id(), lang)
+            .await?
+            .into_iter()
+            .map(|t| (t.segment_id, t.text))
+            .collect();
+        drop(conn);
+        let (own, blocks): (Vec<_>, Vec<_>) = segments
+            .into_iter()
+            .partition(|s| s.id.starts_with(lyceum_app::translations::COURSE_GROUP));
+        let tree = source
+            .tree
+            .translated(&blocks, |s| texts.get(&s.id).cloned());
+        let own_text = |id: &str| {
+            own.iter()
+                .find(|s| s.id == id)
+                .and_then(|s| texts.get(&s.id))
+                .cloned()
+        };
+        let mut about = row.overview_html.clone();
+        let mut any = false;
+        let about_group = format!("{}.about", lyceum_app::translations::COURSE_GROUP);
+        lyceum_core::translation::html::visit_paragraphs(&mut about, "about", &mut |_, text| {
+            if let Some(seg) = own
+                .iter()
+                .find(|s| s.group() == about_group && s.text == *text)
+                && let Some(t) = texts.get(&seg.id)
+            {
+                *text = t.clone();
+                any = true;
+            }
+        });
+        let copy = Arc::new(CachedCourse {
+            version: source.version,
+            tree,
+            assets: source.assets.clone(),
+            pages: source.pages.clone(),
+            translation: Some(Translation {
+                lang: lang.to_owned(),
+                version,
+                title: own_text("@course.title"),
+                description: own_text("@course.description"),
+                about_html: any.then(|| lyceum_core::sanitize::sanitize_html(&about)),
+            }),
+        });
+        let mut map = self.translated.write().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= self.capacity
+            && !map.contains_key(&key)
+            && let Some(k) = map.keys().next().cloned()
+        {
+            map.remove(&k);
+        }
+        map.insert(key, copy.clone());
+        Ok(copy)
     }
 
     /// How many courses are kept.
@@ -119,8 +261,9 @@ impl CourseCache {
         let loaded = Arc::new(CachedCourse {
             version,
             tree,
-            assets,
-            pages,
+            assets: Arc::new(assets),
+            pages: Arc::new(pages),
+            translation: None,
         });
         if !keep {
             return Ok(loaded);
@@ -146,6 +289,11 @@ pub struct CourseCx {
     pub vis: Visibility,
     /// Who the course was loaded for (what the course team's navigation offers them).
     pub actor: Actor,
+    /// The languages the course is published in besides its own (issue 17).
+    pub languages: Languages,
+    /// The language the course is written in. `row.language` is the language shown:
+    /// this one, or a published translation's the viewer reads it in.
+    pub source_language: String,
 }
 
 impl CourseCx {
@@ -261,7 +409,75 @@ async fn load_with(cx: &Cx, by: By<'_>) -> AppResult<(CourseCx, UnitPrefetch)> {
         }
         other => other?,
     };
-    Ok((viewable(cx, course)?, unit))
+    let course = localise(cx, viewable(cx, course)?).await?;
+    Ok((course, unit))
+}
+
+/// The course in the language its viewer reads it in (issue 17): the one asked for
+/// (`?content_lang=` on pages, `?lang=` in the API), else the enrolled learner's choice,
+/// else the interface language, when the course is published in it; its own language
+/// otherwise. A course never translated costs nothing more; a translated one, one
+/// statement when its languages changed since this node last read them.
+async fn localise(cx: &Cx, mut course: CourseCx) -> AppResult<CourseCx> {
+    let Some(version) = course.row.translations_version.filter(|v| *v > 0) else {
+        return Ok(course);
+    };
+    let langs = cx
+        .app
+        .courses()
+        .published_languages(cx.app.store(), course.id(), version)
+        .await?;
+    course.languages = langs.clone();
+    if langs.is_empty() {
+        return Ok(course);
+    }
+    let asked = query_value(&cx.page.path, "content_lang").or_else(|| {
+        cx.page
+            .path
+            .starts_with("/api/")
+            .then(|| query_value(&cx.page.path, "lang"))
+            .flatten()
+    });
+    let offered = |l: &str| {
+        let l = lyceum_app::translations::normalise_language(l)?;
+        (l.eq_ignore_ascii_case(&course.source_language) || langs.contains(&l)).then_some(l)
+    };
+    let chosen = asked
+        .as_deref()
+        .and_then(offered)
+        .or_else(|| course.viewer.content_lang.as_deref().and_then(offered))
+        .or_else(|| offered(&cx.page.bcp47));
+    let Some(lang) = chosen.filter(|l| !l.eq_ignore_ascii_case(&course.source_language)) else {
+        return Ok(course);
+    };
+    let copy = cx
+        .app
+        .courses()
+        .translated(&cx.app, &course.row, &course.content, &lang)
+        .await?;
+    if let Some(t) = &copy.translation {
+        if let Some(title) = &t.title {
+            course.row.title = title.clone();
+        }
+        if let Some(d) = &t.description {
+            course.row.short_description = d.clone();
+        }
+        if let Some(about) = &t.about_html {
+            course.row.overview_html = about.clone();
+        }
+    }
+    course.row.language = lang;
+    course.content = copy;
+    Ok(course)
+}
+
+/// The value of `name` in the query of `path` (a path with its query), if any.
+fn query_value(path: &str, name: &str) -> Option<String> {
+    let (_, query) = path.split_once('?')?;
+    query.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        (k == name && !v.is_empty()).then(|| v.to_owned())
+    })
 }
 
 /// `course` if the viewer may see it: 404 or 403 (`decide`) otherwise.
@@ -409,12 +625,14 @@ async fn load_unit_by(
     };
     Ok((
         CourseCx {
-            row,
             viewer,
             facts,
+            source_language: row.language.clone(),
+            row,
             content,
             vis,
             actor,
+            languages: Arc::default(),
         },
         unit,
     ))

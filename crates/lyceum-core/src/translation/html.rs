@@ -192,17 +192,24 @@ fn replace_ranges(
 }
 
 /// Visit each segment of sanitised `html` as one of the list field `field` (a text
-/// block's paragraphs, a prompt's): the one way kinds make HTML translatable.
+/// block's paragraphs, a prompt's): the one way kinds make HTML translatable. When a
+/// visit changed the text (a translation put in), the result is sanitised again, as
+/// the source was when it was saved: a translation's attributes are nobody's to trust.
 pub fn visit_paragraphs(
     html: &mut String,
     field: &str,
     visit: &mut dyn FnMut(super::Field<'_>, &mut String),
 ) {
-    *html = replace_segments(html, |segment| {
+    let mut changed = false;
+    let out = replace_segments(html, |segment| {
         let mut text = segment.to_owned();
         visit(super::Field::list(field, true), &mut text);
+        changed |= text != segment;
         text
     });
+    if changed {
+        *html = crate::sanitize::sanitize_html(&out);
+    }
 }
 
 /// The names of the elements in an HTML fragment, opening tags only, in order: what a
@@ -398,6 +405,19 @@ mod tests {
                 "BY-SA is free."
             ]
         );
+    }
+
+    #[test]
+    fn a_translation_put_in_is_sanitised() {
+        let mut html = "<p>Find <a href=\"https://x.org/\">allies</a></p>".to_owned();
+        visit_paragraphs(&mut html, "p", &mut |_, t| {
+            *t = "Trouvez <a href=\"javascript:alert(1)\" onclick=\"x()\">des alliés</a><script>x()</script>".into();
+        });
+        assert!(
+            !html.contains("javascript") && !html.contains("onclick") && !html.contains("<script"),
+            "{html}"
+        );
+        assert!(html.contains("des alliés"));
     }
 
     #[test]

@@ -38,3 +38,8 @@ CREATE TABLE translations (
 -- A learner's content language for a course (default: the interface language when the
 -- course offers it, else its source language).
 ALTER TABLE enrollments ADD COLUMN content_lang TEXT;
+
+-- Changed by every translation saved and every language published or withdrawn: a node
+-- keeps its translated copies of a course by it (read with the course, like
+-- content_version), so a translated page costs no statement more.
+ALTER TABLE courses ADD COLUMN translations_version BIGINT NOT NULL DEFAULT 0;

@@ -51,6 +51,10 @@ row! {
         pub fork_count: Option<i64>,
         pub hidden_at: Option<i64>,
         pub hidden_reason: String,
+        // Changed by every translation saved and every language published or withdrawn
+        // (issue 17): what a node's translated copies of the course are kept by. Absent
+        // in the catalog.
+        pub translations_version: Option<i64>,
     }
 }
 
@@ -121,7 +125,7 @@ pub(crate) const COURSE_COLUMNS: &str = "c.id, c.org_id, o.slug AS org_slug, o.n
     c.short_description, c.overview_html, c.outcomes, c.language, c.license, c.effort_minutes_per_week, c.effort_weeks,
     c.start_at, c.end_at, c.enrollment_open, c.published, c.self_paced, c.content_version, c.grading_policy, c.status,
     c.enrollment_start_at, c.enrollment_end_at, c.card_image, c.last_reviewed_at, c.hidden_at, c.hidden_reason, o.personal_user_id AS org_personal_user_id,
-    COALESCE(s.course_key, f.source_key) AS fork_source_key, f.source_title AS fork_source_title,
+    c.translations_version, COALESCE(s.course_key, f.source_key) AS fork_source_key, f.source_title AS fork_source_title,
     f.source_license AS fork_source_license, f.source_authors AS fork_source_authors, f.modified AS fork_modified,
     (SELECT COUNT(*) FROM course_forks fc WHERE fc.source_course_id = c.id) AS fork_count";
 
@@ -139,6 +143,8 @@ pub struct ViewerRow {
     /// The viewer's role in the course's organisation.
     pub org_role: Option<OrgRole>,
     pub last_unit_id: Option<BlockId>,
+    /// The language the enrolled learner chose to read the course in (issue 17).
+    pub content_lang: Option<String>,
     /// The course's organisation reviews courses before they are published.
     pub requires_review: bool,
 }
@@ -155,12 +161,13 @@ fn viewer_of(r: &Row) -> Result<ViewerRow> {
             .as_deref()
             .and_then(OrgRole::parse),
         last_unit_id: r.get::<Option<i64>>("last_unit_id")?.map(BlockId),
+        content_lang: r.get("content_lang")?,
         requires_review: r.get::<Option<bool>>("requires_review")?.unwrap_or(false),
     })
 }
 
 const VIEWER_JOINS: &str =
-    "e.active AS enrolled, e.last_unit_id, r.role, m.role AS org_role, o.requires_review
+    "e.active AS enrolled, e.last_unit_id, e.content_lang, r.role, m.role AS org_role, o.requires_review
                  FROM courses c JOIN organizations o ON o.id = c.org_id
                  LEFT JOIN course_forks f ON f.course_id = c.id LEFT JOIN courses s ON s.id = f.source_course_id
                  LEFT JOIN enrollments e ON e.course_id = c.id AND e.user_id = $2
@@ -327,7 +334,7 @@ pub async fn catalog(
                 c.start_at, c.end_at, c.enrollment_open, c.published, c.self_paced, c.content_version, '' AS grading_policy, c.status,
                 c.enrollment_start_at, c.enrollment_end_at, c.card_image, c.last_reviewed_at, c.hidden_at, c.hidden_reason, a.sha256 AS card_sha256,
                 NULL AS org_personal_user_id, NULL AS fork_source_key, NULL AS fork_source_title, NULL AS fork_source_license,
-                NULL AS fork_source_authors, NULL AS fork_modified, NULL AS fork_count,
+                NULL AS fork_source_authors, NULL AS fork_modified, NULL AS fork_count, NULL AS translations_version,
                 COALESCE((SELECT MAX(p.published_at) FROM course_publications p WHERE p.course_id = c.id), c.created_at) AS last_published_at
              FROM (SELECT c.id, c.org_id, o.slug AS org_slug, o.name AS org_name, c.course_key, c.code, c.run, c.title,
                      c.short_description, c.language, c.license, c.effort_minutes_per_week, c.effort_weeks,

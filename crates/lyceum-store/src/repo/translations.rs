@@ -115,6 +115,7 @@ pub async fn set_published(
     published: bool,
     now: i64,
 ) -> Result<bool> {
+    bump(db, course).await?;
     let n = db
         .exec(
             q("UPDATE course_languages SET published = $3,
@@ -200,5 +201,34 @@ pub async fn put(
         .bind(now),
     )
     .await?;
+    bump(db, course).await
+}
+
+/// A new translations version for the course: nodes build their translated copies again.
+async fn bump(db: &mut impl Db, course: CourseId) -> Result<()> {
+    db.exec(
+        q("UPDATE courses SET translations_version = translations_version + 1 WHERE id = $1")
+            .bind(course.0),
+    )
+    .await?;
     Ok(())
+}
+
+/// The language an enrolled learner reads the course in (`None`: the default); `false`
+/// when they are not enrolled.
+pub async fn set_content_language(
+    db: &mut impl Db,
+    user: UserId,
+    course: CourseId,
+    lang: Option<&str>,
+) -> Result<bool> {
+    let n = db
+        .exec(
+            q("UPDATE enrollments SET content_lang = $3 WHERE user_id = $1 AND course_id = $2 AND active")
+                .bind(user.0)
+                .bind(course.0)
+                .bind(lang),
+        )
+        .await?;
+    Ok(n > 0)
 }

@@ -186,6 +186,13 @@ pub struct CourseDetail {
     pub outline: Vec<SectionJson>,
     /// For a fork: the course it was adapted from (`null` otherwise).
     pub adapted_from: Option<AdaptedFromJson>,
+    /// The language the titles, outline and About text are in: `?lang=` when the course
+    /// is published in it, else the caller's content language (`language` is the one
+    /// the course is written in).
+    pub content_language: String,
+    /// Every language the course can be read in: its own first, then its published
+    /// translations.
+    pub languages: Vec<String>,
 }
 
 /// A fork's source, as its attribution names it.
@@ -300,8 +307,14 @@ pub async fn detail(cx: Cx, Path(course_id): Path<String>) -> AppResult<Response
         }
         _ => None,
     };
+    let mut languages = vec![course.source_language.clone()];
+    languages.extend(course.languages.iter().cloned());
+    let mut about = summary(&course.row);
+    about.language = course.source_language.clone();
     let body = CourseDetail {
-        course: summary(&course.row),
+        course: about,
+        content_language: course.row.language.clone(),
+        languages,
         overview_html: course.row.overview_html.clone(),
         outcomes: course.row.outcomes(),
         enrolled: cx.user().map(|_| course.facts.enrolled),

@@ -32,12 +32,16 @@ pub fn routes() -> Router<App> {
             "/api/v1/courses/{course_id}/translations/{lang}/publish",
             post(publish).delete(unpublish),
         )
+        .route(
+            "/api/v1/me/courses/{course_id}/content-language",
+            put(content_language),
+        )
 }
 
 /// The translation API's part of the OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    paths(languages, segments, put_segment, publish, unpublish),
+    paths(languages, segments, put_segment, publish, unpublish, content_language),
     tags((name = "translations", description = "One course, many languages: segments, translations, published languages"))
 )]
 pub struct TranslationsDoc;
@@ -238,4 +242,45 @@ async fn set_published(
     uc::publish(&cx.app.env(), &cx.actor(), &course_id, &lang, published).await?;
     let lang = lyceum_app::translations::normalise_language(&lang).unwrap_or(lang);
     Ok(json(StatusCode::OK, PublishedJson { lang, published }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContentLanguageBody {
+    /// The course's own language or one it is published in (BCP 47).
+    pub lang: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ContentLanguageJson {
+    pub course_id: String,
+    pub lang: String,
+}
+
+/// Keep the language the caller reads a course in (enrolled learners). Pages and the
+/// course API show it when no `content_lang` or `lang` is asked for.
+#[utoipa::path(put, path = "/api/v1/me/courses/{course_id}/content-language",
+    params(("course_id" = String, Path, description = "The course's key")),
+    request_body = ContentLanguageBody,
+    responses((status = 200, body = ContentLanguageJson),
+        (status = 400, description = "Not JSON, or unknown fields"),
+        (status = 401, description = "Not logged in"),
+        (status = 403, description = "Not enrolled"),
+        (status = 404, description = "No such course, or not visible to the caller"),
+        (status = 422, description = "The course is not offered in this language")),
+    tag = "translations")]
+pub async fn content_language(
+    cx: Cx,
+    Path(course_id): Path<String>,
+    b: Result<Json<ContentLanguageBody>, JsonRejection>,
+) -> AppResult<Response> {
+    cx.require_user()?;
+    let b = b
+        .map(|Json(x)| x)
+        .map_err(|_| AppError::bad_request("lyceum-error-bad-form"))?;
+    let lang = uc::choose_language(&cx.app.env(), &cx.actor(), &course_id, &b.lang).await?;
+    Ok(json(
+        StatusCode::OK,
+        ContentLanguageJson { course_id, lang },
+    ))
 }

@@ -200,6 +200,8 @@ fn clone_course(c: &crate::courses::CourseCx) -> crate::courses::CourseCx {
         content: c.content.clone(),
         vis: c.vis,
         actor: c.actor,
+        languages: c.languages.clone(),
+        source_language: c.source_language.clone(),
     }
 }
 

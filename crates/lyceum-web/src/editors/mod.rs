@@ -11,8 +11,7 @@ mod diff;
 mod files;
 mod unit;
 
-use crate::course_pages::CoursePages;
-use crate::courses::{CachedCourse, CourseCx};
+use crate::courses::CourseCx;
 use crate::error::AppResult;
 use crate::page::Cx;
 use crate::state::App;
@@ -89,12 +88,7 @@ pub async fn load(cx: &Cx, key: &str) -> AppResult<Studio> {
 
 /// `course` showing `tree` (the draft, or the draft with one block as typed).
 pub fn with_tree(course: CourseCx, tree: CourseTree) -> CourseCx {
-    let content = Arc::new(CachedCourse {
-        version: course.content.version,
-        tree,
-        assets: course.content.assets.clone(),
-        pages: CoursePages::default(),
-    });
+    let content = Arc::new(course.content.showing(course.content.version, tree));
     CourseCx { content, ..course }
 }
 

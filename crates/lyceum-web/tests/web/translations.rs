@@ -301,3 +301,119 @@ async fn a_changed_source_outdates_its_translation_and_only_that_one() {
         (Some(2), Some(0))
     );
 }
+
+/// The detail API's unit titles, in outline order.
+fn unit_titles(detail: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in detail["outline"].as_array().unwrap() {
+        for ss in s["subsections"].as_array().unwrap() {
+            for u in ss["units"].as_array().unwrap() {
+                out.push(u["title"].as_str().unwrap().to_owned());
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_learner_reads_a_published_language_and_answers_count_as_in_the_source() {
+    let s = site().await;
+    let mut tina = s.t.login("tina").await;
+    let list = tina.get(&format!("{API}/fr/segments")).await.json();
+    for (source, fr) in [
+        ("Quiz course TR1", "Quiz, cours TR1"),
+        ("Quiz one", "Quiz un"),
+        (
+            "Which licence do Wikipedia's texts use?",
+            "Quelle licence utilisent les textes de Wikipédia ?",
+        ),
+        ("All rights reserved", "Tous droits réservés"),
+    ] {
+        let id = with_source(&list, source)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let r = tina
+            .put_json(&format!("{API}/fr/segments/{id}"), json!({"text": fr}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    let detail = "/api/v1/courses/course-v1:TESTORG+TR1+2026";
+    let mut lea = s.t.login("lea").await;
+    // Not published yet: the source, whatever is asked.
+    let d = lea.get(&format!("{detail}?lang=fr")).await.json();
+    assert_eq!(d["content_language"], "en");
+    assert_eq!(d["title"], "Quiz course TR1");
+
+    let mut arun = s.t.login("arun").await;
+    assert_eq!(
+        arun.post_empty(&format!("{API}/fr/publish")).await.status,
+        StatusCode::OK
+    );
+    let d = lea.get(&format!("{detail}?lang=fr")).await.json();
+    assert_eq!(d["content_language"], "fr");
+    assert_eq!(d["language"], "en", "the language it is written in");
+    assert_eq!(d["languages"], json!(["en", "fr"]));
+    assert_eq!(d["title"], "Quiz, cours TR1");
+    let titles = unit_titles(&d);
+    assert_eq!(titles[0], "Quiz un");
+    assert_eq!(titles[1], "Closed quiz", "untranslated: the source's text");
+    // Asked for the source, or for a language it is not published in: the source.
+    for lang in ["en", "de"] {
+        let d = lea.get(&format!("{detail}?lang={lang}")).await.json();
+        assert_eq!(d["content_language"], "en", "{lang}");
+        assert_eq!(unit_titles(&d)[0], "Quiz one");
+    }
+
+    // The unit page in French: the problem's text translated, its inputs as in English.
+    let ids = s.t.block_ids(s.course).await;
+    let unit = "/courses/course-v1:TESTORG+TR1+2026/unit/s1-1-1";
+    let page = lea.get(&format!("{unit}?content_lang=fr")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains("Quelle licence utilisent les textes de Wikipédia ?")
+    );
+    assert!(page.body.contains("Tous droits réservés"));
+    assert!(
+        page.body.contains("CC BY-SA 4.0"),
+        "untranslated choice: source text"
+    );
+    assert!(page.body.contains("s1-1-1-1_2_1"), "the input keeps its id");
+    let english = lea.get(unit).await;
+    assert!(english.body.contains("Which licence do Wikipedia"));
+    // Answered in French: scored as in English.
+    let r = lea
+        .post_json(
+            &format!("/api/v1/problems/{}/submit", ids["s1-1-1-1"]),
+            json!({"answers": {"s1-1-1-1_2_1": "choice_1"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["earned"].as_f64(), Some(1.0));
+
+    // The learner's choice is kept: French without asking.
+    let choose = "/api/v1/me/courses/course-v1:TESTORG+TR1+2026/content-language";
+    let r = lea.put_json(choose, json!({"lang": "fr"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(lea.get(unit).await.body.contains("Quelle licence"));
+    assert_eq!(lea.get(detail).await.json()["content_language"], "fr");
+    // …and asking for the source still shows the source.
+    assert!(
+        lea.get(&format!("{unit}?content_lang=en"))
+            .await
+            .body
+            .contains("Which licence")
+    );
+    let r = lea.put_json(choose, json!({"lang": "de"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let mut olga = s.t.login("olga").await;
+    let r = olga.put_json(choose, json!({"lang": "fr"})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "not enrolled: {}", r.body);
+    // Back to the source.
+    assert_eq!(
+        lea.put_json(choose, json!({"lang": "en"})).await.status,
+        StatusCode::OK
+    );
+    assert!(lea.get(unit).await.body.contains("Which licence"));
+}

@@ -5,8 +5,7 @@
 //! content swapped for the draft ([`preview_course`]).
 
 use super::{StudioHead, StudioTab, load};
-use crate::course_pages::CoursePages;
-use crate::courses::{self, CachedCourse, CourseCx};
+use crate::courses::{self, CourseCx};
 use crate::error::{AppError, AppResult};
 use crate::handlers::{html_response, see_other};
 use crate::kinds::{self, BlockCtx, BlockState};
@@ -196,13 +195,8 @@ pub async fn discard(
 /// not drafted); it has no pages of its own (the preview shows units only).
 async fn preview_course(cx: &Cx, key: &str, tree: CourseTree) -> AppResult<CourseCx> {
     let mut course = courses::load_as(&cx.app, key, cx.user_id(), cx.actor()).await?;
-    course.content = Arc::new(CachedCourse {
-        // Never a real version: this content is not cached.
-        version: -1,
-        tree,
-        assets: course.content.assets.clone(),
-        pages: CoursePages::default(),
-    });
+    // Never a real version: this content is not cached.
+    course.content = Arc::new(course.content.showing(-1, tree));
     // An author previews every unit, unreleased ones included (each says when it opens).
     course.vis.see_unreleased = true;
     Ok(course)
