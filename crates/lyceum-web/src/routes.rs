@@ -157,6 +157,7 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
         // Creating courses, their settings, team and review (pages and API).
         .merge(crate::handlers::course_admin::routes())
         .merge(crate::handlers::forks::routes())
+        .merge(crate::handlers::content_language::routes())
         // Site administration and organisations' pages.
         .merge(crate::handlers::admin::routes())
         .merge(crate::handlers::studio::routes())

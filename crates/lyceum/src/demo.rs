@@ -675,6 +675,45 @@ async fn seed_surveys(
 
 /// A problem's own answers in a form that can be submitted: a numerical range answer
 /// (`[4, 8]`, shown as is by "Show answer") becomes its midpoint.
+/// Partnership Building in French (its title, description and outline) and Arabic (its
+/// top levels), saved by its author and both published: the per-language table and the
+/// content-language switcher show a language well under way and one just begun.
+async fn seed_translations(
+    env: &lyceum_app::Env,
+    created: &[(String, lyceum_core::CourseId)],
+    author: UserId,
+) -> Result<()> {
+    use lyceum_app::translations::{self as uc, StateFilter};
+    use std::collections::BTreeMap;
+    let path = "translations/PB101.toml";
+    let bytes = demo_file(path).ok_or("the demo's translations are missing")?;
+    let text = std::str::from_utf8(bytes).map_err(|e| format!("{path}: {e}"))?;
+    let langs: BTreeMap<String, BTreeMap<String, String>> =
+        toml::from_str(text).map_err(|e| format!("{path}: {e}"))?;
+    if !created.iter().any(|(code, _)| code == "PB101") {
+        return Err("PB101 missing".into());
+    }
+    let key = "course-v1:COMMONPLACE+PB101+2026";
+    let actor = Actor::user(author, false);
+    let err = |e: lyceum_app::Error| crate::errors::describe(&e);
+    for (lang, by_source) in &langs {
+        let segments = uc::segments(env, &actor, key, lang, StateFilter::All)
+            .await
+            .map_err(err)?;
+        for s in segments {
+            if let Some(t) = by_source.get(&s.source) {
+                uc::put(env, &actor, key, lang, &s.id, t)
+                    .await
+                    .map_err(err)?;
+            }
+        }
+        uc::publish(env, &actor, key, lang, true)
+            .await
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
 fn answers_to_submit(parsed: &lyceum_core::capa::Problem) -> lyceum_core::capa::Answers {
     use lyceum_core::capa::{self, AnswerValue, ResponseKind};
     let mut answers = capa::correct_answers(parsed);
@@ -910,6 +949,7 @@ pub async fn run(
     seed_open_response(&app, &site.store, learner_id, instructor, &created).await?;
     let survey_responses = seed_surveys(&app, &site.store, learner_id, &created, now).await?;
     seed_studio(&app.env(), &created, instructor, author, org_admin, now).await?;
+    seed_translations(&app.env(), &created, author).await?;
     seed_messages(&app.env(), learner_id, instructor).await?;
     let linked = link_demo_wiki_account(&app, learner_id, now).await?;
     println!(

@@ -147,6 +147,40 @@ async fn demo_seeds_a_new_directory_and_serve_reopens_it() {
     for l in ["en", "fr", "ar"] {
         assert!(langs.contains(&l), "{l}");
     }
+    // Partnership Building comes in French (its outline translated) and in Arabic (begun).
+    let table: serde_json::Value = http
+        .get(format!(
+            "{url}/api/v1/courses/course-v1:COMMONPLACE+PB101+2026/translations"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let count = |lang: &str| {
+        let l = table
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["lang"] == lang)
+            .unwrap_or_else(|| panic!("{lang} in {table}"));
+        assert_eq!(l["published"], true);
+        l["translated"].as_u64().unwrap()
+    };
+    let (fr, ar) = (count("fr"), count("ar"));
+    assert!(fr > 70 && ar >= 10 && ar < fr, "fr {fr}, ar {ar}");
+    let detail: serde_json::Value = http
+        .get(format!(
+            "{url}/api/v1/courses/course-v1:COMMONPLACE+PB101+2026?lang=ar"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["title"], "بناء الشراكات");
     drop(server);
 
     // Running the demo again on the same directory is refused.

@@ -59,6 +59,20 @@ pub struct CourseHead {
     pub license_footer: Html,
     /// Hidden by a moderator (only its team and moderators see it): the banner.
     pub hidden: Option<crate::handlers::moderation::HiddenBanner>,
+    /// The languages the course can be read in, when it has translations (issue 17):
+    /// the switcher posts to `language_action` and comes back to `here`.
+    pub languages: Vec<LanguageChoice>,
+    pub language_action: String,
+    pub here: String,
+}
+
+/// One language of the switcher.
+pub struct LanguageChoice {
+    pub code: String,
+    /// The language's name in itself.
+    pub name: String,
+    pub dir: &'static str,
+    pub current: bool,
 }
 
 /// `current` names the tab of the page: `courseware`, `dates`…, or `page:SLUG` for a
@@ -152,7 +166,26 @@ pub(crate) fn head(cx: &Cx, course: &CourseCx, current: &str) -> CourseHead {
         tabs,
         license_footer: course_footer(&cx.page, &course.row),
         hidden: crate::handlers::moderation::course_banner(course),
+        languages: language_choices(course),
+        language_action: course.url("content-language"),
+        here: cx.page.path.clone(),
     }
+}
+
+/// The switcher's languages: none for a course without published translations.
+pub(crate) fn language_choices(course: &CourseCx) -> Vec<LanguageChoice> {
+    if course.languages.is_empty() {
+        return Vec::new();
+    }
+    std::iter::once(&course.source_language)
+        .chain(course.languages.iter())
+        .map(|code| LanguageChoice {
+            name: crate::format::language_name(code),
+            dir: content_dir(code),
+            current: code.eq_ignore_ascii_case(&course.row.language),
+            code: code.clone(),
+        })
+        .collect()
 }
 
 /// Load a course for its courseware: learners must be enrolled (otherwise they are sent

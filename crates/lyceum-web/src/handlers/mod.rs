@@ -8,6 +8,7 @@ pub mod announcements;
 pub mod calendar;
 pub mod catalog;
 pub mod conduct;
+pub mod content_language;
 pub mod course_admin;
 pub mod courseware;
 pub mod dashboard;

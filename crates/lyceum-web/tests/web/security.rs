@@ -213,6 +213,7 @@ const STATE_CHANGING: &[(&str, &str)] = &[
         "/api/v1/courses/{course_id}/translations/{lang}/publish",
     ),
     ("PUT", "/api/v1/me/courses/{course_id}/content-language"),
+    ("POST", "/courses/{key}/content-language"),
     ("POST", "/courses/{key}/move"),
     ("POST", "/api/v1/courses/{course_id}/move"),
     ("POST", "/notifications/{id}/open"),

@@ -417,3 +417,72 @@ async fn a_learner_reads_a_published_language_and_answers_count_as_in_the_source
     );
     assert!(lea.get(unit).await.body.contains("Which licence"));
 }
+
+#[tokio::test]
+async fn the_switcher_keeps_a_learners_choice_and_shows_others_the_page_in_that_language() {
+    let s = site().await;
+    let mut tina = s.t.login("tina").await;
+    let list = tina.get(&format!("{API}/ar/segments")).await.json();
+    let id = with_source(&list, "Quiz one")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = tina
+        .put_json(
+            &format!("{API}/ar/segments/{id}"),
+            json!({"text": "الاختبار الأول"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let unit = "/courses/course-v1:TESTORG+TR1+2026/unit/s1-1-1";
+    let mut lea = s.t.login("lea").await;
+    assert!(
+        !lea.get(unit).await.body.contains("course-languages"),
+        "no switcher before a language is published"
+    );
+    let mut arun = s.t.login("arun").await;
+    assert_eq!(
+        arun.post_empty(&format!("{API}/ar/publish")).await.status,
+        StatusCode::OK
+    );
+
+    let page = lea.get(unit).await.body;
+    assert!(page.contains(r#"class="course-languages""#));
+    assert!(page.contains(r#"value="ar" lang="ar" dir="rtl""#), "{page}");
+    let action = "/courses/course-v1:TESTORG+TR1+2026/content-language";
+    let r = lea
+        .post_form(
+            action,
+            &[("lang", "ar"), ("next", &format!("{unit}?content_lang=en"))],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.location(),
+        unit,
+        "the asked language does not stick to the link"
+    );
+    let page = lea.get(unit).await.body;
+    assert!(
+        page.contains("الاختبار الأول"),
+        "kept: the unit's title in Arabic"
+    );
+    assert!(page.contains(r#"lang="ar" dir="rtl""#));
+
+    // A visitor who may read the course (not enrolled, on the team): the page in Arabic.
+    let mut sam = s.t.login("sam").await;
+    let r = sam
+        .post_form(action, &[("lang", "ar"), ("next", unit)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), format!("{unit}?content_lang=ar"));
+    // Never somewhere else.
+    let r = sam
+        .post_form(action, &[("lang", "ar"), ("next", "https://evil.example/")])
+        .await;
+    assert!(
+        r.location().starts_with("/?content_lang=ar"),
+        "{}",
+        r.location()
+    );
+}
