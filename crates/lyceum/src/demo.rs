@@ -675,9 +675,9 @@ async fn seed_surveys(
 
 /// A problem's own answers in a form that can be submitted: a numerical range answer
 /// (`[4, 8]`, shown as is by "Show answer") becomes its midpoint.
-/// Partnership Building in French (its title, description and outline) and Arabic (its
-/// top levels), saved by its author and both published: the per-language table and the
-/// content-language switcher show a language well under way and one just begun.
+/// Partnership Building in French (its title, description and outline; published) and
+/// Arabic (its top levels; begun, not published), saved by its author: the
+/// per-language table shows both, and learners can switch to French.
 async fn seed_translations(
     env: &lyceum_app::Env,
     created: &[(String, lyceum_core::CourseId)],
@@ -688,15 +688,19 @@ async fn seed_translations(
     let path = "translations/PB101.toml";
     let bytes = demo_file(path).ok_or("the demo's translations are missing")?;
     let text = std::str::from_utf8(bytes).map_err(|e| format!("{path}: {e}"))?;
-    let langs: BTreeMap<String, BTreeMap<String, String>> =
-        toml::from_str(text).map_err(|e| format!("{path}: {e}"))?;
+    #[derive(Deserialize)]
+    struct DemoTranslations {
+        published: Vec<String>,
+        translations: BTreeMap<String, BTreeMap<String, String>>,
+    }
+    let file: DemoTranslations = toml::from_str(text).map_err(|e| format!("{path}: {e}"))?;
     if !created.iter().any(|(code, _)| code == "PB101") {
         return Err("PB101 missing".into());
     }
     let key = "course-v1:COMMONPLACE+PB101+2026";
     let actor = Actor::user(author, false);
     let err = |e: lyceum_app::Error| crate::errors::describe(&e);
-    for (lang, by_source) in &langs {
+    for (lang, by_source) in &file.translations {
         let segments = uc::segments(env, &actor, key, lang, StateFilter::All)
             .await
             .map_err(err)?;
@@ -707,9 +711,11 @@ async fn seed_translations(
                     .map_err(err)?;
             }
         }
-        uc::publish(env, &actor, key, lang, true)
-            .await
-            .map_err(err)?;
+        if file.published.contains(lang) {
+            uc::publish(env, &actor, key, lang, true)
+                .await
+                .map_err(err)?;
+        }
     }
     Ok(())
 }
