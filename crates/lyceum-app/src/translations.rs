@@ -52,23 +52,52 @@ fn same_texts(course: &[Piece], segments: &[Segment]) -> bool {
 /// paragraph).
 fn course_pieces(row: &CourseRow) -> Vec<Piece> {
     let mut pieces = Vec::new();
-    let mut push = |field: translation::Field<'_>, text: &mut String| {
-        if !text.trim().is_empty() {
-            pieces.push(Piece {
-                group: format!("{COURSE_GROUP}.{}", field.name),
-                list: field.list,
-                html: field.html,
-                text: text.clone(),
-            });
-        }
-    };
-    push(translation::Field::text("title"), &mut row.title.clone());
-    push(
-        translation::Field::text("description"),
-        &mut row.short_description.clone(),
-    );
-    translation::html::visit_paragraphs(&mut row.overview_html.clone(), "about", &mut push);
+    let mut texts = CourseTexts::of(row);
+    texts.visit(&mut translation::collect(COURSE_GROUP, &mut pieces));
     pieces
+}
+
+/// The course's own texts: in the source language, or a translated copy.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CourseTexts {
+    pub title: String,
+    pub description: String,
+    /// Sanitised HTML.
+    pub about_html: String,
+}
+
+impl CourseTexts {
+    fn of(row: &CourseRow) -> CourseTexts {
+        CourseTexts {
+            title: row.title.clone(),
+            description: row.short_description.clone(),
+            about_html: row.overview_html.clone(),
+        }
+    }
+
+    /// The one walk of the course's own fields, to list them and to translate them.
+    fn visit(&mut self, visit: &mut dyn FnMut(translation::Field<'_>, &mut String)) {
+        visit(translation::Field::text("title"), &mut self.title);
+        visit(
+            translation::Field::text("description"),
+            &mut self.description,
+        );
+        translation::html::visit_paragraphs(&mut self.about_html, "about", visit);
+    }
+
+    /// The course's own texts in a language: `segments` are the course's own (those in
+    /// [`COURSE_GROUP`], first in [`current_segments`]), `translate` gives a segment's
+    /// translation; the source's text stays where there is none.
+    pub fn translated(
+        row: &CourseRow,
+        segments: &[Segment],
+        translate: impl FnMut(&Segment) -> Option<String>,
+    ) -> CourseTexts {
+        let mut texts = CourseTexts::of(row);
+        let mut apply = translation::Apply::new(segments, translate);
+        texts.visit(&mut |f, t| apply.visit(COURSE_GROUP, f, t));
+        texts
+    }
 }
 
 /// Where a language stands, for the per-language table.
@@ -85,11 +114,7 @@ pub struct LanguageStatus {
 
 /// A course's target languages with their progress. Those who translate the course see
 /// every language; everyone else who sees the course sees the published ones.
-pub async fn languages(
-    env: &Env,
-    actor: &Actor,
-    key: &str,
-) -> Result<(String, Vec<LanguageStatus>)> {
+pub async fn languages(env: &Env, actor: &Actor, key: &str) -> Result<Vec<LanguageStatus>> {
     let mut c = env.store.conn().await?;
     let course = load(&mut c, key, actor, env.now()).await?;
     let translates = can(actor, Action::Translate, Resource::Course(&course.facts)).allowed();
@@ -124,7 +149,7 @@ pub async fn languages(
         }
         status.last_activity = status.last_activity.max(Some(t.updated_at));
     }
-    Ok((course.row.language.clone(), out))
+    Ok(out)
 }
 
 /// Which segments a translator asks for.

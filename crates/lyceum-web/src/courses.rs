@@ -6,10 +6,12 @@
 use crate::course_pages::CoursePages;
 use crate::error::{AppError, AppResult};
 use crate::page::Cx;
+use lyceum_app::translations::{COURSE_GROUP, CourseTexts, current_segments};
 use lyceum_core::blocks::MediaRef;
 use lyceum_core::course::{CourseKey, CourseTree, Visibility};
 use lyceum_core::olx_links::{CourseLinks, rewrite_course_links};
 use lyceum_core::permissions::{Action, Actor, CourseFacts, Decision, Resource, can};
+use lyceum_core::translation::Segment;
 use lyceum_core::{BlockId, CourseId, clock::from_millis};
 use lyceum_store::repo::assets::{self, AssetRow};
 use lyceum_store::repo::courses::{self, CourseRow, ViewerRow};
@@ -25,19 +27,9 @@ pub struct CachedCourse {
     pub tree: CourseTree,
     pub assets: Arc<HashMap<String, AssetRow>>,
     pub pages: Arc<CoursePages>,
-    /// A translated copy (issue 17): its language, the translations version it was made
-    /// at, and the course's own texts in it.
-    pub translation: Option<Translation>,
-}
-
-/// What a translated copy of a course adds to its content: the course's own texts in
-/// its language, each `None` where untranslated.
-pub struct Translation {
-    pub lang: String,
-    pub version: i64,
-    pub title: Option<String>,
-    pub description: Option<String>,
-    pub about_html: Option<String>,
+    /// A translated copy (issue 17): the translations version it was made at, and the
+    /// course's own texts in its language.
+    pub translation: Option<(i64, CourseTexts)>,
 }
 
 impl CachedCourse {
@@ -129,7 +121,7 @@ impl CourseCache {
         row: &CourseRow,
         source: &Arc<CachedCourse>,
         lang: &str,
-    ) -> Result<Arc<CachedCourse>> {
+    ) -> AppResult<Arc<CachedCourse>> {
         let version = row.translations_version.unwrap_or(0);
         let key = (row.id(), lang.to_owned());
         if let Some(c) = self
@@ -138,14 +130,12 @@ impl CourseCache {
             .unwrap_or_else(|e| e.into_inner())
             .get(&key)
             && c.version == source.version
-            && c.translation.as_ref().is_some_and(|t| t.version == version)
+            && c.translation.as_ref().is_some_and(|(v, _)| *v == version)
         {
             return Ok(c.clone());
         }
         let mut conn = app.store().conn().await?;
-        let segments = lyceum_app::translations::current_segments(&mut conn, row, app.now_ms())
-            .await
-            .map_err(|e| lyceum_store::StoreError::Corrupt(e.to_string()))?;
+        let segments = current_segments(&mut conn, row, app.now_ms()).await?;
         let texts: HashMap<String, String> = translations::of_language(&mut conn, row.id(), lang)
             .await?
             .into_iter()
@@ -154,41 +144,14 @@ impl CourseCache {
         drop(conn);
         let (own, blocks): (Vec<_>, Vec<_>) = segments
             .into_iter()
-            .partition(|s| s.id.starts_with(lyceum_app::translations::COURSE_GROUP));
-        let tree = source
-            .tree
-            .translated(&blocks, |s| texts.get(&s.id).cloned());
-        let own_text = |id: &str| {
-            own.iter()
-                .find(|s| s.id == id)
-                .and_then(|s| texts.get(&s.id))
-                .cloned()
-        };
-        let mut about = row.overview_html.clone();
-        let mut any = false;
-        let about_group = format!("{}.about", lyceum_app::translations::COURSE_GROUP);
-        lyceum_core::translation::html::visit_paragraphs(&mut about, "about", &mut |_, text| {
-            if let Some(seg) = own
-                .iter()
-                .find(|s| s.group() == about_group && s.text == *text)
-                && let Some(t) = texts.get(&seg.id)
-            {
-                *text = t.clone();
-                any = true;
-            }
-        });
+            .partition(|s| s.id.starts_with(COURSE_GROUP));
+        let translate = |s: &Segment| texts.get(&s.id).cloned();
         let copy = Arc::new(CachedCourse {
             version: source.version,
-            tree,
+            tree: source.tree.translated(&blocks, translate),
             assets: source.assets.clone(),
             pages: source.pages.clone(),
-            translation: Some(Translation {
-                lang: lang.to_owned(),
-                version,
-                title: own_text("@course.title"),
-                description: own_text("@course.description"),
-                about_html: any.then(|| lyceum_core::sanitize::sanitize_html(&about)),
-            }),
+            translation: Some((version, CourseTexts::translated(row, &own, translate))),
         });
         let mut map = self.translated.write().unwrap_or_else(|e| e.into_inner());
         if map.len() >= self.capacity
@@ -455,16 +418,10 @@ async fn localise(cx: &Cx, mut course: CourseCx) -> AppResult<CourseCx> {
         .courses()
         .translated(&cx.app, &course.row, &course.content, &lang)
         .await?;
-    if let Some(t) = &copy.translation {
-        if let Some(title) = &t.title {
-            course.row.title = title.clone();
-        }
-        if let Some(d) = &t.description {
-            course.row.short_description = d.clone();
-        }
-        if let Some(about) = &t.about_html {
-            course.row.overview_html = about.clone();
-        }
+    if let Some((_, t)) = &copy.translation {
+        course.row.title = t.title.clone();
+        course.row.short_description = t.description.clone();
+        course.row.overview_html = t.about_html.clone();
     }
     course.row.language = lang;
     course.content = copy;

@@ -5,7 +5,7 @@
 use crate::blocks::{CompletionRule, LeafContent};
 use crate::error::DomainError;
 use crate::ids::BlockId;
-use crate::translation::{Field, Piece, Segment};
+use crate::translation::{Apply, Field, Piece, Segment, collect};
 use jiff::Timestamp;
 use std::collections::{HashMap, HashSet};
 
@@ -267,17 +267,7 @@ impl CourseTree {
         let mut pieces = Vec::new();
         for idx in self.reading_order() {
             let node = &self.nodes[idx];
-            let mut push = |field: Field<'_>, text: &mut String| {
-                if text.trim().is_empty() {
-                    return;
-                }
-                pieces.push(Piece {
-                    group: format!("{}.{}", node.url_name, field.name),
-                    list: field.list,
-                    html: field.html,
-                    text: text.clone(),
-                });
-            };
+            let mut push = collect(&node.url_name, &mut pieces);
             push(Field::text("title"), &mut node.title.clone());
             if let Some(Ok(content)) = &node.content {
                 content.clone().translatable(&mut push);
@@ -294,31 +284,16 @@ impl CourseTree {
     pub fn translated(
         &self,
         segments: &[Segment],
-        mut translate: impl FnMut(&Segment) -> Option<String>,
+        translate: impl FnMut(&Segment) -> Option<String>,
     ) -> CourseTree {
         let mut tree = self.clone();
-        let mut next = segments.iter();
-        let mut apply = |url_name: &str, field: Field<'_>, text: &mut String| {
-            if text.trim().is_empty() {
-                return;
-            }
-            let Some(seg) = next.next() else { return };
-            let lined_up = seg
-                .group()
-                .strip_prefix(url_name)
-                .and_then(|r| r.strip_prefix('.'))
-                == Some(field.name)
-                && seg.text == *text;
-            if lined_up && let Some(t) = translate(seg) {
-                *text = t;
-            }
-        };
+        let mut apply = Apply::new(segments, translate);
         for idx in self.reading_order() {
             let node = &mut tree.nodes[idx];
-            apply(&node.url_name, Field::text("title"), &mut node.title);
+            apply.visit(&node.url_name, Field::text("title"), &mut node.title);
             if let Some(Ok(content)) = &mut node.content {
                 let url_name = node.url_name.clone();
-                content.translatable(&mut |f, t| apply(&url_name, f, t));
+                content.translatable(&mut |f, t| apply.visit(&url_name, f, t));
             }
         }
         tree

@@ -236,6 +236,63 @@ fn unique_matches(old: &[&Segment], new: &[Piece]) -> Vec<(usize, usize)> {
     out
 }
 
+/// A visitor (for [`crate::blocks::BlockKind::translatable`] and the like) that collects
+/// the pieces of `owner`'s fields into `out`, each in the group `{owner}.{field}`. Empty
+/// text is not a segment.
+pub fn collect<'a>(
+    owner: &'a str,
+    out: &'a mut Vec<Piece>,
+) -> impl FnMut(Field<'_>, &mut String) + 'a {
+    move |field, text| {
+        if text.trim().is_empty() {
+            return;
+        }
+        out.push(Piece {
+            group: format!("{owner}.{}", field.name),
+            list: field.list,
+            html: field.html,
+            text: text.clone(),
+        });
+    }
+}
+
+/// Puts translations into a copy of what [`collect`] walked, walked again in the same
+/// order: each non-empty field takes the next segment, and that segment's translation
+/// when the segment lines up with it (its group and its source text); otherwise, or
+/// untranslated, the source's text stays.
+pub struct Apply<'s, F> {
+    next: std::slice::Iter<'s, Segment>,
+    translate: F,
+}
+
+impl<'s, F: FnMut(&Segment) -> Option<String>> Apply<'s, F> {
+    /// `segments`: the ids given to the collected pieces, in their order
+    /// ([`assign_ids`]); `translate`: a segment's translation, if any.
+    pub fn new(segments: &'s [Segment], translate: F) -> Self {
+        Apply {
+            next: segments.iter(),
+            translate,
+        }
+    }
+
+    /// One field of `owner`, as [`collect`] saw it.
+    pub fn visit(&mut self, owner: &str, field: Field<'_>, text: &mut String) {
+        if text.trim().is_empty() {
+            return;
+        }
+        let Some(seg) = self.next.next() else { return };
+        let lined_up = seg
+            .group()
+            .strip_prefix(owner)
+            .and_then(|r| r.strip_prefix('.'))
+            == Some(field.name)
+            && seg.text == *text;
+        if lined_up && let Some(t) = (self.translate)(seg) {
+            *text = t;
+        }
+    }
+}
+
 /// Where a language stands on a segment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

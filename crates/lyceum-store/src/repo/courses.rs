@@ -129,11 +129,18 @@ pub(crate) const COURSE_COLUMNS: &str = "c.id, c.org_id, o.slug AS org_slug, o.n
     f.source_license AS fork_source_license, f.source_authors AS fork_source_authors, f.modified AS fork_modified,
     (SELECT COUNT(*) FROM course_forks fc WHERE fc.source_course_id = c.id) AS fork_count";
 
+// [`FORK_JOINS`]' text, for the constants that splice it in with `concat!`.
+macro_rules! fork_joins {
+    () => {
+        "LEFT JOIN course_forks f ON f.course_id = c.id LEFT JOIN courses s ON s.id = f.source_course_id"
+    };
+}
+
 /// The joins [`COURSE_COLUMNS`] reads a fork's source through: at most one row each (a
 /// course has at most one source). As joins, not the scalar subquery per column they were:
 /// PostgreSQL sets up every subquery's scan on each execution, and the course's statement
 /// on a unit page cost 16 % more for it (`pgbench` of the statement alone).
-pub(crate) const FORK_JOINS: &str = "LEFT JOIN course_forks f ON f.course_id = c.id LEFT JOIN courses s ON s.id = f.source_course_id";
+pub(crate) const FORK_JOINS: &str = fork_joins!();
 
 /// The viewer's relation to a course, read together with the course.
 #[derive(Clone, Debug, Default)]
@@ -166,13 +173,15 @@ fn viewer_of(r: &Row) -> Result<ViewerRow> {
     })
 }
 
-const VIEWER_JOINS: &str =
+const VIEWER_JOINS: &str = concat!(
     "e.active AS enrolled, e.last_unit_id, e.content_lang, r.role, m.role AS org_role, o.requires_review
-                 FROM courses c JOIN organizations o ON o.id = c.org_id
-                 LEFT JOIN course_forks f ON f.course_id = c.id LEFT JOIN courses s ON s.id = f.source_course_id
+                 FROM courses c JOIN organizations o ON o.id = c.org_id ",
+    fork_joins!(),
+    "
                  LEFT JOIN enrollments e ON e.course_id = c.id AND e.user_id = $2
                  LEFT JOIN course_roles r ON r.course_id = c.id AND r.user_id = $2
-                 LEFT JOIN org_members m ON m.org_id = c.org_id AND m.user_id = $2";
+                 LEFT JOIN org_members m ON m.org_id = c.org_id AND m.user_id = $2"
+);
 
 /// A course by key with the viewer's enrolment and role, in one statement.
 pub async fn find_for_viewer(

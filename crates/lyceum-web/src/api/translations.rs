@@ -71,7 +71,7 @@ pub struct LanguageJson {
         (status = 404, description = "No such course, or not visible to the caller")),
     tag = "translations")]
 pub async fn languages(cx: Cx, Path(course_id): Path<String>) -> AppResult<Response> {
-    let (_, langs) = uc::languages(&cx.app.env(), &cx.actor(), &course_id).await?;
+    let langs = uc::languages(&cx.app.env(), &cx.actor(), &course_id).await?;
     let body: Vec<LanguageJson> = langs
         .into_iter()
         .map(|l| LanguageJson {

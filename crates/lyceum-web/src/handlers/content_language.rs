@@ -2,7 +2,7 @@
 //! a course's pages posts here.
 
 use crate::error::AppResult;
-use crate::handlers::{safe_return_to, see_other};
+use crate::handlers::{safe_return_to, see_other, with_param};
 use crate::page::Cx;
 use axum::Router;
 use axum::extract::Path;
@@ -36,16 +36,7 @@ pub async fn choose(
         }
     }
     let lang = uc::normalise_language(lang).unwrap_or_default();
-    let (base, fragment) = next.split_once('#').unwrap_or((&next, ""));
-    let sep = if base.contains('?') { '&' } else { '?' };
-    let fragment = if fragment.is_empty() {
-        String::new()
-    } else {
-        format!("#{fragment}")
-    };
-    Ok(see_other(&format!(
-        "{base}{sep}content_lang={lang}{fragment}"
-    )))
+    Ok(see_other(&with_param(&next, "content_lang", &lang)))
 }
 
 /// `path` without the query parameter `name`.

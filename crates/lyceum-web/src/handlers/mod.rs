@@ -53,12 +53,17 @@ pub fn safe_return_to(candidate: Option<&str>) -> String {
 
 /// Add `notice=NAME` to a local URL (before its `#fragment`, if any).
 pub fn with_notice(path: &str, notice: &str) -> String {
+    with_param(path, "notice", notice)
+}
+
+/// Add `name=value` to a local URL's query (before its `#fragment`, if any).
+pub fn with_param(path: &str, name: &str, value: &str) -> String {
     let (base, fragment) = match path.split_once('#') {
         Some((b, f)) => (b, format!("#{f}")),
         None => (path, String::new()),
     };
     let sep = if base.contains('?') { '&' } else { '?' };
-    format!("{base}{sep}notice={notice}{fragment}")
+    format!("{base}{sep}{name}={value}{fragment}")
 }
 
 pub fn html_response(body: String) -> Response {
