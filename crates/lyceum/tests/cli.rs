@@ -147,8 +147,8 @@ async fn demo_seeds_a_new_directory_and_serve_reopens_it() {
     for l in ["en", "fr", "ar"] {
         assert!(langs.contains(&l), "{l}");
     }
-    // Partnership Building comes in French (its outline translated); Arabic is begun but
-    // not published, so visitors do not see it.
+    // Partnership Building comes in French, complete; Arabic is begun but not published,
+    // so visitors do not see it.
     let table: serde_json::Value = http
         .get(format!(
             "{url}/api/v1/courses/course-v1:COMMONPLACE+PB101+2026/translations"
@@ -163,7 +163,8 @@ async fn demo_seeds_a_new_directory_and_serve_reopens_it() {
     assert_eq!(langs.len(), 1, "{table}");
     assert_eq!(langs[0]["lang"], "fr");
     assert_eq!(langs[0]["published"], true);
-    assert!(langs[0]["translated"].as_u64().unwrap() > 70, "{table}");
+    assert_eq!(langs[0]["translated"], langs[0]["segments"], "{table}");
+    assert_eq!(langs[0]["outdated"], 0, "{table}");
     let detail: serde_json::Value = http
         .get(format!(
             "{url}/api/v1/courses/course-v1:COMMONPLACE+PB101+2026?lang=fr"
