@@ -10,11 +10,13 @@ use crate::course_admin::{Loaded, decide, load, user_of};
 use crate::{Env, Error, Result};
 use lyceum_core::DomainError;
 use lyceum_core::permissions::{Action, Actor, Resource, can};
-use lyceum_core::translation::{self, Piece, Refusal, Segment, SegmentState};
+use lyceum_core::translation::{self, Piece, Refusal, Segment, SegmentState, xliff};
 use lyceum_store::Db;
 use lyceum_store::repo::courses::{self, CourseRow};
 use lyceum_store::repo::translations as repo;
 use std::collections::HashMap;
+
+pub use lyceum_store::repo::translations::{OutdatedShows, TranslationSettings};
 
 /// The group of the course's own segments (its title, its About page), which no block's
 /// url_name can take (`@` is not allowed in them).
@@ -91,7 +93,7 @@ impl CourseTexts {
     pub fn translated(
         row: &CourseRow,
         segments: &[Segment],
-        translate: impl FnMut(&Segment) -> Option<String>,
+        translate: impl FnMut(&str, &Segment) -> Option<String>,
     ) -> CourseTexts {
         let mut texts = CourseTexts::of(row);
         let mut apply = translation::Apply::new(segments, translate);
@@ -118,15 +120,21 @@ pub async fn languages(env: &Env, actor: &Actor, key: &str) -> Result<Vec<Langua
     let mut c = env.store.conn().await?;
     let course = load(&mut c, key, actor, env.now()).await?;
     let translates = can(actor, Action::Translate, Resource::Course(&course.facts)).allowed();
-    let segments = current_segments(&mut c, &course.row, env.now_ms()).await?;
+    let mut out = statuses(&mut c, &course.row, env.now_ms()).await?;
+    out.retain(|l| translates || l.published);
+    Ok(out)
+}
+
+/// Every target language of the course with its progress, by code.
+async fn statuses(db: &mut impl Db, row: &CourseRow, now: i64) -> Result<Vec<LanguageStatus>> {
+    let segments = current_segments(db, row, now).await?;
     let source: HashMap<&str, &str> = segments
         .iter()
         .map(|s| (s.id.as_str(), s.text.as_str()))
         .collect();
-    let mut out: Vec<LanguageStatus> = repo::languages(&mut c, course.row.id())
+    let mut out: Vec<LanguageStatus> = repo::languages(db, row.id())
         .await?
         .into_iter()
-        .filter(|l| translates || l.published)
         .map(|l| LanguageStatus {
             lang: l.lang,
             segments: segments.len(),
@@ -136,7 +144,7 @@ pub async fn languages(env: &Env, actor: &Actor, key: &str) -> Result<Vec<Langua
             last_activity: None,
         })
         .collect();
-    for t in repo::of_course(&mut c, course.row.id()).await? {
+    for t in repo::of_course(db, row.id()).await? {
         let Some(status) = out.iter_mut().find(|l| l.lang == t.lang) else {
             continue;
         };
@@ -150,6 +158,52 @@ pub async fn languages(env: &Env, actor: &Actor, key: &str) -> Result<Vec<Langua
         status.last_activity = status.last_activity.max(Some(t.updated_at));
     }
     Ok(out)
+}
+
+impl LanguageStatus {
+    /// The share of segments translated from the source as it is now, in whole percent
+    /// (rounded down, so 100 means every one).
+    pub fn percent_translated(&self) -> u8 {
+        percent(self.translated, self.segments)
+    }
+
+    pub fn percent_outdated(&self) -> u8 {
+        percent(self.outdated, self.segments)
+    }
+}
+
+fn percent(part: usize, whole: usize) -> u8 {
+    if whole == 0 {
+        return 0;
+    }
+    u8::try_from(part.min(whole) * 100 / whole).unwrap_or(100)
+}
+
+/// The course's translation settings, for those who translate it.
+pub async fn settings(env: &Env, actor: &Actor, key: &str) -> Result<TranslationSettings> {
+    let mut c = env.store.conn().await?;
+    let course = load_for(&mut c, env, actor, key, Action::Translate).await?;
+    Ok(repo::settings(&mut c, course.row.id()).await?)
+}
+
+/// Change how the course offers its translations: those who write it.
+pub async fn set_settings(
+    env: &Env,
+    actor: &Actor,
+    key: &str,
+    settings: TranslationSettings,
+) -> Result<()> {
+    user_of(actor)?;
+    if settings.publish_threshold > 100 {
+        return Err(Error::invalid(DomainError::new(
+            "lyceum-translate-error-threshold-range",
+        )));
+    }
+    let mut tx = env.store.begin().await?;
+    let course = load_for(&mut tx, env, actor, key, Action::PublishTranslation).await?;
+    repo::set_settings(&mut tx, course.row.id(), settings, env.now_ms()).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Which segments a translator asks for.
@@ -278,6 +332,27 @@ pub async fn put(
     })
 }
 
+/// Make `lang` one of the course's target languages (unpublished), for its translators
+/// and those who write it. Returns the language as kept.
+pub async fn add_language(env: &Env, actor: &Actor, key: &str, lang: &str) -> Result<String> {
+    user_of(actor)?;
+    let mut tx = env.store.begin().await?;
+    let course = load_for(&mut tx, env, actor, key, Action::Translate).await?;
+    let lang = target_language(&course.row, lang)?;
+    repo::add_language(&mut tx, course.row.id(), &lang, env.now_ms()).await?;
+    tx.commit().await?;
+    Ok(lang)
+}
+
+/// How many segments the course has now (for those who translate it).
+pub async fn segment_count(env: &Env, actor: &Actor, key: &str) -> Result<usize> {
+    let mut c = env.store.conn().await?;
+    let course = load_for(&mut c, env, actor, key, Action::Translate).await?;
+    Ok(current_segments(&mut c, &course.row, env.now_ms())
+        .await?
+        .len())
+}
+
 /// Publish (`true`) or withdraw a language for the course's learners: those who write
 /// the course. Publishing makes it a target language if it was not one.
 pub async fn publish(
@@ -294,6 +369,23 @@ pub async fn publish(
     let now = env.now_ms();
     if published {
         repo::add_language(&mut tx, course.row.id(), &lang, now).await?;
+        let threshold = repo::settings(&mut tx, course.row.id())
+            .await?
+            .publish_threshold;
+        if threshold > 0 {
+            let status = statuses(&mut tx, &course.row, now).await?;
+            let done = status
+                .iter()
+                .find(|l| l.lang == lang)
+                .map_or(0, LanguageStatus::percent_translated);
+            if done < threshold {
+                return Err(Error::invalid(
+                    DomainError::new("lyceum-translate-error-threshold")
+                        .with_arg(done.to_string())
+                        .with_arg(threshold.to_string()),
+                ));
+            }
+        }
     }
     if !repo::set_published(&mut tx, course.row.id(), &lang, published, now).await? {
         return Err(Error::not_found());
@@ -383,6 +475,283 @@ pub fn normalise_language(lang: &str) -> Option<String> {
         }
     }
     (out.len() <= 35).then_some(out)
+}
+
+// ---------- XLIFF 2.0: a language as a file, for offline tools ----------
+
+/// A language of a course as an XLIFF 2.0 file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct XliffFile {
+    /// `{course code}-{lang}.xlf`.
+    pub file_name: String,
+    pub xml: String,
+}
+
+/// A language's segments as an XLIFF 2.0 file for offline tools and machine translation
+/// (see [`xliff::write`] for how states and markup are written). For those who translate
+/// the course, like [`segments`].
+pub async fn export_xliff(env: &Env, actor: &Actor, key: &str, lang: &str) -> Result<XliffFile> {
+    let mut c = env.store.conn().await?;
+    let course = load_for(&mut c, env, actor, key, Action::Translate).await?;
+    let lang = target_language(&course.row, lang)?;
+    let segments = current_segments(&mut c, &course.row, env.now_ms()).await?;
+    let done: HashMap<String, repo::TranslationRow> =
+        repo::of_language(&mut c, course.row.id(), &lang)
+            .await?
+            .into_iter()
+            .map(|t| (t.segment_id.clone(), t))
+            .collect();
+    let entries: Vec<xliff::Entry<'_>> = segments
+        .iter()
+        .map(|s| {
+            let t = done.get(&s.id);
+            xliff::Entry {
+                segment: s,
+                translation: t.map(|t| t.text.as_str()),
+                outdated_from: t
+                    .map(|t| t.source_text.as_str())
+                    .filter(|from| *from != s.text),
+            }
+        })
+        .collect();
+    Ok(XliffFile {
+        file_name: format!("{}-{lang}.xlf", course.row.code),
+        xml: xliff::write(
+            &course.row.language,
+            &lang,
+            &course.row.course_key,
+            &entries,
+        ),
+    })
+}
+
+/// What reading back an XLIFF file did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Translations saved: new, changed, or an outdated one confirmed (its state no
+    /// longer `initial`).
+    pub saved: usize,
+    /// Targets that are the translation already stored and say nothing new about it: the
+    /// same state, or `initial` (an outdated translation sent back untouched stays
+    /// outdated).
+    pub unchanged: usize,
+    /// Units without a target.
+    pub skipped: usize,
+}
+
+/// A problem of an XLIFF file, at its place (1-based; column 0 when unknown).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct XliffProblem {
+    pub line: u32,
+    pub column: u32,
+    pub error: DomainError,
+}
+
+impl XliffProblem {
+    fn at(at: xliff::Pos, error: DomainError) -> XliffProblem {
+        XliffProblem {
+            line: at.line,
+            column: at.column,
+            error,
+        }
+    }
+}
+
+/// Read back an XLIFF 2.0 file of a language (as [`export_xliff`] writes it, translated
+/// offline). Everything is checked before anything is saved: the file (XML, XLIFF 2), its
+/// languages (`trgLang` the language asked, `srcLang` the course's), its course, every
+/// unit's id (a segment of the course), every target's codes (the source's, once each)
+/// and the target rebuilt with the source's own tags ([`translation::check`], as for one
+/// segment). Any problem, and nothing is saved: `Ok(Err(problems))`, each at its line,
+/// in file order. Otherwise the targets are saved in one transaction, each made from the
+/// file's `<source>`: the source as it is now, or (when the file's differs) the file's,
+/// so the translation shows as outdated. For those who translate the course.
+pub async fn import_xliff(
+    env: &Env,
+    actor: &Actor,
+    key: &str,
+    lang: &str,
+    body: &[u8],
+) -> Result<std::result::Result<ImportReport, Vec<XliffProblem>>> {
+    let me = user_of(actor)?;
+    let mut tx = env.store.begin().await?;
+    let course = load_for(&mut tx, env, actor, key, Action::Translate).await?;
+    let lang = target_language(&course.row, lang)?;
+    if body.len() > xliff::MAX_FILE_BYTES {
+        return Err(Error::invalid(xliff_too_large()));
+    }
+    let text = match std::str::from_utf8(body) {
+        Ok(text) => text,
+        Err(e) => {
+            let (line, column) = place_of(body, e.valid_up_to());
+            return Ok(Err(vec![XliffProblem {
+                line,
+                column,
+                error: DomainError::new("lyceum-translate-xliff-not-utf8"),
+            }]));
+        }
+    };
+    let doc = match xliff::parse(text) {
+        Ok(doc) => doc,
+        Err(errors) => {
+            return Ok(Err(errors
+                .into_iter()
+                .map(|e| XliffProblem::at(e.at, fault(&e.fault)))
+                .collect()));
+        }
+    };
+    let mut problems = Vec::new();
+    if normalise_language(&doc.trg_lang).as_deref() != Some(lang.as_str()) {
+        problems.push(XliffProblem::at(
+            doc.at,
+            DomainError::new("lyceum-translate-xliff-target-language")
+                .with_arg(doc.trg_lang.clone())
+                .with_arg(lang.clone()),
+        ));
+    }
+    // `en-US` for a course in `en` is the same source.
+    let primary =
+        |l: &str| normalise_language(l).map(|l| l.split('-').next().unwrap_or_default().to_owned());
+    if primary(&doc.src_lang).is_none() || primary(&doc.src_lang) != primary(&course.row.language) {
+        problems.push(XliffProblem::at(
+            doc.at,
+            DomainError::new("lyceum-translate-xliff-source-language")
+                .with_arg(doc.src_lang.clone())
+                .with_arg(course.row.language.clone()),
+        ));
+    }
+    for f in &doc.files {
+        if let Some(original) = &f.original
+            && *original != course.row.course_key
+        {
+            problems.push(XliffProblem::at(
+                f.at,
+                DomainError::new("lyceum-translate-xliff-other-course")
+                    .with_arg(original.clone())
+                    .with_arg(course.row.course_key.clone()),
+            ));
+        }
+    }
+    let now = env.now_ms();
+    let segments = current_segments(&mut tx, &course.row, now).await?;
+    let by_id: HashMap<&str, &Segment> = segments.iter().map(|s| (s.id.as_str(), s)).collect();
+    let stored: HashMap<String, repo::TranslationRow> =
+        repo::of_language(&mut tx, course.row.id(), &lang)
+            .await?
+            .into_iter()
+            .map(|t| (t.segment_id.clone(), t))
+            .collect();
+    let mut report = ImportReport::default();
+    let mut writes: Vec<(&str, String, String)> = Vec::new();
+    for unit in &doc.units {
+        let Some(&source) = by_id.get(unit.id.as_str()) else {
+            problems.push(XliffProblem::at(
+                unit.at,
+                DomainError::new("lyceum-translate-xliff-unknown-segment")
+                    .with_arg(unit.id.clone()),
+            ));
+            continue;
+        };
+        let Some(target) = &unit.target else {
+            report.skipped += 1;
+            continue;
+        };
+        // The source the target was made from: the segment's now, or the file's.
+        let from = if xliff::same(&unit.source, &xliff::source_content(source)) {
+            source.text.clone()
+        } else {
+            xliff::rebuild_loosely(source, &unit.source)
+        };
+        if let Some(t) = stored.get(&unit.id)
+            && xliff::target_content(source, &t.text)
+                .is_some_and(|c| xliff::same(&c, &target.content))
+            && (target.state == xliff::State::Initial || t.source_text == from)
+        {
+            report.unchanged += 1;
+            continue;
+        }
+        let text = match xliff::rebuild(source, &target.content, target.at) {
+            Ok(text) => text,
+            Err(errors) => {
+                problems.extend(
+                    errors
+                        .into_iter()
+                        .map(|e| XliffProblem::at(e.at, fault(&e.fault))),
+                );
+                continue;
+            }
+        };
+        let text = text.trim();
+        if let Err(r) = translation::check(source, text) {
+            problems.push(XliffProblem::at(target.at, refusal(&r)));
+            continue;
+        }
+        writes.push((&source.id, text.to_owned(), from));
+    }
+    if !problems.is_empty() {
+        problems.sort_by_key(|p| (p.line, p.column));
+        return Ok(Err(problems));
+    }
+    if !writes.is_empty() {
+        repo::add_language(&mut tx, course.row.id(), &lang, now).await?;
+        for (id, text, from) in &writes {
+            repo::put(&mut tx, course.row.id(), &lang, id, text, from, me, now).await?;
+        }
+    }
+    tx.commit().await?;
+    report.saved = writes.len();
+    Ok(Ok(report))
+}
+
+/// A file over [`xliff::MAX_FILE_BYTES`].
+pub fn xliff_too_large() -> DomainError {
+    DomainError::new("lyceum-translate-xliff-too-large")
+        .with_arg((xliff::MAX_FILE_BYTES / (1024 * 1024)).to_string())
+}
+
+/// Line and column (1-based, in characters) of byte `at` of `body`.
+fn place_of(body: &[u8], at: usize) -> (u32, u32) {
+    let before = &body[..at.min(body.len())];
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |n| n + 1);
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
+    (
+        u32::try_from(line).unwrap_or(u32::MAX),
+        u32::try_from(column).unwrap_or(u32::MAX),
+    )
+}
+
+/// What is wrong with an XLIFF file, in the translator's language.
+fn fault(f: &xliff::Fault) -> DomainError {
+    use xliff::Fault as F;
+    let with = |key, arg: &str| DomainError::new(key).with_arg(arg);
+    match f {
+        F::NotXml(m) => with("lyceum-translate-xliff-not-xml", m),
+        F::NotXliff => DomainError::new("lyceum-translate-xliff-not-xliff"),
+        F::NoSourceLanguage => DomainError::new("lyceum-translate-xliff-no-source-language"),
+        F::NoTargetLanguage => DomainError::new("lyceum-translate-xliff-no-target-language"),
+        F::UnitWithoutId => DomainError::new("lyceum-translate-xliff-unit-without-id"),
+        F::DuplicateUnit(id) => with("lyceum-translate-xliff-duplicate-unit", id),
+        F::NoSegment(id) => with("lyceum-translate-xliff-no-segment", id),
+        F::NoSource(id) => with("lyceum-translate-xliff-no-source", id),
+        F::State(s) => with("lyceum-translate-xliff-state", s),
+        F::IncompleteTarget(id) => with("lyceum-translate-xliff-incomplete-target", id),
+        F::UnexpectedElement(name) => with("lyceum-translate-xliff-unexpected-element", name),
+        F::CodeWithoutId => DomainError::new("lyceum-translate-xliff-code-without-id"),
+        F::TooDeep => with(
+            "lyceum-translate-xliff-too-deep",
+            &xliff::MAX_CODE_DEPTH.to_string(),
+        ),
+        F::UnknownCode(id) => with("lyceum-translate-xliff-unknown-code", id),
+        F::MissingCode(id) => with("lyceum-translate-xliff-missing-code", id),
+        F::DuplicateCode(id) => with("lyceum-translate-xliff-duplicate-code", id),
+    }
 }
 
 /// What is wrong with a translation, in the translator's language.

@@ -46,6 +46,7 @@ const MIGRATIONS: &[Migration] = migrations![
     20 "0020_session_changes",
     21 "0021_submission_keys",
     22 "0022_translations",
+    23 "0023_translation_settings",
 ];
 
 /// The schema version this build brings a database up to (its last migration).

@@ -15,10 +15,11 @@ use lyceum_core::translation::Segment;
 use lyceum_core::{BlockId, CourseId, clock::from_millis};
 use lyceum_store::repo::assets::{self, AssetRow};
 use lyceum_store::repo::courses::{self, CourseRow, ViewerRow};
-use lyceum_store::repo::{learner, pages, translations};
+use lyceum_store::repo::translations::{self, OutdatedShows};
+use lyceum_store::repo::{learner, pages};
 use lyceum_store::{Result, Store};
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 
 /// A course's content as of one version: its tree, its assets by name, its own pages.
@@ -27,9 +28,35 @@ pub struct CachedCourse {
     pub tree: CourseTree,
     pub assets: Arc<HashMap<String, AssetRow>>,
     pub pages: Arc<CoursePages>,
-    /// A translated copy (issue 17): the translations version it was made at, and the
-    /// course's own texts in its language.
-    pub translation: Option<(i64, CourseTexts)>,
+    /// A translated copy (issue 17): what it was made from and what it lacks.
+    pub translation: Option<Translation>,
+}
+
+/// What a translated copy of a course was made at, and where it shows the source or an
+/// outdated translation.
+pub struct Translation {
+    /// The course's translations version it was made at.
+    pub version: i64,
+    /// The course's own texts in its language.
+    pub texts: CourseTexts,
+    /// Blocks (by url_name; [`COURSE_GROUP`] for the course's own texts) showing some of
+    /// the source's text, untranslated…
+    pub untranslated: HashSet<String>,
+    /// …or a translation made from an earlier text of the source.
+    pub outdated: HashSet<String>,
+}
+
+impl Translation {
+    /// Whether any of `url_names` (a unit's blocks) shows the source's text
+    /// (`untranslated`) and any an outdated translation.
+    pub fn gaps<'a>(&self, url_names: impl IntoIterator<Item = &'a str>) -> (bool, bool) {
+        url_names.into_iter().fold((false, false), |(u, o), n| {
+            (
+                u || self.untranslated.contains(n),
+                o || self.outdated.contains(n),
+            )
+        })
+    }
 }
 
 impl CachedCourse {
@@ -130,28 +157,72 @@ impl CourseCache {
             .unwrap_or_else(|e| e.into_inner())
             .get(&key)
             && c.version == source.version
-            && c.translation.as_ref().is_some_and(|(v, _)| *v == version)
+            && c.translation.as_ref().is_some_and(|t| t.version == version)
         {
             return Ok(c.clone());
         }
         let mut conn = app.store().conn().await?;
         let segments = current_segments(&mut conn, row, app.now_ms()).await?;
-        let texts: HashMap<String, String> = translations::of_language(&mut conn, row.id(), lang)
-            .await?
-            .into_iter()
-            .map(|t| (t.segment_id, t.text))
-            .collect();
+        let texts: HashMap<String, (String, String)> =
+            translations::of_language(&mut conn, row.id(), lang)
+                .await?
+                .into_iter()
+                .map(|t| (t.segment_id, (t.text, t.source_text)))
+                .collect();
+        let settings = translations::settings(&mut conn, row.id()).await?;
         drop(conn);
         let (own, blocks): (Vec<_>, Vec<_>) = segments
             .into_iter()
             .partition(|s| s.id.starts_with(COURSE_GROUP));
-        let translate = |s: &Segment| texts.get(&s.id).cloned();
+        let mut untranslated = HashSet::new();
+        let mut outdated = HashSet::new();
+        let source_dir = lyceum_i18n::direction(&row.language);
+        // The source's language and direction on what shows the source: screen readers
+        // read it in its language, and its direction holds inside the other's.
+        let mark = |s: &Segment| -> Option<String> {
+            if s.html {
+                Some(format!(
+                    "<span lang=\"{}\" dir=\"{}\">{}</span>",
+                    crate::page::escape(&row.language),
+                    source_dir.as_str(),
+                    s.text
+                ))
+            } else if source_dir != lyceum_i18n::direction(lang) {
+                // Plain text takes no element: Unicode's isolates keep its direction.
+                let open = if source_dir.as_str() == "rtl" {
+                    '\u{2067}'
+                } else {
+                    '\u{2066}'
+                };
+                Some(format!("{open}{}\u{2069}", s.text))
+            } else {
+                None
+            }
+        };
+        let mut translate = |owner: &str, s: &Segment| match texts.get(&s.id) {
+            Some((text, from)) if *from == s.text => Some(text.clone()),
+            Some((text, _)) if settings.outdated_shows == OutdatedShows::Translation => {
+                outdated.insert(owner.to_owned());
+                Some(text.clone())
+            }
+            _ => {
+                untranslated.insert(owner.to_owned());
+                mark(s)
+            }
+        };
+        let tree = source.tree.translated(&blocks, &mut translate);
+        let own_texts = CourseTexts::translated(row, &own, &mut translate);
         let copy = Arc::new(CachedCourse {
             version: source.version,
-            tree: source.tree.translated(&blocks, translate),
+            tree,
             assets: source.assets.clone(),
             pages: source.pages.clone(),
-            translation: Some((version, CourseTexts::translated(row, &own, translate))),
+            translation: Some(Translation {
+                version,
+                texts: own_texts,
+                untranslated,
+                outdated,
+            }),
         });
         let mut map = self.translated.write().unwrap_or_else(|e| e.into_inner());
         if map.len() >= self.capacity
@@ -418,7 +489,7 @@ async fn localise(cx: &Cx, mut course: CourseCx) -> AppResult<CourseCx> {
         .courses()
         .translated(&cx.app, &course.row, &course.content, &lang)
         .await?;
-    if let Some((_, t)) = &copy.translation {
+    if let Some(t) = copy.translation.as_ref().map(|t| &t.texts) {
         course.row.title = t.title.clone();
         course.row.short_description = t.description.clone();
         course.row.overview_html = t.about_html.clone();

@@ -158,6 +158,7 @@ pub fn router_with(app: App, extra: Router<App>) -> Router {
         .merge(crate::handlers::course_admin::routes())
         .merge(crate::handlers::forks::routes())
         .merge(crate::handlers::content_language::routes())
+        .merge(crate::handlers::translate::routes())
         // Site administration and organisations' pages.
         .merge(crate::handlers::admin::routes())
         .merge(crate::handlers::studio::routes())

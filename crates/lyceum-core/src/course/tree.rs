@@ -279,12 +279,13 @@ impl CourseTree {
     /// A copy of the tree in another language. `segments` are the ids given to this
     /// tree's [`translatable_pieces`](Self::translatable_pieces) (in the same order, as
     /// [`crate::translation::assign_ids`] returns them); `translate` gives the text to
-    /// show for a segment, or `None` to keep the source's. A piece whose segment does not
-    /// line up (ids given to other content) keeps the source's text.
+    /// show for a segment of a block (by url_name), or `None` to keep the source's. A
+    /// piece whose segment does not line up (ids given to other content) keeps the
+    /// source's text.
     pub fn translated(
         &self,
         segments: &[Segment],
-        translate: impl FnMut(&Segment) -> Option<String>,
+        translate: impl FnMut(&str, &Segment) -> Option<String>,
     ) -> CourseTree {
         let mut tree = self.clone();
         let mut apply = Apply::new(segments, translate);
@@ -830,7 +831,7 @@ mod tests {
         use crate::translation::assign_ids;
         let tree = sample();
         let segments = assign_ids(&[], &tree.translatable_pieces());
-        let fr = tree.translated(&segments, |s| match s.id.as_str() {
+        let fr = tree.translated(&segments, |_, s| match s.id.as_str() {
             "b1.title" => Some("Semaine 1".into()),
             "b1111.p.1" => Some("<em>x</em> en français".into()),
             _ => None,
@@ -851,7 +852,7 @@ mod tests {
                 ..s.clone()
             })
             .collect();
-        let none = tree.translated(&stale, |_| Some("?".into()));
+        let none = tree.translated(&stale, |_, _| Some("?".into()));
         assert_eq!(none.node(first).title, "Block 1");
     }
 }

@@ -49,7 +49,7 @@ const BLOCKS: &[&str] = &[
     "ul",
 ];
 
-const VOID: &[&str] = &[
+pub(super) const VOID: &[&str] = &[
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
     "wbr",
 ];
@@ -263,7 +263,7 @@ fn has_text(run: &str) -> bool {
 }
 
 /// The end (exclusive) of the tag starting at `start`: the first `>` outside quotes.
-fn tag_end(bytes: &[u8], start: usize) -> usize {
+pub(super) fn tag_end(bytes: &[u8], start: usize) -> usize {
     let mut quote = None;
     for (j, &b) in bytes.iter().enumerate().skip(start + 1) {
         match (quote, b) {

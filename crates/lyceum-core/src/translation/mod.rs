@@ -11,6 +11,7 @@
 //! paragraph gets a new id and starts untranslated.
 
 pub mod html;
+pub mod xliff;
 
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -265,7 +266,7 @@ pub struct Apply<'s, F> {
     translate: F,
 }
 
-impl<'s, F: FnMut(&Segment) -> Option<String>> Apply<'s, F> {
+impl<'s, F: FnMut(&str, &Segment) -> Option<String>> Apply<'s, F> {
     /// `segments`: the ids given to the collected pieces, in their order
     /// ([`assign_ids`]); `translate`: a segment's translation, if any.
     pub fn new(segments: &'s [Segment], translate: F) -> Self {
@@ -287,7 +288,7 @@ impl<'s, F: FnMut(&Segment) -> Option<String>> Apply<'s, F> {
             .and_then(|r| r.strip_prefix('.'))
             == Some(field.name)
             && seg.text == *text;
-        if lined_up && let Some(t) = (self.translate)(seg) {
+        if lined_up && let Some(t) = (self.translate)(owner, seg) {
             *text = t;
         }
     }

@@ -283,6 +283,9 @@ row! {
         pub org_name: String,
         pub org_logo: Option<String>,
         pub courses: i64,
+        // Counted in a language the courses are translated into (issue 17), not
+        // written in: a course counts once per language it is offered in.
+        pub translated: bool,
     }
 }
 
@@ -292,10 +295,14 @@ row! {
 /// reachable by their link). `$1` = the status.
 pub async fn catalog_facets(db: &mut impl Db, status: &str) -> Result<Vec<CatalogFacet>> {
     db.all(
-        q("SELECT c.language, o.slug AS org_slug, o.name AS org_name, o.logo_sha256 AS org_logo, COUNT(*) AS courses
+        q("SELECT l.language, o.slug AS org_slug, o.name AS org_name, o.logo_sha256 AS org_logo,
+             COUNT(*) AS courses, l.translated
            FROM courses c JOIN organizations o ON o.id = c.org_id
+           JOIN (SELECT id AS course_id, language, FALSE AS translated FROM courses
+                 UNION ALL SELECT course_id, lang, TRUE FROM course_languages WHERE published) l
+             ON l.course_id = c.id
            WHERE c.published AND c.hidden_at IS NULL AND c.status = $1 AND o.personal_user_id IS NULL
-           GROUP BY c.language, o.slug, o.name, o.logo_sha256")
+           GROUP BY l.language, l.translated, o.slug, o.name, o.logo_sha256")
         .bind(status),
     )
     .await
@@ -325,7 +332,9 @@ pub struct CatalogRow {
 }
 
 /// One page of the catalog (courses of `status`), newest start first, optionally
-/// filtered. Rows carry the card fields only (no overview).
+/// filtered. Rows carry the card fields only (no overview). Filtered by a language,
+/// the courses published in it come too, with their title and description in it where
+/// translated from the source as it is now (and `language` then that language).
 pub async fn catalog(
     db: &mut impl Db,
     status: &str,
@@ -338,8 +347,11 @@ pub async fn catalog(
         .rows(
             // One page first (walking `courses_catalog` in this order), then its cards'
             // extras: the last publish and the card image, for 25 rows, not for all.
-            q("SELECT c.id, c.org_id, c.org_slug, c.org_name, c.course_key, c.code, c.run, c.title,
-                c.short_description, '' AS overview_html, '[]' AS outcomes, c.language, c.license, c.effort_minutes_per_week, c.effort_weeks,
+            q("SELECT c.id, c.org_id, c.org_slug, c.org_name, c.course_key, c.code, c.run,
+                COALESCE(tt.text, c.title) AS title, COALESCE(td.text, c.short_description) AS short_description,
+                '' AS overview_html, '[]' AS outcomes,
+                CASE WHEN tt.text IS NULL THEN c.language ELSE tt.lang END AS language,
+                c.license, c.effort_minutes_per_week, c.effort_weeks,
                 c.start_at, c.end_at, c.enrollment_open, c.published, c.self_paced, c.content_version, '' AS grading_policy, c.status,
                 c.enrollment_start_at, c.enrollment_end_at, c.card_image, c.last_reviewed_at, c.hidden_at, c.hidden_reason, a.sha256 AS card_sha256,
                 NULL AS org_personal_user_id, NULL AS fork_source_key, NULL AS fork_source_title, NULL AS fork_source_license,
@@ -351,9 +363,15 @@ pub async fn catalog(
                      c.enrollment_start_at, c.enrollment_end_at, c.card_image, c.last_reviewed_at, c.hidden_at, c.hidden_reason, c.created_at
                    FROM courses c JOIN organizations o ON o.id = c.org_id
                    WHERE c.published AND c.hidden_at IS NULL AND c.status = $1 AND o.personal_user_id IS NULL
-                     AND ($2 IS NULL OR c.language = $2) AND ($3 IS NULL OR o.slug = $3)
+                     AND ($2 IS NULL OR c.language = $2 OR EXISTS (SELECT 1 FROM course_languages cl
+                       WHERE cl.course_id = c.id AND cl.lang = $2 AND cl.published))
+                     AND ($3 IS NULL OR o.slug = $3)
                    ORDER BY c.start_at DESC NULLS LAST, c.title, c.id LIMIT $4 OFFSET $5) c
              LEFT JOIN assets a ON a.course_id = c.id AND a.name = c.card_image
+             LEFT JOIN translations tt ON tt.course_id = c.id AND tt.lang = $2 AND c.language <> $2
+               AND tt.segment_id = '@course.title' AND tt.source_text = c.title
+             LEFT JOIN translations td ON td.course_id = c.id AND td.lang = $2 AND c.language <> $2
+               AND td.segment_id = '@course.description' AND td.source_text = c.short_description
              ORDER BY c.start_at DESC NULLS LAST, c.title, c.id")
             .bind(status)
             .bind(language)

@@ -232,3 +232,81 @@ pub async fn set_content_language(
         .await?;
     Ok(n > 0)
 }
+
+/// What learners reading a language see where its translation is outdated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum OutdatedShows {
+    /// The translation made from the earlier source, with a notice.
+    #[default]
+    Translation,
+    /// The source as it is now.
+    Source,
+}
+
+impl OutdatedShows {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutdatedShows::Translation => "translation",
+            OutdatedShows::Source => "source",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OutdatedShows> {
+        match s {
+            "translation" => Some(OutdatedShows::Translation),
+            "source" => Some(OutdatedShows::Source),
+            _ => None,
+        }
+    }
+}
+
+/// How a course offers its translations (defaults when never set).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct TranslationSettings {
+    pub outdated_shows: OutdatedShows,
+    /// The share (%) of segments translated from the source as it is now that a
+    /// language needs to be published.
+    pub publish_threshold: u8,
+}
+
+/// The course's translation settings.
+pub async fn settings(db: &mut impl Db, course: CourseId) -> Result<TranslationSettings> {
+    let row: Option<(String, i64)> = db
+        .optional(
+            q(
+                "SELECT outdated_shows, publish_threshold FROM course_translation_settings
+               WHERE course_id = $1",
+            )
+            .bind(course.0),
+        )
+        .await?;
+    Ok(
+        row.map_or_else(TranslationSettings::default, |(shows, threshold)| {
+            TranslationSettings {
+                outdated_shows: OutdatedShows::parse(&shows).unwrap_or_default(),
+                publish_threshold: u8::try_from(threshold.clamp(0, 100)).unwrap_or(0),
+            }
+        }),
+    )
+}
+
+/// Keep the course's translation settings (learners' copies are made again).
+pub async fn set_settings(
+    db: &mut impl Db,
+    course: CourseId,
+    s: TranslationSettings,
+    now: i64,
+) -> Result<()> {
+    db.exec(
+        q("INSERT INTO course_translation_settings (course_id, outdated_shows, publish_threshold, updated_at)
+           VALUES ($1, $2, $3, $4)
+           ON CONFLICT (course_id) DO UPDATE SET outdated_shows = excluded.outdated_shows,
+             publish_threshold = excluded.publish_threshold, updated_at = excluded.updated_at")
+        .bind(course.0)
+        .bind(s.outdated_shows.as_str())
+        .bind(i64::from(s.publish_threshold.min(100)))
+        .bind(now),
+    )
+    .await?;
+    bump(db, course).await
+}

@@ -16,6 +16,14 @@ use axum::routing::{get, post, put};
 use lyceum_app::translations::{self as uc, SegmentView, StateFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
+// The XLIFF exchange's own.
+use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderValue, header};
+use axum::response::IntoResponse;
+use lyceum_app::translations::XliffProblem;
+use lyceum_core::translation::xliff;
 
 pub fn routes() -> Router<App> {
     Router::new()
@@ -32,6 +40,14 @@ pub fn routes() -> Router<App> {
             "/api/v1/courses/{course_id}/translations/{lang}/publish",
             post(publish).delete(unpublish),
         )
+        // `{lang}.xlf`: the router takes no parameter with a suffix in one segment, so the
+        // handlers read the file name and answer 404 without `.xlf`.
+        .route(
+            "/api/v1/courses/{course_id}/translations/{file}",
+            get(export_xliff)
+                .put(import_xliff)
+                .layer(DefaultBodyLimit::max(xliff::MAX_FILE_BYTES + 1)),
+        )
         .route(
             "/api/v1/me/courses/{course_id}/content-language",
             put(content_language),
@@ -41,7 +57,7 @@ pub fn routes() -> Router<App> {
 /// The translation API's part of the OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    paths(languages, segments, put_segment, publish, unpublish, content_language),
+    paths(languages, segments, put_segment, publish, unpublish, content_language, export_xliff, import_xliff),
     tags((name = "translations", description = "One course, many languages: segments, translations, published languages"))
 )]
 pub struct TranslationsDoc;
@@ -283,4 +299,196 @@ pub async fn content_language(
         StatusCode::OK,
         ContentLanguageJson { course_id, lang },
     ))
+}
+
+// ---------- XLIFF 2.0 exchange ----------
+
+/// The language of an XLIFF file's name (`fr.xlf`); anything else is no such file.
+fn xlf_language(file: &str) -> AppResult<&str> {
+    file.strip_suffix(".xlf")
+        .filter(|l| !l.is_empty())
+        .ok_or(AppError::NotFound)
+}
+
+/// A language's segments as an XLIFF 2.0 file, for offline tools and machine translation:
+/// one unit per segment (its id the segment's), HTML elements as inline codes (`pc`,
+/// `ph`) with their tags in `originalData`. A translation made from the source as it is
+/// now is `translated`; an outdated one `initial` with `subState="lyceum:outdated"` and
+/// a note; an untranslated segment has no target. For the course's translators and
+/// those who write it.
+#[utoipa::path(get, path = "/api/v1/courses/{course_id}/translations/{lang}.xlf",
+    params(("course_id" = String, Path, description = "The course's key"),
+        ("lang" = String, Path, description = "The target language (BCP 47)")),
+    responses((status = 200, description = "The XLIFF 2.0 file (`application/xliff+xml`), as an attachment", body = String, content_type = "application/xliff+xml"),
+        (status = 401, description = "Not logged in"),
+        (status = 403, description = "Not a translator of the course, nor on its writing team"),
+        (status = 404, description = "No such course, or not visible to the caller"),
+        (status = 422, description = "Not a language code, or the course's own language")),
+    tag = "translations")]
+pub async fn export_xliff(
+    cx: Cx,
+    Path((course_id, file)): Path<(String, String)>,
+) -> AppResult<Response> {
+    cx.require_user()?;
+    let lang = xlf_language(&file)?;
+    let f = uc::export_xliff(&cx.app.env(), &cx.actor(), &course_id, lang).await?;
+    let mut r = f.xml.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/xliff+xml; charset=utf-8"),
+    );
+    let name: String = f
+        .file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.~".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(r)
+}
+
+/// What an import did.
+#[derive(Serialize, ToSchema)]
+pub struct XliffImportJson {
+    /// Translations saved (new, changed, or an outdated one confirmed).
+    pub saved: usize,
+    /// Targets that are the stored translation already (an outdated one sent back
+    /// `initial` stays outdated).
+    pub unchanged: usize,
+    /// Units without a target.
+    pub skipped: usize,
+}
+
+/// One problem of a refused file.
+#[derive(Serialize, ToSchema)]
+pub struct XliffProblemJson {
+    /// 1-based.
+    pub line: u32,
+    /// 1-based; 0 when unknown.
+    pub column: u32,
+    /// The message key of the problem.
+    pub code: String,
+    /// `Line 12: …`, in the caller's language.
+    pub message: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct XliffRefusedError {
+    /// `lyceum-translate-xliff-refused`.
+    pub code: String,
+    pub message: String,
+    /// Every problem (the first 200), in file order.
+    pub problems: Vec<XliffProblemJson>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct XliffRefusedJson {
+    pub error: XliffRefusedError,
+}
+
+/// The most problems listed in one answer (the message counts them all).
+const MAX_PROBLEMS_LISTED: usize = 200;
+
+/// Read back a language's XLIFF 2.0 file (as exported, translated offline); the body is
+/// the file itself, whatever its content type. Everything is checked before anything is
+/// saved: the XML, XLIFF 2, `trgLang` (this language) and `srcLang` (the course's), the
+/// course, every unit's id, every target's inline codes (the source's, each once; the
+/// tags put back are the source's own, never the file's `originalData`), then each
+/// translation as for one segment (placeholders kept…). Any problem, and nothing is
+/// saved: 422 with every problem and its line. Otherwise every target is saved in one
+/// transaction, except those equal to the stored translation that say nothing new
+/// (state `initial`, or the same source); units without a target are skipped. A target
+/// whose `<source>` is not the segment's source now is saved as made from that source,
+/// so it shows as outdated.
+#[utoipa::path(put, path = "/api/v1/courses/{course_id}/translations/{lang}.xlf",
+    params(("course_id" = String, Path, description = "The course's key"),
+        ("lang" = String, Path, description = "The target language (BCP 47)")),
+    request_body(content = String, content_type = "application/xliff+xml", description = "An XLIFF 2.0 file (at most 8 MB)"),
+    responses((status = 200, body = XliffImportJson),
+        (status = 401, description = "Not logged in"),
+        (status = 403, description = "Not a translator of the course, nor on its writing team"),
+        (status = 404, description = "No such course, or not visible to the caller"),
+        (status = 413, description = "The file is too large"),
+        (status = 422, body = XliffRefusedJson, description = "Refused, nothing saved: every problem with its line (or: not a language code, the course's own language)")),
+    tag = "translations")]
+pub async fn import_xliff(
+    cx: Cx,
+    Path((course_id, file)): Path<(String, String)>,
+    body: Result<Bytes, BytesRejection>,
+) -> AppResult<Response> {
+    cx.require_user()?;
+    let lang = xlf_language(&file)?;
+    let too_large = || AppError::Invalid {
+        status: StatusCode::PAYLOAD_TOO_LARGE,
+        error: uc::xliff_too_large(),
+    };
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            AppError::bad_request("lyceum-error-bad-form")
+        }
+    })?;
+    if body.len() > xliff::MAX_FILE_BYTES {
+        return Err(too_large());
+    }
+    match uc::import_xliff(&cx.app.env(), &cx.actor(), &course_id, lang, &body).await? {
+        Ok(r) => Ok(json(
+            StatusCode::OK,
+            XliffImportJson {
+                saved: r.saved,
+                unchanged: r.unchanged,
+                skipped: r.skipped,
+            },
+        )),
+        Err(problems) => Ok(refused(&cx, &problems)),
+    }
+}
+
+/// 422 with every problem of a refused file, each `Line n: …` in the caller's language.
+fn refused(cx: &Cx, problems: &[XliffProblem]) -> Response {
+    use lyceum_i18n::Arg;
+    let i18n = cx.app.i18n();
+    let lang = &cx.page.lang;
+    let listed = problems
+        .iter()
+        .take(MAX_PROBLEMS_LISTED)
+        .map(|p| {
+            let args: Vec<Arg<'_>> = p.error.args.iter().map(|a| Arg::from(a.clone())).collect();
+            let what = i18n.text(lang, p.error.key.0, &args);
+            XliffProblemJson {
+                line: p.line,
+                column: p.column,
+                code: p.error.key.0.to_owned(),
+                message: i18n.text(
+                    lang,
+                    "lyceum-translate-xliff-at-line",
+                    &[Arg::Int(p.line.into()), Arg::from(what)],
+                ),
+            }
+        })
+        .collect();
+    let count = i64::try_from(problems.len()).unwrap_or(i64::MAX);
+    json(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        XliffRefusedJson {
+            error: XliffRefusedError {
+                code: "lyceum-translate-xliff-refused".to_owned(),
+                message: i18n.text(lang, "lyceum-translate-xliff-refused", &[Arg::Int(count)]),
+                problems: listed,
+            },
+        },
+    )
 }

@@ -32,6 +32,9 @@ struct AboutView {
     language: String,
     language_name: String,
     content_dir: &'static str,
+    /// Every language the course is offered in (its own first), with the page in each:
+    /// empty when it has no published translation (issue 17).
+    languages: Vec<(crate::handlers::courseware::LanguageChoice, String)>,
     short_description: String,
     overview_html: Html,
     outcomes: Vec<String>,
@@ -192,6 +195,13 @@ pub async fn page(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
         code: row.code.clone(),
         language_name: format::language_name(&row.language),
         content_dir: content_dir(&row.language),
+        languages: crate::handlers::courseware::language_choices(&course)
+            .into_iter()
+            .map(|l| {
+                let url = format!("{}?content_lang={}", course.url("about"), l.code);
+                (l, url)
+            })
+            .collect(),
         language: row.language.clone(),
         short_description: row.short_description.clone(),
         overview_html: Html(row.overview_html.clone()),

@@ -113,9 +113,13 @@ pub async fn index(cx: Cx, Query(q): Query<CatalogQuery>) -> AppResult<Response>
                 selected: f.org_slug == q.org,
             });
         }
-        if (q.language.is_empty() || f.language == q.language)
-            && (q.org.is_empty() || f.org_slug == q.org)
-        {
+        // A course counts once in all, and once in each language it is offered in.
+        let counted = if q.language.is_empty() {
+            !f.translated
+        } else {
+            f.language == q.language
+        };
+        if counted && (q.org.is_empty() || f.org_slug == q.org) {
             total += usize::try_from(f.courses).unwrap_or(0);
         }
     }
@@ -191,7 +195,16 @@ pub async fn index(cx: Cx, Query(q): Query<CatalogQuery>) -> AppResult<Response>
             start: r.start_at.map(from_millis),
             started: r.start_at.is_some_and(|t| from_millis(t) <= now),
             effort: effort_of(r).map(|e| format::effort(p, e)),
-            about_url: format!("/courses/{}/about", r.course_key),
+            // Found under one of its translations: its About page in that language.
+            about_url: if q.language.is_empty() {
+                format!("/courses/{}/about", r.course_key)
+            } else {
+                format!(
+                    "/courses/{}/about?content_lang={}",
+                    r.course_key,
+                    url::form_urlencoded::byte_serialize(q.language.as_bytes()).collect::<String>()
+                )
+            },
             published: r.published,
         })
         .collect();

@@ -131,6 +131,21 @@ pub(crate) fn head(cx: &Cx, course: &CourseCx, current: &str) -> CourseHead {
             current == "bookmarks",
         ));
     }
+    // Translators (issue 17) and the course's writers: its translation pages.
+    if cx.user().is_some()
+        && can(
+            &cx.actor(),
+            Action::Translate,
+            Resource::Course(&course.facts),
+        )
+        .allowed()
+    {
+        tabs.push(Tab::builtin(
+            "lyceum-tab-translate",
+            course.url("translate"),
+            current == "translate",
+        ));
+    }
     if course.on_team(cx) {
         tabs.push(Tab::builtin(
             "lyceum-tab-instructor",
@@ -462,6 +477,44 @@ struct UnitView {
     hidden: Option<crate::handlers::moderation::HiddenBanner>,
     /// "Report this unit", for those who may.
     report_url: Option<String>,
+    /// Read in a translation that lacks some of the unit, or has it from an earlier
+    /// text of the source: the notice saying so.
+    translation_note: Option<TranslationNote>,
+}
+
+/// The notice on a translated unit that shows some of the source's text, or translations
+/// made from an earlier text of it (issue 17).
+pub struct TranslationNote {
+    pub untranslated: bool,
+    pub outdated: bool,
+    /// The source language's name (in itself, isolated and marked as it).
+    pub source_name: Html,
+    /// The same page in the source language.
+    pub source_url: String,
+}
+
+/// The notice for unit `idx`, when the course is read in a translation with gaps there.
+fn translation_note(cx: &Cx, course: &CourseCx, idx: usize) -> Option<TranslationNote> {
+    let t = course.content.translation.as_ref()?;
+    let tree = course.tree();
+    let names = std::iter::once(idx)
+        .chain(tree.children(idx).iter().copied())
+        .map(|i| tree.node(i).url_name.as_str());
+    let (untranslated, outdated) = t.gaps(names);
+    (untranslated || outdated).then(|| TranslationNote {
+        untranslated,
+        outdated,
+        source_name: Html(format!(
+            "<bdi lang=\"{}\">{}</bdi>",
+            crate::page::escape(&course.source_language),
+            crate::page::escape(&crate::format::language_name(&course.source_language))
+        )),
+        source_url: format!(
+            "{}?content_lang={}",
+            cx.page.path.split('?').next().unwrap_or_default(),
+            course.source_language
+        ),
+    })
 }
 
 /// Find a visible unit by its url_name; hidden and unknown units are both 404.
@@ -695,6 +748,7 @@ async fn render_unit_read(
         tree.is_unit_complete(idx, &after)
     };
     let view = UnitView {
+        translation_note: translation_note(cx, course, idx),
         title: node.title.clone(),
         head: head(cx, course, "courseware"),
         outline_url: course.url("courseware"),

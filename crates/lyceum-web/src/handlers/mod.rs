@@ -27,6 +27,7 @@ pub mod orgs;
 pub mod pages;
 pub mod progress;
 pub mod studio;
+pub mod translate;
 
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Redirect, Response};

@@ -69,6 +69,7 @@ struct LearnerView {
     nav: Vec<NavLink>,
     username: String,
     display_name: String,
+    content_language: Option<String>,
     grade: i64,
     letter: Option<String>,
     passed: bool,
@@ -85,7 +86,7 @@ async fn course_learner(
     cx: &Cx,
     course: &CourseCx,
     id: i64,
-) -> AppResult<lyceum_store::repo::users::UserRow> {
+) -> AppResult<(lyceum_store::repo::users::UserRow, Option<String>)> {
     let learner = UserId(id);
     decide(
         can(
@@ -100,25 +101,34 @@ async fn course_learner(
         "lyceum-error-forbidden",
     )?;
     let mut c = cx.app.store().conn().await?;
-    let enrolled = course_repo::find_for_viewer(&mut c, course.key(), Some(learner))
+    let viewer = course_repo::find_for_viewer(&mut c, course.key(), Some(learner))
         .await?
-        .is_some_and(|(_, v)| v.enrolled);
-    users::get_user(&mut c, learner)
+        .map(|(_, v)| v)
+        .filter(|v| v.enrolled)
+        .ok_or(AppError::NotFound)?;
+    let user = users::get_user(&mut c, learner)
         .await?
-        .filter(|_| enrolled)
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    Ok((user, viewer.content_lang))
 }
 
 pub async fn page(cx: Cx, Path((key, id)): Path<(String, i64)>) -> AppResult<Response> {
     let course = load(&cx, &key).await?;
-    let user = course_learner(&cx, &course, id).await?;
-    learner_page(&cx, &course, &user, None, StatusCode::OK).await
+    let (user, content_lang) = course_learner(&cx, &course, id).await?;
+    learner_page(
+        &cx,
+        &course,
+        (&user, content_lang.as_deref()),
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn learner_page(
     cx: &Cx,
     course: &CourseCx,
-    user: &lyceum_store::repo::users::UserRow,
+    (user, content_lang): (&lyceum_store::repo::users::UserRow, Option<&str>),
     error: Option<OverrideError>,
     status: StatusCode,
 ) -> AppResult<Response> {
@@ -194,6 +204,16 @@ async fn learner_page(
         nav: nav(course, ""),
         username: user.username.clone(),
         display_name: user.display_name.clone(),
+        // The language they read the course in, when the course has translations: the
+        // one they chose, else their interface language when the course is offered in
+        // it, else the course's own (as its pages pick).
+        content_language: (!course.languages.is_empty()).then(|| {
+            let offered = |l: &&str| course.languages.iter().any(|c| c.eq_ignore_ascii_case(l));
+            let lang = content_lang
+                .or(user.language.as_deref().filter(offered))
+                .unwrap_or(&course.source_language);
+            crate::format::language_name(lang)
+        }),
         grade: whole_percent(report.grade.course.percent),
         letter: report.grade.course.letter.clone(),
         passed: report.grade.course.passed,
@@ -252,7 +272,7 @@ pub async fn action(
     body: axum::body::Bytes,
 ) -> AppResult<Response> {
     let course = load(&cx, &key).await?;
-    let user = course_learner(&cx, &course, id).await?;
+    let (user, content_lang) = course_learner(&cx, &course, id).await?;
     let idx = course
         .tree()
         .index_of(BlockId(block))
@@ -288,7 +308,14 @@ pub async fn action(
                         reason,
                     };
                     let status = StatusCode::UNPROCESSABLE_ENTITY;
-                    return learner_page(&cx, &course, &user, Some(refused), status).await;
+                    return learner_page(
+                        &cx,
+                        &course,
+                        (&user, content_lang.as_deref()),
+                        Some(refused),
+                        status,
+                    )
+                    .await;
                 }
                 Err(e) => return Err(e.into()),
             }

@@ -89,6 +89,7 @@ pub enum StudioTab {
     History,
     Settings,
     Team,
+    Translations,
     /// A page under none of them (a unit or block editor, a preview).
     None,
 }
@@ -151,6 +152,11 @@ impl StudioHead {
                 url("settings"),
             ),
             (StudioTab::Team, "lyceum-studio-nav-team", url("team")),
+            (
+                StudioTab::Translations,
+                "lyceum-studio-nav-translations",
+                url("translate"),
+            ),
         ];
         StudioHead {
             title: draft.course.title.clone(),
