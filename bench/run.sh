@@ -203,6 +203,8 @@ run() { # name url [cookie] [lua script]
 curl -sf -H "Cookie: $cookie" "$progress_url" | grep -q 'id="grade-chart"' || { echo "the Progress page did not render" >&2; exit 1; }
 run static "$static_url"
 run unit "$unit_url" "$cookie"
+curl -sf -H "Cookie: $cookie" "$unit_url?content_lang=fr" | grep -q '(fr) ' || { echo "the French unit page did not render" >&2; exit 1; }
+run unit-fr "$unit_url?content_lang=fr" "$cookie"
 run catalog "$catalog_url" "$cookie"
 run progress "$progress_url" "$cookie"
 run submit "$submit_url" "$cookie" "$work/submit.lua"
@@ -231,7 +233,7 @@ def parse(name):
     return rps, lat(50), lat(99), int(errors.group(1)) if errors else 0, lat(90)
 marker = "<!-- bench/run.sh writes this section; do not edit by hand -->" if backend != "postgres" else "<!-- bench/run.sh writes this section on PostgreSQL; do not edit by hand -->"
 end_marker = "<!-- end of bench/run.sh section -->" if backend != "postgres" else "<!-- end of bench/run.sh section on PostgreSQL -->"
-rows = {n: parse(n) for n in ["static", "unit", "catalog", "progress", "submit", "post", "search", "topic", "thread"]}
+rows = {n: parse(n) for n in ["static", "unit", "unit-fr", "catalog", "progress", "submit", "post", "search", "topic", "thread"]}
 search_p95 = float(open(f"{work}/search-p95.txt").read())
 cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
 ratio = rows["unit"][0] / rows["static"][0] * 100
@@ -248,7 +250,8 @@ lines = [
     "| what | requests/s | p50 | p99 | non-2xx |",
     "|---|---:|---:|---:|---:|",
 ]
-names = {"static": "nginx, the same unit page as a static file", "unit": "Lyceum, unit page (logged in)", "catalog": "Lyceum, catalog (logged in, 500 courses)",
+names = {"static": "nginx, the same unit page as a static file", "unit": "Lyceum, unit page (logged in)",
+         "unit-fr": "Lyceum, the same unit page in French (a published translation)", "catalog": "Lyceum, catalog (logged in, 500 courses)",
          "progress": "Lyceum, Progress page (200 graded problems, all answered)", "submit": "Lyceum, problem submission (JSON API, every request a new attempt)",
          "post": "Lyceum, discussion reply (JSON API, 1,000 learners in turn, every request a new post)",
          "search": "Lyceum, discussion search over 100,000 posts (JSON API, 7 queries in en, fr, ar)",
@@ -259,6 +262,7 @@ lines += [
     "",
     f"- Unit page at **{ratio:.0f} %** of the static file's rate (target ≥ 30 %): {'met' if ok_ratio else 'NOT met'}.",
     f"- Unit page p99 **{rows['unit'][2]:.2f} ms** at {conns} connections (target ≤ 10 ms): {'met' if ok_p99 else 'NOT met'}.",
+    f"- Unit page in French at **{rows['unit-fr'][0] / rows['unit'][0] * 100:.0f} %** of the source's rate (target ≥ 90 %): {'met' if rows['unit-fr'][0] >= 0.9 * rows['unit'][0] else 'NOT met'}.",
     f"- Progress page p99 **{rows['progress'][2]:.2f} ms** (target ≤ 15 ms): {'met' if rows['progress'][2] <= 15 else 'NOT met'}.",
     f"- Submission p99 **{rows['submit'][2]:.2f} ms** at {conns} connections on {db} (target ≤ 10 ms): {'met' if rows['submit'][2] <= 10 else 'NOT met'}.",
     f"- Discussion reply p99 **{rows['post'][2]:.2f} ms** at {conns} connections on {db} (target ≤ 20 ms): {'met' if rows['post'][2] <= 20 else 'NOT met'}.",

@@ -23,7 +23,7 @@ use lyceum_core::blocks::Registered;
 use lyceum_core::blocks::problem::ProblemKind;
 use lyceum_core::course::spec::{CourseSpec, expand};
 use lyceum_core::{CourseId, UserId};
-use lyceum_store::repo::{courses, learner, orgs, users};
+use lyceum_store::repo::{courses, learner, orgs, translations, users};
 use lyceum_store::{Db, MediaStore, Store};
 use rand::{Rng, SeedableRng};
 use serde_json::json;
@@ -499,6 +499,44 @@ async fn main() -> Result<(), String> {
         .await
         .map_err(err)?;
     drop(c);
+
+    // The large course in French too, every segment translated and the language
+    // published (issue 17): the run compares its unit page in French with the source's.
+    let t0 = std::time::Instant::now();
+    let mut tx = store.begin().await.map_err(err)?;
+    let row = courses::get(&mut tx, big)
+        .await
+        .map_err(err)?
+        .ok_or("the large course is missing")?;
+    let segments = lyceum_app::translations::current_segments(&mut tx, &row, now)
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    translations::add_language(&mut tx, big, "fr", now)
+        .await
+        .map_err(err)?;
+    for s in &segments {
+        translations::put(
+            &mut tx,
+            big,
+            "fr",
+            &s.id,
+            &format!("(fr) {}", s.text),
+            &s.text,
+            bench,
+            now,
+        )
+        .await
+        .map_err(err)?;
+    }
+    translations::set_published(&mut tx, big, "fr", true, now)
+        .await
+        .map_err(err)?;
+    tx.commit().await.map_err(err)?;
+    eprintln!(
+        "{} segments of the large course translated into French in {}",
+        segments.len(),
+        secs(t0)
+    );
 
     // The graded course: bench and 50 learners answer every problem, through the same
     // submission path as the site.

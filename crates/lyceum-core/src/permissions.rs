@@ -129,13 +129,17 @@ pub enum OrgRole {
     Member,
     /// Moderates the organisation's courses: reports routed to it, hiding content.
     Moderator,
+    /// Translates every course of the organisation (issue 17): a volunteer it trusts,
+    /// whoever they are on the site. Publishing a language stays with each course's writers.
+    Translator,
 }
 
 impl OrgRole {
-    pub const ALL: [OrgRole; 5] = [
+    pub const ALL: [OrgRole; 6] = [
         OrgRole::Admin,
         OrgRole::Reviewer,
         OrgRole::Moderator,
+        OrgRole::Translator,
         OrgRole::Creator,
         OrgRole::Member,
     ];
@@ -147,6 +151,7 @@ impl OrgRole {
             OrgRole::Creator => "creator",
             OrgRole::Member => "member",
             OrgRole::Moderator => "moderator",
+            OrgRole::Translator => "translator",
         }
     }
 
@@ -157,6 +162,7 @@ impl OrgRole {
             "creator" => Some(OrgRole::Creator),
             "member" => Some(OrgRole::Member),
             "moderator" => Some(OrgRole::Moderator),
+            "translator" => Some(OrgRole::Translator),
             _ => None,
         }
     }
@@ -432,7 +438,11 @@ pub fn can(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision {
                 Action::Review if reviews(actor, c) => Allow,
                 // Translating: the course's translators and those who write it; a language
                 // is published for learners by those who write the course.
-                Action::Translate if writes(actor, c) || c.role == Some(CourseRole::Translator) => {
+                Action::Translate
+                    if writes(actor, c)
+                        || c.role == Some(CourseRole::Translator)
+                        || (actor.user.is_some() && c.org_role == Some(OrgRole::Translator)) =>
+                {
                     Allow
                 }
                 Action::PublishTranslation if writes(actor, c) => Allow,
@@ -937,6 +947,46 @@ mod tests {
                     "{p:?} sees a record"
                 );
             }
+        }
+    }
+
+    /// Issue 17: a course's translators, the organisation's, and its writers translate;
+    /// only the writers publish a language.
+    #[test]
+    fn translation_matrix() {
+        let facts =
+            |role: Option<CourseRole>, org_role: Option<OrgRole>, enrolled: bool| CourseFacts {
+                published: true,
+                enrollment_open: true,
+                enrolled,
+                role,
+                org_role,
+                hidden: false,
+            };
+        let someone = Actor::user(STAFF, false);
+        #[rustfmt::skip]
+        let cases = [
+            // who,                         actor,               translate, publish
+            ("anonymous", Actor::ANONYMOUS, facts(None, None, false), NeedLogin, NeedLogin),
+            ("learner", someone, facts(None, None, true), Forbidden, Forbidden),
+            ("course translator", someone, facts(Some(CourseRole::Translator), None, false), Allow, Forbidden),
+            ("org translator", someone, facts(None, Some(OrgRole::Translator), false), Allow, Forbidden),
+            ("staff", someone, facts(Some(CourseRole::Staff), None, false), Forbidden, Forbidden),
+            ("author", someone, facts(Some(CourseRole::Author), None, false), Allow, Allow),
+            ("org admin", someone, facts(None, Some(OrgRole::Admin), false), Allow, Allow),
+        ];
+        for (who, actor, c, translate, publish) in cases {
+            let r = Resource::Course(&c);
+            assert_eq!(
+                can(&actor, Action::Translate, r),
+                translate,
+                "{who} translates"
+            );
+            assert_eq!(
+                can(&actor, Action::PublishTranslation, r),
+                publish,
+                "{who} publishes"
+            );
         }
     }
 

@@ -17,6 +17,10 @@ const CSS_LTR: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/lyceum-ltr.css"
 const CSS_RTL: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/lyceum-rtl.css"));
 const JS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/lyceum.js"));
 const FAVICON: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/favicon.svg"));
+/// The translation pages' own style and script (issue 17), loaded by them only. Written
+/// with logical properties, so one file serves both directions.
+const TRANSLATE_CSS: &[u8] = include_bytes!("../static/translate.css");
+const TRANSLATE_JS: &[u8] = include_bytes!("../static/translate.js");
 
 struct Asset {
     content_type: &'static str,
@@ -31,6 +35,8 @@ pub struct Assets {
     pub css_rtl: String,
     pub js: String,
     pub favicon: String,
+    pub translate_css: String,
+    pub translate_js: String,
     icons: HashMap<&'static str, (&'static str, &'static str)>,
 }
 
@@ -61,6 +67,13 @@ impl Assets {
         let css_rtl = add("style-rtl", "css", "text/css; charset=utf-8", CSS_RTL);
         let js = add("app", "js", "text/javascript; charset=utf-8", JS);
         let favicon = add("favicon", "svg", "image/svg+xml", FAVICON);
+        let translate_css = add("translate", "css", "text/css; charset=utf-8", TRANSLATE_CSS);
+        let translate_js = add(
+            "translate",
+            "js",
+            "text/javascript; charset=utf-8",
+            TRANSLATE_JS,
+        );
         let icons = ICONS.iter().map(|(n, l, r)| (*n, (*l, *r))).collect();
         Assets {
             by_name,
@@ -68,6 +81,8 @@ impl Assets {
             css_rtl,
             js,
             favicon,
+            translate_css,
+            translate_js,
             icons,
         }
     }

@@ -186,6 +186,12 @@ impl Page {
         &self.app.assets().js
     }
 
+    /// The translation pages' own style and script (issue 17).
+    pub fn translate_assets(&self) -> (&str, &str) {
+        let a = self.app.assets();
+        (&a.translate_css, &a.translate_js)
+    }
+
     pub fn favicon_url(&self) -> &str {
         &self.app.assets().favicon
     }

@@ -682,6 +682,8 @@ async fn seed_translations(
     env: &lyceum_app::Env,
     created: &[(String, lyceum_core::CourseId)],
     author: UserId,
+    translator: UserId,
+    now: i64,
 ) -> Result<()> {
     use lyceum_app::translations::{self as uc, StateFilter};
     use std::collections::BTreeMap;
@@ -698,9 +700,22 @@ async fn seed_translations(
         return Err("PB101 missing".into());
     }
     let key = "course-v1:COMMONPLACE+PB101+2026";
-    let actor = Actor::user(author, false);
+    let course = created
+        .iter()
+        .find(|(code, _)| code == "PB101")
+        .map(|(_, id)| *id)
+        .ok_or("PB101 missing")?;
+    // A volunteer translates the course into Arabic (the role of translator: its
+    // translation pages, nothing else of its authoring); the author made the French.
+    let mut c = env.store.conn().await.map_err(|e| e.to_string())?;
+    courses::set_role(&mut c, course, translator, CourseRole::Translator, now)
+        .await
+        .map_err(|e| e.to_string())?;
+    drop(c);
     let err = |e: lyceum_app::Error| crate::errors::describe(&e);
     for (lang, by_source) in &file.translations {
+        let who = if lang == "ar" { translator } else { author };
+        let actor = Actor::user(who, false);
         let segments = uc::segments(env, &actor, key, lang, StateFilter::All)
             .await
             .map_err(err)?;
@@ -874,6 +889,7 @@ pub async fn run(
     let author = mk("author", "Arturo Author", false).await?;
     let org_admin = mk("orgadmin", "Olu Organiser", false).await?;
     let moderator = mk("moderator", "Mona Moderator", false).await?;
+    let translator = mk("translator", "Tariq Translator", false).await?;
     {
         // A site moderator: the moderation queue and its actions.
         let mut c = site.store.conn().await.map_err(|e| e.to_string())?;
@@ -894,7 +910,7 @@ pub async fn run(
         )
         .await
         .map_err(|e| e.to_string())?;
-        for u in [instructor, admin, author, org_admin, moderator] {
+        for u in [instructor, admin, author, org_admin, moderator, translator] {
             lyceum_store::repo::trust::accept_conduct(
                 &mut c,
                 u,
@@ -955,7 +971,7 @@ pub async fn run(
     seed_open_response(&app, &site.store, learner_id, instructor, &created).await?;
     let survey_responses = seed_surveys(&app, &site.store, learner_id, &created, now).await?;
     seed_studio(&app.env(), &created, instructor, author, org_admin, now).await?;
-    seed_translations(&app.env(), &created, author).await?;
+    seed_translations(&app.env(), &created, author, translator, now).await?;
     seed_messages(&app.env(), learner_id, instructor).await?;
     let linked = link_demo_wiki_account(&app, learner_id, now).await?;
     println!(
@@ -964,7 +980,7 @@ pub async fn run(
         dir.display()
     );
     println!(
-        "Log in as learner, instructor (instructor of the demo courses), author (author of Partnership Building), orgadmin (admin of the Commonplace Learning Collective, course creator at Rivages), moderator (site moderator) or admin (site admin), password: {password}"
+        "Log in as learner, instructor (instructor of the demo courses), author (author of Partnership Building), translator (translates Partnership Building into Arabic), orgadmin (admin of the Commonplace Learning Collective, course creator at Rivages), moderator (site moderator) or admin (site admin), password: {password}"
     );
     match (&wiki, &linked) {
         (Some(url), Some(name)) => println!(

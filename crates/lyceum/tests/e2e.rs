@@ -1968,3 +1968,249 @@ async fn a_question_asked_in_a_unit_is_answered_and_marked_in_the_browser() {
         violations.join("\n")
     );
 }
+
+/// A value the page's session reads from the API (synchronously, with its cookie).
+async fn api(b: &Browser, path: &str) -> Value {
+    let text = b
+        .js(&format!(
+            "var x = new XMLHttpRequest(); x.open('GET', {path:?}, false); x.send(); return x.responseText"
+        ))
+        .await;
+    serde_json::from_str(text.as_str().unwrap_or("null")).unwrap_or(Value::Null)
+}
+
+/// Issue 17's journey, in Chromium at phone width: a volunteer translates a unit of
+/// Partnership Building into Arabic in the side-by-side editor (saving with the button,
+/// then with Ctrl+Enter), the author publishes Arabic, a learner switches the course to
+/// it and reads the unit right to left (what is not translated marked as English), then
+/// reads in French and answers a problem that counts in Progress; the instructor renames
+/// the unit in Studio and publishes, and the French title is flagged outdated for the
+/// translator and noted for the learner.
+#[tokio::test]
+async fn a_course_is_translated_published_and_read_in_another_language_in_the_browser() {
+    lyceum_wiki::install_tls_provider();
+    if !chromium_available() {
+        eprintln!("skipped: chromium and chromedriver are not installed");
+        return;
+    }
+    let (_server, url) = demo().await;
+    let pb = "course-v1:COMMONPLACE+PB101+2026";
+    let b = Browser::start().await;
+    viewport(&b, WIDTH).await;
+    let mut violations: Vec<String> = Vec::new();
+
+    // The translator's editor, one unit of the course, Arabic as the target.
+    log_in(&b, &url, "translator").await;
+    b.go(&format!("{url}/courses/{pb}/translate")).await;
+    violations.extend(b.layout("translations table", true).await);
+    violations.extend(b.axe("translations table").await);
+    b.screenshot("translate-table-en").await;
+    assert_eq!(
+        b.js("return document.querySelector('.course-tabs a[href$=\"/instructor/gradebook\"]') === null && document.querySelector('.course-tabs [aria-current=page]').getAttribute('href').endsWith('/translate')")
+            .await,
+        json!(true),
+        "a translator's tab is Translate, not the instructor's"
+    );
+    b.go(&format!(
+        "{url}/courses/{pb}/translate/ar?part=s3-1-1&state=untranslated"
+    ))
+    .await;
+    violations.extend(b.layout("translation editor", true).await);
+    violations.extend(b.axe("translation editor").await);
+    assert_eq!(
+        b.js("var t = document.querySelector('[data-tseg-form] textarea'); return t.lang + ' ' + t.dir")
+            .await,
+        json!("ar rtl"),
+        "an Arabic translation is typed right to left"
+    );
+    let ids = b
+        .js("return Array.from(document.querySelectorAll('[data-tseg]')).slice(0, 2).map(function (a) { return a.id.slice(4); })")
+        .await;
+    let (first, second) = (
+        ids[0].as_str().unwrap().to_owned(),
+        ids[1].as_str().unwrap().to_owned(),
+    );
+    // Saved with "Save and next": the page comes back at the next text.
+    submit(
+        &b,
+        &format!("[id='seg-{first}'] textarea"),
+        &[("text", "قم بواجبك")],
+        "button[type=submit]",
+    )
+    .await;
+    assert_eq!(
+        b.js("return decodeURIComponent(location.hash)").await,
+        json!(format!("#seg-{second}"))
+    );
+    b.screenshot("translate-editor-ar").await;
+    // Saved with the keyboard: in the background, announced, and on to the next one.
+    b.js(&format!(
+        "var f = document.querySelector(\"[id='seg-{second}'] [data-tseg-form]\"); var t = f.querySelector('textarea'); \
+         t.focus(); t.value = 'الرسالة الأولى التي تُظهر أنك تعرف المنظمة أكثر حظًا في الحصول على رد.'; \
+         t.dispatchEvent(new KeyboardEvent('keydown', {{ key: 'Enter', ctrlKey: true, bubbles: true }})); return true"
+    ))
+    .await;
+    b.wait_for(
+        "the background save",
+        "var l = document.querySelector('[data-translate-live]'); return l && l.textContent.length > 0",
+    )
+    .await;
+    let list = api(
+        &b,
+        &format!("/api/v1/courses/{pb}/translations/ar/segments?state=all"),
+    )
+    .await;
+    for id in [&first, &second] {
+        let s = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id.as_str())
+            .unwrap();
+        assert_eq!(s["state"], "translated", "{id}: {s}");
+    }
+
+    // The author publishes Arabic from the table.
+    log_in(&b, &url, "author").await;
+    b.go(&format!("{url}/courses/{pb}/translate")).await;
+    submit(
+        &b,
+        &format!("form[action='/courses/{pb}/translate/ar/publish']"),
+        &[],
+        "button[type=submit]",
+    )
+    .await;
+    assert!(
+        main_text(&b)
+            .await
+            .contains("learners can read the course in it"),
+        "published"
+    );
+
+    // The learner switches the unit to Arabic: right to left, the rest marked English.
+    log_in(&b, &url, "learner").await;
+    b.go(&format!("{url}/courses/{pb}/unit/s3-1-1")).await;
+    b.click("form.course-languages button[value=ar]").await;
+    b.wait_for(
+        "the unit in Arabic",
+        "var u = document.querySelector('.unit-blocks'); return u !== null && u.lang === 'ar'",
+    )
+    .await;
+    assert_eq!(
+        b.js("var u = document.querySelector('.unit-blocks'); return [u.dir, getComputedStyle(u).direction].join(' ')")
+            .await,
+        json!("rtl rtl")
+    );
+    let page = main_text(&b).await;
+    assert!(page.contains("قم بواجبك"), "{page}");
+    assert!(
+        b.js("return document.querySelector('.unit-blocks span[lang=en][dir=ltr]') !== null && document.querySelector('.translation-note') !== null")
+            .await
+            .as_bool()
+            .unwrap(),
+        "untranslated text marked as English, and the page says so"
+    );
+    violations.extend(b.layout("unit in Arabic", true).await);
+    violations.extend(b.axe("unit in Arabic").await);
+    b.screenshot("translated-unit-ar").await;
+
+    // In French, a problem answered as in English counts in Progress.
+    b.click("form.course-languages button[value=fr]").await;
+    b.wait_for(
+        "the unit in French",
+        "var u = document.querySelector('.unit-blocks'); return u !== null && u.lang === 'fr'",
+    )
+    .await;
+    let outline = api(&b, &format!("/api/v1/courses/{pb}?lang=en")).await;
+    let quiz = outline["outline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["subsections"].as_array().unwrap())
+        .flat_map(|ss| ss["units"].as_array().unwrap())
+        .find(|u| u["title"] == "Quiz: sustaining partnerships")
+        .expect("the quiz unit");
+    let quiz_url = quiz["url"].as_str().unwrap().to_owned();
+    b.go(&format!("{url}{quiz_url}")).await;
+    let page = main_text(&b).await;
+    assert!(page.contains("images"), "{page}");
+    assert!(
+        page.contains("159") && !page.contains("What percentage of the released images"),
+        "the question in French: {page}"
+    );
+    b.js("var i = document.querySelector('.problem__form input[type=text]'); i.value = '75'; return true")
+        .await;
+    submit(
+        &b,
+        ".problem__form input[type=text]",
+        &[],
+        "button[name=action][value=submit]",
+    )
+    .await;
+    let progress = api(&b, &format!("/api/v1/me/courses/{pb}/progress")).await;
+    let s42 = progress["subsections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "s4-2")
+        .expect("the quiz's subsection");
+    assert!(s42["earned"].as_f64().unwrap() >= 1.0, "{s42}");
+    b.go(&format!("{url}/courses/{pb}/progress")).await;
+    b.screenshot("progress-fr").await;
+
+    // The instructor renames the unit and publishes: the French title is outdated.
+    let en = api(&b, &format!("/api/v1/courses/{pb}?lang=en")).await;
+    let unit_title = en["outline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["subsections"].as_array().unwrap())
+        .flat_map(|ss| ss["units"].as_array().unwrap())
+        .find(|u| u["url_name"] == "s3-1-1")
+        .map(|u| u["title"].as_str().unwrap().to_owned())
+        .expect("unit s3-1-1");
+    log_in(&b, &url, "instructor").await;
+    b.go(&format!("{url}/courses/{pb}/studio")).await;
+    b.js(&format!(
+        "var i = Array.from(document.querySelectorAll('form[action$=\"/rename\"] input[name=title]')).find(function (i) {{ return i.value === {unit_title:?}; }}); \
+         i.closest('details').open = true; i.value = {renamed:?}; i.form.querySelector('button[type=submit]').click(); window.__leaving = true; return true",
+        renamed = format!("{unit_title} (revised)")
+    ))
+    .await;
+    b.wait_for(
+        "the renamed unit",
+        "return window.__leaving !== true && document.readyState === 'complete'",
+    )
+    .await;
+    submit(&b, "form.studio-publish", &[], "button[type=submit]").await;
+
+    log_in(&b, &url, "translator").await;
+    b.go(&format!("{url}/courses/{pb}/translate/fr?state=outdated"))
+        .await;
+    let page = main_text(&b).await;
+    assert!(page.contains("(revised)"), "{page}");
+    assert!(
+        b.js("return document.querySelector('.tseg--outdated ins') !== null")
+            .await
+            .as_bool()
+            .unwrap(),
+        "the source's change is shown"
+    );
+    b.screenshot("translate-outdated").await;
+
+    log_in(&b, &url, "learner").await;
+    b.go(&format!("{url}/courses/{pb}/unit/s3-1-1")).await;
+    let note = b
+        .js("var n = document.querySelector('.translation-note'); return n && n.innerText")
+        .await;
+    assert!(
+        note.as_str().is_some_and(|n| n.contains("earlier version")),
+        "{note}"
+    );
+    b.screenshot("translated-unit-outdated-fr").await;
+    assert!(
+        violations.is_empty(),
+        "layout problems or serious/critical axe-core violations:\n{}",
+        violations.join("\n")
+    );
+}

@@ -146,7 +146,13 @@ pub(crate) fn head(cx: &Cx, course: &CourseCx, current: &str) -> CourseHead {
             current == "translate",
         ));
     }
-    if course.on_team(cx) {
+    // A translator is on the team (unreleased parts are theirs to translate) but has no
+    // business with its learners or its settings: their tab is Translate.
+    let translates_only = course.facts.role
+        == Some(lyceum_core::permissions::CourseRole::Translator)
+        && !can(&cx.actor(), Action::Edit, Resource::Course(&course.facts)).allowed()
+        && !can(&cx.actor(), Action::Grade, Resource::Course(&course.facts)).allowed();
+    if course.on_team(cx) && !translates_only {
         tabs.push(Tab::builtin(
             "lyceum-tab-instructor",
             course.url("instructor/gradebook"),

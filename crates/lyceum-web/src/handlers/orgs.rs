@@ -411,10 +411,11 @@ struct PeoplePage {
     username_max: usize,
 }
 
-const ROLE_KEYS: [(OrgRole, &str); 5] = [
+const ROLE_KEYS: [(OrgRole, &str); 6] = [
     (OrgRole::Admin, "lyceum-org-role-admin"),
     (OrgRole::Reviewer, "lyceum-org-role-reviewer"),
     (OrgRole::Moderator, "lyceum-org-role-moderator"),
+    (OrgRole::Translator, "lyceum-org-role-translator"),
     (OrgRole::Creator, "lyceum-org-role-creator"),
     (OrgRole::Member, "lyceum-org-role-member"),
 ];

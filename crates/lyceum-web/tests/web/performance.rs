@@ -378,3 +378,49 @@ async fn the_catalog_counts_its_filters_once_per_change_on_every_node() {
         assert!(!b.contains("C08"), "{b}");
     }
 }
+
+/// A unit page in a published translation (issue 17) keeps the source's budget: the
+/// course's languages and its translated copy are kept by the node while the versions
+/// they were made at hold.
+#[tokio::test]
+async fn a_translated_unit_page_costs_what_the_source_costs() {
+    let t = TestApp::new().await;
+    let course = t.seed(big_course("TRB", 300)).await;
+    let writer = t.user("w", false).await;
+    t.make_staff(writer, course, lyceum_core::permissions::CourseRole::Author)
+        .await;
+    let learner = t.user("q", false).await;
+    t.enroll(learner, course).await;
+    let api = "/api/v1/courses/course-v1:TESTORG+TRB+2026/translations";
+    let mut w = t.login("w").await;
+    let list = w.get(&format!("{api}/fr/segments")).await.json();
+    for s in list.as_array().unwrap().iter().take(40) {
+        let text = format!("(fr) {}", s["source"].as_str().unwrap());
+        let r = w
+            .put_json(
+                &format!("{api}/fr/segments/{}", s["id"].as_str().unwrap()),
+                serde_json::json!({ "text": text }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    assert_eq!(
+        w.post_empty(&format!("{api}/fr/publish")).await.status,
+        StatusCode::OK
+    );
+    let mut c = t.login("q").await;
+    let unit = "/courses/course-v1:TESTORG+TRB+2026/unit/s1-1-2";
+    let source = queries_for(&t, &mut c, unit).await;
+    let french = queries_for(&t, &mut c, &format!("{unit}?content_lang=fr")).await;
+    assert!(
+        c.get(&format!("{unit}?content_lang=fr"))
+            .await
+            .body
+            .contains("(fr) "),
+        "the page is in French"
+    );
+    assert_eq!(
+        source, french,
+        "{source} statements in the source, {french} in French"
+    );
+}
