@@ -372,7 +372,8 @@ async fn the_course_decides_when_a_language_is_published_and_what_learners_see()
     assert_eq!(tina.get(API).await.json()[0]["translated"], 1);
 }
 
-fn xliff_upload(bytes: &[u8]) -> (String, Vec<u8>) {
+/// Post `bytes` as the editor's XLIFF file form does.
+async fn upload_xliff(c: &mut Client, path: &str, bytes: &[u8]) -> Resp {
     let boundary = "----LyceumXliffBoundary";
     let mut body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"fr.xlf\"\r\nContent-Type: application/xliff+xml\r\n\r\n"
@@ -380,7 +381,15 @@ fn xliff_upload(bytes: &[u8]) -> (String, Vec<u8>) {
     .into_bytes();
     body.extend_from_slice(bytes);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
+    let ct = format!("multipart/form-data; boundary={boundary}");
+    c.request(
+        axum::http::Method::POST,
+        path,
+        axum::body::Body::from(body),
+        Some(&ct),
+        &[],
+    )
+    .await
 }
 
 #[tokio::test]
@@ -395,16 +404,7 @@ async fn a_translator_exchanges_a_file_from_the_editor() {
 
     // A file that loses a unit's place is refused, each problem at its line.
     let bad = xml.replacen("<unit id=\"@course.title\">", "<unit id=\"no-such\">", 1);
-    let (ct, body) = xliff_upload(bad.as_bytes());
-    let r = tina
-        .request(
-            axum::http::Method::POST,
-            &upload,
-            axum::body::Body::from(body),
-            Some(&ct),
-            &[],
-        )
-        .await;
+    let r = upload_xliff(&mut tina, &upload, bad.as_bytes()).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("nothing was saved"), "{}", r.body);
     assert!(r.body.contains("Line "), "{}", r.body);
@@ -416,16 +416,7 @@ async fn a_translator_exchanges_a_file_from_the_editor() {
         1,
     );
     assert_ne!(good, xml);
-    let (ct, body) = xliff_upload(good.as_bytes());
-    let r = tina
-        .request(
-            axum::http::Method::POST,
-            &upload,
-            axum::body::Body::from(body),
-            Some(&ct),
-            &[],
-        )
-        .await;
+    let r = upload_xliff(&mut tina, &upload, good.as_bytes()).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let list = tina.get(&format!("{API}/fr/segments")).await.json();
     assert_eq!(list[0]["translation"], "Quiz, cours TR1");
