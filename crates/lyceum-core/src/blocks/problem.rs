@@ -217,7 +217,18 @@ impl BlockKind for ProblemKind {
     /// an answer given in any language scores exactly as in the source. A translated copy
     /// is parsed again (its inputs keep their ids); a translated text that would break
     /// the problem's XML is left out, and the source's text shows in its place.
+    ///
+    /// A dropdown's options are values and text at once: each is also an `option`
+    /// segment (after the problem's text, in document order), whose translation becomes
+    /// the option's label in the parsed copy only. The XML keeps the source's options, so
+    /// what is submitted, graded, stored and exported is the same in every language.
     fn translatable(c: &mut ProblemContent, visit: &mut dyn FnMut(Field<'_>, &mut String)) {
+        let options: Vec<Vec<String>> = match &c.parsed {
+            Some(p) => dropdown_options(p),
+            None => capa::parse("problem", &c.xml)
+                .map(|p| dropdown_options(&p))
+                .unwrap_or_default(),
+        };
         let source = c.xml.clone();
         c.xml = replace_capa_segments(&source, |segment| {
             let mut text = segment.to_owned();
@@ -237,7 +248,35 @@ impl BlockKind for ProblemKind {
                 Err(_) => c.xml = source,
             }
         }
+        let mut labels = options.clone();
+        for label in labels.iter_mut().flatten() {
+            visit(Field::list("option", false), label);
+        }
+        if labels != options
+            && let Some(parsed) = &mut c.parsed
+        {
+            let dropdowns = Arc::make_mut(parsed)
+                .responses
+                .iter_mut()
+                .flat_map(|r| r.inputs.iter_mut())
+                .filter(|i| matches!(i.widget, capa::Widget::Select { .. }));
+            for ((input, labels), options) in dropdowns.zip(labels).zip(&options) {
+                if labels != *options {
+                    input.option_labels = labels;
+                }
+            }
+        }
     }
+}
+
+/// Each dropdown's options, in document order.
+fn dropdown_options(p: &Problem) -> Vec<Vec<String>> {
+    p.inputs()
+        .filter_map(|i| match &i.widget {
+            capa::Widget::Select { options } => Some(options.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -305,6 +344,187 @@ mod tests {
         broken.parse("p1").unwrap();
         ProblemKind::translatable(&mut broken, &mut |_, t| *t = format!("{t} & <oops"));
         assert_eq!(broken.xml, MC);
+    }
+
+    /// Two dropdowns: the attribute form (with an apostrophe between letters and an
+    /// escaped quote) and the element form (with a hint and an escaped ampersand).
+    const DROPDOWNS: &str = r#"<problem><optionresponse><label>Who decides?</label>
+        <optioninput options="('The board','it\'s the chair','nobody hasn't')" correct="it's the chair"/></optionresponse>
+        <optionresponse><label>Which form?</label><optioninput>
+        <option correct="False">Memo &amp; letter<optionhint>Too <b>informal</b>.</optionhint></option>
+        <option correct="True">MoU</option></optioninput></optionresponse></problem>"#;
+
+    fn fields_and_texts(c: &ProblemContent) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        ProblemKind::translatable(&mut c.clone(), &mut |f, t| {
+            out.push((f.name.to_owned(), t.clone()));
+        });
+        out
+    }
+
+    #[test]
+    fn dropdown_options_are_segments_after_the_text_in_order() {
+        let mut c = ProblemContent::new(DROPDOWNS);
+        let unparsed = fields_and_texts(&c);
+        c.parse("p1").unwrap();
+        let found = fields_and_texts(&c);
+        assert_eq!(found, unparsed, "the same walk, parsed or not");
+        let want = [
+            ("text", "Who decides?"),
+            ("text", "Which form?"),
+            ("text", "Too <b>informal</b>."),
+            ("option", "The board"),
+            ("option", "it's the chair"),
+            ("option", "nobody hasn't"),
+            ("option", "Memo & letter"),
+            ("option", "MoU"),
+        ];
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(f, t)| ((*f).to_owned(), (*t).to_owned()))
+            .collect();
+        assert_eq!(found, want);
+        // Every option is one of a list, in plain text.
+        ProblemKind::translatable(&mut c.clone(), &mut |f, _| {
+            if f.name == "option" {
+                assert_eq!(f, Field::list("option", false));
+            }
+        });
+    }
+
+    #[test]
+    fn an_edited_option_keeps_its_segment_and_a_new_one_gets_its_own() {
+        use crate::translation::{assign_ids, collect};
+        let ids = |xml: &str, previous: &[crate::translation::Segment]| {
+            let mut pieces = Vec::new();
+            ProblemKind::translatable(
+                &mut ProblemContent::new(xml),
+                &mut collect("p", &mut pieces),
+            );
+            assign_ids(previous, &pieces)
+        };
+        let before = ids(DROPDOWNS, &[]);
+        let edited = DROPDOWNS
+            .replace("nobody hasn't", "nobody has not")
+            .replace(
+                "<option correct=\"True\">MoU</option>",
+                "<option correct=\"True\">MoU</option><option correct=\"False\">Contract</option>",
+            );
+        let after = ids(&edited, &before);
+        let option_ids = |s: &[crate::translation::Segment]| -> Vec<(String, String)> {
+            s.iter()
+                .filter(|s| s.group() == "p.option")
+                .map(|s| (s.id.clone(), s.text.clone()))
+                .collect()
+        };
+        let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+            v.iter()
+                .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+                .collect()
+        };
+        assert_eq!(
+            option_ids(&after),
+            pairs(&[
+                ("p.option.1", "The board"),
+                ("p.option.2", "it's the chair"),
+                ("p.option.3", "nobody has not"),
+                ("p.option.4", "Memo & letter"),
+                ("p.option.5", "MoU"),
+                ("p.option.6", "Contract"),
+            ])
+        );
+    }
+
+    fn french(c: &ProblemContent) -> ProblemContent {
+        let mut fr = c.clone();
+        ProblemKind::translatable(&mut fr, &mut |f, t| {
+            *t = match (f.name, t.as_str()) {
+                ("text", "Too <b>informal</b>.") => "Trop <b>familier</b>.".into(),
+                ("option", "it's the chair") => "c'est la présidente".into(),
+                ("option", "Memo & letter") => "Note & lettre".into(),
+                ("option", "MoU") => "Protocole d'accord".into(),
+                _ => t.clone(),
+            };
+        });
+        fr
+    }
+
+    #[test]
+    fn a_translated_dropdown_shows_labels_and_keeps_its_values() {
+        let mut c = ProblemContent::new(DROPDOWNS);
+        c.parse("p1").unwrap();
+        let fr = french(&c);
+        assert!(fr.xml.contains("Trop <b>familier</b>."));
+        assert!(
+            fr.xml
+                .contains(r#"options="('The board','it\'s the chair','nobody hasn't')""#),
+            "the XML keeps its options: {}",
+            fr.xml
+        );
+        let (src, tr) = (c.parsed.unwrap(), fr.parsed.unwrap());
+        let inputs: Vec<&capa::Input> = tr.inputs().collect();
+        assert_eq!(
+            inputs[0].labelled_options(),
+            [
+                ("The board", "The board"),
+                ("it's the chair", "c'est la présidente"),
+                ("nobody hasn't", "nobody hasn't")
+            ]
+        );
+        assert_eq!(
+            inputs[1].labelled_options(),
+            [
+                ("Memo & letter", "Note & lettre"),
+                ("MoU", "Protocole d'accord")
+            ]
+        );
+        assert_eq!(inputs[1].answer_label("MoU"), "Protocole d'accord");
+        assert_eq!(inputs[1].answer_label("other"), "other");
+        // The source shows its options as they are, and never carries labels.
+        assert!(src.inputs().all(|i| i.option_labels.is_empty()));
+        assert_eq!(
+            src.inputs().next().unwrap().labelled_options()[1],
+            ("it's the chair", "it's the chair")
+        );
+        assert_eq!(
+            tr.inputs().map(|i| &i.widget).collect::<Vec<_>>(),
+            src.inputs().map(|i| &i.widget).collect::<Vec<_>>(),
+            "the values answers are given as are the source's"
+        );
+    }
+
+    #[test]
+    fn an_answer_from_a_translated_dropdown_scores_as_in_the_source() {
+        let mut c = ProblemContent::new(DROPDOWNS);
+        c.parse("p1").unwrap();
+        let fr = french(&c);
+        let (src, tr) = (c.parsed.unwrap(), fr.parsed.unwrap());
+        let ids: Vec<String> = src.inputs().map(|i| i.id.clone()).collect();
+        let one = |v: &str| capa::AnswerValue::One(v.to_owned());
+        for (first, second, earned) in [
+            ("it's the chair", "MoU", 2.0),
+            ("The board", "MoU", 1.0),
+            ("it's the chair", "Memo & letter", 1.0),
+            // A label is not a value: it scores nothing, in any language.
+            ("c'est la présidente", "Protocole d'accord", 0.0),
+        ] {
+            let answers: capa::Answers =
+                [(ids[0].clone(), one(first)), (ids[1].clone(), one(second))].into();
+            let (s, t) = (
+                capa::grade(&src, &answers).unwrap(),
+                capa::grade(&tr, &answers).unwrap(),
+            );
+            assert_eq!((s.earned, t.earned), (earned, earned), "{first} / {second}");
+        }
+        // The option's hint is feedback in the reader's language.
+        let answers: capa::Answers = [(ids[1].clone(), one("Memo & letter"))].into();
+        let feedback = |p: &capa::Problem| {
+            capa::grade(p, &answers).unwrap().inputs[&ids[1]]
+                .feedback
+                .clone()
+        };
+        assert_eq!(feedback(&src).as_deref(), Some("Too <b>informal</b>."));
+        assert_eq!(feedback(&tr).as_deref(), Some("Trop <b>familier</b>."));
     }
 
     impl ProblemContent {

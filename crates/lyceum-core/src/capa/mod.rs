@@ -135,6 +135,35 @@ pub struct Input {
     pub label: Option<String>,
     /// Extra description of the question (sanitised HTML).
     pub description: Option<String>,
+    /// A dropdown's option labels, by position, where a translated copy shows other text
+    /// than its options (which stay the values answers are given and checked as); empty
+    /// where the options show as they are.
+    pub option_labels: Vec<String>,
+}
+
+impl Input {
+    /// A dropdown's options as `(value, label)`: what is submitted and what shows.
+    pub fn labelled_options(&self) -> Vec<(&str, &str)> {
+        let Widget::Select { options } = &self.widget else {
+            return Vec::new();
+        };
+        options
+            .iter()
+            .enumerate()
+            .map(|(i, o)| {
+                let label = self.option_labels.get(i).unwrap_or(o);
+                (o.as_str(), label.as_str())
+            })
+            .collect()
+    }
+
+    /// What shows for the answer `value`: a dropdown option's label, else the value.
+    pub fn answer_label<'a>(&'a self, value: &'a str) -> &'a str {
+        self.labelled_options()
+            .into_iter()
+            .find(|(v, _)| *v == value)
+            .map_or(value, |(_, label)| label)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

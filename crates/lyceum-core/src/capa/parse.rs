@@ -448,6 +448,7 @@ fn unsupported_response(resp: &Element, k: usize, ids: &[(Vec<usize>, String)]) 
                 },
                 label: None,
                 description: None,
+                option_labels: Vec::new(),
             }
         })
         .collect();
@@ -525,6 +526,7 @@ fn parse_response(
             },
             label: None,
             description: None,
+            option_labels: Vec::new(),
         });
     }
     let (kind, detail) = match tag {

@@ -68,8 +68,9 @@ enum Markup {
     Html,
     /// A capa problem's XML: only HTML's inline elements are inline; every other element
     /// (`choice`, `label`, `hint`, `solution`, `p`…) splits, and the content of
-    /// [`OPAQUE`] elements is never a segment (scripts, and the options of a dropdown,
-    /// whose text is also the value answers are checked against).
+    /// [`OPAQUE`] elements is never a segment (scripts, answers). Inside a dropdown
+    /// (`optioninput`) only its `optionhint`s are: an option's text is also the value
+    /// answers are checked against (the problem's kind gives it a label of its own).
     CapaXml,
 }
 
@@ -85,7 +86,6 @@ const OPAQUE: &[&str] = &[
     "formulaequationinput",
     "math",
     "option",
-    "optioninput",
     "responseparam",
     "script",
     "style",
@@ -112,12 +112,34 @@ fn ranges(html: &str, markup: Markup) -> Vec<Range<usize>> {
     // Open inline elements inside the current run: a block tag inside them (invalid,
     // but possible) does not split the run's markup in two.
     let mut inline_depth = 0usize;
+    // Inside a capa dropdown, and inside one of its option's hints.
+    let (mut dropdown, mut hint) = (false, false);
     let bytes = html.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'<' {
             let end = tag_end(bytes, i);
             let tag = Tag::read(&html[i..end]);
+            if markup == Markup::CapaXml
+                && let Some(name) = tag.name.as_deref()
+                && (name == "optioninput" || (dropdown && name == "optionhint"))
+            {
+                flush(html, &mut run, &mut out);
+                inline_depth = 0;
+                let open = !tag.closing && !tag.self_closing;
+                if name == "optioninput" {
+                    (dropdown, hint) = (open, false);
+                } else {
+                    hint = open;
+                }
+                i = end;
+                continue;
+            }
+            if dropdown && !hint {
+                // An option's text and markup: its value, never a segment.
+                i = end;
+                continue;
+            }
             if markup == Markup::CapaXml
                 && let Some(name) = tag.name.as_deref()
                 && OPAQUE.contains(&name)
@@ -155,7 +177,9 @@ fn ranges(html: &str, markup: Markup) -> Vec<Range<usize>> {
             i = end;
         } else {
             let next = html[i..].find('<').map_or(html.len(), |n| i + n);
-            extend(&mut run, i, next);
+            if !dropdown || hint {
+                extend(&mut run, i, next);
+            }
             i = next;
         }
     }
@@ -383,7 +407,7 @@ mod tests {
             <choice correct=\"false\">All rights reserved</choice>\n\
             </choicegroup></multiplechoiceresponse>\n\
             <optionresponse><p>Pick one</p><optioninput options=\"('yes','no')\" correct=\"yes\"/></optionresponse>\n\
-            <optionresponse><optioninput><option correct=\"True\">oui</option><option>non</option></optioninput></optionresponse>\n\
+            <optionresponse><optioninput><option correct=\"True\">oui<optionhint>Yes, <b>this</b>.</optionhint></option><option>non <i>x</i></option></optioninput></optionresponse>\n\
             <stringresponse answer=\"Paris\"><additional_answer answer=\"paris\">x</additional_answer><textline size=\"20\"/></stringresponse>\n\
             <script type=\"loncapa/python\">x = 1 < 2</script>\n\
             <demandhint><hint>Think of Wikipedia.</hint></demandhint>\n\
@@ -401,6 +425,7 @@ mod tests {
                 "Yes: free.",
                 "All rights reserved",
                 "Pick one",
+                "Yes, <b>this</b>.",
                 "Think of Wikipedia.",
                 "BY-SA is free."
             ]

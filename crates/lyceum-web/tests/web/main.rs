@@ -48,6 +48,7 @@ mod studio_outline;
 mod surveys;
 mod translate_pages;
 mod translations;
+mod translations_dropdown;
 mod translations_xliff;
 mod trust;
 mod upstream;

@@ -75,7 +75,10 @@ async fn a_translator_translates_segments_and_an_author_publishes_the_language()
     assert!(with_source(&list, "CC BY-SA 4.0")["id"].is_string());
     // (A checkbox's choice text is shown, and translated; its value is its position.)
     assert!(with_source(&list, "Wikidata")["id"].is_string());
-    for value in ["3.14", "1%", "WD", "GFDL", "CC0','CC BY-SA"] {
+    // (A dropdown's option is shown, and translated as its label; its value stays the
+    // source's option, see translations_dropdown.rs.)
+    assert_eq!(with_source(&list, "GFDL")["id"], "s1-1-1-5.option.3");
+    for value in ["3.14", "1%", "WD", "CC0','CC BY-SA"] {
         assert!(
             all.iter()
                 .all(|s| !s["source"].as_str().unwrap().contains(value)),

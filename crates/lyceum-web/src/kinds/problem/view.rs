@@ -410,7 +410,7 @@ fn widget(
     match &input.widget {
         Widget::Radio { .. } => choice_field(p, problem, input_id, seed, true, &f, out),
         Widget::Checkbox { .. } => choice_field(p, problem, input_id, seed, false, &f, out),
-        Widget::Select { options } => select_field(p, options, &f, out),
+        Widget::Select { .. } => select_field(p, input, &f, out),
         Widget::Text { size, numeric } => text_field(p, *size, *numeric, &f, out),
         Widget::Other { .. } => {}
     }
@@ -440,13 +440,17 @@ fn values(v: Option<&AnswerValue>) -> Vec<&str> {
     }
 }
 
-/// "The answer is …" beside a menu or a text field, when answers show.
-fn answer_is(p: &Page, f: &Field<'_>, out: &mut String) {
+/// "The answer is …" beside a menu (its option's label) or a text field, when answers
+/// show.
+fn answer_is(p: &Page, menu: Option<&capa::Input>, f: &Field<'_>, out: &mut String) {
     if let Some(v) = f.correct_values.first() {
         out.push_str(&format!(
             r#"<span class="problem__answer">{}{}</span>"#,
             p.icon("Check"),
-            p.t1("lyceum-problem-answer-is", v.to_string())
+            p.t1(
+                "lyceum-problem-answer-is",
+                menu.map_or(*v, |i| i.answer_label(v)).to_string()
+            )
         ));
     }
 }
@@ -515,8 +519,9 @@ fn choice_field(
     out.push_str("</fieldset>");
 }
 
-/// A menu of options.
-fn select_field(p: &Page, options: &[String], f: &Field<'_>, out: &mut String) {
+/// A menu of options: each shows its label (in a translated copy, the option in the
+/// reader's language) and submits its value (the source's option, whatever the language).
+fn select_field(p: &Page, input: &capa::Input, f: &Field<'_>, out: &mut String) {
     let Field {
         name,
         shown_label,
@@ -538,21 +543,22 @@ fn select_field(p: &Page, options: &[String], f: &Field<'_>, out: &mut String) {
     }
     out.push_str(description);
     out.push_str(&format!(r#"<select id="{field_id}" class="cdx-select" name="{name}"{aria_label}{described}{invalid}><option value="">{}</option>"#, p.t("lyceum-problem-select-option")));
-    for o in options {
-        let sel = if selected.contains(&o.as_str()) {
+    for (value, label) in input.labelled_options() {
+        let sel = if selected.contains(&value) {
             " selected"
         } else {
             ""
         };
         out.push_str(&format!(
-            r#"<option value="{0}"{sel}>{0}</option>"#,
-            escape(o)
+            r#"<option value="{}"{sel}>{}</option>"#,
+            escape(value),
+            escape(label)
         ));
     }
     out.push_str("</select>");
     out.push_str(missing_note);
     status(p, out, *result);
-    answer_is(p, f, out);
+    answer_is(p, Some(input), f, out);
     out.push_str("</div>");
 }
 
@@ -599,7 +605,7 @@ fn text_field(p: &Page, size: Option<u32>, numeric: bool, f: &Field<'_>, out: &m
     ));
     out.push_str(missing_note);
     status(p, out, *result);
-    answer_is(p, f, out);
+    answer_is(p, None, f, out);
     out.push_str(close);
 }
 
