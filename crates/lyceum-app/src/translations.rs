@@ -35,7 +35,7 @@ pub async fn current_segments(db: &mut impl Db, row: &CourseRow, now: i64) -> Re
         return Ok(segments.clone());
     }
     let tree = courses::load_tree(db, row.id()).await?;
-    pieces.extend(tree.translatable_pieces());
+    pieces.extend(tree.translatable_pieces(&row.language));
     let previous = stored.map(|(_, s)| s).unwrap_or_default();
     let segments = translation::assign_ids(&previous, &pieces);
     repo::save_segments(db, row.id(), row.content_version, &segments, now).await?;
@@ -697,6 +697,103 @@ pub async fn import_xliff(
         for (id, text, from) in &writes {
             repo::put(&mut tx, course.row.id(), &lang, id, text, from, me, now).await?;
         }
+    }
+    tx.commit().await?;
+    report.saved = writes.len();
+    Ok(Ok(report))
+}
+
+/// A cue of a video that a subtitle file could not translate: when it starts (ms), and
+/// why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CueProblem {
+    pub start_ms: u64,
+    pub error: DomainError,
+}
+
+/// Import a subtitle file (WebVTT or SRT) in `lang` for the video `block` (its
+/// url_name): each of the video's cues takes, as its translation, the text of the
+/// file's cue that overlaps it most in time. A file that does not parse is refused at
+/// its line; otherwise every text is checked first, and either all are saved or none.
+/// For those who translate the course.
+pub async fn import_subtitles(
+    env: &Env,
+    actor: &Actor,
+    key: &str,
+    lang: &str,
+    block: &str,
+    body: &[u8],
+) -> Result<std::result::Result<ImportReport, Vec<CueProblem>>> {
+    use lyceum_core::blocks::video::{Video, overlapping};
+    let me = user_of(actor)?;
+    let mut tx = env.store.begin().await?;
+    let course = load_for(&mut tx, env, actor, key, Action::Translate).await?;
+    let lang = target_language(&course.row, lang)?;
+    if body.len() > xliff::MAX_FILE_BYTES {
+        return Err(Error::invalid(xliff_too_large()));
+    }
+    let text = std::str::from_utf8(body)
+        .map_err(|_| Error::invalid(DomainError::new("lyceum-files-error-subtitles-utf8")))?;
+    let file = lyceum_core::subtitles::parse(text).map_err(Error::invalid)?;
+    let now = env.now_ms();
+    let segments = current_segments(&mut tx, &course.row, now).await?;
+    let tree = courses::load_tree(&mut tx, course.row.id()).await?;
+    let video = tree
+        .find_url_name(block)
+        .and_then(|i| tree.node(i).content_of::<Video>())
+        .ok_or_else(Error::not_found)?;
+    // The cues that are segments, in the order the segments were taken.
+    let source: Vec<_> = video
+        .source_track(&course.row.language)
+        .map(|i| &video.tracks[i].cues[..])
+        .unwrap_or_default()
+        .iter()
+        .filter(|c| !c.text.trim().is_empty())
+        .cloned()
+        .collect();
+    let group = format!("{block}.cue");
+    let ids: Vec<&Segment> = segments.iter().filter(|s| s.group() == group).collect();
+    if source.is_empty() || ids.len() != source.len() {
+        return Err(Error::not_found());
+    }
+    let matched = overlapping(&source, &file);
+    if matched.iter().all(Option::is_none) {
+        return Err(Error::invalid(DomainError::new(
+            "lyceum-translate-subtitles-no-overlap",
+        )));
+    }
+    let mut report = ImportReport::default();
+    let mut problems = Vec::new();
+    let mut writes = Vec::new();
+    for ((segment, cue), found) in ids.iter().zip(&source).zip(matched) {
+        let Some(text) = found.map(|i| file[i].text.trim()).filter(|t| !t.is_empty()) else {
+            report.skipped += 1;
+            continue;
+        };
+        match translation::check(segment, text) {
+            Ok(()) => writes.push((segment, text)),
+            Err(r) => problems.push(CueProblem {
+                start_ms: cue.start_ms,
+                error: refusal(&r),
+            }),
+        }
+    }
+    if !problems.is_empty() {
+        return Ok(Err(problems));
+    }
+    repo::add_language(&mut tx, course.row.id(), &lang, now).await?;
+    for (segment, text) in &writes {
+        repo::put(
+            &mut tx,
+            course.row.id(),
+            &lang,
+            &segment.id,
+            text,
+            &segment.text,
+            me,
+            now,
+        )
+        .await?;
     }
     tx.commit().await?;
     report.saved = writes.len();

@@ -47,6 +47,7 @@ const MIGRATIONS: &[Migration] = migrations![
     21 "0021_submission_keys",
     22 "0022_translations",
     23 "0023_translation_settings",
+    24 "0024_segments_again",
 ];
 
 /// The schema version this build brings a database up to (its last migration).

@@ -189,12 +189,10 @@ impl CourseCache {
                 ))
             } else if source_dir != lyceum_i18n::direction(lang) {
                 // Plain text takes no element: Unicode's isolates keep its direction.
-                let open = if source_dir.as_str() == "rtl" {
-                    '\u{2067}'
-                } else {
-                    '\u{2066}'
-                };
-                Some(format!("{open}{}\u{2069}", s.text))
+                Some(lyceum_core::translation::isolated(
+                    &s.text,
+                    source_dir.as_str() == "rtl",
+                ))
             } else {
                 None
             }
@@ -210,7 +208,9 @@ impl CourseCache {
                 mark(s)
             }
         };
-        let tree = source.tree.translated(&blocks, &mut translate);
+        let tree = source
+            .tree
+            .translated(&row.language, lang, &blocks, &mut translate);
         let own_texts = CourseTexts::translated(row, &own, &mut translate);
         let copy = Arc::new(CachedCourse {
             version: source.version,
@@ -328,6 +328,10 @@ pub struct CourseCx {
     /// The language the course is written in. `row.language` is the language shown:
     /// this one, or a published translation's the viewer reads it in.
     pub source_language: String,
+    /// On a unit page of a translated course: the course in each published language
+    /// (shared copies), for kinds that offer what the other languages have (a video, its
+    /// subtitles in every language). Empty elsewhere.
+    pub in_languages: Vec<(String, Arc<CachedCourse>)>,
 }
 
 impl CourseCx {
@@ -443,16 +447,35 @@ async fn load_with(cx: &Cx, by: By<'_>) -> AppResult<(CourseCx, UnitPrefetch)> {
         }
         other => other?,
     };
-    let course = localise(cx, viewable(cx, course)?).await?;
+    let unit_page = matches!(by, By::Unit { .. });
+    let course = localise(cx, viewable(cx, course)?, None, unit_page).await?;
     Ok((course, unit))
+}
+
+/// A course by key, as [`load`], shown in `lang` whatever its viewer reads it in: 404
+/// unless it is the course's own language or a published one.
+pub async fn load_in(cx: &Cx, key: &str, lang: &str) -> AppResult<CourseCx> {
+    let course = load_by(&cx.app, By::Key(key), cx.user_id(), cx.actor(), true).await?;
+    let course = localise(cx, viewable(cx, course)?, Some(lang), false).await?;
+    if !course.row.language.eq_ignore_ascii_case(lang) {
+        return Err(AppError::NotFound);
+    }
+    Ok(course)
 }
 
 /// The course in the language its viewer reads it in (issue 17): the one asked for
 /// (`?content_lang=` on pages, `?lang=` in the API), else the enrolled learner's choice,
 /// else the interface language, when the course is published in it; its own language
 /// otherwise. A course never translated costs nothing more; a translated one, one
-/// statement when its languages changed since this node last read them.
-async fn localise(cx: &Cx, mut course: CourseCx) -> AppResult<CourseCx> {
+/// statement when its languages changed since this node last read them. `forced`: the
+/// language to show, if offered, whatever the viewer asked; `every_language`: keep the
+/// copies in every published language too (a unit page).
+async fn localise(
+    cx: &Cx,
+    mut course: CourseCx,
+    forced: Option<&str>,
+    every_language: bool,
+) -> AppResult<CourseCx> {
     let Some(version) = course.row.translations_version.filter(|v| *v > 0) else {
         return Ok(course);
     };
@@ -465,6 +488,16 @@ async fn localise(cx: &Cx, mut course: CourseCx) -> AppResult<CourseCx> {
     if langs.is_empty() {
         return Ok(course);
     }
+    if every_language {
+        for lang in langs.iter() {
+            let copy = cx
+                .app
+                .courses()
+                .translated(&cx.app, &course.row, &course.content, lang)
+                .await?;
+            course.in_languages.push((lang.clone(), copy));
+        }
+    }
     let asked = query_value(&cx.page.path, "content_lang").or_else(|| {
         cx.page
             .path
@@ -476,11 +509,14 @@ async fn localise(cx: &Cx, mut course: CourseCx) -> AppResult<CourseCx> {
         let l = lyceum_app::translations::normalise_language(l)?;
         (l.eq_ignore_ascii_case(&course.source_language) || langs.contains(&l)).then_some(l)
     };
-    let chosen = asked
-        .as_deref()
-        .and_then(offered)
-        .or_else(|| course.viewer.content_lang.as_deref().and_then(offered))
-        .or_else(|| offered(&cx.page.bcp47));
+    let chosen = match forced {
+        Some(lang) => offered(lang),
+        None => asked
+            .as_deref()
+            .and_then(offered)
+            .or_else(|| course.viewer.content_lang.as_deref().and_then(offered))
+            .or_else(|| offered(&cx.page.bcp47)),
+    };
     let Some(lang) = chosen.filter(|l| !l.eq_ignore_ascii_case(&course.source_language)) else {
         return Ok(course);
     };
@@ -661,6 +697,7 @@ async fn load_unit_by(
             vis,
             actor,
             languages: Arc::default(),
+            in_languages: Vec::new(),
         },
         unit,
     ))

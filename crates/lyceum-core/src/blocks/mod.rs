@@ -102,6 +102,29 @@ pub trait BlockKind {
     /// values — a choice's name, the answers checked against, a file's address — are
     /// never visited. By default a kind has no translatable text.
     fn translatable(_content: &mut Self::Content, _visit: &mut dyn FnMut(Field<'_>, &mut String)) {}
+
+    /// [`translatable`](Self::translatable) told the languages of the walk, for a kind
+    /// whose content holds text in several languages (a video's subtitle tracks): which
+    /// of them is the source (the course's language), and, on a copy being translated,
+    /// where its translations go. It must visit the same fields whatever the target, so
+    /// a copy's walk lines up with the one that listed the segments. By default
+    /// `translatable`.
+    fn translatable_in(
+        content: &mut Self::Content,
+        _langs: Languages<'_>,
+        visit: &mut dyn FnMut(Field<'_>, &mut String),
+    ) {
+        Self::translatable(content, visit)
+    }
+}
+
+/// The languages of a walk of a block's translatable text (issue 17).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Languages<'a> {
+    /// The course's own language.
+    pub source: &'a str,
+    /// The language of the copy being translated; `None` while listing the segments.
+    pub target: Option<&'a str>,
 }
 
 /// How code outside a kind's module reaches its content: `ProblemKind::of(&leaf)`, never
@@ -186,6 +209,15 @@ macro_rules! kinds {
             pub fn translatable(&mut self, visit: &mut dyn FnMut(Field<'_>, &mut String)) {
                 match self {
                     $(LeafContent::$variant(c) => <$kind as BlockKind>::translatable(c, visit),)*
+                    LeafContent::Unknown { .. } => {}
+                }
+            }
+
+            /// The block's translatable text in a walk in `langs` (see
+            /// `BlockKind::translatable_in`).
+            pub fn translatable_in(&mut self, langs: Languages<'_>, visit: &mut dyn FnMut(Field<'_>, &mut String)) {
+                match self {
+                    $(LeafContent::$variant(c) => <$kind as BlockKind>::translatable_in(c, langs, visit),)*
                     LeafContent::Unknown { .. } => {}
                 }
             }

@@ -1,11 +1,14 @@
 //! Video blocks: HTML5 sources, subtitle tracks in several languages with their cues (for
 //! the interactive transcript), and download links — learners on poor connections must be
-//! able to take the recording with them.
+//! able to take the recording with them. The cues of the track in the course's language
+//! are translatable (issue 17): a translated copy of the course gets a track made from
+//! them in its language, unless one was uploaded for it.
 
-use super::{BlockKind, CompletionRule};
+use super::{BlockKind, CompletionRule, Languages};
 use crate::error::DomainError;
 use crate::media::is_valid_asset_name;
 use crate::subtitles::Cue;
+use crate::translation::{self, Field};
 use serde::{Deserialize, Serialize};
 
 /// Where a media file lives: an asset of this course, or an external URL (e.g. Commons).
@@ -46,6 +49,10 @@ pub struct SubtitleTrack {
     /// The cues, copied at save time so the transcript renders without reading files.
     #[serde(default)]
     pub cues: Vec<CueData>,
+    /// Made from the source track's cues and their translations, in a translated copy of
+    /// the course (never stored): served as WebVTT from its cues, `media` names no file.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub generated: bool,
 }
 
 /// Serialisable form of a subtitle cue.
@@ -207,6 +214,50 @@ pub fn is_commons_video_name(name: &str) -> bool {
             .any(|c| c.is_control() || "#<>[]|{}/".contains(c))
 }
 
+impl VideoContent {
+    /// The track whose cues are translated: the one in the course's language `lang`,
+    /// else the first.
+    pub fn source_track(&self, lang: &str) -> Option<usize> {
+        self.tracks
+            .iter()
+            .position(|t| t.lang.eq_ignore_ascii_case(lang))
+            .or((!self.tracks.is_empty()).then_some(0))
+    }
+
+    /// The track in `lang`, uploaded or generated.
+    pub fn track(&self, lang: &str) -> Option<&SubtitleTrack> {
+        self.tracks
+            .iter()
+            .find(|t| t.lang.eq_ignore_ascii_case(lang))
+    }
+}
+
+/// For each of `source`'s cues, the one of `other` (subtitles of the same video in
+/// another language) whose time range overlaps it most, if any does: how a subtitle
+/// file's cues are taken as translations of the source's, whatever their cutting.
+pub fn overlapping(source: &[CueData], other: &[Cue]) -> Vec<Option<usize>> {
+    source
+        .iter()
+        .map(|s| {
+            let mut best = None;
+            let mut most = 0;
+            for (i, o) in other.iter().enumerate() {
+                let overlap = s
+                    .end_ms
+                    .min(o.end_ms)
+                    .saturating_sub(s.start_ms.max(o.start_ms));
+                if overlap > most {
+                    (best, most) = (Some(i), overlap);
+                }
+            }
+            best
+        })
+        .collect()
+}
+
+/// A cue's text: one segment of a list, plain text, in time order.
+const CUE: Field<'static> = Field::list("cue", false);
+
 pub struct Video;
 
 const VIDEO_MIMES: [&str; 3] = ["video/webm", "video/mp4", "video/ogg"];
@@ -270,6 +321,52 @@ impl BlockKind for Video {
             Some(CompletionRule::Watched(WATCHED_THRESHOLD))
         }
     }
+
+    /// The first track's cues: without the course's language, the first track stands for
+    /// its source (see `translatable_in`).
+    fn translatable(c: &mut VideoContent, visit: &mut dyn FnMut(Field<'_>, &mut String)) {
+        if let Some(t) = c.tracks.first_mut() {
+            for cue in &mut t.cues {
+                visit(CUE, &mut cue.text);
+            }
+        }
+    }
+
+    /// The source track's cues, one list segment each. On a copy in another language the
+    /// translations go into a new track in that language, made from the source's cues
+    /// (untranslated ones keep the source's text), which joins the video when at least
+    /// one cue is translated and no track was uploaded in that language: a translator's
+    /// cues never replace a file someone chose. The source track stays as it is.
+    fn translatable_in(
+        c: &mut VideoContent,
+        langs: Languages<'_>,
+        visit: &mut dyn FnMut(Field<'_>, &mut String),
+    ) {
+        let Some(src) = c.source_track(langs.source) else {
+            return;
+        };
+        let Some(target) = langs.target else {
+            for cue in &mut c.tracks[src].cues {
+                visit(CUE, &mut cue.text);
+            }
+            return;
+        };
+        let source = &c.tracks[src];
+        let mut track = SubtitleTrack {
+            lang: target.to_owned(),
+            media: MediaRef::Url(String::new()),
+            cues: source.cues.clone(),
+            generated: true,
+        };
+        let mut translated = false;
+        for (cue, from) in track.cues.iter_mut().zip(&source.cues) {
+            visit(CUE, &mut cue.text);
+            translated |= !translation::is_source_text(&cue.text, &from.text);
+        }
+        if translated && c.track(target).is_none() {
+            c.tracks.push(track);
+        }
+    }
 }
 
 /// YouTube's ids are 11 characters of `[A-Za-z0-9_-]`; a little slack for old ones.
@@ -305,11 +402,13 @@ mod tests {
                     lang: "en".into(),
                     media: MediaRef::Asset("intro.en.vtt".into()),
                     cues: vec![],
+                    generated: false,
                 },
                 SubtitleTrack {
                     lang: "fr".into(),
                     media: MediaRef::Asset("intro.fr.vtt".into()),
                     cues: vec![],
+                    generated: false,
                 },
             ],
             poster: None,
@@ -455,5 +554,173 @@ mod commons_tests {
             Video::validate(c).unwrap_err().key.0,
             "lyceum-error-video-no-source"
         );
+    }
+}
+
+#[cfg(test)]
+mod translation_tests {
+    use super::*;
+    use crate::translation::{Apply, Piece, Segment, assign_ids, collect, isolated};
+
+    fn track(lang: &str, texts: &[&str]) -> SubtitleTrack {
+        SubtitleTrack {
+            lang: lang.into(),
+            media: MediaRef::Asset(format!("v.{lang}.vtt")),
+            cues: texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| CueData {
+                    start_ms: i as u64 * 1000,
+                    end_ms: i as u64 * 1000 + 900,
+                    text: (*t).into(),
+                })
+                .collect(),
+            generated: false,
+        }
+    }
+
+    fn video(tracks: Vec<SubtitleTrack>) -> VideoContent {
+        serde_json::from_value::<VideoContent>(serde_json::json!({
+            "sources": [{"media": {"asset": "v.webm"}, "mime": "video/webm"}]
+        }))
+        .map(|v| VideoContent { tracks, ..v })
+        .unwrap()
+    }
+
+    fn pieces(v: &VideoContent, lang: &str) -> Vec<Piece> {
+        let mut out = Vec::new();
+        let langs = Languages {
+            source: lang,
+            target: None,
+        };
+        Video::translatable_in(&mut v.clone(), langs, &mut collect("intro", &mut out));
+        out
+    }
+
+    /// `v` in `target`, with `fr` giving translations by segment id.
+    fn copy(
+        v: &VideoContent,
+        segments: &[Segment],
+        target: &str,
+        fr: &[(&str, &str)],
+    ) -> VideoContent {
+        let mut c = v.clone();
+        let mut apply = Apply::new(segments, |_, s: &Segment| {
+            fr.iter()
+                .find(|(id, _)| *id == s.id)
+                .map(|(_, t)| (*t).to_owned())
+        });
+        let langs = Languages {
+            source: "en",
+            target: Some(target),
+        };
+        Video::translatable_in(&mut c, langs, &mut |f, t| apply.visit("intro", f, t));
+        c
+    }
+
+    #[test]
+    fn the_course_languages_cues_are_a_list_in_time_order() {
+        let v = video(vec![
+            track("fr", &["Bonjour", "Au revoir"]),
+            track("en", &["Hello", "", "Goodbye"]),
+        ]);
+        let p = pieces(&v, "en");
+        let texts: Vec<&str> = p.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(texts, ["Hello", "Goodbye"], "an empty cue is no segment");
+        assert!(
+            p.iter()
+                .all(|p| p.group == "intro.cue" && p.list && !p.html)
+        );
+        let ids: Vec<String> = assign_ids(&[], &p).into_iter().map(|s| s.id).collect();
+        assert_eq!(ids, ["intro.cue.1", "intro.cue.2"]);
+        // No track in the course's language: the first one is the source.
+        assert_eq!(pieces(&v, "ar")[0].text, "Bonjour");
+        assert!(pieces(&video(vec![]), "en").is_empty());
+    }
+
+    #[test]
+    fn editing_one_cue_keeps_every_id() {
+        let before = assign_ids(
+            &[],
+            &pieces(&video(vec![track("en", &["A", "B", "C"])]), "en"),
+        );
+        let edited = video(vec![track("en", &["A", "B, said better", "C"])]);
+        let after = assign_ids(&before, &pieces(&edited, "en"));
+        let ids: Vec<&str> = after.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["intro.cue.1", "intro.cue.2", "intro.cue.3"]);
+        assert_eq!(after[1].text, "B, said better");
+    }
+
+    #[test]
+    fn a_copy_gets_a_track_in_its_language_from_the_translated_cues() {
+        let v = video(vec![track("en", &["Hello", "Goodbye"])]);
+        let segments = assign_ids(&[], &pieces(&v, "en"));
+        let fr = copy(&v, &segments, "fr", &[("intro.cue.2", "Au revoir")]);
+        assert_eq!(fr.tracks.len(), 2);
+        assert_eq!(fr.tracks[0], v.tracks[0], "the source track stays as it is");
+        let t = fr.track("fr").unwrap();
+        assert!(t.generated);
+        let texts: Vec<&str> = t.cues.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["Hello", "Au revoir"],
+            "untranslated cues keep the source"
+        );
+        assert_eq!((t.cues[1].start_ms, t.cues[1].end_ms), (1000, 1900));
+        // Nothing translated (the source only, as is or between isolates): no track.
+        assert_eq!(copy(&v, &segments, "de", &[]).tracks.len(), 1);
+        let marked = isolated("Hello", false);
+        let ar = copy(&v, &segments, "ar", &[("intro.cue.1", &marked)]);
+        assert_eq!(ar.tracks.len(), 1);
+        // The generated track is never stored.
+        let json = serde_json::to_value(&v).unwrap();
+        assert!(json["tracks"][0].get("generated").is_none());
+    }
+
+    #[test]
+    fn a_files_cues_are_matched_by_the_time_they_overlap_most() {
+        let source = track("en", &["A", "B", "C"]).cues; // 0–900, 1000–1900, 2000–2900
+        let cue = |start_ms, end_ms| Cue {
+            start_ms,
+            end_ms,
+            text: String::new(),
+        };
+        let other = [cue(0, 1200), cue(1200, 2100), cue(5000, 6000)];
+        assert_eq!(
+            overlapping(&source, &other),
+            [Some(0), Some(1), Some(1)],
+            "B overlaps the second more (700 against 200); C only the second"
+        );
+        assert_eq!(overlapping(&source, &[cue(3000, 4000)]), [None, None, None]);
+    }
+
+    #[test]
+    fn an_uploaded_track_in_the_copys_language_wins() {
+        let v = video(vec![
+            track("en", &["Hello", "Goodbye"]),
+            track("fr", &["Salut", "Ciao"]),
+        ]);
+        let segments = assign_ids(&[], &pieces(&v, "en"));
+        let fr = copy(&v, &segments, "fr", &[("intro.cue.1", "Bonjour")]);
+        assert_eq!(fr, v);
+        // The segments still line up after the video: its walk took both of them.
+        let mut after = segments.clone();
+        after.push(Segment {
+            id: "outro.title".into(),
+            text: "Outro".into(),
+            html: false,
+            list: false,
+        });
+        let mut apply = Apply::new(&after, |_, _| Some("x".to_owned()));
+        let langs = Languages {
+            source: "en",
+            target: Some("fr"),
+        };
+        Video::translatable_in(&mut v.clone(), langs, &mut |f, t| {
+            apply.visit("intro", f, t)
+        });
+        let mut title = "Outro".to_owned();
+        apply.visit("outro", Field::text("title"), &mut title);
+        assert_eq!(title, "x");
     }
 }

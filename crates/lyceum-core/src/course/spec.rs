@@ -844,6 +844,7 @@ fn expand_block(
                     lang,
                     media: MediaRef::Asset(vtt_name),
                     cues: cues.into_iter().map(Into::into).collect(),
+                    generated: false,
                 });
             }
             let video = VideoContent {

@@ -2,7 +2,7 @@
 //! from stored rows and then shared read-only by every page of the course: outline,
 //! navigation, release dates and completion all come from here, without further queries.
 
-use crate::blocks::{CompletionRule, LeafContent};
+use crate::blocks::{CompletionRule, Languages, LeafContent};
 use crate::error::DomainError;
 use crate::ids::BlockId;
 use crate::translation::{Apply, Field, Piece, Segment, collect};
@@ -262,31 +262,43 @@ impl CourseTree {
     /// The course's translatable text in reading order (see [`crate::translation`]):
     /// each node's title, then a block's own fields as its kind names them, each piece in
     /// the group `{url_name}.{field}`. Empty fields are not segments; blocks whose content
-    /// does not decode have none.
-    pub fn translatable_pieces(&self) -> Vec<Piece> {
+    /// does not decode have none. `lang`: the course's language (which of a video's
+    /// subtitle tracks is the source).
+    pub fn translatable_pieces(&self, lang: &str) -> Vec<Piece> {
+        let langs = Languages {
+            source: lang,
+            target: None,
+        };
         let mut pieces = Vec::new();
         for idx in self.reading_order() {
             let node = &self.nodes[idx];
             let mut push = collect(&node.url_name, &mut pieces);
             push(Field::text("title"), &mut node.title.clone());
             if let Some(Ok(content)) = &node.content {
-                content.clone().translatable(&mut push);
+                content.clone().translatable_in(langs, &mut push);
             }
         }
         pieces
     }
 
-    /// A copy of the tree in another language. `segments` are the ids given to this
-    /// tree's [`translatable_pieces`](Self::translatable_pieces) (in the same order, as
+    /// A copy of the tree, written in `source`, in the language `target`. `segments`
+    /// are the ids given to this tree's
+    /// [`translatable_pieces`](Self::translatable_pieces) (in the same order, as
     /// [`crate::translation::assign_ids`] returns them); `translate` gives the text to
     /// show for a segment of a block (by url_name), or `None` to keep the source's. A
     /// piece whose segment does not line up (ids given to other content) keeps the
     /// source's text.
     pub fn translated(
         &self,
+        source: &str,
+        target: &str,
         segments: &[Segment],
         translate: impl FnMut(&str, &Segment) -> Option<String>,
     ) -> CourseTree {
+        let langs = Languages {
+            source,
+            target: Some(target),
+        };
         let mut tree = self.clone();
         let mut apply = Apply::new(segments, translate);
         for idx in self.reading_order() {
@@ -294,7 +306,7 @@ impl CourseTree {
             apply.visit(&node.url_name, Field::text("title"), &mut node.title);
             if let Some(Ok(content)) = &mut node.content {
                 let url_name = node.url_name.clone();
-                content.translatable(&mut |f, t| apply.visit(&url_name, f, t));
+                content.translatable_in(langs, &mut |f, t| apply.visit(&url_name, f, t));
             }
         }
         tree
@@ -804,7 +816,7 @@ mod tests {
     #[test]
     fn translatable_pieces_follow_reading_order_and_name_their_block() {
         let tree = sample();
-        let pieces = tree.translatable_pieces();
+        let pieces = tree.translatable_pieces("en");
         let groups: Vec<&str> = pieces.iter().map(|p| p.group.as_str()).collect();
         assert_eq!(
             &groups[..6],
@@ -830,8 +842,8 @@ mod tests {
         use crate::blocks::text::Text;
         use crate::translation::assign_ids;
         let tree = sample();
-        let segments = assign_ids(&[], &tree.translatable_pieces());
-        let fr = tree.translated(&segments, |_, s| match s.id.as_str() {
+        let segments = assign_ids(&[], &tree.translatable_pieces("en"));
+        let fr = tree.translated("en", "fr", &segments, |_, s| match s.id.as_str() {
             "b1.title" => Some("Semaine 1".into()),
             "b1111.p.1" => Some("<em>x</em> en français".into()),
             _ => None,
@@ -852,7 +864,80 @@ mod tests {
                 ..s.clone()
             })
             .collect();
-        let none = tree.translated(&stale, |_, _| Some("?".into()));
+        let none = tree.translated("en", "fr", &stale, |_, _| Some("?".into()));
         assert_eq!(none.node(first).title, "Block 1");
+    }
+
+    /// A unit of a video (`b1111`, its content `video`) and a text (`b1112`).
+    fn video_tree(video: &str) -> CourseTree {
+        let mut rows = vec![
+            row(1, None, 0, "section", None),
+            row(11, Some(1), 0, "subsection", None),
+            row(111, Some(11), 0, "unit", None),
+            row(1111, Some(111), 0, "video", None),
+            row(1112, Some(111), 1, "text", None),
+        ];
+        rows[3].content = video.to_owned();
+        CourseTree::build(rows)
+    }
+
+    #[test]
+    fn a_videos_cues_join_the_segments_and_leave_the_others_as_they_were() {
+        use crate::blocks::text::Text;
+        use crate::blocks::video::Video;
+        use crate::translation::assign_ids;
+        let tracks = r#"{"sources":[{"media":{"asset":"v.webm"},"mime":"video/webm"}],
+            "tracks":[{"lang":"fr","media":{"asset":"v.fr.vtt"},"cues":[{"start_ms":0,"end_ms":900,"text":"Bonjour"}]},
+                      {"lang":"en","media":{"asset":"v.en.vtt"},"cues":[{"start_ms":0,"end_ms":900,"text":"Hello"},
+                                                                      {"start_ms":1000,"end_ms":1900,"text":"Bye"}]}]}"#;
+        // Segments taken when a video's cues were not segments yet.
+        let plain = row(0, None, 0, "video", None).content;
+        let before = assign_ids(&[], &video_tree(&plain).translatable_pieces("en"));
+        let tree = video_tree(tracks);
+        let pieces = tree.translatable_pieces("en");
+        let cues: Vec<&str> = pieces
+            .iter()
+            .filter(|p| p.group == "b1111.cue")
+            .map(|p| p.text.as_str())
+            .collect();
+        assert_eq!(cues, ["Hello", "Bye"], "the track in the course's language");
+        let now = assign_ids(&before, &pieces);
+        for old in &before {
+            assert!(now.contains(old), "{} kept", old.id);
+        }
+        let translate = |lang: &'static str| {
+            move |_: &str, s: &Segment| match s.id.as_str() {
+                "b1112.p.1" => Some(format!("x ({lang})")),
+                "b1111.cue.2" => Some(format!("Bye ({lang})")),
+                _ => None,
+            }
+        };
+        let (video, text) = (
+            tree.index_of(BlockId(1111)).unwrap(),
+            tree.index_of(BlockId(1112)).unwrap(),
+        );
+        // A copy made with the old segments still lines up what follows the video.
+        let old = tree.translated("en", "de", &before, translate("de"));
+        let html = &old.node(text).content_of::<Text>().unwrap().html;
+        assert_eq!(html, "<p>x (de)</p>");
+        assert_eq!(
+            old.node(video).content_of::<Video>().unwrap().tracks.len(),
+            2
+        );
+        // With the new ones the cues are translated: a German track is made…
+        let de = tree.translated("en", "de", &now, translate("de"));
+        let t = de
+            .node(video)
+            .content_of::<Video>()
+            .unwrap()
+            .track("de")
+            .unwrap();
+        assert!(t.generated);
+        assert_eq!(t.cues[0].text, "Hello");
+        assert_eq!(t.cues[1].text, "Bye (de)");
+        // …but the uploaded French one stays.
+        let fr = tree.translated("en", "fr", &now, translate("fr"));
+        let v = fr.node(video).content_of::<Video>().unwrap();
+        assert_eq!(v, tree.node(video).content_of::<Video>().unwrap());
     }
 }

@@ -258,11 +258,14 @@ pub fn collect<'a>(
 }
 
 /// Puts translations into a copy of what [`collect`] walked, walked again in the same
-/// order: each non-empty field takes the next segment, and that segment's translation
-/// when the segment lines up with it (its group and its source text); otherwise, or
-/// untranslated, the source's text stays.
+/// order: each non-empty field takes the next segment of its group (`{owner}.{field}`),
+/// and that segment's translation when the segment lines up with it (the same source
+/// text); otherwise, or untranslated, the source's text stays. Groups are matched by
+/// name, so segments taken before a kind named a new field (a video's cues) or after a
+/// block lost one leave every other group lined up.
 pub struct Apply<'s, F> {
-    next: std::slice::Iter<'s, Segment>,
+    /// Each group's segments in order, and how many of them were taken.
+    groups: HashMap<&'s str, (Vec<&'s Segment>, usize)>,
     translate: F,
 }
 
@@ -270,10 +273,11 @@ impl<'s, F: FnMut(&str, &Segment) -> Option<String>> Apply<'s, F> {
     /// `segments`: the ids given to the collected pieces, in their order
     /// ([`assign_ids`]); `translate`: a segment's translation, if any.
     pub fn new(segments: &'s [Segment], translate: F) -> Self {
-        Apply {
-            next: segments.iter(),
-            translate,
+        let mut groups: HashMap<&str, (Vec<&Segment>, usize)> = HashMap::new();
+        for s in segments {
+            groups.entry(s.group()).or_default().0.push(s);
         }
+        Apply { groups, translate }
     }
 
     /// One field of `owner`, as [`collect`] saw it.
@@ -281,17 +285,38 @@ impl<'s, F: FnMut(&str, &Segment) -> Option<String>> Apply<'s, F> {
         if text.trim().is_empty() {
             return;
         }
-        let Some(seg) = self.next.next() else { return };
-        let lined_up = seg
-            .group()
-            .strip_prefix(owner)
-            .and_then(|r| r.strip_prefix('.'))
-            == Some(field.name)
-            && seg.text == *text;
-        if lined_up && let Some(t) = (self.translate)(owner, seg) {
+        let group = format!("{owner}.{}", field.name);
+        let Some((segments, taken)) = self.groups.get_mut(group.as_str()) else {
+            return;
+        };
+        let Some(seg) = segments.get(*taken).copied() else {
+            return;
+        };
+        *taken += 1;
+        if seg.text == *text
+            && let Some(t) = (self.translate)(owner, seg)
+        {
             *text = t;
         }
     }
+}
+
+/// The source's text as a translated copy shows a plain-text segment left untranslated
+/// in a language of the other direction: between Unicode isolates, so its direction
+/// holds inside the other's (HTML takes an element instead).
+pub fn isolated(source: &str, source_rtl: bool) -> String {
+    let open = if source_rtl { '\u{2067}' } else { '\u{2066}' };
+    format!("{open}{source}\u{2069}")
+}
+
+/// Whether `shown`, what a translated copy put in place of the plain text `source`, is
+/// the source's text itself: as it was, or [`isolated`].
+pub fn is_source_text(shown: &str, source: &str) -> bool {
+    shown == source
+        || shown.strip_suffix('\u{2069}').and_then(|s| {
+            s.strip_prefix('\u{2066}')
+                .or_else(|| s.strip_prefix('\u{2067}'))
+        }) == Some(source)
 }
 
 /// Where a language stands on a segment.

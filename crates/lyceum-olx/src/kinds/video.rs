@@ -238,6 +238,7 @@ fn transcript(im: &mut Importer<'_>, lang: &str, file: &str, path: &str) -> Opti
         lang: lang.to_owned(),
         media: MediaRef::Asset(name),
         cues: cues.into_iter().map(Into::into).collect(),
+        generated: false,
     })
 }
 

@@ -202,6 +202,7 @@ fn clone_course(c: &crate::courses::CourseCx) -> crate::courses::CourseCx {
         actor: c.actor,
         languages: c.languages.clone(),
         source_language: c.source_language.clone(),
+        in_languages: Vec::new(),
     }
 }
 

@@ -232,6 +232,13 @@ async fn teaching(cx: &Cx, user: UserId) -> AppResult<Vec<TeachingItem>> {
         if can(&cx.actor(), Action::ManageTeam, Resource::Course(&facts)).allowed() {
             tools.push(("lyceum-team-nav", format!("{base}/team")));
         }
+        // Issue 17: its translations, for its translators and writers.
+        if can(&cx.actor(), Action::Translate, Resource::Course(&facts)).allowed() {
+            tools.push((
+                "lyceum-studio-nav-translations",
+                format!("{base}/translate"),
+            ));
+        }
         let status = lyceum_core::course::CourseStatus::parse(&course.status);
         out.push((
             course.id(),

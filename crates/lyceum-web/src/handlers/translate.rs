@@ -56,6 +56,12 @@ pub fn routes() -> Router<App> {
             post(save_segment),
         )
         .route(
+            "/courses/{key}/translate/{lang}/subtitles",
+            post(import_subtitles).layer(axum::extract::DefaultBodyLimit::max(
+                lyceum_core::translation::xliff::MAX_FILE_BYTES + 64 * 1024,
+            )),
+        )
+        .route(
             "/courses/{key}/translate/{lang}/xliff",
             post(import_file).layer(axum::extract::DefaultBodyLimit::max(
                 lyceum_core::translation::xliff::MAX_FILE_BYTES + 64 * 1024,
@@ -390,6 +396,10 @@ struct SegmentsView {
     file_problems: Vec<Html>,
     download_url: String,
     import_url: String,
+    /// Videos whose cues are segments, by url_name with their titles, and where their
+    /// subtitle files in this language are imported.
+    videos: Vec<(String, String)>,
+    subtitles_url: String,
 }
 
 impl SegmentsQuery {
@@ -617,6 +627,8 @@ async fn segments_view(
         file_problems: Vec::new(),
         download_url: format!("/api/v1/courses/{key}/translations/{lang}.xlf"),
         import_url: course.url(&format!("translate/{lang}/xliff")),
+        videos: videos_of(course, &all),
+        subtitles_url: course.url(&format!("translate/{lang}/subtitles")),
         lang,
         p: p.clone(),
     }
@@ -635,6 +647,32 @@ impl SegmentsView {
         }
         self
     }
+}
+
+/// The videos whose cues are among `all` (segments `{url_name}.cue.{n}`), in reading
+/// order, with their titles (or their unit's).
+fn videos_of(course: &CourseCx, all: &[SegmentView]) -> Vec<(String, String)> {
+    let tree = course.tree();
+    let mut out: Vec<(String, String)> = Vec::new();
+    for s in all {
+        let Some((url_name, _)) = s.id.rsplit_once(".cue.") else {
+            continue;
+        };
+        if out.last().is_some_and(|(u, _)| u == url_name) {
+            continue;
+        }
+        let Some(idx) = tree.find_url_name(url_name) else {
+            continue;
+        };
+        let mut title = tree.node(idx).title.clone();
+        if title.is_empty()
+            && let Some(unit) = tree.parent(idx)
+        {
+            title = tree.node(unit).title.clone();
+        }
+        out.push((url_name.to_owned(), title));
+    }
+    out
 }
 
 fn in_part(query: &SegmentsQuery, part: &str) -> bool {
@@ -740,6 +778,66 @@ fn serde_urlencoded_query(q: &str) -> Option<SegmentsQuery> {
         }
     }
     Some(out)
+}
+
+/// Import a subtitle file (`file`, WebVTT or SRT) for a video (`block`, its url_name):
+/// its cues become the translations of the video's cues they overlap most in time;
+/// refused at its line when it does not parse, and nothing saved when a text is refused.
+pub async fn import_subtitles(
+    cx: Cx,
+    Path((key, lang)): Path<(String, String)>,
+    mut form: axum::extract::Multipart,
+) -> AppResult<Response> {
+    let course = load(&cx, &key).await?;
+    let (mut body, mut block) = (Vec::new(), String::new());
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|_| AppError::bad_request("lyceum-error-bad-form"))?
+    {
+        let name = field.name().map(str::to_owned);
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|_| AppError::bad_request("lyceum-error-bad-form"))?;
+        match name.as_deref() {
+            Some("file") => body = bytes.to_vec(),
+            Some("block") => block = String::from_utf8_lossy(&bytes).into_owned(),
+            _ => {}
+        }
+    }
+    let query = SegmentsQuery::default();
+    let refused = |problems: Vec<Html>, error: Html| async {
+        let mut v = segments_view(&cx, &course, &lang, &query, None).await?;
+        v.error = Some(error);
+        v.file_problems = problems;
+        rendered(v, StatusCode::UNPROCESSABLE_ENTITY)
+    };
+    let env = cx.app.env();
+    match uc::import_subtitles(&env, &cx.actor(), &key, &lang, &block, &body).await {
+        Ok(Ok(_)) => Ok(see_other(&with_notice(
+            &course.url(&format!("translate/{lang}")),
+            "translation-imported",
+        ))),
+        Ok(Err(problems)) => {
+            let p = &cx.page;
+            let listed = problems
+                .iter()
+                .take(200)
+                .map(|f| {
+                    let at = crate::format::clock_time(f.start_ms);
+                    p.t2("lyceum-translate-subtitles-cue", at, message(p, &f.error))
+                })
+                .collect();
+            let count = problems.len();
+            refused(listed, p.t1("lyceum-translate-xliff-refused", count)).await
+        }
+        Err(e) if shown_in_form(&e) => {
+            let msg = message(&cx.page, &e.error);
+            refused(Vec::new(), msg).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Import a translated XLIFF file (`file`): every unit checked first, and either all

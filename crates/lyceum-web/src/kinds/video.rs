@@ -3,15 +3,22 @@
 
 use super::{BlockCtx, BlockState, WebKind};
 use crate::courses::CourseCx;
+use crate::error::{AppError, AppResult};
 use crate::format;
 use crate::page::Page;
 use crate::state::App;
 use askama::Template;
 use axum::Router;
-use axum::routing::post;
+use axum::extract::{Path, Request};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use lyceum_core::BlockId;
 use lyceum_core::blocks::video::Video;
-use lyceum_core::blocks::{MediaRef, VideoContent};
+use lyceum_core::blocks::{MediaRef, SubtitleTrack, VideoContent};
 use lyceum_core::media::content_type_for;
+use lyceum_core::permissions::{Action, Resource, can};
+use lyceum_core::subtitles::{Cue, to_vtt};
 
 pub struct VideoBlock;
 
@@ -40,12 +47,18 @@ impl WebKind for VideoBlock {
         )
     }
 
-    /// Where the learner stopped, and "watched" once enough is played.
+    /// Where the learner stopped, and "watched" once enough is played; the subtitles
+    /// made from translated cues.
     fn routes(&self) -> Router<App> {
-        Router::new().route(
-            "/api/v1/blocks/{block_id}/progress",
-            post(crate::api::courses::video_progress),
-        )
+        Router::new()
+            .route(
+                "/api/v1/blocks/{block_id}/progress",
+                post(crate::api::courses::video_progress),
+            )
+            .route(
+                "/courses/{key}/video/{block}/subtitles/{file}",
+                get(subtitles),
+            )
     }
 }
 
@@ -201,20 +214,31 @@ fn video(
             link,
         )
     });
-    let course_lang = &course.row.language;
+    // The language the course is shown in, and the one it is written in (the video's).
+    let shown = course.row.language.as_str();
+    let video_lang = course.source_language.as_str();
+    let all = every_track(course, id, v);
+    let has = |lang: &str| all.iter().any(|t| t.lang.eq_ignore_ascii_case(lang));
     // Subtitles switch on by themselves only when they translate: the video is in the
     // course's language, the viewer reads another one.
-    let default_lang = (p.lang != *course_lang && v.tracks.iter().any(|t| t.lang == p.lang))
-        .then(|| p.lang.clone());
-    let tracks: Vec<TrackView> = v
-        .tracks
+    let default_lang = [shown, p.lang.as_str()]
+        .into_iter()
+        .find(|l| !l.eq_ignore_ascii_case(video_lang) && has(l));
+    let track_url = |t: &SubtitleTrack| {
+        if t.generated {
+            Some(course.url(&format!("video/{id}/subtitles/{}.vtt", t.lang)))
+        } else {
+            cache.media_url(key, &t.media)
+        }
+    };
+    let tracks: Vec<TrackView> = all
         .iter()
         .filter_map(|t| {
-            cache.media_url(key, &t.media).map(|url| TrackView {
+            track_url(t).map(|url| TrackView {
                 url,
                 lang: t.lang.clone(),
                 label: format::language_name(&t.lang),
-                default: default_lang.as_deref() == Some(t.lang.as_str()),
+                default: default_lang.is_some_and(|l| l.eq_ignore_ascii_case(&t.lang)),
             })
         })
         .collect();
@@ -236,14 +260,19 @@ fn video(
         }
     }
     if v.download_tracks {
-        for t in &v.tracks {
-            if let Some(url) = cache.media_url(key, &t.media) {
-                let size = asset_of(&t.media)
-                    .map(|a| size_label(p, a.size))
-                    .unwrap_or_default();
+        for t in &all {
+            if let Some(url) = track_url(t) {
+                let (size, filename) = if t.generated {
+                    (String::new(), format!("{id}.{}.vtt", t.lang))
+                } else {
+                    let size = asset_of(&t.media)
+                        .map(|a| size_label(p, a.size))
+                        .unwrap_or_default();
+                    (size, file_name(&t.media))
+                };
                 downloads.push(DownloadView {
                     url: download_url(&url),
-                    filename: file_name(&t.media),
+                    filename,
                     mime: content_type_for("x.vtt").to_owned(),
                     label: p.text1(
                         "lyceum-video-download-subtitles",
@@ -254,20 +283,26 @@ fn video(
             }
         }
     }
-    let open_lang = [p.lang.as_str(), course_lang.as_str()]
-        .into_iter()
-        .find(|l| v.tracks.iter().any(|t| t.lang == *l))
-        .or(v.tracks.first().map(|t| t.lang.as_str()))
-        .map(str::to_owned);
-    let transcripts = v
-        .tracks
+    // The transcript open at first: in the language the course is read in, else the
+    // interface's, else the first.
+    let translated = !shown.eq_ignore_ascii_case(video_lang);
+    let open_lang = [
+        translated.then_some(shown),
+        Some(p.lang.as_str()),
+        Some(shown),
+    ]
+    .into_iter()
+    .flatten()
+    .find(|l| has(l))
+    .or(all.first().map(|t| t.lang.as_str()));
+    let transcripts = all
         .iter()
         .filter(|t| !t.cues.is_empty())
         .map(|t| TranscriptView {
             lang: t.lang.clone(),
             dir: lyceum_i18n::direction(&t.lang).as_str(),
             label: format::language_name(&t.lang),
-            open: open_lang.as_deref() == Some(t.lang.as_str()),
+            open: open_lang.is_some_and(|l| l.eq_ignore_ascii_case(&t.lang)),
             cues: t
                 .cues
                 .iter()
@@ -315,6 +350,96 @@ fn video(
         attribution,
     }
     .render()
+}
+
+/// `GET /courses/{key}/video/{block}/subtitles/{lang}.vtt`: the subtitles a translated
+/// copy of the course made for a video in `lang` from its translated cues (issue 17), as
+/// WebVTT (`?download=1`: to save). 404 to anyone who may not see the unit holding the
+/// video, and for a language the course is not published in or a track uploaded as a
+/// file (served as one).
+pub async fn subtitles(
+    cx: crate::page::Cx,
+    Path((key, block, file)): Path<(String, i64, String)>,
+    req: Request,
+) -> AppResult<Response> {
+    let lang = file.strip_suffix(".vtt").ok_or(AppError::NotFound)?;
+    let course = crate::courses::load_in(&cx, &key, lang).await?;
+    // Who may read the course's units: as the unit page, with no way in shown.
+    if !can(
+        &cx.actor(),
+        Action::ViewCourseware,
+        Resource::Course(&course.facts),
+    )
+    .allowed()
+    {
+        return Err(AppError::NotFound);
+    }
+    let tree = course.tree();
+    let track = tree
+        .index_of(BlockId(block))
+        .filter(|&i| tree.is_visible(i, &course.vis))
+        .and_then(|i| tree.node(i).content_of::<Video>())
+        .and_then(|v| v.track(lang))
+        .filter(|t| t.generated)
+        .ok_or(AppError::NotFound)?;
+    let cues: Vec<Cue> = track
+        .cues
+        .iter()
+        .map(|c| Cue {
+            start_ms: c.start_ms,
+            end_ms: c.end_ms,
+            text: c.text.clone(),
+        })
+        .collect();
+    let mut r = to_vtt(&cues).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/vtt; charset=utf-8"),
+    );
+    // Made from translations that change at any time.
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    let download = req
+        .uri()
+        .query()
+        .is_some_and(|q| q.split('&').any(|kv| kv == "download=1"));
+    // The language is a checked code (letters, digits, hyphens): nothing to quote.
+    if download
+        && let Ok(v) = HeaderValue::from_str(&format!(
+            "attachment; filename=\"{block}.{}.vtt\"",
+            track.lang
+        ))
+    {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(r)
+}
+
+/// The video's subtitle tracks as the course is shown (uploaded ones, and one made from
+/// the translated cues in the language it is read in), then those made in the course's
+/// other published languages (issue 17), kept on unit pages.
+fn every_track<'a>(course: &'a CourseCx, id: i64, v: &'a VideoContent) -> Vec<&'a SubtitleTrack> {
+    let mut all: Vec<&SubtitleTrack> = v.tracks.iter().collect();
+    for (lang, copy) in &course.in_languages {
+        if all.iter().any(|t| t.lang.eq_ignore_ascii_case(lang)) {
+            continue;
+        }
+        let tree = &copy.tree;
+        let made = tree
+            .index_of(BlockId(id))
+            .and_then(|i| tree.node(i).content_of::<Video>())
+            .and_then(|c| c.track(lang))
+            .filter(|t| t.generated);
+        all.extend(made);
+    }
+    all
 }
 
 /// `#t=start,end` (W3C Media Fragments): the browser plays only that part of the file.

@@ -119,6 +119,7 @@ async fn imported(t: &TestApp, license: &str) -> CourseId {
         lang: "en".into(),
         media: MediaRef::Asset("yt.en.vtt".into()),
         cues,
+        generated: false,
     };
     units[0].children.extend([
         leaf(

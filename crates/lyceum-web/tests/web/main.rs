@@ -49,6 +49,7 @@ mod surveys;
 mod translate_pages;
 mod translations;
 mod translations_dropdown;
+mod translations_video;
 mod translations_xliff;
 mod trust;
 mod upstream;

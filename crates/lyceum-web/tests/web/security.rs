@@ -219,6 +219,7 @@ const STATE_CHANGING: &[(&str, &str)] = &[
     ("POST", "/courses/{key}/translate/settings"),
     ("POST", "/courses/{key}/translate/{lang}/publish"),
     ("POST", "/courses/{key}/translate/{lang}/segments/{segment}"),
+    ("POST", "/courses/{key}/translate/{lang}/subtitles"),
     ("POST", "/courses/{key}/translate/{lang}/xliff"),
     ("POST", "/courses/{key}/move"),
     ("POST", "/api/v1/courses/{course_id}/move"),
