@@ -557,6 +557,40 @@ impl XliffProblem {
     }
 }
 
+/// The start of importing a file into a language: who imports, in one transaction,
+/// the course (for those who translate it) and the language; a file over the size
+/// limit is refused before it is read.
+struct Importing {
+    me: lyceum_core::UserId,
+    tx: lyceum_store::Tx,
+    course: Loaded,
+    lang: String,
+}
+
+impl Importing {
+    async fn start(
+        env: &Env,
+        actor: &Actor,
+        key: &str,
+        lang: &str,
+        body: &[u8],
+    ) -> Result<Importing> {
+        let me = user_of(actor)?;
+        let mut tx = env.store.begin().await?;
+        let course = load_for(&mut tx, env, actor, key, Action::Translate).await?;
+        let lang = target_language(&course.row, lang)?;
+        if body.len() > xliff::MAX_FILE_BYTES {
+            return Err(Error::invalid(xliff_too_large()));
+        }
+        Ok(Importing {
+            me,
+            tx,
+            course,
+            lang,
+        })
+    }
+}
+
 /// Read back an XLIFF 2.0 file of a language (as [`export_xliff`] writes it, translated
 /// offline). Everything is checked before anything is saved: the file (XML, XLIFF 2), its
 /// languages (`trgLang` the language asked, `srcLang` the course's), its course, every
@@ -573,13 +607,12 @@ pub async fn import_xliff(
     lang: &str,
     body: &[u8],
 ) -> Result<std::result::Result<ImportReport, Vec<XliffProblem>>> {
-    let me = user_of(actor)?;
-    let mut tx = env.store.begin().await?;
-    let course = load_for(&mut tx, env, actor, key, Action::Translate).await?;
-    let lang = target_language(&course.row, lang)?;
-    if body.len() > xliff::MAX_FILE_BYTES {
-        return Err(Error::invalid(xliff_too_large()));
-    }
+    let Importing {
+        me,
+        mut tx,
+        course,
+        lang,
+    } = Importing::start(env, actor, key, lang, body).await?;
     let text = match std::str::from_utf8(body) {
         Ok(text) => text,
         Err(e) => {
@@ -725,13 +758,12 @@ pub async fn import_subtitles(
     body: &[u8],
 ) -> Result<std::result::Result<ImportReport, Vec<CueProblem>>> {
     use lyceum_core::blocks::video::{Video, overlapping};
-    let me = user_of(actor)?;
-    let mut tx = env.store.begin().await?;
-    let course = load_for(&mut tx, env, actor, key, Action::Translate).await?;
-    let lang = target_language(&course.row, lang)?;
-    if body.len() > xliff::MAX_FILE_BYTES {
-        return Err(Error::invalid(xliff_too_large()));
-    }
+    let Importing {
+        me,
+        mut tx,
+        course,
+        lang,
+    } = Importing::start(env, actor, key, lang, body).await?;
     let text = std::str::from_utf8(body)
         .map_err(|_| Error::invalid(DomainError::new("lyceum-files-error-subtitles-utf8")))?;
     let file = lyceum_core::subtitles::parse(text).map_err(Error::invalid)?;
