@@ -780,64 +780,67 @@ fn serde_urlencoded_query(q: &str) -> Option<SegmentsQuery> {
     Some(out)
 }
 
+/// A multipart form's fields by name (the last of a name wins).
+async fn multipart_fields(
+    mut form: axum::extract::Multipart,
+) -> AppResult<HashMap<String, Vec<u8>>> {
+    let bad = |_| AppError::bad_request("lyceum-error-bad-form");
+    let mut out = HashMap::new();
+    while let Some(field) = form.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        out.insert(name, field.bytes().await.map_err(bad)?.to_vec());
+    }
+    Ok(out)
+}
+
+/// The answer to a file's import: back to the editor when it was saved; else the editor
+/// again with what was wrong, each problem (`each` puts it in words) in a list.
+async fn import_answer<R, P>(
+    cx: &Cx,
+    course: &CourseCx,
+    lang: &str,
+    result: lyceum_app::Result<Result<R, Vec<P>>>,
+    each: impl Fn(&Page, &P) -> Html,
+) -> AppResult<Response> {
+    let p = &cx.page;
+    let (error, problems) = match result {
+        Ok(Ok(_)) => {
+            return Ok(see_other(&with_notice(
+                &course.url(&format!("translate/{lang}")),
+                "translation-imported",
+            )));
+        }
+        Ok(Err(problems)) => (
+            p.t1("lyceum-translate-xliff-refused", problems.len()),
+            problems.iter().take(200).map(|f| each(p, f)).collect(),
+        ),
+        Err(e) if shown_in_form(&e) => (message(p, &e.error), Vec::new()),
+        Err(e) => return Err(e.into()),
+    };
+    let mut v = segments_view(cx, course, lang, &SegmentsQuery::default(), None).await?;
+    v.error = Some(error);
+    v.file_problems = problems;
+    rendered(v, StatusCode::UNPROCESSABLE_ENTITY)
+}
+
 /// Import a subtitle file (`file`, WebVTT or SRT) for a video (`block`, its url_name):
 /// its cues become the translations of the video's cues they overlap most in time;
 /// refused at its line when it does not parse, and nothing saved when a text is refused.
 pub async fn import_subtitles(
     cx: Cx,
     Path((key, lang)): Path<(String, String)>,
-    mut form: axum::extract::Multipart,
+    form: axum::extract::Multipart,
 ) -> AppResult<Response> {
     let course = load(&cx, &key).await?;
-    let (mut body, mut block) = (Vec::new(), String::new());
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|_| AppError::bad_request("lyceum-error-bad-form"))?
-    {
-        let name = field.name().map(str::to_owned);
-        let bytes = field
-            .bytes()
-            .await
-            .map_err(|_| AppError::bad_request("lyceum-error-bad-form"))?;
-        match name.as_deref() {
-            Some("file") => body = bytes.to_vec(),
-            Some("block") => block = String::from_utf8_lossy(&bytes).into_owned(),
-            _ => {}
-        }
-    }
-    let query = SegmentsQuery::default();
-    let refused = |problems: Vec<Html>, error: Html| async {
-        let mut v = segments_view(&cx, &course, &lang, &query, None).await?;
-        v.error = Some(error);
-        v.file_problems = problems;
-        rendered(v, StatusCode::UNPROCESSABLE_ENTITY)
-    };
-    let env = cx.app.env();
-    match uc::import_subtitles(&env, &cx.actor(), &key, &lang, &block, &body).await {
-        Ok(Ok(_)) => Ok(see_other(&with_notice(
-            &course.url(&format!("translate/{lang}")),
-            "translation-imported",
-        ))),
-        Ok(Err(problems)) => {
-            let p = &cx.page;
-            let listed = problems
-                .iter()
-                .take(200)
-                .map(|f| {
-                    let at = crate::format::clock_time(f.start_ms);
-                    p.t2("lyceum-translate-subtitles-cue", at, message(p, &f.error))
-                })
-                .collect();
-            let count = problems.len();
-            refused(listed, p.t1("lyceum-translate-xliff-refused", count)).await
-        }
-        Err(e) if shown_in_form(&e) => {
-            let msg = message(&cx.page, &e.error);
-            refused(Vec::new(), msg).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let fields = multipart_fields(form).await?;
+    let body = fields.get("file").map_or(&[][..], Vec::as_slice);
+    let block = String::from_utf8_lossy(fields.get("block").map_or(&[][..], Vec::as_slice));
+    let result = uc::import_subtitles(&cx.app.env(), &cx.actor(), &key, &lang, &block, body).await;
+    import_answer(&cx, &course, &lang, result, |p, f| {
+        let at = crate::format::clock_time(f.start_ms);
+        p.t2("lyceum-translate-subtitles-cue", at, message(p, &f.error))
+    })
+    .await
 }
 
 /// Import a translated XLIFF file (`file`): every unit checked first, and either all
@@ -845,55 +848,18 @@ pub async fn import_subtitles(
 pub async fn import_file(
     cx: Cx,
     Path((key, lang)): Path<(String, String)>,
-    mut form: axum::extract::Multipart,
+    form: axum::extract::Multipart,
 ) -> AppResult<Response> {
     let course = load(&cx, &key).await?;
-    let mut body = Vec::new();
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|_| AppError::bad_request("lyceum-error-bad-form"))?
-    {
-        if field.name() == Some("file") {
-            body = field
-                .bytes()
-                .await
-                .map_err(|_| AppError::bad_request("lyceum-error-bad-form"))?
-                .to_vec();
-        }
-    }
-    let query = SegmentsQuery::default();
-    let refused = |problems: Vec<Html>, error: Html| async {
-        let mut v = segments_view(&cx, &course, &lang, &query, None).await?;
-        v.error = Some(error);
-        v.file_problems = problems;
-        rendered(v, StatusCode::UNPROCESSABLE_ENTITY)
-    };
-    match uc::import_xliff(&cx.app.env(), &cx.actor(), &key, &lang, &body).await {
-        Ok(Ok(_)) => Ok(see_other(&with_notice(
-            &course.url(&format!("translate/{lang}")),
-            "translation-imported",
-        ))),
-        Ok(Err(problems)) => {
-            let p = &cx.page;
-            let listed = problems
-                .iter()
-                .take(200)
-                .map(|f| {
-                    p.t2(
-                        "lyceum-translate-xliff-at-line",
-                        f.line,
-                        message(p, &f.error),
-                    )
-                })
-                .collect();
-            let count = problems.len();
-            refused(listed, p.t1("lyceum-translate-xliff-refused", count)).await
-        }
-        Err(e) if shown_in_form(&e) => {
-            let msg = message(&cx.page, &e.error);
-            refused(Vec::new(), msg).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let fields = multipart_fields(form).await?;
+    let body = fields.get("file").map_or(&[][..], Vec::as_slice);
+    let result = uc::import_xliff(&cx.app.env(), &cx.actor(), &key, &lang, body).await;
+    import_answer(&cx, &course, &lang, result, |p, f| {
+        p.t2(
+            "lyceum-translate-xliff-at-line",
+            f.line,
+            message(p, &f.error),
+        )
+    })
+    .await
 }
