@@ -20,7 +20,6 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 use axum::body::Bytes;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderValue, header};
 use axum::response::IntoResponse;
 use lyceum_app::translations::XliffProblem;
 use lyceum_core::translation::xliff;
@@ -332,31 +331,11 @@ pub async fn export_xliff(
     cx.require_user()?;
     let lang = xlf_language(&file)?;
     let f = uc::export_xliff(&cx.app.env(), &cx.actor(), &course_id, lang).await?;
-    let mut r = f.xml.into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/xliff+xml; charset=utf-8"),
-    );
-    let name: String = f
-        .file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_.~".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    Ok(r)
+    Ok(crate::handlers::download(
+        f.xml.into_response(),
+        "application/xliff+xml; charset=utf-8",
+        &f.file_name,
+    ))
 }
 
 /// What an import did.

@@ -67,6 +67,34 @@ pub fn with_param(path: &str, name: &str, value: &str) -> String {
     format!("{base}{sep}{name}={value}{fragment}")
 }
 
+/// Make `r` a private download named `filename` (kept to safe ASCII): its type, an
+/// attachment disposition, and no caching anywhere.
+pub fn download(mut r: Response, content_type: &'static str, filename: &str) -> Response {
+    let name: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.~".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let h = r.headers_mut();
+    h.insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(axum::http::header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        axum::http::header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    r
+}
+
 pub fn html_response(body: String) -> Response {
     let mut r = axum::response::Html(body).into_response();
     r.headers_mut().insert(

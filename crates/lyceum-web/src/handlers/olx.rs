@@ -517,29 +517,12 @@ pub async fn export(cx: Cx, Path(key): Path<String>) -> AppResult<Response> {
     let len = file.seek(SeekFrom::End(0)).map_err(AppError::internal)?;
     file.seek(SeekFrom::Start(0)).map_err(AppError::internal)?;
     let stream = tokio_util::io::ReaderStream::new(tokio::fs::File::from_std(file));
-    let mut r = Body::from_stream(stream).into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/gzip"),
+    let mut r = crate::handlers::download(
+        Body::from_stream(stream).into_response(),
+        "application/gzip",
+        &courses_app::archive_name(course.key()),
     );
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
-    let name: String = courses_app::archive_name(course.key())
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_.~".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
+    r.headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     Ok(r)
 }
