@@ -754,30 +754,18 @@ pub async fn save_segment(
         }
         Err(e) if shown_in_form(&e) => {
             let msg = message(&cx.page, &e.error);
-            let query: SegmentsQuery = back
-                .split_once('?')
-                .and_then(|(_, q)| serde_urlencoded_query(q))
+            // The editor's filters, read as its page reads them.
+            let query = back
+                .parse::<axum::http::Uri>()
+                .ok()
+                .and_then(|u| Query::<SegmentsQuery>::try_from_uri(&u).ok())
+                .map(|Query(q)| q)
                 .unwrap_or_default();
             let v = segments_view(&cx, &course, &lang, &query, Some((segment, text, msg))).await?;
             rendered(v, status_of(&e))
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// The editor's filters from a query string.
-fn serde_urlencoded_query(q: &str) -> Option<SegmentsQuery> {
-    let mut out = SegmentsQuery::default();
-    for (k, v) in url::form_urlencoded::parse(q.as_bytes()) {
-        match k.as_ref() {
-            "state" => out.state = v.into_owned(),
-            "q" => out.q = v.into_owned(),
-            "part" => out.part = v.into_owned(),
-            "page" => out.page = v.parse().ok(),
-            _ => {}
-        }
-    }
-    Some(out)
 }
 
 /// A multipart form's fields by name (the last of a name wins).
