@@ -186,7 +186,8 @@ pub(crate) async fn course_for(
         can(actor, action, Resource::Course(&facts)),
         "lyceum-error-studio-forbidden",
     )?;
-    Ok((row, facts, viewer.requires_review))
+    let requires_review = row.org_requires_review.unwrap_or(false);
+    Ok((row, facts, requires_review))
 }
 
 /// The course a block belongs to, as the draft has the block.

@@ -48,6 +48,7 @@ const MIGRATIONS: &[Migration] = migrations![
     22 "0022_translations",
     23 "0023_translation_settings",
     24 "0024_segments_again",
+    25 "0025_page_stamps",
 ];
 
 /// The schema version this build brings a database up to (its last migration).

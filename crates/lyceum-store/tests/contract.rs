@@ -652,28 +652,204 @@ async fn learner_unit_state_in_one_row(store: Store) {
     // The unit page reads the same state with the course, in its one statement.
     let key = courses::get(&mut c, a).await.unwrap().unwrap().course_key;
     let url_name = t.node(unit).url_name.clone();
+    let nothing = courses::Held::default();
     let before = store.query_count();
-    let (row, _, found) = courses::find_for_viewer_with_unit(&mut c, &key, u, &url_name)
+    let read = courses::unit_page(&mut c, &key, u, &url_name, nothing)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(store.query_count(), before + 1);
-    assert_eq!(row.id(), a);
-    let (id, with_course) = found.expect("the unit is found by its name");
+    assert_eq!(read.row.as_ref().unwrap().id(), a);
+    let courses::UnitRead::Read {
+        id,
+        state: with_course,
+        stamp,
+    } = read.unit
+    else {
+        panic!("the unit is found by its name: {:?}", read.unit)
+    };
     assert_eq!(id, unit_id);
     assert_eq!(with_course.completed, s.completed);
     assert_eq!(with_course.bookmarked, s.bookmarked);
     assert_eq!(with_course.positions, s.positions);
-    let (_, _, none) = courses::find_for_viewer_with_unit(&mut c, &key, u, "no-such-unit")
+    let none = courses::unit_page(&mut c, &key, u, "no-such-unit", nothing)
         .await
         .unwrap()
         .unwrap();
-    assert!(none.is_none());
+    assert!(matches!(none.unit, courses::UnitRead::Missing));
     assert!(
-        courses::find_for_viewer_with_unit(&mut c, "course-v1:NO+SUCH+RUN", u, &url_name)
+        courses::unit_page(&mut c, "course-v1:NO+SUCH+RUN", u, &url_name, nothing)
             .await
             .unwrap()
             .is_none()
+    );
+    if store.backend() == Backend::Sqlite {
+        // One server, reading in-process: nothing is held, nothing stamped.
+        assert!(read.stamp.is_none() && stamp.is_none());
+        return;
+    }
+
+    // PostgreSQL: a server holding the row and the state checks them by their stamps,
+    // in one statement that reads neither while they hold.
+    let course_stamp = read.stamp.clone().expect("a course row has a stamp");
+    let holding = |unit_stamp| courses::Held {
+        course: Some(&course_stamp),
+        unit: Some((unit_id, unit_stamp)),
+    };
+    let before = store.query_count();
+    let again = courses::unit_page(&mut c, &key, u, &url_name, holding(stamp))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(store.query_count(), before + 1);
+    assert!(again.row.is_none() && matches!(again.unit, courses::UnitRead::Held));
+    assert_eq!(again.stamp.as_deref(), Some(course_stamp.as_str()));
+    // The viewer's relation is read each time, never held.
+    assert!(!again.viewer.enrolled);
+    learner::enroll(&mut c, u, a, NOW).await.unwrap();
+    let enrolled = courses::unit_page(&mut c, &key, u, &url_name, holding(stamp))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(enrolled.viewer.enrolled && enrolled.row.is_none());
+
+    // Each change to the state moves its stamp: read again, in a second statement.
+    let mut held_stamp = stamp;
+    for change in 0..5 {
+        match change {
+            0 => learner::record_completions(
+                &mut c,
+                u,
+                a,
+                &blocks[1..2],
+                learner::CompletionSource::View,
+                NOW,
+            )
+            .await
+            .unwrap(),
+            1 => learner::remove_completion(&mut c, u, blocks[1])
+                .await
+                .unwrap(),
+            2 => learner::remove_bookmark(&mut c, u, unit_id).await.unwrap(),
+            3 => learner::save_video_progress(&mut c, u, blocks[1], "[]", 10.0, 7.0, NOW)
+                .await
+                .unwrap(),
+            _ => learner::record_completions(
+                &mut c,
+                u,
+                a,
+                &[unit_id],
+                learner::CompletionSource::View,
+                NOW,
+            )
+            .await
+            .unwrap(),
+        }
+        let before = store.query_count();
+        let read = courses::unit_page(&mut c, &key, u, &url_name, holding(held_stamp))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(store.query_count(), before + 2, "change {change}");
+        assert!(read.row.is_none(), "the course row still holds");
+        let courses::UnitRead::Read { state, stamp, .. } = read.unit else {
+            panic!("change {change} is read: {:?}", read.unit)
+        };
+        assert_eq!(
+            state,
+            learner::unit_state(&mut c, u, unit_id).await.unwrap()
+        );
+        assert_ne!(stamp, held_stamp, "change {change}");
+        held_stamp = stamp;
+    }
+    // What changes nothing stamps nothing: a completion already there.
+    learner::record_completions(
+        &mut c,
+        u,
+        a,
+        &[unit_id],
+        learner::CompletionSource::View,
+        NOW,
+    )
+    .await
+    .unwrap();
+    let same = courses::unit_page(&mut c, &key, u, &url_name, holding(held_stamp))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(same.unit, courses::UnitRead::Held));
+    // Another learner's work, or this learner's in another unit, leaves the stamp alone.
+    let other = user(&store, "Other").await;
+    learner::record_completions(
+        &mut c,
+        other,
+        a,
+        &blocks[..1],
+        learner::CompletionSource::View,
+        NOW,
+    )
+    .await
+    .unwrap();
+    let second_unit = t.node(t.units()[1]).id;
+    learner::add_bookmark(&mut c, u, a, second_unit, NOW)
+        .await
+        .unwrap();
+    let same = courses::unit_page(&mut c, &key, u, &url_name, holding(held_stamp))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(same.unit, courses::UnitRead::Held));
+
+    // Any change to the course row, its organisation, or its forks moves the course's
+    // stamp: everything is read again.
+    let moved = |read: &courses::UnitPageRead| {
+        read.row.is_some() && read.stamp.as_deref() != Some(course_stamp.as_str())
+    };
+    c.exec(lyceum_store::q("UPDATE courses SET title = 'Renamed' WHERE id = $1").bind(a.0))
+        .await
+        .unwrap();
+    let read = courses::unit_page(&mut c, &key, u, &url_name, holding(held_stamp))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(moved(&read));
+    assert_eq!(read.row.as_ref().unwrap().title, "Renamed");
+    assert!(matches!(read.unit, courses::UnitRead::Read { .. }));
+    let course_stamp = read.stamp.clone().unwrap();
+    let holding_course = courses::Held {
+        course: Some(&course_stamp),
+        unit: None,
+    };
+    c.exec(lyceum_store::q(
+        "UPDATE organizations SET name = 'Renamed org' WHERE id = (SELECT org_id FROM courses WHERE id = $1)",
+    ).bind(a.0))
+    .await
+    .unwrap();
+    let read = courses::unit_page(&mut c, &key, u, &url_name, holding_course)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.row.as_ref().unwrap().org_name, "Renamed org");
+    let course_stamp = read.stamp.clone().unwrap();
+    let holding_course = courses::Held {
+        course: Some(&course_stamp),
+        unit: None,
+    };
+    let fork = course(&store, "USFORK", true).await;
+    c.exec(lyceum_store::q(
+        "INSERT INTO course_forks (course_id, source_course_id, source_key, source_title, source_license, forked_version, synced_version, forked_at)
+         VALUES ($1, $2, 'k', 't', 'CC-BY-SA-4.0', 1, 1, $3)",
+    ).bind(fork.0).bind(a.0).bind(NOW))
+    .await
+    .unwrap();
+    let read = courses::unit_page(&mut c, &key, u, &url_name, holding_course)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        read.row.as_ref().unwrap().fork_count,
+        Some(1),
+        "its forks are counted again"
     );
 }
 

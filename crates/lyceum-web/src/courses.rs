@@ -12,7 +12,7 @@ use lyceum_core::course::{CourseKey, CourseTree, Visibility};
 use lyceum_core::olx_links::{CourseLinks, rewrite_course_links};
 use lyceum_core::permissions::{Action, Actor, CourseFacts, Decision, Resource, can};
 use lyceum_core::translation::Segment;
-use lyceum_core::{BlockId, CourseId, clock::from_millis};
+use lyceum_core::{BlockId, CourseId, UserId, clock::from_millis};
 use lyceum_store::repo::assets::{self, AssetRow};
 use lyceum_store::repo::courses::{self, CourseRow, ViewerRow};
 use lyceum_store::repo::translations::{self, OutdatedShows};
@@ -97,6 +97,48 @@ pub struct CourseCache {
     /// published languages, both kept while the versions they were made at hold.
     translated: RwLock<HashMap<(CourseId, String), Arc<CachedCourse>>>,
     languages: RwLock<HashMap<CourseId, (i64, Languages)>>,
+    /// On PostgreSQL, what unit pages read, kept by their stamps (issue 16): see
+    /// [`courses::Held`].
+    rows: RwLock<HashMap<String, HeldRow>>,
+    units: RwLock<HashMap<(UserId, BlockId), HeldUnit>>,
+}
+
+/// A course row as of its stamp, and when it was read: a row is read again after
+/// [`HELD_ROW_FOR`] whatever its stamp (a transaction id, which PostgreSQL reuses after
+/// 2^32 transactions).
+struct HeldRow {
+    stamp: String,
+    row: Arc<CourseRow>,
+    read_at: std::time::Instant,
+}
+
+const HELD_ROW_FOR: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// A learner's state in a unit as of its stamp.
+struct HeldUnit {
+    stamp: Option<i64>,
+    state: learner::UnitState,
+}
+
+/// How many learners' unit states a server keeps (a few hundred bytes each).
+const HELD_UNITS: usize = 8192;
+
+/// Insert into a map of at most `capacity` entries, dropping an arbitrary one to make
+/// room: anything dropped is one cheap read away.
+fn insert_bounded<K: std::hash::Hash + Eq + Clone, V>(
+    map: &RwLock<HashMap<K, V>>,
+    capacity: usize,
+    key: K,
+    value: V,
+) {
+    let mut map = map.write().unwrap_or_else(|e| e.into_inner());
+    if map.len() >= capacity
+        && !map.contains_key(&key)
+        && let Some(k) = map.keys().next().cloned()
+    {
+        map.remove(&k);
+    }
+    map.insert(key, value);
 }
 
 /// A course's published languages besides its own, by code.
@@ -109,6 +151,8 @@ impl CourseCache {
             capacity,
             translated: RwLock::new(HashMap::new()),
             languages: RwLock::new(HashMap::new()),
+            rows: RwLock::new(HashMap::new()),
+            units: RwLock::new(HashMap::new()),
         }
     }
 
@@ -224,14 +268,7 @@ impl CourseCache {
                 outdated,
             }),
         });
-        let mut map = self.translated.write().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= self.capacity
-            && !map.contains_key(&key)
-            && let Some(k) = map.keys().next().cloned()
-        {
-            map.remove(&k);
-        }
-        map.insert(key, copy.clone());
+        insert_bounded(&self.translated, self.capacity, key, copy.clone());
         Ok(copy)
     }
 
@@ -302,21 +339,95 @@ impl CourseCache {
         if !keep {
             return Ok(loaded);
         }
-        let mut map = self.entries.write().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= self.capacity && !map.contains_key(&course) {
-            // Drop an arbitrary entry: any course is one cheap reload away.
-            if let Some(k) = map.keys().next().copied() {
-                map.remove(&k);
-            }
-        }
-        map.insert(course, loaded.clone());
+        insert_bounded(&self.entries, self.capacity, course, loaded.clone());
         Ok(loaded)
+    }
+
+    /// What a unit page reads (see [`courses::unit_page`]): on PostgreSQL, the course row
+    /// and the learner's state in the unit are kept here, and read again only when their
+    /// stamps say they changed.
+    pub async fn unit_page(
+        &self,
+        store: &Store,
+        key: &str,
+        user: UserId,
+        unit: &str,
+    ) -> Result<Option<(Arc<CourseRow>, ViewerRow, UnitPrefetch)>> {
+        let holding = store.backend() == lyceum_store::Backend::Postgres;
+        let row = match holding {
+            true => self
+                .rows
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(key)
+                .filter(|h| h.read_at.elapsed() < HELD_ROW_FOR)
+                .map(|h| (h.stamp.clone(), h.row.clone())),
+            false => None,
+        };
+        // The unit's id, from the content the held row names (kept here, usually).
+        let unit_id = match &row {
+            Some((_, row)) => {
+                let content = self.get(store, row.id(), row.content_version).await?;
+                content
+                    .tree
+                    .find_url_name(unit)
+                    .map(|i| content.tree.node(i).id)
+            }
+            None => None,
+        };
+        let held_unit = unit_id.and_then(|id| {
+            self.units
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&(user, id))
+                .map(|h| (id, h.stamp, h.state.clone()))
+        });
+        let held = courses::Held {
+            course: row.as_ref().map(|(stamp, _)| stamp.as_str()),
+            unit: held_unit.as_ref().map(|(id, stamp, _)| (*id, *stamp)),
+        };
+        let mut conn = store.conn().await?;
+        let Some(read) = courses::unit_page(&mut conn, key, user, unit, held).await? else {
+            return Ok(None);
+        };
+        drop(conn);
+        let row = match (read.row, row) {
+            (Some(fresh), _) => {
+                let fresh = Arc::new(fresh);
+                if let Some(stamp) = read.stamp.filter(|_| holding) {
+                    let held = HeldRow {
+                        stamp,
+                        row: fresh.clone(),
+                        read_at: std::time::Instant::now(),
+                    };
+                    insert_bounded(&self.rows, self.capacity, key.to_owned(), held);
+                }
+                fresh
+            }
+            (None, Some((_, held))) => held,
+            (None, None) => unreachable!("a row is read unless one is held"),
+        };
+        let unit = match read.unit {
+            courses::UnitRead::Missing => None,
+            courses::UnitRead::Held => held_unit.map(|(id, _, state)| (id, state)),
+            courses::UnitRead::Read { id, state, stamp } => {
+                if holding {
+                    let held = HeldUnit {
+                        stamp,
+                        state: state.clone(),
+                    };
+                    insert_bounded(&self.units, HELD_UNITS, (user, id), held);
+                }
+                Some((id, state))
+            }
+        };
+        Ok(Some((row, read.viewer, unit)))
     }
 }
 
 /// A course as one request sees it.
 pub struct CourseCx {
-    pub row: CourseRow,
+    pub row: Arc<CourseRow>,
     pub viewer: ViewerRow,
     pub facts: CourseFacts,
     pub content: Arc<CachedCourse>,
@@ -525,12 +636,14 @@ async fn localise(
         .courses()
         .translated(&cx.app, &course.row, &course.content, &lang)
         .await?;
+    // The row may be shared with the server's held copy: this request's is its own.
+    let row = Arc::make_mut(&mut course.row);
     if let Some(t) = copy.translation.as_ref().map(|t| &t.texts) {
-        course.row.title = t.title.clone();
-        course.row.short_description = t.description.clone();
-        course.row.overview_html = t.about_html.clone();
+        row.title = t.title.clone();
+        row.short_description = t.description.clone();
+        row.overview_html = t.about_html.clone();
     }
-    course.row.language = lang;
+    row.language = lang;
     course.content = copy;
     Ok(course)
 }
@@ -655,20 +768,26 @@ async fn load_unit_by(
     {
         return Err(AppError::NotFound);
     }
-    let mut conn = app.store().conn().await?;
     let found = match (by, user) {
         (By::Unit { key, unit }, Some(user)) => {
-            courses::find_for_viewer_with_unit(&mut conn, key, user, unit).await?
+            app.courses()
+                .unit_page(app.store(), key, user, unit)
+                .await?
         }
-        (By::Key(key) | By::Unit { key, .. }, _) => courses::find_for_viewer(&mut conn, key, user)
-            .await?
-            .map(|(row, viewer)| (row, viewer, None)),
-        (By::Block(block), _) => courses::find_for_viewer_of_block(&mut conn, block, user)
-            .await?
-            .map(|(row, viewer)| (row, viewer, None)),
+        (By::Key(key) | By::Unit { key, .. }, _) => {
+            let mut conn = app.store().conn().await?;
+            courses::find_for_viewer(&mut conn, key, user)
+                .await?
+                .map(|(row, viewer)| (Arc::new(row), viewer, None))
+        }
+        (By::Block(block), _) => {
+            let mut conn = app.store().conn().await?;
+            courses::find_for_viewer_of_block(&mut conn, block, user)
+                .await?
+                .map(|(row, viewer)| (Arc::new(row), viewer, None))
+        }
     };
     let (row, viewer, unit) = found.ok_or(AppError::NotFound)?;
-    drop(conn);
     let facts = CourseFacts {
         published: row.published,
         // The team's switch, the status and the enrolment dates.

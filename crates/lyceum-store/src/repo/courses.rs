@@ -1,6 +1,6 @@
 //! Courses, their team and their block tree.
 
-use crate::db::{Db, FromRow, Row, ToValue, q, q_built, row};
+use crate::db::{Backend, Db, FromRow, Row, ToValue, q, q_built, row};
 use crate::repo::learner::{self, UnitState};
 use crate::{Result, StoreError};
 use lyceum_core::course::spec::{NewBlock, NewCourse};
@@ -55,6 +55,9 @@ row! {
         // (issue 17): what a node's translated copies of the course are kept by. Absent
         // in the catalog.
         pub translations_version: Option<i64>,
+        // The course's organisation reviews courses before they are published. Absent
+        // in the catalog.
+        pub org_requires_review: Option<bool>,
     }
 }
 
@@ -125,7 +128,7 @@ pub(crate) const COURSE_COLUMNS: &str = "c.id, c.org_id, o.slug AS org_slug, o.n
     c.short_description, c.overview_html, c.outcomes, c.language, c.license, c.effort_minutes_per_week, c.effort_weeks,
     c.start_at, c.end_at, c.enrollment_open, c.published, c.self_paced, c.content_version, c.grading_policy, c.status,
     c.enrollment_start_at, c.enrollment_end_at, c.card_image, c.last_reviewed_at, c.hidden_at, c.hidden_reason, o.personal_user_id AS org_personal_user_id,
-    c.translations_version, COALESCE(s.course_key, f.source_key) AS fork_source_key, f.source_title AS fork_source_title,
+    c.translations_version, o.requires_review AS org_requires_review, COALESCE(s.course_key, f.source_key) AS fork_source_key, f.source_title AS fork_source_title,
     f.source_license AS fork_source_license, f.source_authors AS fork_source_authors, f.modified AS fork_modified,
     (SELECT COUNT(*) FROM course_forks fc WHERE fc.source_course_id = c.id) AS fork_count";
 
@@ -152,8 +155,6 @@ pub struct ViewerRow {
     pub last_unit_id: Option<BlockId>,
     /// The language the enrolled learner chose to read the course in (issue 17).
     pub content_lang: Option<String>,
-    /// The course's organisation reviews courses before they are published.
-    pub requires_review: bool,
 }
 
 fn viewer_of(r: &Row) -> Result<ViewerRow> {
@@ -169,18 +170,29 @@ fn viewer_of(r: &Row) -> Result<ViewerRow> {
             .and_then(OrgRole::parse),
         last_unit_id: r.get::<Option<i64>>("last_unit_id")?.map(BlockId),
         content_lang: r.get("content_lang")?,
-        requires_review: r.get::<Option<bool>>("requires_review")?.unwrap_or(false),
     })
 }
 
-const VIEWER_JOINS: &str = concat!(
-    "e.active AS enrolled, e.last_unit_id, e.content_lang, r.role, m.role AS org_role, o.requires_review
-                 FROM courses c JOIN organizations o ON o.id = c.org_id ",
-    fork_joins!(),
-    "
+// The viewer's relation to the course `c` (of organisation `o`), and the joins that read it.
+macro_rules! viewer_columns {
+    () => {
+        "e.active AS enrolled, e.last_unit_id, e.content_lang, r.role, m.role AS org_role"
+    };
+}
+macro_rules! viewer_joins {
+    () => {
+        "
                  LEFT JOIN enrollments e ON e.course_id = c.id AND e.user_id = $2
                  LEFT JOIN course_roles r ON r.course_id = c.id AND r.user_id = $2
                  LEFT JOIN org_members m ON m.org_id = c.org_id AND m.user_id = $2"
+    };
+}
+
+const VIEWER_JOINS: &str = concat!(
+    viewer_columns!(),
+    " FROM courses c JOIN organizations o ON o.id = c.org_id ",
+    fork_joins!(),
+    viewer_joins!()
 );
 
 /// A course by key with the viewer's enrolment and role, in one statement.
@@ -203,37 +215,166 @@ pub async fn find_for_viewer_of_block(
     for_viewer(db, which, block.0, viewer).await
 }
 
-/// A course by key with the viewer's relation to it and, for a signed-in viewer, their
-/// state in the course's block `unit` (see [`learner::unit_state`]): what a unit page
-/// reads, in one statement. The state is `None` when the course has no block named
-/// `unit`; it is read from the same snapshot as the course's content version, so it
-/// matches the content the page shows.
-pub async fn find_for_viewer_with_unit(
+/// What a server holds of a unit page's reads between requests (PostgreSQL, issue 16):
+/// a course row as of its stamp, and with it the viewer's state in one of its units as of
+/// that state's stamp. SQLite's server holds nothing: it reads in-process, in microseconds.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Held<'a> {
+    /// The stamp of the course row held.
+    pub course: Option<&'a str>,
+    /// The unit whose state is held (by id, at the held row's content version) and the
+    /// stamp it was read at (`None`: the learner never changed anything in it). Only
+    /// looked at with a held course.
+    pub unit: Option<(BlockId, Option<i64>)>,
+}
+
+/// What [`unit_page`] read.
+#[derive(Debug)]
+pub struct UnitPageRead {
+    /// The course row's stamp (PostgreSQL): a server may hold the row by it.
+    pub stamp: Option<String>,
+    /// The course row, or `None` when the one held is current.
+    pub row: Option<CourseRow>,
+    pub viewer: ViewerRow,
+    pub unit: UnitRead,
+}
+
+/// The viewer's state in the unit a page shows, as [`unit_page`] read it.
+#[derive(Debug)]
+pub enum UnitRead {
+    /// The course has no block by that name.
+    Missing,
+    /// The state held is current.
+    Held,
+    /// The state, with its stamp (PostgreSQL; `None` when never stamped).
+    Read {
+        id: BlockId,
+        state: UnitState,
+        stamp: Option<i64>,
+    },
+}
+
+/// What a unit page reads: the course by key with the viewer's relation to it and their
+/// state in its block named `unit` (see [`learner::unit_state`]), read from one snapshot
+/// so the state matches the content version shown. One statement when nothing `held` has
+/// changed. On PostgreSQL, what is held is not read again but checked by its stamps: the
+/// course row's is its id and `xmin` (moved by any change to it, and by changes to its
+/// organisation, its forks and its source: migration 0025), the unit state's is renewed
+/// by a trigger on any change to it. A statement finding something held changed is
+/// followed by one reading it (at most three in all, when the course changed between
+/// them).
+pub async fn unit_page(
     db: &mut impl Db,
     key: &str,
     viewer: UserId,
     unit: &str,
-) -> Result<Option<(CourseRow, ViewerRow, Option<(BlockId, UnitState)>)>> {
-    let state = learner::unit_state_select(db.backend(), "$2", "u.id");
+    mut held: Held<'_>,
+) -> Result<Option<UnitPageRead>> {
+    if db.backend() == Backend::Sqlite {
+        held = Held::default();
+    }
+    loop {
+        let Some((read, unit_changed)) = unit_page_once(db, key, viewer, unit, held).await? else {
+            return Ok(None);
+        };
+        if held.course.is_some() && held.course != read.stamp.as_deref() {
+            held = Held::default();
+        } else if unit_changed {
+            held.unit = None;
+        } else {
+            return Ok(Some(read));
+        }
+    }
+}
+
+async fn unit_page_once(
+    db: &mut impl Db,
+    key: &str,
+    viewer: UserId,
+    unit: &str,
+    held: Held<'_>,
+) -> Result<Option<(UnitPageRead, bool)>> {
+    let postgres = db.backend() == Backend::Postgres;
+    let (course_columns, course_joins) = match held.course {
+        Some(_) => ("c.id", String::new()),
+        None => (
+            COURSE_COLUMNS,
+            format!("JOIN organizations o ON o.id = c.org_id {FORK_JOINS}"),
+        ),
+    };
+    // The row's id with its `xmin`: rows written by one transaction share an `xmin`, and
+    // a key may name another course later.
+    let stamp = if postgres {
+        "c.id::text || ':' || c.xmin::text"
+    } else {
+        "NULL"
+    };
+    let held_unit = held.course.and(held.unit);
+    let (unit_columns, unit_joins) = match (held_unit, postgres) {
+        (Some(_), _) => (
+            "st.stamp AS unit_stamp".to_owned(),
+            "LEFT JOIN unit_stamps st ON st.user_id = $2 AND st.unit_id = $3",
+        ),
+        (None, true) => (
+            format!(
+                "u.id AS unit_id, ({}) AS unit_state, st.stamp AS unit_stamp",
+                learner::unit_state_select(db.backend(), "$2", "u.id")
+            ),
+            "LEFT JOIN blocks u ON u.course_id = c.id AND u.url_name = $3
+                 LEFT JOIN unit_stamps st ON st.user_id = $2 AND st.unit_id = u.id",
+        ),
+        (None, false) => (
+            format!(
+                "u.id AS unit_id, ({}) AS unit_state, NULL AS unit_stamp",
+                learner::unit_state_select(db.backend(), "$2", "u.id")
+            ),
+            "LEFT JOIN blocks u ON u.course_id = c.id AND u.url_name = $3",
+        ),
+    };
     let sql = format!(
-        "SELECT {COURSE_COLUMNS}, u.id AS unit_id, ({state}) AS unit_state, {VIEWER_JOINS}
-                 LEFT JOIN blocks u ON u.course_id = c.id AND u.url_name = $3
-         WHERE c.course_key = $1"
+        "SELECT {course_columns}, {stamp} AS course_stamp, {unit_columns}, {}
+         FROM courses c {course_joins}{}
+                 {unit_joins}
+         WHERE c.course_key = $1",
+        viewer_columns!(),
+        viewer_joins!()
     );
-    let rows = db
-        .rows(q_built(sql).bind(key).bind(viewer.0).bind(unit))
-        .await?;
+    let query = q_built(sql).bind(key).bind(viewer.0);
+    let query = match held_unit {
+        Some((id, _)) => query.bind(id.0),
+        None => query.bind(unit),
+    };
+    let rows = db.rows(query).await?;
     let Some(r) = rows.first() else {
         return Ok(None);
     };
-    let unit = match r.get::<Option<i64>>("unit_id")? {
-        Some(id) => Some((
-            BlockId(id),
-            UnitState::from_json(&r.get::<String>("unit_state")?)?,
-        )),
-        None => None,
+    let unit_stamp = r.get::<Option<i64>>("unit_stamp")?;
+    let (unit, unit_changed) = match held_unit {
+        Some((_, stamp)) => (UnitRead::Held, stamp != unit_stamp),
+        None => match r.get::<Option<i64>>("unit_id")? {
+            Some(id) => (
+                UnitRead::Read {
+                    id: BlockId(id),
+                    state: UnitState::from_json(&r.get::<String>("unit_state")?)?,
+                    stamp: unit_stamp,
+                },
+                false,
+            ),
+            None => (UnitRead::Missing, false),
+        },
     };
-    Ok(Some((CourseRow::from_row(r)?, viewer_of(r)?, unit)))
+    Ok(Some((
+        UnitPageRead {
+            stamp: r.get("course_stamp")?,
+            row: match held.course {
+                Some(_) => None,
+                None => Some(CourseRow::from_row(r)?),
+            },
+            viewer: viewer_of(r)?,
+            unit,
+        },
+        unit_changed,
+    )))
 }
 
 /// A course by id with the viewer's enrolment and roles, in one statement.
@@ -355,7 +496,7 @@ pub async fn catalog(
                 c.start_at, c.end_at, c.enrollment_open, c.published, c.self_paced, c.content_version, '' AS grading_policy, c.status,
                 c.enrollment_start_at, c.enrollment_end_at, c.card_image, c.last_reviewed_at, c.hidden_at, c.hidden_reason, a.sha256 AS card_sha256,
                 NULL AS org_personal_user_id, NULL AS fork_source_key, NULL AS fork_source_title, NULL AS fork_source_license,
-                NULL AS fork_source_authors, NULL AS fork_modified, NULL AS fork_count, NULL AS translations_version,
+                NULL AS fork_source_authors, NULL AS fork_modified, NULL AS fork_count, NULL AS translations_version, NULL AS org_requires_review,
                 COALESCE((SELECT MAX(p.published_at) FROM course_publications p WHERE p.course_id = c.id), c.created_at) AS last_published_at
              FROM (SELECT c.id, c.org_id, o.slug AS org_slug, o.name AS org_name, c.course_key, c.code, c.run, c.title,
                      c.short_description, c.language, c.license, c.effort_minutes_per_week, c.effort_weeks,

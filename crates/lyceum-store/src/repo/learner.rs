@@ -177,7 +177,7 @@ pub async fn completed_everywhere(
 
 /// What a unit page needs of the learner: which of its blocks are complete, whether the
 /// unit is bookmarked, and where each video stopped. One statement.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UnitState {
     pub completed: HashSet<BlockId>,
     pub bookmarked: bool,

@@ -112,3 +112,65 @@ async fn sessions_are_kept_per_node_and_dropped_on_every_node_when_changed() {
         l.abort();
     }
 }
+
+/// A node on PostgreSQL keeps the course rows and learners' unit states its unit pages
+/// read, checked by stamps on every page (issue 16): whatever changes them, another node
+/// or a statement outside any server, the next page shows at once. (On SQLite, the one
+/// server reads them whole each time: the same test holds.)
+#[tokio::test]
+async fn unit_pages_kept_by_a_node_show_what_any_node_changed_at_once() {
+    let t = TestApp::new().await;
+    let other = t.another_node();
+    let course = t.seed(big_course("HELD", 3)).await;
+    let u = t.user("hana", false).await;
+    t.enroll(u, course).await;
+    let mut here = t.login("hana").await;
+    let mut there = Client::for_router(lyceum_web::router(other.clone()));
+    there.cookies = here.cookies.clone();
+    let unit = "/courses/course-v1:TESTORG+HELD+2026/unit/s1-1-1";
+    let bookmarked = |r: &Resp| r.body.contains(r#"aria-pressed="true""#);
+    let exec = |sql: &'static str| {
+        let store = t.store.clone();
+        async move {
+            let mut db = store.conn().await.unwrap();
+            lyceum_store::Db::exec(&mut db, lyceum_store::q(sql))
+                .await
+                .unwrap();
+        }
+    };
+    for _ in 0..2 {
+        let r = here.get(unit).await;
+        assert_eq!(r.status, 200);
+        assert!(!bookmarked(&r));
+    }
+
+    // The learner's state, changed on the other node.
+    let r = there
+        .post_form(&format!("{unit}/bookmark"), &[("action", "add")])
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.status);
+    assert!(bookmarked(&here.get(unit).await), "the bookmark shows here");
+    assert!(bookmarked(&here.get(unit).await));
+    let r = there
+        .post_form(&format!("{unit}/bookmark"), &[("action", "remove")])
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.status);
+    assert!(!bookmarked(&here.get(unit).await), "and its removal");
+
+    // The course row, changed by a statement outside any server.
+    exec("UPDATE courses SET title = 'Held and renamed' WHERE code = 'HELD'").await;
+    assert!(here.get(unit).await.body.contains("Held and renamed"));
+    assert!(here.get(unit).await.body.contains("Held and renamed"));
+
+    // The viewer's relation is read on every page: unenrolled, the learner is sent to
+    // the About page.
+    exec("UPDATE enrollments SET active = FALSE").await;
+    let r = here.get(unit).await;
+    assert!(r.status.is_redirection(), "{}", r.status);
+    exec("UPDATE enrollments SET active = TRUE").await;
+    assert_eq!(here.get(unit).await.status, 200);
+
+    // Unpublished: gone for learners, on this node too.
+    exec("UPDATE courses SET published = FALSE WHERE code = 'HELD'").await;
+    assert_eq!(here.get(unit).await.status, 404);
+}
