@@ -67,6 +67,11 @@ CREATE INDEX unit_stamps_unit ON unit_stamps(unit_id);
 -- their learner or their block stamp nothing.
 CREATE FUNCTION lyceum_unit_state_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- Most statements on the hot paths change nothing here (a completion already
+    -- recorded: `ON CONFLICT DO NOTHING`); they stop at this cheap test.
+    IF NOT EXISTS (SELECT FROM changed) THEN
+        RETURN NULL;
+    END IF;
     INSERT INTO unit_stamps (user_id, unit_id, stamp)
     SELECT t.user_id, t.unit_id, nextval('unit_stamp_seq') FROM (
         SELECT ch.user_id, b.parent_id AS unit_id FROM changed ch JOIN blocks b ON b.id = ch.block_id
