@@ -615,6 +615,20 @@ async fn video_progress_and_bookmarks(store: Store) {
     assert!(!learner::is_bookmarked(&mut c, u, u1).await.unwrap());
 }
 
+/// Record `blocks` complete for `user` in `course`, as seeing them does.
+async fn complete(c: &mut lyceum_store::Conn, user: UserId, course: CourseId, blocks: &[BlockId]) {
+    learner::record_completions(
+        c,
+        user,
+        course,
+        blocks,
+        learner::CompletionSource::View,
+        NOW,
+    )
+    .await
+    .unwrap();
+}
+
 async fn learner_unit_state_in_one_row(store: Store) {
     let a = course(&store, "US", true).await;
     let u = user(&store, "Us").await;
@@ -625,16 +639,7 @@ async fn learner_unit_state_in_one_row(store: Store) {
     let unit_id = t.node(unit).id;
     let empty = learner::unit_state(&mut c, u, unit_id).await.unwrap();
     assert!(empty.completed.is_empty() && !empty.bookmarked && empty.positions.is_empty());
-    learner::record_completions(
-        &mut c,
-        u,
-        a,
-        &blocks[..1],
-        learner::CompletionSource::View,
-        NOW,
-    )
-    .await
-    .unwrap();
+    complete(&mut c, u, a, &blocks[..1]).await;
     learner::add_bookmark(&mut c, u, a, unit_id, NOW)
         .await
         .unwrap();
@@ -717,16 +722,7 @@ async fn learner_unit_state_in_one_row(store: Store) {
     let mut held_stamp = stamp;
     for change in 0..5 {
         match change {
-            0 => learner::record_completions(
-                &mut c,
-                u,
-                a,
-                &blocks[1..2],
-                learner::CompletionSource::View,
-                NOW,
-            )
-            .await
-            .unwrap(),
+            0 => complete(&mut c, u, a, &blocks[1..2]).await,
             1 => learner::remove_completion(&mut c, u, blocks[1])
                 .await
                 .unwrap(),
@@ -734,16 +730,7 @@ async fn learner_unit_state_in_one_row(store: Store) {
             3 => learner::save_video_progress(&mut c, u, blocks[1], "[]", 10.0, 7.0, NOW)
                 .await
                 .unwrap(),
-            _ => learner::record_completions(
-                &mut c,
-                u,
-                a,
-                &[unit_id],
-                learner::CompletionSource::View,
-                NOW,
-            )
-            .await
-            .unwrap(),
+            _ => complete(&mut c, u, a, &[unit_id]).await,
         }
         let before = store.query_count();
         let read = courses::unit_page(&mut c, &key, u, &url_name, holding(held_stamp))
@@ -763,16 +750,7 @@ async fn learner_unit_state_in_one_row(store: Store) {
         held_stamp = stamp;
     }
     // What changes nothing stamps nothing: a completion already there.
-    learner::record_completions(
-        &mut c,
-        u,
-        a,
-        &[unit_id],
-        learner::CompletionSource::View,
-        NOW,
-    )
-    .await
-    .unwrap();
+    complete(&mut c, u, a, &[unit_id]).await;
     let same = courses::unit_page(&mut c, &key, u, &url_name, holding(held_stamp))
         .await
         .unwrap()
@@ -780,16 +758,7 @@ async fn learner_unit_state_in_one_row(store: Store) {
     assert!(matches!(same.unit, courses::UnitRead::Held));
     // Another learner's work, or this learner's in another unit, leaves the stamp alone.
     let other = user(&store, "Other").await;
-    learner::record_completions(
-        &mut c,
-        other,
-        a,
-        &blocks[..1],
-        learner::CompletionSource::View,
-        NOW,
-    )
-    .await
-    .unwrap();
+    complete(&mut c, other, a, &blocks[..1]).await;
     let second_unit = t.node(t.units()[1]).id;
     learner::add_bookmark(&mut c, u, a, second_unit, NOW)
         .await
