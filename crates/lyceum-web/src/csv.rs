@@ -2,7 +2,6 @@
 //! non-Latin names right). Cells that a spreadsheet would run as a formula are prefixed
 //! with an apostrophe: learners' answers end up in staff's spreadsheets.
 
-use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 #[derive(Default)]
@@ -35,32 +34,13 @@ impl Csv {
         self.out
     }
 
-    /// A download named `filename` (ASCII letters, digits, `-`, `_`, `.` only).
+    /// A download named `filename` (see [`crate::handlers::safe_filename`]).
     pub fn into_download(self, filename: &str) -> Response {
-        let safe: String = filename
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        let mut r = self.finish().into_response();
-        let h = r.headers_mut();
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/csv; charset=utf-8"),
-        );
-        if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{safe}\"")) {
-            h.insert(header::CONTENT_DISPOSITION, v);
-        }
-        h.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("private, no-store"),
-        );
-        r
+        crate::handlers::download(
+            self.finish().into_response(),
+            "text/csv; charset=utf-8",
+            filename,
+        )
     }
 }
 

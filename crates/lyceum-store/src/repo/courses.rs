@@ -310,25 +310,23 @@ async fn unit_page_once(
         "NULL"
     };
     let held_unit = held.course.and(held.unit);
-    let (unit_columns, unit_joins) = match (held_unit, postgres) {
-        (Some(_), _) => (
+    let (unit_columns, unit_joins) = match held_unit {
+        Some(_) => (
             "st.stamp AS unit_stamp".to_owned(),
             "LEFT JOIN unit_stamps st ON st.user_id = $2 AND st.unit_id = $3",
         ),
-        (None, true) => (
+        None => (
             format!(
-                "u.id AS unit_id, ({}) AS unit_state, st.stamp AS unit_stamp",
-                learner::unit_state_select(db.backend(), "$2", "u.id")
+                "u.id AS unit_id, ({}) AS unit_state, {} AS unit_stamp",
+                learner::unit_state_select(db.backend(), "$2", "u.id"),
+                if postgres { "st.stamp" } else { "NULL" }
             ),
-            "LEFT JOIN blocks u ON u.course_id = c.id AND u.url_name = $3
-                 LEFT JOIN unit_stamps st ON st.user_id = $2 AND st.unit_id = u.id",
-        ),
-        (None, false) => (
-            format!(
-                "u.id AS unit_id, ({}) AS unit_state, NULL AS unit_stamp",
-                learner::unit_state_select(db.backend(), "$2", "u.id")
-            ),
-            "LEFT JOIN blocks u ON u.course_id = c.id AND u.url_name = $3",
+            if postgres {
+                "LEFT JOIN blocks u ON u.course_id = c.id AND u.url_name = $3
+                 LEFT JOIN unit_stamps st ON st.user_id = $2 AND st.unit_id = u.id"
+            } else {
+                "LEFT JOIN blocks u ON u.course_id = c.id AND u.url_name = $3"
+            },
         ),
     };
     let sql = format!(

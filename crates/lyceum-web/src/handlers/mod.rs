@@ -67,11 +67,10 @@ pub fn with_param(path: &str, name: &str, value: &str) -> String {
     format!("{base}{sep}{name}={value}{fragment}")
 }
 
-/// Make `r` a private download named `filename` (kept to safe ASCII): its type, an
-/// attachment disposition, and no caching anywhere.
-pub fn download(mut r: Response, content_type: &'static str, filename: &str) -> Response {
-    let name: String = filename
-        .chars()
+/// `name` as a download's file name: ASCII letters, digits and `-_.~` kept, anything
+/// else `_` (no quoting, no path, no header injection).
+pub fn safe_filename(name: &str) -> String {
+    name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || "-_.~".contains(c) {
                 c
@@ -79,7 +78,13 @@ pub fn download(mut r: Response, content_type: &'static str, filename: &str) -> 
                 '_'
             }
         })
-        .collect();
+        .collect()
+}
+
+/// Make `r` a private download named `filename` (see [`safe_filename`]): its type, an
+/// attachment disposition, and no caching anywhere.
+pub fn download(mut r: Response, content_type: &'static str, filename: &str) -> Response {
+    let name = safe_filename(filename);
     let h = r.headers_mut();
     h.insert(
         axum::http::header::CONTENT_TYPE,

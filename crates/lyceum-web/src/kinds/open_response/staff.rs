@@ -19,7 +19,7 @@ use crate::page::{Cx, Html, Page, Piece};
 use crate::zipfile::{self, ZipWriter};
 use askama::Template;
 use axum::extract::{Path, Query};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use lyceum_app::open_responses as uc;
@@ -997,21 +997,12 @@ fn block_of(course: &CourseCx, block: i64) -> AppResult<usize> {
 
 fn download_name(course: &CourseCx, idx: usize, ext: &str) -> String {
     let tree = course.tree();
-    let raw = format!(
+    format!(
         "{}-{}-{}.{ext}",
         course.row.code,
         tree.node(idx).url_name,
         ext_label(ext)
-    );
-    raw.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
+    )
 }
 
 fn ext_label(ext: &str) -> &'static str {
@@ -1101,23 +1092,11 @@ pub async fn responses_zip(cx: Cx, Path((key, block)): Path<(String, i64)>) -> A
     })
     .await
     .map_err(AppError::internal)??;
-    let mut r = bytes.into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/zip"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"{}\"",
-        download_name(&course, idx, "zip")
-    )) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    Ok(r)
+    Ok(crate::handlers::download(
+        bytes.into_response(),
+        "application/zip",
+        &download_name(&course, idx, "zip"),
+    ))
 }
 
 /// One row per learner's current version: who, which version, where it stands, its
