@@ -947,6 +947,10 @@ pub struct WriterStats {
     pub wait_seconds: f64,
 }
 
+/// The connections each process keeps to PostgreSQL unless told otherwise: as many as wrk's
+/// 16 in the load tests, where fewer measured the same or worse (docs/PERFORMANCE.md).
+pub const DEFAULT_PG_POOL: u32 = 16;
+
 /// How long a request waits for a PostgreSQL connection before the caller answers 503.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -978,8 +982,13 @@ impl Store {
     }
 
     pub async fn open_postgres(url: &str) -> Result<Store> {
+        Self::open_postgres_pooled(url, DEFAULT_PG_POOL).await
+    }
+
+    /// `open_postgres` with a pool of `max_connections` (`lyceum serve --database-pool`).
+    pub async fn open_postgres_pooled(url: &str, max_connections: u32) -> Result<Store> {
         let opts = PgConnectOptions::from_str(url).map_err(pg_err)?;
-        Self::open_postgres_with(opts, 16).await
+        Self::open_postgres_with(opts, max_connections).await
     }
 
     pub async fn open_postgres_with(opts: PgConnectOptions, max_connections: u32) -> Result<Store> {

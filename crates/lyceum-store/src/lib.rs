@@ -15,8 +15,8 @@ pub mod repo;
 pub mod testing;
 
 pub use db::{
-    Backend, Conn, Db, FromRow, FromValue, Heard, Listener, PoolStats, Query, Row, Store, Tx,
-    WriterStats, q, q_built,
+    Backend, Conn, DEFAULT_PG_POOL, Db, FromRow, FromValue, Heard, Listener, PoolStats, Query, Row,
+    Store, Tx, WriterStats, q, q_built,
 };
 pub use error::StoreError;
 pub use media::{MediaStore, Staging};

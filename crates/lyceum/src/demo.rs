@@ -859,6 +859,7 @@ pub async fn run(
     let site = site::open(&DataArgs {
         data: Some(dir.clone()),
         database_url,
+        database_pool: lyceum_store::DEFAULT_PG_POOL,
         media_url: None,
     })
     .await?;

@@ -68,6 +68,13 @@ pub struct DataArgs {
     /// PostgreSQL instead of SQLite (postgres://…).
     #[arg(long, value_name = "URL", env = "LYCEUM_DATABASE_URL")]
     pub database_url: Option<String>,
+    /// Connections this process keeps open to PostgreSQL, at most (1–1000). Several
+    /// nodes on one database need nodes × (N + 1, for the node's listener) below the
+    /// server's max_connections, less its reserved ones.
+    #[arg(long, value_name = "N", env = "LYCEUM_DATABASE_POOL",
+          default_value_t = lyceum_store::DEFAULT_PG_POOL,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub database_pool: u32,
     /// Where media files live: file:///path (a directory) or s3://BUCKET[/prefix] (an
     /// S3-compatible object store, reached with the standard AWS_* variables:
     /// AWS_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION,

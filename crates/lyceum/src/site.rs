@@ -39,7 +39,7 @@ pub async fn open(args: &DataArgs) -> Result<Site> {
     let dir = data_dir(args);
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let store = match &args.database_url {
-        Some(url) => Store::open_postgres(url)
+        Some(url) => Store::open_postgres_pooled(url, args.database_pool)
             .await
             .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?,
         None => Store::open_sqlite(&dir.join("lyceum.sqlite"))

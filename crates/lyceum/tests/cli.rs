@@ -53,10 +53,24 @@ fn user_add_reads_the_password_from_stdin_and_validates() {
     assert!(String::from_utf8_lossy(&short.stderr).contains("at least 10 characters"));
 }
 
+/// A pool size out of range is refused before anything is opened, naming the option.
+#[test]
+fn serve_refuses_a_database_pool_out_of_range() {
+    let dir = tempfile::tempdir().unwrap();
+    for n in ["0", "1001", "many"] {
+        let (ok, _, err) = lyceum(&["serve", "--database-pool", n], dir.path());
+        assert!(!ok && err.contains("--database-pool"), "{n}: {err}");
+    }
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "nothing created"
+    );
+}
+
 /// Run a server command and wait for the URL it prints.
 /// `lyceum serve` on a free port of loopback, on the PostgreSQL database `url`.
-fn serve_on_postgres(url: &str, data: &std::path::Path) -> (Killed, String) {
-    start(&[
+fn serve_on_postgres(url: &str, data: &std::path::Path, more: &[&str]) -> (Killed, String) {
+    let mut args = vec![
         "serve",
         "--addr",
         "127.0.0.1:0",
@@ -64,7 +78,9 @@ fn serve_on_postgres(url: &str, data: &std::path::Path) -> (Killed, String) {
         url,
         "--data",
         data.to_str().unwrap(),
-    ])
+    ];
+    args.extend_from_slice(more);
+    start(&args)
 }
 
 fn start(args: &[&str]) -> (Killed, String) {
@@ -391,7 +407,7 @@ async fn serve_runs_on_postgresql() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let (_server, base) = serve_on_postgres(&url, dir.path());
+    let (_server, base) = serve_on_postgres(&url, dir.path(), &[]);
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -424,9 +440,19 @@ async fn two_serve_nodes_run_each_background_job_once() {
     let db = lyceum_store::testing::postgres().await.unwrap();
     let url = db.url.clone().unwrap();
     let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let node = |dir: &tempfile::TempDir| serve_on_postgres(&url, dir.path());
-    let (mut a, _) = node(&a_dir);
-    let (_b, _) = node(&b_dir);
+    let (mut a, _) = serve_on_postgres(&url, a_dir.path(), &[]);
+    // The second node with a pool of its own size (`--database-pool`), as /metrics shows.
+    let (_b, b_url) = serve_on_postgres(&url, b_dir.path(), &["--database-pool", "3"]);
+    let metrics = reqwest::get(format!("{b_url}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("lyceum_db_pool_max_connections{backend=\"postgres\"} 3\n"),
+        "{metrics}"
+    );
     // Both schedule at start: one job per kind and slot, all done, each on its first try.
     let kinds = [
         "digests",
