@@ -947,8 +947,9 @@ pub struct WriterStats {
     pub wait_seconds: f64,
 }
 
-/// The connections each process keeps to PostgreSQL unless told otherwise: as many as wrk's
-/// 16 in the load tests, where fewer measured the same or worse (docs/PERFORMANCE.md).
+/// The connections each process keeps to PostgreSQL unless told otherwise. Fewer gave
+/// submissions a better tail in some load tests and a worse one in others
+/// (docs/PERFORMANCE.md); a small pool also lets a few slow statements hold every request up.
 pub const DEFAULT_PG_POOL: u32 = 16;
 
 /// How long a request waits for a PostgreSQL connection before the caller answers 503.

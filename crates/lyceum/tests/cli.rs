@@ -67,8 +67,8 @@ fn serve_refuses_a_database_pool_out_of_range() {
     );
 }
 
-/// Run a server command and wait for the URL it prints.
-/// `lyceum serve` on a free port of loopback, on the PostgreSQL database `url`.
+/// `lyceum serve` on a free port of loopback, on the PostgreSQL database `url`, with
+/// `more` arguments.
 fn serve_on_postgres(url: &str, data: &std::path::Path, more: &[&str]) -> (Killed, String) {
     let mut args = vec![
         "serve",
@@ -83,6 +83,7 @@ fn serve_on_postgres(url: &str, data: &std::path::Path, more: &[&str]) -> (Kille
     start(&args)
 }
 
+/// Run a server command and wait for the URL it prints.
 fn start(args: &[&str]) -> (Killed, String) {
     let mut child = Killed(
         Command::new(BIN)
