@@ -111,6 +111,18 @@ pub fn q_built(sql: String) -> Query {
     }
 }
 
+/// ` LIMIT n OFFSET m` for a page of a list, written into the statement (negative bounds
+/// as 0). Bound as parameters, they cost PostgreSQL a plan on every run: after five runs
+/// it keeps one generic plan only if that is estimated no dearer than the plans made for
+/// the values, and a limit and an offset it cannot see are estimated as a tenth of the
+/// rows each, so a page that walks an index in order looked dearer and was planned
+/// again each time (as much planning as work for the catalog and a topic's threads). A
+/// page is then a statement of its own in each connection's cache of prepared
+/// statements; most views are of the first page.
+pub fn page_bounds(limit: i64, offset: i64) -> String {
+    format!(" LIMIT {} OFFSET {}", limit.max(0), offset.max(0))
+}
+
 impl Query {
     pub fn bind(mut self, v: impl ToValue) -> Self {
         self.params.push(v.to_value());

@@ -1,6 +1,6 @@
 //! Courses, their team and their block tree.
 
-use crate::db::{Backend, Db, FromRow, Row, ToValue, q, q_built, row};
+use crate::db::{Backend, Db, FromRow, Row, ToValue, page_bounds, q, q_built, row};
 use crate::repo::learner::{self, UnitState};
 use crate::{Result, StoreError};
 use lyceum_core::course::spec::{NewBlock, NewCourse};
@@ -470,6 +470,81 @@ pub struct CatalogRow {
     pub last_published_at: Option<i64>,
 }
 
+/// The catalog's statement for the filters given (a language, an organisation's slug):
+/// `$1` the status, then the language and the slug when given. One page first (walking
+/// `courses_catalog` in this order), then its cards' extras: the last publish, the card
+/// image and, in a language, the title and description in it, for one page of rows, not
+/// for all. Only the filters given are named: written as `$2 IS NULL OR …`, one
+/// statement for all, PostgreSQL's generic plan could not tell that no filter was given,
+/// joined every listed course to its organisation and sorted them all (1.6 ms a view at
+/// 500 courses, against 0.25 ms now). The page's bounds are written in, as
+/// [`page_bounds`] explains.
+fn catalog_sql(lang: bool, org: bool, limit: i64, offset: i64) -> String {
+    let mut n = 1;
+    let mut next = || {
+        n += 1;
+        format!("${n}")
+    };
+    let lang_p = if lang { next() } else { String::new() };
+    let org_p = if org { next() } else { String::new() };
+    let bounds = page_bounds(limit, offset);
+    let lang_filter = if lang {
+        format!(
+            "AND (c.language = {lang_p} OR EXISTS (SELECT 1 FROM course_languages cl
+               WHERE cl.course_id = c.id AND cl.lang = {lang_p} AND cl.published))"
+        )
+    } else {
+        String::new()
+    };
+    let org_filter = if org {
+        format!("AND o.slug = {org_p}")
+    } else {
+        String::new()
+    };
+    let (title, description, language, translated) = if lang {
+        (
+            "COALESCE(tt.text, c.title)",
+            "COALESCE(td.text, c.short_description)",
+            "CASE WHEN tt.text IS NULL THEN c.language ELSE tt.lang END",
+            format!(
+                "LEFT JOIN translations tt ON tt.course_id = c.id AND tt.lang = {lang_p} AND c.language <> {lang_p}
+                   AND tt.segment_id = '@course.title' AND tt.source_text = c.title
+                 LEFT JOIN translations td ON td.course_id = c.id AND td.lang = {lang_p} AND c.language <> {lang_p}
+                   AND td.segment_id = '@course.description' AND td.source_text = c.short_description"
+            ),
+        )
+    } else {
+        (
+            "c.title",
+            "c.short_description",
+            "c.language",
+            String::new(),
+        )
+    };
+    format!(
+        "SELECT c.id, c.org_id, c.org_slug, c.org_name, c.course_key, c.code, c.run,
+            {title} AS title, {description} AS short_description,
+            '' AS overview_html, '[]' AS outcomes, {language} AS language,
+            c.license, c.effort_minutes_per_week, c.effort_weeks,
+            c.start_at, c.end_at, c.enrollment_open, c.published, c.self_paced, c.content_version, '' AS grading_policy, c.status,
+            c.enrollment_start_at, c.enrollment_end_at, c.card_image, c.last_reviewed_at, c.hidden_at, c.hidden_reason, a.sha256 AS card_sha256,
+            NULL AS org_personal_user_id, NULL AS fork_source_key, NULL AS fork_source_title, NULL AS fork_source_license,
+            NULL AS fork_source_authors, NULL AS fork_modified, NULL AS fork_count, NULL AS translations_version, NULL AS org_requires_review,
+            COALESCE((SELECT MAX(p.published_at) FROM course_publications p WHERE p.course_id = c.id), c.created_at) AS last_published_at
+         FROM (SELECT c.id, c.org_id, o.slug AS org_slug, o.name AS org_name, c.course_key, c.code, c.run, c.title,
+                 c.short_description, c.language, c.license, c.effort_minutes_per_week, c.effort_weeks,
+                 c.start_at, c.end_at, c.enrollment_open, c.published, c.self_paced, c.content_version, c.status,
+                 c.enrollment_start_at, c.enrollment_end_at, c.card_image, c.last_reviewed_at, c.hidden_at, c.hidden_reason, c.created_at
+               FROM courses c JOIN organizations o ON o.id = c.org_id
+               WHERE c.published AND c.hidden_at IS NULL AND c.status = $1 AND o.personal_user_id IS NULL
+                 {lang_filter} {org_filter}
+               ORDER BY c.start_at DESC NULLS LAST, c.title, c.id{bounds}) c
+         LEFT JOIN assets a ON a.course_id = c.id AND a.name = c.card_image
+         {translated}
+         ORDER BY c.start_at DESC NULLS LAST, c.title, c.id"
+    )
+}
+
 /// One page of the catalog (courses of `status`), newest start first, optionally
 /// filtered. Rows carry the card fields only (no overview). Filtered by a language,
 /// the courses published in it come too, with their title and description in it where
@@ -482,43 +557,20 @@ pub async fn catalog(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<CatalogRow>> {
-    let rows = db
-        .rows(
-            // One page first (walking `courses_catalog` in this order), then its cards'
-            // extras: the last publish and the card image, for 25 rows, not for all.
-            q("SELECT c.id, c.org_id, c.org_slug, c.org_name, c.course_key, c.code, c.run,
-                COALESCE(tt.text, c.title) AS title, COALESCE(td.text, c.short_description) AS short_description,
-                '' AS overview_html, '[]' AS outcomes,
-                CASE WHEN tt.text IS NULL THEN c.language ELSE tt.lang END AS language,
-                c.license, c.effort_minutes_per_week, c.effort_weeks,
-                c.start_at, c.end_at, c.enrollment_open, c.published, c.self_paced, c.content_version, '' AS grading_policy, c.status,
-                c.enrollment_start_at, c.enrollment_end_at, c.card_image, c.last_reviewed_at, c.hidden_at, c.hidden_reason, a.sha256 AS card_sha256,
-                NULL AS org_personal_user_id, NULL AS fork_source_key, NULL AS fork_source_title, NULL AS fork_source_license,
-                NULL AS fork_source_authors, NULL AS fork_modified, NULL AS fork_count, NULL AS translations_version, NULL AS org_requires_review,
-                COALESCE((SELECT MAX(p.published_at) FROM course_publications p WHERE p.course_id = c.id), c.created_at) AS last_published_at
-             FROM (SELECT c.id, c.org_id, o.slug AS org_slug, o.name AS org_name, c.course_key, c.code, c.run, c.title,
-                     c.short_description, c.language, c.license, c.effort_minutes_per_week, c.effort_weeks,
-                     c.start_at, c.end_at, c.enrollment_open, c.published, c.self_paced, c.content_version, c.status,
-                     c.enrollment_start_at, c.enrollment_end_at, c.card_image, c.last_reviewed_at, c.hidden_at, c.hidden_reason, c.created_at
-                   FROM courses c JOIN organizations o ON o.id = c.org_id
-                   WHERE c.published AND c.hidden_at IS NULL AND c.status = $1 AND o.personal_user_id IS NULL
-                     AND ($2 IS NULL OR c.language = $2 OR EXISTS (SELECT 1 FROM course_languages cl
-                       WHERE cl.course_id = c.id AND cl.lang = $2 AND cl.published))
-                     AND ($3 IS NULL OR o.slug = $3)
-                   ORDER BY c.start_at DESC NULLS LAST, c.title, c.id LIMIT $4 OFFSET $5) c
-             LEFT JOIN assets a ON a.course_id = c.id AND a.name = c.card_image
-             LEFT JOIN translations tt ON tt.course_id = c.id AND tt.lang = $2 AND c.language <> $2
-               AND tt.segment_id = '@course.title' AND tt.source_text = c.title
-             LEFT JOIN translations td ON td.course_id = c.id AND td.lang = $2 AND c.language <> $2
-               AND td.segment_id = '@course.description' AND td.source_text = c.short_description
-             ORDER BY c.start_at DESC NULLS LAST, c.title, c.id")
-            .bind(status)
-            .bind(language)
-            .bind(org)
-            .bind(limit)
-            .bind(offset),
-        )
-        .await?;
+    let mut query = q_built(catalog_sql(
+        language.is_some(),
+        org.is_some(),
+        limit,
+        offset,
+    ))
+    .bind(status);
+    if let Some(l) = language {
+        query = query.bind(l);
+    }
+    if let Some(o) = org {
+        query = query.bind(o);
+    }
+    let rows = db.rows(query).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let image: Option<String> = r.get("card_image")?;

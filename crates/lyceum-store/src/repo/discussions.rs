@@ -10,7 +10,7 @@
 //! and a comment without its reply misleads).
 
 use crate::Result;
-use crate::db::{Backend, Db, q, q_built, row};
+use crate::db::{Backend, Db, page_bounds, q, q_built, row};
 use lyceum_core::{CourseId, UserId};
 
 /// Who reads, for what they may see.
@@ -331,7 +331,7 @@ pub async fn threads(
         }
     };
     sql.push_str(order);
-    sql.push_str(&format!(" LIMIT ${} OFFSET ${}", n + 1, n + 2));
+    sql.push_str(&page_bounds(tq.limit, tq.offset));
     let sql = format!(
         "SELECT {THREAD_COLUMNS} FROM ({sql}) t LEFT JOIN users u ON u.id = t.author_id{order}"
     );
@@ -339,8 +339,7 @@ pub async fn threads(
     for b in binds {
         query = query.bind(b);
     }
-    db.all(query.bind(tq.limit.max(0)).bind(tq.offset.max(0)))
-        .await
+    db.all(query).await
 }
 
 /// One thread as `viewer` may see it.
